@@ -1,0 +1,127 @@
+# mailaudit — build, test, install.  GNU make.
+#
+#   make            build build/mailaudit
+#   make demo       install what is missing, build, ingest samples/, print the summary
+#   make check      install what is missing, build, run every test (ends "N passed, N failed")
+#   make check-asan the whole test suite under -fsanitize=address,undefined
+#   make bench      generate a corpus and measure ingest speed and peak memory
+#   make fuzz       build libFuzzer harnesses with clang (build/fuzz-clang/)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages the build and tests need
+
+VERSION    := 0.1.0
+CC         ?= cc
+BUILD      ?= build
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/mailaudit
+MANDIR     ?= $(PREFIX)/share/man
+PKGS       := sqlite3 libpcre2-8 libcrypto zlib
+
+WARN       := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wconversion
+CFLAGS     ?= -O2 -g
+SAN_FLAGS  ?=
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DMAILAUDIT_VERSION='"$(VERSION)"' \
+              -DMAILAUDIT_DATADIR='"$(DATADIR)"' -Ianalyzer $(PKG_CFLAGS)
+LIBS       := $(PKG_LIBS) -lspf2 -lm
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+SRC        := $(sort $(shell find analyzer -name '*.c' ! -path analyzer/main.c))
+OBJ        := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/schema_sql.o
+LIB        := $(BUILD)/libmailaudit.a
+BIN        := $(BUILD)/mailaudit
+SCHEMAS    := $(sort $(wildcard schemas/*.sql))
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/replay_%)
+CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+.PHONY: all deps demo check check-asan test-unit test-e2e test-fuzz bench fuzz install clean format conformance
+
+all: $(BIN)
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/schema_sql.c: $(SCHEMAS) tools/embed-schemas.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-schemas.sh $(SCHEMAS) > $@
+
+$(BUILD)/obj/gen/schema_sql.o: $(BUILD)/gen/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/analyzer/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $< $(LIB) $(ALL_LDFLAGS) $(CMOCKA) $(LIBS) -o $@
+
+$(BUILD)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ $(ALL_LDFLAGS) $(LIBS) -o $@
+
+# The whole suite: unit tests (cmocka, TAP), end-to-end CLI tests, fuzz corpus replay.
+check: deps
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(REPLAY_BIN)
+	@BUILD=$(BUILD) sh tests/run-tests.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@rm -f $(BUILD)/demo.db $(BUILD)/demo.db-wal $(BUILD)/demo.db-shm
+	$(BIN) ingest --db $(BUILD)/demo.db samples/
+	$(BIN) report --db $(BUILD)/demo.db
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus
+	@BUILD=$(BUILD) sh tools/bench.sh
+
+$(BUILD)/tools/gen-corpus: tools/gen-corpus.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
+
+# libFuzzer builds (clang); run e.g. build/fuzz-clang/fuzz_mime tests/fuzz/corpus/mime
+FUZZ_CLANG := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=build/fuzz-clang/fuzz_%)
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz-lib CC=clang CFLAGS="-O1 -g" \
+	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz-lib/libmailaudit.a
+	@$(MAKE) --no-print-directory $(FUZZ_CLANG)
+
+build/fuzz-clang/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz-lib/libmailaudit.a
+	@mkdir -p $(dir $@)
+	clang $(WARN) -O1 -g -D_GNU_SOURCE -Ianalyzer -fsanitize=fuzzer,address,undefined $^ $(LIBS) -o $@
+
+conformance: $(BIN)
+	@sh tools/conformance.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/mailaudit
+	for f in rules/*; do [ -f "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/rules/; done; true
+	install -m 0644 schemas/* $(DESTDIR)$(DATADIR)/schemas/
+	install -m 0644 doc/mailaudit.1 $(DESTDIR)$(MANDIR)/man1/mailaudit.1
+
+format:
+	clang-format -i $(SRC) analyzer/main.c $(shell find analyzer -name '*.h') tests/unit/*.c tests/fuzz/*.c
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

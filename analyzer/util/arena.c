@@ -1,0 +1,193 @@
+/* arena — see arena.h. Blocks of 64 KiB, chained; a request larger than a
+ * quarter block gets a block of its own so big bodies do not waste space. */
+#include "util/arena.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ARENA_BLOCK (64 * 1024)
+#define ARENA_ALIGN 16
+
+struct block {
+    struct block *next;
+    size_t size, used;
+    _Alignas(16) unsigned char data[];
+};
+
+struct dtor {
+    struct dtor *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
+struct arena {
+    struct block *head;  /* current block, newest first */
+    struct block *big;   /* dedicated blocks for large requests */
+    struct dtor *dtors;
+    size_t used_total;
+};
+
+static struct block *block_new(size_t size)
+{
+    struct block *b = xmalloc(sizeof *b + size);
+    b->next = NULL;
+    b->size = size;
+    b->used = 0;
+    return b;
+}
+
+arena *arena_new(void)
+{
+    arena *a = xcalloc(1, sizeof *a);
+    a->head = block_new(ARENA_BLOCK);
+    return a;
+}
+
+static void run_dtors(arena *a)
+{
+    struct dtor *d = a->dtors;
+    while (d) {
+        struct dtor *next = d->next;
+        d->fn(d->arg);
+        d = next;
+    }
+    a->dtors = NULL;
+}
+
+static void free_chain(struct block *b)
+{
+    while (b) {
+        struct block *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+void arena_reset(arena *a)
+{
+    run_dtors(a);
+    free_chain(a->big);
+    a->big = NULL;
+    /* keep only the oldest (last in chain) standard block */
+    struct block *b = a->head;
+    while (b->next) {
+        struct block *next = b->next;
+        free(b);
+        b = next;
+    }
+    b->used = 0;
+    a->head = b;
+    a->used_total = 0;
+}
+
+void arena_free(arena *a)
+{
+    if (!a)
+        return;
+    run_dtors(a);
+    free_chain(a->big);
+    free_chain(a->head);
+    free(a);
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX - ARENA_ALIGN)
+        return xmalloc(SIZE_MAX); /* exits */
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    a->used_total += need;
+    if (need > ARENA_BLOCK / 4) {
+        struct block *b = block_new(need);
+        b->next = a->big;
+        a->big = b;
+        return b->data;
+    }
+    struct block *b = a->head;
+    if (b->size - b->used < need) {
+        b = block_new(ARENA_BLOCK);
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    return p;
+}
+
+void *arena_zalloc(arena *a, size_t n)
+{
+    void *p = arena_alloc(a, n);
+    memset(p, 0, n);
+    return p;
+}
+
+void *arena_memdup(arena *a, const void *p, size_t n)
+{
+    void *q = arena_alloc(a, n);
+    if (n)
+        memcpy(q, p, n);
+    return q;
+}
+
+char *arena_strndup(arena *a, const char *p, size_t n)
+{
+    char *q = arena_alloc(a, n + 1);
+    if (n)
+        memcpy(q, p, n);
+    q[n] = '\0';
+    return q;
+}
+
+char *arena_strdup(arena *a, const char *s)
+{
+    return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *arena_printf(arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return arena_strdup(a, "");
+    char *p = arena_alloc(a, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void *arena_grow(arena *a, void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap * 2 : 8;
+    while (c < need)
+        c *= 2;
+    void *q = arena_alloc(a, c * elem);
+    if (p && *cap)
+        memcpy(q, p, *cap * elem);
+    *cap = c;
+    return q;
+}
+
+void arena_on_free(arena *a, void (*fn)(void *), void *arg)
+{
+    struct dtor *d = arena_alloc(a, sizeof *d);
+    d->fn = fn;
+    d->arg = arg;
+    d->next = a->dtors;
+    a->dtors = d;
+}
+
+size_t arena_used(const arena *a)
+{
+    return a->used_total;
+}

@@ -1,0 +1,30 @@
+/* arena — one region allocator per message (or per file, per report).
+ * Everything parsed for a message is allocated here and released by a single
+ * arena_free/arena_reset; foreign objects (PCRE2 match data, OpenSSL keys)
+ * register a destructor that runs at release. Allocation never fails (OOM exits).
+ * Not thread-safe: one arena belongs to one thread at a time. */
+#ifndef UTIL_ARENA_H
+#define UTIL_ARENA_H
+#include <stddef.h>
+
+typedef struct arena arena;
+
+arena *arena_new(void);
+void arena_free(arena *a);
+/* Release everything but keep the first block for reuse (fast per-message loop). */
+void arena_reset(arena *a);
+/* 16-byte aligned, uninitialised. */
+void *arena_alloc(arena *a, size_t n);
+void *arena_zalloc(arena *a, size_t n);
+void *arena_memdup(arena *a, const void *p, size_t n);
+/* Copy n bytes and add a terminating NUL. */
+char *arena_strndup(arena *a, const char *p, size_t n);
+char *arena_strdup(arena *a, const char *s);
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Grow an arena array (old contents copied; the old block is simply abandoned). */
+void *arena_grow(arena *a, void *p, size_t *cap, size_t need, size_t elem);
+void arena_on_free(arena *a, void (*fn)(void *), void *arg);
+/* Bytes handed out since the last reset (for ceilings and statistics). */
+size_t arena_used(const arena *a);
+
+#endif

@@ -1,0 +1,239 @@
+/* reader — see reader.h. */
+#include "util/reader.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define READER_IN 65536
+
+struct reader {
+    int fd;               /* -1 for memory */
+    const unsigned char *mem;
+    size_t mem_len, mem_pos;
+    bool gzip, eof_in, done;
+    z_stream zs;
+    unsigned char *in;    /* compressed input buffer */
+    uint64_t offset;
+    char err[160];
+};
+
+static long raw_read(struct reader *r, unsigned char *dst, size_t n)
+{
+    if (r->fd < 0) {
+        size_t left = r->mem_len - r->mem_pos;
+        if (n > left)
+            n = left;
+        memcpy(dst, r->mem + r->mem_pos, n);
+        r->mem_pos += n;
+        return (long)n;
+    }
+    for (;;) {
+        ssize_t got = read(r->fd, dst, n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
+        return (long)got;
+    }
+}
+
+static void sniff(struct reader *r)
+{
+    /* Peek at the first two bytes: gzip magic 1f 8b. */
+    r->in = xmalloc(READER_IN);
+    long got = 0;
+    while (got < 2) {
+        long n = raw_read(r, r->in + got, (size_t)(READER_IN - got));
+        if (n <= 0)
+            break;
+        got += n;
+    }
+    r->gzip = got >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    r->zs.next_in = r->in;
+    r->zs.avail_in = (uInt)(got > 0 ? got : 0);
+    if (r->gzip && inflateInit2(&r->zs, 15 + 32) != Z_OK) {
+        snprintf(r->err, sizeof r->err, "zlib init failed");
+        r->done = true;
+    }
+}
+
+struct reader *reader_open(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return NULL;
+    }
+    struct reader *r = xcalloc(1, sizeof *r);
+    r->fd = fd;
+    sniff(r);
+    return r;
+}
+
+struct reader *reader_open_mem(const void *p, size_t len)
+{
+    struct reader *r = xcalloc(1, sizeof *r);
+    r->fd = -1;
+    r->mem = p;
+    r->mem_len = len;
+    sniff(r);
+    return r;
+}
+
+bool reader_is_gzip(const struct reader *r)
+{
+    return r->gzip;
+}
+
+uint64_t reader_offset(const struct reader *r)
+{
+    return r->offset;
+}
+
+const char *reader_error(const struct reader *r)
+{
+    return r->err[0] ? r->err : NULL;
+}
+
+static int refill(struct reader *r)
+{
+    if (r->eof_in)
+        return 0;
+    long n = raw_read(r, r->in, READER_IN);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        r->eof_in = true;
+    r->zs.next_in = r->in;
+    r->zs.avail_in = (uInt)n;
+    return (int)(n > 0);
+}
+
+long reader_read(struct reader *r, void *dst, size_t n)
+{
+    if (r->done || n == 0)
+        return 0;
+    if (n > (1u << 30))
+        n = 1u << 30;
+    if (!r->gzip) {
+        /* first drain what sniff() buffered */
+        if (r->zs.avail_in) {
+            size_t k = r->zs.avail_in < n ? r->zs.avail_in : n;
+            memcpy(dst, r->zs.next_in, k);
+            r->zs.next_in += k;
+            r->zs.avail_in -= (uInt)k;
+            r->offset += k;
+            return (long)k;
+        }
+        long got = raw_read(r, dst, n);
+        if (got > 0)
+            r->offset += (uint64_t)got;
+        if (got == 0)
+            r->done = true;
+        return got;
+    }
+    r->zs.next_out = dst;
+    r->zs.avail_out = (uInt)n;
+    while (r->zs.avail_out == n) {
+        if (r->zs.avail_in == 0) {
+            int rc = refill(r);
+            if (rc < 0)
+                return -1;
+            if (rc == 0) {
+                /* input ended; a stream that did not reach Z_STREAM_END is truncated */
+                if (!r->err[0] && r->zs.total_in > 0 && !r->done)
+                    snprintf(r->err, sizeof r->err, "gzip stream truncated");
+                r->done = true;
+                return r->err[0] ? -1 : 0;
+            }
+        }
+        int zrc = inflate(&r->zs, Z_NO_FLUSH);
+        if (zrc == Z_STREAM_END) {
+            /* another member may follow (concatenated gzip) */
+            size_t produced = n - r->zs.avail_out;
+            if (r->zs.avail_in == 0 && refill(r) <= 0) {
+                r->done = true;
+                r->offset += produced;
+                return (long)produced;
+            }
+            if (r->zs.avail_in >= 2 && r->zs.next_in[0] == 0x1f && r->zs.next_in[1] == 0x8b) {
+                inflateReset(&r->zs);
+            } else {
+                r->done = true; /* trailing garbage after the gzip stream is ignored */
+                r->offset += produced;
+                return (long)produced;
+            }
+            if (produced) {
+                r->offset += produced;
+                return (long)produced;
+            }
+            continue;
+        }
+        if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+            snprintf(r->err, sizeof r->err, "gzip data corrupt (%s)", r->zs.msg ? r->zs.msg : "inflate error");
+            r->done = true;
+            size_t produced = n - r->zs.avail_out;
+            if (produced) {
+                r->offset += produced;
+                return (long)produced;
+            }
+            return -1;
+        }
+    }
+    size_t produced = n - r->zs.avail_out;
+    r->offset += produced;
+    return (long)produced;
+}
+
+void reader_close(struct reader *r)
+{
+    if (!r)
+        return;
+    if (r->gzip)
+        inflateEnd(&r->zs);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->in);
+    free(r);
+}
+
+int reader_slurp(const char *path, size_t max, struct buf *out, bool *truncated, char *err,
+                 size_t errlen)
+{
+    *truncated = false;
+    struct reader *r = reader_open(path, err, errlen);
+    if (!r)
+        return -1;
+    buf_reset(out);
+    int rc = 0;
+    for (;;) {
+        size_t want = 65536;
+        if (out->len + want > max)
+            want = max - out->len;
+        if (want == 0) {
+            char probe;
+            if (reader_read(r, &probe, 1) > 0)
+                *truncated = true;
+            break;
+        }
+        char *w = buf_reserve(out, want);
+        long n = reader_read(r, w, want);
+        if (n < 0) {
+            snprintf(err, errlen, "%s", reader_error(r) ? reader_error(r) : "read error");
+            rc = -1;
+            break;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+    }
+    reader_close(r);
+    return rc;
+}

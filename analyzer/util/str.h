@@ -1,0 +1,47 @@
+/* str — byte slices and ASCII helpers. Input is (pointer, length), never
+ * trusted to be NUL-terminated; ctype-like helpers work on unsigned bytes and
+ * ignore the locale. */
+#ifndef UTIL_STR_H
+#define UTIL_STR_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct slice {
+    const char *p;
+    size_t len;
+};
+
+#define SLICE_LIT(s) ((struct slice){(s), sizeof(s) - 1})
+
+static inline bool ch_is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+static inline bool ch_is_wsp(unsigned char c) { return c == ' ' || c == '\t'; }
+static inline bool ch_is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline bool ch_is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static inline bool ch_is_alnum(unsigned char c) { return ch_is_alpha(c) || ch_is_digit(c); }
+static inline bool ch_is_xdigit(unsigned char c) { return ch_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+static inline unsigned char ch_lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c; }
+static inline int ch_hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = ch_lower(c);
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Case-insensitive ASCII comparison of a slice with a NUL-terminated literal. */
+bool str_eq_ci(const char *p, size_t len, const char *lit);
+bool str_starts_ci(const char *p, size_t len, const char *lit);
+/* Case-insensitive search for needle (NUL-terminated) in (p,len); NULL if absent. */
+const char *str_find_ci(const char *p, size_t len, const char *needle);
+/* Trim ASCII whitespace at both ends of (p,len) in place. */
+struct slice str_trim(const char *p, size_t len);
+/* Lowercase ASCII letters in place. */
+void str_lower(char *s, size_t len);
+/* True when (p,len) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool str_is_utf8(const char *p, size_t len);
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+size_t str_utf8_seqlen(const unsigned char *p, size_t len);
+/* True when every byte is 7-bit. */
+bool str_is_ascii(const char *p, size_t len);
+
+#endif

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian 12 packages mailaudit needs to build and test.
+# Idempotent: installs only what is missing, and says what it installs.
+# Not root: prints the exact apt-get line and stops with status 1.
+set -eu
+PKGS="gcc make pkg-config libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev libspf2-dev libcmocka-dev sqlite3"
+[ "${MAILAUDIT_FUZZ_DEPS:-}" = 1 ] && PKGS="$PKGS clang libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$st" in *"install ok installed"*) ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing packages:$missing (not a Debian system: install them by hand)" >&2
+    exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing packages:$missing" >&2
+    echo "deps: run as root:  apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing
