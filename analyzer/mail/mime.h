@@ -56,4 +56,15 @@ struct mime_tree {
 void mime_parse(arena *a, const char *msg, size_t len, const struct hdr_block *top,
                 struct mime_tree *out, struct anomalies *an);
 
+/* The ceilings mime_parse uses (MIME_MAX_DEPTH, MIME_MAX_PARTS,
+ * MIME_MAX_DECODED); mime_parse_ex takes others, so tests can reach each
+ * ceiling's edge with small inputs. `an` may be NULL in both. */
+struct mime_limits {
+    int max_depth;
+    size_t max_parts;
+    size_t max_decoded;
+};
+void mime_parse_ex(arena *a, const char *msg, size_t len, const struct hdr_block *top,
+                   const struct mime_limits *lim, struct mime_tree *out, struct anomalies *an);
+
 #endif

@@ -30,7 +30,9 @@ struct mbox_msg {
 
 /* The mbox does not own the reader. max_msg: ceiling per message (0 = MSG_MAX_SIZE). */
 struct mbox *mbox_open(struct reader *r, size_t max_msg);
-/* 1: a message in *out; 0: end of input; -1: read error (reader_error()). */
+/* 1: a message in *out; 0: end of input; -1: read error (reader_error()).
+ * After a read error (corrupt gzip, I/O) the message being assembled is still
+ * returned with the bytes read so far; the call after it returns -1. */
 int mbox_next(struct mbox *m, struct mbox_msg *out);
 void mbox_close(struct mbox *m);
 /* True when (p,len) — the first bytes of a file — looks like an mbox: it

@@ -118,7 +118,9 @@ static int refill(struct reader *r)
 
 long reader_read(struct reader *r, void *dst, size_t n)
 {
-    if (r->done || n == 0)
+    if (r->done)
+        return r->err[0] ? -1 : 0; /* an error stays an error on every later call */
+    if (n == 0)
         return 0;
     if (n > (1u << 30))
         n = 1u << 30;

@@ -1,0 +1,438 @@
+/* cmd_check — `mailaudit check [--json] FILE...`: parse each message and
+ * print what was found, without a database. A file holding an mbox prints
+ * one result per message. --json prints one JSON object per message (JSON
+ * Lines), with the stable keys of DESIGN.md ("file", "message", "parts",
+ * "received", "anomalies"; later stages add "dkim", "spf", "dmarc", "score").
+ * Every message-derived string goes through the JSON escaper (invalid UTF-8
+ * becomes U+FFFD) or, in text mode, has control bytes replaced. */
+#include "cli.h"
+#include "mail/limits.h"
+#include "mail/message.h"
+#include "sources/detect.h"
+#include "sources/mbox.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/reader.h"
+#include "util/timeutil.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char check_usage[] =
+    "Usage: mailaudit check [--json] FILE...\n"
+    "\n"
+    "Parse each message and print what was found: sender, subject, dates,\n"
+    "placement evidence, the MIME tree with decoded sizes, SHA-256 and detected\n"
+    "file types, archive members, the Received chain, links, and every anomaly.\n"
+    "Nothing is stored. A FILE may be a single message, an mbox (every message is\n"
+    "checked) or gzip-compressed.\n"
+    "\n"
+    "Options:\n"
+    "  --json            one JSON object per message (JSON Lines), stable keys:\n"
+    "                    file, message, parts, received, links, images, anomalies\n"
+    "  --list-anomalies  print every anomaly code with its meaning, then exit\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "Exit status: 0 every file was read; 1 usage error; 2 a file could not be read.\n";
+
+static void json_time(struct json *j, int64_t t, bool valid)
+{
+    if (!valid) {
+        json_null(j);
+        return;
+    }
+    char iso[32];
+    time_format_iso(t, iso);
+    json_cstr(j, iso);
+}
+
+static const char *img_kind(enum html_img_kind k)
+{
+    return k == IMG_REMOTE ? "remote" : k == IMG_CID ? "cid" : k == IMG_DATA ? "data" : "other";
+}
+
+static void addr_json(struct json *j, const struct addr *a)
+{
+    json_obj_begin(j);
+    json_key(j, "address");
+    json_cstr(j, a->address);
+    json_key(j, "name");
+    json_cstr(j, a->name);
+    json_key(j, "domain");
+    json_cstr(j, a->domain_lc && a->domain_lc[0] ? a->domain_lc : NULL);
+    json_obj_end(j);
+}
+
+static void message_json(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
+                         const struct message *m)
+{
+    struct json j;
+    json_init(&j, out);
+    json_obj_begin(&j);
+    json_key(&j, "file");
+    json_cstr(&j, file);
+    if (in_mbox) {
+        json_key(&j, "offset");
+        json_int(&j, (int64_t)offset);
+    }
+    json_key(&j, "message");
+    json_obj_begin(&j);
+    json_key(&j, "sha256");
+    json_cstr(&j, m->sha256);
+    json_key(&j, "message_id");
+    json_cstr(&j, m->message_id);
+    json_key(&j, "subject");
+    json_cstr(&j, m->subject);
+    json_key(&j, "from");
+    if (m->has_from)
+        addr_json(&j, &m->from);
+    else
+        json_null(&j);
+    json_key(&j, "to");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->to.n; i++)
+        addr_json(&j, &m->to.v[i]);
+    json_arr_end(&j);
+    json_key(&j, "cc");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->cc.n; i++)
+        addr_json(&j, &m->cc.v[i]);
+    json_arr_end(&j);
+    json_key(&j, "return_path");
+    json_cstr(&j, m->return_path);
+    json_key(&j, "date");
+    json_time(&j, m->date, m->has_date);
+    json_key(&j, "arrival");
+    json_time(&j, m->arrival, m->arrival != 0);
+    json_key(&j, "size");
+    json_int(&j, (int64_t)m->raw_len);
+    json_key(&j, "placement");
+    json_cstr(&j, placement_name(m->placement));
+    json_key(&j, "placement_evidence");
+    json_cstr(&j, m->placement_evidence);
+    json_key(&j, "gmail_labels");
+    json_cstr(&j, m->gmail_labels);
+    json_obj_end(&j);
+
+    json_key(&j, "parts");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        bool leaf = !p->is_multipart && !p->is_message;
+        json_obj_begin(&j);
+        json_key(&j, "path");
+        json_cstr(&j, p->path);
+        json_key(&j, "content_type");
+        json_cstr(&j, p->content_type);
+        json_key(&j, "charset");
+        json_cstr(&j, p->charset);
+        json_key(&j, "transfer_encoding");
+        json_cstr(&j, p->cte);
+        json_key(&j, "disposition");
+        json_cstr(&j, p->disposition);
+        json_key(&j, "filename");
+        json_cstr(&j, p->filename);
+        json_key(&j, "size");
+        if (leaf)
+            json_int(&j, (int64_t)p->decoded_len);
+        else
+            json_null(&j);
+        json_key(&j, "sha256");
+        json_cstr(&j, leaf && p->sha256[0] ? p->sha256 : NULL);
+        json_key(&j, "detected_type");
+        json_cstr(&j, leaf ? p->detected_type : NULL);
+        json_key(&j, "is_attachment");
+        json_bool(&j, p->is_attachment);
+        if (p->zip.n) {
+            json_key(&j, "archive_members");
+            json_arr_begin(&j);
+            for (size_t k = 0; k < p->zip.n; k++) {
+                json_obj_begin(&j);
+                json_key(&j, "name");
+                json_cstr(&j, p->zip.m[k].name);
+                json_key(&j, "size");
+                json_int(&j, (int64_t)p->zip.m[k].size);
+                json_key(&j, "encrypted");
+                json_bool(&j, p->zip.m[k].encrypted);
+                json_obj_end(&j);
+            }
+            json_arr_end(&j);
+        }
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+
+    json_key(&j, "received");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->n_received; i++) {
+        const struct received_hop *r = &m->received[i];
+        json_obj_begin(&j);
+        json_key(&j, "from_helo");
+        json_cstr(&j, r->from_helo);
+        json_key(&j, "from_rdns");
+        json_cstr(&j, r->from_rdns);
+        json_key(&j, "from_ip");
+        json_cstr(&j, r->from_ip);
+        json_key(&j, "by");
+        json_cstr(&j, r->by);
+        json_key(&j, "with");
+        json_cstr(&j, r->with);
+        json_key(&j, "tls");
+        json_bool(&j, r->tls_used);
+        json_key(&j, "tls_detail");
+        json_cstr(&j, r->tls);
+        json_key(&j, "id");
+        json_cstr(&j, r->id);
+        json_key(&j, "for");
+        json_cstr(&j, r->for_addr);
+        json_key(&j, "date");
+        json_time(&j, r->date, r->date_valid);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+
+    json_key(&j, "links");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct html_doc *h = &m->mime.parts[i].html;
+        for (size_t k = 0; k < h->n_links; k++) {
+            json_obj_begin(&j);
+            json_key(&j, "href");
+            json_cstr(&j, h->links[k].href);
+            json_key(&j, "text");
+            json_cstr(&j, h->links[k].text);
+            json_obj_end(&j);
+        }
+    }
+    json_arr_end(&j);
+    json_key(&j, "images");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct html_doc *h = &m->mime.parts[i].html;
+        for (size_t k = 0; k < h->n_images; k++) {
+            json_obj_begin(&j);
+            json_key(&j, "src");
+            json_cstr(&j, h->images[k].src);
+            json_key(&j, "kind");
+            json_cstr(&j, img_kind(h->images[k].kind));
+            json_key(&j, "tracking_pixel");
+            json_bool(&j, h->images[k].tracking_pixel);
+            json_obj_end(&j);
+        }
+    }
+    json_arr_end(&j);
+
+    json_key(&j, "anomalies");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < m->an.n; i++) {
+        const struct anomaly *an = &m->an.v[i];
+        if (an->detail) {
+            char tmp[ANOM_DETAIL_MAX + 64];
+            snprintf(tmp, sizeof tmp, "%s: %s", anom_name(an->code), an->detail);
+            json_cstr(&j, tmp);
+        } else {
+            json_cstr(&j, anom_name(an->code));
+        }
+    }
+    json_arr_end(&j);
+    json_obj_end(&j);
+    buf_putc(out, '\n');
+}
+
+/* Print a message-derived string on a terminal line: control bytes become '?'. */
+static void put_safe(struct buf *out, const char *s)
+{
+    if (!s) {
+        buf_puts(out, "-");
+        return;
+    }
+    for (; *s; s++)
+        buf_putc(out, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+}
+
+static void message_text(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
+                         const struct message *m)
+{
+    char iso[32];
+    buf_puts(out, "== ");
+    put_safe(out, file);
+    if (in_mbox)
+        buf_printf(out, " @%llu", (unsigned long long)offset);
+    buf_puts(out, "\nFrom:        ");
+    put_safe(out, m->has_from ? m->from.address : NULL);
+    if (m->has_from && m->from.name) {
+        buf_puts(out, " (");
+        put_safe(out, m->from.name);
+        buf_puts(out, ")");
+    }
+    buf_puts(out, "\nSubject:     ");
+    put_safe(out, m->subject);
+    buf_puts(out, "\nMessage-ID:  ");
+    put_safe(out, m->message_id);
+    buf_puts(out, "\nDate:        ");
+    if (m->has_date) {
+        time_format_iso(m->date, iso);
+        buf_puts(out, iso);
+    } else {
+        buf_puts(out, "-");
+    }
+    buf_printf(out, "\nSize:        %zu bytes, sha256 %s\n", m->raw_len, m->sha256);
+    buf_printf(out, "Placement:   %s", placement_name(m->placement));
+    if (m->placement_evidence) {
+        buf_puts(out, " (");
+        put_safe(out, m->placement_evidence);
+        buf_puts(out, ")");
+    }
+    buf_printf(out, "\nParts (%zu):\n", m->mime.n);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        buf_printf(out, "  %*s%s ", p->depth * 2, "", p->path);
+        put_safe(out, p->content_type);
+        if (!p->is_multipart && !p->is_message)
+            buf_printf(out, " %zu bytes [%s]", p->decoded_len, p->detected_type ? p->detected_type : "?");
+        if (p->filename) {
+            buf_puts(out, " \"");
+            put_safe(out, p->filename);
+            buf_puts(out, "\"");
+        }
+        if (p->is_attachment)
+            buf_puts(out, " attachment");
+        buf_putc(out, '\n');
+        for (size_t k = 0; k < p->zip.n; k++) {
+            buf_printf(out, "  %*s  member ", p->depth * 2, "");
+            put_safe(out, p->zip.m[k].name);
+            buf_printf(out, " %llu bytes%s\n", (unsigned long long)p->zip.m[k].size,
+                       p->zip.m[k].encrypted ? " encrypted" : "");
+        }
+    }
+    buf_printf(out, "Received (%zu, topmost first):\n", m->n_received);
+    for (size_t i = 0; i < m->n_received; i++) {
+        const struct received_hop *r = &m->received[i];
+        buf_printf(out, "  %zu from ", i);
+        put_safe(out, r->from_helo);
+        buf_puts(out, " (");
+        put_safe(out, r->from_rdns);
+        buf_puts(out, " [");
+        put_safe(out, r->from_ip);
+        buf_puts(out, "]) by ");
+        put_safe(out, r->by);
+        buf_puts(out, " with ");
+        put_safe(out, r->with);
+        if (r->tls_used)
+            buf_puts(out, " TLS");
+        if (r->date_valid) {
+            time_format_iso(r->date, iso);
+            buf_printf(out, " at %s", iso);
+        }
+        buf_putc(out, '\n');
+    }
+    buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
+    for (size_t i = 0; i < m->an.n; i++) {
+        buf_printf(out, "  %s", anom_name(m->an.v[i].code));
+        if (m->an.v[i].detail) {
+            buf_puts(out, ": ");
+            put_safe(out, m->an.v[i].detail);
+        }
+        buf_putc(out, '\n');
+    }
+    if (m->an.dropped)
+        buf_printf(out, "  (%zu more not kept)\n", m->an.dropped);
+}
+
+static void emit(bool json, const char *file, uint64_t offset, bool in_mbox, const char *p, size_t len,
+                 const char *folder, bool truncated)
+{
+    arena *a = arena_new();
+    struct message m;
+    message_parse(a, p, len, folder, NULL, &m);
+    if (truncated)
+        anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
+    struct buf out;
+    buf_init(&out, 0);
+    if (json)
+        message_json(&out, file, offset, in_mbox, &m);
+    else
+        message_text(&out, file, offset, in_mbox, &m);
+    fwrite(out.p, 1, out.len, stdout);
+    buf_free(&out);
+    arena_free(a);
+}
+
+static int check_file(const char *path, bool json)
+{
+    char err[256];
+    struct buf data;
+    bool truncated;
+    buf_init(&data, 0);
+    if (reader_slurp(path, MSG_MAX_SIZE, &data, &truncated, err, sizeof err) != 0) {
+        cli_error("check", "%s: cannot read: %s", path, err);
+        buf_free(&data);
+        return -1;
+    }
+    arena *a = arena_new();
+    enum src_format fmt = detect_format(data.p ? data.p : "", data.len);
+    struct src_context ctx;
+    detect_context(a, path, fmt, &ctx);
+    int rc = 0;
+    if (fmt == SRC_MBOX) {
+        buf_free(&data);
+        struct reader *r = reader_open(path, err, sizeof err);
+        if (!r) {
+            cli_error("check", "%s: cannot read: %s", path, err);
+            arena_free(a);
+            return -1;
+        }
+        struct mbox *mb = mbox_open(r, MSG_MAX_SIZE);
+        struct mbox_msg mm;
+        int n;
+        while ((n = mbox_next(mb, &mm)) == 1)
+            emit(json, path, mm.offset, true, mm.data, mm.len, ctx.folder, mm.truncated);
+        if (n < 0) {
+            cli_error("check", "%s: %s", path, reader_error(r) ? reader_error(r) : "read error");
+            rc = -1;
+        }
+        mbox_close(mb);
+        reader_close(r);
+    } else {
+        if (fmt == SRC_UNKNOWN)
+            fprintf(stderr, "mailaudit: check: %s: does not look like a message; parsing it anyway\n", path);
+        emit(json, path, 0, false, data.p ? data.p : "", data.len, ctx.folder, truncated);
+        buf_free(&data);
+    }
+    arena_free(a);
+    return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"list-anomalies", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'l':
+            for (int i = 0; i < ANOM__COUNT; i++)
+                printf("%-32s %s\n", anom_name((enum anom_code)i), anom_description((enum anom_code)i));
+            return EXIT_OK;
+        case 'h': fputs(check_usage, stdout); return EXIT_OK;
+        default: return cli_usage_error("check");
+        }
+    }
+    if (optind >= argc) {
+        cli_error("check", "no FILE given");
+        return cli_usage_error("check");
+    }
+    int status = EXIT_OK;
+    for (int i = optind; i < argc; i++)
+        if (check_file(argv[i], json) != 0)
+            status = EXIT_RUNTIME;
+    return status;
+}

@@ -1,0 +1,410 @@
+/* cmd_ingest — `mailaudit ingest [--db FILE] [--quiet] PATH...`
+ * Walks the paths, detects each file's format from its content, splits
+ * containers into messages, parses each new message and stores it with all
+ * its rows; a message already stored (same SHA-256) only gets a sighting.
+ * Files unchanged since a completed read are skipped without being opened.
+ * Writes go through one struct db in batched transactions (COMMIT_EVERY
+ * messages or COMMIT_SECONDS), so a kill -9 loses at most the open batch and
+ * the next run redoes it (sources left in status 'reading' are read again).
+ * Bad files never stop the batch: each is recorded with its error. */
+#include "cli.h"
+#include "mail/limits.h"
+#include "mail/message.h"
+#include "sources/detect.h"
+#include "sources/mbox.h"
+#include "sources/walk.h"
+#include "store/db.h"
+#include "util/buf.h"
+#include "util/hash.h"
+#include "util/reader.h"
+#include "util/timeutil.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COMMIT_EVERY 2000
+#define COMMIT_SECONDS 2.0
+#define HEAD_BYTES 65536
+#define PROGRESS_SECONDS 0.25
+
+static const char ingest_usage[] =
+    "Usage: mailaudit ingest [--db FILE] [--quiet] PATH...\n"
+    "\n"
+    "Read messages into the database. Each PATH is a file or a directory (read\n"
+    "recursively; symbolic links followed, loops detected). Formats are detected\n"
+    "from the content: single messages (.eml, CRLF or LF), mbox (mboxo, mboxrd,\n"
+    "Content-Length), Maildir and Maildir++ folders, hMailServer Data trees\n"
+    "(Data/<domain>/<account>/<XX>/{GUID}.eml, #Public, the queue), Google\n"
+    "Takeout mbox exports (X-Gmail-Labels); gzip-compressed files transparently.\n"
+    "\n"
+    "Re-ingesting is safe: a message already stored (same bytes) is stored once\n"
+    "with each place it was seen; unchanged files are skipped unopened; an\n"
+    "interrupted run is completed by the next one.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE     database (default $MAILAUDIT_DB, else ./mailaudit.db; created 0600)\n"
+    "  -q, --quiet   no progress line and no summary (errors are still printed)\n"
+    "  -h, --help    this help\n"
+    "\n"
+    "Exit status: 0 the run completed (unreadable or malformed files are recorded\n"
+    "and counted, not fatal); 1 usage error; 2 database error or a PATH that does\n"
+    "not exist.\n";
+
+struct ingest {
+    struct db *db;
+    int64_t run_id;
+    bool quiet, progress;
+    bool in_txn;
+    bool fatal;       /* database error: stop */
+    bool missing_arg; /* a command-line path does not exist */
+    int pending;
+    double txn_started, started, last_progress;
+    struct db_run_counts c;
+    int64_t anomalies;
+    arena *msg_arena;  /* reset per message */
+    arena *file_arena; /* reset per file */
+    struct buf data;   /* a single-message file */
+};
+
+static int ensure_txn(struct ingest *in)
+{
+    if (in->in_txn)
+        return 0;
+    if (db_begin(in->db) != 0)
+        return -1;
+    in->in_txn = true;
+    in->txn_started = time_mono();
+    in->pending = 0;
+    return 0;
+}
+
+static int commit(struct ingest *in)
+{
+    if (!in->in_txn)
+        return 0;
+    in->in_txn = false;
+    return db_commit(in->db);
+}
+
+static int maybe_commit(struct ingest *in)
+{
+    if (in->pending >= COMMIT_EVERY || time_mono() - in->txn_started >= COMMIT_SECONDS)
+        return commit(in);
+    return 0;
+}
+
+static void progress(struct ingest *in, bool force)
+{
+    if (!in->progress)
+        return;
+    double now = time_mono();
+    if (!force && now - in->last_progress < PROGRESS_SECONDS)
+        return;
+    in->last_progress = now;
+    double el = now - in->started;
+    if (el <= 0)
+        el = 1e-9;
+    fprintf(stderr, "\r\033[Kingest: %lld files, %lld messages, %.1f MB, %.0f msg/s, %lld errors",
+            (long long)in->c.files_seen, (long long)in->c.messages_seen,
+            (double)in->c.bytes_read / 1e6, (double)in->c.messages_seen / el,
+            (long long)in->c.files_failed);
+    fflush(stderr);
+}
+
+static int db_failed(struct ingest *in)
+{
+    cli_error("ingest", "%s", db_errmsg(in->db));
+    in->fatal = true;
+    return -1;
+}
+
+/* Store one message (or one more sighting of a stored one). */
+static int take_message(struct ingest *in, int64_t source_id, const struct src_context *ctx,
+                        const char *p, size_t len, uint64_t offset, bool truncated)
+{
+    arena_reset(in->msg_arena);
+    in->c.messages_seen++;
+    char sha[SHA256_HEX_LEN + 1];
+    sha256_hex(p, len, sha);
+    bool found;
+    int64_t mid;
+    if (db_message_find(in->db, sha, &found, &mid) != 0)
+        return db_failed(in);
+    enum placement pl;
+    const char *evidence = NULL;
+    if (found) {
+        pl = message_placement(in->msg_arena, p, len, ctx->folder, &evidence);
+    } else {
+        struct message m;
+        message_parse(in->msg_arena, p, len, ctx->folder, sha, &m);
+        if (truncated)
+            anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
+        if (db_message_insert(in->db, in->run_id, &m, source_id, offset, &mid) != 0)
+            return db_failed(in);
+        in->c.messages_new++;
+        in->anomalies += (int64_t)(m.an.n + m.an.dropped);
+        pl = m.placement;
+        evidence = m.placement_evidence;
+    }
+    if (db_sighting_insert(in->db, mid, source_id, offset, len, ctx, pl, evidence) != 0)
+        return db_failed(in);
+    in->pending++;
+    if (maybe_commit(in) != 0)
+        return db_failed(in);
+    /* maybe_commit may have closed the transaction: reopen for the next writes */
+    if (ensure_txn(in) != 0)
+        return db_failed(in);
+    progress(in, false);
+    return 0;
+}
+
+static int source_anomaly(struct ingest *in, int64_t source_id, enum anom_code code, const char *detail)
+{
+    in->anomalies++;
+    if (db_source_anomaly(in->db, source_id, code, detail) != 0)
+        return db_failed(in);
+    return 0;
+}
+
+static int read_mbox(struct ingest *in, const char *path, int64_t source_id,
+                     const struct src_context *ctx, int64_t *n_msgs, const char **error)
+{
+    char err[256];
+    struct reader *r = reader_open(path, err, sizeof err);
+    if (!r) {
+        *error = arena_strdup(in->file_arena, err);
+        return 0;
+    }
+    struct mbox *mb = mbox_open(r, MSG_MAX_SIZE);
+    struct mbox_msg mm;
+    int rc;
+    while ((rc = mbox_next(mb, &mm)) == 1) {
+        if (take_message(in, source_id, ctx, mm.data, mm.len, mm.offset, mm.truncated) != 0)
+            break;
+        if (mm.content_length_mismatch &&
+            source_anomaly(in, source_id, ANOM_MBOX_CONTENT_LENGTH, NULL) != 0)
+            break;
+        (*n_msgs)++;
+    }
+    if (rc < 0) {
+        const char *e = reader_error(r) ? reader_error(r) : "read error";
+        *error = arena_strdup(in->file_arena, e);
+        source_anomaly(in, source_id,
+                       reader_is_gzip(r) ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR, e);
+    }
+    in->c.bytes_read += (int64_t)reader_offset(r);
+    mbox_close(mb);
+    reader_close(r);
+    return in->fatal ? -1 : 0;
+}
+
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}
+
+static int ingest_file(struct ingest *in, const char *path, const struct stat *st)
+{
+    arena_reset(in->file_arena);
+    in->c.files_seen++;
+    char abs[PATH_MAX];
+    if (!realpath(path, abs))
+        snprintf(abs, sizeof abs, "%s", path);
+    bool unchanged;
+    if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, mtime_ns(st), &unchanged) != 0)
+        return db_failed(in);
+    if (unchanged) {
+        in->c.files_skipped++;
+        progress(in, false);
+        return 0;
+    }
+
+    char err[256];
+    struct reader *r = reader_open(path, err, sizeof err);
+    if (!r) {
+        cli_error("ingest", "%s: cannot open: %s", path, err);
+        in->c.files_failed++;
+        int64_t sid;
+        if (ensure_txn(in) != 0 ||
+            db_source_begin(in->db, in->run_id, abs, SRC_UNKNOWN, CONT_FILE, false,
+                            (int64_t)st->st_size, mtime_ns(st), &sid) != 0 ||
+            db_source_finish(in->db, sid, "error", err, 0, 0) != 0)
+            return db_failed(in);
+        return 0;
+    }
+    /* Read the head to detect the format; a single message is read on to its end. */
+    buf_reset(&in->data);
+    const char *read_error = NULL;
+    bool truncated = false;
+    size_t want = HEAD_BYTES;
+    for (;;) {
+        char *w = buf_reserve(&in->data, want);
+        long n = reader_read(r, w, want);
+        if (n < 0) {
+            read_error = arena_strdup(in->file_arena, reader_error(r) ? reader_error(r) : "read error");
+            break;
+        }
+        if (n == 0)
+            break;
+        in->data.len += (size_t)n;
+        if (in->data.len >= HEAD_BYTES && detect_format(in->data.p, HEAD_BYTES) != SRC_MESSAGE)
+            break;
+        if (in->data.len > MSG_MAX_SIZE) {
+            in->data.len = MSG_MAX_SIZE;
+            truncated = true;
+            break;
+        }
+        want = in->data.len < (1u << 20) ? HEAD_BYTES : in->data.len;
+        if (in->data.len + want > MSG_MAX_SIZE + 1)
+            want = MSG_MAX_SIZE + 1 - in->data.len;
+    }
+    bool gz = reader_is_gzip(r);
+    uint64_t consumed = reader_offset(r);
+    reader_close(r);
+    enum src_format fmt = detect_format(in->data.p, in->data.len < HEAD_BYTES ? in->data.len : HEAD_BYTES);
+    struct src_context ctx;
+    detect_context(in->file_arena, path, fmt, &ctx);
+
+    int64_t sid;
+    if (ensure_txn(in) != 0 ||
+        db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz, (int64_t)st->st_size,
+                        mtime_ns(st), &sid) != 0)
+        return db_failed(in);
+    int64_t n_msgs = 0;
+    switch (fmt) {
+    case SRC_EMPTY:
+        if (source_anomaly(in, sid, ANOM_MSG_EMPTY, NULL) != 0)
+            return -1;
+        break;
+    case SRC_UNKNOWN:
+        if (source_anomaly(in, sid, ANOM_SOURCE_UNKNOWN_FORMAT, NULL) != 0)
+            return -1;
+        break;
+    case SRC_MESSAGE:
+        in->c.bytes_read += (int64_t)consumed;
+        if (read_error && source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
+                                         read_error) != 0)
+            return -1;
+        if (take_message(in, sid, &ctx, in->data.p, in->data.len, 0, truncated) != 0)
+            return -1;
+        n_msgs = 1;
+        break;
+    case SRC_MBOX:
+        read_error = NULL;
+        if (read_mbox(in, path, sid, &ctx, &n_msgs, &read_error) != 0)
+            return -1;
+        break;
+    }
+    if (read_error) {
+        cli_error("ingest", "%s: %s (kept the %lld message(s) read before it)", path, read_error,
+                  (long long)n_msgs);
+        in->c.files_failed++;
+    }
+    if (db_source_finish(in->db, sid, read_error ? "error" : "done", read_error, n_msgs,
+                         (int64_t)consumed) != 0)
+        return db_failed(in);
+    if (maybe_commit(in) != 0)
+        return db_failed(in);
+    progress(in, false);
+    return 0;
+}
+
+static int walk_cb(const char *path, const struct stat *st, const char *err, void *ctx)
+{
+    struct ingest *in = ctx;
+    if (err) {
+        cli_error("ingest", "%s: %s", path, err);
+        if (!st)
+            in->missing_arg = true;
+        return 0;
+    }
+    if (ingest_file(in, path, st) != 0 && in->fatal)
+        return 1;
+    return 0;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_opt = NULL;
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db_opt = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(ingest_usage, stdout); return EXIT_OK;
+        default: return cli_usage_error("ingest");
+        }
+    }
+    if (optind >= argc) {
+        cli_error("ingest", "no PATH given");
+        return cli_usage_error("ingest");
+    }
+    const char *db_path = cli_db_path(db_opt);
+    struct ingest in;
+    memset(&in, 0, sizeof in);
+    char err[600];
+    if (db_open(db_path, DB_OPEN_WRITE, &in.db, err, sizeof err) != 0) {
+        cli_error("ingest", "%s", err);
+        return EXIT_RUNTIME;
+    }
+    in.quiet = quiet;
+    in.progress = !quiet && isatty(STDERR_FILENO);
+    in.msg_arena = arena_new();
+    in.file_arena = arena_new();
+    buf_init(&in.data, 0);
+    in.started = time_mono();
+    int status = EXIT_OK;
+    if (db_run_begin(in.db, "ingest", &in.run_id) != 0) {
+        cli_error("ingest", "%s", db_errmsg(in.db));
+        status = EXIT_RUNTIME;
+        goto out;
+    }
+    walk_paths(argv + optind, (size_t)(argc - optind), walk_cb, &in);
+    if (in.fatal || commit(&in) != 0) {
+        if (!in.fatal)
+            cli_error("ingest", "%s", db_errmsg(in.db));
+        status = EXIT_RUNTIME;
+        goto out;
+    }
+    if (db_run_finish(in.db, in.run_id, &in.c) != 0) {
+        cli_error("ingest", "%s", db_errmsg(in.db));
+        status = EXIT_RUNTIME;
+        goto out;
+    }
+    if (in.missing_arg)
+        status = EXIT_RUNTIME;
+    if (in.progress)
+        fputs("\r\033[K", stderr);
+    if (!quiet) {
+        double el = time_mono() - in.started;
+        if (el <= 0)
+            el = 1e-9;
+        printf("ingest: %lld files (%lld unchanged, skipped; %lld unreadable), %lld messages "
+               "(%lld new, %lld already stored), %.1f MB in %.2f s (%.0f msg/s), %lld anomalies; "
+               "database %s\n",
+               (long long)in.c.files_seen, (long long)in.c.files_skipped,
+               (long long)in.c.files_failed, (long long)in.c.messages_seen,
+               (long long)in.c.messages_new, (long long)(in.c.messages_seen - in.c.messages_new),
+               (double)in.c.bytes_read / 1e6, el, (double)in.c.messages_seen / el,
+               (long long)in.anomalies, db_path);
+    }
+out:
+    buf_free(&in.data);
+    arena_free(in.msg_arena);
+    arena_free(in.file_arena);
+    db_close(in.db);
+    return status;
+}

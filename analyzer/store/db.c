@@ -1,0 +1,618 @@
+/* db — see db.h. Statements are a table (enum + SQL), prepared once on first
+ * use and reset after each step. Every value is bound; no SQL is built from
+ * data. Text from messages is bound as-is (UTF-8 from the parsers); raw bytes
+ * (header_block) as a BLOB. */
+#include "store/db.h"
+#include "mail/limits.h"
+#include "store/schema.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DB_BUSY_TIMEOUT_MS 30000
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_RUN_INSERT, S_RUN_FINISH,
+    S_SRC_GET, S_SRC_INSERT, S_SRC_UPDATE, S_SRC_DEL_SIGHTINGS, S_SRC_DEL_ANOMALIES, S_SRC_FINISH,
+    S_ANOM_SRC, S_MSG_FIND, S_MSG_INSERT, S_PART_INSERT, S_MEMBER_INSERT, S_ADDR_INSERT,
+    S_LINK_INSERT, S_IMAGE_INSERT, S_RECV_INSERT, S_ANOM_MSG, S_SIGHT_INSERT,
+    S__COUNT
+};
+
+static const char *const stmt_sql[S__COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_RUN_INSERT] = "INSERT INTO runs(command, version, started_at) VALUES (?1, ?2, ?3)",
+    [S_RUN_FINISH] = "UPDATE runs SET finished_at=?2, files_seen=?3, files_skipped=?4, files_failed=?5,"
+                     " messages_new=?6, messages_seen=?7, bytes_read=?8 WHERE id=?1",
+    [S_SRC_GET] = "SELECT id, size, mtime_ns, status FROM sources WHERE path=?1",
+    [S_SRC_INSERT] = "INSERT INTO sources(path, format, container, compressed, size, mtime_ns, status,"
+                     " first_read, last_read, run_id) VALUES (?1,?2,?3,?4,?5,?6,'reading',?7,?7,?8)",
+    [S_SRC_UPDATE] = "UPDATE sources SET format=?2, container=?3, compressed=?4, size=?5, mtime_ns=?6,"
+                     " status='reading', error=NULL, last_read=?7, run_id=?8 WHERE id=?1",
+    [S_SRC_DEL_SIGHTINGS] = "DELETE FROM sightings WHERE source_id=?1",
+    [S_SRC_DEL_ANOMALIES] = "DELETE FROM anomalies WHERE source_id=?1 AND message_id IS NULL",
+    [S_SRC_FINISH] = "UPDATE sources SET status=?2, error=?3, n_messages=?4, bytes_read=?5 WHERE id=?1",
+    [S_ANOM_SRC] = "INSERT INTO anomalies(source_id, code, detail) VALUES (?1, ?2, ?3)",
+    [S_MSG_FIND] = "SELECT id FROM messages WHERE sha256=?1",
+    [S_MSG_INSERT] = "INSERT INTO messages(sha256, size, message_id, subject, from_address, from_name,"
+                     " from_domain, return_path, to_addresses, date, date_tz, arrival, placement,"
+                     " placement_evidence, gmail_labels, n_parts, n_attachments, n_received, n_anomalies,"
+                     " header_block, first_source_id, first_offset, run_id)"
+                     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+    [S_PART_INSERT] = "INSERT INTO parts(message_id, path, depth, content_type, charset, transfer_encoding,"
+                      " disposition, filename, size, sha256, detected_type, is_attachment)"
+                      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+    [S_MEMBER_INSERT] = "INSERT INTO archive_members(part_id, position, name, size, compressed_size,"
+                        " encrypted, is_dir) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+    [S_ADDR_INSERT] = "INSERT OR IGNORE INTO addresses(message_id, field, position, name, address, domain, grp)"
+                      " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+    [S_LINK_INSERT] = "INSERT INTO links(message_id, position, part_path, href, text) VALUES (?1,?2,?3,?4,?5)",
+    [S_IMAGE_INSERT] = "INSERT INTO images(message_id, position, part_path, src, kind, width, height,"
+                       " tracking_pixel) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_RECV_INSERT] = "INSERT INTO received(message_id, hop, from_helo, from_rdns, from_ip, by_host,"
+                      " with_proto, tls, tls_detail, smtp_id, for_addr, date, parsed, raw)"
+                      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+    [S_ANOM_MSG] = "INSERT INTO anomalies(message_id, code, detail) VALUES (?1, ?2, ?3)",
+    [S_SIGHT_INSERT] = "INSERT OR IGNORE INTO sightings(message_id, source_id, offset, length, folder,"
+                       " account, domain, maildir_flags, placement, placement_evidence)"
+                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+};
+
+struct db {
+    sqlite3 *h;
+    sqlite3_stmt *st[S__COUNT];
+    char err[512];
+};
+
+const char *db_errmsg(struct db *db)
+{
+    return db->err[0] ? db->err : sqlite3_errmsg(db->h);
+}
+
+struct sqlite3 *db_handle(struct db *db)
+{
+    return db->h;
+}
+
+int db_schema_version(void)
+{
+    return n_schema_migrations > 0 ? schema_migrations[n_schema_migrations - 1].version : 0;
+}
+
+static int fail(struct db *db, const char *what)
+{
+    snprintf(db->err, sizeof db->err, "%s: %s", what, sqlite3_errmsg(db->h));
+    return -1;
+}
+
+static sqlite3_stmt *stmt(struct db *db, enum stmt_id id)
+{
+    if (!db->st[id]) {
+        if (sqlite3_prepare_v3(db->h, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &db->st[id],
+                               NULL) != SQLITE_OK) {
+            /* A statement that does not compile is our bug (schema and code disagree). */
+            fprintf(stderr, "mailaudit: internal error preparing \"%s\": %s\n", stmt_sql[id],
+                    sqlite3_errmsg(db->h));
+            abort();
+        }
+    }
+    return db->st[id];
+}
+
+/* Step a statement to completion (no rows expected) and reset it. */
+static int run(struct db *db, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return fail(db, what);
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static void bind_time(sqlite3_stmt *s, int i, int64_t t, bool valid)
+{
+    if (!valid) {
+        sqlite3_bind_null(s, i);
+        return;
+    }
+    char iso[32];
+    time_format_iso(t, iso);
+    sqlite3_bind_text(s, i, iso, -1, SQLITE_TRANSIENT);
+}
+
+static void now_iso(char out[32])
+{
+    time_format_iso(time_now(), out);
+}
+
+static int exec(struct db *db, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(db->err, sizeof db->err, "%s: %s", what, msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int migrate(struct db *db, const char *path)
+{
+    sqlite3_stmt *s;
+    int have = 0;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return fail(db, path);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        have = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    int want = db_schema_version();
+    if (have > want) {
+        snprintf(db->err, sizeof db->err,
+                 "%s: database schema version %d is newer than this mailaudit (%d): upgrade "
+                 "mailaudit or use another database",
+                 path, have, want);
+        return -1;
+    }
+    for (int i = 0; i < n_schema_migrations; i++) {
+        const struct schema_migration *mg = &schema_migrations[i];
+        if (mg->version <= have)
+            continue;
+        if (exec(db, "BEGIN IMMEDIATE", path) != 0)
+            return -1;
+        char what[160];
+        snprintf(what, sizeof what, "%s: applying schema %s", path, mg->name);
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", mg->version);
+        if (exec(db, mg->sql, what) != 0 || exec(db, pragma, what) != 0) {
+            exec(db, "ROLLBACK", what);
+            return -1;
+        }
+        if (exec(db, "COMMIT", what) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int db_open(const char *path, enum db_open_mode mode, struct db **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (mode == DB_OPEN_WRITE) {
+        /* Create the file ourselves so it is 0600 from its first byte (it holds people's mail). */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            snprintf(err, errlen, "%s: cannot create database: %s", path, strerror(errno));
+            return -1;
+        }
+        close(fd);
+    } else if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s: cannot open database: %s", path, strerror(errno));
+        return -1;
+    }
+    struct db *db = xcalloc(1, sizeof *db);
+    int flags = mode == DB_OPEN_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open database: %s", path,
+                 db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        db_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(db->h, 1);
+    /* Refuse what is not an SQLite database before touching it. */
+    if (exec(db, "SELECT count(*) FROM sqlite_schema", path) != 0) {
+        snprintf(err, errlen, "%s: not a mailaudit database (%s)", path, db->err);
+        db_close(db);
+        return -1;
+    }
+    if (mode == DB_OPEN_WRITE) {
+        if (exec(db, "PRAGMA journal_mode=WAL", path) != 0 ||
+            exec(db, "PRAGMA synchronous=NORMAL", path) != 0 ||
+            exec(db, "PRAGMA cache_size=-32768", path) != 0 || /* 32 MiB, bounded */
+            exec(db, "PRAGMA foreign_keys=ON", path) != 0 || migrate(db, path) != 0) {
+            snprintf(err, errlen, "%s", db->err);
+            db_close(db);
+            return -1;
+        }
+        /* WAL and SHM files inherit the 0600 of the database only via umask; tighten them. */
+        char side[4096];
+        snprintf(side, sizeof side, "%s-wal", path);
+        chmod(side, 0600);
+        snprintf(side, sizeof side, "%s-shm", path);
+        chmod(side, 0600);
+    } else {
+        sqlite3_stmt *s;
+        int have = 0;
+        if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
+            if (sqlite3_step(s) == SQLITE_ROW)
+                have = sqlite3_column_int(s, 0);
+            sqlite3_finalize(s);
+        }
+        if (have == 0) {
+            snprintf(err, errlen, "%s: not a mailaudit database (no schema; run `mailaudit ingest` first)", path);
+            db_close(db);
+            return -1;
+        }
+        if (have > db_schema_version()) {
+            snprintf(err, errlen,
+                     "%s: database schema version %d is newer than this mailaudit (%d)", path,
+                     have, db_schema_version());
+            db_close(db);
+            return -1;
+        }
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < S__COUNT; i++)
+        sqlite3_finalize(db->st[i]);
+    sqlite3_close(db->h);
+    free(db);
+}
+
+int db_begin(struct db *db)
+{
+    return run(db, stmt(db, S_BEGIN), "begin transaction");
+}
+
+int db_commit(struct db *db)
+{
+    return run(db, stmt(db, S_COMMIT), "commit");
+}
+
+int db_run_begin(struct db *db, const char *command, int64_t *run_id)
+{
+    sqlite3_stmt *s = stmt(db, S_RUN_INSERT);
+    char now[32];
+    now_iso(now);
+    bind_text(s, 1, command);
+    bind_text(s, 2, MAILAUDIT_VERSION);
+    bind_text(s, 3, now);
+    if (run(db, s, "record run") != 0)
+        return -1;
+    *run_id = sqlite3_last_insert_rowid(db->h);
+    return 0;
+}
+
+int db_run_finish(struct db *db, int64_t run_id, const struct db_run_counts *c)
+{
+    sqlite3_stmt *s = stmt(db, S_RUN_FINISH);
+    char now[32];
+    now_iso(now);
+    sqlite3_bind_int64(s, 1, run_id);
+    bind_text(s, 2, now);
+    sqlite3_bind_int64(s, 3, c->files_seen);
+    sqlite3_bind_int64(s, 4, c->files_skipped);
+    sqlite3_bind_int64(s, 5, c->files_failed);
+    sqlite3_bind_int64(s, 6, c->messages_new);
+    sqlite3_bind_int64(s, 7, c->messages_seen);
+    sqlite3_bind_int64(s, 8, c->bytes_read);
+    return run(db, s, "finish run");
+}
+
+int db_source_unchanged(struct db *db, const char *path, int64_t size, int64_t mtime_ns,
+                        bool *unchanged)
+{
+    sqlite3_stmt *s = stmt(db, S_SRC_GET);
+    bind_text(s, 1, path);
+    *unchanged = false;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *st = sqlite3_column_text(s, 3);
+        *unchanged = sqlite3_column_int64(s, 1) == size && sqlite3_column_int64(s, 2) == mtime_ns &&
+                     st && (strcmp((const char *)st, "done") == 0 || strcmp((const char *)st, "error") == 0);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(db, "look up source");
+    return 0;
+}
+
+int db_source_begin(struct db *db, int64_t run_id, const char *path, enum src_format fmt,
+                    enum src_container cont, bool compressed, int64_t size, int64_t mtime_ns,
+                    int64_t *source_id)
+{
+    sqlite3_stmt *s = stmt(db, S_SRC_GET);
+    bind_text(s, 1, path);
+    int rc = sqlite3_step(s);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(db, "look up source");
+    char now[32];
+    now_iso(now);
+    s = stmt(db, id ? S_SRC_UPDATE : S_SRC_INSERT);
+    int i = 1;
+    if (id)
+        sqlite3_bind_int64(s, i++, id);
+    else
+        bind_text(s, i++, path);
+    bind_text(s, i++, detect_format_name(fmt));
+    bind_text(s, i++, detect_container_name(cont));
+    sqlite3_bind_int(s, i++, compressed);
+    sqlite3_bind_int64(s, i++, size);
+    sqlite3_bind_int64(s, i++, mtime_ns);
+    bind_text(s, i++, now);
+    sqlite3_bind_int64(s, i++, run_id);
+    if (run(db, s, "record source") != 0)
+        return -1;
+    if (!id) {
+        *source_id = sqlite3_last_insert_rowid(db->h);
+        return 0;
+    }
+    *source_id = id;
+    s = stmt(db, S_SRC_DEL_SIGHTINGS);
+    sqlite3_bind_int64(s, 1, id);
+    if (run(db, s, "clear sightings") != 0)
+        return -1;
+    s = stmt(db, S_SRC_DEL_ANOMALIES);
+    sqlite3_bind_int64(s, 1, id);
+    return run(db, s, "clear source anomalies");
+}
+
+int db_source_finish(struct db *db, int64_t source_id, const char *status, const char *error,
+                     int64_t n_messages, int64_t bytes_read)
+{
+    sqlite3_stmt *s = stmt(db, S_SRC_FINISH);
+    sqlite3_bind_int64(s, 1, source_id);
+    bind_text(s, 2, status);
+    bind_text(s, 3, error);
+    sqlite3_bind_int64(s, 4, n_messages);
+    sqlite3_bind_int64(s, 5, bytes_read);
+    return run(db, s, "finish source");
+}
+
+int db_source_anomaly(struct db *db, int64_t source_id, enum anom_code code, const char *detail)
+{
+    sqlite3_stmt *s = stmt(db, S_ANOM_SRC);
+    sqlite3_bind_int64(s, 1, source_id);
+    bind_text(s, 2, anom_name(code));
+    bind_text(s, 3, detail);
+    return run(db, s, "record anomaly");
+}
+
+int db_message_find(struct db *db, const char *sha256, bool *found, int64_t *id)
+{
+    sqlite3_stmt *s = stmt(db, S_MSG_FIND);
+    bind_text(s, 1, sha256);
+    int rc = sqlite3_step(s);
+    *found = rc == SQLITE_ROW;
+    *id = *found ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(db, "look up message");
+    return 0;
+}
+
+static int insert_addr(struct db *db, int64_t mid, const char *field, int pos, const struct addr *a)
+{
+    if (!a->address)
+        return 0;
+    sqlite3_stmt *s = stmt(db, S_ADDR_INSERT);
+    sqlite3_bind_int64(s, 1, mid);
+    bind_text(s, 2, field);
+    sqlite3_bind_int(s, 3, pos);
+    bind_text(s, 4, a->name);
+    bind_text(s, 5, a->address);
+    bind_text(s, 6, a->domain_lc && a->domain_lc[0] ? a->domain_lc : NULL);
+    bind_text(s, 7, a->group);
+    return run(db, s, "store address");
+}
+
+static int insert_addr_list(struct db *db, int64_t mid, const char *field, const struct addr_list *l)
+{
+    for (size_t i = 0; i < l->n && i < ADDR_MAX_PER_FIELD; i++)
+        if (insert_addr(db, mid, field, (int)i, &l->v[i]) != 0)
+            return -1;
+    return 0;
+}
+
+static const char *img_kind_name(enum html_img_kind k)
+{
+    switch (k) {
+    case IMG_REMOTE: return "remote";
+    case IMG_CID: return "cid";
+    case IMG_DATA: return "data";
+    default: return "other";
+    }
+}
+
+static int insert_parts(struct db *db, int64_t mid, const struct message *m)
+{
+    int link_pos = 0, img_pos = 0;
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        bool leaf = !p->is_multipart && !p->is_message;
+        sqlite3_stmt *s = stmt(db, S_PART_INSERT);
+        sqlite3_bind_int64(s, 1, mid);
+        bind_text(s, 2, p->path);
+        sqlite3_bind_int(s, 3, p->depth);
+        bind_text(s, 4, p->content_type ? p->content_type : "");
+        bind_text(s, 5, p->charset);
+        bind_text(s, 6, p->cte);
+        bind_text(s, 7, p->disposition);
+        bind_text(s, 8, p->filename);
+        if (leaf) {
+            sqlite3_bind_int64(s, 9, (int64_t)p->decoded_len);
+            bind_text(s, 10, p->sha256[0] ? p->sha256 : NULL);
+        }
+        bind_text(s, 11, leaf ? p->detected_type : NULL);
+        sqlite3_bind_int(s, 12, p->is_attachment);
+        if (run(db, s, "store part") != 0)
+            return -1;
+        int64_t part_id = sqlite3_last_insert_rowid(db->h);
+        for (size_t k = 0; k < p->zip.n; k++) {
+            const struct zip_member *zm = &p->zip.m[k];
+            s = stmt(db, S_MEMBER_INSERT);
+            sqlite3_bind_int64(s, 1, part_id);
+            sqlite3_bind_int(s, 2, (int)k);
+            bind_text(s, 3, zm->name ? zm->name : "");
+            sqlite3_bind_int64(s, 4, (int64_t)zm->size);
+            sqlite3_bind_int64(s, 5, (int64_t)zm->csize);
+            sqlite3_bind_int(s, 6, zm->encrypted);
+            sqlite3_bind_int(s, 7, zm->is_dir);
+            if (run(db, s, "store archive member") != 0)
+                return -1;
+        }
+        for (size_t k = 0; k < p->html.n_links; k++) {
+            const struct html_link *l = &p->html.links[k];
+            s = stmt(db, S_LINK_INSERT);
+            sqlite3_bind_int64(s, 1, mid);
+            sqlite3_bind_int(s, 2, link_pos++);
+            bind_text(s, 3, p->path);
+            bind_text(s, 4, l->href ? l->href : "");
+            bind_text(s, 5, l->text);
+            if (run(db, s, "store link") != 0)
+                return -1;
+        }
+        for (size_t k = 0; k < p->html.n_images; k++) {
+            const struct html_image *im = &p->html.images[k];
+            s = stmt(db, S_IMAGE_INSERT);
+            sqlite3_bind_int64(s, 1, mid);
+            sqlite3_bind_int(s, 2, img_pos++);
+            bind_text(s, 3, p->path);
+            bind_text(s, 4, im->src ? im->src : "");
+            bind_text(s, 5, img_kind_name(im->kind));
+            if (im->width >= 0)
+                sqlite3_bind_int(s, 6, im->width);
+            if (im->height >= 0)
+                sqlite3_bind_int(s, 7, im->height);
+            sqlite3_bind_int(s, 8, im->tracking_pixel);
+            if (run(db, s, "store image") != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int insert_received(struct db *db, int64_t mid, const struct message *m)
+{
+    for (size_t i = 0; i < m->n_received; i++) {
+        const struct received_hop *r = &m->received[i];
+        sqlite3_stmt *s = stmt(db, S_RECV_INSERT);
+        sqlite3_bind_int64(s, 1, mid);
+        sqlite3_bind_int(s, 2, (int)i);
+        bind_text(s, 3, r->from_helo);
+        bind_text(s, 4, r->from_rdns);
+        bind_text(s, 5, r->from_ip);
+        bind_text(s, 6, r->by);
+        bind_text(s, 7, r->with);
+        sqlite3_bind_int(s, 8, r->tls_used);
+        bind_text(s, 9, r->tls);
+        bind_text(s, 10, r->id);
+        bind_text(s, 11, r->for_addr);
+        bind_time(s, 12, r->date, r->date_valid);
+        sqlite3_bind_int(s, 13, r->parsed);
+        bind_text(s, 14, m->received_raw ? m->received_raw[i] : "");
+        if (run(db, s, "store received") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int db_message_insert(struct db *db, int64_t run_id, const struct message *m, int64_t source_id,
+                      uint64_t offset, int64_t *id)
+{
+    sqlite3_stmt *s = stmt(db, S_MSG_INSERT);
+    bind_text(s, 1, m->sha256);
+    sqlite3_bind_int64(s, 2, (int64_t)m->raw_len);
+    bind_text(s, 3, m->message_id);
+    bind_text(s, 4, m->subject);
+    bind_text(s, 5, m->has_from ? m->from.address : NULL);
+    bind_text(s, 6, m->has_from ? m->from.name : NULL);
+    bind_text(s, 7, m->has_from && m->from.domain_lc && m->from.domain_lc[0] ? m->from.domain_lc : NULL);
+    bind_text(s, 8, m->return_path);
+    bind_text(s, 9, m->rcpt_summary);
+    bind_time(s, 10, m->date, m->has_date);
+    if (m->has_date)
+        sqlite3_bind_int(s, 11, m->date_tz);
+    bind_time(s, 12, m->arrival, m->arrival != 0);
+    bind_text(s, 13, placement_name(m->placement));
+    bind_text(s, 14, m->placement_evidence);
+    bind_text(s, 15, m->gmail_labels);
+    sqlite3_bind_int64(s, 16, (int64_t)m->mime.n);
+    sqlite3_bind_int64(s, 17, (int64_t)m->n_attachments);
+    sqlite3_bind_int64(s, 18, (int64_t)m->n_received);
+    sqlite3_bind_int64(s, 19, (int64_t)(m->an.n + m->an.dropped));
+    size_t hlen = m->hdr.body_offset <= m->raw_len ? m->hdr.body_offset : m->raw_len;
+    sqlite3_bind_blob64(s, 20, m->raw, hlen, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 21, source_id);
+    sqlite3_bind_int64(s, 22, (int64_t)offset);
+    sqlite3_bind_int64(s, 23, run_id);
+    if (run(db, s, "store message") != 0)
+        return -1;
+    int64_t mid = sqlite3_last_insert_rowid(db->h);
+    *id = mid;
+    if (m->has_from && insert_addr(db, mid, "from", 0, &m->from) != 0)
+        return -1;
+    if (insert_addr_list(db, mid, "to", &m->to) != 0 || insert_addr_list(db, mid, "cc", &m->cc) != 0 ||
+        insert_addr_list(db, mid, "reply-to", &m->reply_to) != 0)
+        return -1;
+    if (m->return_path) {
+        struct addr rp = {.address = m->return_path};
+        const char *at = strrchr(m->return_path, '@');
+        char dom[256] = "";
+        if (at && strlen(at + 1) < sizeof dom) {
+            snprintf(dom, sizeof dom, "%s", at + 1);
+            str_lower(dom, strlen(dom));
+            rp.domain_lc = dom;
+        }
+        if (insert_addr(db, mid, "return-path", 0, &rp) != 0)
+            return -1;
+    }
+    if (insert_parts(db, mid, m) != 0 || insert_received(db, mid, m) != 0)
+        return -1;
+    for (size_t i = 0; i < m->an.n; i++) {
+        s = stmt(db, S_ANOM_MSG);
+        sqlite3_bind_int64(s, 1, mid);
+        bind_text(s, 2, anom_name(m->an.v[i].code));
+        bind_text(s, 3, m->an.v[i].detail);
+        if (run(db, s, "store anomaly") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int db_sighting_insert(struct db *db, int64_t message_id, int64_t source_id, uint64_t offset,
+                       size_t length, const struct src_context *ctx, enum placement pl,
+                       const char *evidence)
+{
+    sqlite3_stmt *s = stmt(db, S_SIGHT_INSERT);
+    sqlite3_bind_int64(s, 1, message_id);
+    sqlite3_bind_int64(s, 2, source_id);
+    sqlite3_bind_int64(s, 3, (int64_t)offset);
+    sqlite3_bind_int64(s, 4, (int64_t)length);
+    bind_text(s, 5, ctx->folder);
+    bind_text(s, 6, ctx->account);
+    bind_text(s, 7, ctx->domain);
+    bind_text(s, 8, ctx->flags);
+    bind_text(s, 9, placement_name(pl));
+    bind_text(s, 10, evidence);
+    return run(db, s, "store sighting");
+}

@@ -1,0 +1,32 @@
+# End-to-end: the command line contract (help, version, exit statuses, errors).
+. "$TOP/tests/e2e/lib.sh"
+M=$MAILAUDIT
+
+out=$($M --help); ok $? "--help exits 0"
+like "$out" "ingest PATH" "--help lists ingest"
+out=$($M --version); ok $? "--version exits 0"
+like "$out" "^mailaudit [0-9]" "--version prints the version"
+for c in ingest check report; do
+    out=$($M $c --help); ok $? "$c --help exits 0"
+    like "$out" "Usage: mailaudit $c" "$c --help shows its usage"
+    like "$out" "Exit status" "$c --help documents exit statuses"
+done
+$M frobnicate >/dev/null 2>&1; is $? 1 "unknown command: exit 1"
+$M ingest --no-such-option x >/dev/null 2>&1; is $? 1 "unknown option: exit 1"
+err=$($M ingest --db "$TMP/a.db" 2>&1); is $? 1 "ingest without PATH: exit 1"
+like "$err" "no PATH given" "ingest without PATH says so"
+err=$($M ingest --db "$TMP/a.db" "$TMP/does-not-exist" 2>&1); is $? 2 "ingest of a missing path: exit 2"
+like "$err" "does-not-exist" "the error names the missing path"
+err=$($M report --db "$TMP/none.db" 2>&1); is $? 2 "report on a missing database: exit 2"
+like "$err" "none.db" "the error names the database"
+echo "not a database at all, just text that is long enough to be a header page ......" > "$TMP/text.db"
+err=$($M report --db "$TMP/text.db" 2>&1); is $? 2 "report on a non-database: exit 2"
+like "$err" "text.db" "the error names the file"
+err=$($M check "$TMP/missing.eml" 2>&1); is $? 2 "check of a missing file: exit 2"
+like "$err" "missing.eml" "check names the missing file"
+# MAILAUDIT_DB is the default database
+(cd "$TMP" && MAILAUDIT_DB="$TMP/env.db" $M ingest --quiet "$TOP/tests/fixtures/messages/simple.eml"); ok $? "ingest with MAILAUDIT_DB"
+[ -f "$TMP/env.db" ]; ok $? "MAILAUDIT_DB names the database file"
+(cd "$TMP" && env -u MAILAUDIT_DB $M ingest --quiet "$TOP/tests/fixtures/messages/simple.eml"); ok $? "ingest with the default database"
+[ -f "$TMP/mailaudit.db" ]; ok $? "./mailaudit.db is the default"
+echo "1..$n_test"

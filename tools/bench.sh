@@ -1,0 +1,45 @@
+#!/bin/sh
+# make bench — ingest speed and peak memory on a generated corpus.
+# One core (taskset -c 0), peak RSS from GNU time. Corpus in $BENCH_DIR
+# (default build/bench), generated once per size.
+#   BENCH_N      messages in the main mbox (default 20000)
+#   BENCH_FILES  message files in the Maildir run (default 5000)
+set -eu
+BUILD=${BUILD:-build}
+N=${BENCH_N:-20000}
+FILES=${BENCH_FILES:-5000}
+DIR=${BENCH_DIR:-$BUILD/bench}
+BIN=$BUILD/mailaudit
+GEN=$BUILD/tools/gen-corpus
+mkdir -p "$DIR"
+[ -f "$DIR/corpus-$N.mbox" ] || { echo "bench: generating $N messages..."; $GEN mbox "$DIR/corpus-$N.mbox" "$N" 1; }
+Q=$((N / 4))
+[ -f "$DIR/corpus-$Q.mbox" ] || $GEN mbox "$DIR/corpus-$Q.mbox" "$Q" 2
+[ -d "$DIR/maildir-$FILES" ] || { echo "bench: generating $FILES Maildir files..."; $GEN maildir "$DIR/maildir-$FILES" "$FILES" 3; }
+
+TIME=/usr/bin/time
+run() { # run LABEL MESSAGES BYTES PATH
+    label=$1; msgs=$2; bytes=$3; shift 3
+    rm -f "$DIR/bench.db" "$DIR/bench.db-wal" "$DIR/bench.db-shm"
+    sync
+    $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/bench.db" "$@"
+    set -- $(cat "$DIR/time.out")
+    secs=$1; rss_kb=$2
+    awk -v l="$label" -v m="$msgs" -v b="$bytes" -v s="$secs" -v r="$rss_kb" 'BEGIN {
+        if (s <= 0) s = 0.01;
+        printf "%-28s %7d msgs %8.1f MB %7.2f s %8.0f msg/s %7.1f MB/s  peak RSS %6.1f MB\n",
+               l, m, b / 1e6, s, m / s, b / 1e6 / s, r / 1024 }'
+}
+size() { du -sb "$1" | cut -f1; }
+echo "mailaudit $($BIN --version | cut -d' ' -f2) ingest, one core, $(nproc) cores present"
+run "mbox $Q msgs"      "$Q"     "$(size "$DIR/corpus-$Q.mbox")" "$DIR/corpus-$Q.mbox"
+run "mbox $N msgs"      "$N"     "$(size "$DIR/corpus-$N.mbox")" "$DIR/corpus-$N.mbox"
+run "Maildir $FILES files" "$FILES" "$(size "$DIR/maildir-$FILES")" "$DIR/maildir-$FILES"
+# Re-ingest of the same mbox: every message already stored (dedup path)
+$TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/bench.db" "$DIR/corpus-$Q.mbox"
+set -- $(cat "$DIR/time.out")
+echo "re-ingest of a new mbox into a populated database: $1 s, peak RSS $(($2 / 1024)) MB"
+touch "$DIR/corpus-$Q.mbox"
+$TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/bench.db" "$DIR/corpus-$Q.mbox"
+set -- $(cat "$DIR/time.out")
+echo "re-ingest of the same mbox after touch (all duplicates): $1 s"
