@@ -279,8 +279,17 @@ unsigned char *enc_qp_decode(arena *a, const char *p, size_t len, size_t *out_le
     while (i < len) {
         /* Copy the run of ordinary bytes in one go. */
         size_t run = i;
-        while (run < len && qp_class[in[run]] == QP_COPY)
-            run++;
+        for (;;) {
+            while (run < len && qp_class[in[run]] == QP_COPY)
+                run++;
+            /* a single blank between ordinary bytes (the common word gap) is
+             * part of the run: only blanks before a line end are special */
+            if (run + 1 < len && qp_class[in[run]] == QP_BLANK && qp_class[in[run + 1]] == QP_COPY &&
+                in[run + 1] != '\r' && in[run + 1] != '\n' && !(header && in[run] == ' '))
+                run++;
+            else
+                break;
+        }
         if (run > i) {
             memcpy(out + o, in + i, run - i);
             o += run - i;

@@ -1,6 +1,7 @@
 /* str — see str.h. */
 #include "util/str.h"
 
+#include <stdint.h>
 #include <string.h>
 
 bool str_eq_ci(const char *p, size_t len, const char *lit)
@@ -87,11 +88,24 @@ size_t str_utf8_seqlen(const unsigned char *p, size_t len)
     return n;
 }
 
+/* True when none of the 8 bytes at p has the high bit set. */
+static bool ascii8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return (w & 0x8080808080808080ULL) == 0;
+}
+
 bool str_is_utf8(const char *p, size_t len)
 {
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0;
     while (i < len) {
+        /* ASCII runs a word at a time: most mail text is ASCII */
+        while (i + 8 <= len && ascii8(u + i))
+            i += 8;
+        if (i >= len)
+            break;
         if (u[i] < 0x80) {
             i++;
             continue;
@@ -106,7 +120,11 @@ bool str_is_utf8(const char *p, size_t len)
 
 bool str_is_ascii(const char *p, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8)
+        if (!ascii8((const unsigned char *)p + i))
+            return false;
+    for (; i < len; i++)
         if ((unsigned char)p[i] >= 0x80)
             return false;
     return true;
