@@ -159,39 +159,19 @@ static bool tok_is(const struct tok *t, char ch)
     return t->type == T_SPECIAL && t->p[0] == ch;
 }
 
-struct sbuf {
-    arena *a;
-    char *p;
-    size_t len, cap;
-};
 
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t want = b->cap ? b->cap * 2 : 32;
-        while (want < b->len + n + 1)
-            want *= 2;
-        char *np = arena_alloc(b->a, want);
-        if (b->len) memcpy(np, b->p, b->len);
-        b->p = np;
-        b->cap = want;
-    }
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
 
 /* A phrase (display or group name) from tokens [from, to): words joined by
  * one space where whitespace separated them, comments dropped, decoded.
  * NULL when empty. */
 static char *phrase(struct ctx *c, size_t from, size_t to)
 {
-    struct sbuf b = {.a = c->a};
+    struct arena_str b = {.a = c->a};
     for (size_t i = from; i < to; i++) {
         const struct tok *t = &c->toks[i];
         if (t->type == T_COMMENT) continue;
-        if (b.len && t->ws_before) sb_put(&b, " ", 1);
-        sb_put(&b, t->p, t->len);
+        if (b.len && t->ws_before) arena_str_put(&b, " ", 1);
+        arena_str_put(&b, t->p, t->len);
     }
     if (b.len == 0) return NULL;
     if (str_is_ascii(b.p, b.len) && !memchr(b.p, '=', b.len)) return b.p;
@@ -233,20 +213,20 @@ static void set_addr(struct ctx *c, struct addr *out, const char *local, size_t 
         out->address = "";
         return;
     }
-    struct sbuf b = {.a = c->a};
+    struct arena_str b = {.a = c->a};
     if (needs_quotes(local, ll) && ll) {
-        sb_put(&b, "\"", 1);
+        arena_str_put(&b, "\"", 1);
         for (size_t i = 0; i < ll; i++) {
-            if (local[i] == '"' || local[i] == '\\') sb_put(&b, "\\", 1);
-            sb_put(&b, local + i, 1);
+            if (local[i] == '"' || local[i] == '\\') arena_str_put(&b, "\\", 1);
+            arena_str_put(&b, local + i, 1);
         }
-        sb_put(&b, "\"", 1);
+        arena_str_put(&b, "\"", 1);
     } else {
-        sb_put(&b, local, ll);
+        arena_str_put(&b, local, ll);
     }
     if (dl) {
-        sb_put(&b, "@", 1);
-        sb_put(&b, dom, dl);
+        arena_str_put(&b, "@", 1);
+        arena_str_put(&b, dom, dl);
     }
     out->address = b.p;
 }
@@ -276,9 +256,9 @@ static bool addr_spec(struct ctx *c, size_t from, size_t to, struct addr *out, b
             n_at++;
         }
     }
-    struct sbuf local = {.a = c->a}, dom = {.a = c->a};
-    sb_put(&local, "", 0);
-    sb_put(&dom, "", 0);
+    struct arena_str local = {.a = c->a}, dom = {.a = c->a};
+    arena_str_put(&local, "", 0);
+    arena_str_put(&dom, "", 0);
     bool clean = n_at == 1;
     const struct tok *prev = NULL; /* previous non-comment token */
     for (size_t i = from; i < to; i++) {
@@ -298,7 +278,7 @@ static bool addr_spec(struct ctx *c, size_t from, size_t to, struct addr *out, b
             continue;
         }
         if (t->type == T_DLIT && i < at) clean = false;
-        sb_put(i < at ? &local : &dom, t->p, t->len);
+        arena_str_put(i < at ? &local : &dom, t->p, t->len);
     }
     if (at == to) {
         if (local.len == 0) return false;

@@ -49,6 +49,12 @@ void anom_add(struct anomalies *an, enum anom_code code, const char *fmt, ...)
     an->n++;
 }
 
+void anom_add_once(struct anomalies *an, enum anom_code code, const char *detail)
+{
+    if (an && !anom_has(an, code))
+        anom_add(an, code, detail ? "%s" : NULL, detail);
+}
+
 int anom_has(const struct anomalies *an, enum anom_code code)
 {
     for (size_t i = 0; i < an->n; i++)

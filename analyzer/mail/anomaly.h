@@ -89,6 +89,8 @@ void anom_init(struct anomalies *an, arena *a);
 /* Record an anomaly; fmt may be NULL. Non-printable bytes of the detail become '?'. */
 void anom_add(struct anomalies *an, enum anom_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Record the code only if it is not recorded yet (detail may be NULL); an may be NULL. */
+void anom_add_once(struct anomalies *an, enum anom_code code, const char *detail);
 /* True when the code was already recorded (to avoid one anomaly per line). */
 int anom_has(const struct anomalies *an, enum anom_code code);
 const char *anom_name(enum anom_code code);

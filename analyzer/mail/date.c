@@ -18,6 +18,7 @@
  * ±23:59, year outside 1900..9999).
  * No libc time zone functions; a leap second 60 counts as the next second. */
 #include "mail/date.h"
+#include "mail/header.h"
 
 #include <string.h>
 
@@ -63,11 +64,9 @@ static int tokenise(const char *p, size_t len, struct dtok *t)
     int n = 0;
     size_t i = 0;
     while (i < len) {
+        i = hdr_skip_cfws(p, len, i);
+        if (i >= len) break;
         unsigned char ch = (unsigned char)p[i];
-        if (ch_is_space(ch)) {
-            i++;
-            continue;
-        }
         if (ch == '(') {
             int depth = 0;
             while (i < len) {

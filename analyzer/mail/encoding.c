@@ -170,10 +170,6 @@ static const unsigned char b64_table[256] = {
 #undef B64_ROW_BAD
 };
 
-static void note_once(struct anomalies *an, enum anom_code code)
-{
-    if (an && !anom_has(an, code)) anom_add(an, code, NULL);
-}
 
 unsigned char *enc_base64_decode(arena *a, const char *p, size_t len, size_t *out_len,
                                  struct anomalies *an)
@@ -251,8 +247,8 @@ unsigned char *enc_base64_decode(arena *a, const char *p, size_t len, size_t *ou
     } else if (pads == 1) {
         truncated = true; /* "xx=" without its second '=' */
     }
-    if (garbage) note_once(an, ANOM_B64_GARBAGE);
-    if (truncated) note_once(an, ANOM_B64_TRUNCATED);
+    if (garbage) anom_add_once(an, ANOM_B64_GARBAGE, NULL);
+    if (truncated) anom_add_once(an, ANOM_B64_TRUNCATED, NULL);
     out[o] = 0;
     *out_len = o;
     return out;
@@ -346,7 +342,7 @@ unsigned char *enc_qp_decode(arena *a, const char *p, size_t len, size_t *out_le
             break;
         }
     }
-    if (bad) note_once(an, ANOM_QP_BAD_ESCAPE);
+    if (bad) anom_add_once(an, ANOM_QP_BAD_ESCAPE, NULL);
     out[o] = 0;
     *out_len = o;
     return out;

@@ -51,29 +51,12 @@ static size_t field_name_len(const char *p, size_t len, size_t *colon, bool *obs
     return name_len;
 }
 
-static void add_once(struct anomalies *an, enum anom_code code, const char *detail)
-{
-    if (an && !anom_has(an, code)) anom_add(an, code, detail ? "%s" : NULL, detail);
-}
 
-/* True when any byte of (p,len) has the high bit set (word at a time). */
-static bool has_8bit(const char *p, size_t len)
-{
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ull) return true;
-    }
-    for (; i < len; i++)
-        if ((unsigned char)p[i] & 0x80) return true;
-    return false;
-}
 
 static void check_block(const char *p, size_t len, struct anomalies *an)
 {
     if (!an || len == 0) return;
-    if (memchr(p, '\0', len)) add_once(an, ANOM_MSG_NUL_BYTES, "in the header block");
+    if (memchr(p, '\0', len)) anom_add_once(an, ANOM_MSG_NUL_BYTES, "in the header block");
     if (!anom_has(an, ANOM_MSG_BARE_CR)) {
         const char *q = p, *end = p + len;
         while ((q = memchr(q, '\r', (size_t)(end - q))) != NULL) {
@@ -86,9 +69,9 @@ static void check_block(const char *p, size_t len, struct anomalies *an)
             q++;
         }
     }
-    if (has_8bit(p, len)) {
-        add_once(an, ANOM_HDR_8BIT, NULL);
-        if (!str_is_utf8(p, len)) add_once(an, ANOM_HDR_8BIT_NOT_UTF8, NULL);
+    if (!str_is_ascii(p, len)) {
+        anom_add_once(an, ANOM_HDR_8BIT, NULL);
+        if (!str_is_utf8(p, len)) anom_add_once(an, ANOM_HDR_8BIT_NOT_UTF8, NULL);
     }
 }
 
@@ -115,7 +98,7 @@ void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struc
         if (content_len && line[content_len - 1] == '\r') /* a CR at EOF too */
             content_len--;
 
-        if (content_len > LINE_MAX_RFC) add_once(an, ANOM_MSG_LINE_TOO_LONG, "in the header block");
+        if (content_len > LINE_MAX_RFC) anom_add_once(an, ANOM_MSG_LINE_TOO_LONG, "in the header block");
 
         if (content_len == 0) { /* the separator */
             out->has_separator = true;
@@ -131,7 +114,7 @@ void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struc
                 while (k < content_len && ch_is_wsp((unsigned char)line[k]))
                     k++;
                 if (k == content_len)
-                    add_once(an, ANOM_HDR_OBS_FOLDING, "whitespace-only continuation line");
+                    anom_add_once(an, ANOM_HDR_OBS_FOLDING, "whitespace-only continuation line");
                 size_t end = pos + content_len;
                 cur->raw.len = end - cur->offset;
                 cur->value.len = (size_t)(p + end - cur->value.p);
@@ -156,22 +139,22 @@ void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struc
             if (an) {
                 anom_add(an, ANOM_HDR_BAD_FIELD,
                          "non-field line ends the header block at offset %zu", pos);
-                add_once(an, ANOM_HDR_NO_SEPARATOR, NULL);
+                anom_add_once(an, ANOM_HDR_NO_SEPARATOR, NULL);
             }
             out->body_offset = pos;
             hdr_end = pos;
             goto out;
         }
         seen_field = true;
-        if (obs) add_once(an, ANOM_HDR_OBS_FOLDING, "whitespace before the colon");
+        if (obs) anom_add_once(an, ANOM_HDR_OBS_FOLDING, "whitespace before the colon");
 
         if (splitting && pos >= HDR_MAX_BLOCK) {
             splitting = false;
-            add_once(an, ANOM_HDR_BLOCK_TOO_LARGE, NULL);
+            anom_add_once(an, ANOM_HDR_BLOCK_TOO_LARGE, NULL);
         }
         if (splitting && out->n >= HDR_MAX_FIELDS) {
             splitting = false;
-            add_once(an, ANOM_HDR_TOO_MANY_FIELDS, NULL);
+            anom_add_once(an, ANOM_HDR_TOO_MANY_FIELDS, NULL);
         }
         if (!splitting) {
             cur = NULL;
@@ -202,7 +185,7 @@ not_message:
 out:
     /* a block that grew past the ceiling through one long field is as
      * suspicious as one with many lines: say so either way */
-    if (hdr_end > HDR_MAX_BLOCK) add_once(an, ANOM_HDR_BLOCK_TOO_LARGE, NULL);
+    if (hdr_end > HDR_MAX_BLOCK) anom_add_once(an, ANOM_HDR_BLOCK_TOO_LARGE, NULL);
     check_block(p, hdr_end, an);
 }
 
@@ -242,4 +225,30 @@ char *hdr_unfold(arena *a, struct slice value, size_t *out_len)
     o[n] = '\0';
     if (out_len) *out_len = n;
     return o;
+}
+
+size_t hdr_skip_cfws(const char *p, size_t len, size_t i)
+{
+    while (i < len) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch_is_space(ch)) {
+            i++;
+        } else if (ch == '(') {
+            int depth = 0;
+            while (i < len) {
+                if (p[i] == '\\' && i + 1 < len)
+                    i++;
+                else if (p[i] == '(')
+                    depth++;
+                else if (p[i] == ')' && --depth == 0) {
+                    i++;
+                    break;
+                }
+                i++;
+            }
+        } else {
+            break;
+        }
+    }
+    return i;
 }

@@ -38,4 +38,8 @@ size_t hdr_count(const struct hdr_block *h, const char *name);
  * trailing whitespace trimmed; NUL-terminated copy in the arena. */
 char *hdr_unfold(arena *a, struct slice value, size_t *out_len);
 
+/* Index of the first byte at or after i that is neither whitespace nor part
+ * of an RFC 5322 comment (nested, with quoted-pairs); len when none. */
+size_t hdr_skip_cfws(const char *p, size_t len, size_t i);
+
 #endif

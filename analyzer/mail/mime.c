@@ -77,23 +77,7 @@ struct ctx {
     bool decode_stopped;
 };
 
-static void note_once(struct anomalies *an, enum anom_code code, const char *detail)
-{
-    if (!anom_has(an, code)) anom_add(an, code, detail ? "%s" : NULL, detail);
-}
 
-static bool has_8bit(const char *p, size_t len)
-{
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ull) return true;
-    }
-    for (; i < len; i++)
-        if ((unsigned char)p[i] & 0x80) return true;
-    return false;
-}
 
 /* Parse a part's header block; its anomalies are merged once per code.
  * ANOM_MSG_NOT_RFC5322 means "headerless part" for body parts: dropped. */
@@ -105,7 +89,7 @@ static void parse_headers(struct ctx *c, struct slice raw, struct hdr_block *h, 
     for (size_t i = 0; i < tmp.n; i++) {
         enum anom_code code = tmp.v[i].code;
         if (code == ANOM_MSG_NOT_RFC5322 && !is_message) continue;
-        note_once(c->an, code, tmp.v[i].detail);
+        anom_add_once(c->an, code, tmp.v[i].detail);
     }
 }
 
@@ -320,7 +304,7 @@ static int parse_entity(struct ctx *c, struct slice raw, const struct hdr_block 
 {
     struct mime_tree *t = c->t;
     if (t->n >= c->lim.max_parts) {
-        note_once(c->an, ANOM_MIME_TOO_MANY_PARTS, NULL);
+        anom_add_once(c->an, ANOM_MIME_TOO_MANY_PARTS, NULL);
         return -1;
     }
     t->parts = arena_grow(c->a, t->parts, &c->cap, t->n + 1, sizeof *t->parts);
@@ -347,7 +331,7 @@ static int parse_entity(struct ctx *c, struct slice raw, const struct hdr_block 
         const char *ct = part->ctype.value;
         const char *slash = ct ? strchr(ct, '/') : NULL;
         if (!slash || slash == ct || slash[1] == 0) {
-            note_once(c->an, ANOM_MIME_BAD_CTYPE, "not type/subtype");
+            anom_add_once(c->an, ANOM_MIME_BAD_CTYPE, "not type/subtype");
             part->ctype.value = NULL;
         }
     }
@@ -383,7 +367,7 @@ static int parse_entity(struct ctx *c, struct slice raw, const struct hdr_block 
     bool multipart = strncmp(ct, "multipart/", 10) == 0;
     bool message = strcmp(ct, "message/rfc822") == 0 || strcmp(ct, "message/global") == 0;
     if ((multipart || message) && depth >= c->lim.max_depth) {
-        note_once(c->an, ANOM_MIME_DEPTH, path);
+        anom_add_once(c->an, ANOM_MIME_DEPTH, path);
         multipart = message = false;
     }
     if (multipart) {
@@ -404,7 +388,7 @@ static void decode_leaf(struct ctx *c, int idx)
 {
     struct mime_part *part = &c->t->parts[idx];
     if ((!part->cte || strcmp(part->cte, "7bit") == 0) && !anom_has(c->an, ANOM_8BIT_UNDECLARED) &&
-        has_8bit(part->body.p, part->body.len))
+        !str_is_ascii(part->body.p, part->body.len))
         anom_add(c->an, ANOM_8BIT_UNDECLARED, "part %s", part->path);
     if (!transfer_decode(c, part->cte, part->body, &part->decoded, &part->decoded_len)) return;
     sha256_hex(part->decoded, part->decoded_len, part->sha256);

@@ -18,6 +18,7 @@
  * sections numbered below SECTION_MAX. Does NOT validate the type/subtype
  * against a registry. */
 #include "mail/mimeparam.h"
+#include "mail/header.h"
 
 #include <string.h>
 
@@ -60,32 +61,6 @@ static void flag(struct ctx *c, unsigned bit, const char *what)
     anom_add(c->an, code, "%s", what);
 }
 
-/* Skip whitespace and (nested) comments. */
-static size_t skip_cfws(const char *p, size_t len, size_t i)
-{
-    while (i < len) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch_is_space(ch)) {
-            i++;
-        } else if (ch == '(') {
-            int depth = 0;
-            while (i < len) {
-                if (p[i] == '\\' && i + 1 < len)
-                    i++;
-                else if (p[i] == '(')
-                    depth++;
-                else if (p[i] == ')' && --depth == 0) {
-                    i++;
-                    break;
-                }
-                i++;
-            }
-        } else {
-            break;
-        }
-    }
-    return i;
-}
 
 static bool is_name_char(unsigned char ch)
 {
@@ -112,46 +87,26 @@ static bool looks_like_param(const char *p, size_t len, size_t i)
     return j < len && p[j] == '=';
 }
 
-struct sbuf {
-    arena *a;
-    char *p;
-    size_t len, cap;
-};
 
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t want = b->cap ? b->cap * 2 : 32;
-        while (want < b->len + n + 1)
-            want *= 2;
-        char *np = arena_alloc(b->a, want);
-        if (b->len) memcpy(np, b->p, b->len);
-        b->p = np;
-        b->cap = want;
-    }
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
 
 /* Read a quoted string starting at p[i] == '"'; returns the index after it. */
-static size_t read_quoted(struct ctx *c, const char *p, size_t len, size_t i, struct sbuf *v)
+static size_t read_quoted(struct ctx *c, const char *p, size_t len, size_t i, struct arena_str *v)
 {
     i++;
     while (i < len) {
         size_t run = i;
         while (run < len && p[run] != '"' && p[run] != '\\')
             run++;
-        sb_put(v, p + i, run - i);
+        arena_str_put(v, p + i, run - i);
         i = run;
         if (i >= len) break;
         if (p[i] == '"') return i + 1;
         /* backslash */
         if (i + 1 < len) {
-            sb_put(v, p + i + 1, 1);
+            arena_str_put(v, p + i + 1, 1);
             i += 2;
         } else {
-            sb_put(v, p + i, 1);
+            arena_str_put(v, p + i, 1);
             i++;
         }
     }
@@ -161,7 +116,7 @@ static size_t read_quoted(struct ctx *c, const char *p, size_t len, size_t i, st
 
 /* Read an unquoted value; stops at ';', at the end, or before an evident
  * next parameter after whitespace. Comments after whitespace are dropped. */
-static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t i, struct sbuf *v)
+static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t i, struct arena_str *v)
 {
     while (i < len && p[i] != ';') {
         unsigned char ch = (unsigned char)p[i];
@@ -170,7 +125,7 @@ static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t 
             while (i < len && ch_is_space((unsigned char)p[i]))
                 i++;
             size_t ws_end = i;
-            size_t j = skip_cfws(p, len, i);
+            size_t j = hdr_skip_cfws(p, len, i);
             if (j >= len || p[j] == ';') return j;
             if (looks_like_param(p, len, j)) {
                 flag(c, R_2231, "missing ';' between parameters");
@@ -178,9 +133,9 @@ static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t 
             }
             if (v->len) {
                 if (j != ws_end) /* a comment was skipped */
-                    sb_put(v, " ", 1);
+                    arena_str_put(v, " ", 1);
                 else
-                    sb_put(v, p + ws, ws_end - ws);
+                    arena_str_put(v, p + ws, ws_end - ws);
             }
             i = j;
             continue;
@@ -188,7 +143,7 @@ static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t 
         size_t run = i;
         while (run < len && p[run] != ';' && !ch_is_space((unsigned char)p[run]))
             run++;
-        sb_put(v, p + i, run - i);
+        arena_str_put(v, p + i, run - i);
         i = run;
     }
     return i;
@@ -227,24 +182,24 @@ static bool split_name(const char *n, size_t len, struct piece *pc)
 }
 
 /* Percent-decode (p,len) onto v. */
-static void pct_decode(struct ctx *c, const char *p, size_t len, struct sbuf *v)
+static void pct_decode(struct ctx *c, const char *p, size_t len, struct arena_str *v)
 {
     size_t i = 0;
     while (i < len) {
         const char *pc = memchr(p + i, '%', len - i);
         size_t run = pc ? (size_t)(pc - p) : len;
-        sb_put(v, p + i, run - i);
+        arena_str_put(v, p + i, run - i);
         i = run;
         if (i >= len) break;
         if (i + 2 < len && ch_hexval((unsigned char)p[i + 1]) >= 0 &&
             ch_hexval((unsigned char)p[i + 2]) >= 0) {
             char b = (char)(ch_hexval((unsigned char)p[i + 1]) * 16 +
                             ch_hexval((unsigned char)p[i + 2]));
-            sb_put(v, &b, 1);
+            arena_str_put(v, &b, 1);
             i += 3;
         } else {
             flag(c, R_2231, "bad %-escape");
-            sb_put(v, "%", 1);
+            arena_str_put(v, "%", 1);
             i++;
         }
     }
@@ -281,7 +236,7 @@ static void sort_sections(struct piece **v, size_t n)
 static void assemble_2231(struct ctx *c, struct piece **sec, size_t n, struct mime_param *out)
 {
     sort_sections(sec, n);
-    struct sbuf bytes = {.a = c->a};
+    struct arena_str bytes = {.a = c->a};
     const char *cs = NULL, *lang = NULL;
     size_t cs_len = 0, lang_len = 0;
     int expect = sec[0]->section < 0 ? -1 : 0;
@@ -312,7 +267,7 @@ static void assemble_2231(struct ctx *c, struct piece **sec, size_t n, struct mi
         if (pc->extended)
             pct_decode(c, v, vl, &bytes);
         else
-            sb_put(&bytes, v, vl);
+            arena_str_put(&bytes, v, vl);
     }
     if (cs_len) {
         out->charset = arena_strndup(c->a, cs, cs_len);
@@ -399,19 +354,19 @@ bool mimeparam_parse(arena *a, const char *p, size_t len, struct mime_value *out
     out->n_params = 0;
 
     /* the main value: type[/subtype], CFWS allowed around the '/' */
-    size_t i = skip_cfws(p, len, 0);
+    size_t i = hdr_skip_cfws(p, len, 0);
     size_t start = i;
-    struct sbuf v = {.a = a};
+    struct arena_str v = {.a = a};
     for (int part = 0; part < 2; part++) {
         size_t run = i;
         while (run < len && p[run] != ';' && p[run] != '/' && p[run] != '(' && p[run] != '=' &&
                p[run] != '"' && !ch_is_space((unsigned char)p[run]))
             run++;
-        sb_put(&v, p + i, run - i);
-        i = skip_cfws(p, len, run);
+        arena_str_put(&v, p + i, run - i);
+        i = hdr_skip_cfws(p, len, run);
         if (part == 0 && i < len && p[i] == '/') {
-            sb_put(&v, "/", 1);
-            i = skip_cfws(p, len, i + 1);
+            arena_str_put(&v, "/", 1);
+            i = hdr_skip_cfws(p, len, i + 1);
         } else {
             break;
         }
@@ -436,7 +391,7 @@ bool mimeparam_parse(arena *a, const char *p, size_t len, struct mime_value *out
     struct piece *pcs = NULL;
     size_t n = 0, cap = 0;
     while (i < len) {
-        i = skip_cfws(p, len, i);
+        i = hdr_skip_cfws(p, len, i);
         if (i >= len) break;
         if (p[i] == ';') {
             i++;
@@ -451,7 +406,7 @@ bool mimeparam_parse(arena *a, const char *p, size_t len, struct mime_value *out
             flag(&c, R_2231, "parameter without a name");
             while (i < len && p[i] != ';') {
                 if (p[i] == '"') {
-                    struct sbuf junk = {.a = a};
+                    struct arena_str junk = {.a = a};
                     i = read_quoted(&c, p, len, i, &junk);
                 } else {
                     i++;
@@ -459,17 +414,17 @@ bool mimeparam_parse(arena *a, const char *p, size_t len, struct mime_value *out
             }
             continue;
         }
-        i = skip_cfws(p, len, i);
+        i = hdr_skip_cfws(p, len, i);
         if (i >= len || p[i] != '=') {
             flag(&c, R_2231, "parameter without '='");
             continue;
         }
-        i = skip_cfws(p, len, i + 1);
-        struct sbuf val = {.a = a};
-        sb_put(&val, "", 0);
+        i = hdr_skip_cfws(p, len, i + 1);
+        struct arena_str val = {.a = a};
+        arena_str_put(&val, "", 0);
         if (i < len && p[i] == '"') {
             i = read_quoted(&c, p, len, i, &val);
-            i = skip_cfws(p, len, i);
+            i = hdr_skip_cfws(p, len, i);
             if (i < len && p[i] != ';') {
                 if (looks_like_param(p, len, i)) {
                     flag(&c, R_2231, "missing ';' between parameters");

@@ -26,27 +26,7 @@
  * "=?" so hostile input stays linear. */
 #define WORD_TEXT_MAX 2048
 
-struct sbuf {
-    arena *a;
-    char *p;
-    size_t len, cap;
-};
 
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (n == 0) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t want = b->cap ? b->cap * 2 : 64;
-        while (want < b->len + n + 1)
-            want *= 2;
-        char *np = arena_alloc(b->a, want);
-        if (b->len) memcpy(np, b->p, b->len);
-        b->p = np;
-        b->cap = want;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
 
 struct word {
     const char *cs; /* charset, without an RFC 2231 "*language" */
@@ -165,8 +145,8 @@ static bool decode_text(const struct word *w, char *out, size_t *out_len, bool *
 struct state {
     arena *a;
     struct anomalies *an;
-    struct sbuf out;
-    struct sbuf pend; /* decoded bytes of the pending run of words */
+    struct arena_str out;
+    struct arena_str pend; /* decoded bytes of the pending run of words */
     const char *pend_cs;
     size_t pend_cs_len;
     bool has_pend;
@@ -183,13 +163,13 @@ static void emit_raw(struct state *s, const char *p, size_t n)
 {
     if (n == 0) return;
     if (str_is_ascii(p, n)) {
-        sb_put(&s->out, p, n);
+        arena_str_put(&s->out, p, n);
         return;
     }
     char *o;
     size_t olen;
     charset_to_utf8(s->a, NULL, 0, p, n, &o, &olen);
-    sb_put(&s->out, o, olen);
+    arena_str_put(&s->out, o, olen);
 }
 
 static void flush(struct state *s)
@@ -203,7 +183,7 @@ static void flush(struct state *s)
         note(s, ANOM_CHARSET_UNKNOWN, "", s->pend_cs, s->pend_cs_len);
     else if (rc == CHARSET_BAD_BYTES)
         note(s, ANOM_CHARSET_BAD_BYTES, "encoded word in ", s->pend_cs, s->pend_cs_len);
-    sb_put(&s->out, o, olen);
+    arena_str_put(&s->out, o, olen);
     s->pend.len = 0;
     s->has_pend = false;
 }
@@ -286,7 +266,7 @@ char *rfc2047_decode(arena *a, const char *p, size_t len, size_t *out_len, struc
             s.pend_cs = w.cs;
             s.pend_cs_len = w.cs_len;
         }
-        sb_put(&s.pend, tmp, tlen);
+        arena_str_put(&s.pend, tmp, tlen);
         seg = i = w.end;
     }
     flush(&s);

@@ -24,6 +24,15 @@ char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf,
 /* Grow an arena array (old contents copied; the old block is simply abandoned). */
 void *arena_grow(arena *a, void *p, size_t *cap, size_t need, size_t elem);
 void arena_on_free(arena *a, void (*fn)(void *), void *arg);
+/* A string built piece by piece in an arena: always NUL-terminated once
+ * anything was put (p stays NULL until then). Start with {.a = arena}. */
+struct arena_str {
+    arena *a;
+    char *p;
+    size_t len, cap;
+};
+void arena_str_put(struct arena_str *b, const char *s, size_t n);
+
 /* Bytes handed out since the last reset (for ceilings and statistics). */
 size_t arena_used(const arena *a);
 
