@@ -12,6 +12,11 @@
 #include <zlib.h>
 
 #define READER_IN 65536
+/* Compression-bomb ceiling: past READER_GZIP_RATIO_FLOOR uncompressed bytes,
+ * more than READER_GZIP_MAX_RATIO bytes out per byte in is an error.
+ * Real mail compresses 3:1 to 20:1. */
+#define READER_GZIP_MAX_RATIO 1000
+#define READER_GZIP_RATIO_FLOOR (1ULL << 30)
 
 struct reader {
     int fd;               /* -1 for memory */
@@ -21,6 +26,7 @@ struct reader {
     z_stream zs;
     unsigned char *in;    /* compressed input buffer */
     uint64_t offset;
+    uint64_t raw_in; /* compressed bytes read */
     char err[160];
 };
 
@@ -56,6 +62,7 @@ static void sniff(struct reader *r)
         got += n;
     }
     r->gzip = got >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    r->raw_in = (uint64_t)(got > 0 ? got : 0);
     r->zs.next_in = r->in;
     r->zs.avail_in = (uInt)(got > 0 ? got : 0);
     if (r->gzip && inflateInit2(&r->zs, 15 + 32) != Z_OK) {
@@ -109,6 +116,7 @@ static int refill(struct reader *r)
     long n = raw_read(r, r->in, READER_IN);
     if (n < 0)
         return -1;
+    r->raw_in += (uint64_t)n;
     if (n == 0)
         r->eof_in = true;
     r->zs.next_in = r->in;
@@ -191,6 +199,11 @@ long reader_read(struct reader *r, void *dst, size_t n)
     }
     size_t produced = n - r->zs.avail_out;
     r->offset += produced;
+    if (r->offset > READER_GZIP_RATIO_FLOOR && r->offset / READER_GZIP_MAX_RATIO > r->raw_in) {
+        snprintf(r->err, sizeof r->err, "gzip expands more than %d:1 (a compression bomb?): stopped after %llu bytes",
+                 READER_GZIP_MAX_RATIO, (unsigned long long)r->offset);
+        r->done = true;
+    }
     return (long)produced;
 }
 

@@ -1,7 +1,9 @@
 /* reader — sequential reading of a file that may be gzip-compressed
  * (detected from the magic bytes, not the name), through zlib. Used by every
  * source so that `.gz` inputs are read transparently and in constant memory.
- * Concatenated gzip members are read as one stream. */
+ * Concatenated gzip members are read as one stream. Ceiling: past 1 GiB of
+ * output, a stream expanding more than 1000:1 stops with an error
+ * (compression bomb). */
 #ifndef UTIL_READER_H
 #define UTIL_READER_H
 #include <stdbool.h>

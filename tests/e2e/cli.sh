@@ -29,4 +29,22 @@ like "$err" "missing.eml" "check names the missing file"
 [ -f "$TMP/env.db" ]; ok $? "MAILAUDIT_DB names the database file"
 (cd "$TMP" && env -u MAILAUDIT_DB $M ingest --quiet "$TOP/tests/fixtures/messages/simple.eml"); ok $? "ingest with the default database"
 [ -f "$TMP/mailaudit.db" ]; ok $? "./mailaudit.db is the default"
+# --quiet prints nothing on success; a terminal gets a live progress line
+out=$($M ingest --quiet --db "$TMP/q.db" "$TOP/tests/fixtures/messages" 2>&1); ok $? "ingest --quiet exits 0"
+is "$out" "" "ingest --quiet prints nothing"
+if command -v script >/dev/null 2>&1; then
+    script -qec "$M ingest --db $TMP/tty.db $TOP/samples" /dev/null > "$TMP/tty.out" 2>&1
+    like "$(tr '\r' '\n' < "$TMP/tty.out")" "ingest: [0-9]* files, [0-9]* messages, [0-9.]* MB, [0-9]* msg/s, [0-9]* errors" "on a terminal: progress line with files, messages, MB, rate, errors"
+    like "$(cat "$TMP/tty.out")" "ingest: 27 files" "on a terminal: the summary line too"
+    $M ingest --db "$TMP/pipe.db" "$TOP/samples" 2>"$TMP/pipe.err" >/dev/null
+    is "$(cat "$TMP/pipe.err")" "" "not a terminal: no progress line on stderr"
+else
+    ok 1 "script(1) is missing (util-linux)"
+fi
+# make install honours PREFIX and DESTDIR
+make -s -C "$TOP" BUILD="$BUILD" install DESTDIR="$TMP/inst" PREFIX=/opt/ma >/dev/null 2>&1; ok $? "make install DESTDIR=... PREFIX=/opt/ma"
+[ -x "$TMP/inst/opt/ma/bin/mailaudit" ]; ok $? "binary installed under PREFIX/bin"
+[ -f "$TMP/inst/opt/ma/share/man/man1/mailaudit.1" ]; ok $? "man page installed"
+[ -f "$TMP/inst/opt/ma/share/mailaudit/schemas/0001_initial.sql" ]; ok $? "schema files installed"
+[ -d "$TMP/inst/opt/ma/share/mailaudit/rules" ]; ok $? "rules directory installed"
 echo "1..$n_test"
