@@ -45,15 +45,15 @@ CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 all: $(BIN)
 
 deps:
-	@sh tools/deps.sh
+	@sh .ci/deps.sh
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/gen/schema_sql.c: $(SCHEMAS) tools/embed-schemas.sh
+$(BUILD)/gen/schema_sql.c: $(SCHEMAS) schemas/embed.sh
 	@mkdir -p $(dir $@)
-	sh tools/embed-schemas.sh $(SCHEMAS) > $@
+	sh schemas/embed.sh $(SCHEMAS) > $@
 
 # The schema text is one long literal by nature: -Wno-overlength-strings here only.
 $(BUILD)/obj/gen/schema_sql.o: $(BUILD)/gen/schema_sql.c
@@ -92,9 +92,9 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus
-	@BUILD=$(BUILD) sh tools/bench.sh
+	@BUILD=$(BUILD) sh tests/bench/bench.sh
 
-$(BUILD)/tools/gen-corpus: tools/gen-corpus.c
+$(BUILD)/tools/gen-corpus: tests/bench/gen-corpus.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
 
@@ -112,12 +112,12 @@ build/fuzz-clang/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz-lib/libmailaudit.a
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/mailaudit
-	for f in rules/*; do [ -f "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/rules/; done; true
-	install -m 0644 schemas/* $(DESTDIR)$(DATADIR)/schemas/
-	install -m 0644 doc/mailaudit.1 $(DESTDIR)$(MANDIR)/man1/mailaudit.1
+	for f in rules/*.cf; do [ -f "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/rules/; done; true
+	install -m 0644 schemas/*.sql $(DESTDIR)$(DATADIR)/schemas/
+	install -m 0644 analyzer/mailaudit.1 $(DESTDIR)$(MANDIR)/man1/mailaudit.1
 
 format:
-	clang-format -i $(SRC) analyzer/main.c $(shell find analyzer -name '*.h') tests/unit/*.c tests/fuzz/*.c
+	clang-format -i $(SRC) analyzer/main.c $(shell find analyzer -name "*.h") tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
 
 clean:
 	rm -rf build

@@ -7,8 +7,7 @@
 
 const char *cli_db_path(const char *opt)
 {
-    if (opt && *opt)
-        return opt;
+    if (opt && *opt) return opt;
     const char *env = getenv("MAILAUDIT_DB");
     return env && *env ? env : "mailaudit.db";
 }
@@ -28,4 +27,3 @@ int cli_usage_error(const char *cmd)
     fprintf(stderr, "Try 'mailaudit %s --help'.\n", cmd);
     return EXIT_USAGE;
 }
-

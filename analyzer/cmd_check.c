@@ -257,8 +257,7 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
     char iso[32];
     buf_puts(out, "== ");
     put_safe(out, file);
-    if (in_mbox)
-        buf_printf(out, " @%llu", (unsigned long long)offset);
+    if (in_mbox) buf_printf(out, " @%llu", (unsigned long long)offset);
     buf_puts(out, "\nFrom:        ");
     put_safe(out, m->has_from ? m->from.address : NULL);
     if (m->has_from && m->from.name) {
@@ -290,14 +289,14 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         buf_printf(out, "  %*s%s ", p->depth * 2, "", p->path);
         put_safe(out, p->content_type);
         if (!p->is_multipart && !p->is_message)
-            buf_printf(out, " %zu bytes [%s]", p->decoded_len, p->detected_type ? p->detected_type : "?");
+            buf_printf(out, " %zu bytes [%s]", p->decoded_len,
+                       p->detected_type ? p->detected_type : "?");
         if (p->filename) {
             buf_puts(out, " \"");
             put_safe(out, p->filename);
             buf_puts(out, "\"");
         }
-        if (p->is_attachment)
-            buf_puts(out, " attachment");
+        if (p->is_attachment) buf_puts(out, " attachment");
         buf_putc(out, '\n');
         for (size_t k = 0; k < p->zip.n; k++) {
             buf_printf(out, "  %*s  member ", p->depth * 2, "");
@@ -319,8 +318,7 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         put_safe(out, r->by);
         buf_puts(out, " with ");
         put_safe(out, r->with);
-        if (r->tls_used)
-            buf_puts(out, " TLS");
+        if (r->tls_used) buf_puts(out, " TLS");
         if (r->date_valid) {
             time_format_iso(r->date, iso);
             buf_printf(out, " at %s", iso);
@@ -336,18 +334,16 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         }
         buf_putc(out, '\n');
     }
-    if (m->an.dropped)
-        buf_printf(out, "  (%zu more not kept)\n", m->an.dropped);
+    if (m->an.dropped) buf_printf(out, "  (%zu more not kept)\n", m->an.dropped);
 }
 
-static void emit(bool json, const char *file, uint64_t offset, bool in_mbox, const char *p, size_t len,
-                 const char *folder, bool truncated)
+static void emit(bool json, const char *file, uint64_t offset, bool in_mbox, const char *p,
+                 size_t len, const char *folder, bool truncated)
 {
     arena *a = arena_new();
     struct message m;
     message_parse(a, p, len, folder, NULL, &m);
-    if (truncated)
-        anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
+    if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
     struct buf out;
     buf_init(&out, 0);
     if (json)
@@ -396,7 +392,9 @@ static int check_file(const char *path, bool json)
         reader_close(r);
     } else {
         if (fmt == SRC_UNKNOWN)
-            fprintf(stderr, "mailaudit: check: %s: does not look like a message; parsing it anyway\n", path);
+            fprintf(stderr,
+                    "mailaudit: check: %s: does not look like a message; parsing it anyway\n",
+                    path);
         emit(json, path, 0, false, data.p ? data.p : "", data.len, ctx.folder, truncated);
         buf_free(&data);
     }
@@ -417,13 +415,19 @@ int cmd_check(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = true; break;
+        case 'j':
+            json = true;
+            break;
         case 'l':
             for (int i = 0; i < ANOM__COUNT; i++)
-                printf("%-32s %s\n", anom_name((enum anom_code)i), anom_description((enum anom_code)i));
+                printf("%-32s %s\n", anom_name((enum anom_code)i),
+                       anom_description((enum anom_code)i));
             return EXIT_OK;
-        case 'h': fputs(check_usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("check");
+        case 'h':
+            fputs(check_usage, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("check");
         }
     }
     if (optind >= argc) {
@@ -432,7 +436,6 @@ int cmd_check(int argc, char **argv)
     }
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++)
-        if (check_file(argv[i], json) != 0)
-            status = EXIT_RUNTIME;
+        if (check_file(argv[i], json) != 0) status = EXIT_RUNTIME;
     return status;
 }

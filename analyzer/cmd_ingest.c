@@ -73,10 +73,8 @@ struct ingest {
 
 static int ensure_txn(struct ingest *in)
 {
-    if (in->in_txn)
-        return 0;
-    if (db_begin(in->db) != 0)
-        return -1;
+    if (in->in_txn) return 0;
+    if (db_begin(in->db) != 0) return -1;
     in->in_txn = true;
     in->txn_started = time_mono();
     in->pending = 0;
@@ -85,8 +83,7 @@ static int ensure_txn(struct ingest *in)
 
 static int commit(struct ingest *in)
 {
-    if (!in->in_txn)
-        return 0;
+    if (!in->in_txn) return 0;
     in->in_txn = false;
     return db_commit(in->db);
 }
@@ -100,15 +97,12 @@ static int maybe_commit(struct ingest *in)
 
 static void progress(struct ingest *in, bool force)
 {
-    if (!in->progress)
-        return;
+    if (!in->progress) return;
     double now = time_mono();
-    if (!force && now - in->last_progress < PROGRESS_SECONDS)
-        return;
+    if (!force && now - in->last_progress < PROGRESS_SECONDS) return;
     in->last_progress = now;
     double el = now - in->started;
-    if (el <= 0)
-        el = 1e-9;
+    if (el <= 0) el = 1e-9;
     fprintf(stderr, "\r\033[Kingest: %lld files, %lld messages, %.1f MB, %.0f msg/s, %lld errors",
             (long long)in->c.files_seen, (long long)in->c.messages_seen,
             (double)in->c.bytes_read / 1e6, (double)in->c.messages_seen / el,
@@ -133,8 +127,7 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
     sha256_hex(p, len, sha);
     bool found;
     int64_t mid;
-    if (db_message_find(in->db, sha, &found, &mid) != 0)
-        return db_failed(in);
+    if (db_message_find(in->db, sha, &found, &mid) != 0) return db_failed(in);
     enum placement pl;
     const char *evidence = NULL;
     if (found) {
@@ -142,8 +135,7 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
     } else {
         struct message m;
         message_parse(in->msg_arena, p, len, ctx->folder, sha, &m);
-        if (truncated)
-            anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
+        if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
         if (db_message_insert(in->db, in->run_id, &m, source_id, offset, &mid) != 0)
             return db_failed(in);
         in->c.messages_new++;
@@ -154,20 +146,18 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
     if (db_sighting_insert(in->db, mid, source_id, offset, len, ctx, pl, evidence) != 0)
         return db_failed(in);
     in->pending++;
-    if (maybe_commit(in) != 0)
-        return db_failed(in);
+    if (maybe_commit(in) != 0) return db_failed(in);
     /* maybe_commit may have closed the transaction: reopen for the next writes */
-    if (ensure_txn(in) != 0)
-        return db_failed(in);
+    if (ensure_txn(in) != 0) return db_failed(in);
     progress(in, false);
     return 0;
 }
 
-static int source_anomaly(struct ingest *in, int64_t source_id, enum anom_code code, const char *detail)
+static int source_anomaly(struct ingest *in, int64_t source_id, enum anom_code code,
+                          const char *detail)
 {
     in->anomalies++;
-    if (db_source_anomaly(in->db, source_id, code, detail) != 0)
-        return db_failed(in);
+    if (db_source_anomaly(in->db, source_id, code, detail) != 0) return db_failed(in);
     return 0;
 }
 
@@ -184,8 +174,7 @@ static int read_mbox(struct ingest *in, const char *path, int64_t source_id,
     struct mbox_msg mm;
     int rc;
     while ((rc = mbox_next(mb, &mm)) == 1) {
-        if (take_message(in, source_id, ctx, mm.data, mm.len, mm.offset, mm.truncated) != 0)
-            break;
+        if (take_message(in, source_id, ctx, mm.data, mm.len, mm.offset, mm.truncated) != 0) break;
         if (mm.content_length_mismatch &&
             source_anomaly(in, source_id, ANOM_MBOX_CONTENT_LENGTH, NULL) != 0)
             break;
@@ -213,8 +202,7 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     arena_reset(in->file_arena);
     in->c.files_seen++;
     char abs[PATH_MAX];
-    if (!realpath(path, abs))
-        snprintf(abs, sizeof abs, "%s", path);
+    if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
     bool unchanged;
     if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, mtime_ns(st), &unchanged) != 0)
         return db_failed(in);
@@ -246,11 +234,11 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
         char *w = buf_reserve(&in->data, want);
         long n = reader_read(r, w, want);
         if (n < 0) {
-            read_error = arena_strdup(in->file_arena, reader_error(r) ? reader_error(r) : "read error");
+            read_error =
+                arena_strdup(in->file_arena, reader_error(r) ? reader_error(r) : "read error");
             break;
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         in->data.len += (size_t)n;
         if (in->data.len >= HEAD_BYTES && detect_format(in->data.p, HEAD_BYTES) != SRC_MESSAGE)
             break;
@@ -260,44 +248,40 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
             break;
         }
         want = in->data.len < (1u << 20) ? HEAD_BYTES : in->data.len;
-        if (in->data.len + want > MSG_MAX_SIZE + 1)
-            want = MSG_MAX_SIZE + 1 - in->data.len;
+        if (in->data.len + want > MSG_MAX_SIZE + 1) want = MSG_MAX_SIZE + 1 - in->data.len;
     }
     bool gz = reader_is_gzip(r);
     uint64_t consumed = reader_offset(r);
     reader_close(r);
-    enum src_format fmt = detect_format(in->data.p, in->data.len < HEAD_BYTES ? in->data.len : HEAD_BYTES);
+    enum src_format fmt =
+        detect_format(in->data.p, in->data.len < HEAD_BYTES ? in->data.len : HEAD_BYTES);
     struct src_context ctx;
     detect_context(in->file_arena, path, fmt, &ctx);
 
     int64_t sid;
-    if (ensure_txn(in) != 0 ||
-        db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz, (int64_t)st->st_size,
-                        mtime_ns(st), &sid) != 0)
+    if (ensure_txn(in) != 0 || db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz,
+                                               (int64_t)st->st_size, mtime_ns(st), &sid) != 0)
         return db_failed(in);
     int64_t n_msgs = 0;
     switch (fmt) {
     case SRC_EMPTY:
-        if (source_anomaly(in, sid, ANOM_MSG_EMPTY, NULL) != 0)
-            return -1;
+        if (source_anomaly(in, sid, ANOM_MSG_EMPTY, NULL) != 0) return -1;
         break;
     case SRC_UNKNOWN:
-        if (source_anomaly(in, sid, ANOM_SOURCE_UNKNOWN_FORMAT, NULL) != 0)
-            return -1;
+        if (source_anomaly(in, sid, ANOM_SOURCE_UNKNOWN_FORMAT, NULL) != 0) return -1;
         break;
     case SRC_MESSAGE:
         in->c.bytes_read += (int64_t)consumed;
-        if (read_error && source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
-                                         read_error) != 0)
+        if (read_error &&
+            source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
+                           read_error) != 0)
             return -1;
-        if (take_message(in, sid, &ctx, in->data.p, in->data.len, 0, truncated) != 0)
-            return -1;
+        if (take_message(in, sid, &ctx, in->data.p, in->data.len, 0, truncated) != 0) return -1;
         n_msgs = 1;
         break;
     case SRC_MBOX:
         read_error = NULL;
-        if (read_mbox(in, path, sid, &ctx, &n_msgs, &read_error) != 0)
-            return -1;
+        if (read_mbox(in, path, sid, &ctx, &n_msgs, &read_error) != 0) return -1;
         break;
     }
     if (read_error) {
@@ -308,8 +292,7 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     if (db_source_finish(in->db, sid, read_error ? "error" : "done", read_error, n_msgs,
                          (int64_t)consumed) != 0)
         return db_failed(in);
-    if (maybe_commit(in) != 0)
-        return db_failed(in);
+    if (maybe_commit(in) != 0) return db_failed(in);
     progress(in, false);
     return 0;
 }
@@ -319,12 +302,10 @@ static int walk_cb(const char *path, const struct stat *st, const char *err, voi
     struct ingest *in = ctx;
     if (err) {
         cli_error("ingest", "%s: %s", path, err);
-        if (!st)
-            in->missing_arg = true;
+        if (!st) in->missing_arg = true;
         return 0;
     }
-    if (ingest_file(in, path, st) != 0 && in->fatal)
-        return 1;
+    if (ingest_file(in, path, st) != 0 && in->fatal) return 1;
     return 0;
 }
 
@@ -342,10 +323,17 @@ int cmd_ingest(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h': fputs(ingest_usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("ingest");
+        case 'd':
+            db_opt = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(ingest_usage, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("ingest");
         }
     }
     if (optind >= argc) {
@@ -374,8 +362,7 @@ int cmd_ingest(int argc, char **argv)
     }
     walk_paths(argv + optind, (size_t)(argc - optind), walk_cb, &in);
     if (in.fatal || commit(&in) != 0) {
-        if (!in.fatal)
-            cli_error("ingest", "%s", db_errmsg(in.db));
+        if (!in.fatal) cli_error("ingest", "%s", db_errmsg(in.db));
         status = EXIT_RUNTIME;
         goto out;
     }
@@ -384,14 +371,11 @@ int cmd_ingest(int argc, char **argv)
         status = EXIT_RUNTIME;
         goto out;
     }
-    if (in.missing_arg)
-        status = EXIT_RUNTIME;
-    if (in.progress)
-        fputs("\r\033[K", stderr);
+    if (in.missing_arg) status = EXIT_RUNTIME;
+    if (in.progress) fputs("\r\033[K", stderr);
     if (!quiet) {
         double el = time_mono() - in.started;
-        if (el <= 0)
-            el = 1e-9;
+        if (el <= 0) el = 1e-9;
         printf("ingest: %lld files (%lld unchanged, skipped; %lld unreadable), %lld messages "
                "(%lld new, %lld already stored), %.1f MB in %.2f s (%.0f msg/s), %lld anomalies; "
                "database %s\n",

@@ -34,9 +34,14 @@ int cmd_report(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'h': fputs(report_usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("report");
+        case 'd':
+            db_opt = optarg;
+            break;
+        case 'h':
+            fputs(report_usage, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("report");
         }
     }
     if (optind < argc) {

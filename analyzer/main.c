@@ -43,12 +43,9 @@ int main(int argc, char **argv)
         printf("mailaudit %s\n", MAILAUDIT_VERSION);
         return EXIT_OK;
     }
-    if (!strcmp(cmd, "ingest"))
-        return cmd_ingest(argc - 1, argv + 1);
-    if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report"))
-        return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ingest")) return cmd_ingest(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     fprintf(stderr, "mailaudit: unknown command '%s'\n", cmd);
     fputs(usage, stderr);
     return EXIT_USAGE;

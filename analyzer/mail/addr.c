@@ -159,8 +159,6 @@ static bool tok_is(const struct tok *t, char ch)
     return t->type == T_SPECIAL && t->p[0] == ch;
 }
 
-
-
 /* A phrase (display or group name) from tokens [from, to): words joined by
  * one space where whitespace separated them, comments dropped, decoded.
  * NULL when empty. */

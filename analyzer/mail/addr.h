@@ -27,7 +27,8 @@ struct addr_list {
 };
 
 /* Parse an unfolded header value. Returns false when part of it could not be read. */
-bool addr_parse_list(arena *a, const char *p, size_t len, struct addr_list *out, struct anomalies *an);
+bool addr_parse_list(arena *a, const char *p, size_t len, struct addr_list *out,
+                     struct anomalies *an);
 /* Parse a single angle-or-bare address such as a Return-Path (<> gives address ""). */
 bool addr_parse_path(arena *a, const char *p, size_t len, struct addr *out);
 

@@ -26,8 +26,7 @@ void anom_init(struct anomalies *an, arena *a)
 
 void anom_add(struct anomalies *an, enum anom_code code, const char *fmt, ...)
 {
-    if (!an)
-        return;
+    if (!an) return;
     if (an->n >= ANOM_MAX_PER_MESSAGE) {
         an->dropped++;
         return;
@@ -40,8 +39,7 @@ void anom_add(struct anomalies *an, enum anom_code code, const char *fmt, ...)
         vsnprintf(tmp, sizeof tmp, fmt, ap);
         va_end(ap);
         for (char *c = tmp; *c; c++)
-            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-                *c = '?';
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
         detail = arena_strdup(an->a, tmp);
     }
     an->v[an->n].code = code;
@@ -51,15 +49,13 @@ void anom_add(struct anomalies *an, enum anom_code code, const char *fmt, ...)
 
 void anom_add_once(struct anomalies *an, enum anom_code code, const char *detail)
 {
-    if (an && !anom_has(an, code))
-        anom_add(an, code, detail ? "%s" : NULL, detail);
+    if (an && !anom_has(an, code)) anom_add(an, code, detail ? "%s" : NULL, detail);
 }
 
 int anom_has(const struct anomalies *an, enum anom_code code)
 {
     for (size_t i = 0; i < an->n; i++)
-        if (an->v[i].code == code)
-            return 1;
+        if (an->v[i].code == code) return 1;
     return 0;
 }
 

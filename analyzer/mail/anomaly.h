@@ -21,17 +21,20 @@
     X(ANOM_HDR_BLOCK_TOO_LARGE, "header.block_too_large", "the header block exceeds the ceiling")  \
     X(ANOM_HDR_TOO_MANY_FIELDS, "header.too_many_fields", "more header fields than the ceiling")   \
     X(ANOM_HDR_NO_SEPARATOR, "header.no_body_separator", "no empty line ends the header block")    \
-    X(ANOM_HDR_BAD_FIELD, "header.bad_field", "a header line without a valid field name and colon") \
+    X(ANOM_HDR_BAD_FIELD, "header.bad_field",                                                      \
+      "a header line without a valid field name and colon")                                        \
     X(ANOM_HDR_8BIT, "header.8bit", "raw 8-bit bytes in a header field")                           \
     X(ANOM_HDR_8BIT_NOT_UTF8, "header.8bit_not_utf8", "raw 8-bit header bytes that are not UTF-8") \
-    X(ANOM_HDR_OBS_FOLDING, "header.obs_syntax", "obsolete header syntax (space before colon, empty continuation)") \
+    X(ANOM_HDR_OBS_FOLDING, "header.obs_syntax",                                                   \
+      "obsolete header syntax (space before colon, empty continuation)")                           \
     X(ANOM_HDR_FROM_MISSING, "header.from_missing", "no From header")                              \
     X(ANOM_HDR_FROM_MULTIPLE, "header.from_multiple", "more than one From header")                 \
     X(ANOM_HDR_DATE_MISSING, "header.date_missing", "no Date header")                              \
     X(ANOM_HDR_DATE_INVALID, "header.date_invalid", "the Date header cannot be parsed")            \
     X(ANOM_HDR_MSGID_MISSING, "header.message_id_missing", "no Message-ID header")                 \
     X(ANOM_HDR_MSGID_INVALID, "header.message_id_invalid", "Message-ID is not <left@right>")       \
-    X(ANOM_HDR_DUPLICATE_SINGLE, "header.duplicate", "a header that must appear once appears more than once") \
+    X(ANOM_HDR_DUPLICATE_SINGLE, "header.duplicate",                                               \
+      "a header that must appear once appears more than once")                                     \
     X(ANOM_RFC2047_MALFORMED, "rfc2047.malformed", "an encoded word that cannot be decoded")       \
     X(ANOM_CHARSET_UNKNOWN, "charset.unknown", "a charset that cannot be converted to UTF-8")      \
     X(ANOM_CHARSET_BAD_BYTES, "charset.bad_bytes", "bytes invalid in their declared charset")      \
@@ -40,15 +43,18 @@
     X(ANOM_MIME_DEPTH, "mime.depth_exceeded", "MIME nesting deeper than the ceiling")              \
     X(ANOM_MIME_TOO_MANY_PARTS, "mime.too_many_parts", "more MIME parts than the ceiling")         \
     X(ANOM_MIME_NO_BOUNDARY, "mime.no_boundary", "a multipart without a boundary parameter")       \
-    X(ANOM_MIME_BAD_BOUNDARY, "mime.bad_boundary", "a boundary that is too long or has invalid characters") \
-    X(ANOM_MIME_NO_PARTS, "mime.no_parts", "a multipart whose boundary never appears")            \
+    X(ANOM_MIME_BAD_BOUNDARY, "mime.bad_boundary",                                                 \
+      "a boundary that is too long or has invalid characters")                                     \
+    X(ANOM_MIME_NO_PARTS, "mime.no_parts", "a multipart whose boundary never appears")             \
     X(ANOM_MIME_UNCLOSED, "mime.unclosed", "a multipart without its close delimiter")              \
     X(ANOM_MIME_BAD_CTYPE, "mime.bad_content_type", "a Content-Type that does not parse")          \
     X(ANOM_MIME_BAD_CTE, "mime.bad_transfer_encoding", "an unknown Content-Transfer-Encoding")     \
-    X(ANOM_MIME_CTE_ON_MULTIPART, "mime.cte_on_composite", "a composite type with an encoding other than 7bit/8bit/binary") \
+    X(ANOM_MIME_CTE_ON_MULTIPART, "mime.cte_on_composite",                                         \
+      "a composite type with an encoding other than 7bit/8bit/binary")                             \
     X(ANOM_B64_GARBAGE, "base64.garbage", "characters outside the base64 alphabet")                \
     X(ANOM_B64_TRUNCATED, "base64.truncated", "base64 data that ends mid-quantum")                 \
-    X(ANOM_QP_BAD_ESCAPE, "qp.bad_escape", "an '=' not followed by two hex digits or a line break") \
+    X(ANOM_QP_BAD_ESCAPE, "qp.bad_escape",                                                         \
+      "an '=' not followed by two hex digits or a line break")                                     \
     X(ANOM_DECODED_TOO_LARGE, "mime.decoded_too_large", "decoded bytes exceed the ceiling")        \
     X(ANOM_8BIT_UNDECLARED, "mime.8bit_undeclared", "8-bit bytes in a part declared 7bit")         \
     X(ANOM_HTML_TOO_LARGE, "html.too_large", "HTML beyond the rendering ceiling")                  \
@@ -58,16 +64,18 @@
     X(ANOM_RECEIVED_UNPARSEABLE, "received.unparseable", "a Received header that does not parse")  \
     X(ANOM_RECEIVED_TOO_MANY, "received.too_many", "more Received headers than the ceiling")       \
     X(ANOM_RECEIVED_BAD_DATE, "received.bad_date", "a Received header without a valid date")       \
-    X(ANOM_MBOX_CONTENT_LENGTH, "mbox.content_length_mismatch", "a Content-Length header that does not match the mbox separators") \
+    X(ANOM_MBOX_CONTENT_LENGTH, "mbox.content_length_mismatch",                                    \
+      "a Content-Length header that does not match the mbox separators")                           \
     X(ANOM_SOURCE_READ_ERROR, "source.read_error", "the file could not be read completely")        \
     X(ANOM_SOURCE_GZIP_ERROR, "source.gzip_error", "the gzip stream is corrupt or truncated")      \
-    X(ANOM_SOURCE_UNKNOWN_FORMAT, "source.unknown_format", "the file is not a format mailaudit reads")
+    X(ANOM_SOURCE_UNKNOWN_FORMAT, "source.unknown_format",                                         \
+      "the file is not a format mailaudit reads")
 
 enum anom_code {
 #define ANOM_ENUM(code, name, desc) code,
     ANOMALY_LIST(ANOM_ENUM)
 #undef ANOM_ENUM
-    ANOM__COUNT
+        ANOM__COUNT
 };
 
 #define ANOM_MAX_PER_MESSAGE 64

@@ -170,7 +170,6 @@ static const unsigned char b64_table[256] = {
 #undef B64_ROW_BAD
 };
 
-
 unsigned char *enc_base64_decode(arena *a, const char *p, size_t len, size_t *out_len,
                                  struct anomalies *an)
 {
@@ -280,8 +279,9 @@ unsigned char *enc_qp_decode(arena *a, const char *p, size_t len, size_t *out_le
                 run++;
             /* a single blank between ordinary bytes (the common word gap) is
              * part of the run: only blanks before a line end are special */
-            if (run + 1 < len && qp_class[in[run]] == QP_BLANK && qp_class[in[run + 1]] == QP_COPY &&
-                in[run + 1] != '\r' && in[run + 1] != '\n' && !(header && in[run] == ' '))
+            if (run + 1 < len && qp_class[in[run]] == QP_BLANK &&
+                qp_class[in[run + 1]] == QP_COPY && in[run + 1] != '\r' && in[run + 1] != '\n' &&
+                !(header && in[run] == ' '))
                 run++;
             else
                 break;

@@ -21,8 +21,8 @@
  * Ceilings: a line starting at or past HDR_MAX_BLOCK, or a field past
  * HDR_MAX_FIELDS, is not split into fields (one anomaly) but the scan for the
  * end of the header block goes on; a header block longer than HDR_MAX_BLOCK
- * records ANOM_HDR_BLOCK_TOO_LARGE even when one long field made it so. Line length, 8-bit, NUL and bare-CR
- * anomalies are recorded once per anomaly set (not once per line). */
+ * records ANOM_HDR_BLOCK_TOO_LARGE even when one long field made it so. Line length, 8-bit, NUL and
+ * bare-CR anomalies are recorded once per anomaly set (not once per line). */
 #include "mail/header.h"
 
 #include <stdint.h>
@@ -50,8 +50,6 @@ static size_t field_name_len(const char *p, size_t len, size_t *colon, bool *obs
     *colon = i;
     return name_len;
 }
-
-
 
 static void check_block(const char *p, size_t len, struct anomalies *an)
 {
@@ -98,7 +96,8 @@ void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struc
         if (content_len && line[content_len - 1] == '\r') /* a CR at EOF too */
             content_len--;
 
-        if (content_len > LINE_MAX_RFC) anom_add_once(an, ANOM_MSG_LINE_TOO_LONG, "in the header block");
+        if (content_len > LINE_MAX_RFC)
+            anom_add_once(an, ANOM_MSG_LINE_TOO_LONG, "in the header block");
 
         if (content_len == 0) { /* the separator */
             out->has_separator = true;

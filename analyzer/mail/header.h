@@ -15,8 +15,9 @@
 #include "util/str.h"
 
 struct hdr_field {
-    struct slice name;  /* field name as written, without trailing WSP */
-    struct slice raw;   /* the whole field, name through last continuation, without the final line end */
+    struct slice name; /* field name as written, without trailing WSP */
+    struct slice
+        raw; /* the whole field, name through last continuation, without the final line end */
     struct slice value; /* the bytes after the colon, folding kept, without the final line end */
     size_t offset;      /* offset of the field in the parsed buffer */
 };
@@ -24,8 +25,8 @@ struct hdr_field {
 struct hdr_block {
     struct hdr_field *f;
     size_t n;
-    size_t body_offset;  /* offset of the first body byte (== input length when there is no body) */
-    bool has_separator;  /* an empty line ended the header block */
+    size_t body_offset; /* offset of the first body byte (== input length when there is no body) */
+    bool has_separator; /* an empty line ended the header block */
 };
 
 /* Split (p,len) — a message or a MIME part — into fields. Never fails; what

@@ -23,8 +23,8 @@ enum html_img_kind { IMG_REMOTE, IMG_CID, IMG_DATA, IMG_OTHER };
 struct html_image {
     char *src;
     enum html_img_kind kind;
-    int width, height;     /* from attributes or inline style; -1 when absent */
-    bool tracking_pixel;   /* remote and at most 2x2 (or hidden by style) */
+    int width, height;   /* from attributes or inline style; -1 when absent */
+    bool tracking_pixel; /* remote and at most 2x2 (or hidden by style) */
 };
 
 struct html_doc {

@@ -14,7 +14,8 @@
 
 /* Fields RFC 5322 §3.6 allows once (From has its own anomaly). */
 static const char *const single_fields[] = {
-    "Date", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject",
+    "Date", "Sender",     "Reply-To",    "To",         "Cc",
+    "Bcc",  "Message-ID", "In-Reply-To", "References", "Subject",
 };
 
 #define RCPT_SUMMARY_MAX 20
@@ -22,8 +23,7 @@ static const char *const single_fields[] = {
 static char *unfolded(arena *a, const struct hdr_field *f, size_t *len)
 {
     struct slice v = f->value;
-    if (v.len > HDR_MAX_VALUE_DECODE)
-        v.len = HDR_MAX_VALUE_DECODE;
+    if (v.len > HDR_MAX_VALUE_DECODE) v.len = HDR_MAX_VALUE_DECODE;
     return hdr_unfold(a, v, len);
 }
 
@@ -34,8 +34,7 @@ static void parse_from(arena *a, struct message *m)
         anom_add(&m->an, ANOM_HDR_FROM_MISSING, NULL);
         return;
     }
-    if (n > 1)
-        anom_add(&m->an, ANOM_HDR_FROM_MULTIPLE, "%zu From fields", n);
+    if (n > 1) anom_add(&m->an, ANOM_HDR_FROM_MULTIPLE, "%zu From fields", n);
     size_t len;
     char *v = unfolded(a, hdr_get(&m->hdr, "From", 0), &len);
     struct addr_list l;
@@ -67,8 +66,7 @@ static void parse_message_id(arena *a, struct message *m)
     if (lt && gt && gt > lt + 1) {
         size_t idlen = (size_t)(gt - lt - 1);
         m->message_id = arena_strndup(a, lt + 1, idlen);
-        if (!memchr(m->message_id, '@', idlen))
-            anom_add(&m->an, ANOM_HDR_MSGID_INVALID, "no '@'");
+        if (!memchr(m->message_id, '@', idlen)) anom_add(&m->an, ANOM_HDR_MSGID_INVALID, "no '@'");
         return;
     }
     struct slice t = str_trim(v, len);
@@ -103,8 +101,7 @@ static void parse_date(arena *a, struct message *m)
 static void parse_addr_field(arena *a, struct message *m, const char *name, struct addr_list *out)
 {
     const struct hdr_field *f = hdr_get(&m->hdr, name, 0);
-    if (!f)
-        return;
+    if (!f) return;
     size_t len;
     char *v = unfolded(a, f, &len);
     addr_parse_list(a, v, len, out, &m->an);
@@ -119,15 +116,12 @@ static void build_rcpt_summary(arena *a, struct message *m)
     for (int k = 0; k < 2; k++) {
         for (size_t i = 0; i < lists[k]->n && n < RCPT_SUMMARY_MAX; i++) {
             const char *ad = lists[k]->v[i].address;
-            if (!ad || !ad[0])
-                continue;
-            if (n++)
-                buf_append(&b, ", ", 2);
+            if (!ad || !ad[0]) continue;
+            if (n++) buf_append(&b, ", ", 2);
             buf_puts(&b, ad);
         }
     }
-    if (n)
-        m->rcpt_summary = arena_strndup(a, b.p, b.len);
+    if (n) m->rcpt_summary = arena_strndup(a, b.p, b.len);
     buf_free(&b);
 }
 
@@ -138,15 +132,13 @@ static void parse_received(arena *a, struct message *m)
         anom_add(&m->an, ANOM_RECEIVED_TOO_MANY, "%zu Received fields", n);
         n = RECEIVED_MAX_HOPS;
     }
-    if (!n)
-        return;
+    if (!n) return;
     m->received = arena_zalloc(a, n * sizeof *m->received);
     m->received_raw = arena_zalloc(a, n * sizeof *m->received_raw);
     size_t k = 0;
     for (size_t i = 0; i < m->hdr.n && k < n; i++) {
         const struct hdr_field *f = &m->hdr.f[i];
-        if (!str_eq_ci(f->name.p, f->name.len, "Received"))
-            continue;
+        if (!str_eq_ci(f->name.p, f->name.len, "Received")) continue;
         size_t len;
         char *v = unfolded(a, f, &len);
         m->received_raw[k] = v;
@@ -180,13 +172,11 @@ void message_parse(arena *a, const char *p, size_t len, const char *folder, cons
         anom_add(&m->an, ANOM_MSG_NUL_BYTES, NULL);
 
     hdr_parse(a, p, len, &m->hdr, &m->an);
-    if (len == 0)
-        return;
+    if (len == 0) return;
     parse_from(a, m);
     for (size_t i = 0; i < sizeof single_fields / sizeof single_fields[0]; i++) {
         size_t c = hdr_count(&m->hdr, single_fields[i]);
-        if (c > 1)
-            anom_add(&m->an, ANOM_HDR_DUPLICATE_SINGLE, "%s x%zu", single_fields[i], c);
+        if (c > 1) anom_add(&m->an, ANOM_HDR_DUPLICATE_SINGLE, "%s x%zu", single_fields[i], c);
     }
     const struct hdr_field *f = hdr_get(&m->hdr, "Subject", 0);
     if (f) {
@@ -223,13 +213,11 @@ void message_parse(arena *a, const char *p, size_t len, const char *folder, cons
             break;
         }
     }
-    if (!m->arrival && m->has_date)
-        m->arrival = m->date;
+    if (!m->arrival && m->has_date) m->arrival = m->date;
 
     mime_parse(a, p, len, &m->hdr, &m->mime, &m->an);
     for (size_t i = 0; i < m->mime.n; i++)
-        if (m->mime.parts[i].is_attachment)
-            m->n_attachments++;
+        if (m->mime.parts[i].is_attachment) m->n_attachments++;
     m->placement = placement_decide(a, &m->hdr, folder, m->gmail_labels, &m->placement_evidence);
 }
 

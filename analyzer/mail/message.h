@@ -23,22 +23,22 @@ struct message {
     size_t raw_len;
     char sha256[65]; /* of the raw bytes: the identity of the message */
     struct hdr_block hdr;
-    char *subject;     /* decoded UTF-8, or NULL */
-    char *message_id;  /* without angle brackets, or NULL */
-    struct addr from;  /* first From address (zeroed when absent) */
+    char *subject;    /* decoded UTF-8, or NULL */
+    char *message_id; /* without angle brackets, or NULL */
+    struct addr from; /* first From address (zeroed when absent) */
     bool has_from;
     struct addr_list to, cc, reply_to;
     char *rcpt_summary; /* To and Cc addresses joined by ", " (first 20), or NULL */
-    char *return_path; /* address ("" for the null sender <>), or NULL */
-    int64_t date;      /* Date header, UTC */
+    char *return_path;  /* address ("" for the null sender <>), or NULL */
+    int64_t date;       /* Date header, UTC */
     bool has_date;
-    int date_tz;       /* minutes east of UTC, as written */
-    int64_t arrival;   /* date of the topmost Received with a valid date, else Date; 0 unknown */
+    int date_tz;     /* minutes east of UTC, as written */
+    int64_t arrival; /* date of the topmost Received with a valid date, else Date; 0 unknown */
     struct mime_tree mime;
     struct received_hop *received; /* topmost first, as in the header */
     char **received_raw;           /* the unfolded value of each */
     size_t n_received;
-    char *gmail_labels;   /* X-Gmail-Labels value, or NULL */
+    char *gmail_labels; /* X-Gmail-Labels value, or NULL */
     enum placement placement;
     const char *placement_evidence;
     size_t n_attachments;

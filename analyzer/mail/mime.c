@@ -77,8 +77,6 @@ struct ctx {
     bool decode_stopped;
 };
 
-
-
 /* Parse a part's header block; its anomalies are merged once per code.
  * ANOM_MSG_NOT_RFC5322 means "headerless part" for body parts: dropped. */
 static void parse_headers(struct ctx *c, struct slice raw, struct hdr_block *h, bool is_message)

@@ -22,11 +22,11 @@
 
 struct mime_part {
     char *path;
-    int depth;   /* root 0 */
-    int parent;  /* index in mime_tree.parts, -1 for the root */
-    struct hdr_block hdr; /* this part's own header fields (offsets relative to `raw`) */
-    struct slice raw;     /* the whole part: headers and body, as in the message */
-    struct slice body;    /* the encoded body */
+    int depth;                /* root 0 */
+    int parent;               /* index in mime_tree.parts, -1 for the root */
+    struct hdr_block hdr;     /* this part's own header fields (offsets relative to `raw`) */
+    struct slice raw;         /* the whole part: headers and body, as in the message */
+    struct slice body;        /* the encoded body */
     struct mime_value ctype;  /* parsed Content-Type; ctype.value defaulted per RFC 2045/2046 */
     struct mime_value cdisp;  /* parsed Content-Disposition ("" when absent) */
     const char *content_type; /* == ctype.value, e.g. "text/plain" */
@@ -38,10 +38,10 @@ struct mime_part {
     /* leaves only: */
     const unsigned char *decoded; /* after transfer decoding */
     size_t decoded_len;
-    char *text;      /* text parts: UTF-8 (HTML parts: the rendered text) */
+    char *text; /* text parts: UTF-8 (HTML parts: the rendered text) */
     size_t text_len;
-    struct html_doc html; /* text/html parts */
-    char sha256[65];      /* of the decoded bytes; "" for containers */
+    struct html_doc html;      /* text/html parts */
+    char sha256[65];           /* of the decoded bytes; "" for containers */
     const char *detected_type; /* filetype_detect() of the decoded bytes; NULL for containers */
     struct zip_listing zip;    /* detected zip/ooxml: the central directory */
 };

@@ -61,7 +61,6 @@ static void flag(struct ctx *c, unsigned bit, const char *what)
     anom_add(c->an, code, "%s", what);
 }
 
-
 static bool is_name_char(unsigned char ch)
 {
     return ch > ' ' && ch < 127 && ch != '=' && ch != ';' && ch != '(' && ch != ')' && ch != '"' &&
@@ -86,8 +85,6 @@ static bool looks_like_param(const char *p, size_t len, size_t i)
         j++;
     return j < len && p[j] == '=';
 }
-
-
 
 /* Read a quoted string starting at p[i] == '"'; returns the index after it. */
 static size_t read_quoted(struct ctx *c, const char *p, size_t len, size_t i, struct arena_str *v)
@@ -116,7 +113,8 @@ static size_t read_quoted(struct ctx *c, const char *p, size_t len, size_t i, st
 
 /* Read an unquoted value; stops at ';', at the end, or before an evident
  * next parameter after whitespace. Comments after whitespace are dropped. */
-static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t i, struct arena_str *v)
+static size_t read_token_value(struct ctx *c, const char *p, size_t len, size_t i,
+                               struct arena_str *v)
 {
     while (i < len && p[i] != ';') {
         unsigned char ch = (unsigned char)p[i];

@@ -29,7 +29,8 @@ struct mime_value {
 /* Parse an unfolded header value. Returns false (and records
  * ANOM_RFC2231_MALFORMED or ANOM_MIME_BAD_CTYPE detail) when something was
  * malformed; whatever could be read is still filled in. */
-bool mimeparam_parse(arena *a, const char *p, size_t len, struct mime_value *out, struct anomalies *an);
+bool mimeparam_parse(arena *a, const char *p, size_t len, struct mime_value *out,
+                     struct anomalies *an);
 /* Value of parameter `name` (lowercase), or NULL. */
 const char *mimeparam_get(const struct mime_value *v, const char *name);
 

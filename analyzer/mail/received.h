@@ -19,11 +19,11 @@ struct received_hop {
     char *with;      /* protocol: SMTP, ESMTP, ESMTPS, ESMTPSA, LMTP, HTTP, ... */
     char *id;
     char *for_addr;
-    char *tls;       /* TLS details if recorded ("TLSv1.3 TLS_AES_256_GCM_SHA384"...), or NULL */
-    bool tls_used;   /* TLS known to be used (ESMTPS, "using TLS", version=, cipher=) */
-    int64_t date;    /* UTC seconds */
+    char *tls;     /* TLS details if recorded ("TLSv1.3 TLS_AES_256_GCM_SHA384"...), or NULL */
+    bool tls_used; /* TLS known to be used (ESMTPS, "using TLS", version=, cipher=) */
+    int64_t date;  /* UTC seconds */
     bool date_valid;
-    bool parsed;     /* at least from or by was found */
+    bool parsed; /* at least from or by was found */
 };
 
 /* Parse an unfolded Received value (the text after "Received:"). */

@@ -26,8 +26,6 @@
  * "=?" so hostile input stays linear. */
 #define WORD_TEXT_MAX 2048
 
-
-
 struct word {
     const char *cs; /* charset, without an RFC 2231 "*language" */
     size_t cs_len;

@@ -22,44 +22,62 @@ static const struct section sections[] = {
     {"Sources by format",
      "SELECT format, container, count(*), sum(status='error'), sum(n_messages) FROM sources"
      " GROUP BY format, container ORDER BY count(*) DESC",
-     "format|container|files|errors|messages", "ssddd", {10, 22}},
+     "format|container|files|errors|messages",
+     "ssddd",
+     {10, 22}},
     {"Copies by placement",
      "SELECT placement, count(*), count(DISTINCT message_id) FROM sightings GROUP BY placement"
      " ORDER BY count(*) DESC",
-     "placement|copies|messages", "sdd", {10}},
+     "placement|copies|messages",
+     "sdd",
+     {10}},
     {"Copies by folder (top 15)",
      "SELECT coalesce(folder, '(none)'), placement, count(*) FROM sightings"
      " GROUP BY folder, placement ORDER BY count(*) DESC, folder LIMIT 15",
-     "folder|placement|copies", "ssd", {32, 10}},
+     "folder|placement|copies",
+     "ssd",
+     {32, 10}},
     {"Mailboxes (hMailServer)",
      "SELECT domain, coalesce(account, '(public or queue)'), count(*), sum(placement='spam')"
      " FROM sightings WHERE domain IS NOT NULL OR account IS NOT NULL GROUP BY domain, account"
      " ORDER BY domain, account",
-     "domain|account|copies|spam", "ssdd", {22, 18}},
+     "domain|account|copies|spam",
+     "ssdd",
+     {22, 18}},
     {"Sender domains (top 10)",
      "SELECT coalesce(m.from_domain, '(none)'), count(DISTINCT m.id), count(s.id),"
      " sum(s.placement='spam'), sum(s.placement='inbox')"
      " FROM messages m JOIN sightings s ON s.message_id = m.id"
      " GROUP BY m.from_domain ORDER BY count(s.id) DESC LIMIT 10",
-     "from domain|messages|copies|spam|inbox", "sdddd", {32}},
+     "from domain|messages|copies|spam|inbox",
+     "sdddd",
+     {32}},
     {"Attachments by detected type",
      "SELECT coalesce(detected_type, content_type), count(*), count(DISTINCT message_id) FROM parts"
      " WHERE is_attachment GROUP BY detected_type ORDER BY count(*) DESC",
-     "type|attachments|messages", "sdd", {16}},
+     "type|attachments|messages",
+     "sdd",
+     {16}},
     {"Executables inside archives",
      "SELECT a.name, p.filename, count(*) FROM archive_members a JOIN parts p ON p.id = a.part_id"
      " WHERE lower(a.name) GLOB '*.exe' OR lower(a.name) GLOB '*.scr' OR lower(a.name) GLOB '*.js'"
      " OR lower(a.name) GLOB '*.vbs' OR lower(a.name) GLOB '*.bat' OR lower(a.name) GLOB '*.cmd'"
      " OR lower(a.name) GLOB '*.msi' OR lower(a.name) GLOB '*.lnk' OR a.encrypted"
      " GROUP BY a.name, p.filename ORDER BY count(*) DESC LIMIT 10",
-     "member|in archive|times", "ssd", {32, 22}},
+     "member|in archive|times",
+     "ssd",
+     {32, 22}},
     {"Anomalies (top 20)",
      "SELECT code, count(*), count(DISTINCT message_id), count(DISTINCT source_id) FROM anomalies"
      " GROUP BY code ORDER BY count(*) DESC LIMIT 20",
-     "anomaly|count|messages|sources", "sddd", {32}},
+     "anomaly|count|messages|sources",
+     "sddd",
+     {32}},
     {"Unreadable sources",
      "SELECT path, coalesce(error, '') FROM sources WHERE status <> 'done' ORDER BY path LIMIT 20",
-     "path|error", "ss", {52, 0}},
+     "path|error",
+     "ss",
+     {52, 0}},
 };
 
 /* Print a stored string in a column of `width` characters (0: no limit):
@@ -68,8 +86,7 @@ static const struct section sections[] = {
 static void put_safe(FILE *out, const unsigned char *s, int width)
 {
     int n = 0;
-    if (!s)
-        s = (const unsigned char *)"";
+    if (!s) s = (const unsigned char *)"";
     for (; *s; s++) {
         bool lead = (*s & 0xC0) != 0x80;
         if (lead && width > 0 && n == width - 1 && s[1] && strlen((const char *)s) > 1) {
@@ -83,8 +100,7 @@ static void put_safe(FILE *out, const unsigned char *s, int width)
                 break;
             }
         }
-        if (lead)
-            n++;
+        if (lead) n++;
         fputc(*s < 0x20 || *s == 0x7f ? '?' : *s, out);
     }
     for (; n < width; n++)
@@ -97,11 +113,9 @@ static int heading_len(const struct section *sec, int c)
     const char *h = sec->columns;
     for (; c > 0 && h; c--) {
         h = strchr(h, '|');
-        if (h)
-            h++;
+        if (h) h++;
     }
-    if (!h)
-        return 0;
+    if (!h) return 0;
     const char *bar = strchr(h, '|');
     return bar ? (int)(bar - h) : (int)strlen(h);
 }
@@ -135,8 +149,7 @@ static void print_heading(FILE *out, const struct section *sec)
 static int scalar(sqlite3 *h, const char *sql, long long *v)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) return -1;
     int rc = sqlite3_step(s);
     *v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_finalize(s);
@@ -153,8 +166,7 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
     fprintf(out, "\n%s\n", sec->title);
     int rows = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (rows++ == 0)
-            print_heading(out, sec);
+        if (rows++ == 0) print_heading(out, sec);
         fputs("  ", out);
         int n = (int)strlen(sec->fmt);
         for (int c = 0; c < n; c++) {
@@ -173,8 +185,7 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
         sqlite3_finalize(s);
         return -1;
     }
-    if (rows == 0)
-        fputs("  (none)\n", out);
+    if (rows == 0) fputs("  (none)\n", out);
     sqlite3_finalize(s);
     return 0;
 }
@@ -182,28 +193,34 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
 int report_summary_text(struct db *db, const char *db_path, FILE *out, char *err, size_t errlen)
 {
     sqlite3 *h = (sqlite3 *)db_handle(db);
-    long long n_sources = 0, n_msgs = 0, n_copies = 0, n_runs = 0, n_anom = 0, n_parts = 0, n_att = 0;
-    if (scalar(h, "SELECT count(*) FROM sources", &n_sources) || scalar(h, "SELECT count(*) FROM messages", &n_msgs) ||
-        scalar(h, "SELECT count(*) FROM sightings", &n_copies) || scalar(h, "SELECT count(*) FROM runs", &n_runs) ||
-        scalar(h, "SELECT count(*) FROM anomalies", &n_anom) || scalar(h, "SELECT count(*) FROM parts", &n_parts) ||
+    long long n_sources = 0, n_msgs = 0, n_copies = 0, n_runs = 0, n_anom = 0, n_parts = 0,
+              n_att = 0;
+    if (scalar(h, "SELECT count(*) FROM sources", &n_sources) ||
+        scalar(h, "SELECT count(*) FROM messages", &n_msgs) ||
+        scalar(h, "SELECT count(*) FROM sightings", &n_copies) ||
+        scalar(h, "SELECT count(*) FROM runs", &n_runs) ||
+        scalar(h, "SELECT count(*) FROM anomalies", &n_anom) ||
+        scalar(h, "SELECT count(*) FROM parts", &n_parts) ||
         scalar(h, "SELECT count(*) FROM parts WHERE is_attachment", &n_att)) {
         snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h));
         return -1;
     }
     sqlite3_stmt *s;
     char last_run[40] = "never";
-    if (sqlite3_prepare_v2(h, "SELECT coalesce(finished_at, started_at || ' (interrupted)') FROM runs"
-                              " ORDER BY id DESC LIMIT 1", -1, &s, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(h,
+                           "SELECT coalesce(finished_at, started_at || ' (interrupted)') FROM runs"
+                           " ORDER BY id DESC LIMIT 1",
+                           -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
             snprintf(last_run, sizeof last_run, "%s", (const char *)sqlite3_column_text(s, 0));
         sqlite3_finalize(s);
     }
     fprintf(out, "mailaudit summary of %s\n", db_path);
-    fprintf(out, "  %lld sources, %lld messages (%lld copies), %lld MIME parts (%lld attachments),"
-                 " %lld anomalies; %lld runs, last %s\n",
+    fprintf(out,
+            "  %lld sources, %lld messages (%lld copies), %lld MIME parts (%lld attachments),"
+            " %lld anomalies; %lld runs, last %s\n",
             n_sources, n_msgs, n_copies, n_parts, n_att, n_anom, n_runs, last_run);
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
-        if (print_section(h, &sections[i], out, err, errlen) != 0)
-            return -1;
+        if (print_section(h, &sections[i], out, err, errlen) != 0) return -1;
     return 0;
 }

@@ -27,7 +27,7 @@ enum src_format {
 };
 
 enum src_container {
-    CONT_FILE = 0,   /* a loose file */
+    CONT_FILE = 0, /* a loose file */
     CONT_MAILDIR,
     CONT_HMAIL_ACCOUNT,
     CONT_HMAIL_PUBLIC,
@@ -37,10 +37,10 @@ enum src_container {
 
 struct src_context {
     enum src_container container;
-    const char *folder;   /* mailbox folder name, or NULL */
-    const char *account;  /* account / local part (hMailServer), or NULL */
-    const char *domain;   /* mailbox domain (hMailServer), or NULL */
-    const char *flags;    /* Maildir flags ("RS"), or NULL */
+    const char *folder;  /* mailbox folder name, or NULL */
+    const char *account; /* account / local part (hMailServer), or NULL */
+    const char *domain;  /* mailbox domain (hMailServer), or NULL */
+    const char *flags;   /* Maildir flags ("RS"), or NULL */
 };
 
 /* Classify the first bytes of a (decompressed) file. */

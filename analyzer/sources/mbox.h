@@ -22,9 +22,9 @@ struct mbox;
 struct mbox_msg {
     const char *data; /* the message, unquoted; valid until the next mbox_next() */
     size_t len;
-    uint64_t offset;  /* offset of the "From " line in the (uncompressed) stream */
+    uint64_t offset;        /* offset of the "From " line in the (uncompressed) stream */
     struct slice from_line; /* the separator line without its line end (valid likewise) */
-    bool truncated;   /* cut at MSG_MAX_SIZE */
+    bool truncated;         /* cut at MSG_MAX_SIZE */
     bool content_length_mismatch;
 };
 

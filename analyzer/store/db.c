@@ -21,10 +21,27 @@
 #define DB_BUSY_TIMEOUT_MS 30000
 
 enum stmt_id {
-    S_BEGIN, S_COMMIT, S_RUN_INSERT, S_RUN_FINISH,
-    S_SRC_GET, S_SRC_INSERT, S_SRC_UPDATE, S_SRC_DEL_SIGHTINGS, S_SRC_DEL_ANOMALIES, S_SRC_FINISH,
-    S_ANOM_SRC, S_MSG_FIND, S_MSG_INSERT, S_PART_INSERT, S_MEMBER_INSERT, S_ADDR_INSERT,
-    S_LINK_INSERT, S_IMAGE_INSERT, S_RECV_INSERT, S_ANOM_MSG, S_SIGHT_INSERT,
+    S_BEGIN,
+    S_COMMIT,
+    S_RUN_INSERT,
+    S_RUN_FINISH,
+    S_SRC_GET,
+    S_SRC_INSERT,
+    S_SRC_UPDATE,
+    S_SRC_DEL_SIGHTINGS,
+    S_SRC_DEL_ANOMALIES,
+    S_SRC_FINISH,
+    S_ANOM_SRC,
+    S_MSG_FIND,
+    S_MSG_INSERT,
+    S_PART_INSERT,
+    S_MEMBER_INSERT,
+    S_ADDR_INSERT,
+    S_LINK_INSERT,
+    S_IMAGE_INSERT,
+    S_RECV_INSERT,
+    S_ANOM_MSG,
+    S_SIGHT_INSERT,
     S__COUNT
 };
 
@@ -32,40 +49,53 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_RUN_INSERT] = "INSERT INTO runs(command, version, started_at) VALUES (?1, ?2, ?3)",
-    [S_RUN_FINISH] = "UPDATE runs SET finished_at=?2, files_seen=?3, files_skipped=?4, files_failed=?5,"
-                     " messages_new=?6, messages_seen=?7, bytes_read=?8 WHERE id=?1",
+    [S_RUN_FINISH] =
+        "UPDATE runs SET finished_at=?2, files_seen=?3, files_skipped=?4, files_failed=?5,"
+        " messages_new=?6, messages_seen=?7, bytes_read=?8 WHERE id=?1",
     [S_SRC_GET] = "SELECT id, size, mtime_ns, status FROM sources WHERE path=?1",
-    [S_SRC_INSERT] = "INSERT INTO sources(path, format, container, compressed, size, mtime_ns, status,"
-                     " first_read, last_read, run_id) VALUES (?1,?2,?3,?4,?5,?6,'reading',?7,?7,?8)",
-    [S_SRC_UPDATE] = "UPDATE sources SET format=?2, container=?3, compressed=?4, size=?5, mtime_ns=?6,"
-                     " status='reading', error=NULL, last_read=?7, run_id=?8 WHERE id=?1",
+    [S_SRC_INSERT] =
+        "INSERT INTO sources(path, format, container, compressed, size, mtime_ns, status,"
+        " first_read, last_read, run_id) VALUES (?1,?2,?3,?4,?5,?6,'reading',?7,?7,?8)",
+    [S_SRC_UPDATE] =
+        "UPDATE sources SET format=?2, container=?3, compressed=?4, size=?5, mtime_ns=?6,"
+        " status='reading', error=NULL, last_read=?7, run_id=?8 WHERE id=?1",
     [S_SRC_DEL_SIGHTINGS] = "DELETE FROM sightings WHERE source_id=?1",
     [S_SRC_DEL_ANOMALIES] = "DELETE FROM anomalies WHERE source_id=?1 AND message_id IS NULL",
-    [S_SRC_FINISH] = "UPDATE sources SET status=?2, error=?3, n_messages=?4, bytes_read=?5 WHERE id=?1",
+    [S_SRC_FINISH] =
+        "UPDATE sources SET status=?2, error=?3, n_messages=?4, bytes_read=?5 WHERE id=?1",
     [S_ANOM_SRC] = "INSERT INTO anomalies(source_id, code, detail) VALUES (?1, ?2, ?3)",
     [S_MSG_FIND] = "SELECT id FROM messages WHERE sha256=?1",
-    [S_MSG_INSERT] = "INSERT INTO messages(sha256, size, message_id, subject, from_address, from_name,"
-                     " from_domain, return_path, to_addresses, date, date_tz, arrival, placement,"
-                     " placement_evidence, gmail_labels, n_parts, n_attachments, n_received, n_anomalies,"
-                     " header_block, first_source_id, first_offset, run_id)"
-                     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
-    [S_PART_INSERT] = "INSERT INTO parts(message_id, path, depth, content_type, charset, transfer_encoding,"
-                      " disposition, filename, size, sha256, detected_type, is_attachment)"
-                      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-    [S_MEMBER_INSERT] = "INSERT INTO archive_members(part_id, position, name, size, compressed_size,"
-                        " encrypted, is_dir) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-    [S_ADDR_INSERT] = "INSERT OR IGNORE INTO addresses(message_id, field, position, name, address, domain, grp)"
-                      " VALUES (?1,?2,?3,?4,?5,?6,?7)",
-    [S_LINK_INSERT] = "INSERT INTO links(message_id, position, part_path, href, text) VALUES (?1,?2,?3,?4,?5)",
-    [S_IMAGE_INSERT] = "INSERT INTO images(message_id, position, part_path, src, kind, width, height,"
-                       " tracking_pixel) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-    [S_RECV_INSERT] = "INSERT INTO received(message_id, hop, from_helo, from_rdns, from_ip, by_host,"
-                      " with_proto, tls, tls_detail, smtp_id, for_addr, date, parsed, raw)"
-                      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+    [S_MSG_INSERT] =
+        "INSERT INTO messages(sha256, size, message_id, subject, from_address, from_name,"
+        " from_domain, return_path, to_addresses, date, date_tz, arrival, placement,"
+        " placement_evidence, gmail_labels, n_parts, n_attachments, n_received, n_anomalies,"
+        " header_block, first_source_id, first_offset, run_id)"
+        " VALUES "
+        "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+    [S_PART_INSERT] =
+        "INSERT INTO parts(message_id, path, depth, content_type, charset, transfer_encoding,"
+        " disposition, filename, size, sha256, detected_type, is_attachment)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+    [S_MEMBER_INSERT] =
+        "INSERT INTO archive_members(part_id, position, name, size, compressed_size,"
+        " encrypted, is_dir) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+    [S_ADDR_INSERT] =
+        "INSERT OR IGNORE INTO addresses(message_id, field, position, name, address, domain, grp)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+    [S_LINK_INSERT] =
+        "INSERT INTO links(message_id, position, part_path, href, text) VALUES (?1,?2,?3,?4,?5)",
+    [S_IMAGE_INSERT] =
+        "INSERT INTO images(message_id, position, part_path, src, kind, width, height,"
+        " tracking_pixel) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_RECV_INSERT] =
+        "INSERT INTO received(message_id, hop, from_helo, from_rdns, from_ip, by_host,"
+        " with_proto, tls, tls_detail, smtp_id, for_addr, date, parsed, raw)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
     [S_ANOM_MSG] = "INSERT INTO anomalies(message_id, code, detail) VALUES (?1, ?2, ?3)",
-    [S_SIGHT_INSERT] = "INSERT OR IGNORE INTO sightings(message_id, source_id, offset, length, folder,"
-                       " account, domain, maildir_flags, placement, placement_evidence)"
-                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+    [S_SIGHT_INSERT] =
+        "INSERT OR IGNORE INTO sightings(message_id, source_id, offset, length, folder,"
+        " account, domain, maildir_flags, placement, placement_evidence)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
 };
 
 struct db {
@@ -115,8 +145,7 @@ static int run(struct db *db, sqlite3_stmt *s, const char *what)
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return fail(db, what);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return fail(db, what);
     return 0;
 }
 
@@ -161,8 +190,7 @@ static int migrate(struct db *db, const char *path)
     int have = 0;
     if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
         return fail(db, path);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        have = sqlite3_column_int(s, 0);
+    if (sqlite3_step(s) == SQLITE_ROW) have = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     int want = db_schema_version();
     if (have > want) {
@@ -174,10 +202,8 @@ static int migrate(struct db *db, const char *path)
     }
     for (int i = 0; i < n_schema_migrations; i++) {
         const struct schema_migration *mg = &schema_migrations[i];
-        if (mg->version <= have)
-            continue;
-        if (exec(db, "BEGIN IMMEDIATE", path) != 0)
-            return -1;
+        if (mg->version <= have) continue;
+        if (exec(db, "BEGIN IMMEDIATE", path) != 0) return -1;
         char what[160];
         snprintf(what, sizeof what, "%s: applying schema %s", path, mg->name);
         char pragma[64];
@@ -186,8 +212,7 @@ static int migrate(struct db *db, const char *path)
             exec(db, "ROLLBACK", what);
             return -1;
         }
-        if (exec(db, "COMMIT", what) != 0)
-            return -1;
+        if (exec(db, "COMMIT", what) != 0) return -1;
     }
     return 0;
 }
@@ -242,19 +267,20 @@ int db_open(const char *path, enum db_open_mode mode, struct db **out, char *err
         sqlite3_stmt *s;
         int have = 0;
         if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
-            if (sqlite3_step(s) == SQLITE_ROW)
-                have = sqlite3_column_int(s, 0);
+            if (sqlite3_step(s) == SQLITE_ROW) have = sqlite3_column_int(s, 0);
             sqlite3_finalize(s);
         }
         if (have == 0) {
-            snprintf(err, errlen, "%s: not a mailaudit database (no schema; run `mailaudit ingest` first)", path);
+            snprintf(err, errlen,
+                     "%s: not a mailaudit database (no schema; run `mailaudit ingest` first)",
+                     path);
             db_close(db);
             return -1;
         }
         if (have > db_schema_version()) {
             snprintf(err, errlen,
-                     "%s: database schema version %d is newer than this mailaudit (%d)", path,
-                     have, db_schema_version());
+                     "%s: database schema version %d is newer than this mailaudit (%d)", path, have,
+                     db_schema_version());
             db_close(db);
             return -1;
         }
@@ -265,8 +291,7 @@ int db_open(const char *path, enum db_open_mode mode, struct db **out, char *err
 
 void db_close(struct db *db)
 {
-    if (!db)
-        return;
+    if (!db) return;
     for (int i = 0; i < S__COUNT; i++)
         sqlite3_finalize(db->st[i]);
     sqlite3_close(db->h);
@@ -291,8 +316,7 @@ int db_run_begin(struct db *db, const char *command, int64_t *run_id)
     bind_text(s, 1, command);
     bind_text(s, 2, MAILAUDIT_VERSION);
     bind_text(s, 3, now);
-    if (run(db, s, "record run") != 0)
-        return -1;
+    if (run(db, s, "record run") != 0) return -1;
     *run_id = sqlite3_last_insert_rowid(db->h);
     return 0;
 }
@@ -322,13 +346,13 @@ int db_source_unchanged(struct db *db, const char *path, int64_t size, int64_t m
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         const unsigned char *st = sqlite3_column_text(s, 3);
-        *unchanged = sqlite3_column_int64(s, 1) == size && sqlite3_column_int64(s, 2) == mtime_ns &&
-                     st && (strcmp((const char *)st, "done") == 0 || strcmp((const char *)st, "error") == 0);
+        *unchanged =
+            sqlite3_column_int64(s, 1) == size && sqlite3_column_int64(s, 2) == mtime_ns && st &&
+            (strcmp((const char *)st, "done") == 0 || strcmp((const char *)st, "error") == 0);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fail(db, "look up source");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(db, "look up source");
     return 0;
 }
 
@@ -342,8 +366,7 @@ int db_source_begin(struct db *db, int64_t run_id, const char *path, enum src_fo
     int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fail(db, "look up source");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(db, "look up source");
     char now[32];
     now_iso(now);
     s = stmt(db, id ? S_SRC_UPDATE : S_SRC_INSERT);
@@ -359,8 +382,7 @@ int db_source_begin(struct db *db, int64_t run_id, const char *path, enum src_fo
     sqlite3_bind_int64(s, i++, mtime_ns);
     bind_text(s, i++, now);
     sqlite3_bind_int64(s, i++, run_id);
-    if (run(db, s, "record source") != 0)
-        return -1;
+    if (run(db, s, "record source") != 0) return -1;
     if (!id) {
         *source_id = sqlite3_last_insert_rowid(db->h);
         return 0;
@@ -368,8 +390,7 @@ int db_source_begin(struct db *db, int64_t run_id, const char *path, enum src_fo
     *source_id = id;
     s = stmt(db, S_SRC_DEL_SIGHTINGS);
     sqlite3_bind_int64(s, 1, id);
-    if (run(db, s, "clear sightings") != 0)
-        return -1;
+    if (run(db, s, "clear sightings") != 0) return -1;
     s = stmt(db, S_SRC_DEL_ANOMALIES);
     sqlite3_bind_int64(s, 1, id);
     return run(db, s, "clear source anomalies");
@@ -405,15 +426,13 @@ int db_message_find(struct db *db, const char *sha256, bool *found, int64_t *id)
     *id = *found ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fail(db, "look up message");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(db, "look up message");
     return 0;
 }
 
 static int insert_addr(struct db *db, int64_t mid, const char *field, int pos, const struct addr *a)
 {
-    if (!a->address)
-        return 0;
+    if (!a->address) return 0;
     sqlite3_stmt *s = stmt(db, S_ADDR_INSERT);
     sqlite3_bind_int64(s, 1, mid);
     bind_text(s, 2, field);
@@ -425,21 +444,25 @@ static int insert_addr(struct db *db, int64_t mid, const char *field, int pos, c
     return run(db, s, "store address");
 }
 
-static int insert_addr_list(struct db *db, int64_t mid, const char *field, const struct addr_list *l)
+static int insert_addr_list(struct db *db, int64_t mid, const char *field,
+                            const struct addr_list *l)
 {
     for (size_t i = 0; i < l->n && i < ADDR_MAX_PER_FIELD; i++)
-        if (insert_addr(db, mid, field, (int)i, &l->v[i]) != 0)
-            return -1;
+        if (insert_addr(db, mid, field, (int)i, &l->v[i]) != 0) return -1;
     return 0;
 }
 
 static const char *img_kind_name(enum html_img_kind k)
 {
     switch (k) {
-    case IMG_REMOTE: return "remote";
-    case IMG_CID: return "cid";
-    case IMG_DATA: return "data";
-    default: return "other";
+    case IMG_REMOTE:
+        return "remote";
+    case IMG_CID:
+        return "cid";
+    case IMG_DATA:
+        return "data";
+    default:
+        return "other";
     }
 }
 
@@ -464,8 +487,7 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
         }
         bind_text(s, 11, leaf ? p->detected_type : NULL);
         sqlite3_bind_int(s, 12, p->is_attachment);
-        if (run(db, s, "store part") != 0)
-            return -1;
+        if (run(db, s, "store part") != 0) return -1;
         int64_t part_id = sqlite3_last_insert_rowid(db->h);
         for (size_t k = 0; k < p->zip.n; k++) {
             const struct zip_member *zm = &p->zip.m[k];
@@ -477,8 +499,7 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
             sqlite3_bind_int64(s, 5, (int64_t)zm->csize);
             sqlite3_bind_int(s, 6, zm->encrypted);
             sqlite3_bind_int(s, 7, zm->is_dir);
-            if (run(db, s, "store archive member") != 0)
-                return -1;
+            if (run(db, s, "store archive member") != 0) return -1;
         }
         for (size_t k = 0; k < p->html.n_links; k++) {
             const struct html_link *l = &p->html.links[k];
@@ -488,8 +509,7 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
             bind_text(s, 3, p->path);
             bind_text(s, 4, l->href ? l->href : "");
             bind_text(s, 5, l->text);
-            if (run(db, s, "store link") != 0)
-                return -1;
+            if (run(db, s, "store link") != 0) return -1;
         }
         for (size_t k = 0; k < p->html.n_images; k++) {
             const struct html_image *im = &p->html.images[k];
@@ -499,13 +519,10 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
             bind_text(s, 3, p->path);
             bind_text(s, 4, im->src ? im->src : "");
             bind_text(s, 5, img_kind_name(im->kind));
-            if (im->width >= 0)
-                sqlite3_bind_int(s, 6, im->width);
-            if (im->height >= 0)
-                sqlite3_bind_int(s, 7, im->height);
+            if (im->width >= 0) sqlite3_bind_int(s, 6, im->width);
+            if (im->height >= 0) sqlite3_bind_int(s, 7, im->height);
             sqlite3_bind_int(s, 8, im->tracking_pixel);
-            if (run(db, s, "store image") != 0)
-                return -1;
+            if (run(db, s, "store image") != 0) return -1;
         }
     }
     return 0;
@@ -530,8 +547,7 @@ static int insert_received(struct db *db, int64_t mid, const struct message *m)
         bind_time(s, 12, r->date, r->date_valid);
         sqlite3_bind_int(s, 13, r->parsed);
         bind_text(s, 14, m->received_raw ? m->received_raw[i] : "");
-        if (run(db, s, "store received") != 0)
-            return -1;
+        if (run(db, s, "store received") != 0) return -1;
     }
     return 0;
 }
@@ -546,12 +562,12 @@ int db_message_insert(struct db *db, int64_t run_id, const struct message *m, in
     bind_text(s, 4, m->subject);
     bind_text(s, 5, m->has_from ? m->from.address : NULL);
     bind_text(s, 6, m->has_from ? m->from.name : NULL);
-    bind_text(s, 7, m->has_from && m->from.domain_lc && m->from.domain_lc[0] ? m->from.domain_lc : NULL);
+    bind_text(s, 7,
+              m->has_from && m->from.domain_lc && m->from.domain_lc[0] ? m->from.domain_lc : NULL);
     bind_text(s, 8, m->return_path);
     bind_text(s, 9, m->rcpt_summary);
     bind_time(s, 10, m->date, m->has_date);
-    if (m->has_date)
-        sqlite3_bind_int(s, 11, m->date_tz);
+    if (m->has_date) sqlite3_bind_int(s, 11, m->date_tz);
     bind_time(s, 12, m->arrival, m->arrival != 0);
     bind_text(s, 13, placement_name(m->placement));
     bind_text(s, 14, m->placement_evidence);
@@ -565,13 +581,12 @@ int db_message_insert(struct db *db, int64_t run_id, const struct message *m, in
     sqlite3_bind_int64(s, 21, source_id);
     sqlite3_bind_int64(s, 22, (int64_t)offset);
     sqlite3_bind_int64(s, 23, run_id);
-    if (run(db, s, "store message") != 0)
-        return -1;
+    if (run(db, s, "store message") != 0) return -1;
     int64_t mid = sqlite3_last_insert_rowid(db->h);
     *id = mid;
-    if (m->has_from && insert_addr(db, mid, "from", 0, &m->from) != 0)
-        return -1;
-    if (insert_addr_list(db, mid, "to", &m->to) != 0 || insert_addr_list(db, mid, "cc", &m->cc) != 0 ||
+    if (m->has_from && insert_addr(db, mid, "from", 0, &m->from) != 0) return -1;
+    if (insert_addr_list(db, mid, "to", &m->to) != 0 ||
+        insert_addr_list(db, mid, "cc", &m->cc) != 0 ||
         insert_addr_list(db, mid, "reply-to", &m->reply_to) != 0)
         return -1;
     if (m->return_path) {
@@ -583,18 +598,15 @@ int db_message_insert(struct db *db, int64_t run_id, const struct message *m, in
             str_lower(dom, strlen(dom));
             rp.domain_lc = dom;
         }
-        if (insert_addr(db, mid, "return-path", 0, &rp) != 0)
-            return -1;
+        if (insert_addr(db, mid, "return-path", 0, &rp) != 0) return -1;
     }
-    if (insert_parts(db, mid, m) != 0 || insert_received(db, mid, m) != 0)
-        return -1;
+    if (insert_parts(db, mid, m) != 0 || insert_received(db, mid, m) != 0) return -1;
     for (size_t i = 0; i < m->an.n; i++) {
         s = stmt(db, S_ANOM_MSG);
         sqlite3_bind_int64(s, 1, mid);
         bind_text(s, 2, anom_name(m->an.v[i].code));
         bind_text(s, 3, m->an.v[i].detail);
-        if (run(db, s, "store anomaly") != 0)
-            return -1;
+        if (run(db, s, "store anomaly") != 0) return -1;
     }
     return 0;
 }

@@ -26,8 +26,8 @@ struct dtor {
 };
 
 struct arena {
-    struct block *head;  /* current block, newest first */
-    struct block *big;   /* dedicated blocks for large requests */
+    struct block *head; /* current block, newest first */
+    struct block *big;  /* dedicated blocks for large requests */
     struct dtor *dtors;
     size_t used_total;
 };
@@ -87,8 +87,7 @@ void arena_reset(arena *a)
 
 void arena_free(arena *a)
 {
-    if (!a)
-        return;
+    if (!a) return;
     run_dtors(a);
     free_chain(a->big);
     free_chain(a->head);
@@ -97,10 +96,8 @@ void arena_free(arena *a)
 
 void *arena_alloc(arena *a, size_t n)
 {
-    if (n == 0)
-        n = 1;
-    if (n > SIZE_MAX - ARENA_ALIGN)
-        return xmalloc(SIZE_MAX); /* exits */
+    if (n == 0) n = 1;
+    if (n > SIZE_MAX - ARENA_ALIGN) return xmalloc(SIZE_MAX); /* exits */
     size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     a->used_total += need;
     if (need > ARENA_BLOCK / 4) {
@@ -130,16 +127,14 @@ void *arena_zalloc(arena *a, size_t n)
 void *arena_memdup(arena *a, const void *p, size_t n)
 {
     void *q = arena_alloc(a, n);
-    if (n)
-        memcpy(q, p, n);
+    if (n) memcpy(q, p, n);
     return q;
 }
 
 char *arena_strndup(arena *a, const char *p, size_t n)
 {
     char *q = arena_alloc(a, n + 1);
-    if (n)
-        memcpy(q, p, n);
+    if (n) memcpy(q, p, n);
     q[n] = '\0';
     return q;
 }
@@ -155,8 +150,7 @@ char *arena_printf(arena *a, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return arena_strdup(a, "");
+    if (n < 0) return arena_strdup(a, "");
     char *p = arena_alloc(a, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
@@ -166,14 +160,12 @@ char *arena_printf(arena *a, const char *fmt, ...)
 
 void *arena_grow(arena *a, void *p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return p;
+    if (need <= *cap) return p;
     size_t c = *cap ? *cap * 2 : 8;
     while (c < need)
         c *= 2;
     void *q = arena_alloc(a, c * elem);
-    if (p && *cap)
-        memcpy(q, p, *cap * elem);
+    if (p && *cap) memcpy(q, p, *cap * elem);
     *cap = c;
     return q;
 }
@@ -194,20 +186,17 @@ size_t arena_used(const arena *a)
 
 void arena_str_put(struct arena_str *b, const char *s, size_t n)
 {
-    if (n == 0 && b->p)
-        return;
+    if (n == 0 && b->p) return;
     if (b->len + n + 1 > b->cap) {
         size_t want = b->cap ? b->cap * 2 : 32;
         while (want < b->len + n + 1)
             want *= 2;
         char *np = arena_alloc(b->a, want);
-        if (b->len)
-            memcpy(np, b->p, b->len);
+        if (b->len) memcpy(np, b->p, b->len);
         b->p = np;
         b->cap = want;
     }
-    if (n)
-        memcpy(b->p + b->len, s, n);
+    if (n) memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
 }

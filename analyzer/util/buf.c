@@ -39,8 +39,7 @@ bool buf_append(struct buf *b, const void *p, size_t n)
         return false;
     }
     buf_reserve(b, n);
-    if (n)
-        memcpy(b->p + b->len, p, n);
+    if (n) memcpy(b->p + b->len, p, n);
     b->len += n;
     return true;
 }
@@ -61,8 +60,7 @@ bool buf_printf(struct buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return false;
+    if (n < 0) return false;
     if (b->limit && b->len + (size_t)n > b->limit) {
         b->toobig = true;
         return false;

@@ -10,7 +10,7 @@
 struct buf {
     char *p;
     size_t len, cap;
-    size_t limit;  /* 0 = no ceiling */
+    size_t limit; /* 0 = no ceiling */
     bool toobig;
 };
 

@@ -12,7 +12,7 @@
 enum charset_rc {
     CHARSET_OK = 0,
     CHARSET_BAD_BYTES = 1, /* converted, some bytes replaced by U+FFFD */
-    CHARSET_UNKNOWN = 2,   /* charset not known: output is the input with non-UTF-8 bytes replaced */
+    CHARSET_UNKNOWN = 2, /* charset not known: output is the input with non-UTF-8 bytes replaced */
 };
 
 /* Output is NUL-terminated in the arena; *out_len excludes the NUL. A NULL or

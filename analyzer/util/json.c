@@ -18,8 +18,7 @@ static void sep(struct json *j)
         j->after_key = false;
         return;
     }
-    if (j->need_comma[j->depth])
-        buf_putc(j->out, ',');
+    if (j->need_comma[j->depth]) buf_putc(j->out, ',');
     j->need_comma[j->depth] = true;
 }
 
@@ -27,22 +26,32 @@ static void open(struct json *j, char c)
 {
     sep(j);
     buf_putc(j->out, c);
-    if (j->depth < JSON_MAX_DEPTH - 1)
-        j->depth++;
+    if (j->depth < JSON_MAX_DEPTH - 1) j->depth++;
     j->need_comma[j->depth] = false;
 }
 
 static void close_(struct json *j, char c)
 {
     buf_putc(j->out, c);
-    if (j->depth > 0)
-        j->depth--;
+    if (j->depth > 0) j->depth--;
 }
 
-void json_obj_begin(struct json *j) { open(j, '{'); }
-void json_obj_end(struct json *j) { close_(j, '}'); }
-void json_arr_begin(struct json *j) { open(j, '['); }
-void json_arr_end(struct json *j) { close_(j, ']'); }
+void json_obj_begin(struct json *j)
+{
+    open(j, '{');
+}
+void json_obj_end(struct json *j)
+{
+    close_(j, '}');
+}
+void json_arr_begin(struct json *j)
+{
+    open(j, '[');
+}
+void json_arr_end(struct json *j)
+{
+    close_(j, ']');
+}
 
 void json_escape(struct buf *b, const char *p, size_t len)
 {
@@ -62,11 +71,21 @@ void json_escape(struct buf *b, const char *p, size_t len)
             continue;
         }
         switch (c) {
-        case '"': buf_append(b, "\\\"", 2); break;
-        case '\\': buf_append(b, "\\\\", 2); break;
-        case '\n': buf_append(b, "\\n", 2); break;
-        case '\r': buf_append(b, "\\r", 2); break;
-        case '\t': buf_append(b, "\\t", 2); break;
+        case '"':
+            buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            buf_append(b, "\\t", 2);
+            break;
         default:
             if (c < 0x20 || c == 0x7f)
                 buf_printf(b, "\\u%04x", c);

@@ -19,12 +19,12 @@
 #define READER_GZIP_RATIO_FLOOR (1ULL << 30)
 
 struct reader {
-    int fd;               /* -1 for memory */
+    int fd; /* -1 for memory */
     const unsigned char *mem;
     size_t mem_len, mem_pos;
     bool gzip, eof_in, done;
     z_stream zs;
-    unsigned char *in;    /* compressed input buffer */
+    unsigned char *in; /* compressed input buffer */
     uint64_t offset;
     uint64_t raw_in; /* compressed bytes read */
     char err[160];
@@ -34,18 +34,15 @@ static long raw_read(struct reader *r, unsigned char *dst, size_t n)
 {
     if (r->fd < 0) {
         size_t left = r->mem_len - r->mem_pos;
-        if (n > left)
-            n = left;
+        if (n > left) n = left;
         memcpy(dst, r->mem + r->mem_pos, n);
         r->mem_pos += n;
         return (long)n;
     }
     for (;;) {
         ssize_t got = read(r->fd, dst, n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
         return (long)got;
     }
 }
@@ -57,8 +54,7 @@ static void sniff(struct reader *r)
     long got = 0;
     while (got < 2) {
         long n = raw_read(r, r->in + got, (size_t)(READER_IN - got));
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         got += n;
     }
     r->gzip = got >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
@@ -111,14 +107,11 @@ const char *reader_error(const struct reader *r)
 
 static int refill(struct reader *r)
 {
-    if (r->eof_in)
-        return 0;
+    if (r->eof_in) return 0;
     long n = raw_read(r, r->in, READER_IN);
-    if (n < 0)
-        return -1;
+    if (n < 0) return -1;
     r->raw_in += (uint64_t)n;
-    if (n == 0)
-        r->eof_in = true;
+    if (n == 0) r->eof_in = true;
     r->zs.next_in = r->in;
     r->zs.avail_in = (uInt)n;
     return (int)(n > 0);
@@ -126,12 +119,9 @@ static int refill(struct reader *r)
 
 long reader_read(struct reader *r, void *dst, size_t n)
 {
-    if (r->done)
-        return r->err[0] ? -1 : 0; /* an error stays an error on every later call */
-    if (n == 0)
-        return 0;
-    if (n > (1u << 30))
-        n = 1u << 30;
+    if (r->done) return r->err[0] ? -1 : 0; /* an error stays an error on every later call */
+    if (n == 0) return 0;
+    if (n > (1u << 30)) n = 1u << 30;
     if (!r->gzip) {
         /* first drain what sniff() buffered */
         if (r->zs.avail_in) {
@@ -143,10 +133,8 @@ long reader_read(struct reader *r, void *dst, size_t n)
             return (long)k;
         }
         long got = raw_read(r, dst, n);
-        if (got > 0)
-            r->offset += (uint64_t)got;
-        if (got == 0)
-            r->done = true;
+        if (got > 0) r->offset += (uint64_t)got;
+        if (got == 0) r->done = true;
         return got;
     }
     r->zs.next_out = dst;
@@ -154,8 +142,7 @@ long reader_read(struct reader *r, void *dst, size_t n)
     while (r->zs.avail_out == n) {
         if (r->zs.avail_in == 0) {
             int rc = refill(r);
-            if (rc < 0)
-                return -1;
+            if (rc < 0) return -1;
             if (rc == 0) {
                 /* input ended; a stream that did not reach Z_STREAM_END is truncated */
                 if (!r->err[0] && r->zs.total_in > 0 && !r->done)
@@ -187,7 +174,8 @@ long reader_read(struct reader *r, void *dst, size_t n)
             continue;
         }
         if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
-            snprintf(r->err, sizeof r->err, "gzip data corrupt (%s)", r->zs.msg ? r->zs.msg : "inflate error");
+            snprintf(r->err, sizeof r->err, "gzip data corrupt (%s)",
+                     r->zs.msg ? r->zs.msg : "inflate error");
             r->done = true;
             size_t produced = n - r->zs.avail_out;
             if (produced) {
@@ -200,7 +188,8 @@ long reader_read(struct reader *r, void *dst, size_t n)
     size_t produced = n - r->zs.avail_out;
     r->offset += produced;
     if (r->offset > READER_GZIP_RATIO_FLOOR && r->offset / READER_GZIP_MAX_RATIO > r->raw_in) {
-        snprintf(r->err, sizeof r->err, "gzip expands more than %d:1 (a compression bomb?): stopped after %llu bytes",
+        snprintf(r->err, sizeof r->err,
+                 "gzip expands more than %d:1 (a compression bomb?): stopped after %llu bytes",
                  READER_GZIP_MAX_RATIO, (unsigned long long)r->offset);
         r->done = true;
     }
@@ -209,12 +198,9 @@ long reader_read(struct reader *r, void *dst, size_t n)
 
 void reader_close(struct reader *r)
 {
-    if (!r)
-        return;
-    if (r->gzip)
-        inflateEnd(&r->zs);
-    if (r->fd >= 0)
-        close(r->fd);
+    if (!r) return;
+    if (r->gzip) inflateEnd(&r->zs);
+    if (r->fd >= 0) close(r->fd);
     free(r->in);
     free(r);
 }
@@ -224,18 +210,15 @@ int reader_slurp(const char *path, size_t max, struct buf *out, bool *truncated,
 {
     *truncated = false;
     struct reader *r = reader_open(path, err, errlen);
-    if (!r)
-        return -1;
+    if (!r) return -1;
     buf_reset(out);
     int rc = 0;
     for (;;) {
         size_t want = 65536;
-        if (out->len + want > max)
-            want = max - out->len;
+        if (out->len + want > max) want = max - out->len;
         if (want == 0) {
             char probe;
-            if (reader_read(r, &probe, 1) > 0)
-                *truncated = true;
+            if (reader_read(r, &probe, 1) > 0) *truncated = true;
             break;
         }
         char *w = buf_reserve(out, want);
@@ -245,8 +228,7 @@ int reader_slurp(const char *path, size_t max, struct buf *out, bool *truncated,
             rc = -1;
             break;
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         out->len += (size_t)n;
     }
     reader_close(r);

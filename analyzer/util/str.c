@@ -7,35 +7,28 @@
 bool str_eq_ci(const char *p, size_t len, const char *lit)
 {
     size_t n = strlen(lit);
-    if (n != len)
-        return false;
+    if (n != len) return false;
     for (size_t i = 0; i < n; i++)
-        if (ch_lower((unsigned char)p[i]) != ch_lower((unsigned char)lit[i]))
-            return false;
+        if (ch_lower((unsigned char)p[i]) != ch_lower((unsigned char)lit[i])) return false;
     return true;
 }
 
 bool str_starts_ci(const char *p, size_t len, const char *lit)
 {
     size_t n = strlen(lit);
-    if (n > len)
-        return false;
+    if (n > len) return false;
     return str_eq_ci(p, n, lit);
 }
 
 const char *str_find_ci(const char *p, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
-    if (n == 0)
-        return p;
-    if (n > len)
-        return NULL;
+    if (n == 0) return p;
+    if (n > len) return NULL;
     unsigned char first = ch_lower((unsigned char)needle[0]);
     for (size_t i = 0; i + n <= len; i++) {
-        if (ch_lower((unsigned char)p[i]) != first)
-            continue;
-        if (str_eq_ci(p + i, n, needle))
-            return p + i;
+        if (ch_lower((unsigned char)p[i]) != first) continue;
+        if (str_eq_ci(p + i, n, needle)) return p + i;
     }
     return NULL;
 }
@@ -59,32 +52,33 @@ void str_lower(char *s, size_t len)
 
 size_t str_utf8_seqlen(const unsigned char *p, size_t len)
 {
-    if (len == 0)
-        return 0;
+    if (len == 0) return 0;
     unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
+    if (c < 0x80) return 1;
     size_t n;
     unsigned min;
     unsigned cp;
     if (c >= 0xC2 && c <= 0xDF) {
-        n = 2; cp = c & 0x1Fu; min = 0x80;
+        n = 2;
+        cp = c & 0x1Fu;
+        min = 0x80;
     } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3; cp = c & 0x0Fu; min = 0x800;
+        n = 3;
+        cp = c & 0x0Fu;
+        min = 0x800;
     } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4; cp = c & 0x07u; min = 0x10000;
+        n = 4;
+        cp = c & 0x07u;
+        min = 0x10000;
     } else {
         return 0;
     }
-    if (len < n)
-        return 0;
+    if (len < n) return 0;
     for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
+        if ((p[i] & 0xC0) != 0x80) return 0;
         cp = (cp << 6) | (p[i] & 0x3Fu);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
     return n;
 }
 
@@ -104,15 +98,13 @@ bool str_is_utf8(const char *p, size_t len)
         /* ASCII runs a word at a time: most mail text is ASCII */
         while (i + 8 <= len && ascii8(u + i))
             i += 8;
-        if (i >= len)
-            break;
+        if (i >= len) break;
         if (u[i] < 0x80) {
             i++;
             continue;
         }
         size_t n = str_utf8_seqlen(u + i, len - i);
-        if (n == 0)
-            return false;
+        if (n == 0) return false;
         i += n;
     }
     return true;
@@ -122,10 +114,8 @@ bool str_is_ascii(const char *p, size_t len)
 {
     size_t i = 0;
     for (; i + 8 <= len; i += 8)
-        if (!ascii8((const unsigned char *)p + i))
-            return false;
+        if (!ascii8((const unsigned char *)p + i)) return false;
     for (; i < len; i++)
-        if ((unsigned char)p[i] >= 0x80)
-            return false;
+        if ((unsigned char)p[i] >= 0x80) return false;
     return true;
 }

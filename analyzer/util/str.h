@@ -13,13 +13,34 @@ struct slice {
 
 #define SLICE_LIT(s) ((struct slice){(s), sizeof(s) - 1})
 
-static inline bool ch_is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-static inline bool ch_is_wsp(unsigned char c) { return c == ' ' || c == '\t'; }
-static inline bool ch_is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static inline bool ch_is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-static inline bool ch_is_alnum(unsigned char c) { return ch_is_alpha(c) || ch_is_digit(c); }
-static inline bool ch_is_xdigit(unsigned char c) { return ch_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
-static inline unsigned char ch_lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c; }
+static inline bool ch_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+static inline bool ch_is_wsp(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+static inline bool ch_is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline bool ch_is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+static inline bool ch_is_alnum(unsigned char c)
+{
+    return ch_is_alpha(c) || ch_is_digit(c);
+}
+static inline bool ch_is_xdigit(unsigned char c)
+{
+    return ch_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+static inline unsigned char ch_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
 static inline int ch_hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9') return c - '0';

@@ -20,10 +20,8 @@ int64_t time_from_civil(int year, int month, int day, int hour, int min, int sec
 void time_format_iso(int64_t t, char out[32])
 {
     /* clamp to years 0..9999 so the text always fits */
-    if (t < -62167219200LL)
-        t = -62167219200LL;
-    if (t > 253402300799LL)
-        t = 253402300799LL;
+    if (t < -62167219200LL) t = -62167219200LL;
+    if (t > 253402300799LL) t = 253402300799LL;
     int64_t days = t / 86400, rem = t % 86400;
     if (rem < 0) {
         rem += 86400;
@@ -38,11 +36,10 @@ void time_format_iso(int64_t t, char out[32])
     int64_t mp = (5 * doy + 2) / 153;
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
+    if (m <= 2) y++;
     char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60));
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
+             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
     memcpy(out, tmp, 31);
     out[31] = '\0';
 }
@@ -50,10 +47,8 @@ void time_format_iso(int64_t t, char out[32])
 int time_days_in_month(int year, int month)
 {
     static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month < 1 || month > 12)
-        return 0;
-    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-        return 29;
+    if (month < 1 || month > 12) return 0;
+    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
     return dm[month - 1];
 }
 

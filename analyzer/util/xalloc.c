@@ -15,24 +15,21 @@ static void oom(size_t n)
 void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p)
-        oom(n);
+    if (!p) oom(n);
     return p;
 }
 
 void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        oom(n * size);
+    if (!p) oom(n * size);
     return p;
 }
 
 void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    if (!q)
-        oom(n);
+    if (!q) oom(n);
     return q;
 }
 
@@ -51,12 +48,10 @@ char *xstrndup(const char *s, size_t n)
 
 void *xgrow(void *p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return p;
+    if (need <= *cap) return p;
     size_t c = *cap ? *cap : 8;
     while (c < need) {
-        if (c > SIZE_MAX / 2 / elem)
-            oom(SIZE_MAX);
+        if (c > SIZE_MAX / 2 / elem) oom(SIZE_MAX);
         c *= 2;
     }
     *cap = c;

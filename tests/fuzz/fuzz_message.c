@@ -7,7 +7,8 @@
 
 #include "mail/message.h"
 
-static const char *const folders[] = {NULL, "INBOX", "Junk", "Junk E-mail", "Spam", "Sent", "[Gmail]/Spam"};
+static const char *const folders[] = {NULL,   "INBOX", "Junk",        "Junk E-mail",
+                                      "Spam", "Sent",  "[Gmail]/Spam"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *evidence;
     enum placement p = message_placement(a, (const char *)data, size, folder, &evidence);
     /* the cheap path must agree with the full parse */
-    if (p != m.placement)
-        __builtin_trap();
+    if (p != m.placement) __builtin_trap();
     arena_free(a);
     return 0;
 }

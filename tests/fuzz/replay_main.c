@@ -28,12 +28,10 @@ static long replay_file(const char *path)
         }
     }
     fclose(f);
-    if (!buf)
-        abort();
+    if (!buf) abort();
     /* Copy to an exact-size allocation so ASan sees reads past the end. */
     uint8_t *exact = malloc(len ? len : 1);
-    if (!exact)
-        abort();
+    if (!exact) abort();
     memcpy(exact, buf, len);
     free(buf);
     LLVMFuzzerTestOneInput(exact, len);
@@ -57,14 +55,12 @@ int main(int argc, char **argv)
         DIR *d = opendir(argv[i]);
         struct dirent *e;
         while (d && (e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
+            if (e->d_name[0] == '.') continue;
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
             count += replay_file(path);
         }
-        if (d)
-            closedir(d);
+        if (d) closedir(d);
     }
     printf("replayed %ld inputs\n", count);
     return 0;

@@ -23,8 +23,7 @@ static int setup(void **state)
 {
     (void)state;
     char dir[] = "/tmp/mailaudit-db-XXXXXX";
-    if (!mkdtemp(dir))
-        return -1;
+    if (!mkdtemp(dir)) return -1;
     snprintf(path, sizeof path, "%s/t.db", dir);
     return 0;
 }
@@ -94,7 +93,8 @@ static void sources_and_messages(void **state)
     assert_int_equal(db_run_begin(db, "ingest", &run), 0);
     assert_int_equal(db_source_unchanged(db, "/x/a.mbox", 10, 20, &unchanged), 0);
     assert_false(unchanged);
-    assert_int_equal(db_source_begin(db, run, "/x/a.mbox", SRC_MBOX, CONT_MBOX, false, 10, 20, &sid), 0);
+    assert_int_equal(
+        db_source_begin(db, run, "/x/a.mbox", SRC_MBOX, CONT_MBOX, false, 10, 20, &sid), 0);
     arena *a = arena_new();
     struct message m;
     fake_message(a, &m, "From: a@Example.COM\nSubject: hello\n\nbody\n");
@@ -105,15 +105,19 @@ static void sources_and_messages(void **state)
     assert_true(found);
     assert_int_equal(mid, mid2);
     struct src_context ctx = {.container = CONT_MBOX, .folder = "Junk"};
-    assert_int_equal(db_sighting_insert(db, mid, sid, 0, m.raw_len, &ctx, PLACEMENT_SPAM, "folder:Junk"), 0);
+    assert_int_equal(
+        db_sighting_insert(db, mid, sid, 0, m.raw_len, &ctx, PLACEMENT_SPAM, "folder:Junk"), 0);
     /* the same place twice is one sighting */
-    assert_int_equal(db_sighting_insert(db, mid, sid, 0, m.raw_len, &ctx, PLACEMENT_SPAM, "folder:Junk"), 0);
+    assert_int_equal(
+        db_sighting_insert(db, mid, sid, 0, m.raw_len, &ctx, PLACEMENT_SPAM, "folder:Junk"), 0);
     assert_int_equal(db_source_finish(db, sid, "done", NULL, 1, 100), 0);
     assert_int_equal(db_commit(db), 0);
 
     assert_int_equal(q1(db, "SELECT count(*) FROM sightings"), 1);
-    assert_int_equal(q1(db, "SELECT count(*) FROM parts WHERE message_id=1 AND path='1' AND size=5"), 1);
-    assert_int_equal(q1(db, "SELECT count(*) FROM addresses WHERE field='from' AND domain='example.com'"), 1);
+    assert_int_equal(
+        q1(db, "SELECT count(*) FROM parts WHERE message_id=1 AND path='1' AND size=5"), 1);
+    assert_int_equal(
+        q1(db, "SELECT count(*) FROM addresses WHERE field='from' AND domain='example.com'"), 1);
     assert_int_equal(q1(db, "SELECT count(*) FROM anomalies WHERE code='header.date_missing'"), 1);
     assert_int_equal(q1(db, "SELECT length(header_block) FROM messages"), 36);
     assert_int_equal(q1(db, "SELECT placement='spam' FROM sightings"), 1);
@@ -126,7 +130,8 @@ static void sources_and_messages(void **state)
     /* re-reading a source clears its sightings (they are recorded again) */
     assert_int_equal(db_begin(db), 0);
     int64_t sid2;
-    assert_int_equal(db_source_begin(db, run, "/x/a.mbox", SRC_MBOX, CONT_MBOX, false, 11, 20, &sid2), 0);
+    assert_int_equal(
+        db_source_begin(db, run, "/x/a.mbox", SRC_MBOX, CONT_MBOX, false, 11, 20, &sid2), 0);
     assert_int_equal(sid2, sid);
     assert_int_equal(db_commit(db), 0);
     assert_int_equal(q1(db, "SELECT count(*) FROM sightings"), 0);
@@ -155,7 +160,8 @@ static void refuses_newer_and_foreign(void **state)
     char other[160];
     snprintf(other, sizeof other, "%s.txt", path);
     FILE *f = fopen(other, "w");
-    fputs("this is not an sqlite database, but some text long enough...........................", f);
+    fputs("this is not an sqlite database, but some text long enough...........................",
+          f);
     fclose(f);
     assert_int_equal(db_open(other, DB_OPEN_WRITE, &db, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a mailaudit database"));

@@ -82,9 +82,10 @@ static void message_level_anomalies(void **state)
 static void qmail_note_is_not_unparseable(void **state)
 {
     (void)state;
-    static const char raw[] = "Received: (qmail 4242 invoked from network); 1 Apr 2025 10:00:00 -0000\n"
-                              "Received: total garbage here\n"
-                              "From: a@example.com\n\nx\n";
+    static const char raw[] =
+        "Received: (qmail 4242 invoked from network); 1 Apr 2025 10:00:00 -0000\n"
+        "Received: total garbage here\n"
+        "From: a@example.com\n\nx\n";
     arena *a = arena_new();
     struct message m;
     message_parse(a, raw, sizeof raw - 1, NULL, NULL, &m);
@@ -109,7 +110,8 @@ static void placement_paths_agree(void **state)
         enum placement want;
     } cases[] = {
         {"From: a@example.com\nX-Spam-Flag: YES\n\nx\n", NULL, PLACEMENT_SPAM},
-        {"From: a@example.com\nX-Spam-Flag: YES\n\nx\n", "INBOX", PLACEMENT_INBOX}, /* folder beats verdict */
+        {"From: a@example.com\nX-Spam-Flag: YES\n\nx\n", "INBOX",
+         PLACEMENT_INBOX}, /* folder beats verdict */
         {"From: a@example.com\nX-Gmail-Labels: Spam,Unread\n\nx\n", "INBOX", PLACEMENT_SPAM},
         {"From: a@example.com\n\nx\n", "Junk", PLACEMENT_SPAM},
         {"From: a@example.com\n\nx\n", NULL, PLACEMENT_UNKNOWN},
@@ -120,8 +122,9 @@ static void placement_paths_agree(void **state)
         const char *ev;
         message_parse(a, cases[i].raw, strlen(cases[i].raw), cases[i].folder, NULL, &m);
         assert_int_equal(m.placement, cases[i].want);
-        assert_int_equal(message_placement(a, cases[i].raw, strlen(cases[i].raw), cases[i].folder, &ev),
-                         cases[i].want);
+        assert_int_equal(
+            message_placement(a, cases[i].raw, strlen(cases[i].raw), cases[i].folder, &ev),
+            cases[i].want);
     }
     arena_free(a);
 }

@@ -119,8 +119,8 @@ static void truncated_and_corrupt(void **state)
     write_file("trunc.gz", gz, n / 2);
     long st;
     char *got = read_all("trunc.gz", &st);
-    assert_int_equal(st, -1);                     /* an error is reported */
-    assert_memory_equal(got, big, strlen(got));   /* after the bytes that could be read */
+    assert_int_equal(st, -1);                   /* an error is reported */
+    assert_memory_equal(got, big, strlen(got)); /* after the bytes that could be read */
     gz[n / 2] ^= 0xff;
     gz[n / 2 + 1] ^= 0x55;
     write_file("corrupt.gz", gz, n);
@@ -165,10 +165,8 @@ static void memory_reader(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(plain_and_gzip),
-        cmocka_unit_test(concatenated_members),
-        cmocka_unit_test(truncated_and_corrupt),
-        cmocka_unit_test(slurp_ceiling),
+        cmocka_unit_test(plain_and_gzip),        cmocka_unit_test(concatenated_members),
+        cmocka_unit_test(truncated_and_corrupt), cmocka_unit_test(slurp_ceiling),
         cmocka_unit_test(memory_reader),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -115,15 +115,15 @@ static void utf8_validation(void **state)
         bool valid;
     } cases[] = {
         {"plain ascii", 11, true},
-        {"caf\xc3\xa9", 5, true},            /* é */
-        {"\xe2\x82\xac", 3, true},            /* € */
-        {"\xf0\x9f\x98\x80", 4, true},        /* U+1F600 */
-        {"\xc3", 1, false},                   /* truncated */
-        {"\xc0\xaf", 2, false},               /* overlong '/' */
-        {"\xed\xa0\x80", 3, false},           /* surrogate D800 */
-        {"\xf4\x90\x80\x80", 4, false},       /* > U+10FFFF */
-        {"\xe9t\xe9", 3, false},              /* latin-1 bytes */
-        {"a\0b", 3, true},                    /* NUL is valid UTF-8 */
+        {"caf\xc3\xa9", 5, true},       /* é */
+        {"\xe2\x82\xac", 3, true},      /* € */
+        {"\xf0\x9f\x98\x80", 4, true},  /* U+1F600 */
+        {"\xc3", 1, false},             /* truncated */
+        {"\xc0\xaf", 2, false},         /* overlong '/' */
+        {"\xed\xa0\x80", 3, false},     /* surrogate D800 */
+        {"\xf4\x90\x80\x80", 4, false}, /* > U+10FFFF */
+        {"\xe9t\xe9", 3, false},        /* latin-1 bytes */
+        {"a\0b", 3, true},              /* NUL is valid UTF-8 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_int_equal(str_is_utf8(cases[i].s, cases[i].len), cases[i].valid);
@@ -140,7 +140,10 @@ static void json_writer(void **state)
     json_key(&j, "s");
     json_str(&j, "a\"b\\c\n\x01\x7f", 8);
     json_key(&j, "bad");
-    json_str(&j, "x\xff" "y", 3);
+    json_str(&j,
+             "x\xff"
+             "y",
+             3);
     json_key(&j, "arr");
     json_arr_begin(&j);
     json_int(&j, -5);
@@ -152,8 +155,9 @@ static void json_writer(void **state)
     json_key(&j, "n");
     json_cstr(&j, NULL);
     json_obj_end(&j);
-    assert_string_equal(buf_cstr(&b), "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u007f\",\"bad\":\"x\xef\xbf\xbdy\","
-                                      "\"arr\":[-5,null,true,{}],\"n\":null}");
+    assert_string_equal(buf_cstr(&b),
+                        "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u007f\",\"bad\":\"x\xef\xbf\xbdy\","
+                        "\"arr\":[-5,null,true,{}],\"n\":null}");
     buf_free(&b);
 }
 
@@ -191,10 +195,14 @@ static void sha256_vectors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_basics),   cmocka_unit_test(arena_destructors),
-        cmocka_unit_test(arena_grow_keeps_contents), cmocka_unit_test(buf_ceiling),
-        cmocka_unit_test(str_helpers),    cmocka_unit_test(utf8_validation),
-        cmocka_unit_test(json_writer),    cmocka_unit_test(time_civil),
+        cmocka_unit_test(arena_basics),
+        cmocka_unit_test(arena_destructors),
+        cmocka_unit_test(arena_grow_keeps_contents),
+        cmocka_unit_test(buf_ceiling),
+        cmocka_unit_test(str_helpers),
+        cmocka_unit_test(utf8_validation),
+        cmocka_unit_test(json_writer),
+        cmocka_unit_test(time_civil),
         cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

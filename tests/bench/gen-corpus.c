@@ -29,10 +29,11 @@ static unsigned pick(unsigned n)
 }
 
 static const char *const words[] = {
-    "delivery", "report", "invoice", "meeting", "offer", "customer", "account", "update", "spring",
-    "sale", "shipping", "order", "please", "review", "attached", "thanks", "regards", "schedule",
-    "product", "newsletter", "discount", "limited", "today", "support", "service", "payment",
-    "confirm", "details", "question", "project", "team", "weekly", "summary", "release", "notes",
+    "delivery", "report",  "invoice", "meeting",  "offer",   "customer",   "account",
+    "update",   "spring",  "sale",    "shipping", "order",   "please",     "review",
+    "attached", "thanks",  "regards", "schedule", "product", "newsletter", "discount",
+    "limited",  "today",   "support", "service",  "payment", "confirm",    "details",
+    "question", "project", "team",    "weekly",   "summary", "release",    "notes",
 };
 #define NWORDS (sizeof words / sizeof words[0])
 
@@ -85,31 +86,36 @@ static void received(FILE *f, unsigned i, unsigned hops, long t)
     static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun"};
     unsigned a = pick(254) + 1, b = pick(254) + 1;
     long tt = t - (long)(hops - i) * 7;
-    int d = (int)(tt / 86400 % 28) + 1, h = (int)(tt / 3600 % 24), mi = (int)(tt / 60 % 60), s = (int)(tt % 60);
+    int d = (int)(tt / 86400 % 28) + 1, h = (int)(tt / 3600 % 24), mi = (int)(tt / 60 % 60),
+        s = (int)(tt % 60);
     const char *m = mon[(tt / 86400 / 28) % 6];
     switch (pick(4)) {
     case 0:
-        fprintf(f, "Received: from mail%u.sender.example (mail%u.sender.example [198.51.100.%u])\n"
-                   "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n"
-                   "\tby mx%u.receiver.example (Postfix) with ESMTPS id 4X%08llX\n"
-                   "\tfor <user%u@receiver.example>; Tue, %d %s 2025 %02d:%02d:%02d +0000 (UTC)\n",
+        fprintf(f,
+                "Received: from mail%u.sender.example (mail%u.sender.example [198.51.100.%u])\n"
+                "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n"
+                "\tby mx%u.receiver.example (Postfix) with ESMTPS id 4X%08llX\n"
+                "\tfor <user%u@receiver.example>; Tue, %d %s 2025 %02d:%02d:%02d +0000 (UTC)\n",
                 a, a, b, i, (unsigned long long)(next() & 0xffffffff), b, d, m, h, mi, s);
         break;
     case 1:
-        fprintf(f, "Received: from [203.0.113.%u] (helo=out%u.relay.example)\n"
-                   "\tby smtp%u.relay.example with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384\n"
-                   "\t(Exim 4.96) (envelope-from <bounce@sender.example>) id 1t%06X-000%u-AB;\n"
-                   "\tTue, %d %s 2025 %02d:%02d:%02d +0000\n",
+        fprintf(f,
+                "Received: from [203.0.113.%u] (helo=out%u.relay.example)\n"
+                "\tby smtp%u.relay.example with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384\n"
+                "\t(Exim 4.96) (envelope-from <bounce@sender.example>) id 1t%06X-000%u-AB;\n"
+                "\tTue, %d %s 2025 %02d:%02d:%02d +0000\n",
                 a, b, i, (unsigned)(next() & 0xffffff), i, d, m, h, mi, s);
         break;
     case 2:
-        fprintf(f, "Received: from helo%u.example (Unknown [192.0.2.%u])\r\n"
-                   "\tby HMAIL%u with ESMTP\n\t; Tue, %d %s 2025 %02d:%02d:%02d +0200\n",
+        fprintf(f,
+                "Received: from helo%u.example (Unknown [192.0.2.%u])\r\n"
+                "\tby HMAIL%u with ESMTP\n\t; Tue, %d %s 2025 %02d:%02d:%02d +0200\n",
                 a, b, i, d, m, h, mi, s);
         break;
     default:
-        fprintf(f, "Received: by 2002:a05:6a20:%x:b0:%x:%x:%x with SMTP id x%ucsp%u;\n"
-                   "        Tue, %d %s 2025 %02d:%02d:%02d -0700 (PDT)\n",
+        fprintf(f,
+                "Received: by 2002:a05:6a20:%x:b0:%x:%x:%x with SMTP id x%ucsp%u;\n"
+                "        Tue, %d %s 2025 %02d:%02d:%02d -0700 (PDT)\n",
                 a, b, a * 3, b * 5, a, b, d, m, h, mi, s);
     }
 }
@@ -119,34 +125,40 @@ static void message(FILE *f, unsigned long n, int mbox)
     long t = 1735689600L + (long)n * 37;
     unsigned kind = pick(100);
     size_t target = 5000 + pick(45000);
-    if (mbox)
-        fprintf(f, "From bounce-%lu@sender.example Tue Apr  1 10:00:00 2025\n", n);
+    if (mbox) fprintf(f, "From bounce-%lu@sender.example Tue Apr  1 10:00:00 2025\n", n);
     unsigned hops = 2 + pick(6);
     for (unsigned i = 0; i < hops; i++)
         received(f, i, hops, t);
     fprintf(f, "Return-Path: <bounce-%lu@sender.example>\n", n);
-    fprintf(f, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=sender.example; s=s1;\n"
-               "\th=from:to:subject:date:message-id; bh=%016llx=; b=%016llx%016llx\n",
+    fprintf(f,
+            "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=sender.example; s=s1;\n"
+            "\th=from:to:subject:date:message-id; bh=%016llx=; b=%016llx%016llx\n",
             (unsigned long long)next(), (unsigned long long)next(), (unsigned long long)next());
     if (pick(4) == 0)
         fprintf(f, "From: =?iso-8859-1?Q?Caf=E9_M=FCller?= <news%u@sender.example>\n", pick(50));
     else
-        fprintf(f, "From: \"Sender Team %u\" <news%u@sender%u.example>\n", pick(9), pick(50), pick(30));
+        fprintf(f, "From: \"Sender Team %u\" <news%u@sender%u.example>\n", pick(9), pick(50),
+                pick(30));
     fprintf(f, "To: user%lu@receiver.example\n", n);
     if (pick(3) == 0)
-        fprintf(f, "Subject: =?utf-8?B?U3ByaW5nIFNhbGUg4oCUIDIwJSBvZmY=?= %s %lu\n", words[pick(NWORDS)], n);
+        fprintf(f, "Subject: =?utf-8?B?U3ByaW5nIFNhbGUg4oCUIDIwJSBvZmY=?= %s %lu\n",
+                words[pick(NWORDS)], n);
     else
-        fprintf(f, "Subject: %s %s %s #%lu\n", words[pick(NWORDS)], words[pick(NWORDS)], words[pick(NWORDS)], n);
+        fprintf(f, "Subject: %s %s %s #%lu\n", words[pick(NWORDS)], words[pick(NWORDS)],
+                words[pick(NWORDS)], n);
     fprintf(f, "Date: Tue, %ld Apr 2025 %02ld:%02ld:%02ld +0000\n", (t / 86400) % 28 + 1,
             (t / 3600) % 24, (t / 60) % 60, t % 60);
     fprintf(f, "Message-ID: <%lu.%llx@mail.sender.example>\n", n, (unsigned long long)next());
     fprintf(f, "MIME-Version: 1.0\n");
     if (pick(2))
-        fprintf(f, "List-Unsubscribe: <https://sender.example/u/%lu>\n"
-                   "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n", n);
+        fprintf(f,
+                "List-Unsubscribe: <https://sender.example/u/%lu>\n"
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n",
+                n);
     if (kind < 35) {
         if (pick(2)) {
-            fprintf(f, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
+            fprintf(f, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: "
+                       "quoted-printable\n\n");
             for (size_t w = 0; w < target; w += 800) {
                 fputs("Caf=C3=A9 ", f);
                 para(f, 780);
@@ -159,17 +171,29 @@ static void message(FILE *f, unsigned long n, int mbox)
     }
     const char *bnd = "=_b1_4f2a9c";
     if (kind < 75) {
-        fprintf(f, "Content-Type: multipart/alternative; boundary=\"%s\"\n\nThis is a MIME message.\n\n", bnd);
+        fprintf(
+            f,
+            "Content-Type: multipart/alternative; boundary=\"%s\"\n\nThis is a MIME message.\n\n",
+            bnd);
         fprintf(f, "--%s\nContent-Type: text/plain; charset=utf-8\n\n", bnd);
         para(f, target / 3);
-        fprintf(f, "--%s\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n", bnd);
+        fprintf(f,
+                "--%s\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: "
+                "quoted-printable\n\n",
+                bnd);
         fprintf(f, "<html><head><style>p{color:#333}</style></head><body>\n");
         for (size_t w = 0; w < target * 2 / 3; w += 900) {
-            fprintf(f, "<p>Hello <b>friend</b>, <a href=3D\"https://sender.example/c/%lu/%zu\">see the offer</a> ", n, w);
+            fprintf(f,
+                    "<p>Hello <b>friend</b>, <a href=3D\"https://sender.example/c/%lu/%zu\">see "
+                    "the offer</a> ",
+                    n, w);
             para(f, 700);
             fprintf(f, "</p>\n");
         }
-        fprintf(f, "<img src=3D\"https://t.sender.example/o/%lu.gif\" width=3D\"1\" height=3D\"1\">\n</body></html>\n", n);
+        fprintf(f,
+                "<img src=3D\"https://t.sender.example/o/%lu.gif\" width=3D\"1\" "
+                "height=3D\"1\">\n</body></html>\n",
+                n);
         fprintf(f, "--%s--\n", bnd);
         return;
     }
@@ -183,8 +207,11 @@ static void message(FILE *f, unsigned long n, int mbox)
             {"image/png", "logo.png", "\x89PNG\r\n\x1a\n"},
         };
         unsigned a = pick(3);
-        fprintf(f, "--%s\nContent-Type: %s; name=\"%s\"\nContent-Disposition: attachment; filename=\"%s\"\n"
-                   "Content-Transfer-Encoding: base64\n\n", bnd, att[a][0], att[a][1], att[a][1]);
+        fprintf(f,
+                "--%s\nContent-Type: %s; name=\"%s\"\nContent-Disposition: attachment; "
+                "filename=\"%s\"\n"
+                "Content-Transfer-Encoding: base64\n\n",
+                bnd, att[a][0], att[a][1], att[a][1]);
         b64(f, target / 2, att[a][2]);
         fprintf(f, "--%s--\n", bnd);
         return;
@@ -192,8 +219,10 @@ static void message(FILE *f, unsigned long n, int mbox)
     fprintf(f, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n", bnd);
     fprintf(f, "--%s\nContent-Type: text/plain\n\nForwarded message below.\n\n", bnd);
     fprintf(f, "--%s\nContent-Type: message/rfc822\n\n", bnd);
-    fprintf(f, "From: someone@origin.example\nTo: user%lu@receiver.example\nSubject: original %lu\n"
-               "Date: Mon, 31 Mar 2025 09:00:00 +0000\nMessage-ID: <orig.%lu@origin.example>\n\n", n, n, n);
+    fprintf(f,
+            "From: someone@origin.example\nTo: user%lu@receiver.example\nSubject: original %lu\n"
+            "Date: Mon, 31 Mar 2025 09:00:00 +0000\nMessage-ID: <orig.%lu@origin.example>\n\n",
+            n, n, n);
     para(f, target / 2);
     fprintf(f, "--%s--\n", bnd);
 }
@@ -236,8 +265,7 @@ int main(int argc, char **argv)
             return 2;
         }
         message(f, base + i, 0);
-        if (fclose(f) != 0)
-            return 2;
+        if (fclose(f) != 0) return 2;
     }
     return 0;
 }
