@@ -77,7 +77,7 @@ $(BUILD)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB)
 
 # The whole suite: unit tests (cmocka, TAP), end-to-end CLI tests, fuzz corpus replay.
 check: deps
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tools/gen-corpus
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs
 	@BUILD=$(BUILD) sh tests/run-tests.sh
 
 check-asan: deps
@@ -91,12 +91,21 @@ demo: deps
 	$(BIN) report --db $(BUILD)/demo.db
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus
+	@MAILAUDIT_BENCH_DEPS=1 sh .ci/deps.sh
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
 
 $(BUILD)/tools/gen-corpus: tests/bench/gen-corpus.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
+
+$(BUILD)/tools/gen-logs: tests/bench/gen-logs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
+
+$(BUILD)/tools/logbench: tests/bench/logbench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 
 # libFuzzer builds (clang); run e.g. build/fuzz-clang/fuzz_mime tests/fuzz/corpus/mime
 FUZZ_CLANG := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=build/fuzz-clang/fuzz_%)

@@ -8,6 +8,7 @@
  * the next run redoes it (sources left in status 'reading' are read again).
  * Bad files never stop the batch: each is recorded with its error. */
 #include "cli.h"
+#include "ingest.h"
 #include "mail/limits.h"
 #include "mail/message.h"
 #include "sources/detect.h"
@@ -41,6 +42,10 @@ static const char ingest_usage[] =
     "Content-Length), Maildir and Maildir++ folders, hMailServer Data trees\n"
     "(Data/<domain>/<account>/<XX>/{GUID}.eml, #Public, the queue), Google\n"
     "Takeout mbox exports (X-Gmail-Labels); gzip-compressed files transparently.\n"
+    "MTA logs are recognised too (hMailServer, Postfix, Exim, Sendmail, IIS SMTP,\n"
+    "Exchange message tracking): read after the messages, oldest file first, into\n"
+    "log events and per-recipient deliveries; a file that grew is read from where\n"
+    "the last run stopped, a rotated file (maillog -> maillog.1) is not read twice.\n"
     "\n"
     "Re-ingesting is safe: a message already stored (same bytes) is stored once\n"
     "with each place it was seen; unchanged files are skipped unopened; an\n"
@@ -48,6 +53,8 @@ static const char ingest_usage[] =
     "\n"
     "Options:\n"
     "  --db FILE     database (default $MAILAUDIT_DB, else ./mailaudit.db; created 0600)\n"
+    "  --log-tz ZONE zone of log timestamps written without one (hMailServer, classic\n"
+    "                syslog, Exim): UTC (default), or an offset such as +0200, -05:00\n"
     "  -q, --quiet   no progress line and no summary (errors are still printed)\n"
     "  -h, --help    this help\n"
     "\n"
@@ -55,23 +62,8 @@ static const char ingest_usage[] =
     "and counted, not fatal); 1 usage error; 2 database error or a PATH that does\n"
     "not exist.\n";
 
-struct ingest {
-    struct db *db;
-    int64_t run_id;
-    bool quiet, progress;
-    bool in_txn;
-    bool fatal;       /* database error: stop */
-    bool missing_arg; /* a command-line path does not exist */
-    int pending;
-    double txn_started, started, last_progress;
-    struct db_run_counts c;
-    int64_t anomalies;
-    arena *msg_arena;  /* reset per message */
-    arena *file_arena; /* reset per file */
-    struct buf data;   /* a single-message file */
-};
 
-static int ensure_txn(struct ingest *in)
+int ingest_ensure_txn(struct ingest *in)
 {
     if (in->in_txn) return 0;
     if (db_begin(in->db) != 0) return -1;
@@ -81,21 +73,30 @@ static int ensure_txn(struct ingest *in)
     return 0;
 }
 
-static int commit(struct ingest *in)
+int ingest_commit(struct ingest *in)
 {
     if (!in->in_txn) return 0;
     in->in_txn = false;
     return db_commit(in->db);
 }
 
-static int maybe_commit(struct ingest *in)
+bool ingest_commit_due(const struct ingest *in)
 {
-    if (in->pending >= COMMIT_EVERY || time_mono() - in->txn_started >= COMMIT_SECONDS)
-        return commit(in);
+    return in->pending >= COMMIT_EVERY || time_mono() - in->txn_started >= COMMIT_SECONDS;
+}
+
+int ingest_maybe_commit(struct ingest *in, int weight)
+{
+    in->pending += weight;
+    if (ingest_commit_due(in)) {
+        if (ingest_commit(in) != 0)
+            return -1;
+        return ingest_ensure_txn(in);
+    }
     return 0;
 }
 
-static void progress(struct ingest *in, bool force)
+void ingest_progress(struct ingest *in, bool force)
 {
     if (!in->progress) return;
     double now = time_mono();
@@ -110,7 +111,7 @@ static void progress(struct ingest *in, bool force)
     fflush(stderr);
 }
 
-static int db_failed(struct ingest *in)
+int ingest_db_failed(struct ingest *in)
 {
     cli_error("ingest", "%s", db_errmsg(in->db));
     in->fatal = true;
@@ -127,7 +128,7 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
     sha256_hex(p, len, sha);
     bool found;
     int64_t mid;
-    if (db_message_find(in->db, sha, &found, &mid) != 0) return db_failed(in);
+    if (db_message_find(in->db, sha, &found, &mid) != 0) return ingest_db_failed(in);
     enum placement pl;
     const char *evidence = NULL;
     if (found) {
@@ -137,27 +138,24 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
         message_parse(in->msg_arena, p, len, ctx->folder, sha, &m);
         if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
         if (db_message_insert(in->db, in->run_id, &m, source_id, offset, &mid) != 0)
-            return db_failed(in);
+            return ingest_db_failed(in);
         in->c.messages_new++;
         in->anomalies += (int64_t)(m.an.n + m.an.dropped);
         pl = m.placement;
         evidence = m.placement_evidence;
     }
     if (db_sighting_insert(in->db, mid, source_id, offset, len, ctx, pl, evidence) != 0)
-        return db_failed(in);
-    in->pending++;
-    if (maybe_commit(in) != 0) return db_failed(in);
-    /* maybe_commit may have closed the transaction: reopen for the next writes */
-    if (ensure_txn(in) != 0) return db_failed(in);
-    progress(in, false);
+        return ingest_db_failed(in);
+    if (ingest_maybe_commit(in, 1) != 0) return ingest_db_failed(in);
+    ingest_progress(in, false);
     return 0;
 }
 
-static int source_anomaly(struct ingest *in, int64_t source_id, enum anom_code code,
+int ingest_source_anomaly(struct ingest *in, int64_t source_id, enum anom_code code,
                           const char *detail)
 {
     in->anomalies++;
-    if (db_source_anomaly(in->db, source_id, code, detail) != 0) return db_failed(in);
+    if (db_source_anomaly(in->db, source_id, code, detail) != 0) return ingest_db_failed(in);
     return 0;
 }
 
@@ -176,14 +174,14 @@ static int read_mbox(struct ingest *in, const char *path, int64_t source_id,
     while ((rc = mbox_next(mb, &mm)) == 1) {
         if (take_message(in, source_id, ctx, mm.data, mm.len, mm.offset, mm.truncated) != 0) break;
         if (mm.content_length_mismatch &&
-            source_anomaly(in, source_id, ANOM_MBOX_CONTENT_LENGTH, NULL) != 0)
+            ingest_source_anomaly(in, source_id, ANOM_MBOX_CONTENT_LENGTH, NULL) != 0)
             break;
         (*n_msgs)++;
     }
     if (rc < 0) {
         const char *e = reader_error(r) ? reader_error(r) : "read error";
         *error = arena_strdup(in->file_arena, e);
-        source_anomaly(in, source_id,
+        ingest_source_anomaly(in, source_id,
                        reader_is_gzip(r) ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR, e);
     }
     in->c.bytes_read += (int64_t)reader_offset(r);
@@ -192,7 +190,7 @@ static int read_mbox(struct ingest *in, const char *path, int64_t source_id,
     return in->fatal ? -1 : 0;
 }
 
-static int64_t mtime_ns(const struct stat *st)
+int64_t ingest_mtime_ns(const struct stat *st)
 {
     return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
 }
@@ -204,11 +202,11 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     char abs[PATH_MAX];
     if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
     bool unchanged;
-    if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, mtime_ns(st), &unchanged) != 0)
-        return db_failed(in);
+    if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, ingest_mtime_ns(st), &unchanged) != 0)
+        return ingest_db_failed(in);
     if (unchanged) {
         in->c.files_skipped++;
-        progress(in, false);
+        ingest_progress(in, false);
         return 0;
     }
 
@@ -218,11 +216,11 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
         cli_error("ingest", "%s: cannot open: %s", path, err);
         in->c.files_failed++;
         int64_t sid;
-        if (ensure_txn(in) != 0 ||
+        if (ingest_ensure_txn(in) != 0 ||
             db_source_begin(in->db, in->run_id, abs, SRC_UNKNOWN, CONT_FILE, false,
-                            (int64_t)st->st_size, mtime_ns(st), &sid) != 0 ||
+                            (int64_t)st->st_size, ingest_mtime_ns(st), &sid) != 0 ||
             db_source_finish(in->db, sid, "error", err, 0, 0) != 0)
-            return db_failed(in);
+            return ingest_db_failed(in);
         return 0;
     }
     /* Read the head to detect the format; a single message is read on to its end. */
@@ -255,25 +253,36 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     reader_close(r);
     enum src_format fmt =
         detect_format(in->data.p, in->data.len < HEAD_BYTES ? in->data.len : HEAD_BYTES);
+    if (fmt == SRC_UNKNOWN && !read_error) {
+        /* not mail: an MTA log? Logs are read after the messages, in time order. */
+        const struct log_format *lf =
+            logfmt_detect(in->data.p, in->data.len < HEAD_BYTES ? in->data.len : HEAD_BYTES);
+        if (lf) {
+            ingest_logs_defer(in, path, st, lf, in->data.p,
+                              in->data.len < HEAD_BYTES ? in->data.len : HEAD_BYTES);
+            return 0;
+        }
+    }
     struct src_context ctx;
     detect_context(in->file_arena, path, fmt, &ctx);
 
     int64_t sid;
-    if (ensure_txn(in) != 0 || db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz,
-                                               (int64_t)st->st_size, mtime_ns(st), &sid) != 0)
-        return db_failed(in);
+    if (ingest_ensure_txn(in) != 0 || db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz,
+                                               (int64_t)st->st_size, ingest_mtime_ns(st), &sid) != 0)
+        return ingest_db_failed(in);
     int64_t n_msgs = 0;
     switch (fmt) {
     case SRC_EMPTY:
-        if (source_anomaly(in, sid, ANOM_MSG_EMPTY, NULL) != 0) return -1;
+        if (ingest_source_anomaly(in, sid, ANOM_MSG_EMPTY, NULL) != 0) return -1;
         break;
     case SRC_UNKNOWN:
-        if (source_anomaly(in, sid, ANOM_SOURCE_UNKNOWN_FORMAT, NULL) != 0) return -1;
+    case SRC_LOG: /* not reached: logs were deferred above */
+        if (ingest_source_anomaly(in, sid, ANOM_SOURCE_UNKNOWN_FORMAT, NULL) != 0) return -1;
         break;
     case SRC_MESSAGE:
         in->c.bytes_read += (int64_t)consumed;
         if (read_error &&
-            source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
+            ingest_source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
                            read_error) != 0)
             return -1;
         if (take_message(in, sid, &ctx, in->data.p, in->data.len, 0, truncated) != 0) return -1;
@@ -291,9 +300,9 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     }
     if (db_source_finish(in->db, sid, read_error ? "error" : "done", read_error, n_msgs,
                          (int64_t)consumed) != 0)
-        return db_failed(in);
-    if (maybe_commit(in) != 0) return db_failed(in);
-    progress(in, false);
+        return ingest_db_failed(in);
+    if (ingest_maybe_commit(in, 1) != 0) return ingest_db_failed(in);
+    ingest_progress(in, false);
     return 0;
 }
 
@@ -314,11 +323,13 @@ int cmd_ingest(int argc, char **argv)
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
+        {"log-tz", required_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db_opt = NULL;
     bool quiet = false;
+    int log_tz = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -328,6 +339,12 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'z':
+            if (ingest_parse_tz(optarg, &log_tz) != 0) {
+                cli_error("ingest", "--log-tz '%s': expected UTC, Z or an offset such as +0200 or -05:00", optarg);
+                return cli_usage_error("ingest");
+            }
             break;
         case 'h':
             fputs(ingest_usage, stdout);
@@ -349,6 +366,7 @@ int cmd_ingest(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     in.quiet = quiet;
+    in.log_tz_min = log_tz;
     in.progress = !quiet && isatty(STDERR_FILENO);
     in.msg_arena = arena_new();
     in.file_arena = arena_new();
@@ -361,7 +379,9 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
     walk_paths(argv + optind, (size_t)(argc - optind), walk_cb, &in);
-    if (in.fatal || commit(&in) != 0) {
+    if (!in.fatal && in.n_logs)
+        ingest_logs_run(&in);
+    if (in.fatal || ingest_commit(&in) != 0) {
         if (!in.fatal) cli_error("ingest", "%s", db_errmsg(in.db));
         status = EXIT_RUNTIME;
         goto out;
@@ -377,15 +397,18 @@ int cmd_ingest(int argc, char **argv)
         double el = time_mono() - in.started;
         if (el <= 0) el = 1e-9;
         printf("ingest: %lld files (%lld unchanged, skipped; %lld unreadable), %lld messages "
-               "(%lld new, %lld already stored), %.1f MB in %.2f s (%.0f msg/s), %lld anomalies; "
-               "database %s\n",
+               "(%lld new, %lld already stored), %lld log lines (%lld deliveries), %.1f MB in "
+               "%.2f s (%.0f msg/s), %lld anomalies; database %s\n",
                (long long)in.c.files_seen, (long long)in.c.files_skipped,
                (long long)in.c.files_failed, (long long)in.c.messages_seen,
                (long long)in.c.messages_new, (long long)(in.c.messages_seen - in.c.messages_new),
-               (double)in.c.bytes_read / 1e6, el, (double)in.c.messages_seen / el,
-               (long long)in.anomalies, db_path);
+               (long long)in.log_lines, (long long)in.deliveries, (double)in.c.bytes_read / 1e6, el,
+               (double)in.c.messages_seen / el, (long long)in.anomalies, db_path);
     }
 out:
+    for (size_t i = 0; i < in.n_logs; i++)
+        free(in.logs[i].path);
+    free(in.logs);
     buf_free(&in.data);
     arena_free(in.msg_arena);
     arena_free(in.file_arena);

@@ -27,7 +27,7 @@ CREATE TABLE runs (
 CREATE TABLE sources (
     id          INTEGER PRIMARY KEY,
     path        TEXT NOT NULL UNIQUE,     -- absolute path of the file
-    format      TEXT NOT NULL,            -- what its content is: message | mbox | empty | unknown
+    format      TEXT NOT NULL,            -- what its content is: message | mbox | log | empty | unknown
     container   TEXT NOT NULL,            -- where it sits: file | maildir | hmail_account | hmail_public | hmail_queue | mbox
     compressed  INTEGER NOT NULL,         -- 1 when the file is gzip-compressed (read transparently)
     size        INTEGER NOT NULL,         -- size on disk when last read

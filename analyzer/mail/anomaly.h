@@ -69,7 +69,10 @@
     X(ANOM_SOURCE_READ_ERROR, "source.read_error", "the file could not be read completely")        \
     X(ANOM_SOURCE_GZIP_ERROR, "source.gzip_error", "the gzip stream is corrupt or truncated")      \
     X(ANOM_SOURCE_UNKNOWN_FORMAT, "source.unknown_format",                                         \
-      "the file is not a format mailaudit reads")
+      "the file is not a format mailaudit reads")                                                  \
+    X(ANOM_LOG_BAD_LINE, "log.bad_line", "a log line that does not parse (first examples kept)")   \
+    X(ANOM_LOG_LONG_LINE, "log.line_too_long", "a log line longer than the ceiling, cut")          \
+    X(ANOM_LOG_SHRUNK, "log.shrunk", "a log file shorter than what was read before")
 
 enum anom_code {
 #define ANOM_ENUM(code, name, desc) code,

@@ -15,7 +15,7 @@ struct section {
     const char *sql;     /* columns: label columns..., then counts */
     const char *columns; /* column headings separated by '|' */
     const char *fmt;     /* per row: 's' text column, 'd' integer column */
-    int width[6];        /* display width of each text column (0: as long as it is) */
+    int width[8];        /* display width of each text column (0: as long as it is) */
 };
 
 static const struct section sections[] = {
@@ -73,6 +73,37 @@ static const struct section sections[] = {
      "anomaly|count|messages|sources",
      "sddd",
      {32}},
+    {"Log files",
+     "SELECT f.format, s.path, f.lines_total, f.lines_event, f.lines_foreign, f.lines_bad,"
+     " coalesce(f.first_time, '-'), coalesce(f.last_time, '-') FROM log_files f"
+     " JOIN sources s ON s.id = f.source_id ORDER BY f.first_time, s.path",
+     "format|path|lines|events|other programs|bad|first|last", "ssddddss", {12, 40, 0, 0, 0, 0, 21, 0}},
+    {"Delivery outcomes by provider (final outcome per recipient)",
+     "SELECT coalesce(provider, 'other'), count(*), sum(status='sent'), sum(status='deferred'),"
+     " sum(status='bounced'), sum(status='expired'), sum(status='rejected') FROM delivery_outcomes"
+     " GROUP BY 1 ORDER BY 2 DESC",
+     "provider|recipients|sent|deferred|bounced|expired|rejected", "sdddddd", {14}},
+    {"Delivery attempts by status",
+     "SELECT status, count(*), count(DISTINCT recipient) FROM deliveries GROUP BY status ORDER BY 2 DESC",
+     "status|attempts|recipients", "sdd", {10}},
+    {"Bounce and deferral reasons (top 15)",
+     "SELECT coalesce(reason, 'undefined'), status, CASE WHEN hard THEN 'hard' ELSE 'soft' END, count(*),"
+     " count(DISTINCT recipient_domain) FROM deliveries WHERE status <> 'sent'"
+     " GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 15",
+     "reason|status|kind|attempts|domains", "sssdd", {16, 10, 5}},
+    {"Top replies of failures and deferrals (top 10, one example each)",
+     "SELECT count(*), coalesce(provider, 'other'), coalesce(reason, 'undefined'), coalesce(dsn, '-'),"
+     " substr(replace(replace(min(CASE WHEN instr(reply_text, ' said: ') > 0"
+     " THEN substr(reply_text, instr(reply_text, ' said: ') + 7) ELSE reply_text END),"
+     " char(10), ' '), char(13), ' '), 1, 100)"
+     " FROM deliveries WHERE status <> 'sent' AND reply_text IS NOT NULL"
+     " GROUP BY 2, 3, 4 ORDER BY 1 DESC LIMIT 10",
+     "count|provider|reason|dsn|example reply", "dssss", {0, 11, 14, 7, 0}},
+    {"Blocklists named in rejections",
+     "SELECT blocklist, CASE WHEN blocklist_misconfig THEN 'receiver misconfigured (not a listing)'"
+     " ELSE 'listing' END, count(*), min(time), max(time) FROM deliveries WHERE blocklist IS NOT NULL"
+     " GROUP BY 1, 2 ORDER BY 3 DESC",
+     "blocklist|meaning|times|first|last", "ssdss", {16, 38, 0, 21}},
     {"Unreadable sources",
      "SELECT path, coalesce(error, '') FROM sources WHERE status <> 'done' ORDER BY path LIMIT 20",
      "path|error",
@@ -136,7 +167,7 @@ static void print_heading(FILE *out, const struct section *sec)
         const char *bar = strchr(h, '|');
         int len = bar ? (int)(bar - h) : (int)strlen(h);
         if (sec->fmt[c] == 's') {
-            int width = c < 6 ? sec->width[c] : 0;
+            int width = c < 8 ? sec->width[c] : 0;
             fprintf(out, "%-*.*s ", width, len, h);
         } else {
             fprintf(out, "%*.*s ", num_width(sec, c), len, h);
@@ -171,7 +202,7 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
         int n = (int)strlen(sec->fmt);
         for (int c = 0; c < n; c++) {
             if (sec->fmt[c] == 's') {
-                int width = c < 6 ? sec->width[c] : 0;
+                int width = c < 8 ? sec->width[c] : 0;
                 put_safe(out, sqlite3_column_text(s, c), width);
                 fputc(' ', out);
             } else {

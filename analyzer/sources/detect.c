@@ -95,6 +95,8 @@ const char *detect_format_name(enum src_format f)
         return "message";
     case SRC_MBOX:
         return "mbox";
+    case SRC_LOG:
+        return "log";
     case SRC_UNKNOWN:
         break;
     }

@@ -24,6 +24,7 @@ enum src_format {
     SRC_EMPTY,       /* zero bytes */
     SRC_MESSAGE,     /* one RFC 5322 message */
     SRC_MBOX,        /* mbox of any flavour */
+    SRC_LOG,         /* an MTA log (decided by logs/logfmt.h, not here: detect_format never returns it) */
 };
 
 enum src_container {

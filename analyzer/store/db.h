@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "logs/classify.h"
+#include "logs/event.h"
 #include "mail/anomaly.h"
 #include "mail/message.h"
 #include "sources/detect.h"
@@ -60,5 +62,53 @@ int db_message_insert(struct db *db, int64_t run_id, const struct message *m, in
 int db_sighting_insert(struct db *db, int64_t message_id, int64_t source_id, uint64_t offset,
                        size_t length, const struct src_context *ctx, enum placement pl,
                        const char *evidence);
+
+/* ---- MTA logs (schema 0002) ---- */
+
+#define DB_LOG_HEAD 4096 /* bytes of a log file's head that identify it */
+
+struct db_logfile {
+    int64_t id;
+    int64_t bytes_done;
+    bool compressed;
+};
+
+/* Find the log file whose identity is this head (the file's first bytes, at
+ * most DB_LOG_HEAD); a file first seen shorter than it is now is found too
+ * and its identity widened. */
+int db_logfile_find(struct db *db, const char *head, size_t head_len, bool *found,
+                    struct db_logfile *out);
+int db_logfile_insert(struct db *db, int64_t source_id, const char *format, const char *head,
+                      size_t head_len, int64_t device, int64_t inode, bool compressed,
+                      int tz_offset_min, int64_t *id);
+struct db_log_counts {
+    int64_t total, event, ignored, foreign, bad;
+    int64_t first_time, last_time; /* 0 = none */
+};
+/* Record how far the file is read (in the same transaction as its events). */
+int db_logfile_progress(struct db *db, int64_t id, int64_t source_id, uint64_t bytes_done,
+                        const struct db_log_counts *c);
+int db_log_event_insert(struct db *db, int64_t log_file_id, uint64_t offset, const char *mta,
+                        const struct log_event *ev, int64_t *id);
+
+struct db_delivery {
+    const struct log_event *ev;
+    enum dlv_status status;
+    const char *recipient; /* overrides ev->recipient when not NULL (expired fan-out) */
+    struct bounce_class cls;
+    const char *provider;
+    const struct blocklist_hit *bl; /* NULL: none */
+};
+int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
+                       const struct db_delivery *d);
+/* The recipients of (host, queue id) whose latest attempt was deferred: for
+ * an "expired" event, which names the message, not its recipients. The
+ * callback gets each recipient. */
+int db_deferred_recipients(struct db *db, const char *host, const char *queue_id,
+                           void (*fn)(void *ctx, const char *rcpt), void *ctx);
+/* After a run: fill deliveries' Message-ID and sender from the other lines
+ * of the same queue id, and number the attempts. Only rows with id > since. */
+int db_logs_link(struct db *db, int64_t since_delivery_id);
+int64_t db_max_delivery_id(struct db *db);
 
 #endif

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -194,6 +195,28 @@ long reader_read(struct reader *r, void *dst, size_t n)
         r->done = true;
     }
     return (long)produced;
+}
+
+int reader_skip(struct reader *r, uint64_t n)
+{
+    if (!r->gzip && r->fd >= 0 && r->zs.avail_in == 0 && !r->done) {
+        off_t at = lseek(r->fd, 0, SEEK_CUR);
+        if (at >= 0 && lseek(r->fd, (off_t)n, SEEK_CUR) >= 0) {
+            struct stat st;
+            if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size < (uint64_t)at + n)
+                return -1;
+            r->offset += n;
+            return 0;
+        }
+    }
+    char tmp[65536];
+    while (n > 0) {
+        long got = reader_read(r, tmp, n < sizeof tmp ? (size_t)n : sizeof tmp);
+        if (got <= 0)
+            return -1;
+        n -= (uint64_t)got;
+    }
+    return 0;
 }
 
 void reader_close(struct reader *r)

@@ -21,6 +21,9 @@ struct reader *reader_open_mem(const void *p, size_t len);
 /* Up to n bytes; 0 at end of input; -1 on a read or decompression error (see reader_error). */
 long reader_read(struct reader *r, void *dst, size_t n);
 bool reader_is_gzip(const struct reader *r);
+/* Skip n bytes of (uncompressed) input: a seek for plain files, decompress
+ * and discard for gzip. Returns 0, or -1 when the input ended first or failed. */
+int reader_skip(struct reader *r, uint64_t n);
 /* Uncompressed bytes delivered so far. */
 uint64_t reader_offset(const struct reader *r);
 const char *reader_error(const struct reader *r);

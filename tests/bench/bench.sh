@@ -43,3 +43,24 @@ touch "$DIR/corpus-$Q.mbox"
 $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/bench.db" "$DIR/corpus-$Q.mbox"
 set -- $(cat "$DIR/time.out")
 echo "re-ingest of the same mbox after touch (all duplicates): $1 s"
+
+# ---- MTA logs: parse-only and parse+store, beside pflogsumm on the same file
+L=${BENCH_LOG_LINES:-2000000}
+[ -f "$DIR/maillog-$L" ] || { echo "bench: generating $L Postfix log lines..."; $BUILD/tools/gen-logs "$DIR/maillog-$L" "$L" 1; }
+LB=$(du -sb "$DIR/maillog-$L" | cut -f1)
+echo "logs: $L Postfix lines, $(awk -v b="$LB" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
+$TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 $BUILD/tools/logbench "$DIR/maillog-$L" > "$DIR/logbench.out"
+set -- $(cat "$DIR/time.out")
+echo "  parse only:      $(cat "$DIR/logbench.out")   peak RSS $(($2 / 1024)) MB"
+rm -f "$DIR/logs.db" "$DIR/logs.db-wal" "$DIR/logs.db-shm"
+$TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/logs.db" "$DIR/maillog-$L"
+set -- $(cat "$DIR/time.out")
+awk -v l="$L" -v s="$1" -v r="$2" 'BEGIN { if (s <= 0) s = 0.01; printf "  parse + store:   %.2f s, %.0f lines/s, peak RSS %.1f MB\n", s, l / s, r / 1024 }'
+echo "  stored: $(sqlite3 "$DIR/logs.db" "SELECT count(*) FROM log_events") events, $(sqlite3 "$DIR/logs.db" "SELECT count(*) FROM deliveries") deliveries"
+if command -v pflogsumm >/dev/null 2>&1; then
+    $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 pflogsumm "$DIR/maillog-$L" > /dev/null 2>&1
+    set -- $(cat "$DIR/time.out")
+    awk -v l="$L" -v s="$1" -v r="$2" 'BEGIN { if (s <= 0) s = 0.01; printf "  pflogsumm:       %.2f s, %.0f lines/s, peak RSS %.1f MB (summary only, stores nothing)\n", s, l / s, r / 1024 }'
+else
+    echo "  pflogsumm: not installed (MAILAUDIT_BENCH_DEPS=1 make deps)"
+fi

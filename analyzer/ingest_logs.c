@@ -1,0 +1,365 @@
+/* ingest_logs — the MTA-log half of `mailaudit ingest`.
+ * Log files found by the walk are remembered (ingest_logs_defer) with the
+ * first timestamp in them, then read oldest first (ingest_logs_run), so that
+ * rotated sets (maillog.2.gz, maillog.1, maillog) come in time order.
+ * Each file is identified by its first bytes (db_logfile_find), not its
+ * name: a file that grew is read from where the last run stopped (complete
+ * lines only), a renamed one is not read twice, a gzip file is decompressed
+ * and the part already read skipped. Every meaningful line becomes a
+ * log_events row; delivery attempts and SMTP-time refusals also become
+ * deliveries rows, classified (bounce reason, provider, blocklist). The read
+ * offset is stored in the same transaction as the events, so a kill -9
+ * resumes exactly. After all files, deliveries get their Message-ID, sender
+ * and attempt number from the other lines of their queue id.
+ * Not stored: lines of kind "other" and the individual SMTP commands of
+ * hMailServer/IIS sessions (EV_SMTP); they are counted per file. */
+#include "cli.h"
+#include "ingest.h"
+#include "logs/classify.h"
+#include "logs/logread.h"
+#include "util/reader.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SNIFF_LINES 200     /* lines read to find a file's first timestamp */
+#define BAD_EXAMPLES 3      /* malformed lines kept as anomalies per file */
+
+struct first_time_ctx {
+    int64_t t;
+};
+
+static void first_time_emit(void *ctx, const struct log_event *ev)
+{
+    struct first_time_ctx *c = ctx;
+    if (!c->t && ev->time_valid && ev->time > 0)
+        c->t = ev->time;
+}
+
+void ingest_logs_defer(struct ingest *in, const char *path, const struct stat *st,
+                       const struct log_format *fmt, const char *head, size_t head_len)
+{
+    struct log_opts opts = {.tz_offset_min = in->log_tz_min,
+                            .file_mtime = (int64_t)st->st_mtim.tv_sec};
+    void *state = fmt->open(&opts);
+    arena *a = arena_new();
+    struct first_time_ctx c = {0};
+    size_t pos = 0;
+    for (int n = 0; n < SNIFF_LINES && !c.t && pos < head_len; n++) {
+        const char *nl = memchr(head + pos, '\n', head_len - pos);
+        if (!nl)
+            break; /* only complete lines */
+        size_t len = (size_t)(nl - (head + pos));
+        if (len && head[pos + len - 1] == '\r')
+            len--;
+        arena_reset(a);
+        fmt->line(state, a, head + pos, len, first_time_emit, &c);
+        pos = (size_t)(nl - head) + 1;
+    }
+    fmt->close(state);
+    arena_free(a);
+    in->logs = xgrow(in->logs, &in->cap_logs, in->n_logs + 1, sizeof *in->logs);
+    struct deferred_log *d = &in->logs[in->n_logs];
+    d->path = xstrdup(path);
+    d->st = *st;
+    d->fmt = fmt;
+    d->first_time = c.t;
+    d->order = in->n_logs;
+    in->n_logs++;
+}
+
+int ingest_parse_tz(const char *s, int *minutes)
+{
+    if (!strcmp(s, "UTC") || !strcmp(s, "utc") || !strcmp(s, "Z") || !strcmp(s, "GMT")) {
+        *minutes = 0;
+        return 0;
+    }
+    size_t n = strlen(s);
+    if ((s[0] != '+' && s[0] != '-') || (n != 5 && n != 6 && n != 3))
+        return -1;
+    int h, m = 0;
+    if (!ch_is_digit((unsigned char)s[1]) || !ch_is_digit((unsigned char)s[2]))
+        return -1;
+    h = (s[1] - '0') * 10 + (s[2] - '0');
+    const char *mm = n == 5 ? s + 3 : n == 6 ? s + 4 : NULL;
+    if (n == 6 && s[3] != ':')
+        return -1;
+    if (mm) {
+        if (!ch_is_digit((unsigned char)mm[0]) || !ch_is_digit((unsigned char)mm[1]))
+            return -1;
+        m = (mm[0] - '0') * 10 + (mm[1] - '0');
+    }
+    if (h > 14 || m > 59)
+        return -1;
+    *minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+    return 0;
+}
+
+/* Oldest first; files without a timestamp keep their walk order after those with one. */
+static int cmp_logs(const void *pa, const void *pb)
+{
+    const struct deferred_log *a = pa, *b = pb;
+    if (a->first_time && b->first_time && a->first_time != b->first_time)
+        return a->first_time < b->first_time ? -1 : 1;
+    if (!a->first_time != !b->first_time)
+        return a->first_time ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+struct log_run {
+    struct ingest *in;
+    int64_t log_file_id;
+    uint64_t offset; /* of the current line */
+    const char *mta;
+    struct db_log_counts counts; /* since the last progress write */
+    bool failed;
+};
+
+struct fanout_ctx {
+    struct log_run *lr;
+    const struct log_event *ev;
+    int64_t event_id;
+    int n;
+};
+
+static int store_delivery(struct log_run *lr, int64_t event_id, const struct log_event *ev,
+                          enum dlv_status status, const char *recipient)
+{
+    struct db_delivery d = {.ev = ev, .status = status, .recipient = recipient};
+    const char *text = ev->reply_text;
+    bool final = status == DLV_BOUNCED || status == DLV_EXPIRED || status == DLV_REJECTED;
+    classify_bounce(ev->reply_code, ev->dsn, text, text ? strlen(text) : 0, final, &d.cls);
+    if (status == DLV_EXPIRED && (!d.cls.reason || !strcmp(d.cls.reason, "undefined"))) {
+        d.cls.reason = "expired";
+        d.cls.rule = "status:expired";
+    }
+    const char *rcpt = recipient ? recipient : ev->recipient;
+    const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+    d.provider = classify_provider(at ? at + 1 : NULL, ev->relay_host);
+    struct blocklist_hit bl;
+    if (text && classify_blocklist(text, strlen(text), &bl))
+        d.bl = &bl;
+    if (db_delivery_insert(lr->in->db, event_id, lr->mta, &d) != 0)
+        return -1;
+    lr->in->deliveries++;
+    return 0;
+}
+
+static void fanout_cb(void *ctx, const char *rcpt)
+{
+    struct fanout_ctx *f = ctx;
+    /* the recipient string belongs to the statement being stepped: copy it */
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", rcpt);
+    f->n++;
+    if (store_delivery(f->lr, f->event_id, f->ev, DLV_EXPIRED, copy) != 0)
+        f->lr->failed = true;
+}
+
+static void emit(void *ctx, const struct log_event *ev)
+{
+    struct log_run *lr = ctx;
+    if (lr->failed)
+        return;
+    if (ev->time_valid) {
+        if (!lr->counts.first_time)
+            lr->counts.first_time = ev->time;
+        lr->counts.last_time = ev->time;
+    }
+    if (ev->kind == EV_OTHER || ev->kind == EV_SMTP)
+        return;
+    int64_t id;
+    if (db_log_event_insert(lr->in->db, lr->log_file_id, lr->offset, lr->mta, ev, &id) != 0) {
+        lr->failed = true;
+        return;
+    }
+    lr->in->log_events++;
+    lr->in->pending++;
+    int rc = 0;
+    switch (ev->kind) {
+    case EV_DELIVERY:
+        rc = store_delivery(lr, id, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL);
+        break;
+    case EV_REJECT:
+        rc = store_delivery(lr, id, ev, DLV_REJECTED, NULL);
+        break;
+    case EV_EXPIRED:
+        if (ev->recipient) {
+            rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL);
+        } else {
+            struct fanout_ctx f = {.lr = lr, .ev = ev, .event_id = id};
+            rc = db_deferred_recipients(lr->in->db, ev->host, ev->queue_id, fanout_cb, &f);
+            if (rc == 0 && f.n == 0)
+                rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL);
+        }
+        break;
+    default:
+        break;
+    }
+    if (rc != 0)
+        lr->failed = true;
+}
+
+static int write_progress(struct log_run *lr, int64_t source_id, uint64_t done)
+{
+    if (db_logfile_progress(lr->in->db, lr->log_file_id, source_id, done, &lr->counts) != 0)
+        return -1;
+    memset(&lr->counts, 0, sizeof lr->counts); /* the database adds deltas */
+    return 0;
+}
+
+static int read_log(struct ingest *in, const struct deferred_log *dl)
+{
+    arena_reset(in->file_arena);
+    char abs[PATH_MAX];
+    if (!realpath(dl->path, abs))
+        snprintf(abs, sizeof abs, "%s", dl->path);
+    char err[256];
+    struct reader *r = reader_open(dl->path, err, sizeof err);
+    if (!r) {
+        cli_error("ingest", "%s: cannot open: %s", dl->path, err);
+        in->c.files_failed++;
+        return 0;
+    }
+    char head[DB_LOG_HEAD];
+    size_t head_len = 0;
+    long n;
+    while (head_len < sizeof head && (n = reader_read(r, head + head_len, sizeof head - head_len)) > 0)
+        head_len += (size_t)n;
+    bool gz = reader_is_gzip(r);
+    reader_close(r);
+
+    bool found;
+    struct db_logfile lf = {0};
+    if (ingest_ensure_txn(in) != 0 || db_logfile_find(in->db, head, head_len, &found, &lf) != 0)
+        return ingest_db_failed(in);
+    int64_t sid;
+    if (db_source_begin(in->db, in->run_id, abs, SRC_LOG, CONT_FILE, gz, (int64_t)dl->st.st_size,
+                        ingest_mtime_ns(&dl->st), &sid) != 0)
+        return ingest_db_failed(in);
+    uint64_t start = found ? (uint64_t)lf.bytes_done : 0;
+    if (found && !gz && (uint64_t)dl->st.st_size < start) {
+        /* same first bytes but shorter than what we read: rewritten in place */
+        char detail[96];
+        snprintf(detail, sizeof detail, "%lld bytes, %llu read before: read again from the start",
+                 (long long)dl->st.st_size, (unsigned long long)start);
+        if (ingest_source_anomaly(in, sid, ANOM_LOG_SHRUNK, detail) != 0)
+            return -1;
+        start = 0;
+    }
+    struct log_run lr = {.in = in, .mta = dl->fmt->name};
+    if (found) {
+        lr.log_file_id = lf.id;
+    } else if (db_logfile_insert(in->db, sid, dl->fmt->name, head, head_len, (int64_t)dl->st.st_dev,
+                                 (int64_t)dl->st.st_ino, gz, in->log_tz_min, &lr.log_file_id) != 0) {
+        return ingest_db_failed(in);
+    }
+
+    r = reader_open(dl->path, err, sizeof err);
+    if (!r) {
+        cli_error("ingest", "%s: cannot open: %s", dl->path, err);
+        in->c.files_failed++;
+        return db_source_finish(in->db, sid, "error", err, 0, 0) == 0 ? 0 : ingest_db_failed(in);
+    }
+    const char *read_error = NULL;
+    if (start && reader_skip(r, start) != 0) {
+        /* the file ends before what we read last time: nothing new */
+        reader_close(r);
+        if (db_source_finish(in->db, sid, "done", NULL, 0, 0) != 0)
+            return ingest_db_failed(in);
+        return 0;
+    }
+    struct logread *rd = logread_open(r, start);
+    struct log_opts opts = {.tz_offset_min = in->log_tz_min, .file_mtime = (int64_t)dl->st.st_mtim.tv_sec};
+    void *state = dl->fmt->open(&opts);
+    arena *line_arena = arena_new();
+    const char *p;
+    size_t len;
+    bool cut;
+    int bad_examples = 0, rc;
+    while ((rc = logread_next(rd, &p, &len, &lr.offset, &cut)) == 1) {
+        lr.counts.total++;
+        in->log_lines++;
+        if (cut) {
+            lr.counts.bad++;
+            if (bad_examples++ < BAD_EXAMPLES) {
+                char detail[64];
+                snprintf(detail, sizeof detail, "line at offset %llu cut at %d bytes",
+                         (unsigned long long)lr.offset, LOG_MAX_LINE);
+                if (ingest_source_anomaly(in, sid, ANOM_LOG_LONG_LINE, detail) != 0)
+                    break;
+            }
+            continue;
+        }
+        arena_reset(line_arena);
+        enum line_rc lrc = dl->fmt->line(state, line_arena, p, len, emit, &lr);
+        if (lr.failed) {
+            ingest_db_failed(in);
+            break;
+        }
+        switch (lrc) {
+        case LINE_EVENT: lr.counts.event++; break;
+        case LINE_IGNORED: lr.counts.ignored++; break;
+        case LINE_FOREIGN: lr.counts.foreign++; break;
+        case LINE_BAD:
+            lr.counts.bad++;
+            if (bad_examples++ < BAD_EXAMPLES) {
+                char detail[128];
+                snprintf(detail, sizeof detail, "offset %llu: %.80s", (unsigned long long)lr.offset, p);
+                if (ingest_source_anomaly(in, sid, ANOM_LOG_BAD_LINE, detail) != 0)
+                    break;
+            }
+            break;
+        }
+        if ((lr.counts.total & 1023) == 0) {
+            if (ingest_commit_due(in)) {
+                if (write_progress(&lr, sid, logread_done(rd)) != 0 || ingest_commit(in) != 0 ||
+                    ingest_ensure_txn(in) != 0) {
+                    ingest_db_failed(in);
+                    break;
+                }
+                in->pending = 0;
+            }
+            ingest_progress(in, false);
+        }
+    }
+    if (rc < 0)
+        read_error = reader_error(r) ? arena_strdup(in->file_arena, reader_error(r)) : "read error";
+    uint64_t done = logread_done(rd);
+    in->c.bytes_read += (int64_t)(done - start);
+    dl->fmt->close(state);
+    arena_free(line_arena);
+    logread_close(rd);
+    reader_close(r);
+    if (in->fatal)
+        return -1;
+    if (read_error) {
+        cli_error("ingest", "%s: %s (kept the lines read before it)", dl->path, read_error);
+        in->c.files_failed++;
+        if (ingest_source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
+                                  read_error) != 0)
+            return -1;
+    }
+    if (write_progress(&lr, sid, done) != 0 ||
+        db_source_finish(in->db, sid, read_error ? "error" : "done", read_error, 0,
+                         (int64_t)(done - start)) != 0)
+        return ingest_db_failed(in);
+    return ingest_maybe_commit(in, 1) == 0 ? 0 : ingest_db_failed(in);
+}
+
+int ingest_logs_run(struct ingest *in)
+{
+    qsort(in->logs, in->n_logs, sizeof *in->logs, cmp_logs);
+    int64_t since = db_max_delivery_id(in->db);
+    for (size_t i = 0; i < in->n_logs && !in->fatal; i++)
+        read_log(in, &in->logs[i]);
+    if (in->fatal)
+        return -1;
+    if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, since) != 0)
+        return ingest_db_failed(in);
+    return 0;
+}

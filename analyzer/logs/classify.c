@@ -1,0 +1,1009 @@
+/* classify — bounce reason, mailbox provider and blocklist from tables (see
+ * classify.h). Every decision is a row in one of the static tables below;
+ * the loops only walk them in order and the first row that matches decides.
+ *
+ * Bounce reason, in this order (Sisimai's documented order of decision,
+ * FIELD-NOTES "Bounce reasons"):
+ *   0. a 2.x.x status (or a 2xx reply without status) is "delivered";
+ *   1. provider_texts: the texts Gmail, Microsoft and Yahoo/AOL really send
+ *      (FIELD-NOTES provider table), so that e.g. Gmail's 550-5.7.1
+ *      "UnsolicitedIPError" is "blocked" and not 5.7.1's "securityerror";
+ *   2. early_texts: per-class phrases in Sisimai's first order (mailboxfull,
+ *      mesgtoobig, exceedlimit, suspend, hasmoved, norelaying, authfailure,
+ *      userunknown, filtered, requireptr, rejected, hostunknown,
+ *      spamdetected, badreputation, toomanyconn, speeding, failedstarttls,
+ *      blocked);
+ *   3. status_codes: the enhanced status code (RFC 3463 / IANA registry read
+ *      with Sisimai's mapping);
+ *   4. late_texts: per-class phrases Sisimai tries only when the code gave no
+ *      reason or a vague one (userunknown, systemerror, securityerror,
+ *      networkerror): policyviolation, virusdetected, securityerror,
+ *      systemerror, networkerror, expired, contenterror, systemfull,
+ *      notaccept, syntaxerror. If none matches, the code's reason stands;
+ *   5. temporary_texts: greylisting, only with a 4xx reply or 4.x.x status;
+ *   6. class rules: x.6.x contenterror, x.7.x securityerror (no x.1.x rule:
+ *      Sisimai has none, every 5.1.x is in the code table);
+ *   7. reply_codes: the bare SMTP reply code;
+ *   8. otherwise "undefined".
+ * Decisions:
+ *  - Gmail's 421-4.7.28/4.7.0 "unusual rate of unsolicited mail"
+ *    (UnsolicitedRateLimitError) and the SPF-domain variant are "speeding"
+ *    (Sisimai 5 moved rate limits out of toomanyconn; toomanyconn stays for
+ *    concurrent connections). The 550-5.7.1 variant that says "has been
+ *    blocked" (UnsolicitedIPError) is "blocked".
+ *  - Yahoo [TSS04] ("temporarily deferred due to unexpected volume or user
+ *    complaints") is "blocked": the IP's reputation is throttled, it is not
+ *    a connection-count limit. [BL21]/[BL22]/[BL23] are "blocked".
+ *  - Greylisting ("greylisted", "try again later" with 4xx) is "blocked",
+ *    and soft: the client IP (with sender and recipient) is refused for now.
+ *  - Spamhaus "open resolver" answers stay "blocked" (that is what the
+ *    receiver did); classify_blocklist flags receiver_misconfig.
+ *  - 5.7.25 (reverse DNS validation failed) is "requireptr" (Sisimai's code
+ *    table predates requireptr and says blocked).
+ *  - Hard: userunknown, hostunknown, hasmoved, and notaccept with a 5xx code
+ *    or 5.x.x status, and only when `final` (a deferral is never hard).
+ *  - With no dsn argument, the first enhanced code in the text is used
+ *    (x.0.0 only when there is no other); with reply_code 0, a leading
+ *    "ddd " or "ddd-" in the text.
+ * Ceilings: the first CLASSIFY_MAX_TEXT bytes of a text are examined.
+ * Matching is ASCII case-insensitive substring search on a lower-cased copy
+ * (on the stack); a bigram filter skips most needles without a search.
+ * Does NOT parse whole bounce messages; that is the DSN parser's job. */
+#include "logs/classify.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "util/str.h"
+
+#define CLASSIFY_MAX_TEXT 4096
+#define DSN_MAX 12 /* "5.123.123" + NUL, rounded up */
+
+/* ---- text tables ---------------------------------------------------------
+ * One row: a lower-case needle (all of `needle` and, when set, `and_needle`
+ * must occur), the reason, and the rule name reported. */
+struct text_rule {
+    const char *needle;
+    const char *and_needle;
+    const char *reason;
+    const char *rule;
+};
+
+#define P(name, needle, reason)                                                                    \
+    {                                                                                              \
+        needle, NULL, reason, "text:" name                                                         \
+    }
+#define P2(name, needle, and_needle, reason)                                                       \
+    {                                                                                              \
+        needle, and_needle, reason, "text:" name                                                   \
+    }
+#define T(reason, needle)                                                                          \
+    {                                                                                              \
+        needle, NULL, reason, "text:" reason                                                       \
+    }
+
+/* 1. Provider texts (FIELD-NOTES table and the providers' postmaster pages). */
+static const struct text_rule provider_texts[] = {
+    P("gmail-spf-domain-rate", "unusual rate of mail originating from your spf domain", "speeding"),
+    P("gmail-unsolicited-ip", "unsolicitediperror", "blocked"),
+    P2("gmail-unsolicited-ip", "unusual rate of unsolicited mail", "has been blocked", "blocked"),
+    P("gmail-unsolicited-rate", "unsolicitedratelimiterror", "speeding"),
+    P("gmail-unsolicited-rate", "unusual rate of unsolicited mail", "speeding"),
+    P("gmail-unsolicited-message", "unsolicitedmessageerror", "spamdetected"),
+    P("gmail-unsolicited-message", "this message is likely unsolicited mail", "spamdetected"),
+    P("gmail-not-authorized", "notauthorizederror", "blocked"),
+    P("gmail-not-authorized", "not authorized to send email directly to our servers", "blocked"),
+    P("gmail-dmarc", "due to domain's dmarc policy", "authfailure"),
+    P("gmail-dmarc", "due to the domain's dmarc policy", "authfailure"),
+    P("gmail-unauthenticated", "the sender is unauthenticated", "authfailure"),
+    P("gmail-unauthenticated", "unauthenticated email from", "authfailure"),
+    P("gmail-low-reputation", "very low reputation of the sending", "badreputation"),
+    P("gmail-ptr", "does not have a ptr record setup", "requireptr"),
+    P("gmail-receiving-rate", "receiving mail at a rate that prevents additional messages",
+      "speeding"),
+    P("gmail-over-quota", "account that you tried to reach is over quota", "mailboxfull"),
+    P("gmail-disabled", "account that you tried to reach is disabled", "suspend"),
+    P("gmail-no-such-user", "account that you tried to reach does not exist", "userunknown"),
+    P("microsoft-s3150", "(s3150)", "blocked"),
+    P("microsoft-s3140", "(s3140)", "blocked"),
+    P("microsoft-block-list", "part of their network is on our block list", "blocked"),
+    P("microsoft-ip-reputation", "rate limited due to ip reputation", "badreputation"),
+    P("microsoft-4.7.650", "4.7.650", "badreputation"),
+    P("microsoft-banned-ip", "banned sending ip", "blocked"),
+    P("microsoft-traffic-not-accepted", "traffic not accepted from this ip", "blocked"),
+    P("microsoft-dbeb", "as(201806281)", "userunknown"),
+    P("microsoft-dmarc", "does not pass dmarc verification", "authfailure"),
+    P("yahoo-tss04", "[tss04]", "blocked"),
+    P("yahoo-ts", "[ts01]", "blocked"),
+    P("yahoo-ts", "[ts02]", "blocked"),
+    P("yahoo-ts", "[ts03]", "blocked"),
+    P("yahoo-tss09", "[tss09]", "blocked"),
+    P("yahoo-bl21", "[bl21]", "blocked"),
+    P("yahoo-bl22", "[bl22]", "blocked"),
+    P("yahoo-bl23", "[bl23]", "blocked"),
+    P("yahoo-no-account", "doesn't have a yahoo.com account", "userunknown"),
+    P("yahoo-no-account", "doesn't have an aol.com account", "userunknown"),
+    P("yahoo-disabled", "this mailbox is disabled", "suspend"),
+    P("dnsbl-open-resolver", "open resolver", "blocked"),
+    P("dnsbl-open-resolver", "public resolver", "blocked"),
+};
+
+/* 2. Class phrases tried before the status code (Sisimai's first order). */
+static const struct text_rule early_texts[] = {
+    T("mailboxfull", "mailbox full"),
+    T("mailboxfull", "mailbox is full"),
+    T("mailboxfull", "mail box full"),
+    T("mailboxfull", "mailbox quota"),
+    T("mailboxfull", "over quota"),
+    T("mailboxfull", "overquota"),
+    T("mailboxfull", "quota exceeded"),
+    T("mailboxfull", "exceeds quota"),
+    T("mailboxfull", "exceeded storage allocation"),
+    T("mailboxfull", "would exceed mailbox quota"),
+    T("mailboxfull", "mailbox size limit exceeded"),
+    T("mailboxfull", "inbox is full"),
+    T("mailboxfull", "account is full"),
+    T("mailboxfull", "over its quota"),
+    T("mailboxfull", "insufficient storage for this mailbox"),
+    T("mesgtoobig", "message too big"),
+    T("mesgtoobig", "message too large"),
+    T("mesgtoobig", "message is too large"),
+    T("mesgtoobig", "message is too big"),
+    T("mesgtoobig", "message size exceeds"),
+    T("mesgtoobig", "exceeds size limit"),
+    T("mesgtoobig", "size limit exceeded"),
+    T("mesgtoobig", "exceeded maximum inbound message size"),
+    T("mesgtoobig", "exceeds the maximum size"),
+    T("mesgtoobig", "maximum message size"),
+    T("exceedlimit", "message length exceeds administrative limit"),
+    T("exceedlimit", "message header size exceeds limit"),
+    T("exceedlimit", "exceeds the administrative limit"),
+    T("suspend", "mailbox disabled"),
+    T("suspend", "mailbox is disabled"),
+    T("suspend", "account disabled"),
+    T("suspend", "account is disabled"),
+    T("suspend", "account has been disabled"),
+    T("suspend", "account has been suspended"),
+    T("suspend", "account is suspended"),
+    T("suspend", "mailbox is inactive"),
+    T("suspend", "account is inactive"),
+    T("suspend", "has been deactivated"),
+    T("suspend", "recipient suspended"),
+    T("hasmoved", "has moved"),
+    T("hasmoved", "no longer on server"),
+    T("hasmoved", "address has changed"),
+    T("norelaying", "relay not permitted"),
+    T("norelaying", "relaying denied"),
+    T("norelaying", "relay access denied"),
+    T("norelaying", "relaying not allowed"),
+    T("norelaying", "relaying is not allowed"),
+    T("norelaying", "relay denied"),
+    T("norelaying", "not permitted to relay"),
+    T("norelaying", "not allowed to relay"),
+    T("norelaying", "unable to relay"),
+    T("norelaying", "we do not relay"),
+    T("norelaying", "relay not allowed"),
+    T("norelaying", "isn't in my list of allowed rcpthosts"),
+    T("authfailure", "dmarc policy"),
+    T("authfailure", "failed dmarc"),
+    T("authfailure", "dmarc verification failed"),
+    T("authfailure", "dmarc check failed"),
+    T("authfailure", "spf check failed"),
+    T("authfailure", "spf validation failed"),
+    T("authfailure", "failed spf"),
+    T("authfailure", "spf fail"),
+    T("authfailure", "does not designate"),
+    T("authfailure", "is not allowed to send mail from"),
+    T("authfailure", "no passing dkim signature"),
+    T("authfailure", "dkim verification failed"),
+    T("authfailure", "dkim signature is invalid"),
+    T("authfailure", "unauthenticated"),
+    T("userunknown", "user unknown"),
+    T("userunknown", "unknown user"),
+    T("userunknown", "no such user"),
+    T("userunknown", "user not found"),
+    T("userunknown", "user doesn't exist"),
+    T("userunknown", "user does not exist"),
+    T("userunknown", "no such mailbox"),
+    T("userunknown", "mailbox not found"),
+    T("userunknown", "mailbox does not exist"),
+    T("userunknown", "mailbox unavailable"),
+    T("userunknown", "invalid mailbox"),
+    T("userunknown", "not a valid mailbox"),
+    T("userunknown", "recipient not found"),
+    T("userunknown", "recipient unknown"),
+    T("userunknown", "unknown recipient"),
+    T("userunknown", "no such recipient"),
+    T("userunknown", "recipient does not exist"),
+    T("userunknown", "invalid recipient"),
+    T("userunknown", "address does not exist"),
+    T("userunknown", "address unknown"),
+    T("userunknown", "unknown address"),
+    T("userunknown", "bad destination mailbox"),
+    T("userunknown", "no mailbox here by that name"),
+    T("userunknown", "is not a known user"),
+    T("userunknown", "account does not exist"),
+    T("userunknown", "unknown local part"),
+    T("userunknown", "not our customer"),
+    T("filtered", "blocked by the recipient"),
+    T("filtered", "recipient has blocked"),
+    T("filtered", "rejected by the recipient"),
+    T("filtered", "due to the recipient's"),
+    T("requireptr", "no ptr record"),
+    T("requireptr", "ptr record"),
+    T("requireptr", "reverse dns"),
+    T("requireptr", "reverse hostname"),
+    T("requireptr", "cannot find your hostname"),
+    T("requireptr", "reverse lookup failed"),
+    T("requireptr", "no rdns"),
+    T("rejected", "sender address rejected"),
+    T("rejected", "sender rejected"),
+    T("rejected", "sender verify failed"),
+    T("rejected", "sender verification failed"),
+    T("rejected", "invalid sender"),
+    T("rejected", "sender domain"),
+    T("rejected", "domain of sender address"),
+    T("rejected", "sender is not allowed"),
+    T("rejected", "bad sender"),
+    T("rejected", "unroutable sender"),
+    T("rejected", "unrouteable sender"),
+    T("hostunknown", "host unknown"),
+    T("hostunknown", "unknown host"),
+    T("hostunknown", "domain not found"),
+    T("hostunknown", "domain does not exist"),
+    T("hostunknown", "no such domain"),
+    T("hostunknown", "host not found"),
+    T("hostunknown", "host or domain name not found"),
+    T("hostunknown", "unrouteable address"),
+    T("hostunknown", "unroutable address"),
+    T("hostunknown", "mx records point to non-existent hosts"),
+    T("hostunknown", "name or service not known"),
+    T("hostunknown", "recipient domain not found"),
+    T("spamdetected", "rejected as spam"),
+    T("spamdetected", "detected as spam"),
+    T("spamdetected", "identified as spam"),
+    T("spamdetected", "classified as spam"),
+    T("spamdetected", "considered spam"),
+    T("spamdetected", "considered as spam"),
+    T("spamdetected", "looks like spam"),
+    T("spamdetected", "message is spam"),
+    T("spamdetected", "spam detected"),
+    T("spamdetected", "spam content"),
+    T("spamdetected", "spam message"),
+    T("spamdetected", "spam score"),
+    T("spamdetected", "suspected spam"),
+    T("spamdetected", "likely spam"),
+    T("spamdetected", "spamassassin"),
+    T("spamdetected", "message content rejected"),
+    T("spamdetected", "unsolicited bulk"),
+    T("spamdetected", "junk mail"),
+    T("badreputation", "low reputation"),
+    T("badreputation", "poor reputation"),
+    T("badreputation", "bad reputation"),
+    T("badreputation", "reputation is too low"),
+    T("toomanyconn", "too many connections"),
+    T("toomanyconn", "too many concurrent"),
+    T("toomanyconn", "too many simultaneous"),
+    T("toomanyconn", "connection rate limit"),
+    T("toomanyconn", "connection limit"),
+    T("toomanyconn", "too many smtp sessions"),
+    T("toomanyconn", "maximum number of connections"),
+    T("speeding", "rate limit"),
+    T("speeding", "rate-limit"),
+    T("speeding", "ratelimit"),
+    T("speeding", "try again slower"),
+    T("speeding", "sending too fast"),
+    T("speeding", "too many messages"),
+    T("speeding", "throttled"),
+    T("speeding", "throttling"),
+    T("failedstarttls", "must issue a starttls"),
+    T("failedstarttls", "starttls is required"),
+    T("failedstarttls", "starttls required"),
+    T("failedstarttls", "tls is required"),
+    T("failedstarttls", "tls required"),
+    T("failedstarttls", "requires tls"),
+    T("failedstarttls", "starttls failed"),
+    T("failedstarttls", "tls negotiation failed"),
+    T("blocked", "blocked using"),
+    T("blocked", "blocked by"),
+    T("blocked", "has been blocked"),
+    T("blocked", "have been blocked"),
+    T("blocked", "is blocked"),
+    T("blocked", "are blocked"),
+    T("blocked", "ip blocked"),
+    T("blocked", "blacklist"),
+    T("blocked", "black list"),
+    T("blocked", "blocklist"),
+    T("blocked", "block list"),
+    T("blocked", "blocklisted"),
+    T("blocked", "dnsbl"),
+    T("blocked", "in an rbl"),
+    T("blocked", "rbl"),
+    T("blocked", "listed in"),
+    T("blocked", "listed at"),
+    T("blocked", "is listed"),
+    T("blocked", "listed on"),
+    T("blocked", "spamhaus"),
+    T("blocked", "barracuda"),
+    T("blocked", "spamcop"),
+    T("blocked", "sorbs.net"),
+    T("blocked", "uceprotect"),
+    T("blocked", "spamrats"),
+    T("blocked", "surriel.com"),
+    T("blocked", "mailspike"),
+    T("blocked", "invaluement"),
+    T("blocked", "backscatterer"),
+    T("blocked", "gbudb"),
+    T("blocked", "cloudmark"),
+    T("blocked", "proofpoint"),
+    T("blocked", "client host rejected"),
+    T("blocked", "access denied"),
+    T("blocked", "connection refused by"),
+    T("blocked", "not allowed to send mail"),
+};
+
+/* 4. Class phrases tried after a vague or missing status code. */
+static const struct text_rule late_texts[] = {
+    T("policyviolation", "policy violation"),
+    T("policyviolation", "violates"),
+    T("policyviolation", "policy reasons"),
+    T("policyviolation", "local policy"),
+    T("policyviolation", "content policy"),
+    T("policyviolation", "rejected by policy"),
+    T("policyviolation", "due to policy"),
+    T("policyviolation", "policy restrictions"),
+    T("policyviolation", "prohibited"),
+    T("virusdetected", "virus"),
+    T("virusdetected", "malware"),
+    T("virusdetected", "infected"),
+    T("virusdetected", "trojan"),
+    T("securityerror", "authentication required"),
+    T("securityerror", "authentication failed"),
+    T("securityerror", "must be authenticated"),
+    T("securityerror", "not authenticated"),
+    T("securityerror", "authentication is required"),
+    T("securityerror", "insecure"),
+    T("expired", "retry timeout exceeded"),
+    T("expired", "have been failing for a long time"), /* Exim's bounce text */
+    T("expired", "delivery time expired"),
+    T("expired", "message expired"),
+    T("expired", "been in the queue too long"),
+    T("expired", "too long in queue"),
+    T("expired", "delivery expired"),
+    T("expired", "could not be delivered for"),
+    T("contenterror", "8-bit data"),
+    T("contenterror", "8bit data"),
+    T("contenterror", "invalid mime"),
+    T("contenterror", "mime headers"),
+    T("contenterror", "improperly-formatted"),
+    T("contenterror", "malformed"),
+    T("contenterror", "header size exceeds"),
+    T("contenterror", "too many \"received\" headers"),
+    T("contenterror", "too many received headers"),
+    T("contenterror", "unnecessary base64"),
+    T("systemfull", "insufficient system storage"),
+    T("systemfull", "mail system full"),
+    T("systemfull", "disk full"),
+    T("systemfull", "no space left"),
+    T("systemfull", "out of disk"),
+    T("systemfull", "insufficient disk space"),
+    T("systemerror", "system error"),
+    T("systemerror", "internal error"),
+    T("systemerror", "server error"),
+    T("systemerror", "local error"),
+    T("systemerror", "configuration error"),
+    T("systemerror", "misconfigured"),
+    T("systemerror", "i/o error"),
+    T("systemerror", "too many hops"),
+    T("systemerror", "mail loop"),
+    T("systemerror", "loops back to myself"),
+    T("networkerror", "connection timed out"),
+    T("networkerror", "connection refused"),
+    T("networkerror", "network is unreachable"),
+    T("networkerror", "no route to host"),
+    T("networkerror", "host is unreachable"),
+    T("networkerror", "connection reset"),
+    T("networkerror", "lost connection"),
+    T("networkerror", "connection closed"),
+    T("networkerror", "unexpected disconnection"),
+    T("networkerror", "timed out"),
+    T("networkerror", "timeout"),
+    T("networkerror", "temporary lookup failure"),
+    T("networkerror", "temporary failure in name resolution"),
+    T("networkerror", "dns lookup failure"),
+    T("notaccept", "does not accept mail"),
+    T("notaccept", "not accepting mail"),
+    T("notaccept", "accepts no mail"),
+    T("notaccept", "null mx"),
+    T("notaccept", "no mail service"),
+    T("syntaxerror", "syntax error"),
+    T("syntaxerror", "command unrecognized"),
+    T("syntaxerror", "unrecognized command"),
+    T("syntaxerror", "command not recognized"),
+    T("syntaxerror", "bad sequence of commands"),
+    T("syntaxerror", "command not implemented"),
+    T("syntaxerror", "line too long"),
+};
+
+/* 5. Greylisting: soft "blocked", only for a temporary (4xx / 4.x.x) refusal. */
+static const struct text_rule temporary_texts[] = {
+    P("greylisted", "greylist", "blocked"),
+    P("greylisted", "graylist", "blocked"),
+    P("greylisted", "grey list", "blocked"),
+    P("greylisted", "gray list", "blocked"),
+    P("try-again-later", "try again later", "blocked"),
+};
+
+#undef P
+#undef P2
+#undef T
+
+/* ---- 3. enhanced status codes -------------------------------------------- */
+#define C(code, reason)                                                                            \
+    {                                                                                              \
+        code, reason, "dsn:" code                                                                  \
+    }
+static const struct {
+    const char *code;
+    const char *reason;
+    const char *rule;
+} status_codes[] = {
+    C("4.1.6", "hasmoved"),       C("4.1.7", "rejected"),        C("4.1.8", "rejected"),
+    C("4.1.9", "systemerror"),    C("4.2.1", "suspend"),         C("4.2.2", "mailboxfull"),
+    C("4.2.3", "exceedlimit"),    C("4.2.4", "filtered"),        C("4.3.1", "systemfull"),
+    C("4.3.2", "notaccept"),      C("4.3.3", "systemerror"),     C("4.3.5", "systemerror"),
+    C("4.4.1", "expired"),        C("4.4.2", "networkerror"),    C("4.4.3", "systemerror"),
+    C("4.4.4", "networkerror"),   C("4.4.5", "systemfull"),      C("4.4.6", "networkerror"),
+    C("4.4.7", "expired"),        C("4.4.8", "networkerror"),    C("4.5.3", "systemerror"),
+    C("4.5.5", "systemerror"),    C("4.6.0", "contenterror"),    C("4.6.2", "contenterror"),
+    C("4.6.5", "contenterror"),   C("4.7.1", "blocked"),         C("4.7.2", "blocked"),
+    C("4.7.5", "securityerror"),  C("4.7.6", "securityerror"),   C("4.7.7", "securityerror"),
+    C("4.7.12", "securityerror"), C("4.7.15", "securityerror"),  C("4.7.16", "mesgtoobig"),
+    C("4.7.24", "authfailure"),   C("4.7.25", "requireptr"),     C("4.7.26", "authfailure"),
+    C("4.7.28", "speeding"),      C("4.7.30", "failedstarttls"), C("5.1.0", "userunknown"),
+    C("5.1.1", "userunknown"),    C("5.1.2", "hostunknown"),     C("5.1.3", "userunknown"),
+    C("5.1.4", "filtered"),       C("5.1.6", "hasmoved"),        C("5.1.7", "rejected"),
+    C("5.1.8", "rejected"),       C("5.1.9", "systemerror"),     C("5.1.10", "notaccept"),
+    C("5.2.0", "filtered"),       C("5.2.1", "filtered"),        C("5.2.2", "mailboxfull"),
+    C("5.2.3", "exceedlimit"),    C("5.2.4", "filtered"),        C("5.3.0", "systemerror"),
+    C("5.3.1", "systemfull"),     C("5.3.2", "notaccept"),       C("5.3.3", "systemerror"),
+    C("5.3.4", "mesgtoobig"),     C("5.3.5", "systemerror"),     C("5.4.0", "networkerror"),
+    C("5.4.3", "systemerror"),    C("5.4.4", "hostunknown"),     C("5.5.2", "syntaxerror"),
+    C("5.5.3", "toomanyconn"),    C("5.5.4", "systemerror"),     C("5.5.5", "systemerror"),
+    C("5.5.6", "syntaxerror"),    C("5.6.0", "contenterror"),    C("5.6.1", "contenterror"),
+    C("5.6.2", "contenterror"),   C("5.6.3", "contenterror"),    C("5.6.5", "contenterror"),
+    C("5.6.6", "contenterror"),   C("5.6.7", "contenterror"),    C("5.6.8", "contenterror"),
+    C("5.6.9", "contenterror"),   C("5.7.0", "securityerror"),   C("5.7.1", "securityerror"),
+    C("5.7.2", "securityerror"),  C("5.7.3", "securityerror"),   C("5.7.4", "securityerror"),
+    C("5.7.5", "securityerror"),  C("5.7.6", "securityerror"),   C("5.7.7", "securityerror"),
+    C("5.7.8", "securityerror"),  C("5.7.9", "securityerror"),   C("5.7.10", "securityerror"),
+    C("5.7.11", "securityerror"), C("5.7.13", "suspend"),        C("5.7.14", "securityerror"),
+    C("5.7.15", "securityerror"), C("5.7.16", "mesgtoobig"),     C("5.7.17", "hasmoved"),
+    C("5.7.18", "hasmoved"),      C("5.7.19", "securityerror"),  C("5.7.20", "authfailure"),
+    C("5.7.21", "authfailure"),   C("5.7.22", "authfailure"),    C("5.7.23", "authfailure"),
+    C("5.7.24", "authfailure"),   C("5.7.25", "requireptr"),     C("5.7.26", "authfailure"),
+    C("5.7.27", "notaccept"),     C("5.7.28", "spamdetected"),   C("5.7.30", "failedstarttls"),
+};
+#undef C
+
+/* Reasons after which the late texts may still decide (Sisimai's "retry"). */
+static const char *const vague_reasons[] = {"userunknown", "systemerror", "securityerror",
+                                            "networkerror"};
+
+/* ---- 7. bare reply codes (RFC 5321, RFC 7504) ----------------------------- */
+static const struct {
+    int code;
+    const char *reason;
+    const char *rule;
+} reply_codes[] = {
+    {452, "systemfull", "reply:452"},  {500, "syntaxerror", "reply:500"},
+    {501, "syntaxerror", "reply:501"}, {502, "syntaxerror", "reply:502"},
+    {503, "syntaxerror", "reply:503"}, {504, "syntaxerror", "reply:504"},
+    {521, "notaccept", "reply:521"},   {552, "mailboxfull", "reply:552"},
+    {556, "notaccept", "reply:556"},
+};
+
+static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved"};
+
+/* ---- matching ------------------------------------------------------------ */
+
+/* The lower-cased text and a 2048-bit set of its byte bigrams. */
+struct haystack {
+    char low[CLASSIFY_MAX_TEXT + 1];
+    size_t len;
+    uint64_t bigrams[32];
+};
+
+static unsigned bigram_hash(unsigned char a, unsigned char b)
+{
+    return ((unsigned)a * 31u + (unsigned)b) & 2047u;
+}
+
+/* Parse "C.S.D" (C in 2,4,5; S 0..7; D 0..999) from p; length used or 0. */
+static size_t parse_dsn(const char *p, size_t len, char out[DSN_MAX])
+{
+    size_t i = 0;
+    if (len < 5 || (p[0] != '2' && p[0] != '4' && p[0] != '5') || p[1] != '.') return 0;
+    i = 2;
+    size_t s0 = i;
+    while (i < len && ch_is_digit((unsigned char)p[i]) && i - s0 < 3)
+        i++;
+    if (i == s0 || i >= len || p[i] != '.') return 0;
+    i++;
+    size_t d0 = i;
+    while (i < len && ch_is_digit((unsigned char)p[i]) && i - d0 < 3)
+        i++;
+    if (i == d0) return 0;
+    if (i < len && (ch_is_digit((unsigned char)p[i]) ||
+                    (p[i] == '.' && i + 1 < len && ch_is_digit((unsigned char)p[i + 1]))))
+        return 0; /* an IP address or a version number, not a status */
+    memcpy(out, p, i);
+    out[i] = '\0';
+    return i;
+}
+
+/* Length of a reply continuation prefix at p ("550-5.7.1 ", "421 "), or 0. */
+static size_t continuation_prefix(const char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && ch_is_wsp((unsigned char)p[i]))
+        i++;
+    if (len - i < 4 || !ch_is_digit((unsigned char)p[i]) || !ch_is_digit((unsigned char)p[i + 1]) ||
+        !ch_is_digit((unsigned char)p[i + 2]) || (p[i + 3] != '-' && p[i + 3] != ' '))
+        return i;
+    i += 4;
+    char dsn[DSN_MAX];
+    size_t n = parse_dsn(p + i, len - i, dsn);
+    return n ? i + n : i;
+}
+
+/* Lower-case the text; line breaks (real, or Exim's literal "\n") and the
+ * reply-code prefix of the next line become one space, so that a phrase
+ * wrapped over a multi-line reply still matches; runs of blanks collapse. */
+static void haystack_init(struct haystack *h, const char *text, size_t len)
+{
+    size_t o = 0;
+    memset(h->bigrams, 0, sizeof h->bigrams);
+    for (size_t i = 0; i < len && o < CLASSIFY_MAX_TEXT; i++) {
+        unsigned char c = (unsigned char)text[i];
+        bool brk = c == '\n' || c == '\r';
+        if (c == '\\' && i + 1 < len && text[i + 1] == 'n') {
+            brk = true;
+            i++;
+        }
+        if (brk) {
+            i += continuation_prefix(text + i + 1, len - i - 1);
+            c = ' ';
+        } else if (c == '\t') {
+            c = ' ';
+        }
+        if (c == ' ' && (o == 0 || h->low[o - 1] == ' ')) continue;
+        h->low[o++] = (char)ch_lower(c);
+    }
+    h->low[o] = '\0';
+    h->len = o;
+    for (size_t i = 0; i + 1 < o; i++) {
+        unsigned k = bigram_hash((unsigned char)h->low[i], (unsigned char)h->low[i + 1]);
+        h->bigrams[k >> 6] |= (uint64_t)1 << (k & 63);
+    }
+}
+
+static bool has_bigram(const struct haystack *h, const char *s)
+{
+    unsigned k = bigram_hash((unsigned char)s[0], (unsigned char)s[1]);
+    return (h->bigrams[k >> 6] >> (k & 63)) & 1u;
+}
+
+static bool contains(const struct haystack *h, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0 || n > h->len) return false;
+    if (n >= 2) {
+        if (!has_bigram(h, needle)) return false;
+        if (n >= 4 && !has_bigram(h, needle + n - 2)) return false;
+    }
+    return memmem(h->low, h->len, needle, n) != NULL;
+}
+
+static const struct text_rule *match_table(const struct haystack *h, const struct text_rule *t,
+                                           size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (contains(h, t[i].needle) && (!t[i].and_needle || contains(h, t[i].and_needle)))
+            return &t[i];
+    return NULL;
+}
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0) return true;
+    return false;
+}
+
+/* The first enhanced status code in a text; x.0.0 only when nothing better. */
+static bool find_dsn(const char *p, size_t len, int reply_class, char out[DSN_MAX])
+{
+    char fallback[DSN_MAX] = "";
+    for (size_t i = 0; i + 5 <= len; i++) {
+        if (p[i + 1] != '.') continue;
+        if (i > 0) {
+            /* "550-5.7.1" and "(5.1.1)" qualify; "v1.2.3", "TLS1.2.3" and "10.4.7.1" do not */
+            unsigned char prev = (unsigned char)p[i - 1];
+            if (ch_is_digit(prev) || prev == '.' || ch_is_alpha(prev)) continue;
+        }
+        char tmp[DSN_MAX];
+        size_t n = parse_dsn(p + i, len - i, tmp);
+        if (n == 0) continue;
+        if (reply_class && tmp[0] - '0' != reply_class) continue;
+        if (strcmp(tmp + 1, ".0.0") == 0) {
+            if (!fallback[0]) memcpy(fallback, tmp, sizeof tmp);
+            continue;
+        }
+        memcpy(out, tmp, sizeof tmp);
+        return true;
+    }
+    if (fallback[0]) {
+        memcpy(out, fallback, DSN_MAX);
+        return true;
+    }
+    return false;
+}
+
+/* A leading "ddd " / "ddd-" / "ddd" reply code in a text, else 0. */
+static int leading_reply(const char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && ch_is_wsp((unsigned char)p[i]))
+        i++;
+    if (len - i < 3) return 0;
+    for (size_t k = 0; k < 3; k++)
+        if (!ch_is_digit((unsigned char)p[i + k])) return 0;
+    if (p[i] < '2' || p[i] > '5') return 0;
+    if (len - i > 3 && p[i + 3] != ' ' && p[i + 3] != '-') return 0;
+    return (p[i] - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
+}
+
+static void decide(struct bounce_class *out, const char *reason, const char *rule)
+{
+    out->reason = reason;
+    out->rule = rule;
+}
+
+void classify_bounce(int reply_code, const char *dsn, const char *text, size_t text_len, bool final,
+                     struct bounce_class *out)
+{
+    struct haystack h;
+    char code[DSN_MAX] = "";
+    if (!text) text_len = 0;
+    if (text_len > CLASSIFY_MAX_TEXT) text_len = CLASSIFY_MAX_TEXT;
+    if (reply_code == 0 && text) reply_code = leading_reply(text, text_len);
+    if (reply_code < 200 || reply_code > 599) reply_code = 0;
+    if (dsn && parse_dsn(dsn, strlen(dsn), code) == 0) code[0] = '\0';
+    if (!code[0] && text) find_dsn(text, text_len, reply_code / 100, code);
+
+    out->hard = false;
+    decide(out, "undefined", "none");
+    int cls = code[0] ? code[0] - '0' : reply_code / 100;
+    if (cls == 2) {
+        decide(out, "delivered", code[0] ? "dsn:2.x.x" : "reply:2xx");
+        return;
+    }
+    haystack_init(&h, text ? text : "", text_len);
+
+    const struct text_rule *r = NULL;
+    if ((r = match_table(&h, provider_texts, sizeof provider_texts / sizeof provider_texts[0])) ||
+        (r = match_table(&h, early_texts, sizeof early_texts / sizeof early_texts[0]))) {
+        decide(out, r->reason, r->rule);
+        goto hardness;
+    }
+    const char *by_code = NULL;
+    const char *code_rule = NULL;
+    for (size_t i = 0; code[0] && i < sizeof status_codes / sizeof status_codes[0]; i++)
+        if (strcmp(code, status_codes[i].code) == 0) {
+            by_code = status_codes[i].reason;
+            code_rule = status_codes[i].rule;
+            break;
+        }
+    if (!by_code ||
+        in_list(by_code, vague_reasons, sizeof vague_reasons / sizeof vague_reasons[0])) {
+        r = match_table(&h, late_texts, sizeof late_texts / sizeof late_texts[0]);
+        if (r) {
+            decide(out, r->reason, r->rule);
+            goto hardness;
+        }
+    }
+    if (by_code) {
+        decide(out, by_code, code_rule);
+        goto hardness;
+    }
+    if (cls == 4) {
+        r = match_table(&h, temporary_texts, sizeof temporary_texts / sizeof temporary_texts[0]);
+        if (r) {
+            decide(out, r->reason, r->rule);
+            goto hardness;
+        }
+    }
+    if (code[0] && code[2] == '6' && code[3] == '.') {
+        decide(out, "contenterror", "class:x.6.x");
+        goto hardness;
+    }
+    if (code[0] && code[2] == '7' && code[3] == '.') {
+        decide(out, "securityerror", "class:x.7.x");
+        goto hardness;
+    }
+    for (size_t i = 0; i < sizeof reply_codes / sizeof reply_codes[0]; i++)
+        if (reply_codes[i].code == reply_code) {
+            decide(out, reply_codes[i].reason, reply_codes[i].rule);
+            goto hardness;
+        }
+    return;
+
+hardness:
+    if (!final) return;
+    if (in_list(out->reason, hard_reasons, sizeof hard_reasons / sizeof hard_reasons[0]))
+        out->hard = true;
+    else if (strcmp(out->reason, "notaccept") == 0 && cls == 5)
+        out->hard = true;
+}
+
+/* ---- provider ------------------------------------------------------------
+ * Recipient domains first, then the relay's (MX) host name. A pattern
+ * "label.*" matches label followed by a country or generic suffix
+ * ("hotmail.fr", "hotmail.co.uk", "yahoo.com.br"); other patterns match the
+ * name itself or any name below it on a label boundary ("alt1.aspmx.l.
+ * google.com" under "google.com", never "evilgoogle.com"). Order matters:
+ * yahoo.co.jp (Yahoo Japan, another company) precedes yahoo.*. Proofpoint,
+ * Mimecast, Barracuda and MessageLabs are filtering services, not mailbox
+ * providers, but the MX says who answered, so they are named as such. */
+struct provider_rule {
+    const char *pattern;
+    const char *provider;
+};
+
+static const struct provider_rule provider_domains[] = {
+    {"gmail.com", "gmail"},
+    {"googlemail.com", "gmail"},
+    {"outlook.*", "microsoft"},
+    {"hotmail.*", "microsoft"},
+    {"live.*", "microsoft"},
+    {"msn.com", "microsoft"},
+    {"windowslive.com", "microsoft"},
+    {"yahoo.co.jp", "yahoo-japan"},
+    {"yahoo.*", "yahoo"},
+    {"ymail.com", "yahoo"},
+    {"rocketmail.com", "yahoo"},
+    {"aol.*", "yahoo"},
+    {"aim.com", "yahoo"},
+    {"verizon.net", "yahoo"}, /* mailboxes moved to AOL */
+    {"icloud.com", "apple"},
+    {"me.com", "apple"},
+    {"mac.com", "apple"},
+    {"gmx.*", "gmx"},
+    {"web.de", "webde"},
+    {"mail.ru", "mailru"},
+    {"inbox.ru", "mailru"},
+    {"list.ru", "mailru"},
+    {"bk.ru", "mailru"},
+    {"yandex.*", "yandex"},
+    {"ya.ru", "yandex"},
+    {"zoho.com", "zoho"},
+    {"zohomail.*", "zoho"},
+    {"protonmail.com", "proton"},
+    {"protonmail.ch", "proton"},
+    {"proton.me", "proton"},
+    {"pm.me", "proton"},
+    {"comcast.net", "comcast"},
+    {"orange.fr", "orange"},
+    {"wanadoo.fr", "orange"},
+    {"free.fr", "free"},
+    {"t-online.de", "t-online"},
+    {"qq.com", "qq"},
+    {"foxmail.com", "qq"},
+    {"163.com", "netease"},
+    {"126.com", "netease"},
+    {"yeah.net", "netease"},
+    {"naver.com", "naver"},
+    {"fastmail.com", "fastmail"},
+    {"fastmail.fm", "fastmail"},
+    {"laposte.net", "laposte"},
+    {"libero.it", "libero"},
+    {"seznam.cz", "seznam"},
+};
+
+static const struct provider_rule provider_mx[] = {
+    {"google.com", "gmail"}, /* aspmx.l.google.com, gmail-smtp-in.l.google.com */
+    {"googlemail.com", "gmail"},
+    {"protection.outlook.com", "microsoft"}, /* *.mail. and *.olc.protection.outlook.com */
+    {"outlook.com", "microsoft"},
+    {"hotmail.com", "microsoft"},
+    {"yahoodns.net", "yahoo"}, /* mta5.am0.yahoodns.net, mx-aol.mail.gm0.yahoodns.net */
+    {"icloud.com", "apple"},   /* mx01.mail.icloud.com */
+    {"pphosted.com", "proofpoint"},
+    {"ppe-hosted.com", "proofpoint"},
+    {"mimecast.com", "mimecast"},
+    {"barracudanetworks.com", "barracuda"},
+    {"messagelabs.com", "messagelabs"},
+    {"gmx.net", "gmx"},
+    {"web.de", "webde"},
+    {"mail.ru", "mailru"},
+    {"yandex.net", "yandex"},
+    {"yandex.ru", "yandex"},
+    {"zoho.com", "zoho"},
+    {"zoho.eu", "zoho"},
+    {"protonmail.ch", "proton"},
+    {"messagingengine.com", "fastmail"},
+    {"comcast.net", "comcast"},
+    {"orange.fr", "orange"},
+    {"free.fr", "free"},
+    {"t-online.de", "t-online"},
+    {"qq.com", "qq"},
+    {"163.com", "netease"},
+    {"netease.com", "netease"},
+    {"naver.com", "naver"},
+};
+
+#define HOST_MAX 255
+
+/* Lower-case, drop a trailing dot and anything up to an '@'; 0 if unusable. */
+static size_t norm_host(const char *in, char out[HOST_MAX + 1])
+{
+    const char *at = strrchr(in, '@');
+    if (at) in = at + 1;
+    size_t n = strlen(in);
+    while (n > 0 && in[n - 1] == '.')
+        n--;
+    if (n == 0 || n > HOST_MAX) return 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)ch_lower((unsigned char)in[i]);
+    out[n] = '\0';
+    return n;
+}
+
+static bool all_alpha(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ch_is_alpha((unsigned char)p[i])) return false;
+    return n > 0;
+}
+
+/* "fr", "com", "co.uk", "com.br": a country or generic suffix. */
+static bool is_tld_tail(const char *p, size_t n)
+{
+    const char *dot = memchr(p, '.', n);
+    if (!dot) return n >= 2 && n <= 6 && all_alpha(p, n);
+    size_t first = (size_t)(dot - p), second = n - first - 1;
+    static const char *const seconds[] = {"co", "com", "net", "org", "ne", "or"};
+    if (second != 2 || !all_alpha(dot + 1, 2)) return false;
+    for (size_t i = 0; i < sizeof seconds / sizeof seconds[0]; i++)
+        if (strlen(seconds[i]) == first && memcmp(seconds[i], p, first) == 0) return true;
+    return false;
+}
+
+static bool host_matches(const char *h, size_t n, const char *pattern)
+{
+    size_t pn = strlen(pattern);
+    if (pn >= 2 && pattern[pn - 1] == '*' && pattern[pn - 2] == '.') {
+        size_t label = pn - 1; /* "hotmail." */
+        for (size_t pos = 0; pos < n; pos++) {
+            if (pos > 0 && h[pos - 1] != '.') continue;
+            if (n - pos > label && memcmp(h + pos, pattern, label) == 0 &&
+                is_tld_tail(h + pos + label, n - pos - label))
+                return true;
+        }
+        return false;
+    }
+    if (n == pn) return memcmp(h, pattern, n) == 0;
+    return n > pn && h[n - pn - 1] == '.' && memcmp(h + n - pn, pattern, pn) == 0;
+}
+
+static const char *lookup_provider(const char *name, const struct provider_rule *t, size_t count)
+{
+    char h[HOST_MAX + 1];
+    size_t n;
+    if (!name || (n = norm_host(name, h)) == 0) return NULL;
+    for (size_t i = 0; i < count; i++)
+        if (host_matches(h, n, t[i].pattern)) return t[i].provider;
+    return NULL;
+}
+
+const char *classify_provider(const char *recipient_domain, const char *relay_host)
+{
+    const char *p = lookup_provider(recipient_domain, provider_domains,
+                                    sizeof provider_domains / sizeof provider_domains[0]);
+    if (p) return p;
+    return lookup_provider(relay_host, provider_mx, sizeof provider_mx / sizeof provider_mx[0]);
+}
+
+/* ---- blocklists ----------------------------------------------------------
+ * Names as they appear in rejection texts (zone names, operators' words,
+ * provider codes). The most specific row comes first; the first row found
+ * in the text decides. Yahoo's [BL21]/[BL22] say "Spamhaus's list" without
+ * naming it; [BL23] is the XBL. Cloudmark belongs to Proofpoint. */
+static const struct {
+    const char *needle;
+    const char *list;
+    const char *operator_;
+} blocklists[] = {
+    {"zen.spamhaus.org", "spamhaus-zen", "Spamhaus"},
+    {"sbl-xbl.spamhaus.org", "spamhaus-sbl-xbl", "Spamhaus"},
+    {"sbl.spamhaus.org", "spamhaus-sbl", "Spamhaus"},
+    {"spamhaus.org/sbl", "spamhaus-sbl", "Spamhaus"},
+    {"xbl.spamhaus.org", "spamhaus-xbl", "Spamhaus"},
+    {"spamhaus.org/xbl", "spamhaus-xbl", "Spamhaus"},
+    {"cbl.abuseat.org", "spamhaus-xbl", "Spamhaus"},
+    {"pbl.spamhaus.org", "spamhaus-pbl", "Spamhaus"},
+    {"spamhaus.org/pbl", "spamhaus-pbl", "Spamhaus"},
+    {"dbl.spamhaus.org", "spamhaus-dbl", "Spamhaus"},
+    {"spamhaus.org/dbl", "spamhaus-dbl", "Spamhaus"},
+    {"[bl23]", "spamhaus-xbl", "Spamhaus"},
+    {"[bl21]", "spamhaus", "Spamhaus"},
+    {"[bl22]", "spamhaus", "Spamhaus"},
+    {"spamhaus", "spamhaus", "Spamhaus"},
+    {"b.barracudacentral.org", "barracuda", "Barracuda"},
+    {"barracudacentral", "barracuda", "Barracuda"},
+    {"barracuda reputation", "barracuda", "Barracuda"},
+    {"barracudanetworks.com/reputation", "barracuda", "Barracuda"},
+    {"bl.spamcop.net", "spamcop", "SpamCop"},
+    {"spamcop", "spamcop", "SpamCop"},
+    {"dnsbl.sorbs.net", "sorbs", "SORBS"},
+    {"sorbs.net", "sorbs", "SORBS"},
+    {"dnsbl-1.uceprotect.net", "uceprotect-1", "UCEPROTECT"},
+    {"dnsbl-2.uceprotect.net", "uceprotect-2", "UCEPROTECT"},
+    {"dnsbl-3.uceprotect.net", "uceprotect-3", "UCEPROTECT"},
+    {"uceprotect", "uceprotect", "UCEPROTECT"},
+    {"(s3150)", "microsoft", "Microsoft"},
+    {"(s3140)", "microsoft", "Microsoft"},
+    {"on our block list", "microsoft", "Microsoft"},
+    {"cloudmark", "cloudmark", "Proofpoint"},
+    {"pphosted", "proofpoint", "Proofpoint"},
+    {"proofpoint", "proofpoint", "Proofpoint"},
+    {"psbl.surriel.com", "psbl", "PSBL"},
+    {"truncate.gbudb.net", "gbudb-truncate", "GBUdb"},
+    {"bl.mailspike.net", "mailspike", "Mailspike"},
+    {"mailspike", "mailspike", "Mailspike"},
+    {"spamrats", "spamrats", "SpamRATS"},
+    {"invaluement", "invaluement", "Invaluement"},
+    {"0spam", "0spam", "0spam"},
+    {"hostkarma", "hostkarma", "Junk Email Filter"},
+    {"junkemailfilter.com", "hostkarma", "Junk Email Filter"},
+    {"backscatterer", "backscatterer", "UCEPROTECT"},
+    {"ers.trendmicro.com", "trendmicro-ers", "Trend Micro"},
+    {"trend micro email reputation", "trendmicro-ers", "Trend Micro"},
+};
+
+/* Spamhaus answers to queries it refuses (open/public resolvers, typing
+ * errors, excessive volume): the receiver's misconfiguration, not a listing.
+ * A text with only these names Spamhaus (the return codes are Spamhaus's). */
+static const char *const misconfig_needles[] = {
+    "open resolver",         "public resolver", "127.255.255.254",
+    "127.255.255.255",       "127.255.255.252", "excessive number of queries",
+    "spamhaus.org/returnc/",
+};
+
+bool classify_blocklist(const char *text, size_t len, struct blocklist_hit *out)
+{
+    struct haystack h;
+    out->list = NULL;
+    out->operator_ = NULL;
+    out->receiver_misconfig = false;
+    if (!text || len == 0) return false;
+    haystack_init(&h, text, len);
+    for (size_t i = 0; i < sizeof misconfig_needles / sizeof misconfig_needles[0]; i++)
+        if (contains(&h, misconfig_needles[i])) {
+            out->receiver_misconfig = true;
+            break;
+        }
+    for (size_t i = 0; i < sizeof blocklists / sizeof blocklists[0]; i++)
+        if (contains(&h, blocklists[i].needle)) {
+            out->list = blocklists[i].list;
+            out->operator_ = blocklists[i].operator_;
+            return true;
+        }
+    if (out->receiver_misconfig) {
+        out->list = "spamhaus";
+        out->operator_ = "Spamhaus";
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,91 @@
+# End-to-end: MTA logs — incremental reading, rotation, partial lines, time
+# order, --log-tz, crash consistency, and the report's delivery sections.
+# Uses generated Postfix logs (tests/bench/gen-logs.c), whose content is known
+# by construction: every message has exactly one qmgr "removed" line.
+. "$TOP/tests/e2e/lib.sh"
+M=$MAILAUDIT
+GEN=$TOP/$BUILD/tools/gen-logs
+if [ ! -x "$GEN" ]; then ok 1 "gen-logs was not built (make check builds it)"; echo "1..$n_test"; exit 0; fi
+
+$GEN "$TMP/full.log" 3000 5
+n_removed=$(grep -c ': removed$' "$TMP/full.log")
+n_sent=$(grep -c 'status=sent' "$TMP/full.log")
+n_def=$(grep -c 'status=deferred' "$TMP/full.log")
+n_bnc=$(grep -c 'status=bounced' "$TMP/full.log")
+n_rej=$(grep -c 'NOQUEUE: reject' "$TMP/full.log")
+n_foreign=$(grep -c -v ' postfix/' "$TMP/full.log")
+
+$M ingest --quiet --db "$TMP/full.db" "$TMP/full.log"; ok $? "ingest of a Postfix log"
+is "$(q "$TMP/full.db" "SELECT format FROM log_files")" "postfix" "detected as postfix from its content"
+n_lines=$(grep -c '' "$TMP/full.log")
+is "$(q "$TMP/full.db" "SELECT lines_total FROM log_files")" "$n_lines" "every line counted"
+is "$(q "$TMP/full.db" "SELECT lines_foreign FROM log_files")" "$n_foreign" "other daemons' lines counted as foreign"
+is "$(q "$TMP/full.db" "SELECT count(*) FROM log_events WHERE kind='removed'")" "$n_removed" "one removed event per message"
+is "$(q "$TMP/full.db" "SELECT group_concat(n, ' ') FROM (SELECT count(*) n FROM deliveries GROUP BY status ORDER BY status)")" \
+   "$n_bnc $n_def $n_rej $n_sent" "deliveries per status: bounced, deferred, rejected, sent"
+is "$(q "$TMP/full.db" "SELECT count(*) FROM deliveries WHERE status='sent' AND message_id IS NULL")" 0 "every sent delivery got its Message-ID from the cleanup line"
+is "$(q "$TMP/full.db" "SELECT count(*) FROM deliveries WHERE status='bounced' AND (reason <> 'userunknown' OR hard <> 1)")" 0 "550 5.1.1 User unknown: userunknown, hard"
+is "$(q "$TMP/full.db" "SELECT count(*) FROM deliveries WHERE recipient_domain='gmail.com' AND provider <> 'gmail'")" 0 "gmail.com recipients: provider gmail"
+
+# --- incremental: the same file in two growing steps, with a partial line between
+head -c 150000 "$TMP/full.log" > "$TMP/grow.log"
+$M ingest --quiet --db "$TMP/grow.db" "$TMP/grow.log"
+first=$(q "$TMP/grow.db" "SELECT lines_total FROM log_files")
+is "$first" "$(head -c 150000 "$TMP/full.log" | wc -l | tr -d ' ')" "a partial last line is not read yet (only complete lines)"
+cat "$TMP/full.log" > "$TMP/grow.log"
+$M ingest --quiet --db "$TMP/grow.db" "$TMP/grow.log"
+is "$(q "$TMP/grow.db" "SELECT lines_total FROM log_files")" "$n_lines" "the grown file is read to its end, each line once"
+is "$(q "$TMP/grow.db" "SELECT count(*) FROM log_events")" "$(q "$TMP/full.db" "SELECT count(*) FROM log_events")" "same events as one read of the whole file"
+is "$(q "$TMP/grow.db" "SELECT count(*) FROM deliveries")" "$(q "$TMP/full.db" "SELECT count(*) FROM deliveries")" "same deliveries as one read of the whole file"
+$M ingest --quiet --db "$TMP/grow.db" "$TMP/grow.log"
+is "$(q "$TMP/grow.db" "SELECT count(*) FROM log_events")" "$(q "$TMP/full.db" "SELECT count(*) FROM log_events")" "an unchanged file adds nothing"
+
+# --- rotation: maillog -> maillog.1 (then gzipped), a new maillog; nothing read twice
+R=$TMP/rot; mkdir -p "$R"
+$GEN "$TMP/part2.log" 1000 6
+sed 's/^Jan/Feb/' "$TMP/part2.log" > "$TMP/part2b.log"   # later in time than full.log
+cp "$TMP/full.log" "$R/maillog"
+$M ingest --quiet --db "$TMP/rot.db" "$R"
+before=$(q "$TMP/rot.db" "SELECT count(*) FROM log_events")
+mv "$R/maillog" "$R/maillog.1"; cp "$TMP/part2b.log" "$R/maillog"
+$M ingest --quiet --db "$TMP/rot.db" "$R"
+is "$(q "$TMP/rot.db" "SELECT count(*) FROM log_files")" 2 "rotated set: two log files, the renamed one recognised"
+n_all=$(( n_lines + $(grep -c '' "$TMP/part2b.log") ))
+is "$(q "$TMP/rot.db" "SELECT sum(lines_total) FROM log_files")" "$n_all" "no line read twice after rotation"
+gzip "$R/maillog.1"
+$M ingest --quiet --db "$TMP/rot.db" "$R"
+is "$(q "$TMP/rot.db" "SELECT sum(lines_total) FROM log_files")" "$n_all" "... nor after compression (maillog.1.gz)"
+is "$(q "$TMP/rot.db" "SELECT count(*) FROM log_files")" 2 "... still two log files"
+
+# --- time order: a directory with the newer file first in name order
+O=$TMP/order; mkdir -p "$O"
+cp "$TMP/part2b.log" "$O/a-newer.log"; cp "$TMP/full.log" "$O/b-older.log"
+$M ingest --quiet --db "$TMP/order.db" "$O"
+is "$(q "$TMP/order.db" "SELECT group_concat(s.path, ' ') FROM log_files f JOIN sources s ON s.id=f.source_id ORDER BY f.id" | sed "s|$O/||g")" "b-older.log a-newer.log" "files are read oldest first, whatever their names"
+
+# --- --log-tz: zone-less times are read in the given zone
+$M ingest --quiet --log-tz +0200 --db "$TMP/tz.db" "$TMP/full.log"
+a=$(q "$TMP/full.db" "SELECT min(time) FROM log_events"); b=$(q "$TMP/tz.db" "SELECT min(time) FROM log_events")
+is "$(q :memory: "SELECT round((julianday('$a') - julianday('$b')) * 24, 3)")" "2.0" "--log-tz +0200 moves UTC times two hours back"
+is "$(q "$TMP/tz.db" "SELECT tz_offset_min FROM log_files")" 120 "the zone used is recorded"
+$M ingest --log-tz bogus --db "$TMP/tz2.db" "$TMP/full.log" >/dev/null 2>&1; is $? 1 "a bad --log-tz is a usage error"
+
+# --- kill -9 during a log ingest: consistent, and the next run completes exactly
+$GEN "$TMP/big.log" 200000 9
+$M ingest --quiet --db "$TMP/bigref.db" "$TMP/big.log"
+ref=$(q "$TMP/bigref.db" "SELECT count(*) || '/' || (SELECT count(*) FROM deliveries) FROM log_events")
+for delay in 0.3 0.8; do
+    rm -f "$TMP/k.db"*
+    $M ingest --quiet --db "$TMP/k.db" "$TMP/big.log" & pid=$!
+    sleep $delay; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    is "$(q "$TMP/k.db" "PRAGMA integrity_check")" ok "log ingest killed after ${delay}s: integrity ok"
+    $M ingest --quiet --db "$TMP/k.db" "$TMP/big.log"
+    is "$(q "$TMP/k.db" "SELECT count(*) || '/' || (SELECT count(*) FROM deliveries) FROM log_events")" "$ref" "killed after ${delay}s: the next run completes without duplicates"
+done
+
+# --- the report's delivery sections
+out=$($M report --db "$TMP/full.db"); ok $? "report over logs exits 0"
+like "$out" "Delivery outcomes by provider" "report: outcomes per provider"
+like "$out" "userunknown" "report: bounce reasons"
+like "$out" "Open-relay signs" "report: open-relay section"
+echo "1..$n_test"
