@@ -596,12 +596,11 @@ static bool has_bigram(const struct haystack *h, const char *s)
 
 static bool contains(const struct haystack *h, const char *needle)
 {
+    if (needle[0] == '\0') return false;
+    if (needle[1] != '\0' && !has_bigram(h, needle)) return false; /* most needles stop here */
     size_t n = strlen(needle);
-    if (n == 0 || n > h->len) return false;
-    if (n >= 2) {
-        if (!has_bigram(h, needle)) return false;
-        if (n >= 4 && !has_bigram(h, needle + n - 2)) return false;
-    }
+    if (n > h->len) return false;
+    if (n >= 4 && !has_bigram(h, needle + n - 2)) return false;
     return memmem(h->low, h->len, needle, n) != NULL;
 }
 

@@ -25,7 +25,8 @@ const char *log_kind_name(enum log_kind k)
 
 const char *log_mta_name(enum log_mta m)
 {
-    static const char *const names[] = {"unknown", "hmailserver", "postfix", "exim", "sendmail", "iis", "exchange"};
+    static const char *const names[] = {"unknown",  "hmailserver", "postfix", "exim",
+                                        "sendmail", "iis",         "exchange"};
     return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "unknown";
 }
 

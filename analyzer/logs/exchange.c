@@ -215,9 +215,11 @@ static void set_fields(struct ex *st, const char *p, size_t len)
 
 /* ---- helpers ---- */
 
+/* Decimal value of exactly n digits (at most 9), or -1. */
 static int digits(const char *p, size_t n)
 {
     int v = 0;
+    if (n > 9) return -1;
     for (size_t i = 0; i < n; i++) {
         if (!ch_is_digit((unsigned char)p[i])) return -1;
         v = v * 10 + (p[i] - '0');

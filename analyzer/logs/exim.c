@@ -223,6 +223,7 @@ struct host {
 static size_t parse_host(const char *p, size_t len, size_t i, struct host *h, bool *colon)
 {
     *colon = false;
+    if (i > len) i = len;
     if (i < len && p[i] != '(' && p[i] != '[' && p[i] != ' ') {
         size_t s = i;
         while (i < len && p[i] != ' ')
@@ -337,7 +338,6 @@ struct fields {
     struct sl orig; /* <orig> after the address */
     struct sl msg;  /* text after "...: " */
     bool have_msg;
-    bool defer;    /* the word "defer" */
     size_t for_at; /* index after the word "for" (arrival recipients), 0 if none */
     size_t stop;   /* index of the first plain word that is not a field */
 };
@@ -374,9 +374,10 @@ static struct sl *field_slot(struct fields *f, const char *name, size_t n)
     return NULL;
 }
 
-/* Read NAME=value fields, <orig>, (parent) and plain words from i. With
- * stop_at_word, the first plain word that is not "defer"/"routing" ends the
- * scan (rejection lines: the verb follows the fields). */
+/* Read NAME=value fields, <orig>, (parent) and plain words ("defer", "K")
+ * from i, up to a ": " that starts the message. Without stop_at_word, the
+ * word "for" starts an arrival's recipient list; with it, the first plain
+ * word ends the scan (rejection lines: the verb follows the fields). */
 static void parse_fields(const char *p, size_t len, size_t i, struct fields *f, bool stop_at_word)
 {
     f->stop = len;
@@ -450,12 +451,11 @@ static void parse_fields(const char *p, size_t len, size_t i, struct fields *f, 
         size_t e = i;
         while (e < len && p[e] != ' ')
             e++;
-        if (e - i == 5 && memcmp(p + i, "defer", 5) == 0)
-            f->defer = true;
-        else if (e - i == 3 && memcmp(p + i, "for", 3) == 0 && !stop_at_word) {
+        if (e - i == 3 && memcmp(p + i, "for", 3) == 0 && !stop_at_word) {
             f->for_at = e; /* the rest of the line is the recipient list */
             return;
-        } else if (stop_at_word && !(e - i == 7 && memcmp(p + i, "routing", 7) == 0)) {
+        }
+        if (stop_at_word && !(e - i == 7 && memcmp(p + i, "routing", 7) == 0)) {
             f->stop = i;
             return;
         }
@@ -675,7 +675,7 @@ static bool rejection(struct linectx *L, const char *p, size_t len, size_t i)
         const char *c = memchr(f.A.p, ':', f.A.len);
         if (c) ev.sasl_user = arena_strndup(L->a, c + 1, f.A.len - (size_t)(c - f.A.p) - 1);
     }
-    size_t k = (size_t)(v - p) + (temp ? 21 : 9);
+    size_t k = (size_t)(v - p) + strlen(temp ? "temporarily rejected " : "rejected ");
     const char *after = p + k;
     size_t an = len - k;
     size_t text_from = len;
@@ -728,6 +728,16 @@ static const char *const ignored_prefixes[] = {
     "Start ", /* "Start queue run: pid=..." variants */
 };
 
+/* Session lines: the client follows the prefix. */
+static const struct {
+    const char *prefix;
+    bool closing; /* always the end of a session */
+} session_prefixes[] = {
+    {"SMTP connection from ", false},
+    {"no MAIL in SMTP connection from ", true},
+    {"unexpected disconnection while reading SMTP command from ", true},
+};
+
 /* Lines without a message id. */
 static enum line_rc no_id_line(struct linectx *L, const char *p, size_t len, size_t i)
 {
@@ -737,28 +747,29 @@ static enum line_rc no_id_line(struct linectx *L, const char *p, size_t len, siz
     for (size_t k = 0; k < sizeof ignored_prefixes / sizeof ignored_prefixes[0]; k++)
         if (starts(s, n, ignored_prefixes[k])) return LINE_IGNORED;
     if (starts(s, n, "exim ") && find(s, n, "daemon started")) return LINE_IGNORED;
-    if (starts(s, n, "SMTP connection from ")) {
-        connection(L, p, len, i + 21, false);
-        return LINE_EVENT;
-    }
-    if (starts(s, n, "no MAIL in SMTP connection from ")) {
-        connection(L, p, len, i + 32, true);
-        return LINE_EVENT;
-    }
-    if (starts(s, n, "unexpected disconnection while reading SMTP command from ")) {
-        connection(L, p, len, i + 58, true);
-        return LINE_EVENT;
-    }
+    for (size_t k = 0; k < sizeof session_prefixes / sizeof session_prefixes[0]; k++)
+        if (starts(s, n, session_prefixes[k].prefix)) {
+            connection(L, p, len, i + strlen(session_prefixes[k].prefix),
+                       session_prefixes[k].closing);
+            return LINE_EVENT;
+        }
     /* "Connection from [ip] refused: too many connections", "... rejected
      * connection from H=[ip] ..." (synchronization errors, host_reject_connection) */
-    const char *rc = find(s, n, "rejected connection from ");
-    if (!rc) rc = find(s, n, "refused connection from ");
-    bool conn_from = starts(s, n, "Connection from ") && find(s, n, " refused");
+    static const char rejected_conn[] = "rejected connection from ",
+                      refused_conn[] = "refused connection from ",
+                      conn_from_lit[] = "Connection from ";
+    size_t rc_len = sizeof rejected_conn - 1;
+    const char *rc = find(s, n, rejected_conn);
+    if (!rc) {
+        rc = find(s, n, refused_conn);
+        rc_len = sizeof refused_conn - 1;
+    }
+    bool conn_from = starts(s, n, conn_from_lit) && find(s, n, " refused");
     if (conn_from || rc) {
         struct log_event ev = L->base;
         struct host h = {0};
         bool colon = false;
-        size_t from = conn_from ? i + 16 : (size_t)(rc - p) + 24 + (rc[0] == 'r' && rc[2] == 'j');
+        size_t from = conn_from ? i + sizeof conn_from_lit - 1 : (size_t)(rc - p) + rc_len;
         if (starts(p + from, len - from, "H=")) from += 2;
         parse_host(p, len, from, &h, &colon);
         ev.kind = EV_REJECT;

@@ -57,6 +57,10 @@
  * closing '>' is missing is dropped, a recipient list keeps only the
  * recipients wholly before the cut, a reply keeps its code and DSN.
  *
+ * Session key: (category, session number). hMailServer numbers sessions
+ * from 1 again after a restart, so a 220 greeting on a known key with no
+ * command waiting starts a new session.
+ *
  * Limits: HM_MAX_SESSIONS open sessions and HM_MAX_MESSAGES SMTPDeliverer
  * messages (least recently used evicted), HM_STATE_BUDGET bytes of strings
  * held for all of them, HM_MAX_PENDING waiting commands, HM_MAX_RCPTS
@@ -96,7 +100,7 @@ struct node {
 struct lru {
     struct node *bucket[HM_HASH_SIZE];
     struct node *oldest, *newest;
-    size_t count, max;
+    size_t count;
 };
 
 static size_t lru_slot(uint64_t key)
@@ -243,9 +247,11 @@ static bool starts(const char *p, size_t len, const char *lit)
     return len >= n && memcmp(p, lit, n) == 0;
 }
 
+/* Decimal value of exactly n digits (at most 9), or -1. */
 static int digits(const char *p, size_t n)
 {
     int v = 0;
+    if (n > 9) return -1;
     for (size_t i = 0; i < n; i++) {
         if (!ch_is_digit((unsigned char)p[i])) return -1;
         v = v * 10 + (p[i] - '0');
@@ -942,6 +948,14 @@ static void smtp_line(struct lctx *lc, int role, uint64_t session_no, int cat_in
         bool created;
         s = session_get(h, key, outbound, &created);
     }
+    /* a greeting with nothing waiting on a known id: hMailServer restarted and
+     * reuses session numbers, or the old session's end was never logged */
+    if (is_reply && s->seen_reply && s->q_len == 0 && tl - skip >= 4 &&
+        memcmp(t + skip, "220 ", 4) == 0) {
+        session_end(h, s);
+        bool created;
+        s = session_get(h, key, outbound, &created);
+    }
     bool ended = false;
     feed(lc, s, t + skip, tl - skip, is_reply, &ended);
     if (ended) session_end(h, s);
@@ -1327,8 +1341,6 @@ static void *hm_open(const struct log_opts *opts)
 {
     struct hm *h = xcalloc(1, sizeof *h);
     if (opts) h->opts = *opts;
-    h->sessions.max = HM_MAX_SESSIONS;
-    h->messages.max = HM_MAX_MESSAGES;
     return h;
 }
 

@@ -13,11 +13,11 @@
 struct logread {
     struct reader *r;
     char *buf;
-    size_t start, end; /* unread bytes are buf[start, end) */
+    size_t start, end;   /* unread bytes are buf[start, end) */
     uint64_t buf_offset; /* file offset of buf[0] */
     uint64_t done;       /* offset past the last complete line handed out */
     bool eof;
-    bool skipping;       /* inside the tail of a cut line */
+    bool skipping; /* inside the tail of a cut line */
 };
 
 struct logread *logread_open(struct reader *r, uint64_t start)
@@ -38,19 +38,16 @@ uint64_t logread_done(const struct logread *lr)
 /* Move unread bytes to the front and read more. 1 = got bytes, 0 = EOF, -1 = error. */
 static int fill(struct logread *lr)
 {
-    if (lr->eof)
-        return 0;
+    if (lr->eof) return 0;
     if (lr->start > 0) {
         memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
         lr->buf_offset += lr->start;
         lr->end -= lr->start;
         lr->start = 0;
     }
-    if (lr->end == LOGREAD_BUF)
-        return 1; /* full: the caller cuts the line */
+    if (lr->end == LOGREAD_BUF) return 1; /* full: the caller cuts the line */
     long n = reader_read(lr->r, lr->buf + lr->end, LOGREAD_BUF - lr->end);
-    if (n < 0)
-        return -1;
+    if (n < 0) return -1;
     if (n == 0) {
         lr->eof = true;
         return 0;
@@ -74,8 +71,7 @@ int logread_next(struct logread *lr, const char **p, size_t *len, uint64_t *offs
                 continue;
             }
             size_t n = line_end - line_start;
-            if (n && lr->buf[line_start + n - 1] == '\r')
-                n--;
+            if (n && lr->buf[line_start + n - 1] == '\r') n--;
             *cut = false;
             if (n > LOG_MAX_LINE) {
                 n = LOG_MAX_LINE;
@@ -96,22 +92,18 @@ int logread_next(struct logread *lr, const char **p, size_t *len, uint64_t *offs
             lr->start = lr->end; /* drop what we have of it */
             return 1;
         }
-        if (lr->skipping)
-            lr->start = lr->end;
+        if (lr->skipping) lr->start = lr->end;
         size_t keep = lr->end - lr->start;
         int rc = fill(lr);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return 0; /* a partial last line stays unread */
+        if (rc < 0) return -1;
+        if (rc == 0) return 0; /* a partial last line stays unread */
         scan = lr->start + keep;
     }
 }
 
 void logread_close(struct logread *lr)
 {
-    if (!lr)
-        return;
+    if (!lr) return;
     free(lr->buf);
     free(lr);
 }

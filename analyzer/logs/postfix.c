@@ -58,6 +58,7 @@
 #define STARTS(s, e, lit)                                                                          \
     ((size_t)((e) - (s)) >= sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
 #define QID_MAX 32
+#define W(lit) (lit), (sizeof(lit) - 1) /* a table word and its length */
 
 struct pf_state {
     struct syslog_state sl;
@@ -73,7 +74,6 @@ struct pf_line {
     struct log_event base; /* prefix fields, filled on first use */
     bool base_ready;
     const char *qid; /* NULL for NOQUEUE / none */
-    int n_events;
 };
 
 struct hostaddr {
@@ -106,7 +106,6 @@ static void ev_start(struct pf_line *L, struct log_event *ev, enum log_kind kind
 static enum line_rc ev_emit(struct pf_line *L, const struct log_event *ev)
 {
     L->emit(L->ctx, ev);
-    L->n_events++;
     return LINE_EVENT;
 }
 
@@ -163,6 +162,16 @@ static const char *angle_end(const char *v, const char *e)
     while (q < e && (q = memchr(q, '>', (size_t)(e - q))) != NULL) {
         if (q + 1 == e || q[1] == ' ' || q[1] == ',' || q[1] == ':') return q;
         q++;
+    }
+    return NULL;
+}
+
+/* The next ", " in [s,e), or NULL (memchr for the comma: cheaper than memmem). */
+static const char *find_comma_sp(const char *s, const char *e)
+{
+    while (s < e && (s = memchr(s, ',', (size_t)(e - s))) != NULL) {
+        if (s + 1 < e && s[1] == ' ') return s;
+        s++;
     }
     return NULL;
 }
@@ -295,16 +304,16 @@ static const struct {
     size_t len;
     enum log_kind kind;
 } actions[] = {
-    {"reject: ", 8, EV_REJECT},
-    {"milter-reject: ", 15, EV_REJECT},
-    {"reject_warning: ", 16, EV_WARNING},
-    {"warning: ", 9, EV_WARNING},
-    {"hold: ", 6, EV_OTHER},
-    {"milter-hold: ", 13, EV_OTHER},
-    {"discard: ", 9, EV_OTHER},
-    {"milter-discard: ", 16, EV_OTHER},
-    {"filter: ", 8, EV_OTHER},
-    {"redirect: ", 10, EV_OTHER},
+    {W("reject: "), EV_REJECT},
+    {W("milter-reject: "), EV_REJECT},
+    {W("reject_warning: "), EV_WARNING},
+    {W("warning: "), EV_WARNING},
+    {W("hold: "), EV_OTHER},
+    {W("milter-hold: "), EV_OTHER},
+    {W("discard: "), EV_OTHER},
+    {W("milter-discard: "), EV_OTHER},
+    {W("filter: "), EV_OTHER},
+    {W("redirect: "), EV_OTHER},
 };
 
 static enum line_rc on_action(struct pf_line *L, const char *s, const char *e)
@@ -336,7 +345,7 @@ static enum line_rc on_client(struct pf_line *L, const char *s, const char *e)
     set_client(L->a, &ev, &h);
     while (STARTS(q, e, ", ")) {
         q += 2;
-        const char *ve = memmem(q, (size_t)(e - q), ", ", 2);
+        const char *ve = find_comma_sp(q, e);
         if (!ve) ve = e;
         if (STARTS(q, ve, "sasl_username=")) ev.sasl_user = dup(L->a, q + 14, ve);
         q = ve;
@@ -382,7 +391,7 @@ static enum line_rc on_qmgr_from(struct pf_line *L, const char *s, const char *e
     bool any = false;
     while (STARTS(q, e, ", ")) {
         q += 2;
-        const char *fe = memmem(q, (size_t)(e - q), ", ", 2);
+        const char *fe = find_comma_sp(q, e);
         if (!fe) fe = e;
         if (STARTS(q, fe, "size=")) {
             ev.size = parse_count(q + 5, fe);
@@ -414,10 +423,10 @@ static const struct {
     enum dlv_status status;
     enum log_kind kind;
 } statuses[] = {
-    {"sent", 4, DLV_SENT, EV_DELIVERY},        {"deferred", 8, DLV_DEFERRED, EV_DELIVERY},
-    {"bounced", 7, DLV_BOUNCED, EV_DELIVERY},  {"SOFTBOUNCE", 10, DLV_DEFERRED, EV_DELIVERY},
-    {"expired", 7, DLV_EXPIRED, EV_DELIVERY},  {"deliverable", 11, DLV_NONE, EV_OTHER},
-    {"undeliverable", 13, DLV_NONE, EV_OTHER},
+    {W("sent"), DLV_SENT, EV_DELIVERY},       {W("deferred"), DLV_DEFERRED, EV_DELIVERY},
+    {W("bounced"), DLV_BOUNCED, EV_DELIVERY}, {W("SOFTBOUNCE"), DLV_DEFERRED, EV_DELIVERY},
+    {W("expired"), DLV_EXPIRED, EV_DELIVERY}, {W("deliverable"), DLV_NONE, EV_OTHER},
+    {W("undeliverable"), DLV_NONE, EV_OTHER},
 };
 
 static bool is_loopback(const char *s, const char *e)
@@ -490,7 +499,7 @@ static enum line_rc on_delivery(struct pf_line *L, const char *s, const char *e)
             if (!ve) return LINE_BAD;
             ve++;
         } else {
-            ve = memmem(v, (size_t)(e - v), ", ", 2);
+            ve = find_comma_sp(v, e);
             if (!ve) ve = e;
         }
         switch (klen) {
@@ -564,17 +573,17 @@ static const struct {
     size_t len;
     handler_fn fn;
 } qid_handlers[] = {
-    {"to=<", 4, on_delivery},
-    {"client=", 7, on_client},
-    {"message-id=", 11, on_msgid},
-    {"from=<", 6, on_qmgr_from},
-    {"removed", 7, on_removed},
-    {"sender ", 7, on_notification},
-    {"postmaster ", 11, on_notification},
-    {"uid=", 4, on_pickup},
-    {"host ", 5, on_smtp_note},
-    {"lost connection with ", 21, on_smtp_note},
-    {"conversation with ", 18, on_smtp_note},
+    {W("to=<"), on_delivery},
+    {W("client="), on_client},
+    {W("message-id="), on_msgid},
+    {W("from=<"), on_qmgr_from},
+    {W("removed"), on_removed},
+    {W("sender "), on_notification},
+    {W("postmaster "), on_notification},
+    {W("uid="), on_pickup},
+    {W("host "), on_smtp_note},
+    {W("lost connection with "), on_smtp_note},
+    {W("conversation with "), on_smtp_note},
 };
 
 /* ---- handlers of lines without a queue id ---------------------------- */
@@ -638,25 +647,25 @@ static const struct {
     size_t len;
     handler_fn fn;
 } plain_handlers[] = {
-    {"connect from ", 13, on_connect_from},
-    {"disconnect from ", 16, on_disconnect_from},
-    {"warning: ", 9, on_warning},
-    {"fatal: ", 7, on_warning},
-    {"panic: ", 7, on_warning},
-    {"error: ", 7, on_warning},
-    {"lost connection after ", 23, on_session_note},
-    {"timeout after ", 14, on_session_note},
-    {"too many errors after ", 22, on_session_note},
-    {"PREGREET ", 9, on_session_note},
-    {"DNSBL rank ", 11, on_session_note},
-    {"BARE NEWLINE ", 13, on_session_note},
-    {"COMMAND PIPELINING ", 19, on_session_note},
-    {"NON-SMTP COMMAND ", 17, on_session_note},
-    {"COMMAND TIME LIMIT ", 19, on_session_note},
-    {"COMMAND COUNT LIMIT ", 20, on_session_note},
-    {"COMMAND LENGTH LIMIT ", 21, on_session_note},
-    {"BLACKLISTED ", 12, on_session_note},
-    {"DENYLISTED ", 11, on_session_note},
+    {W("connect from "), on_connect_from},
+    {W("disconnect from "), on_disconnect_from},
+    {W("warning: "), on_warning},
+    {W("fatal: "), on_warning},
+    {W("panic: "), on_warning},
+    {W("error: "), on_warning},
+    {W("lost connection after "), on_session_note},
+    {W("timeout after "), on_session_note},
+    {W("too many errors after "), on_session_note},
+    {W("PREGREET "), on_session_note},
+    {W("DNSBL rank "), on_session_note},
+    {W("BARE NEWLINE "), on_session_note},
+    {W("COMMAND PIPELINING "), on_session_note},
+    {W("NON-SMTP COMMAND "), on_session_note},
+    {W("COMMAND TIME LIMIT "), on_session_note},
+    {W("COMMAND COUNT LIMIT "), on_session_note},
+    {W("COMMAND LENGTH LIMIT "), on_session_note},
+    {W("BLACKLISTED "), on_session_note},
+    {W("DENYLISTED "), on_session_note},
 };
 
 /* Length of a Postfix queue id at s followed by ':' (and a space or the
@@ -691,8 +700,11 @@ static size_t qid_len(const char *s, const char *e)
 
 static bool is_postfix(const struct syslog_line *ln)
 {
-    if (ln->program.len >= 7 && memcmp(ln->program.p, "postfix", 7) == 0) return true;
-    return memmem(ln->program.p, ln->program.len, "postfix", 7) != NULL;
+    const char *p = ln->program.p;
+    size_t n = ln->program.len;
+    for (size_t i = 0; i + 7 <= n; i++)
+        if (p[i] == 'p' && memcmp(p + i, "postfix", 7) == 0) return true;
+    return false;
 }
 
 static enum line_rc pf_line(void *state, arena *a, const char *p, size_t len, log_emit_fn emit,
@@ -724,13 +736,13 @@ static enum line_rc pf_line(void *state, arena *a, const char *p, size_t len, lo
             if (s < e) s++;
         }
         for (size_t i = 0; i < sizeof qid_handlers / sizeof qid_handlers[0]; i++)
-            if ((size_t)(e - s) >= qid_handlers[i].len &&
+            if (s < e && *s == qid_handlers[i].word[0] && (size_t)(e - s) >= qid_handlers[i].len &&
                 memcmp(s, qid_handlers[i].word, qid_handlers[i].len) == 0)
                 return qid_handlers[i].fn(&L, s, e);
         return on_action(&L, s, e);
     }
     for (size_t i = 0; i < sizeof plain_handlers / sizeof plain_handlers[0]; i++)
-        if ((size_t)(e - s) >= plain_handlers[i].len &&
+        if (s < e && *s == plain_handlers[i].word[0] && (size_t)(e - s) >= plain_handlers[i].len &&
             memcmp(s, plain_handlers[i].word, plain_handlers[i].len) == 0)
             return plain_handlers[i].fn(&L, s, e);
     return LINE_IGNORED;

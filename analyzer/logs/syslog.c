@@ -88,6 +88,18 @@ void syslog_state_init(struct syslog_state *st, const struct log_opts *opts)
     st->year = st->ref_year;
 }
 
+/* Midnight UTC of a civil date, cached: a log file stays on one day for
+ * many lines. */
+static int64_t day_start(struct syslog_state *st, int year, int month, int day)
+{
+    int key = (year * 16 + month) * 32 + day;
+    if (key != st->day_key) {
+        st->day_key = key;
+        st->day_epoch = time_from_civil(year, month, day, 0, 0, 0);
+    }
+    return st->day_epoch;
+}
+
 static int classic_year(struct syslog_state *st, int month)
 {
     if (st->last_month == 0) {
@@ -144,7 +156,8 @@ static bool parse_classic(struct syslog_state *st, const char *p, size_t len, si
     int ms = 0;
     if (k < len && p[k] == '.' && (ms = parse_frac(p, len, &k)) < 0) return false;
     int year = classic_year(st, month);
-    out->time = time_from_civil(year, month, day, hh, mm, ss) - (int64_t)st->tz_offset_min * 60;
+    out->time = day_start(st, year, month, day) + hh * 3600 + mm * 60 + ss -
+                (int64_t)st->tz_offset_min * 60;
     out->time_ms = ms;
     *i = k;
     return true;
@@ -184,7 +197,7 @@ static bool parse_iso(struct syslog_state *st, const char *p, size_t len, size_t
         off_min = (oh * 60 + om) * (p[k] == '-' ? -1 : 1);
         k = mpos + 2;
     }
-    out->time = time_from_civil(year, mo, d, hh, mm, ss) - (int64_t)off_min * 60;
+    out->time = day_start(st, year, mo, d) + hh * 3600 + mm * 60 + ss - (int64_t)off_min * 60;
     out->time_ms = ms;
     st->year = year;
     st->last_month = mo;

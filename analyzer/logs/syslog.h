@@ -29,6 +29,8 @@ struct syslog_state {
     int ref_month;
     int year;       /* the year of the current line */
     int last_month; /* month of the last classic line that moved the state; 0 = none yet */
+    int day_key;    /* cache of the last date's midnight (0 = empty) */
+    int64_t day_epoch;
 };
 
 struct syslog_line {

@@ -144,6 +144,10 @@ print('bounces conformance: %d recipients, reason agreement %d/%d = %.1f%%' % (n
 for k in ('dsn', 'body'):
     print('  %-4s (%s): %d/%d = %.1f%%' % (k, 'delivery-status block' if k == 'dsn' else 'body text near the address',
           agree[k], total[k], 100.0 * agree[k] / max(total[k], 1)))
+decided = sum(1 for r in res if r.split('\t')[0] != 'undefined')
+newer = sum(c for (want, got), c in miss.items() if got in ('authfailure', 'requireptr', 'speeding', 'badreputation', 'failedstarttls'))
+print('  where mailaudit decided (not undefined): %d/%d = %.1f%%' % (a, decided, 100.0 * a / max(decided, 1)))
+print('  disagreements that are reasons Sisimai 4.25 lacks (authfailure, requireptr, ...): %d' % newer)
 print('  hard/soft agreement where the reason agrees: %d/%d' % (hard_ok, hard_n))
 print('  most frequent disagreements (sisimai -> mailaudit):')
 if os.environ.get("BOUNCES_DEBUG"):
