@@ -12,7 +12,9 @@
  * resumes exactly. After all files, deliveries get their Message-ID, sender
  * and attempt number from the other lines of their queue id.
  * Not stored: lines of kind "other" and the individual SMTP commands of
- * hMailServer/IIS sessions (EV_SMTP); they are counted per file. */
+ * hMailServer/IIS sessions (EV_SMTP); they are counted per file. Kept: an
+ * outbound session refused outright (a 4xx/5xx before any recipient), as an
+ * event and a delivery without recipient, since it often names a blocklist. */
 #include "cli.h"
 #include "ingest.h"
 #include "logs/classify.h"
@@ -170,7 +172,13 @@ static void emit(void *ctx, const struct log_event *ev)
             lr->counts.first_time = ev->time;
         lr->counts.last_time = ev->time;
     }
-    if (ev->kind == EV_OTHER || ev->kind == EV_SMTP)
+    /* An SMTP reply that refused a whole outbound session before any recipient
+     * (Microsoft S3150 to MAIL FROM, a Yahoo [BL21] banner) is evidence we
+     * keep: stored as an event and a delivery without recipient. Other SMTP
+     * chatter and "other" lines are only counted. */
+    bool session_refusal = ev->kind == EV_SMTP && ev->status != DLV_NONE && ev->reply_code >= 400 &&
+                           (ev->relay_host || ev->relay_ip);
+    if (ev->kind == EV_OTHER || (ev->kind == EV_SMTP && !session_refusal))
         return;
     int64_t id;
     if (db_log_event_insert(lr->in->db, lr->log_file_id, lr->offset, lr->mta, ev, &id) != 0) {
@@ -186,6 +194,9 @@ static void emit(void *ctx, const struct log_event *ev)
         break;
     case EV_REJECT:
         rc = store_delivery(lr, id, ev, DLV_REJECTED, NULL);
+        break;
+    case EV_SMTP:
+        rc = store_delivery(lr, id, ev, ev->status, NULL);
         break;
     case EV_EXPIRED:
         if (ev->recipient) {

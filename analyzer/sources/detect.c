@@ -5,7 +5,8 @@
  * Format decisions:
  *  - A UTF-8 byte-order mark is skipped before looking (Windows editors save
  *    .eml files with one); the message parser still sees the BOM.
- *  - SRC_MESSAGE: the first line is a header field ("Name:", field name of
+ *  - SRC_MESSAGE (never for a first line starting '#', the shape of W3C
+ *    and Exchange logs): the first line is a header field ("Name:", field name of
  *    printable ASCII, WSP before the colon tolerated) and either the name is
  *    a well-known trace/originator field (Received, Return-Path, From, ...)
  *    or the second line is a header field or a continuation too (or there is
@@ -152,6 +153,9 @@ enum src_format detect_format(const char *head, size_t len)
         head += 3;
         len -= 3;
     }
+    /* '#' may start a field name by RFC 5322's letter, but no mail header
+     * does, while W3C/IIS and Exchange logs start "#Software:" */
+    if (head[0] == '#') return SRC_UNKNOWN;
     size_t colon;
     size_t n = field_name_len(head, len, &colon);
     if (n == 0) return SRC_UNKNOWN;

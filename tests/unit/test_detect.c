@@ -37,6 +37,8 @@ static void test_format(void **state)
         {"Apr  1 10:00:00 mx postfix/smtpd[123]: connect from x[1.2.3.4]\n", 0, SRC_UNKNOWN},
         {"\"SMTPD\"\t1234\t5\t\"2025-04-01 10:00:00.123\"\t\"1.2.3.4\"\t\"SENT: 220\"\r\n", 0,
          SRC_UNKNOWN},
+        {"#Software: Microsoft Internet Information Services 6.0\n#Version: 1.0\n", 0, SRC_UNKNOWN},
+        {"\xEF\xBB\xBF#Software: Microsoft Exchange Server\n#Version: 15.01\n", 0, SRC_UNKNOWN},
         {"error: something\nmore log text here\n", 0, SRC_UNKNOWN},
         {"\x1f\x8b\x08\x00\x00\x00", 6, SRC_UNKNOWN},
         {"PK\x03\x04", 4, SRC_UNKNOWN},
