@@ -62,7 +62,6 @@ static const char ingest_usage[] =
     "and counted, not fatal); 1 usage error; 2 database error or a PATH that does\n"
     "not exist.\n";
 
-
 int ingest_ensure_txn(struct ingest *in)
 {
     if (in->in_txn) return 0;
@@ -89,8 +88,7 @@ int ingest_maybe_commit(struct ingest *in, int weight)
 {
     in->pending += weight;
     if (ingest_commit_due(in)) {
-        if (ingest_commit(in) != 0)
-            return -1;
+        if (ingest_commit(in) != 0) return -1;
         return ingest_ensure_txn(in);
     }
     return 0;
@@ -181,8 +179,8 @@ static int read_mbox(struct ingest *in, const char *path, int64_t source_id,
     if (rc < 0) {
         const char *e = reader_error(r) ? reader_error(r) : "read error";
         *error = arena_strdup(in->file_arena, e);
-        ingest_source_anomaly(in, source_id,
-                       reader_is_gzip(r) ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR, e);
+        ingest_source_anomaly(
+            in, source_id, reader_is_gzip(r) ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR, e);
     }
     in->c.bytes_read += (int64_t)reader_offset(r);
     mbox_close(mb);
@@ -202,7 +200,8 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     char abs[PATH_MAX];
     if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
     bool unchanged;
-    if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, ingest_mtime_ns(st), &unchanged) != 0)
+    if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, ingest_mtime_ns(st), &unchanged) !=
+        0)
         return ingest_db_failed(in);
     if (unchanged) {
         in->c.files_skipped++;
@@ -267,8 +266,9 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     detect_context(in->file_arena, path, fmt, &ctx);
 
     int64_t sid;
-    if (ingest_ensure_txn(in) != 0 || db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz,
-                                               (int64_t)st->st_size, ingest_mtime_ns(st), &sid) != 0)
+    if (ingest_ensure_txn(in) != 0 ||
+        db_source_begin(in->db, in->run_id, abs, fmt, ctx.container, gz, (int64_t)st->st_size,
+                        ingest_mtime_ns(st), &sid) != 0)
         return ingest_db_failed(in);
     int64_t n_msgs = 0;
     switch (fmt) {
@@ -283,7 +283,7 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
         in->c.bytes_read += (int64_t)consumed;
         if (read_error &&
             ingest_source_anomaly(in, sid, gz ? ANOM_SOURCE_GZIP_ERROR : ANOM_SOURCE_READ_ERROR,
-                           read_error) != 0)
+                                  read_error) != 0)
             return -1;
         if (take_message(in, sid, &ctx, in->data.p, in->data.len, 0, truncated) != 0) return -1;
         n_msgs = 1;
@@ -342,7 +342,9 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'z':
             if (ingest_parse_tz(optarg, &log_tz) != 0) {
-                cli_error("ingest", "--log-tz '%s': expected UTC, Z or an offset such as +0200 or -05:00", optarg);
+                cli_error("ingest",
+                          "--log-tz '%s': expected UTC, Z or an offset such as +0200 or -05:00",
+                          optarg);
                 return cli_usage_error("ingest");
             }
             break;
@@ -379,8 +381,7 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
     walk_paths(argv + optind, (size_t)(argc - optind), walk_cb, &in);
-    if (!in.fatal && in.n_logs)
-        ingest_logs_run(&in);
+    if (!in.fatal && in.n_logs) ingest_logs_run(&in);
     if (in.fatal || ingest_commit(&in) != 0) {
         if (!in.fatal) cli_error("ingest", "%s", db_errmsg(in.db));
         status = EXIT_RUNTIME;

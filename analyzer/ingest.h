@@ -33,10 +33,10 @@ struct ingest {
     struct db_run_counts c;
     int64_t anomalies;
     int64_t log_lines, log_events, deliveries;
-    arena *msg_arena;  /* reset per message */
-    arena *file_arena; /* reset per file */
-    struct buf data;   /* a single-message file */
-    int log_tz_min;    /* --log-tz */
+    arena *msg_arena;          /* reset per message */
+    arena *file_arena;         /* reset per file */
+    struct buf data;           /* a single-message file */
+    int log_tz_min;            /* --log-tz */
     struct deferred_log *logs; /* log files found by the walk, read after the messages */
     size_t n_logs, cap_logs;
 };

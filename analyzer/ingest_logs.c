@@ -28,8 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SNIFF_LINES 200     /* lines read to find a file's first timestamp */
-#define BAD_EXAMPLES 3      /* malformed lines kept as anomalies per file */
+#define SNIFF_LINES 200 /* lines read to find a file's first timestamp */
+#define BAD_EXAMPLES 3  /* malformed lines kept as anomalies per file */
 
 struct first_time_ctx {
     int64_t t;
@@ -38,8 +38,7 @@ struct first_time_ctx {
 static void first_time_emit(void *ctx, const struct log_event *ev)
 {
     struct first_time_ctx *c = ctx;
-    if (!c->t && ev->time_valid && ev->time > 0)
-        c->t = ev->time;
+    if (!c->t && ev->time_valid && ev->time > 0) c->t = ev->time;
 }
 
 void ingest_logs_defer(struct ingest *in, const char *path, const struct stat *st,
@@ -53,11 +52,9 @@ void ingest_logs_defer(struct ingest *in, const char *path, const struct stat *s
     size_t pos = 0;
     for (int n = 0; n < SNIFF_LINES && !c.t && pos < head_len; n++) {
         const char *nl = memchr(head + pos, '\n', head_len - pos);
-        if (!nl)
-            break; /* only complete lines */
+        if (!nl) break; /* only complete lines */
         size_t len = (size_t)(nl - (head + pos));
-        if (len && head[pos + len - 1] == '\r')
-            len--;
+        if (len && head[pos + len - 1] == '\r') len--;
         arena_reset(a);
         fmt->line(state, a, head + pos, len, first_time_emit, &c);
         pos = (size_t)(nl - head) + 1;
@@ -81,22 +78,17 @@ int ingest_parse_tz(const char *s, int *minutes)
         return 0;
     }
     size_t n = strlen(s);
-    if ((s[0] != '+' && s[0] != '-') || (n != 5 && n != 6 && n != 3))
-        return -1;
+    if ((s[0] != '+' && s[0] != '-') || (n != 5 && n != 6 && n != 3)) return -1;
     int h, m = 0;
-    if (!ch_is_digit((unsigned char)s[1]) || !ch_is_digit((unsigned char)s[2]))
-        return -1;
+    if (!ch_is_digit((unsigned char)s[1]) || !ch_is_digit((unsigned char)s[2])) return -1;
     h = (s[1] - '0') * 10 + (s[2] - '0');
     const char *mm = n == 5 ? s + 3 : n == 6 ? s + 4 : NULL;
-    if (n == 6 && s[3] != ':')
-        return -1;
+    if (n == 6 && s[3] != ':') return -1;
     if (mm) {
-        if (!ch_is_digit((unsigned char)mm[0]) || !ch_is_digit((unsigned char)mm[1]))
-            return -1;
+        if (!ch_is_digit((unsigned char)mm[0]) || !ch_is_digit((unsigned char)mm[1])) return -1;
         m = (mm[0] - '0') * 10 + (mm[1] - '0');
     }
-    if (h > 14 || m > 59)
-        return -1;
+    if (h > 14 || m > 59) return -1;
     *minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
     return 0;
 }
@@ -107,8 +99,7 @@ static int cmp_logs(const void *pa, const void *pb)
     const struct deferred_log *a = pa, *b = pb;
     if (a->first_time && b->first_time && a->first_time != b->first_time)
         return a->first_time < b->first_time ? -1 : 1;
-    if (!a->first_time != !b->first_time)
-        return a->first_time ? -1 : 1;
+    if (!a->first_time != !b->first_time) return a->first_time ? -1 : 1;
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -143,10 +134,8 @@ static int store_delivery(struct log_run *lr, int64_t event_id, const struct log
     const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
     d.provider = classify_provider(at ? at + 1 : NULL, ev->relay_host);
     struct blocklist_hit bl;
-    if (text && classify_blocklist(text, strlen(text), &bl))
-        d.bl = &bl;
-    if (db_delivery_insert(lr->in->db, event_id, lr->mta, &d) != 0)
-        return -1;
+    if (text && classify_blocklist(text, strlen(text), &bl)) d.bl = &bl;
+    if (db_delivery_insert(lr->in->db, event_id, lr->mta, &d) != 0) return -1;
     lr->in->deliveries++;
     return 0;
 }
@@ -158,18 +147,15 @@ static void fanout_cb(void *ctx, const char *rcpt)
     char copy[1024];
     snprintf(copy, sizeof copy, "%s", rcpt);
     f->n++;
-    if (store_delivery(f->lr, f->event_id, f->ev, DLV_EXPIRED, copy) != 0)
-        f->lr->failed = true;
+    if (store_delivery(f->lr, f->event_id, f->ev, DLV_EXPIRED, copy) != 0) f->lr->failed = true;
 }
 
 static void emit(void *ctx, const struct log_event *ev)
 {
     struct log_run *lr = ctx;
-    if (lr->failed)
-        return;
+    if (lr->failed) return;
     if (ev->time_valid) {
-        if (!lr->counts.first_time)
-            lr->counts.first_time = ev->time;
+        if (!lr->counts.first_time) lr->counts.first_time = ev->time;
         lr->counts.last_time = ev->time;
     }
     /* An SMTP reply that refused a whole outbound session before any recipient
@@ -178,8 +164,7 @@ static void emit(void *ctx, const struct log_event *ev)
      * chatter and "other" lines are only counted. */
     bool session_refusal = ev->kind == EV_SMTP && ev->status != DLV_NONE && ev->reply_code >= 400 &&
                            (ev->relay_host || ev->relay_ip);
-    if (ev->kind == EV_OTHER || (ev->kind == EV_SMTP && !session_refusal))
-        return;
+    if (ev->kind == EV_OTHER || (ev->kind == EV_SMTP && !session_refusal)) return;
     int64_t id;
     if (db_log_event_insert(lr->in->db, lr->log_file_id, lr->offset, lr->mta, ev, &id) != 0) {
         lr->failed = true;
@@ -204,15 +189,13 @@ static void emit(void *ctx, const struct log_event *ev)
         } else {
             struct fanout_ctx f = {.lr = lr, .ev = ev, .event_id = id};
             rc = db_deferred_recipients(lr->in->db, ev->host, ev->queue_id, fanout_cb, &f);
-            if (rc == 0 && f.n == 0)
-                rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL);
+            if (rc == 0 && f.n == 0) rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL);
         }
         break;
     default:
         break;
     }
-    if (rc != 0)
-        lr->failed = true;
+    if (rc != 0) lr->failed = true;
 }
 
 static int write_progress(struct log_run *lr, int64_t source_id, uint64_t done)
@@ -227,8 +210,7 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
 {
     arena_reset(in->file_arena);
     char abs[PATH_MAX];
-    if (!realpath(dl->path, abs))
-        snprintf(abs, sizeof abs, "%s", dl->path);
+    if (!realpath(dl->path, abs)) snprintf(abs, sizeof abs, "%s", dl->path);
     char err[256];
     struct reader *r = reader_open(dl->path, err, sizeof err);
     if (!r) {
@@ -239,7 +221,8 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
     char head[DB_LOG_HEAD];
     size_t head_len = 0;
     long n;
-    while (head_len < sizeof head && (n = reader_read(r, head + head_len, sizeof head - head_len)) > 0)
+    while (head_len < sizeof head &&
+           (n = reader_read(r, head + head_len, sizeof head - head_len)) > 0)
         head_len += (size_t)n;
     bool gz = reader_is_gzip(r);
     reader_close(r);
@@ -258,15 +241,15 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
         char detail[96];
         snprintf(detail, sizeof detail, "%lld bytes, %llu read before: read again from the start",
                  (long long)dl->st.st_size, (unsigned long long)start);
-        if (ingest_source_anomaly(in, sid, ANOM_LOG_SHRUNK, detail) != 0)
-            return -1;
+        if (ingest_source_anomaly(in, sid, ANOM_LOG_SHRUNK, detail) != 0) return -1;
         start = 0;
     }
     struct log_run lr = {.in = in, .mta = dl->fmt->name};
     if (found) {
         lr.log_file_id = lf.id;
     } else if (db_logfile_insert(in->db, sid, dl->fmt->name, head, head_len, (int64_t)dl->st.st_dev,
-                                 (int64_t)dl->st.st_ino, gz, in->log_tz_min, &lr.log_file_id) != 0) {
+                                 (int64_t)dl->st.st_ino, gz, in->log_tz_min,
+                                 &lr.log_file_id) != 0) {
         return ingest_db_failed(in);
     }
 
@@ -280,12 +263,12 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
     if (start && reader_skip(r, start) != 0) {
         /* the file ends before what we read last time: nothing new */
         reader_close(r);
-        if (db_source_finish(in->db, sid, "done", NULL, 0, 0) != 0)
-            return ingest_db_failed(in);
+        if (db_source_finish(in->db, sid, "done", NULL, 0, 0) != 0) return ingest_db_failed(in);
         return 0;
     }
     struct logread *rd = logread_open(r, start);
-    struct log_opts opts = {.tz_offset_min = in->log_tz_min, .file_mtime = (int64_t)dl->st.st_mtim.tv_sec};
+    struct log_opts opts = {.tz_offset_min = in->log_tz_min,
+                            .file_mtime = (int64_t)dl->st.st_mtim.tv_sec};
     void *state = dl->fmt->open(&opts);
     arena *line_arena = arena_new();
     const char *p;
@@ -301,8 +284,7 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
                 char detail[64];
                 snprintf(detail, sizeof detail, "line at offset %llu cut at %d bytes",
                          (unsigned long long)lr.offset, LOG_MAX_LINE);
-                if (ingest_source_anomaly(in, sid, ANOM_LOG_LONG_LINE, detail) != 0)
-                    break;
+                if (ingest_source_anomaly(in, sid, ANOM_LOG_LONG_LINE, detail) != 0) break;
             }
             continue;
         }
@@ -313,16 +295,22 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
             break;
         }
         switch (lrc) {
-        case LINE_EVENT: lr.counts.event++; break;
-        case LINE_IGNORED: lr.counts.ignored++; break;
-        case LINE_FOREIGN: lr.counts.foreign++; break;
+        case LINE_EVENT:
+            lr.counts.event++;
+            break;
+        case LINE_IGNORED:
+            lr.counts.ignored++;
+            break;
+        case LINE_FOREIGN:
+            lr.counts.foreign++;
+            break;
         case LINE_BAD:
             lr.counts.bad++;
             if (bad_examples++ < BAD_EXAMPLES) {
                 char detail[128];
-                snprintf(detail, sizeof detail, "offset %llu: %.80s", (unsigned long long)lr.offset, p);
-                if (ingest_source_anomaly(in, sid, ANOM_LOG_BAD_LINE, detail) != 0)
-                    break;
+                snprintf(detail, sizeof detail, "offset %llu: %.80s", (unsigned long long)lr.offset,
+                         p);
+                if (ingest_source_anomaly(in, sid, ANOM_LOG_BAD_LINE, detail) != 0) break;
             }
             break;
         }
@@ -346,8 +334,7 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
     arena_free(line_arena);
     logread_close(rd);
     reader_close(r);
-    if (in->fatal)
-        return -1;
+    if (in->fatal) return -1;
     if (read_error) {
         cli_error("ingest", "%s: %s (kept the lines read before it)", dl->path, read_error);
         in->c.files_failed++;
@@ -368,9 +355,7 @@ int ingest_logs_run(struct ingest *in)
     int64_t since = db_max_delivery_id(in->db);
     for (size_t i = 0; i < in->n_logs && !in->fatal; i++)
         read_log(in, &in->logs[i]);
-    if (in->fatal)
-        return -1;
-    if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, since) != 0)
-        return ingest_db_failed(in);
+    if (in->fatal) return -1;
+    if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, since) != 0) return ingest_db_failed(in);
     return 0;
 }

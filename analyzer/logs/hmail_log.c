@@ -69,6 +69,7 @@
  * bytes are LINE_BAD. Does NOT read hmailserver_events.log or the backup log
  * (UTF-16), does NOT model POP3/IMAP sessions. */
 #include "logs/logfmt.h"
+#include "logs/lru.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,7 +81,6 @@
 
 #define HM_MAX_SESSIONS 4096
 #define HM_MAX_MESSAGES 4096
-#define HM_HASH_SIZE 8192 /* buckets, power of two */
 #define HM_MAX_PENDING 32
 #define HM_MAX_RCPTS 128
 #define HM_ADDR_MAX 512
@@ -88,86 +88,6 @@
 #define HM_MAX_LIST_RCPTS 1000              /* recipients taken from one Delivering line */
 #define HM_STATE_BUDGET (32u * 1024 * 1024) /* bytes of strings held in sessions */
 #define HM_CUT_TAIL 30                      /* " ... " + at most this many bytes = cut */
-
-/* ---- a bounded LRU table with 64-bit keys (sessions, messages) ---- */
-
-struct node {
-    uint64_t key;
-    struct node *hnext;         /* bucket chain */
-    struct node *older, *newer; /* LRU list */
-};
-
-struct lru {
-    struct node *bucket[HM_HASH_SIZE];
-    struct node *oldest, *newest;
-    size_t count;
-};
-
-static size_t lru_slot(uint64_t key)
-{
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdULL;
-    key ^= key >> 33;
-    return (size_t)(key & (HM_HASH_SIZE - 1));
-}
-
-static void lru_unlink_list(struct lru *t, struct node *n)
-{
-    if (n->older)
-        n->older->newer = n->newer;
-    else
-        t->oldest = n->newer;
-    if (n->newer)
-        n->newer->older = n->older;
-    else
-        t->newest = n->older;
-    n->older = n->newer = NULL;
-}
-
-static void lru_push_newest(struct lru *t, struct node *n)
-{
-    n->older = t->newest;
-    n->newer = NULL;
-    if (t->newest)
-        t->newest->newer = n;
-    else
-        t->oldest = n;
-    t->newest = n;
-}
-
-/* Find and mark as most recently used. */
-static struct node *lru_get(struct lru *t, uint64_t key)
-{
-    for (struct node *n = t->bucket[lru_slot(key)]; n; n = n->hnext) {
-        if (n->key == key) {
-            if (t->newest != n) {
-                lru_unlink_list(t, n);
-                lru_push_newest(t, n);
-            }
-            return n;
-        }
-    }
-    return NULL;
-}
-
-static void lru_remove(struct lru *t, struct node *n)
-{
-    struct node **pp = &t->bucket[lru_slot(n->key)];
-    while (*pp && *pp != n)
-        pp = &(*pp)->hnext;
-    if (*pp) *pp = n->hnext;
-    lru_unlink_list(t, n);
-    t->count--;
-}
-
-static void lru_insert(struct lru *t, struct node *n)
-{
-    size_t s = lru_slot(n->key);
-    n->hnext = t->bucket[s];
-    t->bucket[s] = n;
-    lru_push_newest(t, n);
-    t->count++;
-}
 
 /* ---- state ---- */
 
@@ -196,9 +116,9 @@ struct pending {
 enum auth_wait { AUTH_NONE, AUTH_WANT_USER, AUTH_WANT_PASS, AUTH_WANT_DATA };
 
 struct session {
-    struct node n;   /* key: category << 56 | session number */
-    bool outbound;   /* SMTPC */
-    bool seen_reply; /* any reply yet (banner detection) */
+    struct lru_node n; /* key: category << 56 | session number */
+    bool outbound;     /* SMTPC */
+    bool seen_reply;   /* any reply yet (banner detection) */
     bool authed;
     bool quit;
     enum auth_wait auth;
@@ -214,9 +134,9 @@ struct session {
 };
 
 struct message {
-    struct node n;    /* key: message id */
-    bool rescheduled; /* the current attempt ended with a retry scheduled */
-    bool queued;      /* EV_QUEUED already emitted */
+    struct lru_node n; /* key: message id */
+    bool rescheduled;  /* the current attempt ended with a retry scheduled */
+    bool queued;       /* EV_QUEUED already emitted */
 };
 
 struct hm {
@@ -437,14 +357,14 @@ static void session_end(struct hm *h, struct session *s)
 
 static struct session *session_get(struct hm *h, uint64_t key, bool outbound, bool *created)
 {
-    struct node *n = lru_get(&h->sessions, key);
+    struct lru_node *n = lru_get(&h->sessions, key, NULL, NULL);
     *created = false;
     if (n) return (struct session *)n;
     while (h->sessions.count >= HM_MAX_SESSIONS ||
            (h->bytes > HM_STATE_BUDGET && h->sessions.oldest))
         session_end(h, (struct session *)h->sessions.oldest);
     struct session *s = xcalloc(1, sizeof *s);
-    s->n.key = key;
+    s->n.hash = key;
     s->outbound = outbound;
     lru_insert(&h->sessions, &s->n);
     *created = true;
@@ -940,7 +860,7 @@ static void smtp_line(struct lctx *lc, int role, uint64_t session_no, int cat_in
     bool outbound = role == 2;
     bool is_reply = outbound ? recv : sent;
     uint64_t key = ((uint64_t)cat_index << 56) | (session_no & 0x00ffffffffffffffULL);
-    struct node *n = lru_get(&h->sessions, key);
+    struct lru_node *n = lru_get(&h->sessions, key, NULL, NULL);
     struct session *s = (struct session *)n;
     if (!s) {
         /* a closing reply of a session we never saw opens nothing */
@@ -965,15 +885,15 @@ static void smtp_line(struct lctx *lc, int role, uint64_t session_no, int cat_in
 
 static struct message *message_get(struct hm *h, uint64_t id, bool create)
 {
-    struct node *n = lru_get(&h->messages, id);
+    struct lru_node *n = lru_get(&h->messages, id, NULL, NULL);
     if (n || !create) return (struct message *)n;
     while (h->messages.count >= HM_MAX_MESSAGES) {
-        struct node *o = h->messages.oldest;
+        struct lru_node *o = h->messages.oldest;
         lru_remove(&h->messages, o);
         free(o);
     }
     struct message *m = xcalloc(1, sizeof *m);
-    m->n.key = id;
+    m->n.hash = id;
     lru_insert(&h->messages, &m->n);
     return m;
 }
@@ -1351,7 +1271,7 @@ static void hm_close(void *state)
     while (h->sessions.oldest)
         session_end(h, (struct session *)h->sessions.oldest);
     while (h->messages.oldest) {
-        struct node *n = h->messages.oldest;
+        struct lru_node *n = h->messages.oldest;
         lru_remove(&h->messages, n);
         free(n);
     }

@@ -39,17 +39,18 @@
  * NUL bytes are LINE_BAD. Does NOT read IIS HTTP/FTP logs (sniff refuses
  * them) nor the NCSA/IIS native formats. */
 #include "logs/logfmt.h"
+#include "logs/lru.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
 #define IIS_MAX_SESSIONS 4096
-#define IIS_HASH_SIZE 8192
 #define IIS_MAX_PENDING 32
 #define IIS_MAX_RCPTS 128
 #define IIS_STR_MAX 512
@@ -101,86 +102,24 @@ static const char default_fields[] =
     "cs-uri-query sc-status sc-win32-status sc-bytes cs-bytes time-taken cs-version cs-host "
     "cs(User-Agent) cs(Cookie) cs(Referer)";
 
-/* ---- bounded LRU table keyed by a string ---- */
+/* ---- sessions: a bounded LRU table (logs/lru.h) keyed by a string ---- */
 
 struct node {
-    uint64_t hash;
+    struct lru_node ln; /* first: a struct node * is its struct lru_node * */
     char *key;
     size_t key_len;
-    struct node *hnext, *older, *newer;
 };
 
-struct lru {
-    struct node *bucket[IIS_HASH_SIZE];
-    struct node *oldest, *newest;
-    size_t count;
+struct str_key {
+    const char *p;
+    size_t len;
 };
 
-static uint64_t hash_bytes(const char *p, size_t n)
+static bool key_eq(const struct lru_node *ln, const void *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static void lru_unlink_list(struct lru *t, struct node *n)
-{
-    if (n->older)
-        n->older->newer = n->newer;
-    else
-        t->oldest = n->newer;
-    if (n->newer)
-        n->newer->older = n->older;
-    else
-        t->newest = n->older;
-    n->older = n->newer = NULL;
-}
-
-static void lru_push_newest(struct lru *t, struct node *n)
-{
-    n->older = t->newest;
-    n->newer = NULL;
-    if (t->newest)
-        t->newest->newer = n;
-    else
-        t->oldest = n;
-    t->newest = n;
-}
-
-static struct node *lru_get(struct lru *t, const char *key, size_t key_len, uint64_t hash)
-{
-    for (struct node *n = t->bucket[hash & (IIS_HASH_SIZE - 1)]; n; n = n->hnext) {
-        if (n->hash == hash && n->key_len == key_len && memcmp(n->key, key, key_len) == 0) {
-            if (t->newest != n) {
-                lru_unlink_list(t, n);
-                lru_push_newest(t, n);
-            }
-            return n;
-        }
-    }
-    return NULL;
-}
-
-static void lru_remove(struct lru *t, struct node *n)
-{
-    struct node **pp = &t->bucket[n->hash & (IIS_HASH_SIZE - 1)];
-    while (*pp && *pp != n)
-        pp = &(*pp)->hnext;
-    if (*pp) *pp = n->hnext;
-    lru_unlink_list(t, n);
-    t->count--;
-}
-
-static void lru_insert(struct lru *t, struct node *n)
-{
-    size_t s = n->hash & (IIS_HASH_SIZE - 1);
-    n->hnext = t->bucket[s];
-    t->bucket[s] = n;
-    lru_push_newest(t, n);
-    t->count++;
+    const struct node *n = (const struct node *)ln;
+    const struct str_key *k = key;
+    return n->key_len == k->len && memcmp(n->key, k->p, k->len) == 0;
 }
 
 /* ---- state ---- */
@@ -369,7 +308,7 @@ static void clear_queue(struct iis *st, struct session *s)
 
 static void session_end(struct iis *st, struct session *s)
 {
-    lru_remove(&st->sessions, &s->n);
+    lru_remove(&st->sessions, &s->n.ln);
     clear_txn(st, s);
     clear_queue(st, s);
     sfree(st, &s->helo);
@@ -382,20 +321,21 @@ static void session_end(struct iis *st, struct session *s)
 static struct session *session_get(struct iis *st, const char *key, size_t key_len, bool outbound,
                                    bool *created)
 {
-    uint64_t h = hash_bytes(key, key_len);
-    struct node *n = lru_get(&st->sessions, key, key_len, h);
+    uint64_t h = hash_fnv1a(key, key_len);
+    struct str_key k = {key, key_len};
+    struct node *n = (struct node *)lru_get(&st->sessions, h, key_eq, &k);
     *created = false;
     if (n) return (struct session *)n;
     while (st->sessions.count >= IIS_MAX_SESSIONS ||
            (st->bytes > IIS_STATE_BUDGET && st->sessions.oldest))
         session_end(st, (struct session *)st->sessions.oldest);
     struct session *s = xcalloc(1, sizeof *s);
-    s->n.hash = h;
+    s->n.ln.hash = h;
     s->n.key = xstrndup(key, key_len);
     s->n.key_len = key_len;
     st->bytes += key_len + 1;
     s->outbound = outbound;
-    lru_insert(&st->sessions, &s->n);
+    lru_insert(&st->sessions, &s->n.ln);
     *created = true;
     return s;
 }
@@ -516,8 +456,9 @@ static void inbound(struct lctx *lc, const char *key, size_t key_len)
     bool ok = code >= 200 && code < 400, fail = code >= 400;
     bool created;
     if (v == V_QUIT) {
-        uint64_t h = hash_bytes(key, key_len);
-        struct session *s = (struct session *)lru_get(&st->sessions, key, key_len, h);
+        uint64_t h = hash_fnv1a(key, key_len);
+        struct str_key k = {key, key_len};
+        struct session *s = (struct session *)lru_get(&st->sessions, h, key_eq, &k);
         if (s) {
             in_event(lc, s, EV_DISCONNECT, 0, NULL);
             session_end(st, s);

@@ -67,21 +67,6 @@ static int tokenise(const char *p, size_t len, struct dtok *t)
         i = hdr_skip_cfws(p, len, i);
         if (i >= len) break;
         unsigned char ch = (unsigned char)p[i];
-        if (ch == '(') {
-            int depth = 0;
-            while (i < len) {
-                if (p[i] == '\\' && i + 1 < len)
-                    i++;
-                else if (p[i] == '(')
-                    depth++;
-                else if (p[i] == ')' && --depth == 0) {
-                    i++;
-                    break;
-                }
-                i++;
-            }
-            continue;
-        }
         if (n == MAX_TOKS) return -1;
         struct dtok *k = &t[n++];
         k->p = p + i;

@@ -20,26 +20,24 @@ struct net {
     int bits;
 };
 
-static const char *const default_nets[] = {"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                           "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"};
+static const char *const default_nets[] = {"127.0.0.0/8",    "10.0.0.0/8",     "172.16.0.0/12",
+                                           "192.168.0.0/16", "169.254.0.0/16", "::1/128",
+                                           "fc00::/7",       "fe80::/10"};
 
 static int parse_net(const char *s, struct net *n)
 {
     char buf[64];
     snprintf(buf, sizeof buf, "%s", s);
     char *slash = strchr(buf, '/');
-    if (slash)
-        *slash = '\0';
+    if (slash) *slash = '\0';
     n->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-    if (inet_pton(n->family, buf, n->addr) != 1)
-        return -1;
+    if (inet_pton(n->family, buf, n->addr) != 1) return -1;
     int max = n->family == AF_INET ? 32 : 128;
     n->bits = max;
     if (slash) {
         char *end;
         long b = strtol(slash + 1, &end, 10);
-        if (*end || end == slash + 1 || b < 0 || b > max)
-            return -1;
+        if (*end || end == slash + 1 || b < 0 || b > max) return -1;
         n->bits = (int)b;
     }
     return 0;
@@ -55,15 +53,12 @@ static bool net_contains(const struct net *n, const char *ip)
 {
     unsigned char a[16];
     int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
-    if (fam != n->family || inet_pton(fam, ip, a) != 1)
-        return false;
+    if (fam != n->family || inet_pton(fam, ip, a) != 1) return false;
     int full = n->bits / 8, rest = n->bits % 8;
-    if (memcmp(a, n->addr, (size_t)full) != 0)
-        return false;
+    if (memcmp(a, n->addr, (size_t)full) != 0) return false;
     if (rest) {
         unsigned char mask = (unsigned char)(0xFF << (8 - rest));
-        if ((a[full] & mask) != (n->addr[full] & mask))
-            return false;
+        if ((a[full] & mask) != (n->addr[full] & mask)) return false;
     }
     return true;
 }
@@ -71,19 +66,18 @@ static bool net_contains(const struct net *n, const char *ip)
 static bool domain_local(char **doms, size_t n, const char *rcpt)
 {
     const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
-    if (!at)
-        return true; /* no domain: a local mailbox name */
+    if (!at) return true; /* no domain: a local mailbox name */
     const char *d = at + 1;
     size_t dl = strlen(d);
     while (dl && (d[dl - 1] == '>' || d[dl - 1] == '.'))
         dl--;
     for (size_t i = 0; i < n; i++)
-        if (str_eq_ci(d, dl, doms[i]))
-            return true;
+        if (str_eq_ci(d, dl, doms[i])) return true;
     return false;
 }
 
-int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out, char *err, size_t errlen)
+int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out, char *err,
+                           size_t errlen)
 {
     sqlite3 *h = (sqlite3 *)db_handle(db);
     arena *a = arena_new();
@@ -96,11 +90,12 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         n_doms = o->n_domains;
     } else {
         sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(h,
-                               "SELECT DISTINCT lower(domain) FROM sightings WHERE domain IS NOT NULL"
-                               " UNION SELECT DISTINCT recipient_domain FROM deliveries WHERE local = 1"
-                               " AND recipient_domain IS NOT NULL ORDER BY 1",
-                               -1, &s, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(
+                h,
+                "SELECT DISTINCT lower(domain) FROM sightings WHERE domain IS NOT NULL"
+                " UNION SELECT DISTINCT recipient_domain FROM deliveries WHERE local = 1"
+                " AND recipient_domain IS NOT NULL ORDER BY 1",
+                -1, &s, NULL) != SQLITE_OK)
             goto sqlerr;
         doms = arena_alloc(a, MAX_LOCAL_DOMAINS * sizeof *doms);
         while (sqlite3_step(s) == SQLITE_ROW && n_doms < MAX_LOCAL_DOMAINS)
@@ -116,11 +111,16 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         }
 
     fprintf(out, "\nOpen-relay signs\n");
-    fprintf(out, "  local domains (%s): ", inferred_domains ? "inferred from hMailServer Data and local deliveries; set with --local-domain" : "--local-domain");
+    fprintf(out, "  local domains (%s): ",
+            inferred_domains
+                ? "inferred from hMailServer Data and local deliveries; set with --local-domain"
+                : "--local-domain");
     for (size_t i = 0; i < n_doms && i < 12; i++)
         fprintf(out, "%s%s", i ? ", " : "", doms[i]);
     fprintf(out, "%s\n", n_doms == 0 ? "(none found)" : n_doms > 12 ? ", ..." : "");
-    fprintf(out, "  local networks (%s): ", o->n_nets ? "--local-net" : "default: loopback and private ranges; set with --local-net");
+    fprintf(out, "  local networks (%s): ",
+            o->n_nets ? "--local-net"
+                      : "default: loopback and private ranges; set with --local-net");
     for (size_t i = 0; i < n_nets; i++)
         fprintf(out, "%s%s", i ? ", " : "", o->n_nets ? o->nets[i] : default_nets[i]);
     fputc('\n', out);
@@ -136,25 +136,24 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         " AND d.recipient IS NOT NULL AND e.sasl_user IS NULL"
         " ORDER BY 1";
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK)
-        goto sqlerr;
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) goto sqlerr;
     int shown = 0, total = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *ip = (const char *)sqlite3_column_text(s, 2);
         const char *rcpt = (const char *)sqlite3_column_text(s, 4);
-        if (!ip)
-            continue;
+        if (!ip) continue;
         bool local_ip = false;
         for (size_t i = 0; i < n_nets && !local_ip; i++)
             local_ip = net_contains(&nets[i], ip);
-        if (local_ip || domain_local(doms, n_doms, rcpt))
-            continue;
+        if (local_ip || domain_local(doms, n_doms, rcpt)) continue;
         if (total++ == 0)
-            fprintf(out, "  %-21s %-12s %-16s %-30s %s\n", "time", "mta", "client", "recipient", "evidence");
+            fprintf(out, "  %-21s %-12s %-16s %-30s %s\n", "time", "mta", "client", "recipient",
+                    "evidence");
         if (shown++ < MAX_SIGNS_SHOWN) {
             fputs("  ", out);
-            const char *cols[] = {(const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1), ip,
-                                  rcpt, (const char *)sqlite3_column_text(s, 5)};
+            const char *cols[] = {(const char *)sqlite3_column_text(s, 0),
+                                  (const char *)sqlite3_column_text(s, 1), ip, rcpt,
+                                  (const char *)sqlite3_column_text(s, 5)};
             const int widths[] = {21, 12, 16, 30, 0};
             for (int c = 0; c < 5; c++) {
                 const char *v = cols[c] ? cols[c] : "-";
@@ -172,10 +171,12 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
     if (total == 0) {
         fputs("  (none)\n", out);
     } else {
-        if (total > shown)
-            fprintf(out, "  (%d more)\n", total - shown);
-        fprintf(out, "  %d sign(s): unauthenticated clients outside the local networks, non-local recipients.\n"
-                     "  Forwarding aliases look the same; check each before concluding.\n", total);
+        if (total > shown) fprintf(out, "  (%d more)\n", total - shown);
+        fprintf(out,
+                "  %d sign(s): unauthenticated clients outside the local networks, non-local "
+                "recipients.\n"
+                "  Forwarding aliases look the same; check each before concluding.\n",
+                total);
     }
     rc = 0;
     goto out;

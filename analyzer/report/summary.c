@@ -77,33 +77,49 @@ static const struct section sections[] = {
      "SELECT f.format, s.path, f.lines_total, f.lines_event, f.lines_foreign, f.lines_bad,"
      " coalesce(f.first_time, '-'), coalesce(f.last_time, '-') FROM log_files f"
      " JOIN sources s ON s.id = f.source_id ORDER BY f.first_time, s.path",
-     "format|path|lines|events|other programs|bad|first|last", "ssddddss", {12, 40, 0, 0, 0, 0, 21, 0}},
+     "format|path|lines|events|other programs|bad|first|last",
+     "ssddddss",
+     {12, 40, 0, 0, 0, 0, 21, 0}},
     {"Delivery outcomes by provider (final outcome per recipient)",
      "SELECT coalesce(provider, 'other'), count(*), sum(status='sent'), sum(status='deferred'),"
      " sum(status='bounced'), sum(status='expired'), sum(status='rejected') FROM delivery_outcomes"
      " GROUP BY 1 ORDER BY 2 DESC",
-     "provider|recipients|sent|deferred|bounced|expired|rejected", "sdddddd", {14}},
+     "provider|recipients|sent|deferred|bounced|expired|rejected",
+     "sdddddd",
+     {14}},
     {"Delivery attempts by status",
-     "SELECT status, count(*), count(DISTINCT recipient) FROM deliveries GROUP BY status ORDER BY 2 DESC",
-     "status|attempts|recipients", "sdd", {10}},
+     "SELECT status, count(*), count(DISTINCT recipient) FROM deliveries GROUP BY status ORDER BY "
+     "2 DESC",
+     "status|attempts|recipients",
+     "sdd",
+     {10}},
     {"Bounce and deferral reasons (top 15)",
-     "SELECT coalesce(reason, 'undefined'), status, CASE WHEN hard THEN 'hard' ELSE 'soft' END, count(*),"
+     "SELECT coalesce(reason, 'undefined'), status, CASE WHEN hard THEN 'hard' ELSE 'soft' END, "
+     "count(*),"
      " count(DISTINCT recipient_domain) FROM deliveries WHERE status <> 'sent'"
      " GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 15",
-     "reason|status|kind|attempts|domains", "sssdd", {16, 10, 5}},
+     "reason|status|kind|attempts|domains",
+     "sssdd",
+     {16, 10, 5}},
     {"Top replies of failures and deferrals (top 10, one example each)",
-     "SELECT count(*), coalesce(provider, 'other'), coalesce(reason, 'undefined'), coalesce(dsn, '-'),"
+     "SELECT count(*), coalesce(provider, 'other'), coalesce(reason, 'undefined'), coalesce(dsn, "
+     "'-'),"
      " substr(replace(replace(min(CASE WHEN instr(reply_text, ' said: ') > 0"
      " THEN substr(reply_text, instr(reply_text, ' said: ') + 7) ELSE reply_text END),"
      " char(10), ' '), char(13), ' '), 1, 100)"
      " FROM deliveries WHERE status <> 'sent' AND reply_text IS NOT NULL"
      " GROUP BY 2, 3, 4 ORDER BY 1 DESC LIMIT 10",
-     "count|provider|reason|dsn|example reply", "dssss", {0, 11, 14, 7, 0}},
+     "count|provider|reason|dsn|example reply",
+     "dssss",
+     {0, 11, 14, 7, 0}},
     {"Blocklists named in rejections",
      "SELECT blocklist, CASE WHEN blocklist_misconfig THEN 'receiver misconfigured (not a listing)'"
-     " ELSE 'listing' END, count(*), min(time), max(time) FROM deliveries WHERE blocklist IS NOT NULL"
+     " ELSE 'listing' END, count(*), min(time), max(time) FROM deliveries WHERE blocklist IS NOT "
+     "NULL"
      " GROUP BY 1, 2 ORDER BY 3 DESC",
-     "blocklist|meaning|times|first|last", "ssdss", {16, 38, 0, 21}},
+     "blocklist|meaning|times|first|last",
+     "ssdss",
+     {16, 38, 0, 21}},
     {"Unreadable sources",
      "SELECT path, coalesce(error, '') FROM sources WHERE status <> 'done' ORDER BY path LIMIT 20",
      "path|error",

@@ -43,9 +43,18 @@ enum stmt_id {
     S_RECV_INSERT,
     S_ANOM_MSG,
     S_SIGHT_INSERT,
-    S_LOGFILE_FIND, S_LOGFILE_LENS, S_LOGFILE_WIDEN, S_LOGFILE_INSERT, S_LOGFILE_PROGRESS,
-    S_LOGEV_INSERT, S_DLV_INSERT, S_DLV_DEFERRED, S_DLV_LINK_MSGID, S_DLV_LINK_SENDER,
-    S_DLV_ATTEMPT, S_DLV_MAX,
+    S_LOGFILE_FIND,
+    S_LOGFILE_LENS,
+    S_LOGFILE_WIDEN,
+    S_LOGFILE_INSERT,
+    S_LOGFILE_PROGRESS,
+    S_LOGEV_INSERT,
+    S_DLV_INSERT,
+    S_DLV_DEFERRED,
+    S_DLV_LINK_MSGID,
+    S_DLV_LINK_SENDER,
+    S_DLV_ATTEMPT,
+    S_DLV_MAX,
     S__COUNT
 };
 
@@ -100,30 +109,37 @@ static const char *const stmt_sql[S__COUNT] = {
         "INSERT OR IGNORE INTO sightings(message_id, source_id, offset, length, folder,"
         " account, domain, maildir_flags, placement, placement_evidence)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-    [S_LOGFILE_FIND] = "SELECT id, bytes_done, compressed FROM log_files WHERE head_len=?1 AND head_sha256=?2",
-    [S_LOGFILE_LENS] = "SELECT DISTINCT head_len FROM log_files WHERE head_len < ?1 ORDER BY head_len DESC",
+    [S_LOGFILE_FIND] =
+        "SELECT id, bytes_done, compressed FROM log_files WHERE head_len=?1 AND head_sha256=?2",
+    [S_LOGFILE_LENS] =
+        "SELECT DISTINCT head_len FROM log_files WHERE head_len < ?1 ORDER BY head_len DESC",
     [S_LOGFILE_WIDEN] = "UPDATE log_files SET head_len=?2, head_sha256=?3 WHERE id=?1",
-    [S_LOGFILE_INSERT] = "INSERT INTO log_files(source_id, format, head_len, head_sha256, device, inode,"
-                         " compressed, bytes_done, tz_offset_min) VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8)",
-    [S_LOGFILE_PROGRESS] = "UPDATE log_files SET source_id=?2, bytes_done=?3, lines_total=lines_total+?4,"
-                           " lines_event=lines_event+?5, lines_ignored=lines_ignored+?6,"
-                           " lines_foreign=lines_foreign+?7, lines_bad=lines_bad+?8,"
-                           " first_time=coalesce(first_time, ?9), last_time=coalesce(?10, last_time)"
-                           " WHERE id=?1",
-    [S_LOGEV_INSERT] = "INSERT INTO log_events(log_file_id, offset, time, time_text, mta, host, component,"
-                       " pid, kind, queue_id, session_id, client_ip, client_name, helo, sasl_user, sender,"
-                       " recipient, orig_recipient, relay_host, relay_ip, status, dsn, reply_code,"
-                       " reply_text, size, message_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-                       "?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
-    [S_DLV_INSERT] = "INSERT INTO deliveries(log_event_id, time, mta, host, queue_id, message_id, sender,"
-                     " recipient, recipient_domain, relay_host, relay_ip, status, dsn, reply_code,"
-                     " reply_text, delay, local, reason, hard, reason_rule, provider, blocklist,"
-                     " blocklist_misconfig, client_ip, sasl_user) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                     "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)",
-    [S_DLV_DEFERRED] = "SELECT d.recipient FROM deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
-                       " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
-                       " FROM deliveries d2 WHERE d2.queue_id=d.queue_id AND d2.host IS d.host"
-                       " AND d2.recipient=d.recipient) ORDER BY d.id",
+    [S_LOGFILE_INSERT] =
+        "INSERT INTO log_files(source_id, format, head_len, head_sha256, device, inode,"
+        " compressed, bytes_done, tz_offset_min) VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8)",
+    [S_LOGFILE_PROGRESS] =
+        "UPDATE log_files SET source_id=?2, bytes_done=?3, lines_total=lines_total+?4,"
+        " lines_event=lines_event+?5, lines_ignored=lines_ignored+?6,"
+        " lines_foreign=lines_foreign+?7, lines_bad=lines_bad+?8,"
+        " first_time=coalesce(first_time, ?9), last_time=coalesce(?10, last_time)"
+        " WHERE id=?1",
+    [S_LOGEV_INSERT] =
+        "INSERT INTO log_events(log_file_id, offset, time, time_text, mta, host, component,"
+        " pid, kind, queue_id, session_id, client_ip, client_name, helo, sasl_user, sender,"
+        " recipient, orig_recipient, relay_host, relay_ip, status, dsn, reply_code,"
+        " reply_text, size, message_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+        "?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
+    [S_DLV_INSERT] =
+        "INSERT INTO deliveries(log_event_id, time, mta, host, queue_id, message_id, sender,"
+        " recipient, recipient_domain, relay_host, relay_ip, status, dsn, reply_code,"
+        " reply_text, delay, local, reason, hard, reason_rule, provider, blocklist,"
+        " blocklist_misconfig, client_ip, sasl_user) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+        "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)",
+    [S_DLV_DEFERRED] =
+        "SELECT d.recipient FROM deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
+        " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
+        " FROM deliveries d2 WHERE d2.queue_id=d.queue_id AND d2.host IS d.host"
+        " AND d2.recipient=d.recipient) ORDER BY d.id",
     [S_DLV_LINK_MSGID] = "UPDATE deliveries SET message_id=(SELECT e.message_id FROM log_events e"
                          " WHERE e.queue_id=deliveries.queue_id AND e.host IS deliveries.host"
                          " AND e.message_id IS NOT NULL LIMIT 1)"
@@ -132,10 +148,11 @@ static const char *const stmt_sql[S__COUNT] = {
                           " WHERE e.queue_id=deliveries.queue_id AND e.host IS deliveries.host"
                           " AND e.sender IS NOT NULL LIMIT 1)"
                           " WHERE id > ?1 AND sender IS NULL AND queue_id IS NOT NULL",
-    [S_DLV_ATTEMPT] = "UPDATE deliveries SET attempt=(SELECT count(*) FROM deliveries d2"
-                      " WHERE d2.queue_id=deliveries.queue_id AND d2.recipient IS deliveries.recipient"
-                      " AND d2.host IS deliveries.host AND d2.id <= deliveries.id)"
-                      " WHERE id > ?1 AND queue_id IS NOT NULL",
+    [S_DLV_ATTEMPT] =
+        "UPDATE deliveries SET attempt=(SELECT count(*) FROM deliveries d2"
+        " WHERE d2.queue_id=deliveries.queue_id AND d2.recipient IS deliveries.recipient"
+        " AND d2.host IS deliveries.host AND d2.id <= deliveries.id)"
+        " WHERE id > ?1 AND queue_id IS NOT NULL",
     [S_DLV_MAX] = "SELECT coalesce(max(id), 0) FROM deliveries",
 };
 
@@ -680,7 +697,8 @@ static void bind_cstr_or_null(sqlite3_stmt *s, int i, const char *v, bool empty_
         sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
-static int logfile_lookup(struct db *db, size_t len, const char *sha, bool *found, struct db_logfile *out)
+static int logfile_lookup(struct db *db, size_t len, const char *sha, bool *found,
+                          struct db_logfile *out)
 {
     sqlite3_stmt *s = stmt(db, S_LOGFILE_FIND);
     sqlite3_bind_int64(s, 1, (int64_t)len);
@@ -694,8 +712,7 @@ static int logfile_lookup(struct db *db, size_t len, const char *sha, bool *foun
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fail(db, "look up log file");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(db, "look up log file");
     return 0;
 }
 
@@ -703,13 +720,10 @@ int db_logfile_find(struct db *db, const char *head, size_t head_len, bool *foun
                     struct db_logfile *out)
 {
     char sha[SHA256_HEX_LEN + 1];
-    if (head_len > DB_LOG_HEAD)
-        head_len = DB_LOG_HEAD;
+    if (head_len > DB_LOG_HEAD) head_len = DB_LOG_HEAD;
     sha256_hex(head, head_len, sha);
-    if (logfile_lookup(db, head_len, sha, found, out) != 0)
-        return -1;
-    if (*found)
-        return 0;
+    if (logfile_lookup(db, head_len, sha, found, out) != 0) return -1;
+    if (*found) return 0;
     /* a file first seen shorter: compare its first head_len bytes */
     int64_t lens[16];
     int n = 0;
@@ -723,8 +737,7 @@ int db_logfile_find(struct db *db, const char *head, size_t head_len, bool *foun
     for (int i = 0; i < n; i++) {
         char short_sha[SHA256_HEX_LEN + 1];
         sha256_hex(head, (size_t)lens[i], short_sha);
-        if (logfile_lookup(db, (size_t)lens[i], short_sha, found, out) != 0)
-            return -1;
+        if (logfile_lookup(db, (size_t)lens[i], short_sha, found, out) != 0) return -1;
         if (*found) {
             s = stmt(db, S_LOGFILE_WIDEN);
             sqlite3_bind_int64(s, 1, out->id);
@@ -741,8 +754,7 @@ int db_logfile_insert(struct db *db, int64_t source_id, const char *format, cons
                       int tz_offset_min, int64_t *id)
 {
     char sha[SHA256_HEX_LEN + 1];
-    if (head_len > DB_LOG_HEAD)
-        head_len = DB_LOG_HEAD;
+    if (head_len > DB_LOG_HEAD) head_len = DB_LOG_HEAD;
     sha256_hex(head, head_len, sha);
     sqlite3_stmt *s = stmt(db, S_LOGFILE_INSERT);
     sqlite3_bind_int64(s, 1, source_id);
@@ -753,8 +765,7 @@ int db_logfile_insert(struct db *db, int64_t source_id, const char *format, cons
     sqlite3_bind_int64(s, 6, inode);
     sqlite3_bind_int(s, 7, compressed);
     sqlite3_bind_int(s, 8, tz_offset_min);
-    if (run(db, s, "record log file") != 0)
-        return -1;
+    if (run(db, s, "record log file") != 0) return -1;
     *id = sqlite3_last_insert_rowid(db->h);
     return 0;
 }
@@ -787,8 +798,7 @@ int db_log_event_insert(struct db *db, int64_t log_file_id, uint64_t offset, con
     bind_text(s, 5, mta);
     bind_text(s, 6, ev->host);
     bind_text(s, 7, ev->component);
-    if (ev->pid >= 0)
-        sqlite3_bind_int64(s, 8, ev->pid);
+    if (ev->pid >= 0) sqlite3_bind_int64(s, 8, ev->pid);
     bind_text(s, 9, log_kind_name(ev->kind));
     bind_text(s, 10, ev->queue_id);
     bind_text(s, 11, ev->session_id);
@@ -803,19 +813,17 @@ int db_log_event_insert(struct db *db, int64_t log_file_id, uint64_t offset, con
     bind_text(s, 20, ev->relay_ip);
     bind_text(s, 21, dlv_status_name(ev->status));
     bind_text(s, 22, ev->dsn);
-    if (ev->reply_code > 0)
-        sqlite3_bind_int(s, 23, ev->reply_code);
+    if (ev->reply_code > 0) sqlite3_bind_int(s, 23, ev->reply_code);
     bind_text(s, 24, ev->reply_text);
-    if (ev->size >= 0)
-        sqlite3_bind_int64(s, 25, ev->size);
+    if (ev->size >= 0) sqlite3_bind_int64(s, 25, ev->size);
     bind_text(s, 26, ev->message_id);
-    if (run(db, s, "store log event") != 0)
-        return -1;
+    if (run(db, s, "store log event") != 0) return -1;
     *id = sqlite3_last_insert_rowid(db->h);
     return 0;
 }
 
-int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta, const struct db_delivery *d)
+int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
+                       const struct db_delivery *d)
 {
     const struct log_event *ev = d->ev;
     const char *rcpt = d->recipient ? d->recipient : ev->recipient;
@@ -839,17 +847,14 @@ int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta, con
     bind_text(s, 6, ev->message_id);
     bind_text(s, 7, ev->sender);
     bind_text(s, 8, rcpt);
-    if (have_dom)
-        sqlite3_bind_text(s, 9, dom, -1, SQLITE_TRANSIENT);
+    if (have_dom) sqlite3_bind_text(s, 9, dom, -1, SQLITE_TRANSIENT);
     bind_text(s, 10, ev->relay_host);
     bind_text(s, 11, ev->relay_ip);
     bind_text(s, 12, dlv_status_name(d->status));
     bind_text(s, 13, ev->dsn);
-    if (ev->reply_code > 0)
-        sqlite3_bind_int(s, 14, ev->reply_code);
+    if (ev->reply_code > 0) sqlite3_bind_int(s, 14, ev->reply_code);
     bind_text(s, 15, ev->reply_text);
-    if (ev->delay >= 0)
-        sqlite3_bind_double(s, 16, ev->delay);
+    if (ev->delay >= 0) sqlite3_bind_double(s, 16, ev->delay);
     sqlite3_bind_int(s, 17, ev->local);
     bind_text(s, 18, d->cls.reason);
     sqlite3_bind_int(s, 19, d->cls.hard);
@@ -871,13 +876,11 @@ int db_deferred_recipients(struct db *db, const char *host, const char *queue_id
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const unsigned char *r = sqlite3_column_text(s, 0);
-        if (r)
-            fn(ctx, (const char *)r);
+        if (r) fn(ctx, (const char *)r);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE)
-        return fail(db, "look up deferred recipients");
+    if (rc != SQLITE_DONE) return fail(db, "look up deferred recipients");
     return 0;
 }
 
@@ -895,8 +898,7 @@ int db_logs_link(struct db *db, int64_t since)
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s = stmt(db, steps[i]);
         sqlite3_bind_int64(s, 1, since);
-        if (run(db, s, "link deliveries") != 0)
-            return -1;
+        if (run(db, s, "link deliveries") != 0) return -1;
     }
     return 0;
 }

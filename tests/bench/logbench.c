@@ -61,6 +61,7 @@ int main(int argc, char **argv)
         fmt->close(state);
     }
     double el = time_mono() - t0;
-    printf("%ld lines, %ld events in %.2f s: %.0f lines/s\n", lines, events, el, (double)lines / el);
+    printf("%ld lines, %ld events in %.2f s: %.0f lines/s\n", lines, events, el,
+           (double)lines / el);
     return 0;
 }
