@@ -4,7 +4,7 @@
  * its rows; a message already stored (same SHA-256) only gets a sighting.
  * Files unchanged since a completed read are skipped without being opened.
  * Writes go through one struct db in batched transactions (COMMIT_EVERY
- * messages or COMMIT_SECONDS), so a kill -9 loses at most the open batch and
+ * units of work — a message weighs MESSAGE_WEIGHT, a log event 1 — or COMMIT_SECONDS), so a kill -9 loses at most the open batch and
  * the next run redoes it (sources left in status 'reading' are read again).
  * Bad files never stop the batch: each is recorded with its error. */
 #include "cli.h"
@@ -28,7 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define COMMIT_EVERY 2000
+#define COMMIT_EVERY 20000 /* units: a log event is 1, a message MESSAGE_WEIGHT */
+#define MESSAGE_WEIGHT 10
 #define COMMIT_SECONDS 2.0
 #define HEAD_BYTES 65536
 #define PROGRESS_SECONDS 0.25
@@ -301,7 +302,7 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     if (db_source_finish(in->db, sid, read_error ? "error" : "done", read_error, n_msgs,
                          (int64_t)consumed) != 0)
         return ingest_db_failed(in);
-    if (ingest_maybe_commit(in, 1) != 0) return ingest_db_failed(in);
+    if (ingest_maybe_commit(in, MESSAGE_WEIGHT) != 0) return ingest_db_failed(in);
     ingest_progress(in, false);
     return 0;
 }

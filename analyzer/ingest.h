@@ -37,6 +37,7 @@ struct ingest {
     arena *file_arena;         /* reset per file */
     struct buf data;           /* a single-message file */
     int log_tz_min;            /* --log-tz */
+    struct corr *corr;         /* queue id → Message-ID, sender, attempts (ingest_logs.c) */
     struct deferred_log *logs; /* log files found by the walk, read after the messages */
     size_t n_logs, cap_logs;
 };

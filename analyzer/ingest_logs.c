@@ -11,14 +11,18 @@
  * offset is stored in the same transaction as the events, so a kill -9
  * resumes exactly. After all files, deliveries get their Message-ID, sender
  * and attempt number from the other lines of their queue id.
- * Not stored: lines of kind "other" and the individual SMTP commands of
- * hMailServer/IIS sessions (EV_SMTP); they are counted per file. Kept: an
+ * Not stored: lines of kind "other", connects and disconnects, and the
+ * individual SMTP commands of hMailServer/IIS sessions (EV_SMTP): session
+ * chatter, counted per file (lines_event) but not kept, which keeps the store
+ * fast; everything about messages and recipients is kept. Kept: an
  * outbound session refused outright (a 4xx/5xx before any recipient), as an
  * event and a delivery without recipient, since it often names a blocklist. */
 #include "cli.h"
 #include "ingest.h"
 #include "logs/classify.h"
 #include "logs/logread.h"
+#include "logs/lru.h"
+#include "util/hash.h"
 #include "util/reader.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -29,6 +33,8 @@
 #include <string.h>
 
 #define SNIFF_LINES 200 /* lines read to find a file's first timestamp */
+#define CORR_MAX 20000   /* queue ids remembered across lines (oldest forgotten first) */
+#define CORR_RCPTS 8     /* recipients whose attempts are counted per queue id */
 #define BAD_EXAMPLES 3  /* malformed lines kept as anomalies per file */
 
 struct first_time_ctx {
@@ -103,6 +109,95 @@ static int cmp_logs(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* ---- in-memory correlation by (host, queue id) ----
+ * The lines of one message come close together: its Message-ID (cleanup) and
+ * sender (qmgr) before its deliveries. A bounded table carries them to the
+ * delivery rows and counts attempts per recipient, so the database does not
+ * have to. What it misses (evicted, or split over runs) db_logs_link fills. */
+
+struct qentry {
+    struct lru_node ln; /* first */
+    char *key;          /* host NUL queue id */
+    size_t key_len;
+    char *message_id, *sender;
+    char *rcpt[CORR_RCPTS];
+    int attempts[CORR_RCPTS];
+};
+
+struct corr {
+    struct lru t;
+};
+
+struct qkey {
+    const char *p;
+    size_t len;
+};
+
+static bool qkey_eq(const struct lru_node *n, const void *key)
+{
+    const struct qentry *q = (const struct qentry *)n;
+    const struct qkey *k = key;
+    return q->key_len == k->len && memcmp(q->key, k->p, k->len) == 0;
+}
+
+static void qentry_drop(struct corr *c, struct qentry *q)
+{
+    lru_remove(&c->t, &q->ln);
+    free(q->key);
+    free(q->message_id);
+    free(q->sender);
+    for (int i = 0; i < CORR_RCPTS; i++)
+        free(q->rcpt[i]);
+    free(q);
+}
+
+static struct qentry *corr_get(struct corr *c, const char *host, const char *qid)
+{
+    char key[512];
+    int n = snprintf(key, sizeof key, "%s%c%s", host ? host : "", '\0', qid);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return NULL;
+    struct qkey k = {key, (size_t)n};
+    uint64_t h = hash_fnv1a(key, (size_t)n);
+    struct qentry *q = (struct qentry *)lru_get(&c->t, h, qkey_eq, &k);
+    if (q)
+        return q;
+    while (c->t.count >= CORR_MAX)
+        qentry_drop(c, (struct qentry *)c->t.oldest);
+    q = xcalloc(1, sizeof *q);
+    q->ln.hash = h;
+    q->key = xmalloc((size_t)n);
+    memcpy(q->key, key, (size_t)n);
+    q->key_len = (size_t)n;
+    lru_insert(&c->t, &q->ln);
+    return q;
+}
+
+/* The attempt number of this delivery to rcpt (1, 2, ...), 0 when not tracked. */
+static int corr_attempt(struct qentry *q, const char *rcpt)
+{
+    if (!q || !rcpt)
+        return 0;
+    for (int i = 0; i < CORR_RCPTS; i++) {
+        if (!q->rcpt[i]) {
+            q->rcpt[i] = xstrdup(rcpt);
+            return q->attempts[i] = 1;
+        }
+        if (!strcmp(q->rcpt[i], rcpt))
+            return ++q->attempts[i];
+    }
+    return 0;
+}
+
+static void corr_free(struct corr *c)
+{
+    if (!c)
+        return;
+    while (c->t.oldest)
+        qentry_drop(c, (struct qentry *)c->t.oldest);
+    free(c);
+}
+
 struct log_run {
     struct ingest *in;
     int64_t log_file_id;
@@ -114,15 +209,23 @@ struct log_run {
 
 struct fanout_ctx {
     struct log_run *lr;
+    struct qentry *q;
     const struct log_event *ev;
     int64_t event_id;
     int n;
 };
 
 static int store_delivery(struct log_run *lr, int64_t event_id, const struct log_event *ev,
-                          enum dlv_status status, const char *recipient)
+                          enum dlv_status status, const char *recipient, struct qentry *q)
 {
     struct db_delivery d = {.ev = ev, .status = status, .recipient = recipient};
+    if (q) {
+        if (!ev->message_id)
+            d.message_id = q->message_id;
+        if (!ev->sender)
+            d.sender = q->sender;
+        d.attempt = corr_attempt(q, recipient ? recipient : ev->recipient);
+    }
     const char *text = ev->reply_text;
     bool final = status == DLV_BOUNCED || status == DLV_EXPIRED || status == DLV_REJECTED;
     classify_bounce(ev->reply_code, ev->dsn, text, text ? strlen(text) : 0, final, &d.cls);
@@ -147,7 +250,7 @@ static void fanout_cb(void *ctx, const char *rcpt)
     char copy[1024];
     snprintf(copy, sizeof copy, "%s", rcpt);
     f->n++;
-    if (store_delivery(f->lr, f->event_id, f->ev, DLV_EXPIRED, copy) != 0) f->lr->failed = true;
+    if (store_delivery(f->lr, f->event_id, f->ev, DLV_EXPIRED, copy, f->q) != 0) f->lr->failed = true;
 }
 
 static void emit(void *ctx, const struct log_event *ev)
@@ -164,7 +267,9 @@ static void emit(void *ctx, const struct log_event *ev)
      * chatter and "other" lines are only counted. */
     bool session_refusal = ev->kind == EV_SMTP && ev->status != DLV_NONE && ev->reply_code >= 400 &&
                            (ev->relay_host || ev->relay_ip);
-    if (ev->kind == EV_OTHER || (ev->kind == EV_SMTP && !session_refusal)) return;
+    if (ev->kind == EV_OTHER || ev->kind == EV_CONNECT || ev->kind == EV_DISCONNECT ||
+        (ev->kind == EV_SMTP && !session_refusal))
+        return;
     int64_t id;
     if (db_log_event_insert(lr->in->db, lr->log_file_id, lr->offset, lr->mta, ev, &id) != 0) {
         lr->failed = true;
@@ -172,25 +277,37 @@ static void emit(void *ctx, const struct log_event *ev)
     }
     lr->in->log_events++;
     lr->in->pending++;
+    struct qentry *q = NULL;
+    if (ev->queue_id && ev->queue_id[0] && ev->kind != EV_REJECT) {
+        q = corr_get(lr->in->corr, ev->host, ev->queue_id);
+        if (q && ev->message_id && !q->message_id)
+            q->message_id = xstrdup(ev->message_id);
+        if (q && ev->sender && !q->sender && (ev->kind == EV_QUEUED || ev->kind == EV_CLIENT))
+            q->sender = xstrdup(ev->sender);
+    }
     int rc = 0;
     switch (ev->kind) {
     case EV_DELIVERY:
-        rc = store_delivery(lr, id, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL);
+        rc = store_delivery(lr, id, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL, q);
         break;
     case EV_REJECT:
-        rc = store_delivery(lr, id, ev, DLV_REJECTED, NULL);
+        rc = store_delivery(lr, id, ev, DLV_REJECTED, NULL, NULL);
         break;
     case EV_SMTP:
-        rc = store_delivery(lr, id, ev, ev->status, NULL);
+        rc = store_delivery(lr, id, ev, ev->status, NULL, q);
         break;
     case EV_EXPIRED:
         if (ev->recipient) {
-            rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL);
+            rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q);
         } else {
-            struct fanout_ctx f = {.lr = lr, .ev = ev, .event_id = id};
+            struct fanout_ctx f = {.lr = lr, .q = q, .ev = ev, .event_id = id};
             rc = db_deferred_recipients(lr->in->db, ev->host, ev->queue_id, fanout_cb, &f);
-            if (rc == 0 && f.n == 0) rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL);
+            if (rc == 0 && f.n == 0) rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q);
         }
+        break;
+    case EV_REMOVED:
+        if (q) /* the message left the queue: forget it */
+            qentry_drop(lr->in->corr, q);
         break;
     default:
         break;
@@ -352,9 +469,12 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
 int ingest_logs_run(struct ingest *in)
 {
     qsort(in->logs, in->n_logs, sizeof *in->logs, cmp_logs);
+    in->corr = xcalloc(1, sizeof *in->corr);
     int64_t since = db_max_delivery_id(in->db);
     for (size_t i = 0; i < in->n_logs && !in->fatal; i++)
         read_log(in, &in->logs[i]);
+    corr_free(in->corr);
+    in->corr = NULL;
     if (in->fatal) return -1;
     if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, since) != 0) return ingest_db_failed(in);
     return 0;

@@ -29,8 +29,10 @@ CREATE TABLE log_files (
 );
 
 -- One row per meaningful log line (or per recipient of a multi-recipient line).
--- Lines that carry nothing modelled (kind other) and the individual SMTP
--- commands of hMailServer/IIS sessions are counted in log_files, not stored.
+-- Session chatter is counted in log_files but not stored: lines that carry
+-- nothing modelled (kind other), connects and disconnects, and the individual
+-- SMTP commands of hMailServer/IIS sessions. (A session refused outright
+-- before any recipient is kept, as kind smtp, with a delivery row.)
 CREATE TABLE log_events (
     id            INTEGER PRIMARY KEY,
     log_file_id   INTEGER NOT NULL REFERENCES log_files(id),
@@ -41,7 +43,7 @@ CREATE TABLE log_events (
     host          TEXT,                   -- logging host / server name
     component     TEXT,                   -- program or log category: postfix/smtp, SMTPC, exim, sm-mta ...
     pid           INTEGER,
-    kind          TEXT NOT NULL,          -- connect | disconnect | client | auth | reject | rcpt | message-id | queued | delivery | expired | dsn | removed | smtp | warning | other
+    kind          TEXT NOT NULL,          -- client | auth | reject | rcpt | message-id | queued | delivery | expired | dsn | removed | smtp | warning
     queue_id      TEXT,                   -- the MTA's message id (Postfix QID, Exim id, Sendmail qid, Exchange internal id, hMailServer message id)
     session_id    TEXT,                   -- SMTP session (hMailServer, IIS), smtpd pid (Postfix)
     client_ip     TEXT,

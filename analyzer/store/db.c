@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +134,8 @@ static const char *const stmt_sql[S__COUNT] = {
         "INSERT INTO deliveries(log_event_id, time, mta, host, queue_id, message_id, sender,"
         " recipient, recipient_domain, relay_host, relay_ip, status, dsn, reply_code,"
         " reply_text, delay, local, reason, hard, reason_rule, provider, blocklist,"
-        " blocklist_misconfig, client_ip, sasl_user) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-        "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)",
+        " blocklist_misconfig, client_ip, sasl_user, attempt) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+        "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
     [S_DLV_DEFERRED] =
         "SELECT d.recipient FROM deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
         " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
@@ -152,7 +153,7 @@ static const char *const stmt_sql[S__COUNT] = {
         "UPDATE deliveries SET attempt=(SELECT count(*) FROM deliveries d2"
         " WHERE d2.queue_id=deliveries.queue_id AND d2.recipient IS deliveries.recipient"
         " AND d2.host IS deliveries.host AND d2.id <= deliveries.id)"
-        " WHERE id > ?1 AND queue_id IS NOT NULL",
+        " WHERE id > ?1 AND attempt IS NULL AND queue_id IS NOT NULL",
     [S_DLV_MAX] = "SELECT coalesce(max(id), 0) FROM deliveries",
 };
 
@@ -221,9 +222,14 @@ static void bind_time(sqlite3_stmt *s, int i, int64_t t, bool valid)
         sqlite3_bind_null(s, i);
         return;
     }
-    char iso[32];
-    time_format_iso(t, iso);
-    sqlite3_bind_text(s, i, iso, -1, SQLITE_TRANSIENT);
+    /* log lines come in time order: most binds repeat the last second */
+    static _Thread_local int64_t last_t = INT64_MIN;
+    static _Thread_local char last_iso[32];
+    if (t != last_t) {
+        time_format_iso(t, last_iso);
+        last_t = t;
+    }
+    sqlite3_bind_text(s, i, last_iso, -1, SQLITE_TRANSIENT);
 }
 
 static void now_iso(char out[32])
@@ -844,8 +850,8 @@ int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
     bind_text(s, 3, mta);
     bind_text(s, 4, ev->host);
     bind_cstr_or_null(s, 5, ev->queue_id, true);
-    bind_text(s, 6, ev->message_id);
-    bind_text(s, 7, ev->sender);
+    bind_text(s, 6, d->message_id ? d->message_id : ev->message_id);
+    bind_text(s, 7, d->sender ? d->sender : ev->sender);
     bind_text(s, 8, rcpt);
     if (have_dom) sqlite3_bind_text(s, 9, dom, -1, SQLITE_TRANSIENT);
     bind_text(s, 10, ev->relay_host);
@@ -864,6 +870,8 @@ int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
     sqlite3_bind_int(s, 23, d->bl ? d->bl->receiver_misconfig : 0);
     bind_text(s, 24, ev->client_ip);
     bind_text(s, 25, ev->sasl_user);
+    if (d->attempt > 0)
+        sqlite3_bind_int(s, 26, d->attempt);
     return run(db, s, "store delivery");
 }
 

@@ -95,6 +95,8 @@ struct db_delivery {
     const struct log_event *ev;
     enum dlv_status status;
     const char *recipient; /* overrides ev->recipient when not NULL (expired fan-out) */
+    const char *message_id, *sender; /* override the event's when not NULL (from its queue id) */
+    int attempt;                     /* 1, 2, ... ; 0 = unknown (numbered after the run) */
     struct bounce_class cls;
     const char *provider;
     const struct blocklist_hit *bl; /* NULL: none */
@@ -106,8 +108,9 @@ int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
  * callback gets each recipient. */
 int db_deferred_recipients(struct db *db, const char *host, const char *queue_id,
                            void (*fn)(void *ctx, const char *rcpt), void *ctx);
-/* After a run: fill deliveries' Message-ID and sender from the other lines
- * of the same queue id, and number the attempts. Only rows with id > since. */
+/* After a run: fill what the in-memory correlation could not (Message-ID,
+ * sender, attempt number) from the other lines of the same queue id, for
+ * rows with id > since whose value is still NULL. */
 int db_logs_link(struct db *db, int64_t since_delivery_id);
 int64_t db_max_delivery_id(struct db *db);
 
