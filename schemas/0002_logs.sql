@@ -104,3 +104,9 @@ SELECT d.* FROM deliveries d
 WHERE d.queue_id IS NULL
    OR d.id = (SELECT max(d2.id) FROM deliveries d2
               WHERE d2.queue_id = d.queue_id AND d2.host IS d.host AND d2.recipient IS d.recipient);
+
+-- Deliveries of the messages stored from mailboxes: a campaign's seed copies
+-- and its logs meet here (joined on the Message-ID).
+CREATE VIEW message_deliveries AS
+SELECT m.id AS message_rowid, m.subject, m.from_address, m.from_domain, d.*
+FROM deliveries d JOIN messages m ON m.message_id = d.message_id;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define MAX_LOCAL_DOMAINS 10000
-#define MAX_SIGNS_SHOWN 20
+#define MAX_SIGN_CLIENTS 50 /* clients listed */
 
 struct net {
     int family;
@@ -137,46 +137,74 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         " ORDER BY 1";
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) goto sqlerr;
-    int shown = 0, total = 0;
+    /* one line per (mta, client): how many signs, when, an example recipient */
+    struct sign {
+        char mta[16], ip[48], first[24], last[24], example[80];
+        int n;
+    };
+    struct sign *signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *signs);
+    int n_signs = 0, total = 0, dropped = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *ip = (const char *)sqlite3_column_text(s, 2);
         const char *rcpt = (const char *)sqlite3_column_text(s, 4);
-        if (!ip) continue;
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        const char *mta = (const char *)sqlite3_column_text(s, 1);
+        if (!ip)
+            continue;
         bool local_ip = false;
         for (size_t i = 0; i < n_nets && !local_ip; i++)
             local_ip = net_contains(&nets[i], ip);
-        if (local_ip || domain_local(doms, n_doms, rcpt)) continue;
-        if (total++ == 0)
-            fprintf(out, "  %-21s %-12s %-16s %-30s %s\n", "time", "mta", "client", "recipient",
-                    "evidence");
-        if (shown++ < MAX_SIGNS_SHOWN) {
-            fputs("  ", out);
-            const char *cols[] = {(const char *)sqlite3_column_text(s, 0),
-                                  (const char *)sqlite3_column_text(s, 1), ip, rcpt,
-                                  (const char *)sqlite3_column_text(s, 5)};
-            const int widths[] = {21, 12, 16, 30, 0};
-            for (int c = 0; c < 5; c++) {
-                const char *v = cols[c] ? cols[c] : "-";
-                int n = 0;
-                for (const char *q = v; *q; q++, n++)
-                    fputc((unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q, out);
-                for (; n < widths[c]; n++)
-                    fputc(' ', out);
-                fputc(' ', out);
+        if (local_ip || domain_local(doms, n_doms, rcpt))
+            continue;
+        total++;
+        struct sign *g = NULL;
+        for (int k = 0; k < n_signs && !g; k++)
+            if (!strcmp(signs[k].ip, ip) && !strcmp(signs[k].mta, mta ? mta : "-"))
+                g = &signs[k];
+        if (!g) {
+            if (n_signs == MAX_SIGN_CLIENTS) {
+                dropped++;
+                continue;
             }
-            fputc('\n', out);
+            g = &signs[n_signs++];
+            memset(g, 0, sizeof *g);
+            snprintf(g->mta, sizeof g->mta, "%s", mta ? mta : "-");
+            snprintf(g->ip, sizeof g->ip, "%s", ip);
+            snprintf(g->first, sizeof g->first, "%s", t ? t : "-");
+            snprintf(g->example, sizeof g->example, "%s (%s)", rcpt ? rcpt : "-",
+                     (const char *)sqlite3_column_text(s, 5));
         }
+        g->n++;
+        snprintf(g->last, sizeof g->last, "%s", t ? t : "-");
     }
     sqlite3_finalize(s);
     if (total == 0) {
         fputs("  (none)\n", out);
     } else {
-        if (total > shown) fprintf(out, "  (%d more)\n", total - shown);
-        fprintf(out,
-                "  %d sign(s): unauthenticated clients outside the local networks, non-local "
-                "recipients.\n"
-                "  Forwarding aliases look the same; check each before concluding.\n",
-                total);
+        fprintf(out, "  %-12s %-40s %6s %-21s %-21s %s\n", "mta", "client", "signs", "first", "last",
+                "example recipient (evidence)");
+        for (int k = 0; k < n_signs; k++) {
+            const char *cols[] = {signs[k].mta, signs[k].ip};
+            fputs("  ", out);
+            for (int c = 0; c < 2; c++) {
+                int w = c == 0 ? 12 : 40, n = 0;
+                for (const char *q = cols[c]; *q; q++, n++)
+                    fputc((unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q, out);
+                for (; n < w; n++)
+                    fputc(' ', out);
+                fputc(' ', out);
+            }
+            fprintf(out, "%6d %-21s %-21s ", signs[k].n, signs[k].first, signs[k].last);
+            for (const char *q = signs[k].example; *q; q++)
+                fputc((unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q, out);
+            fputc('\n', out);
+        }
+        if (dropped)
+            fprintf(out, "  (%d more signs from other clients)\n", dropped);
+        fprintf(out, "  %d sign(s) from %d client(s): unauthenticated, outside the local networks, for\n"
+                     "  non-local recipients. If a client is one of your own servers (relaying by IP),\n"
+                     "  name its network with --local-net; forwarding aliases look the same too.\n",
+                total, n_signs);
     }
     rc = 0;
     goto out;

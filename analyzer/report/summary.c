@@ -15,7 +15,7 @@ struct section {
     const char *sql;     /* columns: label columns..., then counts */
     const char *columns; /* column headings separated by '|' */
     const char *fmt;     /* per row: 's' text column, 'd' integer column */
-    int width[8];        /* display width of each text column (0: as long as it is) */
+    int width[10];       /* display width of each text column (0: as long as it is) */
 };
 
 static const struct section sections[] = {
@@ -73,13 +73,14 @@ static const struct section sections[] = {
      "anomaly|count|messages|sources",
      "sddd",
      {32}},
-    {"Log files",
+    {"Log files (times in UTC; zone-less timestamps read in the zone shown)",
      "SELECT f.format, s.path, f.lines_total, f.lines_event, f.lines_foreign, f.lines_bad,"
-     " coalesce(f.first_time, '-'), coalesce(f.last_time, '-') FROM log_files f"
+     " coalesce(f.first_time, '-'), coalesce(f.last_time, '-'),"
+     " 'UTC' || CASE WHEN f.tz_offset_min = 0 THEN '' ELSE printf('%+d:%02d', f.tz_offset_min / 60,"
+     " abs(f.tz_offset_min) % 60) END FROM log_files f"
      " JOIN sources s ON s.id = f.source_id ORDER BY f.first_time, s.path",
-     "format|path|lines|events|other programs|bad|first|last",
-     "ssddddss",
-     {12, 40, 0, 0, 0, 0, 21, 0}},
+     "format|path|lines|events|other programs|bad|first|last|read as", "ssddddsss",
+     {12, 40, 0, 0, 0, 0, 21, 21, 0}},
     {"Delivery outcomes by provider (final outcome per recipient)",
      "SELECT coalesce(provider, 'other'), count(*), sum(status='sent'), sum(status='deferred'),"
      " sum(status='bounced'), sum(status='expired'), sum(status='rejected') FROM delivery_outcomes"
@@ -183,7 +184,7 @@ static void print_heading(FILE *out, const struct section *sec)
         const char *bar = strchr(h, '|');
         int len = bar ? (int)(bar - h) : (int)strlen(h);
         if (sec->fmt[c] == 's') {
-            int width = c < 8 ? sec->width[c] : 0;
+            int width = c < 10 ? sec->width[c] : 0;
             fprintf(out, "%-*.*s ", width, len, h);
         } else {
             fprintf(out, "%*.*s ", num_width(sec, c), len, h);
@@ -218,7 +219,7 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
         int n = (int)strlen(sec->fmt);
         for (int c = 0; c < n; c++) {
             if (sec->fmt[c] == 's') {
-                int width = c < 8 ? sec->width[c] : 0;
+                int width = c < 10 ? sec->width[c] : 0;
                 put_safe(out, sqlite3_column_text(s, c), width);
                 fputc(' ', out);
             } else {

@@ -5,8 +5,8 @@
  * Format decisions:
  *  - A UTF-8 byte-order mark is skipped before looking (Windows editors save
  *    .eml files with one); the message parser still sees the BOM.
- *  - SRC_MESSAGE (never for a first line starting '#', the shape of W3C
- *    and Exchange logs): the first line is a header field ("Name:", field name of
+ *  - SRC_MESSAGE (never for a first line starting with '#' or a digit, the
+ *    shapes of W3C/Exchange and RFC 3339 syslog logs): the first line is a header field ("Name:", field name of
  *    printable ASCII, WSP before the colon tolerated) and either the name is
  *    a well-known trace/originator field (Received, Return-Path, From, ...)
  *    or the second line is a header field or a continuation too (or there is
@@ -156,6 +156,9 @@ enum src_format detect_format(const char *head, size_t len)
     /* '#' may start a field name by RFC 5322's letter, but no mail header
      * does, while W3C/IIS and Exchange logs start "#Software:" */
     if (head[0] == '#') return SRC_UNKNOWN;
+    /* likewise a digit: "2025-04-01T10:00:00+02:00 host postfix/smtpd[1]: ..."
+     * (RFC 3339 syslog) would otherwise read as a field named "2025-04-01T10" */
+    if (ch_is_digit((unsigned char)head[0])) return SRC_UNKNOWN;
     size_t colon;
     size_t n = field_name_len(head, len, &colon);
     if (n == 0) return SRC_UNKNOWN;

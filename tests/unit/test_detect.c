@@ -39,6 +39,9 @@ static void test_format(void **state)
          SRC_UNKNOWN},
         {"#Software: Microsoft Internet Information Services 6.0\n#Version: 1.0\n", 0, SRC_UNKNOWN},
         {"\xEF\xBB\xBF#Software: Microsoft Exchange Server\n#Version: 15.01\n", 0, SRC_UNKNOWN},
+        {"2025-04-01T08:00:01.137911+02:00 mx1 postfix/smtpd[1190]: connect from x[192.0.2.1]\n"
+         "2025-04-01T08:00:02.000000+02:00 mx1 postfix/smtpd[1190]: disconnect from x[192.0.2.1]\n",
+         0, SRC_UNKNOWN},
         {"error: something\nmore log text here\n", 0, SRC_UNKNOWN},
         {"\x1f\x8b\x08\x00\x00\x00", 6, SRC_UNKNOWN},
         {"PK\x03\x04", 4, SRC_UNKNOWN},
