@@ -228,7 +228,13 @@ static int store_delivery(struct log_run *lr, int64_t event_id, const struct log
     }
     const char *text = ev->reply_text;
     bool final = status == DLV_BOUNCED || status == DLV_EXPIRED || status == DLV_REJECTED;
-    classify_bounce(ev->reply_code, ev->dsn, text, text ? strlen(text) : 0, final, &d.cls);
+    if (status == DLV_SENT) {
+        /* accepted: nothing to classify in the reply (and most rows are these) */
+        d.cls = (struct bounce_class){.reason = "delivered", .hard = false, .rule = "status:sent"};
+        text = NULL;
+    } else {
+        classify_bounce(ev->reply_code, ev->dsn, text, text ? strlen(text) : 0, final, &d.cls);
+    }
     if (status == DLV_EXPIRED && (!d.cls.reason || !strcmp(d.cls.reason, "undefined"))) {
         d.cls.reason = "expired";
         d.cls.rule = "status:expired";
