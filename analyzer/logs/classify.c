@@ -739,6 +739,12 @@ void classify_bounce(int reply_code, const char *dsn, const char *text, size_t t
     return;
 
 hardness:
+    /* Sisimai's rule: an unknown user reported after DATA, not at RCPT, is the
+     * receiver's content filter speaking ("filtered"), not a missing mailbox */
+    if (strcmp(out->reason, "userunknown") == 0 &&
+        (contains(&h, "end of data") || contains(&h, "after data") ||
+         contains(&h, "after end of data")))
+        decide(out, "filtered", "text:userunknown-after-data");
     if (!final) return;
     if (in_list(out->reason, hard_reasons, sizeof hard_reasons / sizeof hard_reasons[0]))
         out->hard = true;

@@ -248,6 +248,11 @@ static const struct bcase cases[] = {
      true, "userunknown", true, XX, NULL, NULL, false},
     {"no-such-user-no-dsn", 550, NULL, "550 No such user here", true, "userunknown", true, XX, NULL,
      NULL, false},
+    /* Sisimai: an unknown user after DATA is a content filter's verdict, and soft */
+    {"user-unknown-after-data", 550, "5.1.1",
+     "host mx.example.org[192.0.2.9] said: 550 5.1.1 <zz@example.org>: User unknown (in reply to "
+     "end of DATA command)",
+     true, "filtered", false, XX, NULL, NULL, false},
     {"user-unknown-deferred", 450, "4.1.1",
      "450 4.1.1 <zz@example.org>: Recipient address rejected: unverified address: User unknown",
      false, "userunknown", false, XX, NULL, NULL, false},
