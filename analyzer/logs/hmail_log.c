@@ -70,6 +70,7 @@
  * (UTF-16), does NOT model POP3/IMAP sessions. */
 #include "logs/logfmt.h"
 #include "logs/lru.h"
+#include "logs/smtpreply.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -200,40 +201,6 @@ static bool parse_time(const char *p, size_t n, int tz_min, int64_t *t, int *ms)
     return true;
 }
 
-/* Reply "NNN[ -]D.D.D text": code (0 when none) and the DSN slice. */
-static int reply_code(const char *p, size_t len, struct slice *dsn)
-{
-    dsn->p = NULL;
-    dsn->len = 0;
-    if (len < 3 || !ch_is_digit((unsigned char)p[0]) || !ch_is_digit((unsigned char)p[1]) ||
-        !ch_is_digit((unsigned char)p[2]))
-        return 0;
-    if (len > 3 && p[3] != ' ' && p[3] != '-') return 0;
-    int code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-    size_t i = 4;
-    if (len > i && (p[i] == '2' || p[i] == '4' || p[i] == '5') && len > i + 1 && p[i + 1] == '.') {
-        size_t j = i + 2, k;
-        for (k = 0; j < len && k < 3 && ch_is_digit((unsigned char)p[j]); k++)
-            j++;
-        if (k > 0 && j < len && p[j] == '.') {
-            size_t m = j + 1;
-            for (k = 0; m < len && k < 3 && ch_is_digit((unsigned char)p[m]); k++)
-                m++;
-            if (k > 0 && (m == len || p[m] == ' ' || p[m] == '[' || p[m] == ';')) {
-                dsn->p = p + i;
-                dsn->len = m - i;
-            }
-        }
-    }
-    return code;
-}
-
-static enum dlv_status status_of(int code)
-{
-    if (code >= 200 && code < 400) return DLV_SENT;
-    if (code >= 400 && code < 500) return DLV_DEFERRED;
-    return DLV_BOUNCED;
-}
 
 /* The address after "FROM:" / "TO:" (p points after the colon). Sets *cut when
  * the closing '>' is missing (a truncated line). "<>" gives "". */
@@ -595,7 +562,7 @@ static void emit_out_event(struct lctx *lc, struct session *s, enum log_kind kin
     ev.relay_host = cdup(lc, s->relay_host);
     if (s->has_sender) ev.sender = cdup(lc, s->sender ? s->sender : "");
     ev.recipient = cdup(lc, rcpt);
-    ev.status = status_of(code);
+    ev.status = smtp_reply_status(code);
     ev.reply_code = code;
     ev.dsn = adup(lc, dsn.p, dsn.len);
     ev.reply_text = adup(lc, text.p, text.len);
@@ -797,7 +764,8 @@ static void reply_done(struct lctx *lc, struct session *s, const char *r_start, 
         clear_reply(lc->h, s);
     }
     struct slice dsn;
-    int code = reply_code(text.p, text.len, &dsn);
+    int code;
+    smtp_reply_parse(text.p, text.len, &code, &dsn);
     if (code) on_reply(lc, s, code, dsn, text, ended);
 }
 
@@ -1147,7 +1115,7 @@ static enum line_rc awstats_line(struct lctx *lc, const char *p, size_t len)
     ev.recipient = arena_strndup(lc->a, f[2].p, f[2].len);
     ev.client_ip = adup(lc, f[3].p, f[3].len);
     ev.reply_code = code;
-    ev.status = code == 250 ? DLV_SENT : status_of(code);
+    ev.status = code == 250 ? DLV_SENT : smtp_reply_status(code);
     if (code == 250) {
         ev.relay_ip = adup(lc, f[4].p, f[4].len);
         ev.local = str_eq_ci(f[4].p, f[4].len, "127.0.0.1");

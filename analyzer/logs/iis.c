@@ -40,6 +40,7 @@
  * them) nor the NCSA/IIS native formats. */
 #include "logs/logfmt.h"
 #include "logs/lru.h"
+#include "logs/smtpreply.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -207,39 +208,6 @@ static bool parse_clock(const char *p, size_t n, int *secs)
     return true;
 }
 
-static int reply_code(const char *p, size_t len, struct slice *dsn)
-{
-    dsn->p = NULL;
-    dsn->len = 0;
-    if (len < 3 || !ch_is_digit((unsigned char)p[0]) || !ch_is_digit((unsigned char)p[1]) ||
-        !ch_is_digit((unsigned char)p[2]))
-        return 0;
-    if (len > 3 && p[3] != ' ' && p[3] != '-' && p[3] != '+') return 0;
-    int code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-    size_t i = 4;
-    if (len > i + 1 && (p[i] == '2' || p[i] == '4' || p[i] == '5') && p[i + 1] == '.') {
-        size_t j = i + 2, k;
-        for (k = 0; j < len && k < 3 && ch_is_digit((unsigned char)p[j]); k++)
-            j++;
-        if (k > 0 && j < len && p[j] == '.') {
-            size_t m = j + 1;
-            for (k = 0; m < len && k < 3 && ch_is_digit((unsigned char)p[m]); k++)
-                m++;
-            if (k > 0 && (m == len || p[m] == ' ' || p[m] == '+' || p[m] == '[')) {
-                dsn->p = p + i;
-                dsn->len = m - i;
-            }
-        }
-    }
-    return code;
-}
-
-static enum dlv_status status_of(int code)
-{
-    if (code >= 200 && code < 400) return DLV_SENT;
-    if (code >= 400 && code < 500) return DLV_DEFERRED;
-    return DLV_BOUNCED;
-}
 
 /* The address after the ':' of "+FROM:<a>+SIZE=1" / "TO:<b>" ('+' inside <> kept). */
 static bool cmd_addr(const char *p, size_t len, struct slice *out)
@@ -582,7 +550,7 @@ static void out_event(struct lctx *lc, struct session *s, enum log_kind kind, in
     }
     ev.sender = sender;
     ev.recipient = cdup(lc, rcpt);
-    ev.status = status_of(code);
+    ev.status = smtp_reply_status(code);
     ev.reply_code = code;
     ev.dsn = dsn.p ? plus_dup(lc->a, dsn.p, dsn.len) : NULL;
     ev.reply_text = text;
@@ -621,7 +589,8 @@ static void outbound(struct lctx *lc, const char *key, size_t key_len, bool resp
     }
     if (!q.p) return;
     struct slice dsn;
-    int code = reply_code(q.p, q.len, &dsn);
+    int code;
+    smtp_reply_parse(q.p, q.len, &code, &dsn);
     if (!code) return;
     /* a new greeting with nothing waiting: a new connection on the same key */
     if (code == 220 && s->seen_reply && s->q_len == 0) {

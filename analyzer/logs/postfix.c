@@ -47,6 +47,7 @@
  * events by queue id. Does NOT read Postfix's own maillog_file format
  * (postlogd), which has a different prefix. */
 #include "logs/logfmt.h"
+#include "logs/smtpreply.h"
 #include "logs/syslog.h"
 
 #include <stdlib.h>
@@ -259,7 +260,7 @@ static const char *parse_meta(arena *a, const char *s, const char *e, struct log
 static void set_reply(arena *a, struct log_event *ev, const char *s, const char *e)
 {
     struct slice dsn;
-    syslog_reply_parse(s, (size_t)(e - s), &ev->reply_code, &dsn);
+    smtp_reply_parse(s, (size_t)(e - s), &ev->reply_code, &dsn);
     if (dsn.len) ev->dsn = dup(a, dsn.p, dsn.p + dsn.len);
     ev->reply_text = s < e ? dup(a, s, e) : NULL;
 }
@@ -487,7 +488,7 @@ static enum line_rc on_delivery(struct pf_line *L, const char *s, const char *e)
                 else
                     r = ts;
                 struct slice dsn;
-                syslog_reply_parse(r, (size_t)(te - r), &ev.reply_code, &dsn);
+                smtp_reply_parse(r, (size_t)(te - r), &ev.reply_code, &dsn);
                 if (!ev.dsn && dsn.len) ev.dsn = dup(L->a, dsn.p, dsn.p + dsn.len);
             }
             if (ev.kind == EV_OTHER) ev.text = dup(L->a, s, e);
@@ -516,7 +517,7 @@ static enum line_rc on_delivery(struct pf_line *L, const char *s, const char *e)
                 ev.delay = parse_decimal(v, ve);
             break;
         case 3:
-            if (memcmp(q, "dsn", 3) == 0 && syslog_dsn_len(v, (size_t)(ve - v)) == (size_t)(ve - v))
+            if (memcmp(q, "dsn", 3) == 0 && smtp_dsn_len(v, (size_t)(ve - v)) == (size_t)(ve - v))
                 ev.dsn = dup(L->a, v, ve);
             break;
         default:

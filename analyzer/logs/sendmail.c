@@ -35,6 +35,7 @@
  * "IPv6:". A to= line without stat= (cut) is LINE_BAD. Does NOT read the
  * queue files or the statistics file, only syslog lines. */
 #include "logs/logfmt.h"
+#include "logs/smtpreply.h"
 #include "logs/syslog.h"
 
 #include <stdlib.h>
@@ -205,7 +206,7 @@ static long long parse_count(const char *s, const char *e)
 static void set_reply(arena *a, struct log_event *ev, const char *s, const char *e)
 {
     struct slice dsn;
-    syslog_reply_parse(s, (size_t)(e - s), &ev->reply_code, &dsn);
+    smtp_reply_parse(s, (size_t)(e - s), &ev->reply_code, &dsn);
     if (dsn.len && !ev->dsn) ev->dsn = dup(a, dsn.p, dsn.p + dsn.len);
     ev->reply_text = s < e ? dup(a, s, e) : NULL;
 }
@@ -278,10 +279,10 @@ static enum line_rc on_to(struct sm_line *L, const char *s, const char *e)
             parse_relay(L->a, v, ve, &ev.relay_host, &ev.relay_ip);
             have_relay = true;
         } else if (key_is(&kv, "dsn")) {
-            if (syslog_dsn_len(v, (size_t)(ve - v)) == (size_t)(ve - v)) ev.dsn = dup(L->a, v, ve);
+            if (smtp_dsn_len(v, (size_t)(ve - v)) == (size_t)(ve - v)) ev.dsn = dup(L->a, v, ve);
         } else if (key_is(&kv, "reply")) {
             struct slice d;
-            syslog_reply_parse(v, (size_t)(ve - v), &ev.reply_code, &d);
+            smtp_reply_parse(v, (size_t)(ve - v), &ev.reply_code, &d);
         } else if (key_is(&kv, "stat")) {
             stat = v;
             stat_e = ve;
@@ -299,7 +300,7 @@ static enum line_rc on_to(struct sm_line *L, const char *s, const char *e)
         ev.status = DLV_DEFERRED;
         if (STARTS(stat, stat_e, "Deferred: ") && ev.reply_code == 0) {
             struct slice d;
-            syslog_reply_parse(stat + 10, (size_t)(stat_e - stat - 10), &ev.reply_code, &d);
+            smtp_reply_parse(stat + 10, (size_t)(stat_e - stat - 10), &ev.reply_code, &d);
         }
     } else if (STARTS(stat, stat_e, "queued")) {
         ev.kind = EV_OTHER;

@@ -68,13 +68,4 @@ void syslog_fill_event(const struct syslog_line *ln, arena *a, struct log_event 
 #define SYSLOG_SNIFF_LINES 64
 int syslog_sniff(const char *head, size_t len, bool (*is_ours)(const struct syslog_line *ln));
 
-/* Helpers shared by the syslog MTA parsers. */
-/* Length of an enhanced status code "X.Y.Z" (class 2, 4 or 5; 1-3 digit
- * subject and detail) at the start of (p,len), else 0. */
-size_t syslog_dsn_len(const char *p, size_t len);
-/* An SMTP reply as MTAs log it: "550 5.1.1 text", "550-5.7.26 text",
- * "5.7.1 text" (milter), "4.7.1". Sets the 3-digit code (0 when absent) and
- * the enhanced code (len 0 when absent). */
-void syslog_reply_parse(const char *p, size_t len, int *code, struct slice *dsn);
-
 #endif

@@ -12,8 +12,9 @@
  * opened or read, a directory deeper than WALK_MAX_DEPTH (not entered), and
  * anything that is neither a regular file nor a directory (FIFOs, devices:
  * opening them could block). "." and ".." are never visited; other hidden
- * entries are. A "tmp" directory is skipped when its directory also has
- * "cur" and "new" sub-directories (a Maildir: tmp holds partial deliveries).
+ * entries are. A "tmp" directory is skipped when its directory also has a
+ * "cur" or a "new" sub-directory (a Maildir: tmp holds partial deliveries;
+ * one of cur/new may be missing when copies drop empty directories).
  * Does NOT open files. */
 #include "sources/walk.h"
 
@@ -144,7 +145,9 @@ static int walk_dir(struct walker *w, const char *dir, int depth)
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (strcmp(names[i], "tmp") == 0) {
             if (!checked) {
-                maildir = is_subdir(dir, "cur") && is_subdir(dir, "new");
+                /* either one is enough: an empty new/ or cur/ is often not
+                 * kept (git, some backup tools drop empty directories) */
+                maildir = is_subdir(dir, "cur") || is_subdir(dir, "new");
                 checked = true;
             }
             if (maildir && is_subdir(dir, "tmp")) continue;

@@ -9,7 +9,7 @@ is "$(q "$DB" "SELECT count(*) FROM messages")" 35 "35 messages stored"
 is "$(q "$DB" "SELECT count(*) FROM sources WHERE format='message'")" 23 "23 single-message files"
 is "$(q "$DB" "SELECT count(*) FROM sources WHERE format='mbox'")" 3 "3 mbox files"
 is "$(q "$DB" "SELECT sum(n_messages) FROM sources WHERE format='mbox'")" 12 "12 messages inside the mbox files"
-is "$(q "$DB" "SELECT count(*) FROM sources WHERE path LIKE '%/tmp/%'")" 0 "Maildir tmp/ is skipped"
+is "$(q "$DB" "SELECT count(*) FROM sources WHERE path LIKE '%/seed-alice/%tmp/%'")" 0 "Maildir tmp/ is skipped"
 is "$(q "$DB" "SELECT group_concat(placement || '=' || n, ' ') FROM (SELECT placement, count(*) n FROM sightings GROUP BY placement ORDER BY placement)")" \
    "inbox=18 spam=10 unknown=7" "placement: 18 inbox, 10 spam, 7 unknown"
 is "$(q "$DB" "SELECT group_concat(s.placement || '=' || n, ' ') FROM (SELECT s.placement, count(*) n FROM sightings s JOIN messages m ON m.id=s.message_id WHERE m.from_address='news@shop.example.com' GROUP BY s.placement ORDER BY s.placement) s")" \

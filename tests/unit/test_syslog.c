@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs/smtpreply.h"
 #include "logs/syslog.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -266,6 +267,7 @@ static void test_reply_helpers(void **state)
         {"250 ok dirdel", 250, ""},
         {"delivered to mailbox", 0, ""},
         {"550", 550, ""},
+        {"550+5.1.1+User+unknown", 550, "5.1.1"}, /* IIS W3C: '+' for spaces */
         {"5.7.1234 x", 0, ""},
         {"3.1.1 x", 0, ""},
         {"55", 0, ""},
@@ -274,14 +276,14 @@ static void test_reply_helpers(void **state)
     for (size_t i = 0; i < N(r); i++) {
         int code;
         struct slice dsn;
-        syslog_reply_parse(r[i].in, strlen(r[i].in), &code, &dsn);
+        smtp_reply_parse(r[i].in, strlen(r[i].in), &code, &dsn);
         print_message("reply %s\n", r[i].in);
         assert_int_equal(code, r[i].code);
         check_slice("dsn", dsn, r[i].dsn);
     }
-    assert_int_equal(syslog_dsn_len("2.0.0", 5), 5);
-    assert_int_equal(syslog_dsn_len("2.0.0x", 6), 0);
-    assert_int_equal(syslog_dsn_len("2.0.", 4), 0);
+    assert_int_equal(smtp_dsn_len("2.0.0", 5), 5);
+    assert_int_equal(smtp_dsn_len("2.0.0x", 6), 0);
+    assert_int_equal(smtp_dsn_len("2.0.", 4), 0);
 }
 
 static void test_long_line(void **state)

@@ -94,6 +94,11 @@ static void test_tree(void **state)
     mk(root, "Maildir/.Junk/tmp", true);
     mk(root, "Maildir/.Junk/tmp/4", false); /* skipped */
     mk(root, "Maildir/.Junk/cur/5:2,", false);
+    mk(root, "Maildir/.Sent", true); /* no new/: dropped by a copy that skips empty dirs */
+    mk(root, "Maildir/.Sent/cur", true);
+    mk(root, "Maildir/.Sent/tmp", true);
+    mk(root, "Maildir/.Sent/cur/7:2,S", false);
+    mk(root, "Maildir/.Sent/tmp/8", false); /* skipped all the same */
     mk(root, "notmaildir", true);
     mk(root, "notmaildir/tmp", true);
     mk(root, "notmaildir/tmp/6", false); /* kept: no cur/new beside it */
@@ -108,6 +113,7 @@ static void test_tree(void **state)
     char *paths[] = {root, root}; /* the same tree twice: walked once */
     assert_int_equal(walk_paths(paths, 2, record, &l), 0);
     const char *want = "F Maildir/.Junk/cur/5:2,\n"
+                       "F Maildir/.Sent/cur/7:2,S\n"
                        "F Maildir/cur/1.M1.h:2,S\n"
                        "F Maildir/new/2.M1.h\n"
                        "F Z.eml\n"
