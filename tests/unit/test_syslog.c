@@ -103,8 +103,8 @@ static const struct scase cases[] = {
 
 static void check_slice(const char *what, struct slice s, const char *exp)
 {
-    if (s.len != strlen(exp) || memcmp(s.p, exp, s.len) != 0) {
-        print_error("%s: got '%.*s' expected '%s'\n", what, (int)s.len, s.p, exp);
+    if (s.len != strlen(exp) || (s.len && memcmp(s.p, exp, s.len) != 0)) {
+        print_error("%s: got '%.*s' expected '%s'\n", what, (int)s.len, s.p ? s.p : "", exp);
         fail();
     }
 }
