@@ -22,13 +22,13 @@ run() { # run LABEL MESSAGES BYTES PATH
     label=$1; msgs=$2; bytes=$3; shift 3
     rm -f "$DIR/bench.db" "$DIR/bench.db-wal" "$DIR/bench.db-shm"
     sync
-    $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/bench.db" "$@"
+    $TIME -f '%e %M %U %S' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/bench.db" "$@"
     set -- $(cat "$DIR/time.out")
-    secs=$1; rss_kb=$2
-    awk -v l="$label" -v m="$msgs" -v b="$bytes" -v s="$secs" -v r="$rss_kb" 'BEGIN {
-        if (s <= 0) s = 0.01;
-        printf "%-28s %7d msgs %8.1f MB %7.2f s %8.0f msg/s %7.1f MB/s  peak RSS %6.1f MB\n",
-               l, m, b / 1e6, s, m / s, b / 1e6 / s, r / 1024 }'
+    secs=$1; rss_kb=$2; cpu=$(awk -v u="$3" -v s="$4" 'BEGIN { print u + s }')
+    awk -v l="$label" -v m="$msgs" -v b="$bytes" -v s="$secs" -v r="$rss_kb" -v c="$cpu" 'BEGIN {
+        if (s <= 0) s = 0.01; if (c <= 0) c = 0.01;
+        printf "%-24s %6d msgs %7.1f MB %6.2f s %6.0f msg/s %6.1f MB/s (CPU %5.2f s: %6.0f msg/s)  peak RSS %5.1f MB\n",
+               l, m, b / 1e6, s, m / s, b / 1e6 / s, c, m / c, r / 1024 }'
 }
 size() { du -sb "$1" | cut -f1; }
 echo "mailaudit $($BIN --version | cut -d' ' -f2) ingest, one core, $(nproc) cores present"
@@ -53,9 +53,9 @@ $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 $BUILD/tools/logbench "$DIR/mai
 set -- $(cat "$DIR/time.out")
 echo "  parse only:      $(cat "$DIR/logbench.out")   peak RSS $(($2 / 1024)) MB"
 rm -f "$DIR/logs.db" "$DIR/logs.db-wal" "$DIR/logs.db-shm"
-$TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/logs.db" "$DIR/maillog-$L"
+$TIME -f '%e %M %U %S' -o "$DIR/time.out" taskset -c 0 "$BIN" ingest --quiet --db "$DIR/logs.db" "$DIR/maillog-$L"
 set -- $(cat "$DIR/time.out")
-awk -v l="$L" -v s="$1" -v r="$2" 'BEGIN { if (s <= 0) s = 0.01; printf "  parse + store:   %.2f s, %.0f lines/s, peak RSS %.1f MB\n", s, l / s, r / 1024 }'
+awk -v l="$L" -v s="$1" -v r="$2" -v u="$3" -v y="$4" 'BEGIN { if (s <= 0) s = 0.01; c = u + y; if (c <= 0) c = 0.01; printf "  parse + store:   %.2f s, %.0f lines/s (CPU %.2f s: %.0f lines/s), peak RSS %.1f MB\n", s, l / s, c, l / c, r / 1024 }'
 echo "  stored: $(sqlite3 "$DIR/logs.db" "SELECT count(*) FROM log_events") events, $(sqlite3 "$DIR/logs.db" "SELECT count(*) FROM deliveries") deliveries"
 if command -v pflogsumm >/dev/null 2>&1; then
     $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 pflogsumm "$DIR/maillog-$L" > /dev/null 2>&1
