@@ -6,6 +6,7 @@
  * Every message-derived string goes through the JSON escaper (invalid UTF-8
  * becomes U+FFFD) or, in text mode, has control bytes replaced. */
 #include "cli.h"
+#include "logs/logfmt.h"
 #include "mail/limits.h"
 #include "mail/message.h"
 #include "sources/detect.h"
@@ -391,6 +392,16 @@ static int check_file(const char *path, bool json)
         mbox_close(mb);
         reader_close(r);
     } else {
+        const struct log_format *lf =
+            fmt == SRC_UNKNOWN ? logfmt_detect(data.p ? data.p : "", data.len) : NULL;
+        if (lf) {
+            cli_error("check",
+                      "%s: an MTA log (%s), not a message: read logs with 'mailaudit ingest'", path,
+                      lf->name);
+            buf_free(&data);
+            arena_free(a);
+            return -1;
+        }
         if (fmt == SRC_UNKNOWN)
             fprintf(stderr,
                     "mailaudit: check: %s: does not look like a message; parsing it anyway\n",

@@ -29,6 +29,8 @@ like "$err" "missing.eml" "check names the missing file"
 [ -f "$TMP/env.db" ]; ok $? "MAILAUDIT_DB names the database file"
 (cd "$TMP" && env -u MAILAUDIT_DB $M ingest --quiet "$TOP/tests/fixtures/messages/simple.eml"); ok $? "ingest with the default database"
 [ -f "$TMP/mailaudit.db" ]; ok $? "./mailaudit.db is the default"
+err=$($M check "$TOP/tests/fixtures/logs/exim/mainlog" 2>&1); is $? 2 "check of a log file: exit 2"
+like "$err" "an MTA log (exim), not a message" "check says a log is a log and how to read it"
 # --quiet prints nothing on success; a terminal gets a live progress line
 out=$($M ingest --quiet --db "$TMP/q.db" "$TOP/tests/fixtures/messages" 2>&1); ok $? "ingest --quiet exits 0"
 is "$out" "" "ingest --quiet prints nothing"
