@@ -40,6 +40,14 @@ is "$(q "$TMP/grow.db" "SELECT count(*) FROM deliveries")" "$(q "$TMP/full.db" "
 $M ingest --quiet --db "$TMP/grow.db" "$TMP/grow.log"
 is "$(q "$TMP/grow.db" "SELECT count(*) FROM log_events")" "$(q "$TMP/full.db" "SELECT count(*) FROM log_events")" "an unchanged file adds nothing"
 
+# --- a log first seen shorter than its 4 KiB identity head, then grown past it
+head -n 5 "$TMP/full.log" > "$TMP/small.log"
+$M ingest --quiet --db "$TMP/small.db" "$TMP/small.log"
+is "$(q "$TMP/small.db" "SELECT head_len || '/' || lines_total FROM log_files")" "$(head -n 5 "$TMP/full.log" | wc -c | tr -d ' ')/5" "a small log is identified by all of its bytes"
+head -n 200 "$TMP/full.log" > "$TMP/small.log"
+$M ingest --quiet --db "$TMP/small.db" "$TMP/small.log"
+is "$(q "$TMP/small.db" "SELECT count(*) || '/' || head_len || '/' || lines_total FROM log_files")" "1/4096/200" "grown past 4 KiB: the same file, identity widened, no line read twice"
+
 # --- rotation: maillog -> maillog.1 (then gzipped), a new maillog; nothing read twice
 R=$TMP/rot; mkdir -p "$R"
 $GEN "$TMP/part2.log" 1000 6
