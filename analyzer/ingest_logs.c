@@ -19,9 +19,10 @@
  * event and a delivery without recipient, since it often names a blocklist.
  *
  * Speed (issue 3 asks 500,000 lines/s stored; this stores about 250,000 on
- * one core): SQLite's per-row work and the three random-key indexes
- * (log_events.queue_id, deliveries(queue_id, recipient), deliveries.message_id,
- * each about 25-30% of the time) dominate. The next step is a per-queue-id
+ * one core): SQLite's per-row work and its WAL writes dominate; the three
+ * indexes (log_events.queue_id, deliveries(queue_id, recipient),
+ * deliveries.message_id) together took about 40% in one (noisy) measurement,
+ * dropping one alone was not measurable. The next step is a per-queue-id
  * table written once per message from the correlation table below, serving
  * the cross-run lookups so that two event-level indexes can go, and delivery
  * lines stored once (log_events as a view over events and deliveries). */
