@@ -163,11 +163,16 @@ static void qentry_drop(struct corr *c, struct qentry *q)
 static struct qentry *corr_get(struct corr *c, const char *host, const char *qid)
 {
     char key[512];
-    int n = snprintf(key, sizeof key, "%s%c%s", host ? host : "", '\0', qid);
-    if (n < 0 || (size_t)n >= sizeof key)
+    size_t hl = host ? strlen(host) : 0, ql = strlen(qid);
+    if (hl + 1 + ql >= sizeof key)
         return NULL;
-    struct qkey k = {key, (size_t)n};
-    uint64_t h = hash_fnv1a(key, (size_t)n);
+    if (hl)
+        memcpy(key, host, hl);
+    key[hl] = '\0';
+    memcpy(key + hl + 1, qid, ql);
+    size_t n = hl + 1 + ql;
+    struct qkey k = {key, n};
+    uint64_t h = hash_fnv1a(key, n);
     struct qentry *q = (struct qentry *)lru_get(&c->t, h, qkey_eq, &k);
     if (q)
         return q;
@@ -175,9 +180,9 @@ static struct qentry *corr_get(struct corr *c, const char *host, const char *qid
         qentry_drop(c, (struct qentry *)c->t.oldest);
     q = xcalloc(1, sizeof *q);
     q->ln.hash = h;
-    q->key = xmalloc((size_t)n);
-    memcpy(q->key, key, (size_t)n);
-    q->key_len = (size_t)n;
+    q->key = xmalloc(n);
+    memcpy(q->key, key, n);
+    q->key_len = n;
     lru_insert(&c->t, &q->ln);
     return q;
 }

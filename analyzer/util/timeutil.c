@@ -37,11 +37,21 @@ void time_format_iso(int64_t t, char out[32])
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp < 10 ? mp + 3 : mp - 9;
     if (m <= 2) y++;
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
-    memcpy(out, tmp, 31);
-    out[31] = '\0';
+    /* hand-written digits: this runs for every stored log line */
+    int v[6] = {(int)y, (int)m, (int)d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60)};
+    char *o = out;
+    *o++ = (char)('0' + v[0] / 1000);
+    *o++ = (char)('0' + v[0] / 100 % 10);
+    *o++ = (char)('0' + v[0] / 10 % 10);
+    *o++ = (char)('0' + v[0] % 10);
+    static const char seps[5] = {'-', '-', 'T', ':', ':'};
+    for (int k = 1; k < 6; k++) {
+        *o++ = seps[k - 1];
+        *o++ = (char)('0' + v[k] / 10);
+        *o++ = (char)('0' + v[k] % 10);
+    }
+    *o++ = 'Z';
+    *o = '\0';
 }
 
 int time_days_in_month(int year, int month)
