@@ -71,9 +71,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $< $(LIB) $(ALL_LDFLAGS) $(CMOCKA) $(LIBS) -o $@
 
-$(BUILD)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB)
+$(BUILD)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/logfuzz.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $^ $(ALL_LDFLAGS) $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) -Itests $< tests/fuzz/replay_main.c $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 
 # The whole suite: unit tests (cmocka, TAP), end-to-end CLI tests, fuzz corpus replay.
 check: deps
@@ -114,9 +114,9 @@ fuzz:
 	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz-lib/libmailaudit.a
 	@$(MAKE) --no-print-directory $(FUZZ_CLANG)
 
-build/fuzz-clang/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz-lib/libmailaudit.a
+build/fuzz-clang/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/logfuzz.h build/fuzz-lib/libmailaudit.a
 	@mkdir -p $(dir $@)
-	clang $(WARN) -O1 -g -D_GNU_SOURCE -Ianalyzer -fsanitize=fuzzer,address,undefined $^ $(LIBS) -o $@
+	clang $(WARN) -O1 -g -D_GNU_SOURCE -Ianalyzer -Itests -fsanitize=fuzzer,address,undefined $< build/fuzz-lib/libmailaudit.a $(LIBS) -o $@
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(MANDIR)/man1

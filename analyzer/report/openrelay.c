@@ -1,6 +1,7 @@
 /* openrelay — see openrelay.h. The candidate rows come from two read-only
  * queries; the network test (CIDR) and the domain test are done here. */
 #include "report/openrelay.h"
+#include "report/summary.h"
 #include "util/arena.h"
 #include "util/str.h"
 
@@ -115,8 +116,10 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
             inferred_domains
                 ? "inferred from hMailServer Data and local deliveries; set with --local-domain"
                 : "--local-domain");
-    for (size_t i = 0; i < n_doms && i < 12; i++)
-        fprintf(out, "%s%s", i ? ", " : "", doms[i]);
+    for (size_t i = 0; i < n_doms && i < 12; i++) {
+        fputs(i ? ", " : "", out);
+        report_put_cell(out, doms[i], 0); /* domains come from the data: escaped */
+    }
     fprintf(out, "%s\n", n_doms == 0 ? "(none found)" : n_doms > 12 ? ", ..." : "");
     fprintf(out, "  local networks (%s): ",
             o->n_nets ? "--local-net"
@@ -149,18 +152,15 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         const char *rcpt = (const char *)sqlite3_column_text(s, 4);
         const char *t = (const char *)sqlite3_column_text(s, 0);
         const char *mta = (const char *)sqlite3_column_text(s, 1);
-        if (!ip)
-            continue;
+        if (!ip) continue;
         bool local_ip = false;
         for (size_t i = 0; i < n_nets && !local_ip; i++)
             local_ip = net_contains(&nets[i], ip);
-        if (local_ip || domain_local(doms, n_doms, rcpt))
-            continue;
+        if (local_ip || domain_local(doms, n_doms, rcpt)) continue;
         total++;
         struct sign *g = NULL;
         for (int k = 0; k < n_signs && !g; k++)
-            if (!strcmp(signs[k].ip, ip) && !strcmp(signs[k].mta, mta ? mta : "-"))
-                g = &signs[k];
+            if (!strcmp(signs[k].ip, ip) && !strcmp(signs[k].mta, mta ? mta : "-")) g = &signs[k];
         if (!g) {
             if (n_signs == MAX_SIGN_CLIENTS) {
                 dropped++;
@@ -181,29 +181,22 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
     if (total == 0) {
         fputs("  (none)\n", out);
     } else {
-        fprintf(out, "  %-12s %-40s %6s %-21s %-21s %s\n", "mta", "client", "signs", "first", "last",
-                "example recipient (evidence)");
+        fprintf(out, "  %-12s %-40s %6s %-21s %-21s %s\n", "mta", "client", "signs", "first",
+                "last", "example recipient (evidence)");
         for (int k = 0; k < n_signs; k++) {
-            const char *cols[] = {signs[k].mta, signs[k].ip};
             fputs("  ", out);
-            for (int c = 0; c < 2; c++) {
-                int w = c == 0 ? 12 : 40, n = 0;
-                for (const char *q = cols[c]; *q; q++, n++)
-                    fputc((unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q, out);
-                for (; n < w; n++)
-                    fputc(' ', out);
-                fputc(' ', out);
-            }
-            fprintf(out, "%6d %-21s %-21s ", signs[k].n, signs[k].first, signs[k].last);
-            for (const char *q = signs[k].example; *q; q++)
-                fputc((unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q, out);
+            report_put_cell(out, signs[k].mta, 12);
+            fputc(' ', out);
+            report_put_cell(out, signs[k].ip, 40);
+            fprintf(out, " %6d %-21s %-21s ", signs[k].n, signs[k].first, signs[k].last);
+            report_put_cell(out, signs[k].example, 0);
             fputc('\n', out);
         }
-        if (dropped)
-            fprintf(out, "  (%d more signs from other clients)\n", dropped);
-        fprintf(out, "  %d sign(s) from %d client(s): unauthenticated, outside the local networks, for\n"
-                     "  non-local recipients. If a client is one of your own servers (relaying by IP),\n"
-                     "  name its network with --local-net; forwarding aliases look the same too.\n",
+        if (dropped) fprintf(out, "  (%d more signs from other clients)\n", dropped);
+        fprintf(out,
+                "  %d sign(s) from %d client(s): unauthenticated, outside the local networks, for\n"
+                "  non-local recipients. If a client is one of your own servers (relaying by IP),\n"
+                "  name its network with --local-net; forwarding aliases look the same too.\n",
                 total, n_signs);
     }
     rc = 0;

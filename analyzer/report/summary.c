@@ -79,7 +79,8 @@ static const struct section sections[] = {
      " 'UTC' || CASE WHEN f.tz_offset_min = 0 THEN '' ELSE printf('%+d:%02d', f.tz_offset_min / 60,"
      " abs(f.tz_offset_min) % 60) END FROM log_files f"
      " JOIN sources s ON s.id = f.source_id ORDER BY f.first_time, s.path",
-     "format|path|lines|events|other programs|bad|first|last|read as", "ssddddsss",
+     "format|path|lines|events|other programs|bad|first|last|read as",
+     "ssddddsss",
      {12, 40, 0, 0, 0, 0, 21, 21, 0}},
     {"Delivery outcomes by provider (final outcome per recipient)",
      "SELECT coalesce(provider, 'other'), count(*), sum(status='sent'), sum(status='deferred'),"
@@ -131,14 +132,14 @@ static const struct section sections[] = {
 /* Print a stored string in a column of `width` characters (0: no limit):
  * control bytes become '?', a longer value is cut with "~" so columns stay
  * aligned. Widths count UTF-8 characters, not bytes. */
-static void put_safe(FILE *out, const unsigned char *s, int width)
+void report_put_cell(FILE *out, const char *cell, int width)
 {
+    const unsigned char *s = (const unsigned char *)(cell ? cell : "");
     int n = 0;
-    if (!s) s = (const unsigned char *)"";
     for (; *s; s++) {
         bool lead = (*s & 0xC0) != 0x80;
-        if (lead && width > 0 && n == width - 1 && s[1] && strlen((const char *)s) > 1) {
-            /* more than one character left and one column left: mark the cut */
+        if (lead && width > 0 && n == width - 1) {
+            /* one column left: if another character follows this one, mark the cut */
             const unsigned char *t = s + 1;
             while (*t && (*t & 0xC0) == 0x80)
                 t++;
@@ -220,7 +221,7 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
         for (int c = 0; c < n; c++) {
             if (sec->fmt[c] == 's') {
                 int width = c < 10 ? sec->width[c] : 0;
-                put_safe(out, sqlite3_column_text(s, c), width);
+                report_put_cell(out, (const char *)sqlite3_column_text(s, c), width);
                 fputc(' ', out);
             } else {
                 fprintf(out, "%*lld ", num_width(sec, c), (long long)sqlite3_column_int64(s, c));

@@ -8,6 +8,10 @@
 
 #include "store/db.h"
 
+/* Print a stored string in a text column of `width` characters (0: no
+ * limit): control bytes become '?', a longer value is cut with '~'. */
+void report_put_cell(FILE *out, const char *cell, int width);
+
 /* 0 on success; -1 with err filled. */
 int report_summary_text(struct db *db, const char *db_path, FILE *out, char *err, size_t errlen);
 
