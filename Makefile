@@ -25,7 +25,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DMAILAUDIT_VERSION='"$(VERSION)"' \
               -DMAILAUDIT_DATADIR='"$(DATADIR)"' -Ianalyzer $(PKG_CFLAGS)
-LIBS       := $(PKG_LIBS) -lspf2 -lm
+LIBS       := $(PKG_LIBS) -lspf2 -lresolv -lm
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 SRC        := $(sort $(shell find analyzer -name '*.c' ! -path analyzer/main.c))
@@ -92,7 +92,7 @@ demo: deps
 
 bench: deps
 	@MAILAUDIT_BENCH_DEPS=1 sh .ci/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
 
 $(BUILD)/tools/gen-corpus: tests/bench/gen-corpus.c
@@ -102,6 +102,10 @@ $(BUILD)/tools/gen-corpus: tests/bench/gen-corpus.c
 $(BUILD)/tools/gen-logs: tests/bench/gen-logs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
+
+$(BUILD)/tools/dkimbench: tests/bench/dkimbench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 
 $(BUILD)/tools/logbench: tests/bench/logbench.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -5,8 +5,9 @@
 set -eu
 PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev libspf2-dev libcmocka-dev sqlite3"
 [ "${MAILAUDIT_FUZZ_DEPS:-}" = 1 ] && PKGS="$PKGS clang libclang-rt-14-dev"
-# make bench compares with pflogsumm (Postfix log summaries, Perl)
-[ "${MAILAUDIT_BENCH_DEPS:-}" = 1 ] && PKGS="$PKGS pflogsumm"
+# make bench compares with pflogsumm (Postfix log summaries, Perl) and dkimpy,
+# which also signs the DKIM bench corpus (python3-nacl for ed25519; openssl for the key)
+[ "${MAILAUDIT_BENCH_DEPS:-}" = 1 ] && PKGS="$PKGS pflogsumm python3-dkim python3-nacl openssl"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -5,6 +5,8 @@
  * "received", "anomalies"; later stages add "dkim", "spf", "dmarc", "score").
  * Every message-derived string goes through the JSON escaper (invalid UTF-8
  * becomes U+FFFD) or, in text mode, has control bytes replaced. */
+#include "auth/dkim.h"
+#include "authopts.h"
 #include "cli.h"
 #include "logs/logfmt.h"
 #include "mail/limits.h"
@@ -21,21 +23,40 @@
 #include <string.h>
 
 static const char check_usage[] =
-    "Usage: mailaudit check [--json] FILE...\n"
+    "Usage: mailaudit check [--json] [--dns FILE]... [--online] [--checks LIST]\n"
+    "                       [--at TIME|arrival|now] FILE...\n"
     "\n"
-    "Parse each message and print what was found: sender, subject, dates,\n"
-    "placement evidence, the MIME tree with decoded sizes, SHA-256 and detected\n"
-    "file types, archive members, the Received chain, links, and every anomaly.\n"
-    "Nothing is stored. A FILE may be a single message, an mbox (every message is\n"
-    "checked) or gzip-compressed.\n"
+    "Parse each message, verify it, and print what was found: sender, subject,\n"
+    "dates, placement evidence, the MIME tree with decoded sizes, SHA-256 and\n"
+    "detected file types, archive members, the Received chain, links, every\n"
+    "anomaly, and each DKIM signature re-verified (result, reason, diagnosis, key\n"
+    "size) with an RFC 8601 Authentication-Results line. Nothing is stored. A FILE\n"
+    "may be a single message, an mbox (every message is checked) or gzip-compressed.\n"
+    "Without --dns, --online or --dns-from-db nothing is looked up, and checks\n"
+    "that need DNS answer temperror (\"no DNS source\").\n"
     "\n"
     "Options:\n"
     "  --json            one JSON object per message (JSON Lines), stable keys:\n"
-    "                    file, message, parts, received, links, images, anomalies\n"
+    "                    file, message, parts, received, links, images, dkim,\n"
+    "                    authentication_results, anomalies\n"
+    "%s"
+    "  --db FILE         the database --dns-from-db reads (default $MAILAUDIT_DB,\n"
+    "                    else ./mailaudit.db)\n"
     "  --list-anomalies  print every anomaly code with its meaning, then exit\n"
+    "  --list-reasons    print every DKIM reason with its result word, then exit\n"
     "  -h, --help        this help\n"
     "\n"
-    "Exit status: 0 every file was read; 1 usage error; 2 a file could not be read.\n";
+    "Exit status: 0 every file was read; 1 usage error; 2 a file could not be read\n"
+    "(or a snapshot could not be loaded).\n";
+
+struct check_ctx {
+    bool json;
+    const struct auth_opts *o;
+    struct dkim_verifier *dkim; /* NULL when DKIM is not among the checks */
+    arena *a;                   /* per message, reset */
+    struct buf out;             /* per message, reset */
+    struct buf data;            /* a single-message file */
+};
 
 static void json_time(struct json *j, int64_t t, bool valid)
 {
@@ -65,8 +86,83 @@ static void addr_json(struct json *j, const struct addr *a)
     json_obj_end(j);
 }
 
+static void dkim_json(struct json *j, const struct dkim_result *r, size_t n)
+{
+    json_arr_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        const struct dkim_result *d = &r[i];
+        char iso[32];
+        json_obj_begin(j);
+        json_key(j, "domain");
+        json_cstr(j, d->domain);
+        json_key(j, "selector");
+        json_cstr(j, d->selector);
+        json_key(j, "algorithm");
+        json_cstr(j, d->algorithm);
+        json_key(j, "canonicalization");
+        json_cstr(j, d->canonicalization);
+        json_key(j, "result");
+        json_cstr(j, auth_result_name(d->result));
+        json_key(j, "reason");
+        json_cstr(j, d->reason_text && *d->reason_text ? d->reason_text : NULL);
+        json_key(j, "detail");
+        json_cstr(j, d->detail);
+        json_key(j, "key_bits");
+        if (d->key_bits)
+            json_int(j, d->key_bits);
+        else
+            json_null(j);
+        json_key(j, "key_type");
+        json_cstr(j, d->key_type);
+        json_key(j, "testing");
+        json_bool(j, d->testing);
+        json_key(j, "key_source");
+        json_cstr(j, dns_source_name(d->key_source));
+        json_key(j, "legacy");
+        json_bool(j, d->legacy);
+        json_key(j, "headers");
+        json_cstr(j, d->headers);
+        json_key(j, "auid");
+        json_cstr(j, d->auid);
+        json_key(j, "body_length");
+        if (d->has_l)
+            json_int(j, d->l > INT64_MAX ? INT64_MAX : (int64_t)d->l);
+        else
+            json_null(j);
+        json_key(j, "body_partial");
+        json_bool(j, d->l_partial);
+        json_key(j, "crypto_ok");
+        json_bool(j, d->crypto_ok);
+        json_key(j, "from_relation");
+        json_cstr(j, dkim_from_rel_name(d->from_rel));
+        json_key(j, "judged_at");
+        time_format_iso(d->at, iso);
+        json_cstr(j, iso);
+        json_key(j, "judged_by");
+        json_cstr(j, d->at_source);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+/* "mailaudit; dkim=pass header.d=...; dkim=fail (...) ..." or NULL when no check ran */
+static char *authres_line(arena *a, const struct dkim_result *r, size_t n, bool ran)
+{
+    if (!ran) return NULL;
+    struct arena_str b = {.a = a};
+    arena_str_put(&b, "mailaudit", 9);
+    if (!n) arena_str_put(&b, "; dkim=none", 11);
+    for (size_t i = 0; i < n; i++) {
+        char *c = dkim_authres_clause(a, &r[i]);
+        arena_str_put(&b, "; ", 2);
+        arena_str_put(&b, c, strlen(c));
+    }
+    return b.p;
+}
+
 static void message_json(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m)
+                         const struct message *m, const struct dkim_result *dk, size_t n_dk,
+                         bool dkim_ran, const char *authres)
 {
     struct json j;
     json_init(&j, out);
@@ -224,6 +320,14 @@ static void message_json(struct buf *out, const char *file, uint64_t offset, boo
     }
     json_arr_end(&j);
 
+    json_key(&j, "dkim");
+    if (dkim_ran)
+        dkim_json(&j, dk, n_dk);
+    else
+        json_null(&j);
+    json_key(&j, "authentication_results");
+    json_cstr(&j, authres);
+
     json_key(&j, "anomalies");
     json_arr_begin(&j);
     for (size_t i = 0; i < m->an.n; i++) {
@@ -253,7 +357,8 @@ static void put_safe(struct buf *out, const char *s)
 }
 
 static void message_text(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m)
+                         const struct message *m, const struct dkim_result *dk, size_t n_dk,
+                         bool dkim_ran, const char *authres)
 {
     char iso[32];
     buf_puts(out, "== ");
@@ -326,6 +431,35 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         }
         buf_putc(out, '\n');
     }
+    if (dkim_ran) {
+        buf_printf(out, "DKIM (%zu):\n", n_dk);
+        for (size_t i = 0; i < n_dk; i++) {
+            const struct dkim_result *d = &dk[i];
+            buf_printf(out, "  %s ", auth_result_name(d->result));
+            put_safe(out, d->domain);
+            buf_puts(out, " s=");
+            put_safe(out, d->selector);
+            buf_puts(out, " a=");
+            put_safe(out, d->algorithm);
+            if (d->key_bits) buf_printf(out, " %d-bit %s key", d->key_bits, d->key_type);
+            if (d->testing) buf_puts(out, " (testing)");
+            if (d->reason_text && *d->reason_text) {
+                buf_puts(out, ": ");
+                put_safe(out, d->reason_text);
+            }
+            buf_putc(out, '\n');
+            if (d->detail) {
+                buf_puts(out, "    ");
+                put_safe(out, d->detail);
+                buf_putc(out, '\n');
+            }
+        }
+    }
+    if (authres) {
+        buf_puts(out, "Authentication-Results: ");
+        put_safe(out, authres);
+        buf_putc(out, '\n');
+    }
     buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
     for (size_t i = 0; i < m->an.n; i++) {
         buf_printf(out, "  %s", anom_name(m->an.v[i].code));
@@ -338,33 +472,52 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
     if (m->an.dropped) buf_printf(out, "  (%zu more not kept)\n", m->an.dropped);
 }
 
-static void emit(bool json, const char *file, uint64_t offset, bool in_mbox, const char *p,
-                 size_t len, const char *folder, bool truncated)
+static void emit(struct check_ctx *cx, const char *file, uint64_t offset, bool in_mbox,
+                 const char *p, size_t len, const char *folder, bool truncated)
 {
-    arena *a = arena_new();
+    arena *a = cx->a;
+    arena_reset(a);
     struct message m;
     message_parse(a, p, len, folder, NULL, &m);
     if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
-    struct buf out;
-    buf_init(&out, 0);
-    if (json)
-        message_json(&out, file, offset, in_mbox, &m);
+    struct dkim_result *dk = NULL;
+    size_t n_dk = 0;
+    if (cx->dkim) {
+        struct dkim_input in = {.raw = m.raw,
+                                .raw_len = m.raw_len,
+                                .hdr = &m.hdr,
+                                .from_domain = m.has_from ? m.from.domain_lc : NULL};
+        in.at = authopts_judge_time(cx->o, &m, &in.at_source);
+        n_dk = dkim_verify(cx->dkim, a, &in, &dk);
+    }
+    const char *authres = authres_line(a, dk, n_dk, cx->dkim != NULL);
+    struct buf *out = &cx->out;
+    buf_reset(out);
+    if (cx->json)
+        message_json(out, file, offset, in_mbox, &m, dk, n_dk, cx->dkim != NULL, authres);
     else
-        message_text(&out, file, offset, in_mbox, &m);
-    fwrite(out.p, 1, out.len, stdout);
-    buf_free(&out);
-    arena_free(a);
+        message_text(out, file, offset, in_mbox, &m, dk, n_dk, cx->dkim != NULL, authres);
+    fwrite(out->p, 1, out->len, stdout);
 }
 
-static int check_file(const char *path, bool json)
+/* Hand the file buffer back for the next file (freed when it grew big). */
+static void keep_data(struct check_ctx *cx, struct buf *data)
+{
+    if (data->cap > (4u << 20)) {
+        buf_free(data);
+        buf_init(data, 0);
+    }
+    cx->data = *data;
+}
+
+static int check_file(const char *path, struct check_ctx *cx)
 {
     char err[256];
-    struct buf data;
+    struct buf data = cx->data; /* reused across files; handed back below */
     bool truncated;
-    buf_init(&data, 0);
     if (reader_slurp(path, MSG_MAX_SIZE, &data, &truncated, err, sizeof err) != 0) {
         cli_error("check", "%s: cannot read: %s", path, err);
-        buf_free(&data);
+        keep_data(cx, &data);
         return -1;
     }
     arena *a = arena_new();
@@ -373,7 +526,7 @@ static int check_file(const char *path, bool json)
     detect_context(a, path, fmt, &ctx);
     int rc = 0;
     if (fmt == SRC_MBOX) {
-        buf_free(&data);
+        keep_data(cx, &data);
         struct reader *r = reader_open(path, err, sizeof err);
         if (!r) {
             cli_error("check", "%s: cannot read: %s", path, err);
@@ -384,7 +537,7 @@ static int check_file(const char *path, bool json)
         struct mbox_msg mm;
         int n;
         while ((n = mbox_next(mb, &mm)) == 1)
-            emit(json, path, mm.offset, true, mm.data, mm.len, ctx.folder, mm.truncated);
+            emit(cx, path, mm.offset, true, mm.data, mm.len, ctx.folder, mm.truncated);
         if (n < 0) {
             cli_error("check", "%s: %s", path, reader_error(r) ? reader_error(r) : "read error");
             rc = -1;
@@ -398,7 +551,7 @@ static int check_file(const char *path, bool json)
             cli_error("check",
                       "%s: an MTA log (%s), not a message: read logs with 'mailaudit ingest'", path,
                       lf->name);
-            buf_free(&data);
+            keep_data(cx, &data);
             arena_free(a);
             return -1;
         }
@@ -406,8 +559,8 @@ static int check_file(const char *path, bool json)
             fprintf(stderr,
                     "mailaudit: check: %s: does not look like a message; parsing it anyway\n",
                     path);
-        emit(json, path, 0, false, data.p ? data.p : "", data.len, ctx.folder, truncated);
-        buf_free(&data);
+        emit(cx, path, 0, false, data.p ? data.p : "", data.len, ctx.folder, truncated);
+        keep_data(cx, &data);
     }
     arena_free(a);
     return rc;
@@ -416,12 +569,17 @@ static int check_file(const char *path, bool json)
 int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"list-anomalies", no_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},         {"list-anomalies", no_argument, NULL, 'l'},
+        {"list-reasons", no_argument, NULL, 'R'}, {"dns", required_argument, NULL, 'D'},
+        {"online", no_argument, NULL, 'O'},       {"dns-timeout", required_argument, NULL, 'T'},
+        {"dns-from-db", no_argument, NULL, 'F'},  {"db", required_argument, NULL, 'd'},
+        {"checks", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     bool json = false;
+    struct auth_opts o;
+    memset(&o, 0, sizeof o);
+    const char *db_opt = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -434,19 +592,74 @@ int cmd_check(int argc, char **argv)
                 printf("%-32s %s\n", anom_name((enum anom_code)i),
                        anom_description((enum anom_code)i));
             return EXIT_OK;
+        case 'R':
+            for (int i = 1; i < DKIM_R__COUNT; i++)
+                printf("%-10s %s\n", auth_result_name(dkim_reason_result((enum dkim_reason)i)),
+                       dkim_reason_text((enum dkim_reason)i));
+            return EXIT_OK;
+        case 'D':
+            authopts_add_dns(&o, optarg);
+            break;
+        case 'O':
+            o.online = true;
+            break;
+        case 'T':
+            if (authopts_set_timeout(&o, "check", optarg) != 0) goto usage;
+            break;
+        case 'F':
+            o.dns_from_db = true;
+            break;
+        case 'd':
+            db_opt = optarg;
+            break;
+        case 'C':
+            if (authopts_set_checks(&o, "check", optarg) != 0) goto usage;
+            break;
+        case 'A':
+            if (authopts_set_at(&o, "check", optarg) != 0) goto usage;
+            break;
         case 'h':
-            fputs(check_usage, stdout);
+            printf(check_usage, authopts_help);
+            authopts_free(&o);
             return EXIT_OK;
         default:
-            return cli_usage_error("check");
+            goto usage;
         }
     }
     if (optind >= argc) {
         cli_error("check", "no FILE given");
-        return cli_usage_error("check");
+        goto usage;
     }
+    struct db *db = NULL;
+    if (o.dns_from_db) {
+        char err[600];
+        if (db_open(cli_db_path(db_opt), DB_OPEN_READ, &db, err, sizeof err) != 0) {
+            cli_error("check", "--dns-from-db: %s", err);
+            authopts_free(&o);
+            return EXIT_RUNTIME;
+        }
+    }
+    struct dns_resolver *dns = authopts_resolver(&o, "check", db);
+    db_close(db);
+    if (!dns) {
+        authopts_free(&o);
+        return EXIT_RUNTIME;
+    }
+    struct check_ctx cx = {.json = json, .o = &o, .a = arena_new()};
+    buf_init(&cx.out, 0);
+    buf_init(&cx.data, 0);
+    if (!o.checks || (o.checks & CHECK_DKIM)) cx.dkim = dkim_verifier_new(dns);
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++)
-        if (check_file(argv[i], json) != 0) status = EXIT_RUNTIME;
+        if (check_file(argv[i], &cx) != 0) status = EXIT_RUNTIME;
+    dkim_verifier_free(cx.dkim);
+    arena_free(cx.a);
+    buf_free(&cx.out);
+    buf_free(&cx.data);
+    dns_free(dns);
+    authopts_free(&o);
     return status;
+usage:
+    authopts_free(&o);
+    return cli_usage_error("check");
 }

@@ -4,9 +4,9 @@
  * its rows; a message already stored (same SHA-256) only gets a sighting.
  * Files unchanged since a completed read are skipped without being opened.
  * Writes go through one struct db in batched transactions (COMMIT_EVERY
- * units of work — a message weighs MESSAGE_WEIGHT, a log event 1 — or COMMIT_SECONDS), so a kill -9 loses at most the open batch and
- * the next run redoes it (sources left in status 'reading' are read again).
- * Bad files never stop the batch: each is recorded with its error. */
+ * units of work — a message weighs MESSAGE_WEIGHT, a log event 1 — or COMMIT_SECONDS), so a kill -9
+ * loses at most the open batch and the next run redoes it (sources left in status 'reading' are
+ * read again). Bad files never stop the batch: each is recorded with its error. */
 #include "cli.h"
 #include "ingest.h"
 #include "mail/limits.h"
@@ -19,6 +19,7 @@
 #include "util/hash.h"
 #include "util/reader.h"
 #include "util/timeutil.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -35,7 +36,8 @@
 #define PROGRESS_SECONDS 0.25
 
 static const char ingest_usage[] =
-    "Usage: mailaudit ingest [--db FILE] [--quiet] PATH...\n"
+    "Usage: mailaudit ingest [--db FILE] [--dns FILE]... [--online] [--dns-from-db]\n"
+    "                        [--reverify] [--quiet] PATH...\n"
     "\n"
     "Read messages into the database. Each PATH is a file or a directory (read\n"
     "recursively; symbolic links followed, loops detected). Formats are detected\n"
@@ -52,8 +54,17 @@ static const char ingest_usage[] =
     "with each place it was seen; unchanged files are skipped unopened; an\n"
     "interrupted run is completed by the next one.\n"
     "\n"
+    "Every new message's DKIM signatures are verified (dkim_signatures), with DNS\n"
+    "answers from the snapshots, the database (--dns-from-db) or live DNS\n"
+    "(--online); each answer used is stored in dns_records with its source and\n"
+    "time. Without a DNS source verdicts that need DNS are temperror (\"no DNS\n"
+    "source\"): re-run with --reverify and a source to settle them.\n"
+    "\n"
     "Options:\n"
     "  --db FILE     database (default $MAILAUDIT_DB, else ./mailaudit.db; created 0600)\n"
+    "%s"
+    "  --reverify    verify messages already stored again (opens unchanged files too)\n"
+    "                and replace their results\n"
     "  --log-tz ZONE zone of log timestamps written without one (hMailServer, classic\n"
     "                syslog, Exim): UTC (default), or an offset such as +0200, -05:00\n"
     "  -q, --quiet   no progress line and no summary (errors are still printed)\n"
@@ -117,6 +128,63 @@ int ingest_db_failed(struct ingest *in)
     return -1;
 }
 
+/* The resolver's recorder: store each distinct answer once per run. */
+static void record_dns(void *ctx, const struct dns_answer *a)
+{
+    struct ingest *in = ctx;
+    if (in->dns_failed || a->source == DNS_SRC_DB) return; /* db answers are stored already */
+    char sha[65];
+    db_dns_answer_sha(a, sha);
+    uint64_t h = hash_fnv1a(sha, 64) ^ hash_fnv1a(a->qname, strlen(a->qname)) ^ (uint64_t)a->qtype;
+    if (!h) h = 1;
+    if (in->dns_seen_n * 2 >= in->dns_seen_cap) { /* grow the open-addressing set */
+        size_t cap = in->dns_seen_cap ? in->dns_seen_cap * 2 : 256;
+        uint64_t *t = xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < in->dns_seen_cap; i++)
+            if (in->dns_seen[i])
+                for (size_t k = in->dns_seen[i] % cap;; k = (k + 1) % cap)
+                    if (!t[k]) {
+                        t[k] = in->dns_seen[i];
+                        break;
+                    }
+        free(in->dns_seen);
+        in->dns_seen = t;
+        in->dns_seen_cap = cap;
+    }
+    for (size_t k = h % in->dns_seen_cap;; k = (k + 1) % in->dns_seen_cap) {
+        if (in->dns_seen[k] == h) return;
+        if (!in->dns_seen[k]) {
+            in->dns_seen[k] = h;
+            in->dns_seen_n++;
+            break;
+        }
+    }
+    if (db_dns_record(in->db, a) != 0) {
+        cli_error("ingest", "recording DNS answers: %s (verification goes on)", db_errmsg(in->db));
+        in->dns_failed = true;
+    }
+}
+
+/* Verify a parsed message and store the results (replacing earlier ones). */
+static int verify_message(struct ingest *in, const struct message *m, int64_t mid)
+{
+    if (!in->dkim) return 0;
+    struct dkim_input din = {.raw = m->raw,
+                             .raw_len = m->raw_len,
+                             .hdr = &m->hdr,
+                             .from_domain = m->has_from ? m->from.domain_lc : NULL};
+    din.at = authopts_judge_time(&in->auth, m, &din.at_source);
+    struct dkim_result *r;
+    size_t n = dkim_verify(in->dkim, in->msg_arena, &din, &r);
+    in->verified++;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].legacy) continue;
+        in->dkim_sigs++;
+        if (r[i].result == AUTH_PASS) in->dkim_pass++;
+    }
+    return db_dkim_replace(in->db, mid, r, n);
+}
+
 /* Store one message (or one more sighting of a stored one). */
 static int take_message(struct ingest *in, int64_t source_id, const struct src_context *ctx,
                         const char *p, size_t len, uint64_t offset, bool truncated)
@@ -130,16 +198,21 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
     if (db_message_find(in->db, sha, &found, &mid) != 0) return ingest_db_failed(in);
     enum placement pl;
     const char *evidence = NULL;
-    if (found) {
+    if (found && !in->reverify) {
         pl = message_placement(in->msg_arena, p, len, ctx->folder, &evidence);
     } else {
         struct message m;
         message_parse(in->msg_arena, p, len, ctx->folder, sha, &m);
         if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
-        if (db_message_insert(in->db, in->run_id, &m, source_id, offset, &mid) != 0)
-            return ingest_db_failed(in);
-        in->c.messages_new++;
-        in->anomalies += (int64_t)(m.an.n + m.an.dropped);
+        if (!found) {
+            if (db_message_insert(in->db, in->run_id, &m, source_id, offset, &mid) != 0)
+                return ingest_db_failed(in);
+            in->c.messages_new++;
+            in->anomalies += (int64_t)(m.an.n + m.an.dropped);
+        } else {
+            in->reverified++;
+        }
+        if (verify_message(in, &m, mid) != 0) return ingest_db_failed(in);
         pl = m.placement;
         evidence = m.placement_evidence;
     }
@@ -204,7 +277,7 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, ingest_mtime_ns(st), &unchanged) !=
         0)
         return ingest_db_failed(in);
-    if (unchanged) {
+    if (unchanged && !in->reverify) {
         in->c.files_skipped++;
         ingest_progress(in, false);
         return 0;
@@ -322,15 +395,19 @@ static int walk_cb(const char *path, const struct stat *st, const char *err, voi
 int cmd_ingest(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"log-tz", required_argument, NULL, 'z'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},     {"quiet", no_argument, NULL, 'q'},
+        {"log-tz", required_argument, NULL, 'z'}, {"dns", required_argument, NULL, 'D'},
+        {"online", no_argument, NULL, 'O'},       {"dns-timeout", required_argument, NULL, 'T'},
+        {"dns-from-db", no_argument, NULL, 'F'},  {"checks", required_argument, NULL, 'C'},
+        {"at", required_argument, NULL, 'A'},     {"reverify", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *db_opt = NULL;
     bool quiet = false;
     int log_tz = 0;
+    struct auth_opts auth;
+    memset(&auth, 0, sizeof auth);
+    bool reverify = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -349,25 +426,63 @@ int cmd_ingest(int argc, char **argv)
                 return cli_usage_error("ingest");
             }
             break;
+        case 'D':
+            authopts_add_dns(&auth, optarg);
+            break;
+        case 'O':
+            auth.online = true;
+            break;
+        case 'T':
+            if (authopts_set_timeout(&auth, "ingest", optarg) != 0) goto usage;
+            break;
+        case 'F':
+            auth.dns_from_db = true;
+            break;
+        case 'C':
+            if (authopts_set_checks(&auth, "ingest", optarg) != 0) goto usage;
+            break;
+        case 'A':
+            if (authopts_set_at(&auth, "ingest", optarg) != 0) goto usage;
+            break;
+        case 'V':
+            reverify = true;
+            break;
         case 'h':
-            fputs(ingest_usage, stdout);
+            printf(ingest_usage, authopts_help);
+            authopts_free(&auth);
             return EXIT_OK;
         default:
-            return cli_usage_error("ingest");
+            goto usage;
         }
     }
     if (optind >= argc) {
         cli_error("ingest", "no PATH given");
-        return cli_usage_error("ingest");
+        goto usage;
+    }
+    if (reverify && !auth.n_dns && !auth.online && !auth.dns_from_db) {
+        /* re-verifying without DNS would only replace verdicts by "no DNS source" */
+        cli_error("ingest", "--reverify needs a DNS source: --dns FILE, --online or --dns-from-db");
+        goto usage;
     }
     const char *db_path = cli_db_path(db_opt);
     struct ingest in;
     memset(&in, 0, sizeof in);
     char err[600];
+    in.auth = auth;
+    in.reverify = reverify;
     if (db_open(db_path, DB_OPEN_WRITE, &in.db, err, sizeof err) != 0) {
         cli_error("ingest", "%s", err);
+        authopts_free(&in.auth);
         return EXIT_RUNTIME;
     }
+    in.dns = authopts_resolver(&in.auth, "ingest", in.db);
+    if (!in.dns) {
+        db_close(in.db);
+        authopts_free(&in.auth);
+        return EXIT_RUNTIME;
+    }
+    dns_set_recorder(in.dns, record_dns, &in);
+    if (!in.auth.checks || (in.auth.checks & CHECK_DKIM)) in.dkim = dkim_verifier_new(in.dns);
     in.quiet = quiet;
     in.log_tz_min = log_tz;
     in.progress = !quiet && isatty(STDERR_FILENO);
@@ -406,6 +521,12 @@ int cmd_ingest(int argc, char **argv)
                (long long)in.c.messages_new, (long long)(in.c.messages_seen - in.c.messages_new),
                (long long)in.log_lines, (long long)in.deliveries, (double)in.c.bytes_read / 1e6, el,
                (double)in.c.messages_seen / el, (long long)in.anomalies, db_path);
+        if (in.dkim && in.verified)
+            printf("verify: %lld messages verified (%lld again), %lld DKIM signatures, %lld "
+                   "pass%s\n",
+                   (long long)in.verified, (long long)in.reverified, (long long)in.dkim_sigs,
+                   (long long)in.dkim_pass,
+                   dns_has_source(in.dns) ? "" : " (no DNS source: keys not looked up)");
     }
 out:
     for (size_t i = 0; i < in.n_logs; i++)
@@ -414,6 +535,13 @@ out:
     buf_free(&in.data);
     arena_free(in.msg_arena);
     arena_free(in.file_arena);
+    dkim_verifier_free(in.dkim);
+    dns_free(in.dns);
+    free(in.dns_seen);
+    authopts_free(&in.auth);
     db_close(in.db);
     return status;
+usage:
+    authopts_free(&auth);
+    return cli_usage_error("ingest");
 }

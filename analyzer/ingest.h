@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "auth/dkim.h"
+#include "authopts.h"
 #include "logs/logfmt.h"
 #include "store/db.h"
 #include "util/arena.h"
@@ -40,6 +42,15 @@ struct ingest {
     struct corr *corr;         /* queue id → Message-ID, sender, attempts (ingest_logs.c) */
     struct deferred_log *logs; /* log files found by the walk, read after the messages */
     size_t n_logs, cap_logs;
+    /* verification */
+    struct auth_opts auth;
+    struct dns_resolver *dns;
+    struct dkim_verifier *dkim; /* NULL when --checks excludes dkim */
+    bool reverify;              /* re-verify messages already stored (and open unchanged files) */
+    int64_t verified, reverified, dkim_sigs, dkim_pass;
+    uint64_t *dns_seen; /* answers recorded in this run (hash of qname, qtype, answer) */
+    size_t dns_seen_n, dns_seen_cap;
+    bool dns_failed; /* recording a DNS answer failed: reported once, the run goes on */
 };
 
 int ingest_ensure_txn(struct ingest *in);

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <openssl/evp.h>
 
 #define DB_BUSY_TIMEOUT_MS 30000
 
@@ -56,6 +58,11 @@ enum stmt_id {
     S_DLV_LINK_SENDER,
     S_DLV_ATTEMPT,
     S_DLV_MAX,
+    S_DKIM_DEL,
+    S_DKIM_INSERT,
+    S_DNS_INSERT,
+    S_DNS_TOUCH,
+    S_DNS_LOAD,
     S__COUNT
 };
 
@@ -155,11 +162,32 @@ static const char *const stmt_sql[S__COUNT] = {
         " AND d2.host IS deliveries.host AND d2.id <= deliveries.id)"
         " WHERE id > ?1 AND attempt IS NULL AND queue_id IS NOT NULL",
     [S_DLV_MAX] = "SELECT coalesce(max(id), 0) FROM deliveries",
+    [S_DKIM_DEL] = "DELETE FROM dkim_signatures WHERE message_id=?1",
+    [S_DKIM_INSERT] =
+        "INSERT INTO dkim_signatures(message_id, position, legacy, domain, selector, algorithm,"
+        " canonicalization, headers, auid, body_length, body_bytes, body_partial, signed_at,"
+        " expires_at, judged_at, judged_by, key_type, key_bits, key_testing, key_record,"
+        " key_source, result, reason, detail, crypto_ok, from_relation) VALUES (?1,?2,?3,?4,?5,"
+        "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
+    [S_DNS_INSERT] =
+        "INSERT OR IGNORE INTO dns_records(qname, qtype, rcode, answer_sha, position, ttl, pref,"
+        " data, cname, error, source, fetched_at, last_used_at)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?12)",
+    [S_DNS_TOUCH] = "UPDATE dns_records SET last_used_at=?4 WHERE qname=?1 AND qtype=?2"
+                    " AND answer_sha=?3",
+    /* for each (qname, qtype), the rows of the answer fetched last */
+    [S_DNS_LOAD] =
+        "SELECT r.qname, r.qtype, r.rcode, r.position, r.ttl, r.pref, r.data, r.cname, r.error,"
+        " r.fetched_at, r.answer_sha FROM dns_records r WHERE r.answer_sha = (SELECT r2.answer_sha"
+        " FROM dns_records r2 WHERE r2.qname=r.qname AND r2.qtype=r.qtype"
+        " ORDER BY r2.fetched_at DESC, r2.id DESC LIMIT 1)"
+        " ORDER BY r.qname, r.qtype, r.position",
 };
 
 struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S__COUNT];
+    int version; /* schema version of the file (read-only opens may be older) */
     char err[512];
 };
 
@@ -348,7 +376,9 @@ int db_open(const char *path, enum db_open_mode mode, struct db **out, char *err
             db_close(db);
             return -1;
         }
+        db->version = have;
     }
+    if (mode == DB_OPEN_WRITE) db->version = db_schema_version();
     *out = db;
     return 0;
 }
@@ -870,8 +900,7 @@ int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
     sqlite3_bind_int(s, 23, d->bl ? d->bl->receiver_misconfig : 0);
     bind_text(s, 24, ev->client_ip);
     bind_text(s, 25, ev->sasl_user);
-    if (d->attempt > 0)
-        sqlite3_bind_int(s, 26, d->attempt);
+    if (d->attempt > 0) sqlite3_bind_int(s, 26, d->attempt);
     return run(db, s, "store delivery");
 }
 
@@ -907,6 +936,205 @@ int db_logs_link(struct db *db, int64_t since)
         sqlite3_stmt *s = stmt(db, steps[i]);
         sqlite3_bind_int64(s, 1, since);
         if (run(db, s, "link deliveries") != 0) return -1;
+    }
+    return 0;
+}
+
+/* ---- DKIM and DNS (schema 0003) ---- */
+
+static void bind_time_opt(sqlite3_stmt *s, int i, int64_t t, bool valid)
+{
+    if (!valid) {
+        sqlite3_bind_null(s, i);
+        return;
+    }
+    char iso[32];
+    time_format_iso(t, iso);
+    sqlite3_bind_text(s, i, iso, -1, SQLITE_TRANSIENT);
+}
+
+int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n)
+{
+    sqlite3_stmt *s = stmt(db, S_DKIM_DEL);
+    sqlite3_bind_int64(s, 1, message_id);
+    if (run(db, s, "deleting DKIM results") != 0) return -1;
+    s = stmt(db, S_DKIM_INSERT);
+    for (size_t i = 0; i < n; i++) {
+        const struct dkim_result *x = &r[i];
+        sqlite3_bind_int64(s, 1, message_id);
+        sqlite3_bind_int(s, 2, x->index);
+        sqlite3_bind_int(s, 3, x->legacy);
+        bind_text(s, 4, x->domain);
+        bind_text(s, 5, x->selector);
+        bind_text(s, 6, x->algorithm);
+        bind_text(s, 7, x->canonicalization);
+        bind_text(s, 8, x->headers);
+        bind_text(s, 9, x->auid);
+        if (x->has_l)
+            sqlite3_bind_int64(s, 10, x->l > INT64_MAX ? INT64_MAX : (int64_t)x->l);
+        else
+            sqlite3_bind_null(s, 10);
+        if (x->body_bytes || x->crypto_ok || x->reason == DKIM_R_BODY_HASH)
+            sqlite3_bind_int64(s, 11, (int64_t)x->body_bytes);
+        else
+            sqlite3_bind_null(s, 11);
+        sqlite3_bind_int(s, 12, x->l_partial);
+        bind_time_opt(s, 13, x->t, x->has_t);
+        bind_time_opt(s, 14, x->x, x->has_x);
+        bind_time_opt(s, 15, x->at, true);
+        bind_text(s, 16, x->at_source);
+        bind_text(s, 17, x->key_type);
+        if (x->key_bits)
+            sqlite3_bind_int(s, 18, x->key_bits);
+        else
+            sqlite3_bind_null(s, 18);
+        sqlite3_bind_int(s, 19, x->testing);
+        bind_text(s, 20, x->key_record);
+        bind_text(s, 21, dns_source_name(x->key_source));
+        bind_text(s, 22, auth_result_name(x->result));
+        bind_text(s, 23, x->reason_text && *x->reason_text ? x->reason_text : NULL);
+        bind_text(s, 24, x->detail);
+        sqlite3_bind_int(s, 25, x->crypto_ok);
+        bind_text(s, 26, dkim_from_rel_name(x->from_rel));
+        if (run(db, s, "storing a DKIM result") != 0) return -1;
+    }
+    return 0;
+}
+
+void db_dns_answer_sha(const struct dns_answer *a, char out[65])
+{
+    /* rcode, then each record as type|ttl|pref|len:data, SHA-256 of it all */
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    char head[96];
+    int hl =
+        snprintf(head, sizeof head, "%s|%s|", dns_rcode_name(a->rcode), a->cname ? a->cname : "");
+    EVP_DigestUpdate(c, head, (size_t)hl);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct dns_rr *rr = &a->rr[i];
+        hl = snprintf(head, sizeof head, "%d|%u|%u|%zu:", (int)rr->type, rr->ttl,
+                      (unsigned)rr->pref, rr->len);
+        EVP_DigestUpdate(c, head, (size_t)hl);
+        EVP_DigestUpdate(c, rr->text, rr->len);
+    }
+    unsigned char md[32];
+    unsigned ml = 0;
+    EVP_DigestFinal_ex(c, md, &ml);
+    EVP_MD_CTX_free(c);
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hx[md[i] >> 4];
+        out[2 * i + 1] = hx[md[i] & 15];
+    }
+    out[64] = 0;
+}
+
+int db_dns_record(struct db *db, const struct dns_answer *a)
+{
+    if (a->rcode == DNS_NOSOURCE) return 0;
+    char sha[65];
+    db_dns_answer_sha(a, sha);
+    char now[32];
+    now_iso(now);
+    char fetched[32];
+    if (a->fetched)
+        time_format_iso(a->fetched, fetched);
+    else
+        memcpy(fetched, now, sizeof now);
+    const char *qtype = dns_type_name(a->qtype);
+    sqlite3_stmt *s = stmt(db, S_DNS_INSERT);
+    size_t n = a->n ? a->n : 1;
+    for (size_t i = 0; i < n; i++) {
+        const struct dns_rr *rr = a->n ? &a->rr[i] : NULL;
+        bind_text(s, 1, a->qname);
+        bind_text(s, 2, qtype);
+        bind_text(s, 3, dns_rcode_name(a->rcode));
+        bind_text(s, 4, sha);
+        sqlite3_bind_int64(s, 5, (int64_t)i);
+        if (rr) {
+            sqlite3_bind_int64(s, 6, rr->ttl);
+            sqlite3_bind_int(s, 7, rr->pref);
+            sqlite3_bind_text(s, 8, rr->text, (int)rr->len, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(s, 6);
+            sqlite3_bind_null(s, 7);
+            sqlite3_bind_null(s, 8);
+        }
+        bind_text(s, 9, a->cname);
+        bind_text(s, 10, a->error);
+        bind_text(s, 11, dns_source_name(a->source));
+        bind_text(s, 12, fetched);
+        if (run(db, s, "storing a DNS answer") != 0) return -1;
+    }
+    s = stmt(db, S_DNS_TOUCH);
+    bind_text(s, 1, a->qname);
+    bind_text(s, 2, qtype);
+    bind_text(s, 3, sha);
+    bind_text(s, 4, now);
+    return run(db, s, "storing a DNS answer");
+}
+
+int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answers)
+{
+    *n_answers = 0;
+    if (db->version < 3) return 0; /* a read-only database from before DNS was recorded */
+    sqlite3_stmt *s = stmt(db, S_DNS_LOAD);
+    struct dns_answer cur;
+    memset(&cur, 0, sizeof cur);
+    size_t cap = 0;
+    const char *cur_sha = NULL;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *qname = (const char *)sqlite3_column_text(s, 0);
+        const char *qtype = (const char *)sqlite3_column_text(s, 1);
+        const char *rcode = (const char *)sqlite3_column_text(s, 2);
+        const char *sha = (const char *)sqlite3_column_text(s, 10);
+        if (!qname || !qtype || !rcode || !sha) continue;
+        int t = dns_type_from_name(qtype);
+        if (t < 0) continue;
+        if (!cur_sha || strcmp(cur.qname, qname) != 0 || cur.qtype != (enum dns_type)t ||
+            strcmp(cur_sha, sha) != 0) {
+            if (cur_sha) {
+                dns_add_cached(r, &cur);
+                (*n_answers)++;
+            }
+            memset(&cur, 0, sizeof cur);
+            cap = 0;
+            cur.qname = arena_strdup(a, qname);
+            cur.qtype = (enum dns_type)t;
+            cur.source = DNS_SRC_DB;
+            cur.rcode = strcmp(rcode, "ok") == 0         ? DNS_OK
+                        : strcmp(rcode, "nxdomain") == 0 ? DNS_NXDOMAIN
+                        : strcmp(rcode, "nodata") == 0   ? DNS_NODATA
+                                                         : DNS_TEMPFAIL;
+            const char *cn = (const char *)sqlite3_column_text(s, 7);
+            cur.cname = cn ? arena_strdup(a, cn) : NULL;
+            const char *er = (const char *)sqlite3_column_text(s, 8);
+            cur.error = er ? arena_strdup(a, er) : NULL;
+            const char *fa = (const char *)sqlite3_column_text(s, 9);
+            int64_t ft;
+            cur.fetched = fa && time_parse_iso(fa, &ft) == 0 ? ft : 0;
+            cur_sha = arena_strdup(a, sha);
+        }
+        if (sqlite3_column_type(s, 6) == SQLITE_NULL) continue;
+        cur.rr = arena_grow(a, cur.rr, &cap, cur.n + 1, sizeof *cur.rr);
+        struct dns_rr *rr = &cur.rr[cur.n++];
+        memset(rr, 0, sizeof *rr);
+        rr->type = (enum dns_type)t;
+        rr->ttl = (uint32_t)sqlite3_column_int64(s, 4);
+        rr->pref = (uint16_t)sqlite3_column_int(s, 5);
+        int len = sqlite3_column_bytes(s, 6);
+        const void *d = sqlite3_column_blob(s, 6);
+        rr->text = arena_strndup(a, d ? d : "", (size_t)len);
+        rr->len = (size_t)len;
+        if (rr->type == DNS_T_A) inet_pton(AF_INET, rr->text, rr->addr);
+        if (rr->type == DNS_T_AAAA) inet_pton(AF_INET6, rr->text, rr->addr);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return fail(db, "reading cached DNS answers");
+    if (cur_sha) {
+        dns_add_cached(r, &cur);
+        (*n_answers)++;
     }
     return 0;
 }

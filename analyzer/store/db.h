@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "auth/dkim.h"
+#include "dns/dns.h"
 #include "logs/classify.h"
 #include "logs/event.h"
 #include "mail/anomaly.h"
@@ -94,7 +96,7 @@ int db_log_event_insert(struct db *db, int64_t log_file_id, uint64_t offset, con
 struct db_delivery {
     const struct log_event *ev;
     enum dlv_status status;
-    const char *recipient; /* overrides ev->recipient when not NULL (expired fan-out) */
+    const char *recipient;           /* overrides ev->recipient when not NULL (expired fan-out) */
     const char *message_id, *sender; /* override the event's when not NULL (from its queue id) */
     int attempt;                     /* 1, 2, ... ; 0 = unknown (numbered after the run) */
     struct bounce_class cls;
@@ -113,5 +115,18 @@ int db_deferred_recipients(struct db *db, const char *host, const char *queue_id
  * rows with id > since whose value is still NULL. */
 int db_logs_link(struct db *db, int64_t since_delivery_id);
 int64_t db_max_delivery_id(struct db *db);
+
+/* ---- DKIM and DNS (schema 0003) ---- */
+
+/* Replace the DKIM rows of a message with these results. */
+int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n);
+/* Record a DNS answer used (rows are added once per distinct answer;
+ * last_used_at is refreshed). NOSOURCE answers are not recorded. */
+int db_dns_record(struct db *db, const struct dns_answer *a);
+/* SHA-256 (hex) identifying an answer: rcode, CNAME target and records. */
+void db_dns_answer_sha(const struct dns_answer *a, char out[65]);
+/* Load the answers of dns_records into the resolver (dns_add_cached): per
+ * (qname, qtype) the answer fetched last. */
+int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answers);
 
 #endif

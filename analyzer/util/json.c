@@ -58,6 +58,15 @@ void json_escape(struct buf *b, const char *p, size_t len)
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0;
     while (i < len) {
+        /* a run of printable ASCII that needs no escape goes in one append */
+        size_t run = i;
+        while (run < len && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '"' && u[run] != '\\')
+            run++;
+        if (run > i) {
+            buf_append(b, u + i, run - i);
+            i = run;
+            continue;
+        }
         unsigned char c = u[i];
         if (c >= 0x80) {
             size_t n = str_utf8_seqlen(u + i, len - i);

@@ -1,7 +1,9 @@
 /* timeutil — see timeutil.h. Days-from-civil after H. Hinnant's algorithm. */
 #include "util/timeutil.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -72,4 +74,60 @@ double time_mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+int time_parse_iso(const char *s, int64_t *t)
+{
+    if (s[0] == '@') {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s + 1, &end, 10);
+        if (end == s + 1 || *end || errno) return -1;
+        *t = (int64_t)v;
+        return 0;
+    }
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+        !digits(s + 8, 2, &d))
+        return -1;
+    const char *p = s + 10;
+    if (*p == 'T' || *p == ' ') {
+        if (!digits(p + 1, 2, &h) || p[3] != ':' || !digits(p + 4, 2, &mi)) return -1;
+        p += 6;
+        if (*p == ':') {
+            if (!digits(p + 1, 2, &se)) return -1;
+            p += 3;
+        }
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > time_days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
+        return -1;
+    int off = 0;
+    if (*p == 'Z' && !p[1]) {
+        p++;
+    } else if (strcmp(p, "UTC") == 0) {
+        p += 3;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        int sign = *p == '-' ? -1 : 1;
+        if (!digits(p + 1, 2, &oh)) return -1;
+        const char *q = p + 3;
+        if (*q == ':') q++;
+        if (!digits(q, 2, &om) || q[2] || oh > 23 || om > 59) return -1;
+        off = sign * (oh * 60 + om);
+        p = q + 2;
+    }
+    if (*p) return -1;
+    *t = time_from_civil(y, mo, d, h, mi, se) - (int64_t)off * 60;
+    return 0;
 }

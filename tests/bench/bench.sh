@@ -64,3 +64,25 @@ if command -v pflogsumm >/dev/null 2>&1; then
 else
     echo "  pflogsumm: not installed (MAILAUDIT_BENCH_DEPS=1 make deps)"
 fi
+
+# ---- DKIM: verifications/s in process (keys cached), check over the files,
+# ---- and dkimpy on the same files (start-up included), one core each.
+DN=${BENCH_DKIM_N:-2000}
+DD="$DIR/dkim-$DN"
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null; then
+    [ -f "$DD/keys.zone" ] || { echo "bench: signing $DN + $DN messages with dkimpy..."; /usr/bin/python3 tests/bench/dkim-corpus.py "$DD" "$DN"; }
+    echo "dkim: $DN messages per algorithm, $(du -sb "$DD/rsa" | cut -f1 | awk -v n="$DN" '{ printf "%.1f KB", $1 / n / 1000 }') each"
+    for alg in rsa ed25519; do
+        echo "  $alg in process:     $(taskset -c 0 $BUILD/tools/dkimbench "$DD/keys.zone" "$DD/$alg"/*.eml)"
+        $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 "$BIN" check --checks dkim --json --dns "$DD/keys.zone" "$DD/$alg"/*.eml > "$DIR/check.out" 2>/dev/null
+        set -- $(cat "$DIR/time.out")
+        np=$(grep -c '"result":"pass"' "$DIR/check.out" || true)
+        awk -v n="$DN" -v s="$1" -v r="$2" -v p="$np" -v a="$alg" 'BEGIN { if (s <= 0) s = 0.01; printf "  %s check --json:  %.2f s, %.0f messages/s (%d pass), peak RSS %.1f MB\n", a, s, n / s, p, r / 1024 }'
+        c_rate=$(awk -v n="$DN" -v s="$1" 'BEGIN { if (s <= 0) s = 0.01; print n / s }')
+        $TIME -f '%e %M' -o "$DIR/time.out" taskset -c 0 /usr/bin/python3 tests/bench/dkimpy-verify.py "$DD/keys.zone" "$DD/$alg"/*.eml > "$DIR/dkimpy.out"
+        set -- $(cat "$DIR/time.out")
+        awk -v n="$DN" -v s="$1" -v o="$(cat "$DIR/dkimpy.out")" -v a="$alg" -v c="$c_rate" 'BEGIN { if (s <= 0) s = 0.01; printf "  %s dkimpy:        %.2f s, %.0f messages/s (%s); check is %.1fx faster\n", a, s, n / s, o, c / (n / s) }'
+    done
+else
+    echo "dkim: python3-dkim/python3-nacl not installed (MAILAUDIT_BENCH_DEPS=1 make deps)"
+fi

@@ -1,0 +1,60 @@
+/* authopts — the verification options `ingest` and `check` share: where DNS
+ * answers come from (--dns FILE..., --online, --dns-from-db), which checks
+ * run (--checks), and the time signatures are judged at (--at). Builds the
+ * resolver and verifier from them. */
+#ifndef AUTHOPTS_H
+#define AUTHOPTS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/dkim.h"
+#include "dns/dns.h"
+#include "mail/message.h"
+#include "store/db.h"
+
+enum check_bits {
+    CHECK_DKIM = 1u << 0,
+    CHECK_SPF = 1u << 1,
+    CHECK_DMARC = 1u << 2,
+    CHECK_ARC = 1u << 3,
+    CHECK_RULES = 1u << 4,
+};
+#define CHECKS_IMPLEMENTED (CHECK_DKIM)
+#define CHECKS_ALL (CHECK_DKIM | CHECK_SPF | CHECK_DMARC | CHECK_ARC | CHECK_RULES)
+
+enum at_mode { AT_ARRIVAL = 0, AT_NOW, AT_GIVEN };
+
+struct auth_opts {
+    const char **dns_files;
+    size_t n_dns, cap_dns;
+    bool online;
+    int timeout_ms;
+    bool dns_from_db;
+    unsigned checks; /* CHECK_* bits; 0 until set = all */
+    enum at_mode at_mode;
+    int64_t at;
+};
+
+/* Help text lines for these options (shared by both commands). */
+extern const char authopts_help[];
+
+/* Option handlers: 0, or -1 after printing a usage error for `cmd`. */
+int authopts_add_dns(struct auth_opts *o, const char *file);
+int authopts_set_checks(struct auth_opts *o, const char *cmd, const char *list);
+int authopts_set_at(struct auth_opts *o, const char *cmd, const char *when);
+int authopts_set_timeout(struct auth_opts *o, const char *cmd, const char *secs);
+void authopts_free(struct auth_opts *o);
+
+/* The resolver for these options: snapshots loaded, cached answers from `db`
+ * when --dns-from-db (db may be NULL otherwise), live when --online. NULL
+ * after printing an error for `cmd`. Prints a warning for each requested
+ * check that this version cannot run yet. */
+struct dns_resolver *authopts_resolver(const struct auth_opts *o, const char *cmd, struct db *db);
+
+/* The time to judge a message's signatures at, and where it came from:
+ * "arrival" (topmost dated Received), "date" (Date header), "now", "given". */
+int64_t authopts_judge_time(const struct auth_opts *o, const struct message *m,
+                            const char **source);
+
+#endif
