@@ -38,7 +38,9 @@ static const char check_usage[] =
     "Options:\n"
     "  --json            one JSON object per message (JSON Lines), stable keys:\n"
     "                    file, message, parts, received, links, images, dkim,\n"
-    "                    authentication_results, anomalies\n"
+    "                    authentication_results, anomalies. With --checks not\n"
+    "                    naming rules, the MIME tree is skipped for speed and\n"
+    "                    parts, links and images are null.\n"
     "%s"
     "  --db FILE         the database --dns-from-db reads (default $MAILAUDIT_DB,\n"
     "                    else ./mailaudit.db)\n"
@@ -53,6 +55,7 @@ struct check_ctx {
     bool json;
     const struct auth_opts *o;
     struct dkim_verifier *dkim; /* NULL when DKIM is not among the checks */
+    bool with_mime;             /* parse the MIME tree (not with --checks lacking rules) */
     arena *a;                   /* per message, reset */
     struct buf out;             /* per message, reset */
     struct buf data;            /* a single-message file */
@@ -160,6 +163,91 @@ static char *authres_line(arena *a, const struct dkim_result *r, size_t n, bool 
     return b.p;
 }
 
+/* The MIME tree as the "parts" array. */
+static void parts_json(struct json *j, const struct message *m)
+{
+    json_arr_begin(j);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        bool leaf = !p->is_multipart && !p->is_message;
+        json_obj_begin(j);
+        json_key(j, "path");
+        json_cstr(j, p->path);
+        json_key(j, "content_type");
+        json_cstr(j, p->content_type);
+        json_key(j, "charset");
+        json_cstr(j, p->charset);
+        json_key(j, "transfer_encoding");
+        json_cstr(j, p->cte);
+        json_key(j, "disposition");
+        json_cstr(j, p->disposition);
+        json_key(j, "filename");
+        json_cstr(j, p->filename);
+        json_key(j, "size");
+        if (leaf)
+            json_int(j, (int64_t)p->decoded_len);
+        else
+            json_null(j);
+        json_key(j, "sha256");
+        json_cstr(j, leaf && p->sha256[0] ? p->sha256 : NULL);
+        json_key(j, "detected_type");
+        json_cstr(j, leaf ? p->detected_type : NULL);
+        json_key(j, "is_attachment");
+        json_bool(j, p->is_attachment);
+        if (p->zip.n) {
+            json_key(j, "archive_members");
+            json_arr_begin(j);
+            for (size_t k = 0; k < p->zip.n; k++) {
+                json_obj_begin(j);
+                json_key(j, "name");
+                json_cstr(j, p->zip.m[k].name);
+                json_key(j, "size");
+                json_int(j, (int64_t)p->zip.m[k].size);
+                json_key(j, "encrypted");
+                json_bool(j, p->zip.m[k].encrypted);
+                json_obj_end(j);
+            }
+            json_arr_end(j);
+        }
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+/* The "links" array, then the "images" key and array, of the HTML parts. */
+static void links_json(struct json *j, const struct message *m)
+{
+    json_arr_begin(j);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct html_doc *h = &m->mime.parts[i].html;
+        for (size_t k = 0; k < h->n_links; k++) {
+            json_obj_begin(j);
+            json_key(j, "href");
+            json_cstr(j, h->links[k].href);
+            json_key(j, "text");
+            json_cstr(j, h->links[k].text);
+            json_obj_end(j);
+        }
+    }
+    json_arr_end(j);
+    json_key(j, "images");
+    json_arr_begin(j);
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct html_doc *h = &m->mime.parts[i].html;
+        for (size_t k = 0; k < h->n_images; k++) {
+            json_obj_begin(j);
+            json_key(j, "src");
+            json_cstr(j, h->images[k].src);
+            json_key(j, "kind");
+            json_cstr(j, img_kind(h->images[k].kind));
+            json_key(j, "tracking_pixel");
+            json_bool(j, h->images[k].tracking_pixel);
+            json_obj_end(j);
+        }
+    }
+    json_arr_end(j);
+}
+
 static void message_json(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
                          const struct message *m, const struct dkim_result *dk, size_t n_dk,
                          bool dkim_ran, const char *authres)
@@ -213,52 +301,10 @@ static void message_json(struct buf *out, const char *file, uint64_t offset, boo
     json_obj_end(&j);
 
     json_key(&j, "parts");
-    json_arr_begin(&j);
-    for (size_t i = 0; i < m->mime.n; i++) {
-        const struct mime_part *p = &m->mime.parts[i];
-        bool leaf = !p->is_multipart && !p->is_message;
-        json_obj_begin(&j);
-        json_key(&j, "path");
-        json_cstr(&j, p->path);
-        json_key(&j, "content_type");
-        json_cstr(&j, p->content_type);
-        json_key(&j, "charset");
-        json_cstr(&j, p->charset);
-        json_key(&j, "transfer_encoding");
-        json_cstr(&j, p->cte);
-        json_key(&j, "disposition");
-        json_cstr(&j, p->disposition);
-        json_key(&j, "filename");
-        json_cstr(&j, p->filename);
-        json_key(&j, "size");
-        if (leaf)
-            json_int(&j, (int64_t)p->decoded_len);
-        else
-            json_null(&j);
-        json_key(&j, "sha256");
-        json_cstr(&j, leaf && p->sha256[0] ? p->sha256 : NULL);
-        json_key(&j, "detected_type");
-        json_cstr(&j, leaf ? p->detected_type : NULL);
-        json_key(&j, "is_attachment");
-        json_bool(&j, p->is_attachment);
-        if (p->zip.n) {
-            json_key(&j, "archive_members");
-            json_arr_begin(&j);
-            for (size_t k = 0; k < p->zip.n; k++) {
-                json_obj_begin(&j);
-                json_key(&j, "name");
-                json_cstr(&j, p->zip.m[k].name);
-                json_key(&j, "size");
-                json_int(&j, (int64_t)p->zip.m[k].size);
-                json_key(&j, "encrypted");
-                json_bool(&j, p->zip.m[k].encrypted);
-                json_obj_end(&j);
-            }
-            json_arr_end(&j);
-        }
-        json_obj_end(&j);
-    }
-    json_arr_end(&j);
+    if (m->mime_parsed)
+        parts_json(&j, m);
+    else
+        json_null(&j);
 
     json_key(&j, "received");
     json_arr_begin(&j);
@@ -290,35 +336,13 @@ static void message_json(struct buf *out, const char *file, uint64_t offset, boo
     json_arr_end(&j);
 
     json_key(&j, "links");
-    json_arr_begin(&j);
-    for (size_t i = 0; i < m->mime.n; i++) {
-        const struct html_doc *h = &m->mime.parts[i].html;
-        for (size_t k = 0; k < h->n_links; k++) {
-            json_obj_begin(&j);
-            json_key(&j, "href");
-            json_cstr(&j, h->links[k].href);
-            json_key(&j, "text");
-            json_cstr(&j, h->links[k].text);
-            json_obj_end(&j);
-        }
+    if (m->mime_parsed) {
+        links_json(&j, m);
+    } else {
+        json_null(&j);
+        json_key(&j, "images");
+        json_null(&j);
     }
-    json_arr_end(&j);
-    json_key(&j, "images");
-    json_arr_begin(&j);
-    for (size_t i = 0; i < m->mime.n; i++) {
-        const struct html_doc *h = &m->mime.parts[i].html;
-        for (size_t k = 0; k < h->n_images; k++) {
-            json_obj_begin(&j);
-            json_key(&j, "src");
-            json_cstr(&j, h->images[k].src);
-            json_key(&j, "kind");
-            json_cstr(&j, img_kind(h->images[k].kind));
-            json_key(&j, "tracking_pixel");
-            json_bool(&j, h->images[k].tracking_pixel);
-            json_obj_end(&j);
-        }
-    }
-    json_arr_end(&j);
 
     json_key(&j, "dkim");
     if (dkim_ran)
@@ -389,7 +413,10 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         put_safe(out, m->placement_evidence);
         buf_puts(out, ")");
     }
-    buf_printf(out, "\nParts (%zu):\n", m->mime.n);
+    if (!m->mime_parsed)
+        buf_puts(out, "\nParts: not parsed (--checks without rules)\n");
+    else
+        buf_printf(out, "\nParts (%zu):\n", m->mime.n);
     for (size_t i = 0; i < m->mime.n; i++) {
         const struct mime_part *p = &m->mime.parts[i];
         buf_printf(out, "  %*s%s ", p->depth * 2, "", p->path);
@@ -478,7 +505,7 @@ static void emit(struct check_ctx *cx, const char *file, uint64_t offset, bool i
     arena *a = cx->a;
     arena_reset(a);
     struct message m;
-    message_parse(a, p, len, folder, NULL, &m);
+    message_parse_ex(a, p, len, folder, NULL, cx->with_mime, &m);
     if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
     struct dkim_result *dk = NULL;
     size_t n_dk = 0;
@@ -646,6 +673,9 @@ int cmd_check(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     struct check_ctx cx = {.json = json, .o = &o, .a = arena_new()};
+    /* The MIME tree (parts, links, images) serves the content checks and the
+     * parts listing; a run limited to other checks skips it for speed. */
+    cx.with_mime = !o.checks || (o.checks & CHECK_RULES);
     buf_init(&cx.out, 0);
     buf_init(&cx.data, 0);
     if (!o.checks || (o.checks & CHECK_DKIM)) cx.dkim = dkim_verifier_new(dns);

@@ -69,6 +69,7 @@ struct key_entry {
     uint64_t h;
     enum dkim_key_error error;
     bool decoded; /* pkey holds a usable key */
+    size_t p_len; /* decoded p= length */
     bool pkcs1;   /* p= was a bare RSAPublicKey, not SubjectPublicKeyInfo */
     const char *key_type;
     unsigned hashes;
@@ -79,18 +80,32 @@ struct key_entry {
 };
 
 #define KEY_SLOTS (DKIM_KEY_CACHE * 2)
+#define KEY_MEMO 64 /* selector names remembered with the key they gave */
+
+/* qname → the key its TXT answer gave, so that a campaign signed with one
+ * selector costs one DNS lookup and one cache probe per verifier. Valid
+ * because every source is fixed for the resolver's life (snapshots and the
+ * database are loaded once; live answers are cached for the whole run). */
+struct key_memo {
+    char *qname; /* NULL: empty */
+    struct key_entry *e;
+    size_t n_rr;
+    enum dns_source src;
+};
 #define DKIM_KEEP_BUFFER (4u << 20) /* canonical-body buffer kept between messages */
 
 struct dkim_verifier {
     struct dns_resolver *dns;
     struct key_entry *keys; /* KEY_SLOTS, open addressing */
     size_t n_keys;
+    struct key_memo memo[KEY_MEMO];
     EVP_MD *sha256, *sha1;
     EVP_MD_CTX *mdctx, *mdctx2;
-    EVP_MD_CTX *edctx;  /* ed25519 verification only: a context used for DigestVerify keeps
-                           its key, so plain digests must not share it */
-    struct buf hdr;     /* canonical header data of the signature at hand */
-    struct buf body[2]; /* canonical body per dkim_canon, for the message at hand */
+    EVP_MD_CTX *edctx;     /* ed25519 verification only: a context used for DigestVerify keeps
+                              its key, so plain digests must not share it */
+    struct buf hdr;        /* canonical header data of the signature at hand */
+    struct buf body[2];    /* canonical body per dkim_canon, when it had to be built */
+    struct slice canon[2]; /* the canonical body: in body[c] or in the message itself */
     bool body_done[2];
 };
 
@@ -116,6 +131,10 @@ struct dkim_verifier *dkim_verifier_new(struct dns_resolver *dns)
 
 static void keys_clear(struct dkim_verifier *v)
 {
+    for (size_t i = 0; i < KEY_MEMO; i++) {
+        free(v->memo[i].qname);
+        v->memo[i].qname = NULL;
+    }
     for (size_t i = 0; i < KEY_SLOTS; i++) {
         struct key_entry *e = &v->keys[i];
         if (!e->id) continue;
@@ -189,7 +208,11 @@ static struct key_entry *key_get(struct dkim_verifier *v, arena *a, const char *
     id[qlen] = '\n';
     memcpy(id + qlen + 1, txt, txt_len);
     id[idlen] = 0;
-    uint64_t h = hash_fnv1a(id, idlen);
+    /* the name and the record's last bytes (where keys differ) pick the
+     * slot; the whole id is compared on a hit */
+    size_t tail = txt_len < 48 ? txt_len : 48;
+    uint64_t h = hash_fnv1a(qname, qlen) ^ hash_fnv1a(txt + txt_len - tail, tail) ^
+                 ((uint64_t)txt_len * 0x9E3779B97F4A7C15ULL);
     size_t i = (size_t)(h % KEY_SLOTS);
     for (;;) {
         struct key_entry *e = &v->keys[i];
@@ -216,11 +239,46 @@ static struct key_entry *key_get(struct dkim_verifier *v, arena *a, const char *
     e->service_email = k.service_email;
     e->testing = k.testing;
     e->strict = k.strict;
+    e->p_len = k.p_len;
     if (e->error == DKIM_KEY_OK && e->key_type) key_decode(e, &k);
     return e;
 }
 
 /* ---- canonical body ---- */
+
+/* 0x80 in every byte of x equal to the byte repeated in pat, 0 elsewhere
+ * (exact, no false positives: no borrow crosses bytes). */
+static inline uint64_t bytes_eq(uint64_t x, uint64_t pat)
+{
+    uint64_t y = x ^ pat;
+    const uint64_t m = 0x7f7f7f7f7f7f7f7fULL;
+    return ~(((y & m) + m) | y | m);
+}
+
+/* Does relaxed canonicalisation leave this line (without its line end) as
+ * it is? Yes when it has no TAB, no two WSP in a row and no WSP at its end —
+ * most lines of real mail. Checked 8 bytes at a time. */
+static bool relaxed_line_unchanged(const char *s, size_t n)
+{
+    if (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) return false;
+    const uint64_t SP = 0x2020202020202020ULL, TAB = 0x0909090909090909ULL;
+    uint64_t carry = 0; /* the previous word ended with a space */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t sp = bytes_eq(w, SP);
+        if (bytes_eq(w, TAB) || (sp & (sp >> 8)) || (carry & sp & 0x80)) return false;
+        carry = sp >> 56; /* 0x80 when byte 7 is a space */
+    }
+    bool prev = carry != 0;
+    for (; i < n; i++) {
+        bool cur = s[i] == ' ';
+        if (s[i] == '\t' || (prev && cur)) return false;
+        prev = cur;
+    }
+    return true;
+}
 
 void dkim_body_canon(struct buf *out, enum dkim_canon c, const char *p, size_t len)
 {
@@ -237,6 +295,9 @@ void dkim_body_canon(struct buf *out, enum dkim_canon c, const char *p, size_t l
         char *ls = o;
         if (c == DKIM_CANON_SIMPLE) {
             memcpy(o, p, (size_t)(ce - p));
+            o += ce - p;
+        } else if (relaxed_line_unchanged(p, (size_t)(ce - p))) {
+            memcpy(o, p, (size_t)(ce - p)); /* the common case: one copy */
             o += ce - p;
         } else {
             /* WSP runs become one SP, WSP at the line end goes */
@@ -266,14 +327,63 @@ void dkim_body_canon(struct buf *out, enum dkim_canon c, const char *p, size_t l
     }
 }
 
-static const struct buf *body_get(struct dkim_verifier *v, enum dkim_canon c, const char *p,
-                                  size_t len)
+/* Is the body (p,len) already in canonical form up to *keep (the trailing
+ * empty lines cut)? True for most CRLF mail: then it is hashed where it
+ * lies, without a copy. Relaxed needs no TAB, no two WSP in a row and no WSP
+ * before a line end; both need CRLF line ends only and a final CRLF. One
+ * pass, 8 bytes at a time. */
+bool dkim_body_in_place(const char *p, size_t len, enum dkim_canon c, size_t *keep)
+{
+    if (len < 2 || p[len - 2] != '\r' || p[len - 1] != '\n') return false;
+    const uint64_t SP = 0x2020202020202020ULL, TAB = 0x0909090909090909ULL,
+                   CR = 0x0d0d0d0d0d0d0d0dULL, LF = 0x0a0a0a0a0a0a0a0aULL;
+    bool relaxed = c == DKIM_CANON_RELAXED;
+    uint64_t prev_sp = 0, prev_cr = 0; /* 0x80 when the previous byte was SP / CR */
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t lf = bytes_eq(w, LF), cr = bytes_eq(w, CR);
+        /* every LF preceded by a CR */
+        if (lf & ~((cr << 8) | prev_cr)) return false;
+        if (relaxed) {
+            uint64_t sp = bytes_eq(w, SP);
+            uint64_t next_of_sp = (sp << 8) | prev_sp; /* bytes that follow a space */
+            if (bytes_eq(w, TAB) || (next_of_sp & (sp | cr | lf))) return false;
+            prev_sp = sp >> 56;
+        }
+        prev_cr = cr >> 56;
+    }
+    for (; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '\n' && !prev_cr) return false;
+        if (relaxed && (ch == '\t' || (prev_sp && (ch == ' ' || ch == '\r' || ch == '\n'))))
+            return false;
+        prev_cr = ch == '\r';
+        prev_sp = ch == ' ';
+    }
+    /* trailing empty lines go; the body "\r\n" alone is simple's empty body */
+    size_t k = len;
+    while (k >= 4 && p[k - 4] == '\r' && p[k - 3] == '\n' && p[k - 2] == '\r' && p[k - 1] == '\n')
+        k -= 2;
+    if (k == 2) k = relaxed ? 0 : 2;
+    *keep = k;
+    return true;
+}
+
+static struct slice body_get(struct dkim_verifier *v, enum dkim_canon c, const char *p, size_t len)
 {
     if (!v->body_done[c]) {
-        dkim_body_canon(&v->body[c], c, p, len);
+        size_t keep;
+        if (dkim_body_in_place(p, len, c, &keep)) {
+            v->canon[c] = (struct slice){p, keep};
+        } else {
+            dkim_body_canon(&v->body[c], c, p, len);
+            v->canon[c] = (struct slice){v->body[c].p, v->body[c].len};
+        }
         v->body_done[c] = true;
     }
-    return &v->body[c];
+    return v->canon[c];
 }
 
 static void digest(struct dkim_verifier *v, const EVP_MD *md, const void *p, size_t len,
@@ -290,7 +400,8 @@ static void digest(struct dkim_verifier *v, const EVP_MD *md, const void *p, siz
 static const char *body_diagnose(struct dkim_verifier *v, arena *a, const struct dkim_sig *s,
                                  const EVP_MD *md, const char *body, size_t body_len)
 {
-    const struct buf *cb = body_get(v, s->bcanon, body, body_len);
+    struct slice cbs = body_get(v, s->bcanon, body, body_len);
+    const struct slice *cb = &cbs;
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned hl = 0;
     /* prefixes ending after a non-empty line */
@@ -319,7 +430,8 @@ static const char *body_diagnose(struct dkim_verifier *v, arena *a, const struct
                                 cb->len - end, total_lines - lines);
     }
     enum dkim_canon other = s->bcanon == DKIM_CANON_SIMPLE ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
-    const struct buf *ob = body_get(v, other, body, body_len);
+    struct slice obs = body_get(v, other, body, body_len);
+    const struct slice *ob = &obs;
     size_t n = ob->len;
     if (s->has_l && s->l < n) n = (size_t)s->l;
     digest(v, md, ob->p, n, h, &hl);
@@ -409,6 +521,54 @@ static void add_detail(arena *a, struct dkim_result *r, const char *d)
     r->detail = r->detail ? arena_printf(a, "%s; %s", r->detail, d) : d;
 }
 
+/* Fetch and parse the key record of qname; false after setting the
+ * result's reason when there is no usable answer. Remembers the answer. */
+static bool lookup_key(struct dkim_verifier *v, arena *a, const char *qname, struct dkim_result *r,
+                       struct key_entry **out, size_t *n_rr)
+{
+    struct dns_answer ans;
+    enum dns_rcode rc = v->dns ? dns_lookup(v->dns, a, qname, DNS_T_TXT, &ans) : DNS_NOSOURCE;
+    r->key_source = v->dns ? ans.source : DNS_SRC_NONE;
+    if (rc == DNS_NOSOURCE) {
+        set_reason(a, r, DKIM_R_NO_DNS, NULL);
+        return false;
+    }
+    if (rc == DNS_TEMPFAIL) {
+        set_reason(a, r, DKIM_R_DNS_TEMP, NULL);
+        add_detail(a, r, arena_printf(a, "%s TXT: %s", qname, ans.error ? ans.error : "failed"));
+        return false;
+    }
+    if (rc != DNS_OK) {
+        set_reason(a, r, DKIM_R_KEY_NOT_FOUND, NULL);
+        add_detail(a, r, arena_printf(a, "%s TXT: %s", qname, dns_rcode_name(rc)));
+        return false;
+    }
+    struct key_entry *e = NULL;
+    /* start the cache over now rather than between two records of one answer */
+    if (v->n_keys + ans.n > DKIM_KEY_CACHE) keys_clear(v);
+    for (size_t i = 0; i < ans.n; i++) {
+        struct key_entry *c = key_get(v, a, qname, ans.rr[i].text, ans.rr[i].len);
+        if (!e || (e->error != DKIM_KEY_OK && c->error == DKIM_KEY_OK)) {
+            e = c;
+            r->key_record = ans.rr[i].text;
+        }
+        if (e->error == DKIM_KEY_OK) break;
+    }
+    if (!e) {
+        set_reason(a, r, DKIM_R_KEY_NOT_FOUND, NULL);
+        return false;
+    }
+    *out = e;
+    *n_rr = ans.n;
+    struct key_memo *memo = &v->memo[hash_fnv1a(qname, strlen(qname)) % KEY_MEMO];
+    free(memo->qname);
+    memo->qname = xstrdup(qname);
+    memo->e = e;
+    memo->n_rr = ans.n;
+    memo->src = ans.source;
+    return true;
+}
+
 static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_input *in,
                        const struct hdr_field *f, struct dkim_result *r)
 {
@@ -447,7 +607,16 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
         }
         return;
     case DKIM_SIG_VERSION:
-        set_reason(a, r, DKIM_R_VERSION, s.version);
+        if (s.version && s.version[0] == '0' && s.version[1] == '.') {
+            set_reason(a, r, DKIM_R_PRESTANDARD, NULL);
+            add_detail(a, r,
+                       arena_printf(a,
+                                    "v=%s: a draft of the DKIM standard (before RFC 4871), "
+                                    "not judged",
+                                    s.version));
+        } else {
+            set_reason(a, r, DKIM_R_VERSION, s.version);
+        }
         return;
     case DKIM_SIG_ALGORITHM:
         set_reason(a, r, DKIM_R_ALGORITHM, s.alg_text);
@@ -472,37 +641,19 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
 
     /* the key */
     char *qname = arena_printf(a, "%s._domainkey.%s", s.selector, s.domain);
-    struct dns_answer ans;
-    enum dns_rcode rc = v->dns ? dns_lookup(v->dns, a, qname, DNS_T_TXT, &ans) : DNS_NOSOURCE;
-    r->key_source = v->dns ? ans.source : DNS_SRC_NONE;
-    if (rc == DNS_NOSOURCE) {
-        set_reason(a, r, DKIM_R_NO_DNS, NULL);
-        return;
-    }
-    if (rc == DNS_TEMPFAIL) {
-        set_reason(a, r, DKIM_R_DNS_TEMP, NULL);
-        add_detail(a, r, arena_printf(a, "%s TXT: %s", qname, ans.error ? ans.error : "failed"));
-        return;
-    }
-    if (rc != DNS_OK) {
-        set_reason(a, r, DKIM_R_KEY_NOT_FOUND, NULL);
-        add_detail(a, r, arena_printf(a, "%s TXT: %s", qname, dns_rcode_name(rc)));
-        return;
-    }
+    size_t qlen = strlen(qname);
+    struct key_memo *memo = &v->memo[hash_fnv1a(qname, qlen) % KEY_MEMO];
     struct key_entry *e = NULL;
-    for (size_t i = 0; i < ans.n; i++) {
-        struct key_entry *c = key_get(v, a, qname, ans.rr[i].text, ans.rr[i].len);
-        if (!e || (e->error != DKIM_KEY_OK && c->error == DKIM_KEY_OK)) {
-            e = c;
-            r->key_record = ans.rr[i].text;
-        }
-        if (e->error == DKIM_KEY_OK) break;
-    }
-    if (!e) {
-        set_reason(a, r, DKIM_R_KEY_NOT_FOUND, NULL);
+    size_t n_rr = 0;
+    if (memo->qname && strcmp(memo->qname, qname) == 0) {
+        e = memo->e;
+        n_rr = memo->n_rr;
+        r->key_source = memo->src;
+        r->key_record = arena_strdup(a, e->id + qlen + 1); /* id is "qname\nrecord" */
+    } else if (!lookup_key(v, a, qname, r, &e, &n_rr)) {
         return;
     }
-    if (ans.n > 1) add_detail(a, r, arena_printf(a, "%zu TXT records at %s", ans.n, qname));
+    if (n_rr > 1) add_detail(a, r, arena_printf(a, "%zu TXT records at %s", n_rr, qname));
     r->testing = e->testing;
     r->key_type = e->key_type;
     r->key_bits = e->bits;
@@ -549,6 +700,15 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
     }
     if (!e->decoded) {
         set_reason(a, r, DKIM_R_KEY_INVALID, NULL);
+        if (strcmp(e->key_type, "ed25519") == 0)
+            add_detail(a, r,
+                       arena_printf(a,
+                                    "p= has %zu bytes: an ed25519 key is the raw 32-byte "
+                                    "key (RFC 8463 section 4)%s",
+                                    e->p_len,
+                                    e->p_len == 44 ? ", not a SubjectPublicKeyInfo" : ""));
+        else
+            add_detail(a, r, "p= does not decode as an RSA public key (SubjectPublicKeyInfo)");
         return;
     }
     if (e->pkcs1) add_detail(a, r, "p= is a bare PKCS#1 RSAPublicKey, not SubjectPublicKeyInfo");
@@ -562,7 +722,8 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
     size_t bo = in->hdr->body_offset <= in->raw_len ? in->hdr->body_offset : in->raw_len;
     const char *body = in->raw + bo;
     size_t body_len = in->raw_len - bo;
-    const struct buf *cb = body_get(v, s.bcanon, body, body_len);
+    struct slice cbs = body_get(v, s.bcanon, body, body_len);
+    const struct slice *cb = &cbs;
     r->body_bytes = cb->len;
     size_t n = cb->len;
     if (s.has_l) {
@@ -602,42 +763,46 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
         return;
     }
     r->crypto_ok = true;
-    /* rules on a signature whose bytes verified */
-    if (e->key_type && strcmp(e->key_type, "rsa") == 0 && e->bits < 1024) {
-        set_reason(a, r, DKIM_R_KEY_TOO_SHORT, NULL);
-        add_detail(a, r,
-                   arena_printf(a,
-                                "%d-bit RSA key: RFC 8301 requires at least 1024 bits "
-                                "(the signature itself verifies)",
-                                e->bits));
-        return;
+    /* rules on a signature whose bytes verified: the first that applies is
+     * the reason, the others are added to the detail */
+    const char *why = NULL;
+    enum dkim_reason first = DKIM_R_OK;
+    const char *at_src = in->at_source ? in->at_source : "judging";
+    for (int rule = 0; rule < 4; rule++) {
+        enum dkim_reason rr = DKIM_R_OK;
+        if (rule == 0 && e->key_type && strcmp(e->key_type, "rsa") == 0 && e->bits < 1024) {
+            rr = DKIM_R_KEY_TOO_SHORT;
+            why = arena_printf(a, "%d-bit RSA key: RFC 8301 requires at least 1024 bits", e->bits);
+        } else if (rule == 1 && s.alg == DKIM_ALG_RSA_SHA1) {
+            rr = DKIM_R_RSA_SHA1;
+            why = "RFC 8301 forbids rsa-sha1";
+        } else if (rule == 2 && s.has_x && s.x < in->at) {
+            rr = DKIM_R_EXPIRED;
+            why = arena_printf(a, "x= is %lld s before the %s time", (long long)(in->at - s.x),
+                               at_src);
+        } else if (rule == 3 && s.has_t && s.t > in->at + DKIM_FUTURE_SLACK) {
+            rr = DKIM_R_FUTURE;
+            why = arena_printf(a, "t= is %lld s after the %s time", (long long)(s.t - in->at),
+                               at_src);
+        }
+        if (rr == DKIM_R_OK) continue;
+        if (first == DKIM_R_OK) {
+            first = rr;
+            set_reason(a, r, rr, NULL);
+            add_detail(a, r, arena_printf(a, "%s (the signature itself verifies)", why));
+        } else {
+            add_detail(a, r, arena_printf(a, "also %s: %s", dkim_reason_text(rr), why));
+        }
     }
-    if (s.alg == DKIM_ALG_RSA_SHA1) {
-        set_reason(a, r, DKIM_R_RSA_SHA1, NULL);
-        add_detail(a, r, "RFC 8301 forbids rsa-sha1 (the signature itself verifies)");
-        return;
-    }
-    if (s.has_x && s.x < in->at) {
-        set_reason(a, r, DKIM_R_EXPIRED, NULL);
-        add_detail(a, r,
-                   arena_printf(a, "x= is %lld s before the %s time", (long long)(in->at - s.x),
-                                in->at_source ? in->at_source : "judging"));
-        return;
-    }
-    if (s.has_t && s.t > in->at + DKIM_FUTURE_SLACK) {
-        set_reason(a, r, DKIM_R_FUTURE, NULL);
-        add_detail(a, r,
-                   arena_printf(a, "t= is %lld s after the %s time", (long long)(s.t - in->at),
-                                in->at_source ? in->at_source : "judging"));
-        return;
-    }
-    set_reason(a, r, DKIM_R_OK, NULL);
+    if (first == DKIM_R_OK) set_reason(a, r, DKIM_R_OK, NULL);
 }
 
-static bool name_is(const struct hdr_field *f, const char *name)
+static bool name_is(const struct hdr_field *f, const char *name, size_t len)
 {
-    return str_eq_ci(f->name.p, f->name.len, name);
+    return f->name.len == len && str_eq_ci(f->name.p, f->name.len, name);
 }
+#define IS_DKIM(f) name_is((f), "DKIM-Signature", 14)
+#define IS_DK(f) name_is((f), "DomainKey-Signature", 19)
 
 size_t dkim_verify(struct dkim_verifier *v, arena *a, const struct dkim_input *in,
                    struct dkim_result **out)
@@ -645,7 +810,7 @@ size_t dkim_verify(struct dkim_verifier *v, arena *a, const struct dkim_input *i
     const struct hdr_block *hb = in->hdr;
     size_t n = 0;
     for (size_t i = 0; i < hb->n; i++)
-        if (name_is(&hb->f[i], "DKIM-Signature") || name_is(&hb->f[i], "DomainKey-Signature")) n++;
+        if (IS_DKIM(&hb->f[i]) || IS_DK(&hb->f[i])) n++;
     *out = NULL;
     if (!n) return 0;
     struct dkim_result *res = arena_zalloc(a, n * sizeof *res);
@@ -655,7 +820,7 @@ size_t dkim_verify(struct dkim_verifier *v, arena *a, const struct dkim_input *i
     for (size_t i = 0; i < hb->n; i++) {
         const struct hdr_field *f = &hb->f[i];
         struct dkim_result *r = &res[k];
-        if (name_is(f, "DomainKey-Signature")) {
+        if (IS_DK(f)) {
             r->index = (int)k++;
             r->legacy = true;
             struct domainkey_sig ds;
@@ -670,7 +835,7 @@ size_t dkim_verify(struct dkim_verifier *v, arena *a, const struct dkim_input *i
             r->at_source = in->at_source;
             continue;
         }
-        if (!name_is(f, "DKIM-Signature")) continue;
+        if (!IS_DKIM(f)) continue;
         r->index = (int)k++;
         r->at = in->at;
         r->at_source = in->at_source;

@@ -155,6 +155,11 @@ void dkim_summarize(arena *a, const struct dkim_result *r, size_t n, struct dkim
  * before it is dropped) — into out (reset first). */
 void dkim_body_canon(struct buf *out, enum dkim_canon c, const char *p, size_t len);
 
+/* Is (p,len) already its own canonical body up to *keep (trailing empty
+ * lines cut)? The verifier then hashes it in place; false means
+ * dkim_body_canon must build it. */
+bool dkim_body_in_place(const char *p, size_t len, enum dkim_canon c, size_t *keep);
+
 /* The RFC 8601 method clause for one result, e.g.
  * "dkim=pass header.d=example.com header.s=sel header.a=rsa-sha256" or
  * "dkim=fail (body hash mismatch) header.d=...". Values are quoted when

@@ -201,6 +201,21 @@ unsigned char *dkim_b64_decode(arena *a, const char *p, size_t len, size_t max, 
     unsigned nacc = 0, npad = 0;
     *out_len = 0;
     for (size_t i = 0; i < len; i++) {
+        if (nacc == 0 && npad == 0 && i + 4 <= len && o + 3 <= max) {
+            /* fast path: four alphabet bytes decode to three at once */
+            unsigned a0 = b64_table[(unsigned char)p[i]] - 1u,
+                     a1 = b64_table[(unsigned char)p[i + 1]] - 1u,
+                     a2 = b64_table[(unsigned char)p[i + 2]] - 1u,
+                     a3 = b64_table[(unsigned char)p[i + 3]] - 1u;
+            if ((a0 | a1 | a2 | a3) < 64u) {
+                uint32_t q = a0 << 18 | a1 << 12 | a2 << 6 | a3;
+                out[o++] = (unsigned char)(q >> 16);
+                out[o++] = (unsigned char)(q >> 8);
+                out[o++] = (unsigned char)q;
+                i += 3;
+                continue;
+            }
+        }
         unsigned v = b64_table[(unsigned char)p[i]];
         if (v - 1u < 64u) {
             if (npad) return NULL; /* data after padding */
@@ -813,6 +828,19 @@ static char *canon_relaxed(char *w, struct slice seg, struct relaxed_state *st)
 {
     for (size_t i = 0; i < seg.len; i++) {
         unsigned char c = (unsigned char)seg.p[i];
+        if (st->in_value && c > ' ' && c != 0x7f) {
+            /* a run of value bytes that need nothing: copied as they are */
+            if (st->pending) *w++ = ' ';
+            st->pending = false;
+            st->any = true;
+            size_t j = i + 1;
+            while (j < seg.len && (unsigned char)seg.p[j] > ' ' && seg.p[j] != 0x7f)
+                j++;
+            memcpy(w, seg.p + i, j - i);
+            w += j - i;
+            i = j - 1;
+            continue;
+        }
         if (c == '\r' || c == '\n') continue;
         if (ch_is_wsp(c)) {
             if (st->any) st->pending = true;

@@ -158,6 +158,12 @@ static void parse_received(arena *a, struct message *m)
 void message_parse(arena *a, const char *p, size_t len, const char *folder, const char *sha256,
                    struct message *m)
 {
+    message_parse_ex(a, p, len, folder, sha256, true, m);
+}
+
+void message_parse_ex(arena *a, const char *p, size_t len, const char *folder, const char *sha256,
+                      bool with_mime, struct message *m)
+{
     memset(m, 0, sizeof *m);
     anom_init(&m->an, a);
     m->raw = p;
@@ -215,7 +221,8 @@ void message_parse(arena *a, const char *p, size_t len, const char *folder, cons
     }
     if (!m->arrival && m->has_date) m->arrival = m->date;
 
-    mime_parse(a, p, len, &m->hdr, &m->mime, &m->an);
+    m->mime_parsed = with_mime;
+    if (with_mime) mime_parse(a, p, len, &m->hdr, &m->mime, &m->an);
     for (size_t i = 0; i < m->mime.n; i++)
         if (m->mime.parts[i].is_attachment) m->n_attachments++;
     m->placement = placement_decide(a, &m->hdr, folder, m->gmail_labels, &m->placement_evidence);

@@ -35,6 +35,7 @@ struct message {
     int date_tz;     /* minutes east of UTC, as written */
     int64_t arrival; /* date of the topmost Received with a valid date, else Date; 0 unknown */
     struct mime_tree mime;
+    bool mime_parsed;              /* false after message_parse_ex without MIME: mime is empty */
     struct received_hop *received; /* topmost first, as in the header */
     char **received_raw;           /* the unfolded value of each */
     size_t n_received;
@@ -50,6 +51,11 @@ struct message {
  * has computed it already, else NULL. Never fails. */
 void message_parse(arena *a, const char *p, size_t len, const char *folder, const char *sha256,
                    struct message *m);
+/* The same; with_mime false skips the MIME tree (decoding, HTML, attachment
+ * types and hashes): for callers that need only the header-level facts
+ * (`check --checks dkim`). */
+void message_parse_ex(arena *a, const char *p, size_t len, const char *folder, const char *sha256,
+                      bool with_mime, struct message *m);
 /* The cheap part only: header block, X-Gmail-Labels and placement (for a copy
  * of a message that is already stored). */
 enum placement message_placement(arena *a, const char *p, size_t len, const char *folder,
