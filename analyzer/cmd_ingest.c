@@ -273,6 +273,11 @@ static int ingest_file(struct ingest *in, const char *path, const struct stat *s
     in->c.files_seen++;
     char abs[PATH_MAX];
     if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
+    for (size_t i = 0; i < in->n_dns_real; i++)
+        if (strcmp(abs, in->dns_real[i]) == 0) { /* a --dns snapshot met by the walk */
+            in->c.files_seen--;
+            return 0;
+        }
     bool unchanged;
     if (db_source_unchanged(in->db, abs, (int64_t)st->st_size, ingest_mtime_ns(st), &unchanged) !=
         0)
@@ -482,6 +487,12 @@ int cmd_ingest(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     dns_set_recorder(in.dns, record_dns, &in);
+    /* the snapshots are inputs of the verification, not data: the walk skips them */
+    in.dns_real = xcalloc(in.auth.n_dns + 1, sizeof *in.dns_real);
+    for (size_t i = 0; i < in.auth.n_dns; i++) {
+        char rp[PATH_MAX];
+        if (realpath(in.auth.dns_files[i], rp)) in.dns_real[in.n_dns_real++] = xstrdup(rp);
+    }
     if (!in.auth.checks || (in.auth.checks & CHECK_DKIM)) in.dkim = dkim_verifier_new(in.dns);
     in.quiet = quiet;
     in.log_tz_min = log_tz;
@@ -538,6 +549,9 @@ out:
     dkim_verifier_free(in.dkim);
     dns_free(in.dns);
     free(in.dns_seen);
+    for (size_t i = 0; i < in.n_dns_real; i++)
+        free(in.dns_real[i]);
+    free(in.dns_real);
     authopts_free(&in.auth);
     db_close(in.db);
     return status;

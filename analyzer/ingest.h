@@ -51,6 +51,8 @@ struct ingest {
     uint64_t *dns_seen; /* answers recorded in this run (hash of qname, qtype, answer) */
     size_t dns_seen_n, dns_seen_cap;
     bool dns_failed; /* recording a DNS answer failed: reported once, the run goes on */
+    char **dns_real; /* realpath of each --dns file: the walk does not ingest them */
+    size_t n_dns_real;
 };
 
 int ingest_ensure_txn(struct ingest *in);

@@ -45,6 +45,14 @@ is "$(q "$DB" "SELECT DISTINCT source FROM dns_records")" "snapshot" "recorded a
 is "$(q "$DB" "SELECT rcode FROM dns_records WHERE qname = 'nokey._domainkey.example.com'")" "nxdomain" "a name absent from the snapshot is recorded as NXDOMAIN"
 like "$(q "$DB" "SELECT data FROM dns_records WHERE qname LIKE 'split%' AND rcode = 'ok'")" '^v=DKIM1; k=rsa; p=MII' "a key split over TXT strings is stored joined"
 
+# the report's DKIM sections
+rep=$($M report --db "$DB"); ok $? "report exits 0"
+like "$rep" "DKIM signatures by domain and result" "the report has a DKIM section"
+like "$rep" "example.com  *revoked  *permerror key revoked  *1" "a revoked key is counted under its selector"
+like "$rep" "body shorter than l=  *1 l=[0-9]* but the canonical body has" "failures come with their diagnosis"
+cp "$DB" "$TMP/old.db"; q "$TMP/old.db" "DROP TABLE dkim_signatures"
+like "$($M report --db "$TMP/old.db")" "(not in this database" "a database without the table says so instead of failing"
+
 # unchanged files: nothing re-verified, nothing added
 n_dns=$(q "$DB" "SELECT count(*) FROM dns_records")
 $M ingest --quiet --db "$DB" --dns "$FX/keys.zone" "$TMP/in"
@@ -77,4 +85,9 @@ is "$(q "$TMP/nodns.db" "SELECT count(*) FROM dns_records")" "0" "nothing record
 printf 'example.com. 300 IN TXT "unterminated\n' > "$TMP/bad.zone"
 $M ingest --quiet --db "$TMP/bad.db" --dns "$TMP/bad.zone" "$TMP/in" 2>"$TMP/err"; is $? 2 "a broken snapshot is a runtime error"
 like "$(cat "$TMP/err")" "bad.zone:1" "the error names the file and line"
+# a snapshot inside the ingested tree is an input of the verification, not data
+mkdir "$TMP/in2"; cp "$FX/keys.zone" "$FX/ed25519.eml" "$TMP/in2/"
+$M ingest --quiet --db "$TMP/in2.db" --dns "$TMP/in2/keys.zone" "$TMP/in2"; ok $? "ingest with the snapshot inside the tree exits 0"
+is "$(q "$TMP/in2.db" "SELECT count(*) || ' ' || group_concat(format) FROM sources")" "1 message" "the snapshot is not recorded as a source"
+is "$(q "$TMP/in2.db" "SELECT result FROM dkim_signatures")" "pass" "and the message verifies with it"
 echo "1..$n_test"
