@@ -87,13 +87,23 @@ check-asan: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@rm -f $(BUILD)/demo.db $(BUILD)/demo.db-wal $(BUILD)/demo.db-shm
-	$(BIN) ingest --db $(BUILD)/demo.db samples/
+	$(BIN) ingest --db $(BUILD)/demo.db --dns samples/dns/snapshot.zone samples/
 	$(BIN) report --db $(BUILD)/demo.db
 
 bench: deps
 	@MAILAUDIT_BENCH_DEPS=1 sh .ci/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench $(BUILD)/tools/spfbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
+
+# RFC 7208 suite (optional: needs ../shared/conformance); not part of `make check`.
+conformance: $(BUILD)/tools/spfcheck
+	@if [ -f ../shared/conformance/spf/rfc7208-tests.yml ]; then \
+	  python3 tests/conformance/spf-suite.py ../shared/conformance/spf/rfc7208-tests.yml $(BUILD)/tools/spfcheck; \
+	else echo "conformance: ../shared/conformance/spf not found, skipped"; fi
+
+$(BUILD)/tools/spfcheck: tests/conformance/spfcheck.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 
 $(BUILD)/tools/gen-corpus: tests/bench/gen-corpus.c
 	@mkdir -p $(dir $@)
@@ -104,6 +114,10 @@ $(BUILD)/tools/gen-logs: tests/bench/gen-logs.c
 	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
 
 $(BUILD)/tools/dkimbench: tests/bench/dkimbench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
+
+$(BUILD)/tools/spfbench: tests/bench/spfbench.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 

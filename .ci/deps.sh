@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing, and says what it installs.
 # Not root: prints the exact apt-get line and stops with status 1.
 set -eu
-PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev libspf2-dev libcmocka-dev sqlite3"
+PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev libspf2-dev libcmocka-dev sqlite3 publicsuffix"
 [ "${MAILAUDIT_FUZZ_DEPS:-}" = 1 ] && PKGS="$PKGS clang libclang-rt-14-dev"
 # make bench compares with pflogsumm (Postfix log summaries, Perl) and dkimpy,
 # which also signs the DKIM bench corpus (python3-nacl for ed25519; openssl for the key)

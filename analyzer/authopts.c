@@ -1,6 +1,9 @@
 /* authopts — see authopts.h. */
 #include "authopts.h"
+#include "auth/spf.h"
 #include "cli.h"
+#include "dns/psl.h"
+#include "util/net.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -20,6 +23,103 @@ const char authopts_help[] =
     "  --at TIME         judge signature times (t=, x=) at TIME: 'arrival' (default:\n"
     "                    the topmost dated Received, else Date, else now), 'now', or\n"
     "                    YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or @EPOCH\n";
+
+const char authopts_envelope_help[] =
+    "  --trusted-hops N  skip the N topmost Received headers (the receiving\n"
+    "                    organisation's own hops) when looking for the entry hop\n"
+    "  --internal-net CIDR  an address range of the receiving organisation\n"
+    "                    (repeatable; loopback and private ranges always are)\n"
+    "  --receiver HOST   the entry hop is the one received by HOST (or a name under it)\n"
+    "  --dmarc-psl       organizational domains from the Public Suffix List (RFC 7489,\n"
+    "                    as many receivers still do) instead of the DNS tree walk\n"
+    "                    (RFC 9989)\n";
+
+void authopts_init(struct auth_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    envelope_opts_init(&o->env);
+}
+
+int authopts_envelope_option(struct auth_opts *o, const char *cmd, int code, const char *arg)
+{
+    switch (code) {
+    case AO_TRUSTED_HOPS: {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (end == arg || *end || n < 0 || n > 100) {
+            cli_error(cmd, "--trusted-hops '%s': expected a number from 0 to 100", arg);
+            return -1;
+        }
+        o->env.trusted_hops = (int)n;
+        return 0;
+    }
+    case AO_INTERNAL_NET:
+        if (envelope_add_net(&o->env, arg) != 0) {
+            cli_error(cmd, "--internal-net '%s': expected a CIDR such as 192.0.2.0/24 (at most %d)",
+                      arg, ENVELOPE_MAX_NETS);
+            return -1;
+        }
+        return 0;
+    case AO_RECEIVER:
+        o->env.receiver = arg;
+        return 0;
+    case AO_DMARC_PSL:
+        o->dmarc_psl = true;
+        return 0;
+    case AO_IP: {
+        struct net n;
+        if (net_parse(arg, &n) != 0 || strchr(arg, '/')) {
+            cli_error(cmd, "--ip '%s': expected an IPv4 or IPv6 address", arg);
+            return -1;
+        }
+        o->env.ip = arg;
+        return 0;
+    }
+    case AO_HELO:
+        o->env.helo = arg;
+        return 0;
+    case AO_MAIL_FROM:
+        o->env.mail_from = arg;
+        return 0;
+    }
+    return -1;
+}
+
+int authopts_verify_ctx(const struct auth_opts *o, const char *cmd, struct dns_resolver *dns,
+                        struct verify_ctx *vc)
+{
+    memset(vc, 0, sizeof *vc);
+    unsigned want = o->checks ? o->checks : CHECKS_ALL;
+    vc->dns = dns;
+    vc->env = o->env;
+    if (want & CHECK_DKIM) vc->checks |= VERIFY_DKIM;
+    if (want & CHECK_SPF) vc->checks |= VERIFY_SPF;
+    if (want & CHECK_DMARC) vc->checks |= VERIFY_DMARC;
+    if (want & CHECK_ARC) vc->checks |= VERIFY_ARC;
+    /* DMARC needs SPF and DKIM results: they run with it, whatever --checks says */
+    if (vc->checks & VERIFY_DMARC) vc->checks |= VERIFY_SPF | VERIFY_DKIM;
+    if (vc->checks & (VERIFY_DKIM | VERIFY_ARC)) vc->dkim = dkim_verifier_new(dns);
+    if (vc->checks & VERIFY_SPF) vc->spf = spf_checker_new(dns);
+    if (o->dmarc_psl) {
+        char err[512];
+        struct psl *l = psl_load(PSL_DEFAULT_PATH, err, sizeof err);
+        if (!l) {
+            cli_error(cmd, "--dmarc-psl: %s (Debian package publicsuffix)", err);
+            authopts_verify_ctx_free(vc);
+            return -1;
+        }
+        vc->psl = l;
+    }
+    return 0;
+}
+
+void authopts_verify_ctx_free(struct verify_ctx *vc)
+{
+    dkim_verifier_free(vc->dkim);
+    if (vc->spf) spf_checker_free(vc->spf);
+    psl_free((struct psl *)vc->psl);
+    memset(vc, 0, sizeof *vc);
+}
 
 int authopts_add_dns(struct auth_opts *o, const char *file)
 {
@@ -108,7 +208,7 @@ void authopts_free(struct auth_opts *o)
 struct dns_resolver *authopts_resolver(const struct auth_opts *o, const char *cmd, struct db *db)
 {
     unsigned want = o->checks ? o->checks : CHECKS_ALL;
-    static const char *const later[] = {"dkim", "spf", "dmarc", "arc", "rules"};
+    static const char *const later[] = {"dkim", "spf", "dmarc", "arc", "rules"}; /* bit order */
     if (o->checks)
         for (unsigned i = 0; i < 5; i++)
             if ((want & (1u << i)) && !(CHECKS_IMPLEMENTED & (1u << i)))

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "auth/dkim.h"
+#include "auth/envelope.h"
+#include "auth/verify.h"
 #include "dns/dns.h"
 #include "mail/message.h"
 #include "store/db.h"
@@ -20,7 +22,7 @@ enum check_bits {
     CHECK_ARC = 1u << 3,
     CHECK_RULES = 1u << 4,
 };
-#define CHECKS_IMPLEMENTED (CHECK_DKIM)
+#define CHECKS_IMPLEMENTED (CHECK_DKIM | CHECK_SPF | CHECK_DMARC | CHECK_ARC)
 #define CHECKS_ALL (CHECK_DKIM | CHECK_SPF | CHECK_DMARC | CHECK_ARC | CHECK_RULES)
 
 enum at_mode { AT_ARRIVAL = 0, AT_NOW, AT_GIVEN };
@@ -34,10 +36,37 @@ struct auth_opts {
     unsigned checks; /* CHECK_* bits; 0 until set = all */
     enum at_mode at_mode;
     int64_t at;
+    struct envelope_opts env; /* --ip --helo --mail-from (check), --trusted-hops,
+                                 --internal-net, --receiver */
+    bool dmarc_psl;           /* --dmarc-psl */
 };
 
 /* Help text lines for these options (shared by both commands). */
 extern const char authopts_help[];
+
+/* Help lines for the envelope and DMARC options. */
+extern const char authopts_envelope_help[];
+
+void authopts_init(struct auth_opts *o);
+/* Envelope/DMARC options by getopt code: AO_TRUSTED_HOPS, AO_INTERNAL_NET,
+ * AO_RECEIVER, AO_DMARC_PSL, AO_IP, AO_HELO, AO_MAIL_FROM. 0 or -1 (usage
+ * error printed). */
+enum {
+    AO_TRUSTED_HOPS = 1000,
+    AO_INTERNAL_NET,
+    AO_RECEIVER,
+    AO_DMARC_PSL,
+    AO_IP,
+    AO_HELO,
+    AO_MAIL_FROM,
+};
+int authopts_envelope_option(struct auth_opts *o, const char *cmd, int code, const char *arg);
+
+/* The verification context for these options (verifiers created; the
+ * resolver is borrowed). -1 after printing an error (e.g. the PSL file). */
+int authopts_verify_ctx(const struct auth_opts *o, const char *cmd, struct dns_resolver *dns,
+                        struct verify_ctx *vc);
+void authopts_verify_ctx_free(struct verify_ctx *vc);
 
 /* Option handlers: 0, or -1 after printing a usage error for `cmd`. */
 int authopts_add_dns(struct auth_opts *o, const char *file);

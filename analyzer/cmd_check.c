@@ -7,6 +7,7 @@
  * becomes U+FFFD) or, in text mode, has control bytes replaced. */
 #include "auth/dkim.h"
 #include "authopts.h"
+#include "check_auth.h"
 #include "cli.h"
 #include "logs/logfmt.h"
 #include "mail/limits.h"
@@ -24,23 +25,33 @@
 
 static const char check_usage[] =
     "Usage: mailaudit check [--json] [--dns FILE]... [--online] [--checks LIST]\n"
-    "                       [--at TIME|arrival|now] FILE...\n"
+    "                       [--at TIME|arrival|now] [--ip IP] [--helo NAME]\n"
+    "                       [--mail-from ADDR] FILE...\n"
     "\n"
     "Parse each message, verify it, and print what was found: sender, subject,\n"
     "dates, placement evidence, the MIME tree with decoded sizes, SHA-256 and\n"
     "detected file types, archive members, the Received chain, links, every\n"
-    "anomaly, and each DKIM signature re-verified (result, reason, diagnosis, key\n"
-    "size) with an RFC 8601 Authentication-Results line. Nothing is stored. A FILE\n"
+    "anomaly; then the authentication picture re-verified: the envelope rebuilt\n"
+    "from the Received chain, SPF (HELO and MAIL FROM), Sender ID, iprev and the\n"
+    "HELO checks, each DKIM signature (result, reason, diagnosis, key size),\n"
+    "DMARC, ARC, what the receivers claimed against what we find now, the\n"
+    "bulk-sender requirements, and an RFC 8601 Authentication-Results line.\n"
+    "Nothing is stored. A FILE\n"
     "may be a single message, an mbox (every message is checked) or gzip-compressed.\n"
     "Without --dns, --online or --dns-from-db nothing is looked up, and checks\n"
     "that need DNS answer temperror (\"no DNS source\").\n"
     "\n"
     "Options:\n"
     "  --json            one JSON object per message (JSON Lines), stable keys:\n"
-    "                    file, message, parts, received, links, images, dkim,\n"
+    "                    file, message, parts, received, links, images, dkim, spf,\n"
+    "                    dmarc, arc, iprev, helo, envelope, claims, requirements,\n"
     "                    authentication_results, anomalies. With --checks not\n"
     "                    naming rules, the MIME tree is skipped for speed and\n"
     "                    parts, links and images are null.\n"
+    "%s"
+    "  --ip IP           the client IP the receiver saw (instead of the Received chain)\n"
+    "  --helo NAME       the HELO name it saw\n"
+    "  --mail-from ADDR  the MAIL FROM it saw ('' for the null sender)\n"
     "%s"
     "  --db FILE         the database --dns-from-db reads (default $MAILAUDIT_DB,\n"
     "                    else ./mailaudit.db)\n"
@@ -54,7 +65,7 @@ static const char check_usage[] =
 struct check_ctx {
     bool json;
     const struct auth_opts *o;
-    struct dkim_verifier *dkim; /* NULL when DKIM is not among the checks */
+    struct verify_ctx vc;       /* the checks asked, with their verifiers */
     bool with_mime;             /* parse the MIME tree (not with --checks lacking rules) */
     arena *a;                   /* per message, reset */
     struct buf out;             /* per message, reset */
@@ -87,80 +98,6 @@ static void addr_json(struct json *j, const struct addr *a)
     json_key(j, "domain");
     json_cstr(j, a->domain_lc && a->domain_lc[0] ? a->domain_lc : NULL);
     json_obj_end(j);
-}
-
-static void dkim_json(struct json *j, const struct dkim_result *r, size_t n)
-{
-    json_arr_begin(j);
-    for (size_t i = 0; i < n; i++) {
-        const struct dkim_result *d = &r[i];
-        char iso[32];
-        json_obj_begin(j);
-        json_key(j, "domain");
-        json_cstr(j, d->domain);
-        json_key(j, "selector");
-        json_cstr(j, d->selector);
-        json_key(j, "algorithm");
-        json_cstr(j, d->algorithm);
-        json_key(j, "canonicalization");
-        json_cstr(j, d->canonicalization);
-        json_key(j, "result");
-        json_cstr(j, auth_result_name(d->result));
-        json_key(j, "reason");
-        json_cstr(j, d->reason_text && *d->reason_text ? d->reason_text : NULL);
-        json_key(j, "detail");
-        json_cstr(j, d->detail);
-        json_key(j, "key_bits");
-        if (d->key_bits)
-            json_int(j, d->key_bits);
-        else
-            json_null(j);
-        json_key(j, "key_type");
-        json_cstr(j, d->key_type);
-        json_key(j, "testing");
-        json_bool(j, d->testing);
-        json_key(j, "key_source");
-        json_cstr(j, dns_source_name(d->key_source));
-        json_key(j, "legacy");
-        json_bool(j, d->legacy);
-        json_key(j, "headers");
-        json_cstr(j, d->headers);
-        json_key(j, "auid");
-        json_cstr(j, d->auid);
-        json_key(j, "body_length");
-        if (d->has_l)
-            json_int(j, d->l > INT64_MAX ? INT64_MAX : (int64_t)d->l);
-        else
-            json_null(j);
-        json_key(j, "body_partial");
-        json_bool(j, d->l_partial);
-        json_key(j, "crypto_ok");
-        json_bool(j, d->crypto_ok);
-        json_key(j, "from_relation");
-        json_cstr(j, dkim_from_rel_name(d->from_rel));
-        json_key(j, "judged_at");
-        time_format_iso(d->at, iso);
-        json_cstr(j, iso);
-        json_key(j, "judged_by");
-        json_cstr(j, d->at_source);
-        json_obj_end(j);
-    }
-    json_arr_end(j);
-}
-
-/* "mailaudit; dkim=pass header.d=...; dkim=fail (...) ..." or NULL when no check ran */
-static char *authres_line(arena *a, const struct dkim_result *r, size_t n, bool ran)
-{
-    if (!ran) return NULL;
-    struct arena_str b = {.a = a};
-    arena_str_put(&b, "mailaudit", 9);
-    if (!n) arena_str_put(&b, "; dkim=none", 11);
-    for (size_t i = 0; i < n; i++) {
-        char *c = dkim_authres_clause(a, &r[i]);
-        arena_str_put(&b, "; ", 2);
-        arena_str_put(&b, c, strlen(c));
-    }
-    return b.p;
 }
 
 /* The MIME tree as the "parts" array. */
@@ -249,8 +186,7 @@ static void links_json(struct json *j, const struct message *m)
 }
 
 static void message_json(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m, const struct dkim_result *dk, size_t n_dk,
-                         bool dkim_ran, const char *authres)
+                         const struct message *m, const struct verify_result *vr)
 {
     struct json j;
     json_init(&j, out);
@@ -344,13 +280,7 @@ static void message_json(struct buf *out, const char *file, uint64_t offset, boo
         json_null(&j);
     }
 
-    json_key(&j, "dkim");
-    if (dkim_ran)
-        dkim_json(&j, dk, n_dk);
-    else
-        json_null(&j);
-    json_key(&j, "authentication_results");
-    json_cstr(&j, authres);
+    check_auth_json(&j, vr);
 
     json_key(&j, "anomalies");
     json_arr_begin(&j);
@@ -381,8 +311,7 @@ static void put_safe(struct buf *out, const char *s)
 }
 
 static void message_text(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m, const struct dkim_result *dk, size_t n_dk,
-                         bool dkim_ran, const char *authres)
+                         const struct message *m, const struct verify_result *vr)
 {
     char iso[32];
     buf_puts(out, "== ");
@@ -458,35 +387,7 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         }
         buf_putc(out, '\n');
     }
-    if (dkim_ran) {
-        buf_printf(out, "DKIM (%zu):\n", n_dk);
-        for (size_t i = 0; i < n_dk; i++) {
-            const struct dkim_result *d = &dk[i];
-            buf_printf(out, "  %s ", auth_result_name(d->result));
-            put_safe(out, d->domain);
-            buf_puts(out, " s=");
-            put_safe(out, d->selector);
-            buf_puts(out, " a=");
-            put_safe(out, d->algorithm);
-            if (d->key_bits) buf_printf(out, " %d-bit %s key", d->key_bits, d->key_type);
-            if (d->testing) buf_puts(out, " (testing)");
-            if (d->reason_text && *d->reason_text) {
-                buf_puts(out, ": ");
-                put_safe(out, d->reason_text);
-            }
-            buf_putc(out, '\n');
-            if (d->detail) {
-                buf_puts(out, "    ");
-                put_safe(out, d->detail);
-                buf_putc(out, '\n');
-            }
-        }
-    }
-    if (authres) {
-        buf_puts(out, "Authentication-Results: ");
-        put_safe(out, authres);
-        buf_putc(out, '\n');
-    }
+    if (vr) check_auth_text(out, vr);
     buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
     for (size_t i = 0; i < m->an.n; i++) {
         buf_printf(out, "  %s", anom_name(m->an.v[i].code));
@@ -507,23 +408,19 @@ static void emit(struct check_ctx *cx, const char *file, uint64_t offset, bool i
     struct message m;
     message_parse_ex(a, p, len, folder, NULL, cx->with_mime, &m);
     if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
-    struct dkim_result *dk = NULL;
-    size_t n_dk = 0;
-    if (cx->dkim) {
-        struct dkim_input in = {.raw = m.raw,
-                                .raw_len = m.raw_len,
-                                .hdr = &m.hdr,
-                                .from_domain = m.has_from ? m.from.domain_lc : NULL};
-        in.at = authopts_judge_time(cx->o, &m, &in.at_source);
-        n_dk = dkim_verify(cx->dkim, a, &in, &dk);
+    struct verify_result vr;
+    bool verified = cx->vc.checks != 0;
+    if (verified) {
+        const char *at_source;
+        int64_t at = authopts_judge_time(cx->o, &m, &at_source);
+        verify_message(&cx->vc, a, &m, at, at_source, &vr);
     }
-    const char *authres = authres_line(a, dk, n_dk, cx->dkim != NULL);
     struct buf *out = &cx->out;
     buf_reset(out);
     if (cx->json)
-        message_json(out, file, offset, in_mbox, &m, dk, n_dk, cx->dkim != NULL, authres);
+        message_json(out, file, offset, in_mbox, &m, verified ? &vr : NULL);
     else
-        message_text(out, file, offset, in_mbox, &m, dk, n_dk, cx->dkim != NULL, authres);
+        message_text(out, file, offset, in_mbox, &m, verified ? &vr : NULL);
     fwrite(out->p, 1, out->len, stdout);
 }
 
@@ -605,7 +502,7 @@ int cmd_check(int argc, char **argv)
     };
     bool json = false;
     struct auth_opts o;
-    memset(&o, 0, sizeof o);
+    authopts_init(&o);
     const char *db_opt = NULL;
     int c;
     optind = 1;
@@ -645,8 +542,17 @@ int cmd_check(int argc, char **argv)
         case 'A':
             if (authopts_set_at(&o, "check", optarg) != 0) goto usage;
             break;
+        case AO_TRUSTED_HOPS:
+        case AO_INTERNAL_NET:
+        case AO_RECEIVER:
+        case AO_DMARC_PSL:
+        case AO_IP:
+        case AO_HELO:
+        case AO_MAIL_FROM:
+            if (authopts_envelope_option(&o, "check", c, optarg) != 0) goto usage;
+            break;
         case 'h':
-            printf(check_usage, authopts_help);
+            printf(check_usage, authopts_help, authopts_envelope_help);
             authopts_free(&o);
             return EXIT_OK;
         default:
@@ -678,11 +584,16 @@ int cmd_check(int argc, char **argv)
     cx.with_mime = !o.checks || (o.checks & CHECK_RULES);
     buf_init(&cx.out, 0);
     buf_init(&cx.data, 0);
-    if (!o.checks || (o.checks & CHECK_DKIM)) cx.dkim = dkim_verifier_new(dns);
+    if (authopts_verify_ctx(&o, "check", dns, &cx.vc) != 0) {
+        dns_free(dns);
+        authopts_free(&o);
+        arena_free(cx.a);
+        return EXIT_RUNTIME;
+    }
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++)
         if (check_file(argv[i], &cx) != 0) status = EXIT_RUNTIME;
-    dkim_verifier_free(cx.dkim);
+    authopts_verify_ctx_free(&cx.vc);
     arena_free(cx.a);
     buf_free(&cx.out);
     buf_free(&cx.data);

@@ -54,14 +54,19 @@ static const char ingest_usage[] =
     "with each place it was seen; unchanged files are skipped unopened; an\n"
     "interrupted run is completed by the next one.\n"
     "\n"
-    "Every new message's DKIM signatures are verified (dkim_signatures), with DNS\n"
-    "answers from the snapshots, the database (--dns-from-db) or live DNS\n"
-    "(--online); each answer used is stored in dns_records with its source and\n"
-    "time. Without a DNS source verdicts that need DNS are temperror (\"no DNS\n"
-    "source\"): re-run with --reverify and a source to settle them.\n"
+    "Every new message is verified and the results stored: the envelope rebuilt\n"
+    "from its Received chain, SPF (spf_results), DKIM (dkim_signatures), iprev and\n"
+    "HELO (iprev_results), DMARC (dmarc_results), ARC (arc_results, arc_sets),\n"
+    "the receivers' claims against ours (auth_claims) and the bulk-sender\n"
+    "requirements. DNS answers come from the snapshots, the database\n"
+    "(--dns-from-db) or live DNS (--online); each answer used is stored in\n"
+    "dns_records with its source and time. Without a DNS source verdicts that\n"
+    "need DNS are temperror (\"no DNS source\"): re-run with --reverify and a\n"
+    "source to settle them.\n"
     "\n"
     "Options:\n"
     "  --db FILE     database (default $MAILAUDIT_DB, else ./mailaudit.db; created 0600)\n"
+    "%s"
     "%s"
     "  --reverify    verify messages already stored again (opens unchanged files too)\n"
     "                and replace their results\n"
@@ -166,23 +171,22 @@ static void record_dns(void *ctx, const struct dns_answer *a)
 }
 
 /* Verify a parsed message and store the results (replacing earlier ones). */
-static int verify_message(struct ingest *in, const struct message *m, int64_t mid)
+static int verify_and_store(struct ingest *in, const struct message *m, int64_t mid)
 {
-    if (!in->dkim) return 0;
-    struct dkim_input din = {.raw = m->raw,
-                             .raw_len = m->raw_len,
-                             .hdr = &m->hdr,
-                             .from_domain = m->has_from ? m->from.domain_lc : NULL};
-    din.at = authopts_judge_time(&in->auth, m, &din.at_source);
-    struct dkim_result *r;
-    size_t n = dkim_verify(in->dkim, in->msg_arena, &din, &r);
+    if (!in->vc.checks) return 0;
+    const char *at_source;
+    int64_t at = authopts_judge_time(&in->auth, m, &at_source);
+    struct verify_result r;
+    verify_message(&in->vc, in->msg_arena, m, at, at_source, &r);
     in->verified++;
-    for (size_t i = 0; i < n; i++) {
-        if (r[i].legacy) continue;
+    for (size_t i = 0; i < r.n_dkim; i++) {
+        if (r.dkim[i].legacy) continue;
         in->dkim_sigs++;
-        if (r[i].result == AUTH_PASS) in->dkim_pass++;
+        if (r.dkim[i].result == AUTH_PASS) in->dkim_pass++;
     }
-    return db_dkim_replace(in->db, mid, r, n);
+    if ((r.ran & VERIFY_DMARC) && r.dmarc.result == AUTH_PASS) in->dmarc_pass++;
+    if ((r.ran & VERIFY_SPF) && r.spf_mailfrom.result == AUTH_PASS) in->spf_pass++;
+    return db_auth_replace(in->db, mid, &r);
 }
 
 /* Store one message (or one more sighting of a stored one). */
@@ -212,7 +216,7 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
         } else {
             in->reverified++;
         }
-        if (verify_message(in, &m, mid) != 0) return ingest_db_failed(in);
+        if (verify_and_store(in, &m, mid) != 0) return ingest_db_failed(in);
         pl = m.placement;
         evidence = m.placement_evidence;
     }
@@ -404,14 +408,18 @@ int cmd_ingest(int argc, char **argv)
         {"log-tz", required_argument, NULL, 'z'}, {"dns", required_argument, NULL, 'D'},
         {"online", no_argument, NULL, 'O'},       {"dns-timeout", required_argument, NULL, 'T'},
         {"dns-from-db", no_argument, NULL, 'F'},  {"checks", required_argument, NULL, 'C'},
-        {"at", required_argument, NULL, 'A'},     {"reverify", no_argument, NULL, 'V'},
+        {"at", required_argument, NULL, 'A'},
+        {"trusted-hops", required_argument, NULL, AO_TRUSTED_HOPS},
+        {"internal-net", required_argument, NULL, AO_INTERNAL_NET},
+        {"receiver", required_argument, NULL, AO_RECEIVER},
+        {"dmarc-psl", no_argument, NULL, AO_DMARC_PSL},     {"reverify", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *db_opt = NULL;
     bool quiet = false;
     int log_tz = 0;
     struct auth_opts auth;
-    memset(&auth, 0, sizeof auth);
+    authopts_init(&auth);
     bool reverify = false;
     int c;
     optind = 1;
@@ -449,11 +457,20 @@ int cmd_ingest(int argc, char **argv)
         case 'A':
             if (authopts_set_at(&auth, "ingest", optarg) != 0) goto usage;
             break;
+        case AO_TRUSTED_HOPS:
+        case AO_INTERNAL_NET:
+        case AO_RECEIVER:
+        case AO_DMARC_PSL:
+        case AO_IP:
+        case AO_HELO:
+        case AO_MAIL_FROM:
+            if (authopts_envelope_option(&auth, "ingest", c, optarg) != 0) goto usage;
+            break;
         case 'V':
             reverify = true;
             break;
         case 'h':
-            printf(ingest_usage, authopts_help);
+            printf(ingest_usage, authopts_help, authopts_envelope_help);
             authopts_free(&auth);
             return EXIT_OK;
         default:
@@ -493,7 +510,6 @@ int cmd_ingest(int argc, char **argv)
         char rp[PATH_MAX];
         if (realpath(in.auth.dns_files[i], rp)) in.dns_real[in.n_dns_real++] = xstrdup(rp);
     }
-    if (!in.auth.checks || (in.auth.checks & CHECK_DKIM)) in.dkim = dkim_verifier_new(in.dns);
     in.quiet = quiet;
     in.log_tz_min = log_tz;
     in.progress = !quiet && isatty(STDERR_FILENO);
@@ -502,6 +518,10 @@ int cmd_ingest(int argc, char **argv)
     buf_init(&in.data, 0);
     in.started = time_mono();
     int status = EXIT_OK;
+    if (authopts_verify_ctx(&in.auth, "ingest", in.dns, &in.vc) != 0) {
+        status = EXIT_RUNTIME;
+        goto out;
+    }
     if (db_run_begin(in.db, "ingest", &in.run_id) != 0) {
         cli_error("ingest", "%s", db_errmsg(in.db));
         status = EXIT_RUNTIME;
@@ -532,12 +552,12 @@ int cmd_ingest(int argc, char **argv)
                (long long)in.c.messages_new, (long long)(in.c.messages_seen - in.c.messages_new),
                (long long)in.log_lines, (long long)in.deliveries, (double)in.c.bytes_read / 1e6, el,
                (double)in.c.messages_seen / el, (long long)in.anomalies, db_path);
-        if (in.dkim && in.verified)
-            printf("verify: %lld messages verified (%lld again), %lld DKIM signatures, %lld "
-                   "pass%s\n",
-                   (long long)in.verified, (long long)in.reverified, (long long)in.dkim_sigs,
-                   (long long)in.dkim_pass,
-                   dns_has_source(in.dns) ? "" : " (no DNS source: keys not looked up)");
+        if (in.verified)
+            printf("verify: %lld messages verified (%lld again); SPF pass %lld, DKIM %lld "
+                   "signatures (%lld pass), DMARC pass %lld%s\n",
+                   (long long)in.verified, (long long)in.reverified, (long long)in.spf_pass,
+                   (long long)in.dkim_sigs, (long long)in.dkim_pass, (long long)in.dmarc_pass,
+                   dns_has_source(in.dns) ? "" : " (no DNS source: keys and records not looked up)");
     }
 out:
     for (size_t i = 0; i < in.n_logs; i++)
@@ -546,7 +566,7 @@ out:
     buf_free(&in.data);
     arena_free(in.msg_arena);
     arena_free(in.file_arena);
-    dkim_verifier_free(in.dkim);
+    authopts_verify_ctx_free(&in.vc);
     dns_free(in.dns);
     free(in.dns_seen);
     for (size_t i = 0; i < in.n_dns_real; i++)

@@ -40,14 +40,16 @@ struct ingest {
     struct buf data;           /* a single-message file */
     int log_tz_min;            /* --log-tz */
     struct corr *corr;         /* queue id → Message-ID, sender, attempts (ingest_logs.c) */
+    struct db_log_batch *log_batch; /* log rows not yet written (db_log_flush) */
+    struct cls_cache *cls_cache;    /* reply text → classification, for repeated replies */
     struct deferred_log *logs; /* log files found by the walk, read after the messages */
     size_t n_logs, cap_logs;
     /* verification */
     struct auth_opts auth;
     struct dns_resolver *dns;
-    struct dkim_verifier *dkim; /* NULL when --checks excludes dkim */
+    struct verify_ctx vc; /* verifiers for the checks asked (authopts_verify_ctx) */
     bool reverify;              /* re-verify messages already stored (and open unchanged files) */
-    int64_t verified, reverified, dkim_sigs, dkim_pass;
+    int64_t verified, reverified, dkim_sigs, dkim_pass, spf_pass, dmarc_pass;
     uint64_t *dns_seen; /* answers recorded in this run (hash of qname, qtype, answer) */
     size_t dns_seen_n, dns_seen_cap;
     bool dns_failed; /* recording a DNS answer failed: reported once, the run goes on */

@@ -212,24 +212,139 @@ static void corr_free(struct corr *c)
     free(c);
 }
 
+/* ---- classification of repeated replies ----
+ * A provider answers many recipients with the same reply; classifying a
+ * text (lower-casing it, then a few hundred needles) costs far more than
+ * storing the row. A direct-mapped table remembers the answer for the last
+ * CLS_SLOTS distinct (reply code, DSN, final, text); the classifiers are
+ * pure functions of these, so the answer is the same. Longer texts than
+ * CLS_TEXT_MAX are classified every time. */
+
+#define CLS_SLOTS 4096    /* power of two */
+#define CLS_TEXT_MAX 1024 /* bytes of reply text worth remembering */
+
+struct cls_slot {
+    uint64_t hash;
+    char *key; /* DSN marker, DSN, NUL, text (malloc'd); NULL: empty */
+    size_t key_len;
+    int reply_code;
+    bool final;
+    struct bounce_class cls; /* static strings (classify.h) */
+    bool has_bl;
+    struct blocklist_hit bl;
+};
+
+/* The provider of (recipient domain, relay host), same scheme. */
+#define PROV_SLOTS 1024 /* power of two */
+#define PROV_KEY_MAX 512
+
+struct prov_slot {
+    uint64_t hash;
+    char *key; /* domain NUL relay (malloc'd); NULL: empty */
+    size_t key_len;
+    const char *provider; /* static string or NULL */
+};
+
+struct cls_cache {
+    struct cls_slot slot[CLS_SLOTS];
+    struct prov_slot prov[PROV_SLOTS];
+};
+
+static void cls_cache_free(struct cls_cache *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < CLS_SLOTS; i++)
+        free(c->slot[i].key);
+    for (size_t i = 0; i < PROV_SLOTS; i++)
+        free(c->prov[i].key);
+    free(c);
+}
+
+/* classify_provider(domain, relay), remembered. */
+static const char *provider_of(struct cls_cache *c, const char *domain, const char *relay)
+{
+    size_t dl = domain ? strlen(domain) : 0, rl = relay ? strlen(relay) : 0;
+    if (dl + rl + 4 > PROV_KEY_MAX) return classify_provider(domain, relay);
+    char key[PROV_KEY_MAX];
+    size_t kl = 0;
+    key[kl++] = domain ? 'd' : '-';
+    memcpy(key + kl, domain ? domain : "", dl);
+    kl += dl;
+    key[kl++] = relay ? 'r' : '-';
+    memcpy(key + kl, relay ? relay : "", rl);
+    kl += rl;
+    uint64_t h = hash_fnv1a(key, kl);
+    struct prov_slot *sl = &c->prov[h & (PROV_SLOTS - 1)];
+    if (sl->key && sl->hash == h && sl->key_len == kl && memcmp(sl->key, key, kl) == 0)
+        return sl->provider;
+    free(sl->key);
+    sl->key = xmalloc(kl);
+    memcpy(sl->key, key, kl);
+    sl->key_len = kl;
+    sl->hash = h;
+    sl->provider = classify_provider(domain, relay);
+    return sl->provider;
+}
+
+/* The bounce class and blocklist of a reply (from the cache, or computed and remembered). */
+static void classify_reply(struct cls_cache *c, int reply_code, const char *dsn, const char *text,
+                           bool final, struct bounce_class *cls, struct blocklist_hit *bl,
+                           bool *has_bl)
+{
+    size_t tl = text ? strlen(text) : 0, dl = dsn ? strlen(dsn) : 0;
+    char key[CLS_TEXT_MAX + 64];
+    size_t kl = 0;
+    if (tl <= CLS_TEXT_MAX && dl < 60) {
+        key[kl++] = dsn ? 'd' : '-';
+        memcpy(key + kl, dsn ? dsn : "", dl);
+        kl += dl;
+        key[kl++] = '\0';
+        memcpy(key + kl, text ? text : "", tl);
+        kl += tl;
+    }
+    struct cls_slot *sl = NULL;
+    uint64_t h = 0;
+    if (kl) {
+        h = hash_fnv1a(key, kl) ^ ((uint64_t)(unsigned)reply_code << 1) ^ (uint64_t)final;
+        sl = &c->slot[h & (CLS_SLOTS - 1)];
+        if (sl->key && sl->hash == h && sl->key_len == kl && sl->reply_code == reply_code &&
+            sl->final == final && memcmp(sl->key, key, kl) == 0) {
+            *cls = sl->cls;
+            *bl = sl->bl;
+            *has_bl = sl->has_bl;
+            return;
+        }
+    }
+    classify_bounce(reply_code, dsn, text, tl, final, cls);
+    memset(bl, 0, sizeof *bl);
+    *has_bl = text && classify_blocklist(text, tl, bl);
+    if (!sl) return;
+    free(sl->key);
+    sl->key = xmalloc(kl);
+    memcpy(sl->key, key, kl);
+    sl->key_len = kl;
+    sl->hash = h;
+    sl->reply_code = reply_code;
+    sl->final = final;
+    sl->cls = *cls;
+    sl->bl = *bl;
+    sl->has_bl = *has_bl;
+}
+
 struct log_run {
     struct ingest *in;
     int64_t log_file_id;
     uint64_t offset; /* of the current line */
     const char *mta;
+    arena *line_arena; /* the current line's (reset per line) */
     struct db_log_counts counts; /* since the last progress write */
     bool failed;
 };
 
-struct fanout_ctx {
-    struct log_run *lr;
-    struct qentry *q;
-    const struct log_event *ev;
-    int64_t event_id;
-    int n;
-};
-
-static int store_delivery(struct log_run *lr, int64_t event_id, const struct log_event *ev,
+/* Store a delivery built from ev. line_id < 0: the line itself is stored
+ * with it (db_delivery_insert_line); else it is the log_events id of the
+ * line, stored before (an expiry fanned out to its deferred recipients). */
+static int store_delivery(struct log_run *lr, int64_t line_id, const struct log_event *ev,
                           enum dlv_status status, const char *recipient, struct qentry *q)
 {
     struct db_delivery d = {.ev = ev, .status = status, .recipient = recipient};
@@ -242,12 +357,14 @@ static int store_delivery(struct log_run *lr, int64_t event_id, const struct log
     }
     const char *text = ev->reply_text;
     bool final = status == DLV_BOUNCED || status == DLV_EXPIRED || status == DLV_REJECTED;
+    struct blocklist_hit bl;
+    bool has_bl = false;
     if (status == DLV_SENT) {
         /* accepted: nothing to classify in the reply (and most rows are these) */
         d.cls = (struct bounce_class){.reason = "delivered", .hard = false, .rule = "status:sent"};
-        text = NULL;
     } else {
-        classify_bounce(ev->reply_code, ev->dsn, text, text ? strlen(text) : 0, final, &d.cls);
+        classify_reply(lr->in->cls_cache, ev->reply_code, ev->dsn, text, final, &d.cls, &bl,
+                       &has_bl);
     }
     if (status == DLV_EXPIRED && (!d.cls.reason || !strcmp(d.cls.reason, "undefined"))) {
         d.cls.reason = "expired";
@@ -255,22 +372,46 @@ static int store_delivery(struct log_run *lr, int64_t event_id, const struct log
     }
     const char *rcpt = recipient ? recipient : ev->recipient;
     const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
-    d.provider = classify_provider(at ? at + 1 : NULL, ev->relay_host);
-    struct blocklist_hit bl;
-    if (text && classify_blocklist(text, strlen(text), &bl)) d.bl = &bl;
-    if (db_delivery_insert(lr->in->db, event_id, lr->mta, &d) != 0) return -1;
+    d.provider = provider_of(lr->in->cls_cache, at ? at + 1 : NULL, ev->relay_host);
+    if (has_bl) d.bl = &bl;
+    struct db *db = lr->in->db;
+    int rc = line_id < 0 ? db_delivery_insert_line(db, lr->in->log_batch, lr->log_file_id,
+                                                   lr->offset, lr->mta, &d, NULL)
+                         : db_delivery_insert(db, lr->in->log_batch, line_id, lr->mta, &d);
+    if (rc != 0) return -1;
     lr->in->deliveries++;
     return 0;
 }
 
+struct fanout_ctx {
+    arena *a;
+    const char **rcpt;
+    size_t n, cap;
+};
+
 static void fanout_cb(void *ctx, const char *rcpt)
 {
+    /* the string belongs to the statement being stepped: copy it, store after */
     struct fanout_ctx *f = ctx;
-    /* the recipient string belongs to the statement being stepped: copy it */
-    char copy[1024];
-    snprintf(copy, sizeof copy, "%s", rcpt);
-    f->n++;
-    if (store_delivery(f->lr, f->event_id, f->ev, DLV_EXPIRED, copy, f->q) != 0) f->lr->failed = true;
+    f->rcpt = arena_grow(f->a, f->rcpt, &f->cap, f->n + 1, sizeof *f->rcpt);
+    f->rcpt[f->n++] = arena_strdup(f->a, rcpt);
+}
+
+/* An expiry that names the message, not its recipients: one delivery per
+ * recipient whose latest attempt was deferred (or one without recipient). */
+static int store_expiry(struct log_run *lr, const struct log_event *ev, struct qentry *q)
+{
+    struct ingest *in = lr->in;
+    int64_t id;
+    if (db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev,
+                            &id) != 0)
+        return -1;
+    struct fanout_ctx f = {.a = lr->line_arena};
+    if (db_deferred_recipients(in->db, in->log_batch, ev->host, ev->queue_id, fanout_cb, &f) != 0)
+        return -1;
+    for (size_t i = 0; i < f.n; i++)
+        if (store_delivery(lr, id, ev, DLV_EXPIRED, f.rcpt[i], q) != 0) return -1;
+    return f.n ? 0 : store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q);
 }
 
 static void emit(void *ctx, const struct log_event *ev)
@@ -290,54 +431,50 @@ static void emit(void *ctx, const struct log_event *ev)
     if (ev->kind == EV_OTHER || ev->kind == EV_CONNECT || ev->kind == EV_DISCONNECT ||
         (ev->kind == EV_SMTP && !session_refusal))
         return;
-    int64_t id;
-    if (db_log_event_insert(lr->in->db, lr->log_file_id, lr->offset, lr->mta, ev, &id) != 0) {
-        lr->failed = true;
-        return;
-    }
-    lr->in->log_events++;
-    lr->in->pending++;
+    struct ingest *in = lr->in;
+    in->log_events++;
+    in->pending++;
     struct qentry *q = NULL;
     if (ev->queue_id && ev->queue_id[0] && ev->kind != EV_REJECT) {
-        q = corr_get(lr->in->corr, ev->host, ev->queue_id);
+        q = corr_get(in->corr, ev->host, ev->queue_id);
         if (q && ev->message_id && !q->message_id)
             q->message_id = xstrdup(ev->message_id);
         if (q && ev->sender && !q->sender && (ev->kind == EV_QUEUED || ev->kind == EV_CLIENT))
             q->sender = xstrdup(ev->sender);
     }
+    /* A delivery's line is stored with the delivery (one row, see
+     * db_delivery_insert_line); every other line on its own. */
     int rc = 0;
+    int64_t id;
     switch (ev->kind) {
     case EV_DELIVERY:
-        rc = store_delivery(lr, id, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL, q);
+        rc = store_delivery(lr, -1, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL, q);
         break;
     case EV_REJECT:
-        rc = store_delivery(lr, id, ev, DLV_REJECTED, NULL, NULL);
+        rc = store_delivery(lr, -1, ev, DLV_REJECTED, NULL, NULL);
         break;
     case EV_SMTP:
-        rc = store_delivery(lr, id, ev, ev->status, NULL, q);
+        rc = store_delivery(lr, -1, ev, ev->status, NULL, q);
         break;
     case EV_EXPIRED:
-        if (ev->recipient) {
-            rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q);
-        } else {
-            struct fanout_ctx f = {.lr = lr, .q = q, .ev = ev, .event_id = id};
-            rc = db_deferred_recipients(lr->in->db, ev->host, ev->queue_id, fanout_cb, &f);
-            if (rc == 0 && f.n == 0) rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q);
-        }
-        break;
-    case EV_REMOVED:
-        if (q) /* the message left the queue: forget it */
-            qentry_drop(lr->in->corr, q);
+        rc = ev->recipient ? store_delivery(lr, -1, ev, DLV_EXPIRED, NULL, q)
+                           : store_expiry(lr, ev, q);
         break;
     default:
+        rc = db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev,
+                                 &id);
+        if (ev->kind == EV_REMOVED && q) /* the message left the queue: forget it */
+            qentry_drop(in->corr, q);
         break;
     }
     if (rc != 0) lr->failed = true;
 }
 
+/* The rows so far, then how far the file is read: in the same transaction. */
 static int write_progress(struct log_run *lr, int64_t source_id, uint64_t done)
 {
-    if (db_logfile_progress(lr->in->db, lr->log_file_id, source_id, done, &lr->counts) != 0)
+    if (db_log_flush(lr->in->db, lr->in->log_batch) != 0 ||
+        db_logfile_progress(lr->in->db, lr->log_file_id, source_id, done, &lr->counts) != 0)
         return -1;
     memset(&lr->counts, 0, sizeof lr->counts); /* the database adds deltas */
     return 0;
@@ -408,6 +545,7 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
                             .file_mtime = (int64_t)dl->st.st_mtim.tv_sec};
     void *state = dl->fmt->open(&opts);
     arena *line_arena = arena_new();
+    lr.line_arena = line_arena;
     const char *p;
     size_t len;
     bool cut;
@@ -490,12 +628,22 @@ int ingest_logs_run(struct ingest *in)
 {
     qsort(in->logs, in->n_logs, sizeof *in->logs, cmp_logs);
     in->corr = xcalloc(1, sizeof *in->corr);
+    in->log_batch = db_log_batch_new();
+    in->cls_cache = xcalloc(1, sizeof *in->cls_cache);
     int64_t since = db_max_delivery_id(in->db);
     for (size_t i = 0; i < in->n_logs && !in->fatal; i++)
         read_log(in, &in->logs[i]);
     corr_free(in->corr);
     in->corr = NULL;
-    if (in->fatal) return -1;
-    if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, since) != 0) return ingest_db_failed(in);
-    return 0;
+    cls_cache_free(in->cls_cache);
+    in->cls_cache = NULL;
+    int rc = 0;
+    if (in->fatal)
+        rc = -1;
+    else if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, in->log_batch, since) != 0)
+        rc = ingest_db_failed(in);
+    /* rows of a failed run are dropped with the batch (the transaction is not committed) */
+    db_log_batch_free(in->log_batch);
+    in->log_batch = NULL;
+    return rc;
 }

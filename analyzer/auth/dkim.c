@@ -468,19 +468,21 @@ static void header_data(struct dkim_verifier *v, arena *a, const struct hdr_bloc
     dkim_canon_header(&v->hdr, s->hcanon, self->raw.p, self->raw.len, s->b_off, s->b_len_raw, true);
 }
 
-static bool sig_verify(struct dkim_verifier *v, struct key_entry *e, const struct dkim_sig *s,
-                       const EVP_MD *md)
+/* Check sig over the digest of (data,len) with key e. */
+static bool data_verify(struct dkim_verifier *v, struct key_entry *e, enum dkim_alg alg,
+                        const EVP_MD *md, const void *data, size_t len, const unsigned char *sig,
+                        size_t sig_len)
 {
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned hl = 0;
-    digest(v, md, v->hdr.p, v->hdr.len, h, &hl);
-    if (s->alg == DKIM_ALG_ED25519_SHA256) {
+    digest(v, md, data, len, h, &hl);
+    if (alg == DKIM_ALG_ED25519_SHA256) {
         EVP_MD_CTX_reset(v->edctx);
         if (EVP_DigestVerifyInit(v->edctx, NULL, NULL, NULL, e->pkey) <= 0) return false;
-        return EVP_DigestVerify(v->edctx, s->b, s->b_len, h, hl) == 1;
+        return EVP_DigestVerify(v->edctx, sig, sig_len, h, hl) == 1;
     }
     if (!e->vctx || EVP_PKEY_CTX_set_signature_md(e->vctx, md) <= 0) return false;
-    return EVP_PKEY_verify(e->vctx, s->b, s->b_len, h, hl) == 1;
+    return EVP_PKEY_verify(e->vctx, sig, sig_len, h, hl) == 1;
 }
 
 /* ---- one signature ---- */
@@ -569,6 +571,89 @@ static bool lookup_key(struct dkim_verifier *v, arena *a, const char *qname, str
     return true;
 }
 
+/* Find, check and decode the key at selector._domainkey.domain for a
+ * signature made with alg (alg_text as written) by auid_domain (NULL: none).
+ * Sets the result's key fields; on a problem sets its reason and returns
+ * NULL. */
+static struct key_entry *get_key(struct dkim_verifier *v, arena *a, const char *domain,
+                                 const char *selector, enum dkim_alg alg, const char *alg_text,
+                                 const char *auid_domain, struct dkim_result *r)
+{
+    char *qname = arena_printf(a, "%s._domainkey.%s", selector, domain);
+    size_t qlen = strlen(qname);
+    struct key_memo *memo = &v->memo[hash_fnv1a(qname, qlen) % KEY_MEMO];
+    struct key_entry *e = NULL;
+    size_t n_rr = 0;
+    if (memo->qname && strcmp(memo->qname, qname) == 0) {
+        e = memo->e;
+        n_rr = memo->n_rr;
+        r->key_source = memo->src;
+        r->key_record = arena_strdup(a, e->id + qlen + 1); /* id is "qname\nrecord" */
+    } else if (!lookup_key(v, a, qname, r, &e, &n_rr)) {
+        return NULL;
+    }
+    if (n_rr > 1) add_detail(a, r, arena_printf(a, "%zu TXT records at %s", n_rr, qname));
+    r->testing = e->testing;
+    r->key_type = e->key_type;
+    r->key_bits = e->bits;
+    switch (e->error) {
+    case DKIM_KEY_OK:
+        break;
+    case DKIM_KEY_REVOKED:
+        set_reason(a, r, DKIM_R_KEY_REVOKED, NULL);
+        return NULL;
+    case DKIM_KEY_TYPE:
+        set_reason(a, r, DKIM_R_KEY_TYPE, NULL);
+        return NULL;
+    case DKIM_KEY_BASE64:
+        set_reason(a, r, DKIM_R_KEY_INVALID, NULL);
+        add_detail(a, r, "p= is not base64");
+        return NULL;
+    case DKIM_KEY_SYNTAX:
+    case DKIM_KEY_VERSION:
+    case DKIM_KEY_NO_P:
+        set_reason(a, r, DKIM_R_KEY_SYNTAX, NULL);
+        add_detail(a, r, dkim_key_error_text(e->error));
+        return NULL;
+    }
+    bool want_ed = alg == DKIM_ALG_ED25519_SHA256;
+    if (!e->key_type || want_ed != (strcmp(e->key_type, "ed25519") == 0)) {
+        set_reason(a, r, DKIM_R_KEY_TYPE, NULL);
+        add_detail(
+            a, r,
+            arena_printf(a, "a=%s with a k=%s key", alg_text, e->key_type ? e->key_type : "?"));
+        return NULL;
+    }
+    unsigned need = alg == DKIM_ALG_RSA_SHA1 ? DKIM_HASH_SHA1 : DKIM_HASH_SHA256;
+    if (e->hash_listed && !(e->hashes & need)) {
+        set_reason(a, r, DKIM_R_KEY_HASH, NULL);
+        return NULL;
+    }
+    if (!e->service_email) {
+        set_reason(a, r, DKIM_R_KEY_SERVICE, NULL);
+        return NULL;
+    }
+    if (e->strict && auid_domain && strcmp(auid_domain, domain) != 0) {
+        set_reason(a, r, DKIM_R_KEY_STRICT, NULL);
+        return NULL;
+    }
+    if (!e->decoded) {
+        set_reason(a, r, DKIM_R_KEY_INVALID, NULL);
+        if (strcmp(e->key_type, "ed25519") == 0)
+            add_detail(a, r,
+                       arena_printf(a,
+                                    "p= has %zu bytes: an ed25519 key is the raw 32-byte "
+                                    "key (RFC 8463 section 4)%s",
+                                    e->p_len,
+                                    e->p_len == 44 ? ", not a SubjectPublicKeyInfo" : ""));
+        else
+            add_detail(a, r, "p= does not decode as an RSA public key (SubjectPublicKeyInfo)");
+        return NULL;
+    }
+    if (e->pkcs1) add_detail(a, r, "p= is a bare PKCS#1 RSAPublicKey, not SubjectPublicKeyInfo");
+    return e;
+}
+
 static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_input *in,
                        const struct hdr_field *f, struct dkim_result *r)
 {
@@ -639,79 +724,8 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
         return;
     }
 
-    /* the key */
-    char *qname = arena_printf(a, "%s._domainkey.%s", s.selector, s.domain);
-    size_t qlen = strlen(qname);
-    struct key_memo *memo = &v->memo[hash_fnv1a(qname, qlen) % KEY_MEMO];
-    struct key_entry *e = NULL;
-    size_t n_rr = 0;
-    if (memo->qname && strcmp(memo->qname, qname) == 0) {
-        e = memo->e;
-        n_rr = memo->n_rr;
-        r->key_source = memo->src;
-        r->key_record = arena_strdup(a, e->id + qlen + 1); /* id is "qname\nrecord" */
-    } else if (!lookup_key(v, a, qname, r, &e, &n_rr)) {
-        return;
-    }
-    if (n_rr > 1) add_detail(a, r, arena_printf(a, "%zu TXT records at %s", n_rr, qname));
-    r->testing = e->testing;
-    r->key_type = e->key_type;
-    r->key_bits = e->bits;
-    switch (e->error) {
-    case DKIM_KEY_OK:
-        break;
-    case DKIM_KEY_REVOKED:
-        set_reason(a, r, DKIM_R_KEY_REVOKED, NULL);
-        return;
-    case DKIM_KEY_TYPE:
-        set_reason(a, r, DKIM_R_KEY_TYPE, NULL);
-        return;
-    case DKIM_KEY_BASE64:
-        set_reason(a, r, DKIM_R_KEY_INVALID, NULL);
-        add_detail(a, r, "p= is not base64");
-        return;
-    case DKIM_KEY_SYNTAX:
-    case DKIM_KEY_VERSION:
-    case DKIM_KEY_NO_P:
-        set_reason(a, r, DKIM_R_KEY_SYNTAX, NULL);
-        add_detail(a, r, dkim_key_error_text(e->error));
-        return;
-    }
-    bool want_ed = s.alg == DKIM_ALG_ED25519_SHA256;
-    if (!e->key_type || want_ed != (strcmp(e->key_type, "ed25519") == 0)) {
-        set_reason(a, r, DKIM_R_KEY_TYPE, NULL);
-        add_detail(
-            a, r,
-            arena_printf(a, "a=%s with a k=%s key", s.alg_text, e->key_type ? e->key_type : "?"));
-        return;
-    }
-    unsigned need = s.alg == DKIM_ALG_RSA_SHA1 ? DKIM_HASH_SHA1 : DKIM_HASH_SHA256;
-    if (e->hash_listed && !(e->hashes & need)) {
-        set_reason(a, r, DKIM_R_KEY_HASH, NULL);
-        return;
-    }
-    if (!e->service_email) {
-        set_reason(a, r, DKIM_R_KEY_SERVICE, NULL);
-        return;
-    }
-    if (e->strict && s.auid_domain && strcmp(s.auid_domain, s.domain) != 0) {
-        set_reason(a, r, DKIM_R_KEY_STRICT, NULL);
-        return;
-    }
-    if (!e->decoded) {
-        set_reason(a, r, DKIM_R_KEY_INVALID, NULL);
-        if (strcmp(e->key_type, "ed25519") == 0)
-            add_detail(a, r,
-                       arena_printf(a,
-                                    "p= has %zu bytes: an ed25519 key is the raw 32-byte "
-                                    "key (RFC 8463 section 4)%s",
-                                    e->p_len,
-                                    e->p_len == 44 ? ", not a SubjectPublicKeyInfo" : ""));
-        else
-            add_detail(a, r, "p= does not decode as an RSA public key (SubjectPublicKeyInfo)");
-        return;
-    }
-    if (e->pkcs1) add_detail(a, r, "p= is a bare PKCS#1 RSAPublicKey, not SubjectPublicKeyInfo");
+    struct key_entry *e = get_key(v, a, s.domain, s.selector, s.alg, s.alg_text, s.auid_domain, r);
+    if (!e) return;
 
     /* the bytes */
     const EVP_MD *md = s.alg == DKIM_ALG_RSA_SHA1 ? v->sha1 : v->sha256;
@@ -755,7 +769,7 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
         return;
     }
     header_data(v, a, in->hdr, &s, f);
-    if (!sig_verify(v, e, &s, md)) {
+    if (!data_verify(v, e, s.alg, md, v->hdr.p, v->hdr.len, s.b, s.b_len)) {
         set_reason(a, r, DKIM_R_SIGNATURE, NULL);
         add_detail(a, r,
                    "the body is intact: a signed header field was changed, added or "
@@ -969,4 +983,54 @@ char *dkim_authres_clause(arena *a, const struct dkim_result *r)
     put_prop(&b, "header.a", r->algorithm);
     if (r->auid) put_prop(&b, "header.i", r->auid);
     return b.p;
+}
+
+enum dkim_reason dkim_verify_data(struct dkim_verifier *v, arena *a, const char *domain,
+                                  const char *selector, enum dkim_alg alg, const void *data,
+                                  size_t len, const unsigned char *sig, size_t sig_len,
+                                  struct dkim_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->domain = domain;
+    r->selector = selector;
+    const char *alg_text = alg == DKIM_ALG_RSA_SHA1         ? "rsa-sha1"
+                           : alg == DKIM_ALG_ED25519_SHA256 ? "ed25519-sha256"
+                           : alg == DKIM_ALG_RSA_SHA256     ? "rsa-sha256"
+                                                            : NULL;
+    r->algorithm = alg_text;
+    if (!alg_text) {
+        set_reason(a, r, DKIM_R_ALGORITHM, NULL);
+        return r->reason;
+    }
+    set_reason(a, r, DKIM_R_OK, NULL);
+    struct key_entry *e = get_key(v, a, domain, selector, alg, alg_text, NULL, r);
+    if (!e) return r->reason;
+    const EVP_MD *md = alg == DKIM_ALG_RSA_SHA1 ? v->sha1 : v->sha256;
+    if (!md || !data_verify(v, e, alg, md, data, len, sig, sig_len)) {
+        set_reason(a, r, DKIM_R_SIGNATURE, NULL);
+        return r->reason;
+    }
+    r->crypto_ok = true;
+    if (e->key_type && strcmp(e->key_type, "rsa") == 0 && e->bits < 1024)
+        set_reason(a, r, DKIM_R_KEY_TOO_SHORT, NULL);
+    else if (alg == DKIM_ALG_RSA_SHA1)
+        set_reason(a, r, DKIM_R_RSA_SHA1, NULL);
+    return r->reason;
+}
+
+void dkim_body_hash(struct dkim_verifier *v, const char *body, size_t body_len, enum dkim_canon c,
+                    enum dkim_alg alg, bool has_l, uint64_t l, unsigned char *out, size_t *out_len,
+                    uint64_t *canon_len)
+{
+    struct slice cb = body_get(v, c, body, body_len);
+    *canon_len = cb.len;
+    size_t n = has_l && l < cb.len ? (size_t)l : cb.len;
+    unsigned hl = 0;
+    digest(v, alg == DKIM_ALG_RSA_SHA1 ? v->sha1 : v->sha256, cb.p, n, out, &hl);
+    *out_len = hl;
+}
+
+void dkim_new_message(struct dkim_verifier *v)
+{
+    v->body_done[0] = v->body_done[1] = false;
 }

@@ -155,6 +155,27 @@ void dkim_summarize(arena *a, const struct dkim_result *r, size_t n, struct dkim
  * before it is dropped) — into out (reset first). */
 void dkim_body_canon(struct buf *out, enum dkim_canon c, const char *p, size_t len);
 
+/* ---- for ARC (RFC 8617) and other DKIM-shaped signatures ---- */
+
+/* Check sig (made with alg) over the hash of (data,len) — the canonical
+ * bytes the signer hashed — with the key at selector._domainkey.domain,
+ * through the verifier's key cache. Fills *r as dkim_verify does (result,
+ * reason, key bits/type/testing/record/source, crypto_ok) and returns the
+ * reason: DKIM_R_OK, a key/DNS reason, DKIM_R_SIGNATURE, or a policy
+ * reason (key too short, rsa-sha1) with crypto_ok set. */
+enum dkim_reason dkim_verify_data(struct dkim_verifier *v, arena *a, const char *domain,
+                                  const char *selector, enum dkim_alg alg, const void *data,
+                                  size_t len, const unsigned char *sig, size_t sig_len,
+                                  struct dkim_result *r);
+/* The body hash (SHA-256, or SHA-1 for rsa-sha1) of a body canonicalised
+ * with c, limited to l bytes when has_l; *canon_len is the whole canonical
+ * length. The canonical body is cached until dkim_new_message (or the next
+ * dkim_verify call, which starts a new message). out holds 64 bytes. */
+void dkim_body_hash(struct dkim_verifier *v, const char *body, size_t body_len,
+                    enum dkim_canon c, enum dkim_alg alg, bool has_l, uint64_t l,
+                    unsigned char *out, size_t *out_len, uint64_t *canon_len);
+void dkim_new_message(struct dkim_verifier *v);
+
 /* Is (p,len) already its own canonical body up to *keep (trailing empty
  * lines cut)? The verifier then hashes it in place; false means
  * dkim_body_canon must build it. */

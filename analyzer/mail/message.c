@@ -35,21 +35,35 @@ static void parse_from(arena *a, struct message *m)
         return;
     }
     if (n > 1) anom_add(&m->an, ANOM_HDR_FROM_MULTIPLE, "%zu From fields", n);
-    size_t len;
-    char *v = unfolded(a, hdr_get(&m->hdr, "From", 0), &len);
-    struct addr_list l;
-    addr_parse_list(a, v, len, &l, &m->an);
-    for (size_t i = 0; i < l.n; i++) {
-        if (l.v[i].address && l.v[i].address[0]) {
-            m->from = l.v[i];
-            m->has_from = true;
-            return;
+    /* every address of every From field counts for DMARC's single Author
+     * Domain; the first real address is "the" From */
+    const char *doms[8];
+    int nd = 0;
+    for (size_t k = 0; k < n && k < 8; k++) {
+        size_t len;
+        char *v = unfolded(a, hdr_get(&m->hdr, "From", k), &len);
+        struct addr_list l;
+        addr_parse_list(a, v, len, &l, k ? NULL : &m->an);
+        for (size_t i = 0; i < l.n; i++) {
+            const struct addr *ad = &l.v[i];
+            if (!ad->address || !ad->address[0]) continue;
+            m->n_from_addrs++;
+            if (!m->has_from) {
+                m->from = *ad;
+                m->has_from = true;
+            }
+            const char *d = ad->domain_lc ? ad->domain_lc : "";
+            bool seen = false;
+            for (int j = 0; j < nd; j++)
+                if (strcmp(doms[j], d) == 0) seen = true;
+            if (!seen && nd < 8) doms[nd++] = d;
+        }
+        if (k == 0 && !m->has_from && l.n > 0) {
+            m->from = l.v[0];
+            m->has_from = l.v[0].address != NULL;
         }
     }
-    if (l.n > 0) {
-        m->from = l.v[0];
-        m->has_from = l.v[0].address != NULL;
-    }
+    m->n_from_domains = nd;
 }
 
 static void parse_message_id(arena *a, struct message *m)

@@ -27,6 +27,8 @@ struct message {
     char *message_id; /* without angle brackets, or NULL */
     struct addr from; /* first From address (zeroed when absent) */
     bool has_from;
+    int n_from_addrs;   /* addresses in all From fields */
+    int n_from_domains; /* distinct domains among them (DMARC needs exactly one) */
     struct addr_list to, cc, reply_to;
     char *rcpt_summary; /* To and Cc addresses joined by ", " (first 20), or NULL */
     char *return_path;  /* address ("" for the null sender <>), or NULL */

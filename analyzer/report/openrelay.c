@@ -3,6 +3,7 @@
 #include "report/openrelay.h"
 #include "report/summary.h"
 #include "util/arena.h"
+#include "util/net.h"
 #include "util/str.h"
 
 #include <arpa/inet.h>
@@ -15,53 +16,14 @@
 #define MAX_LOCAL_DOMAINS 10000
 #define MAX_SIGN_CLIENTS 50 /* clients listed */
 
-struct net {
-    int family;
-    unsigned char addr[16];
-    int bits;
-};
-
 static const char *const default_nets[] = {"127.0.0.0/8",    "10.0.0.0/8",     "172.16.0.0/12",
                                            "192.168.0.0/16", "169.254.0.0/16", "::1/128",
                                            "fc00::/7",       "fe80::/10"};
 
-static int parse_net(const char *s, struct net *n)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *slash = strchr(buf, '/');
-    if (slash) *slash = '\0';
-    n->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-    if (inet_pton(n->family, buf, n->addr) != 1) return -1;
-    int max = n->family == AF_INET ? 32 : 128;
-    n->bits = max;
-    if (slash) {
-        char *end;
-        long b = strtol(slash + 1, &end, 10);
-        if (*end || end == slash + 1 || b < 0 || b > max) return -1;
-        n->bits = (int)b;
-    }
-    return 0;
-}
-
 int openrelay_cidr_valid(const char *cidr)
 {
     struct net n;
-    return parse_net(cidr, &n);
-}
-
-static bool net_contains(const struct net *n, const char *ip)
-{
-    unsigned char a[16];
-    int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
-    if (fam != n->family || inet_pton(fam, ip, a) != 1) return false;
-    int full = n->bits / 8, rest = n->bits % 8;
-    if (memcmp(a, n->addr, (size_t)full) != 0) return false;
-    if (rest) {
-        unsigned char mask = (unsigned char)(0xFF << (8 - rest));
-        if ((a[full] & mask) != (n->addr[full] & mask)) return false;
-    }
-    return true;
+    return net_parse(cidr, &n);
 }
 
 static bool domain_local(char **doms, size_t n, const char *rcpt)
@@ -106,7 +68,7 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
     size_t n_nets = o->n_nets ? o->n_nets : sizeof default_nets / sizeof default_nets[0];
     struct net *nets = arena_alloc(a, n_nets * sizeof *nets);
     for (size_t i = 0; i < n_nets; i++)
-        if (parse_net(o->n_nets ? o->nets[i] : default_nets[i], &nets[i]) != 0) {
+        if (net_parse(o->n_nets ? o->nets[i] : default_nets[i], &nets[i]) != 0) {
             snprintf(err, errlen, "--local-net '%s': not an address or CIDR", o->nets[i]);
             goto out;
         }

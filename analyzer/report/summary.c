@@ -142,6 +142,29 @@ static const struct section sections[] = {
      "domain|reason|signatures|diagnosis (one example)",
      "ssds",
      {24, 26, 0, 0}},
+    {"Authentication by placement (copies; what the spam copies share)",
+     "SELECT s.placement, coalesce(sp.result, '-'), coalesce(ip.result, '-'),"
+     " coalesce(dm.result, '-'), coalesce(sp.ip, '-'), count(*) FROM sightings s"
+     " LEFT JOIN spf_results sp ON sp.message_id = s.message_id AND sp.identity = 'mailfrom'"
+     " LEFT JOIN iprev_results ip ON ip.message_id = s.message_id"
+     " LEFT JOIN dmarc_results dm ON dm.message_id = s.message_id"
+     " WHERE sp.message_id IS NOT NULL OR dm.message_id IS NOT NULL"
+     " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 6 DESC LIMIT 25",
+     "placement|spf|iprev|dmarc|client ip|copies",
+     "sssssd",
+     {10, 9, 9, 9, 39}},
+    {"Bulk-sender requirements not met (messages)",
+     "SELECT requirement, status, count(*), substr(min(evidence), 1, 80) FROM requirements"
+     " WHERE status <> 'pass' GROUP BY 1, 2 ORDER BY 3 DESC, 1",
+     "requirement|status|messages|evidence (one example)",
+     "ssds",
+     {22, 8, 0, 0}},
+    {"Receivers' claims that differ from what we find now",
+     "SELECT method, result, coalesce(ours, '-'), coalesce(cause, '-'), count(*)"
+     " FROM auth_claims WHERE verdict = 'different' GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 15",
+     "method|claimed|ours|likely cause|claims",
+     "ssssd",
+     {8, 9, 9, 60}},
     {"Unreadable sources",
      "SELECT path, coalesce(error, '') FROM sources WHERE status <> 'done' ORDER BY path LIMIT 20",
      "path|error",

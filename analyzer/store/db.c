@@ -5,6 +5,7 @@
 #include "store/db.h"
 #include "mail/limits.h"
 #include "store/schema.h"
+#include "store/db_internal.h"
 #include "util/hash.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,33 @@
 #include <openssl/evp.h>
 
 #define DB_BUSY_TIMEOUT_MS 30000
+
+/* MTA log rows are written LOG_BATCH_ROWS per INSERT (one statement's fixed
+ * cost shared); the column lists below and the binding in db_log_flush go
+ * together. A multi-row INSERT that can abort halfway needs a statement
+ * journal (a temporary file written for every page touched); OR ROLLBACK
+ * needs none: a constraint failure, which would be our bug, ends the whole
+ * transaction and the run stops with the last commit kept. */
+#define LOG_BATCH_ROWS 16
+#define LOG_LINE_NCOLS 27
+#define LOG_LINE_COLS                                                                              \
+    "id, log_file_id, offset, time, time_text, mta, host, component, pid, kind, queue_id,"         \
+    " session_id, client_ip, client_name, helo, sasl_user, sender, recipient, orig_recipient,"    \
+    " relay_host, relay_ip, status, dsn, reply_code, reply_text, size, message_id"
+#define DLV_NCOLS 38
+#define DLV_COLS                                                                                   \
+    "log_event_id, time, mta, host, queue_id, message_id, sender, recipient, recipient_domain,"    \
+    " relay_host, relay_ip, status, dsn, reply_code, reply_text, delay, attempt, local, reason,"   \
+    " hard, reason_rule, provider, blocklist, blocklist_misconfig, client_ip, sasl_user,"         \
+    " ev_log_file_id, ev_offset, ev_time_text, ev_component, ev_pid, ev_kind, ev_session_id,"     \
+    " ev_client_name, ev_helo, ev_orig_recipient, ev_size, ev_flags"
+#define LOG_Q9 "?,?,?,?,?,?,?,?,?"
+#define LOG_LINE_ROW "(" LOG_Q9 "," LOG_Q9 "," LOG_Q9 ")"                   /* 27 */
+#define DLV_ROW "(" LOG_Q9 "," LOG_Q9 "," LOG_Q9 "," LOG_Q9 ",?,?)"        /* 38 */
+#define LOG_X2(r) r "," r
+#define LOG_X4(r) LOG_X2(r) "," LOG_X2(r)
+#define LOG_X8(r) LOG_X4(r) "," LOG_X4(r)
+#define LOG_X16(r) LOG_X8(r) "," LOG_X8(r)
 
 enum stmt_id {
     S_BEGIN,
@@ -52,7 +81,10 @@ enum stmt_id {
     S_LOGFILE_INSERT,
     S_LOGFILE_PROGRESS,
     S_LOGEV_INSERT,
+    S_LOGEV_INSERT_N,
+    S_LOG_NEXT_ID,
     S_DLV_INSERT,
+    S_DLV_INSERT_N,
     S_DLV_DEFERRED,
     S_DLV_LINK_MSGID,
     S_DLV_LINK_SENDER,
@@ -131,37 +163,45 @@ static const char *const stmt_sql[S__COUNT] = {
         " lines_foreign=lines_foreign+?7, lines_bad=lines_bad+?8,"
         " first_time=coalesce(first_time, ?9), last_time=coalesce(?10, last_time)"
         " WHERE id=?1",
-    [S_LOGEV_INSERT] =
-        "INSERT INTO log_events(log_file_id, offset, time, time_text, mta, host, component,"
-        " pid, kind, queue_id, session_id, client_ip, client_name, helo, sasl_user, sender,"
-        " recipient, orig_recipient, relay_host, relay_ip, status, dsn, reply_code,"
-        " reply_text, size, message_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-        "?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
-    [S_DLV_INSERT] =
-        "INSERT INTO deliveries(log_event_id, time, mta, host, queue_id, message_id, sender,"
-        " recipient, recipient_domain, relay_host, relay_ip, status, dsn, reply_code,"
-        " reply_text, delay, local, reason, hard, reason_rule, provider, blocklist,"
-        " blocklist_misconfig, client_ip, sasl_user, attempt) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
-        "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
+    [S_LOGEV_INSERT] = "INSERT INTO log_lines(" LOG_LINE_COLS ") VALUES " LOG_LINE_ROW,
+    [S_LOGEV_INSERT_N] = "INSERT OR ROLLBACK INTO log_lines(" LOG_LINE_COLS ") VALUES " LOG_X16(LOG_LINE_ROW),
+    /* log_events ids are one sequence over log_lines.id and log_deliveries.log_event_id;
+     * the last delivery row has the highest of the latter (rows are added in line order) */
+    [S_LOG_NEXT_ID] =
+        "SELECT max(coalesce((SELECT max(id) FROM log_lines), 0),"
+        " coalesce((SELECT log_event_id FROM log_deliveries ORDER BY id DESC LIMIT 1), 0)) + 1",
+    [S_DLV_INSERT] = "INSERT INTO log_deliveries(" DLV_COLS ") VALUES " DLV_ROW,
+    [S_DLV_INSERT_N] = "INSERT OR ROLLBACK INTO log_deliveries(" DLV_COLS ") VALUES " LOG_X16(DLV_ROW),
     [S_DLV_DEFERRED] =
-        "SELECT d.recipient FROM deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
+        "SELECT d.recipient FROM log_deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
         " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
-        " FROM deliveries d2 WHERE d2.queue_id=d.queue_id AND d2.host IS d.host"
+        " FROM log_deliveries d2 WHERE d2.queue_id=d.queue_id AND d2.host IS d.host"
         " AND d2.recipient=d.recipient) ORDER BY d.id",
-    [S_DLV_LINK_MSGID] = "UPDATE deliveries SET message_id=(SELECT e.message_id FROM log_events e"
-                         " WHERE e.queue_id=deliveries.queue_id AND e.host IS deliveries.host"
-                         " AND e.message_id IS NOT NULL LIMIT 1)"
-                         " WHERE id > ?1 AND message_id IS NULL AND queue_id IS NOT NULL",
-    [S_DLV_LINK_SENDER] = "UPDATE deliveries SET sender=(SELECT e.sender FROM log_events e"
-                          " WHERE e.queue_id=deliveries.queue_id AND e.host IS deliveries.host"
-                          " AND e.sender IS NOT NULL LIMIT 1)"
-                          " WHERE id > ?1 AND sender IS NULL AND queue_id IS NOT NULL",
+    /* the first line of the queue id that carries one: a log_lines row (through
+     * log_lines_queue, whose WHERE is repeated so that it applies), else a
+     * delivery line that carried its own (ev_flags) */
+    [S_DLV_LINK_MSGID] =
+        "UPDATE log_deliveries AS d SET message_id=coalesce((SELECT e.message_id FROM log_lines e"
+        " WHERE e.queue_id=d.queue_id AND e.host IS d.host"
+        " AND (e.message_id IS NOT NULL OR e.sender IS NOT NULL) AND e.message_id IS NOT NULL"
+        " ORDER BY e.id LIMIT 1), (SELECT o.message_id FROM log_deliveries o"
+        " WHERE o.queue_id=d.queue_id AND o.host IS d.host AND o.ev_flags & 1"
+        " ORDER BY o.id LIMIT 1))"
+        " WHERE d.id > ?1 AND d.message_id IS NULL AND d.queue_id IS NOT NULL",
+    [S_DLV_LINK_SENDER] =
+        "UPDATE log_deliveries AS d SET sender=coalesce((SELECT e.sender FROM log_lines e"
+        " WHERE e.queue_id=d.queue_id AND e.host IS d.host"
+        " AND (e.message_id IS NOT NULL OR e.sender IS NOT NULL) AND e.sender IS NOT NULL"
+        " ORDER BY e.id LIMIT 1), (SELECT o.sender FROM log_deliveries o"
+        " WHERE o.queue_id=d.queue_id AND o.host IS d.host AND o.ev_flags & 2"
+        " ORDER BY o.id LIMIT 1))"
+        " WHERE d.id > ?1 AND d.sender IS NULL AND d.queue_id IS NOT NULL",
     [S_DLV_ATTEMPT] =
-        "UPDATE deliveries SET attempt=(SELECT count(*) FROM deliveries d2"
-        " WHERE d2.queue_id=deliveries.queue_id AND d2.recipient IS deliveries.recipient"
-        " AND d2.host IS deliveries.host AND d2.id <= deliveries.id)"
-        " WHERE id > ?1 AND attempt IS NULL AND queue_id IS NOT NULL",
-    [S_DLV_MAX] = "SELECT coalesce(max(id), 0) FROM deliveries",
+        "UPDATE log_deliveries AS d SET attempt=(SELECT count(*) FROM log_deliveries d2"
+        " WHERE d2.queue_id=d.queue_id AND d2.recipient IS d.recipient"
+        " AND d2.host IS d.host AND d2.id <= d.id)"
+        " WHERE d.id > ?1 AND d.attempt IS NULL AND d.queue_id IS NOT NULL",
+    [S_DLV_MAX] = "SELECT coalesce(max(id), 0) FROM log_deliveries",
     [S_DKIM_DEL] = "DELETE FROM dkim_signatures WHERE message_id=?1",
     [S_DKIM_INSERT] =
         "INSERT INTO dkim_signatures(message_id, position, legacy, domain, selector, algorithm,"
@@ -187,6 +227,7 @@ static const char *const stmt_sql[S__COUNT] = {
 struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S__COUNT];
+    sqlite3_stmt *ext[DB_EXT_STMTS]; /* statements of other store files (db_auth.c) */
     int version; /* schema version of the file (read-only opens may be older) */
     char err[512];
 };
@@ -388,6 +429,8 @@ void db_close(struct db *db)
     if (!db) return;
     for (int i = 0; i < S__COUNT; i++)
         sqlite3_finalize(db->st[i]);
+    for (int i = 0; i < DB_EXT_STMTS; i++)
+        sqlite3_finalize(db->ext[i]);
     sqlite3_close(db->h);
     free(db);
 }
@@ -725,14 +768,6 @@ int db_sighting_insert(struct db *db, int64_t message_id, int64_t source_id, uin
 
 /* ---- MTA logs ---- */
 
-static void bind_cstr_or_null(sqlite3_stmt *s, int i, const char *v, bool empty_is_null)
-{
-    if (!v || (empty_is_null && !*v))
-        sqlite3_bind_null(s, i);
-    else
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
 static int logfile_lookup(struct db *db, size_t len, const char *sha, bool *found,
                           struct db_logfile *out)
 {
@@ -823,90 +858,363 @@ int db_logfile_progress(struct db *db, int64_t id, int64_t source_id, uint64_t b
     return run(db, s, "record log progress");
 }
 
-int db_log_event_insert(struct db *db, int64_t log_file_id, uint64_t offset, const char *mta,
-                        const struct log_event *ev, int64_t *id)
+/* A value waiting in the batch: strings are copied into the batch's arena
+ * (or are static strings), so that the line's own arena can be reset. */
+struct log_val {
+    union {
+        const char *s;
+        int64_t i;
+        double d;
+    } u;
+    int32_t len;
+    uint8_t type;        /* 0 for NULL, SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT */
+    uint8_t static_text; /* the text outlives the batch: a rebind of it can be skipped */
+};
+
+/* The rows waiting for one table, and what each parameter of its two
+ * INSERT statements holds now: SQLite keeps a binding across resets, so a
+ * parameter that would get the same NULL, integer or static text again is
+ * not bound again (most columns repeat from row to row). */
+struct log_rows {
+    arena *a;
+    struct log_val *v; /* LOG_BATCH_ROWS rows of ncols values */
+    struct log_val *bound_one, *bound_many; /* per parameter of the 1-row and n-row statements */
+    int ncols, n;
+    int64_t time_last; /* the time text of the last row, reused while the second repeats */
+    const char *time_iso;
+};
+
+struct db_log_batch {
+    struct log_rows lines, dlv;
+    int64_t next_event_id; /* 0: read it from the database first */
+};
+
+static void rows_init(struct log_rows *r, int ncols)
 {
-    sqlite3_stmt *s = stmt(db, S_LOGEV_INSERT);
-    sqlite3_bind_int64(s, 1, log_file_id);
-    sqlite3_bind_int64(s, 2, (int64_t)offset);
-    bind_time(s, 3, ev->time, ev->time_valid);
-    bind_text(s, 4, ev->time_text);
-    bind_text(s, 5, mta);
-    bind_text(s, 6, ev->host);
-    bind_text(s, 7, ev->component);
-    if (ev->pid >= 0) sqlite3_bind_int64(s, 8, ev->pid);
-    bind_text(s, 9, log_kind_name(ev->kind));
-    bind_text(s, 10, ev->queue_id);
-    bind_text(s, 11, ev->session_id);
-    bind_text(s, 12, ev->client_ip);
-    bind_text(s, 13, ev->client_name);
-    bind_text(s, 14, ev->helo);
-    bind_text(s, 15, ev->sasl_user);
-    bind_text(s, 16, ev->sender);
-    bind_text(s, 17, ev->recipient);
-    bind_text(s, 18, ev->orig_recipient);
-    bind_text(s, 19, ev->relay_host);
-    bind_text(s, 20, ev->relay_ip);
-    bind_text(s, 21, dlv_status_name(ev->status));
-    bind_text(s, 22, ev->dsn);
-    if (ev->reply_code > 0) sqlite3_bind_int(s, 23, ev->reply_code);
-    bind_text(s, 24, ev->reply_text);
-    if (ev->size >= 0) sqlite3_bind_int64(s, 25, ev->size);
-    bind_text(s, 26, ev->message_id);
-    if (run(db, s, "store log event") != 0) return -1;
-    *id = sqlite3_last_insert_rowid(db->h);
+    size_t n = (size_t)LOG_BATCH_ROWS * (size_t)ncols;
+    r->a = arena_new();
+    r->v = xcalloc(n, sizeof *r->v);
+    r->bound_one = xcalloc((size_t)ncols, sizeof *r->bound_one);
+    r->bound_many = xcalloc(n, sizeof *r->bound_many);
+    /* nothing is known bound yet: a type no value has */
+    for (size_t i = 0; i < n; i++)
+        r->bound_many[i].type = 0xff;
+    for (int i = 0; i < ncols; i++)
+        r->bound_one[i].type = 0xff;
+    r->ncols = ncols;
+    r->time_iso = NULL;
+}
+
+static void rows_free(struct log_rows *r)
+{
+    arena_free(r->a);
+    free(r->v);
+    free(r->bound_one);
+    free(r->bound_many);
+}
+
+struct db_log_batch *db_log_batch_new(void)
+{
+    struct db_log_batch *b = xcalloc(1, sizeof *b);
+    rows_init(&b->lines, LOG_LINE_NCOLS);
+    rows_init(&b->dlv, DLV_NCOLS);
+    return b;
+}
+
+void db_log_batch_free(struct db_log_batch *b)
+{
+    if (!b) return;
+    rows_free(&b->lines);
+    rows_free(&b->dlv);
+    free(b);
+}
+
+/* The next row's values, all NULL. */
+static struct log_val *row_new(struct log_rows *r)
+{
+    struct log_val *v = &r->v[(size_t)r->n * (size_t)r->ncols];
+    memset(v, 0, (size_t)r->ncols * sizeof *v);
+    return v;
+}
+
+static void v_textn(struct log_val *v, const char *s, size_t n, bool is_static)
+{
+    v->type = SQLITE_TEXT;
+    v->u.s = s;
+    v->len = n > INT32_MAX ? INT32_MAX : (int32_t)n;
+    v->static_text = is_static;
+}
+
+/* A string that outlives the batch (names from tables, string literals). */
+static void v_static(struct log_val *v, const char *s)
+{
+    if (s) v_textn(v, s, strlen(s), true);
+}
+
+static void v_text(struct log_rows *r, struct log_val *v, const char *s)
+{
+    if (!s) return;
+    size_t n = strlen(s);
+    v_textn(v, arena_memdup(r->a, s, n), n, false);
+}
+
+static void v_int(struct log_val *v, int64_t i)
+{
+    v->type = SQLITE_INTEGER;
+    v->u.i = i;
+}
+
+static void v_time(struct log_rows *r, struct log_val *v, int64_t t, bool valid)
+{
+    if (!valid) return;
+    /* log lines come in time order: most rows repeat the last second */
+    if (!r->time_iso || t != r->time_last) {
+        char iso[32];
+        time_format_iso(t, iso);
+        r->time_iso = arena_strdup(r->a, iso);
+        r->time_last = t;
+    }
+    v_textn(v, r->time_iso, strlen(r->time_iso), false);
+}
+
+/* Bind v to parameter i unless `now` (what the parameter holds) is the same. */
+static void bind_val(sqlite3_stmt *s, int i, const struct log_val *v, struct log_val *now)
+{
+    if (v->type == now->type) {
+        if (v->type == 0) return; /* NULL */
+        if (v->type == SQLITE_INTEGER && v->u.i == now->u.i) return;
+        if (v->type == SQLITE_TEXT && v->static_text && now->static_text && v->u.s == now->u.s &&
+            v->len == now->len)
+            return;
+    }
+    switch (v->type) {
+    case SQLITE_INTEGER:
+        sqlite3_bind_int64(s, i, v->u.i);
+        break;
+    case SQLITE_FLOAT:
+        sqlite3_bind_double(s, i, v->u.d);
+        break;
+    case SQLITE_TEXT:
+        sqlite3_bind_text(s, i, v->u.s, v->len, SQLITE_STATIC);
+        break;
+    default:
+        sqlite3_bind_null(s, i);
+        break;
+    }
+    *now = *v;
+}
+
+/* Write the rows waiting in r: LOG_BATCH_ROWS per statement `many`, fewer one by one. */
+static int rows_write(struct db *db, struct log_rows *r, enum stmt_id one, enum stmt_id many,
+                      const char *what)
+{
+    int done = 0, rc = 0;
+    while (done < r->n && rc == 0) {
+        int k = r->n - done >= LOG_BATCH_ROWS ? LOG_BATCH_ROWS : 1;
+        sqlite3_stmt *s = stmt(db, k == 1 ? one : many);
+        struct log_val *now = k == 1 ? r->bound_one : r->bound_many;
+        const struct log_val *v = &r->v[(size_t)done * (size_t)r->ncols];
+        for (int i = 0; i < k * r->ncols; i++)
+            bind_val(s, i + 1, &v[i], &now[i]);
+        int src = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (src != SQLITE_DONE) rc = fail(db, what);
+        done += k;
+    }
+    r->n = 0;
+    r->time_iso = NULL;
+    arena_reset(r->a);
+    return rc;
+}
+
+int db_log_flush(struct db *db, struct db_log_batch *b)
+{
+    b->next_event_id = 0;
+    int rc = rows_write(db, &b->lines, S_LOGEV_INSERT, S_LOGEV_INSERT_N, "store log event");
+    if (rows_write(db, &b->dlv, S_DLV_INSERT, S_DLV_INSERT_N, "store delivery") != 0) rc = -1;
+    return rc;
+}
+
+static int event_id_new(struct db *db, struct db_log_batch *b, int64_t *id)
+{
+    if (!b->next_event_id) {
+        sqlite3_stmt *s = stmt(db, S_LOG_NEXT_ID);
+        int rc = sqlite3_step(s);
+        b->next_event_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW || b->next_event_id <= 0) return fail(db, "next log event id");
+    }
+    *id = b->next_event_id++;
     return 0;
 }
 
-int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
-                       const struct db_delivery *d)
+/* A full batch is written at once (the next row needs its slot). */
+static int rows_room(struct db *db, struct db_log_batch *b, struct log_rows *r)
 {
-    const struct log_event *ev = d->ev;
-    const char *rcpt = d->recipient ? d->recipient : ev->recipient;
-    char dom[256];
-    const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
-    bool have_dom = false;
-    if (at && at[1] && strlen(at + 1) < sizeof dom) {
-        snprintf(dom, sizeof dom, "%s", at + 1);
-        size_t n = strlen(dom);
-        while (n && (dom[n - 1] == '>' || dom[n - 1] == '.'))
-            dom[--n] = '\0';
-        str_lower(dom, n);
-        have_dom = n > 0;
-    }
-    sqlite3_stmt *s = stmt(db, S_DLV_INSERT);
-    sqlite3_bind_int64(s, 1, log_event_id);
-    bind_time(s, 2, ev->time, ev->time_valid);
-    bind_text(s, 3, mta);
-    bind_text(s, 4, ev->host);
-    bind_cstr_or_null(s, 5, ev->queue_id, true);
-    bind_text(s, 6, d->message_id ? d->message_id : ev->message_id);
-    bind_text(s, 7, d->sender ? d->sender : ev->sender);
-    bind_text(s, 8, rcpt);
-    if (have_dom) sqlite3_bind_text(s, 9, dom, -1, SQLITE_TRANSIENT);
-    bind_text(s, 10, ev->relay_host);
-    bind_text(s, 11, ev->relay_ip);
-    bind_text(s, 12, dlv_status_name(d->status));
-    bind_text(s, 13, ev->dsn);
-    if (ev->reply_code > 0) sqlite3_bind_int(s, 14, ev->reply_code);
-    bind_text(s, 15, ev->reply_text);
-    if (ev->delay >= 0) sqlite3_bind_double(s, 16, ev->delay);
-    sqlite3_bind_int(s, 17, ev->local);
-    bind_text(s, 18, d->cls.reason);
-    sqlite3_bind_int(s, 19, d->cls.hard);
-    bind_text(s, 20, d->cls.rule);
-    bind_text(s, 21, d->provider);
-    bind_text(s, 22, d->bl ? d->bl->list : NULL);
-    sqlite3_bind_int(s, 23, d->bl ? d->bl->receiver_misconfig : 0);
-    bind_text(s, 24, ev->client_ip);
-    bind_text(s, 25, ev->sasl_user);
-    if (d->attempt > 0) sqlite3_bind_int(s, 26, d->attempt);
-    return run(db, s, "store delivery");
+    if (r->n < LOG_BATCH_ROWS) return 0;
+    return r == &b->lines ? rows_write(db, r, S_LOGEV_INSERT, S_LOGEV_INSERT_N, "store log event")
+                          : rows_write(db, r, S_DLV_INSERT, S_DLV_INSERT_N, "store delivery");
 }
 
-int db_deferred_recipients(struct db *db, const char *host, const char *queue_id,
-                           void (*fn)(void *ctx, const char *rcpt), void *ctx)
+int db_log_event_insert(struct db *db, struct db_log_batch *b, int64_t log_file_id,
+                        uint64_t offset, const char *mta, const struct log_event *ev, int64_t *id)
 {
+    struct log_rows *r = &b->lines;
+    if (rows_room(db, b, r) != 0 || event_id_new(db, b, id) != 0) return -1;
+    struct log_val *v = row_new(r);
+    v_int(&v[0], *id);
+    v_int(&v[1], log_file_id);
+    v_int(&v[2], (int64_t)offset);
+    v_time(r, &v[3], ev->time, ev->time_valid);
+    v_text(r, &v[4], ev->time_text);
+    v_static(&v[5], mta);
+    v_text(r, &v[6], ev->host);
+    v_text(r, &v[7], ev->component);
+    if (ev->pid >= 0) v_int(&v[8], ev->pid);
+    v_static(&v[9], log_kind_name(ev->kind));
+    v_text(r, &v[10], ev->queue_id);
+    v_text(r, &v[11], ev->session_id);
+    v_text(r, &v[12], ev->client_ip);
+    v_text(r, &v[13], ev->client_name);
+    v_text(r, &v[14], ev->helo);
+    v_text(r, &v[15], ev->sasl_user);
+    v_text(r, &v[16], ev->sender);
+    v_text(r, &v[17], ev->recipient);
+    v_text(r, &v[18], ev->orig_recipient);
+    v_text(r, &v[19], ev->relay_host);
+    v_text(r, &v[20], ev->relay_ip);
+    v_static(&v[21], dlv_status_name(ev->status));
+    v_text(r, &v[22], ev->dsn);
+    if (ev->reply_code > 0) v_int(&v[23], ev->reply_code);
+    v_text(r, &v[24], ev->reply_text);
+    if (ev->size >= 0) v_int(&v[25], ev->size);
+    v_text(r, &v[26], ev->message_id);
+    r->n++;
+    return 0;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The ev_flags telling the line's message_id, sender and status from the
+ * delivery's (see 0004), or -1 when the line cannot be told from the
+ * delivery row and must be a log_lines row of its own. */
+static int line_flags(const struct db_delivery *d)
+{
+    const struct log_event *ev = d->ev;
+    int flags = 0;
+    if (ev->queue_id && !ev->queue_id[0]) return -1; /* the delivery stores NULL for "" */
+    if (d->recipient && !same_text(d->recipient, ev->recipient)) return -1;
+    if (ev->message_id) {
+        if (d->message_id && !same_text(d->message_id, ev->message_id)) return -1;
+        flags |= 1;
+    }
+    if (ev->sender) {
+        if (d->sender && !same_text(d->sender, ev->sender)) return -1;
+        flags |= 2;
+    }
+    if (ev->status != DLV_NONE) {
+        if (ev->status != d->status) return -1;
+        flags |= 4;
+    }
+    return flags;
+}
+
+/* The delivery row; with_line >= 0: it carries its line (ev_ columns). */
+static int delivery_add(struct db *db, struct db_log_batch *b, int64_t log_event_id,
+                        const char *mta, const struct db_delivery *d, int flags,
+                        int64_t log_file_id, uint64_t offset)
+{
+    struct log_rows *r = &b->dlv;
+    if (rows_room(db, b, r) != 0) return -1;
+    const struct log_event *ev = d->ev;
+    const char *rcpt = d->recipient ? d->recipient : ev->recipient;
+    struct log_val *v = row_new(r);
+    v_int(&v[0], log_event_id);
+    v_time(r, &v[1], ev->time, ev->time_valid);
+    v_static(&v[2], mta);
+    v_text(r, &v[3], ev->host);
+    if (ev->queue_id && ev->queue_id[0]) v_text(r, &v[4], ev->queue_id);
+    v_text(r, &v[5], d->message_id ? d->message_id : ev->message_id);
+    v_text(r, &v[6], d->sender ? d->sender : ev->sender);
+    v_text(r, &v[7], rcpt);
+    const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+    if (at && at[1] && strlen(at + 1) < 256) {
+        size_t n = strlen(at + 1);
+        while (n && (at[n] == '>' || at[n] == '.'))
+            n--;
+        if (n) {
+            char *dom = arena_strndup(r->a, at + 1, n);
+            str_lower(dom, n);
+            v_textn(&v[8], dom, n, false);
+        }
+    }
+    v_text(r, &v[9], ev->relay_host);
+    v_text(r, &v[10], ev->relay_ip);
+    v_static(&v[11], dlv_status_name(d->status));
+    v_text(r, &v[12], ev->dsn);
+    if (ev->reply_code > 0) v_int(&v[13], ev->reply_code);
+    v_text(r, &v[14], ev->reply_text);
+    if (ev->delay >= 0) {
+        v[15].type = SQLITE_FLOAT;
+        v[15].u.d = ev->delay;
+    }
+    if (d->attempt > 0) v_int(&v[16], d->attempt);
+    v_int(&v[17], ev->local);
+    v_static(&v[18], d->cls.reason);
+    v_int(&v[19], d->cls.hard);
+    v_static(&v[20], d->cls.rule);
+    v_static(&v[21], d->provider);
+    if (d->bl) v_static(&v[22], d->bl->list);
+    v_int(&v[23], d->bl ? d->bl->receiver_misconfig : 0);
+    v_text(r, &v[24], ev->client_ip);
+    v_text(r, &v[25], ev->sasl_user);
+    if (flags >= 0) {
+        v_int(&v[26], log_file_id);
+        v_int(&v[27], (int64_t)offset);
+        v_text(r, &v[28], ev->time_text);
+        v_text(r, &v[29], ev->component);
+        if (ev->pid >= 0) v_int(&v[30], ev->pid);
+        v_static(&v[31], log_kind_name(ev->kind));
+        v_text(r, &v[32], ev->session_id);
+        v_text(r, &v[33], ev->client_name);
+        v_text(r, &v[34], ev->helo);
+        v_text(r, &v[35], ev->orig_recipient);
+        if (ev->size >= 0) v_int(&v[36], ev->size);
+        v_int(&v[37], flags);
+    }
+    r->n++;
+    return 0;
+}
+
+int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id,
+                       const char *mta, const struct db_delivery *d)
+{
+    return delivery_add(db, b, log_event_id, mta, d, -1, 0, 0);
+}
+
+int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_file_id,
+                            uint64_t offset, const char *mta, const struct db_delivery *d,
+                            int64_t *event_id)
+{
+    int64_t id;
+    int flags = line_flags(d);
+    if (flags < 0) {
+        if (db_log_event_insert(db, b, log_file_id, offset, mta, d->ev, &id) != 0) return -1;
+    } else if (event_id_new(db, b, &id) != 0) {
+        return -1;
+    }
+    if (event_id) *event_id = id;
+    return delivery_add(db, b, id, mta, d, flags, log_file_id, offset);
+}
+
+int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
+                           const char *queue_id, void (*fn)(void *ctx, const char *rcpt),
+                           void *ctx)
+{
+    if (db_log_flush(db, b) != 0) return -1;
     sqlite3_stmt *s = stmt(db, S_DLV_DEFERRED);
     bind_text(s, 1, host);
     bind_text(s, 2, queue_id);
@@ -929,8 +1237,9 @@ int64_t db_max_delivery_id(struct db *db)
     return v;
 }
 
-int db_logs_link(struct db *db, int64_t since)
+int db_logs_link(struct db *db, struct db_log_batch *b, int64_t since)
 {
+    if (db_log_flush(db, b) != 0) return -1;
     static const enum stmt_id steps[] = {S_DLV_LINK_MSGID, S_DLV_LINK_SENDER, S_DLV_ATTEMPT};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s = stmt(db, steps[i]);
@@ -1137,4 +1446,23 @@ int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answe
         (*n_answers)++;
     }
     return 0;
+}
+
+/* ---- for the other store files (store/db_internal.h) ---- */
+
+struct sqlite3_stmt *db_ext_stmt(struct db *db, int slot, const char *sql)
+{
+    if (slot < 0 || slot >= DB_EXT_STMTS) abort();
+    if (!db->ext[slot] && sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                             &db->ext[slot], NULL) != SQLITE_OK) {
+        fprintf(stderr, "mailaudit: internal error preparing \"%s\": %s\n", sql,
+                sqlite3_errmsg(db->h));
+        abort();
+    }
+    return db->ext[slot];
+}
+
+int db_ext_run(struct db *db, struct sqlite3_stmt *s, const char *what)
+{
+    return run(db, s, what);
 }

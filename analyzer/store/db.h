@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "auth/dkim.h"
+#include "auth/verify.h"
 #include "dns/dns.h"
 #include "logs/classify.h"
 #include "logs/event.h"
@@ -65,7 +66,7 @@ int db_sighting_insert(struct db *db, int64_t message_id, int64_t source_id, uin
                        size_t length, const struct src_context *ctx, enum placement pl,
                        const char *evidence);
 
-/* ---- MTA logs (schema 0002) ---- */
+/* ---- MTA logs (schemas 0002, 0004) ---- */
 
 #define DB_LOG_HEAD 4096 /* bytes of a log file's head that identify it */
 
@@ -90,8 +91,23 @@ struct db_log_counts {
 /* Record how far the file is read (in the same transaction as its events). */
 int db_logfile_progress(struct db *db, int64_t id, int64_t source_id, uint64_t bytes_done,
                         const struct db_log_counts *c);
-int db_log_event_insert(struct db *db, int64_t log_file_id, uint64_t offset, const char *mta,
-                        const struct log_event *ev, int64_t *id);
+
+/* Log rows (schema 0004: log_lines and log_deliveries, read through the
+ * views log_events and deliveries) are added to a batch and written by
+ * db_log_flush several rows per INSERT. Flush before a commit and before
+ * anything that reads log rows back (the functions below that do say so).
+ * A flush also forgets the next log_events id, which is read again from
+ * the database by the next row: another writer may add rows between two
+ * transactions, never inside one. */
+struct db_log_batch;
+struct db_log_batch *db_log_batch_new(void);
+void db_log_batch_free(struct db_log_batch *b);
+int db_log_flush(struct db *db, struct db_log_batch *b);
+
+/* Add a log line (a log_events row that is not a delivery's own line);
+ * *id is its log_events id. */
+int db_log_event_insert(struct db *db, struct db_log_batch *b, int64_t log_file_id,
+                        uint64_t offset, const char *mta, const struct log_event *ev, int64_t *id);
 
 struct db_delivery {
     const struct log_event *ev;
@@ -103,17 +119,28 @@ struct db_delivery {
     const char *provider;
     const struct blocklist_hit *bl; /* NULL: none */
 };
-int db_delivery_insert(struct db *db, int64_t log_event_id, const char *mta,
-                       const struct db_delivery *d);
+/* Add a delivery of a line added before (log_event_id), e.g. one recipient
+ * of an expiry that named none. */
+int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id,
+                       const char *mta, const struct db_delivery *d);
+/* Add a delivery together with the line it came from (d->ev, at offset in
+ * log_file_id): one log_deliveries row carrying the line when the line's
+ * own values can be told from the delivery's (nearly always), else a line
+ * and a delivery. *event_id (may be NULL) gets the line's log_events id. */
+int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_file_id,
+                            uint64_t offset, const char *mta, const struct db_delivery *d,
+                            int64_t *event_id);
 /* The recipients of (host, queue id) whose latest attempt was deferred: for
  * an "expired" event, which names the message, not its recipients. The
- * callback gets each recipient. */
-int db_deferred_recipients(struct db *db, const char *host, const char *queue_id,
-                           void (*fn)(void *ctx, const char *rcpt), void *ctx);
+ * callback gets each recipient (a string valid during the call only; do
+ * not add rows from it). Flushes the batch first. */
+int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
+                           const char *queue_id, void (*fn)(void *ctx, const char *rcpt),
+                           void *ctx);
 /* After a run: fill what the in-memory correlation could not (Message-ID,
  * sender, attempt number) from the other lines of the same queue id, for
- * rows with id > since whose value is still NULL. */
-int db_logs_link(struct db *db, int64_t since_delivery_id);
+ * rows with id > since whose value is still NULL. Flushes the batch first. */
+int db_logs_link(struct db *db, struct db_log_batch *b, int64_t since_delivery_id);
 int64_t db_max_delivery_id(struct db *db);
 
 /* ---- DKIM and DNS (schema 0003) ---- */
@@ -128,5 +155,11 @@ void db_dns_answer_sha(const struct dns_answer *a, char out[65]);
 /* Load the answers of dns_records into the resolver (dns_add_cached): per
  * (qname, qtype) the answer fetched last. */
 int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answers);
+
+/* ---- the rest of the authentication picture (schema 0005, db_auth.c) ---- */
+
+/* Replace every authentication row of a message (DKIM, SPF, iprev, DMARC,
+ * ARC, claims, requirements) with this result. */
+int db_auth_replace(struct db *db, int64_t message_id, const struct verify_result *r);
 
 #endif

@@ -86,3 +86,7 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/nul
 else
     echo "dkim: python3-dkim/python3-nacl not installed (MAILAUDIT_BENCH_DEPS=1 make deps)"
 fi
+
+# ---- SPF: evaluations/s in process, one core, CPU time; records with three
+# ---- includes each (six with their nested ones), compiled records cached.
+echo "spf: $(taskset -c 0 $BUILD/tools/spfbench "${BENCH_SPF_N:-200000}")"

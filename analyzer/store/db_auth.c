@@ -1,0 +1,259 @@
+/* db_auth — storing a message's authentication picture (schema 0005; DKIM
+ * rows go through db_dkim_replace of db.c). Every value is bound. */
+#include "store/db_internal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+enum {
+    A_DEL_SPF,
+    A_DEL_IPREV,
+    A_DEL_DMARC,
+    A_DEL_ARC,
+    A_DEL_ARCSETS,
+    A_DEL_CLAIMS,
+    A_DEL_REQ,
+    A_SPF,
+    A_IPREV,
+    A_DMARC,
+    A_ARC,
+    A_ARCSET,
+    A_CLAIM,
+    A_REQ,
+    A__COUNT
+};
+
+static const char *const sql[A__COUNT] = {
+    [A_DEL_SPF] = "DELETE FROM spf_results WHERE message_id=?1",
+    [A_DEL_IPREV] = "DELETE FROM iprev_results WHERE message_id=?1",
+    [A_DEL_DMARC] = "DELETE FROM dmarc_results WHERE message_id=?1",
+    [A_DEL_ARC] = "DELETE FROM arc_results WHERE message_id=?1",
+    [A_DEL_ARCSETS] = "DELETE FROM arc_sets WHERE message_id=?1",
+    [A_DEL_CLAIMS] = "DELETE FROM auth_claims WHERE message_id=?1",
+    [A_DEL_REQ] = "DELETE FROM requirements WHERE message_id=?1",
+    [A_SPF] = "INSERT INTO spf_results(message_id, identity, ip, ip_source, helo, helo_source,"
+              " mail_from, mail_from_source, sender, domain, result, reason, mechanism,"
+              " explanation, record, lookups, void_lookups, sender_id_record)"
+              " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+    [A_IPREV] = "INSERT INTO iprev_results(message_id, ip, result, reason, ptr_names,"
+                " confirmed_name, rdns_recorded, received_by, tls, helo, helo_fqdn,"
+                " helo_ip_literal, helo_resolves, helo_points_to_ip, helo_matches_ptr,"
+                " helo_reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+    [A_DMARC] = "INSERT INTO dmarc_results(message_id, from_domain, result, reason, method,"
+                " policy_domain, org_domain, record, policy, policy_tag, disposition, testing,"
+                " pct, adkim, aspf, spf_aligned, dkim_aligned, dkim_domain, rua, queries)"
+                " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+    [A_ARC] = "INSERT INTO arc_results(message_id, result, n_sets, oldest_pass, reason,"
+              " sealed_at) VALUES (?1,?2,?3,?4,?5,?6)",
+    [A_ARCSET] = "INSERT OR IGNORE INTO arc_sets(message_id, instance, ams_result, ams_domain,"
+                 " ams_selector, as_result, as_domain, as_selector, cv, aar_authserv_id,"
+                 " aar_results, reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+    [A_CLAIM] = "INSERT INTO auth_claims(message_id, field, source, arc_instance, authserv_id,"
+                " method, result, reason, comment, properties, ours, verdict, cause)"
+                " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+    [A_REQ] = "INSERT OR REPLACE INTO requirements(message_id, requirement, status, evidence)"
+              " VALUES (?1,?2,?3,?4)",
+};
+
+static sqlite3_stmt *st(struct db *db, int id)
+{
+    return db_ext_stmt(db, id, sql[id]);
+}
+
+static void text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static const char *src_name(enum arp_source s)
+{
+    return s == ARP_AUTH_RESULTS       ? "authentication-results"
+           : s == ARP_ARC_AUTH_RESULTS ? "arc-authentication-results"
+                                       : "received-spf";
+}
+
+static int spf_row(struct db *db, int64_t mid, const struct spf_summary *x,
+                   const struct verify_result *r, bool mailfrom)
+{
+    if (!x->ran) return 0;
+    sqlite3_stmt *s = st(db, A_SPF);
+    sqlite3_bind_int64(s, 1, mid);
+    text(s, 2, x->identity ? x->identity : (mailfrom ? "mailfrom" : "helo"));
+    text(s, 3, r->env.ip);
+    text(s, 4, r->env.ip_source);
+    text(s, 5, r->env.helo);
+    text(s, 6, r->env.helo_source);
+    text(s, 7, r->env.mail_from);
+    text(s, 8, r->env.mail_from_source);
+    text(s, 9, x->sender);
+    text(s, 10, x->domain);
+    text(s, 11, auth_result_name(x->result));
+    text(s, 12, x->reason);
+    text(s, 13, x->mechanism);
+    text(s, 14, x->explanation);
+    text(s, 15, x->record);
+    sqlite3_bind_int(s, 16, x->lookups);
+    sqlite3_bind_int(s, 17, x->void_lookups);
+    text(s, 18, mailfrom ? r->senderid_record : NULL);
+    return db_ext_run(db, s, "storing an SPF result");
+}
+
+int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r)
+{
+    for (int d = A_DEL_SPF; d <= A_DEL_REQ; d++) {
+        sqlite3_stmt *s = st(db, d);
+        sqlite3_bind_int64(s, 1, mid);
+        if (db_ext_run(db, s, "replacing authentication results") != 0) return -1;
+    }
+    if (r->ran & VERIFY_DKIM && db_dkim_replace(db, mid, r->dkim, r->n_dkim) != 0) return -1;
+    if (spf_row(db, mid, &r->spf_helo, r, false) != 0 ||
+        spf_row(db, mid, &r->spf_mailfrom, r, true) != 0)
+        return -1;
+    char buf[32];
+    if (r->ran & VERIFY_SPF) {
+        sqlite3_stmt *s = st(db, A_IPREV);
+        const struct iprev_result *ip = &r->iprev;
+        const struct helo_result *h = &r->helo;
+        size_t need = 1;
+        for (size_t i = 0; i < ip->n_ptr; i++)
+            need += strlen(ip->ptr[i]) + 1;
+        char names[2048];
+        names[0] = 0;
+        for (size_t i = 0, o = 0; i < ip->n_ptr && need < sizeof names; i++)
+            o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", i ? " " : "", ip->ptr[i]);
+        sqlite3_bind_int64(s, 1, mid);
+        text(s, 2, ip->ip);
+        text(s, 3, auth_result_name(ip->result));
+        text(s, 4, ip->reason);
+        text(s, 5, ip->n_ptr && need < sizeof names ? names : NULL);
+        text(s, 6, ip->confirmed);
+        text(s, 7, r->env.rdns);
+        text(s, 8, r->env.received_by);
+        if (r->env.tls_known)
+            sqlite3_bind_int(s, 9, r->env.tls);
+        else
+            sqlite3_bind_null(s, 9);
+        text(s, 10, h->helo);
+        sqlite3_bind_int(s, 11, h->fqdn);
+        sqlite3_bind_int(s, 12, h->ip_literal);
+        sqlite3_bind_int(s, 13, h->resolves);
+        sqlite3_bind_int(s, 14, h->points_to_ip);
+        sqlite3_bind_int(s, 15, h->matches_ptr);
+        text(s, 16, h->reason);
+        if (db_ext_run(db, s, "storing an iprev result") != 0) return -1;
+    }
+    if (r->ran & VERIFY_DMARC) {
+        const struct dmarc_result *d = &r->dmarc;
+        sqlite3_stmt *s = st(db, A_DMARC);
+        sqlite3_bind_int64(s, 1, mid);
+        text(s, 2, d->from_domain);
+        text(s, 3, auth_result_name(d->result));
+        text(s, 4, d->reason);
+        text(s, 5, d->method);
+        text(s, 6, d->policy_domain);
+        text(s, 7, d->org_domain);
+        text(s, 8, d->record);
+        text(s, 9, d->record ? d->policy : NULL);
+        text(s, 10, d->record ? d->policy_tag : NULL);
+        text(s, 11, d->record ? d->disposition : NULL);
+        sqlite3_bind_int(s, 12, d->record && d->rec.testing);
+        if (d->record && d->rec.pct >= 0)
+            sqlite3_bind_int(s, 13, d->rec.pct);
+        else
+            sqlite3_bind_null(s, 13);
+        char adkim[2] = {d->rec.adkim, 0}, aspf[2] = {d->rec.aspf, 0};
+        text(s, 14, d->record ? adkim : NULL);
+        text(s, 15, d->record ? aspf : NULL);
+        sqlite3_bind_int(s, 16, d->spf_aligned);
+        sqlite3_bind_int(s, 17, d->dkim_aligned);
+        text(s, 18, d->dkim_domain);
+        text(s, 19, d->record ? d->rec.rua : NULL);
+        sqlite3_bind_int(s, 20, d->queries);
+        if (db_ext_run(db, s, "storing a DMARC result") != 0) return -1;
+    }
+    if ((r->ran & VERIFY_ARC) && r->arc.n_fields) {
+        const struct arc_result *x = &r->arc;
+        sqlite3_stmt *s = st(db, A_ARC);
+        sqlite3_bind_int64(s, 1, mid);
+        text(s, 2, auth_result_name(x->result));
+        sqlite3_bind_int(s, 3, x->n_sets);
+        if (x->result == AUTH_PASS)
+            sqlite3_bind_int(s, 4, x->oldest_pass);
+        else
+            sqlite3_bind_null(s, 4);
+        text(s, 5, x->reason);
+        if (x->sealed_at) {
+            time_format_iso(x->sealed_at, buf);
+            text(s, 6, buf);
+        } else {
+            sqlite3_bind_null(s, 6);
+        }
+        if (db_ext_run(db, s, "storing an ARC result") != 0) return -1;
+        for (int i = 0; i < x->n_sets; i++) {
+            const struct arc_set *a = &x->sets[i];
+            if (!a->n_aar && !a->n_ams && !a->n_as) continue;
+            s = st(db, A_ARCSET);
+            sqlite3_bind_int64(s, 1, mid);
+            sqlite3_bind_int(s, 2, a->i);
+            text(s, 3, a->n_ams ? a->ams_result : NULL);
+            text(s, 4, a->ams_domain);
+            text(s, 5, a->ams_selector);
+            text(s, 6, a->n_as ? a->as_result : NULL);
+            text(s, 7, a->as_domain);
+            text(s, 8, a->as_selector);
+            text(s, 9, a->cv);
+            text(s, 10, a->aar_authserv_id);
+            text(s, 11, a->aar_results);
+            text(s, 12, a->reason);
+            if (db_ext_run(db, s, "storing an ARC set") != 0) return -1;
+        }
+    }
+    for (size_t i = 0; i < r->n_cmp; i++) {
+        const struct claim_cmp *c = &r->cmp[i];
+        const struct arp_claim *cl = c->claim;
+        char props[2048];
+        size_t o = 0;
+        props[0] = 0;
+        for (size_t k = 0; k < cl->n_props && o < sizeof props - 1; k++) {
+            int w = snprintf(props + o, sizeof props - o, "%s%s%s%s=%s", k ? "; " : "",
+                             cl->props[k].ptype, cl->props[k].ptype[0] ? "." : "",
+                             cl->props[k].property, cl->props[k].value);
+            if (w < 0) break;
+            o += (size_t)w;
+        }
+        if (o >= sizeof props) props[sizeof props - 1] = 0;
+        sqlite3_stmt *s = st(db, A_CLAIM);
+        sqlite3_bind_int64(s, 1, mid);
+        sqlite3_bind_int(s, 2, cl->field);
+        text(s, 3, src_name(cl->source));
+        if (cl->arc_instance)
+            sqlite3_bind_int(s, 4, cl->arc_instance);
+        else
+            sqlite3_bind_null(s, 4);
+        text(s, 5, cl->authserv_id);
+        text(s, 6, cl->method);
+        text(s, 7, cl->result);
+        text(s, 8, cl->reason);
+        text(s, 9, cl->comment);
+        text(s, 10, props[0] ? props : NULL);
+        text(s, 11, c->ours);
+        text(s, 12, claim_verdict_name(c->verdict));
+        text(s, 13, c->cause);
+        if (db_ext_run(db, s, "storing a claim") != 0) return -1;
+    }
+    for (size_t i = 0; i < r->n_req; i++) {
+        sqlite3_stmt *s = st(db, A_REQ);
+        sqlite3_bind_int64(s, 1, mid);
+        text(s, 2, r->req[i].id);
+        text(s, 3, req_status_name(r->req[i].status));
+        text(s, 4, r->req[i].evidence);
+        if (db_ext_run(db, s, "storing a requirement") != 0) return -1;
+    }
+    return 0;
+}
