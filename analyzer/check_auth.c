@@ -440,7 +440,9 @@ void check_auth_text(struct buf *out, const struct verify_result *vr)
         for (size_t i = 0; i < vr->n_cmp; i++) {
             const struct claim_cmp *c = &vr->cmp[i];
             buf_puts(out, "  ");
-            check_put_safe(out, c->claim->authserv_id);
+            check_put_safe(out, c->claim->authserv_id ? c->claim->authserv_id
+                                : c->claim->source == ARP_RECEIVED_SPF ? "(Received-SPF)"
+                                                                       : "(no authserv-id)");
             buf_puts(out, ": ");
             check_put_safe(out, c->claim->method);
             buf_putc(out, '=');

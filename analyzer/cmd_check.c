@@ -498,6 +498,13 @@ int cmd_check(int argc, char **argv)
         {"online", no_argument, NULL, 'O'},       {"dns-timeout", required_argument, NULL, 'T'},
         {"dns-from-db", no_argument, NULL, 'F'},  {"db", required_argument, NULL, 'd'},
         {"checks", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 'A'},
+        {"trusted-hops", required_argument, NULL, AO_TRUSTED_HOPS},
+        {"internal-net", required_argument, NULL, AO_INTERNAL_NET},
+        {"receiver", required_argument, NULL, AO_RECEIVER},
+        {"dmarc-psl", no_argument, NULL, AO_DMARC_PSL},
+        {"ip", required_argument, NULL, AO_IP},
+        {"helo", required_argument, NULL, AO_HELO},
+        {"mail-from", required_argument, NULL, AO_MAIL_FROM},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     bool json = false;

@@ -104,10 +104,13 @@ size_t claims_compare(arena *a, const struct arp_claims *claims, const struct cl
             }
             /* the signature the claim is about: by header.d (and header.s) */
             const struct dkim_result *d = NULL;
-            for (size_t k = 0; k < o->n_dkim && c->header_d; k++) {
+            /* Gmail names the signature by header.i (@domain) rather than header.d */
+            const char *cd = c->header_d;
+            if (!cd && c->header_i && strrchr(c->header_i, '@')) cd = strrchr(c->header_i, '@') + 1;
+            for (size_t k = 0; k < o->n_dkim && cd; k++) {
                 const struct dkim_result *x = &o->dkim[k];
                 if (x->legacy || !x->domain) continue;
-                if (!str_eq_ci(x->domain, strlen(x->domain), c->header_d)) continue;
+                if (!str_eq_ci(x->domain, strlen(x->domain), cd)) continue;
                 if (c->header_s && x->selector &&
                     !str_eq_ci(x->selector, strlen(x->selector), c->header_s))
                     continue;
@@ -118,8 +121,8 @@ size_t claims_compare(arena *a, const struct arp_claims *claims, const struct cl
                     r->verdict = CLAIM_SAME;
                     r->ours = "none";
                 } else {
-                    r->cause = c->header_d ? "no signature of that domain in the message now"
-                                           : "the claim names no signing domain";
+                    r->cause = cd ? "no signature of that domain in the message now"
+                                  : "the claim names no signing domain";
                 }
                 continue;
             }

@@ -2103,9 +2103,8 @@ out:
     out->dns_terms = ev.terms;
     out->void_lookups = ev.voids;
     if (out->result == AUTH_NONE && !out->problem) out->problem = "no SPF record";
-    if (out->problem && out->problem[0] &&
-        !(out->result == AUTH_NONE || out->result == AUTH_TEMPERROR ||
-          out->result == AUTH_PERMERROR))
+    if (out->result != AUTH_NONE && out->result != AUTH_TEMPERROR &&
+        out->result != AUTH_PERMERROR)
         out->problem = NULL;
     describe(c, a, req, out);
     finish(c, &ev);

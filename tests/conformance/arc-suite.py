@@ -33,6 +33,16 @@ JUDGED = {
     "cv_fail_i2_as1_fail":
         "suite expects no result (''); RFC 8617 section 5.2 step 3: an AS with cv=fail in the "
         "chain is a structural failure. We say fail.",
+    "ams_fields_c_na":
+        "suite expects pass for an AMS without c= whose signer used relaxed/relaxed (the "
+        "drafts' and dkimpy's default for ARC); RFC 8617 section 4.1.2 gives the AMS the "
+        "syntax and semantics of DKIM-Signature, whose c= default is simple/simple (RFC 6376 "
+        "section 3.5), and lists no exception for c=. Under simple/simple the signed header "
+        "fields differ: we say fail (AMS signature mismatch).",
+    "ams_fields_h_mis_hdr":
+        "suite expects pass for h=from:to::date (an empty name between two colons); RFC 6376 "
+        "section 3.5's hdr-name is 1*ftext, so the AMS is syntactically invalid (RFC 8617 "
+        "section 4.1.2: DKIM-Signature syntax). We say fail (syntax error in tag h).",
     "ams_fields_h_empty":
         "suite expects pass for h= with no field name; RFC 8617 section 4.1.2 gives the AMS "
         "DKIM-Signature's syntax, and RFC 6376 section 3.5 (sig-h-tag = hdr-name *(\":\" "
