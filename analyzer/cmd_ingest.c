@@ -171,7 +171,7 @@ static void record_dns(void *ctx, const struct dns_answer *a)
 }
 
 /* Verify a parsed message and store the results (replacing earlier ones). */
-static int verify_and_store(struct ingest *in, const struct message *m, int64_t mid)
+static int verify_and_store(struct ingest *in, const struct message *m, int64_t mid, bool fresh)
 {
     if (!in->vc.checks) return 0;
     const char *at_source;
@@ -186,7 +186,7 @@ static int verify_and_store(struct ingest *in, const struct message *m, int64_t 
     }
     if ((r.ran & VERIFY_DMARC) && r.dmarc.result == AUTH_PASS) in->dmarc_pass++;
     if ((r.ran & VERIFY_SPF) && r.spf_mailfrom.result == AUTH_PASS) in->spf_pass++;
-    return db_auth_replace(in->db, mid, &r);
+    return db_auth_replace(in->db, mid, &r, fresh);
 }
 
 /* Store one message (or one more sighting of a stored one). */
@@ -216,7 +216,7 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
         } else {
             in->reverified++;
         }
-        if (verify_and_store(in, &m, mid) != 0) return ingest_db_failed(in);
+        if (verify_and_store(in, &m, mid, !found) != 0) return ingest_db_failed(in);
         pl = m.placement;
         evidence = m.placement_evidence;
     }

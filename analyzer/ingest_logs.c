@@ -122,19 +122,33 @@ static int cmp_logs(const void *pa, const void *pb)
  * The lines of one message come close together: its Message-ID (cleanup) and
  * sender (qmgr) before its deliveries. A bounded table carries them to the
  * delivery rows and counts attempts per recipient, so the database does not
- * have to. What it misses (evicted, or split over runs) db_logs_link fills. */
+ * have to. What it misses db_logs_link fills after the run, from log_queue:
+ * the first Message-ID and sender seen for a queue id, written here for the
+ * messages a later run (or the link) may still need: those still in the
+ * queue at a commit or at the end of the run, those forgotten (evicted) by
+ * the table, and those that left the queue with a delivery still lacking
+ * them. A message that arrived and left within the run needs no row. */
 
 struct qentry {
     struct lru_node ln; /* first */
     char *key;          /* host NUL queue id */
     size_t key_len;
-    char *message_id, *sender;
+    bool has_host;      /* the host was given (else NULL) */
+    bool anchored;      /* its arrival was read in this run: attempts counted here are complete */
+    char *message_id;   /* first Message-ID of its lines but refusals: carried to deliveries */
+    char *sender;       /* sender from its arrival (qmgr from=, client=): carried to deliveries */
+    char *any_message_id, *any_sender; /* first seen on any of its lines: for log_queue */
+    bool saved_mid, saved_sender; /* log_queue already has them */
+    int unresolved;     /* deliveries stored without Message-ID, sender or attempt */
     char *rcpt[CORR_RCPTS];
     int attempts[CORR_RCPTS];
 };
 
 struct corr {
     struct lru t;
+    struct ingest *in;
+    int64_t unresolved; /* delivery rows of this run stored without Message-ID, sender or attempt */
+    bool failed;        /* writing a log_queue row failed */
 };
 
 struct qkey {
@@ -149,18 +163,40 @@ static bool qkey_eq(const struct lru_node *n, const void *key)
     return q->key_len == k->len && memcmp(q->key, k->p, k->len) == 0;
 }
 
+/* Write what log_queue lacks of this entry. */
+static void qentry_save(struct corr *c, struct qentry *q)
+{
+    if ((!q->any_message_id || q->saved_mid) && (!q->any_sender || q->saved_sender)) return;
+    if (db_log_queue_insert(c->in->db, q->has_host ? q->key : NULL, q->key + strlen(q->key) + 1,
+                            q->any_message_id, q->any_sender) != 0)
+        c->failed = true;
+    q->saved_mid = q->any_message_id != NULL;
+    q->saved_sender = q->any_sender != NULL;
+}
+
 static void qentry_drop(struct corr *c, struct qentry *q)
 {
     lru_remove(&c->t, &q->ln);
     free(q->key);
     free(q->message_id);
     free(q->sender);
+    free(q->any_message_id);
+    free(q->any_sender);
     for (int i = 0; i < CORR_RCPTS; i++)
         free(q->rcpt[i]);
     free(q);
 }
 
-static struct qentry *corr_get(struct corr *c, const char *host, const char *qid)
+/* Save what a later run may need of every entry (before a commit, at the end). */
+static void corr_save_all(struct corr *c)
+{
+    for (struct lru_node *n = c->t.oldest; n; n = n->newer)
+        qentry_save(c, (struct qentry *)n);
+}
+
+/* The entry of (host, queue id), created when absent; `arrival`: the line
+ * creating it is the message's arrival (its attempts can be counted here). */
+static struct qentry *corr_get(struct corr *c, const char *host, const char *qid, bool arrival)
 {
     char key[512];
     size_t hl = host ? strlen(host) : 0, ql = strlen(qid);
@@ -176,21 +212,30 @@ static struct qentry *corr_get(struct corr *c, const char *host, const char *qid
     struct qentry *q = (struct qentry *)lru_get(&c->t, h, qkey_eq, &k);
     if (q)
         return q;
-    while (c->t.count >= CORR_MAX)
-        qentry_drop(c, (struct qentry *)c->t.oldest);
+    while (c->t.count >= CORR_MAX) {
+        /* forgotten while maybe still queued: keep what a later line may need */
+        struct qentry *old = (struct qentry *)c->t.oldest;
+        qentry_save(c, old);
+        qentry_drop(c, old);
+    }
     q = xcalloc(1, sizeof *q);
     q->ln.hash = h;
-    q->key = xmalloc(n);
+    q->key = xmalloc(n + 1);
     memcpy(q->key, key, n);
+    q->key[n] = '\0';
     q->key_len = n;
+    q->has_host = host != NULL;
+    q->anchored = arrival;
     lru_insert(&c->t, &q->ln);
     return q;
 }
 
-/* The attempt number of this delivery to rcpt (1, 2, ...), 0 when not tracked. */
+/* The attempt number of this delivery to rcpt (1, 2, ...); 0 when not
+ * known here: the message arrived before this run (or was forgotten), so
+ * earlier attempts may be in the database (db_logs_link counts them). */
 static int corr_attempt(struct qentry *q, const char *rcpt)
 {
-    if (!q || !rcpt)
+    if (!q || !rcpt || !q->anchored)
         return 0;
     for (int i = 0; i < CORR_RCPTS; i++) {
         if (!q->rcpt[i]) {
@@ -215,120 +260,130 @@ static void corr_free(struct corr *c)
 /* ---- classification of repeated replies ----
  * A provider answers many recipients with the same reply; classifying a
  * text (lower-casing it, then a few hundred needles) costs far more than
- * storing the row. A direct-mapped table remembers the answer for the last
- * CLS_SLOTS distinct (reply code, DSN, final, text); the classifiers are
- * pure functions of these, so the answer is the same. Longer texts than
- * CLS_TEXT_MAX are classified every time. */
+ * storing the row. A set-associative table remembers the answer for about
+ * the last MEMO_SETS * MEMO_WAYS distinct (reply code, DSN, final, text);
+ * the classifiers are pure functions of these, so the answer is the same.
+ * Texts longer than MEMO_KEY_MAX are classified every time. The provider of
+ * (recipient domain, relay host) is remembered the same way. */
 
-#define CLS_SLOTS 4096    /* power of two */
-#define CLS_TEXT_MAX 1024 /* bytes of reply text worth remembering */
+#define MEMO_SETS 4096   /* power of two */
+#define MEMO_WAYS 4      /* entries per set, replaced in turn */
+#define MEMO_KEY_MAX 1024 /* bytes of key worth remembering */
 
-struct cls_slot {
+struct memo_entry {
     uint64_t hash;
-    char *key; /* DSN marker, DSN, NUL, text (malloc'd); NULL: empty */
+    char *key; /* malloc'd; NULL: empty */
     size_t key_len;
-    int reply_code;
-    bool final;
     struct bounce_class cls; /* static strings (classify.h) */
     bool has_bl;
     struct blocklist_hit bl;
-};
-
-/* The provider of (recipient domain, relay host), same scheme. */
-#define PROV_SLOTS 1024 /* power of two */
-#define PROV_KEY_MAX 512
-
-struct prov_slot {
-    uint64_t hash;
-    char *key; /* domain NUL relay (malloc'd); NULL: empty */
-    size_t key_len;
     const char *provider; /* static string or NULL */
 };
 
-struct cls_cache {
-    struct cls_slot slot[CLS_SLOTS];
-    struct prov_slot prov[PROV_SLOTS];
+struct memo {
+    struct memo_entry e[MEMO_SETS][MEMO_WAYS];
+    unsigned char next[MEMO_SETS]; /* the way replaced next */
 };
+
+struct cls_cache {
+    struct memo reply, provider;
+};
+
+static void memo_free(struct memo *m)
+{
+    for (size_t i = 0; i < MEMO_SETS; i++)
+        for (size_t w = 0; w < MEMO_WAYS; w++)
+            free(m->e[i][w].key);
+}
 
 static void cls_cache_free(struct cls_cache *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < CLS_SLOTS; i++)
-        free(c->slot[i].key);
-    for (size_t i = 0; i < PROV_SLOTS; i++)
-        free(c->prov[i].key);
+    memo_free(&c->reply);
+    memo_free(&c->provider);
     free(c);
+}
+
+/* The entry of key: *found tells whether it holds an answer; else it is
+ * emptied for the caller to fill. */
+static struct memo_entry *memo_slot(struct memo *m, const char *key, size_t len, bool *found)
+{
+    uint64_t h = hash_fnv1a(key, len);
+    size_t set = (size_t)(h & (MEMO_SETS - 1));
+    for (size_t w = 0; w < MEMO_WAYS; w++) {
+        struct memo_entry *e = &m->e[set][w];
+        if (e->key && e->hash == h && e->key_len == len && memcmp(e->key, key, len) == 0) {
+            *found = true;
+            return e;
+        }
+    }
+    struct memo_entry *e = &m->e[set][m->next[set]];
+    m->next[set] = (unsigned char)((m->next[set] + 1) % MEMO_WAYS);
+    free(e->key);
+    memset(e, 0, sizeof *e);
+    e->key = xmalloc(len);
+    memcpy(e->key, key, len);
+    e->key_len = len;
+    e->hash = h;
+    *found = false;
+    return e;
+}
+
+/* Append a field to a memo key: presence byte, bytes, NUL (fields cannot contain NUL). */
+static size_t key_put(char *key, size_t at, const char *s, size_t len)
+{
+    key[at++] = s ? 's' : '-';
+    if (s) memcpy(key + at, s, len);
+    at += s ? len : 0;
+    key[at++] = '\0';
+    return at;
 }
 
 /* classify_provider(domain, relay), remembered. */
 static const char *provider_of(struct cls_cache *c, const char *domain, const char *relay)
 {
     size_t dl = domain ? strlen(domain) : 0, rl = relay ? strlen(relay) : 0;
-    if (dl + rl + 4 > PROV_KEY_MAX) return classify_provider(domain, relay);
-    char key[PROV_KEY_MAX];
-    size_t kl = 0;
-    key[kl++] = domain ? 'd' : '-';
-    memcpy(key + kl, domain ? domain : "", dl);
-    kl += dl;
-    key[kl++] = relay ? 'r' : '-';
-    memcpy(key + kl, relay ? relay : "", rl);
-    kl += rl;
-    uint64_t h = hash_fnv1a(key, kl);
-    struct prov_slot *sl = &c->prov[h & (PROV_SLOTS - 1)];
-    if (sl->key && sl->hash == h && sl->key_len == kl && memcmp(sl->key, key, kl) == 0)
-        return sl->provider;
-    free(sl->key);
-    sl->key = xmalloc(kl);
-    memcpy(sl->key, key, kl);
-    sl->key_len = kl;
-    sl->hash = h;
-    sl->provider = classify_provider(domain, relay);
-    return sl->provider;
+    if (dl + rl + 4 > MEMO_KEY_MAX) return classify_provider(domain, relay);
+    char key[MEMO_KEY_MAX];
+    size_t kl = key_put(key, 0, domain, dl);
+    kl = key_put(key, kl, relay, rl);
+    bool found;
+    struct memo_entry *e = memo_slot(&c->provider, key, kl, &found);
+    if (!found) e->provider = classify_provider(domain, relay);
+    return e->provider;
 }
 
-/* The bounce class and blocklist of a reply (from the cache, or computed and remembered). */
+/* The bounce class and blocklist of a reply (remembered, or computed and remembered). */
 static void classify_reply(struct cls_cache *c, int reply_code, const char *dsn, const char *text,
                            bool final, struct bounce_class *cls, struct blocklist_hit *bl,
                            bool *has_bl)
 {
     size_t tl = text ? strlen(text) : 0, dl = dsn ? strlen(dsn) : 0;
-    char key[CLS_TEXT_MAX + 64];
-    size_t kl = 0;
-    if (tl <= CLS_TEXT_MAX && dl < 60) {
-        key[kl++] = dsn ? 'd' : '-';
-        memcpy(key + kl, dsn ? dsn : "", dl);
-        kl += dl;
-        key[kl++] = '\0';
-        memcpy(key + kl, text ? text : "", tl);
-        kl += tl;
-    }
-    struct cls_slot *sl = NULL;
-    uint64_t h = 0;
-    if (kl) {
-        h = hash_fnv1a(key, kl) ^ ((uint64_t)(unsigned)reply_code << 1) ^ (uint64_t)final;
-        sl = &c->slot[h & (CLS_SLOTS - 1)];
-        if (sl->key && sl->hash == h && sl->key_len == kl && sl->reply_code == reply_code &&
-            sl->final == final && memcmp(sl->key, key, kl) == 0) {
-            *cls = sl->cls;
-            *bl = sl->bl;
-            *has_bl = sl->has_bl;
+    struct memo_entry *e = NULL;
+    if (tl + dl + 16 <= MEMO_KEY_MAX) {
+        char key[MEMO_KEY_MAX];
+        char head[16];
+        int hl = snprintf(head, sizeof head, "%c%d", final ? 'f' : 'n', reply_code);
+        size_t kl = key_put(key, 0, head, (size_t)hl);
+        kl = key_put(key, kl, dsn, dl);
+        kl = key_put(key, kl, text, tl);
+        bool found;
+        e = memo_slot(&c->reply, key, kl, &found);
+        if (found) {
+            *cls = e->cls;
+            *bl = e->bl;
+            *has_bl = e->has_bl;
             return;
         }
     }
     classify_bounce(reply_code, dsn, text, tl, final, cls);
     memset(bl, 0, sizeof *bl);
     *has_bl = text && classify_blocklist(text, tl, bl);
-    if (!sl) return;
-    free(sl->key);
-    sl->key = xmalloc(kl);
-    memcpy(sl->key, key, kl);
-    sl->key_len = kl;
-    sl->hash = h;
-    sl->reply_code = reply_code;
-    sl->final = final;
-    sl->cls = *cls;
-    sl->bl = *bl;
-    sl->has_bl = *has_bl;
+    if (e) {
+        e->cls = *cls;
+        e->bl = *bl;
+        e->has_bl = *has_bl;
+    }
 }
 
 struct log_run {
@@ -345,15 +400,22 @@ struct log_run {
  * with it (db_delivery_insert_line); else it is the log_events id of the
  * line, stored before (an expiry fanned out to its deferred recipients). */
 static int store_delivery(struct log_run *lr, int64_t line_id, const struct log_event *ev,
-                          enum dlv_status status, const char *recipient, struct qentry *q)
+                          enum dlv_status status, const char *recipient, struct qentry *q,
+                          bool fill)
 {
     struct db_delivery d = {.ev = ev, .status = status, .recipient = recipient};
-    if (q) {
+    if (q && fill) {
         if (!ev->message_id)
             d.message_id = q->message_id;
         if (!ev->sender)
             d.sender = q->sender;
         d.attempt = corr_attempt(q, recipient ? recipient : ev->recipient);
+    }
+    if (ev->queue_id && ev->queue_id[0] &&
+        (!(d.message_id || ev->message_id) || !(d.sender || ev->sender) || d.attempt == 0)) {
+        /* for db_logs_link after the run; the entry is then kept in log_queue */
+        lr->in->corr->unresolved++;
+        if (q) q->unresolved++;
     }
     const char *text = ev->reply_text;
     bool final = status == DLV_BOUNCED || status == DLV_EXPIRED || status == DLV_REJECTED;
@@ -410,8 +472,8 @@ static int store_expiry(struct log_run *lr, const struct log_event *ev, struct q
     if (db_deferred_recipients(in->db, in->log_batch, ev->host, ev->queue_id, fanout_cb, &f) != 0)
         return -1;
     for (size_t i = 0; i < f.n; i++)
-        if (store_delivery(lr, id, ev, DLV_EXPIRED, f.rcpt[i], q) != 0) return -1;
-    return f.n ? 0 : store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q);
+        if (store_delivery(lr, id, ev, DLV_EXPIRED, f.rcpt[i], q, true) != 0) return -1;
+    return f.n ? 0 : store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q, true);
 }
 
 static void emit(void *ctx, const struct log_event *ev)
@@ -435,11 +497,21 @@ static void emit(void *ctx, const struct log_event *ev)
     in->log_events++;
     in->pending++;
     struct qentry *q = NULL;
-    if (ev->queue_id && ev->queue_id[0] && ev->kind != EV_REJECT) {
-        q = corr_get(in->corr, ev->host, ev->queue_id);
-        if (q && ev->message_id && !q->message_id)
+    if (ev->queue_id && ev->queue_id[0]) {
+        bool arrival = ev->kind == EV_CLIENT || ev->kind == EV_MSGID || ev->kind == EV_QUEUED;
+        q = corr_get(in->corr, ev->host, ev->queue_id, arrival);
+        if (in->corr->failed) {
+            lr->failed = true;
+            return;
+        }
+    }
+    if (q) {
+        if (ev->message_id && !q->any_message_id) q->any_message_id = xstrdup(ev->message_id);
+        if (ev->sender && !q->any_sender) q->any_sender = xstrdup(ev->sender);
+        /* what is carried to the deliveries: not from a refusal's line */
+        if (ev->kind != EV_REJECT && ev->message_id && !q->message_id)
             q->message_id = xstrdup(ev->message_id);
-        if (q && ev->sender && !q->sender && (ev->kind == EV_QUEUED || ev->kind == EV_CLIENT))
+        if (ev->sender && !q->sender && (ev->kind == EV_QUEUED || ev->kind == EV_CLIENT))
             q->sender = xstrdup(ev->sender);
     }
     /* A delivery's line is stored with the delivery (one row, see
@@ -448,23 +520,29 @@ static void emit(void *ctx, const struct log_event *ev)
     int64_t id;
     switch (ev->kind) {
     case EV_DELIVERY:
-        rc = store_delivery(lr, -1, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL, q);
+        rc = store_delivery(lr, -1, ev, ev->status != DLV_NONE ? ev->status : DLV_SENT, NULL, q,
+                            true);
         break;
     case EV_REJECT:
-        rc = store_delivery(lr, -1, ev, DLV_REJECTED, NULL, NULL);
+        rc = store_delivery(lr, -1, ev, DLV_REJECTED, NULL, q, false);
         break;
     case EV_SMTP:
-        rc = store_delivery(lr, -1, ev, ev->status, NULL, q);
+        rc = store_delivery(lr, -1, ev, ev->status, NULL, q, true);
         break;
     case EV_EXPIRED:
-        rc = ev->recipient ? store_delivery(lr, -1, ev, DLV_EXPIRED, NULL, q)
+        rc = ev->recipient ? store_delivery(lr, -1, ev, DLV_EXPIRED, NULL, q, true)
                            : store_expiry(lr, ev, q);
         break;
     default:
         rc = db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev,
                                  &id);
-        if (ev->kind == EV_REMOVED && q) /* the message left the queue: forget it */
+        if (ev->kind == EV_REMOVED && q) {
+            /* the message left the queue: forget it (kept for the link if a
+             * delivery still lacks what it knows) */
+            if (q->unresolved) qentry_save(in->corr, q);
             qentry_drop(in->corr, q);
+            if (in->corr->failed) rc = -1;
+        }
         break;
     }
     if (rc != 0) lr->failed = true;
@@ -473,7 +551,8 @@ static void emit(void *ctx, const struct log_event *ev)
 /* The rows so far, then how far the file is read: in the same transaction. */
 static int write_progress(struct log_run *lr, int64_t source_id, uint64_t done)
 {
-    if (db_log_flush(lr->in->db, lr->in->log_batch) != 0 ||
+    corr_save_all(lr->in->corr); /* what a run resuming from `done` may need */
+    if (lr->in->corr->failed || db_log_flush(lr->in->db, lr->in->log_batch) != 0 ||
         db_logfile_progress(lr->in->db, lr->log_file_id, source_id, done, &lr->counts) != 0)
         return -1;
     memset(&lr->counts, 0, sizeof lr->counts); /* the database adds deltas */
@@ -624,24 +703,36 @@ static int read_log(struct ingest *in, const struct deferred_log *dl)
     return ingest_maybe_commit(in, 1) == 0 ? 0 : ingest_db_failed(in);
 }
 
+/* After the files: what later runs may need, then the link of what memory missed. */
+static int finish_run(struct ingest *in, int64_t since)
+{
+    if (ingest_ensure_txn(in) != 0) return -1;
+    corr_save_all(in->corr);
+    if (in->corr->failed || db_log_flush(in->db, in->log_batch) != 0) return -1;
+    /* nothing to link when every row of this run got its values here */
+    if (in->corr->unresolved && db_logs_link(in->db, in->log_batch, since) != 0) return -1;
+    return 0;
+}
+
 int ingest_logs_run(struct ingest *in)
 {
     qsort(in->logs, in->n_logs, sizeof *in->logs, cmp_logs);
     in->corr = xcalloc(1, sizeof *in->corr);
+    in->corr->in = in;
     in->log_batch = db_log_batch_new();
     in->cls_cache = xcalloc(1, sizeof *in->cls_cache);
     int64_t since = db_max_delivery_id(in->db);
     for (size_t i = 0; i < in->n_logs && !in->fatal; i++)
         read_log(in, &in->logs[i]);
+    int rc = 0;
+    if (in->fatal)
+        rc = -1;
+    else if (finish_run(in, since) != 0)
+        rc = ingest_db_failed(in);
     corr_free(in->corr);
     in->corr = NULL;
     cls_cache_free(in->cls_cache);
     in->cls_cache = NULL;
-    int rc = 0;
-    if (in->fatal)
-        rc = -1;
-    else if (ingest_ensure_txn(in) != 0 || db_logs_link(in->db, in->log_batch, since) != 0)
-        rc = ingest_db_failed(in);
     /* rows of a failed run are dropped with the batch (the transaction is not committed) */
     db_log_batch_free(in->log_batch);
     in->log_batch = NULL;

@@ -21,16 +21,20 @@
 -- * log_lines.log_file_id and log_deliveries.ev_log_file_id hold a
 --   log_files id but are not declared REFERENCES: the writer takes them
 --   from the row it inserted, and a declared key costs a lookup per row.
--- * Indexes: log_events_queue (every line by queue id) becomes
---   log_lines_queue, over the lines that carry a Message-ID or a sender
---   (what a later run looks up); deliveries_queue is kept on
---   log_deliveries(queue_id, recipient); deliveries_message_id is dropped
---   (message_deliveries joins through messages_message_id instead; a
+-- * log_queue (new table): the first Message-ID and sender known for a
+--   queue id whose message a later run may still deliver (see below); it
+--   answers what the index log_events_queue was kept for, with a row per
+--   such message instead of an index entry per line.
+-- * Indexes: log_events_queue is dropped (see log_queue); deliveries_queue
+--   is kept, on log_deliveries(queue_id, recipient); deliveries_message_id
+--   is dropped (message_deliveries joins through messages_message_id; a
 --   lookup of deliveries by Message-ID reads the table).
 --
 -- Rows of a database from before this migration are moved over as they
 -- were: its log_events rows into log_lines (the delivery lines included)
--- and its deliveries rows into log_deliveries with ev_log_file_id NULL.
+-- and its deliveries rows into log_deliveries with ev_log_file_id NULL;
+-- log_queue gets, per queue id of its lines, the first Message-ID and
+-- sender they carried.
 
 -- One row per meaningful log line that is not stored as the line of a
 -- delivery (below): the columns are those of log_events (0002).
@@ -125,13 +129,37 @@ INSERT INTO log_deliveries(id, log_event_id, time, mta, host, queue_id, message_
     local, reason, hard, reason_rule, provider, blocklist, blocklist_misconfig, client_ip,
     sasl_user FROM deliveries;
 
+-- The first Message-ID and sender known for a (host, queue id), for the
+-- deliveries that lack them: ingest carries them from a message's earlier
+-- lines in memory, and writes a row here for the messages still queued when
+-- it commits or stops (a later run delivers them), forgotten by its bounded
+-- memory, or that left the queue with a delivery still lacking them. After
+-- each run the deliveries still lacking them take them from here (the first
+-- row of the queue id having one).
+CREATE TABLE log_queue (
+    id            INTEGER PRIMARY KEY,
+    host          TEXT,                   -- the logging host
+    queue_id      TEXT NOT NULL,
+    message_id    TEXT,                   -- first Message-ID seen on the message's lines, without <>
+    sender        TEXT                    -- first envelope sender seen on them ('' = null sender)
+);
+INSERT INTO log_queue(host, queue_id, message_id, sender)
+SELECT k.host, k.queue_id,
+       (SELECT e.message_id FROM log_events e WHERE e.queue_id = k.queue_id AND e.host IS k.host
+        AND e.message_id IS NOT NULL ORDER BY e.id LIMIT 1),
+       (SELECT e.sender FROM log_events e WHERE e.queue_id = k.queue_id AND e.host IS k.host
+        AND e.sender IS NOT NULL ORDER BY e.id LIMIT 1)
+FROM (SELECT host, queue_id, min(id) AS first FROM log_events
+      WHERE queue_id IS NOT NULL AND (message_id IS NOT NULL OR sender IS NOT NULL)
+      GROUP BY host, queue_id) k
+ORDER BY k.first;
+CREATE INDEX log_queue_queue ON log_queue(queue_id);
+
 DROP VIEW delivery_outcomes;
 DROP VIEW message_deliveries;
 DROP TABLE deliveries;
 DROP TABLE log_events;
 
-CREATE INDEX log_lines_queue ON log_lines(queue_id)
-    WHERE message_id IS NOT NULL OR sender IS NOT NULL;
 CREATE INDEX deliveries_queue ON log_deliveries(queue_id, recipient);
 
 CREATE VIEW log_events AS

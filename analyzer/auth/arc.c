@@ -929,8 +929,9 @@ enum auth_result arc_validate(struct dkim_verifier *v, arena *a, const char *raw
         if (sl->n[K_AMS] == 1)
             ams_verify(&c, sl, set, &ams_temp[i]);
         else if (sl->n[K_AMS] > 1)
-            set_ams(set, AUTH_PERMERROR,
-                    arena_printf(a, "AMS i=%d not checked: %d of them", i, sl->n[K_AMS]));
+            set_ams(
+                set, AUTH_PERMERROR,
+                arena_printf(a, "AMS i=%d not checked: %d fields for i=%d", i, sl->n[K_AMS], i));
         bool complete = slot_complete(sl);
         if (sl->n[K_AS] == 1 && complete && sl->as.err != SE_OK) {
             set_as(set, AUTH_PERMERROR, sig_err_text(a, &sl->as, K_AS, i));

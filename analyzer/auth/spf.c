@@ -41,11 +41,14 @@
  *     digit transformer it drops the first character of the value when all
  *     parts are kept ("%{d2}" of "example.com" gives "xample.com"), counts
  *     "." as a separator even when it is not a delimiter and rejects values
- *     over 128; it URL-escapes too little (and through a signed sprintf).
- *     Domain-specs using any of these (digits, "," "/", upper case) or very
- *     long literals are expanded by us per check and given to libspf2 as a
- *     literal (DS_EXPAND). %{p} is computed by us (client_dom) before
- *     libspf2 would look it up through the DNS layer.
+ *     over 128; it takes an upper-case "R" transformer for a delimiter; it
+ *     URL-escapes too little (and through a signed sprintf); literal runs
+ *     over 255 bytes (with %% %_ %- counted in) do not compile. Domain-specs
+ *     using any of these (digits, "," "/", upper case, "R") or very long
+ *     literals are expanded by us per check and given to libspf2 as a
+ *     literal (DS_EXPAND); a name that cannot exist (a label over 253
+ *     bytes) becomes a tag answered NXDOMAIN. %{p} is computed by us
+ *     (client_dom) before libspf2 would look it up through the DNS layer.
  *   - result INVALID: never reaches a verdict; TXT lookups are ours.
  *   - size: libspf2 silently drops mechanisms once a compiled record passes
  *     about 507 bytes, and cannot count past 255 mechanisms; prog_build cuts
@@ -72,8 +75,7 @@
  *     records of several hundred mechanisms nested several includes deep
  *     could reach it (permerror "libspf2: ...").
  *   - a domain name longer than 253 characters after expansion is cut at
- *     its left (RFC 7208 7.3) by us; a/0 and mx/0 targets carry a 19-byte
- *     tag, so such names are cut by that much more.
+ *     its left (RFC 7208 7.3) by us, in the DNS layer (libspf2 does not).
  *   - %{p} is computed once per check, preferring a name within the first
  *     domain whose record uses it (RFC 7208 7.3 "SHOULD").
  *   - records that need DS_EXPAND are compiled for each check, not cached. */
@@ -158,6 +160,7 @@ struct macro {
     bool upper;
     int digits; /* 0: none */
     bool rev;
+    bool rev_upper;  /* written "R" (ABNF strings are case-insensitive) */
     unsigned delims; /* bit i: DELIMS[i]; 0: none given (".") */
 };
 
@@ -206,6 +209,7 @@ static enum mtok macro_token(const char *p, size_t len, size_t *tl, struct macro
     }
     if (k < len && (p[k] == 'r' || p[k] == 'R')) {
         m->rev = true;
+        m->rev_upper = p[k] == 'R';
         k++;
     }
     while (k < len && p[k] != '}') {
@@ -239,6 +243,7 @@ static bool letter_ok(char l, enum mmode mode)
 static bool macro_libspf2_ok(const struct macro *m)
 {
     if (m->upper) return false;                            /* escapes too little, signed sprintf */
+    if (m->rev_upper) return false;                        /* takes "R" for a delimiter */
     if (m->delims & ((1u << 3) | (1u << 4))) return false; /* ',' '/' unknown to it */
     /* digits: it drops the first character when they ask for every part
      * ("%{d2}" of "example.com" is "xample.com"), counts '.' as a part
@@ -297,19 +302,18 @@ static const char *domain_spec_check(const char *p, size_t len, unsigned *flags)
     if (len == 0) return "empty domain-spec";
     const char *why = macro_string_check(p, len, M_DOMAIN, flags);
     if (why) return why;
-    /* where the literal run at the end starts (after the last macro-expand) */
-    size_t lit = 0, lit_run = 0, longest = 0;
+    /* lit: where the literal run at the end starts (after the last
+     * macro-expand); frag: libspf2's literal fragment, which runs from one
+     * %{...} to the next ("%%", "%_" and "%-" are part of it) */
+    size_t lit = 0, frag = 0, longest = 0;
     for (size_t i = 0; i < len;) {
         size_t tl;
         struct macro m;
         enum mtok k = macro_token(p + i, len - i, &tl, &m, &why);
         i += tl;
-        if (k == MT_LITERAL) {
-            if (++lit_run > longest) longest = lit_run;
-        } else {
-            lit = i;
-            lit_run = 0;
-        }
+        if (k != MT_LITERAL) lit = i;
+        frag = k == MT_VAR ? 0 : frag + (k == MT_URLSPACE ? 3 : 1);
+        if (frag > longest) longest = frag;
     }
     if (longest > DS_LITERAL_MAX || len > DS_TEXT_MAX) *flags |= DS_EXPAND;
     if (lit == len) return NULL; /* ends with a macro-expand */
@@ -674,7 +678,9 @@ struct eval {
     struct chain chain;
     const struct term *redirected; /* the top record's redirect=, once followed */
     const char *p;                 /* %{p} once computed */
-    struct prog **tmp;             /* programs compiled for this check only */
+    const char **xname;            /* names we expanded, referred to by number */
+    size_t n_xname, cap_xname;
+    struct prog **tmp; /* programs compiled for this check only */
     size_t n_tmp, cap_tmp;
 };
 
@@ -1014,27 +1020,66 @@ static size_t data_size(const char *p, size_t n)
     return size;
 }
 
-/* The domain-spec of t as libspf2 gets it. */
-static void emit_ds(const struct gen *g, const struct term *t, struct arena_str *out)
+/* Whether a DNS name could exist: 1..253 bytes, labels of 1..63. */
+static bool name_possible(const char *s)
+{
+    size_t n = s ? strlen(s) : 0, run = 0;
+    if (n == 0 || n > NAME_MAX_LEN) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '.') {
+            if (++run > 63) return false;
+        } else if (run == 0) {
+            return false;
+        } else {
+            run = 0;
+        }
+    }
+    return run > 0;
+}
+
+/* The target of t as libspf2 gets it (for a, mx: `zero` when its CIDR
+ * length is 0). A domain-spec we expand ourselves (DS_EXPAND) becomes a
+ * reference "_y<secret>.N" to ev->xname[N] ("_w" with zero), so that no
+ * long or odd name passes through libspf2's parser; but a ptr: target is
+ * compared as text by libspf2, so it is written out. A name that cannot
+ * exist is "_x<secret>" (answered NXDOMAIN). */
+static void emit_ds(const struct gen *g, const struct term *t, bool zero, struct arena_str *out)
 {
     struct eval *ev = g->ev;
-    if (t->ds_flags & DS_EXPAND) {
+    if (t->ds && (t->ds_flags & DS_EXPAND)) {
         const char *name = expand_domain(ev, t->ds, t->ds_len, g->domain);
-        if (!name || !*name || strlen(name) > NAME_MAX_LEN) { /* no such name can exist */
+        if (!name_possible(name)) {
             put_tag(ev->c, out, 'x');
             return;
         }
-        for (const char *s = name; *s; s++) {
-            if (*s == '%')
-                arena_str_put(out, "%%", 2);
-            else if (*s == ' ')
-                arena_str_put(out, "%_", 2);
-            else
-                arena_str_put(out, s, 1);
+        if (t->kind == K_PTR) {
+            for (const char *s = name; *s; s++) {
+                if (*s == '%')
+                    arena_str_put(out, "%%", 2);
+                else if (*s == ' ')
+                    arena_str_put(out, "%_", 2);
+                else
+                    arena_str_put(out, s, 1);
+            }
+            return;
         }
+        ev->xname =
+            arena_grow(ev->s, ev->xname, &ev->cap_xname, ev->n_xname + 1, sizeof *ev->xname);
+        ev->xname[ev->n_xname] = name;
+        char num[24];
+        int nl = snprintf(num, sizeof num, ".%zu", ev->n_xname++);
+        put_tag(ev->c, out, zero ? 'w' : 'y');
+        arena_str_put(out, num, (size_t)nl);
         return;
     }
-    arena_str_put(out, t->ds, t->ds_len - ((t->ds_flags & DS_DOT) ? 1 : 0));
+    if (zero) {
+        put_tag(ev->c, out, 'z');
+        arena_str_put(out, ".", 1);
+    }
+    if (t->ds)
+        arena_str_put(out, t->ds, t->ds_len - ((t->ds_flags & DS_DOT) ? 1 : 0));
+    else
+        arena_str_put(out, "%{d}", 4);
 }
 
 /* Term t for libspf2 with qualifier q: text in *out, compiled size in
@@ -1044,7 +1089,6 @@ static bool emit_term(const struct gen *g, const struct term *t, char q, struct 
                       size_t *size, bool *stop)
 {
     char buf[INET6_ADDRSTRLEN + 16];
-    const struct spf_checker *c = g->ev->c;
     size_t start = out->len;
     *stop = false;
     *size = 4;
@@ -1077,27 +1121,14 @@ static bool emit_term(const struct gen *g, const struct term *t, char q, struct 
     case K_MX: {
         int cidr = g->v6 ? t->cidr6 : t->cidr4;
         arena_str_put(out, t->kind == K_A ? "a" : "mx", t->kind == K_A ? 1 : 2);
-        size_t ds0 = 0;
         if (cidr == 0 || t->ds) {
             arena_str_put(out, ":", 1);
-            ds0 = out->len;
-            if (cidr == 0) {
-                put_tag(c, out, 'z');
-                arena_str_put(out, ".", 1);
-            }
-            if (t->ds)
-                emit_ds(g, t, out);
-            else
-                arena_str_put(out, "%{d}", 4);
+            size_t ds0 = out->len;
+            emit_ds(g, t, cidr == 0, out);
             *size += data_size(out->p + ds0, out->len - ds0);
         }
-        int n = 0;
-        if (t->ds && (t->ds_flags & DS_EXPAND)) /* a literal could end in "/N": say it all */
-            n = g->v6 ? snprintf(buf, sizeof buf, "/32//%d", cidr > 0 ? cidr : 128)
-                      : snprintf(buf, sizeof buf, "/%d", cidr > 0 ? cidr : 32);
-        else if (cidr > 0 && cidr != (g->v6 ? 128 : 32))
-            n = snprintf(buf, sizeof buf, g->v6 ? "//%d" : "/%d", cidr);
-        if (n) {
+        if (cidr > 0 && cidr != (g->v6 ? 128 : 32)) {
+            int n = snprintf(buf, sizeof buf, g->v6 ? "//%d" : "/%d", cidr);
             arena_str_put(out, buf, (size_t)n);
             *size += 4;
         }
@@ -1115,7 +1146,7 @@ static bool emit_term(const struct gen *g, const struct term *t, char q, struct 
         if (!t->ds) return true;
         arena_str_put(out, t->kind == K_REDIRECT ? "=" : ":", 1);
         size_t ds0 = out->len;
-        emit_ds(g, t, out);
+        emit_ds(g, t, false, out);
         *size += data_size(out->p + ds0, out->len - ds0);
         return true;
     }
@@ -1404,6 +1435,15 @@ static char tag_of(const struct spf_checker *c, const char *name, const char **r
     return name[1];
 }
 
+/* The name behind a reference "_y<secret>.N" (s is N), "" if none. */
+static const char *expanded_name(const struct eval *ev, const char *s)
+{
+    char *end;
+    if (!ch_is_digit((unsigned char)*s)) return "";
+    unsigned long n = strtoul(s, &end, 10);
+    return *end == '\0' && n < ev->n_xname ? ev->xname[n] : "";
+}
+
 /* The top record's (or redirect chain's) next DNS term has been evaluated. */
 static const struct term *chain_event(struct eval *ev)
 {
@@ -1417,7 +1457,8 @@ static const struct term *chain_event(struct eval *ev)
 /* Our names in libspf2's questions:
  *   _m<secret>.NAME  address of an MX host     _n  the same for mx/0
  *   _p<secret>.NAME  address of a PTR name     _z  a/0, mx/0 target
- *   _x<secret>       an expansion that left no name
+ *   _x<secret>       an expansion that left no possible name
+ *   _y<secret>.N     the name we expanded, ev->xname[N]  _w  the same, a/0
  *   _c<secret>.<c|t>N.K  chunk K of program N (layer_get_spf)
  * Everything else is a term's own question (a, mx, ptr, exists): one per
  * term, counted against the limits. */
@@ -1432,7 +1473,8 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *s, const char *domain, ns_ty
     const char *name = domain;
     char tag = tag_of(c, domain, &name);
     bool follow = tag == 'm' || tag == 'n' || tag == 'p';
-    bool zero = tag == 'n' || tag == 'z';
+    bool zero = tag == 'n' || tag == 'z' || tag == 'w';
+    if (tag == 'y' || tag == 'w') name = expanded_name(ev, name);
     if (!follow) {
         if (!ev->quiet && c->req->cur_dom == ev->chain.dom) chain_event(ev);
         if (count_term(ev)) return rr_new(s, domain, type, TRY_AGAIN);
@@ -1533,7 +1575,10 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF
     if (!ev || ev->err != AUTH_NONE) return SPF_E_DNS_ERROR;
     const char *target = req->cur_dom ? req->cur_dom : "", *rest;
     bool top = !ev->quiet && resp == ev->top;
-    if (tag_of(c, target, &rest) == 'c') {
+    char tag = tag_of(c, target, &rest);
+    if (tag == 'y') target = expanded_name(ev, rest);
+    if (tag == 'x') target = "";
+    if (tag == 'c') {
         struct prog *p;
         size_t k;
         if (!continuation(ev, rest, &p, &k))
@@ -2103,8 +2148,7 @@ out:
     out->dns_terms = ev.terms;
     out->void_lookups = ev.voids;
     if (out->result == AUTH_NONE && !out->problem) out->problem = "no SPF record";
-    if (out->result != AUTH_NONE && out->result != AUTH_TEMPERROR &&
-        out->result != AUTH_PERMERROR)
+    if (out->result != AUTH_NONE && out->result != AUTH_TEMPERROR && out->result != AUTH_PERMERROR)
         out->problem = NULL;
     describe(c, a, req, out);
     finish(c, &ev);

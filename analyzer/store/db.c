@@ -85,6 +85,7 @@ enum stmt_id {
     S_LOG_NEXT_ID,
     S_DLV_INSERT,
     S_DLV_INSERT_N,
+    S_LOG_QUEUE_INSERT,
     S_DLV_DEFERRED,
     S_DLV_LINK_MSGID,
     S_DLV_LINK_SENDER,
@@ -177,24 +178,19 @@ static const char *const stmt_sql[S__COUNT] = {
         " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
         " FROM log_deliveries d2 WHERE d2.queue_id=d.queue_id AND d2.host IS d.host"
         " AND d2.recipient=d.recipient) ORDER BY d.id",
-    /* the first line of the queue id that carries one: a log_lines row (through
-     * log_lines_queue, whose WHERE is repeated so that it applies), else a
-     * delivery line that carried its own (ev_flags) */
+    [S_LOG_QUEUE_INSERT] =
+        "INSERT INTO log_queue(host, queue_id, message_id, sender) VALUES (?1, ?2, ?3, ?4)",
+    /* the first Message-ID (sender) known for the queue id: log_queue rows are
+     * written in time order, each with the first seen by the run writing it */
     [S_DLV_LINK_MSGID] =
-        "UPDATE log_deliveries AS d SET message_id=coalesce((SELECT e.message_id FROM log_lines e"
-        " WHERE e.queue_id=d.queue_id AND e.host IS d.host"
-        " AND (e.message_id IS NOT NULL OR e.sender IS NOT NULL) AND e.message_id IS NOT NULL"
-        " ORDER BY e.id LIMIT 1), (SELECT o.message_id FROM log_deliveries o"
-        " WHERE o.queue_id=d.queue_id AND o.host IS d.host AND o.ev_flags & 1"
-        " ORDER BY o.id LIMIT 1))"
+        "UPDATE log_deliveries AS d SET message_id=(SELECT q.message_id FROM log_queue q"
+        " WHERE q.queue_id=d.queue_id AND q.host IS d.host AND q.message_id IS NOT NULL"
+        " ORDER BY q.id LIMIT 1)"
         " WHERE d.id > ?1 AND d.message_id IS NULL AND d.queue_id IS NOT NULL",
     [S_DLV_LINK_SENDER] =
-        "UPDATE log_deliveries AS d SET sender=coalesce((SELECT e.sender FROM log_lines e"
-        " WHERE e.queue_id=d.queue_id AND e.host IS d.host"
-        " AND (e.message_id IS NOT NULL OR e.sender IS NOT NULL) AND e.sender IS NOT NULL"
-        " ORDER BY e.id LIMIT 1), (SELECT o.sender FROM log_deliveries o"
-        " WHERE o.queue_id=d.queue_id AND o.host IS d.host AND o.ev_flags & 2"
-        " ORDER BY o.id LIMIT 1))"
+        "UPDATE log_deliveries AS d SET sender=(SELECT q.sender FROM log_queue q"
+        " WHERE q.queue_id=d.queue_id AND q.host IS d.host AND q.sender IS NOT NULL"
+        " ORDER BY q.id LIMIT 1)"
         " WHERE d.id > ?1 AND d.sender IS NULL AND d.queue_id IS NOT NULL",
     [S_DLV_ATTEMPT] =
         "UPDATE log_deliveries AS d SET attempt=(SELECT count(*) FROM log_deliveries d2"
@@ -1210,6 +1206,17 @@ int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_f
     return delivery_add(db, b, id, mta, d, flags, log_file_id, offset);
 }
 
+int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
+                        const char *message_id, const char *sender)
+{
+    sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_INSERT);
+    bind_text(s, 1, host);
+    bind_text(s, 2, queue_id);
+    bind_text(s, 3, message_id);
+    bind_text(s, 4, sender);
+    return run(db, s, "store queue state");
+}
+
 int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
                            const char *queue_id, void (*fn)(void *ctx, const char *rcpt),
                            void *ctx)
@@ -1262,11 +1269,15 @@ static void bind_time_opt(sqlite3_stmt *s, int i, int64_t t, bool valid)
     sqlite3_bind_text(s, i, iso, -1, SQLITE_TRANSIENT);
 }
 
-int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n)
+int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n,
+                    bool fresh)
 {
-    sqlite3_stmt *s = stmt(db, S_DKIM_DEL);
-    sqlite3_bind_int64(s, 1, message_id);
-    if (run(db, s, "deleting DKIM results") != 0) return -1;
+    sqlite3_stmt *s;
+    if (!fresh) {
+        s = stmt(db, S_DKIM_DEL);
+        sqlite3_bind_int64(s, 1, message_id);
+        if (run(db, s, "deleting DKIM results") != 0) return -1;
+    }
     s = stmt(db, S_DKIM_INSERT);
     for (size_t i = 0; i < n; i++) {
         const struct dkim_result *x = &r[i];

@@ -130,6 +130,11 @@ int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_
 int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_file_id,
                             uint64_t offset, const char *mta, const struct db_delivery *d,
                             int64_t *event_id);
+/* Remember the first Message-ID and sender seen for (host, queue id) in this
+ * run (a log_queue row), for deliveries that will lack them: in a later run,
+ * or read before them. Written at once (not batched). */
+int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
+                        const char *message_id, const char *sender);
 /* The recipients of (host, queue id) whose latest attempt was deferred: for
  * an "expired" event, which names the message, not its recipients. The
  * callback gets each recipient (a string valid during the call only; do
@@ -145,8 +150,10 @@ int64_t db_max_delivery_id(struct db *db);
 
 /* ---- DKIM and DNS (schema 0003) ---- */
 
-/* Replace the DKIM rows of a message with these results. */
-int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n);
+/* Replace the DKIM rows of a message with these results (fresh: the
+ * message was just stored, there is nothing to delete). */
+int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n,
+                    bool fresh);
 /* Record a DNS answer used (rows are added once per distinct answer;
  * last_used_at is refreshed). NOSOURCE answers are not recorded. */
 int db_dns_record(struct db *db, const struct dns_answer *a);
@@ -159,7 +166,8 @@ int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answe
 /* ---- the rest of the authentication picture (schema 0005, db_auth.c) ---- */
 
 /* Replace every authentication row of a message (DKIM, SPF, iprev, DMARC,
- * ARC, claims, requirements) with this result. */
-int db_auth_replace(struct db *db, int64_t message_id, const struct verify_result *r);
+ * ARC, claims, requirements) with this result; fresh as for db_dkim_replace. */
+int db_auth_replace(struct db *db, int64_t message_id, const struct verify_result *r,
+                    bool fresh);
 
 #endif

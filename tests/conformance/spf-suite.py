@@ -26,8 +26,7 @@ import tempfile
 try:
     import yaml
 except ImportError:
-    print("SPF RFC 7208 suite: skipped (python3-yaml is not installed: "
-          "MAILAUDIT_CONFORMANCE_DEPS=1 make deps)")
+    print("SPF RFC 7208 suite: skipped (PyYAML missing: apt-get install python3-yaml)")
     sys.exit(0)
 
 SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*")

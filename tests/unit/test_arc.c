@@ -419,7 +419,7 @@ static const struct scase scases[] = {
     {"missing AAR", AMS(1, "") AS(1, "none", "") BODY, "fail",
      "missing ARC-Authentication-Results for i=1", 0, NULL, NULL},
     {"duplicate AMS", AAR(1) AMS(1, "") AMS(1, "; t=1") AS(1, "none", "") BODY, "fail",
-     "duplicate ARC-Message-Signature for i=1", 1, "AMS i=1 not checked: 2 of them", NULL},
+     "duplicate ARC-Message-Signature for i=1", 1, "AMS i=1 not checked: 2 fields for i=1", NULL},
     {"gap", SET1 AAR(3) AMS(3, "") AS(3, "pass", "") BODY, "fail",
      "instance gap: no set i=2 below i=3", 0, NULL, NULL},
     {"cv=fail on top wins over structure", AAR(3) AMS(3, "") AS(3, "fail", "") SET1 BODY, "fail",

@@ -50,7 +50,8 @@ static const char *const zone[] = {
     "22.2.0.192.in-addr.arpa. PTR mail2.mx.test.\n",
     /* exists (5.7) */
     "exists.test.   TXT \"v=spf1 exists:%{ir}.bl.exists.test -all\"\n"
-    "10.2.0.192.bl.exists.test. A 127.0.0.2\n",
+    "10.2.0.192.bl.exists.test. A 127.0.0.2\n"
+    "5.2.0.192.bl.exists.test. A 127.0.0.2\n",
     /* include (5.2), redirect (6.1) */
     "include.test.  TXT \"v=spf1 include:_spf.include.test -all\"\n"
     "_spf.include.test. TXT \"v=spf1 ip4:192.0.2.0/25 ?all\"\n"
@@ -80,6 +81,10 @@ static const char *const zone[] = {
     "a%2bb.u.upper.test. A 127.0.0.2\n"
     "digits.test.   TXT \"v=spf1 exists:%{d200}.d.digits.test -all\"\n"
     "digits.test.d.digits.test. A 127.0.0.2\n"
+    "dig2.test.     TXT \"v=spf1 exists:%{d2}.ok.dig2.test -all\"\n"
+    "dig2.test.ok.dig2.test. A 127.0.0.2\n"
+    "acname.test.   TXT \"v=spf1 a:alias.a.test mx:alias.a.test -all\"\n"
+    "alias.a.test.  CNAME host.a.test.\n"
     "helo.test.     TXT \"v=spf1 ip4:192.0.2.5 -all\"\n"
     "hmacro.test.   TXT \"v=spf1 a:%{h} -all\"\n",
     /* errors: none (4.3, 4.5), permerror (4.5, 4.6, 5.2), limits (4.6.4) */
@@ -266,6 +271,10 @@ static const struct scase cases[] = {
     {"192.0.2.5", HELO, "a,b@comma.test", P, "exists:%{l,}.x.comma.test", NULL, 1, 0},
     {"192.0.2.5", HELO, "a+b@upper.test", P, "exists:%{L}.u.upper.test", NULL, 1, 0},
     {"192.0.2.5", HELO, "x@digits.test", P, "exists:%{d200}.d.digits.test", NULL, 1, 0},
+    {"192.0.2.5", HELO, "x@dig2.test", P, "exists:%{d2}.ok.dig2.test", NULL, 1, 0},
+    /* CNAMEs on the way (libspf2's own layers abort on them) */
+    {"192.0.2.33", HELO, "x@acname.test", P, "a:alias.a.test", NULL, 1, 0},
+    {"192.0.2.34", HELO, "x@acname.test", F, "-all", NULL, 2, 1},
     /* %{h}: the HELO name */
     {"192.0.2.10", "a.test", "x@hmacro.test", P, "a:%{h}", NULL, 1, 0},
     {"192.0.2.10", "none.test", "x@hmacro.test", F, "-all", NULL, 1, 0},
@@ -552,6 +561,11 @@ static struct spf_result check_record(const char *record, const char *ip)
     return check(ip, HELO, arena_printf(ar, "x@%s", name));
 }
 
+#define LONG10 "abcdefghij"
+#define LONG100 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10
+#define ESC10 "%-%-%-%-%-%-%-%-%-%-"
+#define ESC100 ESC10 ESC10 ESC10 ESC10 ESC10 ESC10 ESC10 ESC10 ESC10 ESC10
+
 /* RFC 7208 syntax corner cases (4.6.1, 7.1, 12) */
 static void test_syntax(void **state)
 {
@@ -582,6 +596,11 @@ static void test_syntax(void **state)
         {"v=spf1 ?all -all", AUTH_NEUTRAL},
         {"v=spf1 ip4:192.0.2.5 exp=", AUTH_PERMERROR},
         {"v=spf1 -all moo", AUTH_PERMERROR}, /* after "all" still checked (4.6) */
+        /* libspf2 refuses these, or expands them wrongly: we expand them */
+        {"v=spf1 exists:%{iR}.bl.exists.test -all", AUTH_PASS},
+        {"v=spf1 a:" LONG100 "%%" LONG100 "%_" LONG100 ".test -all", AUTH_FAIL},
+        {"v=spf1 a:" ESC100 ".test -all", AUTH_FAIL}, /* 300-byte literal for libspf2 */
+        {"v=spf1 a:%{l}" LONG100 LONG100 LONG100 ".test -all", AUTH_FAIL},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct spf_result r = check_record(t[i].record, "192.0.2.5");
@@ -591,6 +610,27 @@ static void test_syntax(void **state)
             fail();
         }
     }
+}
+
+/* Names we expand ourselves reach libspf2 as references: a 250-byte name
+ * with a /0 (a tag would make it longer than libspf2 takes) still works. */
+static void test_long_names(void **state)
+{
+    (void)state;
+#define L60 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10
+    static const char host[] = "x." L60 "." L60 "." L60 "." L60 ".test. A 10.0.0.1\n";
+    char err[256];
+    assert_int_equal(dns_add_zone_text(dns, host, sizeof host - 1, "long", err, sizeof err), 0);
+    struct spf_result r =
+        check_record("v=spf1 a:%{L}." L60 "." L60 "." L60 "." L60 ".test/0 -all", "192.0.2.5");
+    assert_int_equal(r.result, AUTH_PASS);
+    r = check_record("v=spf1 exists:%{L}." L60 "." L60 "." L60 "." L60 ".test -all", "192.0.2.5");
+    assert_int_equal(r.result, AUTH_PASS);
+    /* a label over 63 bytes: no such name, a void lookup */
+    r = check_record("v=spf1 a:%{L}" L60 L60 ".test/0 -all", "192.0.2.5");
+    assert_int_equal(r.result, AUTH_FAIL);
+    assert_int_equal(r.void_lookups, 1);
+#undef L60
 }
 
 int main(void)
@@ -606,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_no_dns_source),
         cmocka_unit_test(test_libspf2_mapping),
         cmocka_unit_test(test_syntax),
+        cmocka_unit_test(test_long_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
