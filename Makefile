@@ -6,6 +6,7 @@
 #   make check-asan the whole test suite under -fsanitize=address,undefined
 #   make bench      generate a corpus and measure ingest speed and peak memory
 #   make fuzz       build libFuzzer harnesses with clang (build/fuzz-clang/)
+#   make conformance  SPF/ARC/DKIM public suites from ../shared/conformance (optional)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages the build and tests need
 
@@ -40,7 +41,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/replay_%)
 CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps demo check check-asan bench fuzz install clean format
+.PHONY: all deps demo check check-asan bench fuzz install clean format conformance
 
 all: $(BIN)
 
@@ -95,11 +96,26 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench $(BUILD)/tools/spfbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
 
-# RFC 7208 suite (optional: needs ../shared/conformance); not part of `make check`.
-conformance: $(BUILD)/tools/spfcheck
-	@if [ -f ../shared/conformance/spf/rfc7208-tests.yml ]; then \
-	  python3 tests/conformance/spf-suite.py ../shared/conformance/spf/rfc7208-tests.yml $(BUILD)/tools/spfcheck; \
-	else echo "conformance: ../shared/conformance/spf not found, skipped"; fi
+# Public conformance suites (optional: need ../shared/conformance, which a
+# fresh clone lacks); not part of `make check`. SPF: the RFC 7208 suite;
+# ARC: the draft-era validation suite, each mismatch judged against RFC 8617;
+# DKIM: a corpus with two other verifiers' verdicts beside ours.
+CONF := ../shared/conformance
+conformance: $(BIN) $(BUILD)/tools/spfcheck $(BUILD)/tools/arccheck
+	@MAILAUDIT_CONFORMANCE_DEPS=1 sh .ci/deps.sh
+	@if [ -f $(CONF)/spf/rfc7208-tests.yml ]; then \
+	  python3 tests/conformance/spf-suite.py $(CONF)/spf/rfc7208-tests.yml $(BUILD)/tools/spfcheck; \
+	else echo "conformance: $(CONF)/spf not found, skipped"; fi
+	@if [ -f $(CONF)/arc/arc-draft-validation-tests.yml ]; then \
+	  python3 tests/conformance/arc-suite.py $(BUILD)/tools/arccheck $(CONF)/arc/arc-draft-validation-tests.yml; \
+	else echo "conformance: $(CONF)/arc not found, skipped"; fi
+	@if [ -d $(CONF)/dkim-corpus ]; then \
+	  python3 tests/conformance/dkim-corpus.py $(BIN) $(CONF)/dkim-corpus | tail -n 1; \
+	else echo "conformance: $(CONF)/dkim-corpus not found, skipped"; fi
+
+$(BUILD)/tools/arccheck: tests/conformance/arccheck.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 
 $(BUILD)/tools/spfcheck: tests/conformance/spfcheck.c $(LIB)
 	@mkdir -p $(dir $@)

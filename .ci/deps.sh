@@ -8,6 +8,8 @@ PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev
 # make bench compares with pflogsumm (Postfix log summaries, Perl) and dkimpy,
 # which also signs the DKIM bench corpus (python3-nacl for ed25519; openssl for the key)
 [ "${MAILAUDIT_BENCH_DEPS:-}" = 1 ] && PKGS="$PKGS pflogsumm python3-dkim python3-nacl openssl"
+# make conformance reads the suites' YAML with python3-yaml
+[ "${MAILAUDIT_CONFORMANCE_DEPS:-}" = 1 ] && PKGS="$PKGS python3 python3-yaml"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

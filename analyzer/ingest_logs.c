@@ -7,10 +7,14 @@
  * lines only), a renamed one is not read twice, a gzip file is decompressed
  * and the part already read skipped. Every meaningful line becomes a
  * log_events row; delivery attempts and SMTP-time refusals also become
- * deliveries rows, classified (bounce reason, provider, blocklist). The read
- * offset is stored in the same transaction as the events, so a kill -9
- * resumes exactly. After all files, deliveries get their Message-ID, sender
- * and attempt number from the other lines of their queue id.
+ * deliveries rows, classified (bounce reason, provider, blocklist) — a
+ * delivery and its line are one stored row (schema 0004). The read offset
+ * is stored in the same transaction as the events, so a kill -9 resumes
+ * exactly. Deliveries get their Message-ID, sender and attempt number from
+ * the other lines of their queue id: from memory (the correlation table
+ * below) as they are stored, else after all files (db_logs_link) from
+ * log_queue and the deliveries already stored, so that a log read in
+ * several runs gives the rows of one read.
  * Not stored: lines of kind "other", connects and disconnects, and the
  * individual SMTP commands of hMailServer/IIS sessions (EV_SMTP): session
  * chatter, counted per file (lines_event) but not kept, which keeps the store
@@ -18,14 +22,13 @@
  * outbound session refused outright (a 4xx/5xx before any recipient), as an
  * event and a delivery without recipient, since it often names a blocklist.
  *
- * Speed (issue 3 asks 500,000 lines/s stored; this stores about 250,000 on
- * one core): SQLite's per-row work and its WAL writes dominate; the three
- * indexes (log_events.queue_id, deliveries(queue_id, recipient),
- * deliveries.message_id) together took about 40% in one (noisy) measurement,
- * dropping one alone was not measurable. The next step is a per-queue-id
- * table written once per message from the correlation table below, serving
- * the cross-run lookups so that two event-level indexes can go, and delivery
- * lines stored once (log_events as a view over events and deliveries). */
+ * Speed (issue 3: 500,000 lines/s stored on one core, 3x pflogsumm): rows
+ * go to SQLite LOG_BATCH_ROWS per INSERT (db.c), a delivery line once, with
+ * one index (deliveries_queue) and no foreign-key checks; replies and
+ * providers are classified once per distinct text (memo below); a log
+ * transaction holds about 160,000 events. What remains is SQLite's work per
+ * row and per page (VDBE, B-tree, WAL writes and checkpoints: about 60%),
+ * the parsers (about 20%) and this file and the batch (about 15%). */
 #include "cli.h"
 #include "ingest.h"
 #include "logs/classify.h"
@@ -42,9 +45,15 @@
 #include <string.h>
 
 #define SNIFF_LINES 200 /* lines read to find a file's first timestamp */
-#define CORR_MAX 20000   /* queue ids remembered across lines (oldest forgotten first) */
-#define CORR_RCPTS 8     /* recipients whose attempts are counted per queue id */
+#define CORR_MAX 20000  /* queue ids remembered across lines (oldest forgotten first) */
+#define CORR_RCPTS 8    /* recipients whose attempts are counted per queue id */
 #define BAD_EXAMPLES 3  /* malformed lines kept as anomalies per file */
+/* Stored log events per unit of a transaction's weight (ingest_commit_due:
+ * COMMIT_EVERY units or COMMIT_SECONDS): a log row is small, and every commit
+ * of a big batch also checkpoints the WAL (two fsyncs, milliseconds each on
+ * a virtual disk), so log transactions hold about 8 times more events than
+ * a unit count would give; the time ceiling still bounds what a kill -9 loses. */
+#define LOG_EVENTS_PER_UNIT 8
 
 struct first_time_ctx {
     int64_t t;
@@ -133,13 +142,13 @@ struct qentry {
     struct lru_node ln; /* first */
     char *key;          /* host NUL queue id */
     size_t key_len;
-    bool has_host;      /* the host was given (else NULL) */
-    bool anchored;      /* its arrival was read in this run: attempts counted here are complete */
-    char *message_id;   /* first Message-ID of its lines but refusals: carried to deliveries */
-    char *sender;       /* sender from its arrival (qmgr from=, client=): carried to deliveries */
+    bool has_host;    /* the host was given (else NULL) */
+    bool anchored;    /* its arrival was read in this run: attempts counted here are complete */
+    char *message_id; /* first Message-ID of its lines but refusals: carried to deliveries */
+    char *sender;     /* sender from its arrival (qmgr from=, client=): carried to deliveries */
     char *any_message_id, *any_sender; /* first seen on any of its lines: for log_queue */
-    bool saved_mid, saved_sender; /* log_queue already has them */
-    int unresolved;     /* deliveries stored without Message-ID, sender or attempt */
+    bool saved_mid, saved_sender;      /* log_queue already has them */
+    int unresolved;                    /* deliveries stored without Message-ID, sender or attempt */
     char *rcpt[CORR_RCPTS];
     int attempts[CORR_RCPTS];
 };
@@ -200,18 +209,15 @@ static struct qentry *corr_get(struct corr *c, const char *host, const char *qid
 {
     char key[512];
     size_t hl = host ? strlen(host) : 0, ql = strlen(qid);
-    if (hl + 1 + ql >= sizeof key)
-        return NULL;
-    if (hl)
-        memcpy(key, host, hl);
+    if (hl + 1 + ql >= sizeof key) return NULL;
+    if (hl) memcpy(key, host, hl);
     key[hl] = '\0';
     memcpy(key + hl + 1, qid, ql);
     size_t n = hl + 1 + ql;
     struct qkey k = {key, n};
     uint64_t h = hash_fnv1a(key, n);
     struct qentry *q = (struct qentry *)lru_get(&c->t, h, qkey_eq, &k);
-    if (q)
-        return q;
+    if (q) return q;
     while (c->t.count >= CORR_MAX) {
         /* forgotten while maybe still queued: keep what a later line may need */
         struct qentry *old = (struct qentry *)c->t.oldest;
@@ -235,23 +241,20 @@ static struct qentry *corr_get(struct corr *c, const char *host, const char *qid
  * earlier attempts may be in the database (db_logs_link counts them). */
 static int corr_attempt(struct qentry *q, const char *rcpt)
 {
-    if (!q || !rcpt || !q->anchored)
-        return 0;
+    if (!q || !rcpt || !q->anchored) return 0;
     for (int i = 0; i < CORR_RCPTS; i++) {
         if (!q->rcpt[i]) {
             q->rcpt[i] = xstrdup(rcpt);
             return q->attempts[i] = 1;
         }
-        if (!strcmp(q->rcpt[i], rcpt))
-            return ++q->attempts[i];
+        if (!strcmp(q->rcpt[i], rcpt)) return ++q->attempts[i];
     }
     return 0;
 }
 
 static void corr_free(struct corr *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     while (c->t.oldest)
         qentry_drop(c, (struct qentry *)c->t.oldest);
     free(c);
@@ -266,8 +269,8 @@ static void corr_free(struct corr *c)
  * Texts longer than MEMO_KEY_MAX are classified every time. The provider of
  * (recipient domain, relay host) is remembered the same way. */
 
-#define MEMO_SETS 4096   /* power of two */
-#define MEMO_WAYS 4      /* entries per set, replaced in turn */
+#define MEMO_SETS 4096    /* power of two */
+#define MEMO_WAYS 4       /* entries per set, replaced in turn */
 #define MEMO_KEY_MAX 1024 /* bytes of key worth remembering */
 
 struct memo_entry {
@@ -391,24 +394,24 @@ struct log_run {
     int64_t log_file_id;
     uint64_t offset; /* of the current line */
     const char *mta;
-    arena *line_arena; /* the current line's (reset per line) */
+    arena *line_arena;           /* the current line's (reset per line) */
     struct db_log_counts counts; /* since the last progress write */
     bool failed;
 };
 
 /* Store a delivery built from ev. line_id < 0: the line itself is stored
  * with it (db_delivery_insert_line); else it is the log_events id of the
- * line, stored before (an expiry fanned out to its deferred recipients). */
+ * line, stored before (an expiry fanned out to its deferred recipients).
+ * q: the entry of its queue id (or NULL); fill: take the Message-ID, sender
+ * and attempt number from it (not for a refusal, which is no attempt). */
 static int store_delivery(struct log_run *lr, int64_t line_id, const struct log_event *ev,
                           enum dlv_status status, const char *recipient, struct qentry *q,
                           bool fill)
 {
     struct db_delivery d = {.ev = ev, .status = status, .recipient = recipient};
     if (q && fill) {
-        if (!ev->message_id)
-            d.message_id = q->message_id;
-        if (!ev->sender)
-            d.sender = q->sender;
+        if (!ev->message_id) d.message_id = q->message_id;
+        if (!ev->sender) d.sender = q->sender;
         d.attempt = corr_attempt(q, recipient ? recipient : ev->recipient);
     }
     if (ev->queue_id && ev->queue_id[0] &&
@@ -465,8 +468,8 @@ static int store_expiry(struct log_run *lr, const struct log_event *ev, struct q
 {
     struct ingest *in = lr->in;
     int64_t id;
-    if (db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev,
-                            &id) != 0)
+    if (db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev, &id) !=
+        0)
         return -1;
     struct fanout_ctx f = {.a = lr->line_arena};
     if (db_deferred_recipients(in->db, in->log_batch, ev->host, ev->queue_id, fanout_cb, &f) != 0)
@@ -495,7 +498,7 @@ static void emit(void *ctx, const struct log_event *ev)
         return;
     struct ingest *in = lr->in;
     in->log_events++;
-    in->pending++;
+    if (in->log_events % LOG_EVENTS_PER_UNIT == 0) in->pending++;
     struct qentry *q = NULL;
     if (ev->queue_id && ev->queue_id[0]) {
         bool arrival = ev->kind == EV_CLIENT || ev->kind == EV_MSGID || ev->kind == EV_QUEUED;

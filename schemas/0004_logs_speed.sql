@@ -18,6 +18,10 @@
 --   referenced).
 -- * delivery_outcomes, message_deliveries: unchanged definitions, over the
 --   deliveries view.
+-- * time (both tables) is an INTEGER, UTC seconds since 1970; the views
+--   give it as before, ISO 8601 text (strftime; narrower rows, and no text
+--   to build per row when storing). Filter on the tables' integer when a
+--   query must not compute the text for every row.
 -- * log_lines.log_file_id and log_deliveries.ev_log_file_id hold a
 --   log_files id but are not declared REFERENCES: the writer takes them
 --   from the row it inserted, and a declared key costs a lookup per row.
@@ -42,7 +46,7 @@ CREATE TABLE log_lines (
     id            INTEGER PRIMARY KEY,    -- log_events.id: one sequence with log_deliveries.log_event_id
     log_file_id   INTEGER NOT NULL,       -- log_files.id
     offset        INTEGER NOT NULL,
-    time          TEXT,
+    time          INTEGER,                -- UTC, seconds since 1970 (log_events.time is its ISO 8601 text)
     time_text     TEXT,
     mta           TEXT NOT NULL,
     host          TEXT,
@@ -67,10 +71,12 @@ CREATE TABLE log_lines (
     size          INTEGER,
     message_id    TEXT
 );
-INSERT INTO log_lines SELECT id, log_file_id, offset, time, time_text, mta, host, component, pid,
-    kind, queue_id, session_id, client_ip, client_name, helo, sasl_user, sender, recipient,
-    orig_recipient, relay_host, relay_ip, status, dsn, reply_code, reply_text, size, message_id
-    FROM log_events;
+INSERT INTO log_lines
+SELECT id, log_file_id, offset, CAST(strftime('%s', time) AS INTEGER), time_text, mta, host,
+       component, pid, kind, queue_id, session_id, client_ip, client_name, helo, sasl_user,
+       sender, recipient, orig_recipient, relay_host, relay_ip, status, dsn, reply_code,
+       reply_text, size, message_id
+FROM log_events;
 
 -- One row per recipient per delivery attempt (and per SMTP-time refusal):
 -- the columns of deliveries (0002), then the line it came from when that
@@ -80,7 +86,7 @@ INSERT INTO log_lines SELECT id, log_file_id, offset, time, time_text, mta, host
 CREATE TABLE log_deliveries (
     id            INTEGER PRIMARY KEY,    -- deliveries.id
     log_event_id  INTEGER NOT NULL,       -- log_events.id of the line
-    time          TEXT,
+    time          INTEGER,                -- UTC, seconds since 1970 (deliveries.time is its ISO 8601 text)
     mta           TEXT NOT NULL,
     host          TEXT,
     queue_id      TEXT,
@@ -124,10 +130,11 @@ INSERT INTO log_deliveries(id, log_event_id, time, mta, host, queue_id, message_
     recipient, recipient_domain, relay_host, relay_ip, status, dsn, reply_code, reply_text, delay,
     attempt, local, reason, hard, reason_rule, provider, blocklist, blocklist_misconfig,
     client_ip, sasl_user)
-    SELECT id, log_event_id, time, mta, host, queue_id, message_id, sender, recipient,
-    recipient_domain, relay_host, relay_ip, status, dsn, reply_code, reply_text, delay, attempt,
-    local, reason, hard, reason_rule, provider, blocklist, blocklist_misconfig, client_ip,
-    sasl_user FROM deliveries;
+SELECT id, log_event_id, CAST(strftime('%s', time) AS INTEGER), mta, host, queue_id, message_id,
+       sender, recipient, recipient_domain, relay_host, relay_ip, status, dsn, reply_code,
+       reply_text, delay, attempt, local, reason, hard, reason_rule, provider, blocklist,
+       blocklist_misconfig, client_ip, sasl_user
+FROM deliveries;
 
 -- The first Message-ID and sender known for a (host, queue id), for the
 -- deliveries that lack them: ingest carries them from a message's earlier
@@ -163,23 +170,25 @@ DROP TABLE log_events;
 CREATE INDEX deliveries_queue ON log_deliveries(queue_id, recipient);
 
 CREATE VIEW log_events AS
-SELECT id, log_file_id, offset, time, time_text, mta, host, component, pid, kind, queue_id,
-       session_id, client_ip, client_name, helo, sasl_user, sender, recipient, orig_recipient,
-       relay_host, relay_ip, status, dsn, reply_code, reply_text, size, message_id
+SELECT id, log_file_id, offset, strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch') AS time,
+       time_text, mta, host, component, pid, kind, queue_id, session_id, client_ip, client_name,
+       helo, sasl_user, sender, recipient, orig_recipient, relay_host, relay_ip, status, dsn,
+       reply_code, reply_text, size, message_id
 FROM log_lines
 UNION ALL
-SELECT log_event_id, ev_log_file_id, ev_offset, time, ev_time_text, mta, host, ev_component,
-       ev_pid, ev_kind, queue_id, ev_session_id, client_ip, ev_client_name, ev_helo, sasl_user,
+SELECT log_event_id, ev_log_file_id, ev_offset, strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch'),
+       ev_time_text, mta, host, ev_component, ev_pid, ev_kind, queue_id, ev_session_id,
+       client_ip, ev_client_name, ev_helo, sasl_user,
        CASE WHEN ev_flags & 2 THEN sender END, recipient, ev_orig_recipient, relay_host, relay_ip,
        CASE WHEN ev_flags & 4 THEN status END, dsn, reply_code, reply_text, ev_size,
        CASE WHEN ev_flags & 1 THEN message_id END
 FROM log_deliveries WHERE ev_log_file_id IS NOT NULL;
 
 CREATE VIEW deliveries AS
-SELECT id, log_event_id, time, mta, host, queue_id, message_id, sender, recipient,
-       recipient_domain, relay_host, relay_ip, status, dsn, reply_code, reply_text, delay,
-       attempt, local, reason, hard, reason_rule, provider, blocklist, blocklist_misconfig,
-       client_ip, sasl_user
+SELECT id, log_event_id, strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch') AS time, mta, host,
+       queue_id, message_id, sender, recipient, recipient_domain, relay_host, relay_ip, status,
+       dsn, reply_code, reply_text, delay, attempt, local, reason, hard, reason_rule, provider,
+       blocklist, blocklist_misconfig, client_ip, sasl_user
 FROM log_deliveries;
 
 -- As in 0002.

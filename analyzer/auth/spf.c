@@ -19,9 +19,14 @@
  *     libspf2 only ever compiles text we generated from a valid parse.
  *   - redirect= is evaluated where it stands: we move it after the last
  *     mechanism and drop it when the record has "all" (RFC 7208 6.1).
- *   - exp= is not given to libspf2 at all (its explanations are wrong, and
- *     compiling explanation text is where its macro parser overflows,
- *     CVE-2023-42118); explain() fetches and expands it (RFC 7208 6.2, 7).
+ *   - exp= is not given to libspf2 at all (20 of the suite's 22
+ *     explanations come out wrong); explain() fetches and expands it (RFC
+ *     7208 6.2, 7).
+ *   - CVE-2023-42118 (macro parsing, integer underflow; the upstream fix
+ *     bounds string literals that end near the 511-byte data limit, where
+ *     the explanation buffer has no slack): libspf2 never compiles
+ *     explanation text, and every domain-spec it gets stays far below that
+ *     limit (DS_TEXT_MAX, DS_LITERAL_MAX; longer ones are expanded by us).
  *   - "/0": libspf2 rejects it. ip4:X/0 for an IPv4 client is "all" (and
  *     never matches an IPv6 client, so it is dropped for those); a/0 and
  *     mx/0 get a tag on their target name and layer_lookup answers that

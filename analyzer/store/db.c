@@ -27,27 +27,28 @@
 #define DB_BUSY_TIMEOUT_MS 30000
 
 /* MTA log rows are written LOG_BATCH_ROWS per INSERT (one statement's fixed
- * cost shared); the column lists below and the binding in db_log_flush go
- * together. A multi-row INSERT that can abort halfway needs a statement
- * journal (a temporary file written for every page touched); OR ROLLBACK
- * needs none: a constraint failure, which would be our bug, ends the whole
- * transaction and the run stops with the last commit kept. */
+ * cost shared); the column lists below and the order of the values in
+ * db_log_event_insert and delivery_add go together. A multi-row INSERT that
+ * can abort halfway needs a statement journal (a temporary file written for
+ * every page touched); OR ROLLBACK needs none: a constraint failure, which
+ * would be our bug, ends the whole transaction and the run stops with the
+ * last commit kept. */
 #define LOG_BATCH_ROWS 16
 #define LOG_LINE_NCOLS 27
 #define LOG_LINE_COLS                                                                              \
     "id, log_file_id, offset, time, time_text, mta, host, component, pid, kind, queue_id,"         \
-    " session_id, client_ip, client_name, helo, sasl_user, sender, recipient, orig_recipient,"    \
+    " session_id, client_ip, client_name, helo, sasl_user, sender, recipient, orig_recipient,"     \
     " relay_host, relay_ip, status, dsn, reply_code, reply_text, size, message_id"
 #define DLV_NCOLS 38
 #define DLV_COLS                                                                                   \
     "log_event_id, time, mta, host, queue_id, message_id, sender, recipient, recipient_domain,"    \
     " relay_host, relay_ip, status, dsn, reply_code, reply_text, delay, attempt, local, reason,"   \
-    " hard, reason_rule, provider, blocklist, blocklist_misconfig, client_ip, sasl_user,"         \
-    " ev_log_file_id, ev_offset, ev_time_text, ev_component, ev_pid, ev_kind, ev_session_id,"     \
+    " hard, reason_rule, provider, blocklist, blocklist_misconfig, client_ip, sasl_user,"          \
+    " ev_log_file_id, ev_offset, ev_time_text, ev_component, ev_pid, ev_kind, ev_session_id,"      \
     " ev_client_name, ev_helo, ev_orig_recipient, ev_size, ev_flags"
 #define LOG_Q9 "?,?,?,?,?,?,?,?,?"
-#define LOG_LINE_ROW "(" LOG_Q9 "," LOG_Q9 "," LOG_Q9 ")"                   /* 27 */
-#define DLV_ROW "(" LOG_Q9 "," LOG_Q9 "," LOG_Q9 "," LOG_Q9 ",?,?)"        /* 38 */
+#define LOG_LINE_ROW "(" LOG_Q9 "," LOG_Q9 "," LOG_Q9 ")"           /* 27 */
+#define DLV_ROW "(" LOG_Q9 "," LOG_Q9 "," LOG_Q9 "," LOG_Q9 ",?,?)" /* 38 */
 #define LOG_X2(r) r "," r
 #define LOG_X4(r) LOG_X2(r) "," LOG_X2(r)
 #define LOG_X8(r) LOG_X4(r) "," LOG_X4(r)
@@ -165,14 +166,17 @@ static const char *const stmt_sql[S__COUNT] = {
         " first_time=coalesce(first_time, ?9), last_time=coalesce(?10, last_time)"
         " WHERE id=?1",
     [S_LOGEV_INSERT] = "INSERT INTO log_lines(" LOG_LINE_COLS ") VALUES " LOG_LINE_ROW,
-    [S_LOGEV_INSERT_N] = "INSERT OR ROLLBACK INTO log_lines(" LOG_LINE_COLS ") VALUES " LOG_X16(LOG_LINE_ROW),
+    [S_LOGEV_INSERT_N] =
+        "INSERT OR ROLLBACK INTO log_lines(" LOG_LINE_COLS ") VALUES " LOG_X16(LOG_LINE_ROW),
     /* log_events ids are one sequence over log_lines.id and log_deliveries.log_event_id;
      * the last delivery row has the highest of the latter (rows are added in line order) */
     [S_LOG_NEXT_ID] =
         "SELECT max(coalesce((SELECT max(id) FROM log_lines), 0),"
-        " coalesce((SELECT log_event_id FROM log_deliveries ORDER BY id DESC LIMIT 1), 0)) + 1",
+        " coalesce((SELECT log_event_id FROM log_deliveries ORDER BY id DESC LIMIT 1), 0)) + 1,"
+        " coalesce((SELECT max(id) FROM log_lines), 0)",
     [S_DLV_INSERT] = "INSERT INTO log_deliveries(" DLV_COLS ") VALUES " DLV_ROW,
-    [S_DLV_INSERT_N] = "INSERT OR ROLLBACK INTO log_deliveries(" DLV_COLS ") VALUES " LOG_X16(DLV_ROW),
+    [S_DLV_INSERT_N] =
+        "INSERT OR ROLLBACK INTO log_deliveries(" DLV_COLS ") VALUES " LOG_X16(DLV_ROW),
     [S_DLV_DEFERRED] =
         "SELECT d.recipient FROM log_deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
         " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
@@ -873,16 +877,17 @@ struct log_val {
  * not bound again (most columns repeat from row to row). */
 struct log_rows {
     arena *a;
-    struct log_val *v; /* LOG_BATCH_ROWS rows of ncols values */
+    struct log_val *v;                      /* LOG_BATCH_ROWS rows of ncols values */
     struct log_val *bound_one, *bound_many; /* per parameter of the 1-row and n-row statements */
     int ncols, n;
-    int64_t time_last; /* the time text of the last row, reused while the second repeats */
-    const char *time_iso;
+    bool check_ids;             /* log_lines: each row's id is checked once written */
+    int64_t id[LOG_BATCH_ROWS]; /* (its id value may be NULL: see db_log_event_insert) */
 };
 
 struct db_log_batch {
     struct log_rows lines, dlv;
-    int64_t next_event_id; /* 0: read it from the database first */
+    int64_t next_event_id; /* 0: read it from the database first (with lines_max) */
+    int64_t lines_max;     /* the highest log_lines id, once the batch is written */
 };
 
 static void rows_init(struct log_rows *r, int ncols)
@@ -898,7 +903,6 @@ static void rows_init(struct log_rows *r, int ncols)
     for (int i = 0; i < ncols; i++)
         r->bound_one[i].type = 0xff;
     r->ncols = ncols;
-    r->time_iso = NULL;
 }
 
 static void rows_free(struct log_rows *r)
@@ -913,6 +917,7 @@ struct db_log_batch *db_log_batch_new(void)
 {
     struct db_log_batch *b = xcalloc(1, sizeof *b);
     rows_init(&b->lines, LOG_LINE_NCOLS);
+    b->lines.check_ids = true;
     rows_init(&b->dlv, DLV_NCOLS);
     return b;
 }
@@ -960,17 +965,14 @@ static void v_int(struct log_val *v, int64_t i)
     v->u.i = i;
 }
 
-static void v_time(struct log_rows *r, struct log_val *v, int64_t t, bool valid)
+/* A time as stored: UTC seconds, within the years 0000-9999 (as
+ * time_format_iso gives them; the views turn them into that text). */
+static void v_time(struct log_val *v, int64_t t, bool valid)
 {
     if (!valid) return;
-    /* log lines come in time order: most rows repeat the last second */
-    if (!r->time_iso || t != r->time_last) {
-        char iso[32];
-        time_format_iso(t, iso);
-        r->time_iso = arena_strdup(r->a, iso);
-        r->time_last = t;
-    }
-    v_textn(v, r->time_iso, strlen(r->time_iso), false);
+    if (t < -62167219200LL) t = -62167219200LL;
+    if (t > 253402300799LL) t = 253402300799LL;
+    v_int(v, t);
 }
 
 /* Bind v to parameter i unless `now` (what the parameter holds) is the same. */
@@ -1014,11 +1016,16 @@ static int rows_write(struct db *db, struct log_rows *r, enum stmt_id one, enum 
             bind_val(s, i + 1, &v[i], &now[i]);
         int src = sqlite3_step(s);
         sqlite3_reset(s);
-        if (src != SQLITE_DONE) rc = fail(db, what);
+        if (src != SQLITE_DONE) {
+            rc = fail(db, what);
+        } else if (r->check_ids && sqlite3_last_insert_rowid(db->h) != r->id[done + k - 1]) {
+            /* a line given no id (the next rowid) did not get the one allocated: our bug */
+            snprintf(db->err, sizeof db->err, "%s: log line ids out of step", what);
+            rc = -1;
+        }
         done += k;
     }
     r->n = 0;
-    r->time_iso = NULL;
     arena_reset(r->a);
     return rc;
 }
@@ -1037,6 +1044,7 @@ static int event_id_new(struct db *db, struct db_log_batch *b, int64_t *id)
         sqlite3_stmt *s = stmt(db, S_LOG_NEXT_ID);
         int rc = sqlite3_step(s);
         b->next_event_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        b->lines_max = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
         sqlite3_reset(s);
         if (rc != SQLITE_ROW || b->next_event_id <= 0) return fail(db, "next log event id");
     }
@@ -1052,16 +1060,20 @@ static int rows_room(struct db *db, struct db_log_batch *b, struct log_rows *r)
                           : rows_write(db, r, S_DLV_INSERT, S_DLV_INSERT_N, "store delivery");
 }
 
-int db_log_event_insert(struct db *db, struct db_log_batch *b, int64_t log_file_id,
-                        uint64_t offset, const char *mta, const struct log_event *ev, int64_t *id)
+int db_log_event_insert(struct db *db, struct db_log_batch *b, int64_t log_file_id, uint64_t offset,
+                        const char *mta, const struct log_event *ev, int64_t *id)
 {
     struct log_rows *r = &b->lines;
     if (rows_room(db, b, r) != 0 || event_id_new(db, b, id) != 0) return -1;
     struct log_val *v = row_new(r);
-    v_int(&v[0], *id);
+    /* The id right after the last line's is what SQLite gives a row without
+     * one, at the cost of an append; any other is a seek in the table. */
+    if (*id != b->lines_max + 1) v_int(&v[0], *id);
+    b->lines_max = *id;
+    r->id[r->n] = *id;
     v_int(&v[1], log_file_id);
     v_int(&v[2], (int64_t)offset);
-    v_time(r, &v[3], ev->time, ev->time_valid);
+    v_time(&v[3], ev->time, ev->time_valid);
     v_text(r, &v[4], ev->time_text);
     v_static(&v[5], mta);
     v_text(r, &v[6], ev->host);
@@ -1118,7 +1130,7 @@ static int line_flags(const struct db_delivery *d)
     return flags;
 }
 
-/* The delivery row; with_line >= 0: it carries its line (ev_ columns). */
+/* The delivery row; flags >= 0: it carries its line too (ev_ columns, ev_flags = flags). */
 static int delivery_add(struct db *db, struct db_log_batch *b, int64_t log_event_id,
                         const char *mta, const struct db_delivery *d, int flags,
                         int64_t log_file_id, uint64_t offset)
@@ -1129,7 +1141,7 @@ static int delivery_add(struct db *db, struct db_log_batch *b, int64_t log_event
     const char *rcpt = d->recipient ? d->recipient : ev->recipient;
     struct log_val *v = row_new(r);
     v_int(&v[0], log_event_id);
-    v_time(r, &v[1], ev->time, ev->time_valid);
+    v_time(&v[1], ev->time, ev->time_valid);
     v_static(&v[2], mta);
     v_text(r, &v[3], ev->host);
     if (ev->queue_id && ev->queue_id[0]) v_text(r, &v[4], ev->queue_id);
@@ -1185,8 +1197,8 @@ static int delivery_add(struct db *db, struct db_log_batch *b, int64_t log_event
     return 0;
 }
 
-int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id,
-                       const char *mta, const struct db_delivery *d)
+int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id, const char *mta,
+                       const struct db_delivery *d)
 {
     return delivery_add(db, b, log_event_id, mta, d, -1, 0, 0);
 }
@@ -1218,8 +1230,7 @@ int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
 }
 
 int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
-                           const char *queue_id, void (*fn)(void *ctx, const char *rcpt),
-                           void *ctx)
+                           const char *queue_id, void (*fn)(void *ctx, const char *rcpt), void *ctx)
 {
     if (db_log_flush(db, b) != 0) return -1;
     sqlite3_stmt *s = stmt(db, S_DLV_DEFERRED);

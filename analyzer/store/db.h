@@ -94,11 +94,12 @@ int db_logfile_progress(struct db *db, int64_t id, int64_t source_id, uint64_t b
 
 /* Log rows (schema 0004: log_lines and log_deliveries, read through the
  * views log_events and deliveries) are added to a batch and written by
- * db_log_flush several rows per INSERT. Flush before a commit and before
- * anything that reads log rows back (the functions below that do say so).
- * A flush also forgets the next log_events id, which is read again from
- * the database by the next row: another writer may add rows between two
- * transactions, never inside one. */
+ * db_log_flush several rows per INSERT (a full batch is written at once).
+ * Their strings are copied, but for the classification's names, which are
+ * static. Flush before a commit and before anything that reads log rows
+ * back (the functions below that do say so). A flush also forgets the next
+ * log_events id, read again from the database by the next row: another
+ * writer may add rows between two transactions, never inside one. */
 struct db_log_batch;
 struct db_log_batch *db_log_batch_new(void);
 void db_log_batch_free(struct db_log_batch *b);
@@ -106,8 +107,8 @@ int db_log_flush(struct db *db, struct db_log_batch *b);
 
 /* Add a log line (a log_events row that is not a delivery's own line);
  * *id is its log_events id. */
-int db_log_event_insert(struct db *db, struct db_log_batch *b, int64_t log_file_id,
-                        uint64_t offset, const char *mta, const struct log_event *ev, int64_t *id);
+int db_log_event_insert(struct db *db, struct db_log_batch *b, int64_t log_file_id, uint64_t offset,
+                        const char *mta, const struct log_event *ev, int64_t *id);
 
 struct db_delivery {
     const struct log_event *ev;
@@ -115,14 +116,14 @@ struct db_delivery {
     const char *recipient;           /* overrides ev->recipient when not NULL (expired fan-out) */
     const char *message_id, *sender; /* override the event's when not NULL (from its queue id) */
     int attempt;                     /* 1, 2, ... ; 0 = unknown (numbered after the run) */
-    struct bounce_class cls;
-    const char *provider;
-    const struct blocklist_hit *bl; /* NULL: none */
+    struct bounce_class cls;         /* static strings, as classify.h gives them */
+    const char *provider;            /* static string */
+    const struct blocklist_hit *bl;  /* NULL: none */
 };
 /* Add a delivery of a line added before (log_event_id), e.g. one recipient
  * of an expiry that named none. */
-int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id,
-                       const char *mta, const struct db_delivery *d);
+int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id, const char *mta,
+                       const struct db_delivery *d);
 /* Add a delivery together with the line it came from (d->ev, at offset in
  * log_file_id): one log_deliveries row carrying the line when the line's
  * own values can be told from the delivery's (nearly always), else a line
@@ -142,9 +143,11 @@ int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
 int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
                            const char *queue_id, void (*fn)(void *ctx, const char *rcpt),
                            void *ctx);
-/* After a run: fill what the in-memory correlation could not (Message-ID,
- * sender, attempt number) from the other lines of the same queue id, for
- * rows with id > since whose value is still NULL. Flushes the batch first. */
+/* After a run: fill what the in-memory correlation could not, for rows
+ * with id > since whose value is still NULL: the Message-ID and sender from
+ * log_queue (the first row of the queue id having one), the attempt number
+ * by counting the queue id's deliveries to the recipient. Flushes the batch
+ * first. */
 int db_logs_link(struct db *db, struct db_log_batch *b, int64_t since_delivery_id);
 int64_t db_max_delivery_id(struct db *db);
 
