@@ -107,7 +107,7 @@ static void spf_json(struct json *j, const struct spf_summary *s, const struct e
     json_obj_end(j);
 }
 
-void check_auth_json(struct json *j, const struct verify_result *vr)
+void check_auth_json(struct json *j, arena *a, const struct verify_result *vr)
 {
     static const char *const keys[] = {"dkim",  "spf",      "dmarc",  "arc",
                                        "iprev", "helo",     "envelope", "claims",
@@ -192,24 +192,24 @@ void check_auth_json(struct json *j, const struct verify_result *vr)
         json_key(j, "instances");
         json_arr_begin(j);
         for (int i = 0; i < x->n_sets; i++) {
-            const struct arc_set *a = &x->sets[i];
+            const struct arc_set *set = &x->sets[i];
             json_obj_begin(j);
             json_key(j, "i");
-            json_int(j, a->i);
+            json_int(j, set->i);
             json_key(j, "ams");
-            json_cstr(j, a->n_ams ? a->ams_result : NULL);
+            json_cstr(j, set->n_ams ? set->ams_result : NULL);
             json_key(j, "seal");
-            json_cstr(j, a->n_as ? a->as_result : NULL);
+            json_cstr(j, set->n_as ? set->as_result : NULL);
             json_key(j, "cv");
-            json_cstr(j, a->cv);
+            json_cstr(j, set->cv);
             json_key(j, "domain");
-            json_cstr(j, a->as_domain ? a->as_domain : a->ams_domain);
+            json_cstr(j, set->as_domain ? set->as_domain : set->ams_domain);
             json_key(j, "authserv_id");
-            json_cstr(j, a->aar_authserv_id);
+            json_cstr(j, set->aar_authserv_id);
             json_key(j, "results");
-            json_cstr(j, a->aar_results);
+            json_cstr(j, set->aar_results);
             json_key(j, "reason");
-            json_cstr(j, a->reason);
+            json_cstr(j, set->reason);
             json_obj_end(j);
         }
         json_arr_end(j);
@@ -349,9 +349,7 @@ void check_auth_json(struct json *j, const struct verify_result *vr)
     json_arr_end(j);
 
     json_key(j, "authentication_results");
-    arena *tmp = arena_new();
-    json_cstr(j, verify_authres(tmp, vr));
-    arena_free(tmp);
+    json_cstr(j, verify_authres(a, vr));
 }
 
 static void line(struct buf *out, const char *label, const char *word, const char *rest)
@@ -361,9 +359,8 @@ static void line(struct buf *out, const char *label, const char *word, const cha
     buf_putc(out, '\n');
 }
 
-void check_auth_text(struct buf *out, const struct verify_result *vr)
+void check_auth_text(struct buf *out, arena *a, const struct verify_result *vr)
 {
-    arena *a = arena_new();
     const struct envelope *e = &vr->env;
     buf_puts(out, "Envelope (rebuilt):\n");
     buf_puts(out, "  client IP      ");
@@ -469,5 +466,4 @@ void check_auth_text(struct buf *out, const struct verify_result *vr)
     buf_puts(out, "Authentication-Results: ");
     check_put_safe(out, verify_authres(a, vr));
     buf_putc(out, '\n');
-    arena_free(a);
 }

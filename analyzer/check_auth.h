@@ -12,9 +12,10 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-/* The keys for vr (NULL: checks not run: dkim, spf, dmarc ... are null). */
-void check_auth_json(struct json *j, const struct verify_result *vr);
-void check_auth_text(struct buf *out, const struct verify_result *vr);
+/* The keys for vr (NULL: checks not run: dkim, spf, dmarc ... are null);
+ * a: scratch for this message. */
+void check_auth_json(struct json *j, arena *a, const struct verify_result *vr);
+void check_auth_text(struct buf *out, arena *a, const struct verify_result *vr);
 /* Print a message-derived string: control bytes become '?', NULL is "-". */
 void check_put_safe(struct buf *out, const char *s);
 

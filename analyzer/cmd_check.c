@@ -185,8 +185,8 @@ static void links_json(struct json *j, const struct message *m)
     json_arr_end(j);
 }
 
-static void message_json(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m, const struct verify_result *vr)
+static void message_json(struct buf *out, arena *a, const char *file, uint64_t offset,
+                         bool in_mbox, const struct message *m, const struct verify_result *vr)
 {
     struct json j;
     json_init(&j, out);
@@ -280,7 +280,7 @@ static void message_json(struct buf *out, const char *file, uint64_t offset, boo
         json_null(&j);
     }
 
-    check_auth_json(&j, vr);
+    check_auth_json(&j, a, vr);
 
     json_key(&j, "anomalies");
     json_arr_begin(&j);
@@ -310,8 +310,8 @@ static void put_safe(struct buf *out, const char *s)
         buf_putc(out, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
-static void message_text(struct buf *out, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m, const struct verify_result *vr)
+static void message_text(struct buf *out, arena *a, const char *file, uint64_t offset,
+                         bool in_mbox, const struct message *m, const struct verify_result *vr)
 {
     char iso[32];
     buf_puts(out, "== ");
@@ -387,7 +387,7 @@ static void message_text(struct buf *out, const char *file, uint64_t offset, boo
         }
         buf_putc(out, '\n');
     }
-    if (vr) check_auth_text(out, vr);
+    if (vr) check_auth_text(out, a, vr);
     buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
     for (size_t i = 0; i < m->an.n; i++) {
         buf_printf(out, "  %s", anom_name(m->an.v[i].code));
@@ -418,9 +418,9 @@ static void emit(struct check_ctx *cx, const char *file, uint64_t offset, bool i
     struct buf *out = &cx->out;
     buf_reset(out);
     if (cx->json)
-        message_json(out, file, offset, in_mbox, &m, verified ? &vr : NULL);
+        message_json(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL);
     else
-        message_text(out, file, offset, in_mbox, &m, verified ? &vr : NULL);
+        message_text(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL);
     fwrite(out->p, 1, out->len, stdout);
 }
 

@@ -11,10 +11,11 @@
  * delivery and its line are one stored row (schema 0004). The read offset
  * is stored in the same transaction as the events, so a kill -9 resumes
  * exactly. Deliveries get their Message-ID, sender and attempt number from
- * the other lines of their queue id: from memory (the correlation table
- * below) as they are stored, else after all files (db_logs_link) from
- * log_queue and the deliveries already stored, so that a log read in
- * several runs gives the rows of one read.
+ * the other lines of their queue id, in memory (the correlation table
+ * below), with what earlier runs knew of a message still queued read back
+ * from log_queue, so that a log read in several runs (or killed and read
+ * again) gives the rows of one read; what memory did not know yet when a
+ * delivery was stored is filled after all files (db_logs_link).
  * Not stored: lines of kind "other", connects and disconnects, and the
  * individual SMTP commands of hMailServer/IIS sessions (EV_SMTP): session
  * chatter, counted per file (lines_event) but not kept, which keeps the store
@@ -24,11 +25,12 @@
  *
  * Speed (issue 3: 500,000 lines/s stored on one core, 3x pflogsumm): rows
  * go to SQLite LOG_BATCH_ROWS per INSERT (db.c), a delivery line once, with
- * one index (deliveries_queue) and no foreign-key checks; replies and
+ * no index and no foreign-key checks to maintain; what a later run needs of
+ * a message still queued goes to log_queue instead (see above); replies and
  * providers are classified once per distinct text (memo below); a log
  * transaction holds about 160,000 events. What remains is SQLite's work per
- * row and per page (VDBE, B-tree, WAL writes and checkpoints: about 60%),
- * the parsers (about 20%) and this file and the batch (about 15%). */
+ * row and per page (VDBE, B-tree, WAL writes and checkpoints), the parsers,
+ * and this file and the batch. */
 #include "cli.h"
 #include "ingest.h"
 #include "logs/classify.h"
@@ -46,8 +48,10 @@
 
 #define SNIFF_LINES 200 /* lines read to find a file's first timestamp */
 #define CORR_MAX 20000  /* queue ids remembered across lines (oldest forgotten first) */
-#define CORR_RCPTS 8    /* recipients whose attempts are counted per queue id */
-#define BAD_EXAMPLES 3  /* malformed lines kept as anomalies per file */
+#define CORR_RCPT_MAX                                                                              \
+    100000             /* recipients remembered over all queue ids (oldest ids forgotten           \
+                          first; one message past it gets no attempt numbers beyond) */
+#define BAD_EXAMPLES 3 /* malformed lines kept as anomalies per file */
 /* Stored log events per unit of a transaction's weight (ingest_commit_due:
  * COMMIT_EVERY units or COMMIT_SECONDS): a log row is small, and every commit
  * of a big batch also checkpoints the WAL (two fsyncs, milliseconds each on
@@ -130,34 +134,50 @@ static int cmp_logs(const void *pa, const void *pb)
 /* ---- in-memory correlation by (host, queue id) ----
  * The lines of one message come close together: its Message-ID (cleanup) and
  * sender (qmgr) before its deliveries. A bounded table carries them to the
- * delivery rows and counts attempts per recipient, so the database does not
- * have to. What it misses db_logs_link fills after the run, from log_queue:
- * the first Message-ID and sender seen for a queue id, written here for the
- * messages a later run (or the link) may still need: those still in the
- * queue at a commit or at the end of the run, those forgotten (evicted) by
- * the table, and those that left the queue with a delivery still lacking
- * them. A message that arrived and left within the run needs no row. */
+ * delivery rows and keeps, per recipient, the attempts so far and the last
+ * one (attempt numbers; the recipients an expiry without recipients fans out
+ * to), so that the database is not asked. A message whose arrival was not
+ * read in this run (it was read by an earlier one, or forgotten by this
+ * table) gets what was known of it from log_queue, written here for such
+ * messages: those still queued at a commit or at the end of the run, those
+ * forgotten, and those that left the queue with a delivery still lacking its
+ * Message-ID or sender (db_logs_link fills these after the run). A message
+ * that arrived and left within the run needs no row. */
+
+/* What is known of one recipient of a queued message. */
+struct rstate {
+    bool used;
+    bool dirty; /* changed since written to log_queue */
+    char *rcpt; /* NULL: deliveries without recipient (a refused session) */
+    uint64_t hash;
+    int attempts;         /* its deliveries so far (refusals included) */
+    enum dlv_status last; /* the status of the last one */
+    int64_t last_id;      /* and its deliveries.id */
+};
 
 struct qentry {
     struct lru_node ln; /* first */
-    char *key;          /* host NUL queue id */
+    char *key;          /* host NUL queue id NUL */
     size_t key_len;
     bool has_host;    /* the host was given (else NULL) */
-    bool anchored;    /* its arrival was read in this run: attempts counted here are complete */
-    char *message_id; /* first Message-ID of its lines but refusals: carried to deliveries */
-    char *sender;     /* sender from its arrival (qmgr from=, client=): carried to deliveries */
-    char *any_message_id, *any_sender; /* first seen on any of its lines: for log_queue */
-    bool saved_mid, saved_sender;      /* log_queue already has them */
-    int unresolved;                    /* deliveries stored without Message-ID, sender or attempt */
-    char *rcpt[CORR_RCPTS];
-    int attempts[CORR_RCPTS];
+    bool anchored;    /* its arrival was read in this run: nothing earlier to know */
+    bool loaded;      /* what earlier runs knew was read back from log_queue */
+    bool facts_dirty; /* any_message_id or any_sender set since written to log_queue */
+    bool saved;       /* written to log_queue in this run */
+    char *message_id; /* first Message-ID of its lines here but refusals: carried to deliveries */
+    char *sender;     /* sender from its arrival here (qmgr from=, client=): carried likewise */
+    char *any_message_id, *any_sender; /* first known: from log_queue, else any line here */
+    int unresolved;                    /* its deliveries stored without Message-ID or sender */
+    struct rstate *r;                  /* open addressing by recipient, r_cap a power of two */
+    size_t r_cap, r_n;
 };
 
 struct corr {
     struct lru t;
     struct ingest *in;
-    int64_t unresolved; /* delivery rows of this run stored without Message-ID, sender or attempt */
-    bool failed;        /* writing a log_queue row failed */
+    size_t n_rcpt;      /* recipients remembered over all entries */
+    int64_t unresolved; /* delivery rows of this run stored without Message-ID or sender */
+    bool failed;        /* writing or reading log_queue failed */
 };
 
 struct qkey {
@@ -172,27 +192,104 @@ static bool qkey_eq(const struct lru_node *n, const void *key)
     return q->key_len == k->len && memcmp(q->key, k->p, k->len) == 0;
 }
 
+static const char *qentry_host(const struct qentry *q)
+{
+    return q->has_host ? q->key : NULL;
+}
+
+static const char *qentry_qid(const struct qentry *q)
+{
+    return q->key + strlen(q->key) + 1;
+}
+
+static bool same_rcpt(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static uint64_t rcpt_hash(const char *rcpt)
+{
+    return rcpt ? hash_fnv1a(rcpt, strlen(rcpt)) : 0x9e3779b97f4a7c15ULL;
+}
+
+/* The state of rcpt in q, created when absent (NULL: over the ceiling). */
+static struct rstate *rstate_get(struct corr *c, struct qentry *q, const char *rcpt)
+{
+    uint64_t h = rcpt_hash(rcpt);
+    if (q->r_cap) {
+        for (size_t i = (size_t)h & (q->r_cap - 1);; i = (i + 1) & (q->r_cap - 1)) {
+            struct rstate *rs = &q->r[i];
+            if (!rs->used) break;
+            if (rs->hash == h && same_rcpt(rs->rcpt, rcpt)) return rs;
+        }
+    }
+    if (c->n_rcpt >= CORR_RCPT_MAX) return NULL;
+    if ((q->r_n + 1) * 2 > q->r_cap) {
+        size_t cap = q->r_cap ? q->r_cap * 2 : 4;
+        struct rstate *old = q->r;
+        size_t old_cap = q->r_cap;
+        q->r = xcalloc(cap, sizeof *q->r);
+        q->r_cap = cap;
+        for (size_t k = 0; k < old_cap; k++) {
+            if (!old[k].used) continue;
+            size_t i = (size_t)old[k].hash & (cap - 1);
+            while (q->r[i].used)
+                i = (i + 1) & (cap - 1);
+            q->r[i] = old[k];
+        }
+        free(old);
+    }
+    size_t i = (size_t)h & (q->r_cap - 1);
+    while (q->r[i].used)
+        i = (i + 1) & (q->r_cap - 1);
+    struct rstate *rs = &q->r[i];
+    rs->used = true;
+    rs->hash = h;
+    rs->rcpt = rcpt ? xstrdup(rcpt) : NULL;
+    q->r_n++;
+    c->n_rcpt++;
+    return rs;
+}
+
 /* Write what log_queue lacks of this entry. */
 static void qentry_save(struct corr *c, struct qentry *q)
 {
-    if ((!q->any_message_id || q->saved_mid) && (!q->any_sender || q->saved_sender)) return;
-    if (db_log_queue_insert(c->in->db, q->has_host ? q->key : NULL, q->key + strlen(q->key) + 1,
-                            q->any_message_id, q->any_sender) != 0)
+    bool rcpts_dirty = false;
+    for (size_t i = 0; i < q->r_cap && !rcpts_dirty; i++)
+        rcpts_dirty = q->r[i].used && q->r[i].dirty;
+    if (!q->facts_dirty && !rcpts_dirty) return;
+    int64_t row;
+    if (db_log_queue_insert(c->in->db, qentry_host(q), qentry_qid(q), q->any_message_id,
+                            q->any_sender, &row) != 0) {
         c->failed = true;
-    q->saved_mid = q->any_message_id != NULL;
-    q->saved_sender = q->any_sender != NULL;
+        return;
+    }
+    for (size_t i = 0; i < q->r_cap; i++) {
+        struct rstate *rs = &q->r[i];
+        if (!rs->used || !rs->dirty) continue;
+        if (db_log_queue_rcpt_insert(c->in->db, row, rs->rcpt, rs->attempts, rs->last,
+                                     rs->last_id) != 0) {
+            c->failed = true;
+            return;
+        }
+        rs->dirty = false;
+    }
+    q->facts_dirty = false;
+    q->saved = true;
 }
 
 static void qentry_drop(struct corr *c, struct qentry *q)
 {
     lru_remove(&c->t, &q->ln);
+    for (size_t i = 0; i < q->r_cap; i++)
+        if (q->r[i].used) free(q->r[i].rcpt);
+    c->n_rcpt -= q->r_n;
+    free(q->r);
     free(q->key);
     free(q->message_id);
     free(q->sender);
     free(q->any_message_id);
     free(q->any_sender);
-    for (int i = 0; i < CORR_RCPTS; i++)
-        free(q->rcpt[i]);
     free(q);
 }
 
@@ -204,52 +301,82 @@ static void corr_save_all(struct corr *c)
 }
 
 /* The entry of (host, queue id), created when absent; `arrival`: the line
- * creating it is the message's arrival (its attempts can be counted here). */
+ * creating it is the message's arrival (nothing earlier to know of it). */
 static struct qentry *corr_get(struct corr *c, const char *host, const char *qid, bool arrival)
 {
-    char key[512];
-    size_t hl = host ? strlen(host) : 0, ql = strlen(qid);
-    if (hl + 1 + ql >= sizeof key) return NULL;
+    size_t hl = host ? strlen(host) : 0, ql = strlen(qid), n = hl + 1 + ql;
+    char small[512];
+    char *key = n + 1 <= sizeof small ? small : xmalloc(n + 1);
     if (hl) memcpy(key, host, hl);
     key[hl] = '\0';
     memcpy(key + hl + 1, qid, ql);
-    size_t n = hl + 1 + ql;
+    key[n] = '\0';
     struct qkey k = {key, n};
     uint64_t h = hash_fnv1a(key, n);
     struct qentry *q = (struct qentry *)lru_get(&c->t, h, qkey_eq, &k);
-    if (q) return q;
-    while (c->t.count >= CORR_MAX) {
-        /* forgotten while maybe still queued: keep what a later line may need */
-        struct qentry *old = (struct qentry *)c->t.oldest;
-        qentry_save(c, old);
-        qentry_drop(c, old);
+    if (!q) {
+        while (c->t.oldest && (c->t.count >= CORR_MAX || c->n_rcpt >= CORR_RCPT_MAX)) {
+            /* forgotten while maybe still queued: keep what a later line may need */
+            struct qentry *old = (struct qentry *)c->t.oldest;
+            qentry_save(c, old);
+            qentry_drop(c, old);
+        }
+        q = xcalloc(1, sizeof *q);
+        q->ln.hash = h;
+        q->key = xmalloc(n + 1);
+        memcpy(q->key, key, n + 1);
+        q->key_len = n;
+        q->has_host = host != NULL;
+        q->anchored = arrival;
+        lru_insert(&c->t, &q->ln);
     }
-    q = xcalloc(1, sizeof *q);
-    q->ln.hash = h;
-    q->key = xmalloc(n + 1);
-    memcpy(q->key, key, n);
-    q->key[n] = '\0';
-    q->key_len = n;
-    q->has_host = host != NULL;
-    q->anchored = arrival;
-    lru_insert(&c->t, &q->ln);
+    if (key != small) free(key);
     return q;
 }
 
-/* The attempt number of this delivery to rcpt (1, 2, ...); 0 when not
- * known here: the message arrived before this run (or was forgotten), so
- * earlier attempts may be in the database (db_logs_link counts them). */
-static int corr_attempt(struct qentry *q, const char *rcpt)
+struct load_ctx {
+    struct corr *c;
+    struct qentry *q;
+    bool got_mid, got_sender;
+};
+
+static void load_facts(void *ctx, const char *message_id, const char *sender)
 {
-    if (!q || !rcpt || !q->anchored) return 0;
-    for (int i = 0; i < CORR_RCPTS; i++) {
-        if (!q->rcpt[i]) {
-            q->rcpt[i] = xstrdup(rcpt);
-            return q->attempts[i] = 1;
-        }
-        if (!strcmp(q->rcpt[i], rcpt)) return ++q->attempts[i];
+    struct load_ctx *l = ctx;
+    /* the first known wins: what earlier runs knew comes before this run's lines */
+    if (message_id && !l->got_mid) {
+        free(l->q->any_message_id);
+        l->q->any_message_id = xstrdup(message_id);
+        l->got_mid = true;
     }
-    return 0;
+    if (sender && !l->got_sender) {
+        free(l->q->any_sender);
+        l->q->any_sender = xstrdup(sender);
+        l->got_sender = true;
+    }
+}
+
+static void load_rcpt(void *ctx, const char *rcpt, int attempts, enum dlv_status last,
+                      int64_t last_id)
+{
+    struct load_ctx *l = ctx;
+    struct rstate *rs = rstate_get(l->c, l->q, rcpt);
+    if (!rs) return;
+    rs->attempts = attempts;
+    rs->last = last;
+    rs->last_id = last_id;
+    rs->dirty = false;
+}
+
+/* What earlier runs knew of an entry whose arrival was not read here. */
+static void qentry_load(struct corr *c, struct qentry *q)
+{
+    if (q->anchored || q->loaded) return;
+    static const struct db_queue_loader loader = {load_facts, load_rcpt};
+    struct load_ctx l = {.c = c, .q = q};
+    if (db_log_queue_load(c->in->db, qentry_host(q), qentry_qid(q), &loader, &l) != 0)
+        c->failed = true;
+    q->loaded = true;
 }
 
 static void corr_free(struct corr *c)
@@ -402,22 +529,32 @@ struct log_run {
 /* Store a delivery built from ev. line_id < 0: the line itself is stored
  * with it (db_delivery_insert_line); else it is the log_events id of the
  * line, stored before (an expiry fanned out to its deferred recipients).
- * q: the entry of its queue id (or NULL); fill: take the Message-ID, sender
- * and attempt number from it (not for a refusal, which is no attempt). */
+ * q: the entry of its queue id (or NULL), which counts the attempt; fill:
+ * take the Message-ID and sender from it (not for a refusal). */
 static int store_delivery(struct log_run *lr, int64_t line_id, const struct log_event *ev,
                           enum dlv_status status, const char *recipient, struct qentry *q,
                           bool fill)
 {
+    struct corr *c = lr->in->corr;
     struct db_delivery d = {.ev = ev, .status = status, .recipient = recipient};
+    const char *rcpt = recipient ? recipient : ev->recipient;
+    struct rstate *rs = NULL;
+    if (q) {
+        qentry_load(c, q);
+        if (c->failed) return -1;
+        rs = rstate_get(c, q, rcpt);
+        if (rs) d.attempt = rs->attempts + 1;
+    }
     if (q && fill) {
-        if (!ev->message_id) d.message_id = q->message_id;
-        if (!ev->sender) d.sender = q->sender;
-        d.attempt = corr_attempt(q, recipient ? recipient : ev->recipient);
+        /* this run's lines first; else what was known before (its first value) */
+        if (!ev->message_id)
+            d.message_id = q->message_id ? q->message_id : q->loaded ? q->any_message_id : NULL;
+        if (!ev->sender) d.sender = q->sender ? q->sender : q->loaded ? q->any_sender : NULL;
     }
     if (ev->queue_id && ev->queue_id[0] &&
-        (!(d.message_id || ev->message_id) || !(d.sender || ev->sender) || d.attempt == 0)) {
+        (!(d.message_id || ev->message_id) || !(d.sender || ev->sender))) {
         /* for db_logs_link after the run; the entry is then kept in log_queue */
-        lr->in->corr->unresolved++;
+        c->unresolved++;
         if (q) q->unresolved++;
     }
     const char *text = ev->reply_text;
@@ -435,35 +572,35 @@ static int store_delivery(struct log_run *lr, int64_t line_id, const struct log_
         d.cls.reason = "expired";
         d.cls.rule = "status:expired";
     }
-    const char *rcpt = recipient ? recipient : ev->recipient;
     const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
     d.provider = provider_of(lr->in->cls_cache, at ? at + 1 : NULL, ev->relay_host);
     if (has_bl) d.bl = &bl;
     struct db *db = lr->in->db;
+    int64_t id;
     int rc = line_id < 0 ? db_delivery_insert_line(db, lr->in->log_batch, lr->log_file_id,
-                                                   lr->offset, lr->mta, &d, NULL)
-                         : db_delivery_insert(db, lr->in->log_batch, line_id, lr->mta, &d);
+                                                   lr->offset, lr->mta, &d, NULL, &id)
+                         : db_delivery_insert(db, lr->in->log_batch, line_id, lr->mta, &d, &id);
     if (rc != 0) return -1;
+    if (rs) {
+        rs->attempts++;
+        rs->last = status;
+        rs->last_id = id;
+        rs->dirty = true;
+    }
     lr->in->deliveries++;
     return 0;
 }
 
-struct fanout_ctx {
-    arena *a;
-    const char **rcpt;
-    size_t n, cap;
-};
-
-static void fanout_cb(void *ctx, const char *rcpt)
+static int cmp_last_id(const void *pa, const void *pb)
 {
-    /* the string belongs to the statement being stepped: copy it, store after */
-    struct fanout_ctx *f = ctx;
-    f->rcpt = arena_grow(f->a, f->rcpt, &f->cap, f->n + 1, sizeof *f->rcpt);
-    f->rcpt[f->n++] = arena_strdup(f->a, rcpt);
+    const struct rstate *a = *(const struct rstate *const *)pa;
+    const struct rstate *b = *(const struct rstate *const *)pb;
+    return a->last_id < b->last_id ? -1 : a->last_id > b->last_id;
 }
 
 /* An expiry that names the message, not its recipients: one delivery per
- * recipient whose latest attempt was deferred (or one without recipient). */
+ * recipient whose last attempt was deferred, in the order of those attempts
+ * (or one without recipient). */
 static int store_expiry(struct log_run *lr, const struct log_event *ev, struct qentry *q)
 {
     struct ingest *in = lr->in;
@@ -471,12 +608,27 @@ static int store_expiry(struct log_run *lr, const struct log_event *ev, struct q
     if (db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev, &id) !=
         0)
         return -1;
-    struct fanout_ctx f = {.a = lr->line_arena};
-    if (db_deferred_recipients(in->db, in->log_batch, ev->host, ev->queue_id, fanout_cb, &f) != 0)
-        return -1;
-    for (size_t i = 0; i < f.n; i++)
-        if (store_delivery(lr, id, ev, DLV_EXPIRED, f.rcpt[i], q, true) != 0) return -1;
-    return f.n ? 0 : store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q, true);
+    size_t n = 0;
+    char **rcpts = NULL;
+    if (q) {
+        qentry_load(in->corr, q);
+        if (in->corr->failed) return -1;
+        struct rstate **def = xcalloc(q->r_n ? q->r_n : 1, sizeof *def);
+        for (size_t i = 0; i < q->r_cap; i++)
+            if (q->r[i].used && q->r[i].rcpt && q->r[i].last == DLV_DEFERRED) def[n++] = &q->r[i];
+        qsort(def, n, sizeof *def, cmp_last_id);
+        /* store_delivery may grow the entry's table: copy the names first */
+        rcpts = xcalloc(n ? n : 1, sizeof *rcpts);
+        for (size_t i = 0; i < n; i++)
+            rcpts[i] = def[i]->rcpt;
+        free(def);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = store_delivery(lr, id, ev, DLV_EXPIRED, rcpts[i], q, true);
+    free(rcpts);
+    if (rc == 0 && n == 0) rc = store_delivery(lr, id, ev, DLV_EXPIRED, NULL, q, true);
+    return rc;
 }
 
 static void emit(void *ctx, const struct log_event *ev)
@@ -509,8 +661,14 @@ static void emit(void *ctx, const struct log_event *ev)
         }
     }
     if (q) {
-        if (ev->message_id && !q->any_message_id) q->any_message_id = xstrdup(ev->message_id);
-        if (ev->sender && !q->any_sender) q->any_sender = xstrdup(ev->sender);
+        if (ev->message_id && !q->any_message_id) {
+            q->any_message_id = xstrdup(ev->message_id);
+            q->facts_dirty = true;
+        }
+        if (ev->sender && !q->any_sender) {
+            q->any_sender = xstrdup(ev->sender);
+            q->facts_dirty = true;
+        }
         /* what is carried to the deliveries: not from a refusal's line */
         if (ev->kind != EV_REJECT && ev->message_id && !q->message_id)
             q->message_id = xstrdup(ev->message_id);
@@ -540,9 +698,10 @@ static void emit(void *ctx, const struct log_event *ev)
         rc = db_log_event_insert(in->db, in->log_batch, lr->log_file_id, lr->offset, lr->mta, ev,
                                  &id);
         if (ev->kind == EV_REMOVED && q) {
-            /* the message left the queue: forget it (kept for the link if a
-             * delivery still lacks what it knows) */
-            if (q->unresolved) qentry_save(in->corr, q);
+            /* the message left the queue: forget it, kept in log_queue when a
+             * delivery still lacks what it knows, or when log_queue has an
+             * older state of it */
+            if (q->unresolved || q->saved || q->loaded) qentry_save(in->corr, q);
             qentry_drop(in->corr, q);
             if (in->corr->failed) rc = -1;
         }

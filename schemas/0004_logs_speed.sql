@@ -4,7 +4,7 @@
 -- that are not a delivery of their own) and log_deliveries (one row per
 -- delivery, carrying the columns of its own line too), and log_events and
 -- deliveries become views over them with exactly their former columns,
--- values and ids. The indexes are cut to what ingest and the views need.
+-- values and ids; the indexes on them are replaced by two small tables.
 --
 -- What changed, column by column:
 -- * log_events (now a view): every column as before. Its rows are the rows
@@ -16,8 +16,8 @@
 -- * deliveries (now a view): every column as before; log_event_id is
 --   still a log_events id (no longer declared REFERENCES: a view cannot be
 --   referenced).
--- * delivery_outcomes, message_deliveries: unchanged definitions, over the
---   deliveries view.
+-- * delivery_outcomes: the same rows (each recipient's last attempt),
+--   computed with a window function; message_deliveries: unchanged.
 -- * time (both tables) is an INTEGER, UTC seconds since 1970; the views
 --   give it as before, ISO 8601 text (strftime; narrower rows, and no text
 --   to build per row when storing). Filter on the tables' integer when a
@@ -25,20 +25,22 @@
 -- * log_lines.log_file_id and log_deliveries.ev_log_file_id hold a
 --   log_files id but are not declared REFERENCES: the writer takes them
 --   from the row it inserted, and a declared key costs a lookup per row.
--- * log_queue (new table): the first Message-ID and sender known for a
---   queue id whose message a later run may still deliver (see below); it
---   answers what the index log_events_queue was kept for, with a row per
---   such message instead of an index entry per line.
--- * Indexes: log_events_queue is dropped (see log_queue); deliveries_queue
---   is kept, on log_deliveries(queue_id, recipient); deliveries_message_id
---   is dropped (message_deliveries joins through messages_message_id; a
---   lookup of deliveries by Message-ID reads the table).
+-- * log_queue, log_queue_rcpt (new tables): what is known of a message a
+--   later run may still deliver (first Message-ID and sender; attempts and
+--   last status per recipient). They answer what the indexes were kept for
+--   (a retry or an expiry in a later run), with rows for the messages still
+--   queued instead of an index entry per line and per delivery.
+-- * Indexes: log_events_queue, deliveries_queue and deliveries_message_id
+--   are dropped. Lookups of log_events or deliveries by queue id or
+--   Message-ID read the tables; message_deliveries joins through
+--   messages_message_id.
 --
 -- Rows of a database from before this migration are moved over as they
 -- were: its log_events rows into log_lines (the delivery lines included)
 -- and its deliveries rows into log_deliveries with ev_log_file_id NULL;
--- log_queue gets, per queue id of its lines, the first Message-ID and
--- sender they carried.
+-- log_queue gets a row per queue id of its lines, with the first
+-- Message-ID and sender they carried, and log_queue_rcpt a row per
+-- recipient of it with its attempts.
 
 -- One row per meaningful log line that is not stored as the line of a
 -- delivery (below): the columns are those of log_events (0002).
@@ -136,19 +138,31 @@ SELECT id, log_event_id, CAST(strftime('%s', time) AS INTEGER), mta, host, queue
        blocklist_misconfig, client_ip, sasl_user
 FROM deliveries;
 
--- The first Message-ID and sender known for a (host, queue id), for the
--- deliveries that lack them: ingest carries them from a message's earlier
--- lines in memory, and writes a row here for the messages still queued when
--- it commits or stops (a later run delivers them), forgotten by its bounded
--- memory, or that left the queue with a delivery still lacking them. After
--- each run the deliveries still lacking them take them from here (the first
--- row of the queue id having one).
+-- What is known of a queued message that a later run may still deliver:
+-- ingest carries a message's Message-ID, sender and per-recipient attempts
+-- from line to line in memory, and writes them here for the messages still
+-- queued when it commits or stops, forgotten by its bounded memory, or that
+-- left the queue with a delivery still lacking its Message-ID or sender. A
+-- run that meets a message whose arrival it did not read (a retry days
+-- later, an expiry) reads them back; after each run, the deliveries still
+-- lacking a Message-ID or sender take them from here (the first row of the
+-- queue id having one). One row per message and moment written.
 CREATE TABLE log_queue (
     id            INTEGER PRIMARY KEY,
     host          TEXT,                   -- the logging host
     queue_id      TEXT NOT NULL,
-    message_id    TEXT,                   -- first Message-ID seen on the message's lines, without <>
-    sender        TEXT                    -- first envelope sender seen on them ('' = null sender)
+    message_id    TEXT,                   -- first Message-ID known for the message, without <>
+    sender        TEXT                    -- first envelope sender known for it ('' = null sender)
+);
+-- Per recipient of a log_queue row: its attempts so far (a later row of the
+-- same queue id and recipient replaces an earlier one).
+CREATE TABLE log_queue_rcpt (
+    id            INTEGER PRIMARY KEY,
+    queue_row     INTEGER NOT NULL,       -- log_queue.id
+    recipient     TEXT,                   -- NULL: the deliveries without recipient
+    attempts      INTEGER NOT NULL,       -- deliveries to it so far (refusals included)
+    status        TEXT NOT NULL,          -- the status of the last one
+    last_delivery_id INTEGER NOT NULL     -- the id of the last one (deliveries.id)
 );
 INSERT INTO log_queue(host, queue_id, message_id, sender)
 SELECT k.host, k.queue_id,
@@ -156,18 +170,23 @@ SELECT k.host, k.queue_id,
         AND e.message_id IS NOT NULL ORDER BY e.id LIMIT 1),
        (SELECT e.sender FROM log_events e WHERE e.queue_id = k.queue_id AND e.host IS k.host
         AND e.sender IS NOT NULL ORDER BY e.id LIMIT 1)
-FROM (SELECT host, queue_id, min(id) AS first FROM log_events
-      WHERE queue_id IS NOT NULL AND (message_id IS NOT NULL OR sender IS NOT NULL)
+FROM (SELECT host, queue_id, min(id) AS first FROM log_events WHERE queue_id IS NOT NULL
       GROUP BY host, queue_id) k
 ORDER BY k.first;
 CREATE INDEX log_queue_queue ON log_queue(queue_id);
+-- (status and id of each group's last delivery: SQLite takes bare columns from the max() row)
+INSERT INTO log_queue_rcpt(queue_row, recipient, attempts, status, last_delivery_id)
+SELECT (SELECT q.id FROM log_queue q WHERE q.queue_id = d.queue_id AND q.host IS d.host),
+       d.recipient, count(*), d.status, max(d.id)
+FROM deliveries d WHERE d.queue_id IS NOT NULL
+GROUP BY d.queue_id, d.host, d.recipient
+ORDER BY max(d.id);
+CREATE INDEX log_queue_rcpt_row ON log_queue_rcpt(queue_row);
 
 DROP VIEW delivery_outcomes;
 DROP VIEW message_deliveries;
 DROP TABLE deliveries;
 DROP TABLE log_events;
-
-CREATE INDEX deliveries_queue ON log_deliveries(queue_id, recipient);
 
 CREATE VIEW log_events AS
 SELECT id, log_file_id, offset, strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch') AS time,
@@ -191,12 +210,18 @@ SELECT id, log_event_id, strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch') AS ti
        blocklist, blocklist_misconfig, client_ip, sasl_user
 FROM log_deliveries;
 
--- As in 0002.
+-- Each recipient's final outcome, as in 0002: the last attempt per (host,
+-- queue id, recipient); a refusal at SMTP time has no queue id and stands
+-- alone. (Computed with a window over all deliveries rather than a lookup
+-- per row: there is no index on the queue id.)
 CREATE VIEW delivery_outcomes AS
-SELECT d.* FROM deliveries d
-WHERE d.queue_id IS NULL
-   OR d.id = (SELECT max(d2.id) FROM deliveries d2
-              WHERE d2.queue_id = d.queue_id AND d2.host IS d.host AND d2.recipient IS d.recipient);
+SELECT id, log_event_id, time, mta, host, queue_id, message_id, sender, recipient,
+       recipient_domain, relay_host, relay_ip, status, dsn, reply_code, reply_text, delay,
+       attempt, local, reason, hard, reason_rule, provider, blocklist, blocklist_misconfig,
+       client_ip, sasl_user
+FROM (SELECT d.*, max(d.id) OVER (PARTITION BY d.queue_id, d.host, d.recipient) AS last_id
+      FROM deliveries d)
+WHERE queue_id IS NULL OR id = last_id;
 
 CREATE VIEW message_deliveries AS
 SELECT m.id AS message_rowid, m.subject, m.from_address, m.from_domain, d.*

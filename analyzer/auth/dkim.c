@@ -77,6 +77,7 @@ struct key_entry {
     int bits;
     EVP_PKEY *pkey;
     EVP_PKEY_CTX *vctx; /* RSA: initialised for verify, reused */
+    const EVP_MD *vctx_md; /* the signature md set on vctx, NULL before the first */
 };
 
 #define KEY_SLOTS (DKIM_KEY_CACHE * 2)
@@ -481,7 +482,11 @@ static bool data_verify(struct dkim_verifier *v, struct key_entry *e, enum dkim_
         if (EVP_DigestVerifyInit(v->edctx, NULL, NULL, NULL, e->pkey) <= 0) return false;
         return EVP_DigestVerify(v->edctx, sig, sig_len, h, hl) == 1;
     }
-    if (!e->vctx || EVP_PKEY_CTX_set_signature_md(e->vctx, md) <= 0) return false;
+    if (!e->vctx) return false;
+    if (e->vctx_md != md) { /* setting the md costs a parameter round trip: once per key */
+        if (EVP_PKEY_CTX_set_signature_md(e->vctx, md) <= 0) return false;
+        e->vctx_md = md;
+    }
     return EVP_PKEY_verify(e->vctx, sig, sig_len, h, hl) == 1;
 }
 

@@ -87,10 +87,11 @@ enum stmt_id {
     S_DLV_INSERT,
     S_DLV_INSERT_N,
     S_LOG_QUEUE_INSERT,
-    S_DLV_DEFERRED,
+    S_LOG_QUEUE_RCPT_INSERT,
+    S_LOG_QUEUE_FACTS,
+    S_LOG_QUEUE_RCPTS,
     S_DLV_LINK_MSGID,
     S_DLV_LINK_SENDER,
-    S_DLV_ATTEMPT,
     S_DLV_MAX,
     S_DKIM_DEL,
     S_DKIM_INSERT,
@@ -169,21 +170,27 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_LOGEV_INSERT_N] =
         "INSERT OR ROLLBACK INTO log_lines(" LOG_LINE_COLS ") VALUES " LOG_X16(LOG_LINE_ROW),
     /* log_events ids are one sequence over log_lines.id and log_deliveries.log_event_id;
-     * the last delivery row has the highest of the latter (rows are added in line order) */
+     * the last delivery row has the highest of the latter (rows are added in line order);
+     * then the highest log_lines and log_deliveries ids */
     [S_LOG_NEXT_ID] =
         "SELECT max(coalesce((SELECT max(id) FROM log_lines), 0),"
         " coalesce((SELECT log_event_id FROM log_deliveries ORDER BY id DESC LIMIT 1), 0)) + 1,"
-        " coalesce((SELECT max(id) FROM log_lines), 0)",
+        " coalesce((SELECT max(id) FROM log_lines), 0),"
+        " coalesce((SELECT max(id) FROM log_deliveries), 0)",
     [S_DLV_INSERT] = "INSERT INTO log_deliveries(" DLV_COLS ") VALUES " DLV_ROW,
     [S_DLV_INSERT_N] =
         "INSERT OR ROLLBACK INTO log_deliveries(" DLV_COLS ") VALUES " LOG_X16(DLV_ROW),
-    [S_DLV_DEFERRED] =
-        "SELECT d.recipient FROM log_deliveries d WHERE d.queue_id=?2 AND d.host IS ?1"
-        " AND d.recipient IS NOT NULL AND d.status='deferred' AND d.id = (SELECT max(d2.id)"
-        " FROM log_deliveries d2 WHERE d2.queue_id=d.queue_id AND d2.host IS d.host"
-        " AND d2.recipient=d.recipient) ORDER BY d.id",
     [S_LOG_QUEUE_INSERT] =
         "INSERT INTO log_queue(host, queue_id, message_id, sender) VALUES (?1, ?2, ?3, ?4)",
+    [S_LOG_QUEUE_RCPT_INSERT] = "INSERT INTO log_queue_rcpt(queue_row, recipient, attempts, status,"
+                                " last_delivery_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_LOG_QUEUE_FACTS] =
+        "SELECT message_id, sender FROM log_queue WHERE queue_id=?2 AND host IS ?1"
+        " ORDER BY id",
+    [S_LOG_QUEUE_RCPTS] =
+        "SELECT r.recipient, r.attempts, r.status, r.last_delivery_id FROM log_queue q"
+        " JOIN log_queue_rcpt r ON r.queue_row = q.id WHERE q.queue_id=?2 AND q.host IS ?1"
+        " ORDER BY r.id",
     /* the first Message-ID (sender) known for the queue id: log_queue rows are
      * written in time order, each with the first seen by the run writing it */
     [S_DLV_LINK_MSGID] =
@@ -196,11 +203,6 @@ static const char *const stmt_sql[S__COUNT] = {
         " WHERE q.queue_id=d.queue_id AND q.host IS d.host AND q.sender IS NOT NULL"
         " ORDER BY q.id LIMIT 1)"
         " WHERE d.id > ?1 AND d.sender IS NULL AND d.queue_id IS NOT NULL",
-    [S_DLV_ATTEMPT] =
-        "UPDATE log_deliveries AS d SET attempt=(SELECT count(*) FROM log_deliveries d2"
-        " WHERE d2.queue_id=d.queue_id AND d2.recipient IS d.recipient"
-        " AND d2.host IS d.host AND d2.id <= d.id)"
-        " WHERE d.id > ?1 AND d.attempt IS NULL AND d.queue_id IS NOT NULL",
     [S_DLV_MAX] = "SELECT coalesce(max(id), 0) FROM log_deliveries",
     [S_DKIM_DEL] = "DELETE FROM dkim_signatures WHERE message_id=?1",
     [S_DKIM_INSERT] =
@@ -880,14 +882,15 @@ struct log_rows {
     struct log_val *v;                      /* LOG_BATCH_ROWS rows of ncols values */
     struct log_val *bound_one, *bound_many; /* per parameter of the 1-row and n-row statements */
     int ncols, n;
-    bool check_ids;             /* log_lines: each row's id is checked once written */
-    int64_t id[LOG_BATCH_ROWS]; /* (its id value may be NULL: see db_log_event_insert) */
+    bool check_ids;             /* each row's id is checked once written */
+    int64_t id[LOG_BATCH_ROWS]; /* (given as NULL when it is the next rowid: see below) */
 };
 
 struct db_log_batch {
     struct log_rows lines, dlv;
-    int64_t next_event_id; /* 0: read it from the database first (with lines_max) */
+    int64_t next_event_id; /* 0: read it (and the next two) from the database first */
     int64_t lines_max;     /* the highest log_lines id, once the batch is written */
+    int64_t dlv_max;       /* the highest log_deliveries id, once the batch is written */
 };
 
 static void rows_init(struct log_rows *r, int ncols)
@@ -917,8 +920,8 @@ struct db_log_batch *db_log_batch_new(void)
 {
     struct db_log_batch *b = xcalloc(1, sizeof *b);
     rows_init(&b->lines, LOG_LINE_NCOLS);
-    b->lines.check_ids = true;
     rows_init(&b->dlv, DLV_NCOLS);
+    b->lines.check_ids = b->dlv.check_ids = true;
     return b;
 }
 
@@ -1019,7 +1022,7 @@ static int rows_write(struct db *db, struct log_rows *r, enum stmt_id one, enum 
         if (src != SQLITE_DONE) {
             rc = fail(db, what);
         } else if (r->check_ids && sqlite3_last_insert_rowid(db->h) != r->id[done + k - 1]) {
-            /* a line given no id (the next rowid) did not get the one allocated: our bug */
+            /* a row given no id (the next rowid) did not get the one allocated: our bug */
             snprintf(db->err, sizeof db->err, "%s: log line ids out of step", what);
             rc = -1;
         }
@@ -1038,16 +1041,25 @@ int db_log_flush(struct db *db, struct db_log_batch *b)
     return rc;
 }
 
+/* The ids the next rows get, read once per transaction (after a flush). */
+static int ids_load(struct db *db, struct db_log_batch *b)
+{
+    if (b->next_event_id) return 0;
+    sqlite3_stmt *s = stmt(db, S_LOG_NEXT_ID);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        b->next_event_id = sqlite3_column_int64(s, 0);
+        b->lines_max = sqlite3_column_int64(s, 1);
+        b->dlv_max = sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW || b->next_event_id <= 0) return fail(db, "next log event id");
+    return 0;
+}
+
 static int event_id_new(struct db *db, struct db_log_batch *b, int64_t *id)
 {
-    if (!b->next_event_id) {
-        sqlite3_stmt *s = stmt(db, S_LOG_NEXT_ID);
-        int rc = sqlite3_step(s);
-        b->next_event_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        b->lines_max = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
-        sqlite3_reset(s);
-        if (rc != SQLITE_ROW || b->next_event_id <= 0) return fail(db, "next log event id");
-    }
+    if (ids_load(db, b) != 0) return -1;
     *id = b->next_event_id++;
     return 0;
 }
@@ -1130,13 +1142,16 @@ static int line_flags(const struct db_delivery *d)
     return flags;
 }
 
-/* The delivery row; flags >= 0: it carries its line too (ev_ columns, ev_flags = flags). */
+/* The delivery row; flags >= 0: it carries its line too (ev_ columns, ev_flags = flags).
+ * Its id is the next rowid (no id is bound: an append). */
 static int delivery_add(struct db *db, struct db_log_batch *b, int64_t log_event_id,
                         const char *mta, const struct db_delivery *d, int flags,
-                        int64_t log_file_id, uint64_t offset)
+                        int64_t log_file_id, uint64_t offset, int64_t *delivery_id)
 {
     struct log_rows *r = &b->dlv;
-    if (rows_room(db, b, r) != 0) return -1;
+    if (rows_room(db, b, r) != 0 || ids_load(db, b) != 0) return -1;
+    r->id[r->n] = ++b->dlv_max;
+    if (delivery_id) *delivery_id = b->dlv_max;
     const struct log_event *ev = d->ev;
     const char *rcpt = d->recipient ? d->recipient : ev->recipient;
     struct log_val *v = row_new(r);
@@ -1198,14 +1213,14 @@ static int delivery_add(struct db *db, struct db_log_batch *b, int64_t log_event
 }
 
 int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id, const char *mta,
-                       const struct db_delivery *d)
+                       const struct db_delivery *d, int64_t *delivery_id)
 {
-    return delivery_add(db, b, log_event_id, mta, d, -1, 0, 0);
+    return delivery_add(db, b, log_event_id, mta, d, -1, 0, 0, delivery_id);
 }
 
 int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_file_id,
                             uint64_t offset, const char *mta, const struct db_delivery *d,
-                            int64_t *event_id)
+                            int64_t *event_id, int64_t *delivery_id)
 {
     int64_t id;
     int flags = line_flags(d);
@@ -1215,35 +1230,64 @@ int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_f
         return -1;
     }
     if (event_id) *event_id = id;
-    return delivery_add(db, b, id, mta, d, flags, log_file_id, offset);
+    return delivery_add(db, b, id, mta, d, flags, log_file_id, offset, delivery_id);
 }
 
 int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
-                        const char *message_id, const char *sender)
+                        const char *message_id, const char *sender, int64_t *row)
 {
     sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_INSERT);
     bind_text(s, 1, host);
     bind_text(s, 2, queue_id);
     bind_text(s, 3, message_id);
     bind_text(s, 4, sender);
+    if (run(db, s, "store queue state") != 0) return -1;
+    *row = sqlite3_last_insert_rowid(db->h);
+    return 0;
+}
+
+int db_log_queue_rcpt_insert(struct db *db, int64_t row, const char *recipient, int attempts,
+                             enum dlv_status last, int64_t last_delivery_id)
+{
+    sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_RCPT_INSERT);
+    sqlite3_bind_int64(s, 1, row);
+    bind_text(s, 2, recipient);
+    sqlite3_bind_int(s, 3, attempts);
+    bind_text(s, 4, dlv_status_name(last));
+    sqlite3_bind_int64(s, 5, last_delivery_id);
     return run(db, s, "store queue state");
 }
 
-int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
-                           const char *queue_id, void (*fn)(void *ctx, const char *rcpt), void *ctx)
+static enum dlv_status status_from_name(const char *name)
 {
-    if (db_log_flush(db, b) != 0) return -1;
-    sqlite3_stmt *s = stmt(db, S_DLV_DEFERRED);
+    for (int st = DLV_SENT; name && st <= DLV_REJECTED; st++)
+        if (!strcmp(dlv_status_name((enum dlv_status)st), name)) return (enum dlv_status)st;
+    return DLV_NONE;
+}
+
+int db_log_queue_load(struct db *db, const char *host, const char *queue_id,
+                      const struct db_queue_loader *l, void *ctx)
+{
+    sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_FACTS);
     bind_text(s, 1, host);
     bind_text(s, 2, queue_id);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *r = sqlite3_column_text(s, 0);
-        if (r) fn(ctx, (const char *)r);
-    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        l->facts(ctx, (const char *)sqlite3_column_text(s, 0),
+                 (const char *)sqlite3_column_text(s, 1));
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) return fail(db, "look up deferred recipients");
+    if (rc != SQLITE_DONE) return fail(db, "read queue state");
+    s = stmt(db, S_LOG_QUEUE_RCPTS);
+    bind_text(s, 1, host);
+    bind_text(s, 2, queue_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        l->rcpt(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
+                status_from_name((const char *)sqlite3_column_text(s, 2)),
+                sqlite3_column_int64(s, 3));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) return fail(db, "read queue state");
     return 0;
 }
 
@@ -1258,7 +1302,7 @@ int64_t db_max_delivery_id(struct db *db)
 int db_logs_link(struct db *db, struct db_log_batch *b, int64_t since)
 {
     if (db_log_flush(db, b) != 0) return -1;
-    static const enum stmt_id steps[] = {S_DLV_LINK_MSGID, S_DLV_LINK_SENDER, S_DLV_ATTEMPT};
+    static const enum stmt_id steps[] = {S_DLV_LINK_MSGID, S_DLV_LINK_SENDER};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s = stmt(db, steps[i]);
         sqlite3_bind_int64(s, 1, since);

@@ -115,39 +115,46 @@ struct db_delivery {
     enum dlv_status status;
     const char *recipient;           /* overrides ev->recipient when not NULL (expired fan-out) */
     const char *message_id, *sender; /* override the event's when not NULL (from its queue id) */
-    int attempt;                     /* 1, 2, ... ; 0 = unknown (numbered after the run) */
+    int attempt;                     /* 1, 2, ... ; 0 = unknown (stored NULL) */
     struct bounce_class cls;         /* static strings, as classify.h gives them */
     const char *provider;            /* static string */
     const struct blocklist_hit *bl;  /* NULL: none */
 };
 /* Add a delivery of a line added before (log_event_id), e.g. one recipient
- * of an expiry that named none. */
+ * of an expiry that named none. *delivery_id (may be NULL) gets its id. */
 int db_delivery_insert(struct db *db, struct db_log_batch *b, int64_t log_event_id, const char *mta,
-                       const struct db_delivery *d);
+                       const struct db_delivery *d, int64_t *delivery_id);
 /* Add a delivery together with the line it came from (d->ev, at offset in
  * log_file_id): one log_deliveries row carrying the line when the line's
  * own values can be told from the delivery's (nearly always), else a line
- * and a delivery. *event_id (may be NULL) gets the line's log_events id. */
+ * and a delivery. *event_id and *delivery_id (either may be NULL) get the
+ * line's log_events id and the delivery's id. */
 int db_delivery_insert_line(struct db *db, struct db_log_batch *b, int64_t log_file_id,
                             uint64_t offset, const char *mta, const struct db_delivery *d,
-                            int64_t *event_id);
-/* Remember the first Message-ID and sender seen for (host, queue id) in this
- * run (a log_queue row), for deliveries that will lack them: in a later run,
- * or read before them. Written at once (not batched). */
+                            int64_t *event_id, int64_t *delivery_id);
+
+/* The state of a queued message that a later run may need (log_queue, see
+ * schemas/0004): its first Message-ID and sender, and per recipient the
+ * attempts so far, the last status and the id of the last delivery. A row
+ * of log_queue (*row gets its id), then a row per recipient whose state
+ * changed since the last one written (written at once, not batched). */
 int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
-                        const char *message_id, const char *sender);
-/* The recipients of (host, queue id) whose latest attempt was deferred: for
- * an "expired" event, which names the message, not its recipients. The
- * callback gets each recipient (a string valid during the call only; do
- * not add rows from it). Flushes the batch first. */
-int db_deferred_recipients(struct db *db, struct db_log_batch *b, const char *host,
-                           const char *queue_id, void (*fn)(void *ctx, const char *rcpt),
-                           void *ctx);
+                        const char *message_id, const char *sender, int64_t *row);
+int db_log_queue_rcpt_insert(struct db *db, int64_t row, const char *recipient, int attempts,
+                             enum dlv_status last, int64_t last_delivery_id);
+/* Read back the state of (host, queue id), oldest first: facts() per
+ * log_queue row (values may be NULL), rcpt() per recipient row (a later row
+ * of a recipient replaces an earlier one). Strings are valid during the call. */
+struct db_queue_loader {
+    void (*facts)(void *ctx, const char *message_id, const char *sender);
+    void (*rcpt)(void *ctx, const char *recipient, int attempts, enum dlv_status last,
+                 int64_t last_delivery_id);
+};
+int db_log_queue_load(struct db *db, const char *host, const char *queue_id,
+                      const struct db_queue_loader *l, void *ctx);
 /* After a run: fill what the in-memory correlation could not, for rows
- * with id > since whose value is still NULL: the Message-ID and sender from
- * log_queue (the first row of the queue id having one), the attempt number
- * by counting the queue id's deliveries to the recipient. Flushes the batch
- * first. */
+ * with id > since whose Message-ID or sender is still NULL: from log_queue
+ * (the first row of the queue id having one). Flushes the batch first. */
 int db_logs_link(struct db *db, struct db_log_batch *b, int64_t since_delivery_id);
 int64_t db_max_delivery_id(struct db *db);
 

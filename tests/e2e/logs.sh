@@ -115,6 +115,29 @@ for delay in 0.15 0.4; do
     is "$(dump "$TMP/k.db" | cksum)" "$refsum" "killed after ${delay}s: the same rows as an uninterrupted run"
 done
 
+# --- messages that stay queued: more of them than ingest keeps in memory
+# (20,000), retried a month later, or expired two months later; read in one
+# run or in three. Attempts are counted across runs and forgotten messages
+# (log_queue), an expiry fans out to the recipients still deferred.
+$GEN "$TMP/q.log" 250000 11
+grep -v ': removed$' "$TMP/q.log" > "$TMP/q-jan.log"
+grep 'status=deferred' "$TMP/q-jan.log" > "$TMP/q-def.log"
+awk 'NR % 2 == 1' "$TMP/q-def.log" | sed -e 's/^Jan/Feb/' -e 's/dsn=4[.0-9]*, status=deferred (.*)$/dsn=2.0.0, status=sent (250 2.0.0 OK)/' > "$TMP/q-feb.log"
+awk 'NR % 2 == 0' "$TMP/q-def.log" | sed -E 's/^Jan( +[0-9]+ [0-9:]+ mx1) postfix\/smtp\[[0-9]+\]: ([0-9A-F]+): .*/Mar\1 postfix\/qmgr[612]: \2: from=<news@example.com>, status=expired, returned to sender/' | awk '!seen[$6]++' > "$TMP/q-mar.log"
+n_retried=$(grep -c '' "$TMP/q-feb.log"); n_expired=$(awk 'NR % 2 == 0' "$TMP/q-def.log" | grep -c '')
+mkdir -p "$TMP/qw" "$TMP/qs"
+cat "$TMP/q-jan.log" "$TMP/q-feb.log" "$TMP/q-mar.log" > "$TMP/qw/maillog"
+$M ingest --quiet --db "$TMP/qw.db" "$TMP/qw"
+cp "$TMP/q-jan.log" "$TMP/qs/maillog"; $M ingest --quiet --db "$TMP/qs.db" "$TMP/qs"
+cat "$TMP/q-feb.log" >> "$TMP/qs/maillog"; $M ingest --quiet --db "$TMP/qs.db" "$TMP/qs"
+cat "$TMP/q-mar.log" >> "$TMP/qs/maillog"; $M ingest --quiet --db "$TMP/qs.db" "$TMP/qs"
+is "$(q "$TMP/qw.db" "SELECT count(*) FROM deliveries WHERE status='sent' AND attempt=2")" "$n_retried" "retries a month later are second attempts"
+is "$(q "$TMP/qw.db" "SELECT count(*) FROM deliveries WHERE status='expired' AND recipient IS NOT NULL")" "$n_expired" "an expiry fans out to the recipients still deferred"
+is "$(q "$TMP/qw.db" "SELECT count(*) FROM (SELECT queue_id, attempt, row_number() OVER (PARTITION BY queue_id, host, recipient ORDER BY id) AS n FROM deliveries) WHERE queue_id IS NOT NULL AND attempt IS NOT n")" 0 "every attempt number counts the earlier deliveries to the recipient"
+is "$(q "$TMP/qw.db" "SELECT count(*) FROM deliveries WHERE queue_id IS NOT NULL AND (message_id IS NULL OR sender IS NULL)")" 0 "every queued delivery has its Message-ID and sender, however late"
+is "$(dump "$TMP/qs.db" | cksum)" "$(dump "$TMP/qw.db" | cksum)" "read in three runs: the same rows as one read"
+is "$(q "$TMP/qw.db" "SELECT count(*) FROM delivery_outcomes WHERE status='deferred'")" 0 "no recipient is left deferred (delivery_outcomes: the last attempt)"
+
 # --- the report's delivery sections
 out=$($M report --db "$TMP/full.db"); ok $? "report over logs exits 0"
 like "$out" "Delivery outcomes by provider" "report: outcomes per provider"

@@ -337,6 +337,28 @@ static void make_v3(const char *p)
     sqlite3_close(h);
 }
 
+/* What db_log_queue_load gives, as text. */
+struct loaded {
+    char text[512];
+};
+
+static void load_facts(void *ctx, const char *message_id, const char *sender)
+{
+    struct loaded *l = ctx;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof l->text - n, "%s/%s;", message_id ? message_id : "-",
+             sender ? sender : "-");
+}
+
+static void load_rcpt(void *ctx, const char *rcpt, int attempts, enum dlv_status last,
+                      int64_t last_id)
+{
+    struct loaded *l = ctx;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof l->text - n, "%s:%d:%s:%lld;", rcpt ? rcpt : "-", attempts,
+             dlv_status_name(last), (long long)last_id);
+}
+
 static void logs_migrate_from_v3(void **state)
 {
     (void)state;
@@ -376,6 +398,12 @@ static void logs_migrate_from_v3(void **state)
                             " AND message_id='m1@example.com' AND sender='news@example.com'"),
                      1);
     assert_int_equal(q1(db, "PRAGMA integrity_check") == -1, 0);
+    /* and per recipient its attempts, last status and last delivery */
+    struct loaded got = {0};
+    static const struct db_queue_loader loader = {load_facts, load_rcpt};
+    assert_int_equal(db_log_queue_load(db, "mx", "A1", &loader, &got), 0);
+    assert_string_equal(got.text, "m1@example.com/news@example.com;"
+                                  "bob@gmail.com:2:sent:2;eve@yahoo.com:2:expired:4;");
 
     /* A later run delivers the queued message B2: its line goes in with the
      * delivery, the ids go on from the old ones, and the link finds its
@@ -401,11 +429,14 @@ static void logs_migrate_from_v3(void **state)
     ev.reply_code = 250;
     ev.reply_text = "250 ok";
     ev.delay = 0.5;
-    struct db_delivery d = {
-        .ev = &ev, .status = DLV_SENT, .cls = {.reason = "delivered", .rule = "status:sent"}};
-    int64_t eid = 0;
-    assert_int_equal(db_delivery_insert_line(db, b, 1, 900, "postfix", &d, &eid), 0);
+    struct db_delivery d = {.ev = &ev,
+                            .status = DLV_SENT,
+                            .attempt = 1,
+                            .cls = {.reason = "delivered", .rule = "status:sent"}};
+    int64_t eid = 0, did = 0;
+    assert_int_equal(db_delivery_insert_line(db, b, 1, 900, "postfix", &d, &eid, &did), 0);
     assert_int_equal(eid, 12);
+    assert_int_equal(did, 6);
     assert_int_equal(db_logs_link(db, b, since), 0);
     assert_int_equal(db_commit(db), 0);
     assert_int_equal(q1(db, "SELECT count(*) FROM deliveries WHERE id=6 AND log_event_id=12"
@@ -469,7 +500,7 @@ static void logs_batch_writer(void **state)
                                 .cls = {.reason = "delivered", .rule = "status:sent"}};
         if (i == 7) d.recipient = "other@example.org"; /* cannot be told from the line */
         assert_int_equal(
-            db_delivery_insert_line(db, b, lf, (uint64_t)i * 100 + 50, "exim", &d, &last), 0);
+            db_delivery_insert_line(db, b, lf, (uint64_t)i * 100 + 50, "exim", &d, &last, NULL), 0);
         assert_int_equal(last, id + 1);
     }
     assert_int_equal(db_log_flush(db, b), 0);
