@@ -262,3 +262,32 @@ int64_t authopts_judge_time(const struct auth_opts *o, const struct message *m, 
     *source = "now";
     return time_now();
 }
+
+int authopts_option(struct auth_opts *o, const char *cmd, int code, const char *arg)
+{
+    switch (code) {
+    case 'D':
+        return authopts_add_dns(o, arg) == 0 ? 1 : -1;
+    case 'O':
+        o->online = true;
+        return 1;
+    case 'T':
+        return authopts_set_timeout(o, cmd, arg) == 0 ? 1 : -1;
+    case 'F':
+        o->dns_from_db = true;
+        return 1;
+    case 'C':
+        return authopts_set_checks(o, cmd, arg) == 0 ? 1 : -1;
+    case 'A':
+        return authopts_set_at(o, cmd, arg) == 0 ? 1 : -1;
+    case AO_TRUSTED_HOPS:
+    case AO_INTERNAL_NET:
+    case AO_RECEIVER:
+    case AO_DMARC_PSL:
+    case AO_IP:
+    case AO_HELO:
+    case AO_MAIL_FROM:
+        return authopts_envelope_option(o, cmd, code, arg) == 0 ? 1 : -1;
+    }
+    return 0;
+}

@@ -68,6 +68,11 @@ int authopts_verify_ctx(const struct auth_opts *o, const char *cmd, struct dns_r
                         struct verify_ctx *vc);
 void authopts_verify_ctx_free(struct verify_ctx *vc);
 
+/* The getopt codes both commands use for these options ('D' --dns, 'O'
+ * --online, 'T' --dns-timeout, 'F' --dns-from-db, 'C' --checks, 'A' --at,
+ * and the AO_* codes): 1 handled, -1 usage error printed, 0 not ours. */
+int authopts_option(struct auth_opts *o, const char *cmd, int code, const char *arg);
+
 /* Option handlers: 0, or -1 after printing a usage error for `cmd`. */
 int authopts_add_dns(struct auth_opts *o, const char *file);
 int authopts_set_checks(struct auth_opts *o, const char *cmd, const char *list);

@@ -74,7 +74,6 @@ static void dkim_json(struct json *j, const struct dkim_result *r, size_t n)
     json_arr_end(j);
 }
 
-
 static void spf_json(struct json *j, const struct spf_summary *s, const struct envelope *e)
 {
     json_obj_begin(j);
@@ -109,9 +108,9 @@ static void spf_json(struct json *j, const struct spf_summary *s, const struct e
 
 void check_auth_json(struct json *j, arena *a, const struct verify_result *vr)
 {
-    static const char *const keys[] = {"dkim",  "spf",      "dmarc",  "arc",
-                                       "iprev", "helo",     "envelope", "claims",
-                                       "requirements", "authentication_results"};
+    static const char *const keys[] = {
+        "dkim", "spf",      "dmarc",  "arc",          "iprev",
+        "helo", "envelope", "claims", "requirements", "authentication_results"};
     if (!vr) {
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             json_key(j, keys[i]);
@@ -387,23 +386,22 @@ void check_auth_text(struct buf *out, arena *a, const struct verify_result *vr)
              vr->iprev.result == AUTH_PASS
                  ? arena_printf(a, "%s -> %s", vr->iprev.ip, vr->iprev.confirmed)
                  : vr->iprev.reason);
-        line(out, "HELO", vr->helo.helo ? (vr->helo.fqdn && vr->helo.points_to_ip ? "ok" : "check")
-                                         : "-",
+        line(out, "HELO",
+             vr->helo.helo ? (vr->helo.fqdn && vr->helo.points_to_ip ? "ok" : "check") : "-",
              vr->helo.reason);
     }
     if (vr->ran & VERIFY_DKIM) {
         if (!vr->n_dkim) line(out, "DKIM", "none", "not signed");
         for (size_t i = 0; i < vr->n_dkim; i++) {
             const struct dkim_result *d = &vr->dkim[i];
-            char *what = arena_printf(a, "%s s=%s a=%s%s%s%s%s", d->domain ? d->domain : "?",
-                                      d->selector ? d->selector : "?",
-                                      d->algorithm ? d->algorithm : "?",
-                                      d->key_bits ? arena_printf(a, " %d-bit %s", d->key_bits,
-                                                                 d->key_type ? d->key_type : "")
-                                                  : "",
-                                      d->testing ? " (testing)" : "",
-                                      d->reason_text && *d->reason_text ? ": " : "",
-                                      d->reason_text ? d->reason_text : "");
+            char *what = arena_printf(
+                a, "%s s=%s a=%s%s%s%s%s", d->domain ? d->domain : "?",
+                d->selector ? d->selector : "?", d->algorithm ? d->algorithm : "?",
+                d->key_bits
+                    ? arena_printf(a, " %d-bit %s", d->key_bits, d->key_type ? d->key_type : "")
+                    : "",
+                d->testing ? " (testing)" : "", d->reason_text && *d->reason_text ? ": " : "",
+                d->reason_text ? d->reason_text : "");
             line(out, d->legacy ? "DomainKeys" : "DKIM", auth_result_name(d->result), what);
             if (d->detail) {
                 buf_puts(out, "                            ");
@@ -414,30 +412,29 @@ void check_auth_text(struct buf *out, arena *a, const struct verify_result *vr)
     }
     if (vr->ran & VERIFY_DMARC) {
         const struct dmarc_result *d = &vr->dmarc;
-        char *what = d->record
-                         ? arena_printf(a, "%s policy %s (%s=) disposition %s; SPF %saligned, DKIM %saligned%s%s",
-                                        d->from_domain ? d->from_domain : "?", d->policy,
-                                        d->policy_tag, d->disposition,
-                                        d->spf_aligned ? "" : "not ",
-                                        d->dkim_aligned ? "" : "not ", d->reason ? ": " : "",
-                                        d->reason ? d->reason : "")
-                         : arena_printf(a, "%s: %s", d->from_domain ? d->from_domain : "-",
-                                        d->reason ? d->reason : "");
+        char *what =
+            d->record
+                ? arena_printf(
+                      a, "%s policy %s (%s=) disposition %s; SPF %saligned, DKIM %saligned%s%s",
+                      d->from_domain ? d->from_domain : "?", d->policy, d->policy_tag,
+                      d->disposition, d->spf_aligned ? "" : "not ", d->dkim_aligned ? "" : "not ",
+                      d->reason ? ": " : "", d->reason ? d->reason : "")
+                : arena_printf(a, "%s: %s", d->from_domain ? d->from_domain : "-",
+                               d->reason ? d->reason : "");
         line(out, "DMARC", auth_result_name(d->result), what);
     }
     if (vr->ran & VERIFY_ARC)
         line(out, "ARC", auth_result_name(vr->arc.result),
-             vr->arc.n_sets ? arena_printf(a, "%d set%s%s%s", vr->arc.n_sets,
-                                          vr->arc.n_sets == 1 ? "" : "s",
-                                          vr->arc.reason ? ": " : "",
-                                          vr->arc.reason ? vr->arc.reason : "")
-                            : "no ARC headers");
+             vr->arc.n_sets
+                 ? arena_printf(a, "%d set%s%s%s", vr->arc.n_sets, vr->arc.n_sets == 1 ? "" : "s",
+                                vr->arc.reason ? ": " : "", vr->arc.reason ? vr->arc.reason : "")
+                 : "no ARC headers");
     if (vr->n_cmp) {
         buf_puts(out, "What the receivers said, and what we find now:\n");
         for (size_t i = 0; i < vr->n_cmp; i++) {
             const struct claim_cmp *c = &vr->cmp[i];
             buf_puts(out, "  ");
-            check_put_safe(out, c->claim->authserv_id ? c->claim->authserv_id
+            check_put_safe(out, c->claim->authserv_id                  ? c->claim->authserv_id
                                 : c->claim->source == ARP_RECEIVED_SPF ? "(Received-SPF)"
                                                                        : "(no authserv-id)");
             buf_puts(out, ": ");

@@ -65,11 +65,11 @@ static const char check_usage[] =
 struct check_ctx {
     bool json;
     const struct auth_opts *o;
-    struct verify_ctx vc;       /* the checks asked, with their verifiers */
-    bool with_mime;             /* parse the MIME tree (not with --checks lacking rules) */
-    arena *a;                   /* per message, reset */
-    struct buf out;             /* per message, reset */
-    struct buf data;            /* a single-message file */
+    struct verify_ctx vc; /* the checks asked, with their verifiers */
+    bool with_mime;       /* parse the MIME tree (not with --checks lacking rules) */
+    arena *a;             /* per message, reset */
+    struct buf out;       /* per message, reset */
+    struct buf data;      /* a single-message file */
 };
 
 static void json_time(struct json *j, int64_t t, bool valid)
@@ -185,8 +185,8 @@ static void links_json(struct json *j, const struct message *m)
     json_arr_end(j);
 }
 
-static void message_json(struct buf *out, arena *a, const char *file, uint64_t offset,
-                         bool in_mbox, const struct message *m, const struct verify_result *vr)
+static void message_json(struct buf *out, arena *a, const char *file, uint64_t offset, bool in_mbox,
+                         const struct message *m, const struct verify_result *vr)
 {
     struct json j;
     json_init(&j, out);
@@ -310,8 +310,8 @@ static void put_safe(struct buf *out, const char *s)
         buf_putc(out, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
-static void message_text(struct buf *out, arena *a, const char *file, uint64_t offset,
-                         bool in_mbox, const struct message *m, const struct verify_result *vr)
+static void message_text(struct buf *out, arena *a, const char *file, uint64_t offset, bool in_mbox,
+                         const struct message *m, const struct verify_result *vr)
 {
     char iso[32];
     buf_puts(out, "== ");
@@ -493,11 +493,16 @@ static int check_file(const char *path, struct check_ctx *cx)
 int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},         {"list-anomalies", no_argument, NULL, 'l'},
-        {"list-reasons", no_argument, NULL, 'R'}, {"dns", required_argument, NULL, 'D'},
-        {"online", no_argument, NULL, 'O'},       {"dns-timeout", required_argument, NULL, 'T'},
-        {"dns-from-db", no_argument, NULL, 'F'},  {"db", required_argument, NULL, 'd'},
-        {"checks", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 'A'},
+        {"json", no_argument, NULL, 'j'},
+        {"list-anomalies", no_argument, NULL, 'l'},
+        {"list-reasons", no_argument, NULL, 'R'},
+        {"dns", required_argument, NULL, 'D'},
+        {"online", no_argument, NULL, 'O'},
+        {"dns-timeout", required_argument, NULL, 'T'},
+        {"dns-from-db", no_argument, NULL, 'F'},
+        {"db", required_argument, NULL, 'd'},
+        {"checks", required_argument, NULL, 'C'},
+        {"at", required_argument, NULL, 'A'},
         {"trusted-hops", required_argument, NULL, AO_TRUSTED_HOPS},
         {"internal-net", required_argument, NULL, AO_INTERNAL_NET},
         {"receiver", required_argument, NULL, AO_RECEIVER},
@@ -505,7 +510,8 @@ int cmd_check(int argc, char **argv)
         {"ip", required_argument, NULL, AO_IP},
         {"helo", required_argument, NULL, AO_HELO},
         {"mail-from", required_argument, NULL, AO_MAIL_FROM},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     bool json = false;
     struct auth_opts o;
@@ -528,41 +534,15 @@ int cmd_check(int argc, char **argv)
                 printf("%-10s %s\n", auth_result_name(dkim_reason_result((enum dkim_reason)i)),
                        dkim_reason_text((enum dkim_reason)i));
             return EXIT_OK;
-        case 'D':
-            authopts_add_dns(&o, optarg);
-            break;
-        case 'O':
-            o.online = true;
-            break;
-        case 'T':
-            if (authopts_set_timeout(&o, "check", optarg) != 0) goto usage;
-            break;
-        case 'F':
-            o.dns_from_db = true;
-            break;
         case 'd':
             db_opt = optarg;
-            break;
-        case 'C':
-            if (authopts_set_checks(&o, "check", optarg) != 0) goto usage;
-            break;
-        case 'A':
-            if (authopts_set_at(&o, "check", optarg) != 0) goto usage;
-            break;
-        case AO_TRUSTED_HOPS:
-        case AO_INTERNAL_NET:
-        case AO_RECEIVER:
-        case AO_DMARC_PSL:
-        case AO_IP:
-        case AO_HELO:
-        case AO_MAIL_FROM:
-            if (authopts_envelope_option(&o, "check", c, optarg) != 0) goto usage;
             break;
         case 'h':
             printf(check_usage, authopts_help, authopts_envelope_help);
             authopts_free(&o);
             return EXIT_OK;
         default:
+            if (authopts_option(&o, "check", c, optarg) == 1) break;
             goto usage;
         }
     }

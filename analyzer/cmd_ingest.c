@@ -404,16 +404,22 @@ static int walk_cb(const char *path, const struct stat *st, const char *err, voi
 int cmd_ingest(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"quiet", no_argument, NULL, 'q'},
-        {"log-tz", required_argument, NULL, 'z'}, {"dns", required_argument, NULL, 'D'},
-        {"online", no_argument, NULL, 'O'},       {"dns-timeout", required_argument, NULL, 'T'},
-        {"dns-from-db", no_argument, NULL, 'F'},  {"checks", required_argument, NULL, 'C'},
+        {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"log-tz", required_argument, NULL, 'z'},
+        {"dns", required_argument, NULL, 'D'},
+        {"online", no_argument, NULL, 'O'},
+        {"dns-timeout", required_argument, NULL, 'T'},
+        {"dns-from-db", no_argument, NULL, 'F'},
+        {"checks", required_argument, NULL, 'C'},
         {"at", required_argument, NULL, 'A'},
         {"trusted-hops", required_argument, NULL, AO_TRUSTED_HOPS},
         {"internal-net", required_argument, NULL, AO_INTERNAL_NET},
         {"receiver", required_argument, NULL, AO_RECEIVER},
-        {"dmarc-psl", no_argument, NULL, AO_DMARC_PSL},     {"reverify", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"dmarc-psl", no_argument, NULL, AO_DMARC_PSL},
+        {"reverify", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *db_opt = NULL;
     bool quiet = false;
@@ -439,33 +445,6 @@ int cmd_ingest(int argc, char **argv)
                 return cli_usage_error("ingest");
             }
             break;
-        case 'D':
-            authopts_add_dns(&auth, optarg);
-            break;
-        case 'O':
-            auth.online = true;
-            break;
-        case 'T':
-            if (authopts_set_timeout(&auth, "ingest", optarg) != 0) goto usage;
-            break;
-        case 'F':
-            auth.dns_from_db = true;
-            break;
-        case 'C':
-            if (authopts_set_checks(&auth, "ingest", optarg) != 0) goto usage;
-            break;
-        case 'A':
-            if (authopts_set_at(&auth, "ingest", optarg) != 0) goto usage;
-            break;
-        case AO_TRUSTED_HOPS:
-        case AO_INTERNAL_NET:
-        case AO_RECEIVER:
-        case AO_DMARC_PSL:
-        case AO_IP:
-        case AO_HELO:
-        case AO_MAIL_FROM:
-            if (authopts_envelope_option(&auth, "ingest", c, optarg) != 0) goto usage;
-            break;
         case 'V':
             reverify = true;
             break;
@@ -474,6 +453,7 @@ int cmd_ingest(int argc, char **argv)
             authopts_free(&auth);
             return EXIT_OK;
         default:
+            if (authopts_option(&auth, "ingest", c, optarg) == 1) break;
             goto usage;
         }
     }
@@ -557,7 +537,8 @@ int cmd_ingest(int argc, char **argv)
                    "signatures (%lld pass), DMARC pass %lld%s\n",
                    (long long)in.verified, (long long)in.reverified, (long long)in.spf_pass,
                    (long long)in.dkim_sigs, (long long)in.dkim_pass, (long long)in.dmarc_pass,
-                   dns_has_source(in.dns) ? "" : " (no DNS source: keys and records not looked up)");
+                   dns_has_source(in.dns) ? ""
+                                          : " (no DNS source: keys and records not looked up)");
     }
 out:
     for (size_t i = 0; i < in.n_logs; i++)

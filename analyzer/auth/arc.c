@@ -86,17 +86,6 @@ static bool is_fws(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static struct slice trim_fws(const char *p, size_t len)
-{
-    while (len && is_fws((unsigned char)*p)) {
-        p++;
-        len--;
-    }
-    while (len && is_fws((unsigned char)p[len - 1]))
-        len--;
-    return (struct slice){p, len};
-}
-
 /* RFC 8617 §4.2.1: arc-instance = 1*2DIGIT. -1 when not that. */
 static int instance_value(const char *p, size_t len)
 {
@@ -107,21 +96,6 @@ static int instance_value(const char *p, size_t len)
         n = n * 10 + (p[k] - '0');
     }
     return n;
-}
-
-/* 1..76 digits (RFC 6376 §3.5); clamped at cap. */
-static bool parse_number(struct slice v, uint64_t cap, uint64_t *out)
-{
-    if (v.len == 0 || v.len > 76) return false;
-    uint64_t n = 0;
-    for (size_t k = 0; k < v.len; k++) {
-        unsigned char c = (unsigned char)v.p[k];
-        if (!ch_is_digit(c)) return false;
-        uint64_t d = (uint64_t)(c - '0');
-        n = n > (cap - d) / 10 ? cap : n * 10 + d;
-    }
-    *out = n;
-    return true;
 }
 
 /* Labels of letters, digits, '-', '_' or 8-bit bytes, no empty label (the
@@ -186,19 +160,6 @@ static bool tag_bh(arena *a, struct sig *s, struct slice v)
     return s->bh && s->bh_len > 0;
 }
 
-static bool canon_word(const char *p, size_t len, enum dkim_canon *out)
-{
-    if (str_eq_ci(p, len, "simple")) {
-        *out = DKIM_CANON_SIMPLE;
-        return true;
-    }
-    if (str_eq_ci(p, len, "relaxed")) {
-        *out = DKIM_CANON_RELAXED;
-        return true;
-    }
-    return false;
-}
-
 static bool tag_c(arena *a, struct sig *s, struct slice v)
 {
     static const char *const texts[2][2] = {{"simple/simple", "simple/relaxed"},
@@ -206,8 +167,8 @@ static bool tag_c(arena *a, struct sig *s, struct slice v)
     const char *slash = memchr(v.p, '/', v.len);
     size_t hl = slash ? (size_t)(slash - v.p) : v.len;
     enum dkim_canon h = DKIM_CANON_SIMPLE, b = DKIM_CANON_SIMPLE;
-    bool ok = canon_word(v.p, hl, &h);
-    if (ok && slash) ok = canon_word(slash + 1, v.len - hl - 1, &b);
+    bool ok = dkim_canon_from_name(v.p, hl, &h);
+    if (ok && slash) ok = dkim_canon_from_name(slash + 1, v.len - hl - 1, &b);
     if (!ok) {
         s->canon_text = arena_strndup(a, v.p, v.len);
         return false;
@@ -231,11 +192,6 @@ static bool tag_s(arena *a, struct sig *s, struct slice v)
 }
 
 /* RFC 5322 ftext: printable ASCII except ':'. */
-static bool is_ftext(unsigned char c)
-{
-    return c >= 0x21 && c <= 0x7e && c != ':';
-}
-
 static bool tag_h(arena *a, struct sig *s, struct slice v)
 {
     size_t count = 1;
@@ -247,10 +203,10 @@ static bool tag_h(arena *a, struct sig *s, struct slice v)
     for (;;) {
         const char *colon = memchr(p, ':', (size_t)(end - p));
         const char *stop = colon ? colon : end;
-        struct slice name = trim_fws(p, (size_t)(stop - p));
+        struct slice name = dkim_trim_fws(p, (size_t)(stop - p));
         if (name.len == 0) return false; /* also an empty h= (RFC 6376 §3.5: 1 name at least) */
         for (size_t k = 0; k < name.len; k++)
-            if (!is_ftext((unsigned char)name.p[k])) return false;
+            if (!dkim_is_ftext((unsigned char)name.p[k])) return false;
         names[n++] = name;
         if (!colon) break;
         p = colon + 1;
@@ -263,7 +219,7 @@ static bool tag_h(arena *a, struct sig *s, struct slice v)
 static bool tag_l(arena *a, struct sig *s, struct slice v)
 {
     (void)a;
-    s->has_l = parse_number(v, UINT64_MAX, &s->l);
+    s->has_l = dkim_number(v, UINT64_MAX, &s->l);
     return s->has_l;
 }
 
@@ -271,7 +227,7 @@ static bool tag_t(arena *a, struct sig *s, struct slice v)
 {
     (void)a;
     uint64_t n = 0;
-    s->has_t = parse_number(v, INT64_MAX, &n);
+    s->has_t = dkim_number(v, INT64_MAX, &n);
     s->t = (int64_t)n;
     return s->has_t;
 }
@@ -280,7 +236,7 @@ static bool tag_x(arena *a, struct sig *s, struct slice v)
 {
     (void)a;
     uint64_t n = 0;
-    s->has_x = parse_number(v, INT64_MAX, &n);
+    s->has_x = dkim_number(v, INT64_MAX, &n);
     s->x = (int64_t)n;
     return s->has_x;
 }
@@ -292,7 +248,7 @@ static bool tag_q(arena *a, struct sig *s, struct slice v)
     for (;;) {
         const char *colon = memchr(p, ':', (size_t)(end - p));
         const char *stop = colon ? colon : end;
-        struct slice item = trim_fws(p, (size_t)(stop - p));
+        struct slice item = dkim_trim_fws(p, (size_t)(stop - p));
         if (str_eq_ci(item.p, item.len, "dns/txt")) s->has_dns_txt = true;
         if (!colon) break;
         p = colon + 1;
@@ -874,7 +830,7 @@ enum auth_result arc_validate(struct dkim_verifier *v, arena *a, const char *raw
         set_as(set, AUTH_NONE, NULL);
         if (sl->f[K_AAR]) {
             const struct hdr_field *f = sl->f[K_AAR];
-            struct slice val = trim_fws(f->value.p, f->value.len);
+            struct slice val = dkim_trim_fws(f->value.p, f->value.len);
             set->aar_raw = arena_strndup(a, val.p, val.len);
             size_t rest = 0;
             if (aar_instance(f->value.p, f->value.len, &rest) >= 0)

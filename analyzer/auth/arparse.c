@@ -99,8 +99,7 @@ static void skip_clause(struct lex *x)
     }
 }
 
-static struct arp_claim *new_claim(arena *a, struct arp_claims *out, enum arp_source src,
-                                   int field)
+static struct arp_claim *new_claim(arena *a, struct arp_claims *out, enum arp_source src, int field)
 {
     if (out->n >= ARP_MAX_CLAIMS) {
         out->dropped++;

@@ -147,11 +147,11 @@ size_t claims_compare(arena *a, const struct arp_claims *claims, const struct cl
             }
             r->verdict = CLAIM_DIFFERENT;
             const char *dc = dns_cause(ours, NULL);
-            r->cause = dc                     ? dc
-                       : m[0] == 'd'          ? "follows from the SPF/DKIM differences, or the "
-                                                "DMARC record changed since arrival"
-                       : m[0] == 'i'          ? "reverse DNS changed since arrival"
-                                              : "the ARC chain was modified or keys changed";
+            r->cause = dc            ? dc
+                       : m[0] == 'd' ? "follows from the SPF/DKIM differences, or the "
+                                       "DMARC record changed since arrival"
+                       : m[0] == 'i' ? "reverse DNS changed since arrival"
+                                     : "the ARC chain was modified or keys changed";
         } else {
             r->cause = arena_printf(a, "method %s is not re-verified", m);
         }

@@ -76,7 +76,7 @@ struct key_entry {
     bool hash_listed, service_email, testing, strict;
     int bits;
     EVP_PKEY *pkey;
-    EVP_PKEY_CTX *vctx; /* RSA: initialised for verify, reused */
+    EVP_PKEY_CTX *vctx;    /* RSA: initialised for verify, reused */
     const EVP_MD *vctx_md; /* the signature md set on vctx, NULL before the first */
 };
 

@@ -171,9 +171,9 @@ enum dkim_reason dkim_verify_data(struct dkim_verifier *v, arena *a, const char 
  * with c, limited to l bytes when has_l; *canon_len is the whole canonical
  * length. The canonical body is cached until dkim_new_message (or the next
  * dkim_verify call, which starts a new message). out holds 64 bytes. */
-void dkim_body_hash(struct dkim_verifier *v, const char *body, size_t body_len,
-                    enum dkim_canon c, enum dkim_alg alg, bool has_l, uint64_t l,
-                    unsigned char *out, size_t *out_len, uint64_t *canon_len);
+void dkim_body_hash(struct dkim_verifier *v, const char *body, size_t body_len, enum dkim_canon c,
+                    enum dkim_alg alg, bool has_l, uint64_t l, unsigned char *out, size_t *out_len,
+                    uint64_t *canon_len);
 void dkim_new_message(struct dkim_verifier *v);
 
 /* Is (p,len) already its own canonical body up to *keep (trailing empty

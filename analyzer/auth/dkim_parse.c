@@ -49,12 +49,12 @@ static bool is_val_char(unsigned char c)
 }
 
 /* RFC 5322 ftext: printable ASCII except ':'. */
-static bool is_ftext(unsigned char c)
+bool dkim_is_ftext(unsigned char c)
 {
     return c >= 0x21 && c <= 0x7e && c != ':';
 }
 
-static struct slice trim_fws(const char *p, size_t len)
+struct slice dkim_trim_fws(const char *p, size_t len)
 {
     while (len && is_fws((unsigned char)*p)) {
         p++;
@@ -85,7 +85,7 @@ static void each_item(struct slice v, void (*fn)(void *ctx, struct slice item), 
     for (;;) {
         const char *colon = memchr(p, ':', (size_t)(end - p));
         const char *stop = colon ? colon : end;
-        fn(ctx, trim_fws(p, (size_t)(stop - p)));
+        fn(ctx, dkim_trim_fws(p, (size_t)(stop - p)));
         if (!colon) break;
         p = colon + 1;
     }
@@ -145,7 +145,7 @@ static int taglist_scan(arena *a, const char *p, size_t len, struct dkim_tag *ta
             return -1;
         }
         tags[cnt].name = name;
-        tags[cnt].value = trim_fws(p + vstart, vend - vstart);
+        tags[cnt].value = dkim_trim_fws(p + vstart, vend - vstart);
         if (raw_start) raw_start[cnt] = vstart;
         if (raw_end) raw_end[cnt] = vend;
         *n = ++cnt;
@@ -253,7 +253,7 @@ unsigned char *dkim_b64_decode(arena *a, const char *p, size_t len, size_t max, 
 /* ---- shared value syntax ---- */
 
 /* 1..76 digits (§3.5); past cap the value is clamped. */
-static bool parse_number(struct slice v, uint64_t cap, uint64_t *out)
+bool dkim_number(struct slice v, uint64_t cap, uint64_t *out)
 {
     if (v.len == 0 || v.len > 76) return false;
     uint64_t n = 0;
@@ -354,7 +354,7 @@ static bool sig_bh(struct sig_ctx *c, struct slice v)
     return c->out->bh && c->out->bh_len > 0;
 }
 
-static bool canon_name(const char *p, size_t len, enum dkim_canon *out)
+bool dkim_canon_from_name(const char *p, size_t len, enum dkim_canon *out)
 {
     if (str_eq_ci(p, len, "simple")) {
         *out = DKIM_CANON_SIMPLE;
@@ -374,8 +374,8 @@ static bool sig_c(struct sig_ctx *c, struct slice v)
     const char *slash = memchr(v.p, '/', v.len);
     size_t hl = slash ? (size_t)(slash - v.p) : v.len;
     enum dkim_canon h = DKIM_CANON_SIMPLE, b = DKIM_CANON_SIMPLE;
-    bool ok = canon_name(v.p, hl, &h);
-    if (ok && slash) ok = canon_name(slash + 1, v.len - hl - 1, &b);
+    bool ok = dkim_canon_from_name(v.p, hl, &h);
+    if (ok && slash) ok = dkim_canon_from_name(slash + 1, v.len - hl - 1, &b);
     if (!ok) {
         c->out->canon_text = dup_lower(c->a, v.p, v.len);
         c->errs |= ERR_BIT(DKIM_SIG_CANON);
@@ -412,10 +412,10 @@ static bool sig_h(struct sig_ctx *c, struct slice v)
     for (;;) {
         const char *colon = memchr(p, ':', (size_t)(end - p));
         const char *stop = colon ? colon : end;
-        struct slice name = trim_fws(p, (size_t)(stop - p));
+        struct slice name = dkim_trim_fws(p, (size_t)(stop - p));
         if (name.len == 0) return false;
         for (size_t i = 0; i < name.len; i++)
-            if (!is_ftext((unsigned char)name.p[i])) return false;
+            if (!dkim_is_ftext((unsigned char)name.p[i])) return false;
         names[n++] = name;
         if (!colon) break;
         p = colon + 1;
@@ -457,14 +457,14 @@ static bool sig_i(struct sig_ctx *c, struct slice v)
 
 static bool sig_l(struct sig_ctx *c, struct slice v)
 {
-    c->out->has_l = parse_number(v, UINT64_MAX, &c->out->l);
+    c->out->has_l = dkim_number(v, UINT64_MAX, &c->out->l);
     return c->out->has_l;
 }
 
 static bool sig_t(struct sig_ctx *c, struct slice v)
 {
     uint64_t n = 0;
-    c->out->has_t = parse_number(v, INT64_MAX, &n);
+    c->out->has_t = dkim_number(v, INT64_MAX, &n);
     c->out->t = (int64_t)n;
     return c->out->has_t;
 }
@@ -472,7 +472,7 @@ static bool sig_t(struct sig_ctx *c, struct slice v)
 static bool sig_x(struct sig_ctx *c, struct slice v)
 {
     uint64_t n = 0;
-    c->out->has_x = parse_number(v, INT64_MAX, &n);
+    c->out->has_x = dkim_number(v, INT64_MAX, &n);
     c->out->x = (int64_t)n;
     return c->out->has_x;
 }

@@ -151,6 +151,14 @@ void dkim_canon_header(struct buf *out, enum dkim_canon c, const char *raw, size
  * size would exceed max. */
 unsigned char *dkim_b64_decode(arena *a, const char *p, size_t len, size_t max, size_t *out_len);
 
+/* Value helpers shared with ARC (same tag grammar): trim FWS; a number of
+ * 1..76 digits clamped at cap (false when not digits); "simple"/"relaxed"
+ * (case-insensitive); an RFC 5322 ftext byte (field-name character). */
+struct slice dkim_trim_fws(const char *p, size_t len);
+bool dkim_number(struct slice v, uint64_t cap, uint64_t *out);
+bool dkim_canon_from_name(const char *p, size_t len, enum dkim_canon *out);
+bool dkim_is_ftext(unsigned char c);
+
 /* The legacy DomainKey-Signature (RFC 4870): just d= and s= (and a=, q=),
  * for reporting. 0 when d= and s= were found. */
 struct domainkey_sig {

@@ -222,9 +222,9 @@ void dmarc_evaluate(struct dns_resolver *dns, const struct psl *psl, arena *a,
     if (!out->policy) out->policy = "none"; /* p= missing or invalid: monitoring only */
 
     /* alignment */
-    out->spf_aligned = in->spf_result == AUTH_PASS &&
-                       aligned(dns, psl, a, in->spf_domain, in->from_domain, out->org_domain,
-                               r->aspf, &out->queries);
+    out->spf_aligned =
+        in->spf_result == AUTH_PASS && aligned(dns, psl, a, in->spf_domain, in->from_domain,
+                                               out->org_domain, r->aspf, &out->queries);
     for (size_t i = 0; i < in->n_dkim && !out->dkim_aligned; i++) {
         const struct dkim_result *d = &in->dkim[i];
         if (d->legacy || d->result != AUTH_PASS) continue;
@@ -242,8 +242,7 @@ void dmarc_evaluate(struct dns_resolver *dns, const struct psl *psl, arena *a,
     bool any_dkim = false, any_spf = in->spf_result == AUTH_PASS;
     for (size_t i = 0; i < in->n_dkim; i++)
         if (!in->dkim[i].legacy && in->dkim[i].result == AUTH_PASS) any_dkim = true;
-    out->reason = any_spf || any_dkim
-                      ? "SPF or DKIM passed, but not for a domain aligned with From"
-                      : "neither SPF nor DKIM passed";
+    out->reason = any_spf || any_dkim ? "SPF or DKIM passed, but not for a domain aligned with From"
+                                      : "neither SPF nor DKIM passed";
     out->disposition = r->testing ? lower_policy(out->policy) : out->policy;
 }

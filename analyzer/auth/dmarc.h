@@ -62,7 +62,7 @@ struct dmarc_input {
 
 struct dmarc_result {
     enum auth_result result;
-    const char *reason;        /* for every non-pass */
+    const char *reason; /* for every non-pass */
     const char *from_domain;
     const char *policy_domain; /* where the record was found */
     const char *org_domain;    /* organizational domain of the From domain */

@@ -34,8 +34,8 @@
 #define ENVELOPE_MAX_NETS 64
 
 struct envelope_opts {
-    const char *ip, *helo, *mail_from; /* overrides, or NULL */
-    int trusted_hops;                  /* topmost Received headers to skip; -1 = none given */
+    const char *ip, *helo, *mail_from;  /* overrides, or NULL */
+    int trusted_hops;                   /* topmost Received headers to skip; -1 = none given */
     struct net nets[ENVELOPE_MAX_NETS]; /* --internal-net */
     int n_nets;
     const char *receiver; /* --receiver HOST, or NULL */
@@ -46,11 +46,11 @@ struct envelope {
                                    "authentication-results", "log"; NULL = unknown */
     const char *helo, *helo_source;
     const char *mail_from, *mail_from_source; /* "" = null sender */
-    int hop;                  /* index of the Received header used (0 = topmost), -1 none */
-    const char *rdns;         /* reverse name the receiver recorded for the client, or NULL */
-    const char *received_by;  /* the receiving host of that hop */
-    bool tls;                 /* that hop was received over TLS */
-    bool tls_known;           /* a hop was found at all */
+    int hop;                 /* index of the Received header used (0 = topmost), -1 none */
+    const char *rdns;        /* reverse name the receiver recorded for the client, or NULL */
+    const char *received_by; /* the receiving host of that hop */
+    bool tls;                /* that hop was received over TLS */
+    bool tls_known;          /* a hop was found at all */
 };
 
 void envelope_opts_init(struct envelope_opts *o);

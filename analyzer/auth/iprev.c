@@ -82,7 +82,8 @@ void helo_check(struct dns_resolver *dns, arena *a, const char *helo, const char
     }
     size_t len = strlen(helo);
     unsigned char tmp[16];
-    if (helo[0] == '[' || inet_pton(AF_INET, helo, tmp) == 1 || inet_pton(AF_INET6, helo, tmp) == 1) {
+    if (helo[0] == '[' || inet_pton(AF_INET, helo, tmp) == 1 ||
+        inet_pton(AF_INET6, helo, tmp) == 1) {
         out->ip_literal = true;
         out->reason = "HELO is an address literal, not a name";
         return;

@@ -40,8 +40,8 @@ size_t requirements_check(arena *a, const struct req_input *in, struct requireme
             in->spf == AUTH_PASS        ? REQ_PASS
             : in->spf == AUTH_TEMPERROR ? REQ_UNKNOWN
                                         : REQ_FAIL,
-            arena_printf(a, "spf=%s%s%s", auth_result_name(in->spf),
-                         in->spf_domain ? " for " : "", in->spf_domain ? in->spf_domain : ""));
+            arena_printf(a, "spf=%s%s%s", auth_result_name(in->spf), in->spf_domain ? " for " : "",
+                         in->spf_domain ? in->spf_domain : ""));
 
     /* DKIM: any passing signature; keys of the passing ones at least 1024 bits */
     const struct dkim_result *pass = NULL;
@@ -51,8 +51,9 @@ size_t requirements_check(arena *a, const struct req_input *in, struct requireme
         if (d->legacy) continue;
         if (d->result == AUTH_PASS && !pass) pass = d;
         if (d->result == AUTH_TEMPERROR) any_temp = true;
-        if (d->reason == DKIM_R_KEY_TOO_SHORT || (d->crypto_ok && d->key_bits && d->key_bits < 1024 &&
-                                                   d->key_type && strcmp(d->key_type, "rsa") == 0))
+        if (d->reason == DKIM_R_KEY_TOO_SHORT ||
+            (d->crypto_ok && d->key_bits && d->key_bits < 1024 && d->key_type &&
+             strcmp(d->key_type, "rsa") == 0))
             short_key = true;
     }
     if (!in->dkim_ran)
@@ -67,8 +68,7 @@ size_t requirements_check(arena *a, const struct req_input *in, struct requireme
     if (!in->dmarc) {
         set(&r[k++], "dmarc_record", "DMARC record published (p=none at least)", REQ_UNKNOWN,
             "DMARC not checked");
-        set(&r[k++], "dmarc_pass", "DMARC passes with alignment", REQ_UNKNOWN,
-            "DMARC not checked");
+        set(&r[k++], "dmarc_pass", "DMARC passes with alignment", REQ_UNKNOWN, "DMARC not checked");
     } else {
         const struct dmarc_result *d = in->dmarc;
         if (d->result == AUTH_TEMPERROR)
@@ -130,10 +130,9 @@ size_t requirements_check(arena *a, const struct req_input *in, struct requireme
             in->iprev->result == AUTH_PASS   ? REQ_PASS
             : in->iprev->result == AUTH_FAIL ? REQ_FAIL
                                              : REQ_UNKNOWN,
-            in->iprev->result == AUTH_PASS
-                ? arena_printf(a, "%s -> %s -> %s", in->iprev->ip, in->iprev->confirmed,
-                               in->iprev->ip)
-                : in->iprev->reason);
+            in->iprev->result == AUTH_PASS ? arena_printf(a, "%s -> %s -> %s", in->iprev->ip,
+                                                          in->iprev->confirmed, in->iprev->ip)
+                                           : in->iprev->reason);
 
     if (!in->env || !in->env->tls_known)
         set(&r[k++], "tls", "TLS on the receiving hop", REQ_UNKNOWN, "no entry hop found");
@@ -148,10 +147,12 @@ size_t requirements_check(arena *a, const struct req_input *in, struct requireme
             "DKIM not checked");
     else
         set(&r[k++], "dkim_key_1024", "DKIM keys of at least 1024 bits",
-            short_key ? REQ_FAIL : pass ? REQ_PASS : REQ_UNKNOWN,
+            short_key ? REQ_FAIL
+            : pass    ? REQ_PASS
+                      : REQ_UNKNOWN,
             short_key ? "a signature uses an RSA key under 1024 bits"
             : pass    ? arena_printf(a, "%d-bit %s key", pass->key_bits,
-                                     pass->key_type ? pass->key_type : "?")
+                                  pass->key_type ? pass->key_type : "?")
                       : "no passing signature to measure");
 
     /* a gmail.com From must come from Google (Gmail rejects spoofed gmail.com since 2024) */

@@ -24,8 +24,8 @@
 enum req_status { REQ_PASS = 0, REQ_FAIL, REQ_UNKNOWN };
 
 struct requirement {
-    const char *id;       /* stable identifier, e.g. "one_click_unsubscribe" */
-    const char *title;    /* words for the report */
+    const char *id;    /* stable identifier, e.g. "one_click_unsubscribe" */
+    const char *title; /* words for the report */
     enum req_status status;
     const char *evidence; /* what decided it */
 };

@@ -41,9 +41,8 @@ void verify_message(struct verify_ctx *vc, arena *a, const struct message *m, in
         /* the SPF identity DMARC uses: MAIL FROM's domain, or HELO's for <> */
         const struct spf_summary *s = &out->spf_mailfrom;
         struct dmarc_input din = {
-            .from_domain = m->has_from && m->from.domain_lc && *m->from.domain_lc
-                               ? m->from.domain_lc
-                               : NULL,
+            .from_domain =
+                m->has_from && m->from.domain_lc && *m->from.domain_lc ? m->from.domain_lc : NULL,
             .n_from_domains = m->n_from_domains,
             .spf_result = s->ran ? s->result : AUTH_NONE,
             .spf_domain = s->ran ? s->domain : NULL,

@@ -55,8 +55,8 @@ struct verify_ctx {
 };
 
 struct verify_result {
-    unsigned ran;      /* VERIFY_* actually run */
-    int64_t at;        /* judging time */
+    unsigned ran; /* VERIFY_* actually run */
+    int64_t at;   /* judging time */
     const char *at_source;
     struct envelope env;
     struct dkim_result *dkim;

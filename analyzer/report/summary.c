@@ -254,8 +254,9 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
     if (sqlite3_prepare_v2(h, sec->sql, -1, &s, NULL) != SQLITE_OK) {
         if (strstr(sqlite3_errmsg(h), "no such table")) {
             /* a database last written by an older mailaudit (read-only here) */
-            fprintf(out, "\n%s\n  (not in this database: written by an older mailaudit; any "
-                         "ingest upgrades it)\n",
+            fprintf(out,
+                    "\n%s\n  (not in this database: written by an older mailaudit; any "
+                    "ingest upgrades it)\n",
                     sec->title);
             return 0;
         }

@@ -111,8 +111,7 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
         sqlite3_bind_int64(s, 1, mid);
         if (db_ext_run(db, s, "replacing authentication results") != 0) return -1;
     }
-    if (r->ran & VERIFY_DKIM && db_dkim_replace(db, mid, r->dkim, r->n_dkim, fresh) != 0)
-        return -1;
+    if (r->ran & VERIFY_DKIM && db_dkim_replace(db, mid, r->dkim, r->n_dkim, fresh) != 0) return -1;
     if (spf_row(db, mid, &r->spf_helo, r, false) != 0 ||
         spf_row(db, mid, &r->spf_mailfrom, r, true) != 0)
         return -1;

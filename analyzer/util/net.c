@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const net_internal_ranges[] = {
-    "127.0.0.0/8",  "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-    "100.64.0.0/10", "0.0.0.0/8", "::1/128",       "::/128",         "fc00::/7",
-    "fe80::/10"};
+const char *const net_internal_ranges[] = {"127.0.0.0/8",    "10.0.0.0/8",     "172.16.0.0/12",
+                                           "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
+                                           "0.0.0.0/8",      "::1/128",        "::/128",
+                                           "fc00::/7",       "fe80::/10"};
 const int net_n_internal_ranges = (int)(sizeof net_internal_ranges / sizeof net_internal_ranges[0]);
 
 int net_parse(const char *s, struct net *n)

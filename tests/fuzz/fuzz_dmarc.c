@@ -41,9 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const char *const froms[] = {"example.com", "a.b.c.d.e.f.g.h.i.example.com",
                                             "other.test"};
         for (size_t f = 0; f < 3; f++) {
-            struct dmarc_input in = {.from_domain = froms[f], .n_from_domains = 1,
-                                     .spf_result = AUTH_PASS, .spf_domain = "example.com",
-                                     .dkim = &d, .n_dkim = 1};
+            struct dmarc_input in = {.from_domain = froms[f],
+                                     .n_from_domains = 1,
+                                     .spf_result = AUTH_PASS,
+                                     .spf_domain = "example.com",
+                                     .dkim = &d,
+                                     .n_dkim = 1};
             struct dmarc_result r;
             dmarc_evaluate(dns, NULL, a, &in, &r);
             if (r.result == AUTH_PASS && !r.spf_aligned && !r.dkim_aligned) __builtin_trap();

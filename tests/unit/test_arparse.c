@@ -25,7 +25,8 @@ static void test_gmail_form(void **state)
         S(" mx.gseed.example;\r\n       dkim=pass header.i=@shop.example.com header.s=sw1 "
           "header.b=AbCdEf12;\r\n       spf=pass (gseed.example: domain of "
           "bounces@em.shop.example.com designates 198.51.100.23 as permitted sender) "
-          "smtp.mailfrom=bounces@em.shop.example.com;\r\n       dmarc=pass (p=QUARANTINE sp=QUARANTINE "
+          "smtp.mailfrom=bounces@em.shop.example.com;\r\n       dmarc=pass (p=QUARANTINE "
+          "sp=QUARANTINE "
           "dis=NONE) header.from=shop.example.com"),
         3, &c);
     assert_int_equal(n, 3);
@@ -100,8 +101,8 @@ static void test_arc_and_none(void **state)
     /* RFC 8601 §2.2: a version number after the authserv-id, and a
      * method version "dkim/1" */
     n = arp_parse_value(a, ARP_AUTH_RESULTS,
-                        S("mx.example.net 1; dkim/1=fail reason=\"bad sig\" header.d=x.test"),
-                        9, &c);
+                        S("mx.example.net 1; dkim/1=fail reason=\"bad sig\" header.d=x.test"), 9,
+                        &c);
     assert_int_equal(n, 1);
     assert_string_equal(c.v[c.n - 1].method, "dkim");
     assert_string_equal(c.v[c.n - 1].result, "fail");
@@ -169,8 +170,10 @@ static void test_all_fields_and_ceilings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gmail_form),     cmocka_unit_test(test_microsoft_form),
-        cmocka_unit_test(test_arc_and_none),   cmocka_unit_test(test_received_spf),
+        cmocka_unit_test(test_gmail_form),
+        cmocka_unit_test(test_microsoft_form),
+        cmocka_unit_test(test_arc_and_none),
+        cmocka_unit_test(test_received_spf),
         cmocka_unit_test(test_all_fields_and_ceilings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

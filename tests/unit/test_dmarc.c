@@ -22,9 +22,10 @@ static void test_record_parse(void **state)
     (void)state;
     arena *a = arena_new();
     struct dmarc_record r;
-    assert_int_equal(dmarc_record_parse(a, S("v=DMARC1; p=reject; sp=quarantine; np=reject; "
-                                             "adkim=s; aspf=r; pct=50; t=y; psd=n; "
-                                             "rua=mailto:d@example.com; future=1"),
+    assert_int_equal(dmarc_record_parse(a,
+                                        S("v=DMARC1; p=reject; sp=quarantine; np=reject; "
+                                          "adkim=s; aspf=r; pct=50; t=y; psd=n; "
+                                          "rua=mailto:d@example.com; future=1"),
                                         &r),
                      0);
     assert_string_equal(r.p, "reject");
@@ -93,9 +94,12 @@ static void test_evaluate(void **state)
 
     /* From news.example.com: no record there, example.com's found one label
      * up; sp= applies; DKIM d=example.com aligned (relaxed) */
-    struct dmarc_input in = {.from_domain = "news.example.com", .n_from_domains = 1,
-                             .spf_result = AUTH_FAIL, .spf_domain = "bounce.esp.test",
-                             .dkim = &pass_parent, .n_dkim = 1};
+    struct dmarc_input in = {.from_domain = "news.example.com",
+                             .n_from_domains = 1,
+                             .spf_result = AUTH_FAIL,
+                             .spf_domain = "bounce.esp.test",
+                             .dkim = &pass_parent,
+                             .n_dkim = 1};
     dmarc_evaluate(dns, NULL, a, &in, &r);
     assert_int_equal(r.result, AUTH_PASS);
     assert_string_equal(r.policy_domain, "example.com");
@@ -132,16 +136,19 @@ static void test_evaluate(void **state)
 
     /* strict alignment: a subdomain does not align */
     struct dkim_result sub = dk("mail.strict.test", AUTH_PASS);
-    struct dmarc_input s = {.from_domain = "strict.test", .n_from_domains = 1,
-                            .spf_result = AUTH_PASS, .spf_domain = "bounce.strict.test",
-                            .dkim = &sub, .n_dkim = 1};
+    struct dmarc_input s = {.from_domain = "strict.test",
+                            .n_from_domains = 1,
+                            .spf_result = AUTH_PASS,
+                            .spf_domain = "bounce.strict.test",
+                            .dkim = &sub,
+                            .n_dkim = 1};
     dmarc_evaluate(dns, NULL, a, &s, &r);
     assert_int_equal(r.result, AUTH_FAIL);
     assert_string_equal(r.disposition, "quarantine");
 
     /* t=y lowers the disposition one step */
-    struct dmarc_input t = {.from_domain = "testing.test", .n_from_domains = 1,
-                            .spf_result = AUTH_FAIL};
+    struct dmarc_input t = {
+        .from_domain = "testing.test", .n_from_domains = 1, .spf_result = AUTH_FAIL};
     dmarc_evaluate(dns, NULL, a, &t, &r);
     assert_int_equal(r.result, AUTH_FAIL);
     assert_string_equal(r.policy, "reject");
@@ -189,8 +196,7 @@ static void test_org_domain_tree_walk(void **state)
     q = 0;
     assert_string_equal(dmarc_org_domain(dns, NULL, a, "x.other.psd.test", &q), "other.psd.test");
     /* no psd tag: the highest record found (example.com) */
-    assert_string_equal(dmarc_org_domain(dns, NULL, a, "a.b.news.example.com", &q),
-                        "example.com");
+    assert_string_equal(dmarc_org_domain(dns, NULL, a, "a.b.news.example.com", &q), "example.com");
     /* no record at all: the name itself */
     assert_string_equal(dmarc_org_domain(dns, NULL, a, "x.y.invalid", &q), "x.y.invalid");
     /* 9 labels: _dmarc of the name, then of its rightmost 7 labels, then one
@@ -219,7 +225,7 @@ static void test_psl(void **state)
     assert_string_equal(psl_org_domain(l, a, "mail.example.com"), "example.com");
     assert_string_equal(psl_org_domain(l, a, "a.b.example.co.uk"), "example.co.uk");
     assert_string_equal(psl_org_domain(l, a, "foo.bar.ck"), "foo.bar.ck"); /* *.ck */
-    assert_string_equal(psl_org_domain(l, a, "a.www.ck"), "www.ck");        /* !www.ck */
+    assert_string_equal(psl_org_domain(l, a, "a.www.ck"), "www.ck");       /* !www.ck */
     assert_string_equal(psl_org_domain(l, a, "me.blogspot.com"), "me.blogspot.com");
     assert_string_equal(psl_org_domain(l, a, "x.example.zz"), "example.zz"); /* implicit * */
     assert_null(psl_org_domain(l, a, "co.uk"));
@@ -228,8 +234,8 @@ static void test_psl(void **state)
     struct dns_resolver *dns = zone("_dmarc.example.co.uk. TXT \"v=DMARC1; p=reject\"\n"
                                     "example.co.uk. A 192.0.2.9\n");
     struct dkim_result d = dk("news.example.co.uk", AUTH_PASS);
-    struct dmarc_input in = {.from_domain = "example.co.uk", .n_from_domains = 1, .dkim = &d,
-                             .n_dkim = 1};
+    struct dmarc_input in = {
+        .from_domain = "example.co.uk", .n_from_domains = 1, .dkim = &d, .n_dkim = 1};
     struct dmarc_result r;
     dmarc_evaluate(dns, l, a, &in, &r);
     assert_int_equal(r.result, AUTH_PASS);

@@ -48,12 +48,19 @@ static void test_requirements(void **state)
     dm.record = "v=DMARC1; p=quarantine";
     dm.policy_domain = "shop.example.com";
     dm.dkim_aligned = true;
-    struct iprev_result ip = {.result = AUTH_PASS, .ip = "198.51.100.23",
-                              .confirmed = "mta23.sendwave.example.net"};
+    struct iprev_result ip = {
+        .result = AUTH_PASS, .ip = "198.51.100.23", .confirmed = "mta23.sendwave.example.net"};
     struct envelope env = {.tls = true, .tls_known = true, .received_by = "mx.example"};
-    struct req_input in = {.m = &m, .spf = AUTH_PASS, .spf_domain = "em.shop.example.com",
-                           .spf_ran = true, .dkim = &d, .n_dkim = 1, .dkim_ran = true,
-                           .dmarc = &dm, .iprev = &ip, .env = &env};
+    struct req_input in = {.m = &m,
+                           .spf = AUTH_PASS,
+                           .spf_domain = "em.shop.example.com",
+                           .spf_ran = true,
+                           .dkim = &d,
+                           .n_dkim = 1,
+                           .dkim_ran = true,
+                           .dmarc = &dm,
+                           .iprev = &ip,
+                           .env = &env};
     struct requirement *r;
     size_t n = requirements_check(a, &in, &r);
     assert_int_equal(n, 12);
@@ -120,8 +127,13 @@ static void test_claims(void **state)
     dk[1].result = AUTH_PERMERROR;
     dk[1].reason = DKIM_R_KEY_NOT_FOUND;
     struct envelope env = {.ip = "198.51.100.23"};
-    struct claims_ours o = {.spf_ran = true, .spf = AUTH_NONE, .dkim = dk, .n_dkim = 2,
-                            .dkim_ran = true, .dmarc_ran = true, .dmarc = AUTH_FAIL,
+    struct claims_ours o = {.spf_ran = true,
+                            .spf = AUTH_NONE,
+                            .dkim = dk,
+                            .n_dkim = 2,
+                            .dkim_ran = true,
+                            .dmarc_ran = true,
+                            .dmarc = AUTH_FAIL,
                             .env = &env};
     struct claim_cmp *v;
     size_t n = claims_compare(a, &c, &o, &v);
@@ -135,7 +147,7 @@ static void test_claims(void **state)
     assert_non_null(strstr(v[1].cause, "key removed from DNS since arrival"));
     /* spf pass then, none now (same client IP not stated): record removed */
     assert_string_equal(v[2].cause, "SPF record removed since arrival");
-    assert_int_equal(v[3].verdict, CLAIM_DIFFERENT); /* dmarc */
+    assert_int_equal(v[3].verdict, CLAIM_DIFFERENT);    /* dmarc */
     assert_int_equal(v[4].verdict, CLAIM_NOT_COMPARED); /* bimi */
     assert_string_equal(v[4].cause, "method bimi is not re-verified");
     /* Received-SPF for another client IP than the one we rebuilt */
