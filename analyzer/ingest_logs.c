@@ -391,14 +391,15 @@ static void corr_free(struct corr *c)
  * A provider answers many recipients with the same reply; classifying a
  * text (lower-casing it, then a few hundred needles) costs far more than
  * storing the row. A set-associative table remembers the answer for about
- * the last MEMO_SETS * MEMO_WAYS distinct (reply code, DSN, final, text);
+ * the last MEMO_REPLY_SETS * MEMO_WAYS distinct (reply code, DSN, final, text);
  * the classifiers are pure functions of these, so the answer is the same.
  * Texts longer than MEMO_KEY_MAX are classified every time. The provider of
  * (recipient domain, relay host) is remembered the same way. */
 
-#define MEMO_SETS 4096    /* power of two */
-#define MEMO_WAYS 4       /* entries per set, replaced in turn */
-#define MEMO_KEY_MAX 1024 /* bytes of key worth remembering */
+#define MEMO_REPLY_SETS 4096   /* sets for replies: a power of two */
+#define MEMO_PROVIDER_SETS 512 /* for (domain, relay): a power of two */
+#define MEMO_WAYS 4            /* entries per set, replaced in turn */
+#define MEMO_KEY_MAX 512       /* bytes of key worth remembering (the memory is bounded by these) */
 
 struct memo_entry {
     uint64_t hash;
@@ -411,19 +412,37 @@ struct memo_entry {
 };
 
 struct memo {
-    struct memo_entry e[MEMO_SETS][MEMO_WAYS];
-    unsigned char next[MEMO_SETS]; /* the way replaced next */
+    struct memo_entry (*e)[MEMO_WAYS]; /* sets */
+    unsigned char *next;               /* per set, the way replaced next */
+    size_t sets;
 };
 
 struct cls_cache {
     struct memo reply, provider;
 };
 
+static void memo_init(struct memo *m, size_t sets)
+{
+    m->e = xcalloc(sets, sizeof *m->e);
+    m->next = xcalloc(sets, 1);
+    m->sets = sets;
+}
+
 static void memo_free(struct memo *m)
 {
-    for (size_t i = 0; i < MEMO_SETS; i++)
+    for (size_t i = 0; i < m->sets; i++)
         for (size_t w = 0; w < MEMO_WAYS; w++)
             free(m->e[i][w].key);
+    free(m->e);
+    free(m->next);
+}
+
+static struct cls_cache *cls_cache_new(void)
+{
+    struct cls_cache *c = xcalloc(1, sizeof *c);
+    memo_init(&c->reply, MEMO_REPLY_SETS);
+    memo_init(&c->provider, MEMO_PROVIDER_SETS);
+    return c;
 }
 
 static void cls_cache_free(struct cls_cache *c)
@@ -439,7 +458,7 @@ static void cls_cache_free(struct cls_cache *c)
 static struct memo_entry *memo_slot(struct memo *m, const char *key, size_t len, bool *found)
 {
     uint64_t h = hash_fnv1a(key, len);
-    size_t set = (size_t)(h & (MEMO_SETS - 1));
+    size_t set = (size_t)(h & (m->sets - 1));
     for (size_t w = 0; w < MEMO_WAYS; w++) {
         struct memo_entry *e = &m->e[set][w];
         if (e->key && e->hash == h && e->key_len == len && memcmp(e->key, key, len) == 0) {
@@ -882,7 +901,7 @@ int ingest_logs_run(struct ingest *in)
     in->corr = xcalloc(1, sizeof *in->corr);
     in->corr->in = in;
     in->log_batch = db_log_batch_new();
-    in->cls_cache = xcalloc(1, sizeof *in->cls_cache);
+    in->cls_cache = cls_cache_new();
     int64_t since = db_max_delivery_id(in->db);
     for (size_t i = 0; i < in->n_logs && !in->fatal; i++)
         read_log(in, &in->logs[i]);

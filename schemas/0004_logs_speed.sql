@@ -15,7 +15,10 @@
 --   rows first.
 -- * deliveries (now a view): every column as before; log_event_id is
 --   still a log_events id (no longer declared REFERENCES: a view cannot be
---   referenced).
+--   referenced). attempt is counted as rows are stored, across runs too
+--   (log_queue_rcpt), so a log read in several runs numbers its attempts as
+--   one read does; it is NULL only for the recipients of a message beyond
+--   what ingest keeps in memory (100,000 recipients).
 -- * delivery_outcomes: the same rows (each recipient's last attempt),
 --   computed with a window function; message_deliveries: unchanged.
 -- * time (both tables) is an INTEGER, UTC seconds since 1970; the views
