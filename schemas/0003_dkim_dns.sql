@@ -5,7 +5,6 @@
 -- stored message, in header order. Re-verifying a message (ingest
 -- --reverify) replaces its rows.
 CREATE TABLE dkim_signatures (
-    id               INTEGER PRIMARY KEY,
     message_id       INTEGER NOT NULL REFERENCES messages(id),
     position         INTEGER NOT NULL,   -- 0-based among the message's signature fields, topmost first
     legacy           INTEGER NOT NULL,   -- 1: a DomainKey-Signature (RFC 4870), listed, not verified
@@ -32,9 +31,8 @@ CREATE TABLE dkim_signatures (
     detail           TEXT,               -- diagnosis for a post-mortem (footer added, l= spoofable, would verify but for the key size, ...)
     crypto_ok        INTEGER NOT NULL,   -- 1: the body hash and signature verified (also for a policy result)
     from_relation    TEXT NOT NULL,      -- d= against the From domain: same | parent | child | none
-    UNIQUE (message_id, position)
-);
-CREATE INDEX dkim_signatures_domain ON dkim_signatures(domain, selector);
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID; -- one B-tree, rows appended in message order; no other index (reports scan)
 
 -- Every DNS answer a verification used, one row per record (a negative
 -- answer is one row with data NULL), with where it came from and when. A

@@ -6,8 +6,8 @@
 -- replaces all its rows. Times are ISO 8601 UTC.
 
 -- One row per SPF identity checked (helo, mailfrom) per message.
+-- (WITHOUT ROWID tables here: one B-tree per table, rows written in key order.)
 CREATE TABLE spf_results (
-    id               INTEGER PRIMARY KEY,
     message_id       INTEGER NOT NULL REFERENCES messages(id),
     identity         TEXT NOT NULL,   -- mailfrom | helo
     ip               TEXT,            -- client IP checked
@@ -26,8 +26,8 @@ CREATE TABLE spf_results (
     lookups          INTEGER,         -- DNS-querying terms evaluated
     void_lookups     INTEGER,         -- of which NXDOMAIN or empty
     sender_id_record TEXT,            -- a legacy Sender ID record (spf2.0/...) of the domain (mailfrom row only)
-    UNIQUE (message_id, identity)
-);
+    PRIMARY KEY (message_id, identity)
+) WITHOUT ROWID;
 
 -- One row per message: reverse DNS of the client and the HELO checks.
 CREATE TABLE iprev_results (
@@ -121,11 +121,22 @@ CREATE TABLE auth_claims (
 );
 CREATE INDEX auth_claims_message ON auth_claims(message_id);
 
--- One row per bulk-sender requirement per message (Gmail/Yahoo 2024).
-CREATE TABLE requirements (
-    message_id  INTEGER NOT NULL REFERENCES messages(id),
-    requirement TEXT NOT NULL,     -- spf_pass | dkim_pass | dmarc_record | dmarc_pass | one_click_unsubscribe | unsubscribe | message_id | single_from | ptr_fcrdns | tls | dkim_key_1024 | gmail_from
-    status      TEXT NOT NULL,     -- pass | fail | unknown (evidence missing: no DNS source, no entry hop)
-    evidence    TEXT,
-    PRIMARY KEY (message_id, requirement)
+-- The bulk-sender requirements (Gmail/Yahoo 2024) of each message, stored as
+-- one row per message (a JSON array of [requirement, status, evidence]) and
+-- read through the view `requirements` below.
+CREATE TABLE requirement_sets (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    checks     TEXT NOT NULL      -- JSON: [["spf_pass","pass","spf=pass for ..."], ...]
 );
+
+-- One row per bulk-sender requirement per message.
+--   message_id   the message
+--   requirement  spf_pass | dkim_pass | dmarc_record | dmarc_pass | one_click_unsubscribe | unsubscribe | message_id | single_from | ptr_fcrdns | tls | dkim_key_1024 | gmail_from
+--   status       pass | fail | unknown (evidence missing: no DNS source, no entry hop)
+--   evidence     what decided it
+CREATE VIEW requirements AS
+    SELECT r.message_id AS message_id,
+           json_extract(j.value, '$[0]') AS requirement,
+           json_extract(j.value, '$[1]') AS status,
+           json_extract(j.value, '$[2]') AS evidence
+    FROM requirement_sets r, json_each(r.checks) j;

@@ -28,8 +28,7 @@ static char *field_value(arena *a, const struct message *m, const char *name)
 
 size_t requirements_check(arena *a, const struct req_input *in, struct requirement **out)
 {
-    enum { N = 12 };
-    struct requirement *r = arena_zalloc(a, N * sizeof *r);
+    struct requirement *r = arena_zalloc(a, REQ_COUNT * sizeof *r);
     size_t k = 0;
     const struct message *m = in->m;
 

@@ -23,6 +23,8 @@
 
 enum req_status { REQ_PASS = 0, REQ_FAIL, REQ_UNKNOWN };
 
+#define REQ_COUNT 12 /* the checklist's length: always this many */
+
 struct requirement {
     const char *id;    /* stable identifier, e.g. "one_click_unsubscribe" */
     const char *title; /* words for the report */

@@ -8,6 +8,9 @@
 
 #include "util/timeutil.h"
 
+#include "util/buf.h"
+#include "util/json.h"
+
 enum {
     A_DEL_SPF,
     A_DEL_IPREV,
@@ -33,7 +36,7 @@ static const char *const sql[A__COUNT] = {
     [A_DEL_ARC] = "DELETE FROM arc_results WHERE message_id=?1",
     [A_DEL_ARCSETS] = "DELETE FROM arc_sets WHERE message_id=?1",
     [A_DEL_CLAIMS] = "DELETE FROM auth_claims WHERE message_id=?1",
-    [A_DEL_REQ] = "DELETE FROM requirements WHERE message_id=?1",
+    [A_DEL_REQ] = "DELETE FROM requirement_sets WHERE message_id=?1",
     [A_SPF] = "INSERT INTO spf_results(message_id, identity, ip, ip_source, helo, helo_source,"
               " mail_from, mail_from_source, sender, domain, result, reason, mechanism,"
               " explanation, record, lookups, void_lookups, sender_id_record)"
@@ -54,8 +57,7 @@ static const char *const sql[A__COUNT] = {
     [A_CLAIM] = "INSERT INTO auth_claims(message_id, field, source, arc_instance, authserv_id,"
                 " method, result, reason, comment, properties, ours, verdict, cause)"
                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-    [A_REQ] = "INSERT OR REPLACE INTO requirements(message_id, requirement, status, evidence)"
-              " VALUES (?1,?2,?3,?4)",
+    [A_REQ] = "INSERT OR REPLACE INTO requirement_sets(message_id, checks) VALUES (?1,?2)",
 };
 
 static sqlite3_stmt *st(struct db *db, int id)
@@ -247,13 +249,26 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
         text(s, 13, c->cause);
         if (db_ext_run(db, s, "storing a claim") != 0) return -1;
     }
-    for (size_t i = 0; i < r->n_req; i++) {
+    if (r->n_req) {
+        struct buf b;
+        buf_init(&b, 0);
+        struct json j;
+        json_init(&j, &b);
+        json_arr_begin(&j);
+        for (size_t i = 0; i < r->n_req; i++) {
+            json_arr_begin(&j);
+            json_cstr(&j, r->req[i].id);
+            json_cstr(&j, req_status_name(r->req[i].status));
+            json_cstr(&j, r->req[i].evidence);
+            json_arr_end(&j);
+        }
+        json_arr_end(&j);
         sqlite3_stmt *s = st(db, A_REQ);
         sqlite3_bind_int64(s, 1, mid);
-        text(s, 2, r->req[i].id);
-        text(s, 3, req_status_name(r->req[i].status));
-        text(s, 4, r->req[i].evidence);
-        if (db_ext_run(db, s, "storing a requirement") != 0) return -1;
+        sqlite3_bind_text(s, 2, b.p, (int)b.len, SQLITE_TRANSIENT);
+        int rc = db_ext_run(db, s, "storing the requirements");
+        buf_free(&b);
+        if (rc != 0) return -1;
     }
     return 0;
 }
