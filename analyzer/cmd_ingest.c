@@ -178,6 +178,25 @@ static int verify_and_store(struct ingest *in, const struct message *m, int64_t 
     int64_t at = authopts_judge_time(&in->auth, m, &at_source);
     struct verify_result r;
     verify_message(&in->vc, in->msg_arena, m, at, at_source, &r);
+    if (!r.env.ip && m->message_id && (in->vc.checks & VERIFY_SPF)) {
+        /* no client in the headers: the MTA logs may have the session that
+         * queued this Message-ID (logs of earlier runs, or of this run in
+         * the post-pass after the logs are read) */
+        const char *ip, *helo, *sender;
+        if (db_log_envelope(in->db, in->msg_arena, m->message_id, &ip, &helo, &sender) != 0)
+            return -1;
+        if (ip) {
+            struct envelope_opts saved = in->vc.env;
+            in->vc.env.ip = ip;
+            in->vc.env.helo = in->vc.env.helo ? in->vc.env.helo : helo;
+            in->vc.env.mail_from =
+                in->vc.env.mail_from ? in->vc.env.mail_from : (m->return_path ? NULL : sender);
+            in->vc.env.override_source = "log";
+            verify_message(&in->vc, in->msg_arena, m, at, at_source, &r);
+            in->vc.env = saved;
+            in->from_logs++;
+        }
+    }
     in->verified++;
     for (size_t i = 0; i < r.n_dkim; i++) {
         if (r.dkim[i].legacy) continue;
@@ -187,6 +206,56 @@ static int verify_and_store(struct ingest *in, const struct message *m, int64_t 
     if ((r.ran & VERIFY_DMARC) && r.dmarc.result == AUTH_PASS) in->dmarc_pass++;
     if ((r.ran & VERIFY_SPF) && r.spf_mailfrom.result == AUTH_PASS) in->spf_pass++;
     return db_auth_replace(in->db, mid, &r, fresh);
+}
+
+/* After the logs of this run are read: verify again the one-message files
+ * whose client only the logs know. The list is collected first (the query
+ * reads the tables the verification rewrites). */
+static int reverify_one(struct ingest *in, int64_t mid, const char *path);
+
+struct pending {
+    int64_t *mid;
+    char **path;
+    size_t n, cap;
+};
+
+static int collect_pending(void *ctx, int64_t mid, const char *path)
+{
+    struct pending *p = ctx;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->mid = xrealloc(p->mid, p->cap * sizeof *p->mid);
+        p->path = xrealloc(p->path, p->cap * sizeof *p->path);
+    }
+    p->mid[p->n] = mid;
+    p->path[p->n++] = xstrdup(path);
+    return 0;
+}
+
+static int reverify_from_logs(struct ingest *in)
+{
+    struct pending p = {0};
+    int rc = db_log_pending(in->db, in->run_id, collect_pending, &p);
+    for (size_t i = 0; i < p.n; i++) {
+        if (rc == 0 && reverify_one(in, p.mid[i], p.path[i]) != 0) rc = -1;
+        free(p.path[i]);
+    }
+    free(p.mid);
+    free(p.path);
+    return rc;
+}
+
+static int reverify_one(struct ingest *in, int64_t mid, const char *path)
+{
+    char err[256];
+    bool truncated;
+    if (reader_slurp(path, MSG_MAX_SIZE, &in->data, &truncated, err, sizeof err) != 0)
+        return 0; /* gone since: the first verdict stays */
+    arena_reset(in->msg_arena);
+    struct message m;
+    message_parse(in->msg_arena, in->data.p ? in->data.p : "", in->data.len, NULL, NULL, &m);
+    in->reverified++;
+    return verify_and_store(in, &m, mid, false);
 }
 
 /* Store one message (or one more sighting of a stored one). */
@@ -509,6 +578,9 @@ int cmd_ingest(int argc, char **argv)
     }
     walk_paths(argv + optind, (size_t)(argc - optind), walk_cb, &in);
     if (!in.fatal && in.n_logs) ingest_logs_run(&in);
+    if (!in.fatal && in.n_logs && (in.vc.checks & VERIFY_SPF) &&
+        (ingest_ensure_txn(&in) != 0 || reverify_from_logs(&in) != 0))
+        ingest_db_failed(&in);
     if (in.fatal || ingest_commit(&in) != 0) {
         if (!in.fatal) cli_error("ingest", "%s", db_errmsg(in.db));
         status = EXIT_RUNTIME;
@@ -539,6 +611,9 @@ int cmd_ingest(int argc, char **argv)
                    (long long)in.dkim_sigs, (long long)in.dkim_pass, (long long)in.dmarc_pass,
                    dns_has_source(in.dns) ? ""
                                           : " (no DNS source: keys and records not looked up)");
+        if (in.from_logs)
+            printf("verify: %lld message(s) with the client taken from the MTA logs\n",
+                   (long long)in.from_logs);
     }
 out:
     for (size_t i = 0; i < in.n_logs; i++)

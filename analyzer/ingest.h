@@ -50,6 +50,7 @@ struct ingest {
     struct verify_ctx vc; /* verifiers for the checks asked (authopts_verify_ctx) */
     bool reverify;              /* re-verify messages already stored (and open unchanged files) */
     int64_t verified, reverified, dkim_sigs, dkim_pass, spf_pass, dmarc_pass;
+    int64_t from_logs; /* messages whose client came from the MTA logs */
     uint64_t *dns_seen; /* answers recorded in this run (hash of qname, qtype, answer) */
     size_t dns_seen_n, dns_seen_cap;
     bool dns_failed; /* recording a DNS answer failed: reported once, the run goes on */

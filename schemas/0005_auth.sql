@@ -11,7 +11,7 @@ CREATE TABLE spf_results (
     message_id       INTEGER NOT NULL REFERENCES messages(id),
     identity         TEXT NOT NULL,   -- mailfrom | helo
     ip               TEXT,            -- client IP checked
-    ip_source        TEXT,            -- where the IP came from: received (the entry hop) | received-spf | authentication-results | override (check --ip) | NULL unknown
+    ip_source        TEXT,            -- where the IP came from: received (the entry hop) | received-spf | authentication-results | log (the MTA log session that queued the Message-ID) | override (check --ip) | NULL unknown
     helo             TEXT,            -- HELO name used
     helo_source      TEXT,            -- same vocabulary as ip_source
     mail_from        TEXT,            -- MAIL FROM used ('' = null sender)

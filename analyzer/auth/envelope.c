@@ -83,9 +83,10 @@ void envelope_reconstruct(arena *a, const struct message *m, const struct arp_cl
 {
     memset(out, 0, sizeof *out);
     out->hop = -1;
-    if (o->ip) out->ip = o->ip, out->ip_source = "override";
-    if (o->helo) out->helo = o->helo, out->helo_source = "override";
-    if (o->mail_from) out->mail_from = o->mail_from, out->mail_from_source = "override";
+    const char *ov = o->override_source ? o->override_source : "override";
+    if (o->ip) out->ip = o->ip, out->ip_source = ov;
+    if (o->helo) out->helo = o->helo, out->helo_source = ov;
+    if (o->mail_from) out->mail_from = o->mail_from, out->mail_from_source = ov;
 
     /* the entry hop */
     size_t start = o->trusted_hops > 0 ? (size_t)o->trusted_hops : 0;

@@ -3,7 +3,9 @@
  * from, for SPF, iprev and the HELO checks.
  *
  * Order of evidence (first that gives a value wins, per value):
- *  1. the caller's overrides (check --ip/--helo/--mail-from);
+ *  1. the caller's overrides (check --ip/--helo/--mail-from; ingest passes
+ *     the client the MTA logs recorded for the message's queue id, as
+ *     source "log", when 2-4 give no client IP);
  *  2. the entry hop of the Received chain: the topmost Received header whose
  *     client is an IP literal outside the receiving organisation (not
  *     internal per net_is_internal, not in --internal-net) and whose client
@@ -35,6 +37,7 @@
 
 struct envelope_opts {
     const char *ip, *helo, *mail_from;  /* overrides, or NULL */
+    const char *override_source;        /* the source named for them: NULL = "override" */
     int trusted_hops;                   /* topmost Received headers to skip; -1 = none given */
     struct net nets[ENVELOPE_MAX_NETS]; /* --internal-net */
     int n_nets;

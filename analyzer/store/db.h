@@ -180,4 +180,13 @@ int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answe
 int db_auth_replace(struct db *db, int64_t message_id, const struct verify_result *r,
                     bool fresh);
 
+/* The client IP, HELO and sender the MTA logs recorded for the session that
+ * queued this Message-ID (NULLs when none). */
+int db_log_envelope(struct db *db, arena *a, const char *message_id, const char **ip,
+                    const char **helo, const char **sender);
+/* One-message files stored by run_id whose client is unknown and whose
+ * Message-ID is in the logs: fn(message row id, path) for each. */
+int db_log_pending(struct db *db, int64_t run_id,
+                   int (*fn)(void *ctx, int64_t message_id, const char *path), void *ctx);
+
 #endif

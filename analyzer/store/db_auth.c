@@ -26,6 +26,8 @@ enum {
     A_ARCSET,
     A_CLAIM,
     A_REQ,
+    A_LOG_ENV,
+    A_LOG_PENDING,
     A__COUNT
 };
 
@@ -58,6 +60,21 @@ static const char *const sql[A__COUNT] = {
                 " method, result, reason, comment, properties, ours, verdict, cause)"
                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
     [A_REQ] = "INSERT OR REPLACE INTO requirement_sets(message_id, checks) VALUES (?1,?2)",
+    /* the client of the session that queued a Message-ID, from the logs */
+    [A_LOG_ENV] = "SELECT c.client_ip, c.helo, (SELECT q.sender FROM log_events q WHERE"
+                  " q.queue_id = m.queue_id AND q.host IS m.host AND q.sender IS NOT NULL"
+                  " LIMIT 1) FROM log_events m JOIN log_events c ON c.queue_id = m.queue_id"
+                  " AND c.host IS m.host AND c.client_ip IS NOT NULL"
+                  " WHERE m.message_id = ?1 AND m.queue_id IS NOT NULL LIMIT 1",
+    /* one-message files of run ?1 whose client is unknown and whose
+     * Message-ID the logs know: to verify again once the logs are read */
+    [A_LOG_PENDING] = "SELECT m.id, s.path FROM messages m JOIN spf_results p ON"
+                      " p.message_id = m.id AND p.identity = 'mailfrom' AND p.ip IS NULL"
+                      " JOIN sightings g ON g.message_id = m.id AND g.offset = 0"
+                      " JOIN sources s ON s.id = g.source_id AND s.container <> 'mbox'"
+                      " WHERE m.run_id = ?1 AND m.message_id IS NOT NULL AND EXISTS"
+                      " (SELECT 1 FROM log_events e WHERE e.message_id = m.message_id)"
+                      " GROUP BY m.id",
 };
 
 static sqlite3_stmt *st(struct db *db, int id)
@@ -271,4 +288,37 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
         if (rc != 0) return -1;
     }
     return 0;
+}
+
+int db_log_envelope(struct db *db, arena *a, const char *message_id, const char **ip,
+                    const char **helo, const char **sender)
+{
+    *ip = *helo = *sender = NULL;
+    sqlite3_stmt *s = st(db, A_LOG_ENV);
+    sqlite3_bind_text(s, 1, message_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *v;
+        if ((v = (const char *)sqlite3_column_text(s, 0))) *ip = arena_strdup(a, v);
+        if ((v = (const char *)sqlite3_column_text(s, 1))) *helo = arena_strdup(a, v);
+        if ((v = (const char *)sqlite3_column_text(s, 2))) *sender = arena_strdup(a, v);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int db_log_pending(struct db *db, int64_t run_id,
+                   int (*fn)(void *ctx, int64_t message_id, const char *path), void *ctx)
+{
+    sqlite3_stmt *s = st(db, A_LOG_PENDING);
+    sqlite3_bind_int64(s, 1, run_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *path = (const char *)sqlite3_column_text(s, 1);
+        if (path && fn(ctx, sqlite3_column_int64(s, 0), path) != 0) break;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

@@ -71,4 +71,17 @@ is "$(q "$DB" "SELECT count(*) FROM requirements WHERE requirement = 'one_click_
 like "$(q "$DB" "SELECT count(*) FROM auth_claims WHERE verdict = 'same'")" "^[1-9]" "claims stored and compared"
 rep=$($M report --db "$DB")
 like "$rep" "spam       pass      fail      pass      198.51.100.77  *5" "report: the spam copies share 198.51.100.77 and its failing iprev"
+# the client from the MTA logs when the headers name none (same run: a
+# post-pass after the logs; later runs: looked up at verification)
+mkdir "$TMP/el"; cp "$TOP/tests/fixtures/envelope-log/stripped.eml" "$TOP/tests/fixtures/envelope-log/maillog" "$TMP/el/"
+out=$($M ingest --db "$TMP/el.db" --dns "$Z" "$TMP/el"); ok $? "ingest a stripped copy with its Postfix log"
+like "$out" "1 message(s) with the client taken from the MTA logs" "the summary says the logs gave the client"
+is "$(q "$TMP/el.db" "SELECT ip || '|' || ip_source || '|' || mail_from || '|' || mail_from_source || '|' || result FROM spf_results WHERE identity = 'mailfrom'")" \
+   "198.51.100.23|log|bounces@em.shop.example.com|log|pass" "SPF is checked for the client and sender the logs recorded"
+is "$(q "$TMP/el.db" "SELECT result FROM iprev_results")" "pass" "iprev for that client too"
+# a later run that reads only the message finds the client in the logs already stored
+rm -f "$TMP/el2.db"
+$M ingest --quiet --db "$TMP/el2.db" "$TMP/el/maillog"
+$M ingest --quiet --db "$TMP/el2.db" --dns "$Z" "$TMP/el/stripped.eml"
+is "$(q "$TMP/el2.db" "SELECT ip_source FROM spf_results WHERE identity = 'mailfrom'")" "log" "logs from an earlier run are used too"
 echo "1..$n_test"
