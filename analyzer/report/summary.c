@@ -153,6 +153,12 @@ static const struct section sections[] = {
      "placement|spf|iprev|dmarc|client ip|copies",
      "sssssd",
      {10, 9, 9, 9, 39}},
+    {"DMARC by From domain (and how organizational domains were found)",
+     "SELECT coalesce(from_domain, '-'), result, coalesce(policy, '-'), coalesce(disposition, '-'),"
+     " method, count(*) FROM dmarc_results GROUP BY 1, 2, 3, 4, 5 ORDER BY 6 DESC, 1 LIMIT 15",
+     "from domain|result|policy|disposition|method|messages",
+     "sssssd",
+     {24, 9, 10, 11, 29}},
     {"Bulk-sender requirements not met (messages)",
      "SELECT requirement, status, count(*), substr(min(evidence), 1, 80) FROM requirements"
      " WHERE status <> 'pass' GROUP BY 1, 2 ORDER BY 3 DESC, 1",

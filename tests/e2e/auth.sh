@@ -71,6 +71,7 @@ is "$(q "$DB" "SELECT count(*) FROM requirements WHERE requirement = 'one_click_
 like "$(q "$DB" "SELECT count(*) FROM auth_claims WHERE verdict = 'same'")" "^[1-9]" "claims stored and compared"
 rep=$($M report --db "$DB")
 like "$rep" "spam       pass      fail      pass      198.51.100.77  *5" "report: the spam copies share 198.51.100.77 and its failing iprev"
+like "$rep" "shop.example.com  *pass  *quarantine none  *tree walk (RFC 9989)  *10" "report: DMARC per From domain says which method found organizational domains"
 # the client from the MTA logs when the headers name none (same run: a
 # post-pass after the logs; later runs: looked up at verification)
 mkdir "$TMP/el"; cp "$TOP/tests/fixtures/envelope-log/stripped.eml" "$TOP/tests/fixtures/envelope-log/maillog" "$TMP/el/"
