@@ -138,9 +138,13 @@ static void record_dns(void *ctx, const struct dns_answer *a)
 {
     struct ingest *in = ctx;
     if (in->dns_failed || a->source == DNS_SRC_DB) return; /* db answers are stored already */
-    char sha[65];
-    db_dns_answer_sha(a, sha);
-    uint64_t h = hash_fnv1a(sha, 64) ^ hash_fnv1a(a->qname, strlen(a->qname)) ^ (uint64_t)a->qtype;
+    /* a cheap fingerprint of the answer for the seen-set (this runs for every
+     * lookup of every message); the SHA-256 is computed by db_dns_record,
+     * once per distinct answer */
+    uint64_t h = hash_fnv1a(a->qname, strlen(a->qname)) ^ ((uint64_t)a->qtype << 32) ^
+                 ((uint64_t)a->rcode << 48);
+    for (size_t i = 0; i < a->n; i++)
+        h = (h ^ hash_fnv1a(a->rr[i].text, a->rr[i].len)) * 1099511628211ULL;
     if (!h) h = 1;
     if (in->dns_seen_n * 2 >= in->dns_seen_cap) { /* grow the open-addressing set */
         size_t cap = in->dns_seen_cap ? in->dns_seen_cap * 2 : 256;

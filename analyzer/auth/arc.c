@@ -552,28 +552,6 @@ static const char *verify_text(arena *a, enum dkim_reason r, enum kind k, int i,
 
 /* §5.4.2 of RFC 6376: each h= name takes the last unused field of that name,
  * bottom up; then the AMS itself without its b= value and final CRLF. */
-static void ams_header_data(struct ctx *c, const struct sig *s, const struct hdr_field *self)
-{
-    buf_reset(&c->data);
-    bool *used = arena_zalloc(c->a, c->hb->n ? c->hb->n : 1);
-    for (size_t k = 0; k < s->nh; k++) {
-        struct slice nm = s->h[k];
-        for (size_t j = c->hb->n; j-- > 0;) {
-            const struct hdr_field *f = &c->hb->f[j];
-            if (used[j] || f->name.len != nm.len) continue;
-            bool eq = true;
-            for (size_t m = 0; m < nm.len && eq; m++)
-                eq = ch_lower((unsigned char)f->name.p[m]) == ch_lower((unsigned char)nm.p[m]);
-            if (!eq) continue;
-            used[j] = true;
-            dkim_canon_header(&c->data, s->hcanon, f->raw.p, f->raw.len, 0, 0, false);
-            break;
-        }
-    }
-    dkim_canon_header(&c->data, s->hcanon, self->raw.p, self->raw.len, s->b_off, s->b_len_raw,
-                      true);
-}
-
 static void set_ams(struct arc_set *set, enum auth_result code, const char *reason)
 {
     set->ams_code = code;
@@ -604,7 +582,8 @@ static void ams_verify(struct ctx *c, struct slot *sl, struct arc_set *set, bool
         return;
     }
     struct dkim_result dr;
-    ams_header_data(c, s, sl->f[K_AMS]);
+    dkim_signed_header_data(&c->data, c->a, s->hcanon, c->hb, s->h, s->nh, sl->f[K_AMS], s->b_off,
+                            s->b_len_raw);
     enum dkim_reason r = dkim_verify_data(c->v, a, s->domain, s->selector, s->alg, c->data.p,
                                           c->data.len, s->b, s->b_len, &dr);
     set->ams_key_bits = dr.key_bits;
@@ -760,7 +739,6 @@ enum auth_result arc_validate(struct dkim_verifier *v, arena *a, const char *raw
     memset(out, 0, sizeof *out);
     out->result = AUTH_NONE;
     out->cv = "none";
-    dkim_new_message(v);
 
     /* 1. collect */
     size_t n_fields = 0, bytes = 0;

@@ -115,9 +115,10 @@ struct arc_result {
 
 /* Validate the ARC chain of a message. raw/raw_len: the whole message as
  * stored (CRLF or bare LF); hdr: hdr_parse of it; at: the time to judge x=
- * at (0: not judged). Calls dkim_new_message(v) first (the canonical body
- * is shared with later dkim_body_hash calls for this message). Everything
- * is allocated in `a`. Always fills *out; returns out->result. */
+ * at (0: not judged). The canonical body is shared with dkim_verify of the
+ * same message (no second canonicalisation): start each new message with
+ * dkim_new_message(v) or dkim_verify. Everything is allocated in `a`.
+ * Always fills *out; returns out->result. */
 enum auth_result arc_validate(struct dkim_verifier *v, arena *a, const char *raw, size_t raw_len,
                               const struct hdr_block *hdr, int64_t at, struct arc_result *out);
 

@@ -102,11 +102,12 @@ struct dkim_verifier {
     struct key_memo memo[KEY_MEMO];
     EVP_MD *sha256, *sha1;
     EVP_MD_CTX *mdctx, *mdctx2;
-    EVP_MD_CTX *edctx;     /* ed25519 verification only: a context used for DigestVerify keeps
-                              its key, so plain digests must not share it */
-    struct buf hdr;        /* canonical header data of the signature at hand */
-    struct buf body[2];    /* canonical body per dkim_canon, when it had to be built */
-    struct slice canon[2]; /* the canonical body: in body[c] or in the message itself */
+    EVP_MD_CTX *edctx;        /* ed25519 verification only: a context used for DigestVerify keeps
+                                 its key, so plain digests must not share it */
+    struct buf hdr;           /* canonical header data of the signature at hand */
+    struct buf body[2];       /* canonical body per dkim_canon, when it had to be built */
+    struct slice canon[2];    /* the canonical body: in body[c] or in the message itself */
+    struct slice body_src[2]; /* the body canon[c] was made from */
     bool body_done[2];
 };
 
@@ -374,7 +375,9 @@ bool dkim_body_in_place(const char *p, size_t len, enum dkim_canon c, size_t *ke
 
 static struct slice body_get(struct dkim_verifier *v, enum dkim_canon c, const char *p, size_t len)
 {
-    if (!v->body_done[c]) {
+    /* built once per message; a different body (another caller's buffer)
+     * is canonicalised afresh even without dkim_new_message */
+    if (!v->body_done[c] || v->body_src[c].p != p || v->body_src[c].len != len) {
         size_t keep;
         if (dkim_body_in_place(p, len, c, &keep)) {
             v->canon[c] = (struct slice){p, keep};
@@ -382,6 +385,7 @@ static struct slice body_get(struct dkim_verifier *v, enum dkim_canon c, const c
             dkim_body_canon(&v->body[c], c, p, len);
             v->canon[c] = (struct slice){v->body[c].p, v->body[c].len};
         }
+        v->body_src[c] = (struct slice){p, len};
         v->body_done[c] = true;
     }
     return v->canon[c];
@@ -443,31 +447,6 @@ static const char *body_diagnose(struct dkim_verifier *v, arena *a, const struct
 }
 
 /* ---- header hash ---- */
-
-/* §5.4.2: each name in h= takes the last not yet used instance of the field,
- * bottom up; a name with no instance left contributes nothing. */
-static void header_data(struct dkim_verifier *v, arena *a, const struct hdr_block *hb,
-                        const struct dkim_sig *s, const struct hdr_field *self)
-{
-    buf_reset(&v->hdr);
-    /* used[i]: field i already taken by an earlier h= entry */
-    bool *used = arena_zalloc(a, hb->n ? hb->n : 1);
-    for (size_t k = 0; k < s->nh; k++) {
-        struct slice nm = s->h[k];
-        for (size_t i = hb->n; i-- > 0;) {
-            const struct hdr_field *f = &hb->f[i];
-            if (used[i] || f->name.len != nm.len) continue;
-            bool eq = true;
-            for (size_t j = 0; j < nm.len && eq; j++)
-                eq = ch_lower((unsigned char)f->name.p[j]) == ch_lower((unsigned char)nm.p[j]);
-            if (!eq) continue;
-            used[i] = true;
-            dkim_canon_header(&v->hdr, s->hcanon, f->raw.p, f->raw.len, 0, 0, false);
-            break;
-        }
-    }
-    dkim_canon_header(&v->hdr, s->hcanon, self->raw.p, self->raw.len, s->b_off, s->b_len_raw, true);
-}
 
 /* Check sig over the digest of (data,len) with key e. */
 static bool data_verify(struct dkim_verifier *v, struct key_entry *e, enum dkim_alg alg,
@@ -773,7 +752,7 @@ static void verify_one(struct dkim_verifier *v, arena *a, const struct dkim_inpu
         add_detail(a, r, body_diagnose(v, a, &s, md, body, body_len));
         return;
     }
-    header_data(v, a, in->hdr, &s, f);
+    dkim_signed_header_data(&v->hdr, a, s.hcanon, in->hdr, s.h, s.nh, f, s.b_off, s.b_len_raw);
     if (!data_verify(v, e, s.alg, md, v->hdr.p, v->hdr.len, s.b, s.b_len)) {
         set_reason(a, r, DKIM_R_SIGNATURE, NULL);
         add_detail(a, r,

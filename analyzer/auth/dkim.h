@@ -169,8 +169,9 @@ enum dkim_reason dkim_verify_data(struct dkim_verifier *v, arena *a, const char 
                                   struct dkim_result *r);
 /* The body hash (SHA-256, or SHA-1 for rsa-sha1) of a body canonicalised
  * with c, limited to l bytes when has_l; *canon_len is the whole canonical
- * length. The canonical body is cached until dkim_new_message (or the next
- * dkim_verify call, which starts a new message). out holds 64 bytes. */
+ * length. The canonical body is cached until dkim_new_message, the next
+ * dkim_verify (which starts a new message) or a call for another body.
+ * out holds 64 bytes. */
 void dkim_body_hash(struct dkim_verifier *v, const char *body, size_t body_len, enum dkim_canon c,
                     enum dkim_alg alg, bool has_l, uint64_t l, unsigned char *out, size_t *out_len,
                     uint64_t *canon_len);

@@ -907,3 +907,27 @@ int domainkey_sig_parse(arena *a, const char *value, size_t len, struct domainke
     }
     return out->domain && out->selector ? 0 : -1;
 }
+
+void dkim_signed_header_data(struct buf *out, arena *a, enum dkim_canon c,
+                             const struct hdr_block *hb, const struct slice *h, size_t nh,
+                             const struct hdr_field *self, size_t skip_off, size_t skip_len)
+{
+    buf_reset(out);
+    /* used[i]: field i already taken by an earlier name of h */
+    bool *used = arena_zalloc(a, hb->n ? hb->n : 1);
+    for (size_t k = 0; k < nh; k++) {
+        struct slice nm = h[k];
+        for (size_t i = hb->n; i-- > 0;) {
+            const struct hdr_field *f = &hb->f[i];
+            if (used[i] || f->name.len != nm.len) continue;
+            bool eq = true;
+            for (size_t j = 0; j < nm.len && eq; j++)
+                eq = ch_lower((unsigned char)f->name.p[j]) == ch_lower((unsigned char)nm.p[j]);
+            if (!eq) continue;
+            used[i] = true;
+            dkim_canon_header(out, c, f->raw.p, f->raw.len, 0, 0, false);
+            break;
+        }
+    }
+    dkim_canon_header(out, c, self->raw.p, self->raw.len, skip_off, skip_len, true);
+}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mail/header.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -145,6 +146,16 @@ const char *dkim_key_error_text(enum dkim_key_error e);
  * 0,0 for none. */
 void dkim_canon_header(struct buf *out, enum dkim_canon c, const char *raw, size_t raw_len,
                        size_t skip_off, size_t skip_len, bool final);
+
+/* The header data a DKIM-shaped signature signs (RFC 6376 §5.4.2), into
+ * out (reset first): for each name of h (nh of them), the last not yet used
+ * instance of that field in hb, bottom up, canonicalised with c (a name with
+ * no instance left adds nothing); then the signature field itself (self:
+ * its raw bytes) with the skip range (its b= value) removed, without CRLF.
+ * Shared by DKIM and ARC's message signature. */
+void dkim_signed_header_data(struct buf *out, arena *a, enum dkim_canon c,
+                             const struct hdr_block *hb, const struct slice *h, size_t nh,
+                             const struct hdr_field *self, size_t skip_off, size_t skip_len);
 
 /* Decode base64 with FWS allowed anywhere (§3.5 b=); strict otherwise
  * (alphabet, padding only at the end). NULL on error or when the decoded

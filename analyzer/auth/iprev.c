@@ -104,14 +104,18 @@ void helo_check(struct dns_resolver *dns, arena *a, const char *helo, const char
         out->reason = "HELO not looked up: no DNS source";
         return;
     }
-    struct dns_answer ans;
-    enum dns_rcode r4 = dns_lookup(dns, a, helo, DNS_T_A, &ans);
-    bool has4 = r4 == DNS_OK;
-    enum dns_rcode r6 = dns_lookup(dns, a, helo, DNS_T_AAAA, &ans);
-    bool has6 = r6 == DNS_OK;
+    struct dns_answer a4, a6;
+    enum dns_rcode r4 = dns_lookup(dns, a, helo, DNS_T_A, &a4);
+    enum dns_rcode r6 = dns_lookup(dns, a, helo, DNS_T_AAAA, &a6);
     out->dns_ok = r4 != DNS_TEMPFAIL && r6 != DNS_TEMPFAIL;
-    out->resolves = has4 || has6;
-    if (ip) out->points_to_ip = forward_has(dns, a, helo, ip) == 1;
+    out->resolves = r4 == DNS_OK || r6 == DNS_OK;
+    /* does the answer of the client's family hold the client IP? */
+    unsigned char want[16];
+    bool v6 = ip && strchr(ip, ':');
+    const struct dns_answer *fam = v6 ? &a6 : &a4;
+    if (ip && (v6 ? r6 : r4) == DNS_OK && inet_pton(v6 ? AF_INET6 : AF_INET, ip, want) == 1)
+        for (size_t i = 0; i < fam->n && !out->points_to_ip; i++)
+            out->points_to_ip = memcmp(fam->rr[i].addr, want, v6 ? 16 : 4) == 0;
     if (!out->dns_ok)
         out->reason = "HELO lookup failed temporarily";
     else if (!out->resolves)

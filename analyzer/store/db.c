@@ -230,7 +230,7 @@ struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S__COUNT];
     sqlite3_stmt *ext[DB_EXT_STMTS]; /* statements of other store files (db_auth.c) */
-    int version; /* schema version of the file (read-only opens may be older) */
+    int version;                     /* schema version of the file (read-only opens may be older) */
     char err[512];
 };
 
@@ -1313,17 +1313,6 @@ int db_logs_link(struct db *db, struct db_log_batch *b, int64_t since)
 
 /* ---- DKIM and DNS (schema 0003) ---- */
 
-static void bind_time_opt(sqlite3_stmt *s, int i, int64_t t, bool valid)
-{
-    if (!valid) {
-        sqlite3_bind_null(s, i);
-        return;
-    }
-    char iso[32];
-    time_format_iso(t, iso);
-    sqlite3_bind_text(s, i, iso, -1, SQLITE_TRANSIENT);
-}
-
 int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result *r, size_t n,
                     bool fresh)
 {
@@ -1354,9 +1343,9 @@ int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result 
         else
             sqlite3_bind_null(s, 11);
         sqlite3_bind_int(s, 12, x->l_partial);
-        bind_time_opt(s, 13, x->t, x->has_t);
-        bind_time_opt(s, 14, x->x, x->has_x);
-        bind_time_opt(s, 15, x->at, true);
+        bind_time(s, 13, x->t, x->has_t);
+        bind_time(s, 14, x->x, x->has_x);
+        bind_time(s, 15, x->at, true);
         bind_text(s, 16, x->at_source);
         bind_text(s, 17, x->key_type);
         if (x->key_bits)
@@ -1376,7 +1365,8 @@ int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result 
     return 0;
 }
 
-void db_dns_answer_sha(const struct dns_answer *a, char out[65])
+/* SHA-256 (hex) identifying an answer: rcode, CNAME target and records. */
+static void dns_answer_sha(const struct dns_answer *a, char out[65])
 {
     /* rcode, then each record as type|ttl|pref|len:data, SHA-256 of it all */
     EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -1408,7 +1398,7 @@ int db_dns_record(struct db *db, const struct dns_answer *a)
 {
     if (a->rcode == DNS_NOSOURCE) return 0;
     char sha[65];
-    db_dns_answer_sha(a, sha);
+    dns_answer_sha(a, sha);
     char now[32];
     now_iso(now);
     char fetched[32];

@@ -167,8 +167,6 @@ int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result 
 /* Record a DNS answer used (rows are added once per distinct answer;
  * last_used_at is refreshed). NOSOURCE answers are not recorded. */
 int db_dns_record(struct db *db, const struct dns_answer *a);
-/* SHA-256 (hex) identifying an answer: rcode, CNAME target and records. */
-void db_dns_answer_sha(const struct dns_answer *a, char out[65]);
 /* Load the answers of dns_records into the resolver (dns_add_cached): per
  * (qname, qtype) the answer fetched last. */
 int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answers);

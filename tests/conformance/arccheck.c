@@ -80,6 +80,7 @@ int main(int argc, char **argv)
         struct hdr_block hb;
         hdr_parse(a, raw, len, &hb, NULL);
         struct arc_result r;
+        dkim_new_message(v);
         arc_validate(v, a, raw, len, &hb, at, &r);
         printf("%s\t%s\t%d\t%d\t%s\t", argv[m], r.cv, r.n_sets, r.oldest_pass,
                flat(r.reason ? r.reason : ""));

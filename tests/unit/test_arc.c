@@ -70,6 +70,7 @@ static enum auth_result run(arena *a, const char *p, size_t len, struct arc_resu
     char *copy = arena_memdup(a, p, len ? len : 1);
     struct hdr_block *hb = arena_alloc(a, sizeof *hb);
     hdr_parse(a, copy, len, hb, NULL);
+    dkim_new_message(ver);
     return arc_validate(ver, a, copy, len, hb, T0 + 3600, r);
 }
 
@@ -362,6 +363,7 @@ static void test_no_dns(void **state)
     struct hdr_block hb;
     hdr_parse(a, p, len, &hb, NULL);
     struct arc_result r;
+    dkim_new_message(nodns);
     assert_int_equal(arc_validate(nodns, a, p, len, &hb, 0, &r), AUTH_FAIL);
     assert_true(r.temporary);
     assert_string_equal(r.reason, "no DNS source for AMS i=1 (s=s1, d=hop1.example)");
