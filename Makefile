@@ -7,6 +7,7 @@
 #   make bench      generate a corpus and measure ingest speed and peak memory
 #   make fuzz       build libFuzzer harnesses with clang (build/fuzz-clang/)
 #   make conformance  SPF/ARC/DKIM public suites from ../shared/conformance (optional)
+#   make accuracy   stock SpamAssassin rules: mailaudit's hits against SpamAssassin's own
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages the build and tests need
 
@@ -41,7 +42,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/replay_%)
 CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps demo check check-asan bench fuzz install clean format conformance
+.PHONY: all deps demo check check-asan bench fuzz install clean format conformance accuracy
 
 all: $(BIN)
 
@@ -95,6 +96,7 @@ bench: deps
 	@MAILAUDIT_BENCH_DEPS=1 sh .ci/deps.sh
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench $(BUILD)/tools/spfbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
+	@BUILD=$(BUILD) sh tests/bench/rules-bench.sh
 
 # Public conformance suites (optional: need ../shared/conformance, which a
 # fresh clone lacks); not part of `make check`. SPF: the RFC 7208 suite;
@@ -112,6 +114,12 @@ conformance: $(BIN) $(BUILD)/tools/spfcheck $(BUILD)/tools/arccheck
 	@if [ -d $(CONF)/dkim-corpus ]; then \
 	  python3 tests/conformance/dkim-corpus.py $(BIN) $(CONF)/dkim-corpus | tail -n 1; \
 	else echo "conformance: $(CONF)/dkim-corpus not found, skipped"; fi
+
+# Rule-hit agreement with SpamAssassin on a generated corpus (needs the
+# spamassassin package; not part of `make check`). ACCURACY_N messages.
+accuracy: $(BIN)
+	@MAILAUDIT_ACCURACY_DEPS=1 sh .ci/deps.sh
+	@BUILD=$(BUILD) sh tests/accuracy/run.sh
 
 $(BUILD)/tools/arccheck: tests/conformance/arccheck.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -7,7 +7,10 @@ PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev
 [ "${MAILAUDIT_FUZZ_DEPS:-}" = 1 ] && PKGS="$PKGS clang libclang-rt-14-dev"
 # make bench compares with pflogsumm (Postfix log summaries, Perl) and dkimpy,
 # which also signs the DKIM bench corpus (python3-nacl for ed25519; openssl for the key)
-[ "${MAILAUDIT_BENCH_DEPS:-}" = 1 ] && PKGS="$PKGS pflogsumm python3-dkim python3-nacl openssl"
+# and SpamAssassin (its stock rules are scored by mailaudit, and it is timed on the same corpus)
+[ "${MAILAUDIT_BENCH_DEPS:-}" = 1 ] && PKGS="$PKGS pflogsumm python3-dkim python3-nacl openssl spamassassin"
+# make accuracy compares mailaudit's rule hits with SpamAssassin's own
+[ "${MAILAUDIT_ACCURACY_DEPS:-}" = 1 ] && PKGS="$PKGS spamassassin python3"
 # make conformance reads the suites' YAML with python3-yaml
 [ "${MAILAUDIT_CONFORMANCE_DEPS:-}" = 1 ] && PKGS="$PKGS python3 python3-yaml"
 missing=""

@@ -22,7 +22,12 @@ const char authopts_help[] =
     "  --checks LIST     comma-separated: dkim,spf,dmarc,arc,rules (default: all)\n"
     "  --at TIME         judge signature times (t=, x=) at TIME: 'arrival' (default:\n"
     "                    the topmost dated Received, else Date, else now), 'now', or\n"
-    "                    YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or @EPOCH\n";
+    "                    YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or @EPOCH\n"
+    "  --rules PATH      a rule directory (its *.cf files) or file, SpamAssassin\n"
+    "                    syntax; repeatable, later ones override earlier ones.\n"
+    "                    Default: the installed rules (" MAILAUDIT_DATADIR "/rules),\n"
+    "                    else ./rules. --rules /usr/share/spamassassin runs the\n"
+    "                    stock SpamAssassin rules.\n";
 
 const char authopts_envelope_help[] =
     "  --trusted-hops N  skip the N topmost Received headers (the receiving\n"
@@ -202,6 +207,9 @@ void authopts_free(struct auth_opts *o)
 {
     free(o->dns_files);
     o->dns_files = NULL;
+    free(o->rules);
+    o->rules = NULL;
+    o->n_rules = o->cap_rules = 0;
     o->n_dns = o->cap_dns = 0;
 }
 
@@ -280,6 +288,13 @@ int authopts_option(struct auth_opts *o, const char *cmd, int code, const char *
         return authopts_set_checks(o, cmd, arg) == 0 ? 1 : -1;
     case 'A':
         return authopts_set_at(o, cmd, arg) == 0 ? 1 : -1;
+    case AO_RULES:
+        if (o->n_rules == o->cap_rules) {
+            o->cap_rules = o->cap_rules ? o->cap_rules * 2 : 4;
+            o->rules = xrealloc(o->rules, o->cap_rules * sizeof *o->rules);
+        }
+        o->rules[o->n_rules++] = arg;
+        return 1;
     case AO_TRUSTED_HOPS:
     case AO_INTERNAL_NET:
     case AO_RECEIVER:

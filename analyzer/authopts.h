@@ -22,7 +22,7 @@ enum check_bits {
     CHECK_ARC = 1u << 3,
     CHECK_RULES = 1u << 4,
 };
-#define CHECKS_IMPLEMENTED (CHECK_DKIM | CHECK_SPF | CHECK_DMARC | CHECK_ARC)
+#define CHECKS_IMPLEMENTED (CHECK_DKIM | CHECK_SPF | CHECK_DMARC | CHECK_ARC | CHECK_RULES)
 #define CHECKS_ALL (CHECK_DKIM | CHECK_SPF | CHECK_DMARC | CHECK_ARC | CHECK_RULES)
 
 enum at_mode { AT_ARRIVAL = 0, AT_NOW, AT_GIVEN };
@@ -39,6 +39,8 @@ struct auth_opts {
     struct envelope_opts env; /* --ip --helo --mail-from (check), --trusted-hops,
                                  --internal-net, --receiver */
     bool dmarc_psl;           /* --dmarc-psl */
+    const char **rules;       /* --rules PATH... (none: the default rule directory) */
+    size_t n_rules, cap_rules;
 };
 
 /* Help text lines for these options (shared by both commands). */
@@ -59,6 +61,7 @@ enum {
     AO_IP,
     AO_HELO,
     AO_MAIL_FROM,
+    AO_RULES,
 };
 int authopts_envelope_option(struct auth_opts *o, const char *cmd, int code, const char *arg);
 
@@ -70,6 +73,7 @@ void authopts_verify_ctx_free(struct verify_ctx *vc);
 
 /* The getopt codes both commands use for these options ('D' --dns, 'O'
  * --online, 'T' --dns-timeout, 'F' --dns-from-db, 'C' --checks, 'A' --at,
+ * AO_RULES --rules,
  * and the AO_* codes): 1 handled, -1 usage error printed, 0 not ours. */
 int authopts_option(struct auth_opts *o, const char *cmd, int code, const char *arg);
 

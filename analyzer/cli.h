@@ -19,5 +19,6 @@ int cli_usage_error(const char *cmd);
 int cmd_ingest(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@
 #include "logs/logfmt.h"
 #include "mail/limits.h"
 #include "mail/message.h"
+#include "rulesopt.h"
+#include "score/score.h"
 #include "sources/detect.h"
 #include "sources/mbox.h"
 #include "util/buf.h"
@@ -70,6 +72,7 @@ struct check_ctx {
     arena *a;             /* per message, reset */
     struct buf out;       /* per message, reset */
     struct buf data;      /* a single-message file */
+    struct rules_ctx rules; /* rules.sc NULL: content not scored */
 };
 
 static void json_time(struct json *j, int64_t t, bool valid)
@@ -185,8 +188,11 @@ static void links_json(struct json *j, const struct message *m)
     json_arr_end(j);
 }
 
+static void score_json(struct json *j, const struct score_result *sr);
+
 static void message_json(struct buf *out, arena *a, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m, const struct verify_result *vr)
+                         const struct message *m, const struct verify_result *vr,
+                         const struct score_result *sr)
 {
     struct json j;
     json_init(&j, out);
@@ -281,6 +287,8 @@ static void message_json(struct buf *out, arena *a, const char *file, uint64_t o
     }
 
     check_auth_json(&j, a, vr);
+    json_key(&j, "score");
+    score_json(&j, sr);
 
     json_key(&j, "anomalies");
     json_arr_begin(&j);
@@ -299,6 +307,54 @@ static void message_json(struct buf *out, arena *a, const char *file, uint64_t o
     buf_putc(out, '\n');
 }
 
+
+/* The "score" object: total, threshold, the scored hits biggest first, and
+ * "matched": every rule that hit, sub-rules ("__") and zero scores included
+ * (what the accuracy comparison with SpamAssassin reads). */
+static void score_json(struct json *j, const struct score_result *sr)
+{
+    if (!sr) {
+        json_null(j);
+        return;
+    }
+    json_obj_begin(j);
+    json_key(j, "total");
+    json_double(j, sr->total);
+    json_key(j, "threshold");
+    json_double(j, sr->threshold);
+    json_key(j, "is_spam");
+    json_bool(j, sr->total >= sr->threshold);
+    json_key(j, "hits");
+    json_arr_begin(j);
+    for (size_t i = 0; i < sr->n_scored; i++) {
+        const struct score_hit *h = &sr->hits[i];
+        json_obj_begin(j);
+        json_key(j, "rule");
+        json_cstr(j, h->rule->name);
+        json_key(j, "score");
+        json_double(j, h->score * h->count);
+        json_key(j, "description");
+        json_cstr(j, h->rule->describe);
+        json_key(j, "kind");
+        json_cstr(j, rule_kind_name(h->rule->kind));
+        json_key(j, "area");
+        json_cstr(j, h->area);
+        json_key(j, "snippet");
+        json_cstr(j, h->snippet);
+        json_key(j, "count");
+        json_int(j, h->count);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_key(j, "matched");
+    json_arr_begin(j);
+    for (size_t i = 0; i < sr->n_hits; i++) json_cstr(j, sr->hits[i].rule->name);
+    json_arr_end(j);
+    json_key(j, "limit_hits");
+    json_int(j, sr->n_limit);
+    json_obj_end(j);
+}
+
 /* Print a message-derived string on a terminal line: control bytes become '?'. */
 static void put_safe(struct buf *out, const char *s)
 {
@@ -310,8 +366,35 @@ static void put_safe(struct buf *out, const char *s)
         buf_putc(out, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
+static void score_text(struct buf *out, const struct score_result *sr)
+{
+    buf_printf(out, "Content score: %.1f (threshold %.1f)%s, %zu rule%s hit\n", sr->total,
+               sr->threshold, sr->total >= sr->threshold ? " SPAM" : "", sr->n_scored,
+               sr->n_scored == 1 ? "" : "s");
+    for (size_t i = 0; i < sr->n_scored; i++) {
+        const struct score_hit *h = &sr->hits[i];
+        buf_printf(out, "  %6.2f %-28s ", h->score * h->count, h->rule->name);
+        put_safe(out, h->rule->describe ? h->rule->describe : "(no description)");
+        if (h->count > 1) buf_printf(out, " (x%d)", h->count);
+        if (h->area) {
+            buf_puts(out, "\n         ");
+            put_safe(out, h->area);
+            if (h->snippet) {
+                buf_puts(out, ": \"");
+                put_safe(out, h->snippet);
+                buf_puts(out, "\"");
+            }
+        }
+        buf_putc(out, '\n');
+    }
+    if (sr->n_limit)
+        buf_printf(out, "  (%d regex match(es) stopped at the PCRE2 limits, first in %s)\n",
+                   sr->n_limit, sr->limit_rule);
+}
+
 static void message_text(struct buf *out, arena *a, const char *file, uint64_t offset, bool in_mbox,
-                         const struct message *m, const struct verify_result *vr)
+                         const struct message *m, const struct verify_result *vr,
+                         const struct score_result *sr)
 {
     char iso[32];
     buf_puts(out, "== ");
@@ -388,6 +471,7 @@ static void message_text(struct buf *out, arena *a, const char *file, uint64_t o
         buf_putc(out, '\n');
     }
     if (vr) check_auth_text(out, a, vr);
+    if (sr) score_text(out, sr);
     buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
     for (size_t i = 0; i < m->an.n; i++) {
         buf_printf(out, "  %s", anom_name(m->an.v[i].code));
@@ -415,12 +499,27 @@ static void emit(struct check_ctx *cx, const char *file, uint64_t offset, bool i
         int64_t at = authopts_judge_time(cx->o, &m, &at_source);
         verify_message(&cx->vc, a, &m, at, at_source, &vr);
     }
+    struct score_result sr;
+    bool scored = cx->rules.sc != NULL;
+    if (scored) {
+        struct score_input in = {.m = &m, .auth = verified ? &vr : NULL};
+        if (verified) {
+            in.env.envelope_from = vr.env.mail_from;
+            in.env.client_ip = vr.env.ip;
+            in.env.helo = vr.env.helo;
+            in.env.client_rdns = vr.env.rdns;
+            in.now = vr.at;
+        }
+        scorer_run(cx->rules.sc, a, &in, &sr);
+    }
     struct buf *out = &cx->out;
     buf_reset(out);
     if (cx->json)
-        message_json(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL);
+        message_json(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL,
+                     scored ? &sr : NULL);
     else
-        message_text(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL);
+        message_text(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL,
+                     scored ? &sr : NULL);
     fwrite(out->p, 1, out->len, stdout);
 }
 
@@ -510,6 +609,7 @@ int cmd_check(int argc, char **argv)
         {"ip", required_argument, NULL, AO_IP},
         {"helo", required_argument, NULL, AO_HELO},
         {"mail-from", required_argument, NULL, AO_MAIL_FROM},
+        {"rules", required_argument, NULL, AO_RULES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -577,9 +677,18 @@ int cmd_check(int argc, char **argv)
         arena_free(cx.a);
         return EXIT_RUNTIME;
     }
+    if ((!o.checks || (o.checks & CHECK_RULES)) &&
+        rulesopt_load(&o, "check", o.checks != 0 ? false : true, &cx.rules) != 0) {
+        authopts_verify_ctx_free(&cx.vc);
+        dns_free(dns);
+        authopts_free(&o);
+        arena_free(cx.a);
+        return EXIT_RUNTIME;
+    }
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++)
         if (check_file(argv[i], &cx) != 0) status = EXIT_RUNTIME;
+    rulesopt_free(&cx.rules);
     authopts_verify_ctx_free(&cx.vc);
     arena_free(cx.a);
     buf_free(&cx.out);

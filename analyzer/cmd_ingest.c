@@ -174,10 +174,29 @@ static void record_dns(void *ctx, const struct dns_answer *a)
     }
 }
 
-/* Verify a parsed message and store the results (replacing earlier ones). */
+/* Verify and score a parsed message and store the results (replacing earlier
+ * ones). */
+static int score_and_store(struct ingest *in, const struct message *m, int64_t mid, bool fresh,
+                           const struct verify_result *r, int64_t at)
+{
+    if (!in->rules.sc) return 0;
+    struct score_input si = {.m = m, .auth = r, .now = at};
+    if (r) {
+        si.env.envelope_from = r->env.mail_from;
+        si.env.client_ip = r->env.ip;
+        si.env.helo = r->env.helo;
+        si.env.client_rdns = r->env.rdns;
+    }
+    struct score_result sr;
+    scorer_run(in->rules.sc, in->msg_arena, &si, &sr);
+    in->scored++;
+    if (sr.total >= sr.threshold) in->scored_spam++;
+    return db_rules_replace(in->db, mid, &sr, in->rules.desc, fresh);
+}
+
 static int verify_and_store(struct ingest *in, const struct message *m, int64_t mid, bool fresh)
 {
-    if (!in->vc.checks) return 0;
+    if (!in->vc.checks) return score_and_store(in, m, mid, fresh, NULL, 0);
     const char *at_source;
     int64_t at = authopts_judge_time(&in->auth, m, &at_source);
     struct verify_result r;
@@ -209,7 +228,8 @@ static int verify_and_store(struct ingest *in, const struct message *m, int64_t 
     }
     if ((r.ran & VERIFY_DMARC) && r.dmarc.result == AUTH_PASS) in->dmarc_pass++;
     if ((r.ran & VERIFY_SPF) && r.spf_mailfrom.result == AUTH_PASS) in->spf_pass++;
-    return db_auth_replace(in->db, mid, &r, fresh);
+    if (db_auth_replace(in->db, mid, &r, fresh) != 0) return -1;
+    return score_and_store(in, m, mid, fresh, &r, at);
 }
 
 /* After the logs of this run are read: verify again the one-message files
@@ -491,6 +511,7 @@ int cmd_ingest(int argc, char **argv)
         {"receiver", required_argument, NULL, AO_RECEIVER},
         {"dmarc-psl", no_argument, NULL, AO_DMARC_PSL},
         {"reverify", no_argument, NULL, 'V'},
+        {"rules", required_argument, NULL, AO_RULES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -534,7 +555,7 @@ int cmd_ingest(int argc, char **argv)
         cli_error("ingest", "no PATH given");
         goto usage;
     }
-    if (reverify && !auth.n_dns && !auth.online && !auth.dns_from_db) {
+    if (reverify && !auth.n_dns && !auth.online && !auth.dns_from_db && auth.checks != CHECK_RULES) {
         /* re-verifying without DNS would only replace verdicts by "no DNS source" */
         cli_error("ingest", "--reverify needs a DNS source: --dns FILE, --online or --dns-from-db");
         goto usage;
@@ -572,6 +593,11 @@ int cmd_ingest(int argc, char **argv)
     in.started = time_mono();
     int status = EXIT_OK;
     if (authopts_verify_ctx(&in.auth, "ingest", in.dns, &in.vc) != 0) {
+        status = EXIT_RUNTIME;
+        goto out;
+    }
+    if ((!in.auth.checks || (in.auth.checks & CHECK_RULES)) &&
+        rulesopt_load(&in.auth, "ingest", quiet || !in.auth.checks, &in.rules) != 0) {
         status = EXIT_RUNTIME;
         goto out;
     }
@@ -615,6 +641,9 @@ int cmd_ingest(int argc, char **argv)
                    (long long)in.dkim_sigs, (long long)in.dkim_pass, (long long)in.dmarc_pass,
                    dns_has_source(in.dns) ? ""
                                           : " (no DNS source: keys and records not looked up)");
+        if (in.scored)
+            printf("score: %lld messages scored with %s; %lld at or over the threshold\n",
+                   (long long)in.scored, in.rules.desc, (long long)in.scored_spam);
         if (in.from_logs)
             printf("verify: %lld message(s) with the client taken from the MTA logs\n",
                    (long long)in.from_logs);
@@ -627,6 +656,7 @@ out:
     arena_free(in.msg_arena);
     arena_free(in.file_arena);
     authopts_verify_ctx_free(&in.vc);
+    rulesopt_free(&in.rules);
     dns_free(in.dns);
     free(in.dns_seen);
     for (size_t i = 0; i < in.n_dns_real; i++)

@@ -10,6 +10,7 @@
 
 #include "auth/dkim.h"
 #include "authopts.h"
+#include "rulesopt.h"
 #include "logs/logfmt.h"
 #include "store/db.h"
 #include "util/arena.h"
@@ -48,6 +49,8 @@ struct ingest {
     struct auth_opts auth;
     struct dns_resolver *dns;
     struct verify_ctx vc; /* verifiers for the checks asked (authopts_verify_ctx) */
+    struct rules_ctx rules; /* the rule set (rules.sc NULL: content not scored) */
+    int64_t scored, scored_spam;
     bool reverify;              /* re-verify messages already stored (and open unchanged files) */
     int64_t verified, reverified, dkim_sigs, dkim_pass, spf_pass, dmarc_pass;
     int64_t from_logs; /* messages whose client came from the MTA logs */

@@ -1,5 +1,5 @@
 /* main — the command-line front end: dispatches to one cmd_*.c per subcommand.
- *   mailaudit ingest | check | report  (each with --help), --help, --version.
+ *   mailaudit ingest | check | report | rules  (each with --help), --help, --version.
  * Exit statuses are in cli.h and the README. */
 #include "cli.h"
 
@@ -19,6 +19,7 @@ static const char usage[] =
     "                   Takeout; .gz transparently) into the database\n"
     "  check FILE...    parse messages and print what was found (no database)\n"
     "  report           summarize what the database holds\n"
+    "  rules lint       check rule files (SpamAssassin syntax) and say what will run\n"
     "\n"
     "Options:\n"
     "  -h, --help       this help; `mailaudit COMMAND --help` for a command's options\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "ingest")) return cmd_ingest(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rules")) return cmd_rules(argc - 1, argv + 1);
     fprintf(stderr, "mailaudit: unknown command '%s'\n", cmd);
     fputs(usage, stderr);
     return EXIT_USAGE;

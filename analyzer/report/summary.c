@@ -171,6 +171,21 @@ static const struct section sections[] = {
      "method|claimed|ours|likely cause|claims",
      "ssssd",
      {8, 9, 9, 60}},
+    {"Content score by placement (copies)",
+     "SELECT s.placement, count(*), sum(c.is_spam), printf('%.1f', avg(c.total)),"
+     " printf('%.1f', min(c.total)), printf('%.1f', max(c.total)) FROM sightings s"
+     " JOIN content_scores c ON c.message_id = s.message_id GROUP BY 1 ORDER BY 2 DESC",
+     "placement|copies|over threshold|mean score|min|max",
+     "sddsss",
+     {10, 0, 0, 10, 6, 6}},
+    {"Content rules hit, by placement (top 20; what the spam copies share)",
+     "SELECT s.placement, h.rule, printf('%.1f', max(h.score)), count(*),"
+     " substr(coalesce(max(h.description), ''), 1, 60) FROM sightings s"
+     " JOIN rule_hits h ON h.message_id = s.message_id GROUP BY 1, 2"
+     " ORDER BY 4 DESC, 1, 2 LIMIT 20",
+     "placement|rule|score|copies|description",
+     "sssds",
+     {10, 28, 6, 0, 0}},
     {"Unreadable sources",
      "SELECT path, coalesce(error, '') FROM sources WHERE status <> 'done' ORDER BY path LIMIT 20",
      "path|error",

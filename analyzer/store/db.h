@@ -178,6 +178,13 @@ int db_dns_load(struct db *db, struct dns_resolver *r, arena *a, size_t *n_answe
 int db_auth_replace(struct db *db, int64_t message_id, const struct verify_result *r,
                     bool fresh);
 
+/* ---- content scores (schema 0006, db_rules.c) ---- */
+struct score_result;
+/* Replace a message's content score and scored rule hits; rule_set names the
+ * --rules paths. fresh as for db_dkim_replace. */
+int db_rules_replace(struct db *db, int64_t message_id, const struct score_result *r,
+                     const char *rule_set, bool fresh);
+
 /* The client IP, HELO and sender the MTA logs recorded for the session that
  * queued this Message-ID (NULLs when none). */
 int db_log_envelope(struct db *db, arena *a, const char *message_id, const char **ip,

@@ -1,0 +1,3619 @@
+/* saregex — SpamAssassin rule regexes on PCRE2, their literal prefilter, and
+ * the multi-literal matcher. The contract is saregex.h.
+ *
+ * What SpamAssassin 4 does to a rule regex before Perl compiles it
+ * (Mail::SpamAssassin::Util::compile_regexp), and so what this module does:
+ *  - delimiters: "/re/", or "m" / "qr" followed by one of { ( [ < (closed by
+ *    its mirror) or by any other non-word byte (closed by the same byte); a
+ *    backslash delimiter is refused. The end delimiter is the first one that
+ *    is followed only by flag letters up to the end of the text.
+ *  - "(?{" or "(??{" anywhere in the pattern is refused (Perl code).
+ *  - a copy of a non-bracket end delimiter in the pattern that is not
+ *    escaped (looked for after removing every "\\" pair) is refused.
+ *  - the flags are prepended as (?flags) and the string is compiled by
+ *    qr/$re/aa: nothing in the pattern is interpolated ($ is the anchor and @
+ *    a literal), \d \s \w and the POSIX classes are ASCII-only, and /i folds
+ *    ASCII with ASCII and Latin-1 letters with Latin-1 letters (the subject is
+ *    UTF-8 octets, which Perl matches as Latin-1 characters under Unicode
+ *    rules: /\xe9/i matches the byte 0xC9).
+ * PCRE2 in 8-bit non-UTF mode reads bytes the same way once its character
+ * tables fold the Latin-1 letter pairs too (built once, below). What the two
+ * still read differently is rewritten before compiling:
+ *  - \x{...}, \o{...}, \N{U+...} above 0xFF cannot match a byte: such an atom
+ *    never matches (or leaves its class), except the code points that fold to
+ *    a Latin-1 byte under /i (U+0178, U+039C, U+03BC, U+1E9E, U+212B);
+ *  - Perl quantifier braces PCRE2 10.42 reads as literals ({,3}, { 2 }) are
+ *    written {0,3}, {2}; a brace that starts no quantifier is escaped;
+ *  - the inline flags a (ASCII, always on) and p (a no-op) are dropped.
+ * Refused, with a reason: Perl code, \G, \C, \N{name}, \b{...}, the
+ * string-only escapes \Q \E \U \L \u \l (Perl's regex compiler takes them as
+ * plain letters with a warning, which SpamAssassin makes fatal), inline
+ * charset flags u l d, and PCRE2-only syntax that Perl rejects (start-of-
+ * pattern options such as (*UTF), callouts (?C), inline flags J U).
+ * Perl's own warnings that SpamAssassin turns into errors (an unescaped
+ * left brace, a quantified assertion) are not reproduced: such a rule is
+ * accepted here with PCRE2's reading.
+ *
+ * Literal prefilter: a small recursive-descent reader of the pattern as
+ * compiled (PCRE2 syntax) computes, per node, its exact string set when that
+ * is small and finite, and the best clause (a set of strings of which every
+ * match contains one). Zero-width assertions (\b ^ $ \K) join what is
+ * around them; lookarounds, backreferences, recursion, conditionals, . and
+ * large classes break a run; x+ and x{n,m} count as n copies of x then a
+ * break; an alternation needs a clause from every branch; (*ACCEPT), or
+ * anything else it does not understand, gives no set.
+ *
+ * Multi-literal matcher: Aho-Corasick over the first LITS_KEY bytes of each
+ * literal, compiled to a dense DFA over byte classes (bytes that occur in no
+ * key share one class; ASCII letters share their lowercase's class); a
+ * longer literal's rest is compared where its key ends. States with output
+ * are numbered last, so a step is one table load and one compare. As no key
+ * is longer than LITS_KEY, a text is walked as four interleaved slices that
+ * hide each other's load latency. Two-byte literals, which occur everywhere
+ * in text, are found by a table of byte pairs instead (no branch per byte).
+ *
+ * Ceilings: SARE_MAX_PATTERN bytes of rule text; 250 nested groups (PCRE2's
+ * own limit too); literal analysis nests at most LX_MAX_DEPTH groups, builds
+ * literals of at most LX_MAX_LEN bytes and LX_MAX_POOL bytes in all, else
+ * gives no set; the matcher keeps its table within LITS_MAX_CELLS entries
+ * (64 MiB) and LITS_MAX_PAIRS pairs: literals beyond are reported as seen on
+ * every scan (as are empty ones), which only makes the prefilter run more.
+ * Not done here: choosing which rules to run, matching loops, rule files. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "score/saregex.h"
+#include "util/xalloc.h"
+
+#include <limits.h>
+#include <locale.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SARE_JIT_STACK_MAX (1024u * 1024u) /* per thread */
+#define TR_MAX_DEPTH 250
+
+enum { FL_I = 1, FL_M = 2, FL_S = 4, FL_X = 8, FL_XX = 16 };
+
+struct sare {
+    pcre2_code *code;   /* the pattern, or its first part */
+    pcre2_code **parts; /* n_parts > 1: a pattern split in parts (code is parts[0]) */
+    size_t n_parts;
+    unsigned flags;
+    size_t n_lits;
+    const char **lits;
+    size_t *lit_lens;
+    bool nocase;
+};
+
+/* ---------------------------------------------------------------------------
+ * Shared state: immutable once built (pthread_once).
+ */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static uint8_t *char_tables;
+static pcre2_compile_context *compile_ctx;
+static bool jit_available;
+static pthread_key_t tls_key;
+
+static _Noreturn void oom(void)
+{
+    fputs("mailaudit: out of memory\n", stderr);
+    exit(2);
+}
+
+/* The other case of a Latin-1 letter byte, or -1. */
+static int latin1_other(unsigned c)
+{
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return (int)(c + 0x20);
+    if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return (int)(c - 0x20);
+    return -1;
+}
+
+/* The byte a code point above 0xFF matches under Perl's /i on a byte
+ * string, or -1 (checked with perl 5.36: qr/\x{178}/iaa matches "\xff"). */
+static int big_fold(uint32_t v)
+{
+    switch (v) {
+    case 0x178:
+        return 0xFF;
+    case 0x39C:
+    case 0x3BC:
+        return 0xB5;
+    case 0x1E9E:
+        return 0xDF;
+    case 0x212B:
+        return 0xE5;
+    default:
+        return -1;
+    }
+}
+
+struct tls {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+    pcre2_jit_stack *js;
+};
+
+static void tls_free(void *p)
+{
+    struct tls *t = p;
+    if (!t) return;
+    pcre2_match_data_free(t->md);
+    pcre2_match_context_free(t->mc);
+    if (t->js) pcre2_jit_stack_free(t->js);
+    free(t);
+}
+
+static void init_shared(void)
+{
+    /* PCRE2 builds its tables with the C library's ctype functions: pin the
+     * "C" locale for this thread while it does (uselocale is per thread). */
+    locale_t c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    locale_t old = c_loc ? uselocale(c_loc) : (locale_t)0;
+    char_tables = (uint8_t *)pcre2_maketables(NULL);
+    if (c_loc) {
+        uselocale(old);
+        freelocale(c_loc);
+    }
+    if (!char_tables) oom();
+    /* lower-case table at offset 0, flip-case table at offset 256 */
+    for (unsigned c = 0; c < 256; c++) {
+        int o = latin1_other(c);
+        if (o < 0) continue;
+        char_tables[256 + c] = (uint8_t)o;
+        char_tables[c] = (uint8_t)(c < 0xE0 ? (unsigned)o : c);
+    }
+    compile_ctx = pcre2_compile_context_create(NULL);
+    if (!compile_ctx) oom();
+    pcre2_set_character_tables(compile_ctx, char_tables);
+    pcre2_set_newline(compile_ctx, PCRE2_NEWLINE_LF);
+    pcre2_set_bsr(compile_ctx, PCRE2_BSR_UNICODE);
+    uint32_t jit = 0;
+    jit_available = pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit;
+    if (pthread_key_create(&tls_key, tls_free) != 0) oom();
+}
+
+static _Thread_local struct tls *tls_cur;
+
+static struct tls *tls_get(void)
+{
+    if (tls_cur) return tls_cur;
+    pthread_once(&init_once, init_shared);
+    struct tls *t = xcalloc(1, sizeof *t);
+    t->md = pcre2_match_data_create(1, NULL);
+    t->mc = pcre2_match_context_create(NULL);
+    if (!t->md || !t->mc) oom();
+    pcre2_set_match_limit(t->mc, SARE_MATCH_LIMIT);
+    pcre2_set_depth_limit(t->mc, SARE_DEPTH_LIMIT);
+    if (jit_available) {
+        t->js = pcre2_jit_stack_create(32u * 1024u, SARE_JIT_STACK_MAX, NULL);
+        if (t->js) pcre2_jit_stack_assign(t->mc, NULL, t->js);
+    }
+    pthread_setspecific(tls_key, t);
+    tls_cur = t;
+    return t;
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int hex_val(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* ---------------------------------------------------------------------------
+ * Rule text → pattern body and flags (SpamAssassin's compile_regexp)
+ */
+
+static bool is_mod_letter(unsigned char c)
+{
+    return c >= 'a' && c <= 'z' && c != 'e';
+}
+
+static bool split_rule(const char *src, size_t len, size_t *body_off, size_t *body_len,
+                       unsigned *flags, char *err, size_t errlen)
+{
+    size_t k;
+    unsigned char close;
+    if (len >= 1 && src[0] == '/') {
+        k = 1;
+        close = '/';
+    } else {
+        size_t pre = 0;
+        if (len >= 1 && src[0] == 'm')
+            pre = 1;
+        else if (len >= 2 && src[0] == 'q' && src[1] == 'r')
+            pre = 2;
+        if (!pre || len <= pre || is_word_byte((unsigned char)src[pre])) {
+            set_err(err, errlen, "missing regexp delimiters");
+            return false;
+        }
+        unsigned char o = (unsigned char)src[pre];
+        if (o == '\\') {
+            set_err(err, errlen, "backslash delimiter not allowed");
+            return false;
+        }
+        close = o == '{' ? '}' : o == '(' ? ')' : o == '[' ? ']' : o == '<' ? '>' : o;
+        k = pre + 1;
+    }
+    /* the end delimiter: the first one followed only by flag letters */
+    size_t t = len;
+    while (t > k && is_mod_letter((unsigned char)src[t - 1]))
+        t--;
+    if (t <= k || (unsigned char)src[t - 1] != close) {
+        set_err(err, errlen, "invalid end delimiter or flags");
+        return false;
+    }
+    unsigned f = 0;
+    for (size_t i = t; i < len; i++) {
+        switch (src[i]) {
+        case 'i':
+            f |= FL_I;
+            break;
+        case 'm':
+            f |= FL_M;
+            break;
+        case 's':
+            f |= FL_S;
+            break;
+        case 'x':
+            f |= (f & FL_X) ? FL_XX : FL_X;
+            break;
+        case 'g':
+        case 'o':
+            break; /* accepted and ignored */
+        default:
+            set_err(err, errlen, "unsupported regexp flag '%c'", src[i]);
+            return false;
+        }
+    }
+    *body_off = k;
+    *body_len = t - 1 - k;
+    *flags = f;
+
+    const char *b = src + k;
+    size_t n = *body_len;
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (b[i] != '(') continue;
+        if ((b[i + 1] == '?' && b[i + 2] == '{') ||
+            (b[i + 1] == '?' && i + 3 < n && b[i + 2] == '?' && b[i + 3] == '{') ||
+            (b[i + 1] == '*' && b[i + 2] == '{')) {
+            set_err(err, errlen, "Perl code block (?{...}) is not supported (offset %zu)", k + i);
+            return false;
+        }
+    }
+    if (close != '}' && close != ')' && close != ']') {
+        int prev = -1;
+        for (size_t i = 0; i < n;) {
+            if (b[i] == '\\' && i + 1 < n && b[i + 1] == '\\') {
+                i += 2;
+                continue;
+            }
+            if ((unsigned char)b[i] == close && prev != '\\') {
+                set_err(err, errlen, "unquoted delimiter '%c' found at offset %zu", close, k + i);
+                return false;
+            }
+            prev = (unsigned char)b[i];
+            i++;
+        }
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Perl pattern → PCRE2 pattern
+ */
+
+struct tr {
+    const char *p; /* pattern body */
+    size_t n, i;
+    size_t base; /* offset of the body in the rule text */
+    char *out;
+    uint32_t *map; /* map[k]: body offset of the byte that produced out[k] */
+    size_t olen, ocap;
+    unsigned fl[TR_MAX_DEPTH + 1];
+    int depth;
+    char *err;
+    size_t errlen;
+};
+
+static void tr_put(struct tr *t, const char *s, size_t n, size_t src)
+{
+    if (t->olen + n > t->ocap) {
+        size_t cap = t->ocap ? t->ocap : 64;
+        while (cap < t->olen + n)
+            cap *= 2;
+        t->out = xrealloc(t->out, cap);
+        t->map = xrealloc(t->map, cap * sizeof *t->map);
+        t->ocap = cap;
+    }
+    memcpy(t->out + t->olen, s, n);
+    for (size_t k = 0; k < n; k++)
+        t->map[t->olen + k] = (uint32_t)src;
+    t->olen += n;
+}
+
+static void tr_copy(struct tr *t, size_t from, size_t n)
+{
+    if (from + n > t->n) n = t->n - from;
+    tr_put(t, t->p + from, n, from);
+    for (size_t k = 0; k < n; k++)
+        t->map[t->olen - n + k] = (uint32_t)(from + k);
+}
+
+static bool tr_fail(struct tr *t, size_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool tr_fail(struct tr *t, size_t at, const char *fmt, ...)
+{
+    if (t->err && t->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(t->err, t->errlen, fmt, ap);
+        va_end(ap);
+        if (w >= 0 && (size_t)w < t->errlen)
+            snprintf(t->err + w, t->errlen - (size_t)w, " at offset %zu", t->base + at);
+    }
+    return false;
+}
+
+/* A braced number ({digits}, blanks around and underscores between digits
+ * allowed, as Perl does) whose '{' is at `brace`; sets *end past the '}'.
+ * Values above 0x10FFFF are reported as 0x110000. */
+static bool tr_braced(struct tr *t, size_t brace, int radix, uint32_t *v, size_t *end)
+{
+    size_t j = brace + 1;
+    while (j < t->n && (t->p[j] == ' ' || t->p[j] == '\t'))
+        j++;
+    uint32_t val = 0;
+    size_t nd = 0;
+    for (; j < t->n; j++) {
+        unsigned char c = (unsigned char)t->p[j];
+        int d = hex_val(c);
+        if (c == '_' && nd) continue;
+        if (d < 0 || d >= radix) break;
+        val = val > 0x10FFFF ? 0x110000 : val * (uint32_t)radix + (uint32_t)d;
+        nd++;
+    }
+    while (j < t->n && (t->p[j] == ' ' || t->p[j] == '\t'))
+        j++;
+    if (!nd || j >= t->n || t->p[j] != '}') return false;
+    *v = val > 0x10FFFF ? 0x110000 : val;
+    *end = j + 1;
+    return true;
+}
+
+/* A code point given as \x{..}, \o{..} or \N{U+..} at t->i: on success *v is
+ * its value and t->i is past it. Returns 0 if this is no such escape, 1 on
+ * success, -1 on an error (reported). */
+static int tr_code_escape(struct tr *t, uint32_t *v)
+{
+    size_t at = t->i;
+    if (at + 2 >= t->n || t->p[at] != '\\') return 0;
+    char d = t->p[at + 1];
+    size_t end;
+    if ((d == 'x' || d == 'o') && t->p[at + 2] == '{') {
+        if (!tr_braced(t, at + 2, d == 'x' ? 16 : 8, v, &end)) {
+            tr_fail(t, at, "malformed \\%c{...}", d);
+            return -1;
+        }
+        t->i = end;
+        return 1;
+    }
+    if (d == 'N' && t->p[at + 2] == '{') {
+        if (at + 4 < t->n && t->p[at + 3] == 'U' && t->p[at + 4] == '+') {
+            size_t j = at + 5; /* \N{U+hex} */
+            uint32_t val = 0;
+            size_t nd = 0;
+            for (; j < t->n && hex_val((unsigned char)t->p[j]) >= 0; j++, nd++)
+                val = val > 0x10FFFF ? 0x110000
+                                     : val * 16 + (uint32_t)hex_val((unsigned char)t->p[j]);
+            if (!nd || j >= t->n || t->p[j] != '}') {
+                tr_fail(t, at, "malformed \\N{U+...}");
+                return -1;
+            }
+            *v = val > 0x10FFFF ? 0x110000 : val;
+            t->i = j + 1;
+            return 1;
+        }
+        tr_fail(t, at, "named character \\N{name} is not supported");
+        return -1;
+    }
+    return 0;
+}
+
+static void tr_emit_code(struct tr *t, uint32_t v, size_t src, bool in_class)
+{
+    if (v > 0xFF && (t->fl[t->depth] & FL_I)) {
+        int f = big_fold(v);
+        if (f >= 0) v = (uint32_t)f;
+    }
+    if (v <= 0xFF) {
+        char buf[16];
+        int w = snprintf(buf, sizeof buf, "\\x{%02x}", v);
+        tr_put(t, buf, (size_t)w, src);
+    } else if (!in_class) {
+        tr_put(t, "(?:(?!))", 8, src); /* cannot match a byte */
+    }
+}
+
+static bool tr_reject_escape(struct tr *t, size_t at, char d)
+{
+    switch (d) {
+    case 'Q':
+    case 'E':
+    case 'U':
+    case 'L':
+    case 'u':
+    case 'l':
+        return tr_fail(t, at,
+                       "\\%c is a string escape, not a regex escape (Perl reads it as a letter "
+                       "with a warning, which SpamAssassin makes an error)",
+                       d);
+    case 'G':
+        return tr_fail(t, at, "\\G is not supported");
+    case 'C':
+        return tr_fail(t, at, "\\C is not supported (removed from Perl)");
+    default:
+        return true;
+    }
+}
+
+/* Copies a \p{..} / \k<..> / \g{..} style tail: a bracketed name or one char. */
+static void tr_copy_named(struct tr *t, size_t from)
+{
+    size_t j = from;
+    if (j < t->n) {
+        char o = t->p[j];
+        char c = o == '{' ? '}' : o == '<' ? '>' : o == '\'' ? '\'' : 0;
+        if (c) {
+            const char *e = memchr(t->p + j + 1, c, t->n - j - 1);
+            j = e ? (size_t)(e - t->p) + 1 : t->n;
+        } else if (o == '-' || o == '+' || is_digit((unsigned char)o)) {
+            j++;
+            while (j < t->n && is_digit((unsigned char)t->p[j]))
+                j++;
+        } else {
+            j++;
+        }
+    }
+    tr_copy(t, t->i, j - t->i);
+    t->i = j;
+}
+
+/* An escape outside a class, at t->i. */
+static bool tr_escape(struct tr *t)
+{
+    size_t at = t->i;
+    if (at + 1 >= t->n) {
+        tr_copy(t, at, 1); /* PCRE2 reports it */
+        t->i++;
+        return true;
+    }
+    char d = t->p[at + 1];
+    uint32_t v;
+    int r = tr_code_escape(t, &v);
+    if (r < 0) return false;
+    if (r > 0) {
+        tr_emit_code(t, v, at, false);
+        return true;
+    }
+    if (!tr_reject_escape(t, at, d)) return false;
+    if ((d == 'b' || d == 'B') && at + 2 < t->n && t->p[at + 2] == '{')
+        return tr_fail(t, at, "\\%c{...} Unicode boundaries are not supported", d);
+    if (d == 'c' && at + 2 < t->n) {
+        tr_copy(t, at, 3);
+        t->i += 3;
+        return true;
+    }
+    if (d == 'p' || d == 'P' || d == 'k' || d == 'g') {
+        tr_copy(t, at, 2);
+        t->i = at + 2;
+        tr_copy_named(t, t->i);
+        return true;
+    }
+    tr_copy(t, at, 2);
+    t->i += 2;
+    return true;
+}
+
+enum { CI_RAW, CI_CHAR, CI_CODE };
+
+struct citem {
+    int kind;
+    uint32_t v;
+    size_t s, e; /* source span */
+};
+
+/* One class item at t->i (not the closing ']'). */
+static bool tr_class_item(struct tr *t, struct citem *it)
+{
+    size_t at = t->i;
+    const char *p = t->p;
+    unsigned char c = (unsigned char)p[at];
+    it->s = at;
+    if (c == '[' && at + 1 < t->n && (p[at + 1] == ':' || p[at + 1] == '.' || p[at + 1] == '=')) {
+        char k = p[at + 1];
+        for (size_t j = at + 2; j + 1 < t->n; j++) {
+            if (p[j] == k && p[j + 1] == ']') {
+                it->kind = CI_RAW;
+                it->e = t->i = j + 2;
+                return true;
+            }
+            if (p[j] == ']') break;
+        }
+        it->kind = CI_CHAR;
+        it->v = c;
+        it->e = t->i = at + 1;
+        return true;
+    }
+    if (c != '\\') {
+        it->kind = CI_CHAR;
+        it->v = c;
+        it->e = t->i = at + 1;
+        return true;
+    }
+    if (at + 1 >= t->n) {
+        it->kind = CI_RAW;
+        it->e = t->i = at + 1;
+        return true;
+    }
+    unsigned char d = (unsigned char)p[at + 1];
+    uint32_t v;
+    int r = tr_code_escape(t, &v);
+    if (r < 0) return false;
+    if (r > 0) {
+        it->kind = CI_CODE;
+        it->v = v;
+        it->e = t->i;
+        return true;
+    }
+    if (!tr_reject_escape(t, at, (char)d)) return false;
+    it->kind = CI_CHAR;
+    size_t j = at + 2;
+    switch (d) {
+    case 'x': {
+        uint32_t val = 0;
+        for (int k = 0; k < 2 && j < t->n && hex_val((unsigned char)p[j]) >= 0; k++, j++)
+            val = val * 16 + (uint32_t)hex_val((unsigned char)p[j]);
+        it->v = val;
+        break;
+    }
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
+        uint32_t val = (uint32_t)(d - '0');
+        for (int k = 0; k < 2 && j < t->n && p[j] >= '0' && p[j] <= '7'; k++, j++)
+            val = val * 8 + (uint32_t)(p[j] - '0');
+        it->v = val;
+        if (val > 0xFF) it->kind = CI_CODE;
+        break;
+    }
+    case 'c':
+        if (j < t->n) {
+            it->v = (uint32_t)(unsigned char)((lower((unsigned char)p[j]) - 32) ^ 0x40);
+            if (p[j] < 'a' || p[j] > 'z') it->v = (uint32_t)((unsigned char)p[j] ^ 0x40);
+            j++;
+        }
+        break;
+    case 'a':
+        it->v = 7;
+        break;
+    case 'b':
+        it->v = 8;
+        break;
+    case 'e':
+        it->v = 27;
+        break;
+    case 'f':
+        it->v = 12;
+        break;
+    case 'n':
+        it->v = 10;
+        break;
+    case 'r':
+        it->v = 13;
+        break;
+    case 't':
+        it->v = 9;
+        break;
+    case 'p':
+    case 'P':
+        it->kind = CI_RAW;
+        if (j < t->n && p[j] == '{') {
+            const char *e = memchr(p + j, '}', t->n - j);
+            j = e ? (size_t)(e - p) + 1 : t->n;
+        } else if (j < t->n) {
+            j++;
+        }
+        break;
+    default:
+        if (is_alnum(d))
+            it->kind = CI_RAW; /* \d \w \s \h \v and the like; PCRE2 judges the rest */
+        else
+            it->v = d;
+        break;
+    }
+    it->e = t->i = j;
+    return true;
+}
+
+static void tr_class_emit(struct tr *t, const struct citem *it)
+{
+    if (it->kind == CI_CODE)
+        tr_emit_code(t, it->v, it->s, true);
+    else
+        tr_copy(t, it->s, it->e - it->s);
+}
+
+static bool tr_class(struct tr *t)
+{
+    size_t at = t->i, out_start = t->olen;
+    size_t n_items = 0;
+    bool neg = false;
+    tr_copy(t, at, 1);
+    t->i++;
+    if (t->i < t->n && t->p[t->i] == '^') {
+        neg = true;
+        tr_copy(t, t->i, 1);
+        t->i++;
+    }
+    bool first = true;
+    for (;;) {
+        if (t->i >= t->n) return tr_fail(t, at, "missing terminating ] for character class");
+        char c = t->p[t->i];
+        if (c == ']' && !first) {
+            tr_copy(t, t->i, 1);
+            t->i++;
+            break;
+        }
+        first = false;
+        if ((t->fl[t->depth] & FL_XX) && (c == ' ' || c == '\t')) {
+            tr_copy(t, t->i, 1);
+            t->i++;
+            continue;
+        }
+        struct citem lo, hi;
+        if (!tr_class_item(t, &lo)) return false;
+        if (t->i + 1 < t->n && t->p[t->i] == '-' && t->p[t->i + 1] != ']' && lo.kind != CI_RAW) {
+            size_t dash = t->i;
+            t->i++;
+            if (!tr_class_item(t, &hi)) return false;
+            if (hi.kind == CI_RAW) {
+                tr_copy(t, lo.s, hi.e - lo.s); /* PCRE2 judges "a-\d" */
+                n_items++;
+                continue;
+            }
+            if (lo.v > hi.v) return tr_fail(t, lo.s, "invalid range in character class");
+            if (hi.v <= 0xFF) {
+                tr_class_emit(t, &lo);
+                tr_copy(t, dash, 1);
+                tr_class_emit(t, &hi);
+                n_items++;
+                continue;
+            }
+            if (lo.v <= 0xFF) {
+                tr_class_emit(t, &lo);
+                tr_put(t, "-\\x{ff}", 7, dash);
+                n_items++;
+            }
+            if (t->fl[t->depth] & FL_I) {
+                static const uint32_t folds[] = {0x178, 0x39C, 0x3BC, 0x1E9E, 0x212B};
+                for (size_t k = 0; k < sizeof folds / sizeof folds[0]; k++) {
+                    if (folds[k] >= lo.v && folds[k] <= hi.v) {
+                        tr_emit_code(t, folds[k], lo.s, true);
+                        n_items++;
+                    }
+                }
+            }
+            continue;
+        }
+        size_t before = t->olen;
+        tr_class_emit(t, &lo);
+        if (t->olen != before) n_items++;
+    }
+    if (n_items == 0) { /* every member was a code point above 0xFF */
+        t->olen = out_start;
+        if (neg)
+            tr_put(t, "[\\x00-\\xff]", 11, at);
+        else
+            tr_put(t, "(?:(?!))", 8, at);
+    }
+    return true;
+}
+
+static bool tr_push(struct tr *t, unsigned fl, size_t at)
+{
+    if (t->depth >= TR_MAX_DEPTH) return tr_fail(t, at, "parentheses are nested too deeply");
+    t->fl[++t->depth] = fl;
+    return true;
+}
+
+static bool name_in(const char *s, size_t n, const char *const *names)
+{
+    for (; *names; names++)
+        if (strlen(*names) == n && memcmp(*names, s, n) == 0) return true;
+    return false;
+}
+
+/* (?flags) or (?flags:  at t->i; j is the first letter. */
+static bool tr_flag_group(struct tr *t, size_t j, size_t term)
+{
+    size_t at = t->i;
+    unsigned cur = t->fl[t->depth], nw = cur;
+    bool off = false;
+    char kept[64];
+    size_t nk = 0;
+    kept[nk++] = '(';
+    kept[nk++] = '?';
+    size_t letters = 0;
+    for (size_t k = j; k < term; k++) {
+        char c = t->p[k];
+        if (nk + 3 >= sizeof kept) return tr_fail(t, at, "inline flag group too long");
+        switch (c) {
+        case '^':
+            nw &= ~(unsigned)(FL_I | FL_M | FL_S | FL_X | FL_XX);
+            kept[nk++] = c;
+            letters++;
+            break;
+        case '-':
+            off = true;
+            kept[nk++] = c;
+            break;
+        case 'i':
+        case 'm':
+        case 's':
+        case 'n':
+        case 'x': {
+            unsigned bit = c == 'i'   ? FL_I
+                           : c == 'm' ? FL_M
+                           : c == 's' ? FL_S
+                           : c == 'x' ? FL_X
+                                      : 0;
+            if (off) {
+                nw &= ~bit;
+                if (c == 'x') nw &= ~(unsigned)FL_XX;
+            } else if (c == 'x' && k > j && t->p[k - 1] == 'x') {
+                nw |= FL_XX;
+            } else {
+                nw |= bit;
+            }
+            kept[nk++] = c;
+            letters++;
+            break;
+        }
+        case 'a':
+        case 'p':
+            break; /* /aa is always on; p is a no-op */
+        case 'u':
+        case 'l':
+        case 'd':
+            return tr_fail(t, at,
+                           "charset modifier (?%c) is not supported (SpamAssassin compiles "
+                           "rules with /aa)",
+                           c);
+        default:
+            return tr_fail(t, at, "unknown inline flag '%c'", c);
+        }
+    }
+    bool colon = t->p[term] == ':';
+    if (!letters) {
+        if (colon) tr_put(t, "(?:", 3, at);
+    } else {
+        kept[nk++] = t->p[term];
+        tr_put(t, kept, nk, at);
+    }
+    t->i = term + 1;
+    if (colon) return tr_push(t, nw, at);
+    t->fl[t->depth] = nw;
+    return true;
+}
+
+static bool tr_group(struct tr *t)
+{
+    size_t at = t->i;
+    const char *p = t->p;
+    size_t n = t->n;
+    unsigned cur = t->fl[t->depth];
+    if (at + 1 < n && p[at + 1] == '?') {
+        size_t j = at + 2;
+        char c = j < n ? p[j] : 0;
+        if (c == '#') {
+            const char *e = memchr(p + j, ')', n - j);
+            size_t end = e ? (size_t)(e - p) + 1 : n;
+            tr_copy(t, at, end - at);
+            t->i = end;
+            return true;
+        }
+        if (c == 'C') return tr_fail(t, at, "callout (?C...) is not Perl syntax");
+        bool flags = c == '^' || (c >= 'a' && c <= 'z') ||
+                     (c >= 'A' && c <= 'Z' && c != 'R' && c != 'P') ||
+                     (c == '-' && !(j + 1 < n && is_digit((unsigned char)p[j + 1])));
+        if (flags) {
+            size_t k = j;
+            while (k < n && (is_alnum((unsigned char)p[k]) || p[k] == '^' || p[k] == '-'))
+                k++;
+            if (k < n && (p[k] == ')' || p[k] == ':')) return tr_flag_group(t, j, k);
+        }
+        if (!tr_push(t, cur, at)) return false;
+        tr_copy(t, at, 2);
+        t->i = at + 2;
+        return true;
+    }
+    if (at + 1 < n && p[at + 1] == '*') {
+        static const char *const verbs[] = {"ACCEPT", "FAIL", "F",    "MARK", "COMMIT",
+                                            "PRUNE",  "SKIP", "THEN", NULL};
+        static const char *const alpha[] = {"pla",
+                                            "plb",
+                                            "nla",
+                                            "nlb",
+                                            "positive_lookahead",
+                                            "positive_lookbehind",
+                                            "negative_lookahead",
+                                            "negative_lookbehind",
+                                            "atomic",
+                                            NULL};
+        size_t j = at + 2, k = j;
+        while (k < n && (is_word_byte((unsigned char)p[k])))
+            k++;
+        bool ok;
+        if (k == j)
+            ok = k < n && p[k] == ':';
+        else if (p[j] >= 'a' && p[j] <= 'z')
+            ok = k < n && p[k] == ':' && name_in(p + j, k - j, alpha);
+        else
+            ok = k < n && (p[k] == ':' || p[k] == ')') && name_in(p + j, k - j, verbs);
+        if (!ok)
+            return tr_fail(t, at, "(*%.*s) is not supported (a PCRE2 option or unknown verb)",
+                           (int)(k - j < 40 ? k - j : 40), p + j);
+        if (!tr_push(t, cur, at)) return false;
+        tr_copy(t, at, 2);
+        t->i = at + 2;
+        return true;
+    }
+    if (!tr_push(t, cur, at)) return false;
+    tr_copy(t, at, 1);
+    t->i++;
+    return true;
+}
+
+/* '{' outside a class: a Perl quantifier is written the way PCRE2 reads it;
+ * any other brace is a literal. */
+static void tr_brace(struct tr *t)
+{
+    size_t at = t->i, j = at + 1, n = t->n;
+    const char *p = t->p;
+#define BLANKS()                                                                                   \
+    while (j < n && (p[j] == ' ' || p[j] == '\t'))                                                 \
+    j++
+    BLANKS();
+    size_t min_s = j;
+    while (j < n && is_digit((unsigned char)p[j]))
+        j++;
+    size_t min_e = j;
+    BLANKS();
+    bool comma = false;
+    size_t max_s = j, max_e = j;
+    if (j < n && p[j] == ',') {
+        comma = true;
+        j++;
+        BLANKS();
+        max_s = j;
+        while (j < n && is_digit((unsigned char)p[j]))
+            j++;
+        max_e = j;
+        BLANKS();
+    }
+#undef BLANKS
+    bool has_min = min_e > min_s, has_max = max_e > max_s;
+    if (j < n && p[j] == '}' && (has_min || has_max)) {
+        tr_put(t, "{", 1, at);
+        if (has_min)
+            tr_copy(t, min_s, min_e - min_s);
+        else
+            tr_put(t, "0", 1, at);
+        if (comma) {
+            tr_put(t, ",", 1, at);
+            if (has_max) tr_copy(t, max_s, max_e - max_s);
+        }
+        tr_put(t, "}", 1, j);
+        t->i = j + 1;
+        return;
+    }
+    tr_put(t, "\\{", 2, at);
+    t->i = at + 1;
+}
+
+static bool translate(struct tr *t)
+{
+    while (t->i < t->n) {
+        char c = t->p[t->i];
+        unsigned fl = t->fl[t->depth];
+        if ((fl & FL_X) && c == '#') {
+            const char *e = memchr(t->p + t->i, '\n', t->n - t->i);
+            size_t end = e ? (size_t)(e - t->p) + 1 : t->n;
+            tr_copy(t, t->i, end - t->i);
+            t->i = end;
+            continue;
+        }
+        bool ok = true;
+        switch (c) {
+        case '\\':
+            ok = tr_escape(t);
+            break;
+        case '[':
+            ok = tr_class(t);
+            break;
+        case '(':
+            ok = tr_group(t);
+            break;
+        case ')':
+            if (t->depth > 0) t->depth--;
+            tr_copy(t, t->i, 1);
+            t->i++;
+            break;
+        case '{':
+            tr_brace(t);
+            break;
+        default:
+            tr_copy(t, t->i, 1);
+            t->i++;
+            break;
+        }
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Required literals
+ */
+
+#define LX_MAX SARE_MAX_LITERALS
+#define LX_MAX_LEN 128
+#define LX_MAX_DEPTH 32 /* groups; each level costs a few KB of stack */
+#define LX_MAX_REPEAT 8
+#define LX_MAX_POOL (8u * 1024u * 1024u) /* bytes of strings built for one pattern */
+#define LX_INF UINT_MAX
+
+typedef struct {
+    const char *s;
+    uint16_t len;
+    bool ci; /* from caseless context: stored lowercased, compare caselessly */
+} lstr;
+
+typedef struct {
+    unsigned n;
+    lstr v[LX_MAX];
+} lset;
+
+typedef struct {
+    bool exact;    /* ex is every string this node can match */
+    bool has_best; /* best is a clause: every match contains one of it */
+    lset ex, best;
+} linfo;
+
+struct lchunk {
+    struct lchunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+struct lx {
+    const char *p;
+    size_t n, i;
+    int depth;
+    bool fail;
+    struct lchunk *pool;
+    size_t pooled; /* bytes allocated so far; past LX_MAX_POOL the analysis gives up */
+};
+
+static char *lx_alloc(struct lx *x, size_t n)
+{
+    struct lchunk *c = x->pool;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 4096 ? n : 4096;
+        c = xmalloc(sizeof *c + cap);
+        c->next = x->pool;
+        c->used = 0;
+        c->cap = cap;
+        x->pool = c;
+    }
+    char *r = c->data + c->used;
+    c->used += n;
+    x->pooled += n;
+    if (x->pooled > LX_MAX_POOL) x->fail = true; /* the memory is still valid: callers stop soon */
+    return r;
+}
+
+static void lx_pool_free(struct lx *x)
+{
+    while (x->pool) {
+        struct lchunk *n = x->pool->next;
+        free(x->pool);
+        x->pool = n;
+    }
+}
+
+static const char one_byte[256] = {
+#define B8(b)                                                                                      \
+    (char)(b), (char)(b + 1), (char)(b + 2), (char)(b + 3), (char)(b + 4), (char)(b + 5),          \
+        (char)(b + 6), (char)(b + 7)
+#define B64(b)                                                                                     \
+    B8(b), B8(b + 8), B8(b + 16), B8(b + 24), B8(b + 32), B8(b + 40), B8(b + 48), B8(b + 56)
+    B64(0), B64(64), B64(128), B64(192)
+#undef B64
+#undef B8
+};
+
+static bool lstr_eq(const lstr *a, const lstr *b)
+{
+    return a->len == b->len && a->ci == b->ci && memcmp(a->s, b->s, a->len) == 0;
+}
+
+static bool lset_add(lset *s, lstr v)
+{
+    for (unsigned k = 0; k < s->n; k++)
+        if (lstr_eq(&s->v[k], &v)) return true;
+    if (s->n >= LX_MAX) return false;
+    s->v[s->n++] = v;
+    return true;
+}
+
+static void lx_set_empty(linfo *o)
+{
+    memset(o, 0, sizeof *o);
+    o->exact = true;
+    o->ex.n = 1;
+    o->ex.v[0] = (lstr){"", 0, false};
+}
+
+static void lx_set_break(linfo *o)
+{
+    o->exact = false;
+    o->has_best = false;
+    o->ex.n = 0;
+    o->best.n = 0;
+}
+
+static unsigned log2ceil(unsigned n)
+{
+    unsigned r = 0;
+    while ((1u << r) < n)
+        r++;
+    return r;
+}
+
+/* Higher is a better prefilter clause; INT_MIN: unusable. A longer
+ * shortest string is rarer in text, more strings match more often; beyond
+ * 8 bytes (rare enough in text) length only breaks ties. */
+static int lset_score(const lset *s)
+{
+    if (!s->n) return INT_MIN;
+    unsigned minlen = UINT_MAX;
+    for (unsigned k = 0; k < s->n; k++)
+        if (s->v[k].len < minlen) minlen = s->v[k].len;
+    if (minlen < 2) return INT_MIN;
+    unsigned capped = minlen > 8 ? 8 : minlen;
+    return (int)(capped * 1000) - (int)(log2ceil(s->n) * 500) + (int)(minlen > 128 ? 128 : minlen);
+}
+
+static void lx_offer(lset *best, const lset *cand)
+{
+    int sc = lset_score(cand);
+    if (sc != INT_MIN && sc > lset_score(best)) *best = *cand;
+}
+
+/* a × b into out; false when it would hold too many or too long strings */
+static bool lset_cross(struct lx *x, const lset *a, const lset *b, lset *out)
+{
+    if (a->n * b->n > LX_MAX) return false;
+    lset r;
+    r.n = 0;
+    for (unsigned i = 0; i < a->n; i++) {
+        for (unsigned j = 0; j < b->n; j++) {
+            const lstr *u = &a->v[i], *v = &b->v[j];
+            size_t len = (size_t)u->len + v->len;
+            if (len > LX_MAX_LEN) return false;
+            bool ci = u->ci || v->ci;
+            lstr s = {"", (uint16_t)len, ci};
+            if (v->len == 0)
+                s.s = u->s, s.ci = u->ci;
+            else if (u->len == 0)
+                s.s = v->s, s.ci = v->ci;
+            else {
+                char *m = lx_alloc(x, len);
+                memcpy(m, u->s, u->len);
+                memcpy(m + u->len, v->s, v->len);
+                if (ci)
+                    for (size_t k = 0; k < len; k++)
+                        m[k] = (char)lower((unsigned char)m[k]);
+                s.s = m;
+            }
+            if (!lset_add(&r, s)) return false;
+        }
+    }
+    *out = r;
+    return true;
+}
+
+/* dst ∪= src for clauses; when there are too many strings, every string is
+ * cut to a common prefix length (a required string's prefix is required). */
+static bool lset_union_clause(lset *dst, const lset *src)
+{
+    lstr tmp[2 * LX_MAX];
+    unsigned n = 0;
+    for (unsigned k = 0; k < dst->n; k++)
+        tmp[n++] = dst->v[k];
+    for (unsigned k = 0; k < src->n; k++) {
+        bool dup = false;
+        for (unsigned j = 0; j < n && !dup; j++)
+            dup = lstr_eq(&tmp[j], &src->v[k]);
+        if (!dup) tmp[n++] = src->v[k];
+    }
+    if (n <= LX_MAX) {
+        dst->n = n;
+        memcpy(dst->v, tmp, n * sizeof tmp[0]);
+        return true;
+    }
+    unsigned maxlen = 0;
+    for (unsigned k = 0; k < n; k++)
+        if (tmp[k].len > maxlen) maxlen = tmp[k].len;
+    for (unsigned L = maxlen; L >= 2; L--) {
+        lset r;
+        r.n = 0;
+        bool ok = true;
+        for (unsigned k = 0; k < n && ok; k++) {
+            lstr s = tmp[k];
+            if (s.len > L) s.len = (uint16_t)L;
+            ok = lset_add(&r, s);
+        }
+        if (ok) {
+            *dst = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool lset_union_exact(lset *dst, const lset *src)
+{
+    for (unsigned k = 0; k < src->n; k++)
+        if (!lset_add(dst, src->v[k])) return false;
+    return true;
+}
+
+/* A 256-bit byte set turned into node info (small sets become exact). */
+static void lx_from_bits(const uint64_t bits[4], linfo *o)
+{
+#define HAS(b) ((bits[(b) >> 6] >> ((b)&63)) & 1u)
+    lset s;
+    s.n = 0;
+    for (unsigned b = 0; b < 256; b++) {
+        if (!HAS(b)) continue;
+        bool ci = false;
+        if (b >= 'A' && b <= 'Z' && HAS(b + 32)) continue;
+        if (b >= 'a' && b <= 'z' && HAS(b - 32)) ci = true;
+        if (s.n >= LX_MAX) {
+            lx_set_break(o);
+            return;
+        }
+        s.v[s.n++] = (lstr){&one_byte[b], 1, ci};
+    }
+#undef HAS
+    if (!s.n) {
+        lx_set_break(o);
+        return;
+    }
+    memset(o, 0, sizeof *o);
+    o->exact = true;
+    o->ex = s;
+}
+
+static void bits_set(uint64_t bits[4], unsigned b)
+{
+    bits[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+static bool bits_has(const uint64_t bits[4], unsigned b)
+{
+    return (bits[b >> 6] >> (b & 63)) & 1u;
+}
+
+static void bits_fold(uint64_t bits[4])
+{
+    for (unsigned b = 0; b < 256; b++) {
+        if (!bits_has(bits, b)) continue;
+        if (b >= 'A' && b <= 'Z') bits_set(bits, b + 32);
+        if (b >= 'a' && b <= 'z') bits_set(bits, b - 32);
+        int o = latin1_other(b);
+        if (o >= 0) bits_set(bits, (unsigned)o);
+    }
+}
+
+/* \d \s \w \h \v and their negations, as PCRE2 reads them with our tables */
+static bool class_escape_bits(unsigned char d, uint64_t bits[4])
+{
+    uint64_t m[4] = {0, 0, 0, 0};
+    unsigned char ld = lower(d);
+    switch (ld) {
+    case 'd':
+        for (unsigned b = '0'; b <= '9'; b++)
+            bits_set(m, b);
+        break;
+    case 'w':
+        for (unsigned b = 0; b < 256; b++)
+            if (is_word_byte((unsigned char)b)) bits_set(m, b);
+        break;
+    case 's':
+        for (unsigned b = 9; b <= 13; b++)
+            bits_set(m, b);
+        bits_set(m, ' ');
+        break;
+    case 'h':
+        bits_set(m, 9);
+        bits_set(m, ' ');
+        bits_set(m, 0xA0);
+        break;
+    case 'v':
+        for (unsigned b = 10; b <= 13; b++)
+            bits_set(m, b);
+        bits_set(m, 0x85);
+        break;
+    default:
+        return false;
+    }
+    bool neg = d != ld;
+    for (int k = 0; k < 4; k++)
+        bits[k] |= neg ? ~m[k] : m[k];
+    return true;
+}
+
+static bool posix_bits(const char *name, size_t len, uint64_t bits[4])
+{
+    static const char *const names[] = {"alpha", "digit", "alnum",  "space", "upper",
+                                        "lower", "punct", "xdigit", "word",  "blank",
+                                        "cntrl", "graph", "print",  "ascii", NULL};
+    bool neg = len > 0 && name[0] == '^';
+    if (neg) name++, len--;
+    int which = -1;
+    for (int k = 0; names[k]; k++)
+        if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0) which = k;
+    if (which < 0) return false;
+    uint64_t m[4] = {0, 0, 0, 0};
+    for (unsigned b = 0; b < 128; b++) {
+        bool up = b >= 'A' && b <= 'Z', lo = b >= 'a' && b <= 'z', dg = b >= '0' && b <= '9';
+        bool sp = (b >= 9 && b <= 13) || b == ' ', gr = b > 32 && b < 127;
+        bool in = false;
+        switch (which) {
+        case 0:
+            in = up || lo;
+            break;
+        case 1:
+            in = dg;
+            break;
+        case 2:
+            in = up || lo || dg;
+            break;
+        case 3:
+            in = sp;
+            break;
+        case 4:
+            in = up;
+            break;
+        case 5:
+            in = lo;
+            break;
+        case 6:
+            in = gr && !up && !lo && !dg;
+            break;
+        case 7:
+            in = dg || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+            break;
+        case 8:
+            in = up || lo || dg || b == '_';
+            break;
+        case 9:
+            in = b == ' ' || b == '\t';
+            break;
+        case 10:
+            in = b < 32 || b == 127;
+            break;
+        case 11:
+            in = gr;
+            break;
+        case 12:
+            in = gr || b == ' ';
+            break;
+        case 13:
+            in = true;
+            break;
+        }
+        if (in) bits_set(m, b);
+    }
+    for (int k = 0; k < 4; k++)
+        bits[k] |= neg ? ~m[k] : m[k];
+    return true;
+}
+
+static bool lx_is_space(unsigned char c)
+{
+    return c == ' ' || (c >= 9 && c <= 13);
+}
+
+/* Skips /x white space and # comments. */
+static void lx_skip(struct lx *x, unsigned fl)
+{
+    if (!(fl & FL_X)) return;
+    while (x->i < x->n) {
+        unsigned char c = (unsigned char)x->p[x->i];
+        if (lx_is_space(c)) {
+            x->i++;
+        } else if (c == 0x85) {
+            x->fail = true; /* PCRE2 may or may not skip NEL here: do not guess */
+            return;
+        } else if (c == '#') {
+            const char *e = memchr(x->p + x->i, '\n', x->n - x->i);
+            x->i = e ? (size_t)(e - x->p) + 1 : x->n;
+        } else {
+            break;
+        }
+    }
+}
+
+/* The value of a character escape at x->i ('\\'); -1 if it is none. */
+static int lx_char_escape(struct lx *x)
+{
+    const char *p = x->p;
+    size_t i = x->i, n = x->n;
+    if (i + 1 >= n) return -1;
+    unsigned char d = (unsigned char)p[i + 1];
+    size_t j = i + 2;
+    unsigned v = 0;
+    switch (d) {
+    case 'a':
+        v = 7;
+        break;
+    case 'e':
+        v = 27;
+        break;
+    case 'f':
+        v = 12;
+        break;
+    case 'n':
+        v = 10;
+        break;
+    case 'r':
+        v = 13;
+        break;
+    case 't':
+        v = 9;
+        break;
+    case '0':
+        for (int k = 0; k < 2 && j < n && p[j] >= '0' && p[j] <= '7'; k++, j++)
+            v = v * 8 + (unsigned)(p[j] - '0');
+        break;
+    case 'x':
+        if (j < n && p[j] == '{') {
+            j++;
+            size_t nd = 0;
+            while (j < n && hex_val((unsigned char)p[j]) >= 0 && nd < 8)
+                v = v * 16 + (unsigned)hex_val((unsigned char)p[j++]), nd++;
+            if (j >= n || p[j] != '}' || !nd) return -1;
+            j++;
+        } else {
+            for (int k = 0; k < 2 && j < n && hex_val((unsigned char)p[j]) >= 0; k++, j++)
+                v = v * 16 + (unsigned)hex_val((unsigned char)p[j]);
+        }
+        break;
+    case 'o':
+        if (j >= n || p[j] != '{') return -1;
+        j++;
+        {
+            size_t nd = 0;
+            while (j < n && p[j] >= '0' && p[j] <= '7' && nd < 8)
+                v = v * 8 + (unsigned)(p[j++] - '0'), nd++;
+            if (j >= n || p[j] != '}' || !nd) return -1;
+            j++;
+        }
+        break;
+    case 'c':
+        if (j >= n) return -1;
+        v = (unsigned)(unsigned char)p[j];
+        if (v >= 'a' && v <= 'z') v -= 32;
+        v ^= 0x40;
+        j++;
+        break;
+    default:
+        if (is_alnum(d)) return -1;
+        v = d;
+        break;
+    }
+    if (v > 0xFF) return -1;
+    x->i = j;
+    return (int)v;
+}
+
+static void lx_char(unsigned c, unsigned fl, linfo *o)
+{
+    memset(o, 0, sizeof *o);
+    o->exact = true;
+    o->ex.n = 1;
+    if (fl & FL_I) {
+        int other = latin1_other(c);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+            o->ex.v[0] = (lstr){&one_byte[lower((unsigned char)c)], 1, true};
+            return;
+        }
+        if (other >= 0) {
+            o->ex.n = 2;
+            o->ex.v[0] = (lstr){&one_byte[c], 1, false};
+            o->ex.v[1] = (lstr){&one_byte[other], 1, false};
+            return;
+        }
+    }
+    o->ex.v[0] = (lstr){&one_byte[c], 1, false};
+}
+
+/* A class at x->i ('['). */
+static void lx_class(struct lx *x, unsigned fl, linfo *o)
+{
+    const char *p = x->p;
+    size_t n = x->n;
+    uint64_t bits[4] = {0, 0, 0, 0};
+    bool unknown = false, neg = false, first = true;
+    x->i++;
+    if (x->i < n && p[x->i] == '^') neg = true, x->i++;
+    for (;;) {
+        if (x->i >= n) {
+            x->fail = true;
+            return;
+        }
+        unsigned char c = (unsigned char)p[x->i];
+        if (c == ']' && !first) {
+            x->i++;
+            break;
+        }
+        first = false;
+        if ((fl & FL_XX) && (c == ' ' || c == '\t')) {
+            x->i++;
+            continue;
+        }
+        int lo = -1;
+        if (c == '[' && x->i + 1 < n &&
+            (p[x->i + 1] == ':' || p[x->i + 1] == '.' || p[x->i + 1] == '=')) {
+            char k = p[x->i + 1];
+            size_t j = x->i + 2;
+            while (j + 1 < n && !(p[j] == k && p[j + 1] == ']') && p[j] != ']')
+                j++;
+            if (j + 1 < n && p[j] == k && p[j + 1] == ']') {
+                if (k != ':' || !posix_bits(p + x->i + 2, j - x->i - 2, bits)) unknown = true;
+                x->i = j + 2;
+                continue;
+            }
+            lo = '[';
+            x->i++;
+        } else if (c == '\\') {
+            if (x->i + 1 >= n) {
+                x->fail = true;
+                return;
+            }
+            unsigned char d = (unsigned char)p[x->i + 1];
+            if (class_escape_bits(d, bits)) {
+                x->i += 2;
+                if (x->i < n && p[x->i] == '-' && x->i + 1 < n && p[x->i + 1] != ']')
+                    unknown = true; /* "\d-x": let nothing depend on it */
+                continue;
+            }
+            if (d == 'b') {
+                lo = 8;
+                x->i += 2;
+            } else if (d == 'p' || d == 'P') {
+                unknown = true;
+                x->i += 2;
+                if (x->i < n && p[x->i] == '{') {
+                    const char *e = memchr(p + x->i, '}', n - x->i);
+                    x->i = e ? (size_t)(e - p) + 1 : n;
+                } else if (x->i < n) {
+                    x->i++;
+                }
+                continue;
+            } else if (d >= '1' && d <= '7') {
+                unsigned v = 0;
+                size_t j = x->i + 1;
+                for (int k = 0; k < 3 && j < n && p[j] >= '0' && p[j] <= '7'; k++, j++)
+                    v = v * 8 + (unsigned)(p[j] - '0');
+                if (v > 0xFF) {
+                    x->fail = true;
+                    return;
+                }
+                lo = (int)v;
+                x->i = j;
+            } else {
+                lo = lx_char_escape(x);
+                if (lo < 0) {
+                    x->fail = true;
+                    return;
+                }
+            }
+        } else {
+            lo = c;
+            x->i++;
+        }
+        int hi = lo;
+        if (x->i + 1 < n && p[x->i] == '-' && p[x->i + 1] != ']') {
+            x->i++;
+            unsigned char h = (unsigned char)p[x->i];
+            if (h == '\\') {
+                if (x->i + 1 < n && (class_escape_bits((unsigned char)p[x->i + 1], bits) ||
+                                     p[x->i + 1] == 'p' || p[x->i + 1] == 'P')) {
+                    x->fail = true; /* "a-\d": not worth modelling */
+                    return;
+                }
+                if (x->i + 1 < n && p[x->i + 1] == 'b') {
+                    hi = 8;
+                    x->i += 2;
+                } else if (x->i + 1 < n && p[x->i + 1] >= '1' && p[x->i + 1] <= '7') {
+                    unsigned v = 0;
+                    size_t j = x->i + 1;
+                    for (int k = 0; k < 3 && j < n && p[j] >= '0' && p[j] <= '7'; k++, j++)
+                        v = v * 8 + (unsigned)(p[j] - '0');
+                    hi = (int)v;
+                    x->i = j;
+                } else {
+                    hi = lx_char_escape(x);
+                }
+            } else if (h == '[' && x->i + 1 < n && p[x->i + 1] == ':') {
+                x->fail = true;
+                return;
+            } else {
+                hi = h;
+                x->i++;
+            }
+            if (hi < 0 || hi > 0xFF || hi < lo) {
+                x->fail = true;
+                return;
+            }
+        }
+        for (int b = lo; b <= hi; b++)
+            bits_set(bits, (unsigned)b);
+    }
+    if (unknown) {
+        lx_set_break(o);
+        return;
+    }
+    if (fl & FL_I) bits_fold(bits);
+    if (neg)
+        for (int k = 0; k < 4; k++)
+            bits[k] = ~bits[k];
+    lx_from_bits(bits, o);
+}
+
+static void lx_alt(struct lx *x, unsigned *fl, linfo *out);
+
+/* Skips to just past the next ')' (for names and conditions). */
+static void lx_skip_paren(struct lx *x)
+{
+    const char *e = memchr(x->p + x->i, ')', x->n - x->i);
+    if (!e) {
+        x->fail = true;
+        return;
+    }
+    x->i = (size_t)(e - x->p) + 1;
+}
+
+/* Group body up to and including ')'. */
+static void lx_inner(struct lx *x, unsigned fl, linfo *o)
+{
+    if (++x->depth > LX_MAX_DEPTH) {
+        x->fail = true;
+        return;
+    }
+    unsigned f2 = fl;
+    lx_alt(x, &f2, o);
+    x->depth--;
+    if (x->fail) return;
+    if (x->i >= x->n || x->p[x->i] != ')') {
+        x->fail = true;
+        return;
+    }
+    x->i++;
+}
+
+/* A group at x->i ('('). Returns false when it is no atom (comment, flags). */
+static bool lx_group(struct lx *x, unsigned *fl, linfo *o)
+{
+    const char *p = x->p;
+    size_t n = x->n, at = x->i;
+    char c1 = at + 1 < n ? p[at + 1] : 0, c2 = at + 2 < n ? p[at + 2] : 0,
+         c3 = at + 3 < n ? p[at + 3] : 0;
+    if (c1 == '*') {
+        size_t j = at + 2, k = j;
+        while (k < n && is_word_byte((unsigned char)p[k]))
+            k++;
+        if (k - j == 6 && memcmp(p + j, "ACCEPT", 6) == 0) {
+            x->fail = true; /* ends the match early: literals after it are not required */
+            return false;
+        }
+        if (k > j && p[j] >= 'a' && p[j] <= 'z') {
+            x->i = k + 1;
+            lx_inner(x, *fl, o);
+            if (!(k - j == 6 && memcmp(p + j, "atomic", 6) == 0)) lx_set_break(o);
+            return true;
+        }
+        x->i = at + 1;
+        lx_skip_paren(x);
+        lx_set_break(o);
+        return true;
+    }
+    if (c1 != '?') {
+        x->i = at + 1;
+        lx_inner(x, *fl, o);
+        return true;
+    }
+    switch (c2) {
+    case '#':
+        lx_skip_paren(x);
+        return false;
+    case ':':
+    case '|':
+    case '>':
+        x->i = at + 3;
+        lx_inner(x, *fl, o);
+        return true;
+    case '=':
+    case '!':
+        x->i = at + 3;
+        lx_inner(x, *fl, o);
+        lx_set_break(o);
+        return true;
+    case '<':
+        if (c3 == '=' || c3 == '!') {
+            x->i = at + 4;
+            lx_inner(x, *fl, o);
+            lx_set_break(o);
+            return true;
+        }
+        {
+            const char *e = memchr(p + at + 3, '>', n - at - 3);
+            if (!e) break;
+            x->i = (size_t)(e - p) + 1;
+            lx_inner(x, *fl, o);
+            return true;
+        }
+    case '\'': {
+        const char *e = memchr(p + at + 3, '\'', n - at - 3);
+        if (!e) break;
+        x->i = (size_t)(e - p) + 1;
+        lx_inner(x, *fl, o);
+        return true;
+    }
+    case 'P':
+        if (c3 == '<') {
+            const char *e = memchr(p + at + 4, '>', n - at - 4);
+            if (!e) break;
+            x->i = (size_t)(e - p) + 1;
+            lx_inner(x, *fl, o);
+            return true;
+        }
+        x->i = at + 1;
+        lx_skip_paren(x);
+        lx_set_break(o);
+        return true;
+    case '(': {
+        /* conditional: the condition, then yes|no */
+        x->i = at + 2;
+        if (c3 == '?' || c3 == '*') {
+            linfo cond;
+            unsigned f2 = *fl;
+            if (++x->depth > LX_MAX_DEPTH) {
+                x->fail = true;
+                return false;
+            }
+            lx_group(x, &f2, &cond);
+            x->depth--;
+        } else {
+            lx_skip_paren(x);
+        }
+        if (x->fail) return false;
+        lx_inner(x, *fl, o);
+        lx_set_break(o);
+        return true;
+    }
+    case 'R':
+    case '&':
+    case '+':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
+        x->i = at + 1;
+        lx_skip_paren(x);
+        lx_set_break(o);
+        return true;
+    default:
+        break;
+    }
+    if (c2 == '-' && is_digit((unsigned char)c3)) {
+        x->i = at + 1;
+        lx_skip_paren(x);
+        lx_set_break(o);
+        return true;
+    }
+    /* inline flags */
+    size_t k = at + 2;
+    unsigned nw = *fl;
+    bool off = false;
+    for (; k < n && (p[k] == '^' || p[k] == '-' || (p[k] >= 'a' && p[k] <= 'z')); k++) {
+        switch (p[k]) {
+        case '^':
+            nw &= ~(unsigned)(FL_I | FL_X | FL_XX | FL_M | FL_S);
+            break;
+        case '-':
+            off = true;
+            break;
+        case 'i':
+            if (off)
+                nw &= ~(unsigned)FL_I;
+            else
+                nw |= FL_I;
+            break;
+        case 'x':
+            if (off)
+                nw &= ~(unsigned)(FL_X | FL_XX);
+            else if (k > at + 2 && p[k - 1] == 'x')
+                nw |= FL_XX;
+            else
+                nw |= FL_X;
+            break;
+        case 'm':
+        case 's':
+        case 'n':
+            break;
+        default:
+            x->fail = true;
+            return false;
+        }
+    }
+    if (k < n && p[k] == ')') {
+        *fl = nw;
+        x->i = k + 1;
+        return false;
+    }
+    if (k < n && p[k] == ':') {
+        x->i = k + 1;
+        lx_inner(x, nw, o);
+        return true;
+    }
+    x->fail = true;
+    return false;
+}
+
+/* An escape outside a class at x->i. */
+static void lx_escape(struct lx *x, unsigned fl, linfo *o)
+{
+    const char *p = x->p;
+    size_t n = x->n, at = x->i;
+    if (at + 1 >= n) {
+        x->fail = true;
+        return;
+    }
+    unsigned char d = (unsigned char)p[at + 1];
+    switch (d) {
+    case 'b':
+    case 'B':
+    case 'A':
+    case 'z':
+    case 'Z':
+    case 'G':
+    case 'K':
+        x->i = at + 2;
+        lx_set_empty(o);
+        return;
+    case 'N':
+    case 'R':
+    case 'X':
+    case 'C':
+        x->i = at + 2;
+        lx_set_break(o);
+        return;
+    case 'E':
+        x->i = at + 2;
+        lx_set_empty(o);
+        return;
+    case 'p':
+    case 'P':
+        x->i = at + 2;
+        if (x->i < n && p[x->i] == '{') {
+            const char *e = memchr(p + x->i, '}', n - x->i);
+            x->i = e ? (size_t)(e - p) + 1 : n;
+        } else if (x->i < n) {
+            x->i++;
+        }
+        lx_set_break(o);
+        return;
+    case 'g':
+    case 'k': {
+        size_t j = at + 2;
+        if (j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
+            char c = p[j] == '{' ? '}' : p[j] == '<' ? '>' : '\'';
+            const char *e = memchr(p + j + 1, c, n - j - 1);
+            j = e ? (size_t)(e - p) + 1 : n;
+        } else {
+            if (j < n && (p[j] == '-' || p[j] == '+')) j++;
+            while (j < n && is_digit((unsigned char)p[j]))
+                j++;
+        }
+        x->i = j;
+        lx_set_break(o);
+        return;
+    }
+    default:
+        break;
+    }
+    if (d >= '1' && d <= '9') {
+        size_t j = at + 1;
+        while (j < n && is_digit((unsigned char)p[j]))
+            j++;
+        x->i = j;
+        lx_set_break(o);
+        return;
+    }
+    uint64_t bits[4] = {0, 0, 0, 0};
+    if (class_escape_bits(d, bits)) {
+        x->i = at + 2;
+        lx_from_bits(bits, o);
+        return;
+    }
+    int v = lx_char_escape(x);
+    if (v < 0) {
+        x->fail = true;
+        return;
+    }
+    lx_char((unsigned)v, fl, o);
+}
+
+/* A quantifier at x->i, if any. */
+static bool lx_quant(struct lx *x, unsigned fl, unsigned *qmin, unsigned *qmax)
+{
+    lx_skip(x, fl);
+    if (x->fail || x->i >= x->n) return false;
+    const char *p = x->p;
+    size_t n = x->n, i = x->i;
+    char c = p[i];
+    if (c == '*') {
+        *qmin = 0, *qmax = LX_INF, i++;
+    } else if (c == '+') {
+        *qmin = 1, *qmax = LX_INF, i++;
+    } else if (c == '?') {
+        *qmin = 0, *qmax = 1, i++;
+    } else if (c == '{') {
+        size_t j = i + 1;
+        unsigned a = 0, b;
+        size_t nd = 0;
+        while (j < n && is_digit((unsigned char)p[j])) {
+            if (a < 100000) a = a * 10 + (unsigned)(p[j] - '0');
+            j++, nd++;
+        }
+        if (!nd) return false;
+        b = a;
+        if (j < n && p[j] == ',') {
+            j++;
+            size_t md = 0;
+            b = 0;
+            while (j < n && is_digit((unsigned char)p[j])) {
+                if (b < 100000) b = b * 10 + (unsigned)(p[j] - '0');
+                j++, md++;
+            }
+            if (!md) b = LX_INF;
+        }
+        if (j >= n || p[j] != '}') return false;
+        *qmin = a, *qmax = b;
+        i = j + 1;
+    } else {
+        return false;
+    }
+    if (i < n && (p[i] == '?' || p[i] == '+')) i++;
+    x->i = i;
+    lx_skip(x, fl);
+    if (x->i < n) {
+        char d = p[x->i];
+        if (d == '*' || d == '+' || d == '?' ||
+            (d == '{' && x->i + 1 < n && is_digit((unsigned char)p[x->i + 1])))
+            x->fail = true; /* a quantifier on a quantifier: do not guess */
+    }
+    return true;
+}
+
+#define LX_ACCS 8
+
+/* A concatenation being read. Besides the product of everything since the
+ * last break (which tells whether the whole sequence is exact), products are
+ * started at every item next to a multi-string one, so that "\\sfoo" offers
+ * "foo" and "[ (](?:post|mail)\\.com" offers {post.com, mail.com}. */
+struct seq {
+    lset acc;   /* exact product since the last break */
+    bool exact; /* no break so far: acc is the whole sequence */
+    lset best;
+    lset part[LX_ACCS]; /* products started later than acc */
+    unsigned n_part;
+    unsigned prev_n; /* string count of the previous item */
+};
+
+static void seq_flush(struct seq *s)
+{
+    lx_offer(&s->best, &s->acc);
+    for (unsigned k = 0; k < s->n_part; k++)
+        lx_offer(&s->best, &s->part[k]);
+}
+
+static void seq_push(struct lx *x, struct seq *s, const linfo *a)
+{
+    static const lset empty = {1, {{"", 0, false}}};
+    seq_flush(s);
+    if (!a->exact) {
+        if (a->has_best) lx_offer(&s->best, &a->best);
+        s->exact = false;
+        s->acc = empty;
+        s->n_part = 0;
+        s->prev_n = 0;
+        return;
+    }
+    lset prod;
+    if (lset_cross(x, &s->acc, &a->ex, &prod)) {
+        s->acc = prod;
+    } else {
+        s->exact = false;
+        s->acc = a->ex;
+    }
+    unsigned w = 0;
+    for (unsigned k = 0; k < s->n_part; k++)
+        if (lset_cross(x, &s->part[k], &a->ex, &prod)) s->part[w++] = prod;
+    s->n_part = w;
+    if (a->ex.n > 1 || s->prev_n > 1) {
+        if (s->n_part == LX_ACCS) {
+            memmove(&s->part[0], &s->part[1], (LX_ACCS - 1) * sizeof s->part[0]);
+            s->n_part--;
+        }
+        s->part[s->n_part++] = a->ex;
+    }
+    s->prev_n = a->ex.n;
+}
+
+static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
+{
+    struct seq s;
+    s.acc.n = 1;
+    s.acc.v[0] = (lstr){"", 0, false};
+    s.exact = true;
+    s.best.n = 0;
+    s.n_part = 0;
+    s.prev_n = 0;
+    linfo brk;
+    lx_set_break(&brk);
+    while (!x->fail) {
+        lx_skip(x, *fl);
+        if (x->fail || x->i >= x->n || x->p[x->i] == '|' || x->p[x->i] == ')') break;
+        linfo a;
+        unsigned char c = (unsigned char)x->p[x->i];
+        bool have = true;
+        switch (c) {
+        case '(':
+            have = lx_group(x, fl, &a);
+            break;
+        case '[':
+            lx_class(x, *fl, &a);
+            break;
+        case '.':
+            x->i++;
+            lx_set_break(&a);
+            break;
+        case '^':
+        case '$':
+            x->i++;
+            lx_set_empty(&a);
+            break;
+        case '\\':
+            lx_escape(x, *fl, &a);
+            break;
+        case '*':
+        case '+':
+        case '?':
+            x->fail = true;
+            break;
+        default:
+            x->i++;
+            lx_char(c, *fl, &a);
+            break;
+        }
+        if (x->fail) break;
+        if (!have) continue;
+        unsigned qmin, qmax;
+        if (!lx_quant(x, *fl, &qmin, &qmax)) {
+            if (x->fail) break;
+            seq_push(x, &s, &a);
+            continue;
+        }
+        if (x->fail) break;
+        if (qmin == 0 && qmax == 1) {
+            linfo o = a;
+            o.has_best = false;
+            lstr empty = {"", 0, false};
+            if (!a.exact || !lset_add(&o.ex, empty)) lx_set_break(&o);
+            seq_push(x, &s, &o);
+        } else if (qmin == 0) {
+            seq_push(x, &s, &brk);
+        } else {
+            unsigned k = qmin < LX_MAX_REPEAT ? qmin : LX_MAX_REPEAT;
+            if (!a.exact) k = 1;
+            for (unsigned r = 0; r < k; r++)
+                seq_push(x, &s, &a);
+            if (qmax != qmin || k < qmin) seq_push(x, &s, &brk);
+        }
+    }
+    seq_flush(&s);
+    memset(out, 0, sizeof *out);
+    out->exact = s.exact;
+    if (s.exact) out->ex = s.acc;
+    out->best = s.best;
+    out->has_best = s.best.n > 0;
+}
+
+static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
+{
+    bool all_exact = true, best_ok = true;
+    lset uex, ubest;
+    uex.n = 0;
+    ubest.n = 0;
+    for (;;) {
+        linfo b;
+        lx_seq(x, fl, &b);
+        if (x->fail) return;
+        if (all_exact && (!b.exact || !lset_union_exact(&uex, &b.ex))) all_exact = false;
+        if (best_ok && (!b.has_best || !lset_union_clause(&ubest, &b.best))) best_ok = false;
+        if (x->i < x->n && x->p[x->i] == '|') {
+            x->i++;
+            continue;
+        }
+        break;
+    }
+    memset(out, 0, sizeof *out);
+    out->exact = all_exact;
+    if (all_exact) out->ex = uex;
+    if (best_ok) out->best = ubest;
+    if (all_exact) lx_offer(&out->best, &uex);
+    out->has_best = out->best.n > 0;
+}
+
+static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
+{
+    struct lx x = {pat, n, 0, 0, false, NULL, 0};
+    unsigned fl = flags;
+    linfo info;
+    lx_alt(&x, &fl, &info);
+    if (!x.fail && x.i == n && info.has_best && lset_score(&info.best) != INT_MIN) {
+        const lset *s = &info.best;
+        bool nocase = false;
+        size_t total = 0;
+        for (unsigned k = 0; k < s->n; k++) {
+            nocase |= s->v[k].ci;
+            total += s->v[k].len;
+        }
+        /* one block: pointer array, length array, bytes */
+        size_t hdr = s->n * (sizeof(char *) + sizeof(size_t));
+        char *blk = xmalloc(hdr + total + 1);
+        const char **lits = (const char **)(void *)blk;
+        size_t *lens = (size_t *)(void *)(blk + s->n * sizeof(char *));
+        char *data = blk + hdr;
+        size_t m = 0, off = 0;
+        for (unsigned k = 0; k < s->n; k++) {
+            char *d = data + off;
+            memcpy(d, s->v[k].s, s->v[k].len);
+            if (nocase)
+                for (size_t j = 0; j < s->v[k].len; j++)
+                    d[j] = (char)lower((unsigned char)d[j]);
+            bool dup = false;
+            for (size_t j = 0; j < m && !dup; j++)
+                dup = lens[j] == s->v[k].len && memcmp(lits[j], d, lens[j]) == 0;
+            if (dup) continue;
+            lits[m] = d;
+            lens[m] = s->v[k].len;
+            off += s->v[k].len;
+            m++;
+        }
+        re->lits = lits;
+        re->lit_lens = lens;
+        re->n_lits = m;
+        re->nocase = nocase;
+    }
+    lx_pool_free(&x);
+}
+
+/* ---------------------------------------------------------------------------
+ * Patterns too large for PCRE2
+ *
+ * PCRE2 as Debian builds it (LINK_SIZE=2) refuses a compiled pattern over
+ * 64 KiB. SpamAssassin's ReplaceTags rules reach that: every letter tag is a
+ * 600-byte group, and a fixed repeat such as (?:...){5} is compiled as five
+ * copies. Two rewrites keep such a pattern's meaning, tried in this order:
+ *  1. subroutines: a group whose text occurs more than once (same text, same
+ *     flags), or that a bounded quantifier makes PCRE2 copy, is compiled once
+ *     in a (?(DEFINE)...) block appended to the pattern and called as
+ *     (?&name) where it stood. PCRE2 (since 10.30) backtracks into a called
+ *     group as Perl does; the options in force where the group stood are
+ *     restated around it ((?^flags:...)), as a called group keeps those of
+ *     its definition. Same matches, same offsets: nothing changes for the
+ *     caller.
+ *  2. splitting: P(?:A|B)S matches exactly where P(?:A)S or P(?:B)S does, as
+ *     long as the group is not under a quantifier that can repeat it, nor in
+ *     a lookaround or atomic group. The largest such alternation (or the top
+ *     level) is cut into two halves of its branches, each half compiled on
+ *     its own (and rewritten again if still too large), at most
+ *     SARE_MAX_PARTS parts. sare_match then runs every part and reports the
+ *     leftmost match: the smallest start (the same start as Perl's, since a
+ *     position matches the whole iff it matches a part), and for parts that
+ *     tie, the first part in pattern order — the end may then differ from
+ *     Perl's, whose choice also depends on the branches outside the group,
+ *     and so may a count of successive matches (tflags multiple).
+ * Neither is tried on a pattern with backreferences, recursion, subroutine
+ * calls, conditionals, backtracking verbs, callouts, \K or \Q (whose meaning
+ * depends on group numbers, on where a match was attempted, or on the text
+ * around them); such a pattern stays refused, with the reason. The literal
+ * prefilter is computed on the pattern as written, so it is the same either
+ * way. */
+
+#define BIG_MAX_DEPTH 40      /* nested splits */
+#define FACTOR_MIN_LEN 48     /* shorter groups never become subroutines */
+#define FACTOR_MAX_NAMES 4000 /* PCRE2 allows 10,000 named groups */
+#define FACTOR_NAME "_SaReF"
+
+enum { SG_CAP, SG_NONCAP, SG_ATOMIC, SG_AHEAD, SG_BEHIND, SG_OTHER };
+
+struct sgrp {
+    size_t open, body, close; /* '(' ; first byte of the content ; ')' */
+    int parent;               /* the enclosing group; -1: the top level */
+    unsigned char kind;
+    bool possessive;
+    unsigned oflags, bflags; /* flags in force at '(' and where the content starts */
+    unsigned qmin, qmax;     /* its quantifier ({1,1} when none; UINT_MAX: unbounded) */
+    unsigned nbar;           /* '|' at its own level */
+};
+
+struct sscan {
+    const char *p;
+    size_t n;
+    struct sgrp *g; /* in order of '(' */
+    size_t ng, capg;
+    size_t *bar;      /* offsets of the '|' ... */
+    int *bar_of;      /* ... the group each separates (-1: top level) ... */
+    unsigned *bar_fl; /* ... and the flags in force there */
+    size_t nbar, capbar;
+    unsigned top_nbar;
+    unsigned end_flags; /* flags in force at the end of the pattern */
+    const char *stop;   /* why no rewrite is possible, or NULL */
+};
+
+static bool sc_space(unsigned char c)
+{
+    return c == ' ' || (c >= 9 && c <= 13) || c == 0x85; /* PCRE2's /x white space */
+}
+
+/* Past /x white space and # comments (when /x is on). */
+static size_t sc_skip_x(const struct sscan *s, size_t i, unsigned fl)
+{
+    if (!(fl & FL_X)) return i;
+    while (i < s->n) {
+        unsigned char c = (unsigned char)s->p[i];
+        if (sc_space(c)) {
+            i++;
+        } else if (c == '#') {
+            const char *e = memchr(s->p + i, '\n', s->n - i);
+            i = e ? (size_t)(e - s->p) + 1 : s->n;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+static size_t sc_past(const struct sscan *s, size_t from, char c)
+{
+    const char *e = from < s->n ? memchr(s->p + from, c, s->n - from) : NULL;
+    return e ? (size_t)(e - s->p) + 1 : s->n;
+}
+
+/* The quantifier after a group's ')' at i, recorded in g; returns the
+ * offset after it. */
+static size_t sc_quant(const struct sscan *s, size_t i, unsigned fl, struct sgrp *g)
+{
+    const char *p = s->p;
+    size_t n = s->n, j = sc_skip_x(s, i, fl);
+    unsigned a, b;
+    g->qmin = g->qmax = 1;
+    g->possessive = false;
+    if (j >= n) return i;
+    if (p[j] == '*') {
+        a = 0, b = UINT_MAX, j++;
+    } else if (p[j] == '+') {
+        a = 1, b = UINT_MAX, j++;
+    } else if (p[j] == '?') {
+        a = 0, b = 1, j++;
+    } else if (p[j] == '{') {
+        size_t k = j + 1, nd = 0;
+        a = 0;
+        for (; k < n && is_digit((unsigned char)p[k]); k++, nd++)
+            if (a < 1000000) a = a * 10 + (unsigned)(p[k] - '0');
+        if (!nd) return i; /* a literal brace */
+        b = a;
+        if (k < n && p[k] == ',') {
+            k++;
+            size_t md = 0;
+            b = 0;
+            for (; k < n && is_digit((unsigned char)p[k]); k++, md++)
+                if (b < 1000000) b = b * 10 + (unsigned)(p[k] - '0');
+            if (!md) b = UINT_MAX;
+        }
+        if (k >= n || p[k] != '}') return i;
+        j = k + 1;
+    } else {
+        return i;
+    }
+    j = sc_skip_x(s, j, fl);
+    if (j < n && p[j] == '+') {
+        g->possessive = true;
+        j++;
+    } else if (j < n && p[j] == '?') {
+        j++;
+    }
+    g->qmin = a;
+    g->qmax = b;
+    return j;
+}
+
+/* An escape outside a class at i. */
+static size_t sc_escape(struct sscan *s, size_t i)
+{
+    const char *p = s->p;
+    size_t n = s->n;
+    if (i + 1 >= n) return n;
+    unsigned char d = (unsigned char)p[i + 1];
+    if (d >= '1' && d <= '9') {
+        s->stop = "a backreference";
+        return n;
+    }
+    switch (d) {
+    case 'g':
+    case 'k':
+        s->stop = "a backreference or subroutine call";
+        return n;
+    case 'K':
+        s->stop = "\\K";
+        return n;
+    case 'Q':
+        s->stop = "\\Q";
+        return n;
+    case 'x':
+    case 'o':
+    case 'p':
+    case 'P':
+    case 'N':
+        if (i + 2 < n && p[i + 2] == '{') return sc_past(s, i + 2, '}');
+        return i + 2;
+    case 'c':
+        return i + 3 < n ? i + 3 : n;
+    default:
+        return i + 2;
+    }
+}
+
+/* A class at i ('['), as PCRE2 delimits it (POSIX names included). */
+static size_t sc_class(struct sscan *s, size_t i)
+{
+    const char *p = s->p;
+    size_t n = s->n, j = i + 1;
+    if (j < n && p[j] == '^') j++;
+    if (j < n && p[j] == ']') j++;
+    while (j < n) {
+        char c = p[j];
+        if (c == '\\') {
+            if (j + 1 < n && p[j + 1] == 'Q') {
+                s->stop = "\\Q";
+                return n;
+            }
+            j += 2;
+            continue;
+        }
+        if (c == ']') return j + 1;
+        if (c == '[' && j + 1 < n && (p[j + 1] == ':' || p[j + 1] == '.' || p[j + 1] == '=')) {
+            char term = p[j + 1];
+            size_t k = j + 2, end = 0;
+            for (; k + 1 < n; k++) {
+                if (p[k] == '\\' && (p[k + 1] == ']' || p[k + 1] == '\\')) {
+                    k++;
+                } else if ((p[k] == '[' && p[k + 1] == term) || p[k] == ']') {
+                    break;
+                } else if (p[k] == term && p[k + 1] == ']') {
+                    end = k + 2;
+                    break;
+                }
+            }
+            j = end ? end : j + 1;
+            continue;
+        }
+        j++;
+    }
+    return n;
+}
+
+/* Inline option letters p[from..to) applied to fl. */
+static unsigned sc_flags(const char *p, size_t from, size_t to, unsigned fl, bool *ok)
+{
+    bool off = false;
+    for (size_t k = from; k < to; k++) {
+        unsigned bit = 0;
+        switch (p[k]) {
+        case '^':
+            fl &= ~(unsigned)(FL_I | FL_M | FL_S | FL_X | FL_XX);
+            continue;
+        case '-':
+            off = true;
+            continue;
+        case 'i':
+            bit = FL_I;
+            break;
+        case 'm':
+            bit = FL_M;
+            break;
+        case 's':
+            bit = FL_S;
+            break;
+        case 'n':
+            continue;
+        case 'x':
+            bit = (k > from && p[k - 1] == 'x' && !off) ? FL_XX : FL_X;
+            if (off) bit = FL_X | FL_XX;
+            break;
+        default:
+            *ok = false;
+            return fl;
+        }
+        if (off)
+            fl &= ~bit;
+        else
+            fl |= bit;
+    }
+    return fl;
+}
+
+static int sc_new_group(struct sscan *s, size_t open, size_t body, int parent, unsigned oflags,
+                        unsigned bflags, unsigned char kind)
+{
+    if (s->ng == s->capg) {
+        s->capg = s->capg ? s->capg * 2 : 64;
+        s->g = xrealloc(s->g, s->capg * sizeof *s->g);
+    }
+    struct sgrp *g = &s->g[s->ng];
+    memset(g, 0, sizeof *g);
+    g->open = open;
+    g->body = body;
+    g->close = s->n;
+    g->parent = parent;
+    g->kind = kind;
+    g->oflags = oflags;
+    g->bflags = bflags;
+    g->qmin = g->qmax = 1;
+    return (int)s->ng++;
+}
+
+static bool name_is(const char *p, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(p, name, len) == 0;
+}
+
+/* A '(' at i: opens a group (returns the offset of its content) or is a
+ * whole item (comment, option setting, verb: returns the offset after it). */
+static size_t sc_open(struct sscan *s, size_t i, int *cur, unsigned *fl)
+{
+    const char *p = s->p;
+    size_t n = s->n;
+    char c2 = i + 2 < n ? p[i + 2] : 0, c3 = i + 3 < n ? p[i + 3] : 0;
+    unsigned char kind = SG_CAP;
+    size_t body = i + 1;
+    unsigned nfl = *fl;
+    if (i + 1 < n && p[i + 1] == '*') {
+        size_t j = i + 2, k = j;
+        while (k < n && is_word_byte((unsigned char)p[k]))
+            k++;
+        if (k > j && p[j] >= 'a' && p[j] <= 'z' && k < n && p[k] == ':') {
+            const char *w = p + j;
+            size_t wl = k - j;
+            if (name_is(w, wl, "atomic"))
+                kind = SG_ATOMIC;
+            else if (name_is(w, wl, "pla") || name_is(w, wl, "nla") ||
+                     name_is(w, wl, "positive_lookahead") || name_is(w, wl, "negative_lookahead"))
+                kind = SG_AHEAD;
+            else if (name_is(w, wl, "plb") || name_is(w, wl, "nlb") ||
+                     name_is(w, wl, "positive_lookbehind") || name_is(w, wl, "negative_lookbehind"))
+                kind = SG_BEHIND;
+            else
+                kind = SG_OTHER;
+            body = k + 1;
+        } else {
+            if (!name_is(p + j, k - j, "FAIL") && !name_is(p + j, k - j, "F")) {
+                s->stop = "a backtracking verb";
+                return n;
+            }
+            return sc_past(s, i, ')');
+        }
+    } else if (i + 1 < n && p[i + 1] == '?') {
+        switch (c2) {
+        case '#':
+            return sc_past(s, i, ')');
+        case ':':
+        case '|':
+            kind = SG_NONCAP;
+            body = i + 3;
+            break;
+        case '>':
+            kind = SG_ATOMIC;
+            body = i + 3;
+            break;
+        case '=':
+        case '!':
+            kind = SG_AHEAD;
+            body = i + 3;
+            break;
+        case '*':
+            kind = SG_OTHER;
+            body = i + 3;
+            break;
+        case '<':
+            if (c3 == '=' || c3 == '!') {
+                kind = SG_BEHIND;
+                body = i + 4;
+            } else if (c3 == '*') {
+                kind = SG_OTHER;
+                body = i + 4;
+            } else {
+                body = sc_past(s, i + 3, '>');
+            }
+            break;
+        case '\'':
+            body = sc_past(s, i + 3, '\'');
+            break;
+        case 'P':
+            if (c3 == '<') {
+                body = sc_past(s, i + 4, '>');
+                break;
+            }
+            s->stop = "a backreference or subroutine call";
+            return n;
+        case '(':
+            s->stop = "a conditional group";
+            return n;
+        case 'C':
+            s->stop = "a callout";
+            return n;
+        case 'R':
+        case '&':
+        case '+':
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
+        case '8':
+        case '9':
+            s->stop = "recursion or a subroutine call";
+            return n;
+        default: {
+            if (c2 == '-' && is_digit((unsigned char)c3)) {
+                s->stop = "recursion or a subroutine call";
+                return n;
+            }
+            size_t k = i + 2;
+            while (k < n && (is_alnum((unsigned char)p[k]) || p[k] == '^' || p[k] == '-'))
+                k++;
+            bool ok = true;
+            nfl = sc_flags(p, i + 2, k, *fl, &ok);
+            if (!ok || k >= n || (p[k] != ')' && p[k] != ':')) {
+                s->stop = "an option setting it does not know";
+                return n;
+            }
+            if (p[k] == ')') { /* for the rest of the enclosing group */
+                *fl = nfl;
+                return k + 1;
+            }
+            kind = SG_NONCAP;
+            body = k + 1;
+            break;
+        }
+        }
+    }
+    int gi = sc_new_group(s, i, body, *cur, *fl, nfl, kind);
+    *cur = gi;
+    *fl = nfl;
+    return body;
+}
+
+static void scan_free(struct sscan *s)
+{
+    free(s->g);
+    free(s->bar);
+    free(s->bar_of);
+    free(s->bar_fl);
+}
+
+/* Reads the structure of a PCRE2 pattern that PCRE2 parsed without error. */
+static void scan_pattern(struct sscan *s, const char *p, size_t n, unsigned flags)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->n = n;
+    int cur = -1;
+    unsigned fl = flags;
+    size_t i = 0;
+    while (i < n && !s->stop) {
+        unsigned char c = (unsigned char)p[i];
+        if ((fl & FL_X) && (sc_space(c) || c == '#')) {
+            i = sc_skip_x(s, i, fl);
+            continue;
+        }
+        switch (c) {
+        case '\\':
+            i = sc_escape(s, i);
+            break;
+        case '[':
+            i = sc_class(s, i);
+            break;
+        case '(':
+            i = sc_open(s, i, &cur, &fl);
+            break;
+        case ')': {
+            if (cur < 0) {
+                s->stop = "unbalanced parentheses";
+                break;
+            }
+            struct sgrp *g = &s->g[cur];
+            g->close = i;
+            fl = g->oflags;
+            i = sc_quant(s, i + 1, fl, g);
+            cur = g->parent;
+            break;
+        }
+        case '|':
+            if (s->nbar == s->capbar) {
+                s->capbar = s->capbar ? s->capbar * 2 : 64;
+                s->bar = xrealloc(s->bar, s->capbar * sizeof *s->bar);
+                s->bar_of = xrealloc(s->bar_of, s->capbar * sizeof *s->bar_of);
+                s->bar_fl = xrealloc(s->bar_fl, s->capbar * sizeof *s->bar_fl);
+            }
+            s->bar[s->nbar] = i;
+            s->bar_of[s->nbar] = cur;
+            s->bar_fl[s->nbar] = fl;
+            s->nbar++;
+            if (cur >= 0)
+                s->g[cur].nbar++;
+            else
+                s->top_nbar++;
+            i++;
+            break;
+        default:
+            i++;
+            break;
+        }
+    }
+    if (!s->stop && cur >= 0) s->stop = "unbalanced parentheses";
+    s->end_flags = fl;
+}
+
+/* Growing output text. */
+struct obuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void ob_put(struct obuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    if (n) memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void ob_str(struct obuf *b, const char *s)
+{
+    ob_put(b, s, strlen(s));
+}
+
+/* "(?^flags" + close: restates the options fl in PCRE2 syntax. */
+static void ob_flags(struct obuf *b, unsigned fl, const char *close)
+{
+    ob_str(b, "(?^");
+    if (fl & FL_I) ob_str(b, "i");
+    if (fl & FL_M) ob_str(b, "m");
+    if (fl & FL_S) ob_str(b, "s");
+    if (fl & FL_XX)
+        ob_str(b, "xx");
+    else if (fl & FL_X)
+        ob_str(b, "x");
+    ob_str(b, close);
+}
+
+/* How many copies of a group PCRE2 compiles for its quantifier. */
+static unsigned long q_copies(const struct sgrp *g)
+{
+    if (g->qmax == UINT_MAX) return g->qmin <= 1 ? 1 : (unsigned long)g->qmin + 1;
+    return g->qmax == 0 ? 1 : g->qmax;
+}
+
+static unsigned long sat_mul(unsigned long a, unsigned long b)
+{
+    return (b && a > 1000000000ul / b) ? 1000000000ul : a * b;
+}
+
+struct fkey {
+    size_t len;
+    unsigned flags;
+    int first; /* the occurrence whose text defines it */
+    int last;
+    bool sel;
+};
+
+static int cmp_key_len(const void *a, const void *b, void *ctx)
+{
+    const struct fkey *k = ctx;
+    size_t la = k[*(const int *)a].len, lb = k[*(const int *)b].len;
+    if (la != lb) return la > lb ? -1 : 1;
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Copies p[from..to) with every chosen group other than `self` replaced by
+ * a call. */
+static void factor_emit(const struct sscan *s, const int *okey, const struct fkey *keys,
+                        size_t from, size_t to, int self, struct obuf *b)
+{
+    size_t lo = 0, hi = s->ng; /* the first group opening at or after `from` */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->g[mid].open < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t pos = from;
+    for (size_t gi = lo; gi < s->ng && s->g[gi].open < to; gi++) {
+        const struct sgrp *g = &s->g[gi];
+        if ((int)gi == self || g->open < pos || okey[gi] < 0 || !keys[okey[gi]].sel) continue;
+        char call[32];
+        int w = snprintf(call, sizeof call, "(?&" FACTOR_NAME "%d)", okey[gi]);
+        ob_put(b, s->p + pos, g->open - pos);
+        ob_put(b, call, (size_t)w);
+        pos = g->close + 1;
+    }
+    ob_put(b, s->p + pos, to - pos);
+}
+
+/* Rewrite 1 (see above): the pattern with repeated groups made subroutines,
+ * or NULL when nothing is worth it. */
+static char *factor_pattern(const struct sscan *s, size_t *outlen)
+{
+    const char *p = s->p;
+    size_t ng = s->ng;
+    if (!ng || memmem(p, s->n, FACTOR_NAME, strlen(FACTOR_NAME))) return NULL;
+    int *okey = xmalloc(ng * sizeof *okey);
+    int *onext = xmalloc(ng * sizeof *onext);
+    bool *behind = xmalloc(ng * sizeof *behind);
+    struct fkey *keys = xmalloc(ng * sizeof *keys);
+    size_t nkeys = 0, hcap = 64;
+    while (hcap < 2 * ng)
+        hcap *= 2;
+    int *ht = xmalloc(hcap * sizeof *ht);
+    for (size_t k = 0; k < hcap; k++)
+        ht[k] = -1;
+    for (size_t gi = 0; gi < ng; gi++) {
+        const struct sgrp *g = &s->g[gi];
+        int par = g->parent;
+        behind[gi] = par >= 0 && (behind[par] || s->g[par].kind == SG_BEHIND);
+        okey[gi] = -1;
+        onext[gi] = -1;
+        size_t len = g->close + 1 - g->open;
+        if (behind[gi] || g->kind == SG_BEHIND || g->kind == SG_OTHER || len < FACTOR_MIN_LEN)
+            continue;
+        unsigned fl = g->oflags & (FL_I | FL_M | FL_S | FL_X | FL_XX);
+        uint64_t h = 1469598103934665603ull ^ fl;
+        for (size_t k = 0; k < len; k++)
+            h = (h ^ (unsigned char)p[g->open + k]) * 1099511628211ull;
+        size_t slot = (size_t)h & (hcap - 1);
+        int key = -1;
+        for (; ht[slot] >= 0; slot = (slot + 1) & (hcap - 1)) {
+            const struct fkey *c = &keys[ht[slot]];
+            if (c->len == len && c->flags == fl &&
+                memcmp(p + s->g[c->first].open, p + g->open, len) == 0) {
+                key = ht[slot];
+                break;
+            }
+        }
+        if (key < 0) {
+            key = (int)nkeys++;
+            keys[key] = (struct fkey){len, fl, (int)gi, (int)gi, false};
+            ht[slot] = key;
+        } else {
+            onext[keys[key].last] = (int)gi;
+            keys[key].last = (int)gi;
+        }
+        okey[gi] = key;
+    }
+    free(ht);
+    /* longest first: a group is weighed after every group around it */
+    int *order = xmalloc((nkeys ? nkeys : 1) * sizeof *order);
+    for (size_t k = 0; k < nkeys; k++)
+        order[k] = (int)k;
+    qsort_r(order, nkeys, sizeof *order, cmp_key_len, keys);
+    size_t nsel = 0;
+    for (size_t r = 0; r < nkeys; r++) {
+        struct fkey *k = &keys[order[r]];
+        unsigned long copies = 0;
+        for (int o = k->first; o >= 0; o = onext[o]) {
+            unsigned long c = q_copies(&s->g[o]);
+            int y = s->g[o].parent;
+            while (y >= 0 && !(okey[y] >= 0 && keys[okey[y]].sel)) {
+                c = sat_mul(c, q_copies(&s->g[y]));
+                y = s->g[y].parent;
+            }
+            /* inside a chosen group: counts once, in its definition */
+            if (y < 0 || y == keys[okey[y]].first) copies += c;
+            if (copies >= 2) break;
+        }
+        if (copies >= 2) {
+            k->sel = true;
+            nsel++;
+        }
+    }
+    free(order);
+    char *res = NULL;
+    if (nsel && nsel <= FACTOR_MAX_NAMES) {
+        struct obuf b = {NULL, 0, 0};
+        factor_emit(s, okey, keys, 0, s->n, -1, &b);
+        if (s->end_flags & FL_X) ob_str(&b, "\n"); /* ends a trailing # comment */
+        ob_str(&b, "(?(DEFINE)");
+        for (size_t k = 0; k < nkeys; k++) {
+            if (!keys[k].sel) continue;
+            const struct sgrp *g = &s->g[keys[k].first];
+            char name[32];
+            snprintf(name, sizeof name, "(?<" FACTOR_NAME "%zu>", k);
+            ob_str(&b, name);
+            ob_flags(&b, keys[k].flags, ":");
+            factor_emit(s, okey, keys, g->open, g->close + 1, keys[k].first, &b);
+            ob_str(&b, "))");
+        }
+        ob_str(&b, ")");
+        res = b.s;
+        *outlen = b.n;
+    }
+    free(okey);
+    free(onext);
+    free(behind);
+    free(keys);
+    return res;
+}
+
+/* Whether splitting group gi (-1: the top level) keeps the pattern's
+ * meaning: its branches are alternatives of the whole match. */
+static bool split_ok(const struct sscan *s, int gi)
+{
+    if (gi < 0) return s->top_nbar > 0;
+    if (!s->g[gi].nbar) return false;
+    for (int a = gi; a >= 0; a = s->g[a].parent) {
+        const struct sgrp *x = &s->g[a];
+        if ((x->kind != SG_CAP && x->kind != SG_NONCAP) || x->qmax > 1 || x->possessive)
+            return false;
+    }
+    return true;
+}
+
+struct parts {
+    pcre2_code **v;
+    size_t n, cap;
+};
+
+static void parts_push(struct parts *ps, pcre2_code *c)
+{
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? ps->cap * 2 : 4;
+        ps->v = xrealloc(ps->v, ps->cap * sizeof *ps->v);
+    }
+    ps->v[ps->n++] = c;
+}
+
+static pcre2_code *pc_compile(const char *p, size_t n, uint32_t opts, int *ec)
+{
+    PCRE2_SIZE eo;
+    return pcre2_compile((PCRE2_SPTR)(n ? p : ""), n, opts, ec, &eo, compile_ctx);
+}
+
+/* Compiles a pattern PCRE2 found too large into parts (rewrites 1 and 2).
+ * On failure *why says what stopped it. */
+static bool big_compile(const char *p, size_t n, unsigned flags, uint32_t opts, int depth,
+                        struct parts *out, char *why, size_t whylen)
+{
+    struct sscan s;
+    scan_pattern(&s, p, n, flags);
+    if (s.stop) {
+        snprintf(why, whylen, "not rewritten: it has %s", s.stop);
+        scan_free(&s);
+        return false;
+    }
+    int ec = 0;
+    size_t flen;
+    char *f = factor_pattern(&s, &flen);
+    if (f) {
+        pcre2_code *c = pc_compile(f, flen, opts, &ec);
+        free(f);
+        if (c) {
+            parts_push(out, c);
+            scan_free(&s);
+            return true;
+        }
+        if (ec != PCRE2_ERROR_PATTERN_TOO_LARGE) {
+            snprintf(why, whylen, "rewritten with subroutines, PCRE2 error %d", ec);
+            scan_free(&s);
+            return false;
+        }
+    }
+    /* the largest alternation that can be cut */
+    int best = -2;
+    size_t best_size = 0;
+    if (split_ok(&s, -1)) best = -1, best_size = n;
+    for (size_t gi = 0; gi < s.ng; gi++) {
+        size_t sz = s.g[gi].close - s.g[gi].body;
+        if (sz > best_size && split_ok(&s, (int)gi)) best = (int)gi, best_size = sz;
+    }
+    if (best == -2) {
+        snprintf(why, whylen,
+                 depth ? "a part is still too large after splitting"
+                       : "no alternation outside a repeated group or lookaround to split");
+        scan_free(&s);
+        return false;
+    }
+    if (depth >= BIG_MAX_DEPTH || out->n + 2 > SARE_MAX_PARTS) {
+        snprintf(why, whylen, "would need more than %u parts", SARE_MAX_PARTS);
+        scan_free(&s);
+        return false;
+    }
+    size_t body = best < 0 ? 0 : s.g[best].body, close = best < 0 ? n : s.g[best].close;
+    size_t mid = body + (close - body) / 2, cut = 0, cut_dist = SIZE_MAX;
+    unsigned cut_fl = 0;
+    for (size_t k = 0; k < s.nbar; k++) {
+        if (s.bar_of[k] != best) continue;
+        size_t d = s.bar[k] > mid ? s.bar[k] - mid : mid - s.bar[k];
+        if (d < cut_dist) cut = s.bar[k], cut_dist = d, cut_fl = s.bar_fl[k];
+    }
+    unsigned start_fl = best < 0 ? flags : s.g[best].bflags;
+    scan_free(&s);
+    /* first half: the branches before the cut; second: those after it, with
+     * the options a (?flags) in an earlier branch had set there */
+    struct obuf a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    ob_put(&a, p, cut);
+    ob_put(&a, p + close, n - close);
+    ob_put(&b, p, body);
+    if (cut_fl != start_fl) ob_flags(&b, cut_fl, ")");
+    ob_put(&b, p + cut + 1, n - cut - 1);
+    bool ok = true;
+    uint32_t popts = opts | PCRE2_USE_OFFSET_LIMIT; /* see match_parts */
+    for (int h = 0; h < 2 && ok; h++) {
+        const struct obuf *c = h ? &b : &a;
+        pcre2_code *code = pc_compile(c->s, c->n, popts, &ec);
+        if (code)
+            parts_push(out, code);
+        else if (ec == PCRE2_ERROR_PATTERN_TOO_LARGE)
+            ok = big_compile(c->s, c->n, flags, popts, depth + 1, out, why, whylen);
+        else
+            ok = false, snprintf(why, whylen, "a split part has PCRE2 error %d", ec);
+    }
+    free(a.s);
+    free(b.s);
+    return ok;
+}
+
+/* ---------------------------------------------------------------------------
+ * Compile and match
+ */
+
+sare *sare_compile(const char *src, size_t len, char *err, size_t errlen)
+{
+    if (err && errlen) err[0] = '\0';
+    if (!src && len) {
+        set_err(err, errlen, "no pattern");
+        return NULL;
+    }
+    if (len > SARE_MAX_PATTERN) {
+        set_err(err, errlen, "pattern longer than %u bytes", SARE_MAX_PATTERN);
+        return NULL;
+    }
+    pthread_once(&init_once, init_shared);
+    size_t boff, blen;
+    unsigned flags;
+    if (!split_rule(src, len, &boff, &blen, &flags, err, errlen)) return NULL;
+
+    struct tr t;
+    memset(&t, 0, sizeof t);
+    t.p = src + boff;
+    t.n = blen;
+    t.base = boff;
+    t.fl[0] = flags;
+    t.err = err;
+    t.errlen = errlen;
+    sare *re = NULL;
+    if (!translate(&t)) goto out;
+
+    uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | PCRE2_DUPNAMES;
+    if (flags & FL_I) opts |= PCRE2_CASELESS;
+    if (flags & FL_M) opts |= PCRE2_MULTILINE;
+    if (flags & FL_S) opts |= PCRE2_DOTALL;
+    if (flags & FL_X) opts |= PCRE2_EXTENDED;
+    if (flags & FL_XX) opts |= PCRE2_EXTENDED_MORE;
+    int ec;
+    PCRE2_SIZE eo;
+    struct parts ps = {NULL, 0, 0};
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)(t.olen ? t.out : ""), t.olen, opts, &ec, &eo, compile_ctx);
+    if (!code) {
+        PCRE2_UCHAR msg[256];
+        if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
+            snprintf((char *)msg, sizeof msg, "error %d", ec);
+        size_t at = eo < t.olen ? t.map[eo] : blen;
+        char why[160] = "";
+        if (ec == PCRE2_ERROR_PATTERN_TOO_LARGE &&
+            big_compile(t.out, t.olen, flags, opts, 0, &ps, why, sizeof why)) {
+            code = ps.v[0];
+        } else {
+            for (size_t k = 0; k < ps.n; k++)
+                pcre2_code_free(ps.v[k]);
+            free(ps.v);
+            set_err(err, errlen, "PCRE2: %s at offset %zu%s%s%s", (const char *)msg, boff + at,
+                    why[0] ? " (" : "", why, why[0] ? ")" : "");
+            goto out;
+        }
+    }
+    re = xcalloc(1, sizeof *re);
+    re->code = code;
+    re->n_parts = 1;
+    if (ps.n > 1) {
+        re->parts = ps.v;
+        re->n_parts = ps.n;
+    } else {
+        free(ps.v);
+    }
+    if (jit_available) /* else interpreted */
+        for (size_t k = 0; k < re->n_parts; k++)
+            (void)pcre2_jit_compile(re->parts ? re->parts[k] : code, PCRE2_JIT_COMPLETE);
+    re->flags = flags;
+    extract_literals(re, t.out ? t.out : "", t.olen, flags);
+out:
+    free(t.out);
+    free(t.map);
+    return re;
+}
+
+void sare_free(sare *re)
+{
+    if (!re) return;
+    if (re->parts) {
+        for (size_t k = 0; k < re->n_parts; k++)
+            pcre2_code_free(re->parts[k]);
+        free(re->parts);
+    } else {
+        pcre2_code_free(re->code);
+    }
+    free((void *)re->lits);
+    free(re);
+}
+
+/* A split pattern: the leftmost match of any part; for parts that match at
+ * the same start, the first part's. A later part is only asked for a match
+ * that starts before the best so far (PCRE2's offset limit). */
+static enum sare_rc match_parts(const sare *re, struct tls *t, const char *subj, size_t len,
+                                size_t start, size_t *mstart, size_t *mend)
+{
+    bool found = false, limit = false, error = false;
+    size_t bs = 0, be = 0;
+    PCRE2_SPTR s = (PCRE2_SPTR)(subj ? subj : "");
+    for (size_t k = 0; k < re->n_parts; k++) {
+        if (found) {
+            if (bs <= start) break;
+            pcre2_set_offset_limit(t->mc, bs - 1);
+        }
+        int rc = pcre2_match(re->parts[k], s, len, start, 0, t->md, t->mc);
+        if (rc >= 0) {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
+            size_t ms = ov[0], me = ov[1];
+            if (ms > me) ms = me;
+            if (!found || ms < bs) bs = ms, be = me, found = true;
+        } else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                   rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+            limit = true;
+        } else if (rc != PCRE2_ERROR_NOMATCH) {
+            error = true;
+        }
+    }
+    pcre2_set_offset_limit(t->mc, PCRE2_UNSET);
+    if (found) { /* a match of a part is a match of the whole */
+        if (mstart) *mstart = bs;
+        if (mend) *mend = be;
+        return SARE_MATCH;
+    }
+    return limit ? SARE_LIMIT : error ? SARE_ERROR : SARE_NOMATCH;
+}
+
+enum sare_rc sare_match(const sare *re, const char *subj, size_t len, size_t start, size_t *mstart,
+                        size_t *mend)
+{
+    if (!re || (!subj && len) || start > len) return SARE_ERROR;
+    struct tls *t = tls_get();
+    if (re->n_parts > 1) return match_parts(re, t, subj, len, start, mstart, mend);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)(subj ? subj : ""), len, start, 0, t->md, t->mc);
+    if (rc >= 0) { /* 0: the one-pair ovector was too small for the groups; still a match */
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
+        size_t s = ov[0], e = ov[1];
+        if (s > e) s = e; /* \K cannot move the start past the end in a Perl-valid pattern */
+        if (mstart) *mstart = s;
+        if (mend) *mend = e;
+        return SARE_MATCH;
+    }
+    switch (rc) {
+    case PCRE2_ERROR_NOMATCH:
+        return SARE_NOMATCH;
+    case PCRE2_ERROR_MATCHLIMIT:
+    case PCRE2_ERROR_DEPTHLIMIT:
+    case PCRE2_ERROR_HEAPLIMIT:
+    case PCRE2_ERROR_JIT_STACKLIMIT:
+        return SARE_LIMIT;
+    default:
+        return SARE_ERROR;
+    }
+}
+
+bool sare_caseless(const sare *re)
+{
+    return re && (re->flags & FL_I);
+}
+
+size_t sare_literals(const sare *re, const char *const **lits, const size_t **lens, bool *nocase)
+{
+    if (!re || !re->n_lits) {
+        if (lits) *lits = NULL;
+        if (lens) *lens = NULL;
+        if (nocase) *nocase = false;
+        return 0;
+    }
+    if (lits) *lits = re->lits;
+    if (lens) *lens = re->lit_lens;
+    if (nocase) *nocase = re->nocase;
+    return re->n_lits;
+}
+
+/* ---------------------------------------------------------------------------
+ * Multi-literal matcher (Aho-Corasick)
+ */
+
+#define LITS_KEY 16         /* the automaton reads each literal's first LITS_KEY bytes */
+#define LITS_MAX_PAIRS 4096 /* two-byte literals found by the pair table */
+#define LITS_MAX_CELLS (16u * 1024u * 1024u) /* transition table entries (64 MiB) */
+#define NO_STATE UINT32_MAX
+#define LITS_SINGLE 0x80000000u /* see the extra column of delta */
+
+/* The automaton recognises only the first LITS_KEY bytes of each literal (its
+ * key): that keeps the table small enough to stay in cache while scanning.
+ * A literal no longer than its key is reported where the key ends; a longer
+ * one is compared byte by byte there, unless it was already seen. */
+struct lits_out {      /* one per state with output */
+    uint32_t first;    /* in out_ids: n_direct ids reported as they are ... */
+    uint32_t n_direct; /* ... then n_check ids whose rest is compared */
+    uint32_t n_check;
+    uint32_t link; /* next output state along the suffix chain, or NO_STATE */
+};
+
+struct sare_lits {
+    char *bytes; /* every literal's bytes, back to back */
+    size_t n_bytes, cap_bytes;
+    size_t *off;
+    uint32_t *len;
+    uint32_t n, cap;
+    uint32_t *hash; /* open addressing: id + 1, 0 empty */
+    size_t hash_cap;
+
+    bool built;
+    uint8_t cls[256];
+    uint32_t ncls;
+    uint32_t stride;  /* ncls + 1: column ncls of an output state holds its outs index */
+    uint32_t *delta;  /* rows of stride entries; next state premultiplied by stride */
+    uint32_t out_min; /* premultiplied: a state >= out_min has output */
+    struct lits_out *outs;
+    uint32_t *out_ids;
+    char *lower;      /* the literals lowercased, at the same offsets as bytes */
+    uint32_t *always; /* ids reported on every scan: empty or over the ceiling */
+    uint32_t n_always;
+    /* Two-byte literals occur so often in text that reporting them from the
+     * automaton would stall it; a table of lowercased byte pairs finds them
+     * with one independent load per byte instead. */
+    uint16_t *pair_idx; /* 65536 entries: pair number (from 1), 0 none; NULL: no pairs */
+    uint32_t n_pairs;
+    uint32_t *pair_first; /* pair k's ids: pair_ids[pair_first[k] .. pair_first[k + 1]) */
+    uint32_t *pair_ids;
+};
+
+sare_lits *sare_lits_new(void)
+{
+    sare_lits *m = xcalloc(1, sizeof *m);
+    return m;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void lits_rehash(sare_lits *m, size_t cap)
+{
+    free(m->hash);
+    m->hash = xcalloc(cap, sizeof *m->hash);
+    m->hash_cap = cap;
+    for (uint32_t id = 0; id < m->n; id++) {
+        size_t h = (size_t)fnv1a(m->bytes + m->off[id], m->len[id]) & (cap - 1);
+        while (m->hash[h])
+            h = (h + 1) & (cap - 1);
+        m->hash[h] = id + 1;
+    }
+}
+
+uint32_t sare_lits_add(sare_lits *m, const char *s, size_t len)
+{
+    if (m->built || m->n >= LITS_SINGLE - 1) abort(); /* contract: adds come before the build */
+    if (!s) len = 0;
+    if (len > UINT32_MAX / 2) len = UINT32_MAX / 2;
+    if (m->hash_cap == 0 || (size_t)(m->n + 1) * 2 > m->hash_cap)
+        lits_rehash(m, m->hash_cap ? m->hash_cap * 2 : 64);
+    size_t h = (size_t)fnv1a(s, len) & (m->hash_cap - 1);
+    for (; m->hash[h]; h = (h + 1) & (m->hash_cap - 1)) {
+        uint32_t id = m->hash[h] - 1;
+        if (m->len[id] == len && memcmp(m->bytes + m->off[id], s, len) == 0) return id;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->off = xrealloc(m->off, m->cap * sizeof *m->off);
+        m->len = xrealloc(m->len, m->cap * sizeof *m->len);
+    }
+    if (m->n_bytes + len > m->cap_bytes) {
+        size_t cap = m->cap_bytes ? m->cap_bytes : 1024;
+        while (cap < m->n_bytes + len)
+            cap *= 2;
+        m->bytes = xrealloc(m->bytes, cap);
+        m->cap_bytes = cap;
+    }
+    if (len) memcpy(m->bytes + m->n_bytes, s, len);
+    uint32_t id = m->n++;
+    m->off[id] = m->n_bytes;
+    m->len[id] = (uint32_t)len;
+    m->n_bytes += len;
+    m->hash[h] = id + 1;
+    return id;
+}
+
+uint32_t sare_lits_count(const sare_lits *m)
+{
+    return m ? m->n : 0;
+}
+
+static uint32_t key_len(const sare_lits *m, uint32_t id)
+{
+    return m->len[id] < LITS_KEY ? m->len[id] : LITS_KEY;
+}
+
+/* Order of keys (lowercased), for counting trie states. */
+static int cmp_keys(const sare_lits *m, uint32_t a, uint32_t b)
+{
+    const unsigned char *x = (const unsigned char *)m->lower + m->off[a];
+    const unsigned char *y = (const unsigned char *)m->lower + m->off[b];
+    uint32_t la = key_len(m, a), lb = key_len(m, b), n = la < lb ? la : lb;
+    int c = memcmp(x, y, n);
+    if (c) return c;
+    return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/* merge sort of ids (qsort has no context argument in C17) */
+static void sort_ids(const sare_lits *m, uint32_t *ids, uint32_t *tmp, size_t n)
+{
+    if (n < 2) return;
+    size_t h = n / 2;
+    sort_ids(m, ids, tmp, h);
+    sort_ids(m, ids + h, tmp, n - h);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = cmp_keys(m, ids[i], ids[j]) <= 0 ? ids[i++] : ids[j++];
+    while (i < h)
+        tmp[k++] = ids[i++];
+    while (j < n)
+        tmp[k++] = ids[j++];
+    memcpy(ids, tmp, n * sizeof *ids);
+}
+
+void sare_lits_build(sare_lits *m)
+{
+    if (m->built) return;
+    m->built = true;
+    m->lower = xmalloc(m->n_bytes + 1);
+    for (size_t i = 0; i < m->n_bytes; i++)
+        m->lower[i] = (char)lower((unsigned char)m->bytes[i]);
+    /* which literals go into the automaton: non-empty, and while the dense
+     * table stays within LITS_MAX_CELLS (states <= key bytes + 1); byte
+     * classes: one per distinct lowercased key byte, 0 for all other bytes */
+    uint32_t *ids = xmalloc((m->n + 1) * sizeof *ids);
+    uint32_t *tmp = xmalloc((m->n + 1) * sizeof *tmp);
+    uint32_t n_ids = 0;
+    size_t key_bytes = 0;
+    uint32_t ncls = 1;
+    memset(m->cls, 0, sizeof m->cls);
+    m->always = xmalloc((m->n + 1) * sizeof *m->always);
+    uint32_t *pair_of = xmalloc((m->n + 1) * sizeof *pair_of); /* pair number, 0 none */
+    for (uint32_t id = 0; id < m->n; id++) {
+        const unsigned char *s = (const unsigned char *)m->lower + m->off[id];
+        uint32_t l = key_len(m, id), more = 0;
+        pair_of[id] = 0;
+        if (m->len[id] == 2) {
+            if (!m->pair_idx) m->pair_idx = xcalloc(65536, sizeof *m->pair_idx);
+            uint16_t *slot = &m->pair_idx[(unsigned)s[0] << 8 | s[1]];
+            if (!*slot && m->n_pairs < LITS_MAX_PAIRS) *slot = (uint16_t)++m->n_pairs;
+            if (*slot) {
+                pair_of[id] = *slot;
+                continue;
+            }
+        }
+        for (uint32_t i = 0; i < l; i++) {
+            bool dup = false;
+            for (uint32_t j = 0; j < i && !dup; j++)
+                dup = s[j] == s[i];
+            if (!m->cls[s[i]] && !dup) more++;
+        }
+        if (l == 0 || (key_bytes + l + 1) * (ncls + more + 1) > LITS_MAX_CELLS) {
+            m->always[m->n_always++] = id;
+            continue;
+        }
+        for (uint32_t i = 0; i < l; i++)
+            if (!m->cls[s[i]]) m->cls[s[i]] = (uint8_t)ncls++;
+        key_bytes += l;
+        ids[n_ids++] = id;
+    }
+    for (unsigned c = 'A'; c <= 'Z'; c++)
+        m->cls[c] = m->cls[c + 32];
+    m->ncls = ncls;
+    if (m->n_pairs) { /* ids grouped by pair number (counting sort) */
+        m->pair_first = xcalloc(m->n_pairs + 2, sizeof *m->pair_first);
+        m->pair_ids = xmalloc((m->n + 1) * sizeof *m->pair_ids);
+        for (uint32_t id = 0; id < m->n; id++)
+            if (pair_of[id]) m->pair_first[pair_of[id] + 1]++;
+        for (uint32_t k = 1; k <= m->n_pairs + 1; k++)
+            m->pair_first[k] += m->pair_first[k - 1];
+        uint32_t *fill = xmalloc((m->n_pairs + 2) * sizeof *fill);
+        memcpy(fill, m->pair_first, (m->n_pairs + 2) * sizeof *fill);
+        for (uint32_t id = 0; id < m->n; id++)
+            if (pair_of[id]) m->pair_ids[fill[pair_of[id]]++] = id;
+        free(fill);
+    }
+    free(pair_of);
+    uint32_t stride = m->stride = ncls + 1;
+    /* exact state count from the sorted keys: 1 + sum(key length - common prefix) */
+    sort_ids(m, ids, tmp, n_ids);
+    size_t nstates = 1;
+    for (uint32_t k = 0; k < n_ids; k++) {
+        uint32_t l = key_len(m, ids[k]), cp = 0;
+        if (k) {
+            const char *a = m->lower + m->off[ids[k - 1]], *b = m->lower + m->off[ids[k]];
+            uint32_t la = key_len(m, ids[k - 1]), mn = la < l ? la : l;
+            while (cp < mn && a[cp] == b[cp])
+                cp++;
+        }
+        nstates += l - cp;
+    }
+    uint32_t *go = xcalloc(nstates * ncls, sizeof *go);   /* 0: no child (root is never a child) */
+    uint32_t *direct = xmalloc(nstates * sizeof *direct); /* id lists ending at a state */
+    uint32_t *check = xmalloc(nstates * sizeof *check);
+    uint32_t *next_id = xmalloc((m->n + 1) * sizeof *next_id);
+    for (size_t s = 0; s < nstates; s++)
+        direct[s] = check[s] = NO_STATE;
+    uint32_t used = 1;
+    for (uint32_t k = 0; k < n_ids; k++) {
+        uint32_t id = ids[k], s = 0;
+        const unsigned char *p = (const unsigned char *)m->lower + m->off[id];
+        for (uint32_t i = 0; i < key_len(m, id); i++) {
+            uint32_t *slot = &go[(size_t)s * ncls + m->cls[p[i]]];
+            if (!*slot) *slot = used++;
+            s = *slot;
+        }
+        uint32_t *head = m->len[id] <= LITS_KEY ? &direct[s] : &check[s];
+        next_id[id] = *head;
+        *head = id;
+    }
+    /* breadth-first: failure links, full transitions, output links */
+    uint32_t *fail = xcalloc(nstates, sizeof *fail);
+    uint32_t *olink = xmalloc(nstates * sizeof *olink);
+    uint32_t *queue = xmalloc(nstates * sizeof *queue);
+    size_t qh = 0, qt = 0;
+#define HAS_OUT(s) (direct[s] != NO_STATE || check[s] != NO_STATE)
+    olink[0] = NO_STATE;
+    for (uint32_t c = 0; c < ncls; c++) {
+        uint32_t ch = go[c];
+        if (ch) {
+            fail[ch] = 0;
+            olink[ch] = NO_STATE;
+            queue[qt++] = ch;
+        }
+    }
+    while (qh < qt) {
+        uint32_t s = queue[qh++];
+        uint32_t f = fail[s];
+        for (uint32_t c = 0; c < ncls; c++) {
+            uint32_t *slot = &go[(size_t)s * ncls + c];
+            if (*slot) {
+                uint32_t ch = *slot;
+                uint32_t fc = go[(size_t)f * ncls + c];
+                fail[ch] = fc;
+                olink[ch] = HAS_OUT(fc) ? fc : olink[fc];
+                queue[qt++] = ch;
+            } else {
+                *slot = go[(size_t)f * ncls + c];
+            }
+        }
+    }
+    /* renumber: states with output last, so the scan tests one bound */
+    uint32_t *newid = xmalloc(nstates * sizeof *newid);
+    uint32_t n_plain = 0, n_out = 0;
+    for (size_t s = 0; s < nstates; s++)
+        if (!HAS_OUT(s) && olink[s] == NO_STATE) n_plain++;
+    for (size_t s = 0; s < nstates; s++) {
+        bool out = HAS_OUT(s) || olink[s] != NO_STATE;
+        newid[s] = out ? n_plain + n_out++ : (uint32_t)(s - n_out); /* root stays 0 */
+    }
+    m->out_min = n_plain * stride;
+    m->delta = xcalloc(nstates * stride, sizeof *m->delta);
+    for (size_t s = 0; s < nstates; s++) {
+        uint32_t *row = m->delta + (size_t)newid[s] * stride;
+        for (uint32_t c = 0; c < ncls; c++)
+            row[c] = newid[go[s * ncls + c]] * stride;
+    }
+    m->outs = xmalloc((n_out + 1) * sizeof *m->outs);
+    m->out_ids = xmalloc((n_ids + 1) * sizeof *m->out_ids);
+    uint32_t w = 0;
+    for (size_t s = 0; s < nstates; s++) {
+        if (newid[s] < n_plain) continue;
+        struct lits_out *o = &m->outs[newid[s] - n_plain];
+        o->first = w;
+        for (uint32_t id = direct[s]; id != NO_STATE; id = next_id[id])
+            m->out_ids[w++] = id;
+        o->n_direct = w - o->first;
+        for (uint32_t id = check[s]; id != NO_STATE; id = next_id[id])
+            m->out_ids[w++] = id;
+        o->n_check = w - o->first - o->n_direct;
+        o->link = olink[s] == NO_STATE ? NO_STATE : newid[olink[s]] - n_plain;
+        /* the extra column: the outs index, or the id itself when that is all
+         * there is to report (most states of short literals) */
+        uint32_t *row = m->delta + (size_t)newid[s] * stride;
+        row[ncls] = newid[s] - n_plain;
+        if (o->n_direct == 1 && o->n_check == 0 && o->link == NO_STATE)
+            row[ncls] = m->out_ids[o->first] | LITS_SINGLE;
+    }
+#undef HAS_OUT
+    free(ids);
+    free(tmp);
+    free(go);
+    free(direct);
+    free(check);
+    free(next_id);
+    free(fail);
+    free(olink);
+    free(queue);
+    free(newid);
+}
+
+/* A key ended at text[end - 1]: report its literals. */
+static void lits_report(const sare_lits *m, uint32_t o, const unsigned char *text, size_t len,
+                        size_t end, uint64_t *seen)
+{
+    for (; o != NO_STATE; o = m->outs[o].link) {
+        const struct lits_out *out = &m->outs[o];
+        const uint32_t *id = m->out_ids + out->first;
+        for (uint32_t k = 0; k < out->n_direct; k++)
+            seen[id[k] >> 6] |= (uint64_t)1 << (id[k] & 63);
+        id += out->n_direct;
+        for (uint32_t k = 0; k < out->n_check; k++) {
+            uint32_t v = id[k];
+            uint64_t bitv = (uint64_t)1 << (v & 63);
+            if (seen[v >> 6] & bitv) continue;
+            size_t rest = m->len[v] - LITS_KEY;
+            if (rest > len - end) continue;
+            const unsigned char *l = (const unsigned char *)m->lower + m->off[v] + LITS_KEY;
+            const unsigned char *t = text + end;
+            size_t j = 0;
+            while (j < rest && lower(t[j]) == l[j])
+                j++;
+            if (j == rest) seen[v >> 6] |= bitv;
+        }
+    }
+}
+
+/* The state after a byte depends only on the LITS_KEY - 1 bytes before it
+ * (no key is longer), so a text is scanned as four interleaved slices, each
+ * started LITS_KEY - 1 bytes early: four independent table walks hide each
+ * other's load latency. A key ending in an overlap is reported twice, which
+ * sets the same bits. */
+#define LITS_STEP(st, pos)                                                                         \
+    do {                                                                                           \
+        st = d[st + cls[p[pos]]];                                                                  \
+        if (st >= lim) {                                                                           \
+            uint32_t v_ = d[st + oc];                                                              \
+            if (v_ & LITS_SINGLE) {                                                                \
+                v_ &= ~LITS_SINGLE;                                                                \
+                seen[v_ >> 6] |= (uint64_t)1 << (v_ & 63);                                         \
+            } else {                                                                               \
+                lits_report(m, v_, p, len, (pos) + 1, seen);                                       \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static unsigned fold_ascii(unsigned c)
+{
+    return c + ((unsigned)(c - 'A' < 26u) << 5);
+}
+
+/* Two-byte literals: every pair of the text marks its pair number, without
+ * a branch; the ids of the marked pairs are reported at the end. */
+static void lits_scan_pairs(const sare_lits *m, const unsigned char *p, size_t len, uint64_t *seen)
+{
+    uint8_t hit[LITS_MAX_PAIRS + 1];
+    memset(hit, 0, m->n_pairs + 1);
+    const uint16_t *pi = m->pair_idx;
+    size_t i = 0;
+    if (len >= 2) {
+        unsigned prev = fold_ascii(p[0]);
+        for (i = 1; i + 4 <= len; i += 4) {
+            unsigned a = fold_ascii(p[i]), b = fold_ascii(p[i + 1]), c = fold_ascii(p[i + 2]),
+                     d = fold_ascii(p[i + 3]);
+            hit[pi[prev << 8 | a]] = 1;
+            hit[pi[a << 8 | b]] = 1;
+            hit[pi[b << 8 | c]] = 1;
+            hit[pi[c << 8 | d]] = 1;
+            prev = d;
+        }
+        for (; i < len; i++) {
+            unsigned a = fold_ascii(p[i]);
+            hit[pi[prev << 8 | a]] = 1;
+            prev = a;
+        }
+    }
+    for (uint32_t k = 1; k <= m->n_pairs; k++) {
+        if (!hit[k]) continue;
+        for (uint32_t j = m->pair_first[k]; j < m->pair_first[k + 1]; j++)
+            seen[m->pair_ids[j] >> 6] |= (uint64_t)1 << (m->pair_ids[j] & 63);
+    }
+}
+
+void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *seen)
+{
+    if (!m->built) abort(); /* contract: build before scanning */
+    for (uint32_t k = 0; k < m->n_always; k++)
+        seen[m->always[k] >> 6] |= (uint64_t)1 << (m->always[k] & 63);
+    if (m->n_pairs && text) lits_scan_pairs(m, (const unsigned char *)text, len, seen);
+    if (!m->delta || !text) return;
+    const unsigned char *p = (const unsigned char *)text;
+    const uint32_t *d = m->delta;
+    const uint8_t *cls = m->cls;
+    const uint32_t lim = m->out_min, oc = m->ncls;
+    size_t i = 0;
+    uint32_t s = 0;
+    if (len >= 8 * LITS_KEY + 64) {
+        size_t q = len / 4, warm = LITS_KEY - 1;
+        size_t i1 = q - warm, i2 = 2 * q - warm, i3 = 3 * q - warm;
+        size_t n = q + warm; /* slices 1..3 walk n bytes here; slice 0 walks q */
+        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (size_t k = 0; k < q; k++) {
+            LITS_STEP(s0, k);
+            LITS_STEP(s1, i1 + k);
+            LITS_STEP(s2, i2 + k);
+            LITS_STEP(s3, i3 + k);
+        }
+        for (size_t k = q; k < n; k++) {
+            LITS_STEP(s1, i1 + k);
+            LITS_STEP(s2, i2 + k);
+            LITS_STEP(s3, i3 + k);
+        }
+        i = i3 + n; /* slice 3 goes on to the end */
+        s = s3;
+    }
+    for (; i < len; i++)
+        LITS_STEP(s, i);
+}
+
+#undef LITS_STEP
+
+void sare_lits_free(sare_lits *m)
+{
+    if (!m) return;
+    free(m->bytes);
+    free(m->off);
+    free(m->len);
+    free(m->hash);
+    free(m->delta);
+    free(m->outs);
+    free(m->out_ids);
+    free(m->lower);
+    free(m->always);
+    free(m->pair_idx);
+    free(m->pair_first);
+    free(m->pair_ids);
+    free(m);
+}

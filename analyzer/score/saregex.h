@@ -1,0 +1,85 @@
+/* saregex — SpamAssassin (Perl) regular expressions on PCRE2, and the
+ * literal prefilter that lets the engine skip most of them.
+ *
+ * sare_compile takes a rule's regex as written in a rule file: "/re/flags",
+ * "m{re}flags", "m!re!flags", "m(re)", "m[re]", "m<re>", any m-delimiter
+ * Perl allows, with the flags i, s, m, x (g and o accepted and ignored;
+ * others are an error). It translates what Perl and PCRE2 read differently
+ * (an escaped delimiter inside the pattern; Perl-only constructs — (?{...}),
+ * (??{...}), \G... — are rejected with a reason, never approximated), and
+ * compiles once with PCRE2_UTF off (SpamAssassin matches bytes), JIT on when
+ * available. Matching is bounded: SARE_MATCH_LIMIT and SARE_DEPTH_LIMIT per
+ * match call; reaching one is reported to the caller (SARE_LIMIT), never a
+ * hang.
+ *
+ * Prefilter: sare_literals extracts strings of which at least one must occur
+ * in any subject the regex can match (lowercased when the regex is /i, or
+ * always, with `nocase` set). A regex with no such set (e.g. /^\s*$/) gets
+ * none and must always run. A multi-literal matcher (sare_lits) finds, in one
+ * pass over a text, which of many literals occur.
+ * Input patterns are (pointer, length), not trusted to be NUL-terminated.
+ *
+ * Patterns too large for PCRE2 (over 64 KiB compiled, as SpamAssassin's
+ * ReplaceTags rules can be) are rewritten without changing what they match:
+ * repeated groups become PCRE2 subroutines, or else an alternation that is
+ * not repeated is split and the parts compiled apart (at most
+ * SARE_MAX_PARTS). A split pattern reports the leftmost match (the same
+ * start as Perl); when parts match at the same start it reports the first
+ * part's end, which may differ from Perl's end (and so may successive match
+ * counts). Patterns that cannot be rewritten (e.g. with backreferences, or a
+ * huge alternation under a quantifier) are refused with the reason. */
+#ifndef SCORE_SAREGEX_H
+#define SCORE_SAREGEX_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SARE_MATCH_LIMIT 1000000u /* PCRE2 match limit (backtracking steps) per call */
+#define SARE_DEPTH_LIMIT 10000u   /* PCRE2 depth limit (heap frames) per call */
+#define SARE_MAX_PATTERN (1024u * 1024u) /* a longer pattern is rejected */
+#define SARE_MAX_PARTS 64u /* a pattern too large for PCRE2 is split in at most this many parts */
+#define SARE_MAX_LITERALS 16      /* alternatives kept by sare_literals */
+
+typedef struct sare sare; /* a compiled regex; thread-safe to match from several threads */
+
+/* Compile. On failure returns NULL and writes a one-line reason (e.g.
+ * "PCRE2: missing closing parenthesis at offset 12", "Perl code block (?{...})
+ * is not supported") to err (errlen bytes, NUL-terminated). */
+sare *sare_compile(const char *src, size_t len, char *err, size_t errlen);
+void sare_free(sare *re);
+
+enum sare_rc { SARE_NOMATCH = 0, SARE_MATCH = 1, SARE_LIMIT = -1, SARE_ERROR = -2 };
+
+/* Match at or after `start` in (subj,len). On SARE_MATCH, *mstart and *mend are
+ * the byte offsets of the whole match (mend >= mstart; an empty match has
+ * mend == mstart — callers that count matches advance by one byte then).
+ * Match data is per thread (thread-local, created on first use). */
+enum sare_rc sare_match(const sare *re, const char *subj, size_t len, size_t start, size_t *mstart,
+                        size_t *mend);
+
+/* Flags as compiled, for the engine: i (caseless) matters to the prefilter. */
+bool sare_caseless(const sare *re);
+
+/* The prefilter set of `re`: at most SARE_MAX_LITERALS strings, each at least
+ * 2 bytes; the regex can only match a subject containing one of them
+ * (lowercased ASCII when *nocase is set: compare against a lowercased
+ * subject). Returns the count; 0 means "no usable set: always run". The
+ * strings live as long as `re`. Conservative: when in doubt, return 0. */
+size_t sare_literals(const sare *re, const char *const **lits, const size_t **lens, bool *nocase);
+
+/* Multi-literal matcher (Aho-Corasick over bytes; all literals matched
+ * case-insensitively for ASCII, so both kinds of set can share one
+ * automaton and one pass over the text). */
+typedef struct sare_lits sare_lits;
+sare_lits *sare_lits_new(void);
+/* Add a literal; returns its id (0, 1, 2 ... in order of addition; the same
+ * bytes added twice get the same id). */
+uint32_t sare_lits_add(sare_lits *m, const char *s, size_t len);
+void sare_lits_build(sare_lits *m); /* after the last add; before any scan */
+uint32_t sare_lits_count(const sare_lits *m);
+/* Set bit `id` in `seen` (an array of (count+63)/64 words, cleared by the
+ * caller) for every literal that occurs in (text,len). */
+void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *seen);
+void sare_lits_free(sare_lits *m);
+
+#endif

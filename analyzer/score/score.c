@@ -1,0 +1,1293 @@
+/* score — the rules engine (see score.h). Compile: every rule of a finished
+ * rule set gets a compiled regex, a bound eval function or a meta program;
+ * the literal prefilter sets of all regexes go into one Aho-Corasick
+ * automaton. Run: per text (header value, body, rawbody, uris, full) one
+ * pass of the automaton marks which literals occur, and only the regexes
+ * whose set met the text (or that have no set) are matched; then evals, then
+ * metas in dependency order; then the hit list.
+ *
+ * SpamAssassin semantics kept here (Mail::SpamAssassin::Plugin::Check and
+ * PerMsgStatus::got_hit): a rule whose score is 0 is disabled; an absent
+ * header is matched as "" unless [if-unset: ...] gives a value; body and
+ * rawbody regexes run line by line; `multiple` counts every match (and adds
+ * the score per match), `maxhits=N` stops at N; a meta sees each rule's hit
+ * count, evaluates with Perl's operators (&& and || return an operand) and
+ * hits with its value; "__" rules never add to the total. */
+#include "score/score.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/verify.h"
+#include "score/evals.h"
+#include "score/saregex.h"
+#include "util/xalloc.h"
+
+/* ---- meta programs ---- */
+
+enum mop {
+    MOP_NUM,  /* push num */
+    MOP_RULE, /* push count[rule] */
+    MOP_NOT,
+    MOP_NEG,
+    MOP_MUL,
+    MOP_DIV,
+    MOP_ADD,
+    MOP_SUB,
+    MOP_LT,
+    MOP_GT,
+    MOP_LE,
+    MOP_GE,
+    MOP_EQ,
+    MOP_NE,
+    MOP_XOR,
+    MOP_AND,
+    MOP_OR,
+};
+
+struct mins {
+    enum mop op;
+    uint32_t rule;
+    double num;
+};
+
+#define META_MAX_TOKENS 4096
+#define META_MAX_STACK 512
+
+struct crule {
+    const struct rule *r;
+    bool enabled; /* runs (status OK and score non-zero) */
+    sare *re;
+    const struct eval_def *ev;
+    uint32_t lit_off, n_lits;    /* prefilter literal ids in s->lit_ids; n_lits 0: always run */
+    uint32_t prog_off, prog_len; /* meta program in s->prog */
+    uint32_t group;              /* header/mimeheader rules: index into s->groups */
+};
+
+struct hgroup {
+    const char *name;
+    enum rule_hdr_mod mod;
+    bool any_lits;
+    uint32_t *rules; /* header rules of this group (enabled), definition order */
+    size_t n, cap;
+};
+
+struct scorer {
+    struct ruleset *rs;
+    struct crule *cr;
+    size_t n;
+    sare_lits *lits;
+    uint32_t *lit_ids;
+    size_t n_lit_ids, cap_lit_ids;
+    uint32_t n_words; /* bitset words for the literal set */
+    struct mins *prog;
+    size_t n_prog, cap_prog;
+    /* run lists (enabled rules only) */
+    uint32_t *body, *rawbody, *uri, *full, *mimehdr, *evals, *metas;
+    size_t n_body, n_rawbody, n_uri, n_full, n_mimehdr, n_evals, n_metas;
+    bool body_lits, rawbody_lits, uri_lits, full_lits;
+    struct hgroup *groups;
+    size_t n_groups, cap_groups;
+    /* MAILAUDIT_SCORE_PROFILE=1: time spent per rule and per stage, printed
+     * to stderr by scorer_free (a developer's tool; single-threaded use) */
+    bool profile;
+    double *prof_ns;
+    uint64_t *prof_calls;
+    double stage_ns[8];
+};
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+#define PROF_BEGIN(s) double prof_t0_ = (s)->profile ? now_ns() : 0
+#define PROF_RULE(s, id)                                                                           \
+    do {                                                                                           \
+        if ((s)->profile) {                                                                        \
+            ((struct scorer *)(s))->prof_ns[id] += now_ns() - prof_t0_;                            \
+            ((struct scorer *)(s))->prof_calls[id]++;                                              \
+        }                                                                                          \
+    } while (0)
+enum { ST_HEADERS, ST_BODY_VIEW, ST_BODY, ST_RAWBODY, ST_URI, ST_FULL_MIME, ST_EVALS, ST_META };
+static const char *const stage_names[] = {"headers", "body view", "body rules", "rawbody",
+                                          "uri",     "full+mime", "evals",      "metas"};
+
+static void push_u32(uint32_t **v, size_t *n, uint32_t x)
+{
+    /* capacity 16, then doubling: grow exactly when n reaches a power of two */
+    if (*n == 0)
+        *v = xrealloc(*v, 16 * sizeof **v);
+    else if (*n >= 16 && (*n & (*n - 1)) == 0)
+        *v = xrealloc(*v, *n * 2 * sizeof **v);
+    (*v)[(*n)++] = x;
+}
+
+static bool is_rule_char(unsigned char c)
+{
+    return ch_is_alnum(c) || c == '_';
+}
+
+/* ---- compile: regex rules ---- */
+
+static void set_status(struct scorer *s, struct crule *c, enum rule_status st, const char *why)
+{
+    struct rule *r = (struct rule *)c->r;
+    r->status = st;
+    free(r->status_reason);
+    r->status_reason = why ? xstrdup(why) : NULL;
+    c->enabled = false;
+    (void)s;
+}
+
+static void add_literals(struct scorer *s, struct crule *c)
+{
+    const char *const *lits;
+    const size_t *lens;
+    bool nocase;
+    size_t k = sare_literals(c->re, &lits, &lens, &nocase);
+    if (k == 0) return;
+    c->lit_off = (uint32_t)s->n_lit_ids;
+    for (size_t i = 0; i < k; i++) {
+        if (s->n_lit_ids == s->cap_lit_ids) {
+            s->cap_lit_ids = s->cap_lit_ids ? s->cap_lit_ids * 2 : 1024;
+            s->lit_ids = xrealloc(s->lit_ids, s->cap_lit_ids * sizeof *s->lit_ids);
+        }
+        s->lit_ids[s->n_lit_ids++] = sare_lits_add(s->lits, lits[i], lens[i]);
+    }
+    c->n_lits = (uint32_t)k;
+}
+
+static uint32_t group_of(struct scorer *s, const char *name, enum rule_hdr_mod mod)
+{
+    for (size_t i = 0; i < s->n_groups; i++)
+        if (s->groups[i].mod == mod && strcasecmp(s->groups[i].name, name) == 0) return (uint32_t)i;
+    if (s->n_groups == s->cap_groups) {
+        s->cap_groups = s->cap_groups ? s->cap_groups * 2 : 64;
+        s->groups = xrealloc(s->groups, s->cap_groups * sizeof *s->groups);
+    }
+    struct hgroup *g = &s->groups[s->n_groups];
+    memset(g, 0, sizeof *g);
+    g->name = name;
+    g->mod = mod;
+    return (uint32_t)s->n_groups++;
+}
+
+static void compile_regex_rule(struct scorer *s, struct crule *c)
+{
+    const struct rule *r = c->r;
+    if (r->kind == RK_HEADER && r->exists) {
+        if (!r->header) {
+            set_status(s, c, RS_ERROR, "exists: without a header name");
+            return;
+        }
+        c->group = group_of(s, r->header, HM_DEFAULT);
+        return;
+    }
+    if (!r->regex) {
+        set_status(s, c, RS_ERROR, "no regular expression");
+        return;
+    }
+    char err[256];
+    c->re = sare_compile(r->regex, strlen(r->regex), err, sizeof err);
+    if (!c->re) {
+        set_status(s, c, RS_SKIP_REGEX, err);
+        /* a regex that is wrong in any dialect (PCRE2's syntax errors) is an
+         * error in the file; one PCRE2 cannot take (a Perl-only construct, a
+         * size limit) is a skip */
+        bool syntax = strncmp(err, "PCRE2:", 6) == 0 && !strstr(err, "too large");
+        ruleset_diag(s->rs, syntax ? RD_ERROR : RD_WARNING, r->file, r->line,
+                     "%s: regex %s: %s", r->name, syntax ? "error" : "skipped", err);
+        return;
+    }
+    add_literals(s, c);
+    if (r->kind == RK_HEADER || r->kind == RK_MIMEHEADER) {
+        if (!r->header) {
+            set_status(s, c, RS_ERROR, "header rule without a header name");
+            return;
+        }
+        if (r->kind == RK_HEADER) c->group = group_of(s, r->header, r->hmod);
+    }
+}
+
+/* ---- compile: meta expressions ---- */
+
+enum mtok_kind { MT_NUM, MT_NAME, MT_OP, MT_LP, MT_RP };
+struct mtok {
+    enum mtok_kind k;
+    enum mop op;
+    double num;
+    const char *p;
+    size_t len;
+};
+
+static int prec(enum mop op)
+{
+    switch (op) {
+    case MOP_NOT:
+    case MOP_NEG:
+        return 9;
+    case MOP_MUL:
+    case MOP_DIV:
+        return 8;
+    case MOP_ADD:
+    case MOP_SUB:
+        return 7;
+    case MOP_LT:
+    case MOP_GT:
+    case MOP_LE:
+    case MOP_GE:
+        return 6;
+    case MOP_EQ:
+    case MOP_NE:
+        return 5;
+    case MOP_XOR:
+        return 4;
+    case MOP_AND:
+        return 3;
+    case MOP_OR:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+static bool glob_match(const char *g, const char *s)
+{
+    /* '*' any run (shortest first, as SA's .*? — the same set), '?' one char */
+    if (*g == 0) return *s == 0;
+    if (*g == '*') {
+        for (const char *t = s;; t++) {
+            if (glob_match(g + 1, t)) return true;
+            if (*t == 0) return false;
+        }
+    }
+    if (*s == 0) return false;
+    if (*g == '?' || *g == *s) return glob_match(g + 1, s + 1);
+    return false;
+}
+
+struct meta_build {
+    struct scorer *s;
+    size_t self;
+    struct mtok *t;
+    size_t n, cap;
+    char err[200];
+    bool dep_skipped;
+    const char *dep_name;
+};
+
+static void mt_push(struct meta_build *b, struct mtok t)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->t = xrealloc(b->t, b->cap * sizeof *b->t);
+    }
+    b->t[b->n++] = t;
+}
+
+/* Tokenise as SpamAssassin's ARITH_EXPRESSION_LEXER does, expanding
+ * rules_matching(GLOB) to ( A + B + ... ) (names in byte order, itself
+ * excluded) or 0. */
+static bool meta_lex(struct meta_build *b, const char *e)
+{
+    size_t len = strlen(e);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)e[i];
+        if (ch_is_space(c)) {
+            i++;
+            continue;
+        }
+        if (b->n > META_MAX_TOKENS) {
+            snprintf(b->err, sizeof b->err, "expression too long (over %d tokens)",
+                     META_MAX_TOKENS);
+            return false;
+        }
+        if (ch_is_digit(c) || c == '.') {
+            size_t j = i;
+            while (j < len && (ch_is_digit((unsigned char)e[j]) || e[j] == '.'))
+                j++;
+            char tmp[64];
+            size_t l = j - i < sizeof tmp - 1 ? j - i : sizeof tmp - 1;
+            memcpy(tmp, e + i, l);
+            tmp[l] = 0;
+            mt_push(b, (struct mtok){.k = MT_NUM, .num = strtod(tmp, NULL)});
+            i = j;
+            continue;
+        }
+        if (is_rule_char(c)) {
+            size_t j = i;
+            while (j < len && (is_rule_char((unsigned char)e[j]) || e[j] == ':'))
+                j++;
+            if (j - i == 14 && memcmp(e + i, "rules_matching", 14) == 0) {
+                size_t k = j;
+                while (k < len && ch_is_space((unsigned char)e[k]))
+                    k++;
+                if (k < len && e[k] == '(') {
+                    size_t g0 = k + 1;
+                    while (g0 < len && ch_is_space((unsigned char)e[g0]))
+                        g0++;
+                    size_t g1 = g0;
+                    while (g1 < len &&
+                           (is_rule_char((unsigned char)e[g1]) || e[g1] == '*' || e[g1] == '?'))
+                        g1++;
+                    size_t k2 = g1;
+                    while (k2 < len && ch_is_space((unsigned char)e[k2]))
+                        k2++;
+                    if (k2 >= len || e[k2] != ')' || g1 == g0 || g1 - g0 > 128) {
+                        snprintf(b->err, sizeof b->err, "malformed rules_matching()");
+                        return false;
+                    }
+                    char glob[130];
+                    memcpy(glob, e + g0, g1 - g0);
+                    glob[g1 - g0] = 0;
+                    mt_push(b, (struct mtok){.k = MT_LP});
+                    size_t found = 0;
+                    const struct ruleset *rs = b->s->rs;
+                    /* byte order, as SA's sort */
+                    const char *prev = "";
+                    for (;;) {
+                        const char *best = NULL;
+                        size_t bi = 0;
+                        for (size_t r = 0; r < rs->n_rules; r++) {
+                            const char *nm = rs->rules[r].name;
+                            if (r == b->self || strcmp(nm, prev) <= 0 || !glob_match(glob, nm))
+                                continue;
+                            if (!best || strcmp(nm, best) < 0) best = nm, bi = r;
+                        }
+                        if (!best) break;
+                        if (found++) mt_push(b, (struct mtok){.k = MT_OP, .op = MOP_ADD});
+                        mt_push(b, (struct mtok){.k = MT_NAME,
+                                                 .p = rs->rules[bi].name,
+                                                 .len = strlen(rs->rules[bi].name)});
+                        prev = best;
+                        if (found > META_MAX_TOKENS) break;
+                    }
+                    if (!found) mt_push(b, (struct mtok){.k = MT_NUM, .num = 0});
+                    mt_push(b, (struct mtok){.k = MT_RP});
+                    i = k2 + 1;
+                    continue;
+                }
+            }
+            mt_push(b, (struct mtok){.k = MT_NAME, .p = e + i, .len = j - i});
+            i = j;
+            continue;
+        }
+        struct mtok t = {.k = MT_OP};
+        size_t adv = 1;
+        char d = i + 1 < len ? e[i + 1] : 0;
+        switch (c) {
+        case '(':
+            t.k = MT_LP;
+            break;
+        case ')':
+            t.k = MT_RP;
+            break;
+        case '+':
+            t.op = MOP_ADD;
+            break;
+        case '-':
+            t.op = MOP_SUB;
+            break;
+        case '*':
+            t.op = MOP_MUL;
+            break;
+        case '/':
+            t.op = MOP_DIV;
+            break;
+        case '^':
+            t.op = MOP_XOR;
+            break;
+        case '|':
+            if (d != '|') goto bad;
+            t.op = MOP_OR, adv = 2;
+            break;
+        case '&':
+            if (d != '&') goto bad;
+            t.op = MOP_AND, adv = 2;
+            break;
+        case '!':
+            if (d == '=')
+                t.op = MOP_NE, adv = 2;
+            else
+                t.op = MOP_NOT;
+            break;
+        case '<':
+            if (d == '=')
+                t.op = MOP_LE, adv = 2;
+            else
+                t.op = MOP_LT;
+            break;
+        case '>':
+            if (d == '=')
+                t.op = MOP_GE, adv = 2;
+            else
+                t.op = MOP_GT;
+            break;
+        case '=':
+            if (d != '=') goto bad;
+            t.op = MOP_EQ, adv = 2;
+            break;
+        default:
+            goto bad;
+        }
+        mt_push(b, t);
+        i += adv;
+        continue;
+    bad:
+        snprintf(b->err, sizeof b->err, "unexpected character '%c' in meta expression", c);
+        return false;
+    }
+    return true;
+}
+
+static void prog_push(struct scorer *s, struct mins m)
+{
+    if (s->n_prog == s->cap_prog) {
+        s->cap_prog = s->cap_prog ? s->cap_prog * 2 : 4096;
+        s->prog = xrealloc(s->prog, s->cap_prog * sizeof *s->prog);
+    }
+    s->prog[s->n_prog++] = m;
+}
+
+/* Resolve a name to a program instruction: an enabled rule → its count; a
+ * rule that can never be true offline (disabled by score 0, network test) or
+ * no rule at all → 0, as SpamAssassin evaluates it; a rule that cannot run
+ * here but would in SpamAssassin → the meta is skipped. */
+static struct mins name_ins(struct meta_build *b, const char *p, size_t len)
+{
+    char nm[256];
+    if (len >= sizeof nm) len = sizeof nm - 1;
+    memcpy(nm, p, len);
+    nm[len] = 0;
+    if (strcmp(nm, "local_tests_only") == 0) return (struct mins){.op = MOP_NUM, .num = 1};
+    long idx = ruleset_find(b->s->rs, nm);
+    if (idx < 0) return (struct mins){.op = MOP_NUM, .num = 0};
+    const struct crule *c = &b->s->cr[idx];
+    if (c->enabled) return (struct mins){.op = MOP_RULE, .rule = (uint32_t)idx};
+    switch (c->r->status) {
+    case RS_OK:
+    case RS_SKIP_NET:
+        return (struct mins){.op = MOP_NUM, .num = 0}; /* score 0 or network */
+    default:
+        if (!b->dep_skipped) b->dep_name = c->r->name;
+        b->dep_skipped = true;
+        return (struct mins){.op = MOP_NUM, .num = 0};
+    }
+}
+
+/* Shunting-yard to postfix. Unary '-' and '!' are prefix operators. */
+static bool meta_compile(struct meta_build *b, struct crule *c)
+{
+    struct scorer *s = b->s;
+    enum mop ops[META_MAX_STACK];
+    bool is_paren[META_MAX_STACK];
+    size_t nops = 0;
+    size_t start = s->n_prog;
+    bool want_operand = true;
+    int depth = 0; /* operand stack depth of the program */
+    for (size_t i = 0; i < b->n; i++) {
+        struct mtok *t = &b->t[i];
+        if (nops >= META_MAX_STACK - 1) {
+            snprintf(b->err, sizeof b->err, "expression nested too deeply");
+            return false;
+        }
+        if (t->k == MT_NUM || t->k == MT_NAME) {
+            if (!want_operand) {
+                snprintf(b->err, sizeof b->err, "missing operator before '%.*s'",
+                         t->k == MT_NAME ? (int)(t->len > 40 ? 40 : t->len) : 1,
+                         t->k == MT_NAME ? t->p : "n");
+                return false;
+            }
+            prog_push(s, t->k == MT_NUM ? (struct mins){.op = MOP_NUM, .num = t->num}
+                                        : name_ins(b, t->p, t->len));
+            depth++;
+            want_operand = false;
+        } else if (t->k == MT_LP) {
+            if (!want_operand) {
+                snprintf(b->err, sizeof b->err, "missing operator before '('");
+                return false;
+            }
+            is_paren[nops] = true;
+            ops[nops++] = MOP_NUM;
+        } else if (t->k == MT_RP) {
+            if (want_operand) {
+                snprintf(b->err, sizeof b->err, "empty parentheses or missing operand before ')'");
+                return false;
+            }
+            while (nops && !is_paren[nops - 1]) {
+                enum mop o = ops[--nops];
+                prog_push(s, (struct mins){.op = o});
+                if (o != MOP_NOT && o != MOP_NEG) depth--;
+            }
+            if (!nops) {
+                snprintf(b->err, sizeof b->err, "unbalanced ')'");
+                return false;
+            }
+            nops--;
+        } else { /* operator */
+            enum mop o = t->op;
+            if (want_operand) {
+                if (o == MOP_SUB)
+                    o = MOP_NEG;
+                else if (o == MOP_ADD)
+                    continue; /* unary plus */
+                else if (o != MOP_NOT) {
+                    snprintf(b->err, sizeof b->err, "missing operand before an operator");
+                    return false;
+                }
+                is_paren[nops] = false;
+                ops[nops++] = o;
+                continue;
+            }
+            if (o == MOP_NOT) {
+                snprintf(b->err, sizeof b->err, "'!' after an operand");
+                return false;
+            }
+            while (nops && !is_paren[nops - 1] && prec(ops[nops - 1]) >= prec(o)) {
+                enum mop p = ops[--nops];
+                prog_push(s, (struct mins){.op = p});
+                if (p != MOP_NOT && p != MOP_NEG) depth--;
+            }
+            is_paren[nops] = false;
+            ops[nops++] = o;
+            want_operand = true;
+        }
+        if (depth > META_MAX_STACK - 2) {
+            snprintf(b->err, sizeof b->err, "expression too deep");
+            return false;
+        }
+    }
+    if (want_operand) {
+        snprintf(b->err, sizeof b->err,
+                 b->n ? "expression ends with an operator" : "empty expression");
+        return false;
+    }
+    while (nops) {
+        if (is_paren[nops - 1]) {
+            snprintf(b->err, sizeof b->err, "unbalanced '('");
+            return false;
+        }
+        enum mop o = ops[--nops];
+        prog_push(s, (struct mins){.op = o});
+        if (o != MOP_NOT && o != MOP_NEG) depth--;
+    }
+    if (depth != 1) {
+        snprintf(b->err, sizeof b->err, "malformed expression");
+        return false;
+    }
+    c->prog_off = (uint32_t)start;
+    c->prog_len = (uint32_t)(s->n_prog - start);
+    return true;
+}
+
+static double meta_eval(const struct scorer *s, const struct crule *c, const double *val)
+{
+    double st[META_MAX_STACK];
+    size_t sp = 0;
+    const struct mins *p = s->prog + c->prog_off;
+    for (uint32_t i = 0; i < c->prog_len; i++) {
+        double x, y;
+        switch (p[i].op) {
+        case MOP_NUM:
+            st[sp++] = p[i].num;
+            continue;
+        case MOP_RULE:
+            st[sp++] = val[p[i].rule];
+            continue;
+        case MOP_NOT:
+            st[sp - 1] = st[sp - 1] != 0 ? 0 : 1;
+            continue;
+        case MOP_NEG:
+            st[sp - 1] = -st[sp - 1];
+            continue;
+        default:
+            break;
+        }
+        y = st[--sp];
+        x = st[sp - 1];
+        double r;
+        switch (p[i].op) {
+        case MOP_MUL:
+            r = x * y;
+            break;
+        case MOP_DIV:
+            r = y != 0 ? x / y : 0;
+            break; /* Perl dies; SA then ignores the rule */
+        case MOP_ADD:
+            r = x + y;
+            break;
+        case MOP_SUB:
+            r = x - y;
+            break;
+        case MOP_LT:
+            r = x < y;
+            break;
+        case MOP_GT:
+            r = x > y;
+            break;
+        case MOP_LE:
+            r = x <= y;
+            break;
+        case MOP_GE:
+            r = x >= y;
+            break;
+        case MOP_EQ:
+            r = x == y;
+            break;
+        case MOP_NE:
+            r = x != y;
+            break;
+        case MOP_XOR:
+            r = (double)((long long)x ^ (long long)y);
+            break;
+        case MOP_AND:
+            r = x != 0 ? y : x;
+            break;
+        case MOP_OR:
+            r = x != 0 ? x : y;
+            break;
+        default:
+            r = 0;
+            break;
+        }
+        st[sp - 1] = r;
+    }
+    return sp ? st[0] : 0;
+}
+
+/* Metas in dependency order (dependencies first); a cycle is an error. */
+static void order_metas(struct scorer *s)
+{
+    size_t n = s->n;
+    unsigned char *mark = xcalloc(n, 1); /* 0 new, 1 on stack, 2 done */
+    uint32_t *out = NULL;
+    size_t n_out = 0;
+    uint32_t *stack = xmalloc((n + 1) * sizeof *stack);
+    uint32_t *pos = xmalloc((n + 1) * sizeof *pos);
+    for (size_t i0 = 0; i0 < n; i0++) {
+        if (s->cr[i0].r->kind != RK_META || !s->cr[i0].enabled || mark[i0]) continue;
+        size_t sp = 0;
+        stack[sp] = (uint32_t)i0;
+        pos[sp++] = 0;
+        mark[i0] = 1;
+        while (sp) {
+            uint32_t cur = stack[sp - 1];
+            struct crule *c = &s->cr[cur];
+            bool pushed = false;
+            while (pos[sp - 1] < c->prog_len) {
+                const struct mins *m = &s->prog[c->prog_off + pos[sp - 1]++];
+                if (m->op != MOP_RULE) continue;
+                struct crule *d = &s->cr[m->rule];
+                if (d->r->kind != RK_META || !d->enabled) continue;
+                if (mark[m->rule] == 1) {
+                    set_status(s, c, RS_ERROR, "meta rules depend on each other in a loop");
+                    ruleset_diag(s->rs, RD_ERROR, c->r->file, c->r->line,
+                                 "%s: meta dependency loop through %s", c->r->name, d->r->name);
+                    continue;
+                }
+                if (mark[m->rule] == 0) {
+                    mark[m->rule] = 1;
+                    stack[sp] = m->rule;
+                    pos[sp++] = 0;
+                    pushed = true;
+                    break;
+                }
+            }
+            if (pushed) continue;
+            mark[cur] = 2;
+            if (s->cr[cur].enabled) push_u32(&out, &n_out, cur);
+            sp--;
+        }
+    }
+    free(stack);
+    free(pos);
+    free(mark);
+    s->metas = out;
+    s->n_metas = n_out;
+}
+
+/* A meta whose dependency was skipped is skipped too; repeat until stable
+ * (metas of metas). */
+static void propagate_meta_skips(struct scorer *s)
+{
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (size_t i = 0; i < s->n; i++) {
+            struct crule *c = &s->cr[i];
+            if (c->r->kind != RK_META || !c->enabled) continue;
+            for (uint32_t k = 0; k < c->prog_len; k++) {
+                const struct mins *m = &s->prog[c->prog_off + k];
+                if (m->op != MOP_RULE) continue;
+                const struct crule *d = &s->cr[m->rule];
+                if (d->enabled) continue;
+                char why[300];
+                snprintf(why, sizeof why, "depends on %s, which cannot run (%s)", d->r->name,
+                         d->r->status_reason ? d->r->status_reason : "skipped");
+                set_status(s, c, RS_SKIP_META_DEP, why);
+                changed = true;
+                break;
+            }
+        }
+    }
+}
+
+static bool score_enabled(const struct rule *r)
+{
+    return r->n_scores == 0 || r->scores[0] != 0;
+}
+
+scorer *scorer_new(struct ruleset *rs)
+{
+    ruleset_finish(rs);
+    struct scorer *s = xcalloc(1, sizeof *s);
+    s->rs = rs;
+    s->n = rs->n_rules;
+    s->cr = xcalloc(s->n ? s->n : 1, sizeof *s->cr);
+    const char *prof = getenv("MAILAUDIT_SCORE_PROFILE");
+    if (prof && *prof && *prof != '0') {
+        s->profile = true;
+        s->prof_ns = xcalloc(s->n ? s->n : 1, sizeof *s->prof_ns);
+        s->prof_calls = xcalloc(s->n ? s->n : 1, sizeof *s->prof_calls);
+    }
+    s->lits = sare_lits_new();
+    for (size_t i = 0; i < s->n; i++) {
+        struct crule *c = &s->cr[i];
+        c->r = &rs->rules[i];
+        c->enabled = c->r->status == RS_OK && score_enabled(c->r);
+        if (c->r->status == RS_OK && (c->r->tflags & TF_NET) && c->r->is_eval) {
+            /* as SpamAssassin with network tests off: only net evals are skipped */
+            set_status(s, c, RS_SKIP_NET, "network test (tflags net)");
+            continue;
+        }
+        if (!c->enabled) continue;
+        if (c->r->is_eval) {
+            const char *fn = c->r->eval_fn ? c->r->eval_fn : "";
+            c->ev = eval_lookup(fn);
+            if (!c->ev) {
+                char why[200];
+                snprintf(why, sizeof why, "unknown eval function %.120s()", fn);
+                set_status(s, c, RS_SKIP_EVAL, why);
+            } else if (c->ev->cls == EV_NET) {
+                char why[200];
+                snprintf(why, sizeof why, "%.120s() needs the network, Bayes or external state",
+                         fn);
+                set_status(s, c, RS_SKIP_NET, why);
+            } else if (c->r->n_eval_args < c->ev->min_args ||
+                       (c->ev->max_args >= 0 && c->r->n_eval_args > c->ev->max_args)) {
+                char why[200];
+                snprintf(why, sizeof why, "%.120s() takes %d to %d arguments, given %d", fn,
+                         c->ev->min_args, c->ev->max_args, c->r->n_eval_args);
+                set_status(s, c, RS_ERROR, why);
+                ruleset_diag(rs, RD_ERROR, c->r->file, c->r->line, "%s: %s", c->r->name, why);
+            }
+            continue;
+        }
+        if (c->r->kind != RK_META) compile_regex_rule(s, c);
+    }
+    /* metas: compile after every other rule's status is known */
+    struct meta_build b = {.s = s};
+    for (size_t i = 0; i < s->n; i++) {
+        struct crule *c = &s->cr[i];
+        if (c->r->kind != RK_META || !c->enabled) continue;
+        b.n = 0;
+        b.err[0] = 0;
+        b.self = i;
+        b.dep_skipped = false;
+        b.dep_name = NULL;
+        size_t save = s->n_prog;
+        if (!c->r->meta || !meta_lex(&b, c->r->meta) || !meta_compile(&b, c)) {
+            s->n_prog = save;
+            if (!b.err[0]) snprintf(b.err, sizeof b.err, "no expression");
+            set_status(s, c, RS_ERROR, b.err);
+            ruleset_diag(rs, RD_ERROR, c->r->file, c->r->line, "%s: %s", c->r->name, b.err);
+            continue;
+        }
+        if (b.dep_skipped) {
+            long d = ruleset_find(rs, b.dep_name);
+            const char *why =
+                d >= 0 && rs->rules[d].status_reason ? rs->rules[d].status_reason : "skipped";
+            char msg[300];
+            snprintf(msg, sizeof msg, "depends on %s, which cannot run (%s)", b.dep_name, why);
+            set_status(s, c, RS_SKIP_META_DEP, msg);
+        }
+    }
+    free(b.t);
+    propagate_meta_skips(s);
+    /* run lists */
+    for (size_t i = 0; i < s->n; i++) {
+        struct crule *c = &s->cr[i];
+        if (!c->enabled || c->r->kind == RK_META) continue;
+        uint32_t id = (uint32_t)i;
+        if (c->ev) {
+            push_u32(&s->evals, &s->n_evals, id);
+            continue;
+        }
+        switch (c->r->kind) {
+        case RK_HEADER: {
+            struct hgroup *g = &s->groups[c->group];
+            size_t nn = g->n;
+            push_u32(&g->rules, &nn, id);
+            g->n = nn;
+            if (c->n_lits) g->any_lits = true;
+            break;
+        }
+        case RK_BODY:
+            push_u32(&s->body, &s->n_body, id);
+            s->body_lits |= c->n_lits > 0;
+            break;
+        case RK_RAWBODY:
+            push_u32(&s->rawbody, &s->n_rawbody, id);
+            s->rawbody_lits |= c->n_lits > 0;
+            break;
+        case RK_URI:
+            push_u32(&s->uri, &s->n_uri, id);
+            s->uri_lits |= c->n_lits > 0;
+            break;
+        case RK_FULL:
+            push_u32(&s->full, &s->n_full, id);
+            s->full_lits |= c->n_lits > 0;
+            break;
+        case RK_MIMEHEADER:
+            push_u32(&s->mimehdr, &s->n_mimehdr, id);
+            break;
+        default:
+            break;
+        }
+    }
+    order_metas(s);
+    sare_lits_build(s->lits);
+    s->n_words = (sare_lits_count(s->lits) + 63) / 64;
+    return s;
+}
+
+static void profile_print(const struct scorer *s)
+{
+    double total = 0;
+    for (int i = 0; i < 8; i++)
+        total += s->stage_ns[i];
+    fprintf(stderr, "score profile: %.1f ms in all\n", total / 1e6);
+    for (int i = 0; i < 8; i++)
+        fprintf(stderr, "  %-10s %9.1f ms\n", stage_names[i], s->stage_ns[i] / 1e6);
+    uint32_t *idx = xmalloc((s->n ? s->n : 1) * sizeof *idx);
+    for (size_t i = 0; i < s->n; i++)
+        idx[i] = (uint32_t)i;
+    uint64_t runs[RK_META + 2] = {0};
+    double tns[RK_META + 2] = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        int kk = s->cr[i].ev ? RK_META + 1 : (int)s->cr[i].r->kind;
+        runs[kk] += s->prof_calls[i];
+        tns[kk] += s->prof_ns[i];
+    }
+    for (int kk = 0; kk <= RK_META + 1; kk++)
+        fprintf(stderr, "  runs %-10s %10llu  %8.1f ms\n",
+                kk == RK_META + 1 ? "eval" : rule_kind_name((enum rule_kind)kk),
+                (unsigned long long)runs[kk], tns[kk] / 1e6);
+    int topn =
+        getenv("MAILAUDIT_SCORE_PROFILE_TOP") ? atoi(getenv("MAILAUDIT_SCORE_PROFILE_TOP")) : 40;
+    for (size_t k = 0; k < (size_t)topn && k < s->n; k++) { /* partial selection sort: the top N */
+        size_t best = k;
+        for (size_t i = k + 1; i < s->n; i++)
+            if (s->prof_ns[idx[i]] > s->prof_ns[idx[best]]) best = i;
+        uint32_t t = idx[k];
+        idx[k] = idx[best];
+        idx[best] = t;
+        const struct crule *c = &s->cr[idx[k]];
+        if (s->prof_ns[idx[k]] <= 0) break;
+        fprintf(stderr, "  %8.2f ms %8llu runs  %-10s %s\n", s->prof_ns[idx[k]] / 1e6,
+                (unsigned long long)s->prof_calls[idx[k]], rule_kind_name(c->r->kind), c->r->name);
+    }
+    free(idx);
+}
+
+void scorer_free(scorer *s)
+{
+    if (!s) return;
+    if (s->profile) {
+        profile_print(s);
+        free(s->prof_ns);
+        free(s->prof_calls);
+    }
+    for (size_t i = 0; i < s->n; i++)
+        sare_free(s->cr[i].re);
+    for (size_t i = 0; i < s->n_groups; i++)
+        free(s->groups[i].rules);
+    free(s->groups);
+    free(s->cr);
+    sare_lits_free(s->lits);
+    free(s->lit_ids);
+    free(s->prog);
+    free(s->body);
+    free(s->rawbody);
+    free(s->uri);
+    free(s->full);
+    free(s->mimehdr);
+    free(s->evals);
+    free(s->metas);
+    free(s);
+}
+
+void scorer_stats(const scorer *s, struct scorer_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    for (size_t i = 0; i < s->n; i++) {
+        const struct crule *c = &s->cr[i];
+        if (c->enabled) {
+            if (c->ev)
+                st->evals++;
+            else
+                st->by_kind[c->r->kind]++;
+            if (c->n_lits) st->prefiltered++;
+        } else if (c->r->status != RS_OK) {
+            st->skipped[c->r->status]++;
+            if (c->r->status == RS_SKIP_NET && c->r->is_eval) st->evals_net++;
+        }
+    }
+}
+
+/* ---- run ---- */
+
+struct run {
+    const struct scorer *s;
+    arena *a;
+    double *val;          /* hit value per rule (SpamAssassin's tests_already_hit) */
+    const char **snippet; /* first match text or evidence */
+    const char **area;
+    uint64_t *seen; /* literal bitset of the current text */
+    struct score_result *out;
+};
+
+static bool lits_met(const struct run *R, const struct crule *c)
+{
+    if (!c->n_lits) return true;
+    const uint32_t *ids = R->s->lit_ids + c->lit_off;
+    for (uint32_t k = 0; k < c->n_lits; k++)
+        if (R->seen[ids[k] >> 6] >> (ids[k] & 63) & 1) return true;
+    return false;
+}
+
+static void clear_seen(struct run *R)
+{
+    memset(R->seen, 0, R->s->n_words * sizeof *R->seen);
+}
+
+/* A printable, UTF-8-safe copy of at most SCORE_SNIPPET_MAX bytes. */
+static const char *make_snippet(arena *a, const char *p, size_t len)
+{
+    if (len > SCORE_SNIPPET_MAX) {
+        len = SCORE_SNIPPET_MAX;
+        while (len > 0 && ((unsigned char)p[len] & 0xC0) == 0x80)
+            len--;
+    }
+    char *o = arena_alloc(a, len + 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        o[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+    o[len] = 0;
+    return o;
+}
+
+static void note_limit(struct run *R, const struct crule *c)
+{
+    if (R->out->n_limit++ == 0) R->out->limit_rule = c->r->name;
+}
+
+/* Match rule c against one text; returns the number of matches counted
+ * (at most 1 unless multiple), adding to `budget` semantics of maxhits. */
+static int match_text(struct run *R, const struct crule *c, const char *p, size_t len, int *left)
+{
+    int hits = 0;
+    size_t at = 0;
+    bool multi = (c->r->tflags & TF_MULTIPLE) != 0;
+    while (at <= len && *left > 0) {
+        size_t ms, me;
+        enum sare_rc rc = sare_match(c->re, p, len, at, &ms, &me);
+        if (rc == SARE_LIMIT) {
+            note_limit(R, c);
+            break;
+        }
+        if (rc != SARE_MATCH) break;
+        if (hits == 0 && !R->snippet[c - R->s->cr])
+            R->snippet[c - R->s->cr] = make_snippet(R->a, p + ms, me - ms);
+        hits++;
+        (*left)--;
+        if (!multi) break;
+        at = me > ms ? me : me + 1;
+    }
+    return hits;
+}
+
+static int budget_of(const struct crule *c)
+{
+    if (!(c->r->tflags & TF_MULTIPLE)) return 1;
+    return c->r->maxhits > 0 ? c->r->maxhits : 1 << 30;
+}
+
+static void run_lines(struct run *R, const uint32_t *list, size_t n, const struct mv_text *lines,
+                      size_t n_lines, const struct mv_text *lines_nosubj, size_t n_nosubj,
+                      const char *area)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct crule *c = &R->s->cr[list[k]];
+        if (!lits_met(R, c)) continue;
+        PROF_BEGIN(R->s);
+        const struct mv_text *L = lines;
+        size_t nl = n_lines;
+        if (c->r->tflags & TF_NOSUBJECT) L = lines_nosubj, nl = n_nosubj;
+        int left = budget_of(c), hits = 0;
+        for (size_t i = 0; i < nl && left > 0; i++)
+            hits += match_text(R, c, L[i].p, L[i].len, &left);
+        if (hits) {
+            R->val[list[k]] += hits;
+            R->area[list[k]] = area;
+        }
+        PROF_RULE(R->s, list[k]);
+    }
+}
+
+static void scan_lines(struct run *R, const struct mv_text *t, size_t n)
+{
+    clear_seen(R);
+    for (size_t i = 0; i < n; i++)
+        sare_lits_scan(R->s->lits, t[i].p, t[i].len, R->seen);
+}
+
+static void run_headers(struct run *R, struct msgview *v)
+{
+    const struct scorer *s = R->s;
+    for (size_t gi = 0; gi < s->n_groups; gi++) {
+        const struct hgroup *g = &s->groups[gi];
+        if (!g->n) continue;
+        const struct mv_text *val = msgview_header(v, g->name, g->mod);
+        bool scanned = false;
+        const char *area = arena_printf(R->a, "header:%s", g->name);
+        for (size_t k = 0; k < g->n; k++) {
+            uint32_t id = g->rules[k];
+            const struct crule *c = &s->cr[id];
+            const struct rule *r = c->r;
+            PROF_BEGIN(s);
+            if (r->exists) {
+                bool ex = msgview_header_exists(v, r->header);
+                if (ex != r->negate) {
+                    R->val[id] += 1;
+                    R->area[id] = area;
+                }
+                continue;
+            }
+            const char *p = "";
+            size_t len = 0;
+            if (val)
+                p = val->p, len = val->len;
+            else if (r->if_unset)
+                p = r->if_unset, len = strlen(r->if_unset);
+            int left = budget_of(c), hits;
+            if (r->negate) {
+                /* !~ : one hit when nothing matches; the prefilter proves absence */
+                bool m;
+                if (c->n_lits && val) {
+                    if (!scanned) {
+                        clear_seen(R);
+                        sare_lits_scan(s->lits, p, len, R->seen);
+                        scanned = true;
+                    }
+                    m = lits_met(R, c) &&
+                        sare_match(c->re, p, len, 0, &(size_t){0}, &(size_t){0}) == SARE_MATCH;
+                } else if (c->n_lits && !r->if_unset) {
+                    m = false; /* "" holds no literal */
+                } else {
+                    size_t ms, me;
+                    enum sare_rc rc = sare_match(c->re, p, len, 0, &ms, &me);
+                    if (rc == SARE_LIMIT) note_limit(R, c);
+                    m = rc == SARE_MATCH;
+                }
+                if (!m) {
+                    R->val[id] += 1;
+                    R->area[id] = area;
+                }
+                continue;
+            }
+            if (c->n_lits) {
+                if (!val && !r->if_unset) continue; /* "" holds no literal */
+                if (val) {
+                    if (!scanned) {
+                        clear_seen(R);
+                        sare_lits_scan(s->lits, p, len, R->seen);
+                        scanned = true;
+                    }
+                    if (!lits_met(R, c)) continue;
+                }
+            }
+            hits = match_text(R, c, p, len, &left);
+            if (hits) {
+                R->val[id] += hits;
+                R->area[id] = area;
+            }
+            PROF_RULE(s, id);
+        }
+    }
+}
+
+static void run_mimeheaders(struct run *R, struct msgview *v)
+{
+    const struct scorer *s = R->s;
+    const struct message *m = v->m;
+    for (size_t k = 0; k < s->n_mimehdr; k++) {
+        uint32_t id = s->mimehdr[k];
+        const struct crule *c = &s->cr[id];
+        int left = budget_of(c), hits = 0;
+        bool any = false;
+        for (size_t pi = 0; pi < m->mime.n && left > 0; pi++) {
+            const struct mv_text *t =
+                msgview_mimeheader(v, pi, c->r->header, c->r->hmod == HM_RAW ? HM_RAW : HM_DEFAULT);
+            if (!t) continue;
+            any = true;
+            if (c->r->negate) {
+                size_t ms, me;
+                if (sare_match(c->re, t->p, t->len, 0, &ms, &me) != SARE_MATCH) hits = 1, left = 0;
+                continue;
+            }
+            hits += match_text(R, c, t->p, t->len, &left);
+        }
+        (void)any;
+        if (hits) {
+            R->val[id] += hits;
+            R->area[id] = arena_printf(R->a, "mimeheader:%s", c->r->header);
+        }
+    }
+}
+
+static int hit_cmp(const void *x, const void *y)
+{
+    const struct score_hit *a = x, *b = y;
+    bool sa = a->score != 0 && strncmp(a->rule->name, "__", 2) != 0;
+    bool sb = b->score != 0 && strncmp(b->rule->name, "__", 2) != 0;
+    if (sa != sb) return sa ? -1 : 1;
+    double fa = fabs(a->score * a->count), fb = fabs(b->score * b->count);
+    if (fa != fb) return fa > fb ? -1 : 1;
+    return strcmp(a->rule->name, b->rule->name);
+}
+
+void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct score_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->threshold = s->rs->required_score;
+    struct msgview v;
+    msgview_init(&v, a, in->m, &in->env);
+    struct run R = {.s = s, .a = a, .out = out};
+    R.val = arena_zalloc(a, (s->n ? s->n : 1) * sizeof *R.val);
+    R.snippet = arena_zalloc(a, (s->n ? s->n : 1) * sizeof *R.snippet);
+    R.area = arena_zalloc(a, (s->n ? s->n : 1) * sizeof *R.area);
+    R.seen = arena_alloc(a, (s->n_words ? s->n_words : 1) * sizeof *R.seen);
+
+    struct scorer *ms = (struct scorer *)s; /* profile counters only */
+    double t = s->profile ? now_ns() : 0, t2;
+#define STAGE(st)                                                                                  \
+    do {                                                                                           \
+        if (s->profile) {                                                                          \
+            t2 = now_ns();                                                                         \
+            ms->stage_ns[st] += t2 - t;                                                            \
+            t = t2;                                                                                \
+        }                                                                                          \
+    } while (0)
+    run_headers(&R, &v);
+    STAGE(ST_HEADERS);
+    if (s->n_body) {
+        size_t n, n2;
+        const struct mv_text *L = msgview_body(&v, true, &n);
+        const struct mv_text *L2 = msgview_body(&v, false, &n2);
+        if (s->body_lits) {
+            clear_seen(&R);
+            if (v.body_lower.p)
+                sare_lits_scan(s->lits, v.body_lower.p, v.body_lower.len, R.seen);
+            else
+                for (size_t i = 0; i < n; i++)
+                    sare_lits_scan(s->lits, L[i].p, L[i].len, R.seen);
+        }
+        STAGE(ST_BODY_VIEW);
+        run_lines(&R, s->body, s->n_body, L, n, L2, n2, "body");
+        STAGE(ST_BODY);
+    }
+    if (s->n_rawbody) {
+        size_t n;
+        const struct mv_text *L = msgview_rawbody(&v, &n);
+        if (s->rawbody_lits) scan_lines(&R, L, n);
+        run_lines(&R, s->rawbody, s->n_rawbody, L, n, L, n, "rawbody");
+        STAGE(ST_RAWBODY);
+    }
+    if (s->n_uri) {
+        size_t n;
+        const struct mv_text *L = msgview_uris(&v, &n);
+        if (s->uri_lits) scan_lines(&R, L, n);
+        run_lines(&R, s->uri, s->n_uri, L, n, L, n, "uri");
+        STAGE(ST_URI);
+    }
+    if (s->n_full) {
+        struct mv_text f = msgview_full(&v);
+        if (s->full_lits) scan_lines(&R, &f, 1);
+        run_lines(&R, s->full, s->n_full, &f, 1, &f, 1, "full");
+    }
+    if (s->n_mimehdr) run_mimeheaders(&R, &v);
+    STAGE(ST_FULL_MIME);
+    if (s->n_evals) {
+        struct eval_ctx ctx = {.v = &v, .auth = in->auth, .rs = s->rs, .now = in->now};
+        if (!ctx.now) ctx.now = in->m->arrival;
+        for (size_t k = 0; k < s->n_evals; k++) {
+            uint32_t id = s->evals[k];
+            const struct crule *c = &s->cr[id];
+            PROF_BEGIN(s);
+            ctx.evidence = NULL;
+            if (c->ev->fn(&ctx, (const char *const *)c->r->eval_args, c->r->n_eval_args)) {
+                R.val[id] += 1;
+                R.area[id] = "eval";
+                if (ctx.evidence)
+                    R.snippet[id] = make_snippet(a, ctx.evidence, strlen(ctx.evidence));
+            }
+            PROF_RULE(s, id);
+        }
+    }
+    STAGE(ST_EVALS);
+    for (size_t k = 0; k < s->n_metas; k++) {
+        uint32_t id = s->metas[k];
+        double r = meta_eval(s, &s->cr[id], R.val);
+        if (r != 0) {
+            R.val[id] = r > 0 ? r : 1; /* got_hit: a value <= 0 counts as 1 */
+            R.area[id] = "meta";
+        }
+    }
+    STAGE(ST_META);
+#undef STAGE
+
+    size_t nh = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (R.val[i] != 0) nh++;
+    out->hits = arena_zalloc(a, (nh ? nh : 1) * sizeof *out->hits);
+    for (size_t i = 0; i < s->n; i++) {
+        if (R.val[i] == 0) continue;
+        const struct crule *c = &s->cr[i];
+        struct score_hit *h = &out->hits[out->n_hits++];
+        h->rule = c->r;
+        h->area = R.area[i];
+        h->snippet = R.snippet[i];
+        /* a regex with tflags multiple hits (and scores) once per match;
+         * everything else once, whatever value a meta computed */
+        bool counted = c->r->kind != RK_META && !c->ev && (c->r->tflags & TF_MULTIPLE);
+        h->count = counted ? (int)R.val[i] : 1;
+        bool sub = strncmp(c->r->name, "__", 2) == 0;
+        h->score = sub ? 0 : c->r->score;
+        if (!sub && h->score != 0) {
+            out->total += h->score * h->count;
+            out->n_scored++;
+        }
+    }
+    qsort(out->hits, out->n_hits, sizeof *out->hits, hit_cmp);
+    /* SpamAssassin reports the total rounded to 3 decimals; avoid -0 */
+    out->total = round(out->total * 1000) / 1000;
+    if (out->total == 0) out->total = 0;
+}

@@ -1,0 +1,1559 @@
+/* Unit tests for score/saregex.c. Expected matches follow Perl's reading of
+ * the pattern as SpamAssassin compiles it (qr/(?flags)re/aa, no
+ * interpolation); the Latin-1 folding and \x{100}+ cases were checked with
+ * perl 5.36 (qr/\xe9/iaa matches "\xC9"; qr/\x{178}/iaa matches "\xFF";
+ * qr/a{,2}b/ is a{0,2}b). Expected literal sets were worked out by hand from
+ * the scoring rule in saregex.c (longest shortest string first, then fewer
+ * strings). The stock-rule invariant test reads /usr/share/spamassassin when
+ * it is installed and is skipped otherwise. Inputs are exact-size heap copies
+ * so ASan sees reads past the end. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "score/saregex.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+
+static char *heap_copy(const char *p, size_t len)
+{
+    char *q = malloc(len ? len : 1);
+    memcpy(q, p, len);
+    return q;
+}
+
+static sare *compile_n(const char *src, size_t len, char *err, size_t errlen)
+{
+    char *c = heap_copy(src, len);
+    sare *re = sare_compile(c, len, err, errlen);
+    free(c);
+    return re;
+}
+
+static sare *compile(const char *src, char *err, size_t errlen)
+{
+    return compile_n(src, strlen(src), err, errlen);
+}
+
+static enum sare_rc match_n(const sare *re, const char *subj, size_t len, size_t start, size_t *ms,
+                            size_t *me)
+{
+    char *c = heap_copy(subj, len);
+    enum sare_rc rc = sare_match(re, c, len, start, ms, me);
+    free(c);
+    return rc;
+}
+
+/* ---- compile and match ---- */
+
+struct mcase {
+    const char *re;
+    const char *subj;
+    size_t subj_len;
+    int rc;              /* expected sare_rc */
+    size_t mstart, mend; /* when rc == SARE_MATCH */
+};
+
+#define M(re, subj, rc, a, b)                                                                      \
+    {                                                                                              \
+        re, subj, sizeof(subj) - 1, rc, a, b                                                       \
+    }
+
+static const struct mcase mcases[] = {
+    /* delimiters and flags */
+    M("/foo/", "a foo b", SARE_MATCH, 2, 5),
+    M("/FOO/i", "a foo", SARE_MATCH, 2, 5),
+    M("/FOO/", "a foo", SARE_NOMATCH, 0, 0),
+    M("m{a{2}}", "xaay", SARE_MATCH, 1, 3),
+    M("m!a/b!", "a/b", SARE_MATCH, 0, 3),
+    M("/a\\/b/", "a/b", SARE_MATCH, 0, 3),
+    M("m(a(b)c)", "abc", SARE_MATCH, 0, 3),
+    M("m[a[bc]]", "ac", SARE_MATCH, 0, 2),
+    M("m<a>", "ba", SARE_MATCH, 1, 2),
+    M("qr/x/", "yx", SARE_MATCH, 1, 2),
+    M("m,x\\,y,", "x,y", SARE_MATCH, 0, 3),
+    M("/a\\\\\\/b/", "a\\/b", SARE_MATCH, 0, 4),
+    M("/x/gi", "X", SARE_MATCH, 0, 1), /* g ignored */
+    /* $ is an anchor, @ a literal: SpamAssassin interpolates nothing */
+    M("/a$/", "xa\n", SARE_MATCH, 1, 2),
+    M("/a$/", "xa\nb", SARE_NOMATCH, 0, 0),
+    M("/a$/m", "xa\nb", SARE_MATCH, 1, 2),
+    M("/^b/m", "a\nb", SARE_MATCH, 2, 3),
+    M("/cost $5/", "cost $5", SARE_NOMATCH, 0, 0),
+    M("/price\\$5/", "price$5", SARE_MATCH, 0, 7),
+    M("/user@example\\.com/", "to user@example.com", SARE_MATCH, 3, 19),
+    M("/a(?:b|$)/", "xa", SARE_MATCH, 1, 2),
+    /* . and /s, /x */
+    M("/a.c/", "a\nc", SARE_NOMATCH, 0, 0),
+    M("/a.c/s", "a\nc", SARE_MATCH, 0, 3),
+    M("/a b/x", "ab", SARE_MATCH, 0, 2),
+    M("/a b/x", "a b", SARE_NOMATCH, 0, 0),
+    M("/a # b/x", "a", SARE_MATCH, 0, 1),
+    M("/a(?#comment)b/", "ab", SARE_MATCH, 0, 2),
+    /* Perl quantifier braces PCRE2 10.42 would read as literals */
+    M("/a{,2}b/", "aab", SARE_MATCH, 0, 3),
+    M("/^a{,2}b$/", "a{,2}b", SARE_NOMATCH, 0, 0),
+    M("/^a{ 2 }$/", "aa", SARE_MATCH, 0, 2),
+    M("/^a{2 , 3}$/", "aaa", SARE_MATCH, 0, 3),
+    M("/a{x}/", "a{x}", SARE_MATCH, 0, 4),
+    M("/a{,}/", "a{,}", SARE_MATCH, 0, 4),
+    /* /i folds Latin-1 letter bytes like Perl's /aa on octets */
+    M("/\\xe9/i", "\xc9", SARE_MATCH, 0, 1),
+    M("/\\xe9/", "\xc9", SARE_NOMATCH, 0, 0),
+    M("/caf\\xc3\\xa9/i", "CAF\xe3\xa9", SARE_MATCH, 0, 5),
+    M("/[\\xe0-\\xe2]/i", "\xc1", SARE_MATCH, 0, 1),
+    M("/\\xd7/i", "\xf7", SARE_NOMATCH, 0, 0), /* multiply and divide signs are no pair */
+    M("/k/i", "\xe2\x84\xaa", SARE_NOMATCH, 0, 0),
+    M("/\\w/", "\xe9", SARE_NOMATCH, 0, 0),
+    M("/\\s/", "\xa0", SARE_NOMATCH, 0, 0),
+    M("/\\h/", "\xa0", SARE_MATCH, 0, 1),
+    /* code points above 0xFF */
+    M("/\\x{100}/", "\xc4\x80", SARE_NOMATCH, 0, 0),
+    M("/a\\x{100}?b/", "ab", SARE_MATCH, 0, 2),
+    M("/[i\\x{456}]t/", "it", SARE_MATCH, 0, 2),
+    M("/[\\x{100}-\\x{200}]/i", "\xff", SARE_MATCH, 0, 1),
+    M("/[\\x{100}-\\x{200}]/", "\xff", SARE_NOMATCH, 0, 0),
+    M("/[\\x{fe}-\\x{200}]/", "\xff", SARE_MATCH, 0, 1),
+    M("/[^\\x{100}]/", "\n", SARE_MATCH, 0, 1),
+    M("/\\x{178}/i", "\xff", SARE_MATCH, 0, 1),
+    M("/\\x{178}/", "\xff", SARE_NOMATCH, 0, 0),
+    M("/\\x{ 41 }/", "A", SARE_MATCH, 0, 1),
+    M("/\\N{U+41}/", "A", SARE_MATCH, 0, 1),
+    M("/\\o{101}/", "A", SARE_MATCH, 0, 1),
+    M("/\\101/", "A", SARE_MATCH, 0, 1),
+    /* inline flags */
+    M("/(?^:A)b/i", "aB", SARE_NOMATCH, 0, 0),
+    M("/(?^:A)b/i", "AB", SARE_MATCH, 0, 2),
+    M("/(?i)a(?-i)B/", "AB", SARE_MATCH, 0, 2),
+    M("/(?i)a(?-i)B/", "Ab", SARE_NOMATCH, 0, 0),
+    M("/(?a)\\d/", "5", SARE_MATCH, 0, 1),
+    M("/(?x: a b )c/", "abc", SARE_MATCH, 0, 3),
+    /* the rest of Perl's syntax PCRE2 shares */
+    M("/\\bfoo\\b/", "a foo.", SARE_MATCH, 2, 5),
+    M("/(?<n>x)\\k<n>/", "axx", SARE_MATCH, 1, 3),
+    M("/x\\Ky/", "xy", SARE_MATCH, 1, 2),
+    M("/a++b/", "aab", SARE_MATCH, 0, 3),
+    M("/(?>a+)b/", "aab", SARE_MATCH, 0, 3),
+    M("/a\\z/", "a\n", SARE_NOMATCH, 0, 0),
+    M("/a\\Z/", "a\n", SARE_MATCH, 0, 1),
+    M("/[[:alpha:]]+/", "1ab2", SARE_MATCH, 1, 3),
+    M("/(?|(a)|(b))\\1/", "bb", SARE_MATCH, 0, 2),
+    M("//", "x", SARE_MATCH, 0, 0),
+    M("/\\cA/", "\x01", SARE_MATCH, 0, 1),
+    M("/a\\0b/", "a\0b", SARE_MATCH, 0, 3),
+};
+
+static void test_match_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof mcases / sizeof mcases[0]; i++) {
+        const struct mcase *c = &mcases[i];
+        char err[256];
+        sare *re = compile(c->re, err, sizeof err);
+        if (!re) fail_msg("%s: %s", c->re, err);
+        size_t ms = 99, me = 99;
+        enum sare_rc rc = match_n(re, c->subj, c->subj_len, 0, &ms, &me);
+        if ((int)rc != c->rc) fail_msg("%s: rc %d, want %d", c->re, rc, c->rc);
+        if (rc == SARE_MATCH && (ms != c->mstart || me != c->mend))
+            fail_msg("%s: match %zu..%zu, want %zu..%zu", c->re, ms, me, c->mstart, c->mend);
+        sare_free(re);
+    }
+}
+
+static void test_match_start_and_errors(void **state)
+{
+    (void)state;
+    char err[128];
+    sare *re = compile("/a/", err, sizeof err);
+    assert_non_null(re);
+    size_t ms, me;
+    assert_int_equal(match_n(re, S("aXa"), 1, &ms, &me), SARE_MATCH);
+    assert_int_equal(ms, 2);
+    assert_int_equal(me, 3);
+    assert_int_equal(match_n(re, S("aXa"), 3, &ms, &me), SARE_NOMATCH);
+    assert_int_equal(sare_match(re, "a", 1, 2, &ms, &me), SARE_ERROR); /* start > len */
+    assert_int_equal(sare_match(re, NULL, 0, 0, &ms, &me), SARE_NOMATCH);
+    assert_false(sare_caseless(re));
+    sare_free(re);
+    re = compile("/a/i", err, sizeof err);
+    assert_true(sare_caseless(re));
+    sare_free(re);
+    /* \b at the start offset looks behind it, as Perl's pos() does */
+    re = compile("/\\bb/", err, sizeof err);
+    assert_int_equal(match_n(re, S("ab b"), 1, &ms, &me), SARE_MATCH);
+    assert_int_equal(ms, 3);
+    sare_free(re);
+}
+
+struct rcase {
+    const char *re;
+    const char *want; /* substring of the error */
+};
+
+static const struct rcase rcases[] = {
+    {"foo", "missing regexp delimiters"},
+    {"m\\a\\", "backslash delimiter not allowed"},
+    {"m", "missing regexp delimiters"},
+    {"/foo", "invalid end delimiter"},
+    {"/foo/q", "unsupported regexp flag 'q'"},
+    {"/foo/e", "invalid end delimiter"},
+    {"/a(?{ 1 })b/", "Perl code block"},
+    {"/a(??{ 1 })b/", "Perl code block"},
+    {"/a/b/", "unquoted delimiter '/' found at offset 2"},
+    {"/a\\\\/b/", "unquoted delimiter '/'"},
+    {"m<(?<n>x)>", "unquoted delimiter '>'"},
+    {"m!a!b!", "unquoted delimiter '!'"},
+    {"/\\Qa.b\\E/", "\\Q is a string escape"},
+    {"/a\\Ub/", "\\U is a string escape"},
+    {"/a\\Gb/", "\\G is not supported"},
+    {"/\\C/", "\\C is not supported"},
+    {"/\\N{LATIN SMALL LETTER A}/", "named character"},
+    {"/(?u)\\w/", "charset modifier (?u)"},
+    {"/(*UTF)a/", "(*UTF) is not supported"},
+    {"/(*LIMIT_MATCH=10)a/", "is not supported"},
+    {"/(?C1)a/", "callout"},
+    {"/(?U)a+/", "unknown inline flag 'U'"},
+    {"/(?J)(?<a>x)/", "unknown inline flag 'J'"},
+    {"/\\b{wb}x/", "Unicode boundaries"},
+    {"/a(/", "PCRE2: missing closing parenthesis at offset 3"},
+    {"/ab[/", "character class"},
+    {"/[z-a]/", "invalid range"},
+    {"/a\\/", "at end of pattern"},
+};
+
+static void test_reject_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
+        char err[256];
+        memset(err, 'x', sizeof err);
+        sare *re = compile(rcases[i].re, err, sizeof err);
+        if (re) fail_msg("%s: compiled, want error '%s'", rcases[i].re, rcases[i].want);
+        if (!strstr(err, rcases[i].want))
+            fail_msg("%s: error '%s', want '%s'", rcases[i].re, err, rcases[i].want);
+    }
+    /* a pattern over the ceiling */
+    size_t n = SARE_MAX_PATTERN + 1;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    big[0] = '/';
+    big[n - 1] = '/';
+    char err[128];
+    assert_null(sare_compile(big, n, err, sizeof err));
+    assert_non_null(strstr(err, "longer than"));
+    free(big);
+    /* a tiny error buffer is still NUL-terminated */
+    char tiny[4] = "xyz";
+    assert_null(compile("nodelim", tiny, sizeof tiny));
+    assert_int_equal(tiny[3], '\0');
+    assert_null(compile("nodelim", NULL, 0));
+}
+
+/* Catastrophic backtracking ends at the match limit, quickly. */
+static void test_limit(void **state)
+{
+    (void)state;
+    char err[128];
+    sare *re = compile("/(a+)+$/", err, sizeof err);
+    assert_non_null(re);
+    const char subj[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t ms, me;
+    enum sare_rc rc = match_n(re, subj, sizeof subj - 1, 0, &ms, &me);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(rc, SARE_LIMIT);
+    assert_true(secs < 0.5);
+    /* the same pattern still matches where it can */
+    assert_int_equal(match_n(re, S("xaaa"), 0, &ms, &me), SARE_MATCH);
+    assert_int_equal(ms, 1);
+    assert_int_equal(me, 4);
+    sare_free(re);
+    /* deep nesting without backtracking stays within the limits */
+    re = compile("/(?:(?:a|b)c)+d/", err, sizeof err);
+    char buf[20001];
+    for (size_t i = 0; i < 20000; i += 2)
+        buf[i] = 'a', buf[i + 1] = 'c';
+    buf[20000] = 'd';
+    rc = match_n(re, buf, sizeof buf, 0, &ms, &me);
+    assert_true(rc == SARE_MATCH || rc == SARE_LIMIT);
+    if (rc == SARE_MATCH) assert_int_equal(me, sizeof buf);
+    sare_free(re);
+}
+
+/* ---- literals ---- */
+
+struct lcase {
+    const char *re;
+    int nocase;
+    const char *lits[18]; /* NULL-terminated; none: no prefilter */
+};
+
+static const struct lcase lcases[] = {
+    {"/foo/", 0, {"foo", NULL}},
+    {"/Foo/i", 1, {"foo", NULL}},
+    /* "free" then \s+ breaks the run; "money" is longer */
+    {"/\\bfree\\s+money\\b/i", 1, {"money", NULL}},
+    {"/colou?r/", 0, {"color", "colour", NULL}},
+    {"/(?:viagra|cialis) online/i", 1, {"viagra online", "cialis online", NULL}},
+    {"/^\\s*$/", 0, {NULL}},
+    {"/./", 0, {NULL}},
+    {"/a|b/", 0, {NULL}},
+    {"/foo|/", 0, {NULL}},
+    {"/ab+c/", 0, {"ab", NULL}},
+    {"/x{3}y/", 0, {"xxxy", NULL}},
+    {"/(?i:abc)DEF/", 1, {"abcdef", NULL}},
+    {"/abc(?=def)ghi/", 0, {"abc", NULL}},
+    {"/(a)bc\\1de/", 0, {"abc", NULL}},
+    {"/\\x41\\x42\\x43/", 0, {"ABC", NULL}},
+    {"/ab(*ACCEPT)cdef/", 0, {NULL}},
+    {"/caf\\xe9/i", 1, {"caf\xe9", "caf\xc9", NULL}},
+    {"/f o o # bar/x", 0, {"foo", NULL}},
+    {"/[Aa][Bb]c/", 1, {"abc", NULL}},
+    {"/(?:one|two|three)(?:four|five)/",
+     0,
+     {"onefour", "onefive", "twofour", "twofive", "threefour", "threefive", NULL}},
+    {"/\\b(?:alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|mike|"
+     "november|oscar|papa|quebec)\\b/",
+     0,
+     {NULL}},
+    {"/(?:test1|test2|test3|test4|test5|test6|test7|test8|test9|test10|test11|test12|test13|"
+     "test14|test15|test16|test17)/",
+     0,
+     {"test1", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", NULL}},
+    {"/\\d+\\.\\d+ dollars/", 0, {" dollars", NULL}},
+    {"/[\\x{100}-\\x{200}]abc/i",
+     1,
+     {"\xff"
+      "abc",
+      NULL}},
+    {"/[ (](?:post|mail)\\.com[ )]/", 0, {"post.com", "mail.com", NULL}},
+    {"/a\\x{100}bcd/", 0, {"bcd", NULL}},
+    {"/(?:abc)?def/", 0, {"def", NULL}},
+    {"/(?:abc)*def/", 0, {"def", NULL}},
+    {"/abc{0,2}d/", 0, {"ab", NULL}},
+    {"/\\bwin(?:ner|ning)?\\b/i", 1, {"win", NULL}},
+    {"m{dear\\s+friend}i", 1, {"friend", NULL}},
+    {"/(?x) a b c | d e f /", 0, {"abc", "def", NULL}},
+    {"/(x)?prefix(?(1)yes|no)suffix/", 0, {"prefix", NULL}},
+    {"/(?:\\$|usd)\\s?\\d+/i", 0, {NULL}},
+    {"/a.b\\.c/", 0, {"b.c", NULL}},
+};
+
+static void test_literal_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof lcases / sizeof lcases[0]; i++) {
+        const struct lcase *c = &lcases[i];
+        char err[256];
+        sare *re = compile(c->re, err, sizeof err);
+        if (!re) fail_msg("%s: %s", c->re, err);
+        const char *const *lits;
+        const size_t *lens;
+        bool nocase = !c->nocase;
+        size_t n = sare_literals(re, &lits, &lens, &nocase);
+        size_t want = 0;
+        while (c->lits[want])
+            want++;
+        if (n != want) {
+            fprintf(stderr, "%s: got", c->re);
+            for (size_t k = 0; k < n; k++)
+                fprintf(stderr, " [%.*s]", (int)lens[k], lits[k]);
+            fprintf(stderr, "\n");
+            fail_msg("%s: %zu literals, want %zu", c->re, n, want);
+        }
+        if (want && (int)nocase != c->nocase) fail_msg("%s: nocase %d", c->re, nocase);
+        for (size_t k = 0; k < want; k++) {
+            bool found = false;
+            for (size_t j = 0; j < n && !found; j++)
+                found = lens[j] == strlen(c->lits[k]) && memcmp(lits[j], c->lits[k], lens[j]) == 0;
+            if (!found) fail_msg("%s: missing literal '%s'", c->re, c->lits[k]);
+        }
+        sare_free(re);
+    }
+}
+
+/* ---- the prefilter invariant on the stock rules ----
+ * Subjects are sampled from each regex by a small generator that follows the
+ * pattern (random branch, random repeat count, random class member, random
+ * case under /i); wrong guesses just do not match. For every subject the
+ * regex matches, one of its literals must occur in it. */
+
+struct rng {
+    uint64_t s;
+};
+
+static uint32_t rnd(struct rng *r)
+{
+    r->s = r->s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(r->s >> 33);
+}
+
+struct gen {
+    const char *p;
+    size_t n, i;
+    char out[4096];
+    size_t olen;
+    struct rng *r;
+    int depth;
+    bool ci, x, bad;
+    size_t cap_s[10], cap_e[10];
+    int ncap;
+};
+
+static void gput(struct gen *g, unsigned char c)
+{
+    if (g->olen < sizeof g->out) g->out[g->olen++] = (char)c;
+}
+
+static void gen_alt(struct gen *g);
+
+static unsigned char flip_case(struct gen *g, unsigned char c)
+{
+    if (!g->ci || rnd(g->r) % 2) return c;
+    if (c >= 'a' && c <= 'z') return (unsigned char)(c - 32);
+    if (c >= 'A' && c <= 'Z') return (unsigned char)(c + 32);
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return (unsigned char)(c + 32);
+    if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return (unsigned char)(c - 32);
+    return c;
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* A character escape's value (after the backslash), or -1 for class escapes. */
+static int gen_esc_char(struct gen *g)
+{
+    char d = g->p[g->i++];
+    switch (d) {
+    case 'n':
+        return '\n';
+    case 't':
+        return '\t';
+    case 'r':
+        return '\r';
+    case 'f':
+        return '\f';
+    case 'e':
+        return 27;
+    case 'a':
+        return 7;
+    case 'x': {
+        int v = 0;
+        if (g->i < g->n && g->p[g->i] == '{') {
+            g->i++;
+            while (g->i < g->n && g->p[g->i] != '}') {
+                int h = hexv(g->p[g->i++]);
+                if (h >= 0) v = v * 16 + h;
+            }
+            g->i++;
+            return v > 255 ? 'i' : v;
+        }
+        for (int k = 0; k < 2 && g->i < g->n && hexv(g->p[g->i]) >= 0; k++)
+            v = v * 16 + hexv(g->p[g->i++]);
+        return v;
+    }
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
+        int v = d - '0';
+        for (int k = 0; k < 2 && g->i < g->n && g->p[g->i] >= '0' && g->p[g->i] <= '7'; k++)
+            v = v * 8 + (g->p[g->i++] - '0');
+        return v & 0xff;
+    }
+    default:
+        return (unsigned char)d;
+    }
+}
+
+static bool class_has(const char *esc, unsigned char c)
+{
+    bool dg = c >= '0' && c <= '9', al = (c | 32) >= 'a' && (c | 32) <= 'z';
+    bool sp = c == ' ' || (c >= 9 && c <= 13);
+    switch (*esc) {
+    case 'd':
+        return dg;
+    case 'D':
+        return !dg;
+    case 'w':
+        return dg || al || c == '_';
+    case 'W':
+        return !(dg || al || c == '_');
+    case 's':
+        return sp;
+    case 'S':
+        return !sp;
+    default:
+        return false;
+    }
+}
+
+static void gen_class(struct gen *g)
+{
+    bool in[256] = {false};
+    g->i++;
+    bool neg = g->i < g->n && g->p[g->i] == '^';
+    if (neg) g->i++;
+    bool first = true;
+    while (g->i < g->n && (g->p[g->i] != ']' || first)) {
+        first = false;
+        int lo;
+        if (g->p[g->i] == '[' && g->i + 1 < g->n && g->p[g->i + 1] == ':') {
+            const char *e = strstr(g->p + g->i, ":]");
+            if (!e || (size_t)(e - g->p) >= g->n) {
+                g->bad = true;
+                return;
+            }
+            bool alpha = strncmp(g->p + g->i, "[:alpha:]", 9) == 0;
+            for (unsigned c = 0; c < 128; c++)
+                if (alpha ? ((c | 32) >= 'a' && (c | 32) <= 'z') : (c >= '0' && c <= '9'))
+                    in[c] = true;
+            g->i = (size_t)(e - g->p) + 2;
+            continue;
+        }
+        if (g->p[g->i] == '\\') {
+            g->i++;
+            if (g->i >= g->n) break;
+            char d = g->p[g->i];
+            if (strchr("dDwWsS", d)) {
+                g->i++;
+                for (unsigned c = 0; c < 256; c++)
+                    if (class_has(&d, (unsigned char)c)) in[c] = true;
+                continue;
+            }
+            lo = gen_esc_char(g);
+            if (d == 'b') lo = 8;
+        } else {
+            lo = (unsigned char)g->p[g->i++];
+        }
+        int hi = lo;
+        if (g->i + 1 < g->n && g->p[g->i] == '-' && g->p[g->i + 1] != ']') {
+            g->i++;
+            if (g->p[g->i] == '\\') {
+                g->i++;
+                hi = gen_esc_char(g);
+            } else {
+                hi = (unsigned char)g->p[g->i++];
+            }
+        }
+        for (int c = lo; c <= hi && c < 256; c++)
+            in[c] = true;
+    }
+    g->i++;
+    unsigned char pick[256];
+    int np = 0;
+    for (unsigned c = 0; c < 256; c++)
+        if (in[c] != neg) pick[np++] = (unsigned char)c;
+    if (!np) {
+        g->bad = true;
+        return;
+    }
+    /* prefer printable members, like real text */
+    unsigned char c = pick[rnd(g->r) % (unsigned)np];
+    for (int t = 0; t < 4 && (c < 32 || c > 126); t++)
+        c = pick[rnd(g->r) % (unsigned)np];
+    gput(g, flip_case(g, c));
+}
+
+static void gen_atom(struct gen *g)
+{
+    char c = g->p[g->i];
+    static const char printable[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-/@:";
+    switch (c) {
+    case '(': {
+        g->i++;
+        bool discard = false, saved_ci = g->ci;
+        int cap = -1;
+        if (g->i < g->n && g->p[g->i] == '?') {
+            g->i++;
+            char d = g->i < g->n ? g->p[g->i] : 0;
+            if (d == '=' || d == '!') {
+                discard = true;
+                g->i++;
+            } else if (d == '<' && g->i + 1 < g->n &&
+                       (g->p[g->i + 1] == '=' || g->p[g->i + 1] == '!')) {
+                discard = true;
+                g->i += 2;
+            } else if (d == '<' || d == 'P') {
+                while (g->i < g->n && g->p[g->i] != '>')
+                    g->i++;
+                g->i++;
+            } else if (d == ':' || d == '>' || d == '|') {
+                g->i++;
+            } else {
+                bool on = true;
+                while (g->i < g->n && g->p[g->i] != ':' && g->p[g->i] != ')') {
+                    if (g->p[g->i] == '-') on = false;
+                    if (g->p[g->i] == 'i') g->ci = on;
+                    if (g->p[g->i] == '^') g->ci = false;
+                    g->i++;
+                }
+                if (g->i < g->n && g->p[g->i] == ')') { /* (?i) lasts to the group's end */
+                    g->i++;
+                    return;
+                }
+                g->i++;
+            }
+        } else if (g->ncap < 10) {
+            cap = g->ncap++;
+        }
+        size_t start = g->olen;
+        if (++g->depth > 50) {
+            g->bad = true;
+            return;
+        }
+        gen_alt(g);
+        g->depth--;
+        if (g->i < g->n && g->p[g->i] == ')') g->i++;
+        if (discard) g->olen = start;
+        if (cap >= 0) g->cap_s[cap] = start, g->cap_e[cap] = g->olen;
+        g->ci = saved_ci;
+        return;
+    }
+    case '[':
+        gen_class(g);
+        return;
+    case '.':
+        g->i++;
+        gput(g, (unsigned char)printable[rnd(g->r) % (sizeof printable - 1)]);
+        return;
+    case '^':
+    case '$':
+        g->i++;
+        return;
+    case '\\': {
+        g->i++;
+        if (g->i >= g->n) return;
+        char d = g->p[g->i];
+        if (strchr("bBAzZK", d)) {
+            g->i++;
+            return;
+        }
+        if (strchr("dDwWsS", d)) {
+            g->i++;
+            unsigned char v;
+            do
+                v = (unsigned char)printable[rnd(g->r) % (sizeof printable - 1)];
+            while (!class_has(&d, v) && !(d == 's' && (v = ' ')));
+            gput(g, v);
+            return;
+        }
+        if (d >= '1' && d <= '9' &&
+            (g->i + 1 >= g->n || g->p[g->i + 1] < '0' || g->p[g->i + 1] > '9')) {
+            g->i++;
+            int k = d - '1';
+            if (k < g->ncap)
+                for (size_t j = g->cap_s[k]; j < g->cap_e[k] && j < g->olen; j++)
+                    gput(g, (unsigned char)g->out[j]);
+            return;
+        }
+        int v = gen_esc_char(g);
+        gput(g, flip_case(g, (unsigned char)v));
+        return;
+    }
+    default:
+        g->i++;
+        gput(g, flip_case(g, (unsigned char)c));
+    }
+}
+
+static void gen_seq(struct gen *g)
+{
+    while (g->i < g->n && !g->bad) {
+        char c = g->p[g->i];
+        if (c == '|' || c == ')') return;
+        if (g->x && (c == ' ' || c == '\t')) {
+            g->i++;
+            continue;
+        }
+        size_t src = g->i, out = g->olen;
+        gen_atom(g);
+        unsigned lo = 1, hi = 1;
+        char q = g->i < g->n ? g->p[g->i] : 0;
+        if (q == '*' || q == '+' || q == '?') {
+            lo = q == '+';
+            hi = q == '?' ? 1 : lo + 3;
+            g->i++;
+        } else if (q == '{' && g->i + 1 < g->n && g->p[g->i + 1] >= '0' && g->p[g->i + 1] <= '9') {
+            unsigned a = 0, b;
+            g->i++;
+            while (g->i < g->n && g->p[g->i] >= '0' && g->p[g->i] <= '9')
+                a = a * 10 + (unsigned)(g->p[g->i++] - '0');
+            b = a;
+            if (g->i < g->n && g->p[g->i] == ',') {
+                g->i++;
+                b = a + 3;
+                if (g->p[g->i] >= '0' && g->p[g->i] <= '9') {
+                    b = 0;
+                    while (g->i < g->n && g->p[g->i] >= '0' && g->p[g->i] <= '9')
+                        b = b * 10 + (unsigned)(g->p[g->i++] - '0');
+                }
+            }
+            g->i++;
+            lo = a > 60 ? 60 : a;
+            hi = b > lo + 3 ? lo + 3 : b;
+        } else {
+            continue;
+        }
+        if (g->i < g->n && (g->p[g->i] == '?' || g->p[g->i] == '+')) g->i++;
+        size_t after = g->i;
+        unsigned count = lo + (hi > lo ? rnd(g->r) % (hi - lo + 1) : 0);
+        g->olen = out;
+        for (unsigned k = 0; k < count && !g->bad; k++) {
+            g->i = src;
+            gen_atom(g);
+        }
+        g->i = after;
+    }
+}
+
+static void gen_alt(struct gen *g)
+{
+    size_t start = g->olen;
+    unsigned k = 1;
+    gen_seq(g);
+    while (g->i < g->n && g->p[g->i] == '|' && !g->bad) {
+        g->i++;
+        k++;
+        size_t mid = g->olen;
+        gen_seq(g);
+        if (rnd(g->r) % k == 0) {
+            memmove(g->out + start, g->out + mid, g->olen - mid);
+            g->olen = start + (g->olen - mid);
+        } else {
+            g->olen = mid;
+        }
+    }
+}
+
+/* The body and flags of a rule regex, as saregex.c splits it (simplified). */
+static bool split(const char *re, size_t len, const char **body, size_t *blen, bool *ci, bool *x)
+{
+    size_t k;
+    char close;
+    if (len && re[0] == '/')
+        k = 1, close = '/';
+    else if (len > 1 && re[0] == 'm') {
+        char o = re[1];
+        close = o == '{' ? '}' : o == '(' ? ')' : o == '[' ? ']' : o == '<' ? '>' : o;
+        k = 2;
+    } else
+        return false;
+    size_t t = len;
+    while (t > k && re[t - 1] >= 'a' && re[t - 1] <= 'z')
+        t--;
+    if (t <= k || re[t - 1] != close) return false;
+    *body = re + k;
+    *blen = t - 1 - k;
+    *ci = memchr(re + t, 'i', len - t) != NULL;
+    *x = memchr(re + t, 'x', len - t) != NULL;
+    return true;
+}
+
+static bool contains(const char *h, size_t hn, const char *nd, size_t nn, bool nocase)
+{
+    if (nn > hn) return false;
+    for (size_t i = 0; i + nn <= hn; i++) {
+        size_t j = 0;
+        for (; j < nn; j++) {
+            unsigned char a = (unsigned char)h[i + j], b = (unsigned char)nd[j];
+            if (nocase && a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
+            if (a != b) break;
+        }
+        if (j == nn) return true;
+    }
+    return false;
+}
+
+struct inv_stats {
+    size_t rules, compiled, with_lits, pairs, violations;
+};
+
+/* Samples subjects for one rule regex and checks the invariant. */
+static void check_invariant(const char *re_text, size_t len, struct rng *r, int samples,
+                            struct inv_stats *st)
+{
+    char err[256];
+    st->rules++;
+    sare *re = compile_n(re_text, len, err, sizeof err);
+    if (!re) {
+        fprintf(stderr, "stock regex does not compile: %.*s: %s\n", (int)len, re_text, err);
+        return;
+    }
+    st->compiled++;
+    const char *const *lits;
+    const size_t *lens;
+    bool nocase;
+    size_t n = sare_literals(re, &lits, &lens, &nocase);
+    if (n) st->with_lits++;
+    const char *body;
+    size_t blen;
+    bool ci, x;
+    if (n && split(re_text, len, &body, &blen, &ci, &x)) {
+        for (int s = 0; s < samples; s++) {
+            struct gen g;
+            memset(&g, 0, sizeof g);
+            g.p = body;
+            g.n = blen;
+            g.r = r;
+            g.ci = ci;
+            g.x = x;
+            if (rnd(r) % 3 == 0) gput(&g, ' ');
+            gen_alt(&g);
+            if (g.bad) continue;
+            if (rnd(r) % 3 == 0) gput(&g, '.');
+            size_t ms, me;
+            if (match_n(re, g.out, g.olen, 0, &ms, &me) != SARE_MATCH) continue;
+            st->pairs++;
+            bool found = false;
+            for (size_t k = 0; k < n && !found; k++)
+                found = contains(g.out, g.olen, lits[k], lens[k], nocase);
+            if (!found) {
+                st->violations++;
+                fprintf(stderr, "prefilter misses a match: %.*s on '%.*s'\n", (int)len, re_text,
+                        (int)g.olen, g.out);
+            }
+        }
+    }
+    sare_free(re);
+}
+
+/* Extracts the regex of a rule line the way SpamAssassin's parser does:
+ * comments after an unescaped '#', "\#" unescaped; header rules' "Hdr =~",
+ * a trailing [if-unset: ...]. Returns the regex length, 0 if none. */
+static size_t rule_regex(char *line, const char **re)
+{
+    char *buf = malloc(strlen(line) + 1);
+    size_t n = 0;
+    for (size_t i = 0; line[i] && line[i] != '\n'; i++) {
+        if (line[i] == '#' && (i == 0 || line[i - 1] != '\\')) break;
+        if (line[i] == '\\' && line[i + 1] == '#') continue;
+        buf[n++] = line[i];
+    }
+    while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = 0;
+    char *p = buf;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!strncmp(p, "lang ", 5)) {
+        p += 5;
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    static const char *const types[] = {"body", "rawbody", "full", "uri", "header", "mimeheader"};
+    size_t t = 0;
+    for (; t < 6; t++) {
+        size_t l = strlen(types[t]);
+        if (!strncmp(p, types[t], l) && (p[l] == ' ' || p[l] == '\t')) break;
+    }
+    if (t == 6) {
+        free(buf);
+        return 0;
+    }
+    p += strlen(types[t]);
+    while (*p == ' ' || *p == '\t')
+        p++;
+    while (*p && *p != ' ' && *p != '\t')
+        p++; /* the rule name */
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!strncmp(p, "eval:", 5) || !strncmp(p, "exists:", 7) || !*p) {
+        free(buf);
+        return 0;
+    }
+    if (t >= 4) {
+        char *op = strstr(p, "=~");
+        if (!op) op = strstr(p, "!~");
+        if (!op) {
+            free(buf);
+            return 0;
+        }
+        p = op + 2;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *u = strstr(p, " [if-unset:");
+        if (u) *u = 0;
+    }
+    size_t len = strlen(p);
+    memmove(line, p, len + 1);
+    free(buf);
+    *re = line;
+    return len;
+}
+
+static void test_stock_invariant(void **state)
+{
+    (void)state;
+    const char *dir = "/usr/share/spamassassin";
+    DIR *d = opendir(dir);
+    if (!d) {
+        skip();
+        return;
+    }
+    int samples = 6;
+    const char *env = getenv("SAREGEX_SAMPLES");
+    if (env) samples = atoi(env);
+    struct rng r = {42};
+    struct inv_stats st = {0, 0, 0, 0, 0};
+    struct dirent *e;
+    char **names = NULL;
+    size_t nn = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > 3 && !strcmp(e->d_name + l - 3, ".cf")) {
+            names = realloc(names, (nn + 1) * sizeof *names);
+            names[nn++] = strdup(e->d_name);
+        }
+    }
+    closedir(d);
+    for (size_t f = 0; f < nn; f++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[f]);
+        FILE *fp = fopen(path, "rb");
+        char *line = NULL;
+        size_t cap = 0;
+        while (fp && getline(&line, &cap, fp) > 0) {
+            const char *re;
+            size_t len = rule_regex(line, &re);
+            if (len) check_invariant(re, len, &r, samples, &st);
+        }
+        free(line);
+        if (fp) fclose(fp);
+        free(names[f]);
+    }
+    free(names);
+    fprintf(stderr,
+            "# stock rules: %zu regexes, %zu compiled, %zu with literals, %zu matching "
+            "samples checked, %zu violations\n",
+            st.rules, st.compiled, st.with_lits, st.pairs, st.violations);
+    assert_int_equal(st.compiled, st.rules);
+    assert_true(st.rules > 1000);
+    assert_true(st.pairs >= 300);
+    assert_int_equal(st.violations, 0);
+}
+
+/* The same invariant on handwritten patterns with awkward constructs. */
+static void test_handwritten_invariant(void **state)
+{
+    (void)state;
+    static const char *const pats[] = {
+        "/(?i)ab(?-i)CD|ef(?i:GH)/",
+        "/a(?:b|cd)?e+f{2,3}g/",
+        "/[a-c][x-z]{2}q/i",
+        "/(?:foo|foo bar|fo)baz/",
+        "/\\bcaf[\\xe9\\xc9]\\b/i",
+        "/x(?=yz)yzw/",
+        "/(?:a|b)(?:c|d)(?:e|f)(?:g|h)i/",
+        "/hello\\s+w(?:or|ir)ld/i",
+        "/(?>ab|a)bc/",
+        "/m(?:a|e)(?:l|ll)o+w/",
+        "/[^a]bc[^d]/",
+        "/\\x41\\x{42}\\103/i",
+    };
+    struct rng r = {7};
+    struct inv_stats st = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++)
+        check_invariant(pats[i], strlen(pats[i]), &r, 60, &st);
+    assert_int_equal(st.compiled, st.rules);
+    assert_true(st.pairs >= 200);
+    assert_int_equal(st.violations, 0);
+}
+
+/* ---- patterns too large for PCRE2 ---- */
+
+/* Growing text for building big patterns and subjects. */
+struct buf {
+    char *s;
+    size_t n, cap;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* Whether PCRE2 itself finds `body` too large (so that a test goes through
+ * the rewrite, not around it). */
+static bool pcre2_too_large(const char *body, size_t n, uint32_t opts)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)body, n, opts, &ec, &eo, NULL);
+    pcre2_code_free(c);
+    return !c && ec == PCRE2_ERROR_PATTERN_TOO_LARGE;
+}
+
+#define N_WORDS 8000
+
+/* Word k: "wd" and k in four base-26 letters ("wdaaaa", "wdaaab", ...). */
+static void word(unsigned k, char out[7])
+{
+    out[0] = 'w', out[1] = 'd';
+    for (int i = 5; i >= 2; i--, k /= 26)
+        out[i] = (char)('a' + k % 26);
+    out[6] = '\0';
+}
+
+/* The rule text "/HEAD(?:FIRST|wdaaaa|...|LAST)TAIL/FLAGS" with the N_WORDS
+ * words; *body_len is the length of the part between the slashes. */
+static char *word_pattern(const char *head, const char *first, const char *last, const char *tail,
+                          const char *flags, size_t *len, size_t *body_len)
+{
+    struct buf b = {NULL, 0, 0};
+    puts_(&b, "/");
+    puts_(&b, head);
+    puts_(&b, "(?:");
+    if (first) {
+        puts_(&b, first);
+        puts_(&b, "|");
+    }
+    for (unsigned k = 0; k < N_WORDS; k++) {
+        char w[7];
+        word(k, w);
+        if (k) puts_(&b, "|");
+        puts_(&b, w);
+    }
+    if (last) {
+        puts_(&b, "|");
+        puts_(&b, last);
+    }
+    puts_(&b, ")");
+    puts_(&b, tail);
+    *body_len = b.n - 1;
+    puts_(&b, "/");
+    puts_(&b, flags);
+    *len = b.n;
+    return b.s;
+}
+
+static void expect_match(const sare *re, const char *subj, size_t want_s, size_t want_e)
+{
+    size_t ms = 99, me = 99;
+    enum sare_rc rc = match_n(re, subj, strlen(subj), 0, &ms, &me);
+    if (rc != SARE_MATCH) fail_msg("'%.60s': rc %d, want a match", subj, rc);
+    if (ms != want_s || me != want_e)
+        fail_msg("'%.60s': match %zu-%zu, want %zu-%zu", subj, ms, me, want_s, want_e);
+}
+
+static void expect_nomatch(const sare *re, const char *subj)
+{
+    size_t ms, me;
+    enum sare_rc rc = match_n(re, subj, strlen(subj), 0, &ms, &me);
+    if (rc != SARE_NOMATCH) fail_msg("'%.60s': rc %d, want no match", subj, rc);
+}
+
+/* A huge alternation with a prefix and a suffix: PCRE2 refuses it whole, so
+ * it is split; every answer below follows from how the pattern is built. */
+static void test_big_split(void **state)
+{
+    (void)state;
+    size_t len, blen;
+    char *pat = word_pattern("\\bpre\\s", NULL, NULL, "\\s+suf\\b", "i", &len, &blen);
+    assert_true(pcre2_too_large(pat + 1, blen, PCRE2_CASELESS));
+    char err[256];
+    sare *re = compile_n(pat, len, err, sizeof err);
+    if (!re) fail_msg("compile: %s", err);
+    char w[7], w2[7], subj[96];
+    /* every word, at a known place */
+    for (unsigned k = 0; k < N_WORDS; k++) {
+        word(k, w);
+        snprintf(subj, sizeof subj, "say pre %s  suf now", w);
+        expect_match(re, subj, 4, 19);
+    }
+    /* caseless, as /i says */
+    expect_match(re, "PRE WDAAAA SUF", 0, 14);
+    word(N_WORDS - 1, w);
+    for (char *c = w; *c; c++)
+        *c = (char)(*c - 32);
+    snprintf(subj, sizeof subj, "Pre %s\tSuf", w);
+    expect_match(re, subj, 0, 14);
+    /* not matching: a word beyond the list, a short word, no boundary, no space */
+    word(N_WORDS, w);
+    snprintf(subj, sizeof subj, "pre %s suf", w);
+    expect_nomatch(re, subj);
+    word(12345, w);
+    snprintf(subj, sizeof subj, "pre %s suf", w);
+    expect_nomatch(re, subj);
+    expect_nomatch(re, "pre wdaaa suf");
+    expect_nomatch(re, "pre wdaaaa sufx");
+    expect_nomatch(re, "prewdaaaa suf");
+    expect_nomatch(re, "xpre wdaaaa suf");
+    expect_nomatch(re, "");
+    /* leftmost: the earlier match wins whichever part holds its word */
+    word(N_WORDS - 1, w);
+    word(0, w2);
+    snprintf(subj, sizeof subj, "pre %s suf, pre %s suf", w, w2);
+    expect_match(re, subj, 0, 14);
+    snprintf(subj, sizeof subj, "pre %s suf, pre %s suf", w2, w);
+    expect_match(re, subj, 0, 14);
+    snprintf(subj, sizeof subj, "pre wdzzzz suf; pre %s suf; pre %s suf", w, w2);
+    expect_match(re, subj, 16, 30);
+    snprintf(subj, sizeof subj, "pre wdzzzz suf; pre %s suf; pre %s suf", w2, w);
+    expect_match(re, subj, 16, 30);
+    /* a start offset past the first match finds the second */
+    size_t ms, me;
+    assert_int_equal(match_n(re, subj, strlen(subj), 17, &ms, &me), SARE_MATCH);
+    assert_int_equal(ms, 32);
+    assert_int_equal(me, 46);
+    /* the prefilter still comes from the pattern as written: "pre" or
+     * "suf" (3 bytes) beat the words' common "wd" (2) */
+    const char *const *lits;
+    const size_t *lens;
+    bool nocase;
+    assert_int_equal(sare_literals(re, &lits, &lens, &nocase), 1);
+    assert_int_equal(lens[0], 3);
+    assert_true(memcmp(lits[0], "pre", 3) == 0 || memcmp(lits[0], "suf", 3) == 0);
+    assert_true(nocase);
+    sare_free(re);
+    free(pat);
+
+    /* parts that match at the same start: the first part's end, which for
+     * this pattern is also Perl's (its first branch "ab" wins) */
+    pat = word_pattern("pre\\s", "ab", "abc", "", "", &len, &blen);
+    assert_true(pcre2_too_large(pat + 1, blen, 0));
+    re = compile_n(pat, len, err, sizeof err);
+    if (!re) fail_msg("compile: %s", err);
+    expect_match(re, "pre abc", 0, 6);
+    expect_match(re, "xpre abc", 1, 7);
+    expect_match(re, "pre wdaaaz", 0, 10);
+    expect_nomatch(re, "PRE abc");
+    sare_free(re);
+    free(pat);
+
+    /* an option set in one branch holds in the later ones (Perl and PCRE2
+     * agree: qr/^(?:(?i)|b)$/ matches "B"); each part keeps it */
+    pat = word_pattern("pre\\s", "(?i)", NULL, "\\ssuf", "", &len, &blen);
+    assert_true(pcre2_too_large(pat + 1, blen, 0));
+    re = compile_n(pat, len, err, sizeof err);
+    if (!re) fail_msg("compile: %s", err);
+    expect_match(re, "pre WDAAAB suf", 0, 14);
+    word(N_WORDS - 1, w);
+    snprintf(subj, sizeof subj, "pre %c%c%s suf", 'W', 'D', w + 2);
+    expect_match(re, subj, 0, 14);
+    expect_nomatch(re, "PRE wdaaab suf"); /* before the group: case-sensitive */
+    expect_nomatch(re, "pre wdaaab SUF"); /* after it too */
+    sare_free(re);
+    free(pat);
+
+    /* alternatives that are big because of their own repeats */
+    static const char small[] = "/x(?:(?:a[bc]){900}|(?:d[ef]){900})y/";
+    assert_true(pcre2_too_large(small + 1, sizeof small - 3, 0));
+    re = compile(small, err, sizeof err);
+    if (!re) fail_msg("compile: %s", err);
+    struct buf s = {NULL, 0, 0};
+    puts_(&s, "--x");
+    for (int i = 0; i < 900; i++)
+        puts_(&s, i % 3 ? "ab" : "ac");
+    puts_(&s, "y");
+    expect_match(re, s.s, 2, s.n);
+    s.s[3] = 'd'; /* "db": neither branch */
+    expect_nomatch(re, s.s);
+    s.n = 0;
+    puts_(&s, "x");
+    for (int i = 0; i < 900; i++)
+        puts_(&s, i % 2 ? "de" : "df");
+    puts_(&s, "y");
+    expect_match(re, s.s, 0, s.n);
+    s.s[s.n - 1] = 'z';
+    expect_nomatch(re, s.s);
+    free(s.s);
+    sare_free(re);
+}
+
+/* Too large and not splittable: refused with the reason. */
+static void test_big_refused(void **state)
+{
+    (void)state;
+    size_t len, blen;
+    char err[256];
+    /* the alternation repeats */
+    char *pat = word_pattern("pre\\s", NULL, NULL, "+\\ssuf", "i", &len, &blen);
+    memset(err, 'x', sizeof err);
+    assert_null(compile_n(pat, len, err, sizeof err));
+    assert_non_null(strstr(err, "PCRE2: regular expression is too large"));
+    assert_non_null(strstr(err, "no alternation"));
+    free(pat);
+    /* inside a lookahead */
+    pat = word_pattern("(?=pre\\s", NULL, NULL, ")", "", &len, &blen);
+    assert_null(compile_n(pat, len, err, sizeof err));
+    assert_non_null(strstr(err, "no alternation"));
+    free(pat);
+    /* a backreference: group numbers and captures must stay as they are */
+    pat = word_pattern("(pre)\\s", NULL, NULL, "\\s\\1", "", &len, &blen);
+    assert_null(compile_n(pat, len, err, sizeof err));
+    assert_non_null(strstr(err, "too large"));
+    assert_non_null(strstr(err, "backreference"));
+    free(pat);
+    /* splitting does not help when the bulk is outside the alternation */
+    struct buf b = {NULL, 0, 0};
+    puts_(&b, "/(?:[ab][cd][ef][gh][ij][kl][mn]){3000}(?:");
+    for (unsigned k = 0; k < 200; k++) {
+        char w[7];
+        word(k, w);
+        if (k) puts_(&b, "|");
+        puts_(&b, w);
+    }
+    puts_(&b, ")/");
+    assert_null(compile_n(b.s, b.n, err, sizeof err));
+    assert_non_null(strstr(err, "too large"));
+    assert_non_null(strstr(err, "still too large"));
+    /* 130 alternatives of about 37 KB each (compiled): one per part would
+     * need more than SARE_MAX_PARTS parts */
+    b.n = 0;
+    puts_(&b, "/x(?:");
+    for (unsigned k = 0; k < 130; k++) {
+        char alt[32];
+        snprintf(alt, sizeof alt, "%s(?:%c[%c%c]){1000}", k ? "|" : "", 'a' + k % 26,
+                 'a' + (k / 26) % 26, 'A' + k % 26);
+        puts_(&b, alt);
+    }
+    puts_(&b, ")y/");
+    assert_null(compile_n(b.s, b.n, err, sizeof err));
+    assert_non_null(strstr(err, "too large"));
+    assert_non_null(strstr(err, "more than 64 parts"));
+    free(b.s);
+}
+
+/* Repeated groups made subroutines: the pattern is under a quantifier, so
+ * nothing can be split and only that rewrite can make it compile. Matches
+ * keep their exact offsets. */
+#define N_LET 250
+/* An "o" as ReplaceTags writes it: letter, UTF-8 look-alikes, entity. */
+#define OLIKE "(?:o|[\\xc3][\\xb2-\\xb6\\xb8]|[\\xd0][\\xbe]|[\\xce][\\xbf]|&\\#(?:111|0*79);)"
+
+static void big_letters(struct buf *b)
+{
+    for (int i = 0; i < N_LET; i++) {
+        char l[2] = {(char)('a' + i % 26 == 'o' ? 'q' : 'a' + i % 26), 0};
+        puts_(b, l);
+        puts_(b, OLIKE);
+    }
+}
+
+/* The subject for big_letters: letter i, then variant v(i) of an "o". */
+static void subj_letters(struct buf *b, int seed, bool upper_o)
+{
+    static const char *const o[] = {"o", "\xc3\xb3", "\xd0\xbe", "\xce\xbf", "&#111;", "&#0079;"};
+    for (int i = 0; i < N_LET; i++) {
+        char l[2] = {(char)('a' + i % 26 == 'o' ? 'q' : 'a' + i % 26), 0};
+        put(b, l, 1);
+        int v = (i * 7 + seed) % 6;
+        puts_(b, upper_o && v == 0 ? "O" : o[v]);
+    }
+}
+
+static void test_big_subroutines(void **state)
+{
+    (void)state;
+    char err[256];
+    /* "/<(?:L O L O ...){3}(?-i:L O L O ...)>/i" where O is an o-like
+     * group: the same group text under two sets of options, 1000 times */
+    struct buf p = {NULL, 0, 0};
+    puts_(&p, "/<(?:");
+    big_letters(&p);
+    puts_(&p, "){3}(?-i:");
+    big_letters(&p);
+    puts_(&p, ")>/i");
+    assert_true(pcre2_too_large(p.s + 1, p.n - 3, PCRE2_CASELESS));
+    sare *re = compile_n(p.s, p.n, err, sizeof err);
+    if (!re) fail_msg("compile: %s", err);
+    struct buf s = {NULL, 0, 0};
+    for (int seed = 0; seed < 6; seed++) {
+        s.n = 0;
+        puts_(&s, "xx <");
+        subj_letters(&s, seed, false);
+        subj_letters(&s, seed + 1, true); /* "O" is fine under /i */
+        subj_letters(&s, seed + 2, true);
+        subj_letters(&s, seed + 3, false);
+        puts_(&s, ">");
+        expect_match(re, s.s, 3, s.n);
+        /* "O" where (?-i) holds: no */
+        s.n = 0;
+        puts_(&s, "<");
+        for (int k = 0; k < 3; k++)
+            subj_letters(&s, seed + k, false);
+        subj_letters(&s, seed, true);
+        puts_(&s, ">");
+        expect_nomatch(re, s.s);
+        /* one repeat too few */
+        s.n = 0;
+        puts_(&s, "<");
+        for (int k = 0; k < 3; k++)
+            subj_letters(&s, seed + k, false);
+        puts_(&s, ">");
+        expect_nomatch(re, s.s);
+    }
+    sare_free(re);
+    /* /x with a trailing comment: the added definitions must not be in it */
+    p.n = 0;
+    puts_(&p, "/ < (?: ");
+    big_letters(&p);
+    puts_(&p, " ){3} >  # three in a row/x");
+    assert_true(pcre2_too_large(p.s + 1, p.n - 3, PCRE2_EXTENDED));
+    re = compile_n(p.s, p.n, err, sizeof err);
+    if (!re) fail_msg("compile: %s", err);
+    s.n = 0;
+    puts_(&s, "<");
+    for (int k = 0; k < 3; k++)
+        subj_letters(&s, k, false);
+    puts_(&s, ">");
+    expect_match(re, s.s, 0, s.n);
+    s.s[s.n - 1] = ')';
+    expect_nomatch(re, s.s);
+    sare_free(re);
+    free(p.s);
+    free(s.s);
+}
+
+/* ---- multi-literal matcher ---- */
+
+static bool bit(const uint64_t *seen, uint32_t id)
+{
+    return (seen[id >> 6] >> (id & 63)) & 1u;
+}
+
+static void scan(const sare_lits *m, const char *text, size_t len, uint64_t *seen, size_t words)
+{
+    memset(seen, 0, words * sizeof *seen);
+    char *c = heap_copy(text, len);
+    sare_lits_scan(m, c, len, seen);
+    free(c);
+}
+
+static void test_lits_basic(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    assert_int_equal(sare_lits_add(m, S("abc")), 0);
+    assert_int_equal(sare_lits_add(m, S("ABC")), 1); /* other bytes, other id */
+    assert_int_equal(sare_lits_add(m, S("abc")), 0); /* same bytes, same id */
+    assert_int_equal(sare_lits_add(m, "", 0), 2);
+    assert_int_equal(sare_lits_add(m, S("he")), 3);
+    assert_int_equal(sare_lits_add(m, S("she")), 4);
+    assert_int_equal(sare_lits_add(m, S("his")), 5);
+    assert_int_equal(sare_lits_add(m, S("hers")), 6);
+    assert_int_equal(sare_lits_add(m, S("\xe9t\xe9")), 7);
+    assert_int_equal(sare_lits_add(m, S("a\0b")), 8);
+    assert_int_equal(sare_lits_count(m), 9);
+    sare_lits_build(m);
+    uint64_t seen[1];
+    scan(m, S("xxAbCxx"), seen, 1);
+    assert_true(bit(seen, 0) && bit(seen, 1) && bit(seen, 2));
+    assert_false(bit(seen, 3) || bit(seen, 4) || bit(seen, 7) || bit(seen, 8));
+    scan(m, S("uSHers"), seen, 1);
+    assert_true(bit(seen, 3) && bit(seen, 4) && bit(seen, 6));
+    assert_false(bit(seen, 5) || bit(seen, 0));
+    scan(m, S("\xc9T\xc9"), seen, 1); /* only ASCII letters fold */
+    assert_false(bit(seen, 7));
+    scan(m, S("\xe9T\xe9"), seen, 1);
+    assert_true(bit(seen, 7));
+    scan(m, S("xA\0Bx"), seen, 1);
+    assert_true(bit(seen, 8));
+    scan(m, "", 0, seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 2); /* only the empty literal */
+    sare_lits_free(m);
+
+    /* nothing added */
+    m = sare_lits_new();
+    sare_lits_build(m);
+    seen[0] = 0;
+    sare_lits_scan(m, "abc", 3, seen);
+    assert_int_equal(seen[0], 0);
+    assert_int_equal(sare_lits_count(m), 0);
+    sare_lits_free(m);
+}
+
+/* Random literal sets against a naive search: short and long literals
+ * (longer than the automaton's key, so the rest is compared), two-byte ones
+ * (the pair table), texts long enough for the interleaved slices, and
+ * literals planted in the text with their case flipped. */
+static void test_lits_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "abAB\xe9\xc9-c";
+    struct rng r = {1234};
+    for (int round = 0; round < 80; round++) {
+        sare_lits *m = sare_lits_new();
+        enum { NL = 300, ML = 40 };
+        char(*lit)[ML] = malloc(NL * sizeof *lit);
+        size_t len[NL];
+        uint32_t id[NL];
+        int nl = 1 + (int)(rnd(&r) % NL);
+        for (int k = 0; k < nl; k++) {
+            len[k] = 1 + rnd(&r) % (rnd(&r) % 4 ? 6 : ML);
+            for (size_t j = 0; j < len[k]; j++)
+                lit[k][j] = alpha[rnd(&r) % (sizeof alpha - 1)];
+            id[k] = sare_lits_add(m, lit[k], len[k]);
+        }
+        sare_lits_build(m);
+        uint32_t count = sare_lits_count(m);
+        assert_true(count <= (uint32_t)nl);
+        size_t words = (count + 63) / 64;
+        uint64_t *seen = calloc(words, sizeof *seen);
+        for (int t = 0; t < 12; t++) {
+            char text[3000];
+            size_t tl = rnd(&r) % sizeof text;
+            for (size_t j = 0; j < tl; j++)
+                text[j] = alpha[rnd(&r) % (sizeof alpha - 1)];
+            for (int plant = 0; plant < 3 && tl > ML; plant++) {
+                int k = (int)(rnd(&r) % (unsigned)nl);
+                size_t at = rnd(&r) % (tl - len[k]);
+                for (size_t j = 0; j < len[k]; j++) {
+                    unsigned char c = (unsigned char)lit[k][j];
+                    if (rnd(&r) % 2 && c >= 'a' && c <= 'z') c = (unsigned char)(c - 32);
+                    text[at + j] = (char)c;
+                }
+            }
+            scan(m, text, tl, seen, words);
+            for (int k = 0; k < nl; k++) {
+                char low[ML];
+                for (size_t j = 0; j < len[k]; j++) {
+                    unsigned char c = (unsigned char)lit[k][j];
+                    low[j] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                }
+                bool want = contains(text, tl, low, len[k], true);
+                if (bit(seen, id[k]) != want)
+                    fail_msg("round %d literal %d '%.*s': got %d want %d", round, k, (int)len[k],
+                             lit[k], bit(seen, id[k]), want);
+            }
+        }
+        free(seen);
+        free(lit);
+        sare_lits_free(m);
+    }
+}
+
+/* More distinct two-byte literals than the pair table holds, and a literal
+ * set whose automaton would outgrow its ceiling: everything present is still
+ * reported (the overflow goes to the automaton, or is reported always). */
+static void test_lits_ceilings(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned b = 0; b < 20; b++) {
+            char s[2] = {(char)a, (char)('0' + b)};
+            assert_int_equal(sare_lits_add(m, s, 2), a * 20 + b);
+        }
+    sare_lits_build(m);
+    uint64_t seen[(5120 + 63) / 64];
+    scan(m,
+         S("\xff"
+           "3 q7"),
+         seen, sizeof seen / sizeof seen[0]);
+    assert_true(bit(seen, 255 * 20 + 3));
+    assert_true(bit(seen, 'q' * 20 + 7));
+    assert_true(bit(seen, 'Q' * 20 + 7));
+    assert_false(bit(seen, 'q' * 20 + 8));
+    assert_false(bit(seen, ' ' * 20 + 3));
+    sare_lits_free(m);
+
+    /* 6000 literals of 16 bytes over all byte values: past LITS_MAX_CELLS */
+    m = sare_lits_new();
+    struct rng r = {99};
+    enum { N = 6000 };
+    char(*lit)[16] = malloc(N * sizeof *lit);
+    for (int k = 0; k < N; k++) {
+        for (int j = 0; j < 16; j++)
+            lit[k][j] = (char)(rnd(&r) & 0xff);
+        sare_lits_add(m, lit[k], 16);
+    }
+    sare_lits_build(m);
+    uint32_t n = sare_lits_count(m);
+    size_t words = (n + 63) / 64;
+    uint64_t *bits = calloc(words, sizeof *bits);
+    char text[64];
+    memset(text, 'x', sizeof text);
+    memcpy(text + 5, lit[0], 16);
+    memcpy(text + 30, lit[N - 1], 16);
+    scan(m, text, sizeof text, bits, words);
+    assert_true(bit(bits, 0));
+    assert_true(bit(bits, n - 1));
+    free(bits);
+    free(lit);
+    sare_lits_free(m);
+}
+
+/* ---- threads: per-thread match data ---- */
+
+static void *thread_main(void *arg)
+{
+    const sare *re = arg;
+    size_t ms, me;
+    long bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "x%dfoo%d", i, i);
+        if (sare_match(re, buf, (size_t)n, 0, &ms, &me) != SARE_MATCH || me - ms != 3) bad++;
+        if (sare_match(re, "bar", 3, 0, &ms, &me) != SARE_NOMATCH) bad++;
+    }
+    return (void *)bad;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    char err[64];
+    sare *re = compile("/foo/", err, sizeof err);
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, thread_main, re);
+    for (int i = 0; i < 3; i++) {
+        void *bad;
+        pthread_join(t[i], &bad);
+        assert_null(bad);
+    }
+    sare_free(re);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match_table),     cmocka_unit_test(test_match_start_and_errors),
+        cmocka_unit_test(test_reject_table),    cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_literal_table),   cmocka_unit_test(test_handwritten_invariant),
+        cmocka_unit_test(test_stock_invariant), cmocka_unit_test(test_lits_basic),
+        cmocka_unit_test(test_lits_random),     cmocka_unit_test(test_lits_ceilings),
+        cmocka_unit_test(test_threads),         cmocka_unit_test(test_big_split),
+        cmocka_unit_test(test_big_refused),     cmocka_unit_test(test_big_subroutines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,250 @@
+/* Unit tests for score/score.c, the rules engine, on small rule sets parsed
+ * from text and one hand-written message. Every expectation is worked out
+ * by hand from SpamAssassin's documented semantics (Mail::SpamAssassin::Conf
+ * and Plugin::Check): hit counts are counted in the message text below. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "score/score.h"
+
+/* "free" (any case, as a word) occurs once in the Subject and five times in
+ * the body; "friend" once; the only URI is http://www.example.org/offer;
+ * X-Pad holds 40 "x" (food for a catastrophic regex). */
+static const char MSG[] = "From: Sender <sender@example.com>\r\n"
+                          "To: rcpt@example.net\r\n"
+                          "Subject: Act now: FREE offer\r\n"
+                          "Message-ID: <1@example.com>\r\n"
+                          "Date: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
+                          "X-Mailer: TestMailer 1.0\r\n"
+                          "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=us-ascii\r\n"
+                          "\r\n"
+                          "Hello friend,\r\n"
+                          "This is free. Totally free. Free free free.\r\n"
+                          "Visit http://www.example.org/offer now.\r\n";
+
+struct fx {
+    struct ruleset *rs;
+    scorer *sc;
+    arena *a;
+    char *raw;
+    struct message m;
+    struct score_result r;
+};
+
+static void run_rules(struct fx *f, const char *rules)
+{
+    f->rs = ruleset_new();
+    char *copy = malloc(strlen(rules) + 1);
+    memcpy(copy, rules, strlen(rules) + 1);
+    ruleset_parse_buf(f->rs, "test.cf", copy, strlen(rules));
+    free(copy);
+    ruleset_finish(f->rs);
+    f->sc = scorer_new(f->rs);
+    f->a = arena_new();
+    f->raw = malloc(sizeof MSG - 1);
+    memcpy(f->raw, MSG, sizeof MSG - 1);
+    message_parse(f->a, f->raw, sizeof MSG - 1, NULL, NULL, &f->m);
+    struct score_input in = {.m = &f->m};
+    scorer_run(f->sc, f->a, &in, &f->r);
+}
+
+static void done(struct fx *f)
+{
+    scorer_free(f->sc);
+    ruleset_free(f->rs);
+    arena_free(f->a);
+    free(f->raw);
+}
+
+static const struct score_hit *hit(const struct fx *f, const char *name)
+{
+    for (size_t i = 0; i < f->r.n_hits; i++)
+        if (strcmp(f->r.hits[i].rule->name, name) == 0) return &f->r.hits[i];
+    return NULL;
+}
+
+static const struct rule *rule(const struct fx *f, const char *name)
+{
+    long i = ruleset_find(f->rs, name);
+    assert_true(i >= 0);
+    return &f->rs->rules[i];
+}
+
+static void test_header_rules(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "header H_SUBJ Subject =~ /\\bfree\\b/i\n"
+                  "describe H_SUBJ Subject says free\n"
+                  "score H_SUBJ 1.5\n"
+                  "header H_NOT Subject !~ /lottery/\n"
+                  "header H_NOT_MISS Subject !~ /offer/\n"
+                  "header H_ABSENT_EMPTY X-Nothing =~ /^$/\n"
+                  "header H_ABSENT_LIT X-Nothing =~ /something/\n"
+                  "header H_UNSET X-Nothing =~ /^fallback$/ [if-unset: fallback]\n"
+                  "header H_EXISTS exists:X-Mailer\n"
+                  "header H_EXISTS_NOT exists:X-Nothing\n"
+                  "header H_CASE x-mailer =~ /^TestMailer/\n");
+    const struct score_hit *h = hit(&f, "H_SUBJ");
+    assert_non_null(h);
+    assert_true(fabs(h->score - 1.5) < 1e-9);
+    assert_string_equal(h->area, "header:Subject");
+    assert_string_equal(h->snippet, "FREE");
+    assert_non_null(hit(&f, "H_NOT"));      /* no "lottery": !~ hits */
+    assert_null(hit(&f, "H_NOT_MISS"));     /* "offer" is there */
+    assert_non_null(hit(&f, "H_ABSENT_EMPTY")); /* absent header is matched as "" */
+    assert_null(hit(&f, "H_ABSENT_LIT"));
+    assert_non_null(hit(&f, "H_UNSET"));
+    assert_non_null(hit(&f, "H_EXISTS"));
+    assert_null(hit(&f, "H_EXISTS_NOT"));
+    assert_non_null(hit(&f, "H_CASE")); /* header names are case-insensitive */
+    /* 1.5 + 1.0 * 5 (H_NOT, H_ABSENT_EMPTY, H_UNSET, H_EXISTS, H_CASE) */
+    assert_true(fabs(f.r.total - 6.5) < 1e-9);
+    assert_int_equal(f.r.n_scored, 6);
+    assert_string_equal(f.r.hits[0].rule->name, "H_SUBJ"); /* biggest first */
+    done(&f);
+}
+
+static void test_body_multiple(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body B_FREE /\\bfree\\b/i\n"
+                  "body B_FREE_ALL /\\bfree\\b/i\n"
+                  "tflags B_FREE_ALL multiple\n"
+                  "score B_FREE_ALL 0.5\n"
+                  "body B_FREE_NOSUBJ /\\bfree\\b/i\n"
+                  "tflags B_FREE_NOSUBJ multiple nosubject\n"
+                  "score B_FREE_NOSUBJ 0.1\n"
+                  "body B_FREE_MAX /\\bfree\\b/i\n"
+                  "tflags B_FREE_MAX multiple maxhits=3\n"
+                  "score B_FREE_MAX 0.01\n"
+                  "body B_SUBJ_ONLY /Act now/\n"
+                  "tflags B_SUBJ_ONLY nosubject\n"
+                  "body B_NONE /lottery/\n");
+    assert_int_equal(hit(&f, "B_FREE")->count, 1);
+    assert_int_equal(hit(&f, "B_FREE_ALL")->count, 6); /* 1 in the Subject + 5 */
+    assert_int_equal(hit(&f, "B_FREE_NOSUBJ")->count, 5);
+    assert_int_equal(hit(&f, "B_FREE_MAX")->count, 3);
+    assert_null(hit(&f, "B_SUBJ_ONLY")); /* only in the Subject line */
+    assert_null(hit(&f, "B_NONE"));
+    /* 1 + 6*0.5 + 5*0.1 + 3*0.01 = 4.53 */
+    assert_true(fabs(f.r.total - 4.53) < 1e-9);
+    done(&f);
+}
+
+static void test_meta(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body __A /friend/\n"
+                  "body __B /free/i\n"
+                  "body __C /lottery/\n"
+                  "meta M_TWO (__A + __B + __C) >= 2\n"
+                  "score M_TWO 2.0\n"
+                  "meta M_THREE (__A + __B + __C) >= 3\n"
+                  "meta M_NOT __A && !__C\n"
+                  "meta M_SUM __A + __B\n"
+                  "meta M_OF_M M_SUM > 1\n"
+                  "meta M_MATCH rules_matching(__?) == 2\n"
+                  "meta M_PAREN ((__A || __C) && (__B))\n"
+                  "score M_PAREN 0\n"
+                  "meta M_ZERO_DEP M_PAREN\n");
+    assert_non_null(hit(&f, "__A"));
+    assert_true(hit(&f, "__A")->score == 0); /* sub-rules are not scored */
+    assert_non_null(hit(&f, "M_TWO"));
+    assert_null(hit(&f, "M_THREE"));
+    assert_non_null(hit(&f, "M_NOT"));
+    assert_non_null(hit(&f, "M_SUM"));
+    assert_non_null(hit(&f, "M_OF_M")); /* a meta's value is its result: 2 */
+    assert_non_null(hit(&f, "M_MATCH")); /* __A + __B + __C = 2 */
+    assert_null(hit(&f, "M_PAREN"));    /* score 0: disabled, as in SpamAssassin */
+    assert_null(hit(&f, "M_ZERO_DEP")); /* sees the disabled rule as 0 */
+    /* M_TWO 2 + M_NOT 1 + M_SUM 1 + M_OF_M 1 + M_MATCH 1 */
+    assert_true(fabs(f.r.total - 6.0) < 1e-9);
+    done(&f);
+}
+
+static void test_skips(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body R_BAD /(unclosed/\n"
+                  "body R_EVAL eval:no_such_function_anywhere()\n"
+                  "body R_OK /friend/\n"
+                  "meta M_ON_BAD R_OK && R_BAD\n"
+                  "meta M_ON_EVAL R_OK || R_EVAL\n"
+                  "header R_NET eval:check_rbl('x', 'zen.example.')\n"
+                  "tflags R_NET net\n"
+                  "meta M_ON_NET R_OK || R_NET\n"
+                  "meta M_ON_NOTHING R_OK && !NOT_DEFINED_ANYWHERE\n");
+    assert_int_equal(rule(&f, "R_BAD")->status, RS_SKIP_REGEX);
+    assert_non_null(rule(&f, "R_BAD")->status_reason);
+    assert_int_equal(rule(&f, "R_EVAL")->status, RS_SKIP_EVAL);
+    assert_int_equal(rule(&f, "M_ON_BAD")->status, RS_SKIP_META_DEP);
+    assert_int_equal(rule(&f, "M_ON_EVAL")->status, RS_SKIP_META_DEP);
+    assert_int_equal(rule(&f, "R_NET")->status, RS_SKIP_NET);
+    assert_int_equal(rule(&f, "M_ON_NET")->status, RS_OK); /* network tests count as 0 */
+    assert_non_null(hit(&f, "M_ON_NET"));
+    assert_non_null(hit(&f, "M_ON_NOTHING")); /* an undefined name is 0 */
+    assert_null(hit(&f, "M_ON_BAD"));
+    assert_null(hit(&f, "M_ON_EVAL"));
+    assert_null(hit(&f, "R_BAD"));
+    done(&f);
+}
+
+static void test_uri_full_required(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "required_score 3.5\n"
+                  "uri U_OFFER /example\\.org\\/offer/\n"
+                  "uri U_NOPE /example\\.com\\/nope/\n"
+                  "full F_MAILER /^X-Mailer: TestMailer/m\n"
+                  "rawbody RB_FRIEND /Hello friend/\n");
+    assert_true(fabs(f.r.threshold - 3.5) < 1e-9);
+    assert_non_null(hit(&f, "U_OFFER"));
+    assert_string_equal(hit(&f, "U_OFFER")->area, "uri");
+    assert_null(hit(&f, "U_NOPE"));
+    assert_non_null(hit(&f, "F_MAILER"));
+    assert_non_null(hit(&f, "RB_FRIEND"));
+    done(&f);
+}
+
+/* A catastrophic pattern is stopped by the PCRE2 limits: reported, no hang. */
+static void test_backtracking_limit(void **state)
+{
+    (void)state;
+    struct fx f;
+    clock_t t0 = clock();
+    run_rules(&f, "header H_EVIL X-Pad =~ /^(x+x+)+\\d/\n"
+                  "body B_OK /friend/\n");
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 5.0);
+    assert_null(hit(&f, "H_EVIL"));
+    assert_true(f.r.n_limit >= 1);
+    assert_string_equal(f.r.limit_rule, "H_EVIL");
+    assert_non_null(hit(&f, "B_OK"));
+    done(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_rules),    cmocka_unit_test(test_body_multiple),
+        cmocka_unit_test(test_meta),            cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required), cmocka_unit_test(test_backtracking_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
