@@ -571,7 +571,9 @@ void *ev_slot(struct eval_ctx *c, int slot, size_t size, bool *fresh)
 /* ---------------------------------------------------------------------- */
 /* regular expressions */
 
-#define EV_RE_MAX 4096 /* distinct patterns kept per process */
+#define EV_RE_MAX 131072 /* distinct patterns kept per process: more than rules allowed
+                           (RULES_MAX_RULES); per-message patterns go through
+                           ev_rx_dyn and are never kept */
 #define EV_RE_BUCKETS 1024
 
 struct ev_re {
@@ -664,6 +666,26 @@ bool ev_rx(struct eval_ctx *c, const char *pattern, unsigned flags, const char *
 {
     if (!s) return false;
     return ev_re_match(c, ev_re(pattern, flags), s, strlen(s), 0, NULL, 0);
+}
+
+bool ev_rx_dyn(struct eval_ctx *c, const char *pattern, unsigned flags, const char *s)
+{
+    if (!s || !pattern) return false;
+    arena *a = ev_arena(c);
+    pcre2_general_context *gc = pcre2_general_context_create(re_alloc, re_free, a);
+    pcre2_compile_context *cc = pcre2_compile_context_create(gc);
+    uint32_t opt = (flags & EV_RE_I ? PCRE2_CASELESS : 0) | (flags & EV_RE_S ? PCRE2_DOTALL : 0) |
+                   (flags & EV_RE_M ? PCRE2_MULTILINE : 0) | (flags & EV_RE_X ? PCRE2_EXTENDED : 0);
+    int err;
+    PCRE2_SIZE eoff;
+    /* no JIT: compiled for one message, matched once; the memory is the arena's */
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt, &err, &eoff, cc);
+    if (!code) return false;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, gc);
+    pcre2_match_context *mc = pcre2_match_context_create(gc);
+    pcre2_set_match_limit(mc, 1000000);
+    pcre2_set_depth_limit(mc, 10000);
+    return pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, mc) >= 0;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -121,6 +121,9 @@ bool ev_re_match(struct eval_ctx *c, const struct ev_re *re, const char *s, size
                  size_t start, size_t *ovec, int ncap);
 /* Shorthand: does pattern match the NUL-terminated s? */
 bool ev_rx(struct eval_ctx *c, const char *pattern, unsigned flags, const char *s);
+/* The same for a pattern built for one message (an address quoted into it):
+ * compiled without JIT in the message's arena, never cached. */
+bool ev_rx_dyn(struct eval_ctx *c, const char *pattern, unsigned flags, const char *s);
 
 /* ---- lists ---- */
 

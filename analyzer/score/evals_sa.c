@@ -25,6 +25,8 @@
  * (bounded by the message size); the parser-flag scan stops after
  * SA_MAX_PARTS parts of one multipart as SpamAssassin does. */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1752,15 +1754,96 @@ static bool fm_glob(const char *p, const char *s)
     return false;
 }
 
+/* The exact freemail domains in an open-addressing hash set, built once per
+ * list (the stock list has 2,500 entries; a linear scan cost 20 µs per
+ * lookup); the globs are few and stay a list. Shared by threads: built under
+ * a mutex, read-only after. */
+struct fm_set {
+    const void *key; /* the list it was built from (with n_list and a sample of its
+                        entries: a later list at the same address is told apart) */
+    size_t n_list;
+    char *sample; /* first, middle and last entry joined */
+    const char **slot;
+    size_t cap; /* power of two */
+    const char **globs;
+    size_t n_globs;
+};
+static struct fm_set fm_cache;
+static pthread_mutex_t fm_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fm_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ ch_lower((unsigned char)*s)) * 1099511628211ull;
+    return h;
+}
+
+static char *fm_sample(const char *const *v, size_t n)
+{
+    const char *a = v[0] ? v[0] : "", *b = v[n / 2] ? v[n / 2] : "", *c = v[n - 1] ? v[n - 1] : "";
+    size_t l = strlen(a) + strlen(b) + strlen(c) + 3;
+    char *s = malloc(l);
+    if (s) snprintf(s, l, "%s\n%s\n%s", a, b, c);
+    return s;
+}
+
+static void fm_clear(struct fm_set *f)
+{
+    for (size_t i = 0; f->slot && i < f->cap; i++) free((char *)f->slot[i]);
+    for (size_t i = 0; f->globs && i < f->n_globs; i++) free((char *)f->globs[i]);
+    free(f->slot);
+    free(f->globs);
+    free(f->sample);
+    memset(f, 0, sizeof *f);
+}
+
+static const struct fm_set *fm_get(const char *const *v, size_t n)
+{
+    pthread_mutex_lock(&fm_mu);
+    struct fm_set *f = &fm_cache;
+    char *sample = fm_sample(v, n);
+    if (f->key != (const void *)v || f->n_list != n || !sample || !f->sample ||
+        strcmp(sample, f->sample) != 0) {
+        fm_clear(f);
+        f->key = v;
+        f->n_list = n;
+        f->sample = sample;
+        sample = NULL;
+        f->cap = 16;
+        while (f->cap < n * 2) f->cap *= 2;
+        f->slot = calloc(f->cap, sizeof *f->slot);
+        f->globs = calloc(n ? n : 1, sizeof *f->globs);
+        for (size_t i = 0; f->slot && f->globs && i < n; i++) {
+            if (!v[i]) continue;
+            if (strpbrk(v[i], "*?")) {
+                f->globs[f->n_globs++] = strdup(v[i]);
+                continue;
+            }
+            for (size_t k = fm_hash(v[i]) & (f->cap - 1);; k = (k + 1) & (f->cap - 1)) {
+                if (!f->slot[k]) {
+                    f->slot[k] = strdup(v[i]);
+                    break;
+                }
+                if (strcasecmp(f->slot[k], v[i]) == 0) break;
+            }
+        }
+    }
+    free(sample);
+    pthread_mutex_unlock(&fm_mu);
+    return f;
+}
+
 static bool freemail_domain(struct eval_ctx *c, const char *domain)
 {
     const char *const *v;
     size_t n = ev_list(c, "freemail_domains", &v);
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i]) continue;
-        if (strpbrk(v[i], "*?") ? fm_glob(v[i], domain) : strcasecmp(v[i], domain) == 0)
-            return true;
-    }
+    if (!n) return false;
+    const struct fm_set *f = fm_get(v, n);
+    if (f->slot)
+        for (size_t k = fm_hash(domain) & (f->cap - 1); f->slot[k]; k = (k + 1) & (f->cap - 1))
+            if (strcasecmp(f->slot[k], domain) == 0) return true;
+    for (size_t i = 0; i < f->n_globs; i++)
+        if (f->globs[i] && fm_glob(f->globs[i], domain)) return true;
     return false;
 }
 
@@ -2085,10 +2168,10 @@ EV_FN(sa_check_for_msn_groups_headers)
     const char *mid = ev_gets(c, "Message-Id");
     /* SpamAssassin interpolates these into its regexes unquoted */
     if (ev_rx(c, "^notifications$", 0, list))
-        return ev_rx(c, arena_printf(ev_arena(c), "^<\\S+@%s>", server), 0, mid);
-    if (!ev_rx(c, arena_printf(ev_arena(c), "^<%s-\\S+@groups\\.msn\\.com>", list), 0, mid))
+        return ev_rx_dyn(c, arena_printf(ev_arena(c), "^<\\S+@%s>", server), 0, mid);
+    if (!ev_rx_dyn(c, arena_printf(ev_arena(c), "^<%s-\\S+@groups\\.msn\\.com>", list), 0, mid))
         return false;
-    return ev_rx(c, arena_printf(ev_arena(c), "%s-bounce@groups\\.msn\\.com", list), 0,
+    return ev_rx_dyn(c, arena_printf(ev_arena(c), "%s-bounce@groups\\.msn\\.com", list), 0,
                  ev_addr(c, "EnvelopeFrom"));
 }
 
@@ -2498,7 +2581,7 @@ EV_FN(sa_check_for_to_in_subject)
     if (!*full_to) return false;
     const char *subject = ev_gets(c, "Subject");
     if (!strcmp(test, "address"))
-        return ev_rx(c, arena_printf(ev_arena(c), "\\b%s\\b", re_quote(c, full_to)), EV_RE_I,
+        return ev_rx_dyn(c, arena_printf(ev_arena(c), "\\b%s\\b", re_quote(c, full_to)), EV_RE_I,
                      subject);
     if (!strcmp(test, "user")) {
         char *to = arena_strdup(ev_arena(c), full_to);
@@ -2510,7 +2593,7 @@ EV_FN(sa_check_for_to_in_subject)
                          "^(?:(?:re|fw):\\s*(?:\\w+\\s+)?%s$|(?-i:%s)\\s*[,:;!?-](?:$|\\s)"
                          "|%s$|,\\s*%s[,:;!?-]$)",
                          q, q, q, q);
-        return ev_rx(c, pat, EV_RE_I, subject);
+        return ev_rx_dyn(c, pat, EV_RE_I, subject);
     }
     return false;
 }
@@ -2597,7 +2680,7 @@ EV_FN(sa_check_ratware_name_id)
     if (!ev_re_match(c, ev_re("<[A-Z]{28}\\.([^>]+?)>", 0), mid, strlen(mid), 0, ov, 2))
         return false;
     char *part = arena_strndup(ev_arena(c), mid + ov[2], ov[3] - ov[2]);
-    return ev_rx(c, arena_printf(ev_arena(c), "\"[^\"]+\"\\s*<%s>", re_quote(c, part)), 0, from);
+    return ev_rx_dyn(c, arena_printf(ev_arena(c), "\"[^\"]+\"\\s*<%s>", re_quote(c, part)), 0, from);
 }
 
 EV_FN(sa_check_ratware_envelope_from)
@@ -2612,7 +2695,7 @@ EV_FN(sa_check_ratware_envelope_from)
     char *user = arena_strndup(ev_arena(c), to, (size_t)(at - to));
     const char *dom = ev_reg_domain(c, at + 1);
     if (!dom || !strchr(dom, '.')) return false;
-    return ev_rx(c, arena_printf(ev_arena(c), "\\b%s.%s@", re_quote(c, dom), re_quote(c, user)),
+    return ev_rx_dyn(c, arena_printf(ev_arena(c), "\\b%s.%s@", re_quote(c, dom), re_quote(c, user)),
                  EV_RE_I, from);
 }
 
@@ -2724,13 +2807,13 @@ EV_FN(sa_check_for_from_domain_in_received_headers)
 {
     const char *domain = ev_arg(a, n, 0, ""), *desired = ev_arg(a, n, 1, "");
     const char *from = ev_addr(c, "From");
-    if (!ev_rx(c, arena_printf(ev_arena(c), "\\b%s", re_quote(c, domain)), EV_RE_I, from))
+    if (!ev_rx_dyn(c, arena_printf(ev_arena(c), "\\b%s", re_quote(c, domain)), EV_RE_I, from))
         return false;
     const struct ev_relays *R = ev_relays(c);
     const char *rcvd = arena_printf(ev_arena(c), "%s\n%s", R->trusted_str, R->untrusted_str);
     /* SpamAssassin interpolates the domain unquoted here */
     bool found =
-        ev_rx(c, arena_printf(ev_arena(c), " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", domain, domain),
+        ev_rx_dyn(c, arena_printf(ev_arena(c), " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", domain, domain),
               0, rcvd);
     return found ? strcmp(desired, "true") == 0 : strcmp(desired, "true") != 0;
 }

@@ -33,9 +33,10 @@
  * Received down, a relay is trusted (and internal) while its client IP is
  * private (10/8, 127/8, 169.254/16, 172.16/12, 192.168/16, 100.64/10, IPv6
  * link-local/ULA/loopback) or the hop was authenticated; the first other
- * relay ends the trusted part. Relays come from mail/received.h's parse of
- * each Received field, read with SpamAssassin's rules of thumb (see
- * relays_build); SpamAssassin's own parser knows more MTA dialects.
+ * relay ends the trusted part. Each Received field is read by rcvd_parse,
+ * our own reading of the MTA dialects Message::Metadata::Received knows
+ * (Postfix, sendmail, Exim, qmail, Exchange, generic forms; mail fetchers
+ * skipped), plus the synthetic relay of X-Originating-IP style headers.
  *
  * Known differences: the MIME tree is mail/mime.c's (SpamAssassin's
  * differs on malformed boundaries and header blocks); header values are cut

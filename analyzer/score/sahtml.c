@@ -2404,9 +2404,11 @@ static const char *parse_start(struct hp *h, const char *beg, const char *end)
     if (at(s, end) != '>') return NULL;
     s++;
     flush_pending(h, EV_START);
+    const char *tname = t->name; /* on_start points t->name at its own copy */
+    size_t tname_len = t->name_len;
     if (h->ms != MS_IGNORE) on_start(h->r, t);
     for (size_t i = 0; i < sizeof literal_elems / sizeof literal_elems[0]; i++) {
-        if (str_eq_ci(t->name, t->name_len, literal_elems[i].name)) {
+        if (str_eq_ci(tname, tname_len, literal_elems[i].name)) {
             h->literal = literal_elems[i].name;
             h->is_cdata = literal_elems[i].cdata;
             break;
