@@ -93,10 +93,21 @@ struct fieldset {
     struct field *f;
     size_t n;
     bool done;
-    bool sa;         /* split by sa_fields: a message root */
-    size_t body_off; /* (sa) where its body starts, relative to the root */
-    size_t hdr_end;  /* (sa) end of its header block (separator included) */
+    bool sa;           /* split by sa_fields: a message root */
+    size_t body_off;   /* (sa) where its body starts, relative to the root */
+    size_t hdr_end;    /* (sa) end of its header block (separator included) */
+    uint64_t bloom[2]; /* bit lhash % 128 of each field's name: a quick "absent" */
 };
+
+static void bloom_add(struct fieldset *fs, uint32_t h)
+{
+    fs->bloom[(h >> 6) & 1] |= 1ull << (h & 63);
+}
+
+static bool bloom_has(const struct fieldset *fs, uint32_t h)
+{
+    return (fs->bloom[(h >> 6) & 1] >> (h & 63)) & 1;
+}
 
 struct relay {
     const char *ip, *rdns, *helo, *by, *ident, *envfrom, *id, *auth;
@@ -190,12 +201,24 @@ static struct mv_text *mvt(arena *a, const char *p, size_t n)
 }
 
 /* a case-insensitive hash of a header name */
+/* a hash of a field name, ASCII case folded (bit 0x20 set in every byte:
+ * names that differ only in case hash alike), 8 bytes at a time */
 static uint32_t name_hash(const char *p, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)(p[i] | 0x20)) * 16777619u;
-    return h;
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ (w | 0x2020202020202020u)) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    for (unsigned k = 0; i < n; i++, k += 8)
+        w |= (uint64_t)((unsigned char)p[i] | 0x20) << k;
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 29;
+    return (uint32_t)h;
 }
 
 static bool name_eq(const char *a, size_t al, const char *b, size_t bl)
@@ -659,17 +682,23 @@ static void sa_fields(struct msgview *v, struct fieldset *fs, const char *p, siz
                 f->name = p + hs;
                 f->name_len = kl;
                 f->lhash = name_hash(f->name, kl);
-                struct sb b;
-                sb_init(&b, v->a);
+                bloom_add(fs, f->lhash);
                 const char *vs = c + 1;
                 size_t vl = (size_t)(p + he - vs);
-                for (size_t k = 0; k < vl; k++) {
-                    if (crlf && vs[k] == '\r' && k + 1 < vl && vs[k + 1] == '\n') continue;
-                    sb_putc(&b, vs[k]);
+                char *o = arena_alloc(v->a, vl + 1);
+                size_t l = 0;
+                if (crlf) {
+                    for (size_t k = 0; k < vl; k++) {
+                        if (vs[k] == '\r' && k + 1 < vl && vs[k + 1] == '\n') continue;
+                        o[l++] = vs[k];
+                    }
+                } else {
+                    memcpy(o, vs, vl);
+                    l = vl;
                 }
-                size_t l = b.len > MAX_HEADER_VALUE ? MAX_HEADER_VALUE : b.len;
-                b.p[l] = 0;
-                f->raw = b.p;
+                if (l > MAX_HEADER_VALUE) l = MAX_HEADER_VALUE;
+                o[l] = 0;
+                f->raw = o;
                 f->raw_len = l;
             }
             hs = SIZE_MAX;
@@ -721,6 +750,7 @@ static void fields_build(struct msgview *v, struct fieldset *fs, const struct hd
         f->name = h->f[i].name.p;
         f->name_len = h->f[i].name.len > MAX_HEADER_KEY ? MAX_HEADER_KEY : h->f[i].name.len;
         f->lhash = name_hash(f->name, f->name_len);
+        bloom_add(fs, f->lhash);
         f->raw = field_raw(v->a, &h->f[i], base, base_len, P(v)->crlf, top, &f->raw_len);
     }
 }
@@ -766,6 +796,7 @@ static void get_values(struct msgview *v, struct fieldset *fs, const char *name,
                        enum gmode mode, struct res *r)
 {
     uint32_t h = name_hash(name, nl);
+    if (!bloom_has(fs, h)) return;
     for (size_t i = 0; i < fs->n; i++) {
         struct field *f = &fs->f[i];
         if (f->lhash != h || !name_eq(f->name, f->name_len, name, nl)) continue;
@@ -1410,18 +1441,40 @@ static bool at_lit(const char *s, size_t n, size_t i, const char *l)
     return n - i >= ll && i <= n && memcmp(s + i, l, ll) == 0;
 }
 
+/* how common a byte is in Received text (lower: rarer) */
+static unsigned char_commonness(unsigned char c)
+{
+    if (c == ' ') return 9;
+    if (c == 'e' || c == 'o' || c == 'a' || c == 't' || c == 'i' || c == 'n' || c == 'r' ||
+        c == 's' || c == '.')
+        return 5;
+    if (ch_is_alnum(c)) return 2;
+    return 1;
+}
+
 /* the first occurrence of literal l in (s, n); the needles are short, so
- * memchr on the first byte beats memmem's setup */
+ * memchr on their rarest byte beats memmem's setup */
 static const char *find_lit(const char *s, size_t n, const char *l)
 {
     size_t ll = strlen(l);
     if (ll == 0) return s;
-    const char *e = s + n;
-    while ((size_t)(e - s) >= ll) {
-        const char *c = memchr(s, l[0], (size_t)(e - s) - ll + 1);
+    if (n < ll) return NULL;
+    size_t k = 0;
+    unsigned best = 99;
+    for (size_t i = 0; i < ll; i++) {
+        unsigned c = char_commonness((unsigned char)l[i]);
+        if (c < best) {
+            best = c;
+            k = i;
+        }
+    }
+    /* candidate starts are s[0 .. n-ll]; the rare byte sits k further on */
+    const char *p = s + k, *last = s + (n - ll) + k;
+    while (p <= last) {
+        const char *c = memchr(p, l[k], (size_t)(last - p) + 1);
         if (!c) return NULL;
-        if (memcmp(c + 1, l + 1, ll - 1) == 0) return c;
-        s = c + 1;
+        if (memcmp(c - k, l, ll) == 0) return c - k;
+        p = c + 1;
     }
     return NULL;
 }
@@ -3741,22 +3794,20 @@ static void name_ends(const char *name, size_t n, uint64_t *a, uint64_t *b)
     }
 }
 
-static uint32_t hkey(uint64_t a, uint64_t b, size_t n, int part, enum rule_hdr_mod mod)
+static uint32_t hkey(uint32_t nh, int part, enum rule_hdr_mod mod)
 {
-    uint64_t h = (a * 0x9E3779B97F4A7C15u) ^ ((b + ((uint64_t)n << 48)) * 0xC2B2AE3D27D4EB4Fu) ^
-                 ((uint64_t)mod << 40) ^ (uint64_t)(int64_t)(part + 2);
-    h ^= h >> 31;
+    uint64_t h = ((uint64_t)nh << 16) ^ ((uint64_t)mod << 8) ^ (uint64_t)(int64_t)(part + 2);
     h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 29;
+    h ^= h >> 32;
     return (uint32_t)h;
 }
 
-static struct hent *cache_slot(struct msgview *v, const char *name, size_t n, int part,
+static struct hent *cache_slot(struct msgview *v, const char *name, size_t n, uint32_t nh, int part,
                                enum rule_hdr_mod mod, bool *found)
 {
     struct priv *pv = P(v);
     if ((pv->n + 1) * 2 > pv->cap) {
-        size_t nc = pv->cap ? pv->cap * 2 : 256;
+        size_t nc = pv->cap ? pv->cap * 2 : 128;
         struct hent *nt = arena_zalloc(v->a, nc * sizeof *nt);
         for (size_t i = 0; i < pv->cap; i++) {
             struct hent *e = &pv->tab[i];
@@ -3771,7 +3822,7 @@ static struct hent *cache_slot(struct msgview *v, const char *name, size_t n, in
     }
     uint64_t ha, hb;
     name_ends(name, n, &ha, &hb);
-    uint32_t h = hkey(ha, hb, n, part, mod);
+    uint32_t h = hkey(nh, part, mod);
     size_t j = h & (pv->cap - 1);
     while (pv->tab[j].name) {
         struct hent *e = &pv->tab[j];
@@ -3858,12 +3909,43 @@ void msgview_init(struct msgview *v, arena *a, const struct message *m,
     pv->crlf = first || last;
 }
 
+/* names get_list answers other than from a field of that name */
+static bool is_pseudo(const char *name, size_t n)
+{
+    switch (n) {
+    case 3:
+        return memcmp(name, "ALL", 3) == 0;
+    case 4:
+        return str_eq_ci(name, n, "ToCc");
+    case 9:
+        return memcmp(name, "MESSAGEID", 9) == 0;
+    case 11:
+        return memcmp(name, "ALL-TRUSTED", 11) == 0;
+    case 12:
+        return memcmp(name, "ALL-INTERNAL", 12) == 0 || memcmp(name, "ALL-EXTERNAL", 12) == 0 ||
+               str_eq_ci(name, n, "EnvelopeFrom");
+    case 13:
+        return memcmp(name, "ALL-UNTRUSTED", 13) == 0;
+    default:
+        break;
+    }
+    if (n < 14 || (name[0] | 0x20) != 'x' || name[1] != '-') return false;
+    unsigned char c = (unsigned char)(name[2] | 0x20);
+    if (c == 'a') return str_eq_ci(name, n, "X-AuthorDomain");
+    if (c != 's') return false;
+    return str_starts_ci(name, n, "X-Spam-Relays-") || str_eq_ci(name, n, "X-SenderDomain");
+}
+
 const struct mv_text *msgview_header(struct msgview *v, const char *name, enum rule_hdr_mod mod)
 {
     bool found;
     size_t n = strlen(name);
     if (n > MAX_HEADER_KEY) return NULL; /* no field name is longer */
-    struct hent *e = cache_slot(v, name, n, -1, mod, &found);
+    /* most names a rule set asks for are absent: answer those without the
+     * cache when the header's name filter rules them out */
+    uint32_t nh = name_hash(name, n);
+    if (!bloom_has(top_fields(v), nh) && !is_pseudo(name, n)) return NULL;
+    struct hent *e = cache_slot(v, name, n, nh, -1, mod, &found);
     if (found) return e->val;
     struct res r;
     get_list(v, e->name, mod, &r);
@@ -3936,7 +4018,7 @@ const struct mv_text *msgview_mimeheader(struct msgview *v, size_t part, const c
     bool found;
     size_t n = strlen(name);
     if (n > MAX_HEADER_KEY) return NULL;
-    struct hent *e = cache_slot(v, name, n, (int)part, mod, &found);
+    struct hent *e = cache_slot(v, name, n, name_hash(name, n), (int)part, mod, &found);
     if (found) return e->val;
     struct fieldset *fs = part_fields(v, part);
     bool raw = mod == HM_RAW;
@@ -3953,6 +4035,7 @@ const struct mv_text *msgview_mimeheader(struct msgview *v, size_t part, const c
             if (raw) {
                 /* the i-th field's collapsed raw value */
                 struct fieldset one = {.f = f, .n = 1, .done = true};
+                bloom_add(&one, f->lhash);
                 get_values(v, &one, f->name, f->name_len, G_RAWC, &r);
                 sb_put(&o, r.v[0].p, r.v[0].len);
             } else {

@@ -80,7 +80,25 @@
  *   - lists: freemail_domains (lowercase, unique, globs kept), url_shortener
  *     and url_shortener_get (lowercase, unique; clear_url_shortener), and
  *     loadplugin / tryplugin (tryplugin only for plugins SpamAssassin 4.0.1
- *     ships). util_rb_tld/2tld/3tld, freemail_welcomelist, reuse, test and
+ *     ships).
+ *   - named lists (rs->lists, rules.h struct rule_list; the table
+ *     list_directives below): welcomelist_* / blocklist_* and their
+ *     whitelist_* / blacklist_* aliases, def_welcomelist_*, more_spam_to,
+ *     all_spam_to, enlist_addrlist, enlist_uri_host, blocklist_uri_host,
+ *     welcomelist_uri_host, freemail_welcomelist, util_rb_tld/2tld/3tld.
+ *     As SpamAssassin keeps them: every entry lowercased (globs '*' '?'
+ *     kept as written), each list a set; the removals (unwelcomelist_*,
+ *     unblocklist_from, delist_uri_host, clear_util_rb) take effect where
+ *     they stand. welcomelist_from_rcvd entries are "ADDR DOMAIN" (exactly
+ *     two tokens) and unwelcomelist_from_rcvd drops every DOMAIN of an ADDR;
+ *     *_from_dkim entries are "ADDR" or "ADDR SDID" and are removed as
+ *     such; unwelcomelist_auth/_from_spf/_from_dkim/_from_rcvd apply to
+ *     the def_ list too. A welcomelist_subject line is one entry, inner
+ *     spaces kept. enlist_uri_host keeps one polarity per host ("!host"
+ *     replaces "host" and back). util_rb_* lines whose domains do not have
+ *     1, 2 or 3 labels are rejected whole; non-ASCII entries are not
+ *     converted to IDNA A-labels (SpamAssassin does with libidn2).
+ *   - reuse, test, uridnsbl_skip_domain (read only by network tests) and
  *     every other SpamAssassin 4.0.1 setting (Conf.pm and all its plugins)
  *     are recognised and ignored, counted per name. Anything else is an
  *     RD_WARNING "unknown setting". Settings are recognised whether or not
@@ -363,6 +381,7 @@ enum dkind {
     D_ASKDNS,
     D_URI_DETAIL,
     D_URI_BLOCK,
+    D_LIST, /* a list setting: see list_directives */
 };
 
 struct directive {
@@ -376,7 +395,7 @@ struct directive {
 static const struct directive directives[] = {
     {"add_header", D_IGNORE},
     {"adsp_override", D_IGNORE},
-    {"all_spam_to", D_IGNORE},
+    {"all_spam_to", D_LIST},
     {"allow_user_rules", D_IGNORE},
     {"always_trust_envelope_sender", D_IGNORE},
     {"askdns", D_ASKDNS},
@@ -433,14 +452,14 @@ static const struct directive directives[] = {
     {"bayes_token_sources", D_IGNORE},
     {"bayes_token_ttl", D_IGNORE},
     {"bayes_use_hapaxes", D_IGNORE},
-    {"blacklist_from", D_IGNORE},
-    {"blacklist_subject", D_IGNORE},
-    {"blacklist_to", D_IGNORE},
-    {"blacklist_uri_host", D_IGNORE},
-    {"blocklist_from", D_IGNORE},
-    {"blocklist_subject", D_IGNORE},
-    {"blocklist_to", D_IGNORE},
-    {"blocklist_uri_host", D_IGNORE},
+    {"blacklist_from", D_LIST},
+    {"blacklist_subject", D_LIST},
+    {"blacklist_to", D_LIST},
+    {"blacklist_uri_host", D_LIST},
+    {"blocklist_from", D_LIST},
+    {"blocklist_subject", D_LIST},
+    {"blocklist_to", D_LIST},
+    {"blocklist_uri_host", D_LIST},
     {"body", D_BODY},
     {"body_part_scan_size", D_IGNORE},
     {"clear_asn_lookups", D_IGNORE},
@@ -456,7 +475,7 @@ static const struct directive directives[] = {
     {"clear_unsafe_report_template", D_IGNORE},
     {"clear_uridnsbl_skip_domain", D_IGNORE},
     {"clear_url_shortener", D_CLEAR_URL_SHORTENER},
-    {"clear_util_rb", D_IGNORE},
+    {"clear_util_rb", D_LIST},
     {"country_db_path", D_IGNORE},
     {"country_db_type", D_IGNORE},
     {"dcc_body_max", D_IGNORE},
@@ -470,15 +489,15 @@ static const struct directive directives[] = {
     {"dcc_rep_percent", D_IGNORE},
     {"dcc_timeout", D_IGNORE},
     {"dccifd_options", D_IGNORE},
-    {"def_welcomelist_auth", D_IGNORE},
-    {"def_welcomelist_from_dkim", D_IGNORE},
-    {"def_welcomelist_from_rcvd", D_IGNORE},
-    {"def_welcomelist_from_spf", D_IGNORE},
-    {"def_whitelist_auth", D_IGNORE},
-    {"def_whitelist_from_dkim", D_IGNORE},
-    {"def_whitelist_from_rcvd", D_IGNORE},
-    {"def_whitelist_from_spf", D_IGNORE},
-    {"delist_uri_host", D_IGNORE},
+    {"def_welcomelist_auth", D_LIST},
+    {"def_welcomelist_from_dkim", D_LIST},
+    {"def_welcomelist_from_rcvd", D_LIST},
+    {"def_welcomelist_from_spf", D_LIST},
+    {"def_whitelist_auth", D_LIST},
+    {"def_whitelist_from_dkim", D_LIST},
+    {"def_whitelist_from_rcvd", D_LIST},
+    {"def_whitelist_from_spf", D_LIST},
+    {"delist_uri_host", D_LIST},
     {"describe", D_DESCRIBE},
     {"dkim_minimum_key_bits", D_IGNORE},
     {"dkim_timeout", D_IGNORE},
@@ -496,8 +515,8 @@ static const struct directive directives[] = {
     {"do_not_use_mail_spf", D_IGNORE},
     {"do_not_use_mail_spf_query", D_IGNORE},
     {"enable_compat", D_ENABLE_COMPAT},
-    {"enlist_addrlist", D_IGNORE},
-    {"enlist_uri_host", D_IGNORE},
+    {"enlist_addrlist", D_LIST},
+    {"enlist_uri_host", D_LIST},
     {"envelope_sender_header", D_IGNORE},
     {"extracttext_external", D_IGNORE},
     {"extracttext_maxparts", D_IGNORE},
@@ -520,8 +539,8 @@ static const struct directive directives[] = {
     {"freemail_max_body_freemails", D_IGNORE},
     {"freemail_skip_bulk_envfrom", D_IGNORE},
     {"freemail_skip_when_over_max", D_IGNORE},
-    {"freemail_welcomelist", D_IGNORE},
-    {"freemail_whitelist", D_IGNORE},
+    {"freemail_welcomelist", D_LIST},
+    {"freemail_whitelist", D_LIST},
     {"full", D_FULL},
     {"geodb_module", D_IGNORE},
     {"geodb_options", D_IGNORE},
@@ -543,7 +562,7 @@ static const struct directive directives[] = {
     {"mbox_format_from_regex", D_IGNORE},
     {"meta", D_META},
     {"mimeheader", D_MIMEHEADER},
-    {"more_spam_to", D_IGNORE},
+    {"more_spam_to", D_LIST},
     {"msa_networks", D_IGNORE},
     {"normalize_charset", D_IGNORE},
     {"ok_languages", D_IGNORE},
@@ -657,19 +676,19 @@ static const struct directive directives[] = {
     {"txrep_weight_ip", D_IGNORE},
     {"txrep_welcomelist_out", D_IGNORE},
     {"txrep_whitelist_out", D_IGNORE},
-    {"unblacklist_from", D_IGNORE},
-    {"unblocklist_from", D_IGNORE},
+    {"unblacklist_from", D_LIST},
+    {"unblocklist_from", D_LIST},
     {"unsafe_report", D_IGNORE},
-    {"unwelcomelist_auth", D_IGNORE},
-    {"unwelcomelist_from", D_IGNORE},
-    {"unwelcomelist_from_dkim", D_IGNORE},
-    {"unwelcomelist_from_rcvd", D_IGNORE},
-    {"unwelcomelist_from_spf", D_IGNORE},
-    {"unwhitelist_auth", D_IGNORE},
-    {"unwhitelist_from", D_IGNORE},
-    {"unwhitelist_from_dkim", D_IGNORE},
-    {"unwhitelist_from_rcvd", D_IGNORE},
-    {"unwhitelist_from_spf", D_IGNORE},
+    {"unwelcomelist_auth", D_LIST},
+    {"unwelcomelist_from", D_LIST},
+    {"unwelcomelist_from_dkim", D_LIST},
+    {"unwelcomelist_from_rcvd", D_LIST},
+    {"unwelcomelist_from_spf", D_LIST},
+    {"unwhitelist_auth", D_LIST},
+    {"unwhitelist_from", D_LIST},
+    {"unwhitelist_from_dkim", D_LIST},
+    {"unwhitelist_from_rcvd", D_LIST},
+    {"unwhitelist_from_spf", D_LIST},
     {"uri", D_URI},
     {"uri_block_cc", D_URI_BLOCK},
     {"uri_block_cidr", D_URI_BLOCK},
@@ -725,30 +744,30 @@ static const struct directive directives[] = {
     {"user_scores_sql_custom_query", D_IGNORE},
     {"user_scores_sql_password", D_IGNORE},
     {"user_scores_sql_username", D_IGNORE},
-    {"util_rb_2tld", D_IGNORE},
-    {"util_rb_3tld", D_IGNORE},
-    {"util_rb_tld", D_IGNORE},
+    {"util_rb_2tld", D_LIST},
+    {"util_rb_3tld", D_LIST},
+    {"util_rb_tld", D_LIST},
     {"version_tag", D_IGNORE},
-    {"welcomelist_allows_relays", D_IGNORE},
-    {"welcomelist_auth", D_IGNORE},
-    {"welcomelist_bounce_relays", D_IGNORE},
-    {"welcomelist_from", D_IGNORE},
-    {"welcomelist_from_dkim", D_IGNORE},
-    {"welcomelist_from_rcvd", D_IGNORE},
-    {"welcomelist_from_spf", D_IGNORE},
-    {"welcomelist_subject", D_IGNORE},
-    {"welcomelist_to", D_IGNORE},
-    {"welcomelist_uri_host", D_IGNORE},
-    {"whitelist_allows_relays", D_IGNORE},
-    {"whitelist_auth", D_IGNORE},
-    {"whitelist_bounce_relays", D_IGNORE},
-    {"whitelist_from", D_IGNORE},
-    {"whitelist_from_dkim", D_IGNORE},
-    {"whitelist_from_rcvd", D_IGNORE},
-    {"whitelist_from_spf", D_IGNORE},
-    {"whitelist_subject", D_IGNORE},
-    {"whitelist_to", D_IGNORE},
-    {"whitelist_uri_host", D_IGNORE},
+    {"welcomelist_allows_relays", D_LIST},
+    {"welcomelist_auth", D_LIST},
+    {"welcomelist_bounce_relays", D_LIST},
+    {"welcomelist_from", D_LIST},
+    {"welcomelist_from_dkim", D_LIST},
+    {"welcomelist_from_rcvd", D_LIST},
+    {"welcomelist_from_spf", D_LIST},
+    {"welcomelist_subject", D_LIST},
+    {"welcomelist_to", D_LIST},
+    {"welcomelist_uri_host", D_LIST},
+    {"whitelist_allows_relays", D_LIST},
+    {"whitelist_auth", D_LIST},
+    {"whitelist_bounce_relays", D_LIST},
+    {"whitelist_from", D_LIST},
+    {"whitelist_from_dkim", D_LIST},
+    {"whitelist_from_rcvd", D_LIST},
+    {"whitelist_from_spf", D_LIST},
+    {"whitelist_subject", D_LIST},
+    {"whitelist_to", D_LIST},
+    {"whitelist_uri_host", D_LIST},
 
 };
 
@@ -840,6 +859,18 @@ struct nent {
     bool replace; /* listed in replace_rules */
 };
 
+/* A named list being read (see ---- list settings ----): every entry ever
+ * added, with a flag saying whether it is (still) in the list. */
+struct plist {
+    const char *name;
+    struct smap idx;     /* entry -> index + 1 */
+    struct smap by_addr; /* ADDR of "ADDR DOMAIN" entries -> index + 1 of its newest */
+    const char **v;
+    bool *on;
+    size_t *next; /* the address's previous entry: index + 1, or 0 */
+    size_t n, n_on, cap_v, cap_on, cap_next;
+};
+
 enum { RT_TAG, RT_PRE, RT_INTER, RT_POST, RT_N };
 
 struct rp {
@@ -858,6 +889,11 @@ struct rp {
     char **short_v;
     bool *short_on;
     size_t n_short, cap_short, cap_short_on, cap_short_out;
+    struct smap list_idx; /* list name -> index + 1 in plists */
+    struct plist *plists;
+    size_t n_plists, cap_plists, cap_lists_out;
+    char *scratch; /* a lowercased entry being looked up */
+    size_t cap_scratch;
     size_t cap_plugins, cap_ignored, cap_ignored_count;
     struct smap compat;      /* enable_compat names */
     struct smap ignored_idx; /* ignored setting -> index + 1 */
@@ -1166,6 +1202,20 @@ static void sync_lists(struct ruleset *rs, struct rp *st)
                                    sizeof *rs->url_shorteners);
         rs->url_shorteners[rs->n_url_shorteners++] = st->short_v[i];
     }
+    /* the named lists: the entries still in, in their first-added order */
+    size_t had = rs->n_lists;
+    rs->lists = xgrow(rs->lists, &st->cap_lists_out, st->n_plists, sizeof *rs->lists);
+    for (size_t i = 0; i < st->n_plists; i++) {
+        const struct plist *L = &st->plists[i];
+        struct rule_list *R = &rs->lists[i];
+        if (i >= had) *R = (struct rule_list){0};
+        R->name = (char *)L->name;
+        R->n = 0;
+        R->v = xgrow(R->v, &R->cap, L->n_on ? L->n_on : 1, sizeof *R->v);
+        for (size_t k = 0; k < L->n; k++)
+            if (L->on[k]) R->v[R->n++] = (char *)L->v[k];
+    }
+    rs->n_lists = st->n_plists;
 }
 
 /* ---- regular expressions ---- */
@@ -2565,6 +2615,486 @@ static void do_url_shortener(struct pctx *c, const char *key, bool clear, const 
     }
 }
 
+/* ---- list settings ----
+ * SpamAssassin keeps each of these lists as a hash (Conf/Parser.pm
+ * add_to_addrlist, add_to_addrlist_rcvd, remove_from_addrlist*; the
+ * uri_host_lists of enlist_uri_host): an entry is there once, a later
+ * removal deletes it by its key, a later add brings it back. Entries keep
+ * the order in which they first came. The names and the entry formats are
+ * those of rules.h (struct rule_list). Not reproduced: SpamAssassin keeps
+ * `enlist_addrlist (NAME)` in the same namespace as its settings, so NAME
+ * "welcomelist_from" would extend that list; here it is always
+ * "enlist_addrlist:NAME". */
+
+enum lop {
+    LO_ADD,         /* addresses (globs), one per token */
+    LO_DEL,         /* remove addresses from list and list2 */
+    LO_RCVD_ADD,    /* "ADDR DOMAIN": exactly two tokens */
+    LO_RCVD_DEL,    /* remove every entry of each ADDR from list and list2 */
+    LO_DKIM_ADD,    /* "ADDR [SDID]" */
+    LO_DKIM_DEL,    /* remove "ADDR [SDID]" from list and list2 */
+    LO_ENLIST_ADDR, /* (NAME) addresses */
+    LO_ENLIST_URI,  /* (NAME) hosts, "!host" negated */
+    LO_URI_HOST,    /* hosts into one fixed enlist_uri_host list */
+    LO_DELIST_URI,  /* [(NAME)] hosts: removed from that list or from all */
+    LO_SUBJECT,     /* the whole value is one entry */
+    LO_FREEMAIL_WL, /* addresses or domains */
+    LO_RB,          /* util_rb_*: domains of exactly `dots` dots */
+    LO_RB_CLEAR,    /* clear_util_rb */
+};
+
+struct list_directive {
+    const char *key;
+    enum lop op;
+    const char *list, *list2; /* list2: a second list the removal applies to */
+    int dots;
+};
+
+#define LIST_URI "enlist_uri_host:"
+#define LIST_ADDR "enlist_addrlist:"
+
+/* Sorted by key (bsearch). The whitelist/blacklist spellings are
+ * SpamAssassin 4.0's aliases of the welcomelist/blocklist ones. */
+static const struct list_directive list_directives[] = {
+    {"all_spam_to", LO_ADD, "all_spam_to", NULL, 0},
+    {"blacklist_from", LO_ADD, "blocklist_from", NULL, 0},
+    {"blacklist_subject", LO_SUBJECT, "blocklist_subject", NULL, 0},
+    {"blacklist_to", LO_ADD, "blocklist_to", NULL, 0},
+    {"blacklist_uri_host", LO_URI_HOST, LIST_URI "BLOCK", NULL, 0},
+    {"blocklist_from", LO_ADD, "blocklist_from", NULL, 0},
+    {"blocklist_subject", LO_SUBJECT, "blocklist_subject", NULL, 0},
+    {"blocklist_to", LO_ADD, "blocklist_to", NULL, 0},
+    {"blocklist_uri_host", LO_URI_HOST, LIST_URI "BLOCK", NULL, 0},
+    {"clear_util_rb", LO_RB_CLEAR, NULL, NULL, 0},
+    {"def_welcomelist_auth", LO_ADD, "def_welcomelist_auth", NULL, 0},
+    {"def_welcomelist_from_dkim", LO_DKIM_ADD, "def_welcomelist_from_dkim", NULL, 0},
+    {"def_welcomelist_from_rcvd", LO_RCVD_ADD, "def_welcomelist_from_rcvd", NULL, 0},
+    {"def_welcomelist_from_spf", LO_ADD, "def_welcomelist_from_spf", NULL, 0},
+    {"def_whitelist_auth", LO_ADD, "def_welcomelist_auth", NULL, 0},
+    {"def_whitelist_from_dkim", LO_DKIM_ADD, "def_welcomelist_from_dkim", NULL, 0},
+    {"def_whitelist_from_rcvd", LO_RCVD_ADD, "def_welcomelist_from_rcvd", NULL, 0},
+    {"def_whitelist_from_spf", LO_ADD, "def_welcomelist_from_spf", NULL, 0},
+    {"delist_uri_host", LO_DELIST_URI, NULL, NULL, 0},
+    {"enlist_addrlist", LO_ENLIST_ADDR, NULL, NULL, 0},
+    {"enlist_uri_host", LO_ENLIST_URI, NULL, NULL, 0},
+    {"freemail_welcomelist", LO_FREEMAIL_WL, "freemail_welcomelist", NULL, 0},
+    {"freemail_whitelist", LO_FREEMAIL_WL, "freemail_welcomelist", NULL, 0},
+    {"more_spam_to", LO_ADD, "more_spam_to", NULL, 0},
+    {"unblacklist_from", LO_DEL, "blocklist_from", NULL, 0},
+    {"unblocklist_from", LO_DEL, "blocklist_from", NULL, 0},
+    {"unwelcomelist_auth", LO_DEL, "welcomelist_auth", "def_welcomelist_auth", 0},
+    {"unwelcomelist_from", LO_DEL, "welcomelist_from", NULL, 0},
+    {"unwelcomelist_from_dkim", LO_DKIM_DEL, "welcomelist_from_dkim", "def_welcomelist_from_dkim",
+     0},
+    {"unwelcomelist_from_rcvd", LO_RCVD_DEL, "welcomelist_from_rcvd", "def_welcomelist_from_rcvd",
+     0},
+    {"unwelcomelist_from_spf", LO_DEL, "welcomelist_from_spf", "def_welcomelist_from_spf", 0},
+    {"unwhitelist_auth", LO_DEL, "welcomelist_auth", "def_welcomelist_auth", 0},
+    {"unwhitelist_from", LO_DEL, "welcomelist_from", NULL, 0},
+    {"unwhitelist_from_dkim", LO_DKIM_DEL, "welcomelist_from_dkim", "def_welcomelist_from_dkim", 0},
+    {"unwhitelist_from_rcvd", LO_RCVD_DEL, "welcomelist_from_rcvd", "def_welcomelist_from_rcvd", 0},
+    {"unwhitelist_from_spf", LO_DEL, "welcomelist_from_spf", "def_welcomelist_from_spf", 0},
+    {"util_rb_2tld", LO_RB, "util_rb_2tld", NULL, 1},
+    {"util_rb_3tld", LO_RB, "util_rb_3tld", NULL, 2},
+    {"util_rb_tld", LO_RB, "util_rb_tld", NULL, 0},
+    {"welcomelist_allows_relays", LO_ADD, "welcomelist_allows_relays", NULL, 0},
+    {"welcomelist_auth", LO_ADD, "welcomelist_auth", NULL, 0},
+    {"welcomelist_bounce_relays", LO_ADD, "welcomelist_bounce_relays", NULL, 0},
+    {"welcomelist_from", LO_ADD, "welcomelist_from", NULL, 0},
+    {"welcomelist_from_dkim", LO_DKIM_ADD, "welcomelist_from_dkim", NULL, 0},
+    {"welcomelist_from_rcvd", LO_RCVD_ADD, "welcomelist_from_rcvd", NULL, 0},
+    {"welcomelist_from_spf", LO_ADD, "welcomelist_from_spf", NULL, 0},
+    {"welcomelist_subject", LO_SUBJECT, "welcomelist_subject", NULL, 0},
+    {"welcomelist_to", LO_ADD, "welcomelist_to", NULL, 0},
+    {"welcomelist_uri_host", LO_URI_HOST, LIST_URI "WELCOME", NULL, 0},
+    {"whitelist_allows_relays", LO_ADD, "welcomelist_allows_relays", NULL, 0},
+    {"whitelist_auth", LO_ADD, "welcomelist_auth", NULL, 0},
+    {"whitelist_bounce_relays", LO_ADD, "welcomelist_bounce_relays", NULL, 0},
+    {"whitelist_from", LO_ADD, "welcomelist_from", NULL, 0},
+    {"whitelist_from_dkim", LO_DKIM_ADD, "welcomelist_from_dkim", NULL, 0},
+    {"whitelist_from_rcvd", LO_RCVD_ADD, "welcomelist_from_rcvd", NULL, 0},
+    {"whitelist_from_spf", LO_ADD, "welcomelist_from_spf", NULL, 0},
+    {"whitelist_subject", LO_SUBJECT, "welcomelist_subject", NULL, 0},
+    {"whitelist_to", LO_ADD, "welcomelist_to", NULL, 0},
+    {"whitelist_uri_host", LO_URI_HOST, LIST_URI "WELCOME", NULL, 0},
+};
+
+static const struct list_directive *find_list_directive(const char *key)
+{
+    size_t lo = 0, hi = sizeof list_directives / sizeof list_directives[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int r = strcmp(key, list_directives[mid].key);
+        if (r == 0) return &list_directives[mid];
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* The list named (name, n), as an index into st->plists; created when
+ * asked, else SIZE_MAX when absent. */
+static size_t plist_find(struct rp *st, const char *name, size_t n, bool create)
+{
+    size_t idx = (size_t)(uintptr_t)smap_get(&st->list_idx, name, n);
+    if (idx) return idx - 1;
+    if (!create) return SIZE_MAX;
+    st->plists = xgrow(st->plists, &st->cap_plists, st->n_plists + 1, sizeof *st->plists);
+    struct plist *L = &st->plists[st->n_plists];
+    memset(L, 0, sizeof *L);
+    L->name = smap_put(&st->list_idx, st->a, name, n, (void *)(uintptr_t)(st->n_plists + 1));
+    return st->n_plists++;
+}
+
+/* Add entry (e, n); a "pair" entry ("ADDR REST") is also chained under its
+ * address, the first addr_n bytes, for removal by address. */
+static void plist_add(struct rp *st, size_t li, const char *e, size_t n, size_t addr_n)
+{
+    struct plist *L = &st->plists[li];
+    size_t idx = (size_t)(uintptr_t)smap_get(&L->idx, e, n);
+    if (idx) {
+        if (!L->on[idx - 1]) {
+            L->on[idx - 1] = true;
+            L->n_on++;
+        }
+        return;
+    }
+    L->v = xgrow(L->v, &L->cap_v, L->n + 1, sizeof *L->v);
+    L->on = xgrow(L->on, &L->cap_on, L->n + 1, sizeof *L->on);
+    L->next = xgrow(L->next, &L->cap_next, L->n + 1, sizeof *L->next);
+    L->v[L->n] = smap_put(&L->idx, st->a, e, n, (void *)(uintptr_t)(L->n + 1));
+    L->on[L->n] = true;
+    L->next[L->n] = 0;
+    if (addr_n) {
+        L->next[L->n] = (size_t)(uintptr_t)smap_get(&L->by_addr, e, addr_n);
+        smap_put(&L->by_addr, st->a, e, addr_n, (void *)(uintptr_t)(L->n + 1));
+    }
+    L->n++;
+    L->n_on++;
+}
+
+static void plist_del(struct rp *st, size_t li, const char *e, size_t n)
+{
+    if (li == SIZE_MAX) return;
+    struct plist *L = &st->plists[li];
+    size_t idx = (size_t)(uintptr_t)smap_get(&L->idx, e, n);
+    if (idx && L->on[idx - 1]) {
+        L->on[idx - 1] = false;
+        L->n_on--;
+    }
+}
+
+/* Remove every entry of a pair list whose address is (addr, n). */
+static void plist_del_addr(struct rp *st, size_t li, const char *addr, size_t n)
+{
+    if (li == SIZE_MAX) return;
+    struct plist *L = &st->plists[li];
+    for (size_t idx = (size_t)(uintptr_t)smap_get(&L->by_addr, addr, n); idx;
+         idx = L->next[idx - 1])
+        if (L->on[idx - 1]) {
+            L->on[idx - 1] = false;
+            L->n_on--;
+        }
+}
+
+/* A lowercased copy of (p, n) in the scratch buffer, at offset `at`. */
+static char *scratch_lower(struct rp *st, size_t at, const char *p, size_t n)
+{
+    st->scratch = xgrow(st->scratch, &st->cap_scratch, at + n + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        st->scratch[at + i] = (char)ch_lower((unsigned char)p[i]);
+    st->scratch[at + n] = 0;
+    return st->scratch;
+}
+
+/* Each whitespace-separated token of (v, n), lowercased, added to or
+ * removed from list li (and li2). */
+static void tokens_apply(struct rp *st, const char *v, size_t n, size_t li, size_t li2, bool add)
+{
+    while (n) {
+        const char *rest;
+        size_t rn;
+        size_t l = split_word(v, n, &rest, &rn);
+        char *t = scratch_lower(st, 0, v, l);
+        if (add) {
+            plist_add(st, li, t, l, 0);
+        } else {
+            plist_del(st, li, t, l);
+            plist_del(st, li2, t, l);
+        }
+        v = rest;
+        n = rn;
+    }
+}
+
+/* "(NAME) REST" as SpamAssassin matches it (/^\((.+?)\)\s+(.+)\z/s): the
+ * shortest non-empty NAME followed by ')' and whitespace. */
+static bool paren_name(const char *v, size_t n, const char **name, size_t *name_n,
+                       const char **rest, size_t *rest_n)
+{
+    if (n < 2 || v[0] != '(') return false;
+    for (size_t i = 2; i + 1 < n; i++) {
+        if (v[i] != ')' || !ch_is_space((unsigned char)v[i + 1])) continue;
+        size_t r = i + 1;
+        while (r < n && ch_is_space((unsigned char)v[r]))
+            r++;
+        if (r == n) continue;
+        *name = v + 1;
+        *name_n = i - 1;
+        *rest = v + r;
+        *rest_n = n - r;
+        return true;
+    }
+    return false;
+}
+
+/* The list "PREFIX" + (name, n), created when asked. */
+static size_t plist_prefixed(struct rp *st, const char *prefix, const char *name, size_t n,
+                             bool create)
+{
+    size_t pl = strlen(prefix);
+    char *buf = xmalloc(pl + n + 1);
+    memcpy(buf, prefix, pl);
+    memcpy(buf + pl, name, n);
+    buf[pl + n] = 0;
+    size_t li = plist_find(st, buf, pl + n, create);
+    free(buf);
+    return li;
+}
+
+/* enlist_uri_host / blocklist_uri_host / welcomelist_uri_host: each host,
+ * lowercased, "!host" for a negated one; it replaces the opposite entry
+ * (SpamAssassin keeps one value per host). */
+static void uri_hosts_add(struct rp *st, size_t li, const char *v, size_t n)
+{
+    while (n) {
+        const char *rest;
+        size_t rn;
+        size_t l = split_word(v, n, &rest, &rn);
+        char *t = scratch_lower(st, 1, v, l);
+        t[0] = '!';
+        /* t: "!" + token; with a '!' token "!!host": the host itself is t + 1 */
+        bool neg = t[1] == '!';
+        const char *pos = neg ? t + 2 : t + 1; /* the host */
+        size_t hl = neg ? l - 1 : l;
+        if (neg) {
+            plist_del(st, li, pos, hl);
+            plist_add(st, li, t + 1, hl + 1, 0); /* "!host" */
+        } else {
+            plist_del(st, li, t, hl + 1);
+            plist_add(st, li, pos, hl, 0);
+        }
+        v = rest;
+        n = rn;
+    }
+}
+
+/* delist_uri_host [(NAME)] hosts: each host ('!' dropped) leaves the list,
+ * whichever its polarity. */
+static void uri_hosts_del(struct rp *st, size_t li, const char *v, size_t n)
+{
+    if (li == SIZE_MAX) return;
+    while (n) {
+        const char *rest;
+        size_t rn;
+        size_t l = split_word(v, n, &rest, &rn);
+        char *t = scratch_lower(st, 1, v, l);
+        t[0] = '!';
+        bool neg = t[1] == '!';
+        const char *host = neg ? t + 2 : t + 1;
+        size_t hl = neg ? l - 1 : l;
+        plist_del(st, li, host, hl);
+        plist_del(st, li, host - 1, hl + 1); /* "!host": host - 1 is a '!' */
+        v = rest;
+        n = rn;
+    }
+}
+
+/* util_rb_tld/2tld/3tld: every token has exactly `dots` dots and no empty
+ * label (SpamAssassin rejects the whole line otherwise). */
+static bool rb_valid(const char *v, size_t n, int dots)
+{
+    while (n) {
+        const char *rest;
+        size_t rn;
+        size_t l = split_word(v, n, &rest, &rn);
+        int d = 0;
+        for (size_t i = 0; i < l; i++) {
+            if (v[i] != '.') continue;
+            if (i == 0 || i + 1 == l || v[i + 1] == '.') return false;
+            d++;
+        }
+        if (d != dots) return false;
+        v = rest;
+        n = rn;
+    }
+    return true;
+}
+
+/* Perl's /\w[.@]\w/ (FreeMail's check of a freemail_welcomelist entry) */
+static bool wl_entry_ok(const char *t, size_t l)
+{
+    for (size_t i = 1; i + 1 < l; i++)
+        if ((t[i] == '.' || t[i] == '@') && is_word((unsigned char)t[i - 1]) &&
+            is_word((unsigned char)t[i + 1]))
+            return true;
+    return false;
+}
+
+static void do_list(struct pctx *c, const char *key, const char *v, size_t n)
+{
+    struct rp *st = c->st;
+    const struct list_directive *ld = find_list_directive(key);
+    if (!ld) return; /* the two tables disagree: cannot happen */
+    size_t li = ld->list ? plist_find(st, ld->list, strlen(ld->list), false) : SIZE_MAX;
+    size_t li2 = ld->list2 ? plist_find(st, ld->list2, strlen(ld->list2), false) : SIZE_MAX;
+    bool needs_value = ld->op != LO_URI_HOST && ld->op != LO_SUBJECT && ld->op != LO_FREEMAIL_WL &&
+                       ld->op != LO_RB_CLEAR;
+    if (!n && needs_value) {
+        pdiag(c, RD_ERROR, "%s: missing value", key);
+        return;
+    }
+    /* token count, for the forms that take one or two */
+    size_t n_tok = 0;
+    const char *w2 = NULL;
+    size_t w1n = 0, w2n = 0;
+    for (const char *p = v, *rest; (size_t)(p - v) < n; p = rest) {
+        size_t rn;
+        size_t l = split_word(p, n - (size_t)(p - v), &rest, &rn);
+        if (n_tok == 0) w1n = l;
+        if (n_tok == 1) {
+            w2 = p;
+            w2n = l;
+        }
+        n_tok++;
+    }
+    switch (ld->op) {
+    case LO_ADD:
+        tokens_apply(st, v, n, plist_find(st, ld->list, strlen(ld->list), true), SIZE_MAX, true);
+        break;
+    case LO_DEL:
+        tokens_apply(st, v, n, li, li2, false);
+        break;
+    case LO_RCVD_ADD:
+    case LO_DKIM_ADD:
+    case LO_DKIM_DEL: {
+        bool rcvd = ld->op == LO_RCVD_ADD;
+        if (rcvd ? n_tok != 2 : n_tok > 2) {
+            pdiag(c, RD_ERROR, "%s: invalid value '%.*s' (%s)", key, SHOW(v, n),
+                  rcvd ? "ADDRESS DOMAIN expected" : "ADDRESS [SIGNING-DOMAIN] expected");
+            return;
+        }
+        scratch_lower(st, 0, v, w1n);
+        size_t len = w1n;
+        if (w2) {
+            st->scratch[len++] = ' ';
+            scratch_lower(st, len, w2, w2n);
+            len += w2n;
+        }
+        if (ld->op == LO_DKIM_DEL) {
+            plist_del(st, li, st->scratch, len);
+            plist_del(st, li2, st->scratch, len);
+        } else {
+            plist_add(st, plist_find(st, ld->list, strlen(ld->list), true), st->scratch, len, w1n);
+        }
+        break;
+    }
+    case LO_RCVD_DEL:
+        while (n) {
+            const char *rest;
+            size_t rn;
+            size_t l = split_word(v, n, &rest, &rn);
+            char *t = scratch_lower(st, 0, v, l);
+            plist_del_addr(st, li, t, l);
+            plist_del_addr(st, li2, t, l);
+            v = rest;
+            n = rn;
+        }
+        break;
+    case LO_ENLIST_ADDR:
+    case LO_ENLIST_URI: {
+        const char *name, *rest;
+        size_t name_n, rn;
+        if (!paren_name(v, n, &name, &name_n, &rest, &rn)) {
+            pdiag(c, RD_ERROR, "%s: missing value ('(LISTNAME) entries...' expected)", key);
+            return;
+        }
+        bool uri = ld->op == LO_ENLIST_URI;
+        size_t l = plist_prefixed(st, uri ? LIST_URI : LIST_ADDR, name, name_n, true);
+        if (uri)
+            uri_hosts_add(st, l, rest, rn);
+        else
+            tokens_apply(st, rest, rn, l, SIZE_MAX, true);
+        break;
+    }
+    case LO_URI_HOST:
+        if (n) uri_hosts_add(st, plist_find(st, ld->list, strlen(ld->list), true), v, n);
+        break;
+    case LO_DELIST_URI: {
+        const char *name, *rest;
+        size_t name_n, rn;
+        if (paren_name(v, n, &name, &name_n, &rest, &rn)) {
+            uri_hosts_del(st, plist_prefixed(st, LIST_URI, name, name_n, false), rest, rn);
+        } else {
+            for (size_t i = 0; i < st->n_plists; i++)
+                if (strncmp(st->plists[i].name, LIST_URI, strlen(LIST_URI)) == 0)
+                    uri_hosts_del(st, i, v, n);
+        }
+        break;
+    }
+    case LO_SUBJECT:
+        scratch_lower(st, 0, v, n);
+        plist_add(st, plist_find(st, ld->list, strlen(ld->list), true), st->scratch, n, 0);
+        break;
+    case LO_FREEMAIL_WL:
+        while (n) {
+            const char *rest;
+            size_t rn;
+            size_t l = split_word(v, n, &rest, &rn);
+            if (wl_entry_ok(v, l)) {
+                char *t = scratch_lower(st, 0, v, l);
+                plist_add(st, plist_find(st, ld->list, strlen(ld->list), true), t, l, 0);
+            } else {
+                pdiag(c, RD_WARNING, "%s: invalid entry '%.*s'", key, SHOW(v, l));
+            }
+            v = rest;
+            n = rn;
+        }
+        break;
+    case LO_RB:
+        if (!rb_valid(v, n, ld->dots)) {
+            pdiag(c, RD_ERROR, "%s: invalid value '%.*s' (domains of %d label%s expected)", key,
+                  SHOW(v, n), ld->dots + 1, ld->dots ? "s" : "");
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)v[i] >= 0x80) {
+                pdiag(c, RD_INFO, "%s: non-ASCII entries are kept as written (no IDNA conversion)",
+                      key);
+                break;
+            }
+        tokens_apply(st, v, n, plist_find(st, ld->list, strlen(ld->list), true), SIZE_MAX, true);
+        break;
+    case LO_RB_CLEAR:
+        if (n) {
+            pdiag(c, RD_ERROR, "%s: takes no value", key);
+            return;
+        }
+        for (size_t i = 0; i < st->n_plists; i++) {
+            struct plist *L = &st->plists[i];
+            if (strcmp(L->name, "util_rb_tld") && strcmp(L->name, "util_rb_2tld") &&
+                strcmp(L->name, "util_rb_3tld"))
+                continue;
+            for (size_t k = 0; k < L->n; k++)
+                L->on[k] = false;
+            L->n_on = 0;
+        }
+        break;
+    }
+}
+
 /* uridnsbl NAME ZONE TYPE / urirhssub NAME ZONE TYPE SUBTEST (URIDNSBL.pm) */
 static void do_uridnsbl(struct pctx *c, const char *key, bool sub, const char *v, size_t n)
 {
@@ -2832,6 +3362,9 @@ static void dispatch(struct pctx *c, const struct directive *d, const char *key,
     case D_URI_BLOCK:
         def_unsupported(c, d->name, "check_uri_local_bl",
                         "URILocalBL (uri_block_*) needs GeoIP data: not supported", v, n);
+        break;
+    case D_LIST:
+        do_list(c, d->name, v, n);
         break;
     }
 }
@@ -3455,6 +3988,9 @@ void ruleset_free(struct ruleset *rs)
     free(rs->diags);
     free(rs->freemail_domains);
     free(rs->url_shorteners);
+    for (size_t i = 0; i < rs->n_lists; i++)
+        free(rs->lists[i].v);
+    free(rs->lists);
     free(rs->plugins);
     free(rs->ignored);
     free(rs->ignored_count);
@@ -3472,6 +4008,16 @@ void ruleset_free(struct ruleset *rs)
         free(st->rule_ent);
         free(st->short_v);
         free(st->short_on);
+        for (size_t i = 0; i < st->n_plists; i++) {
+            smap_free(&st->plists[i].idx);
+            smap_free(&st->plists[i].by_addr);
+            free(st->plists[i].v);
+            free(st->plists[i].on);
+            free(st->plists[i].next);
+        }
+        free(st->plists);
+        smap_free(&st->list_idx);
+        free(st->scratch);
         arena_free(st->a);
         free(st);
     }

@@ -52,8 +52,12 @@
  * hide each other's load latency. Two-byte literals, which occur everywhere
  * in text, are found by a table of byte pairs instead (no branch per byte).
  *
+ * Patterns PCRE2 finds too large (over 64 KiB compiled) are rewritten with
+ * subroutines or split in parts: see "Patterns too large for PCRE2" below.
+ *
  * Ceilings: SARE_MAX_PATTERN bytes of rule text; 250 nested groups (PCRE2's
- * own limit too); literal analysis nests at most LX_MAX_DEPTH groups, builds
+ * own limit too); SARE_MAX_PARTS parts and BIG_MAX_DEPTH nested splits for
+ * a too-large pattern; literal analysis nests at most LX_MAX_DEPTH groups, builds
  * literals of at most LX_MAX_LEN bytes and LX_MAX_POOL bytes in all, else
  * gives no set; the matcher keeps its table within LITS_MAX_CELLS entries
  * (64 MiB) and LITS_MAX_PAIRS pairs: literals beyond are reported as seen on
@@ -698,8 +702,13 @@ static bool tr_class(struct tr *t)
     bool neg = false;
     tr_copy(t, at, 1);
     t->i++;
-    if (t->i < t->n && t->p[t->i] == '^') {
-        neg = true;
+    /* before the first member, Perl and PCRE2 skip /xx blanks around the
+     * '^' (qr/[ ^a]/xx is [^a]) */
+    while (t->i < t->n) {
+        char c = t->p[t->i];
+        bool blank = (t->fl[t->depth] & FL_XX) && (c == ' ' || c == '\t');
+        if (!blank && (c != '^' || neg)) break;
+        if (!blank) neg = true;
         tr_copy(t, t->i, 1);
         t->i++;
     }
@@ -1508,7 +1517,11 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
     uint64_t bits[4] = {0, 0, 0, 0};
     bool unknown = false, neg = false, first = true;
     x->i++;
-    if (x->i < n && p[x->i] == '^') neg = true, x->i++;
+    for (; x->i < n; x->i++) { /* /xx blanks and '^' before the first member */
+        if ((fl & FL_XX) && (p[x->i] == ' ' || p[x->i] == '\t')) continue;
+        if (p[x->i] != '^' || neg) break;
+        neg = true;
+    }
     for (;;) {
         if (x->i >= n) {
             x->fail = true;
@@ -2205,7 +2218,9 @@ static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags
  *     position matches the whole iff it matches a part), and for parts that
  *     tie, the first part in pattern order — the end may then differ from
  *     Perl's, whose choice also depends on the branches outside the group,
- *     and so may a count of successive matches (tflags multiple).
+ *     and so may a count of successive matches (tflags multiple). Options
+ *     that a (?flags) in an earlier branch set for the later ones are
+ *     restated at the start of the second half.
  * Neither is tried on a pattern with backreferences, recursion, subroutine
  * calls, conditionals, backtracking verbs, callouts, \K or \Q (whose meaning
  * depends on group numbers, on where a match was attempted, or on the text
@@ -2358,12 +2373,17 @@ static size_t sc_escape(struct sscan *s, size_t i)
 }
 
 /* A class at i ('['), as PCRE2 delimits it (POSIX names included). */
-static size_t sc_class(struct sscan *s, size_t i)
+static size_t sc_class(struct sscan *s, size_t i, unsigned fl)
 {
     const char *p = s->p;
     size_t n = s->n, j = i + 1;
-    if (j < n && p[j] == '^') j++;
-    if (j < n && p[j] == ']') j++;
+    bool neg = false;
+    for (; j < n; j++) { /* /xx blanks and '^' before the first member */
+        if ((fl & FL_XX) && (p[j] == ' ' || p[j] == '\t')) continue;
+        if (p[j] != '^' || neg) break;
+        neg = true;
+    }
+    if (j < n && p[j] == ']') j++; /* a literal when first */
     while (j < n) {
         char c = p[j];
         if (c == '\\') {
@@ -2618,7 +2638,7 @@ static void scan_pattern(struct sscan *s, const char *p, size_t n, unsigned flag
             i = sc_escape(s, i);
             break;
         case '[':
-            i = sc_class(s, i);
+            i = sc_class(s, i, fl);
             break;
         case '(':
             i = sc_open(s, i, &cur, &fl);

@@ -34,11 +34,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SARE_MATCH_LIMIT 1000000u /* PCRE2 match limit (backtracking steps) per call */
-#define SARE_DEPTH_LIMIT 10000u   /* PCRE2 depth limit (heap frames) per call */
+#define SARE_MATCH_LIMIT 1000000u        /* PCRE2 match limit (backtracking steps) per call */
+#define SARE_DEPTH_LIMIT 10000u          /* PCRE2 depth limit (heap frames) per call */
 #define SARE_MAX_PATTERN (1024u * 1024u) /* a longer pattern is rejected */
-#define SARE_MAX_PARTS 64u /* a pattern too large for PCRE2 is split in at most this many parts */
-#define SARE_MAX_LITERALS 16      /* alternatives kept by sare_literals */
+#define SARE_MAX_PARTS 64u   /* a pattern too large for PCRE2 is split in at most this many parts */
+#define SARE_MAX_LITERALS 16 /* alternatives kept by sare_literals */
 
 typedef struct sare sare; /* a compiled regex; thread-safe to match from several threads */
 

@@ -1189,24 +1189,50 @@ void urilist_add_html(struct urilist *u, const char *p, size_t len, bool wide)
 /* ---------------------------------------------------------------------- */
 /* the text scanner (_tbirdurire) */
 
+/* character classes of the scanner's regex pieces, one bit each */
+enum {
+    C_ED = 1,     /* $tbirdenddelim: ><"`}]{[| white space ESC NBSP */
+    C_EDE = 2,    /* with it, $tbirdenddelimemail: ,(' and bytes >= 0x80 */
+    C_AT = 4,     /* with both, $tbirdenddelimplusat: @ */
+    C_SD = 8,     /* $tbirdstartdelim: ><"'`,{[(| white space ESC NBSP */
+    C_SCD = 16,   /* the schemeless start: punctuation, white space, ESC, NBSP */
+    C_HOST = 32,  /* [a-z\d._-] */
+    C_LABEL = 64, /* [a-z\d-] */
+    C_WORD = 128, /* \w in bytes: [A-Za-z0-9_] */
+};
+
+/* clang-format off */
+static const unsigned char cclass[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 25, 25, 25, 25, 25, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 0,
+    25, 16, 25, 16, 16, 0, 16, 26, 26, 16, 16, 16, 26, 96, 32, 16,
+    224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 16, 16, 25, 16, 25, 16,
+    20, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224,
+    224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 25, 16, 17, 16, 160,
+    25, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224,
+    224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 224, 25, 25, 17, 16, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    27, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+/* clang-format on */
+
 static bool end_delim(unsigned char c)
 {
-    return c == '>' || c == '<' || c == '"' || c == '`' || c == '}' || c == ']' || c == '{' ||
-           c == '[' || c == '|' || is_ws(c) || c == 0x1B || c == 0xA0;
+    return cclass[c] & C_ED;
 }
 static bool start_delim(unsigned char c)
 {
-    return c == '>' || c == '<' || c == '"' || c == '\'' || c == '`' || c == ',' || c == '{' ||
-           c == '[' || c == '(' || c == '|' || is_ws(c) || c == 0x1B || c == 0xA0;
-}
-static bool end_delim_email(unsigned char c)
-{
-    return end_delim(c) || c == ',' || c == '(' || c == '\'' || c >= 0x80;
+    return cclass[c] & C_SD;
 }
 static bool sc_start_delim(unsigned char c)
 {
-    return (c != 0 && strchr("!\"#$&'()*+,/:;<=>?@[\\]^`{|}~", c) != NULL) || is_ws(c) ||
-           c == 0x1B || c == 0xA0;
+    return cclass[c] & C_SCD;
 }
 
 enum tkind { T_SCHEME, T_MAIL, T_SCHEMELESS };
@@ -1217,27 +1243,23 @@ struct tmatch {
     size_t host_end; /* schemeless: end of host.tld */
 };
 
-static size_t run_len(const char *s, size_t n, size_t p, bool (*stop)(unsigned char), size_t cap)
+/* how many bytes from p on have none of the class bits `stop` (at most
+ * cap + 1, like a {1,cap} quantifier's probe) */
+static size_t run_until(const char *s, size_t n, size_t p, unsigned stop, size_t cap)
 {
     size_t k = 0;
-    while (p + k < n && !stop((unsigned char)s[p + k]) && k <= cap)
+    while (p + k < n && !(cclass[(unsigned char)s[p + k]] & stop) && k <= cap)
         k++;
     return k;
 }
 
-static bool end_delim_plus_at(unsigned char c)
+/* how many bytes from p on all have the class bit `keep` (at most cap + 1) */
+static size_t run_while(const char *s, size_t n, size_t p, unsigned keep, size_t cap)
 {
-    return end_delim_email(c) || c == '@';
-}
-
-static bool not_host_char(unsigned char c)
-{
-    return !(ch_is_alnum(c) || c == '.' || c == '_' || c == '-');
-}
-
-static bool not_label_char(unsigned char c)
-{
-    return !(ch_is_alnum(c) || c == '-');
+    size_t k = 0;
+    while (p + k < n && (cclass[(unsigned char)s[p + k]] & keep) && k <= cap)
+        k++;
+    return k;
 }
 
 static bool schemeless_tail(const char *s, size_t n, size_t q, size_t *end)
@@ -1261,7 +1283,7 @@ static bool schemeless_tail(const char *s, size_t n, size_t q, size_t *end)
         for (size_t pi = 0; pi < np; pi++) {
             size_t pt = ports[pi];
             if (pt < n && s[pt] == '/') {
-                size_t r = run_len(s, n, pt + 1, end_delim, 2048);
+                size_t r = run_until(s, n, pt + 1, C_ED, 2048);
                 if (r >= 1 && r <= 2048) {
                     *end = pt + 1 + r;
                     return true;
@@ -1276,7 +1298,8 @@ static bool schemeless_tail(const char *s, size_t n, size_t q, size_t *end)
     return false;
 }
 
-static bool match_at(const char *s, size_t n, size_t p, struct tmatch *m)
+/* at: the first '@' at or after p (n: none) */
+static bool match_at(const char *s, size_t n, size_t p, size_t at, struct tmatch *m)
 {
     /* known scheme */
     size_t q = 0;
@@ -1298,7 +1321,7 @@ static bool match_at(const char *s, size_t n, size_t p, struct tmatch *m)
         if (p + 3 + d < n && s[p + 3 + d] == '.') q = p + 4 + d;
     }
     if (q) {
-        size_t r = run_len(s, n, q, end_delim, 2048);
+        size_t r = run_until(s, n, q, C_ED, 2048);
         if (r >= 1 && r <= 2048) {
             m->kind = T_SCHEME;
             m->end = q + r;
@@ -1307,17 +1330,17 @@ static bool match_at(const char *s, size_t n, size_t p, struct tmatch *m)
     }
     /* mail */
     if (c0 == 'm' && str_starts_ci(s + p, n - p, "mailto:")) {
-        size_t r = run_len(s, n, p + 7, end_delim_email, 2048);
+        size_t r = run_until(s, n, p + 7, C_ED | C_EDE, 2048);
         if (r >= 1 && r <= 2048) {
             m->kind = T_MAIL;
             m->end = p + 7 + r;
             return true;
         }
     }
-    {
-        size_t l = run_len(s, n, p, end_delim_plus_at, 251);
+    if (at < n && at - p <= 251) {
+        size_t l = run_until(s, n, p, C_ED | C_EDE | C_AT, 251);
         if (l >= 1 && l <= 251 && p + l < n && s[p + l] == '@') {
-            size_t d = run_len(s, n, p + l + 1, end_delim_email, 251);
+            size_t d = run_until(s, n, p + l + 1, C_ED | C_EDE, 251);
             if (d >= 1 && d <= 251) {
                 m->kind = T_MAIL;
                 m->end = p + l + 1 + d;
@@ -1328,12 +1351,12 @@ static bool match_at(const char *s, size_t n, size_t p, struct tmatch *m)
     /* schemeless: [a-z\d][a-z\d._-]{0,251}\.TLD ... */
     if (p > 0 && !sc_start_delim((unsigned char)s[p - 1])) return false;
     if (p >= n || !ch_is_alnum((unsigned char)s[p])) return false;
-    size_t h = 1 + run_len(s, n, p + 1, not_host_char, 251);
+    size_t h = 1 + run_while(s, n, p + 1, C_HOST, 251);
     if (h > 252) h = 252;
     for (size_t L = h; L >= 1; L--) {
         size_t dp = p + L;
         if (dp >= n || s[dp] != '.') continue;
-        size_t t = run_len(s, n, dp + 1, not_label_char, 64);
+        size_t t = run_while(s, n, dp + 1, C_LABEL, 64);
         if (t == 0 || !urilist_tld_known(s + dp + 1, t)) continue;
         size_t qe = dp + 1 + t;
         if (qe + 1 < n && s[qe] == '.' && ch_is_alnum((unsigned char)s[qe + 1])) continue;
@@ -1350,8 +1373,8 @@ static bool match_at(const char *s, size_t n, size_t p, struct tmatch *m)
 
 static bool start_ok(const char *s, size_t n, size_t p)
 {
-    bool wl = p > 0 && is_wordc((unsigned char)s[p - 1]);
-    bool wr = p < n && is_wordc((unsigned char)s[p]);
+    bool wl = p > 0 && (cclass[(unsigned char)s[p - 1]] & C_WORD);
+    bool wr = p < n && (cclass[(unsigned char)s[p]] & C_WORD);
     if (wl != wr) return true;
     if (p >= 3 && s[p - 3] == 0x1B && s[p - 2] == '(' && s[p - 1] != '\n') return true;
     return p > 0 && start_delim((unsigned char)s[p - 1]);
@@ -1471,14 +1494,18 @@ void urilist_add_text(struct urilist *u, const struct mv_text *lines, size_t n)
         size_t len = lines[li].len;
         /* every URI form needs a '.', an '@' or a ':' */
         if (!memchr(s, '.', len) && !memchr(s, '@', len) && !memchr(s, ':', len)) continue;
-        size_t pos = 0;
+        size_t pos = 0, at = 0;
         while (pos < len) {
             size_t p = pos;
             struct tmatch m;
             bool found = false;
             for (; p < len; p++) {
                 if (!start_ok(s, len, p)) continue;
-                if (match_at(s, len, p, &m)) {
+                if (at < p || (at == 0 && p == 0)) {
+                    const char *x = memchr(s + p, '@', len - p);
+                    at = x ? (size_t)(x - s) : len;
+                }
+                if (match_at(s, len, p, at, &m)) {
                     found = true;
                     break;
                 }

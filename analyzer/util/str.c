@@ -25,12 +25,26 @@ const char *str_find_ci(const char *p, size_t len, const char *needle)
     size_t n = strlen(needle);
     if (n == 0) return p;
     if (n > len) return NULL;
-    unsigned char first = ch_lower((unsigned char)needle[0]);
-    for (size_t i = 0; i + n <= len; i++) {
-        if (ch_lower((unsigned char)p[i]) != first) continue;
-        if (str_eq_ci(p + i, n, needle)) return p + i;
+    /* candidates are found with memchr for each case of the first byte */
+    unsigned char lo = ch_lower((unsigned char)needle[0]);
+    unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32) : lo;
+    const char *end = p + (len - n + 1); /* a match starts before end */
+    const char *na = memchr(p, lo, (size_t)(end - p));
+    const char *nb = up != lo ? memchr(p, up, (size_t)(end - p)) : NULL;
+    if (!na) na = end;
+    if (!nb) nb = end;
+    for (;;) {
+        const char *c = na < nb ? na : nb;
+        if (c >= end) return NULL;
+        if (str_eq_ci(c, n, needle)) return c;
+        if (c == na) {
+            na = memchr(c + 1, lo, (size_t)(end - (c + 1)));
+            if (!na) na = end;
+        } else {
+            nb = memchr(c + 1, up, (size_t)(end - (c + 1)));
+            if (!nb) nb = end;
+        }
     }
-    return NULL;
 }
 
 struct slice str_trim(const char *p, size_t len)

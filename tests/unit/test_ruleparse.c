@@ -98,6 +98,37 @@ static int ignored(const struct ruleset *rs, const char *name)
     return 0;
 }
 
+static const struct rule_list *list_of(const struct ruleset *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n_lists; i++)
+        if (strcmp(rs->lists[i].name, name) == 0) return &rs->lists[i];
+    return NULL;
+}
+
+/* List `name` holds exactly the entries of `want` (NULL-terminated), in any
+ * order (SpamAssassin's lists are hashes); want[0] == NULL: absent or empty. */
+static void expect_list(const struct ruleset *rs, const char *name, const char *const *want)
+{
+    const struct rule_list *l = list_of(rs, name);
+    size_t nw = 0;
+    while (want[nw])
+        nw++;
+    size_t n = l ? l->n : 0;
+    if (n != nw) {
+        for (size_t i = 0; i < n; i++)
+            print_message("  %s[%zu] = '%s'\n", name, i, l->v[i]);
+        fail_msg("list %s: %zu entries, expected %zu", name, n, nw);
+    }
+    for (size_t k = 0; k < nw; k++) {
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(l->v[i], want[k]) == 0;
+        if (!found) fail_msg("list %s: '%s' missing", name, want[k]);
+    }
+}
+#define EXPECT_LIST(rs, name, ...) expect_list(rs, name, (const char *const[]){__VA_ARGS__, NULL})
+#define EXPECT_EMPTY(rs, name) expect_list(rs, name, (const char *const[]){NULL})
+
 static void dump_diags(const struct ruleset *rs)
 {
     for (size_t i = 0; i < rs->n_diags; i++)
@@ -397,8 +428,6 @@ static void test_known_settings(void **state)
                                "zz_unknown 1\n"
                                "bayes_stopword_xyz foo\n");
     static const char *const names[] = {"add_header",
-                                        "whitelist_to",
-                                        "welcomelist_to",
                                         "version_tag",
                                         "txrep_factor",
                                         "uridnsbl_skip_domain",
@@ -416,6 +445,10 @@ static void test_known_settings(void **state)
         if (ignored(rs, names[i]) != 1) fail_msg("%s not counted once", names[i]);
     assert_int_equal(ignored(rs, "trusted_networks"), 2);
     assert_int_equal(rs->n_ignored, sizeof names / sizeof names[0] + 1);
+    /* list settings are read, not ignored */
+    assert_int_equal(ignored(rs, "whitelist_to"), 0);
+    assert_int_equal(ignored(rs, "welcomelist_to"), 0);
+    EXPECT_LIST(rs, "welcomelist_to", "a@example.com", "b@example.com");
     assert_true(has_diag(rs, RD_WARNING, 19, "zz_unknown"));
     assert_true(has_diag(rs, RD_WARNING, 20, "bayes_stopword_xyz"));
     assert_int_equal(rs->n_diags, 2);
@@ -574,16 +607,151 @@ static void test_lists(void **state)
     assert_int_equal(rs->n_url_shorteners, 2);
     assert_string_equal(rs->url_shorteners[0], "bit.ly");
     assert_string_equal(rs->url_shorteners[1], "goo.gl");
-    assert_int_equal(ignored(rs, "freemail_whitelist"), 1);
-    assert_int_equal(ignored(rs, "util_rb_tld"), 1);
-    assert_int_equal(ignored(rs, "util_rb_2tld"), 1);
-    assert_int_equal(ignored(rs, "util_rb_3tld"), 1);
+    /* read into named lists, no longer counted as ignored */
+    assert_int_equal(rs->n_ignored, 0);
     assert_int_equal(rs->n_errors, 0);
     ruleset_free(rs);
 
     rs = parse("url_shortener a.example b.example\nclear_url_shortener\nurl_shortener c.example\n");
     assert_int_equal(rs->n_url_shorteners, 1);
     assert_string_equal(rs->url_shorteners[0], "c.example");
+    ruleset_free(rs);
+}
+
+/* wblists.cf: every list setting; expected contents worked out by hand
+ * from the file (and the same sets printed by SpamAssassin 4.0.1's own
+ * Conf for this file). */
+static void test_wblists(void **state)
+{
+    (void)state;
+    struct ruleset *rs = load("wblists.cf");
+    /* aliases merge, removals by lowercased key, globs kept */
+    EXPECT_LIST(rs, "welcomelist_from", "joe@example.com", "?ed@example.org",
+                "*@friends.example.net");
+    EXPECT_LIST(rs, "blocklist_from", "spam@*.example", "bad@example.com");
+    EXPECT_LIST(rs, "welcomelist_to", "me@example.com", "you@example.com");
+    EXPECT_LIST(rs, "more_spam_to", "greedy@example.com");
+    EXPECT_LIST(rs, "all_spam_to", "*@spamtrap.example");
+    EXPECT_LIST(rs, "blocklist_to", "victim@example.com", "other@example.com");
+    /* unwelcomelist_auth removes from both auth lists */
+    EXPECT_LIST(rs, "welcomelist_auth", "boss@corp.example");
+    EXPECT_LIST(rs, "def_welcomelist_auth", "*@*.shop.example", "*@old.example");
+    EXPECT_LIST(rs, "welcomelist_from_spf", "*@spf.example", "sales@spf.example");
+    EXPECT_LIST(rs, "def_welcomelist_from_spf", "*@defspf.example");
+    /* dkim: "ADDR" and "ADDR SDID" are distinct entries */
+    EXPECT_LIST(rs, "welcomelist_from_dkim", "*@dkim.example mailer.example");
+    EXPECT_LIST(rs, "def_welcomelist_from_dkim", "*@*.ebay.example ebay.example", "*@ebay.example");
+    /* rcvd: the removal drops every domain of the address, in both lists */
+    EXPECT_LIST(rs, "welcomelist_from_rcvd", "joe@rcvd2.example mx.rcvd2.example",
+                "*@rcvd.example mx2.rcvd.example");
+    EXPECT_LIST(rs, "def_welcomelist_from_rcvd", "*@def.example mail.def.example");
+    EXPECT_LIST(rs, "welcomelist_allows_relays", "*@rcvd2.example", "*@def.example");
+    EXPECT_LIST(rs, "welcomelist_bounce_relays", "mx.example.com", "mx2.example.com");
+    /* a subject line is one entry, its inner spaces kept */
+    EXPECT_LIST(rs, "welcomelist_subject", "your order  confirmation", "*invoice?");
+    EXPECT_LIST(rs, "blocklist_subject", "free money", "viagra");
+    EXPECT_LIST(rs, "freemail_welcomelist", "info@gmail.example", "example.net");
+    assert_true(has_diag(rs, RD_WARNING, 55, "nodots"));
+    /* list names keep their case, entries are lowercased */
+    EXPECT_LIST(rs, "enlist_addrlist:PAYPAL", "*@paypal.example", "service@paypal.example");
+    EXPECT_LIST(rs, "enlist_addrlist:Banks", "*@bank.example");
+    assert_null(list_of(rs, "enlist_addrlist:BANKS"));
+    /* SUSP: top became !top, then delist removed safe.click.example and top */
+    EXPECT_LIST(rs, "enlist_uri_host:SUSP", "click.example");
+    EXPECT_EMPTY(rs, "enlist_uri_host:OTHER");
+    EXPECT_LIST(rs, "enlist_uri_host:BLOCK", "bad.example", "!ok.bad.example", "worse.example");
+    EXPECT_LIST(rs, "enlist_uri_host:WELCOME", "good.example", "better.example");
+    /* clear_util_rb empties all three; the bad lines add nothing */
+    EXPECT_LIST(rs, "util_rb_tld", "org");
+    EXPECT_LIST(rs, "util_rb_2tld", "co.uk");
+    EXPECT_LIST(rs, "util_rb_3tld", "demon.co.uk");
+    assert_true(has_diag(rs, RD_ERROR, 75, "util_rb_2tld"));
+    assert_true(has_diag(rs, RD_ERROR, 76, "util_rb_tld"));
+    assert_true(has_diag(rs, RD_ERROR, 83, "welcomelist_from_rcvd"));
+    assert_true(has_diag(rs, RD_ERROR, 84, "welcomelist_from_dkim"));
+    assert_true(has_diag(rs, RD_ERROR, 85, "enlist_addrlist"));
+    assert_true(has_diag(rs, RD_ERROR, 86, "missing value"));
+    assert_int_equal(rs->n_errors, 6);
+    assert_int_equal(count_level(rs, RD_WARNING), 1);
+    assert_int_equal(rs->n_ignored, 0);
+    assert_int_equal(rs->n_lists, 28);
+    ruleset_free(rs);
+}
+
+static void test_list_edges(void **state)
+{
+    (void)state;
+    /* a removed entry comes back; a removal in a later buffer applies */
+    struct ruleset *rs = ruleset_new();
+    static const char a[] = "welcomelist_from A@x.example b@x.example\n"
+                            "unwelcomelist_from a@X.EXAMPLE\n"
+                            "welcomelist_from a@x.example\n";
+    char *p = malloc(sizeof a - 1);
+    memcpy(p, a, sizeof a - 1);
+    ruleset_parse_buf(rs, "a.cf", p, sizeof a - 1);
+    free(p);
+    EXPECT_LIST(rs, "welcomelist_from", "a@x.example", "b@x.example");
+    static const char b[] = "unwhitelist_from b@x.example\nunwelcomelist_from_rcvd a@x.example\n";
+    p = malloc(sizeof b - 1);
+    memcpy(p, b, sizeof b - 1);
+    ruleset_parse_buf(rs, "b.cf", p, sizeof b - 1);
+    free(p);
+    ruleset_finish(rs);
+    EXPECT_LIST(rs, "welcomelist_from", "a@x.example"); /* _rcvd is another list */
+    assert_null(list_of(rs, "welcomelist_from_rcvd"));  /* a removal creates nothing */
+    assert_int_equal(rs->n_errors, 0);
+    ruleset_free(rs);
+
+    /* enlist_uri_host: the last polarity wins, both ways */
+    rs = parse("enlist_uri_host (L) a.example !b.example\n"
+               "enlist_uri_host (L) !a.example b.example\n"
+               "enlist_uri_host (L) !!c.example !\n");
+    EXPECT_LIST(rs, "enlist_uri_host:L", "!a.example", "b.example", "!!c.example", "!");
+    ruleset_free(rs);
+
+    /* list names: the shortest "(NAME)" followed by whitespace */
+    rs = parse("enlist_addrlist (A B) x@y.example\n"
+               "enlist_addrlist (C)D) z@y.example\n"
+               "enlist_addrlist () ) w@y.example\n"
+               "enlist_addrlist (E)\n"
+               "delist_uri_host\n");
+    EXPECT_LIST(rs, "enlist_addrlist:A B", "x@y.example");
+    EXPECT_LIST(rs, "enlist_addrlist:C)D", "z@y.example");
+    EXPECT_LIST(rs, "enlist_addrlist:) ", "w@y.example");
+    assert_true(has_diag(rs, RD_ERROR, 4, "enlist_addrlist"));
+    assert_true(has_diag(rs, RD_ERROR, 5, "delist_uri_host"));
+    assert_int_equal(rs->n_errors, 2);
+    ruleset_free(rs);
+
+    /* settings SpamAssassin accepts without a value, and the ones it refuses */
+    rs = parse("blocklist_uri_host\n"
+               "welcomelist_subject\n"
+               "freemail_welcomelist\n"
+               "clear_util_rb now\n"
+               "util_rb_2tld .uk\n"
+               "util_rb_3tld a..b\n"
+               "util_rb_tld\n"
+               "def_welcomelist_from_dkim\n"
+               "unwelcomelist_from_dkim a@b.example c d\n"
+               "util_rb_3tld A.B.C d.e.f\n"
+               "def_whitelist_from_dkim *@Y.example SIG.y.example\n"
+               "unwhitelist_from_dkim *@y.example sig.Y.example\n");
+    EXPECT_EMPTY(rs, "enlist_uri_host:BLOCK");
+    EXPECT_LIST(rs, "welcomelist_subject", ""); /* SpamAssassin: matches every subject */
+    assert_null(list_of(rs, "freemail_welcomelist"));
+    EXPECT_LIST(rs, "util_rb_3tld", "a.b.c", "d.e.f");
+    EXPECT_EMPTY(rs, "def_welcomelist_from_dkim");
+    for (int line = 4; line <= 9; line++)
+        if (!has_diag(rs, RD_ERROR, line, "")) fail_msg("no error at line %d", line);
+    assert_int_equal(rs->n_errors, 6);
+    assert_int_equal(rs->n_ignored, 0);
+    ruleset_free(rs);
+
+    /* a list line in a false conditional, or in another language, is skipped */
+    rs = parse("if (version < 4)\nwelcomelist_from a@b.example\nendif\n"
+               "lang fr welcomelist_from c@d.example\n"
+               "lang en welcomelist_from e@f.example\n");
+    EXPECT_LIST(rs, "welcomelist_from", "e@f.example");
     ruleset_free(rs);
 }
 
@@ -1035,7 +1203,8 @@ static void test_limits(void **state)
 static void test_finish_idempotent(void **state)
 {
     (void)state;
-    struct ruleset *rs = parse("body A eval:check_rbl('x', 'y.example.')\ntflags A net\nscore GHOST 1\n");
+    struct ruleset *rs =
+        parse("body A eval:check_rbl('x', 'y.example.')\ntflags A net\nscore GHOST 1\n");
     size_t nd = rs->n_diags;
     assert_int_equal(nd, 1); /* GHOST has a score and no rule */
     assert_int_equal(get(rs, "A")->status, RS_SKIP_NET);
@@ -1195,6 +1364,70 @@ static void test_stock(void **state)
     /* freemail_domains: distinct lowercase tokens (grep | sort -u: 2582) */
     assert_int_equal(rs->n_freemail, 2582);
 
+    /* Named lists, counted with grep/awk on the stock files. Each list lives
+     * in one file, and the enclosing conditionals were read by hand:
+     * - def_welcomelist_auth: 60_welcomelist_auth.cf has 943 lines of one
+     *   entry each inside `if can(...feature_welcomelist_blocklist)` (true)
+     *   and 943 def_whitelist_auth lines inside `if !can(...)` (false,
+     *   skipped): `sed -n '/^if can(.*feature_welcomelist_blocklist)/,/^endif/p'
+     *   60_welcomelist_auth.cf | grep '^def_welcomelist_auth' | awk '{print
+     *   tolower($2)}' | sort -u | wc -l` = 898 (45 lines repeat an entry).
+     * - def_welcomelist_from_dkim (89: 82 "ADDR", 7 "ADDR SDID", all
+     *   distinct) and def_welcomelist_from_spf (20), the same way in
+     *   60_welcomelist_dkim.cf / 60_welcomelist_spf.cf (inside ifplugin DKIM
+     *   and SPF, both loaded).
+     * - util_rb_*: 20_aux_tlds.cf only, clear_util_rb before the first of
+     *   them, every block true (feature_registryboundaries, version >=
+     *   3.003000); distinct lowercased tokens: 1458 tld, 1884 2tld, 48 3tld
+     *   (50 lines, plc.co.im and ltd.co.im twice).
+     * - enlist_*: 72_active.cf, inside `if (version >= 3.004002)` +
+     *   `ifplugin WLBLEval` and `ifplugin WLBLEval` + `if (version >=
+     *   3.004000)`; distinct lowercased tokens after the (NAME): BANKS 41,
+     *   PAYPAL 10, GOV 4, SUSP_NTLD 20; hosts SUSP_URI_NTLD 20,
+     *   SUSP_URI_NTLD_PRO 1, PDS_CASHSHORTENER 133 (no "!" entries). */
+    static const struct {
+        const char *name;
+        size_t n;
+    } stock_lists[] = {
+        {"def_welcomelist_auth", 898},
+        {"def_welcomelist_from_dkim", 89},
+        {"def_welcomelist_from_spf", 20},
+        {"util_rb_tld", 1458},
+        {"util_rb_2tld", 1884},
+        {"util_rb_3tld", 48},
+        {"enlist_addrlist:BANKS", 41},
+        {"enlist_addrlist:PAYPAL", 10},
+        {"enlist_addrlist:GOV", 4},
+        {"enlist_addrlist:SUSP_NTLD", 20},
+        {"enlist_uri_host:SUSP_URI_NTLD", 20},
+        {"enlist_uri_host:SUSP_URI_NTLD_PRO", 1},
+        {"enlist_uri_host:PDS_CASHSHORTENER", 133},
+    };
+    for (size_t k = 0; k < sizeof stock_lists / sizeof stock_lists[0]; k++) {
+        const struct rule_list *l = list_of(rs, stock_lists[k].name);
+        if (!l) fail_msg("no list %s", stock_lists[k].name);
+        if (l->n != stock_lists[k].n)
+            fail_msg("%s: %zu entries, expected %zu", stock_lists[k].name, l->n, stock_lists[k].n);
+    }
+    assert_int_equal(rs->n_lists, sizeof stock_lists / sizeof stock_lists[0]);
+    /* spot checks (60_welcomelist_dkim.cf line 91, 60_welcomelist_auth.cf line 47) */
+    const struct rule_list *l = list_of(rs, "def_welcomelist_from_dkim");
+    bool seen = false;
+    for (size_t k = 0; k < l->n; k++)
+        seen |= strcmp(l->v[k], "*@*.ebay.com ebay.com") == 0;
+    assert_true(seen);
+    l = list_of(rs, "def_welcomelist_auth");
+    seen = false;
+    for (size_t k = 0; k < l->n; k++)
+        seen |= strcmp(l->v[k], "*@*.apache.org") == 0;
+    assert_true(seen);
+    assert_int_equal(ignored(rs, "def_welcomelist_auth"), 0);
+    assert_int_equal(ignored(rs, "def_whitelist_auth"), 0);
+    assert_int_equal(ignored(rs, "util_rb_2tld"), 0);
+    assert_int_equal(ignored(rs, "enlist_uri_host"), 0);
+    /* uridnsbl_skip_domain stays ignored (only network tests read it): 82 lines */
+    assert_int_equal(ignored(rs, "uridnsbl_skip_domain"), 82);
+
     /* ReplaceTags by hand: <post P3> puts {1,3} after each tag */
     r = get(rs, "SUBJECT_FUZZY_TION");
     assert_true(r->tagged);
@@ -1230,6 +1463,8 @@ int main(void)
         cmocka_unit_test(test_dir_order),
         cmocka_unit_test(test_include),
         cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_wblists),
+        cmocka_unit_test(test_list_edges),
         cmocka_unit_test(test_plugins),
         cmocka_unit_test(test_require_version),
         cmocka_unit_test(test_header_syntax),

@@ -143,6 +143,13 @@ static const struct mcase mcases[] = {
     /* the rest of Perl's syntax PCRE2 shares */
     M("/\\bfoo\\b/", "a foo.", SARE_MATCH, 2, 5),
     M("/(?<n>x)\\k<n>/", "axx", SARE_MATCH, 1, 3),
+    /* /xx: blanks before the first class member are skipped, '^' still
+     * negates and ']' is still literal (perl 5.36: "]" =~ /[ ^a]/xx) */
+    M("/[ ^a]/xx", "a]", SARE_MATCH, 1, 2),
+    M("/[ ^a]/xx", "a", SARE_NOMATCH, 0, 0),
+    M("/[ ]a]x/xx", "b]x", SARE_MATCH, 1, 3),
+    M("/[ ]a]x/xx", "ax", SARE_MATCH, 0, 2),
+    M("/[ ]\\x{100}a]/xx", "(?a", SARE_MATCH, 2, 3),
     M("/x\\Ky/", "xy", SARE_MATCH, 1, 2),
     M("/a++b/", "aab", SARE_MATCH, 0, 3),
     M("/(?>a+)b/", "aab", SARE_MATCH, 0, 3),
@@ -308,6 +315,8 @@ static const struct lcase lcases[] = {
     /* "free" then \s+ breaks the run; "money" is longer */
     {"/\\bfree\\s+money\\b/i", 1, {"money", NULL}},
     {"/colou?r/", 0, {"color", "colour", NULL}},
+    /* [ ^x] under /xx is [^x], not {x} */
+    {"/[ ^x]yz/xx", 0, {"yz", NULL}},
     {"/(?:viagra|cialis) online/i", 1, {"viagra online", "cialis online", NULL}},
     {"/^\\s*$/", 0, {NULL}},
     {"/./", 0, {NULL}},
