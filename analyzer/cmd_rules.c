@@ -49,13 +49,20 @@ static const char *level_name(enum rules_diag_level l)
 static const char *status_name(enum rule_status st)
 {
     switch (st) {
-    case RS_OK: return "ok";
-    case RS_SKIP_REGEX: return "regex";
-    case RS_SKIP_EVAL: return "unknown-eval";
-    case RS_SKIP_NET: return "network";
-    case RS_SKIP_META_DEP: return "meta-dependency";
-    case RS_SKIP_UNSUPPORTED: return "unsupported";
-    case RS_ERROR: return "error";
+    case RS_OK:
+        return "ok";
+    case RS_SKIP_REGEX:
+        return "regex";
+    case RS_SKIP_EVAL:
+        return "unknown-eval";
+    case RS_SKIP_NET:
+        return "network";
+    case RS_SKIP_META_DEP:
+        return "meta-dependency";
+    case RS_SKIP_UNSUPPORTED:
+        return "unsupported";
+    case RS_ERROR:
+        return "error";
     }
     return "?";
 }
@@ -181,10 +188,14 @@ static void lint_text(const struct rules_ctx *rc, bool verbose)
     printf("rules: %s — %zu file(s), %zu line(s), required_score %.1f\n", rc->desc, rs->n_files,
            rs->n_lines, rs->required_score);
     size_t nd[3] = {0};
-    for (size_t i = 0; i < rs->n_diags; i++) nd[rs->diags[i].level]++;
+    for (size_t i = 0; i < rs->n_diags; i++)
+        nd[rs->diags[i].level]++;
     for (int lvl = RD_ERROR; lvl <= RD_INFO; lvl++) {
         if (!nd[lvl]) continue;
-        printf("\n%s (%zu):\n", lvl == RD_ERROR ? "Errors" : lvl == RD_WARNING ? "Warnings" : "Notes",
+        printf("\n%s (%zu):\n",
+               lvl == RD_ERROR     ? "Errors"
+               : lvl == RD_WARNING ? "Warnings"
+                                   : "Notes",
                nd[lvl]);
         size_t shown = 0;
         for (size_t i = 0; i < rs->n_diags; i++) {
@@ -212,8 +223,10 @@ static void lint_text(const struct rules_ctx *rc, bool verbose)
     size_t per[RS_ERROR + 1] = {0}, zero = 0, dup = 0;
     for (size_t i = 0; i < rs->n_rules; i++) {
         const struct rule *r = &rs->rules[i];
-        if (disabled_by_score(r)) zero++;
-        else per[r->status]++;
+        if (disabled_by_score(r))
+            zero++;
+        else
+            per[r->status]++;
         if (r->replaced) dup++;
     }
     printf("\nNot run:\n");
@@ -292,8 +305,12 @@ int cmd_rules(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "hv", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = true; break;
-        case 'v': verbose = true; break;
+        case 'j':
+            json = true;
+            break;
+        case 'v':
+            verbose = true;
+            break;
         case 'h':
             fputs(rules_usage, stdout);
             authopts_free(&o);
@@ -315,12 +332,15 @@ int cmd_rules(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     if (!rc.rs) {
-        cli_error("rules", "no rule directory (" MAILAUDIT_DATADIR "/rules or ./rules): give --rules PATH");
+        cli_error("rules",
+                  "no rule directory (" MAILAUDIT_DATADIR "/rules or ./rules): give --rules PATH");
         authopts_free(&o);
         return EXIT_RUNTIME;
     }
-    if (json) lint_json(&rc);
-    else lint_text(&rc, verbose);
+    if (json)
+        lint_json(&rc);
+    else
+        lint_text(&rc, verbose);
     int status = rc.rs->n_errors ? EXIT_RUNTIME : EXIT_OK;
     rulesopt_free(&rc);
     authopts_free(&o);

@@ -43,7 +43,8 @@ int rulesopt_load(const struct auth_opts *o, const char *cmd, bool quiet, struct
     }
     rc->rs = ruleset_new();
     size_t len = 1;
-    for (size_t i = 0; i < n; i++) len += strlen(paths[i]) + 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(paths[i]) + 1;
     rc->desc = xmalloc(len);
     rc->desc[0] = 0;
     for (size_t i = 0; i < n; i++) {

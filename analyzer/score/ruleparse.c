@@ -252,9 +252,8 @@ static const char *const shipped_plugins[] = {
  * and has_ subs of Conf.pm and of each plugin. A plugin's entry counts only
  * while that plugin is loaded (Perl only knows the subs of loaded modules).
  * Our answers: what SpamAssassin 4.0.1 answers, because mailaudit reads the
- * rules as that version, except for what mailaudit does not do — capture
- * rules (named-capture tags %{NAME} used by later rules): false, so that the
- * stock rules fall back to their non-capturing variants. Unknown names are
+ * rules as that version (capture rules included: named captures set tags
+ * that later rules use as %{NAME}, see score.c). Unknown names are
  * false (an RD_INFO note). Conf::compat_NAME is true for each
  * `enable_compat NAME` read, and for the default configuration's. */
 struct capability {
@@ -286,7 +285,7 @@ static const struct capability capabilities[] = {
     {CONF_MOD, "feature_local_tests_only", true},
     {CONF_MOD, "feature_header_first_last", true}, /* kept in hmod_flags */
     {CONF_MOD, "feature_header_match_many", true},
-    {CONF_MOD, "feature_capture_rules", false}, /* mailaudit: no capture rules */
+    {CONF_MOD, "feature_capture_rules", true}, /* named captures and %{NAME} templates */
     {CONF_MOD, "has_tflags_nosubject", true},
     {CONF_MOD, "has_tflags_nolog", true},
     {CONF_MOD, "perl_min_version_5010000", true},
@@ -329,7 +328,7 @@ static const struct capability capabilities[] = {
     {PLUGIN("MIMEHeader"), "has_tflags_range", true},  /* parsed; such rules are skipped */
     {PLUGIN("MIMEHeader"), "has_tflags_concat", true}, /* parsed; such rules are skipped */
     {PLUGIN("MIMEHeader"), "has_tflags_multiple", true},
-    {PLUGIN("MIMEHeader"), "has_capture_rules", false}, /* mailaudit: no capture rules */
+    {PLUGIN("MIMEHeader"), "has_capture_rules", true},
     {PLUGIN("OLEVBMacro"), "has_olemacro_redirect_uri", true},
     {PLUGIN("OLEVBMacro"), "has_olemacro_mhtml_uri", true},
     {PLUGIN("OLEVBMacro"), "has_olertfobject", true},
@@ -1288,9 +1287,11 @@ static const char *regex_check(const char *p, size_t n, const char **body, size_
     return NULL;
 }
 
-/* A captured-tag template %{NAME} (SpamAssassin 4 capture rules). */
-static bool has_capture_template(const char *b, size_t n)
+/* A captured-tag template %{NAME} (SpamAssassin 4 capture rules): 0 none,
+ * 1 plain %{NAME} templates, 2 one with arguments %{NAME(...)}. */
+static int has_capture_template(const char *b, size_t n)
 {
+    int found = 0;
     for (size_t i = 0; i + 3 < n; i++) {
         if (b[i] != '%' || b[i + 1] != '{' || (i > 0 && b[i - 1] == '\\')) continue;
         size_t j = i + 2;
@@ -1298,14 +1299,19 @@ static bool has_capture_template(const char *b, size_t n)
         while (j < n &&
                ((b[j] >= 'A' && b[j] <= 'Z') || ch_is_digit((unsigned char)b[j]) || b[j] == '_'))
             j++;
+        bool args = false;
         if (j < n && b[j] == '(') {
+            args = true;
             while (j < n && b[j] != ')' && b[j] != '}')
                 j++;
             if (j < n && b[j] == ')') j++;
         }
-        if (j < n && b[j] == '}') return true;
+        if (j < n && b[j] == '}') {
+            if (args) return 2;
+            found = 1;
+        }
     }
-    return false;
+    return found;
 }
 
 /* Validate and store the regex of definition t; returns the reason when
@@ -1332,10 +1338,12 @@ static const char *set_regex(struct pctx *c, struct rule *t, const char *name, s
             }
     }
     if (always) pdiag(c, RD_WARNING, "%.*s: regexp always matches (%s)", SHOW(name, nlen), always);
-    if (has_capture_template(b, bn)) {
+    int tmpl = has_capture_template(b, bn);
+    if (tmpl == 2) {
         t->status = RS_SKIP_UNSUPPORTED;
-        return "uses a captured tag %{NAME}: capture rules are not supported";
+        return "uses a captured tag with arguments %{NAME(...)}: not supported";
     }
+    t->capture_template = tmpl == 1;
     return NULL;
 }
 

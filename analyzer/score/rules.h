@@ -138,6 +138,8 @@ struct rule {
     char *status_reason; /* for lint, or NULL */
     bool replaced;       /* defined more than once (the last one wins) */
     bool tagged;         /* in replace_rules: ReplaceTags were applied to the regex */
+    bool capture_template; /* the regex uses %{NAME}: tags captured by other rules'
+                              named groups, filled in per message by the engine */
 };
 
 enum rules_diag_level { RD_ERROR, RD_WARNING, RD_INFO };

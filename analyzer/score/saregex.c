@@ -3637,3 +3637,44 @@ void sare_lits_free(sare_lits *m)
     free(m->pair_ids);
     free(m);
 }
+
+/* ---------------------------------------------------------------------------
+ * Named captures (SpamAssassin 4 capture rules)
+ */
+
+bool sare_has_names(const sare *re)
+{
+    if (!re || re->n_parts > 1) return false; /* a split pattern keeps no names */
+    uint32_t n = 0;
+    pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &n);
+    return n > 0;
+}
+
+size_t sare_named(const sare *re, const char *subj, size_t len, size_t start,
+                  void (*cb)(void *ctx, const char *name, const char *val, size_t vlen), void *ctx)
+{
+    if (!sare_has_names(re) || (!subj && len) || start > len) return 0;
+    struct tls *t = tls_get();
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    if (!md) oom();
+    size_t reported = 0;
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)(subj ? subj : ""), len, start, 0, md, t->mc);
+    if (rc > 0) {
+        uint32_t count = 0, esize = 0;
+        PCRE2_SPTR table = NULL;
+        pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
+        pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+        pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        uint32_t npairs = pcre2_get_ovector_count(md);
+        for (uint32_t i = 0; table && i < count; i++) {
+            PCRE2_SPTR e = table + (size_t)i * esize;
+            uint32_t g = ((uint32_t)e[0] << 8) | e[1];
+            if (g >= npairs || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] <= ov[2 * g]) continue;
+            cb(ctx, (const char *)(e + 2), subj + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            reported++;
+        }
+    }
+    pcre2_match_data_free(md);
+    return reported;
+}

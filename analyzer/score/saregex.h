@@ -57,6 +57,16 @@ enum sare_rc { SARE_NOMATCH = 0, SARE_MATCH = 1, SARE_LIMIT = -1, SARE_ERROR = -
 enum sare_rc sare_match(const sare *re, const char *subj, size_t len, size_t start, size_t *mstart,
                         size_t *mend);
 
+/* Named captures (SpamAssassin 4 capture rules: a rule regex with
+ * (?<NAME>...) sets the tag NAME that other rules use as %{NAME}).
+ * sare_has_names: the pattern has named groups (false for a split pattern).
+ * sare_named: match at `start` again with every group recorded and call cb for
+ * each named group that captured a non-empty value (name NUL-terminated; the
+ * value points into subj). Returns the number reported. */
+bool sare_has_names(const sare *re);
+size_t sare_named(const sare *re, const char *subj, size_t len, size_t start,
+                  void (*cb)(void *ctx, const char *name, const char *val, size_t vlen), void *ctx);
+
 /* Flags as compiled, for the engine: i (caseless) matters to the prefilter. */
 bool sare_caseless(const sare *re);
 

@@ -65,6 +65,8 @@ struct crule {
     uint32_t lit_off, n_lits;    /* prefilter literal ids in s->lit_ids; n_lits 0: always run */
     uint32_t prog_off, prog_len; /* meta program in s->prog */
     uint32_t group;              /* header/mimeheader rules: index into s->groups */
+    bool caps;                   /* the regex has named groups: a hit sets tags */
+    bool tmpl;                   /* the regex uses %{NAME} tags: compiled per message */
 };
 
 struct hgroup {
@@ -86,8 +88,8 @@ struct scorer {
     struct mins *prog;
     size_t n_prog, cap_prog;
     /* run lists (enabled rules only) */
-    uint32_t *body, *rawbody, *uri, *full, *mimehdr, *evals, *metas;
-    size_t n_body, n_rawbody, n_uri, n_full, n_mimehdr, n_evals, n_metas;
+    uint32_t *body, *rawbody, *uri, *full, *mimehdr, *evals, *metas, *tmpl;
+    size_t n_body, n_rawbody, n_uri, n_full, n_mimehdr, n_evals, n_metas, n_tmpl;
     bool body_lits, rawbody_lits, uri_lits, full_lits;
     struct hgroup *groups;
     size_t n_groups, cap_groups;
@@ -193,6 +195,14 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
         set_status(s, c, RS_ERROR, "no regular expression");
         return;
     }
+    if (r->capture_template) {
+        if (r->kind == RK_MIMEHEADER || (r->kind == RK_HEADER && !r->header)) {
+            set_status(s, c, RS_SKIP_UNSUPPORTED, "a %{NAME} template in a mimeheader rule");
+            return;
+        }
+        c->tmpl = true; /* compiled per message, once the tags are known */
+        return;
+    }
     char err[256];
     c->re = sare_compile(r->regex, strlen(r->regex), err, sizeof err);
     if (!c->re) {
@@ -201,11 +211,12 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
          * error in the file; one PCRE2 cannot take (a Perl-only construct, a
          * size limit) is a skip */
         bool syntax = strncmp(err, "PCRE2:", 6) == 0 && !strstr(err, "too large");
-        ruleset_diag(s->rs, syntax ? RD_ERROR : RD_WARNING, r->file, r->line,
-                     "%s: regex %s: %s", r->name, syntax ? "error" : "skipped", err);
+        ruleset_diag(s->rs, syntax ? RD_ERROR : RD_WARNING, r->file, r->line, "%s: regex %s: %s",
+                     r->name, syntax ? "error" : "skipped", err);
         return;
     }
     add_literals(s, c);
+    c->caps = sare_has_names(c->re);
     if (r->kind == RK_HEADER || r->kind == RK_MIMEHEADER) {
         if (!r->header) {
             set_status(s, c, RS_ERROR, "header rule without a header name");
@@ -829,6 +840,10 @@ scorer *scorer_new(struct ruleset *rs)
             push_u32(&s->evals, &s->n_evals, id);
             continue;
         }
+        if (c->tmpl) {
+            push_u32(&s->tmpl, &s->n_tmpl, id);
+            continue;
+        }
         switch (c->r->kind) {
         case RK_HEADER: {
             struct hgroup *g = &s->groups[c->group];
@@ -930,6 +945,7 @@ void scorer_free(scorer *s)
     free(s->mimehdr);
     free(s->evals);
     free(s->metas);
+    free(s->tmpl);
     free(s);
 }
 
@@ -953,9 +969,17 @@ void scorer_stats(const scorer *s, struct scorer_stats *st)
 
 /* ---- run ---- */
 
+struct tag {
+    const char *name;
+    const char *val;
+    size_t len;
+};
+
 struct run {
     const struct scorer *s;
     arena *a;
+    struct tag *tags; /* captured by named groups (SpamAssassin 4 capture rules) */
+    size_t n_tags, cap_tags;
     double *val;          /* hit value per rule (SpamAssassin's tests_already_hit) */
     const char **snippet; /* first match text or evidence */
     const char **area;
@@ -1001,27 +1025,48 @@ static void note_limit(struct run *R, const struct crule *c)
 
 /* Match rule c against one text; returns the number of matches counted
  * (at most 1 unless multiple), adding to `budget` semantics of maxhits. */
-static int match_text(struct run *R, const struct crule *c, const char *p, size_t len, int *left)
+#define MAX_TAGS 256 /* captured values kept per message */
+
+static void tag_cb(void *ctx, const char *name, const char *val, size_t vlen)
 {
+    struct run *R = ctx;
+    if (R->n_tags >= MAX_TAGS) return;
+    R->tags = arena_grow(R->a, R->tags, &R->cap_tags, R->n_tags + 1, sizeof *R->tags);
+    R->tags[R->n_tags++] =
+        (struct tag){arena_strdup(R->a, name), arena_strndup(R->a, val, vlen), vlen};
+}
+
+/* Match `re` (rule id) against one text; returns the number of matches
+ * counted (at most 1 unless multiple), spending `left` (maxhits). A hit of
+ * a regex with named groups records their values as tags. */
+static int match_re(struct run *R, uint32_t id, const sare *re, const char *p, size_t len,
+                    int *left)
+{
+    const struct crule *c = &R->s->cr[id];
     int hits = 0;
     size_t at = 0;
     bool multi = (c->r->tflags & TF_MULTIPLE) != 0;
     while (at <= len && *left > 0) {
         size_t ms, me;
-        enum sare_rc rc = sare_match(c->re, p, len, at, &ms, &me);
+        enum sare_rc rc = sare_match(re, p, len, at, &ms, &me);
         if (rc == SARE_LIMIT) {
             note_limit(R, c);
             break;
         }
         if (rc != SARE_MATCH) break;
-        if (hits == 0 && !R->snippet[c - R->s->cr])
-            R->snippet[c - R->s->cr] = make_snippet(R->a, p + ms, me - ms);
+        if (hits == 0 && !R->snippet[id]) R->snippet[id] = make_snippet(R->a, p + ms, me - ms);
+        if (c->caps) sare_named(re, p, len, at, tag_cb, R);
         hits++;
         (*left)--;
         if (!multi) break;
         at = me > ms ? me : me + 1;
     }
     return hits;
+}
+
+static int match_text(struct run *R, const struct crule *c, const char *p, size_t len, int *left)
+{
+    return match_re(R, (uint32_t)(c - R->s->cr), c->re, p, len, left);
 }
 
 static int budget_of(const struct crule *c)
@@ -1163,6 +1208,119 @@ static void run_mimeheaders(struct run *R, struct msgview *v)
     }
 }
 
+/* Capture templates: each %{NAME} of the regex becomes (?:v1|v2|...) of the
+ * values captured for NAME, quoted (Perl's quotemeta), as SpamAssassin's
+ * capture_rules_replace does; a rule whose tag was never captured does not
+ * run. Then the rule matches its texts as any rule of its kind. */
+static void quotemeta(struct arena_str *b, const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch_is_alnum(ch) || ch == '_') {
+            arena_str_put(b, (const char *)&v[i], 1);
+        } else if (ch == 0) {
+            arena_str_put(b, "\\x00", 4);
+        } else {
+            arena_str_put(b, "\\", 1);
+            arena_str_put(b, (const char *)&v[i], 1);
+        }
+    }
+}
+
+static const char *fill_template(struct run *R, const char *re)
+{
+    struct arena_str b = {.a = R->a};
+    size_t n = strlen(re);
+    for (size_t i = 0; i < n;) {
+        if (re[i] == '%' && i + 1 < n && re[i + 1] == '{' && !(i > 0 && re[i - 1] == '\\')) {
+            size_t j = i + 2;
+            while (j < n && (ch_is_alnum((unsigned char)re[j]) || re[j] == '_'))
+                j++;
+            if (j < n && re[j] == '}' && j > i + 2) {
+                bool any = false;
+                arena_str_put(&b, "(?:", 3);
+                for (size_t t = 0; t < R->n_tags; t++) {
+                    if (strlen(R->tags[t].name) != j - i - 2 ||
+                        memcmp(R->tags[t].name, re + i + 2, j - i - 2) != 0)
+                        continue;
+                    if (any) arena_str_put(&b, "|", 1);
+                    quotemeta(&b, R->tags[t].val, R->tags[t].len);
+                    any = true;
+                }
+                if (!any) return NULL; /* the tag was not captured: the rule does not run */
+                arena_str_put(&b, ")", 1);
+                i = j + 1;
+                continue;
+            }
+        }
+        arena_str_put(&b, re + i, 1);
+        i++;
+    }
+    return b.p;
+}
+
+static void run_templates(struct run *R, struct msgview *v)
+{
+    const struct scorer *s = R->s;
+    for (size_t k = 0; k < s->n_tmpl; k++) {
+        uint32_t id = s->tmpl[k];
+        const struct crule *c = &s->cr[id];
+        const struct rule *r = c->r;
+        if (!R->n_tags) return;
+        const char *src = fill_template(R, r->regex);
+        if (!src) continue;
+        char err[256];
+        sare *re = sare_compile(src, strlen(src), err, sizeof err);
+        if (!re) continue; /* a value made it too large: as if not captured */
+        const struct mv_text *L = NULL;
+        struct mv_text one;
+        size_t nl = 0;
+        const char *area = rule_kind_name(r->kind);
+        switch (r->kind) {
+        case RK_BODY:
+            L = msgview_body(v, !(r->tflags & TF_NOSUBJECT), &nl);
+            break;
+        case RK_RAWBODY:
+            L = msgview_rawbody(v, &nl);
+            break;
+        case RK_URI:
+            L = msgview_uris(v, &nl);
+            break;
+        case RK_FULL:
+            one = msgview_full(v);
+            L = &one, nl = 1;
+            break;
+        case RK_HEADER: {
+            const struct mv_text *h = msgview_header(v, r->header, r->hmod);
+            if (h)
+                one = *h;
+            else if (r->if_unset)
+                one = (struct mv_text){r->if_unset, strlen(r->if_unset)};
+            else
+                one = (struct mv_text){"", 0};
+            L = &one, nl = 1;
+            area = arena_printf(R->a, "header:%s", r->header);
+            break;
+        }
+        default:
+            break;
+        }
+        int left = budget_of(c), hits = 0;
+        if (r->kind == RK_HEADER && r->negate) {
+            size_t ms, me;
+            hits = sare_match(re, L->p, L->len, 0, &ms, &me) == SARE_MATCH ? 0 : 1;
+        } else {
+            for (size_t i = 0; i < nl && left > 0; i++)
+                hits += match_re(R, id, re, L[i].p, L[i].len, &left);
+        }
+        sare_free(re);
+        if (hits) {
+            R->val[id] += hits;
+            R->area[id] = area;
+        }
+    }
+}
+
 static int hit_cmp(const void *x, const void *y)
 {
     const struct score_hit *a = x, *b = y;
@@ -1234,6 +1392,7 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
         run_lines(&R, s->full, s->n_full, &f, 1, &f, 1, "full");
     }
     if (s->n_mimehdr) run_mimeheaders(&R, &v);
+    if (s->n_tmpl) run_templates(&R, &v);
     STAGE(ST_FULL_MIME);
     if (s->n_evals) {
         struct eval_ctx ctx = {.v = &v, .auth = in->auth, .rs = s->rs, .now = in->now};

@@ -939,10 +939,14 @@ static void test_regex_check(void **state)
         if (count_level(rs, RD_WARNING) != 1) fail_msg("'%s' should warn", always[i]);
         ruleset_free(rs);
     }
-    struct ruleset *rs = parse("body B /a\\|/\nbody C /%{GB_TO_ADDR}/\nbody D /\\%{GB}/\n");
+    struct ruleset *rs =
+        parse("body B /a\\|/\nbody C /%{GB_TO_ADDR}/\nbody D /\\%{GB}/\nbody E /%{GB(1)}/\n");
     assert_int_equal(count_level(rs, RD_WARNING), 0);
-    assert_int_equal(get(rs, "C")->status, RS_SKIP_UNSUPPORTED);
-    assert_int_equal(get(rs, "D")->status, RS_OK);
+    assert_int_equal(get(rs, "C")->status, RS_OK); /* a capture template: filled per message */
+    assert_true(get(rs, "C")->capture_template);
+    assert_int_equal(get(rs, "D")->status, RS_OK); /* \\% is no template */
+    assert_false(get(rs, "D")->capture_template);
+    assert_int_equal(get(rs, "E")->status, RS_SKIP_UNSUPPORTED); /* templates with arguments */
     ruleset_free(rs);
 }
 
@@ -1061,8 +1065,8 @@ static void test_if_expressions(void **state)
         {"plugin(Mail::SpamAssassin::Plugin::RaciallyCharged)", 1},
         {"plugin()", 0},
         {"can(Mail::SpamAssassin::Conf::feature_registryboundaries)", 1},
-        {"can(Mail::SpamAssassin::Conf::feature_capture_rules)", 0},
-        {"has(Mail::SpamAssassin::Plugin::MIMEHeader::has_capture_rules)", 0},
+        {"can(Mail::SpamAssassin::Conf::feature_capture_rules)", 1},
+        {"has(Mail::SpamAssassin::Plugin::MIMEHeader::has_capture_rules)", 1},
         {"can(Mail::SpamAssassin::Plugin::DKIM::has_arc)", 1},
         {"can(Mail::SpamAssassin::Plugin::ASN::has_check_asn)", 0},
         {"can(Mail::SpamAssassin::Conf::no_such_thing)", 0},
@@ -1327,13 +1331,13 @@ static void test_stock(void **state)
     size_t by[RK_META + 1] = {0};
     for (size_t i = 0; i < rs->n_rules; i++)
         by[rs->rules[i].kind]++;
-    assert_int_equal(by[RK_HEADER], 945);
+    assert_int_equal(by[RK_HEADER], 946);
     assert_int_equal(by[RK_BODY], 766);
     assert_int_equal(by[RK_RAWBODY], 65);
     assert_int_equal(by[RK_FULL], 17);
-    assert_int_equal(by[RK_URI], 138);
+    assert_int_equal(by[RK_URI], 144);
     assert_int_equal(by[RK_MIMEHEADER], 61);
-    assert_int_equal(by[RK_META], 918);
+    assert_int_equal(by[RK_META], 919);
 
     /* scores, by hand from 50_scores.cf and 73_sandbox_manual_scores.cf */
     const struct rule *r = get(rs, "DEAR_FRIEND");
@@ -1359,8 +1363,10 @@ static void test_stock(void **state)
     assert_int_equal(ruleset_find(rs, "DCC_CHECK"), -1);
     assert_int_equal(ruleset_find(rs, "AWL"), -1);
     assert_int_equal(ruleset_find(rs, "GMD_PDF_HORIZ"), -1);
-    /* capture rules are off: GB_CUSTOM_HTM_URI is absent */
-    assert_int_equal(ruleset_find(rs, "GB_CUSTOM_HTM_URI"), -1);
+    /* capture rules are on: __GB_TO_ADDR captures, __GB_CUSTOM_HTM_URI0 uses the tag */
+    assert_true(ruleset_find(rs, "GB_CUSTOM_HTM_URI") >= 0);
+    assert_true(get(rs, "__GB_CUSTOM_HTM_URI0")->capture_template);
+    assert_false(get(rs, "__GB_TO_ADDR")->capture_template);
     /* freemail_domains: distinct lowercase tokens (grep | sort -u: 2582) */
     assert_int_equal(rs->n_freemail, 2582);
 

@@ -101,8 +101,8 @@ static void test_header_rules(void **state)
     assert_true(fabs(h->score - 1.5) < 1e-9);
     assert_string_equal(h->area, "header:Subject");
     assert_string_equal(h->snippet, "FREE");
-    assert_non_null(hit(&f, "H_NOT"));      /* no "lottery": !~ hits */
-    assert_null(hit(&f, "H_NOT_MISS"));     /* "offer" is there */
+    assert_non_null(hit(&f, "H_NOT"));          /* no "lottery": !~ hits */
+    assert_null(hit(&f, "H_NOT_MISS"));         /* "offer" is there */
     assert_non_null(hit(&f, "H_ABSENT_EMPTY")); /* absent header is matched as "" */
     assert_null(hit(&f, "H_ABSENT_LIT"));
     assert_non_null(hit(&f, "H_UNSET"));
@@ -167,10 +167,10 @@ static void test_meta(void **state)
     assert_null(hit(&f, "M_THREE"));
     assert_non_null(hit(&f, "M_NOT"));
     assert_non_null(hit(&f, "M_SUM"));
-    assert_non_null(hit(&f, "M_OF_M")); /* a meta's value is its result: 2 */
+    assert_non_null(hit(&f, "M_OF_M"));  /* a meta's value is its result: 2 */
     assert_non_null(hit(&f, "M_MATCH")); /* __A + __B + __C = 2 */
-    assert_null(hit(&f, "M_PAREN"));    /* score 0: disabled, as in SpamAssassin */
-    assert_null(hit(&f, "M_ZERO_DEP")); /* sees the disabled rule as 0 */
+    assert_null(hit(&f, "M_PAREN"));     /* score 0: disabled, as in SpamAssassin */
+    assert_null(hit(&f, "M_ZERO_DEP"));  /* sees the disabled rule as 0 */
     /* M_TWO 2 + M_NOT 1 + M_SUM 1 + M_OF_M 1 + M_MATCH 1 */
     assert_true(fabs(f.r.total - 6.0) < 1e-9);
     done(&f);
@@ -239,12 +239,53 @@ static void test_backtracking_limit(void **state)
     done(&f);
 }
 
+/* SpamAssassin 4 capture rules: a named group sets a tag, %{NAME} in a later
+ * rule is replaced by the captured value, quoted. The message's To is
+ * rcpt@example.net; its URI holds example.org, not the To address. */
+static void test_capture_rules(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "header __TO_USER To:addr =~ /^(?<TO_USER>[^@]+)@/\n"
+                  "header __TO_DOM To:addr =~ /@(?<TO_DOM>.+)$/\n"
+                  "body C_BODY_HAS_OFFER /free %{TO_USER}/i\n"
+                  "uri C_URI_TO_DOM /%{TO_DOM}/\n"
+                  "header C_SUBJ_USER Subject =~ /%{TO_USER}/\n"
+                  "header C_MAILER_DOM X-Mailer !~ /%{TO_DOM}/\n"
+                  "body C_NEVER /%{NEVER_CAPTURED}/\n"
+                  "body C_SELF /%{SELF}/\n"
+                  "body __C_SET_SELF /(?<SELF>Visit)/\n");
+    assert_non_null(hit(&f, "__TO_USER"));
+    assert_null(hit(&f, "C_BODY_HAS_OFFER")); /* "free rcpt" does not occur */
+    assert_null(hit(&f, "C_URI_TO_DOM"));     /* the URI is example.org */
+    assert_null(hit(&f, "C_SUBJ_USER"));
+    assert_non_null(hit(&f, "C_MAILER_DOM")); /* !~ with the tag filled in */
+    assert_null(hit(&f, "C_NEVER"));          /* a tag nobody set: the rule does not run */
+    assert_non_null(hit(&f, "C_SELF"));       /* set by a body rule, used by another */
+    assert_int_equal(rule(&f, "C_URI_TO_DOM")->status, RS_OK);
+    done(&f);
+    /* the value is quoted: "a.b" must not match "axb" */
+    run_rules(&f, "header __DOT X-Mailer =~ /TestMailer (?<VER>\\S+)/\n"
+                  "full C_VER_LITERAL /X-Pad: %{VER}/\n"
+                  "body C_VER_BODY /%{VER}/\n"
+                  "full C_VER_FULL /^X-Mailer: TestMailer %{VER}\\r?$/m\n");
+    assert_non_null(hit(&f, "__DOT"));
+    assert_null(hit(&f, "C_VER_LITERAL")); /* "1.0" quoted; X-Pad holds x's */
+    assert_null(hit(&f, "C_VER_BODY"));
+    assert_non_null(hit(&f, "C_VER_FULL")); /* the quoted value matches itself */
+    done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_rules),    cmocka_unit_test(test_body_multiple),
-        cmocka_unit_test(test_meta),            cmocka_unit_test(test_skips),
-        cmocka_unit_test(test_uri_full_required), cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_header_rules),
+        cmocka_unit_test(test_body_multiple),
+        cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required),
+        cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_capture_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
