@@ -3523,8 +3523,21 @@ static size_t uspace(const char *p, size_t n, bool wide)
 /* s/\n+\s*\n+/\x00/g; s/\s+/ /g; tr/\x00/\n/ */
 static size_t collapse_ws(const char *p, size_t n, char *o, bool wide)
 {
+    /* bytes that may start white space (or are NUL): the rest is copied */
+    static const unsigned char lead[256] = {
+        [0] = 1,   ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+        [' '] = 1, [0xC2] = 1, [0xE1] = 1, [0xE2] = 1, [0xE3] = 1};
     size_t k = 0;
     for (size_t i = 0; i < n;) {
+        size_t r = i;
+        while (r < n && !lead[(unsigned char)p[r]])
+            r++;
+        if (r > i) {
+            memcpy(o + k, p + i, r - i);
+            k += r - i;
+            i = r;
+            continue;
+        }
         size_t w = uspace(p + i, n - i, wide);
         if (!w) {
             /* tr/\x00/\n/ turns the text's own NULs into line ends too */

@@ -3000,7 +3000,19 @@ static bool big_compile(const char *p, size_t n, unsigned flags, uint32_t opts, 
  * Compile and match
  */
 
+static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen, bool once);
+
 sare *sare_compile(const char *src, size_t len, char *err, size_t errlen)
+{
+    return compile_impl(src, len, err, errlen, false);
+}
+
+sare *sare_compile_once(const char *src, size_t len, char *err, size_t errlen)
+{
+    return compile_impl(src, len, err, errlen, true);
+}
+
+static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen, bool once)
 {
     if (err && errlen) err[0] = '\0';
     if (!src && len) {
@@ -3065,11 +3077,11 @@ sare *sare_compile(const char *src, size_t len, char *err, size_t errlen)
     } else {
         free(ps.v);
     }
-    if (jit_available) /* else interpreted */
+    if (jit_available && !once) /* else interpreted */
         for (size_t k = 0; k < re->n_parts; k++)
             (void)pcre2_jit_compile(re->parts ? re->parts[k] : code, PCRE2_JIT_COMPLETE);
     re->flags = flags;
-    extract_literals(re, t.out ? t.out : "", t.olen, flags);
+    if (!once) extract_literals(re, t.out ? t.out : "", t.olen, flags);
 out:
     free(t.out);
     free(t.map);

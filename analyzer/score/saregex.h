@@ -46,6 +46,10 @@ typedef struct sare sare; /* a compiled regex; thread-safe to match from several
  * "PCRE2: missing closing parenthesis at offset 12", "Perl code block (?{...})
  * is not supported") to err (errlen bytes, NUL-terminated). */
 sare *sare_compile(const char *src, size_t len, char *err, size_t errlen);
+/* The same for a pattern used for one message only (a capture template
+ * filled in): no JIT and no prefilter literals, which cost more than they save
+ * for a few matches. */
+sare *sare_compile_once(const char *src, size_t len, char *err, size_t errlen);
 void sare_free(sare *re);
 
 enum sare_rc { SARE_NOMATCH = 0, SARE_MATCH = 1, SARE_LIMIT = -1, SARE_ERROR = -2 };

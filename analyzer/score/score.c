@@ -984,6 +984,11 @@ struct run {
     const char **snippet; /* first match text or evidence */
     const char **area;
     uint64_t *seen; /* literal bitset of the current text */
+    /* the same per line of the current text set (row i: line i), or NULL:
+     * a regex can only match a line holding one of its literals, since the
+     * literals come from the part of the pattern that consumes the match */
+    uint64_t *line_seen;
+    size_t line_rows;
     struct score_result *out;
 };
 
@@ -1075,6 +1080,16 @@ static int budget_of(const struct crule *c)
     return c->r->maxhits > 0 ? c->r->maxhits : 1 << 30;
 }
 
+static bool line_met(const struct run *R, const struct crule *c, size_t row)
+{
+    if (!c->n_lits || !R->line_seen || row >= R->line_rows) return true;
+    const uint64_t *seen = R->line_seen + row * R->s->n_words;
+    const uint32_t *ids = R->s->lit_ids + c->lit_off;
+    for (uint32_t k = 0; k < c->n_lits; k++)
+        if (seen[ids[k] >> 6] >> (ids[k] & 63) & 1) return true;
+    return false;
+}
+
 static void run_lines(struct run *R, const uint32_t *list, size_t n, const struct mv_text *lines,
                       size_t n_lines, const struct mv_text *lines_nosubj, size_t n_nosubj,
                       const char *area)
@@ -1085,10 +1100,17 @@ static void run_lines(struct run *R, const uint32_t *list, size_t n, const struc
         PROF_BEGIN(R->s);
         const struct mv_text *L = lines;
         size_t nl = n_lines;
-        if (c->r->tflags & TF_NOSUBJECT) L = lines_nosubj, nl = n_nosubj;
+        bool rows = true; /* the lines are the rows of R->line_seen, from row0 */
+        size_t row0 = 0;
+        if (c->r->tflags & TF_NOSUBJECT) {
+            L = lines_nosubj, nl = n_nosubj;
+            rows = lines_nosubj >= lines && lines_nosubj <= lines + n_lines;
+            if (rows) row0 = (size_t)(lines_nosubj - lines);
+        }
         int left = budget_of(c), hits = 0;
         for (size_t i = 0; i < nl && left > 0; i++)
-            hits += match_text(R, c, L[i].p, L[i].len, &left);
+            if (!rows || line_met(R, c, row0 + i))
+                hits += match_text(R, c, L[i].p, L[i].len, &left);
         if (hits) {
             R->val[list[k]] += hits;
             R->area[list[k]] = area;
@@ -1097,11 +1119,26 @@ static void run_lines(struct run *R, const uint32_t *list, size_t n, const struc
     }
 }
 
+#define LINE_SEEN_MAX_WORDS (64u * 1024u) /* per-line literal rows kept (512 KiB) */
+
+/* Literal bitsets of each line and of all lines together. */
 static void scan_lines(struct run *R, const struct mv_text *t, size_t n)
 {
+    size_t w = R->s->n_words;
     clear_seen(R);
-    for (size_t i = 0; i < n; i++)
-        sare_lits_scan(R->s->lits, t[i].p, t[i].len, R->seen);
+    R->line_seen = NULL;
+    R->line_rows = 0;
+    if (n > 1 && w && n * w <= LINE_SEEN_MAX_WORDS) {
+        R->line_seen = arena_zalloc(R->a, n * w * sizeof *R->line_seen);
+        R->line_rows = n;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *row = R->line_seen + i * w;
+            sare_lits_scan(R->s->lits, t[i].p, t[i].len, row);
+            for (size_t k = 0; k < w; k++) R->seen[k] |= row[k];
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) sare_lits_scan(R->s->lits, t[i].p, t[i].len, R->seen);
 }
 
 static void run_headers(struct run *R, struct msgview *v)
@@ -1270,7 +1307,7 @@ static void run_templates(struct run *R, struct msgview *v)
         const char *src = fill_template(R, r->regex);
         if (!src) continue;
         char err[256];
-        sare *re = sare_compile(src, strlen(src), err, sizeof err);
+        sare *re = sare_compile_once(src, strlen(src), err, sizeof err);
         if (!re) continue; /* a value made it too large: as if not captured */
         const struct mv_text *L = NULL;
         struct mv_text one;
@@ -1360,14 +1397,8 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
         size_t n, n2;
         const struct mv_text *L = msgview_body(&v, true, &n);
         const struct mv_text *L2 = msgview_body(&v, false, &n2);
-        if (s->body_lits) {
-            clear_seen(&R);
-            if (v.body_lower.p)
-                sare_lits_scan(s->lits, v.body_lower.p, v.body_lower.len, R.seen);
-            else
-                for (size_t i = 0; i < n; i++)
-                    sare_lits_scan(s->lits, L[i].p, L[i].len, R.seen);
-        }
+        R.line_seen = NULL;
+        if (s->body_lits) scan_lines(&R, L, n);
         STAGE(ST_BODY_VIEW);
         run_lines(&R, s->body, s->n_body, L, n, L2, n2, "body");
         STAGE(ST_BODY);
@@ -1375,6 +1406,7 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     if (s->n_rawbody) {
         size_t n;
         const struct mv_text *L = msgview_rawbody(&v, &n);
+        R.line_seen = NULL;
         if (s->rawbody_lits) scan_lines(&R, L, n);
         run_lines(&R, s->rawbody, s->n_rawbody, L, n, L, n, "rawbody");
         STAGE(ST_RAWBODY);
@@ -1382,12 +1414,14 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     if (s->n_uri) {
         size_t n;
         const struct mv_text *L = msgview_uris(&v, &n);
+        R.line_seen = NULL;
         if (s->uri_lits) scan_lines(&R, L, n);
         run_lines(&R, s->uri, s->n_uri, L, n, L, n, "uri");
         STAGE(ST_URI);
     }
     if (s->n_full) {
         struct mv_text f = msgview_full(&v);
+        R.line_seen = NULL;
         if (s->full_lits) scan_lines(&R, &f, 1);
         run_lines(&R, s->full, s->n_full, &f, 1, &f, 1, "full");
     }
