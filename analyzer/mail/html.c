@@ -1045,6 +1045,14 @@ static bool sa_rgb_call(const char *p, size_t len, size_t i, bool pct, unsigned 
     return i < len && p[i] == ')';
 }
 
+bool html_color_by_name(const char *name, uint32_t *rgb)
+{
+    const struct sa_color *c =
+        bsearch(name, sa_colors, sizeof sa_colors / sizeof sa_colors[0], sizeof *c, sa_color_cmp);
+    if (c && rgb) *rgb = c->rgb;
+    return c != NULL;
+}
+
 static void sa_name_to_rgb(const char *in, size_t len, char out[SA_COLOR_LEN])
 {
     char buf[64];

@@ -12,6 +12,7 @@
 #define MAIL_HTML_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mail/anomaly.h"
 #include "util/arena.h"
@@ -102,5 +103,9 @@ struct html_doc {
 const struct html_tagcount *html_tag_find(const struct html_doc *d, const char *name);
 
 void html_render(arena *a, const char *p, size_t len, struct html_doc *out, struct anomalies *an);
+
+/* A CSS colour keyword (lowercase, NUL-terminated) as 0xRRGGBB; false when unknown.
+ * The table SpamAssassin's HTML.pm uses (the CSS3 keywords). */
+bool html_color_by_name(const char *name, uint32_t *rgb);
 
 #endif

@@ -572,9 +572,10 @@ void *ev_slot(struct eval_ctx *c, int slot, size_t size, bool *fresh)
 /* ---------------------------------------------------------------------- */
 /* regular expressions */
 
-#define EV_RE_MAX 131072 /* distinct patterns kept per process: more than rules allowed
-                           (RULES_MAX_RULES); per-message patterns go through
-                           ev_rx_dyn and are never kept */
+#define EV_RE_MAX                                                                                  \
+    131072 /* distinct patterns kept per process: more than rules allowed                          \
+             (RULES_MAX_RULES); per-message patterns go through                                    \
+             ev_rx_dyn and are never kept */
 #define EV_RE_BUCKETS 1024
 
 struct ev_re {
@@ -680,7 +681,8 @@ bool ev_rx_dyn(struct eval_ctx *c, const char *pattern, unsigned flags, const ch
     int err;
     PCRE2_SIZE eoff;
     /* no JIT: compiled for one message, matched once; the memory is the arena's */
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt, &err, &eoff, cc);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt, &err, &eoff, cc);
     if (!code) return false;
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, gc);
     pcre2_match_context *mc = pcre2_match_context_create(gc);
@@ -2047,7 +2049,8 @@ static pthread_once_t unsub_once = PTHREAD_ONCE_INIT;
 static void unsub_build(void)
 {
     unsub_ac = sare_lits_new();
-    for (size_t i = 0; unsub_words[i]; i++) sare_lits_add(unsub_ac, unsub_words[i], strlen(unsub_words[i]));
+    for (size_t i = 0; unsub_words[i]; i++)
+        sare_lits_add(unsub_ac, unsub_words[i], strlen(unsub_words[i]));
     sare_lits_build(unsub_ac);
 }
 

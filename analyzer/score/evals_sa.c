@@ -1774,7 +1774,8 @@ static pthread_mutex_t fm_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t fm_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ ch_lower((unsigned char)*s)) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ ch_lower((unsigned char)*s)) * 1099511628211ull;
     return h;
 }
 
@@ -1789,8 +1790,10 @@ static char *fm_sample(const char *const *v, size_t n)
 
 static void fm_clear(struct fm_set *f)
 {
-    for (size_t i = 0; f->slot && i < f->cap; i++) free((char *)f->slot[i]);
-    for (size_t i = 0; f->globs && i < f->n_globs; i++) free((char *)f->globs[i]);
+    for (size_t i = 0; f->slot && i < f->cap; i++)
+        free((char *)f->slot[i]);
+    for (size_t i = 0; f->globs && i < f->n_globs; i++)
+        free((char *)f->globs[i]);
     free(f->slot);
     free(f->globs);
     free(f->sample);
@@ -1810,7 +1813,8 @@ static const struct fm_set *fm_get(const char *const *v, size_t n)
         f->sample = sample;
         sample = NULL;
         f->cap = 16;
-        while (f->cap < n * 2) f->cap *= 2;
+        while (f->cap < n * 2)
+            f->cap *= 2;
         f->slot = calloc(f->cap, sizeof *f->slot);
         f->globs = calloc(n ? n : 1, sizeof *f->globs);
         for (size_t i = 0; f->slot && f->globs && i < n; i++) {
@@ -2172,7 +2176,7 @@ EV_FN(sa_check_for_msn_groups_headers)
     if (!ev_rx_dyn(c, arena_printf(ev_arena(c), "^<%s-\\S+@groups\\.msn\\.com>", list), 0, mid))
         return false;
     return ev_rx_dyn(c, arena_printf(ev_arena(c), "%s-bounce@groups\\.msn\\.com", list), 0,
-                 ev_addr(c, "EnvelopeFrom"));
+                     ev_addr(c, "EnvelopeFrom"));
 }
 
 struct hotmail {
@@ -2582,7 +2586,7 @@ EV_FN(sa_check_for_to_in_subject)
     const char *subject = ev_gets(c, "Subject");
     if (!strcmp(test, "address"))
         return ev_rx_dyn(c, arena_printf(ev_arena(c), "\\b%s\\b", re_quote(c, full_to)), EV_RE_I,
-                     subject);
+                         subject);
     if (!strcmp(test, "user")) {
         char *to = arena_strdup(ev_arena(c), full_to);
         char *at = strchr(to, '@');
@@ -2680,7 +2684,8 @@ EV_FN(sa_check_ratware_name_id)
     if (!ev_re_match(c, ev_re("<[A-Z]{28}\\.([^>]+?)>", 0), mid, strlen(mid), 0, ov, 2))
         return false;
     char *part = arena_strndup(ev_arena(c), mid + ov[2], ov[3] - ov[2]);
-    return ev_rx_dyn(c, arena_printf(ev_arena(c), "\"[^\"]+\"\\s*<%s>", re_quote(c, part)), 0, from);
+    return ev_rx_dyn(c, arena_printf(ev_arena(c), "\"[^\"]+\"\\s*<%s>", re_quote(c, part)), 0,
+                     from);
 }
 
 EV_FN(sa_check_ratware_envelope_from)
@@ -2696,7 +2701,7 @@ EV_FN(sa_check_ratware_envelope_from)
     const char *dom = ev_reg_domain(c, at + 1);
     if (!dom || !strchr(dom, '.')) return false;
     return ev_rx_dyn(c, arena_printf(ev_arena(c), "\\b%s.%s@", re_quote(c, dom), re_quote(c, user)),
-                 EV_RE_I, from);
+                     EV_RE_I, from);
 }
 
 EV_FN(sa_check_equal_from_domains)
@@ -2812,9 +2817,9 @@ EV_FN(sa_check_for_from_domain_in_received_headers)
     const struct ev_relays *R = ev_relays(c);
     const char *rcvd = arena_printf(ev_arena(c), "%s\n%s", R->trusted_str, R->untrusted_str);
     /* SpamAssassin interpolates the domain unquoted here */
-    bool found =
-        ev_rx_dyn(c, arena_printf(ev_arena(c), " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", domain, domain),
-              0, rcvd);
+    bool found = ev_rx_dyn(
+        c, arena_printf(ev_arena(c), " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", domain, domain), 0,
+        rcvd);
     return found ? strcmp(desired, "true") == 0 : strcmp(desired, "true") != 0;
 }
 

@@ -94,12 +94,12 @@ enum rule_hdr_mod {
 /* Why a rule cannot run (status != RS_OK). */
 enum rule_status {
     RS_OK,
-    RS_SKIP_REGEX,      /* the regex does not compile in PCRE2 (engine sets this) */
-    RS_SKIP_EVAL,       /* unknown eval function (engine sets this) */
-    RS_SKIP_NET,        /* a network test (tflags net, DNSBL/URIBL evals): never true offline */
-    RS_SKIP_META_DEP,   /* a meta rule whose dependency cannot run (engine sets this) */
+    RS_SKIP_REGEX,       /* the regex does not compile in PCRE2 (engine sets this) */
+    RS_SKIP_EVAL,        /* unknown eval function (engine sets this) */
+    RS_SKIP_NET,         /* a network test (tflags net, DNSBL/URIBL evals): never true offline */
+    RS_SKIP_META_DEP,    /* a meta rule whose dependency cannot run (engine sets this) */
     RS_SKIP_UNSUPPORTED, /* a rule type or feature mailaudit does not have */
-    RS_ERROR,           /* a malformed definition */
+    RS_ERROR,            /* a malformed definition */
 };
 
 struct rule {
@@ -107,15 +107,16 @@ struct rule {
     enum rule_kind kind;
     bool is_eval; /* the definition is `eval:fn(args)` */
     /* regex rules (header/body/rawbody/full/uri/mimeheader): */
-    char *regex;   /* the SpamAssassin regex as written, after ReplaceTags: "/re/flags" or "m{re}flags" */
-    bool negate;   /* header ... !~ */
-    char *header;  /* header and mimeheader rules: field name or pseudo-header (ALL, ToCc,
-                      MESSAGEID, EnvelopeFrom, ALL-TRUSTED, ALL-UNTRUSTED, ALL-INTERNAL,
-                      ALL-EXTERNAL, X-Spam-Relays-*, ...) without the modifiers */
+    char *regex;  /* the SpamAssassin regex as written, after ReplaceTags: "/re/flags" or
+                     "m{re}flags" */
+    bool negate;  /* header ... !~ */
+    char *header; /* header and mimeheader rules: field name or pseudo-header (ALL, ToCc,
+                     MESSAGEID, EnvelopeFrom, ALL-TRUSTED, ALL-UNTRUSTED, ALL-INTERNAL,
+                     ALL-EXTERNAL, X-Spam-Relays-*, ...) without the modifiers */
     enum rule_hdr_mod hmod;
     unsigned hmod_flags; /* HMF_* bits: every modifier given (hmod is the deciding one) */
-    bool exists;    /* `header NAME exists:Field` */
-    char *if_unset; /* `[if-unset: STR]`, or NULL */
+    bool exists;         /* `header NAME exists:Field` */
+    char *if_unset;      /* `[if-unset: STR]`, or NULL */
     /* evals: */
     char *eval_fn;    /* function name */
     char **eval_args; /* arguments with quotes removed (SpamAssassin passes them as strings) */
@@ -123,9 +124,9 @@ struct rule {
     /* meta: */
     char *meta; /* the expression as written */
     /* common: */
-    double score;    /* the score that applies (set 0: no Bayes, no network); see ruleset_finish */
+    double score; /* the score that applies (set 0: no Bayes, no network); see ruleset_finish */
     double scores[4];
-    int n_scores;  /* 0: no score line; 1 or 4 values given */
+    int n_scores;   /* 0: no score line; 1 or 4 values given */
     char *describe; /* or NULL */
     unsigned tflags;
     int maxhits; /* tflags maxhits=N (0: none) */
@@ -135,9 +136,9 @@ struct rule {
     int score_line; /* where its score was set (0: none) */
     const char *score_file;
     enum rule_status status;
-    char *status_reason; /* for lint, or NULL */
-    bool replaced;       /* defined more than once (the last one wins) */
-    bool tagged;         /* in replace_rules: ReplaceTags were applied to the regex */
+    char *status_reason;   /* for lint, or NULL */
+    bool replaced;         /* defined more than once (the last one wins) */
+    bool tagged;           /* in replace_rules: ReplaceTags were applied to the regex */
     bool capture_template; /* the regex uses %{NAME}: tags captured by other rules'
                               named groups, filled in per message by the engine */
 };
