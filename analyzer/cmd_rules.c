@@ -9,8 +9,10 @@
 #include "score/evals.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -182,9 +184,26 @@ static void lint_json(const struct rules_ctx *rc)
     buf_free(&out);
 }
 
+/* Diagnostics in file and line order (the engine's come after the parser's). */
+static const struct ruleset *sort_rs;
+static int diag_cmp(const void *x, const void *y)
+{
+    const struct rules_diag *a = &sort_rs->diags[*(const size_t *)x];
+    const struct rules_diag *b = &sort_rs->diags[*(const size_t *)y];
+    int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
 static void lint_text(const struct rules_ctx *rc, bool verbose)
 {
     const struct ruleset *rs = rc->rs;
+    size_t *order = xmalloc((rs->n_diags ? rs->n_diags : 1) * sizeof *order);
+    for (size_t i = 0; i < rs->n_diags; i++)
+        order[i] = i;
+    sort_rs = rs;
+    qsort(order, rs->n_diags, sizeof *order, diag_cmp);
     printf("rules: %s — %zu file(s), %zu line(s), required_score %.1f\n", rc->desc, rs->n_files,
            rs->n_lines, rs->required_score);
     size_t nd[3] = {0};
@@ -199,7 +218,7 @@ static void lint_text(const struct rules_ctx *rc, bool verbose)
                nd[lvl]);
         size_t shown = 0;
         for (size_t i = 0; i < rs->n_diags; i++) {
-            const struct rules_diag *d = &rs->diags[i];
+            const struct rules_diag *d = &rs->diags[order[i]];
             if ((int)d->level != lvl) continue;
             if (!verbose && lvl != RD_ERROR && shown >= 50) continue;
             shown++;
@@ -263,6 +282,7 @@ static void lint_text(const struct rules_ctx *rc, bool verbose)
         printf("\n");
     }
     printf("\n%zu error(s)\n", rs->n_errors);
+    free(order);
 }
 
 static int list_evals(void)
