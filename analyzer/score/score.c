@@ -69,6 +69,9 @@ struct crule {
     bool tmpl;                   /* the regex uses %{NAME} tags: compiled per message */
 };
 
+static int budget_of(const struct crule *c);
+static void lc_release(uint64_t owner);
+
 struct hgroup {
     const char *name;
     enum rule_hdr_mod mod;
@@ -93,6 +96,12 @@ struct scorer {
     bool body_lits, rawbody_lits, uri_lits, full_lits;
     struct hgroup *groups;
     size_t n_groups, cap_groups;
+    /* body rules without literals (they run on every message): their
+     * results per line are cached (see "line cache") */
+    uint32_t *cbody;
+    size_t n_cbody;
+    uint64_t id;   /* unique per scorer: owner of a thread's line cache */
+    bool no_cache; /* MAILAUDIT_NO_LINE_CACHE=1 */
     /* MAILAUDIT_SCORE_PROFILE=1: time spent per rule and per stage, printed
      * to stderr by scorer_free (a developer's tool; single-threaded use) */
     bool profile;
@@ -761,6 +770,10 @@ scorer *scorer_new(struct ruleset *rs)
     s->rs = rs;
     s->n = rs->n_rules;
     s->cr = xcalloc(s->n ? s->n : 1, sizeof *s->cr);
+    static uint64_t next_id;
+    s->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+    const char *nc = getenv("MAILAUDIT_NO_LINE_CACHE");
+    s->no_cache = nc && *nc && *nc != '0';
     const char *prof = getenv("MAILAUDIT_SCORE_PROFILE");
     if (prof && *prof && *prof != '0') {
         s->profile = true;
@@ -854,6 +867,10 @@ scorer *scorer_new(struct ruleset *rs)
             break;
         }
         case RK_BODY:
+            if (!c->n_lits && !c->caps && !(c->r->tflags & TF_NOSUBJECT) && !s->no_cache) {
+                push_u32(&s->cbody, &s->n_cbody, id);
+                break;
+            }
             push_u32(&s->body, &s->n_body, id);
             s->body_lits |= c->n_lits > 0;
             break;
@@ -880,6 +897,116 @@ scorer *scorer_new(struct ruleset *rs)
     sare_lits_build(s->lits);
     s->n_words = (sare_lits_count(s->lits) + 63) / 64;
     return s;
+}
+
+/* ---- line cache ----
+ * The body rules that have no literal run on every message, over all of
+ * its text; mail repeats itself (a campaign's copies, templates, footers),
+ * so their result on a body line — matches counted with the rule's budget,
+ * where the first one is, whether a PCRE2 limit stopped it — is kept per
+ * thread, keyed by the line's bytes (compared in full, not only hashed).
+ * Results are pure functions of the line: identical to matching again
+ * (MAILAUDIT_NO_LINE_CACHE=1 turns it off to compare). Bounded: LC_SLOTS
+ * lines and LC_BYTES bytes, then it starts over. */
+#define LC_SLOTS 8192
+#define LC_BYTES (8u * 1024 * 1024)
+#define LC_MIN_LEN 32 /* shorter lines are matched directly */
+
+struct lres {
+    uint16_t count;  /* matches (<= the rule's budget) */
+    uint16_t ms, me; /* the first match */
+    uint8_t limit;   /* a PCRE2 limit stopped the matching */
+};
+
+struct lslot {
+    uint64_t h;
+    uint32_t len, off; /* the line's bytes in lc->bytes */
+    uint32_t res;      /* its results in lc->res (n_cbody entries) */
+    bool used;
+};
+
+struct lcache {
+    uint64_t owner;
+    size_t nrules;
+    struct lslot *slot;
+    size_t n_used;
+    char *bytes;
+    size_t nbytes;
+    struct lres *res;
+    size_t nres, capres;
+};
+
+static _Thread_local struct lcache *tl_lc;
+
+static void lc_free(struct lcache *lc)
+{
+    if (!lc) return;
+    free(lc->slot);
+    free(lc->bytes);
+    free(lc->res);
+    free(lc);
+}
+
+static void lc_release(uint64_t owner)
+{
+    if (tl_lc && tl_lc->owner == owner) {
+        lc_free(tl_lc);
+        tl_lc = NULL;
+    }
+}
+
+static struct lcache *lc_get(const struct scorer *s)
+{
+    if (tl_lc && tl_lc->owner == s->id) return tl_lc;
+    lc_free(tl_lc);
+    struct lcache *lc = xcalloc(1, sizeof *lc);
+    lc->owner = s->id;
+    lc->nrules = s->n_cbody;
+    lc->slot = xcalloc(LC_SLOTS, sizeof *lc->slot);
+    lc->bytes = xmalloc(LC_BYTES);
+    tl_lc = lc;
+    return lc;
+}
+
+static void lc_reset(struct lcache *lc)
+{
+    memset(lc->slot, 0, LC_SLOTS * sizeof *lc->slot);
+    lc->n_used = lc->nbytes = lc->nres = 0;
+}
+
+static uint64_t lc_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Match every cached rule on one line, as match_re would with the full budget. */
+static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lres *out)
+{
+    for (size_t j = 0; j < s->n_cbody; j++) {
+        const struct crule *c = &s->cr[s->cbody[j]];
+        struct lres r = {0, 0, 0, 0};
+        int left = budget_of(c);
+        bool multi = (c->r->tflags & TF_MULTIPLE) != 0;
+        size_t at = 0;
+        while (at <= len && left > 0) {
+            size_t ms, me;
+            enum sare_rc rc = sare_match(c->re, p, len, at, &ms, &me);
+            if (rc == SARE_LIMIT) {
+                r.limit = 1;
+                break;
+            }
+            if (rc != SARE_MATCH) break;
+            if (r.count == 0) r.ms = (uint16_t)ms, r.me = (uint16_t)me;
+            if (r.count < UINT16_MAX) r.count++;
+            left--;
+            if (!multi) break;
+            at = me > ms ? me : me + 1;
+        }
+        out[j] = r;
+    }
 }
 
 static void profile_print(const struct scorer *s)
@@ -946,6 +1073,8 @@ void scorer_free(scorer *s)
     free(s->evals);
     free(s->metas);
     free(s->tmpl);
+    free(s->cbody);
+    lc_release(s->id);
     free(s);
 }
 
@@ -1080,6 +1209,78 @@ static int budget_of(const struct crule *c)
     return c->r->maxhits > 0 ? c->r->maxhits : 1 << 30;
 }
 
+/* The results for one line: from the cache, or matched now (and kept). */
+static const struct lres *lc_line(struct run *R, struct lcache *lc, const char *p, size_t len,
+                                  struct lres *scratch)
+{
+    const struct scorer *s = R->s;
+    if (len < LC_MIN_LEN || len > UINT16_MAX) {
+        lc_eval(s, p, len, scratch);
+        return scratch;
+    }
+    uint64_t h = lc_hash(p, len);
+    size_t k = h & (LC_SLOTS - 1);
+    for (; lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
+        if (lc->slot[k].h == h && lc->slot[k].len == len &&
+            memcmp(lc->bytes + lc->slot[k].off, p, len) == 0)
+            return lc->res + lc->slot[k].res;
+    lc_eval(s, p, len, scratch);
+    if (lc->n_used + 1 > LC_SLOTS / 2 || lc->nbytes + len > LC_BYTES) {
+        lc_reset(lc);
+        for (k = h & (LC_SLOTS - 1); lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1)) {
+        }
+    }
+    if (lc->nres + lc->nrules > lc->capres) {
+        lc->capres = (lc->nres + lc->nrules) * 2;
+        lc->res = xrealloc(lc->res, lc->capres * sizeof *lc->res);
+    }
+    memcpy(lc->bytes + lc->nbytes, p, len);
+    memcpy(lc->res + lc->nres, scratch, lc->nrules * sizeof *lc->res);
+    lc->slot[k] = (struct lslot){h, (uint32_t)len, (uint32_t)lc->nbytes, (uint32_t)lc->nres, true};
+    lc->nbytes += len;
+    lc->nres += lc->nrules;
+    lc->n_used++;
+    return scratch;
+}
+
+/* The cached body rules over the lines of a message. */
+static void run_cached_body(struct run *R, const struct mv_text *lines, size_t n_lines)
+{
+    const struct scorer *s = R->s;
+    if (!s->n_cbody) return;
+    PROF_BEGIN(s);
+    struct lcache *lc = lc_get(s);
+    struct lres *scratch = arena_alloc(R->a, s->n_cbody * sizeof *scratch);
+    int *left = arena_alloc(R->a, s->n_cbody * sizeof *left);
+    int *hits = arena_zalloc(R->a, s->n_cbody * sizeof *hits);
+    for (size_t j = 0; j < s->n_cbody; j++)
+        left[j] = budget_of(&s->cr[s->cbody[j]]);
+    for (size_t i = 0; i < n_lines; i++) {
+        const struct lres *res = lc_line(R, lc, lines[i].p, lines[i].len, scratch);
+        for (size_t j = 0; j < s->n_cbody; j++) {
+            const struct lres *r = &res[j];
+            uint32_t id = s->cbody[j];
+            if (left[j] <= 0) continue;
+            if (r->limit) note_limit(R, &s->cr[id]);
+            if (!r->count) continue;
+            int take = r->count < left[j] ? r->count : left[j];
+            if (!hits[j] && !R->snippet[id])
+                R->snippet[id] = make_snippet(R->a, lines[i].p + r->ms, (size_t)(r->me - r->ms));
+            hits[j] += take;
+            left[j] -= take;
+        }
+    }
+    for (size_t j = 0; j < s->n_cbody; j++)
+        if (hits[j]) {
+            R->val[s->cbody[j]] += hits[j];
+            R->area[s->cbody[j]] = "body";
+        }
+    if (s->profile) { /* the whole pass is booked to the first cached rule */
+        ((struct scorer *)s)->prof_ns[s->cbody[0]] += now_ns() - prof_t0_;
+        ((struct scorer *)s)->prof_calls[s->cbody[0]]++;
+    }
+}
+
 static bool line_met(const struct run *R, const struct crule *c, size_t row)
 {
     if (!c->n_lits || !R->line_seen || row >= R->line_rows) return true;
@@ -1134,11 +1335,13 @@ static void scan_lines(struct run *R, const struct mv_text *t, size_t n)
         for (size_t i = 0; i < n; i++) {
             uint64_t *row = R->line_seen + i * w;
             sare_lits_scan(R->s->lits, t[i].p, t[i].len, row);
-            for (size_t k = 0; k < w; k++) R->seen[k] |= row[k];
+            for (size_t k = 0; k < w; k++)
+                R->seen[k] |= row[k];
         }
         return;
     }
-    for (size_t i = 0; i < n; i++) sare_lits_scan(R->s->lits, t[i].p, t[i].len, R->seen);
+    for (size_t i = 0; i < n; i++)
+        sare_lits_scan(R->s->lits, t[i].p, t[i].len, R->seen);
 }
 
 static void run_headers(struct run *R, struct msgview *v)
@@ -1393,7 +1596,7 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     } while (0)
     run_headers(&R, &v);
     STAGE(ST_HEADERS);
-    if (s->n_body) {
+    if (s->n_body || s->n_cbody) {
         size_t n, n2;
         const struct mv_text *L = msgview_body(&v, true, &n);
         const struct mv_text *L2 = msgview_body(&v, false, &n2);
@@ -1401,6 +1604,7 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
         if (s->body_lits) scan_lines(&R, L, n);
         STAGE(ST_BODY_VIEW);
         run_lines(&R, s->body, s->n_body, L, n, L2, n2, "body");
+        run_cached_body(&R, L, n);
         STAGE(ST_BODY);
     }
     if (s->n_rawbody) {

@@ -62,3 +62,19 @@ like "$(cat "$TMP/lint3.txt")" "^0 error(s)" "no errors in rules/"
 $M rules lint --rules "$TMP/nonexistent" > /dev/null 2>&1; is $? 2 "a missing rule path is a runtime error"
 $M rules frobnicate > /dev/null 2>&1; is $? 1 "unknown subcommand is a usage error"
 like "$($M rules evals)" "^ma_attach_double_ext .*local" "evals lists the native checks"
+
+# ---- the line cache gives the same results as matching again (stock rules
+# and ours; the calibration corpus, and copies of one message as a campaign has)
+CAL=$TOP/tests/fixtures/calibration
+mkdir -p "$TMP/camp"
+for i in 1 2 3 4 5 6; do sed "s/^To: .*/To: reader$i@example.net/" "$CAL/spam/01-lottery-winner.eml" > "$TMP/camp/c$i.eml"; done
+for set in /usr/share/spamassassin "$TOP/rules"; do
+    $M check --json --checks rules --rules "$set" "$CAL"/*/*.eml "$TMP"/camp/*.eml > "$TMP/cache1.json"
+    MAILAUDIT_NO_LINE_CACHE=1 $M check --json --checks rules --rules "$set" "$CAL"/*/*.eml "$TMP"/camp/*.eml > "$TMP/cache0.json"
+    cmp -s "$TMP/cache0.json" "$TMP/cache1.json"; ok $? "line cache: identical output with $(basename "$set")"
+done
+grep '/camp/' "$TMP/cache1.json" | while IFS= read -r line; do
+    printf '%s' "$line" > "$TMP/one.json"
+    q :memory: "SELECT json_extract(CAST(readfile('$TMP/one.json') AS TEXT), '\$.score.total')"
+done | sort -u > "$TMP/camp-totals"
+is "$(wc -l < "$TMP/camp-totals" | tr -d ' ')" 1 "campaign copies score the same"
