@@ -189,6 +189,20 @@ static uint32_t group_of(struct scorer *s, const char *name, enum rule_hdr_mod m
     return (uint32_t)s->n_groups++;
 }
 
+/* Whether the rule's own text names a group ((?<NAME>, (?P<NAME>, (?'NAME'):
+ * the groups saregex adds when it rewrites an oversized pattern into
+ * subroutines are not captures of the rule. */
+static bool names_a_group(const char *re)
+{
+    for (const char *p = strstr(re, "(?"); p; p = strstr(p + 2, "(?")) {
+        const char *q = p + 2;
+        if (*q == 'P' && q[1] == '<') return true;
+        if (*q == '\'') return true;
+        if (*q == '<' && (ch_is_alpha((unsigned char)q[1]) || q[1] == '_')) return true;
+    }
+    return false;
+}
+
 static void compile_regex_rule(struct scorer *s, struct crule *c)
 {
     const struct rule *r = c->r;
@@ -225,7 +239,7 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
         return;
     }
     add_literals(s, c);
-    c->caps = sare_has_names(c->re);
+    c->caps = sare_has_names(c->re) && names_a_group(r->regex);
     if (r->kind == RK_HEADER || r->kind == RK_MIMEHEADER) {
         if (!r->header) {
             set_status(s, c, RS_ERROR, "header rule without a header name");
