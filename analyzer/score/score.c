@@ -1670,6 +1670,13 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
         if (r != 0) {
             R.val[id] = r > 0 ? r : 1; /* got_hit: a value <= 0 counts as 1 */
             R.area[id] = "meta";
+            /* what matched: the text of the first dependency that hit */
+            const struct crule *mc = &s->cr[id];
+            for (uint32_t k2 = 0; k2 < mc->prog_len && !R.snippet[id]; k2++) {
+                const struct mins *op = &s->prog[mc->prog_off + k2];
+                if (op->op == MOP_RULE && R.val[op->rule] != 0 && R.snippet[op->rule])
+                    R.snippet[id] = R.snippet[op->rule];
+            }
         }
     }
     STAGE(ST_META);

@@ -166,6 +166,8 @@ static void test_meta(void **state)
     assert_non_null(hit(&f, "M_TWO"));
     assert_null(hit(&f, "M_THREE"));
     assert_non_null(hit(&f, "M_NOT"));
+    assert_string_equal(hit(&f, "M_NOT")->snippet,
+                        "friend"); /* a meta shows its first hit's text */
     assert_non_null(hit(&f, "M_SUM"));
     assert_non_null(hit(&f, "M_OF_M"));  /* a meta's value is its result: 2 */
     assert_non_null(hit(&f, "M_MATCH")); /* __A + __B + __C = 2 */
