@@ -25,7 +25,7 @@ CREATE TABLE rule_hits (
     count       INTEGER NOT NULL,  -- hits counted (more than 1 only with tflags multiple)
     kind        TEXT NOT NULL,     -- header | body | rawbody | full | uri | mimeheader | meta (eval rules: the type they were declared with)
     area        TEXT,              -- where it matched: header:Subject, body, uri, mimeheader:Content-Type, eval, meta
-    snippet     TEXT,              -- up to 80 bytes of the matched text, or what an eval found ("invoice.pdf.exe")
+    snippet     TEXT,              -- up to 80 bytes of the matched text, or what an eval found ("invoice.pdf.exe"); for a meta, that of its first dependency that hit
     description TEXT,              -- the rule's describe text
     PRIMARY KEY (message_id, rule)
 ) WITHOUT ROWID;
