@@ -75,13 +75,6 @@
 #include "util/net.h"
 #include "util/str.h"
 
-/* The msgview implementation may be absent from a test program (see
- * evals_int.h): referenced weakly, NULL then. */
-#pragma weak msgview_header
-#pragma weak msgview_body
-#pragma weak msgview_uris
-#pragma weak msgview_rawbody
-
 /* ---------------------------------------------------------------------- */
 /* the table */
 
@@ -696,81 +689,19 @@ bool ev_rx_dyn(struct eval_ctx *c, const char *pattern, unsigned flags, const ch
 
 static const struct mv_text *mv_header(struct eval_ctx *c, const char *name, enum rule_hdr_mod m)
 {
-    if (!msgview_header) return NULL;
     return msgview_header(c->v, name, m);
-}
-
-/* Values of header `name` of the message: (raw ? folding replaced by a space
- * : unfolded and RFC 2047 decoded), each followed by "\n", joined. */
-static const char *hdr_join(struct eval_ctx *c, const char *name, bool raw)
-{
-    const struct message *m = ev_msg(c);
-    arena *a = ev_arena(c);
-    struct arena_str b = {.a = a};
-    const struct hdr_field *f;
-    for (size_t i = 0; (f = hdr_get(&m->hdr, name, i)) != NULL; i++) {
-        size_t ul;
-        char *u = hdr_unfold(a, f->value, &ul);
-        if (!raw) {
-            size_t dl;
-            char *d = rfc2047_decode(a, u, ul, &dl, NULL);
-            if (d) u = d, ul = dl;
-        }
-        arena_str_put(&b, u, ul);
-        arena_str_put(&b, "\n", 1);
-    }
-    return b.p;
 }
 
 const char *ev_get(struct eval_ctx *c, const char *name)
 {
     const struct mv_text *t = mv_header(c, name, HM_DEFAULT);
-    if (msgview_header) return t ? t->p : NULL;
-    /* fallback without msgview */
-    if (strcmp(name, "EnvelopeFrom") == 0) {
-        const char *e = ev_envelope_from(c);
-        return e;
-    }
-    if (strcmp(name, "ToCc") == 0) {
-        const char *to = hdr_join(c, "To", false), *cc = hdr_join(c, "Cc", false);
-        if (!to && !cc) return NULL;
-        return arena_printf(ev_arena(c), "%s%s", to ? to : "", cc ? cc : "");
-    }
-    if (strcmp(name, "MESSAGEID") == 0) {
-        static const char *const ids[] = {"X-Message-Id", "Resent-Message-Id",
-                                          "X-Original-Message-ID", "Message-Id"};
-        struct arena_str b = {.a = ev_arena(c)};
-        for (size_t k = 0; k < 4; k++) {
-            const char *v = hdr_join(c, ids[k], false);
-            if (v) arena_str_put(&b, v, strlen(v));
-        }
-        return b.p;
-    }
-    if (strcmp(name, "ALL") == 0) {
-        const struct message *m = ev_msg(c);
-        struct arena_str b = {.a = ev_arena(c)};
-        for (size_t i = 0; i < m->hdr.n; i++) {
-            size_t ul;
-            char *u = hdr_unfold(ev_arena(c), m->hdr.f[i].value, &ul);
-            arena_str_put(&b, m->hdr.f[i].name.p, m->hdr.f[i].name.len);
-            arena_str_put(&b, ": ", 2);
-            arena_str_put(&b, u, ul);
-            arena_str_put(&b, "\n", 1);
-        }
-        return b.p;
-    }
-    if (strcmp(name, "X-Spam-Relays-Untrusted") == 0) return ev_relays(c)->untrusted_str;
-    if (strcmp(name, "X-Spam-Relays-Trusted") == 0) return ev_relays(c)->trusted_str;
-    return hdr_join(c, name, false);
+    return t ? t->p : NULL;
 }
 
 const char *ev_get_raw(struct eval_ctx *c, const char *name)
 {
-    if (msgview_header) {
-        const struct mv_text *t = mv_header(c, name, HM_RAW);
-        return t ? t->p : NULL;
-    }
-    return hdr_join(c, name, true);
+    const struct mv_text *t = mv_header(c, name, HM_RAW);
+    return t ? t->p : NULL;
 }
 
 static size_t addrs_parse(struct eval_ctx *c, const char *name, const char *const **out);
@@ -840,29 +771,17 @@ const char *ev_envelope_from(struct eval_ctx *c)
     if (k->envfrom_done) return k->envfrom;
     k->envfrom_done = true;
     k->envfrom = NULL;
-    if (msgview_header) {
-        const struct mv_text *t = mv_header(c, "EnvelopeFrom", HM_ADDR);
-        if (!t) t = mv_header(c, "EnvelopeFrom", HM_DEFAULT);
-        if (t) {
-            struct slice s = str_trim(t->p, t->len);
-            if (s.len && s.p[0] == '<') { /* "<addr>" as written */
-                struct addr ad;
-                addr_parse_path(ev_arena(c), s.p, s.len, &ad);
-                k->envfrom = ad.address ? ad.address : "";
-            } else {
-                k->envfrom = arena_strndup(ev_arena(c), s.p, s.len);
-            }
+    const struct mv_text *t = mv_header(c, "EnvelopeFrom", HM_ADDR);
+    if (!t) t = mv_header(c, "EnvelopeFrom", HM_DEFAULT);
+    if (t) {
+        struct slice sl = str_trim(t->p, t->len);
+        if (sl.len && sl.p[0] == '<') { /* "<addr>" as written */
+            struct addr ad;
+            addr_parse_path(ev_arena(c), sl.p, sl.len, &ad);
+            k->envfrom = ad.address ? ad.address : "";
+        } else {
+            k->envfrom = arena_strndup(ev_arena(c), sl.p, sl.len);
         }
-        return k->envfrom;
-    }
-    const struct message *m = ev_msg(c);
-    if (c->v->env.envelope_from) {
-        k->envfrom = c->v->env.envelope_from;
-    } else if (m->return_path) {
-        /* Return-Path is trusted only above every Received header */
-        const struct hdr_field *rp = hdr_get(&m->hdr, "Return-Path", 0);
-        const struct hdr_field *rc = hdr_get(&m->hdr, "Received", 0);
-        if (!rc || (rp && rp->offset < rc->offset)) k->envfrom = m->return_path;
     }
     return k->envfrom;
 }
@@ -958,72 +877,23 @@ static size_t all_to_addrs(struct eval_ctx *c, const char *const **out)
 
 const struct mv_text *ev_body(struct eval_ctx *c, size_t *n)
 {
-    *n = 0;
-    if (!msgview_body) return NULL;
     return msgview_body(c->v, true, n);
 }
 
 const struct mv_text *ev_rawbody(struct eval_ctx *c, size_t *n)
 {
-    *n = 0;
-    if (!msgview_rawbody) return NULL;
     return msgview_rawbody(c->v, n);
-}
-
-bool ev_have_msgview(void)
-{
-    return msgview_header != NULL;
 }
 
 size_t ev_uris(struct eval_ctx *c, const char *const **out)
 {
-    arena *a = ev_arena(c);
-    const char **v = NULL;
-    size_t n = 0, cap = 0;
-    if (msgview_uris) {
-        size_t nu;
-        const struct mv_text *u = msgview_uris(c->v, &nu);
-        v = arena_alloc(a, (nu ? nu : 1) * sizeof *v);
-        for (size_t i = 0; i < nu; i++)
-            v[n++] = u[i].p;
-        *out = v;
-        return n;
-    }
-    const struct message *m = ev_msg(c);
-    for (size_t i = 0; i < m->mime.n; i++) {
-        const struct mime_part *p = &m->mime.parts[i];
-        if (p->is_html) {
-            for (size_t k = 0; k < p->html.n_links; k++) {
-                v = arena_grow(a, v, &cap, n + 1, sizeof *v);
-                v[n++] = p->html.links[k].href;
-            }
-            for (size_t k = 0; k < p->html.n_images; k++) {
-                v = arena_grow(a, v, &cap, n + 1, sizeof *v);
-                v[n++] = p->html.images[k].src;
-            }
-        } else if (p->is_text && p->text) {
-            const char *t = p->text, *e = p->text + p->text_len;
-            while (t < e) {
-                const char *h = str_find_ci(t, (size_t)(e - t), "http");
-                if (!h) break;
-                size_t k = 4;
-                if (h + 5 <= e && (h[4] == 's' || h[4] == 'S')) k = 5;
-                if (h + k + 3 <= e && memcmp(h + k, "://", 3) == 0) {
-                    const char *q = h + k + 3;
-                    while (q < e && !ch_is_space((unsigned char)*q) && *q != '>' && *q != '"' &&
-                           *q != '<')
-                        q++;
-                    v = arena_grow(a, v, &cap, n + 1, sizeof *v);
-                    v[n++] = arena_strndup(a, h, (size_t)(q - h));
-                    t = q;
-                } else {
-                    t = h + 4;
-                }
-            }
-        }
-    }
+    size_t nu;
+    const struct mv_text *u = msgview_uris(c->v, &nu);
+    const char **v = arena_alloc(ev_arena(c), (nu ? nu : 1) * sizeof *v);
+    for (size_t i = 0; i < nu; i++)
+        v[i] = u[i].p;
     *out = v;
-    return n;
+    return nu;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1161,58 +1031,20 @@ const struct ev_relays *ev_relays(struct eval_ctx *c)
     const struct message *m = ev_msg(c);
     struct ev_relay *t = NULL, *u = NULL;
     size_t nt = 0, nu = 0;
-    if (msgview_header) {
-        const struct mv_text *ts = mv_header(c, "X-Spam-Relays-Trusted", HM_DEFAULT);
-        const struct mv_text *us = mv_header(c, "X-Spam-Relays-Untrusted", HM_DEFAULT);
-        nt = relays_parse(a, ts ? ts->p : NULL, &t);
-        nu = relays_parse(a, us ? us->p : NULL, &u);
-    } else {
-        /* SpamAssassin's inferred trust without trusted_networks: relays are
-         * trusted while their IP is private or the hop was authenticated. */
-        bool trusted = true;
-        size_t cap_t = 0, cap_u = 0;
-        for (size_t i = 0; i < m->n_received; i++) {
-            const struct received_hop *h = &m->received[i];
-            if (!h->from_ip) {
-                if (!h->parsed) R->n_unparseable++;
-                continue;
-            }
-            struct ev_relay r = {
-                .ip = h->from_ip,
-                .rdns = h->from_rdns && strcmp(h->from_rdns, "unknown") != 0 ? h->from_rdns : "",
-                .helo = h->from_helo ? h->from_helo : "",
-                .by = h->by ? h->by : "",
-                .ident = "",
-                .envfrom = "",
-                .id = h->id ? h->id : "",
-                .auth = h->with && str_find_ci(h->with, strlen(h->with), "SMTPA") ? h->with : ""};
-            bool ok = ev_ip_is_private(r.ip) || r.auth[0];
-            if (trusted && !ok) trusted = false;
-            if (trusted) {
-                t = arena_grow(a, t, &cap_t, nt + 1, sizeof *t);
-                t[nt++] = r;
-            } else {
-                u = arena_grow(a, u, &cap_u, nu + 1, sizeof *u);
-                u[nu++] = r;
-            }
-        }
-    }
+    const struct mv_text *ts = mv_header(c, "X-Spam-Relays-Trusted", HM_DEFAULT);
+    const struct mv_text *us = mv_header(c, "X-Spam-Relays-Untrusted", HM_DEFAULT);
+    nt = relays_parse(a, ts ? ts->p : NULL, &t);
+    nu = relays_parse(a, us ? us->p : NULL, &u);
     for (size_t i = 0; i < nt; i++)
         relay_finish(a, &t[i]);
     for (size_t i = 0; i < nu; i++)
         relay_finish(a, &u[i]);
     R->trusted = t, R->n_trusted = nt;
     R->untrusted = u, R->n_untrusted = nu;
-    if (msgview_header) {
-        /* The Received headers SpamAssassin could not parse are not in its
-         * pseudo-headers; mailaudit's own parser's failures stand in. */
-        for (size_t i = 0; i < m->n_received; i++)
-            if (!m->received[i].parsed) R->n_unparseable++;
-    }
-    const struct mv_text *ts =
-        msgview_header ? mv_header(c, "X-Spam-Relays-Trusted", HM_DEFAULT) : NULL;
-    const struct mv_text *us =
-        msgview_header ? mv_header(c, "X-Spam-Relays-Untrusted", HM_DEFAULT) : NULL;
+    /* The Received headers SpamAssassin could not parse are not in its
+     * pseudo-headers; mailaudit's own parser's failures stand in. */
+    for (size_t i = 0; i < m->n_received; i++)
+        if (!m->received[i].parsed) R->n_unparseable++;
     R->trusted_str = ts ? ts->p : relay_string(a, t, nt);
     R->untrusted_str = us ? us->p : relay_string(a, u, nu);
     return R;

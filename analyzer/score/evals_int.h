@@ -3,12 +3,8 @@
  * eval functions) share. Private to analyzer/score/evals*.c and attach.c.
  *
  * Message views: the helpers here answer in SpamAssassin's terms (get() of
- * a header, the body lines, the URI list, the relays) from the msgview when
- * its implementation is linked in, and otherwise from the parsed message
- * directly (a simpler reading, good enough for unit tests that run without
- * msgview.c). The msgview functions are referenced weakly for that reason:
- * a program that links score.c links msgview.c too, so the engine always
- * gets the msgview answers. */
+ * a header, the body lines, the URI list, the relays) from the msgview
+ * (score/msgview.h), the one place that knows those semantics. */
 #ifndef SCORE_EVALS_INT_H
 #define SCORE_EVALS_INT_H
 #include <stdbool.h>
@@ -73,13 +69,10 @@ size_t ev_all_to_addrs(struct eval_ctx *c, const char *const **out);
 
 /* ---- body, URIs ---- */
 
-/* The body lines SpamAssassin's body rules see (Subject first), or NULL
- * when the msgview body is not available (then *n = 0). */
+/* The body lines SpamAssassin's body rules see (Subject first). */
 const struct mv_text *ev_body(struct eval_ctx *c, size_t *n);
 /* The decoded body paragraphs of rawbody rules (msgview), or NULL. */
 const struct mv_text *ev_rawbody(struct eval_ctx *c, size_t *n);
-/* Is the msgview implementation linked in? */
-bool ev_have_msgview(void);
 /* The URI list of SpamAssassin (msgview), or, without msgview, the hrefs
  * and image sources of the HTML parts and the http(s) URLs of the text
  * parts. */

@@ -37,6 +37,7 @@
 #include "mail/filetype.h"
 #include "mail/html.h"
 #include "score/evals_int.h"
+#include "score/saregex.h"
 #include "util/str.h"
 
 #define SA_MAX_PARTS 1000 /* SpamAssassin's parts per multipart */
@@ -61,10 +62,7 @@ static char *lc_dup(struct eval_ctx *c, const char *s)
 static char *re_quote(struct eval_ctx *c, const char *s)
 {
     struct arena_str b = {.a = ev_arena(c)};
-    for (const char *p = s; *p; p++) {
-        if (!ch_is_alnum((unsigned char)*p) && (unsigned char)*p < 0x80) arena_str_put(&b, "\\", 1);
-        arena_str_put(&b, p, 1);
-    }
+    sare_quote(&b, s, strlen(s));
     return b.p ? b.p : arena_strdup(ev_arena(c), "");
 }
 
@@ -2101,13 +2099,7 @@ EV_FN(sa_check_illegal_chars)
     char *name = arena_strdup(ev_arena(c), hdr);
     size_t nl = strlen(name);
     if (nl > 4 && strcmp(name + nl - 4, ":raw") == 0) name[nl - 4] = 0;
-    const char *str;
-    if (strcmp(name, "ALL") == 0 && !ev_have_msgview()) {
-        const struct message *m = ev_msg(c);
-        str = arena_strndup(ev_arena(c), m->raw, m->hdr.body_offset);
-    } else {
-        str = ev_get_raw(c, name);
-    }
+    const char *str = ev_get_raw(c, name);
     if (!str) return false;
     size_t len = strlen(str);
     bool nonspace = false;

@@ -1491,6 +1491,37 @@ static bool br_ip(const char *s, size_t n, size_t i, size_t *b, size_t *l, size_
     return true;
 }
 
+/* "(ident@)?[?IP]?)" at q, then " by X" later (sets r->by): where the
+ * ident and the IP are. Received forms "RDNS (...)" and
+ * "RDNS (HELO h) (...)" share it. */
+struct ident_ip {
+    bool ident; /* an "ident@" was there (possibly empty) */
+    size_t idb, ide;
+    size_t ipb, ipl;
+};
+
+static bool by_later(const char *s, size_t n, size_t i, struct rcv *r);
+
+static bool ident_ip_by(const char *s, size_t n, size_t q, struct rcv *r, struct ident_ip *o)
+{
+    size_t te = tok_end(s, n, q);
+    const char *at = memchr(s + q, '@', te - q);
+    o->idb = o->ide = q;
+    o->ident = at != NULL;
+    if (at) {
+        o->ide = (size_t)(at - s);
+        q = o->ide + 1;
+    }
+    if (q < n && s[q] == '[') q++;
+    size_t k = ip_at(s, n, q);
+    if (!k) return false;
+    o->ipb = q;
+    o->ipl = k;
+    q += k;
+    if (q < n && s[q] == ']') q++;
+    return at_lit(s, n, q, ")") && by_later(s, n, q + 1, r);
+}
+
 #define SET(f, b, l)                                                                               \
     do {                                                                                           \
         r->f = s + (b);                                                                            \
@@ -2192,51 +2223,24 @@ static int rcvd_parse(arena *a, const char *in, size_t in_len, struct rcv *r)
         if (at_lit(s, n, xe, " (HELO ") || at_lit(s, n, xe, " (EHLO ")) {
             size_t hb = xe + 7;
             const char *cl = memchr(s + hb, ')', n - hb);
-            if (cl && at_lit(s, n, (size_t)(cl - s), ") (")) {
-                size_t q = (size_t)(cl - s) + 3, te = tok_end(s, n, q);
-                const char *at = memchr(s + q, '@', te - q);
-                size_t idb = q, ide = q;
-                if (at) {
-                    ide = (size_t)(at - s);
-                    q = ide + 1;
-                }
-                if (q < n && s[q] == '[') q++;
-                if ((k = ip_at(s, n, q))) {
-                    size_t ipb = q;
-                    q += k;
-                    if (q < n && s[q] == ']') q++;
-                    if (at_lit(s, n, q, ")") && by_later(s, n, q + 1, r)) {
-                        SET(rdns, x, xe - x);
-                        SET(helo, hb, (size_t)(cl - s) - hb);
-                        if (at) SET(ident, idb, ide - idb);
-                        SET(ip, ipb, k);
-                        goto enough;
-                    }
-                }
+            struct ident_ip ii;
+            if (cl && at_lit(s, n, (size_t)(cl - s), ") (") &&
+                ident_ip_by(s, n, (size_t)(cl - s) + 3, r, &ii)) {
+                SET(rdns, x, xe - x);
+                SET(helo, hb, (size_t)(cl - s) - hb);
+                if (ii.ident) SET(ident, ii.idb, ii.ide - ii.idb);
+                SET(ip, ii.ipb, ii.ipl);
+                goto enough;
             }
         }
         /* RDNS ((ident@)?[?IP]?) ... by X */
-        if (at_lit(s, n, xe, " (")) {
-            size_t q = xe + 2, te = tok_end(s, n, q);
-            const char *at = memchr(s + q, '@', te - q);
-            size_t idb = q, ide = q;
-            if (at) {
-                ide = (size_t)(at - s);
-                q = ide + 1;
-            }
-            if (q < n && s[q] == '[') q++;
-            if ((k = ip_at(s, n, q))) {
-                size_t ipb = q;
-                q += k;
-                if (q < n && s[q] == ']') q++;
-                if (at_lit(s, n, q, ")") && by_later(s, n, q + 1, r)) {
-                    SET(rdns, x, xe - x);
-                    SET(helo, x, xe - x);
-                    if (at) SET(ident, idb, ide - idb);
-                    SET(ip, ipb, k);
-                    goto enough;
-                }
-            }
+        struct ident_ip ii;
+        if (at_lit(s, n, xe, " (") && ident_ip_by(s, n, xe + 2, r, &ii)) {
+            SET(rdns, x, xe - x);
+            SET(helo, x, xe - x);
+            if (ii.ident) SET(ident, ii.idb, ii.ide - ii.idb);
+            SET(ip, ii.ipb, ii.ipl);
+            goto enough;
         }
         /* HELO (RDNS [IP]) by X with */
         if (at_lit(s, n, xe, " (")) {

@@ -65,6 +65,7 @@
  * Not done here: choosing which rules to run, matching loops, rule files. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "score/saregex.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 #include <limits.h>
@@ -3241,23 +3242,13 @@ sare_lits *sare_lits_new(void)
     return m;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static void lits_rehash(sare_lits *m, size_t cap)
 {
     free(m->hash);
     m->hash = xcalloc(cap, sizeof *m->hash);
     m->hash_cap = cap;
     for (uint32_t id = 0; id < m->n; id++) {
-        size_t h = (size_t)fnv1a(m->bytes + m->off[id], m->len[id]) & (cap - 1);
+        size_t h = (size_t)hash_fnv1a(m->bytes + m->off[id], m->len[id]) & (cap - 1);
         while (m->hash[h])
             h = (h + 1) & (cap - 1);
         m->hash[h] = id + 1;
@@ -3271,7 +3262,7 @@ uint32_t sare_lits_add(sare_lits *m, const char *s, size_t len)
     if (len > UINT32_MAX / 2) len = UINT32_MAX / 2;
     if (m->hash_cap == 0 || (size_t)(m->n + 1) * 2 > m->hash_cap)
         lits_rehash(m, m->hash_cap ? m->hash_cap * 2 : 64);
-    size_t h = (size_t)fnv1a(s, len) & (m->hash_cap - 1);
+    size_t h = (size_t)hash_fnv1a(s, len) & (m->hash_cap - 1);
     for (; m->hash[h]; h = (h + 1) & (m->hash_cap - 1)) {
         uint32_t id = m->hash[h] - 1;
         if (m->len[id] == len && memcmp(m->bytes + m->off[id], s, len) == 0) return id;
@@ -3689,4 +3680,20 @@ size_t sare_named(const sare *re, const char *subj, size_t len, size_t start,
     }
     pcre2_match_data_free(md);
     return reported;
+}
+
+void sare_quote(struct arena_str *b, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            ch == '_') {
+            arena_str_put(b, p + i, 1);
+        } else if (ch == 0) {
+            arena_str_put(b, "\\x00", 4);
+        } else {
+            arena_str_put(b, "\\", 1);
+            arena_str_put(b, p + i, 1);
+        }
+    }
 }

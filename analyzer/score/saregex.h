@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/arena.h"
+
 #define SARE_MATCH_LIMIT 1000000u        /* PCRE2 match limit (backtracking steps) per call */
 #define SARE_DEPTH_LIMIT 10000u          /* PCRE2 depth limit (heap frames) per call */
 #define SARE_MAX_PATTERN (1024u * 1024u) /* a longer pattern is rejected */
@@ -80,6 +82,12 @@ bool sare_caseless(const sare *re);
  * subject). Returns the count; 0 means "no usable set: always run". The
  * strings live as long as `re`. Conservative: when in doubt, return 0. */
 size_t sare_literals(const sare *re, const char *const **lits, const size_t **lens, bool *nocase);
+
+/* Append (p,n) to b quoted as Perl's quotemeta does (every byte but
+ * [A-Za-z0-9_] escaped; NUL as \x00), so that a pattern matches it
+ * literally: SpamAssassin's capture templates and the evals that build a
+ * pattern around an address use it. */
+void sare_quote(struct arena_str *b, const char *p, size_t n);
 
 /* Multi-literal matcher (Aho-Corasick over bytes; all literals matched
  * case-insensitively for ASCII, so both kinds of set can share one

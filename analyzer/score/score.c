@@ -24,6 +24,7 @@
 #include "auth/verify.h"
 #include "score/evals.h"
 #include "score/saregex.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 /* ---- meta programs ---- */
@@ -988,14 +989,6 @@ static void lc_reset(struct lcache *lc)
     lc->n_used = lc->nbytes = lc->nres = 0;
 }
 
-static uint64_t lc_hash(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull ^ n;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
-}
-
 /* Match every cached rule on one line, as match_re would with the full budget. */
 static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lres *out)
 {
@@ -1232,7 +1225,7 @@ static const struct lres *lc_line(struct run *R, struct lcache *lc, const char *
         lc_eval(s, p, len, scratch);
         return scratch;
     }
-    uint64_t h = lc_hash(p, len);
+    uint64_t h = hash_fnv1a(p, len);
     size_t k = h & (LC_SLOTS - 1);
     for (; lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
         if (lc->slot[k].h == h && lc->slot[k].len == len &&
@@ -1366,7 +1359,7 @@ static void run_headers(struct run *R, struct msgview *v)
         if (!g->n) continue;
         const struct mv_text *val = msgview_header(v, g->name, g->mod);
         bool scanned = false;
-        const char *area = arena_printf(R->a, "header:%s", g->name);
+        const char *area = NULL; /* "header:NAME", made on the group's first hit */
         for (size_t k = 0; k < g->n; k++) {
             uint32_t id = g->rules[k];
             const struct crule *c = &s->cr[id];
@@ -1376,7 +1369,7 @@ static void run_headers(struct run *R, struct msgview *v)
                 bool ex = msgview_header_exists(v, r->header);
                 if (ex != r->negate) {
                     R->val[id] += 1;
-                    R->area[id] = area;
+                    R->area[id] = area ? area : (area = arena_printf(R->a, "header:%s", g->name));
                 }
                 continue;
             }
@@ -1408,7 +1401,7 @@ static void run_headers(struct run *R, struct msgview *v)
                 }
                 if (!m) {
                     R->val[id] += 1;
-                    R->area[id] = area;
+                    R->area[id] = area ? area : (area = arena_printf(R->a, "header:%s", g->name));
                 }
                 continue;
             }
@@ -1426,7 +1419,7 @@ static void run_headers(struct run *R, struct msgview *v)
             hits = match_text(R, c, p, len, &left);
             if (hits) {
                 R->val[id] += hits;
-                R->area[id] = area;
+                R->area[id] = area ? area : (area = arena_printf(R->a, "header:%s", g->name));
             }
             PROF_RULE(s, id);
         }
@@ -1466,21 +1459,6 @@ static void run_mimeheaders(struct run *R, struct msgview *v)
  * values captured for NAME, quoted (Perl's quotemeta), as SpamAssassin's
  * capture_rules_replace does; a rule whose tag was never captured does not
  * run. Then the rule matches its texts as any rule of its kind. */
-static void quotemeta(struct arena_str *b, const char *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)v[i];
-        if (ch_is_alnum(ch) || ch == '_') {
-            arena_str_put(b, (const char *)&v[i], 1);
-        } else if (ch == 0) {
-            arena_str_put(b, "\\x00", 4);
-        } else {
-            arena_str_put(b, "\\", 1);
-            arena_str_put(b, (const char *)&v[i], 1);
-        }
-    }
-}
-
 static const char *fill_template(struct run *R, const char *re)
 {
     struct arena_str b = {.a = R->a};
@@ -1498,7 +1476,7 @@ static const char *fill_template(struct run *R, const char *re)
                         memcmp(R->tags[t].name, re + i + 2, j - i - 2) != 0)
                         continue;
                     if (any) arena_str_put(&b, "|", 1);
-                    quotemeta(&b, R->tags[t].val, R->tags[t].len);
+                    sare_quote(&b, R->tags[t].val, R->tags[t].len);
                     any = true;
                 }
                 if (!any) return NULL; /* the tag was not captured: the rule does not run */

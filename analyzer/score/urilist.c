@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/str.h"
 
 /* ---------------------------------------------------------------------- */
@@ -216,16 +217,6 @@ struct sset {
     size_t cap, n;
 };
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* Returns true when (p,n) was added, false when present. The key is kept
  * by pointer: it must outlive the set. */
 static bool sset_add(arena *a, struct sset *s, const char *p, size_t n)
@@ -236,7 +227,7 @@ static bool sset_add(arena *a, struct sset *s, const char *p, size_t n)
         size_t *nl = arena_alloc(a, nc * sizeof *nl);
         for (size_t i = 0; i < s->cap; i++) {
             if (!s->k[i]) continue;
-            size_t j = (size_t)hash_bytes(s->k[i], s->kl[i]) & (nc - 1);
+            size_t j = (size_t)hash_fnv1a(s->k[i], s->kl[i]) & (nc - 1);
             while (nk[j])
                 j = (j + 1) & (nc - 1);
             nk[j] = s->k[i];
@@ -246,7 +237,7 @@ static bool sset_add(arena *a, struct sset *s, const char *p, size_t n)
         s->kl = nl;
         s->cap = nc;
     }
-    size_t j = (size_t)hash_bytes(p, n) & (s->cap - 1);
+    size_t j = (size_t)hash_fnv1a(p, n) & (s->cap - 1);
     while (s->k[j]) {
         if (s->kl[j] == n && memcmp(s->k[j], p, n) == 0) return false;
         j = (j + 1) & (s->cap - 1);
