@@ -18,7 +18,7 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/mailaudit
 MANDIR     ?= $(PREFIX)/share/man
-PKGS       := sqlite3 libpcre2-8 libcrypto zlib
+PKGS       := sqlite3 libpcre2-8 libcrypto zlib libxml-2.0
 
 WARN       := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wconversion
 CFLAGS     ?= -O2 -g

@@ -3,8 +3,9 @@
 # Idempotent: installs only what is missing, and says what it installs.
 # Not root: prints the exact apt-get line and stops with status 1.
 set -eu
+# libxml2-dev: DMARC aggregate reports are XML (SAX2 push parser, DOCTYPE refused)
 # spamassassin: its stock rule files are a test input (the parser and the engine read them)
-PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev libspf2-dev libcmocka-dev sqlite3 publicsuffix spamassassin"
+PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev libspf2-dev libxml2-dev libcmocka-dev sqlite3 publicsuffix spamassassin"
 [ "${MAILAUDIT_FUZZ_DEPS:-}" = 1 ] && PKGS="$PKGS clang libclang-rt-14-dev"
 # make bench compares with pflogsumm (Postfix log summaries, Perl) and dkimpy,
 # which also signs the DKIM bench corpus (python3-nacl for ed25519; openssl for the key)

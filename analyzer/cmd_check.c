@@ -8,6 +8,7 @@
 #include "auth/dkim.h"
 #include "authopts.h"
 #include "check_auth.h"
+#include "check_feedback.h"
 #include "cli.h"
 #include "logs/logfmt.h"
 #include "mail/limits.h"
@@ -194,7 +195,7 @@ static void score_json(struct json *j, const struct score_result *sr);
 
 static void message_json(struct buf *out, arena *a, const char *file, uint64_t offset, bool in_mbox,
                          const struct message *m, const struct verify_result *vr,
-                         const struct score_result *sr)
+                         const struct score_result *sr, const struct check_fb *cf)
 {
     struct json j;
     json_init(&j, out);
@@ -291,6 +292,12 @@ static void message_json(struct buf *out, arena *a, const char *file, uint64_t o
     check_auth_json(&j, a, vr);
     json_key(&j, "score");
     score_json(&j, sr);
+    if (cf) {
+        check_feedback_json(&j, cf);
+    } else {
+        json_key(&j, "feedback");
+        json_null(&j);
+    }
 
     json_key(&j, "anomalies");
     json_arr_begin(&j);
@@ -396,7 +403,7 @@ static void score_text(struct buf *out, const struct score_result *sr)
 
 static void message_text(struct buf *out, arena *a, const char *file, uint64_t offset, bool in_mbox,
                          const struct message *m, const struct verify_result *vr,
-                         const struct score_result *sr)
+                         const struct score_result *sr, const struct check_fb *cf)
 {
     char iso[32];
     buf_puts(out, "== ");
@@ -474,6 +481,7 @@ static void message_text(struct buf *out, arena *a, const char *file, uint64_t o
     }
     if (vr) check_auth_text(out, a, vr);
     if (sr) score_text(out, sr);
+    if (cf) check_feedback_text(out, cf);
     buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
     for (size_t i = 0; i < m->an.n; i++) {
         buf_printf(out, "  %s", anom_name(m->an.v[i].code));
@@ -514,14 +522,20 @@ static void emit(struct check_ctx *cx, const char *file, uint64_t offset, bool i
         }
         scorer_run(cx->rules.sc, a, &in, &sr);
     }
+    /* what feedback it carries (reports, complaint, bounce): needs the MIME tree */
+    struct check_fb *cf = NULL;
+    if (m.mime_parsed) {
+        cf = arena_alloc(a, sizeof *cf);
+        check_feedback_run(a, &m, cf);
+    }
     struct buf *out = &cx->out;
     buf_reset(out);
     if (cx->json)
         message_json(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL,
-                     scored ? &sr : NULL);
+                     scored ? &sr : NULL, cf);
     else
         message_text(out, a, file, offset, in_mbox, &m, verified ? &vr : NULL,
-                     scored ? &sr : NULL);
+                     scored ? &sr : NULL, cf);
     fwrite(out->p, 1, out->len, stdout);
 }
 

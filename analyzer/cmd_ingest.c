@@ -8,6 +8,7 @@
  * loses at most the open batch and the next run redoes it (sources left in status 'reading' are
  * read again). Bad files never stop the batch: each is recorded with its error. */
 #include "cli.h"
+#include "feedback/feedback.h"
 #include "ingest.h"
 #include "mail/limits.h"
 #include "mail/message.h"
@@ -304,6 +305,9 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
         struct message m;
         message_parse(in->msg_arena, p, len, ctx->folder, sha, &m);
         if (truncated) anom_add(&m.an, ANOM_MSG_TRUNCATED, "cut at %u bytes", MSG_MAX_SIZE);
+        /* reports, complaints, bounces it carries (problems become its anomalies) */
+        struct fb_scan fs;
+        feedback_scan(in->msg_arena, &m, &fs, &m.an);
         if (!found) {
             if (db_message_insert(in->db, in->run_id, &m, source_id, offset, &mid) != 0)
                 return ingest_db_failed(in);
@@ -312,7 +316,9 @@ static int take_message(struct ingest *in, int64_t source_id, const struct src_c
         } else {
             in->reverified++;
         }
-        if (verify_and_store(in, &m, mid, !found) != 0) return ingest_db_failed(in);
+        if (verify_and_store(in, &m, mid, !found) != 0 ||
+            ingest_feedback(in, &m, mid, &fs, !found) != 0)
+            return ingest_db_failed(in);
         pl = m.placement;
         evidence = m.placement_evidence;
     }
@@ -650,6 +656,7 @@ int cmd_ingest(int argc, char **argv)
         if (in.from_logs)
             printf("verify: %lld message(s) with the client taken from the MTA logs\n",
                    (long long)in.from_logs);
+        ingest_feedback_summary(&in);
     }
 out:
     for (size_t i = 0; i < in.n_logs; i++)
@@ -658,6 +665,8 @@ out:
     buf_free(&in.data);
     arena_free(in.msg_arena);
     arena_free(in.file_arena);
+    if (in.fb_arena) arena_free(in.fb_arena);
+    db_dmarc_batch_free(in.fb_batch);
     authopts_verify_ctx_free(&in.vc);
     rulesopt_free(&in.rules);
     dns_free(in.dns);

@@ -59,6 +59,11 @@ struct ingest {
     bool dns_failed; /* recording a DNS answer failed: reported once, the run goes on */
     char **dns_real; /* realpath of each --dns file: the walk does not ingest them */
     size_t n_dns_real;
+    /* feedback (ingest_feedback.c) */
+    arena *fb_arena; /* TLS reports being parsed; reset per payload */
+    struct db_dmarc_batch *fb_batch; /* DMARC report rows not yet written */
+    int64_t fb_dmarc, fb_dmarc_rows, fb_dmarc_dup, fb_complaints, fb_failures, fb_tlsrpt,
+        fb_tlsrpt_dup, fb_bounces, fb_bounce_rcpts, fb_autoreplies;
 };
 
 int ingest_ensure_txn(struct ingest *in);
@@ -77,6 +82,15 @@ int64_t ingest_mtime_ns(const struct stat *st);
 /* ingest_logs.c: remember a log file found by the walk (head = its first bytes). */
 void ingest_logs_defer(struct ingest *in, const char *path, const struct stat *st,
                        const struct log_format *fmt, const char *head, size_t head_len);
+/* ingest_feedback.c: store what feedback_scan found in a message just
+ * stored (fresh) or stored before (its earlier feedback rows are replaced). */
+struct fb_scan;
+struct message;
+int ingest_feedback(struct ingest *in, const struct message *m, int64_t mid,
+                    const struct fb_scan *fs, bool fresh);
+/* The summary line of what feedback was found ("" when none). */
+void ingest_feedback_summary(const struct ingest *in);
+
 /* Read the remembered log files in time order, then link deliveries. */
 int ingest_logs_run(struct ingest *in);
 /* Parse "+0200", "-05:30", "UTC", "Z" into minutes east of UTC. */

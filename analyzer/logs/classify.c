@@ -4,27 +4,42 @@
  *
  * Bounce reason, in this order (Sisimai's documented order of decision,
  * FIELD-NOTES "Bounce reasons"):
- *   0. a 2.x.x status (or a 2xx reply without status) is "delivered";
- *   1. provider_texts: the texts Gmail, Microsoft and Yahoo/AOL really send
- *      (FIELD-NOTES provider table), so that e.g. Gmail's 550-5.7.1
- *      "UnsolicitedIPError" is "blocked" and not 5.7.1's "securityerror";
+ *   0. a 2.x.x status (or a 2xx reply without status) is "delivered"; a
+ *      Status of x.0.0 gives way to a specific code found in the text;
+ *   1. provider_texts: the texts Gmail, Microsoft, Yahoo/AOL and a few other
+ *      providers and MTAs really send (FIELD-NOTES provider table), so that
+ *      e.g. Gmail's 550-5.7.1 "UnsolicitedIPError" is "blocked" and not
+ *      5.7.1's "securityerror";
+ *   1b. (classify_bounce_facts) Diagnostic-Code type X-Unix: a local
+ *      delivery program failed: "mailererror" (unless the mailbox is full);
  *   2. early_texts: per-class phrases in Sisimai's first order (mailboxfull,
  *      mesgtoobig, exceedlimit, suspend, hasmoved, norelaying, authfailure,
  *      userunknown, filtered, requireptr, rejected, hostunknown,
  *      spamdetected, badreputation, toomanyconn, speeding, failedstarttls,
- *      blocked);
+ *      blocked). An unknown user is weighed with the SMTP stage (below);
  *   3. status_codes: the enhanced status code (RFC 3463 / IANA registry read
  *      with Sisimai's mapping);
- *   4. late_texts: per-class phrases Sisimai tries only when the code gave no
- *      reason or a vague one (userunknown, systemerror, securityerror,
- *      networkerror): policyviolation, virusdetected, securityerror,
- *      systemerror, networkerror, expired, contenterror, systemfull,
- *      notaccept, syntaxerror. If none matches, the code's reason stands;
+ *   4. when the code gave no reason or a vague one (userunknown,
+ *      systemerror, securityerror, networkerror, expired): a refusal at the
+ *      connection or at HELO is "blocked"; then late_texts, per-class
+ *      phrases in Sisimai's second order (mailererror, policyviolation,
+ *      virusdetected, final-sounding expired texts, securityerror,
+ *      contenterror, systemfull, systemerror, networkerror, other expired
+ *      texts, notaccept, syntaxerror). If none matches, the code's reason
+ *      stands;
  *   5. temporary_texts: greylisting, only with a 4xx reply or 4.x.x status;
  *   6. class rules: x.6.x contenterror, x.7.x securityerror (no x.1.x rule:
- *      Sisimai has none, every 5.1.x is in the code table);
+ *      Sisimai has none, every 5.1.x is in the code table); a permanent
+ *      bare "Recipient address rejected" (Postfix) is "userunknown";
  *   7. reply_codes: the bare SMTP reply code;
- *   8. otherwise "undefined".
+ *   8. a delayed Action that said nothing else is "expired"; otherwise
+ *      "undefined" (classify_bounce_facts: "onhold" when there was a text).
+ * The SMTP stage (classify_smtp_command, or given by the caller): an unknown
+ * user refused after DATA without a x.1.x status is "filtered" (the
+ * receiver's content filter, soft); at MAIL FROM an unknown user or domain,
+ * or a bare "access denied", is "rejected" (the sender); Sendmail's
+ * pipelined transcripts read RCPT replies after ">>> DATA", which is why a
+ * x.1.1 status still wins.
  * Decisions:
  *  - Gmail's 421-4.7.28/4.7.0 "unusual rate of unsolicited mail"
  *    (UnsolicitedRateLimitError) and the SPF-domain variant are "speeding"
@@ -40,8 +55,12 @@
  *    receiver did); classify_blocklist flags receiver_misconfig.
  *  - 5.7.25 (reverse DNS validation failed) is "requireptr" (Sisimai's code
  *    table predates requireptr and says blocked).
- *  - Hard: userunknown, hostunknown, hasmoved, and notaccept with a 5xx code
- *    or 5.x.x status, and only when `final` (a deferral is never hard).
+ *  - A connection timeout in a final report is "expired" (the MTA retried
+ *    until the queue lifetime ran out); in a deferral it is "networkerror".
+ *    Mail loops and hop counts are "networkerror", as in Sisimai.
+ *  - Hard: userunknown, hostunknown, hasmoved, and notaccept unless its
+ *    reply or status is 4xx / 4.x.x; only when `final` (a deferral is never
+ *    hard).
  *  - With no dsn argument, the first enhanced code in the text is used
  *    (x.0.0 only when there is no other); with reply_code 0, a leading
  *    "ddd " or "ddd-" in the text.
@@ -126,6 +145,41 @@ static const struct text_rule provider_texts[] = {
     P("yahoo-disabled", "this mailbox is disabled", "suspend"),
     P("dnsbl-open-resolver", "open resolver", "blocked"),
     P("dnsbl-open-resolver", "public resolver", "blocked"),
+    /* Gmail reports a failed MX lookup as a temporary "DNS Error: ... DNS type
+     * 'mx' lookup of example.org responded with code NXDOMAIN" */
+    P("gmail-null-mx", "doesn't receive email according to the administrator", "notaccept"),
+    P("gmail-dns-error", "dns type 'mx' lookup of", "networkerror"),
+    P("gmail-connect-gave-up", "did not accept our requests to connect", "expired"),
+    P("google-groups-no-permission", "permission to post", "rejected"),
+    P("google-groups-spam", "rejected due to spam classification", "spamdetected"),
+    P("microsoft-domain-ip-mismatch", "mismatches client ip", "blocked"),
+    P("microsoft-domain-unreachable", "because the domain is not reachable", "hostunknown"),
+    P("mimecast-host-network", "host network not allowed", "policyviolation"),
+    P("mimecast-security-policies", "rejected due to security policies", "virusdetected"),
+    P("orange-ofr-506", "ofr_506",
+      "spamdetected"), /* Orange: "Mail rejete. Mail rejected. OFR_506" */
+    P("cox-blocklist", "aup#cdrbl", "blocked"),
+    P("microsoft-recipient-not-found", "recipientnotfound", "userunknown"),
+    P("microsoft-recipient-not-found", "wasn't found at the destination domain", "userunknown"),
+    P("microsoft-auth-level", "required authentication level", "authfailure"),
+    P2("microsoft-messages-not-sent", "messages from", "weren't sent", "blocked"),
+    P("domino-not-in-directory", "not listed in domino directory", "userunknown"),
+    P("notes-not-in-address-book", "not listed in public name & address book", "userunknown"),
+    P("notes-not-in-directory",
+      "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae\xe3\x83"
+      "\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3"
+      "\x82\x93",
+      "userunknown"), /* Notes, Japanese: "not in the directory list" */
+    P("exchange-recipient-not-recognized", "recipient name is not recognized", "userunknown"),
+    P("microsoft-address-not-found", "address couldn't be found", "userunknown"),
+    P("facebook-recipient-preferences", "refused due to recipient preferences", "filtered"),
+    P("verizon-no-valid-recipients", "no valid recipients for this mm", "userunknown"),
+    P("sendmail-mail-local", "mail.local: unknown user", "userunknown"),
+    P("google-groups", "groups.google.com/support", "rejected"),
+    P("imail-invalid-userid", "invalid final delivery userid", "userunknown"),
+    P("qmail-no-connection", "wasn't able to establish an smtp connection", "networkerror"),
+    P("amazonses-unverified", "address is not verified", "rejected"),
+    P2("amavis-spam", "reject, id=", "- spam", "spamdetected"),
 };
 
 /* 2. Class phrases tried before the status code (Sisimai's first order). */
@@ -145,6 +199,9 @@ static const struct text_rule early_texts[] = {
     T("mailboxfull", "account is full"),
     T("mailboxfull", "over its quota"),
     T("mailboxfull", "insufficient storage for this mailbox"),
+    T("mailboxfull", "folder is full"),
+    T("mailboxfull", "mailbox exceeds"),
+    T("mailboxfull", "mailbox exceeded"),
     T("mesgtoobig", "message too big"),
     T("mesgtoobig", "message too large"),
     T("mesgtoobig", "message is too large"),
@@ -169,10 +226,18 @@ static const struct text_rule early_texts[] = {
     T("suspend", "account is inactive"),
     T("suspend", "has been deactivated"),
     T("suspend", "recipient suspended"),
+    T("suspend", "account is locked"),
+    T("suspend", "temporary locked"),
+    T("suspend", "temporarily locked"),
+    T("suspend", "mailbox is frozen"),
+    T("suspend", "account is blocked"),
     T("hasmoved", "has moved"),
     T("hasmoved", "no longer on server"),
     T("hasmoved", "address has changed"),
+    P("relay-needs-auth", "without authentication", "securityerror"),
+    P("relay-needs-auth", "unauthenticated senders", "securityerror"),
     T("norelaying", "relay not permitted"),
+    T("norelaying", "not configured to relay"),
     T("norelaying", "relaying denied"),
     T("norelaying", "relay access denied"),
     T("norelaying", "relaying not allowed"),
@@ -224,7 +289,9 @@ static const struct text_rule early_texts[] = {
     T("userunknown", "is not a known user"),
     T("userunknown", "account does not exist"),
     T("userunknown", "unknown local part"),
-    T("userunknown", "not our customer"),
+    T("userunknown", "user not exist"),
+    T("userunknown", "recipient address rejected: access denied"), /* Microsoft's DBEB, Postfix */
+    P2("no-such-account", "doesn't have a", " account", "userunknown"), /* Yahoo and its clones */
     T("filtered", "blocked by the recipient"),
     T("filtered", "recipient has blocked"),
     T("filtered", "rejected by the recipient"),
@@ -236,6 +303,9 @@ static const struct text_rule early_texts[] = {
     T("requireptr", "cannot find your hostname"),
     T("requireptr", "reverse lookup failed"),
     T("requireptr", "no rdns"),
+    T("requireptr", "rdns record"),
+    T("requireptr", "dns ptr"),
+    T("requireptr", "ip name lookup failed"),
     T("rejected", "sender address rejected"),
     T("rejected", "sender rejected"),
     T("rejected", "sender verify failed"),
@@ -247,6 +317,10 @@ static const struct text_rule early_texts[] = {
     T("rejected", "bad sender"),
     T("rejected", "unroutable sender"),
     T("rejected", "unrouteable sender"),
+    T("rejected", "not a member of"),
+    /* a temporary DNS failure is the network's, not a missing domain */
+    P2("dns-temporary", "name service error", "try again", "networkerror"),
+    P("dns-malformed-reply", "malformed or unexpected name server reply", "networkerror"),
     T("hostunknown", "host unknown"),
     T("hostunknown", "unknown host"),
     T("hostunknown", "domain not found"),
@@ -260,6 +334,7 @@ static const struct text_rule early_texts[] = {
     T("hostunknown", "name or service not known"),
     T("hostunknown", "recipient domain not found"),
     T("spamdetected", "rejected as spam"),
+    T("spamdetected", "blacklisted url"),
     T("spamdetected", "detected as spam"),
     T("spamdetected", "identified as spam"),
     T("spamdetected", "classified as spam"),
@@ -274,7 +349,9 @@ static const struct text_rule early_texts[] = {
     T("spamdetected", "suspected spam"),
     T("spamdetected", "likely spam"),
     T("spamdetected", "spamassassin"),
+    T("spamdetected", "scored as spam"),
     T("spamdetected", "message content rejected"),
+    T("spamdetected", "spam classification"),
     T("spamdetected", "unsolicited bulk"),
     T("spamdetected", "junk mail"),
     T("badreputation", "low reputation"),
@@ -282,6 +359,8 @@ static const struct text_rule early_texts[] = {
     T("badreputation", "bad reputation"),
     T("badreputation", "reputation is too low"),
     T("toomanyconn", "too many connections"),
+    T("toomanyconn", "too many recipients"),
+    T("toomanyconn", "frequency limited"),
     T("toomanyconn", "too many concurrent"),
     T("toomanyconn", "too many simultaneous"),
     T("toomanyconn", "connection rate limit"),
@@ -304,6 +383,7 @@ static const struct text_rule early_texts[] = {
     T("failedstarttls", "requires tls"),
     T("failedstarttls", "starttls failed"),
     T("failedstarttls", "tls negotiation failed"),
+    T("blocked", "not accepting connections"),
     T("blocked", "blocked using"),
     T("blocked", "blocked by"),
     T("blocked", "has been blocked"),
@@ -340,11 +420,25 @@ static const struct text_rule early_texts[] = {
     T("blocked", "access denied"),
     T("blocked", "connection refused by"),
     T("blocked", "not allowed to send mail"),
+    T("blocked", "invalid ip for sending mail"),
+    T("blocked", "unverifyable sending ip"),
+    T("blocked", "unverifiable sending ip"),
+    T("blocked", "smtp server of your isp"),
 };
 
 /* 4. Class phrases tried after a vague or missing status code. */
 static const struct text_rule late_texts[] = {
+    T("mailererror", "pipe to |"),
+    T("mailererror", "procmail:"),
+    T("mailererror", "command died with status"),
+    T("mailererror", "procmail -f"),
     T("policyviolation", "policy violation"),
+    T("policyviolation", "protocol violation"),
+    T("policyviolation", "denied by policy"),
+    T("policyviolation", "multiple addresses in from"),
+    T("policyviolation", "header error"),
+    T("policyviolation", "potential security issue"),
+    T("policyviolation", "content presents a potential"),
     T("policyviolation", "violates"),
     T("policyviolation", "policy reasons"),
     T("policyviolation", "local policy"),
@@ -357,20 +451,23 @@ static const struct text_rule late_texts[] = {
     T("virusdetected", "malware"),
     T("virusdetected", "infected"),
     T("virusdetected", "trojan"),
+    T("expired", "retry timeout exceeded"),
+    T("expired", "have been failing for a long time"), /* Exim's bounce text */
+    T("expired", "delivery time expired"),
+    T("expired", "delivery expired"),
+    T("expired", "could not be delivered for"),
+    T("expired", "envelope expired"),
+    T("expired", "after multiple retries"),
+    T("expired", "still undelivered after"),
+    T("expired", "was not delivered within"),
+    P2("delivery-attempts", "delivery failed ", " attempts", "expired"),
     T("securityerror", "authentication required"),
     T("securityerror", "authentication failed"),
     T("securityerror", "must be authenticated"),
     T("securityerror", "not authenticated"),
     T("securityerror", "authentication is required"),
     T("securityerror", "insecure"),
-    T("expired", "retry timeout exceeded"),
-    T("expired", "have been failing for a long time"), /* Exim's bounce text */
-    T("expired", "delivery time expired"),
-    T("expired", "message expired"),
-    T("expired", "been in the queue too long"),
-    T("expired", "too long in queue"),
-    T("expired", "delivery expired"),
-    T("expired", "could not be delivered for"),
+    T("syntaxerror", "malformed address"),
     T("contenterror", "8-bit data"),
     T("contenterror", "8bit data"),
     T("contenterror", "invalid mime"),
@@ -394,14 +491,23 @@ static const struct text_rule late_texts[] = {
     T("systemerror", "configuration error"),
     T("systemerror", "misconfigured"),
     T("systemerror", "i/o error"),
-    T("systemerror", "too many hops"),
-    T("systemerror", "mail loop"),
-    T("systemerror", "loops back to myself"),
+    T("systemerror", "service currently unavailable"),
+    T("systemerror", "queue file write error"),
+    T("networkerror", "too many hops"),
+    T("networkerror", "hop count exceeded"),
+    T("networkerror", "maximum hop count"),
+    T("networkerror", "routing loop"),
+    T("networkerror", "mail loop"),
+    T("networkerror", "loops back to myself"),
+    T("networkerror", "network error"),
+    T("networkerror", "host name lookup failure"),
+    T("networkerror", "dns query failed"),
     T("networkerror", "connection timed out"),
     T("networkerror", "connection refused"),
     T("networkerror", "network is unreachable"),
     T("networkerror", "no route to host"),
     T("networkerror", "host is unreachable"),
+    T("networkerror", "host not reachable"),
     T("networkerror", "connection reset"),
     T("networkerror", "lost connection"),
     T("networkerror", "connection closed"),
@@ -411,7 +517,13 @@ static const struct text_rule late_texts[] = {
     T("networkerror", "temporary lookup failure"),
     T("networkerror", "temporary failure in name resolution"),
     T("networkerror", "dns lookup failure"),
+    T("expired", "message expired"),
+    T("expired", "been in the queue too long"),
+    T("expired", "too long in queue"),
+    T("expired", "will be retried for"),
     T("notaccept", "does not accept mail"),
+    T("notaccept", "no mx record found"),
+    T("notaccept", "indicated no smtp service"),
     T("notaccept", "not accepting mail"),
     T("notaccept", "accepts no mail"),
     T("notaccept", "null mx"),
@@ -488,7 +600,7 @@ static const struct {
 
 /* Reasons after which the late texts may still decide (Sisimai's "retry"). */
 static const char *const vague_reasons[] = {"userunknown", "systemerror", "securityerror",
-                                            "networkerror"};
+                                            "networkerror", "expired"};
 
 /* ---- 7. bare reply codes (RFC 5321, RFC 7504) ----------------------------- */
 static const struct {
@@ -560,10 +672,28 @@ static size_t continuation_prefix(const char *p, size_t len)
 /* Lower-case the text; line breaks (real, or Exim's literal "\n") and the
  * reply-code prefix of the next line become one space, so that a phrase
  * wrapped over a multi-line reply still matches; runs of blanks collapse. */
+/* True when a multi-line reply that an unfolder joined into one line
+ * repeats its "ddd-" prefix at p (after a blank): "550-5.7.1 a b 550-5.7.1 c". */
+static bool repeated_prefix(const char *p, size_t len, const char *first)
+{
+    return first && len >= 4 && memcmp(p, first, 3) == 0 && (p[3] == '-' || p[3] == ' ');
+}
+
 static void haystack_init(struct haystack *h, const char *text, size_t len)
 {
     size_t o = 0;
     memset(h->bigrams, 0, sizeof h->bigrams);
+    /* "550-" at the start: a multi-line reply, whose later prefixes are noise */
+    const char *first = NULL;
+    {
+        size_t k = 0;
+        while (k < len && ch_is_wsp((unsigned char)text[k]))
+            k++;
+        if (len - k >= 4 && ch_is_digit((unsigned char)text[k]) &&
+            ch_is_digit((unsigned char)text[k + 1]) && ch_is_digit((unsigned char)text[k + 2]) &&
+            text[k + 3] == '-')
+            first = text + k;
+    }
     for (size_t i = 0; i < len && o < CLASSIFY_MAX_TEXT; i++) {
         unsigned char c = (unsigned char)text[i];
         bool brk = c == '\n' || c == '\r';
@@ -571,6 +701,9 @@ static void haystack_init(struct haystack *h, const char *text, size_t len)
             brk = true;
             i++;
         }
+        if (c == ' ' && i + 1 < len && text + i + 1 != first &&
+            repeated_prefix(text + i + 1, len - i - 1, first))
+            brk = true;
         if (brk) {
             i += continuation_prefix(text + i + 1, len - i - 1);
             c = ' ';
@@ -669,17 +802,163 @@ static void decide(struct bounce_class *out, const char *reason, const char *rul
     out->rule = rule;
 }
 
-void classify_bounce(int reply_code, const char *dsn, const char *text, size_t text_len, bool final,
-                     struct bounce_class *out)
+/* ---- SMTP stage ----------------------------------------------------------
+ * The phrases MTAs use to say which command a reply answered. Every row is
+ * searched; the one found last in the text wins (a transcript ends where
+ * the session failed). */
+static const struct {
+    const char *needle;
+    const char *command;
+} smtp_stages[] = {
+    /* Postfix: "(in reply to RCPT TO command)" */
+    {"in reply to end of data command", "DATA"},
+    {"in reply to data command", "DATA"},
+    {"in reply to rcpt to command", "RCPT"},
+    {"in reply to mail from command", "MAIL"},
+    {"in reply to helo command", "HELO"},
+    {"in reply to ehlo command", "HELO"},
+    {"in reply to lhlo command", "HELO"},
+    {"refused to talk to me", "CONN"},
+    /* Exim: "SMTP error from remote mail server after RCPT TO:<...>:" */
+    {"after end of data", "DATA"},
+    {"after data", "DATA"},
+    {"after rcpt to", "RCPT"},
+    {"after mail from", "MAIL"},
+    {"after helo", "HELO"},
+    {"after ehlo", "HELO"},
+    {"after initial connection", "CONN"},
+    {"after pipelined", "DATA"}, /* "after pipelined DATA" / "after pipelined end of data" */
+    /* Sendmail transcripts: ">>> RCPT To:<...>" */
+    {">>> data", "DATA"},
+    {">>> rcpt to", "RCPT"},
+    {">>> mail from", "MAIL"},
+    {">>> helo", "HELO"},
+    {">>> ehlo", "HELO"},
+    /* qmail */
+    {"failed after i sent the message", "DATA"},
+    {"does not like recipient", "RCPT"},
+    {"but sender was rejected", "MAIL"},
+    {"but my name was rejected", "HELO"},
+    /* per-command words several MTAs use */
+    {"recipient address rejected", "RCPT"},
+    {"for text command", "DATA"},
+    {"after rcpt command", "RCPT"},
+    {"after mail command", "MAIL"},
+    {"[rcpt_to]", "RCPT"},
+    {"(rcpt to)", "RCPT"},
+    {"(data)", "DATA"},
+};
+
+static const char *stage_in(const struct haystack *h)
+{
+    const char *best = NULL;
+    size_t best_at = 0;
+    for (size_t i = 0; i < sizeof smtp_stages / sizeof smtp_stages[0]; i++) {
+        size_t n = strlen(smtp_stages[i].needle);
+        if (!contains(h, smtp_stages[i].needle)) continue;
+        /* the last occurrence of this needle */
+        const char *p = h->low, *last = NULL;
+        while ((p = memmem(p, h->len - (size_t)(p - h->low), smtp_stages[i].needle, n)) != NULL) {
+            last = p;
+            p++;
+        }
+        size_t at = (size_t)(last - h->low) + 1;
+        if (at > best_at) {
+            best_at = at;
+            best = smtp_stages[i].command;
+        }
+    }
+    return best;
+}
+
+const char *classify_smtp_command(const char *text, size_t len)
+{
+    if (!text || len == 0) return NULL;
+    struct haystack h;
+    haystack_init(&h, text, len > CLASSIFY_MAX_TEXT ? CLASSIFY_MAX_TEXT : len);
+    return stage_in(&h);
+}
+
+static bool ascii_ieq(const char *a, const char *b)
+{
+    if (!a) return false;
+    for (; *a && *b; a++, b++)
+        if (ch_lower((unsigned char)*a) != (unsigned char)*b) return false;
+    return *a == '\0' && *b == '\0';
+}
+
+static bool code_says(const char *code, const char *reason)
+{
+    for (size_t i = 0; code[0] && i < sizeof status_codes / sizeof status_codes[0]; i++)
+        if (strcmp(code, status_codes[i].code) == 0)
+            return strcmp(status_codes[i].reason, reason) == 0;
+    return false;
+}
+
+/* A x.1.x (addressing) status with a detail code the table does not know,
+ * e.g. Exchange Online's 5.1.351 "unknown recipient or mailbox unavailable". */
+static bool addressing_code(const char *code)
+{
+    if (!code[0] || code[1] != '.' || code[2] != '1' || code[3] != '.') return false;
+    for (size_t i = 0; i < sizeof status_codes / sizeof status_codes[0]; i++)
+        if (strcmp(code, status_codes[i].code) == 0) return false;
+    return true;
+}
+
+/* An unknown user said in a text (Sisimai's rule): with a status that says
+ * so (5.1.1, ...) it is the mailbox, whatever the stage (Sendmail reads
+ * pipelined RCPT replies after ">>> DATA"); otherwise refused after DATA it
+ * is the receiver's content filter speaking ("filtered", soft); refused at
+ * MAIL FROM it is the sender ("rejected"); at the connection or HELO the
+ * client ("blocked"); at RCPT TO the mailbox. At no stage known: in a
+ * bounce message (`bounce`, classify_bounce_facts) Sisimai's reading,
+ * "filtered" (a receiver that refuses a recipient without saying so at RCPT
+ * TO, as Japanese mobile carriers' domain filters do); in an MTA log line
+ * (classify_bounce), where a missing stage means a local delivery, the
+ * mailbox. The providers' own canned "no such account" texts
+ * (provider_texts) are never weighed this way: they name the mailbox. */
+static const char *userunknown_by_stage(const char *code, const char *cmd, bool bounce,
+                                        const char **rule)
+{
+    if (code_says(code, "userunknown") || addressing_code(code) ||
+        (cmd && strcmp(cmd, "RCPT") == 0))
+        return "userunknown";
+    if (!cmd && !bounce) return "userunknown";
+    if (!cmd) {
+        *rule = "text:userunknown-no-stage";
+        return "filtered";
+    }
+    if (strcmp(cmd, "DATA") == 0) {
+        *rule = "text:userunknown-after-data";
+        return "filtered";
+    }
+    if (strcmp(cmd, "MAIL") == 0) {
+        *rule = "text:userunknown-at-mail-from";
+        return "rejected";
+    }
+    *rule = "text:userunknown-at-connect";
+    return "blocked";
+}
+
+static void classify_core(const struct bounce_facts *f, bool onhold, struct bounce_class *out)
 {
     struct haystack h;
     char code[DSN_MAX] = "";
-    if (!text) text_len = 0;
+    const char *text = f->text;
+    size_t text_len = text ? f->text_len : 0;
+    int reply_code = f->reply_code;
     if (text_len > CLASSIFY_MAX_TEXT) text_len = CLASSIFY_MAX_TEXT;
     if (reply_code == 0 && text) reply_code = leading_reply(text, text_len);
     if (reply_code < 200 || reply_code > 599) reply_code = 0;
-    if (dsn && parse_dsn(dsn, strlen(dsn), code) == 0) code[0] = '\0';
+    if (f->status && parse_dsn(f->status, strlen(f->status), code) == 0) code[0] = '\0';
     if (!code[0] && text) find_dsn(text, text_len, reply_code / 100, code);
+    /* "5.0.0" says nothing the reply code does not; a specific code in the
+     * text (Postfix's Status: 5.0.0 over "550 5.7.1 ...") says more */
+    if (code[0] && strcmp(code + 1, ".0.0") == 0 && text) {
+        char better[DSN_MAX];
+        if (find_dsn(text, text_len, code[0] - '0', better) && strcmp(better + 1, ".0.0") != 0)
+            memcpy(code, better, sizeof better);
+    }
 
     out->hard = false;
     decide(out, "undefined", "none");
@@ -689,11 +968,34 @@ void classify_bounce(int reply_code, const char *dsn, const char *text, size_t t
         return;
     }
     haystack_init(&h, text ? text : "", text_len);
+    const char *cmd = f->smtp_command;
+    if (!cmd) cmd = stage_in(&h);
+    bool delayed = ascii_ieq(f->action, "delayed");
+    if (ascii_ieq(f->action, "expired")) { /* not RFC 3464, but some ESPs say so */
+        decide(out, "expired", "action:expired");
+        return;
+    }
 
     const struct text_rule *r = NULL;
-    if ((r = match_table(&h, provider_texts, sizeof provider_texts / sizeof provider_texts[0])) ||
-        (r = match_table(&h, early_texts, sizeof early_texts / sizeof early_texts[0]))) {
+    if ((r = match_table(&h, provider_texts, sizeof provider_texts / sizeof provider_texts[0]))) {
         decide(out, r->reason, r->rule);
+        goto hardness;
+    }
+    /* a local delivery program (pipe, procmail, maildrop) failed */
+    if (ascii_ieq(f->diagnostic_type, "x-unix")) {
+        r = match_table(&h, early_texts, sizeof early_texts / sizeof early_texts[0]);
+        if (r && strcmp(r->reason, "mailboxfull") == 0)
+            decide(out, r->reason, r->rule);
+        else
+            decide(out, "mailererror", "type:x-unix");
+        goto hardness;
+    }
+    if ((r = match_table(&h, early_texts, sizeof early_texts / sizeof early_texts[0]))) {
+        const char *rule = r->rule;
+        const char *reason = r->reason;
+        if (strcmp(reason, "userunknown") == 0)
+            reason = userunknown_by_stage(code, cmd, onhold, &rule);
+        decide(out, reason, rule);
         goto hardness;
     }
     const char *by_code = NULL;
@@ -706,6 +1008,11 @@ void classify_bounce(int reply_code, const char *dsn, const char *text, size_t t
         }
     if (!by_code ||
         in_list(by_code, vague_reasons, sizeof vague_reasons / sizeof vague_reasons[0])) {
+        /* refused at the connection or at HELO: the client itself */
+        if (cmd && (strcmp(cmd, "CONN") == 0 || strcmp(cmd, "HELO") == 0)) {
+            decide(out, "blocked", "stage:connect-helo");
+            goto hardness;
+        }
         r = match_table(&h, late_texts, sizeof late_texts / sizeof late_texts[0]);
         if (r) {
             decide(out, r->reason, r->rule);
@@ -731,25 +1038,59 @@ void classify_bounce(int reply_code, const char *dsn, const char *text, size_t t
         decide(out, "securityerror", "class:x.7.x");
         goto hardness;
     }
+    /* Postfix's permanent RCPT-stage refusal with no reason given: the recipient */
+    if (cls == 5 && contains(&h, "recipient address rejected")) {
+        decide(out, "userunknown", "text:recipient-address-rejected");
+        goto hardness;
+    }
     for (size_t i = 0; i < sizeof reply_codes / sizeof reply_codes[0]; i++)
         if (reply_codes[i].code == reply_code) {
             decide(out, reply_codes[i].reason, reply_codes[i].rule);
             goto hardness;
         }
+    /* a delay report that never turned into a delivery */
+    if (delayed) {
+        decide(out, "expired", "action:delayed");
+        return;
+    }
+    if (onhold && h.len > 0) decide(out, "onhold", "none:onhold");
     return;
 
 hardness:
-    /* Sisimai's rule: an unknown user reported after DATA, not at RCPT, is the
-     * receiver's content filter speaking ("filtered"), not a missing mailbox */
-    if (strcmp(out->reason, "userunknown") == 0 &&
-        (contains(&h, "end of data") || contains(&h, "after data") ||
-         contains(&h, "after end of data")))
-        decide(out, "filtered", "text:userunknown-after-data");
-    if (!final) return;
+    /* at MAIL FROM an unknown address or domain, or a bare "access denied",
+     * is about the sender */
+    if (cmd && strcmp(cmd, "MAIL") == 0 &&
+        (strcmp(out->reason, "userunknown") == 0 || strcmp(out->reason, "hostunknown") == 0 ||
+         (strcmp(out->reason, "blocked") == 0 && strcmp(out->rule, "text:blocked") == 0 &&
+          contains(&h, "access denied"))))
+        decide(out, "rejected", "stage:mail-from");
+    /* a connection that timed out until the MTA gave up: the queue
+     * lifetime ran out (a deferral stays "networkerror") */
+    if (f->final && strcmp(out->reason, "networkerror") == 0 &&
+        (contains(&h, "timed out") || contains(&h, "not reachable")))
+        decide(out, "expired", "text:timeout-gave-up");
+    if (!f->final) return;
     if (in_list(out->reason, hard_reasons, sizeof hard_reasons / sizeof hard_reasons[0]))
         out->hard = true;
-    else if (strcmp(out->reason, "notaccept") == 0 && cls == 5)
+    else if (strcmp(out->reason, "notaccept") == 0 && cls != 4)
         out->hard = true;
+}
+
+void classify_bounce(int reply_code, const char *dsn, const char *text, size_t text_len, bool final,
+                     struct bounce_class *out)
+{
+    struct bounce_facts f = {0};
+    f.reply_code = reply_code;
+    f.status = dsn;
+    f.text = text;
+    f.text_len = text ? text_len : 0;
+    f.final = final;
+    classify_core(&f, false, out);
+}
+
+void classify_bounce_facts(const struct bounce_facts *f, struct bounce_class *out)
+{
+    classify_core(f, true, out);
 }
 
 /* ---- provider ------------------------------------------------------------

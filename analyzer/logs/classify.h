@@ -29,6 +29,39 @@ struct bounce_class {
 void classify_bounce(int reply_code, const char *dsn, const char *text, size_t text_len, bool final,
                      struct bounce_class *out);
 
+/* Everything a bounce says about one recipient, for classify_bounce_facts.
+ * All pointers may be NULL. */
+struct bounce_facts {
+    int reply_code;              /* SMTP reply code, 0 when unknown */
+    const char *status;          /* enhanced status "5.1.1", or NULL */
+    const char *text;            /* the diagnostic / reply text */
+    size_t text_len;
+    const char *diagnostic_type; /* DSN Diagnostic-Code type: "smtp", "x-unix", ... */
+    const char *action;          /* DSN Action: "failed", "delayed", ... */
+    const char *smtp_command;    /* the SMTP stage that failed: "CONN", "HELO", "MAIL",
+                                    "RCPT", "DATA" (see classify_smtp_command); NULL =
+                                    derive it from `text` */
+    bool final;                  /* see classify_bounce */
+};
+
+/* classify_bounce with the context a bounce message gives: the SMTP stage
+ * (an unknown user refused after DATA is the receiver's filter: "filtered";
+ * a refusal at MAIL FROM is about the sender: "rejected"; at the connection
+ * or HELO: "blocked"), a local delivery program's failure (Diagnostic-Code
+ * type X-Unix: "mailererror"), and a delayed action that was never resolved
+ * ("expired"). An undecided recipient with a diagnostic text is "onhold"
+ * (Sisimai's word for "said something, but nothing we can classify"),
+ * without one "undefined". classify_bounce(c, d, t, n, f, o) equals
+ * classify_bounce_facts with only those fields set, except that it keeps
+ * "undefined" where this says "onhold". */
+void classify_bounce_facts(const struct bounce_facts *f, struct bounce_class *out);
+
+/* The SMTP stage named in a bounce or log text ("(in reply to RCPT TO
+ * command)", Exim's "after end of data", Sendmail's ">>> DATA", qmail's
+ * "does not like recipient", ...): "CONN", "HELO", "MAIL", "RCPT", "DATA",
+ * or NULL. The last stage named wins (a transcript ends where it failed). */
+const char *classify_smtp_command(const char *text, size_t len);
+
 /* Provider name (static string) or NULL when not a known provider. Either
  * argument may be NULL. */
 const char *classify_provider(const char *recipient_domain, const char *relay_host);

@@ -72,7 +72,21 @@
       "the file is not a format mailaudit reads")                                                  \
     X(ANOM_LOG_BAD_LINE, "log.bad_line", "a log line that does not parse (first examples kept)")   \
     X(ANOM_LOG_LONG_LINE, "log.line_too_long", "a log line longer than the ceiling, cut")          \
-    X(ANOM_LOG_SHRUNK, "log.shrunk", "a log file shorter than what was read before")
+    X(ANOM_LOG_SHRUNK, "log.shrunk", "a log file shorter than what was read before")               \
+    X(ANOM_ARF_MISSING_FIELD, "arf.missing_field",                                                 \
+      "a feedback report without a required field (Feedback-Type, User-Agent, Version)")           \
+    X(ANOM_ARF_BAD_FIELD, "arf.bad_field",                                                         \
+      "a feedback report field with an invalid, unregistered or repeated value")                   \
+    X(ANOM_ARF_STRUCTURE, "arf.structure",                                                         \
+      "a feedback report not laid out as RFC 5965 says (report-type, parts)")                     \
+    X(ANOM_FB_UNPACK_LIMIT, "feedback.unpack_limit",                                               \
+      "a compressed report expands past the ceiling (a decompression bomb): read up to it")        \
+    X(ANOM_FB_UNPACK_CORRUPT, "feedback.unpack_corrupt",                                           \
+      "a compressed report attachment that cannot be decompressed (corrupt, encrypted, no XML)")   \
+    X(ANOM_FB_REPORT_MALFORMED, "feedback.report_malformed",                                       \
+      "a DMARC aggregate or TLS report that does not parse (rows before the error kept)")          \
+    X(ANOM_FB_REPORT_LIMIT, "feedback.report_limit",                                               \
+      "a DMARC aggregate report past a ceiling (size, nesting, rows): rows so far kept")
 
 enum anom_code {
 #define ANOM_ENUM(code, name, desc) code,

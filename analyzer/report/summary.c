@@ -82,13 +82,14 @@ static const struct section sections[] = {
      "format|path|lines|events|other programs|bad|first|last|read as",
      "ssddddsss",
      {12, 40, 0, 0, 0, 0, 21, 21, 0}},
-    {"Delivery outcomes by provider (final outcome per recipient)",
-     "SELECT coalesce(provider, 'other'), count(*), sum(status='sent'), sum(status='deferred'),"
+    {"Delivery outcomes by provider (final outcome per recipient; source: MTA log or bounce "
+     "message)",
+     "SELECT coalesce(provider, 'other'), source, count(*), sum(status='sent'), sum(status='deferred'),"
      " sum(status='bounced'), sum(status='expired'), sum(status='rejected') FROM delivery_outcomes"
-     " GROUP BY 1 ORDER BY 2 DESC",
-     "provider|recipients|sent|deferred|bounced|expired|rejected",
-     "sdddddd",
-     {14}},
+     " GROUP BY 1, 2 ORDER BY 3 DESC",
+     "provider|source|recipients|sent|deferred|bounced|expired|rejected",
+     "ssdddddd",
+     {14, 6}},
     {"Delivery attempts by status",
      "SELECT status, count(*), count(DISTINCT recipient) FROM deliveries GROUP BY status ORDER BY "
      "2 DESC",
@@ -186,6 +187,94 @@ static const struct section sections[] = {
      "placement|rule|score|copies|description",
      "sssds",
      {10, 28, 6, 0, 0}},
+    {"DMARC aggregate reports by reporter",
+     "SELECT coalesce(org_name, '?'), coalesce(domain, '?'), count(*), sum(n_rows), sum(n_messages),"
+     " coalesce(min(date_begin), '-'), coalesce(max(date_end), '-'),"
+     " sum(status <> 'complete') FROM dmarc_reports GROUP BY 1, 2 ORDER BY 5 DESC, 1 LIMIT 15",
+     "reporter|domain|reports|rows|messages|from|until|incomplete",
+     "ssdddssd",
+     {22, 24, 0, 0, 0, 21, 21}},
+    {"DMARC aggregate by source IP (top 20; messages as the receivers counted them)",
+     "SELECT coalesce(r.source_ip, '?'), coalesce(r.header_from, '?'), sum(max(r.count, 0)),"
+     " coalesce(sum(CASE WHEN r.dkim = 'pass' THEN r.count END), 0),"
+     " coalesce(sum(CASE WHEN r.spf = 'pass' THEN r.count END), 0),"
+     " coalesce(sum(CASE WHEN r.dkim IS NOT 'pass' AND r.spf IS NOT 'pass' THEN r.count END), 0),"
+     " coalesce(sum(CASE WHEN r.disposition IN ('quarantine', 'reject') THEN r.count END), 0),"
+     " count(DISTINCT d.org_name) FROM dmarc_report_rows r JOIN dmarc_reports d ON d.id = r.report"
+     " GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 20",
+     "source ip|header from|messages|dkim pass|spf pass|dmarc fail|quarantined/rejected|reporters",
+     "ssdddddd",
+     {39, 24}},
+    {"Sending as your domain without authenticating (DMARC aggregate: neither DKIM nor SPF "
+     "aligned)",
+     "SELECT coalesce(r.source_ip, '?'), coalesce(r.header_from, '?'), sum(max(r.count, 0)),"
+     " count(DISTINCT d.org_name), coalesce(max(r.dkim_domain), '-'),"
+     " coalesce(max(r.envelope_from), max(r.spf_domain), '-'), coalesce(min(d.date_begin), '-')"
+     " FROM dmarc_report_rows r JOIN dmarc_reports d ON d.id = r.report"
+     " WHERE r.dkim IS NOT 'pass' AND r.spf IS NOT 'pass'"
+     " GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 15",
+     "source ip|header from|messages|reporters|dkim d=|envelope from|first seen",
+     "ssddsss",
+     {39, 24, 0, 0, 24, 24, 21}},
+    {"Complaints (feedback loops) by campaign and reporter",
+     "SELECT coalesce(orig_feedback_id, orig_list_id, '(no Feedback-ID or List-Id)'),"
+     " coalesce(reporter, user_agent, '?'), coalesce(feedback_type, '?'), count(*), sum(incidents),"
+     " count(DISTINCT orig_message_id), substr(coalesce(min(orig_subject), ''), 1, 50)"
+     " FROM feedback_reports WHERE feedback_type IS NOT 'auth-failure'"
+     " GROUP BY 1, 2, 3 ORDER BY 5 DESC, 1 LIMIT 15",
+     "campaign|reporter|type|reports|complaints|messages|subject (one example)",
+     "sssddds",
+     {32, 14, 10, 0, 0, 0, 0}},
+    {"Complaint rate by provider (complaints / recipients delivered per the MTA logs)",
+     "WITH c AS (SELECT coalesce(reporter, 'other') AS p, sum(incidents) AS n FROM"
+     " feedback_reports WHERE feedback_type IS NOT 'auth-failure' AND feedback_type IS NOT"
+     " 'not-spam' GROUP BY 1),"
+     " d AS (SELECT coalesce(provider, 'other') AS p, count(*) AS n FROM delivery_outcomes"
+     " WHERE source = 'log' AND status = 'sent' GROUP BY 1)"
+     " SELECT c.p, c.n, coalesce(d.n, 0), CASE WHEN d.n > 0 THEN printf('%.3f%%', 100.0 * c.n / d.n)"
+     " ELSE 'no deliveries' END FROM c LEFT JOIN d ON d.p = c.p ORDER BY 2 DESC, 1",
+     "provider|complaints|delivered|rate",
+     "sdds",
+     {14}},
+    {"DMARC failure reports (ruf) by domain",
+     "SELECT coalesce(dkim_domain, reported_domain, '?'), coalesce(auth_failure, '?'),"
+     " coalesce(source_ip, '?'), coalesce(delivery_result, '-'), count(*) FROM feedback_reports"
+     " WHERE feedback_type = 'auth-failure' GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 15",
+     "domain|failure|source ip|delivery|reports",
+     "ssssd",
+     {24, 10, 39, 10}},
+    {"TLS reports (TLS-RPT) by policy domain",
+     "SELECT coalesce(p.policy_domain, '?'), coalesce(p.policy_type, '?'),"
+     " count(DISTINCT r.organization_name), coalesce(sum(p.total_successful), 0),"
+     " coalesce(sum(p.total_failure), 0) FROM tlsrpt_policies p"
+     " JOIN tlsrpt_reports r ON r.id = p.report GROUP BY 1, 2 ORDER BY 5 DESC, 1 LIMIT 15",
+     "policy domain|policy|reporters|sessions ok|sessions failed",
+     "ssddd",
+     {24, 16}},
+    {"TLS failures by MX (TLS-RPT)",
+     "SELECT coalesce(f.receiving_mx_hostname, p.mx_host, p.policy_domain, '?'),"
+     " coalesce(f.result_type, '?'), coalesce(sum(f.failed_session_count), 0),"
+     " count(DISTINCT r.organization_name), coalesce(min(f.receiving_ip), '-')"
+     " FROM tlsrpt_failures f JOIN tlsrpt_policies p ON p.id = f.policy"
+     " JOIN tlsrpt_reports r ON r.id = p.report GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 15",
+     "mx|failure|sessions|reporters|receiving ip",
+     "ssdds",
+     {32, 28, 0, 0, 0}},
+    {"Bounce messages by format and reason (recipients)",
+     "SELECT b.format, coalesce(r.reason, 'undefined'), r.status,"
+     " CASE WHEN r.hard THEN 'hard' ELSE 'soft' END, count(*),"
+     " count(DISTINCT r.recipient_domain) FROM bounce_recipients r"
+     " JOIN bounce_messages b ON b.id = r.bounce WHERE b.kind = 'bounce'"
+     " GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 1 LIMIT 15",
+     "format|reason|status|kind|recipients|domains",
+     "ssssdd",
+     {12, 16, 9, 5}},
+    {"Auto-replies (not counted as bounces)",
+     "SELECT coalesce(format, '?'), count(*), substr(coalesce(min(evidence), ''), 1, 60)"
+     " FROM bounce_messages WHERE kind = 'autoreply' GROUP BY 1 ORDER BY 2 DESC",
+     "format|messages|evidence (one example)",
+     "sds",
+     {12}},
     {"Unreadable sources",
      "SELECT path, coalesce(error, '') FROM sources WHERE status <> 'done' ORDER BY path LIMIT 20",
      "path|error",
@@ -273,7 +362,8 @@ static int print_section(sqlite3 *h, const struct section *sec, FILE *out, char 
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(h, sec->sql, -1, &s, NULL) != SQLITE_OK) {
-        if (strstr(sqlite3_errmsg(h), "no such table")) {
+        if (strstr(sqlite3_errmsg(h), "no such table") ||
+            strstr(sqlite3_errmsg(h), "no such column")) {
             /* a database last written by an older mailaudit (read-only here) */
             fprintf(out,
                     "\n%s\n  (not in this database: written by an older mailaudit; any "

@@ -185,6 +185,46 @@ struct score_result;
 int db_rules_replace(struct db *db, int64_t message_id, const struct score_result *r,
                      const char *rule_set, bool fresh);
 
+/* ---- feedback: reports and bounces (schema 0007, db_feedback.c) ---- */
+struct dmarcagg_meta;
+struct dmarcagg_row;
+struct arf_report;
+struct tlsrpt_report;
+struct dsn_report;
+struct fb_delivery;
+/* Delete every feedback row of a message (before extracting it again). */
+int db_feedback_clear(struct db *db, int64_t message_id);
+/* Set messages.feedback_kind and feedback_id (either may be NULL). */
+int db_feedback_message(struct db *db, int64_t message_id, const char *kind,
+                        const char *feedback_id);
+/* Add an anomaly to a stored message (and count it in n_anomalies). */
+int db_feedback_anomaly(struct db *db, int64_t message_id, const char *code, const char *detail);
+/* Start a DMARC aggregate report: *dup true (and *report 0) when the same
+ * reporter, report id and domain is stored already. */
+int db_dmarc_report_begin(struct db *db, int64_t message_id, const char *part,
+                          const char *file_name, const struct dmarcagg_meta *m, int64_t *report,
+                          bool *dup);
+/* Rows are buffered in a batch (written 16 per INSERT); report_end (or
+ * db_dmarc_flush) writes what is left. */
+struct db_dmarc_batch;
+struct db_dmarc_batch *db_dmarc_batch_new(void);
+void db_dmarc_batch_free(struct db_dmarc_batch *b);
+int db_dmarc_report_row(struct db *db, struct db_dmarc_batch *b, int64_t report,
+                        const struct dmarcagg_row *r);
+int db_dmarc_flush(struct db *db, struct db_dmarc_batch *b);
+/* status: complete | limit | malformed; error NULL or "" when complete. */
+int db_dmarc_report_end(struct db *db, struct db_dmarc_batch *b, int64_t report, uint64_t rows,
+                        uint64_t messages, const char *status, const char *error);
+int db_feedback_report_insert(struct db *db, int64_t message_id, const struct arf_report *r,
+                              const char *reporter);
+/* *dup true when the same organisation and report id is stored already. */
+int db_tlsrpt_insert(struct db *db, int64_t message_id, const char *part, const char *file_name,
+                     const struct tlsrpt_report *r, bool *dup);
+/* A bounce or auto-reply and its recipients; dlv (r->n_rcpt entries, may
+ * be NULL for an auto-reply) holds each recipient's classification. */
+int db_bounce_insert(struct db *db, int64_t message_id, const struct dsn_report *r,
+                     const struct fb_delivery *dlv);
+
 /* The client IP, HELO and sender the MTA logs recorded for the session that
  * queued this Message-ID (NULLs when none). */
 int db_log_envelope(struct db *db, arena *a, const char *message_id, const char **ip,

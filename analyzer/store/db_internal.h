@@ -6,7 +6,7 @@
 
 #include "store/db.h"
 
-#define DB_EXT_STMTS 32
+#define DB_EXT_STMTS 64
 
 struct sqlite3_stmt;
 /* The statement of `slot`, prepared from sql on first use (the same sql

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logs/classify.h"
@@ -248,11 +249,16 @@ static const struct bcase cases[] = {
      true, "userunknown", true, XX, NULL, NULL, false},
     {"no-such-user-no-dsn", 550, NULL, "550 No such user here", true, "userunknown", true, XX, NULL,
      NULL, false},
-    /* Sisimai: an unknown user after DATA is a content filter's verdict, and soft */
-    {"user-unknown-after-data", 550, "5.1.1",
-     "host mx.example.org[192.0.2.9] said: 550 5.1.1 <zz@example.org>: User unknown (in reply to "
+    /* Sisimai: an unknown user after DATA is a content filter's verdict, and soft,
+     * unless the status itself says the mailbox (x.1.1) */
+    {"user-unknown-after-data", 550, "5.0.0",
+     "host mx.example.org[192.0.2.9] said: 550 <zz@example.org>: User unknown (in reply to "
      "end of DATA command)",
      true, "filtered", false, XX, NULL, NULL, false},
+    {"user-unknown-5.1.1-after-data", 550, "5.1.1",
+     "host mx.example.org[192.0.2.9] said: 550 5.1.1 <zz@example.org>: User unknown (in reply to "
+     "end of DATA command)",
+     true, "userunknown", true, XX, NULL, NULL, false},
     {"user-unknown-deferred", 450, "4.1.1",
      "450 4.1.1 <zz@example.org>: Recipient address rejected: unverified address: User unknown",
      false, "userunknown", false, XX, NULL, NULL, false},
@@ -337,6 +343,58 @@ static const struct bcase cases[] = {
      false},
     {"undefined", 554, NULL, "554 Transaction failed", true, "undefined", false, XX, NULL, NULL,
      false},
+    /* phrase families added from real bounce texts (conformance corpus review) */
+    {"google-groups", 0, NULL,
+     "Bonjour jd@example.org, le groupe que vous avez essaye de contacter (team) n'existe pas. "
+     "Aide : https://groups.google.com/support/. Merci, Google Groups",
+     true, "rejected", false, XX, NULL, NULL, false},
+    {"facebook-preferences", 550, "5.1.1",
+     "550 5.1.1 RCP-P2 http://postmaster.example.com/codes#rcp Refused due to recipient "
+     "preferences",
+     true, "filtered", false, XX, NULL, NULL, false},
+    {"notes-address-book", 0, NULL, "User not listed in public Name & Address Book jd@example.org",
+     true, "userunknown", true, XX, NULL, NULL, false},
+    {"notes-directory-ja", 0, NULL,
+     "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa"
+     "\xe3\x81\xae\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82"
+     "\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93 jd@example.org",
+     true, "userunknown", true, XX, NULL, NULL, false},
+    {"mms-no-valid-recipients", 0, NULL,
+     "Message could not be delivered to mobile. Error: No valid recipients for this MM", true,
+     "userunknown", true, XX, NULL, NULL, false},
+    {"smtp-auth-required", 550, NULL, "550 Unauthenticated senders not allowed", true,
+     "securityerror", false, XX, NULL, NULL, false},
+    {"ptr-resource-record", 554, NULL,
+     "554-mx.example.org ESMTP Service not available\n554-No SMTP service\n554-Bad DNS PTR "
+     "resource record.\n554 See http://postmaster.example.org/rdns",
+     true, "requireptr", false, XX, NULL, NULL, false},
+    {"ip-name-lookup", 450, "4.7.1", "450 4.7.1 Access denied. IP name lookup failed [192.0.2.9]",
+     false, "requireptr", false, XX, NULL, NULL, false},
+    {"invalid-ip-for-domain", 554, NULL,
+     "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com [RCPT_TO]", true, "blocked", false, XX,
+     NULL, NULL, false},
+    {"unverifiable-ips", 450, NULL,
+     "450 service permits 2 unverifyable sending IPs - example.com is not 192.0.2.9", false,
+     "blocked", false, XX, NULL, NULL, false},
+    {"use-isp-smtp", 550, "5.7.0",
+     "550 5.7.0 <jd@example.com>... Please use the smtp server of your ISP.", true, "blocked",
+     false, XX, NULL, NULL, false},
+    {"procmail-pipe", 0, "5.5.0", "|IFS=' ' && exec /usr/local/bin/procmail -f- || exit 75 #jd",
+     true, "mailererror", false, XX, NULL, NULL, false},
+    {"gmail-security-truncated", 552, "5.7.0",
+     "552-5.7.0 This message was blocked because its content presents a potential", true,
+     "policyviolation", false, GM, "gmail", NULL, false},
+    {"not-delivered-within", 0, NULL,
+     "Your message was not delivered within 5 days and 0 hours. Remote host is not responding.",
+     true, "expired", false, XX, NULL, NULL, false},
+    {"delivery-failed-attempts", 0, NULL, "Delivery failed 20 attempts: jd@example.org", true,
+     "expired", false, XX, NULL, NULL, false},
+    {"queue-write-error", 451, "4.3.0", "451 4.3.0 Error: queue file write error", false,
+     "systemerror", false, XX, NULL, NULL, false},
+    {"host-not-reachable-final", 421, NULL, "421 Host not reachable.", true, "expired", false, XX,
+     NULL, NULL, false},
+    {"host-not-reachable-deferral", 421, NULL, "421 Host not reachable.", false, "networkerror",
+     false, XX, NULL, NULL, false},
     {"plain-5.7.1", 550, "5.7.1", "550 5.7.1 Delivery not authorized, message refused", true,
      "securityerror", false, XX, NULL, NULL, false},
     {"class-x.7.x", 550, "5.7.99", "550 5.7.99 Something unusual", true, "securityerror", false, XX,
@@ -345,6 +403,180 @@ static const struct bcase cases[] = {
      "userunknown", true, XX, NULL, NULL, false},
     {"no-answer-4.4.1", 451, "4.4.1", "451 4.4.1 No answer from host", false, "expired", false, XX,
      NULL, NULL, false},
+    /* ---- provider and MTA phrase families added for the bounce corpus ---- */
+    {"gmail-null-mx", 0, "4.0.0",
+     "DNS Error: 1234567 DNS type 'mx' lookup of example.net responded with code NOERROR The "
+     "domain example.net doesn't receive email according to the administrator: returned Null MX",
+     true, "notaccept", false, XX, NULL, NULL, false},
+    {"gmail-dns-error", 0, "4.0.0",
+     "DNS Error: 7654321 DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN "
+     "Domain name not found: example.invalid",
+     true, "networkerror", false, XX, NULL, NULL, false},
+    {"gmail-connect-gave-up", 0, NULL,
+     "Technical details of permanent failure: The recipient server did not accept our requests to "
+     "connect. Learn more at https://support.google.com/mail/answer/7720",
+     true, "expired", false, XX, NULL, NULL, false},
+    {"google-groups-no-permission", 0, NULL,
+     "The group you tried to contact (team) may not exist, or you may not have permission to post "
+     "messages to the group.",
+     true, "rejected", false, XX, NULL, NULL, false},
+    {"google-groups-spam", 0, "5.0.0",
+     "Your email to group team@example.org was rejected due to spam classification.", true,
+     "spamdetected", false, XX, NULL, NULL, false},
+    {"ms-domain-ip-mismatch", 550, "5.5.0",
+     "550 domain [example.org] mismatches client ip 192.0.2.7.", true, "blocked", false, HM,
+     "microsoft", NULL, false},
+    {"ms-domain-unreachable", 554, "5.5.0",
+     "554 The mail could not be delivered to the recipient because the domain is not reachable. "
+     "Please check the domain and try again",
+     true, "hostunknown", true, HM, "microsoft", NULL, false},
+    {"ms-recipient-not-found", 550, "5.1.10",
+     "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", true,
+     "userunknown", true, MS, "microsoft", NULL, false},
+    {"ms-auth-level", 550, "5.7.515",
+     "550 5.7.515 Access denied, sending domain EXAMPLE.ORG doesn't meet the required "
+     "authentication level.",
+     true, "authfailure", false, MS, "microsoft", NULL, false},
+    {"ms-messages-not-sent", 550, NULL,
+     "550 SC-001 (BAY0-MC1-F2) Unfortunately, messages from 192.0.2.9 weren't sent. Please "
+     "contact your Internet service provider.",
+     true, "blocked", false, HM, "microsoft", NULL, false},
+    {"mimecast-host-network", 554, NULL,
+     "554 Host network not allowed - https://community.mimecast.com/docs/DOC-1369#554 [abc.us1]",
+     true, "policyviolation", false, XX, NULL, NULL, false},
+    {"mimecast-security-policies", 554, NULL,
+     "554 email rejected due to security policies - MCSpamSignature.x.1", true, "virusdetected",
+     false, XX, NULL, NULL, false},
+    {"orange-ofr-506", 550, "5.2.0", "550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]", true,
+     "spamdetected", false, "orange.fr", NULL, "orange", NULL, false},
+    {"cox-blocklist", 550, "5.1.0",
+     "550 5.1.0 <b@example.org> sender rejected. Refer to Error Codes section for more "
+     "information. AUP#CDRBL",
+     true, "blocked", false, "cox.net", NULL, NULL, NULL, false},
+    {"ses-unverified", 554, NULL,
+     "554 Message rejected: Email address is not verified. The following identities failed the "
+     "check in region US-EAST-1: a@example.org",
+     true, "rejected", false, XX, NULL, NULL, false},
+    {"amavis-spam", 554, "5.7.0", "554 5.7.0 Reject, id=12345-06 - SPAM", true, "spamdetected",
+     false, XX, NULL, NULL, false},
+    {"domino-directory", 0, NULL, "User J Doe (jd@example.org) not listed in Domino Directory",
+     true, "userunknown", true, XX, NULL, NULL, false},
+    {"imail-invalid-userid", 0, NULL, "Invalid final delivery userid: jd@example.org", true,
+     "userunknown", true, XX, NULL, NULL, false},
+    {"qmail-no-connection", 0, NULL,
+     "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; "
+     "this message has been in the queue too long.",
+     true, "networkerror", false, XX, NULL, NULL, false},
+    {"qmail-queue-too-long", 0, NULL,
+     "I'm not going to try again; this message has been in the queue too long.", true, "expired",
+     false, XX, NULL, NULL, false},
+    {"folder-full", 0, NULL,
+     "child status 100...The e-mail message could not be delivered because the user's mailfolder "
+     "is full.",
+     true, "mailboxfull", false, XX, NULL, NULL, false},
+    {"mailbox-exceeds", 0, NULL, "User mailbox exceeds allowed size: jd@example.org", true,
+     "mailboxfull", false, XX, NULL, NULL, false},
+    {"account-locked", 0, NULL, "vdelivermail: account is locked email bounced", true, "suspend",
+     false, XX, NULL, NULL, false},
+    {"temporarily-locked", 550, "5.7.1",
+     "550 5.7.1 <jd@example.org>: Recipient address rejected: User jd@example.org temporarily "
+     "locked. Please try again later!",
+     true, "suspend", false, XX, NULL, NULL, false},
+    {"mailbox-frozen", 550, NULL, "550 Mailbox is frozen. See http://mail.example.ua/err/3/", true,
+     "suspend", false, XX, NULL, NULL, false},
+    {"account-blocked", 550, "5.5.0",
+     "550 5.5.0 Le compte du destinataire est bloque. The recipient account is blocked.", true,
+     "suspend", false, XX, NULL, NULL, false},
+    {"not-configured-to-relay", 501, NULL,
+     "501 Rcpt-To validation failed: RCPT TO not accepted: 5.7.1 This system is not configured to "
+     "relay mail from <a@example.org> to <b@example.net>",
+     true, "norelaying", false, XX, NULL, NULL, false},
+    {"relay-needs-auth", 550, NULL,
+     "550-Please turn on SMTP Authentication in your mail client.\\n550-mx.example.org "
+     "[192.0.2.1] is not permitted to\\n550 relay through this server without authentication.",
+     true, "securityerror", false, XX, NULL, NULL, false},
+    {"user-not-exist", 550, NULL, "550 <jd@example.org>... User not exist", true, "userunknown",
+     true, XX, NULL, NULL, false},
+    {"address-not-found", 0, "5.0.0",
+     "jd@example.org because the address couldn't be found. Check for typos or unnecessary spaces "
+     "and try again.",
+     true, "userunknown", true, XX, NULL, NULL, false},
+    {"rcpt-rejected-access-denied", 550, "5.4.1",
+     "550 5.4.1 <jd@example.org>: Recipient address rejected: Access denied. AS(201806281) "
+     "[DB5EUR01FT012.eop-EUR01.prod.protection.outlook.com]",
+     true, "userunknown", true, MS, "microsoft", NULL, false},
+    {"no-such-account", 554, NULL,
+     "554 delivery error: dd This user doesn't have a example.net account (jd@example.net) [0] - "
+     "mta1.mail.example.net",
+     true, "userunknown", true, XX, NULL, NULL, false},
+    {"rcpt-rejected-bare", 550, "5.0.0", "550 <jd@example.org>: Recipient address rejected.", true,
+     "userunknown", true, XX, NULL, NULL, false},
+    {"dns-temporary", 0, "4.4.3",
+     "Name service error for domain example.org: Host not found, try again", false, "networkerror",
+     false, XX, NULL, NULL, false},
+    {"dns-malformed", 0, "5.4.4",
+     "Name service error for name=example.org type=MX: Malformed or unexpected name server reply",
+     true, "networkerror", false, XX, NULL, NULL, false},
+    {"scored-as-spam", 554, "5.6.0",
+     "554 5.6.0 This message has been scored as spam with a probability of more than 90%", true,
+     "spamdetected", false, XX, NULL, NULL, false},
+    {"content-rejected-ube", 550, "5.7.1", "550 5.7.1 Message content rejected, UBE, id=1-2-3",
+     true, "spamdetected", false, XX, NULL, NULL, false},
+    {"blacklisted-url", 550, NULL,
+     "550-REJECTED - Blacklisted URL in message. (example.com) in [black].", true, "spamdetected",
+     false, XX, NULL, NULL, false},
+    {"too-many-recipients", 552, "5.0.0", "552 Too many recipients", true, "toomanyconn", false, XX,
+     NULL, NULL, false},
+    {"frequency-limited", 550, NULL,
+     "550 Connection frequency limited. http://service.mail.example.com/help?id=1", true,
+     "toomanyconn", false, XX, NULL, NULL, false},
+    {"not-accepting-connections", 554, "5.5.0",
+     "554 mx1.example.org ESMTP not accepting connections", true, "blocked", false, XX, NULL, NULL,
+     false},
+    {"not-a-member", 0, NULL, "You are not a member of this mailing list <list@example.org>.", true,
+     "rejected", false, XX, NULL, NULL, false},
+    {"rdns-record", 551, NULL, "551 Server access mx.example.org forbidden by invalid RDNS record",
+     true, "requireptr", false, XX, NULL, NULL, false},
+    {"pipe-failed", 0, "5.0.0",
+     "The following text was generated during the delivery attempt: ------ pipe to "
+     "|/usr/local/bin/filter jd@example.org generated by jd@example.org ------",
+     true, "mailererror", false, XX, NULL, NULL, false},
+    {"protocol-violation", 550, "5.0.0", "550 Protocol violation", true, "policyviolation", false,
+     XX, NULL, NULL, false},
+    {"denied-by-policy", 550, "5.0.0", "550 Denied by policy", true, "policyviolation", false, XX,
+     NULL, NULL, false},
+    {"gmail-multiple-from", 550, "5.7.1",
+     "550-5.7.1 [192.0.2.5 13] Messages with multiple addresses in From: header are not accepted. "
+     "a1si - gsmtp",
+     true, "policyviolation", false, GM, "gmail", NULL, false},
+    {"header-error", 554, "5.7.9", "554 5.7.9 Header error", true, "policyviolation", false, XX,
+     NULL, NULL, false},
+    {"envelope-expired", 0, NULL, "jd@example.org: Envelope expired", true, "expired", false, XX,
+     NULL, NULL, false},
+    {"retries-given-up", 0, NULL, "Unable to deliver message after multiple retries, giving up.",
+     true, "expired", false, XX, NULL, NULL, false},
+    {"still-undelivered", 421, "4.4.7",
+     "Deferred: 421 Warning: message still undelivered after 4 hours", false, "expired", false, XX,
+     NULL, NULL, false},
+    {"malformed-address", 0, NULL,
+     "malformed address: <jd@example.org> may not follow <ab@example.org>", true, "syntaxerror",
+     false, XX, NULL, NULL, false},
+    {"hop-count", 554, "5.4.14", "554 5.4.14 Hop count exceeded - possible mail loop", true,
+     "networkerror", false, XX, NULL, NULL, false},
+    {"network-error-mx", 0, NULL, "jd@example.org: Network error on destination MXs", false,
+     "networkerror", false, XX, NULL, NULL, false},
+    {"service-currently-unavailable", 554, "5.0.0", "554 Service currently unavailable", true,
+     "systemerror", false, XX, NULL, NULL, false},
+    {"no-mx-record", 0, NULL, "No mx record found for domain=example.org", true, "notaccept", true,
+     XX, NULL, NULL, false},
+    /* a multi-line reply joined into one line keeps its prefixes in the middle */
+    {"unfolded-multiline", 550, "5.2.1",
+     "550-5.2.1 The user you are trying to contact is receiving mail at a rate that 550-5.2.1 "
+     "prevents additional messages from being delivered. 550 5.2.1 https://support.google.com",
+     true, "speeding", false, GM, "gmail", NULL, false},
+    /* a timeout that ended the delivery: the queue lifetime ran out */
+    {"timeout-final", 0, NULL, "Connection timed out", true, "expired", false, XX, NULL, NULL,
+     false},
 };
 
 static void test_bounce_table(void **state)
@@ -555,6 +787,168 @@ static void test_blocklist_edges(void **state)
     assert_false(classify_blocklist(t, 14, &h));
 }
 
+/* exact-size heap copy: ASan sees any read past len */
+static char *dup_exact(const char *s, size_t *len)
+{
+    *len = strlen(s);
+    char *p = malloc(*len ? *len : 1);
+    assert_non_null(p);
+    memcpy(p, s, *len);
+    return p;
+}
+
+static const char *stage_of(const char *s)
+{
+    size_t n;
+    char *p = dup_exact(s, &n);
+    const char *c = classify_smtp_command(p, n);
+    free(p);
+    return c;
+}
+
+/* the stage named by Postfix, Exim, Sendmail and qmail texts */
+static void test_smtp_command(void **state)
+{
+    (void)state;
+    assert_string_equal(stage_of("550 5.1.1 <a@b>: User unknown (in reply to RCPT TO command)"),
+                        "RCPT");
+    assert_string_equal(stage_of("said: 554 5.7.1 spam (in reply to end of DATA command)"), "DATA");
+    assert_string_equal(stage_of("SMTP error from remote mail server after MAIL FROM:<a@b> "
+                                 "SIZE=1024: 553 sender unknown"),
+                        "MAIL");
+    assert_string_equal(stage_of("SMTP error from remote mail server after initial connection: "
+                                 "554 go away"),
+                        "CONN");
+    assert_string_equal(stage_of("host mx.example.org[192.0.2.1] refused to talk to me: 421 busy"),
+                        "CONN");
+    assert_string_equal(stage_of("Connected to 192.0.2.1 but my name was rejected."), "HELO");
+    assert_string_equal(stage_of("192.0.2.1 does not like recipient. Remote host said: 550 no"),
+                        "RCPT");
+    assert_string_equal(stage_of("192.0.2.1 failed after I sent the message."), "DATA");
+    /* a transcript ends where it failed: the last stage named wins */
+    assert_string_equal(stage_of(">>> MAIL From:<a@b>\n<<< 250 ok\n>>> RCPT To:<c@d>\n<<< 550 no"),
+                        "RCPT");
+    assert_null(stage_of("550 5.1.1 User unknown"));
+    assert_null(classify_smtp_command(NULL, 5));
+    assert_null(classify_smtp_command("in reply to RCPT TO command", 10)); /* len honoured */
+}
+
+static void facts(struct bounce_facts *f, const char *status, const char *text, const char *type,
+                  const char *action, const char *cmd)
+{
+    memset(f, 0, sizeof *f);
+    f->status = status;
+    f->text = text;
+    f->text_len = text ? strlen(text) : 0;
+    f->diagnostic_type = type;
+    f->action = action;
+    f->smtp_command = cmd;
+    f->final = !action || strcmp(action, "delayed") != 0;
+}
+
+/* classify_bounce_facts: stage, local delivery programs, delayed actions, onhold */
+static void test_facts(void **state)
+{
+    (void)state;
+    struct bounce_facts f;
+    struct bounce_class b;
+    size_t n;
+    char *t = dup_exact("550 Unknown user jd@example.org", &n);
+    facts(&f, "5.0.0", NULL, "smtp", "failed", "DATA");
+    f.text = t;
+    f.text_len = n;
+    classify_bounce_facts(&f, &b); /* refused after DATA: the receiver's filter */
+    assert_string_equal(b.reason, "filtered");
+    assert_false(b.hard);
+    f.smtp_command = "RCPT";
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "userunknown");
+    assert_true(b.hard);
+    f.smtp_command = "MAIL"; /* at MAIL FROM the unknown address is the sender */
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "rejected");
+    /* no stage known and no x.1.x status: in a bounce message Sisimai's
+     * reading, the receiver's filter (soft); in a log line the mailbox */
+    f.smtp_command = NULL;
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "filtered");
+    assert_false(b.hard);
+    classify_bounce(550, "5.0.0", t, n, true, &b);
+    assert_string_equal(b.reason, "userunknown");
+    assert_true(b.hard);
+    free(t);
+
+    /* an addressing status the table does not know (Exchange Online's
+     * 5.1.351) still says the mailbox, at no stage */
+    facts(&f, "5.1.351",
+          "550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> "
+          "550 Unknown user jd@example.org",
+          "smtp", "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "userunknown");
+    assert_true(b.hard);
+
+    /* a provider's own "no such account" text names the mailbox at any stage */
+    facts(&f, "5.0.0",
+          "The recipient name is not recognized MSEXCH:IMS:EXAMPLE:ORG:MAIL1 0 (000C05A6) "
+          "Unknown Recipient",
+          NULL, "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "userunknown");
+    facts(&f, "5.0.0",
+          "Your message wasn't delivered to jd@example.org because the address "
+          "couldn't be found. Check for typos or unnecessary spaces and try again.",
+          NULL, "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "userunknown");
+    assert_true(b.hard);
+
+    /* a 5.1.1 status says the mailbox even when the text came after DATA */
+    facts(&f, "5.1.1", "550 5.1.1 <jd@example.org>... User Unknown", "smtp", "failed", "DATA");
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "userunknown");
+
+    /* refused at the connection with nothing more specific: blocked */
+    facts(&f, "5.0.0", "554 mx.example.org Service unavailable", "smtp", "failed", "CONN");
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "blocked");
+
+    /* a local delivery program (Diagnostic-Code: X-Unix; ...) */
+    facts(&f, "5.0.0", "255", "X-Unix", "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "mailererror");
+    assert_string_equal(b.rule, "type:x-unix");
+    facts(&f, "5.2.2", "maildrop: maildir over quota.", "x-unix", "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "mailboxfull");
+
+    /* a delay report that says nothing else is "expired" */
+    facts(&f, "4.4.0", "The server will continue trying for up to 21 hours.", NULL, "Delayed",
+          NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "expired");
+    assert_false(b.hard);
+    facts(&f, NULL, "Connection refused", NULL, "expired", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "expired");
+
+    /* undecidable: onhold with a text, undefined without; classify_bounce keeps undefined */
+    facts(&f, "5.0.0", "554 Transaction failed", "smtp", "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "onhold");
+    classify_bounce(554, "5.0.0", f.text, f.text_len, true, &b);
+    assert_string_equal(b.reason, "undefined");
+    facts(&f, "5.0.0", NULL, NULL, "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "undefined");
+
+    /* Status 5.0.0 over a specific code in the text: the text's code counts */
+    facts(&f, "5.0.0", "550 5.2.2 over the limit", "smtp", "failed", NULL);
+    classify_bounce_facts(&f, &b);
+    assert_string_equal(b.reason, "mailboxfull");
+    assert_string_equal(b.rule, "dsn:5.2.2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +961,8 @@ int main(void)
         cmocka_unit_test(test_dsn_in_text),
         cmocka_unit_test(test_provider_table),
         cmocka_unit_test(test_blocklist_edges),
+        cmocka_unit_test(test_smtp_command),
+        cmocka_unit_test(test_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,9 +229,16 @@ static char *answer(sqlite3 *h, const char *sql)
 
 static const char *const public_queries[] = {
     "SELECT * FROM log_events ORDER BY id",
-    "SELECT * FROM deliveries ORDER BY id",
-    "SELECT * FROM delivery_outcomes ORDER BY id",
-    "SELECT * FROM message_deliveries ORDER BY id",
+    /* the columns of schema 3 (schema 7 adds source and bounce_message at the end) */
+#define DLV_V3_COLS                                                                                \
+    "id, log_event_id, time, mta, host, queue_id, message_id, sender, recipient,"                  \
+    " recipient_domain, relay_host, relay_ip, status, dsn, reply_code, reply_text, delay,"         \
+    " attempt, local, reason, hard, reason_rule, provider, blocklist, blocklist_misconfig,"        \
+    " client_ip, sasl_user"
+    "SELECT " DLV_V3_COLS " FROM deliveries ORDER BY id",
+    "SELECT " DLV_V3_COLS " FROM delivery_outcomes ORDER BY id",
+    "SELECT message_rowid, subject, from_address, from_domain, " DLV_V3_COLS
+    " FROM message_deliveries ORDER BY id",
     "SELECT kind, count(*), min(time), max(offset) FROM log_events GROUP BY kind ORDER BY kind",
     "SELECT e.kind, d.status, d.recipient FROM deliveries d JOIN log_events e"
     " ON e.id = d.log_event_id ORDER BY d.id",

@@ -1,0 +1,1643 @@
+/* dsn — bounce messages and auto-replies (see dsn.h for the contract).
+ *
+ * Order of recognition:
+ *   1. an ARF complaint (report-type=feedback-report, message/feedback-report
+ *      part) is not ours: DSN_NONE;
+ *   2. a message/delivery-status (or message/global-delivery-status) part with
+ *      at least one recipient block: RFC 3464, read leniently (missing blank
+ *      lines between blocks, unindented continuation lines, comments after
+ *      the Status, X- fields); a missing Diagnostic-Code is taken from the
+ *      human-readable text near the recipient's address;
+ *   3. an auto-reply (RFC 3834 Auto-Submitted: auto-replied, X-Autoreply,
+ *      X-Autorespond, Precedence: auto_reply, vacation subjects) that does not
+ *      look like a bounce: DSN_AUTOREPLY;
+ *   4. a message that looks like a bounce (MAILER-DAEMON/postmaster sender,
+ *      a bounce subject, or one of the known MTA texts of FORMATS below):
+ *      the human-readable text, cut where the returned message begins, is
+ *      searched for the failed recipients (X-Failed-Recipients first, then
+ *      addresses that begin a line, then addresses after phrases such as
+ *      "delivering your mail to") and the reply text that follows each;
+ *   5. a weaker auto-reply signal (Auto-Submitted: auto-replied alone).
+ *
+ * Does NOT classify (logs/classify.h does) nor store anything. Everything is
+ * allocated in the caller's arena. Ceilings: DSN_MAX_RCPT recipients,
+ * DSN_MAX_FIELD bytes per value, TEXT_WINDOW_LINES lines of text per
+ * recipient window. */
+#include "feedback/dsn.h"
+
+#include <string.h>
+
+#include "mail/date.h"
+#include "mail/header.h"
+#include "mail/rfc2047.h"
+#include "util/str.h"
+
+#define TEXT_WINDOW_LINES 16
+#define TEXT_WINDOW_BYTES 1600
+#define HUMAN_MAX_BYTES (256u * 1024u)
+
+struct ctx {
+    arena *a;
+    const struct message *m;
+    struct dsn_report *out;
+    struct anomalies *an;
+    size_t cap;
+    struct slice human; /* human-readable text, cut before the returned message */
+    struct slice rest;  /* what follows the cut (inlined original), may be empty */
+    /* addresses that are not failed recipients: the bounce's own From, To,
+     * Return-Path and the original's sender */
+    const char *skip[8];
+    size_t n_skip;
+};
+
+/* ---------------------------------------------------------------- text helpers */
+
+static bool contains_ci(struct slice s, const char *needle)
+{
+    return s.p && str_find_ci(s.p, s.len, needle) != NULL;
+}
+
+static struct slice slice_of(const char *p, size_t len)
+{
+    struct slice s = {p, len};
+    return s;
+}
+
+/* Whitespace collapsed to single spaces, trimmed, capped at DSN_MAX_FIELD. */
+static char *collapse(arena *a, const char *p, size_t len)
+{
+    char *o = arena_alloc(a, (len < DSN_MAX_FIELD ? len : DSN_MAX_FIELD) + 1);
+    size_t n = 0;
+    bool sp = false;
+    for (size_t i = 0; i < len && n < DSN_MAX_FIELD; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (ch_is_space(c) || c == 0) {
+            sp = n > 0;
+            continue;
+        }
+        if (sp && n + 1 < DSN_MAX_FIELD) o[n++] = ' ';
+        sp = false;
+        o[n++] = (char)c;
+    }
+    o[n] = '\0';
+    return o;
+}
+
+/* Next line of (p,len) from *i: sets *ls and *ll to the line without its end. */
+static bool next_line(const char *p, size_t len, size_t *i, size_t *ls, size_t *ll)
+{
+    if (*i >= len) return false;
+    size_t s = *i, e = s;
+    while (e < len && p[e] != '\n')
+        e++;
+    *i = e < len ? e + 1 : len;
+    size_t l = e - s;
+    if (l && p[s + l - 1] == '\r') l--;
+    *ls = s;
+    *ll = l;
+    return true;
+}
+
+static bool is_blank(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!ch_is_space((unsigned char)p[i])) return false;
+    return true;
+}
+
+static bool is_local_ch(unsigned char c)
+{
+    return ch_is_alnum(c) || c >= 0x80 || (c && strchr("!#$%&*+/=?^_{|}~.-", c));
+}
+
+static bool is_domain_ch(unsigned char c)
+{
+    return ch_is_alnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80;
+}
+
+/* The next thing that looks like local@domain in (p,len) at or after *i. */
+static bool next_addr(const char *p, size_t len, size_t *i, size_t *as, size_t *ae)
+{
+    for (size_t k = *i; k < len; k++) {
+        if (p[k] != '@') continue;
+        size_t s = k, e = k + 1;
+        if (s > *i && p[s - 1] == '"') {
+            /* a quoted local part: "neko..nyaan"@example.org */
+            size_t q = s - 1;
+            while (q > *i && p[q - 1] != '"' && p[q - 1] != '\n' && k - q < 256)
+                q--;
+            if (q > *i && p[q - 1] == '"' && q - 1 < s - 1) s = q - 1;
+        } else {
+            while (s > *i && is_local_ch((unsigned char)p[s - 1]))
+                s--;
+            while (s < k && strchr(".=/-", p[s]))
+                s++;
+        }
+        while (e < len && is_domain_ch((unsigned char)p[e]))
+            e++;
+        while (e > k + 1 && (p[e - 1] == '.' || p[e - 1] == '-'))
+            e--;
+        if (s == k || e == k + 1) continue;
+        bool letter = false;
+        for (size_t j = k + 1; j < e; j++)
+            if (ch_is_alpha((unsigned char)p[j])) letter = true;
+        if (!letter && !(k + 1 < e && p[k + 1] == '[')) continue;
+        *as = s;
+        *ae = e;
+        *i = e;
+        return true;
+    }
+    *i = len;
+    return false;
+}
+
+/* Address normalised: type prefix ("rfc822;"), brackets, quotes and
+ * whitespace removed, domain lowercased. NULL when nothing is left. */
+static char *norm_addr(arena *a, const char *p, size_t len)
+{
+    struct slice s = str_trim(p, len);
+    const char *semi = memchr(s.p, ';', s.len);
+    if (semi) s = str_trim(semi + 1, s.len - (size_t)(semi + 1 - s.p));
+    /* "<addr>" possibly followed by a comment; or "Name <addr>" */
+    const char *lt = memchr(s.p, '<', s.len);
+    if (lt) {
+        const char *gt = memchr(lt, '>', s.len - (size_t)(lt - s.p));
+        if (gt && gt > lt + 1) s = str_trim(lt + 1, (size_t)(gt - lt - 1));
+    }
+    bool quoted = s.len > 2 && s.p[0] == '"' && memchr(s.p + 1, '"', s.len - 1) &&
+                  ((const char *)memchr(s.p + 1, '"', s.len - 1))[1] == '@';
+    if (!quoted) {
+        while (s.len && strchr("<>\"'()[],:;.", s.p[0]))
+            s = slice_of(s.p + 1, s.len - 1);
+        while (s.len && strchr("<>\"'()[],:;.", s.p[s.len - 1]))
+            s.len--;
+        /* a trailing comment or text after whitespace: keep the first word */
+        for (size_t i = 0; i < s.len; i++)
+            if (ch_is_space((unsigned char)s.p[i])) {
+                s.len = i;
+                break;
+            }
+    } else {
+        while (s.len && strchr(">()[],:;.", s.p[s.len - 1]))
+            s.len--;
+    }
+    if (!s.len) return NULL;
+    if (s.len > DSN_MAX_FIELD) s.len = DSN_MAX_FIELD;
+    char *r = arena_strndup(a, s.p, s.len);
+    char *at = strrchr(r, '@');
+    if (at) str_lower(at, strlen(at));
+    return r;
+}
+
+static bool addr_eq(const char *x, const char *y)
+{
+    return x && y && strlen(x) == strlen(y) && str_eq_ci(x, strlen(x), y);
+}
+
+/* A three-digit SMTP reply code at a word start, as in "550 5.1.1 ..",
+ * "said: 550-5.7.1", "(550 User unknown)"; 0 when none. */
+static int reply_code_from(const char *p, size_t len, bool failures_only)
+{
+    for (size_t i = 0; i + 3 <= len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c != '4' && c != '5' && (failures_only || c != '2')) continue;
+        if (i > 0) {
+            unsigned char b = (unsigned char)p[i - 1];
+            if (!(ch_is_space(b) || b == ':' || b == '(' || b == '"' || b == '\'' || b == '[' ||
+                  b == '<' || b == '#' || b == '='))
+                continue;
+        }
+        if (!ch_is_digit((unsigned char)p[i + 1]) || !ch_is_digit((unsigned char)p[i + 2]))
+            continue;
+        if (p[i + 1] > '5') continue;
+        if (i + 3 < len) {
+            unsigned char n = (unsigned char)p[i + 3];
+            if (!(n == ' ' || n == '-' || n == '\t' || n == ')' || n == ']' || n == '\r' ||
+                  n == '\n' || n == '\'' || n == '"' || n == ','))
+                continue;
+            if (n == '-' && !(i + 4 < len && (ch_is_digit((unsigned char)p[i + 4]) ||
+                                              ch_is_alpha((unsigned char)p[i + 4]))))
+                continue;
+        }
+        return (c - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
+    }
+    return 0;
+}
+
+/* The first 4xx/5xx code, else the first 2xx (transcripts show both). */
+static int find_reply_code(const char *p, size_t len)
+{
+    int code = reply_code_from(p, len, true);
+    return code ? code : reply_code_from(p, len, false);
+}
+
+/* An enhanced status code "5.1.1" at a word start; its length or 0. */
+static size_t status_at(const char *p, size_t len, size_t i)
+{
+    if (i >= len) return 0;
+    unsigned char c = (unsigned char)p[i];
+    if (c != '2' && c != '4' && c != '5') return 0;
+    if (i > 0 && (ch_is_alnum((unsigned char)p[i - 1]) || p[i - 1] == '.')) return 0;
+    size_t k = i + 1;
+    for (int part = 0; part < 2; part++) {
+        if (k >= len || p[k] != '.') return 0;
+        k++;
+        size_t d = 0;
+        while (k < len && ch_is_digit((unsigned char)p[k]) && d < 3)
+            k++, d++;
+        if (d == 0) return 0;
+    }
+    if (k < len && (ch_is_digit((unsigned char)p[k]) || p[k] == '.')) return 0;
+    return k - i;
+}
+
+static char *find_status(arena *a, const char *p, size_t len)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < len; i++) {
+            if (pass == 0 && p[i] == '2') continue;
+            size_t n = status_at(p, len, i);
+            if (n) return arena_strndup(a, p + i, n);
+        }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- recipients */
+
+static struct dsn_rcpt *rcpt_find(struct dsn_report *r, const char *addr)
+{
+    for (size_t i = 0; i < r->n_rcpt; i++)
+        if (addr_eq(r->rcpt[i].recipient, addr)) return &r->rcpt[i];
+    return NULL;
+}
+
+static struct dsn_rcpt *rcpt_add(struct ctx *c, const char *addr)
+{
+    struct dsn_report *r = c->out;
+    struct dsn_rcpt *have = rcpt_find(r, addr);
+    if (have) return have;
+    if (r->n_rcpt >= DSN_MAX_RCPT) {
+        r->dropped_rcpt++;
+        return NULL;
+    }
+    if (r->n_rcpt == c->cap)
+        r->rcpt = arena_grow(c->a, r->rcpt, &c->cap, r->n_rcpt + 1, sizeof *r->rcpt);
+    struct dsn_rcpt *x = &r->rcpt[r->n_rcpt++];
+    memset(x, 0, sizeof *x);
+    x->recipient = addr;
+    return x;
+}
+
+static bool is_skipped(const struct ctx *c, const char *addr)
+{
+    for (size_t i = 0; i < c->n_skip; i++)
+        if (addr_eq(c->skip[i], addr)) return true;
+    const char *at = strchr(addr, '@');
+    size_t ll = at ? (size_t)(at - addr) : strlen(addr);
+    static const char *const daemons[] = {"mailer-daemon", "postmaster",   "mail-daemon",
+                                          "maildaemon",    "mailerdaemon", "no-reply-bounce"};
+    for (size_t i = 0; i < sizeof daemons / sizeof *daemons; i++)
+        if (str_eq_ci(addr, ll, daemons[i])) return true;
+    return false;
+}
+
+static void skip_add(struct ctx *c, const char *addr)
+{
+    if (addr && *addr && c->n_skip < sizeof c->skip / sizeof *c->skip) c->skip[c->n_skip++] = addr;
+}
+
+static void text_window(struct ctx *c, const char *addr, struct arena_str *b);
+static void code_paragraph(struct ctx *c, struct arena_str *b);
+static bool has_code(const char *p, size_t len);
+
+/* Phrases that tell which SMTP command was answered, most specific first. */
+static const struct {
+    const char *phrase;
+    const char *command;
+} COMMANDS[] = {
+    {"end of DATA", "DATA"},
+    {"after end of data", "DATA"},
+    {"DATA command", "DATA"},
+    {">>> DATA", "DATA"},
+    {"after DATA", "DATA"},
+    {"(DATA)", "DATA"},
+    {"[DATA]", "DATA"},
+    {"final DATA", "DATA"},
+    {"didn't like the message", "DATA"},
+    {"RCPT TO", "RCPT"},
+    {"RCPT command", "RCPT"},
+    {"[RCPT_TO]", "RCPT"},
+    {"does not like recipient", "RCPT"},
+    {"RCPT", "RCPT"},
+    {"MAIL FROM", "MAIL"},
+    {"sender was rejected", "MAIL"},
+    {"[MAIL_FROM]", "MAIL"},
+    {"MAIL command", "MAIL"},
+    {"HELO", "HELO"},
+    {"EHLO", "HELO"},
+    {"greeting", "CONN"},
+    {"initial connection", "CONN"},
+    {"[CONNECT]", "CONN"},
+};
+
+static const char *command_of(const char *p, size_t len)
+{
+    if (!p) return NULL;
+    struct slice s = slice_of(p, len);
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (contains_ci(s, COMMANDS[i].phrase)) return COMMANDS[i].command;
+    return NULL;
+}
+
+/* A sendmail-style transcript ("... while talking to", ">>> RCPT To:<a>",
+ * "<<< 550 ..."): the last command sent before the reply that names addr
+ * (or before the first 4xx/5xx reply when none names it). */
+static const char *transcript_command(struct ctx *c, const char *addr)
+{
+    const char *p = c->human.p;
+    size_t len = c->human.len, i = 0, ls, ll;
+    const char *last = NULL, *first_err = NULL;
+    while (next_line(p, len, &i, &ls, &ll)) {
+        struct slice t = str_trim(p + ls, ll);
+        if (t.len > 4 && memcmp(t.p, ">>> ", 4) == 0) {
+            last = command_of(t.p, t.len);
+            if (!last && str_starts_ci(t.p + 4, t.len - 4, "DATA")) last = "DATA";
+            if (!last && str_starts_ci(t.p + 4, t.len - 4, ".")) last = "DATA";
+            continue;
+        }
+        if (t.len > 4 && memcmp(t.p, "<<< ", 4) == 0 && last) {
+            if (str_find_ci(t.p, t.len, addr)) return last;
+            if (!first_err && (t.p[4] == '4' || t.p[4] == '5')) first_err = last;
+        }
+    }
+    return first_err;
+}
+
+/* Fill what is derived from the diagnostic: reply code, status, action. */
+static void rcpt_finish(struct ctx *c, struct dsn_rcpt *x, bool delayed, bool from_text)
+{
+    if (x->diagnostic && !x->reply_code)
+        x->reply_code = find_reply_code(x->diagnostic, strlen(x->diagnostic));
+    if (!x->status && x->diagnostic)
+        x->status = find_status(c->a, x->diagnostic, strlen(x->diagnostic));
+    if (!x->smtp_command && c->human.len) x->smtp_command = transcript_command(c, x->recipient);
+    if (!x->smtp_command && x->diagnostic)
+        x->smtp_command = command_of(x->diagnostic, strlen(x->diagnostic));
+    if (!x->smtp_command && c->human.len) {
+        struct arena_str b = {.a = c->a};
+        text_window(c, x->recipient, &b);
+        if (b.len) x->smtp_command = command_of(b.p, b.len);
+    }
+    if (!x->action) {
+        if (delayed)
+            x->action = "delayed";
+        else if (x->status && x->status[0] == '2' && !from_text)
+            x->action = "delivered";
+        else if (x->status && x->status[0] == '4' && delayed)
+            x->action = "delayed";
+        else
+            x->action = "failed";
+    }
+}
+
+/* ---------------------------------------------------------------- the message parts */
+
+static bool type_is(const struct mime_part *p, const char *t)
+{
+    return p->content_type && strcmp(p->content_type, t) == 0;
+}
+
+static bool inside_message(const struct message *m, size_t i)
+{
+    for (int k = m->mime.parts[i].parent; k >= 0; k = m->mime.parts[k].parent)
+        if (m->mime.parts[k].is_message) return true;
+    return false;
+}
+
+static bool is_returned_part(const struct mime_part *p)
+{
+    return p->is_message || type_is(p, "text/rfc822-headers") ||
+           type_is(p, "message/rfc822-headers") || type_is(p, "message/delivery-status") ||
+           type_is(p, "message/global-delivery-status") || type_is(p, "message/global-headers");
+}
+
+/* Lines where the returned copy of the original begins. */
+static bool is_cut_line(const char *p, size_t len)
+{
+    struct slice t = str_trim(p, len);
+    if (t.len < 6) return false;
+    static const char *const exact[] = {
+        "Below this line is a copy of the message",
+        "This is a copy of the message",
+        "Original message follows",
+        "original message follows",
+        "Unsent message below",
+        "Unsent message follows",
+        "Returned mail follows",
+        "Message headers follow",
+        "Original message headers:",
+        "----- Original message -----",
+        "The header of the original message",
+        "Content-Type: message/rfc822",
+        "The original message was",
+        "Original Message Header",
+        "Headers of the original message",
+        "--- Message non remis ---",
+        "Included is a copy of the message header",
+    };
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        if (contains_ci(t, exact[i])) {
+            /* "The original message was received at ..." (sendmail) is not a cut */
+            if (i == 12 && contains_ci(t, "received at")) continue;
+            return true;
+        }
+    if (str_eq_ci(t.p, t.len, "Original Message:") ||
+        str_eq_ci(t.p, t.len, "Original message headers"))
+        return true;
+    if (t.p[0] == '-' && t.p[1] == '-' && t.p[2] == '-' &&
+        (contains_ci(t, "original") || contains_ci(t, "returned") || contains_ci(t, "copy of")))
+        return true;
+    if (str_starts_ci(t.p, t.len, "Return-Path:") || str_starts_ci(t.p, t.len, "Received: from "))
+        return true;
+    return false;
+}
+
+/* The human-readable text: the text parts before any returned message (or
+ * the rendered HTML when there is no plain text), cut at the first line that
+ * starts the returned copy. */
+static void human_text(struct ctx *c)
+{
+    const struct message *m = c->m;
+    struct arena_str b = {.a = c->a};
+    for (int want_html = 0; want_html < 2 && !b.len; want_html++) {
+        for (size_t i = 0; i < m->mime.n; i++) {
+            const struct mime_part *p = &m->mime.parts[i];
+            if (inside_message(m, i)) continue;
+            if (is_returned_part(p)) {
+                if (i > 0) break;
+                continue;
+            }
+            if (p->is_multipart || !p->text || !p->text_len) continue;
+            if (p->is_attachment && i > 0) continue;
+            if (!type_is(p, want_html ? "text/html" : "text/plain") &&
+                !(i == 0 && !want_html && p->is_text))
+                continue;
+            if (b.len + p->text_len > HUMAN_MAX_BYTES) break;
+            if (b.len) arena_str_put(&b, "\n", 1);
+            arena_str_put(&b, p->text, p->text_len);
+        }
+    }
+    if (!b.len && m->mime.n == 0 && m->raw_len > m->hdr.body_offset) {
+        /* no MIME tree (message_parse_ex without it): the raw body */
+        size_t n = m->raw_len - m->hdr.body_offset;
+        if (n > HUMAN_MAX_BYTES) n = HUMAN_MAX_BYTES;
+        arena_str_put(&b, m->raw + m->hdr.body_offset, n);
+    }
+    if (!b.len) return;
+    size_t i = 0, ls, ll, cut = b.len;
+    bool seen_text = false;
+    while (next_line(b.p, b.len, &i, &ls, &ll)) {
+        if (seen_text && is_cut_line(b.p + ls, ll)) {
+            cut = ls;
+            break;
+        }
+        if (!is_blank(b.p + ls, ll)) seen_text = true;
+    }
+    c->human = slice_of(b.p, cut);
+    c->rest = slice_of(b.p + cut, b.len - cut);
+}
+
+static const char *hdr_value(struct ctx *c, const struct hdr_block *h, const char *name)
+{
+    const struct hdr_field *f = hdr_get(h, name, 0);
+    if (!f) return NULL;
+    size_t n;
+    char *v = hdr_unfold(c->a, f->value, &n);
+    if (n > DSN_MAX_FIELD) v[DSN_MAX_FIELD] = '\0';
+    return v;
+}
+
+static const char *first_address(struct ctx *c, const char *v)
+{
+    if (!v) return NULL;
+    struct addr_list l;
+    if (addr_parse_list(c->a, v, strlen(v), &l, NULL) && l.n && l.v[0].address[0]) {
+        char *r = arena_strdup(c->a, l.v[0].address);
+        char *at = strrchr(r, '@');
+        if (at) str_lower(at, strlen(at));
+        return r;
+    }
+    size_t i = 0, s, e;
+    if (next_addr(v, strlen(v), &i, &s, &e)) return norm_addr(c->a, v + s, e - s);
+    return NULL;
+}
+
+static void original_from_block(struct ctx *c, const struct hdr_block *h)
+{
+    struct dsn_report *r = c->out;
+    if (!h->n || hdr_get(h, "From", 0) == NULL) {
+        if (!hdr_get(h, "Message-ID", 0) && !hdr_get(h, "To", 0)) return;
+    }
+    const char *mid = hdr_value(c, h, "Message-ID");
+    if (mid && !r->orig_message_id) {
+        struct slice s = str_trim(mid, strlen(mid));
+        if (s.len && s.p[0] == '<') s = slice_of(s.p + 1, s.len - 1);
+        const char *gt = memchr(s.p, '>', s.len);
+        if (gt) s.len = (size_t)(gt - s.p);
+        if (s.len) r->orig_message_id = arena_strndup(c->a, s.p, s.len);
+    }
+    if (!r->orig_from) r->orig_from = first_address(c, hdr_value(c, h, "From"));
+    if (!r->orig_to) r->orig_to = hdr_value(c, h, "To");
+    if (!r->orig_subject) {
+        const char *s = hdr_value(c, h, "Subject");
+        if (s) {
+            size_t n;
+            r->orig_subject = rfc2047_decode(c->a, s, strlen(s), &n, NULL);
+        }
+    }
+}
+
+/* The returned original: message/rfc822 (headers in child "P.1"),
+ * text/rfc822-headers, or a header block inlined after the cut line. */
+static void find_original(struct ctx *c)
+{
+    const struct message *m = c->m;
+    for (size_t i = 1; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        if (inside_message(m, i)) continue;
+        if (p->is_message && !type_is(p, "message/delivery-status") &&
+            !type_is(p, "message/global-delivery-status")) {
+            for (size_t j = i + 1; j < m->mime.n; j++)
+                if (m->mime.parts[j].parent == (int)i) {
+                    original_from_block(c, &m->mime.parts[j].hdr);
+                    break;
+                }
+            if (c->out->orig_from || c->out->orig_message_id) return;
+            if (p->decoded && p->decoded_len) {
+                struct hdr_block h;
+                hdr_parse(c->a, (const char *)p->decoded, p->decoded_len, &h, NULL);
+                original_from_block(c, &h);
+            }
+        } else if ((type_is(p, "text/rfc822-headers") || type_is(p, "message/rfc822-headers") ||
+                    type_is(p, "message/global-headers")) &&
+                   p->decoded) {
+            struct hdr_block h;
+            hdr_parse(c->a, (const char *)p->decoded, p->decoded_len, &h, NULL);
+            original_from_block(c, &h);
+        }
+        if (c->out->orig_from || c->out->orig_message_id) return;
+    }
+    if (!c->rest.len) return;
+    /* inlined: skip the cut line itself and blank lines */
+    size_t i = 0, ls, ll;
+    const char *p = c->rest.p;
+    size_t len = c->rest.len;
+    while (next_line(p, len, &i, &ls, &ll)) {
+        struct slice t = str_trim(p + ls, ll);
+        if (!t.len) continue;
+        size_t k = 0;
+        while (k < t.len && (ch_is_alnum((unsigned char)t.p[k]) || t.p[k] == '-'))
+            k++;
+        if (k > 0 && k < t.len && t.p[k] == ':' && !(t.p[0] == '-')) {
+            struct hdr_block h;
+            hdr_parse(c->a, p + ls, len - ls, &h, NULL);
+            original_from_block(c, &h);
+            return;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- RFC 3464 */
+
+struct ds_rec {
+    const char *final, *original, *action, *status, *dtype, *diag, *remote, *last, *retry;
+};
+
+struct ds_state {
+    struct ds_rec *v;
+    size_t n, cap;
+    struct ds_rec *cur; /* the block being read, NULL in the per-message block */
+    bool dropping;      /* the block being read is past DSN_MAX_RCPT */
+};
+
+static struct ds_rec *ds_new(struct ctx *c, struct ds_state *st)
+{
+    (void)c;
+    if (st->n >= DSN_MAX_RCPT + 1) return NULL;
+    st->v = arena_grow(c->a, st->v, &st->cap, st->n + 1, sizeof *st->v);
+    struct ds_rec *r = &st->v[st->n++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+static bool name_is(struct slice n, const char *lit)
+{
+    return str_eq_ci(n.p, n.len, lit);
+}
+
+static void ds_field(struct ctx *c, struct ds_state *st, struct slice name, const char *val)
+{
+    struct dsn_report *r = c->out;
+    bool is_final = name_is(name, "Final-Recipient");
+    bool is_orig = name_is(name, "Original-Recipient");
+    if (is_final || is_orig) {
+        /* a second recipient field in the same block: a missing blank line */
+        if (!st->cur || (is_final && st->cur->final) || (is_orig && st->cur->original) ||
+            (is_orig && st->cur->final && st->cur->action))
+            st->cur = ds_new(c, st);
+        if (!st->cur) {
+            /* one block past the ceiling: counted once */
+            if (!st->dropping) c->out->dropped_rcpt++;
+            st->dropping = true;
+            return;
+        }
+        if (is_final)
+            st->cur->final = val;
+        else
+            st->cur->original = val;
+        return;
+    }
+    if (name_is(name, "Reporting-MTA")) {
+        if (!r->reporting_mta) r->reporting_mta = norm_addr(c->a, val, strlen(val));
+        return;
+    }
+    if (name_is(name, "Arrival-Date")) {
+        if (!r->arrival_date_raw) r->arrival_date_raw = val;
+        return;
+    }
+    if (name_is(name, "Original-Envelope-Id")) {
+        if (!r->original_envelope_id) r->original_envelope_id = val;
+        return;
+    }
+    static const char *const per_rcpt[] = {
+        "Action",          "Status", "Diagnostic-Code", "Remote-MTA", "Last-Attempt-Date",
+        "Will-Retry-Until"};
+    size_t which = 0;
+    while (which < 6 && !name_is(name, per_rcpt[which]))
+        which++;
+    if (which == 6) return;
+    /* a per-recipient field before any recipient field: collect it in a
+     * record that a following Final-Recipient will complete */
+    if (!st->cur) {
+        st->cur = ds_new(c, st);
+        if (!st->cur) return;
+    }
+    struct ds_rec *d = st->cur;
+    const char **dst = which == 0   ? &d->action
+                       : which == 1 ? &d->status
+                       : which == 2 ? &d->diag
+                       : which == 3 ? &d->remote
+                       : which == 4 ? &d->last
+                                    : &d->retry;
+    if (!*dst) *dst = val;
+}
+
+static bool field_name_len(const char *p, size_t len, size_t *nl)
+{
+    size_t k = 0;
+    while (k < len && (ch_is_alnum((unsigned char)p[k]) || p[k] == '-' || p[k] == '_'))
+        k++;
+    if (k == 0 || k > 64) return false;
+    size_t n = k;
+    while (k < len && ch_is_wsp((unsigned char)p[k]))
+        k++;
+    if (k >= len || p[k] != ':') return false;
+    *nl = n;
+    return true;
+}
+
+/* Read one delivery-status body into st. */
+static void ds_parse(struct ctx *c, struct ds_state *st, const char *p, size_t len)
+{
+    size_t i = 0, ls, ll;
+    struct slice name = {NULL, 0};
+    struct arena_str val = {.a = c->a};
+    st->cur = NULL;
+    for (;;) {
+        bool more = next_line(p, len, &i, &ls, &ll);
+        const char *l = more ? p + ls : NULL;
+        size_t nl = 0;
+        bool blank = more && is_blank(l, ll);
+        bool header = more && !blank && field_name_len(l, ll, &nl);
+        bool cont = more && !blank && !header;
+        if (cont && name.p) {
+            struct slice t = str_trim(l, ll);
+            if (val.len + t.len + 1 < DSN_MAX_FIELD) {
+                arena_str_put(&val, " ", 1);
+                arena_str_put(&val, t.p, t.len);
+            }
+            continue;
+        }
+        if (name.p) {
+            char *v = val.p ? collapse(c->a, val.p, val.len) : arena_strdup(c->a, "");
+            ds_field(c, st, name, v);
+            name.p = NULL;
+        }
+        if (!more) break;
+        if (blank) {
+            st->cur = NULL;
+            st->dropping = false;
+            continue;
+        }
+        if (header) {
+            name = slice_of(l, nl);
+            const char *colon = memchr(l, ':', ll);
+            struct slice t = str_trim(colon + 1, ll - (size_t)(colon + 1 - l));
+            val = (struct arena_str){.a = c->a};
+            arena_str_put(&val, t.p, t.len);
+            if (!val.p) arena_str_put(&val, "", 0);
+        }
+    }
+}
+
+static const char *value_after_type(struct ctx *c, const char *v, const char **type)
+{
+    const char *semi = strchr(v, ';');
+    if (semi) {
+        size_t k = 0;
+        while (v + k < semi && (ch_is_alnum((unsigned char)v[k]) || v[k] == '-' || v[k] == '_'))
+            k++;
+        if (v + k == semi && k > 0) {
+            if (type) {
+                char *t = arena_strndup(c->a, v, k);
+                str_lower(t, k);
+                *type = t;
+            }
+            return collapse(c->a, semi + 1, strlen(semi + 1));
+        }
+    }
+    return v;
+}
+
+static bool addr_ok(const char *a)
+{
+    const char *at = strrchr(a, '@');
+    return at && at != a && at[1] && a[0] != '|' && a[0] != '/' && !strchr(a, ':');
+}
+
+/* The address of X-Failed-Recipients when it names exactly one. */
+static char *single_failed_recipient(struct ctx *c)
+{
+    const struct hdr_field *f = hdr_get(&c->m->hdr, "X-Failed-Recipients", 0);
+    if (!f || hdr_get(&c->m->hdr, "X-Failed-Recipients", 1)) return NULL;
+    size_t n, i = 0, as, ae;
+    char *v = hdr_unfold(c->a, f->value, &n);
+    if (!next_addr(v, n, &i, &as, &ae)) return NULL;
+    size_t j = i, bs, be;
+    if (next_addr(v, n, &j, &bs, &be)) return NULL;
+    return norm_addr(c->a, v + as, ae - as);
+}
+
+static bool strict_addr_line(const char *p, size_t len, size_t as, size_t ae);
+
+/* The first address that begins a line of the human-readable text. */
+static char *first_text_recipient(struct ctx *c)
+{
+    size_t i = 0, ls, ll;
+    while (next_line(c->human.p, c->human.len, &i, &ls, &ll)) {
+        const char *l = c->human.p + ls;
+        size_t k = 0, as, ae;
+        if (next_addr(l, ll, &k, &as, &ae) && strict_addr_line(l, ll, as, ae)) {
+            char *a = norm_addr(c->a, l + as, ae - as);
+            if (a && addr_ok(a) && !is_skipped(c, a)) return a;
+        }
+    }
+    return NULL;
+}
+
+/* Commit the records of the delivery-status parts as recipients. */
+static void ds_commit(struct ctx *c, struct ds_state *st)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        struct ds_rec *d = &st->v[i];
+        const char *who = d->final && *d->final ? d->final : d->original;
+        char *addr = who ? norm_addr(c->a, who, strlen(who)) : NULL;
+        if (addr && !addr_ok(addr)) {
+            /* "user" without a domain, "@host" or a source route, a pipe or
+             * a file (Exim): the original recipient, X-Failed-Recipients or
+             * the text may name the address */
+            char *o = d->original ? norm_addr(c->a, d->original, strlen(d->original)) : NULL;
+            if (!o || !addr_ok(o)) o = single_failed_recipient(c);
+            if ((!o || !addr_ok(o)) && st->n == 1) o = first_text_recipient(c);
+            if (o && addr_ok(o)) addr = o;
+        }
+        if (!addr) {
+            /* fields without any recipient: lend them to the previous record */
+            if (i > 0) {
+                struct ds_rec *p = &st->v[i - 1];
+                if (!p->action) p->action = d->action;
+                if (!p->status) p->status = d->status;
+                if (!p->diag) p->diag = d->diag;
+                if (!p->remote) p->remote = d->remote;
+            }
+            continue;
+        }
+        struct dsn_rcpt *x = rcpt_add(c, addr);
+        if (!x) continue;
+        if (d->original && !x->original_recipient)
+            x->original_recipient = norm_addr(c->a, d->original, strlen(d->original));
+        if (d->action && *d->action && !x->action) {
+            size_t k = 0;
+            while (d->action[k] && ch_is_alpha((unsigned char)d->action[k]))
+                k++;
+            if (k) {
+                char *a = arena_strndup(c->a, d->action, k);
+                str_lower(a, k);
+                if (str_starts_ci(a, k, "fail") || str_eq_ci(a, k, "undeliverable"))
+                    a = "failed";
+                else if (str_eq_ci(a, k, "deliverable"))
+                    a = "delivered";
+                x->action = a;
+            }
+        }
+        if (d->status && !x->status) x->status = find_status(c->a, d->status, strlen(d->status));
+        if (d->diag && *d->diag && !x->diagnostic) {
+            x->diagnostic = value_after_type(c, d->diag, &x->diagnostic_type);
+            if (!*x->diagnostic) x->diagnostic = NULL;
+        }
+        if (d->remote && !x->remote_mta) {
+            const char *v = value_after_type(c, d->remote, NULL);
+            x->remote_mta = norm_addr(c->a, v, strlen(v));
+        }
+        if (d->last && !x->last_attempt_raw) {
+            x->last_attempt_raw = d->last;
+            int64_t t;
+            int tz;
+            if (date_parse(d->last, strlen(d->last), &t, &tz) != DATE_INVALID) x->last_attempt = t;
+        }
+        if (d->retry && !x->will_retry_until_raw) x->will_retry_until_raw = d->retry;
+        if (!x->diagnostic) {
+            /* the text near the address when it has a reply code; else the
+             * Status comment ("4.0.0 (cat.example: host name lookup
+             * failure)"); else the paragraph of the text with a code */
+            struct arena_str b = {.a = c->a};
+            text_window(c, addr, &b);
+            const char *lp = d->status ? strchr(d->status, '(') : NULL;
+            const char *rp = d->status ? strrchr(d->status, ')') : NULL;
+            if ((!b.len || !has_code(b.p, b.len)) && lp && rp && rp > lp + 1)
+                x->diagnostic = collapse(c->a, lp + 1, (size_t)(rp - lp - 1));
+            else {
+                if (!b.len || !has_code(b.p, b.len)) code_paragraph(c, &b);
+                if (b.len) x->diagnostic = collapse(c->a, b.p, b.len);
+            }
+        }
+        rcpt_finish(c, x, false, false);
+    }
+}
+
+/* ---------------------------------------------------------------- text readers */
+
+/* Non-standard formats: a marker in the text (or sender) names the reader. */
+static const struct {
+    const char *marker;
+    const char *format;
+} FORMATS[] = {
+    {"qmail-send program", "qmail"},
+    {"This is the mail system at host", "postfix"},
+    {"This is the Postfix program", "postfix"},
+    {"This message was created automatically by mail delivery software", "exim"},
+    {"could not be delivered to one or more of its", "exim"},
+    {"The following address(es) failed", "exim"},
+    {"The following addresses had permanent fatal errors", "sendmail"},
+    {"Transcript of session follows", "sendmail"},
+    {"Your message did not reach some or all of the intended recipients", "hmailserver"},
+    {"Microsoft 365", "office365"},
+    {"Office 365", "office365"},
+    {"protection.outlook.com", "office365"},
+    {"Delivery has failed to these recipients or groups", "exchange"},
+    {"Diagnostic information for administrators", "exchange"},
+    {"Remote Server returned", "exchange"},
+    {"Your message did not reach some or all", "exchange"},
+    {"Delivery to the following recipient", "gmail"},
+    {"Google tried to deliver your message", "gmail"},
+    {"wasn't delivered to", "gmail"},
+    {"Message not delivered", "gmail"},
+    {"Address not found", "gmail"},
+    {"Sorry, we were unable to deliver your message", "yahoo"},
+    {"This is the DragonFly Mail Agent", "dragonfly"},
+    {"OpenSMTPD", "opensmtpd"},
+    {"Hi. This is the", "qmail"},
+    {"I'm afraid I wasn't able to deliver", "qmail"},
+    {"This is the Courier mail server", "courier"},
+    {"Mail Delivery Subsystem", "sendmail"},
+    {"Delivery Status Notification", "gmail"},
+    {"Undeliverable", "exchange"},
+    {"Delivery failed", "text"},
+    {"could not be delivered", "text"},
+    {"Undelivered Mail Returned to Sender", "postfix"},
+    {"Mail delivery failed", "exim"},
+    {"Returned mail", "sendmail"},
+    {"failure notice", "qmail"},
+    {"delivery failure", "text"},
+};
+
+/* Sender and subject words that say "bounce". */
+static const char *const BOUNCE_FROM[] = {
+    "mailer-daemon", "postmaster",   "mail delivery",    "mail administrator", "mail-daemon",
+    "maildaemon",    "mailerdaemon", "mail system",      "microsoftexchange",  "mdaemon",
+    "bounce",        "post_master",  "ndr administrator"};
+static const char *const BOUNCE_SUBJECT[] = {
+    "undeliver",
+    "delivery status notification",
+    "returned mail",
+    "failure notice",
+    "mail delivery fail",
+    "delivery failure",
+    "delivery failed",
+    "undelivered mail",
+    "nondeliverable",
+    "non-deliverable",
+    "non remis",
+    "could not send",
+    "mail system error",
+    "not delivered",
+    "delivery notification",
+    "delivery problem",
+    "delivery report",
+    "mail failure",
+    "failed delivery",
+    "rejected:",
+    "returned to sender",
+    "message status",
+    "nicht zustellbar",
+    "no se puede entregar",
+    "permanent error",
+    "delivery has failed",
+    "warning: could not",
+    "delayed mail",
+    "message delayed",
+    "mail could not be delivered",
+    "delivery error",
+    "bounce",
+    "unable to deliver",
+    "non recapitabile",
+    "non distribuibile",
+    "niet afgeleverd",
+};
+
+/* Body phrases that are bounce texts (not just the words of a bounce subject). */
+static const char *const BOUNCE_BODY[] = {
+    "qmail-send program",
+    "This is the mail system at host",
+    "This is the Postfix program",
+    "This message was created automatically by mail delivery software",
+    "could not be delivered to one or more of its recipients",
+    "The following addresses had permanent fatal errors",
+    "Transcript of session follows",
+    "Your message did not reach some or all of the intended recipients",
+    "Delivery has failed to these recipients or groups",
+    "Delivery to the following recipient",
+    "Google tried to deliver your message",
+    "Sorry, we were unable to deliver your message",
+    "This is the DragonFly Mail Agent",
+    "I'm afraid I wasn't able to deliver your message",
+    "The following recipient(s) could not be reached",
+    "Your message could not be delivered",
+    "could not be delivered to the following",
+    "permanent fatal errors",
+    "Delivery to the following recipients failed",
+    "Could not be delivered to:",
+    "Error message below:",
+    "returned permanent errors",
+    "We had trouble delivering your message",
+    "Message could not be delivered",
+};
+
+static const char *const DELAY_WORDS[] = {
+    "(Delay)",
+    "Delayed Mail",
+    "delivery delayed",
+    "delivery has been delayed",
+    "has not yet been delivered",
+    "has been delayed",
+    "will continue to attempt",
+    "will be retried",
+    "is still trying",
+    "will retry",
+    "message delayed",
+    "Warning: message",
+    "temporarily deferred",
+    "not been delivered yet",
+    "Delivery Status Notification (Delay)",
+};
+
+static bool any_in(struct slice s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (contains_ci(s, list[i])) return true;
+    return false;
+}
+
+/* The address begins the line: after optional blanks, '<', '"', '*', '-',
+ * '>' and ':'; or a sendmail transcript line "550 5.1.1 <addr>... text". */
+static bool strict_addr_line(const char *p, size_t len, size_t as, size_t ae)
+{
+    size_t k = 0;
+    while (k < as && (ch_is_space((unsigned char)p[k]) || strchr("<\"'*-#>:", p[k])))
+        k++;
+    if (k == as) return true;
+    /* "NNN [D.D.D ]<addr>..." */
+    k = 0;
+    while (k < as && ch_is_space((unsigned char)p[k]))
+        k++;
+    if (k + 4 > as || !find_reply_code(p + k, 4) || p[k + 3] != ' ') return false;
+    k += 4;
+    size_t st = status_at(p, len, k);
+    if (st) k += st + 1;
+    if (k < as && p[k] == '<') k++;
+    if (k != as) return false;
+    size_t e = ae;
+    if (e < len && p[e] == '>') e++;
+    return e + 3 <= len && memcmp(p + e, "...", 3) == 0;
+}
+
+/* Phrases after which an address on the same line is a failed recipient. */
+static const char *const RCPT_PHRASES[] = {
+    "delivering your mail to",
+    "delivered to",
+    "deliver to",
+    "delivery to",
+    "deliver your message to",
+    "deliver the message to",
+    "delivered to the following",
+    "recipient:",
+    "recipient address",
+    "failed recipient",
+    "addressed to",
+    "sent to",
+    "could not be delivered to",
+    "unable to deliver",
+    "undeliverable to",
+    "Original-Recipient",
+    "Final-Recipient",
+    "following address",
+    "for <",
+    "To: <",
+    "Recipient <",
+    "mailbox",
+    "user",
+    "address",
+    "destinataire",
+    "RCPT TO",
+    "recipients",
+};
+
+static bool phrase_before(const char *p, size_t as)
+{
+    struct slice before = str_trim(p, as);
+    while (before.len && strchr("<\"'", before.p[before.len - 1]))
+        before.len--;
+    before = str_trim(before.p, before.len);
+    if (before.len && before.p[before.len - 1] == ':') return true;
+    static const char *const ends[] = {"recipient", "to", "for"};
+    for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+        size_t n = strlen(ends[i]);
+        if (before.len > n && str_eq_ci(before.p + before.len - n, n, ends[i]) &&
+            ch_is_space((unsigned char)before.p[before.len - n - 1]))
+            return true;
+    }
+    return any_in(before, RCPT_PHRASES, sizeof RCPT_PHRASES / sizeof *RCPT_PHRASES);
+}
+
+/* A failure reply code or status (4xx, 5xx, 4.x.x, 5.x.x) in the text. */
+static bool has_code(const char *p, size_t len)
+{
+    if (reply_code_from(p, len, true)) return true;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != '2' && status_at(p, len, i)) return true;
+    return false;
+}
+
+/* The text near the recipient's address in the human-readable part: the
+ * rest of its line and the lines below it, up to the next address line, a
+ * blank line once a reply code (or two paragraphs) has been seen, or
+ * TEXT_WINDOW_LINES lines. */
+static void window_from(struct ctx *c, size_t line_start, size_t after_addr, struct arena_str *b,
+                        const char *self)
+{
+    const char *p = c->human.p;
+    size_t len = c->human.len;
+    size_t i = line_start, ls, ll, lines = 0, paras = 0;
+    bool first = true, any = false;
+    while (next_line(p, len, &i, &ls, &ll) && lines < TEXT_WINDOW_LINES &&
+           b->len < TEXT_WINDOW_BYTES) {
+        const char *l = p + ls;
+        if (first) {
+            size_t off = after_addr > ls ? after_addr - ls : 0;
+            if (off > ll) off = ll;
+            /* the words before the address ("Unable to deliver message to") */
+            size_t k = 0, as, ae, pre_end = 0;
+            while (next_addr(l, off, &k, &as, &ae))
+                if (ae == off) pre_end = as;
+            struct slice pre = str_trim(l, pre_end);
+            while (pre.len && strchr("<\"'", pre.p[pre.len - 1]))
+                pre.len--;
+            if (pre.len) {
+                arena_str_put(b, pre.p, pre.len);
+                arena_str_put(b, " ", 1);
+            }
+            struct slice t = str_trim(l + off, ll - off);
+            while (t.len && strchr(">:;,.)", t.p[0]))
+                t = str_trim(t.p + 1, t.len - 1);
+            if (t.len) {
+                arena_str_put(b, t.p, t.len);
+                any = true;
+            }
+            first = false;
+            continue;
+        }
+        lines++;
+        if (is_blank(l, ll)) {
+            /* a paragraph that ends "was:" introduces the next one */
+            bool intro = b->len && b->p[b->len - 1] == ':';
+            if (any && !intro) paras++;
+            if (any && !intro && (paras >= 2 || has_code(b->p, b->len))) break;
+            continue;
+        }
+        {
+            size_t k = 0, as, ae;
+            if (next_addr(l, ll, &k, &as, &ae) && strict_addr_line(l, ll, as, ae)) {
+                /* a line that starts with another recipient ends this one */
+                char *a = norm_addr(c->a, l + as, ae - as);
+                if (a && !is_skipped(c, a) && !addr_eq(a, self)) break;
+            }
+        }
+        if (b->len) arena_str_put(b, " ", 1);
+        struct slice t = str_trim(l, ll);
+        arena_str_put(b, t.p, t.len);
+        any = true;
+    }
+}
+
+static void text_window(struct ctx *c, const char *addr, struct arena_str *b)
+{
+    if (!c->human.len) return;
+    const char *p = c->human.p;
+    size_t len = c->human.len;
+    size_t i = 0, as, ae;
+    while (next_addr(p, len, &i, &as, &ae)) {
+        char *a = norm_addr(c->a, p + as, ae - as);
+        if (!a || !addr_eq(a, addr)) continue;
+        size_t ls = as;
+        while (ls > 0 && p[ls - 1] != '\n')
+            ls--;
+        struct arena_str w = {.a = c->a};
+        window_from(c, ls, ae, &w, addr);
+        if (w.len && has_code(w.p, w.len)) {
+            *b = w;
+            return;
+        }
+        if (w.len && !b->len) *b = w;
+    }
+}
+
+/* The paragraph of the human-readable text with the first reply code or
+ * status (for texts that give the reason before the address). */
+static void code_paragraph(struct ctx *c, struct arena_str *b)
+{
+    const char *p = c->human.p;
+    size_t len = c->human.len, i = 0, ls, ll, para = 0;
+    while (next_line(p, len, &i, &ls, &ll)) {
+        if (is_blank(p + ls, ll)) {
+            para = i;
+            continue;
+        }
+        if (!has_code(p + ls, ll)) continue;
+        size_t k = para, n = 0;
+        while (next_line(p, len, &k, &ls, &ll) && n < TEXT_WINDOW_LINES &&
+               b->len < TEXT_WINDOW_BYTES) {
+            if (is_blank(p + ls, ll)) {
+                if (k > i) break;
+                continue;
+            }
+            struct slice t = str_trim(p + ls, ll);
+            if (b->len) arena_str_put(b, " ", 1);
+            arena_str_put(b, t.p, t.len);
+            n++;
+        }
+        return;
+    }
+}
+
+/* Merge a diagnostic found at another mention of the same recipient: a text
+ * with a reply code beats one without. */
+static void set_diag(struct ctx *c, struct dsn_rcpt *x, struct arena_str *b)
+{
+    if (!b->len) return;
+    char *d = collapse(c->a, b->p, b->len);
+    if (!*d) return;
+    if (!x->diagnostic ||
+        (!has_code(x->diagnostic, strlen(x->diagnostic)) && has_code(d, strlen(d))))
+        x->diagnostic = d;
+}
+
+static bool text_reader(struct ctx *c, bool delayed)
+{
+    const char *p = c->human.p;
+    size_t len = c->human.len;
+    size_t before = c->out->n_rcpt;
+
+    /* 1. X-Failed-Recipients (Exim, Gmail, ...) names them outright */
+    for (size_t k = 0; k < hdr_count(&c->m->hdr, "X-Failed-Recipients"); k++) {
+        const struct hdr_field *f = hdr_get(&c->m->hdr, "X-Failed-Recipients", k);
+        size_t n;
+        char *v = hdr_unfold(c->a, f->value, &n);
+        size_t i = 0, as, ae;
+        while (next_addr(v, n, &i, &as, &ae)) {
+            char *a = norm_addr(c->a, v + as, ae - as);
+            if (!a) continue;
+            struct dsn_rcpt *x = rcpt_add(c, a);
+            if (!x) continue;
+            struct arena_str b = {.a = c->a};
+            text_window(c, a, &b);
+            set_diag(c, x, &b);
+        }
+    }
+    if (c->out->n_rcpt > before) goto finish;
+    if (!len) goto fallback;
+
+    /* 2. lines that begin with an address; 3. addresses after a phrase */
+    for (int pass = 0; pass < 2 && c->out->n_rcpt == before; pass++) {
+        size_t i = 0, ls, ll;
+        while (next_line(p, len, &i, &ls, &ll)) {
+            const char *l = p + ls;
+            size_t k = 0, as, ae;
+            while (next_addr(l, ll, &k, &as, &ae)) {
+                bool ok = pass == 0 ? strict_addr_line(l, ll, as, ae) : phrase_before(l, as);
+                if (!ok) {
+                    if (pass == 0) break;
+                    continue;
+                }
+                char *a = norm_addr(c->a, l + as, ae - as);
+                /* a line that begins with an address names a recipient even
+                 * when it is the sender's own (mail to oneself) */
+                if (!a || !strchr(a, '@') || (pass == 1 && is_skipped(c, a))) continue;
+                struct dsn_rcpt *x = rcpt_add(c, a);
+                if (!x) break;
+                struct arena_str b = {.a = c->a};
+                window_from(c, ls, ls + ae, &b, a);
+                set_diag(c, x, &b);
+                break;
+            }
+        }
+    }
+    if (c->out->n_rcpt > before) goto finish;
+
+fallback:
+    /* 4. the original's To (bounces that do not name the recipient) */
+    if (c->out->orig_to) {
+        const char *a = first_address(c, c->out->orig_to);
+        if (a && !is_skipped(c, a)) {
+            struct dsn_rcpt *x = rcpt_add(c, a);
+            if (x && len) {
+                struct arena_str b = {.a = c->a};
+                text_window(c, a, &b);
+                if (!b.len) arena_str_put(&b, p, len < TEXT_WINDOW_BYTES ? len : TEXT_WINDOW_BYTES);
+                set_diag(c, x, &b);
+            }
+        }
+    }
+finish:
+    for (size_t i = before; i < c->out->n_rcpt; i++) {
+        struct dsn_rcpt *x = &c->out->rcpt[i];
+        if (x->diagnostic && len && !has_code(x->diagnostic, strlen(x->diagnostic))) {
+            struct arena_str b = {.a = c->a};
+            arena_str_put(&b, x->diagnostic, strlen(x->diagnostic));
+            size_t had = b.len;
+            code_paragraph(c, &b);
+            if (b.len > had) x->diagnostic = collapse(c->a, b.p, b.len);
+        }
+        if (!x->diagnostic && len) {
+            struct arena_str b = {.a = c->a};
+            code_paragraph(c, &b);
+            if (b.len) set_diag(c, x, &b);
+        }
+        if (!x->diagnostic && len) {
+            struct arena_str b = {.a = c->a};
+            arena_str_put(&b, p, len < TEXT_WINDOW_BYTES ? len : TEXT_WINDOW_BYTES);
+            set_diag(c, x, &b);
+        }
+        rcpt_finish(c, x, delayed, true);
+    }
+    return c->out->n_rcpt > before;
+}
+
+/* ---------------------------------------------------------------- Amazon SES */
+
+/* The string value of the next "key" at or after *pos in a JSON text (the
+ * SES/SNS notification): backslash escapes resolved (\uXXXX kept as is). */
+static char *json_str(arena *a, const char *p, size_t len, size_t *pos, size_t end, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = *pos; i + kl + 2 <= end && i + kl + 2 <= len; i++) {
+        if (p[i] != '"' || memcmp(p + i + 1, key, kl) != 0 || p[i + 1 + kl] != '"') continue;
+        size_t k = i + kl + 2;
+        while (k < len && ch_is_space((unsigned char)p[k]))
+            k++;
+        if (k >= len || p[k] != ':') continue;
+        k++;
+        while (k < len && ch_is_space((unsigned char)p[k]))
+            k++;
+        if (k >= len || p[k] != '"') continue;
+        k++;
+        struct arena_str b = {.a = a};
+        while (k < len && p[k] != '"' && b.len < DSN_MAX_FIELD) {
+            size_t run = k;
+            if (p[k] == '\\' && k + 1 < len) {
+                k++;
+                char e = p[k] == 'n' || p[k] == 't' || p[k] == 'r' ? ' ' : p[k];
+                arena_str_put(&b, &e, 1);
+                k++;
+                continue;
+            }
+            while (k < len && p[k] != '"' && p[k] != '\\')
+                k++;
+            arena_str_put(&b, p + run, k - run);
+        }
+        *pos = k;
+        if (!b.p) arena_str_put(&b, "", 0);
+        return b.p;
+    }
+    return NULL;
+}
+
+/* SES notifications (bounce or delivery) sent as JSON through SNS, plain or
+ * as an escaped string inside the SNS envelope. */
+static bool ses_reader(struct ctx *c)
+{
+    if (!c->human.len || !contains_ci(c->human, "notificationType")) return false;
+    const char *p = c->human.p;
+    size_t len = c->human.len;
+    if (contains_ci(c->human, "\\\"notificationType\\\"")) {
+        /* unescape the SNS "Message" string once */
+        char *u = arena_alloc(c->a, len + 1);
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (p[i] == '\\' && i + 1 < len && (p[i + 1] == '"' || p[i + 1] == '\\')) i++;
+            u[n++] = p[i];
+        }
+        p = u;
+        len = n;
+    }
+    size_t pos = 0;
+    const char *type = json_str(c->a, p, len, &pos, len, "notificationType");
+    if (!type) return false;
+    if (strcmp(type, "Bounce") == 0) {
+        const char *list = str_find_ci(p, len, "\"bouncedRecipients\"");
+        if (!list) return false;
+        const char *close = memchr(list, ']', len - (size_t)(list - p));
+        size_t end = close ? (size_t)(close - p) : len;
+        pos = (size_t)(list - p);
+        for (;;) {
+            const char *addr = json_str(c->a, p, len, &pos, end, "emailAddress");
+            if (!addr) break;
+            size_t obj_end = pos;
+            while (obj_end < end && p[obj_end] != '}')
+                obj_end++;
+            char *a = norm_addr(c->a, addr, strlen(addr));
+            struct dsn_rcpt *x = a ? rcpt_add(c, a) : NULL;
+            if (!x) continue;
+            size_t q = pos;
+            const char *v = json_str(c->a, p, len, &q, obj_end, "action");
+            if (v) x->action = v;
+            q = pos;
+            if ((v = json_str(c->a, p, len, &q, obj_end, "status")) != NULL)
+                x->status = find_status(c->a, v, strlen(v));
+            q = pos;
+            if ((v = json_str(c->a, p, len, &q, obj_end, "diagnosticCode")) != NULL)
+                x->diagnostic =
+                    value_after_type(c, collapse(c->a, v, strlen(v)), &x->diagnostic_type);
+            rcpt_finish(c, x, false, false);
+        }
+        size_t q = 0;
+        const char *mta = json_str(c->a, p, len, &q, len, "reportingMTA");
+        if (mta) c->out->reporting_mta = norm_addr(c->a, mta, strlen(mta));
+    } else if (strcmp(type, "Delivery") == 0) {
+        const char *list = str_find_ci(p, len, "\"recipients\"");
+        if (!list) return false;
+        const char *close = memchr(list, ']', len - (size_t)(list - p));
+        size_t end = close ? (size_t)(close - p) : len;
+        size_t q = 0;
+        const char *resp = json_str(c->a, p, len, &q, len, "smtpResponse");
+        for (const char *s = list + 12; s < p + end; s++) {
+            if (*s != '"') continue;
+            const char *e = memchr(s + 1, '"', (size_t)(p + end - s - 1));
+            if (!e) break;
+            char *a = norm_addr(c->a, s + 1, (size_t)(e - s - 1));
+            struct dsn_rcpt *x = a && addr_ok(a) ? rcpt_add(c, a) : NULL;
+            if (x) {
+                x->action = "delivered";
+                if (resp) x->diagnostic = collapse(c->a, resp, strlen(resp));
+                rcpt_finish(c, x, false, false);
+            }
+            s = e;
+        }
+    }
+    return c->out->n_rcpt > 0;
+}
+
+/* ---------------------------------------------------------------- auto-replies */
+
+static const char *const AUTO_SUBJECT[] = {
+    "out of office",
+    "out of the office",
+    "automatic reply",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "autorespon",
+    "auto response",
+    "auto:",
+    "vacation",
+    "i am away",
+    "i'm away",
+    "away from",
+    "away until",
+    "abwesenheit",
+    "absence",
+    "réponse automatique",
+    "respuesta automática",
+    "risposta automatica",
+    "automatische antwort",
+    "automatisch antwoord",
+    "on leave",
+    "on holiday",
+    "out-of-office",
+    "autosvar",
+    "automaattinen vastaus",
+    "odpowiedź automatyczna",
+};
+
+/* 2: strong (a header made for auto-replies, or a vacation subject),
+ * 1: weak (Auto-Submitted: auto-replied alone), 0: none. */
+static int autoreply_signal(struct ctx *c, const char **evidence)
+{
+    const struct hdr_block *h = &c->m->hdr;
+    static const char *const hdrs[] = {"X-Autoreply",  "X-Autorespond",    "X-Autoresponder",
+                                       "X-Auto-Reply", "X-Mail-Autoreply", "X-Autoreply-From",
+                                       "X-Vacation"};
+    for (size_t i = 0; i < sizeof hdrs / sizeof *hdrs; i++)
+        if (hdr_get(h, hdrs[i], 0)) {
+            *evidence = arena_printf(c->a, "%s header", hdrs[i]);
+            return 2;
+        }
+    const char *prec = hdr_value(c, h, "Precedence");
+    if (prec && str_starts_ci(prec, strlen(prec), "auto_reply")) {
+        *evidence = "Precedence: auto_reply";
+        return 2;
+    }
+    const char *subj = c->m->subject;
+    if (subj) {
+        struct slice s = slice_of(subj, strlen(subj));
+        for (size_t i = 0; i < sizeof AUTO_SUBJECT / sizeof *AUTO_SUBJECT; i++)
+            if (contains_ci(s, AUTO_SUBJECT[i])) {
+                *evidence = arena_printf(c->a, "Subject: %s", AUTO_SUBJECT[i]);
+                return 2;
+            }
+    }
+    const char *as = hdr_value(c, h, "Auto-Submitted");
+    if (as && str_starts_ci(as, strlen(as), "auto-replied")) {
+        *evidence = "Auto-Submitted: auto-replied";
+        return 1;
+    }
+    return 0;
+}
+
+static enum dsn_kind autoreply(struct ctx *c, const char *evidence)
+{
+    struct dsn_report *r = c->out;
+    r->kind = DSN_AUTOREPLY;
+    r->format = "autoreply";
+    r->evidence = evidence;
+    if (c->m->has_from && c->m->from.address && c->m->from.address[0]) {
+        char *a = norm_addr(c->a, c->m->from.address, strlen(c->m->from.address));
+        struct dsn_rcpt *x = a ? rcpt_add(c, a) : NULL;
+        if (x) x->action = "delivered";
+    }
+    return r->kind;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static bool is_feedback_report(const struct message *m)
+{
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        if (type_is(p, "message/feedback-report")) return true;
+        if (type_is(p, "multipart/report") && p->ctype.value) {
+            const struct hdr_field *f = hdr_get(&p->hdr, "Content-Type", 0);
+            if (f && str_find_ci(f->value.p, f->value.len, "feedback-report")) return true;
+        }
+    }
+    return false;
+}
+
+static bool bounce_sender(struct ctx *c)
+{
+    const struct message *m = c->m;
+    if (m->has_from) {
+        struct slice s = slice_of(m->from.address ? m->from.address : "",
+                                  m->from.address ? strlen(m->from.address) : 0);
+        if (any_in(s, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM)) return true;
+        if (m->from.name) {
+            struct slice n = slice_of(m->from.name, strlen(m->from.name));
+            if (any_in(n, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM)) return true;
+        }
+    }
+    return false;
+}
+
+enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *out,
+                        struct anomalies *an)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = DSN_NONE;
+    if (!m) return DSN_NONE;
+    if (is_feedback_report(m)) return DSN_NONE;
+
+    struct ctx c = {.a = a, .m = m, .out = out, .an = an};
+    human_text(&c);
+    find_original(&c);
+    if (m->has_from) skip_add(&c, norm_addr(a, m->from.address, strlen(m->from.address)));
+    for (size_t i = 0; i < m->to.n && i < 2; i++)
+        skip_add(&c, norm_addr(a, m->to.v[i].address, strlen(m->to.v[i].address)));
+    if (m->return_path && *m->return_path)
+        skip_add(&c, norm_addr(a, m->return_path, strlen(m->return_path)));
+    skip_add(&c, out->orig_from);
+
+    /* RFC 3464 / RFC 6533 */
+    struct ds_state st = {0};
+    bool have_ds = false;
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        if (inside_message(m, i)) continue;
+        if ((type_is(p, "message/delivery-status") ||
+             type_is(p, "message/global-delivery-status")) &&
+            p->decoded) {
+            have_ds = true;
+            ds_parse(&c, &st, (const char *)p->decoded, p->decoded_len);
+        }
+    }
+    if (!have_ds && c.human.len) {
+        /* the fields inlined in a text part (some MTAs, forwarded reports) */
+        const char *fr = str_find_ci(c.human.p, c.human.len, "\nFinal-Recipient:");
+        if (fr && (bounce_sender(&c) ||
+                   any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY))) {
+            const char *s = fr + 1;
+            /* start at the block's first field (Reporting-MTA etc. may precede) */
+            const char *rm = str_find_ci(c.human.p, c.human.len, "\nReporting-MTA:");
+            if (rm && rm < fr) s = rm + 1;
+            ds_parse(&c, &st, s, c.human.len - (size_t)(s - c.human.p));
+            have_ds = true;
+        }
+    }
+    if (have_ds) {
+        ds_commit(&c, &st);
+        if (out->n_rcpt || out->dropped_rcpt) {
+            out->kind = DSN_BOUNCE;
+            out->format = "rfc3464";
+            out->evidence = "report-type=delivery-status";
+            return out->kind;
+        }
+    }
+
+    if (ses_reader(&c)) {
+        out->kind = DSN_BOUNCE;
+        out->format = "amazonses";
+        out->evidence = "SES notification";
+        return out->kind;
+    }
+
+    /* auto-replies that are not bounces */
+    const char *ev = NULL;
+    int auto_sig = autoreply_signal(&c, &ev);
+    bool looks_bounce =
+        bounce_sender(&c) || any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY);
+    if (auto_sig == 2 && !looks_bounce) return autoreply(&c, ev);
+
+    struct slice subj = slice_of(m->subject ? m->subject : "", m->subject ? strlen(m->subject) : 0);
+    bool bounce_subject =
+        any_in(subj, BOUNCE_SUBJECT, sizeof BOUNCE_SUBJECT / sizeof *BOUNCE_SUBJECT);
+    if (looks_bounce || bounce_subject || have_ds) {
+        const char *fmt = "text";
+        for (size_t i = 0; i < sizeof FORMATS / sizeof *FORMATS; i++)
+            if (contains_ci(c.human, FORMATS[i].marker) || contains_ci(subj, FORMATS[i].marker)) {
+                fmt = FORMATS[i].format;
+                break;
+            }
+        bool delayed =
+            any_in(subj, DELAY_WORDS, sizeof DELAY_WORDS / sizeof *DELAY_WORDS) ||
+            any_in(c.human, DELAY_WORDS + 3, sizeof DELAY_WORDS / sizeof *DELAY_WORDS - 3);
+        if (text_reader(&c, delayed) || looks_bounce) {
+            out->kind = DSN_BOUNCE;
+            out->format = fmt;
+            out->evidence = bounce_sender(&c) ? "sender is a mailer-daemon"
+                            : looks_bounce    ? "bounce text"
+                                              : "bounce subject";
+            return out->kind;
+        }
+    }
+    if (auto_sig) return autoreply(&c, ev);
+    out->n_rcpt = 0;
+    return DSN_NONE;
+}

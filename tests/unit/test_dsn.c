@@ -1,0 +1,478 @@
+/* Unit tests for feedback/dsn.c. The fixtures in tests/fixtures/feedback/dsn/
+ * were written for these tests (one per bounce style: RFC 3464 from Postfix,
+ * a two-recipient DSN with one failure and one delay, a sloppy DSN, RFC 6533,
+ * hMailServer, Microsoft 365, Gmail, qmail, Postfix and Exim and sendmail
+ * without DSN, Yahoo; three auto-replies; an ARF report; a message that only
+ * talks about bounces). Every expected value below is the value written into
+ * the fixture by hand (the epoch second of a Last-Attempt-Date was computed
+ * with Python's calendar.timegm). Inputs are exact-size heap copies so ASan
+ * sees reads past the end. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feedback/dsn.h"
+#include "mail/message.h"
+
+struct fx {
+    arena *a;
+    char *raw;
+    struct message m;
+    struct dsn_report r;
+    enum dsn_kind kind;
+};
+
+static struct fx F;
+
+static void parse_bytes(const char *p, size_t len)
+{
+    free(F.raw);
+    if (F.a) arena_free(F.a);
+    F.a = arena_new();
+    F.raw = malloc(len ? len : 1);
+    memcpy(F.raw, p, len);
+    message_parse(F.a, F.raw, len, NULL, NULL, &F.m);
+    F.kind = dsn_parse(F.a, &F.m, &F.r, &F.m.an);
+}
+
+static void load(const char *name)
+{
+    char path[1024];
+    const char *top = getenv("TOP");
+    snprintf(path, sizeof path, "%s/tests/fixtures/feedback/dsn/%s", top ? top : ".", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s (run from the repository root)", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    parse_bytes(buf, n);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(F.raw);
+    F.raw = NULL;
+    if (F.a) arena_free(F.a);
+    F.a = NULL;
+    return 0;
+}
+
+static void expect_str(const char *got, const char *want)
+{
+    if (!want) {
+        assert_null(got);
+        return;
+    }
+    assert_non_null(got);
+    assert_string_equal(got, want);
+}
+
+static void expect_has(const char *got, const char *part)
+{
+    assert_non_null(got);
+    if (!strstr(got, part)) fail_msg("\"%s\" does not contain \"%s\"", got, part);
+}
+
+static const struct dsn_rcpt *rcpt(size_t i)
+{
+    assert_true(i < F.r.n_rcpt);
+    return &F.r.rcpt[i];
+}
+
+/* ---- RFC 3464 ---- */
+
+static void test_postfix_dsn(void **state)
+{
+    (void)state;
+    load("postfix-dsn.eml");
+    /* Auto-Submitted: auto-replied too, but a delivery report wins */
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "rfc3464");
+    expect_str(F.r.reporting_mta, "mx1.sender.example");
+    expect_str(F.r.arrival_date_raw, "Tue, 4 Mar 2025 10:14:58 +0100 (CET)");
+    expect_str(F.r.original_envelope_id, "campaign-17-alice");
+    expect_str(F.r.orig_message_id, "campaign-17.alice@sender.example");
+    expect_str(F.r.orig_from, "news@sender.example");
+    expect_str(F.r.orig_to, "alice@recipient.example");
+    expect_str(F.r.orig_subject, "March offers");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "alice@recipient.example"); /* "alice@Recipient.Example" */
+    expect_str(x->original_recipient, "alice@recipient.example");
+    expect_str(x->action, "failed");
+    expect_str(x->status, "5.1.1");
+    assert_int_equal(x->reply_code, 550);
+    expect_str(x->diagnostic_type, "smtp");
+    expect_str(x->diagnostic, "550 5.1.1 <alice@recipient.example>: Recipient address rejected: "
+                              "User unknown in virtual mailbox table");
+    expect_str(x->remote_mta, "mx.recipient.example");
+    expect_str(x->smtp_command, "RCPT"); /* "(in reply to RCPT TO command)" in the text part */
+}
+
+static void test_multi_rcpt_failed_and_delayed(void **state)
+{
+    (void)state;
+    load("multi-rcpt.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.reporting_mta, "relay.sender.example");
+    expect_str(F.r.orig_message_id, "digest-9@sender.example");
+    expect_str(F.r.orig_subject, "Weekly digest");
+    assert_int_equal(F.r.n_rcpt, 2);
+    const struct dsn_rcpt *b = rcpt(0), *c = rcpt(1);
+    expect_str(b->recipient, "bob@full.example");
+    expect_str(b->action, "failed");
+    expect_str(b->status, "5.2.2");
+    assert_int_equal(b->reply_code, 552);
+    expect_str(b->diagnostic_type, "smtp"); /* "SMTP;" lowercased */
+    expect_str(b->diagnostic, "552 5.2.2 Mailbox full");
+    expect_str(b->remote_mta, "mx.full.example");
+    expect_str(b->last_attempt_raw, "Wed, 5 Mar 2025 10:00:03 +0000");
+    assert_int_equal(b->last_attempt, 1741168803);
+    assert_null(b->will_retry_until_raw);
+    expect_str(c->recipient, "carol@slow.example");
+    expect_str(c->action, "delayed");
+    expect_str(c->status, "4.4.1");
+    assert_int_equal(c->reply_code, 421);
+    expect_str(c->diagnostic, "421 4.4.1 Connection timed out");
+    expect_str(c->will_retry_until_raw, "Sun, 9 Mar 2025 10:00:00 +0000");
+}
+
+static void test_sloppy_dsn(void **state)
+{
+    (void)state;
+    load("sloppy-dsn.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "rfc3464");
+    expect_str(F.r.reporting_mta, "gw.receiver.example");
+    /* no blank lines between the blocks: still two recipients */
+    assert_int_equal(F.r.n_rcpt, 2);
+    const struct dsn_rcpt *d = rcpt(0), *e = rcpt(1);
+    expect_str(d->recipient, "dave@receiver.example"); /* "rfc822;<dave@...>" */
+    expect_str(d->action, "failed");                   /* "Failed" */
+    expect_str(d->status, "5.0.0");                    /* "5.0.0 (permanent failure)" */
+    /* no Diagnostic-Code: the text part near the address */
+    expect_str(d->diagnostic,
+               "Remote server said: 554 5.7.1 Message rejected as spam by content filter");
+    assert_int_equal(d->reply_code, 554);
+    assert_null(d->diagnostic_type);
+    expect_str(e->recipient, "erin@receiver.example");
+    expect_str(e->status, "5.4.4");
+    /* continuation lines with and without leading white space */
+    expect_str(e->diagnostic,
+               "550 Host unknown: the domain receiver.example has no MX and no A record");
+    assert_int_equal(e->reply_code, 550);
+}
+
+static void test_global_dsn(void **state)
+{
+    (void)state;
+    load("global-dsn.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "rfc3464");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "s\xc3\xb8ren@b\xc3\xbc"
+                                   "cher.example");
+    expect_str(rcpt(0)->status, "5.1.1");
+    expect_str(F.r.orig_message_id, "nyheder-1@sender.example");
+}
+
+/* ---- non-standard bounces ---- */
+
+static void test_hmailserver(void **state)
+{
+    (void)state;
+    load("hmailserver.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "hmailserver");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "frank@mailbox.example");
+    expect_str(x->action, "failed");
+    expect_str(x->status, "5.1.1");
+    assert_int_equal(x->reply_code, 550);
+    expect_has(x->diagnostic, "Remote server replied: 550 5.1.1 <frank@mailbox.example>: Recipient "
+                              "address rejected: Mailbox does not exist");
+    expect_str(x->smtp_command, "RCPT");
+}
+
+static void test_exchange_ndr(void **state)
+{
+    (void)state;
+    load("exchange-ndr.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "office365");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "grace@contoso.example");
+    expect_str(x->status, "5.1.10");
+    assert_int_equal(x->reply_code, 550);
+    expect_str(x->diagnostic, "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+                              "Recipient grace@contoso.example not found by SMTP address lookup'");
+    expect_str(F.r.orig_message_id, "update-3.grace@sender.example");
+    expect_str(F.r.orig_subject, "Product update");
+}
+
+static void test_gmail(void **state)
+{
+    (void)state;
+    load("gmail.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "gmail");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "heidi@nowhere.example");
+    expect_str(x->action, "failed");
+    assert_null(x->status);
+    assert_int_equal(x->reply_code, 0);
+    expect_has(x->diagnostic, "couldn't be found");
+    expect_has(x->diagnostic, "responded with code NXDOMAIN");
+    expect_str(F.r.orig_message_id, "invite-5@sender.example");
+}
+
+static void test_qmail(void **state)
+{
+    (void)state;
+    load("qmail.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "qmail");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "ivan@q.example");
+    expect_str(x->status, "5.7.1");
+    assert_int_equal(x->reply_code, 550);
+    expect_str(x->diagnostic, "198.51.100.9 does not like recipient. Remote host said: 550 5.7.1 "
+                              "Sender blocked by policy Giving up on 198.51.100.9.");
+    expect_str(x->smtp_command, "RCPT");
+    expect_str(F.r.orig_message_id, "notice-1@sender.example");
+    expect_str(F.r.orig_subject, "Notice");
+}
+
+static void test_postfix_without_dsn(void **state)
+{
+    (void)state;
+    load("postfix-nodsn.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "postfix");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "judy@tight.example");
+    expect_str(x->status, "5.3.4");
+    assert_int_equal(x->reply_code, 552);
+    expect_str(x->diagnostic, "host mx.tight.example[203.0.113.40] said: 552 5.3.4 Message size "
+                              "exceeds fixed limit (in reply to end of DATA command)");
+    expect_str(x->smtp_command, "DATA");
+    expect_str(F.r.orig_message_id, "big-2@sender.example");
+}
+
+static void test_exim(void **state)
+{
+    (void)state;
+    load("exim.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE); /* Auto-Submitted: auto-replied as well */
+    expect_str(F.r.format, "exim");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "kim@strict.example");
+    expect_str(x->action, "failed");
+    expect_str(x->status, "5.7.1");
+    assert_int_equal(x->reply_code, 550);
+    expect_has(x->diagnostic,
+               "SMTP error from remote mail server after RCPT TO:<kim@strict.example>:");
+    expect_has(x->diagnostic, "client host blocked using zen.spamhaus.org");
+    expect_str(x->smtp_command, "RCPT");
+    expect_str(F.r.orig_message_id, "hello-4@sender.example");
+}
+
+static void test_sendmail(void **state)
+{
+    (void)state;
+    load("sendmail.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "sendmail");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "leo@gone.example");
+    expect_str(x->status, "5.1.1");
+    assert_int_equal(x->reply_code, 550);
+    expect_has(x->diagnostic, "550 5.1.1 <leo@gone.example>... User unknown");
+    expect_str(x->smtp_command, "DATA"); /* ">>> DATA" then "<<< 550 ... <leo@...>" */
+    expect_str(F.r.orig_message_id, "reminder-8@sender.example");
+}
+
+static void test_yahoo(void **state)
+{
+    (void)state;
+    load("yahoo.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "yahoo");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "mallory@ymail.example");
+    assert_null(x->status);
+    assert_int_equal(x->reply_code, 554);
+    expect_has(x->diagnostic, "This user doesn't have a ymail.example account");
+    expect_str(x->smtp_command, "RCPT");
+    expect_str(F.r.orig_message_id, "hi-6@sender.example");
+}
+
+/* ---- auto-replies and things that are neither ---- */
+
+static void test_out_of_office(void **state)
+{
+    (void)state;
+    load("out-of-office.eml");
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.format, "autoreply");
+    expect_has(F.r.evidence, "Subject");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "nina@partner.example");
+    expect_str(rcpt(0)->action, "delivered");
+}
+
+static void test_vacation_auto_submitted(void **state)
+{
+    (void)state;
+    load("vacation.eml");
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.evidence, "Auto-Submitted: auto-replied");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "oscar@holiday.example");
+}
+
+static void test_x_autoreply(void **state)
+{
+    (void)state;
+    load("x-autoreply.eml");
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.evidence, "X-Autoreply header");
+    expect_str(rcpt(0)->recipient, "support@helpdesk.example");
+}
+
+static void test_not_a_bounce(void **state)
+{
+    (void)state;
+    load("not-a-bounce.eml");
+    assert_int_equal(F.kind, DSN_NONE);
+    assert_int_equal(F.r.n_rcpt, 0);
+}
+
+static void test_arf_is_not_ours(void **state)
+{
+    (void)state;
+    load("arf.eml");
+    assert_int_equal(F.kind, DSN_NONE);
+    assert_int_equal(F.r.n_rcpt, 0);
+}
+
+/* ---- ceilings and edges ---- */
+
+static void test_max_rcpt(void **state)
+{
+    (void)state;
+    const char *head =
+        "From: MAILER-DAEMON@m.example\nTo: a@sender.example\nSubject: x\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n"
+        "\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; m.example\n";
+    size_t cap = 200000, n = 0;
+    char *buf = malloc(cap);
+    n += (size_t)snprintf(buf + n, cap - n, "%s", head);
+    for (int i = 0; i < DSN_MAX_RCPT + 5; i++)
+        n += (size_t)snprintf(
+            buf + n, cap - n,
+            "\nFinal-Recipient: rfc822; u%d@r.example\nAction: failed\nStatus: 5.1.1\n", i);
+    n += (size_t)snprintf(buf + n, cap - n, "\n--B--\n");
+    parse_bytes(buf, n);
+    free(buf);
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, DSN_MAX_RCPT);
+    assert_int_equal(F.r.dropped_rcpt, 5);
+    expect_str(F.r.rcpt[DSN_MAX_RCPT - 1].recipient, "u999@r.example");
+}
+
+static void test_max_field(void **state)
+{
+    (void)state;
+    const char *head = "From: MAILER-DAEMON@m.example\nTo: a@sender.example\nSubject: x\n"
+                       "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n"
+                       "\n--B\nContent-Type: message/delivery-status\n\n"
+                       "Final-Recipient: rfc822; long@r.example\nAction: failed\n"
+                       "Diagnostic-Code: smtp; 550 ";
+    size_t cap = 40000, n = 0;
+    char *buf = malloc(cap);
+    n += (size_t)snprintf(buf + n, cap - n, "%s", head);
+    for (int i = 0; i < 3000; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s", i % 60 ? "xxxx" : "\n x");
+    n += (size_t)snprintf(buf + n, cap - n, "\n\n--B--\n");
+    parse_bytes(buf, n);
+    free(buf);
+    assert_int_equal(F.r.n_rcpt, 1);
+    assert_non_null(rcpt(0)->diagnostic);
+    assert_true(strlen(rcpt(0)->diagnostic) <= DSN_MAX_FIELD);
+    assert_true(strlen(rcpt(0)->diagnostic) > 1000);
+    assert_int_equal(rcpt(0)->reply_code, 550);
+}
+
+static void test_no_dsn_part_no_signals(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: a@b.example\nTo: c@d.example\nSubject: hello\n\nx@y.example\n";
+    parse_bytes(msg, sizeof msg - 1);
+    assert_int_equal(F.kind, DSN_NONE);
+    assert_int_equal(F.r.n_rcpt, 0);
+    assert_int_equal(dsn_parse(F.a, NULL, &F.r, NULL), DSN_NONE);
+}
+
+static void test_action_defaults_and_pipe_recipient(void **state)
+{
+    (void)state;
+    /* Exim reports a pipe as Final-Recipient: X-Failed-Recipients names the address */
+    static const char msg[] =
+        "From: Mail Delivery System <Mailer-Daemon@e.example>\nTo: s@sender.example\n"
+        "Subject: Mail delivery failed\nX-Failed-Recipients: pat@e.example\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; e.example\n\n"
+        "Final-Recipient: rfc822;|/usr/bin/filter pat@e.example\nStatus: 4.2.2\n\n--B--\n";
+    parse_bytes(msg, sizeof msg - 1);
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "pat@e.example");
+    expect_str(rcpt(0)->status, "4.2.2");
+    expect_str(rcpt(0)->action, "failed"); /* no Action and not a delay notice */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_postfix_dsn),
+        cmocka_unit_test(test_multi_rcpt_failed_and_delayed),
+        cmocka_unit_test(test_sloppy_dsn),
+        cmocka_unit_test(test_global_dsn),
+        cmocka_unit_test(test_hmailserver),
+        cmocka_unit_test(test_exchange_ndr),
+        cmocka_unit_test(test_gmail),
+        cmocka_unit_test(test_qmail),
+        cmocka_unit_test(test_postfix_without_dsn),
+        cmocka_unit_test(test_exim),
+        cmocka_unit_test(test_sendmail),
+        cmocka_unit_test(test_yahoo),
+        cmocka_unit_test(test_out_of_office),
+        cmocka_unit_test(test_vacation_auto_submitted),
+        cmocka_unit_test(test_x_autoreply),
+        cmocka_unit_test(test_not_a_bounce),
+        cmocka_unit_test(test_arf_is_not_ours),
+        cmocka_unit_test(test_max_rcpt),
+        cmocka_unit_test(test_max_field),
+        cmocka_unit_test(test_no_dsn_part_no_signals),
+        cmocka_unit_test(test_action_defaults_and_pipe_recipient),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    teardown(NULL);
+    return rc;
+}
