@@ -6,7 +6,7 @@
 #   make check-asan the whole test suite under -fsanitize=address,undefined
 #   make bench      generate a corpus and measure ingest speed and peak memory
 #   make fuzz       build libFuzzer harnesses with clang (build/fuzz-clang/)
-#   make conformance  SPF/ARC/DKIM public suites from ../shared/conformance (optional)
+#   make conformance  SPF/ARC/DKIM/bounce/ARF public suites from ../shared/conformance (optional)
 #   make accuracy   stock SpamAssassin rules: mailaudit's hits against SpamAssassin's own
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages the build and tests need
@@ -94,9 +94,11 @@ demo: deps
 
 bench: deps
 	@MAILAUDIT_BENCH_DEPS=1 sh .ci/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench $(BUILD)/tools/spfbench
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench $(BUILD)/tools/spfbench \
+		$(BUILD)/tools/gen-dmarc $(BUILD)/tools/dmarcaggbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
 	@BUILD=$(BUILD) sh tests/bench/rules-bench.sh
+	@BUILD=$(BUILD) sh tests/bench/feedback-bench.sh
 
 # Public conformance suites (optional: need ../shared/conformance, which a
 # fresh clone lacks); not part of `make check`. SPF: the RFC 7208 suite;
@@ -114,6 +116,8 @@ conformance: $(BIN) $(BUILD)/tools/spfcheck $(BUILD)/tools/arccheck
 	@if [ -d $(CONF)/dkim-corpus ]; then \
 	  python3 tests/conformance/dkim-corpus.py $(BIN) $(CONF)/dkim-corpus | tail -n 1; \
 	else echo "conformance: $(CONF)/dkim-corpus not found, skipped"; fi
+	@BUILD=$(BUILD) sh tests/conformance/arf.sh $(CONF)/bounces | tail -n 3
+	@BUILD=$(BUILD) sh tests/conformance/dsn.sh $(CONF)/bounces | head -n 12
 
 # Rule-hit agreement with SpamAssassin on a generated corpus (needs the
 # spamassassin package; not part of `make check`). ACCURACY_N messages.
@@ -142,6 +146,14 @@ $(BUILD)/tools/dkimbench: tests/bench/dkimbench.c $(LIB)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 
 $(BUILD)/tools/spfbench: tests/bench/spfbench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
+
+$(BUILD)/tools/gen-dmarc: tests/bench/gen-dmarc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -D_GNU_SOURCE $< -o $@
+
+$(BUILD)/tools/dmarcaggbench: tests/bench/dmarcaggbench.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -o $@
 

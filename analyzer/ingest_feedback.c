@@ -164,8 +164,8 @@ int ingest_feedback(struct ingest *in, const struct message *m, int64_t mid,
             in->fb_bounce_rcpts += (int64_t)fs->dsn.n_rcpt;
         }
     }
-    if (!kind && !fs->feedback_id && fresh) return 0;
-    return db_feedback_message(in->db, mid, kind, fs->feedback_id);
+    if (!kind && !fs->feedback_id && !fs->list_id && !fs->campaign_id && fresh) return 0;
+    return db_feedback_message(in->db, mid, kind, fs->feedback_id, fs->list_id, fs->campaign_id);
 }
 
 void ingest_feedback_summary(const struct ingest *in)

@@ -21,6 +21,12 @@ ALTER TABLE messages ADD COLUMN feedback_id TEXT;
 -- What the message is as feedback: dmarc-aggregate | dmarc-failure |
 -- complaint | tlsrpt | bounce | autoreply; NULL for ordinary mail.
 ALTER TABLE messages ADD COLUMN feedback_kind TEXT;
+-- The List-Id header's identifier (the part in <>, else the value), NULL
+-- when absent: the first choice of a campaign key (README "Campaigns").
+ALTER TABLE messages ADD COLUMN list_id TEXT;
+-- The first of X-Campaign, X-Campaign-ID, X-CampaignID, X-Campaign-Name,
+-- X-Mailgun-Campaign-Id (ESPs' campaign headers), NULL when none.
+ALTER TABLE messages ADD COLUMN campaign_id TEXT;
 
 -- One row per DMARC aggregate report. The same report (same reporter
 -- org_name, report_id and policy domain) received twice, or re-ingested, is

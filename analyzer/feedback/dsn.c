@@ -368,9 +368,40 @@ static const char *transcript_command(struct ctx *c, const char *addr)
         if (t.len > 4 && memcmp(t.p, "<<< ", 4) == 0 && last) {
             if (str_find_ci(t.p, t.len, addr)) return last;
             if (!first_err && (t.p[4] == '4' || t.p[4] == '5')) first_err = last;
+            continue;
         }
+        /* Sendmail's own summary after the reply: "550 <addr>... User unknown" */
+        if (last && t.len > 4 && (t.p[0] == '4' || t.p[0] == '5') && t.p[1] >= '0' &&
+            t.p[1] <= '9' && t.p[2] >= '0' && t.p[2] <= '9' && t.p[3] == ' ' &&
+            str_find_ci(t.p, t.len, addr))
+            return last;
     }
     return first_err;
+}
+
+/* Phrases after which a reporting MTA quotes the remote server's own reply:
+ * what precedes is the reporter's boilerplate (Gmail's "Google tried to
+ * deliver your message, but it was rejected by the recipient domain"), which
+ * would otherwise be read as the reason. */
+static const char *const REMOTE_SAID[] = {
+    "The error that the other server returned was:",
+    "The response from the remote server was:",
+};
+
+/* The remote server's words when the diagnostic quotes them after a
+ * reporter's preamble, else the diagnostic itself. */
+static const char *remote_words(const char *d)
+{
+    size_t n = strlen(d);
+    for (size_t i = 0; i < sizeof REMOTE_SAID / sizeof *REMOTE_SAID; i++) {
+        const char *at = str_find_ci(d, n, REMOTE_SAID[i]);
+        if (!at) continue;
+        const char *rest = at + strlen(REMOTE_SAID[i]);
+        while (*rest == ' ' || *rest == '\t')
+            rest++;
+        if (*rest) return rest;
+    }
+    return d;
 }
 
 /* Fill what is derived from the diagnostic: reply code, status, action. */
@@ -388,6 +419,7 @@ static void rcpt_finish(struct ctx *c, struct dsn_rcpt *x, bool delayed, bool fr
         text_window(c, x->recipient, &b);
         if (b.len) x->smtp_command = command_of(b.p, b.len);
     }
+    if (x->diagnostic) x->diagnostic = remote_words(x->diagnostic);
     if (!x->action) {
         if (delayed)
             x->action = "delayed";
@@ -1162,6 +1194,8 @@ static void window_from(struct ctx *c, size_t line_start, size_t after_addr, str
                 if (a && !is_skipped(c, a) && !addr_eq(a, self)) break;
             }
         }
+        /* Sendmail's transcript of the session with the next host begins */
+        if (any && str_starts_ci(str_trim(l, ll).p, str_trim(l, ll).len, "While talking to")) break;
         if (b->len) arena_str_put(b, " ", 1);
         struct slice t = str_trim(l, ll);
         arena_str_put(b, t.p, t.len);

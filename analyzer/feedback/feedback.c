@@ -138,15 +138,39 @@ static void classify_rcpts(arena *a, const struct message *m, struct fb_scan *ou
     }
 }
 
+const char *const feedback_campaign_headers[] = {
+    "X-Campaign", "X-Campaign-ID", "X-CampaignID", "X-Campaign-Name", "X-Mailgun-Campaign-Id", NULL,
+};
+
+/* A header's unfolded value, or NULL when absent or empty (at most 256 bytes kept). */
+static const char *header_value(arena *a, const struct message *m, const char *name)
+{
+    const struct hdr_field *f = hdr_get(&m->hdr, name, 0);
+    if (!f) return NULL;
+    size_t n;
+    char *v = hdr_unfold(a, f->value, &n);
+    if (!n) return NULL;
+    if (n > 256) v[256] = '\0';
+    for (char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+    return v;
+}
+
 void feedback_scan(arena *a, const struct message *m, struct fb_scan *out, struct anomalies *an)
 {
     memset(out, 0, sizeof *out);
-    const struct hdr_field *f = hdr_get(&m->hdr, "Feedback-ID", 0);
-    if (f) {
-        size_t n;
-        char *v = hdr_unfold(a, f->value, &n);
-        if (n) out->feedback_id = v;
+    out->feedback_id = header_value(a, m, "Feedback-ID");
+    const char *lid = header_value(a, m, "List-Id");
+    if (lid) {
+        /* RFC 2919: an optional phrase, then the identifier in angle brackets */
+        const char *lt = strrchr(lid, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+        if (lt && gt && gt > lt + 1)
+            out->list_id = arena_strndup(a, lt + 1, (size_t)(gt - lt - 1));
+        else
+            out->list_id = lid;
     }
+    for (size_t i = 0; feedback_campaign_headers[i] && !out->campaign_id; i++)
+        out->campaign_id = header_value(a, m, feedback_campaign_headers[i]);
     bool tls_msg = tls_report_message(m);
     for (size_t i = 0; i < m->mime.n && out->n_pl < FB_MAX_PAYLOADS; i++) {
         /* payloads inside a returned/forwarded message are not the sender's reports */

@@ -62,6 +62,8 @@ struct fb_scan {
     const char *kind;        /* messages.feedback_kind, or NULL (decided after the payloads run
                                 for aggregate/TLS reports: see feedback_payload_run) */
     const char *feedback_id; /* Feedback-ID header, unfolded, or NULL */
+    const char *list_id;     /* List-Id: the identifier in <>, else the value; or NULL */
+    const char *campaign_id; /* the first ESP campaign header (feedback_campaign_headers) */
     struct fb_payload pl[FB_MAX_PAYLOADS];
     size_t n_pl;
     bool is_arf;
@@ -72,6 +74,10 @@ struct fb_scan {
 };
 
 void feedback_scan(arena *a, const struct message *m, struct fb_scan *out, struct anomalies *an);
+
+/* The campaign headers looked at, in order (NULL-terminated): X-Campaign,
+ * X-Campaign-ID, X-CampaignID, X-Campaign-Name, X-Mailgun-Campaign-Id. */
+extern const char *const feedback_campaign_headers[];
 
 /* Where a payload's parsed content goes. `dmarc` may have NULL callbacks
  * (then aggregate reports are parsed and dropped); tlsrpt may be NULL. */

@@ -36,7 +36,11 @@
  *      "undefined" (classify_bounce_facts: "onhold" when there was a text).
  * The SMTP stage (classify_smtp_command, or given by the caller): an unknown
  * user refused after DATA without a x.1.x status is "filtered" (the
- * receiver's content filter, soft); at MAIL FROM an unknown user or domain,
+ * receiver's content filter, soft), and so is one at no known stage in a
+ * bounce message (classify_bounce_facts; Sisimai's reading; in a log line a
+ * missing stage is a local delivery and stays "userunknown"); a provider's
+ * canned "no such account" text (provider_texts) always names the mailbox;
+ * at MAIL FROM an unknown user or domain,
  * or a bare "access denied", is "rejected" (the sender); Sendmail's
  * pipelined transcripts read RCPT replies after ">>> DATA", which is why a
  * x.1.1 status still wins.
@@ -383,6 +387,7 @@ static const struct text_rule early_texts[] = {
     T("failedstarttls", "requires tls"),
     T("failedstarttls", "starttls failed"),
     T("failedstarttls", "tls negotiation failed"),
+    T("failedstarttls", "does not support tls"),
     T("blocked", "not accepting connections"),
     T("blocked", "blocked using"),
     T("blocked", "blocked by"),

@@ -194,9 +194,9 @@ struct dsn_report;
 struct fb_delivery;
 /* Delete every feedback row of a message (before extracting it again). */
 int db_feedback_clear(struct db *db, int64_t message_id);
-/* Set messages.feedback_kind and feedback_id (either may be NULL). */
+/* Set messages.feedback_kind, feedback_id, list_id, campaign_id (any may be NULL). */
 int db_feedback_message(struct db *db, int64_t message_id, const char *kind,
-                        const char *feedback_id);
+                        const char *feedback_id, const char *list_id, const char *campaign_id);
 /* Add an anomaly to a stored message (and count it in n_anomalies). */
 int db_feedback_anomaly(struct db *db, int64_t message_id, const char *code, const char *detail);
 /* Start a DMARC aggregate report: *dup true (and *report 0) when the same

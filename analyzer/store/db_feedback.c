@@ -48,7 +48,8 @@ enum {
 #define ROWS_VALUES(n) "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 static const char *const sql[F__COUNT] = {
-    [F_MSG_KIND] = "UPDATE messages SET feedback_kind=?2, feedback_id=?3 WHERE id=?1",
+    [F_MSG_KIND] = "UPDATE messages SET feedback_kind=?2, feedback_id=?3, list_id=?4,"
+                   " campaign_id=?5 WHERE id=?1",
     [F_DMARC_FIND] = "SELECT id FROM dmarc_reports WHERE org_name IS ?1 AND report_id IS ?2"
                      " AND domain IS ?3 AND report_id IS NOT NULL",
     [F_DMARC_INSERT] =
@@ -174,12 +175,15 @@ int db_feedback_clear(struct db *db, int64_t mid)
     return 0;
 }
 
-int db_feedback_message(struct db *db, int64_t mid, const char *kind, const char *feedback_id)
+int db_feedback_message(struct db *db, int64_t mid, const char *kind, const char *feedback_id,
+                        const char *list_id, const char *campaign_id)
 {
     sqlite3_stmt *s = st(db, F_MSG_KIND);
     sqlite3_bind_int64(s, 1, mid);
     text_static(s, 2, kind);
     text_static(s, 3, feedback_id);
+    text_static(s, 4, list_id);
+    text_static(s, 5, campaign_id);
     return db_ext_run(db, s, "marking a feedback message");
 }
 

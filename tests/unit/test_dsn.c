@@ -2,7 +2,9 @@
  * were written for these tests (one per bounce style: RFC 3464 from Postfix,
  * a two-recipient DSN with one failure and one delay, a sloppy DSN, RFC 6533,
  * hMailServer, Microsoft 365, Gmail, qmail, Postfix and Exim and sendmail
- * without DSN, Yahoo; three auto-replies; an ARF report; a message that only
+ * without DSN, Yahoo, a sendmail transcript of sessions with three hosts, a
+ * Gmail bounce quoting the remote server; three auto-replies; an ARF report;
+ * a message that only
  * talks about bounces). Every expected value below is the value written into
  * the fixture by hand (the epoch second of a Last-Attempt-Date was computed
  * with Python's calendar.timegm). Inputs are exact-size heap copies so ASan
@@ -306,6 +308,48 @@ static void test_sendmail(void **state)
     expect_str(F.r.orig_message_id, "reminder-8@sender.example");
 }
 
+/* A transcript with sessions to several hosts: each recipient keeps the
+ * command of its own session (Sendmail's "550 <addr>... User unknown"
+ * summary after a "<<<" reply that does not name it) and its diagnostic
+ * ends where the session with the next host ("While talking to") begins. */
+static void test_sendmail_multihost(void **state)
+{
+    (void)state;
+    load("sendmail-multihost.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "sendmail");
+    assert_int_equal(F.r.n_rcpt, 3);
+    const struct dsn_rcpt *b = NULL, *cid = NULL;
+    for (size_t i = 0; i < F.r.n_rcpt; i++) {
+        if (strcmp(rcpt(i)->recipient, "bob@nohost.example") == 0) b = rcpt(i);
+        if (strcmp(rcpt(i)->recipient, "cid@third.example") == 0) cid = rcpt(i);
+    }
+    assert_non_null(b);
+    assert_non_null(cid);
+    expect_has(b->diagnostic, "550 Host unknown (Authoritative answer from name server)");
+    assert_null(strstr(b->diagnostic, "While talking to"));
+    assert_null(strstr(b->diagnostic, "User unknown"));
+    expect_str(cid->smtp_command, "RCPT");
+    expect_has(cid->diagnostic, "User unknown");
+}
+
+/* Gmail quotes the remote server after its own preamble ("... rejected by
+ * the recipient domain ..."): the diagnostic is the remote server's words. */
+static void test_gmail_remote_said(void **state)
+{
+    (void)state;
+    load("gmail-remote-said.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "gmail");
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "eve@strict.example");
+    expect_str(x->status, "5.7.1");
+    assert_int_equal(x->reply_code, 554);
+    assert_true(strncmp(x->diagnostic, "554 554 5.7.1 Service unavailable", 33) == 0);
+    assert_null(strstr(x->diagnostic, "rejected by the recipient domain"));
+}
+
 static void test_yahoo(void **state)
 {
     (void)state;
@@ -461,6 +505,8 @@ int main(void)
         cmocka_unit_test(test_postfix_without_dsn),
         cmocka_unit_test(test_exim),
         cmocka_unit_test(test_sendmail),
+        cmocka_unit_test(test_sendmail_multihost),
+        cmocka_unit_test(test_gmail_remote_said),
         cmocka_unit_test(test_yahoo),
         cmocka_unit_test(test_out_of_office),
         cmocka_unit_test(test_vacation_auto_submitted),

@@ -1,0 +1,89 @@
+/* rctx — what a section builder works with: the database, the report being
+ * built, and the scope (period, --domain, --campaign) prepared once as
+ * TEMP tables so that every section reads the same messages and deliveries
+ * and no section scans the big tables again:
+ *
+ *   r_msg(id INTEGER PRIMARY KEY, t TEXT, from_domain TEXT, campaign TEXT,
+ *         placement TEXT, feedback_kind TEXT)
+ *       the messages in scope: t = coalesce(arrival, date) (ISO text) within
+ *       [since, until); with --domain, From domain or a DKIM d= equal to it
+ *       (or a subdomain); with --campaign, that campaign key. Feedback
+ *       messages (reports, bounces: feedback_kind not NULL) are in r_msg too:
+ *       sections about sent mail use "WHERE feedback_kind IS NULL".
+ *       campaign = the campaign key (see README "Campaigns"): List-Id, else
+ *       Feedback-ID, else an X-Campaign-style header, else
+ *       "from_address | subject | day".
+ *   r_copy(message_id, placement, folder, account, domain, source_id)
+ *       the sightings (copies) of r_msg messages.
+ *   r_dlv  the rows of `deliveries` in scope (same columns as the view, time
+ *       as ISO text) : time within the period; with --domain, the sender's
+ *       domain; with --campaign, the Message-ID of a campaign message.
+ *       Rates count source = 'log' rows (see README "Feedback").
+ *   r_out  the rows of `delivery_outcomes` restricted the same way.
+ *
+ * Builders: int sec_NAME(struct rctx *c) adds its section to c->r and
+ * returns 0, or -1 with c->err set on a database error. A table or column
+ * missing from an older database is not an error: rctx_fill and the
+ * scalars then give no rows / NULL (the section says there is no data). */
+#ifndef REPORT_RCTX_H
+#define REPORT_RCTX_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report/model.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+struct rscope {
+    const char *since, *until;   /* ISO 8601 UTC bounds or NULL (open) */
+    const char *domain;          /* --domain */
+    const char *campaign;        /* --campaign */
+    const char *campaign_header; /* --campaign-header NAME: used before the built-in ones */
+};
+
+struct rctx {
+    struct report *r;
+    struct sqlite3 *db;
+    struct rscope scope;
+    char err[512];
+};
+
+/* Create the TEMP tables for `scope` (dropping earlier ones). */
+int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope);
+
+/* Run `sql` (no parameters, or ?1 bound to text1 when not NULL) and append
+ * each result row to t: result column k goes to table column k, converted to
+ * the column's kind (text copied into the report arena). limit > 0: at most
+ * `limit` rows are kept and t->truncated says whether more existed (ask for
+ * LIMIT limit+1 in the SQL). Returns the rows added, or -1 with c->err. */
+long rctx_fill(struct rctx *c, struct rtable *t, size_t limit, const char *sql, const char *text1);
+
+/* One value of the first row (RK_NULL when no row, NULL, or missing table). */
+int rctx_value(struct rctx *c, const char *sql, const char *text1, struct rval *out);
+/* Shorthands: integer (0 when NULL) and real (has = false when NULL). */
+int rctx_int(struct rctx *c, const char *sql, const char *text1, int64_t *out);
+int rctx_real(struct rctx *c, const char *sql, const char *text1, double *out, bool *has);
+
+/* Call fn for each row (fn returns nonzero to stop). */
+int rctx_each(struct rctx *c, const char *sql, const char *text1,
+              int (*fn)(void *ctx, struct sqlite3_stmt *s), void *ctx);
+
+/* Column k of a row as a report-arena string (NULL stays NULL). */
+const char *rctx_col_text(struct rctx *c, struct sqlite3_stmt *s, int k);
+
+/* The section builders, in report order (report/sec_*.c). */
+int sec_overview(struct rctx *c);
+int sec_authentication(struct rctx *c);
+int sec_content(struct rctx *c);
+int sec_delivery(struct rctx *c);
+int sec_infrastructure(struct rctx *c);
+int sec_postmortem(struct rctx *c);
+int sec_campaigns(struct rctx *c);
+int sec_requirements(struct rctx *c);
+int sec_feedback(struct rctx *c);
+/* Reads the other sections' tables and facts, and the database: last. */
+int sec_recommendations(struct rctx *c);
+
+#endif
