@@ -99,6 +99,7 @@ bench: deps
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
 	@BUILD=$(BUILD) sh tests/bench/rules-bench.sh
 	@BUILD=$(BUILD) sh tests/bench/feedback-bench.sh
+	@BUILD=$(BUILD) sh tests/bench/report-bench.sh
 
 # Public conformance suites (optional: need ../shared/conformance, which a
 # fresh clone lacks); not part of `make check`. SPF: the RFC 7208 suite;

@@ -1566,13 +1566,22 @@ static bool is_feedback_report(const struct message *m)
     return false;
 }
 
+/* The From address (not its display name, which anyone can set to "Mail
+ * Administrator") is a mailer-daemon's. */
+static bool bounce_sender_address(struct ctx *c)
+{
+    const struct message *m = c->m;
+    if (!m->has_from) return false;
+    struct slice s = slice_of(m->from.address ? m->from.address : "",
+                              m->from.address ? strlen(m->from.address) : 0);
+    return any_in(s, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM);
+}
+
 static bool bounce_sender(struct ctx *c)
 {
     const struct message *m = c->m;
     if (m->has_from) {
-        struct slice s = slice_of(m->from.address ? m->from.address : "",
-                                  m->from.address ? strlen(m->from.address) : 0);
-        if (any_in(s, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM)) return true;
+        if (bounce_sender_address(c)) return true;
         if (m->from.name) {
             struct slice n = slice_of(m->from.name, strlen(m->from.name));
             if (any_in(n, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM)) return true;
@@ -1662,7 +1671,12 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
         bool delayed =
             any_in(subj, DELAY_WORDS, sizeof DELAY_WORDS / sizeof *DELAY_WORDS) ||
             any_in(c.human, DELAY_WORDS + 3, sizeof DELAY_WORDS / sizeof *DELAY_WORDS - 3);
-        if (text_reader(&c, delayed) || looks_bounce) {
+        /* a bounce without a recipient found must at least come from a
+         * mailer-daemon address or carry bounce wording: a display name
+         * alone ("Mail Administrator" on a phishing message) is not enough */
+        if (text_reader(&c, delayed) ||
+            (looks_bounce && (bounce_sender_address(&c) || have_ds ||
+                              any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)))) {
             out->kind = DSN_BOUNCE;
             out->format = fmt;
             out->evidence = bounce_sender(&c) ? "sender is a mailer-daemon"

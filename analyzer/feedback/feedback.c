@@ -69,6 +69,14 @@ static bool payload_of(const struct message *m, const struct mime_part *p, bool 
         ctype_is(p, "application/x-zip-compressed") || ctype_is(p, "application/x-zip") ||
         ends_ci(fn, ".zip")) {
         if (!unpack_is_zip(p->decoded, p->decoded_len)) return false;
+        /* an aggregate report's archive holds an .xml member; any other ZIP
+         * (an invoice, a photo album) is not looked into */
+        bool xml = false;
+        for (size_t k = 0; k < p->zip.n; k++) {
+            const char *nm = p->zip.m[k].name;
+            if (nm && ends_ci(nm, ".xml")) xml = true;
+        }
+        if (!xml) return false;
         out->enc = FB_ZIP;
         out->kind = FB_DMARC_AGG;
         return true;

@@ -39,18 +39,23 @@ static bool domain_local(char **doms, size_t n, const char *rcpt)
     return false;
 }
 
-int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out, char *err,
-                           size_t errlen)
+/* What the signs are judged against: the local domains and networks. */
+struct relay_env {
+    char **doms;
+    size_t n_doms;
+    bool inferred_domains;
+    struct net *nets;
+    size_t n_nets;
+};
+
+static int relay_env_load(sqlite3 *h, const struct relay_opts *o, arena *a, struct relay_env *e,
+                          char *err, size_t errlen)
 {
-    sqlite3 *h = (sqlite3 *)db_handle(db);
-    arena *a = arena_new();
-    int rc = -1;
-    char **doms = NULL;
-    size_t n_doms = 0;
-    bool inferred_domains = o->n_domains == 0;
-    if (!inferred_domains) {
-        doms = o->domains;
-        n_doms = o->n_domains;
+    memset(e, 0, sizeof *e);
+    e->inferred_domains = o->n_domains == 0;
+    if (!e->inferred_domains) {
+        e->doms = o->domains;
+        e->n_doms = o->n_domains;
     } else {
         sqlite3_stmt *s;
         if (sqlite3_prepare_v2(
@@ -58,35 +63,129 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
                 "SELECT DISTINCT lower(domain) FROM sightings WHERE domain IS NOT NULL"
                 " UNION SELECT DISTINCT recipient_domain FROM deliveries WHERE local = 1"
                 " AND recipient_domain IS NOT NULL ORDER BY 1",
-                -1, &s, NULL) != SQLITE_OK)
-            goto sqlerr;
-        doms = arena_alloc(a, MAX_LOCAL_DOMAINS * sizeof *doms);
-        while (sqlite3_step(s) == SQLITE_ROW && n_doms < MAX_LOCAL_DOMAINS)
-            doms[n_doms++] = arena_strdup(a, (const char *)sqlite3_column_text(s, 0));
+                -1, &s, NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
+            return -1;
+        }
+        e->doms = arena_alloc(a, MAX_LOCAL_DOMAINS * sizeof *e->doms);
+        while (sqlite3_step(s) == SQLITE_ROW && e->n_doms < MAX_LOCAL_DOMAINS)
+            e->doms[e->n_doms++] = arena_strdup(a, (const char *)sqlite3_column_text(s, 0));
         sqlite3_finalize(s);
     }
-    size_t n_nets = o->n_nets ? o->n_nets : sizeof default_nets / sizeof default_nets[0];
-    struct net *nets = arena_alloc(a, n_nets * sizeof *nets);
-    for (size_t i = 0; i < n_nets; i++)
-        if (net_parse(o->n_nets ? o->nets[i] : default_nets[i], &nets[i]) != 0) {
+    e->n_nets = o->n_nets ? o->n_nets : sizeof default_nets / sizeof default_nets[0];
+    e->nets = arena_alloc(a, e->n_nets * sizeof *e->nets);
+    for (size_t i = 0; i < e->n_nets; i++)
+        if (net_parse(o->n_nets ? o->nets[i] : default_nets[i], &e->nets[i]) != 0) {
             snprintf(err, errlen, "--local-net '%s': not an address or CIDR", o->nets[i]);
-            goto out;
+            return -1;
         }
+    return 0;
+}
+
+/* one group per (mta, client): how many signs, when, an example recipient */
+struct sign {
+    const char *mta, *ip, *first, *last, *rcpt, *evidence;
+    int n;
+};
+
+struct relay_signs {
+    struct sign *signs;
+    int n_signs, total, dropped;
+};
+
+static const char *dup_or(arena *a, const unsigned char *t, const char *dflt)
+{
+    return arena_strdup(a, t ? (const char *)t : dflt);
+}
+
+/* Run `sql` (columns: time, mta, client_ip, sender, recipient, evidence;
+ * ?1 and ?2 bound to since/until when the statement has them) and group the
+ * rows that are signs. */
+static int relay_collect(sqlite3 *h, const char *sql, const char *since, const char *until,
+                         const struct relay_env *e, arena *a, struct relay_signs *out, char *err,
+                         size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
+        return -1;
+    }
+    if (sqlite3_bind_parameter_count(s) >= 2) {
+        if (since) sqlite3_bind_text(s, 1, since, -1, SQLITE_STATIC);
+        if (until) sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
+    }
+    out->signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *out->signs);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *ip = (const char *)sqlite3_column_text(s, 2);
+        const char *rcpt = (const char *)sqlite3_column_text(s, 4);
+        const char *mta = (const char *)sqlite3_column_text(s, 1);
+        if (!ip) continue;
+        bool local_ip = false;
+        for (size_t i = 0; i < e->n_nets && !local_ip; i++)
+            local_ip = net_contains(&e->nets[i], ip);
+        if (local_ip || domain_local(e->doms, e->n_doms, rcpt)) continue;
+        out->total++;
+        struct sign *g = NULL;
+        for (int k = 0; k < out->n_signs && !g; k++)
+            if (!strcmp(out->signs[k].ip, ip) && !strcmp(out->signs[k].mta, mta ? mta : "-"))
+                g = &out->signs[k];
+        if (!g) {
+            if (out->n_signs == MAX_SIGN_CLIENTS) {
+                out->dropped++;
+                continue;
+            }
+            g = &out->signs[out->n_signs++];
+            memset(g, 0, sizeof *g);
+            g->mta = arena_strdup(a, mta ? mta : "-");
+            g->ip = arena_strdup(a, ip);
+            g->first = dup_or(a, sqlite3_column_text(s, 0), "-");
+            g->rcpt = arena_strdup(a, rcpt ? rcpt : "-");
+            g->evidence = dup_or(a, sqlite3_column_text(s, 5), "-");
+        }
+        g->n++;
+        g->last = dup_or(a, sqlite3_column_text(s, 0), "-");
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
+        return -1;
+    }
+    return 0;
+}
+
+/* Print at most `max` bytes of a string in a text cell (the text report
+ * kept examples to 80 bytes). */
+static void put_cut(FILE *out, arena *a, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    report_put_cell(out, n > max ? arena_strndup(a, s, max) : s, 0);
+}
+
+int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out, char *err,
+                           size_t errlen)
+{
+    sqlite3 *h = (sqlite3 *)db_handle(db);
+    arena *a = arena_new();
+    int rc = -1;
+    struct relay_env e;
+    if (relay_env_load(h, o, a, &e, err, errlen) != 0) goto out;
 
     fprintf(out, "\nOpen-relay signs\n");
     fprintf(out, "  local domains (%s): ",
-            inferred_domains
+            e.inferred_domains
                 ? "inferred from hMailServer Data and local deliveries; set with --local-domain"
                 : "--local-domain");
-    for (size_t i = 0; i < n_doms && i < 12; i++) {
+    for (size_t i = 0; i < e.n_doms && i < 12; i++) {
         fputs(i ? ", " : "", out);
-        report_put_cell(out, doms[i], 0); /* domains come from the data: escaped */
+        report_put_cell(out, e.doms[i], 0); /* domains come from the data: escaped */
     }
-    fprintf(out, "%s\n", n_doms == 0 ? "(none found)" : n_doms > 12 ? ", ..." : "");
+    fprintf(out, "%s\n", e.n_doms == 0 ? "(none found)" : e.n_doms > 12 ? ", ..." : "");
     fprintf(out, "  local networks (%s): ",
             o->n_nets ? "--local-net"
                       : "default: loopback and private ranges; set with --local-net");
-    for (size_t i = 0; i < n_nets; i++)
+    for (size_t i = 0; i < e.n_nets; i++)
         fprintf(out, "%s%s", i ? ", " : "", o->n_nets ? o->nets[i] : default_nets[i]);
     fputc('\n', out);
 
@@ -100,71 +199,100 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         " WHERE d.local = 0 AND d.status IN ('sent', 'deferred', 'bounced', 'expired')"
         " AND d.recipient IS NOT NULL AND e.sasl_user IS NULL"
         " ORDER BY 1";
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) goto sqlerr;
-    /* one line per (mta, client): how many signs, when, an example recipient */
-    struct sign {
-        char mta[16], ip[48], first[24], last[24], example[80];
-        int n;
-    };
-    struct sign *signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *signs);
-    int n_signs = 0, total = 0, dropped = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *ip = (const char *)sqlite3_column_text(s, 2);
-        const char *rcpt = (const char *)sqlite3_column_text(s, 4);
-        const char *t = (const char *)sqlite3_column_text(s, 0);
-        const char *mta = (const char *)sqlite3_column_text(s, 1);
-        if (!ip) continue;
-        bool local_ip = false;
-        for (size_t i = 0; i < n_nets && !local_ip; i++)
-            local_ip = net_contains(&nets[i], ip);
-        if (local_ip || domain_local(doms, n_doms, rcpt)) continue;
-        total++;
-        struct sign *g = NULL;
-        for (int k = 0; k < n_signs && !g; k++)
-            if (!strcmp(signs[k].ip, ip) && !strcmp(signs[k].mta, mta ? mta : "-")) g = &signs[k];
-        if (!g) {
-            if (n_signs == MAX_SIGN_CLIENTS) {
-                dropped++;
-                continue;
-            }
-            g = &signs[n_signs++];
-            memset(g, 0, sizeof *g);
-            snprintf(g->mta, sizeof g->mta, "%s", mta ? mta : "-");
-            snprintf(g->ip, sizeof g->ip, "%s", ip);
-            snprintf(g->first, sizeof g->first, "%s", t ? t : "-");
-            snprintf(g->example, sizeof g->example, "%s (%s)", rcpt ? rcpt : "-",
-                     (const char *)sqlite3_column_text(s, 5));
-        }
-        g->n++;
-        snprintf(g->last, sizeof g->last, "%s", t ? t : "-");
-    }
-    sqlite3_finalize(s);
-    if (total == 0) {
+    struct relay_signs g;
+    if (relay_collect(h, sql, NULL, NULL, &e, a, &g, err, errlen) != 0) goto out;
+    if (g.total == 0) {
         fputs("  (none)\n", out);
     } else {
         fprintf(out, "  %-12s %-40s %6s %-21s %-21s %s\n", "mta", "client", "signs", "first",
                 "last", "example recipient (evidence)");
-        for (int k = 0; k < n_signs; k++) {
+        for (int k = 0; k < g.n_signs; k++) {
+            const struct sign *x = &g.signs[k];
             fputs("  ", out);
-            report_put_cell(out, signs[k].mta, 12);
+            report_put_cell(out, x->mta, 12);
             fputc(' ', out);
-            report_put_cell(out, signs[k].ip, 40);
-            fprintf(out, " %6d %-21s %-21s ", signs[k].n, signs[k].first, signs[k].last);
-            report_put_cell(out, signs[k].example, 0);
+            report_put_cell(out, x->ip, 40);
+            fprintf(out, " %6d %-21.23s %-21.23s ", x->n, x->first, x->last);
+            put_cut(out, a, arena_printf(a, "%s (%s)", x->rcpt, x->evidence), 79);
             fputc('\n', out);
         }
-        if (dropped) fprintf(out, "  (%d more signs from other clients)\n", dropped);
+        if (g.dropped) fprintf(out, "  (%d more signs from other clients)\n", g.dropped);
         fprintf(out,
                 "  %d sign(s) from %d client(s): unauthenticated, outside the local networks, for\n"
                 "  non-local recipients. If a client is one of your own servers (relaying by IP),\n"
                 "  name its network with --local-net; forwarding aliases look the same too.\n",
-                total, n_signs);
+                g.total, g.n_signs);
     }
     rc = 0;
-    goto out;
-sqlerr:
-    snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
+out:
+    arena_free(a);
+    return rc;
+}
+
+int openrelay_fill(sqlite3 *h, const struct relay_opts *o, const char *since, const char *until,
+                   struct report *r, struct rsection *sec, int64_t *n_signs, char *err,
+                   size_t errlen)
+{
+    arena *a = arena_new();
+    int rc = -1;
+    struct relay_env e;
+    *n_signs = 0;
+    if (relay_env_load(h, o, a, &e, err, errlen) != 0) goto out;
+    /* the accepted RCPTs of the period, and the relayed deliveries in scope
+     * (r_dlv: the period, --domain, --campaign) */
+    static const char sql[] =
+        "SELECT time, mta, client_ip, sender, recipient, 'accepted RCPT' FROM log_events"
+        " WHERE kind = 'rcpt' AND sasl_user IS NULL AND client_ip IS NOT NULL"
+        " AND (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)"
+        " UNION ALL "
+        "SELECT d.time, d.mta, e.client_ip, d.sender, d.recipient, 'relayed (' || d.status || ')'"
+        " FROM r_dlv d JOIN log_events e ON e.queue_id = d.queue_id AND e.host IS d.host"
+        " AND e.kind IN ('client', 'queued') AND e.client_ip IS NOT NULL"
+        " WHERE d.source = 'log' AND d.local = 0"
+        " AND d.status IN ('sent', 'deferred', 'bounced', 'expired')"
+        " AND d.recipient IS NOT NULL AND e.sasl_user IS NULL"
+        " ORDER BY 1";
+    struct relay_signs g;
+    if (relay_collect(h, sql, since, until, &e, a, &g, err, errlen) != 0) goto out;
+    struct rtable *t = rsec_table(sec, r, "open_relay_signs", "Open-relay signs",
+                                  "mta:t:MTA|client_ip:t:Client|signs:i:Signs|first:T:First|"
+                                  "last:T:Last|example_recipient:t:Example recipient|"
+                                  "evidence:t:Evidence");
+    t->note = "unauthenticated clients outside the local networks, for non-local recipients: "
+              "evidence to check (forwarding aliases look the same), not a verdict";
+    t->limit = MAX_SIGN_CLIENTS;
+    t->truncated = g.dropped > 0;
+    for (int k = 0; k < g.n_signs; k++) {
+        const struct sign *x = &g.signs[k];
+        struct rval row[] = {
+            rv_text(rstr(r, x->mta)),     rv_text(rstr(r, x->ip)),   rv_int(x->n),
+            rv_time(rstr(r, x->first)),   rv_time(rstr(r, x->last)), rv_text(rstr(r, x->rcpt)),
+            rv_text(rstr(r, x->evidence))};
+        rtable_row(t, r, row);
+    }
+    /* what the signs were judged against */
+    char doms[400];
+    size_t n = 0;
+    doms[0] = '\0';
+    for (size_t i = 0; i < e.n_doms && i < 12 && n < sizeof doms; i++)
+        n += (size_t)snprintf(doms + n, sizeof doms - n, "%s%s", i ? ", " : "", e.doms[i]);
+    rsec_note(sec, r, "Local domains (%s): %s%s.",
+              e.inferred_domains ? "inferred from hMailServer Data and local deliveries; set "
+                                   "with --local-domain"
+                                 : "--local-domain",
+              e.n_doms == 0 ? "none found" : doms, e.n_doms > 12 ? ", ..." : "");
+    char nets[400];
+    n = 0;
+    nets[0] = '\0';
+    for (size_t i = 0; i < e.n_nets && n < sizeof nets; i++)
+        n += (size_t)snprintf(nets + n, sizeof nets - n, "%s%s", i ? ", " : "",
+                              o->n_nets ? o->nets[i] : default_nets[i]);
+    rsec_note(sec, r, "Local networks (%s): %s.",
+              o->n_nets ? "--local-net"
+                        : "default: loopback and private ranges; set with --local-net",
+              nets);
+    *n_signs = g.total;
+    rc = 0;
 out:
     arena_free(a);
     return rc;

@@ -10,9 +10,13 @@
 #ifndef REPORT_OPENRELAY_H
 #define REPORT_OPENRELAY_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
+#include "report/model.h"
 #include "store/db.h"
+
+struct sqlite3;
 
 struct relay_opts {
     char **domains; /* --local-domain, or NULL */
@@ -25,5 +29,15 @@ struct relay_opts {
 int openrelay_cidr_valid(const char *cidr);
 int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out, char *err,
                            size_t errlen);
+/* The same signs as a table "open_relay_signs" of section `sec` (columns
+ * mta, client_ip, signs, first, last, example_recipient, evidence; at most
+ * 50 clients, truncated past that) and two notes naming the local domains
+ * and networks used. For the sectioned report: the connection must have the
+ * scope tables of rctx_open (deliveries are read from r_dlv); accepted RCPTs
+ * are taken from log_events within [since, until) (NULL: open). *n_signs is
+ * the number of signs. 0, or -1 with err filled. */
+int openrelay_fill(struct sqlite3 *h, const struct relay_opts *o, const char *since,
+                   const char *until, struct report *r, struct rsection *sec, int64_t *n_signs,
+                   char *err, size_t errlen);
 
 #endif

@@ -41,6 +41,11 @@ struct rscope {
     const char *domain;          /* --domain */
     const char *campaign;        /* --campaign */
     const char *campaign_header; /* --campaign-header NAME: used before the built-in ones */
+    /* --local-domain / --local-net (open-relay signs, report/openrelay.h) */
+    char **local_domains;
+    size_t n_local_domains;
+    char **local_nets;
+    size_t n_local_nets;
 };
 
 struct rctx {
@@ -81,6 +86,10 @@ int sec_delivery(struct rctx *c);
 int sec_infrastructure(struct rctx *c);
 int sec_postmortem(struct rctx *c);
 int sec_campaigns(struct rctx *c);
+/* The post-mortem's TEMP tables r_pm and r_feat (see sec_postmortem.c) for
+ * the current scope, built on first use and reused; also registers the SQL
+ * functions pm_sep() and pm_kind_order(). Used by sec_campaigns too. */
+int sec_postmortem_features(struct rctx *c);
 int sec_requirements(struct rctx *c);
 int sec_feedback(struct rctx *c);
 /* Reads the other sections' tables and facts, and the database: last. */

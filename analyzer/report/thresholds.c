@@ -16,41 +16,49 @@ struct metric {
     const char *sql;
 };
 
-/* Final outcomes from the MTA logs: bounce rows (source 'bounce') are left
- * out of rates so that a rejection seen in the log and in its bounce message
- * counts once. */
+/* Every metric reads the report's scope (report/rctx.h: r_msg, r_copy,
+ * r_dlv, r_out), so it covers the period and filters of the report: the
+ * caller runs rctx_open first. Reports and complaints belong to the period
+ * of the message that carried them. Final outcomes come from the MTA logs:
+ * bounce rows (source 'bounce') are left out of rates so that a rejection
+ * seen in the log and in its bounce message counts once. */
 static const struct metric metrics[] = {
     {"bounce_rate", "recipients bounced, rejected or expired / recipients with a final outcome (MTA logs)",
      "SELECT CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
      " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)"
-     " FROM delivery_outcomes WHERE source = 'log'"},
+     " FROM r_out WHERE source = 'log'"},
     {"deferral_rate", "delivery attempts deferred / all delivery attempts (MTA logs)",
-     "SELECT CAST(sum(status = 'deferred') AS REAL) / nullif(count(*), 0) FROM deliveries"
+     "SELECT CAST(sum(status = 'deferred') AS REAL) / nullif(count(*), 0) FROM r_dlv"
      " WHERE source = 'log'"},
     {"blocklisted", "rejections or deferrals that name a blocklist (receivers' own misconfiguration not counted)",
-     "SELECT count(*) FROM deliveries WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"},
+     "SELECT count(*) FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"},
     {"dkim_pass_rate", "DKIM signatures that verify / all signatures (re-verified)",
-     "SELECT CAST(sum(result = 'pass') AS REAL) / nullif(count(*), 0) FROM dkim_signatures"
-     " WHERE NOT legacy"},
+     "SELECT CAST(sum(k.result = 'pass') AS REAL) / nullif(count(*), 0) FROM dkim_signatures k"
+     " JOIN r_msg r ON r.id = k.message_id WHERE NOT k.legacy AND r.feedback_kind IS NULL"},
     {"dmarc_fail", "messages whose DMARC result is fail (re-verified)",
-     "SELECT count(*) FROM dmarc_results WHERE result = 'fail'"},
+     "SELECT count(*) FROM dmarc_results d JOIN r_msg r ON r.id = d.message_id"
+     " WHERE d.result = 'fail' AND r.feedback_kind IS NULL"},
     {"spam_placement", "copies found in spam / copies whose placement is known",
      "SELECT CAST(sum(placement = 'spam') AS REAL) / nullif(sum(placement IN ('spam','inbox')), 0)"
-     " FROM sightings"},
+     " FROM r_copy"},
     {"complaints", "complaints received (ARF reports, each counted by its Incidents)",
-     "SELECT coalesce(sum(incidents), 0) FROM feedback_reports"
-     " WHERE feedback_type IS NOT 'auth-failure' AND feedback_type IS NOT 'not-spam'"},
+     "SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r ON r.id = f.message_id"
+     " WHERE f.feedback_type IS NOT 'auth-failure' AND f.feedback_type IS NOT 'not-spam'"},
     {"complaint_rate", "complaints (ARF) / recipients delivered per the MTA logs",
-     "SELECT CAST((SELECT coalesce(sum(incidents), 0) FROM feedback_reports"
-     " WHERE feedback_type IS NOT 'auth-failure' AND feedback_type IS NOT 'not-spam') AS REAL) /"
-     " nullif((SELECT count(*) FROM delivery_outcomes WHERE source = 'log' AND status = 'sent'), 0)"},
+     "SELECT CAST((SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r"
+     " ON r.id = f.message_id WHERE f.feedback_type IS NOT 'auth-failure'"
+     " AND f.feedback_type IS NOT 'not-spam') AS REAL) /"
+     " nullif((SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'), 0)"},
     {"dmarc_aggregate_fail_rate",
      "messages that failed DMARC (neither DKIM nor SPF aligned) / all messages, per the receivers' aggregate reports",
-     "SELECT CAST(sum(CASE WHEN dkim IS NOT 'pass' AND spf IS NOT 'pass' THEN count ELSE 0 END)"
-     " AS REAL) / nullif(sum(count), 0) FROM dmarc_report_rows WHERE count > 0"},
+     "SELECT CAST(sum(CASE WHEN w.dkim IS NOT 'pass' AND w.spf IS NOT 'pass' THEN w.count ELSE 0"
+     " END) AS REAL) / nullif(sum(w.count), 0) FROM dmarc_report_rows w"
+     " JOIN dmarc_reports d ON d.id = w.report JOIN r_msg r ON r.id = d.message_id"
+     " WHERE w.count > 0"},
     {"tls_failure_rate", "TLS sessions that failed / all sessions, per the receivers' TLS reports",
-     "SELECT CAST(sum(max(total_failure, 0)) AS REAL) /"
-     " nullif(sum(max(total_successful, 0) + max(total_failure, 0)), 0) FROM tlsrpt_policies"},
+     "SELECT CAST(sum(max(p.total_failure, 0)) AS REAL) /"
+     " nullif(sum(max(p.total_successful, 0) + max(p.total_failure, 0)), 0) FROM tlsrpt_policies p"
+     " JOIN tlsrpt_reports t ON t.id = p.report JOIN r_msg r ON r.id = t.message_id"},
 };
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
 
@@ -147,6 +155,11 @@ int threshold_eval(struct db *db, struct threshold *t, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+const char *threshold_op_text(const struct threshold *t)
+{
+    return op_text[t->op];
 }
 
 const char *threshold_metric_name(const struct threshold *t)

@@ -29,9 +29,12 @@ struct threshold {
 /* Parse one --fail-on expression; -1 with err filled when it is not valid
  * (unknown metric: the message lists the known ones). */
 int threshold_parse(const char *expr, struct threshold *t, char *err, size_t errlen);
-/* Compute the metric and compare; -1 with err on a database error. */
+/* Compute the metric over the report's scope (report/rctx.h: call
+ * rctx_open first) and compare; -1 with err on a database error. */
 int threshold_eval(struct db *db, struct threshold *t, char *err, size_t errlen);
 const char *threshold_metric_name(const struct threshold *t);
+/* "<", "<=", ">", ">=", "==", "!=" */
+const char *threshold_op_text(const struct threshold *t);
 /* Print every metric with its meaning (for --help and README). */
 void thresholds_list(FILE *out);
 /* Print the evaluated thresholds, breached ones first; returns how many

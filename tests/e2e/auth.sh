@@ -69,7 +69,7 @@ is "$(q "$DB" "SELECT group_concat(DISTINCT i.result) FROM sightings s JOIN mess
 is "$(q "$DB" "SELECT count(*) FROM dmarc_results d JOIN messages m ON m.id = d.message_id WHERE m.message_id LIKE '%@mail.shop.example.com' AND d.result = 'pass'")" "10" "DMARC passes for all 10 campaign copies"
 is "$(q "$DB" "SELECT count(*) FROM requirements WHERE requirement = 'one_click_unsubscribe' AND status = 'pass'")" "10" "one-click unsubscribe: exactly the campaign's 10 copies"
 like "$(q "$DB" "SELECT count(*) FROM auth_claims WHERE verdict = 'same'")" "^[1-9]" "claims stored and compared"
-rep=$($M report --db "$DB")
+rep=$($M report --format summary --db "$DB")
 like "$rep" "spam       pass      fail      pass      198.51.100.77  *5" "report: the spam copies share 198.51.100.77 and its failing iprev"
 like "$rep" "shop.example.com  *pass  *quarantine none  *tree walk (RFC 9989)  *10" "report: DMARC per From domain says which method found organizational domains"
 # the client from the MTA logs when the headers name none (same run: a

@@ -101,19 +101,19 @@ is "$(counts)" "$before" "extracting again replaces the rows"
 is "$(q "$DB" "SELECT count(*) FROM anomalies WHERE code = 'feedback.unpack_limit'")/$(q "$DB" "SELECT n_anomalies FROM messages WHERE message_id = 'broken-1@example.net'")" "1/1" "... and the report anomalies (not doubled)"
 
 # ---- report sections and thresholds
-$M report --db "$DB" > "$TMP/report.txt"; ok $? "report exits 0"
+$M report --format summary --db "$DB" > "$TMP/report.txt"; ok $? "report exits 0"
 like "$(cat "$TMP/report.txt")" "DMARC aggregate reports by reporter" "aggregate section"
 like "$(grep -A3 'DMARC aggregate by source IP' "$TMP/report.txt")" "192.0.2.25 .*example.com .* 14 .* 14 .* 14 .* 0 .* 0 .* 1" "by source IP: messages, DKIM pass, SPF pass, DMARC fail, quarantined, reporters"
 like "$(grep -A4 'without authenticating' "$TMP/report.txt")" "203.0.113.200 .*example.com .* 3 " "who sends as the domain without authenticating"
 like "$(grep -A3 'Complaints (feedback loops)' "$TMP/report.txt")" "spring24:newsletter:shop:esp42 .*yahoo .*abuse" "complaints by campaign"
 like "$(grep -A4 'Bounce messages by format' "$TMP/report.txt")" "userunknown" "bounce reasons"
 # aggregate fail rate by hand: google 2 of 17, outlook 3 of 44 (203.0.113.200 fails both), broken 0 of 4 -> 5/65
-$M report --db "$DB" --fail-on 'dmarc_aggregate_fail_rate>0.05' --fail-on 'complaints>=1' --fail-on 'complaint_rate>0.001' > "$TMP/th.txt"; is $? 3 "a breached threshold exits 3"
+$M report --format summary --db "$DB" --fail-on 'dmarc_aggregate_fail_rate>0.05' --fail-on 'complaints>=1' --fail-on 'complaint_rate>0.001' > "$TMP/th.txt"; is $? 3 "a breached threshold exits 3"
 is "$(sed -n 2p "$TMP/th.txt")" "  BREACHED dmarc_aggregate_fail_rate > 0.05: 0.0769231" "breached first, with the value (5/65)"
 like "$(sed -n 3p "$TMP/th.txt")" "BREACHED complaints >= 1: 1" "complaints counted"
 like "$(sed -n 4p "$TMP/th.txt")" "no data  complaint_rate" "a rate without deliveries is no data, not a breach"
-$M report --db "$DB" --fail-on 'dmarc_aggregate_fail_rate>8%' > /dev/null; is $? 0 "8% is not breached"
-$M report --db "$DB" --fail-on 'bogus>1' 2> "$TMP/err"; is $? 1 "an unknown metric is a usage error"
+$M report --format summary --db "$DB" --fail-on 'dmarc_aggregate_fail_rate>8%' > /dev/null; is $? 0 "8% is not breached"
+$M report --format summary --db "$DB" --fail-on 'bogus>1' 2> "$TMP/err"; is $? 1 "an unknown metric is a usage error"
 like "$(cat "$TMP/err")" "unknown metric 'bogus' (known: .*complaint_rate" "the error lists the metrics"
 
 # ---- check shows the same decoding without a database

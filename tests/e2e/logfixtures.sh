@@ -32,14 +32,14 @@ ingest_one hm "$FX/hmailserver/hmailserver_2025-04-01.log"; ok $? "hMailServer f
 is "$(fmt hm)" hmailserver "hMailServer: detected"
 is "$(st hm sent)/$(st hm deferred)/$(st hm bounced)" "4/5/2" "hMailServer: sessions and SMTPDeliverer lines give 4 sent, 5 deferred, 2 bounced"
 is "$(q "$TMP/hm.db" "SELECT blocklist FROM deliveries WHERE recipient IS NULL AND reply_text LIKE '%S3150%'")" "microsoft" "hMailServer: a session refused with S3150 is kept, naming Microsoft's block list"
-out=$($M report --db "$TMP/hm.db")
+out=$($M report --format summary --db "$TMP/hm.db")
 like "$out" "185.220.101.7 .*victim123@yahoo.com" "hMailServer: the open-relay sign (unauthenticated external client, non-local recipient)"
 
-out=$($M report --db "$TMP/hm.db" --local-net 185.220.101.0/24 --local-net 10.0.0.0/8)
+out=$($M report --format summary --db "$TMP/hm.db" --local-net 185.220.101.0/24 --local-net 10.0.0.0/8)
 case "$out" in *"185.220.101.7 "*) ok 1 "--local-net makes that client local: no sign";; *) ok 0 "--local-net makes that client local: no sign";; esac
 like "$out" "local networks (--local-net): 185.220.101.0/24, 10.0.0.0/8" "the report says which networks it used"
-$M report --db "$TMP/hm.db" --local-net not-a-net >/dev/null 2>&1; is $? 1 "a bad --local-net is a usage error"
-out=$($M report --db "$TMP/hm.db" --local-domain yahoo.com)
+$M report --format summary --db "$TMP/hm.db" --local-net not-a-net >/dev/null 2>&1; is $? 1 "a bad --local-net is a usage error"
+out=$($M report --format summary --db "$TMP/hm.db" --local-domain yahoo.com)
 like "$out" "local domains (--local-domain): yahoo.com" "--local-domain replaces the inferred domains"
 ingest_one aw "$FX/hmailserver/hmailserver_awstats.log"; ok $? "hMailServer awstats ingested"
 is "$(st aw sent)/$(st aw bounced)" "11/3" "awstats: 11 sent, 3 bounced"
@@ -47,7 +47,7 @@ is "$(st aw sent)/$(st aw bounced)" "11/3" "awstats: 11 sent, 3 bounced"
 ingest_one iis "$FX/iis/ex250401.log"; ok $? "IIS fixture ingested"
 is "$(fmt iis)" iis "IIS: detected"
 is "$(st iis sent)/$(st iis deferred)/$(st iis bounced)/$(st iis rejected)" "1/2/1/1" "IIS: across a #Fields change"
-like "$($M report --db "$TMP/iis.db")" "185.100.87.41 .*target+tag@hotmail.com" "IIS: the open-relay sign"
+like "$($M report --format summary --db "$TMP/iis.db")" "185.100.87.41 .*target+tag@hotmail.com" "IIS: the open-relay sign"
 
 ingest_one x13 "$FX/exchange/MSGTRK2025040101-1.LOG"; ok $? "Exchange 2013 fixture ingested"
 is "$(fmt x13)" exchange "Exchange: detected"

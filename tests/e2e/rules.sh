@@ -44,7 +44,7 @@ mkdir -p "$TMP/set2"; cp "$FX/set/"*.cf "$TMP/set2/"; echo "score E_SUBJ_FREE 3"
 $M ingest --quiet --db "$DB" --checks rules --reverify --rules "$TMP/set2" "$FX/offer.eml"; ok $? "ingest --reverify with new rules"
 is "$(q "$DB" "SELECT total FROM content_scores")" 6.76 "re-scored: 1.5 more for the Subject"
 is "$(q "$DB" "SELECT count(*) FROM rule_hits")" 5 "rows replaced, not added"
-like "$($M report --db "$DB")" "E_FRIEND_IP" "the report lists rules hit by placement"
+like "$($M report --format summary --db "$DB")" "E_FRIEND_IP" "the report lists rules hit by placement"
 
 # ---- rules lint
 $M rules lint --rules "$FX/bad" > "$TMP/lint.txt" 2>&1; is $? 2 "lint exits 2 on a file with errors"

@@ -26,7 +26,7 @@ is "$(q "$DB" "SELECT count(*) FROM messages WHERE gmail_labels IS NOT NULL")" 8
 is "$(q "$DB" "SELECT sha256 FROM parts WHERE filename='Quote_Q-2025-0412.pdf'")" "e6f5b0e02ff280774331a09c3cca585e78f7e6c87141d5a7f2420457ebec1978" "PDF attachment sha256"
 is "$(q "$DB" "SELECT a.name || ':' || a.size FROM archive_members a JOIN parts p ON p.id=a.part_id WHERE p.filename='Invoice_INV-7731.zip'")" "invoice.pdf.exe:512" "exe inside the zip attachment"
 is "$(q "$DB" "SELECT count(*) FROM messages WHERE subject='Grüße aus München – Termin am 3. April'")" 1 "folded UTF-8 encoded-word subject"
-report=$($M report --db "$DB"); ok $? "report exits 0"
+report=$($M report --format summary --db "$DB"); ok $? "report exits 0"
 like "$report" "35 messages (35 copies)" "report: totals line"
 like "$report" "invoice.pdf.exe" "report: executable inside an archive"
 like "$report" "shop.example.com  *10  *10  *5  *5" "report: the campaign's domain with 5 spam and 5 inbox copies"

@@ -1,0 +1,243 @@
+/* sec_content — the Content section: how the messages in scope scored
+ * against the content rules (content_scores, rule_hits), the rules that
+ * hit most, the highest-scoring messages, and risky attachments (parts,
+ * archive_members).
+ *
+ * Messages counted: r_msg rows with feedback_kind NULL (sent mail, not the
+ * reports and bounces that came back) that have a content_scores row.
+ *
+ * Risky attachments are classified in SQL by file name and detected type,
+ * with the extension lists of score/attach.c (the MA_ATTACH_* evals):
+ * DANGEROUS_EXT (executables, scripts, shortcuts, installers, disk images),
+ * DOC_EXT (document-like extensions that, before a dangerous one, make a
+ * double extension) and ARCHIVE_EXT (archives inside archives). Unlike the
+ * eval, padding between the two extensions and Unicode tricks are not
+ * recognised here; the rules table shows MA_ATTACH_* hits for those.
+ * Does not re-score anything. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/rctx.h"
+
+#define TOP_RULES 20
+#define TOP_MESSAGES 10
+#define TOP_ATTACH 20
+/* The histogram: bins of 1 point from "<0" up to an open last bin at
+ * max(10, threshold + 5), at most HIST_MAX_TOP. */
+#define HIST_MIN_TOP 10
+#define HIST_MAX_TOP 50
+
+/* score/attach.c's tables, as SQL lists (lowercase). */
+#define DANGEROUS_EXT                                                                              \
+    "'ade','adp','app','appref-ms','application','appx','appxbundle','bat','cab','chm','cmd',"     \
+    "'com','cpl','diagcab','dll','exe','gadget','hlp','hta','img','inf','ins','iso','isp','jar',"  \
+    "'jnlp','js','jse','lib','library-ms','lnk','mde','msc','msi','msix','msixbundle','msp',"      \
+    "'mst','one','pif','ps1','ps1xml','ps2','ps2xml','psc1','psc2','psd1','psm1','reg','scf',"     \
+    "'scr','sct','settingcontent-ms','shb','shs','sys','url','vb','vbe','vbs','vhd','vhdx','wsc'," \
+    "'wsf','wsh','xll','xnk'"
+#define DOC_EXT                                                                                    \
+    "'csv','doc','docx','gif','htm','html','jpeg','jpg','mp3','mp4','odt','ods','pdf','png',"      \
+    "'ppt','pptx','rtf','tif','tiff','txt','wav','xls','xlsx','zip'"
+#define ARCHIVE_EXT                                                                                \
+    "'7z','ace','arj','bz2','cab','gz','img','iso','lzh','rar','tar','tgz','vhd','vhdx','xz','z'," \
+    "'zip','zipx'"
+#define EXEC_TYPES "'pe','elf','macho'"
+
+/* Scored sent mail in scope. */
+#define SCORED                                                                                     \
+    " FROM content_scores c JOIN r_msg r ON r.id = c.message_id WHERE r.feedback_kind IS NULL"
+
+struct hist {
+    int64_t below0;
+    int64_t *bins; /* [0, top]: bins[top] is ">= top" */
+    int top;
+};
+
+static int hist_row(void *ctx, sqlite3_stmt *s)
+{
+    struct hist *h = ctx;
+    int64_t b = sqlite3_column_int64(s, 0), n = sqlite3_column_int64(s, 1);
+    if (b < 0)
+        h->below0 += n;
+    else
+        h->bins[b >= h->top ? h->top : b] += n;
+    return 0;
+}
+
+static int add_histogram(struct rctx *c, struct rsection *s)
+{
+    double max_th = 0;
+    bool has;
+    if (rctx_real(c, "SELECT max(c.threshold)" SCORED, NULL, &max_th, &has) != 0) return -1;
+    int top = HIST_MIN_TOP;
+    if (has && isfinite(max_th) && max_th + 5 > top)
+        top = max_th + 5 > HIST_MAX_TOP ? HIST_MAX_TOP : (int)ceil(max_th + 5);
+    struct hist h = {.top = top,
+                     .bins = arena_zalloc(c->r->a, (size_t)(top + 1) * sizeof(int64_t))};
+    /* CAST truncates toward zero: 0.5 is in "0-1", 1.0 in "1-2" */
+    if (rctx_each(c,
+                  "SELECT CASE WHEN c.total < 0 THEN -1 ELSE CAST(c.total AS INTEGER) END AS b,"
+                  " count(*)" SCORED " GROUP BY b",
+                  NULL, hist_row, &h) != 0)
+        return -1;
+    size_t n = (size_t)top + 2;
+    struct rchart *ch = rsec_chart(s, c->r, "score_distribution", "Content score distribution",
+                                   RC_BARS, n, 1, "messages");
+    ch->series[0] = "messages";
+    ch->labels[0] = "<0";
+    ch->values[0] = (double)h.below0;
+    for (int b = 0; b <= top; b++) {
+        ch->labels[b + 1] = b < top ? rprintf(c->r, "%d-%d", b, b + 1) : rprintf(c->r, ">=%d", b);
+        ch->values[b + 1] = (double)h.bins[b];
+    }
+    return 0;
+}
+
+static int add_facts(struct rctx *c, struct rsection *s, int64_t scored)
+{
+    struct rval mean, spam, th;
+    if (rctx_value(c, "SELECT avg(c.total)" SCORED, NULL, &mean) != 0 ||
+        rctx_value(c, "SELECT CAST(sum(c.is_spam) AS REAL) / count(*)" SCORED, NULL, &spam) != 0 ||
+        rctx_value(c,
+                   "SELECT group_concat(t, ', ') FROM (SELECT DISTINCT printf('%g', c.threshold)"
+                   " AS t" SCORED " ORDER BY c.threshold)",
+                   NULL, &th) != 0)
+        return -1;
+    rsec_fact(s, c->r, "messages_scored", "Messages scored", rv_int(scored), 0);
+    rsec_fact(s, c->r, "mean_score", "Mean content score",
+              mean.k == RK_REAL  ? mean
+              : mean.k == RK_INT ? rv_real((double)mean.i)
+                                 : rv_null(),
+              -1);
+    rsec_fact(s, c->r, "over_threshold_share", "Scored at or over the threshold",
+              spam.k == RK_REAL ? rv_pct(spam.d) : rv_null(), -1);
+    if (th.k == RK_TEXT)
+        rsec_note(s, c->r,
+                  "Scores are the sum of the rules that hit (no Bayes, no network tests);"
+                  " threshold %s.",
+                  th.s);
+    return 0;
+}
+
+static int add_rules(struct rctx *c, struct rsection *s)
+{
+    struct rtable *t = rsec_table(s, c->r, "top_rules", "Rules hit most often",
+                                  "rule:t:Rule|description:t:Description|messages:i:Messages|"
+                                  "share:p:Share of scored messages|score:r:Score");
+    t->note = "share = messages hit / messages scored; score = points per hit";
+    return rctx_fill(c, t, TOP_RULES,
+                     "WITH n AS (SELECT count(*) AS n" SCORED ")"
+                     " SELECT h.rule, max(h.description), count(*),"
+                     " CAST(count(*) AS REAL) / (SELECT n FROM n),"
+                     " max(h.score / max(h.count, 1))"
+                     " FROM rule_hits h JOIN r_msg r ON r.id = h.message_id"
+                     " JOIN content_scores c ON c.message_id = h.message_id"
+                     " WHERE r.feedback_kind IS NULL"
+                     " GROUP BY h.rule ORDER BY count(*) DESC, h.rule LIMIT 21",
+                     NULL) < 0
+               ? -1
+               : 0;
+}
+
+static int add_top_messages(struct rctx *c, struct rsection *s)
+{
+    struct rtable *t =
+        rsec_table(s, c->r, "top_messages", "Highest-scoring messages",
+                   "subject:t:Subject|from:t:From|score:r:Score|"
+                   "top_rule:t:Top rule|placement:t:Placement|message_id:t:Message-ID");
+    t->note = "top rule: the rule that added the most points";
+    return rctx_fill(c, t, TOP_MESSAGES,
+                     "WITH top AS (SELECT c.message_id AS id, c.total AS total" SCORED
+                     " ORDER BY c.total DESC, c.message_id LIMIT 11)"
+                     " SELECT m.subject, m.from_address, top.total,"
+                     " (SELECT h.rule FROM rule_hits h WHERE h.message_id = top.id"
+                     "  ORDER BY h.score DESC, h.rule LIMIT 1),"
+                     " m.placement, m.message_id"
+                     " FROM top JOIN messages m ON m.id = top.id ORDER BY top.total DESC, top.id",
+                     NULL) < 0
+               ? -1
+               : 0;
+}
+
+/* Attachments (MIME leaves with a file name, or marked attachments) and the
+ * members of ZIP attachments; nm is the lowercased name without trailing
+ * dots and spaces, ext its last extension, ext2 the one before it. */
+static const char risky_sql[] =
+    "WITH a AS ("
+    " SELECT p.message_id AS mid, p.filename AS name, NULL AS archive, p.detected_type AS dt,"
+    "  p.content_type AS ct, 0 AS enc"
+    " FROM parts p JOIN r_msg r ON r.id = p.message_id"
+    " WHERE r.feedback_kind IS NULL AND (p.is_attachment OR p.filename IS NOT NULL)"
+    "  AND p.content_type NOT LIKE 'multipart/%'"
+    " UNION ALL"
+    " SELECT p.message_id, am.name, coalesce(p.filename, p.path), NULL, NULL, am.encrypted"
+    " FROM archive_members am JOIN parts p ON p.id = am.part_id JOIN r_msg r ON r.id = p.message_id"
+    " WHERE r.feedback_kind IS NULL AND NOT am.is_dir),"
+    " b AS (SELECT *, lower(rtrim(coalesce(name, ''), ' .')) AS nm FROM a),"
+    " d AS (SELECT *, CASE WHEN instr(nm, '.') > 0"
+    "  THEN substr(nm, length(rtrim(nm, replace(nm, '.', ''))) + 1) END AS ext,"
+    "  CASE WHEN instr(nm, '.') > 0"
+    "  THEN substr(nm, 1, length(rtrim(nm, replace(nm, '.', ''))) - 1) END AS stem FROM b),"
+    " e AS (SELECT *, CASE WHEN instr(stem, '.') > 0"
+    "  THEN substr(stem, length(rtrim(stem, replace(stem, '.', ''))) + 1) END AS ext2 FROM d),"
+    " k AS (SELECT *, CASE"
+    "  WHEN ext IN (" DANGEROUS_EXT ") AND ext2 IN (" DOC_EXT ") THEN 'double extension'"
+    "  WHEN dt IN (" EXEC_TYPES ") THEN 'executable content'"
+    "  WHEN archive IS NOT NULL AND ext IN (" DANGEROUS_EXT ") THEN 'executable in archive'"
+    "  WHEN ext IN (" DANGEROUS_EXT ") THEN 'dangerous extension'"
+    "  WHEN archive IS NOT NULL AND enc THEN 'encrypted archive member'"
+    "  WHEN archive IS NOT NULL AND ext IN (" ARCHIVE_EXT ") THEN 'archive in archive'"
+    "  END AS risk FROM e)"
+    " SELECT name, archive, risk, dt, ct, count(DISTINCT mid), count(*) FROM k"
+    " WHERE risk IS NOT NULL GROUP BY name, archive, risk"
+    " ORDER BY count(DISTINCT mid) DESC, risk, name LIMIT 21";
+
+static int add_attachments(struct rctx *c, struct rsection *s, long *rows)
+{
+    struct rtable *t = rsec_table(s, c->r, "risky_attachments", "Risky attachments",
+                                  "file_name:t:File name|in_archive:t:In archive|risk:t:Risk|"
+                                  "detected_type:t:Detected type|content_type:t:Declared type|"
+                                  "messages:i:Messages|times:i:Times");
+    t->note = "classified by extension with the lists of the MA_ATTACH_* checks, and by"
+              " the bytes (pe, elf, macho)";
+    *rows = rctx_fill(c, t, TOP_ATTACH, risky_sql, NULL);
+    return *rows < 0 ? -1 : 0;
+}
+
+int sec_content(struct rctx *c)
+{
+    struct rsection *s = rsec_add(c->r, "content", "Content");
+    int64_t n_msg = 0, scored = 0;
+    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0 ||
+        rctx_int(c, "SELECT count(*)" SCORED, NULL, &scored) != 0)
+        return -1;
+    if (n_msg == 0) {
+        rsec_empty(s, c->r, "no messages in this period");
+        return 0;
+    }
+    if (scored > 0) {
+        if (add_facts(c, s, scored) != 0 || add_histogram(c, s) != 0 || add_rules(c, s) != 0 ||
+            add_top_messages(c, s) != 0)
+            return -1;
+    }
+    long n_att = 0;
+    if (add_attachments(c, s, &n_att) != 0) return -1;
+    if (scored == 0) {
+        if (n_att == 0) {
+            rsec_empty(s, c->r,
+                       "no content scores for the messages in this period (ingest scores"
+                       " them; --reverify --checks rules scores stored ones)");
+            return 0;
+        }
+        rsec_note(s, c->r,
+                  "The %lld messages in this period have no content scores (ingest scores"
+                  " them; --reverify --checks rules scores stored ones).",
+                  (long long)n_msg);
+    } else if (scored < n_msg) {
+        rsec_note(s, c->r, "%lld of the %lld messages in this period have no content score.",
+                  (long long)(n_msg - scored), (long long)n_msg);
+    }
+    return 0;
+}

@@ -1,0 +1,399 @@
+/* sec_delivery — the Delivery section, from the MTA logs: final outcome per
+ * recipient and provider, bounce and deferral reasons, blocklists named in
+ * replies, the replies themselves, a timeline of outcomes, and delays.
+ *
+ * Reads r_out (each recipient's final outcome) and r_dlv (every attempt).
+ * Rates count the MTA-log rows only (source = 'log'): a refusal seen in the
+ * log and in the bounce message it caused would count twice. Rows from
+ * bounce messages (source = 'bounce') are shown in their own table and in
+ * their own columns of the reason and reply tables.
+ *
+ * The facts use report/thresholds.c's definitions on the scope tables, so
+ * that --fail-on and the report agree:
+ *   bounce_rate     bounced+rejected+expired / sent+bounced+rejected+expired (r_out, log)
+ *   deferral_rate   deferred attempts / all attempts (r_dlv, log)
+ *   blocklist_hits  attempts naming a blocklist, receiver misconfiguration
+ *                   excluded (r_dlv, both sources, as the `blocklisted` metric)
+ *   delivered_share sent / recipients (r_out, log; still-deferred recipients
+ *                   count as not delivered).
+ *
+ * Delays: nearest-rank percentiles (the value at rank ceil(p * n) of the
+ * sorted delays), computed with a window function. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/rctx.h"
+
+#define TOP_PROVIDERS 20
+#define TOP_REASONS 15
+#define TOP_REPLIES 10
+#define TOP_BLOCKLISTS 20
+/* the timeline: hours up to this span, days up to TIMELINE_MAX_DAYS, else months */
+#define TIMELINE_HOURLY_SPAN_H 72.0
+#define TIMELINE_MAX_DAYS 400.0
+#define TIMELINE_MAX_BUCKETS_S "2000" /* a safety stop for the recursion */
+
+#define LOG_OUT " FROM r_out WHERE source = 'log'"
+#define LOG_DLV " FROM r_dlv WHERE source = 'log'"
+
+static int fill(struct rctx *c, struct rtable *t, size_t limit, const char *sql)
+{
+    return rctx_fill(c, t, limit, sql, NULL) < 0 ? -1 : 0;
+}
+
+static struct rval as_pct(struct rval v)
+{
+    if (v.k == RK_REAL) return rv_pct(v.d);
+    if (v.k == RK_INT) return rv_pct((double)v.i);
+    return rv_null();
+}
+
+/* One scan of each scope table for the counts and rates. */
+struct totals {
+    int64_t n_log, n_bounce, blocklisted, recipients;
+    struct rval deferral, delivered, bounce;
+    const char *first, *last; /* times of the first and last log attempt */
+};
+
+static struct rval col_real(sqlite3_stmt *st, int k)
+{
+    return sqlite3_column_type(st, k) == SQLITE_NULL ? rv_null()
+                                                     : rv_pct(sqlite3_column_double(st, k));
+}
+
+static int dlv_totals(void *ctx, sqlite3_stmt *st)
+{
+    struct totals *t = ctx;
+    t->n_log = sqlite3_column_int64(st, 0);
+    t->n_bounce = sqlite3_column_int64(st, 1);
+    t->deferral = col_real(st, 2);
+    t->blocklisted = sqlite3_column_int64(st, 3);
+    return 0;
+}
+
+static int out_totals(void *ctx, sqlite3_stmt *st)
+{
+    struct totals *t = ctx;
+    t->recipients = sqlite3_column_int64(st, 0);
+    t->delivered = col_real(st, 1);
+    t->bounce = col_real(st, 2);
+    return 0;
+}
+
+struct span {
+    struct rctx *c;
+    const char *first, *last;
+};
+
+static int dlv_span(void *ctx, sqlite3_stmt *st)
+{
+    struct span *sp = ctx;
+    sp->first = rctx_col_text(sp->c, st, 0);
+    sp->last = rctx_col_text(sp->c, st, 1);
+    return 0;
+}
+
+static int totals(struct rctx *c, struct totals *t)
+{
+    memset(t, 0, sizeof *t);
+    struct span sp = {.c = c};
+    if (rctx_each(c,
+                  "SELECT coalesce(sum(source = 'log'), 0), coalesce(sum(source = 'bounce'), 0),"
+                  " CAST(sum(source = 'log' AND status = 'deferred') AS REAL) /"
+                  " nullif(sum(source = 'log'), 0),"
+                  " coalesce(sum(blocklist IS NOT NULL AND NOT blocklist_misconfig), 0),"
+                  " min(CASE WHEN source = 'log' THEN time END),"
+                  " max(CASE WHEN source = 'log' THEN time END) FROM r_dlv",
+                  NULL, dlv_totals, t) != 0 ||
+        rctx_each(c,
+                  "SELECT min(CASE WHEN source = 'log' THEN time END),"
+                  " max(CASE WHEN source = 'log' THEN time END) FROM r_dlv LIMIT 0",
+                  NULL, dlv_span, &sp) != 0 ||
+        rctx_each(c,
+                  "SELECT count(*), CAST(sum(status = 'sent') AS REAL) / nullif(count(*), 0),"
+                  " CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
+                  " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)" LOG_OUT,
+                  NULL, out_totals, t) != 0)
+        return -1;
+    return 0;
+}
+
+static void add_facts(struct rctx *c, struct rsection *s, const struct totals *t)
+{
+    rsec_fact(s, c->r, "recipients", "Recipients (MTA logs)", rv_int(t->recipients), 0);
+    rsec_fact(s, c->r, "delivered_share", "Delivered", t->delivered, +1);
+    rsec_fact(s, c->r, "bounce_rate", "Bounce rate", t->bounce, -1);
+    rsec_fact(s, c->r, "deferral_rate", "Deferral rate (attempts)", t->deferral, -1);
+    rsec_fact(s, c->r, "blocklist_hits", "Replies naming a blocklist", rv_int(t->blocklisted), -1);
+}
+
+static int add_providers(struct rctx *c, struct rsection *s)
+{
+    struct rtable *t = rsec_table(
+        s, c->r, "by_provider", "Outcome per provider (MTA logs)",
+        "provider:t:Provider|recipients:i:Recipients|sent:i:Sent|deferred:i:Deferred|"
+        "bounced:i:Bounced|rejected:i:Rejected|expired:i:Expired|delivered_rate:p:Delivered|"
+        "bounce_rate:p:Bounce rate");
+    t->note = "each recipient's final outcome; deferred = still queued at the end of the logs";
+    if (fill(c, t, TOP_PROVIDERS,
+             "SELECT coalesce(provider, 'other'), count(*), sum(status = 'sent'),"
+             " sum(status = 'deferred'), sum(status = 'bounced'), sum(status = 'rejected'),"
+             " sum(status = 'expired'), CAST(sum(status = 'sent') AS REAL) / count(*),"
+             " CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
+             " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)" LOG_OUT
+             " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
+        return -1;
+    t = rsec_table(s, c->r, "by_provider_bounce_messages",
+                   "Outcome per provider (bounce messages received)",
+                   "provider:t:Provider|recipients:i:Recipients|bounced:i:Bounced|"
+                   "expired:i:Expired|deferred:i:Delayed|sent:i:Delivered|"
+                   "bounce_messages:i:Bounce messages");
+    t->note = "recipients reported by bounce messages (DSNs); not added to the log counts";
+    return fill(c, t, TOP_PROVIDERS,
+                "SELECT coalesce(provider, 'other'), count(*), sum(status = 'bounced'),"
+                " sum(status = 'expired'), sum(status = 'deferred'), sum(status = 'sent'),"
+                " count(DISTINCT bounce_message) FROM r_out WHERE source = 'bounce'"
+                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21");
+}
+
+static int add_reasons(struct rctx *c, struct rsection *s)
+{
+    struct rtable *t = rsec_table(
+        s, c->r, "bounce_reasons", "Bounce reasons",
+        "reason:t:Reason|kind:t:Hard/soft|attempts:i:Attempts (logs)|recipients:i:Recipients|"
+        "domains:i:Domains|domain_list:t:Recipient domains|bounce_messages:i:In bounce messages");
+    t->note = "bounced, rejected and expired attempts; hard: the address should be removed";
+    if (fill(c, t, TOP_REASONS,
+             "SELECT coalesce(reason, 'undefined'), CASE WHEN hard THEN 'hard' ELSE 'soft' END,"
+             " sum(source = 'log'),"
+             " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
+             " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
+             " substr(group_concat(DISTINCT recipient_domain), 1, 200), sum(source = 'bounce')"
+             " FROM r_dlv WHERE status IN ('bounced','rejected','expired')"
+             " GROUP BY 1, 2 ORDER BY 3 DESC, 7 DESC, 1 LIMIT 16") != 0)
+        return -1;
+    t = rsec_table(s, c->r, "deferral_reasons", "Deferral reasons",
+                   "reason:t:Reason|attempts:i:Attempts (logs)|recipients:i:Recipients|"
+                   "domains:i:Domains|domain_list:t:Recipient domains|"
+                   "bounce_messages:i:In delay notices");
+    return fill(c, t, TOP_REASONS,
+                "SELECT coalesce(reason, 'undefined'), sum(source = 'log'),"
+                " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
+                " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
+                " substr(group_concat(DISTINCT recipient_domain), 1, 200), sum(source = 'bounce')"
+                " FROM r_dlv WHERE status = 'deferred'"
+                " GROUP BY 1 ORDER BY 2 DESC, 6 DESC, 1 LIMIT 16");
+}
+
+/* The reply with Postfix's "host X[ip] said: " prefix cut. */
+#define REPLY_EXAMPLE                                                                              \
+    "substr(min(CASE WHEN instr(reply_text, ' said: ') > 0"                                        \
+    " THEN substr(reply_text, instr(reply_text, ' said: ') + 7) ELSE reply_text END), 1, 300)"
+
+static int add_blocklists(struct rctx *c, struct rsection *s)
+{
+    static const char cols[] = "blocklist:t:Blocklist|times:i:Times|first:T:First|last:T:Last|"
+                               "providers:t:Providers|example:t:Example reply";
+    struct rtable *t = rsec_table(s, c->r, "blocklists", "Blocklists named in replies", cols);
+    t->note = "rejections and deferrals whose reply names a blocklist (logs and bounce messages)";
+    if (fill(c, t, TOP_BLOCKLISTS,
+             "SELECT blocklist, count(*), min(time), max(time),"
+             " group_concat(DISTINCT coalesce(provider, 'other')), " REPLY_EXAMPLE
+             " FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
+             " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
+        return -1;
+    t = rsec_table(s, c->r, "blocklist_misconfig",
+                   "Blocklist replies caused by the receiver's misconfiguration", cols);
+    t->note = "the receiver's resolver is refused by the blocklist: not a listing of the sender";
+    return fill(c, t, TOP_BLOCKLISTS,
+                "SELECT blocklist, count(*), min(time), max(time),"
+                " group_concat(DISTINCT coalesce(provider, 'other')), " REPLY_EXAMPLE
+                " FROM r_dlv WHERE blocklist IS NOT NULL AND blocklist_misconfig"
+                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21");
+}
+
+static int add_replies(struct rctx *c, struct rsection *s)
+{
+    struct rtable *t = rsec_table(s, c->r, "top_replies", "Top replies of failures and deferrals",
+                                  "attempts:i:Attempts (logs)|bounce_messages:i:In bounce messages|"
+                                  "provider:t:Provider|reason:t:Reason|dsn:t:DSN|"
+                                  "example:t:Example reply");
+    return fill(c, t, TOP_REPLIES,
+                "SELECT sum(source = 'log'), sum(source = 'bounce'), coalesce(provider, 'other'),"
+                " coalesce(reason, 'undefined'), dsn, " REPLY_EXAMPLE
+                " FROM r_dlv WHERE status <> 'sent' AND reply_text IS NOT NULL"
+                " GROUP BY 3, 4, 5 ORDER BY count(*) DESC, 1 DESC, 3, 4, 5 LIMIT 11");
+}
+
+static int add_delays(struct rctx *c, struct rsection *s)
+{
+    struct rtable *t = rsec_table(s, c->r, "delays", "Delays of sent deliveries (seconds)",
+                                  "provider:t:Provider|deliveries:i:Deliveries|median:r:Median|"
+                                  "p90:r:90th percentile|max:r:Max");
+    t->note = "time from arrival in the queue to delivery, as the MTA logged it";
+    return fill(c, t, TOP_PROVIDERS + 1,
+                "WITH d AS (SELECT coalesce(provider, 'other') AS p, delay" LOG_DLV
+                " AND status = 'sent' AND delay IS NOT NULL"
+                " UNION ALL SELECT 'all providers', delay" LOG_DLV
+                " AND status = 'sent' AND delay IS NOT NULL),"
+                " o AS (SELECT p, delay, row_number() OVER (PARTITION BY p ORDER BY delay) AS rn,"
+                " count(*) OVER (PARTITION BY p) AS n FROM d)"
+                " SELECT p, n, max(CASE WHEN rn = (n + 1) / 2 THEN delay END),"
+                " max(CASE WHEN rn = (9 * n + 9) / 10 THEN delay END), max(delay)"
+                " FROM o GROUP BY p, n ORDER BY p = 'all providers' DESC, n DESC, p LIMIT 22");
+}
+
+/* ---- the timeline ---- */
+
+static const char *const series[] = {"sent", "deferred", "bounced", "rejected", "expired"};
+#define N_SERIES (sizeof series / sizeof series[0])
+
+struct bucket {
+    const char *label;
+    double v[N_SERIES];
+};
+
+struct timeline {
+    struct rctx *c;
+    struct bucket *b;
+    size_t n, cap;
+};
+
+static int bucket_row(void *ctx, sqlite3_stmt *st)
+{
+    struct timeline *tl = ctx;
+    tl->b = arena_grow(tl->c->r->a, tl->b, &tl->cap, tl->n + 1, sizeof *tl->b);
+    struct bucket *b = &tl->b[tl->n++];
+    b->label = rctx_col_text(tl->c, st, 0);
+    for (size_t k = 0; k < N_SERIES; k++)
+        b->v[k] = sqlite3_column_double(st, (int)k + 1);
+    return 0;
+}
+
+/* Buckets from lo to hi (?1, ?2: ISO times, the period's bounds when given,
+ * else the first and last attempt), each with its counts, empty ones too.
+ * FMT is the bucket key (a time strftime can read back), STEP the modifier
+ * to the next bucket, LABEL the label made from the key k. */
+#define TIMELINE_SQL(FMT, STEP, LABEL)                                                             \
+    "WITH RECURSIVE lim AS (SELECT strftime('" FMT "', coalesce(?1, min(time))) AS lo,"            \
+    " strftime('" FMT "', coalesce(datetime(?2, '-1 second'), max(time))) AS hi" LOG_DLV           \
+    " AND time IS NOT NULL),"                                                                      \
+    " b(k, i) AS (SELECT lo, 0 FROM lim WHERE lo IS NOT NULL AND hi IS NOT NULL"                   \
+    " UNION ALL SELECT strftime('" FMT "', k, '" STEP "'), i + 1 FROM b, lim"                      \
+    " WHERE k < lim.hi AND i < " TIMELINE_MAX_BUCKETS_S "),"                                       \
+    " n AS (SELECT strftime('" FMT "', time) AS k, sum(status = 'sent') AS s,"                     \
+    " sum(status = 'deferred') AS d, sum(status = 'bounced') AS bo, sum(status = 'rejected') AS "  \
+    "r,"                                                                                           \
+    " sum(status = 'expired') AS e" LOG_DLV " AND time IS NOT NULL GROUP BY 1)"                    \
+    " SELECT " LABEL ", coalesce(n.s, 0), coalesce(n.d, 0), coalesce(n.bo, 0), coalesce(n.r, 0),"  \
+    " coalesce(n.e, 0) FROM b LEFT JOIN n ON n.k = b.k ORDER BY b.k"
+
+static const char hourly_sql[] =
+    TIMELINE_SQL("%Y-%m-%d %H:00:00", "+1 hour", "substr(b.k, 1, 13) || 'h'");
+static const char daily_sql[] = TIMELINE_SQL("%Y-%m-%d", "+1 day", "b.k");
+static const char monthly_sql[] = TIMELINE_SQL("%Y-%m-01", "+1 month", "substr(b.k, 1, 7)");
+
+/* rctx_each with two text parameters (?1, ?2; NULL stays NULL). */
+static int each2(struct rctx *c, const char *sql, const char *p1, const char *p2,
+                 int (*fn)(void *, sqlite3_stmt *), void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "delivery timeline: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    if (p1) sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+    if (p2) sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, st)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    if (rc != SQLITE_DONE) {
+        snprintf(c->err, sizeof c->err, "delivery timeline: %s", sqlite3_errmsg(c->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Hours of the span between two ISO times, *has false when unreadable. */
+static int span_hours(struct rctx *c, const char *lo, const char *hi, double *h, bool *has)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT (julianday(?2) - julianday(?1)) * 24", -1, &st, NULL) !=
+        SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "delivery timeline: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+    *has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    *h = *has ? sqlite3_column_double(st, 0) : 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int add_timeline(struct rctx *c, struct rsection *s)
+{
+    /* the span: the period when both bounds are given, else the data's */
+    const char *lo = c->scope.since, *hi = c->scope.until;
+    double span_h = 0;
+    bool has = false;
+    if (lo && hi && span_hours(c, lo, hi, &span_h, &has) != 0) return -1;
+    if (!has) {
+        lo = hi = NULL;
+        if (rctx_real(c,
+                      "SELECT (julianday(max(time)) - julianday(min(time))) * 24" LOG_DLV
+                      " AND time IS NOT NULL",
+                      NULL, &span_h, &has) != 0)
+            return -1;
+        if (!has) return 0; /* no attempt has a time */
+    }
+    const char *sql = span_h <= TIMELINE_HOURLY_SPAN_H   ? hourly_sql
+                      : span_h <= TIMELINE_MAX_DAYS * 24 ? daily_sql
+                                                         : monthly_sql;
+    const char *unit_word = sql == hourly_sql ? "hour" : sql == daily_sql ? "day" : "month";
+    struct timeline tl = {.c = c};
+    if (each2(c, sql, lo, hi, bucket_row, &tl) != 0) return -1;
+    if (tl.n == 0) return 0;
+    struct rchart *ch = rsec_chart(s, c->r, "timeline", rprintf(c->r, "Outcomes per %s", unit_word),
+                                   RC_STACKED, tl.n, N_SERIES, "deliveries");
+    for (size_t k = 0; k < N_SERIES; k++)
+        ch->series[k] = series[k];
+    for (size_t l = 0; l < tl.n; l++) {
+        ch->labels[l] = tl.b[l].label;
+        for (size_t k = 0; k < N_SERIES; k++)
+            ch->values[k * tl.n + l] = tl.b[l].v[k];
+    }
+    return 0;
+}
+
+int sec_delivery(struct rctx *c)
+{
+    struct rsection *s = rsec_add(c->r, "delivery", "Delivery");
+    int64_t n_log = 0, n_bounce = 0;
+    if (rctx_int(c, "SELECT count(*)" LOG_DLV, NULL, &n_log) != 0 ||
+        rctx_int(c, "SELECT count(*) FROM r_dlv WHERE source = 'bounce'", NULL, &n_bounce) != 0)
+        return -1;
+    if (n_log == 0 && n_bounce == 0) {
+        rsec_empty(s, c->r, "no MTA logs or bounce messages in this period");
+        return 0;
+    }
+    if (n_log == 0)
+        rsec_note(s, c->r,
+                  "No MTA log lines in this period: the rates are empty and the tables show what"
+                  " %lld recipients of bounce messages said.",
+                  (long long)n_bounce);
+    if (add_facts(c, s) != 0 || add_timeline(c, s) != 0 || add_providers(c, s) != 0 ||
+        add_reasons(c, s) != 0 || add_blocklists(c, s) != 0 || add_replies(c, s) != 0 ||
+        add_delays(c, s) != 0)
+        return -1;
+    rsec_note(s, c->r,
+              "Rates count MTA-log rows only; bounce-message rows are shown in their own"
+              " columns (the same refusal may appear in both).");
+    return 0;
+}

@@ -1,0 +1,146 @@
+/* sec_infrastructure — where the sent mail came from and how it was
+ * received: the sending IPs of the messages in scope (their entry hop as
+ * rebuilt at verification: iprev_results) with PTR and forward
+ * confirmation, copies and the spam share of each IP (r_copy), the HELO
+ * names and their checks, TLS on the receiving (entry) hop, and the
+ * open-relay signs of the MTA logs (report/openrelay.c). Feedback messages
+ * are left out. */
+#include "report/openrelay.h"
+#include "report/rctx.h"
+
+#include <string.h>
+
+#define TOP_IPS 25
+#define TOP_HELOS 25
+#define TOP_RECEIVERS 15
+
+static int fill(struct rctx *c, struct rsection *s, const char *id, const char *title,
+                const char *note, const char *cols, size_t limit, const char *sql)
+{
+    struct rtable *t = rsec_table(s, c->r, id, title, cols);
+    t->note = note;
+    return rctx_fill(c, t, limit, sql, NULL) < 0 ? -1 : 0;
+}
+
+static int pct_fact(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                    const char *sql, int better)
+{
+    double v;
+    bool has;
+    if (rctx_real(c, sql, NULL, &v, &has) != 0) return -1;
+    rsec_fact(s, c->r, key, label, has ? rv_pct(v) : rv_null(), better);
+    return 0;
+}
+
+static int int_fact(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                    const char *sql, int better, int64_t *out)
+{
+    int64_t v = 0;
+    if (rctx_int(c, sql, NULL, &v) != 0) return -1;
+    rsec_fact(s, c->r, key, label, rv_int(v), better);
+    if (out) *out = v;
+    return 0;
+}
+
+int sec_infrastructure(struct rctx *c)
+{
+    struct report *r = c->r;
+    struct rsection *s = rsec_add(r, "infrastructure", "Infrastructure");
+    int64_t n_msg = 0, n_checked = 0;
+    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0 ||
+        rctx_int(c,
+                 "SELECT count(*) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                 " WHERE r.feedback_kind IS NULL",
+                 NULL, &n_checked) != 0)
+        return -1;
+
+    if (n_checked > 0) {
+        if (int_fact(c, s, "sending_ips", "sending IPs",
+                     "SELECT count(DISTINCT i.ip) FROM r_msg r JOIN iprev_results i"
+                     " ON i.message_id = r.id WHERE r.feedback_kind IS NULL",
+                     0, NULL) != 0 ||
+            pct_fact(c, s, "iprev_pass_rate", "PTR forward-confirmed (iprev pass)",
+                     "SELECT avg(i.result = 'pass') FROM r_msg r JOIN iprev_results i"
+                     " ON i.message_id = r.id WHERE r.feedback_kind IS NULL AND i.ip IS NOT NULL",
+                     +1) != 0 ||
+            int_fact(c, s, "helo_not_fqdn", "messages whose HELO is not a fully qualified name",
+                     "SELECT count(*) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL AND i.helo IS NOT NULL AND NOT i.helo_fqdn"
+                     " AND NOT i.helo_ip_literal",
+                     -1, NULL) != 0 ||
+            pct_fact(c, s, "tls_rate", "received over TLS (entry hop)",
+                     "SELECT avg(i.tls) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL AND i.tls IS NOT NULL",
+                     +1) != 0)
+            return -1;
+
+        /* per sending IP: the copies and their placement (r_copy grouped once) */
+        if (fill(c, s, "sending_ips", "Sending IPs",
+                 "the client of the entry hop, with its reverse DNS; spam share = spam copies / "
+                 "copies whose placement is known",
+                 "ip:t:IP|iprev:t:iprev|ptr_names:t:PTR names|confirmed_name:t:Forward-confirmed "
+                 "name|helo:t:HELO (one)|messages:i:Messages|copies:i:Copies|spam:i:Spam|"
+                 "inbox:i:Inbox|spam_share:p:Spam share|tls:i:Over TLS",
+                 TOP_IPS,
+                 "SELECT coalesce(i.ip, '(unknown)'), i.result, i.ptr_names, i.confirmed_name,"
+                 " max(i.helo), count(*), sum(coalesce(y.n, 0)), sum(coalesce(y.spam, 0)),"
+                 " sum(coalesce(y.inbox, 0)), CAST(sum(y.spam) AS REAL)"
+                 " / nullif(sum(coalesce(y.spam, 0) + coalesce(y.inbox, 0)), 0),"
+                 " sum(coalesce(i.tls, 0)) FROM r_msg r"
+                 " JOIN iprev_results i ON i.message_id = r.id"
+                 " LEFT JOIN (SELECT message_id, count(*) AS n, sum(placement = 'spam') AS spam,"
+                 "  sum(placement = 'inbox') AS inbox FROM r_copy GROUP BY message_id) y"
+                 " ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
+                 " GROUP BY 1, 2, 3, 4 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
+            return -1;
+
+        if (fill(c, s, "helo_names", "HELO names", NULL,
+                 "helo:t:HELO|ips:i:IPs|messages:i:Messages|fqdn:i:Fully qualified|"
+                 "ip_literal:i:IP literal|resolves:i:Resolves|points_to_ip:i:Resolves to the IP|"
+                 "matches_ptr:i:Matches the PTR|verdict:t:Verdict",
+                 TOP_HELOS,
+                 "SELECT coalesce(i.helo, '(unknown)'), count(DISTINCT i.ip), count(*),"
+                 " i.helo_fqdn, i.helo_ip_literal, i.helo_resolves, i.helo_points_to_ip,"
+                 " i.helo_matches_ptr, i.helo_reason FROM r_msg r"
+                 " JOIN iprev_results i ON i.message_id = r.id WHERE r.feedback_kind IS NULL"
+                 " GROUP BY 1, 4, 5, 6, 7, 8, 9 ORDER BY 3 DESC, 1 LIMIT 26") != 0)
+            return -1;
+
+        if (fill(c, s, "tls", "TLS on the receiving hop",
+                 "the entry hop of each message (where it entered the receiving organisation)",
+                 "received_by:t:Received by|messages:i:Messages|tls:i:TLS|no_tls:i:No TLS|"
+                 "unknown:i:No entry hop|tls_rate:p:TLS rate",
+                 TOP_RECEIVERS,
+                 "SELECT coalesce(i.received_by, '(unknown)'), count(*), sum(i.tls = 1),"
+                 " sum(i.tls = 0), sum(i.tls IS NULL), avg(i.tls) FROM r_msg r"
+                 " JOIN iprev_results i ON i.message_id = r.id WHERE r.feedback_kind IS NULL"
+                 " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 16") != 0)
+            return -1;
+    }
+
+    /* open-relay signs from the MTA logs */
+    struct relay_opts ro = {.domains = c->scope.local_domains,
+                            .n_domains = c->scope.n_local_domains,
+                            .nets = c->scope.local_nets,
+                            .n_nets = c->scope.n_local_nets};
+    int64_t n_signs = 0, n_lines = 0;
+    if (rctx_int(c, "SELECT count(*) FROM log_files", NULL, &n_lines) != 0) return -1;
+    if (n_lines > 0) {
+        if (openrelay_fill(c->db, &ro, c->scope.since, c->scope.until, r, s, &n_signs, c->err,
+                           sizeof c->err) != 0)
+            return -1;
+        rsec_fact(s, r, "open_relay_signs", "open-relay signs (MTA logs)", rv_int(n_signs), -1);
+    }
+
+    if (n_checked == 0 && n_signs == 0)
+        rsec_empty(s, r,
+                   n_msg == 0 ? "no messages in this period"
+                              : "no sending IP results: messages were ingested without "
+                                "verification");
+    else if (n_checked == 0)
+        rsec_note(s, r, "%s",
+                  n_msg == 0 ? "No messages in this period: only the MTA logs are shown."
+                             : "The messages were ingested without verification: only the MTA "
+                               "logs are shown.");
+    return 0;
+}

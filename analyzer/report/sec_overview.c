@@ -1,0 +1,138 @@
+/* sec_overview — the report's first section: what was read and what is in
+ * the period. Messages, copies, deliveries, senders and anomalies of
+ * messages come from the scope tables (r_msg, r_copy, r_dlv); sources, log
+ * files and the anomalies of source files describe the database as a whole
+ * (a file is not "in" a period) and the section says so in a note.
+ * Sets report.empty_period when the period holds neither messages nor
+ * deliveries. */
+#include "report/rctx.h"
+
+#include <string.h>
+
+#define TOP_ANOMALIES 15
+#define TOP_UNREADABLE 25
+
+static int add_int(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                   const char *sql, int better, int64_t *out)
+{
+    int64_t v = 0;
+    if (rctx_int(c, sql, NULL, &v) != 0) return -1;
+    rsec_fact(s, c->r, key, label, rv_int(v), better);
+    if (out) *out = v;
+    return 0;
+}
+
+/* The period: the bounds given, else the span of the data in scope. */
+static int add_period(struct rctx *c, struct rsection *s)
+{
+    const char *since = c->scope.since ? c->scope.since : c->r->since;
+    const char *until = c->scope.until ? c->scope.until : c->r->until;
+    struct rval lo = rv_null(), hi = rv_null();
+    if (!since && rctx_value(c,
+                             "SELECT min(t) FROM (SELECT min(t) AS t FROM r_msg UNION ALL"
+                             " SELECT min(time) FROM r_dlv)",
+                             NULL, &lo) != 0)
+        return -1;
+    if (!until && rctx_value(c,
+                             "SELECT max(t) FROM (SELECT max(t) AS t FROM r_msg UNION ALL"
+                             " SELECT max(time) FROM r_dlv)",
+                             NULL, &hi) != 0)
+        return -1;
+    const char *from = since ? rstr(c->r, since) : lo.k == RK_TEXT ? lo.s : NULL;
+    const char *to = until ? rstr(c->r, until) : hi.k == RK_TEXT ? hi.s : NULL;
+    rsec_fact(s, c->r, "period_start", "period from", rv_time(from), 0);
+    rsec_fact(s, c->r, "period_end", "period until", rv_time(to), 0);
+    if (!since || !until)
+        rsec_note(s, c->r, "%s",
+                  !since && !until ? "The period is the span of the data (no --since or --until)."
+                  : !since ? "The period starts at the first message or delivery (no --since)."
+                           : "The period ends at the last message or delivery (no --until).");
+    return 0;
+}
+
+int sec_overview(struct rctx *c)
+{
+    struct report *r = c->r;
+    struct rsection *s = rsec_add(r, "overview", "Overview");
+    int64_t n_all = 0, n_anom = 0;
+
+    if (add_period(c, s) != 0) return -1;
+    if (add_int(c, s, "sources", "sources read", "SELECT count(*) FROM sources", 0, NULL) != 0 ||
+        add_int(c, s, "sources_unreadable", "of them unreadable",
+                "SELECT count(*) FROM sources WHERE status <> 'done'", -1, NULL) != 0 ||
+        add_int(c, s, "messages", "messages",
+                "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", 0, NULL) != 0 ||
+        add_int(c, s, "copies", "copies (where the messages were found)",
+                "SELECT count(*) FROM r_copy y JOIN r_msg m ON m.id = y.message_id"
+                " WHERE m.feedback_kind IS NULL",
+                0, NULL) != 0 ||
+        add_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
+                "SELECT count(*) FROM r_msg WHERE feedback_kind IS NOT NULL", 0, NULL) != 0 ||
+        add_int(c, s, "log_files", "log files", "SELECT count(*) FROM log_files", 0, NULL) != 0 ||
+        add_int(c, s, "log_lines", "log lines read",
+                "SELECT coalesce(sum(lines_total), 0) FROM log_files", 0, NULL) != 0 ||
+        add_int(c, s, "deliveries", "deliveries (MTA logs)",
+                "SELECT count(*) FROM r_dlv WHERE source = 'log'", 0, NULL) != 0 ||
+        add_int(c, s, "bounce_deliveries", "recipients reported by bounce messages",
+                "SELECT count(*) FROM r_dlv WHERE source = 'bounce'", 0, NULL) != 0 ||
+        add_int(c, s, "senders", "distinct senders (From)",
+                "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
+                " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
+                0, NULL) != 0 ||
+        add_int(c, s, "sender_domains", "sender domains",
+                "SELECT count(DISTINCT from_domain) FROM r_msg WHERE feedback_kind IS NULL", 0,
+                NULL) != 0 ||
+        add_int(c, s, "anomalies", "anomalies (messages and source files)",
+                "SELECT (SELECT count(*) FROM anomalies a JOIN r_msg r ON r.id = a.message_id) +"
+                " (SELECT count(*) FROM anomalies WHERE message_id IS NULL)",
+                -1, &n_anom) != 0)
+        return -1;
+    if (rctx_int(c, "SELECT count(*) FROM r_msg", NULL, &n_all) != 0) return -1;
+
+    struct rtable *t = rsec_table(s, r, "feedback_by_kind", "Feedback messages by kind",
+                                  "kind:t:Kind|messages:i:Messages");
+    if (rctx_fill(c, t, 0,
+                  "SELECT feedback_kind, count(*) FROM r_msg WHERE feedback_kind IS NOT NULL"
+                  " GROUP BY 1 ORDER BY 2 DESC, 1",
+                  NULL) < 0)
+        return -1;
+
+    t = rsec_table(s, r, "anomalies", "Anomalies by code",
+                   "code:t:Anomaly|count:i:Count|messages:i:Messages|sources:i:Source files|"
+                   "example:t:Example detail");
+    t->note = "malformed input found while reading; each is recorded and reading went on";
+    if (rctx_fill(c, t, TOP_ANOMALIES,
+                  "SELECT code, count(*), count(DISTINCT message_id), count(DISTINCT source_id),"
+                  " min(detail) FROM (SELECT a.code, a.message_id, NULL AS source_id, a.detail"
+                  " FROM anomalies a JOIN r_msg r ON r.id = a.message_id UNION ALL"
+                  " SELECT code, NULL, source_id, detail FROM anomalies WHERE message_id IS NULL)"
+                  " GROUP BY code ORDER BY 2 DESC, 1 LIMIT 16",
+                  NULL) < 0)
+        return -1;
+
+    t = rsec_table(s, r, "unreadable", "Unreadable inputs",
+                   "path:t:Path|format:t:Format|status:t:Status|error:t:Error");
+    if (rctx_fill(c, t, TOP_UNREADABLE,
+                  "SELECT path, format, status, error FROM sources WHERE status <> 'done'"
+                  " ORDER BY path LIMIT 26",
+                  NULL) < 0)
+        return -1;
+
+    rsec_note(s, r,
+              "Sources, log files and log lines count everything the database holds: they are "
+              "not filtered by the period%s.",
+              c->scope.domain || c->scope.campaign ? ", the domain or the campaign" : "");
+    if (n_anom > 0)
+        rsec_note(s, r,
+                  "Anomalies of source files are counted for every file; those of messages for "
+                  "the messages in the period.");
+    /* nothing at all in the period (feedback messages and bounce rows count
+     * as data): the whole report says so */
+    int64_t n_dlv_all = 0;
+    if (rctx_int(c, "SELECT count(*) FROM r_dlv", NULL, &n_dlv_all) != 0) return -1;
+    if (n_all == 0 && n_dlv_all == 0) {
+        r->empty_period = true;
+        rsec_empty(s, r, "no data for this period");
+    }
+    return 0;
+}

@@ -1,0 +1,516 @@
+/* sec_postmortem — the placement post-mortem: what the spam-foldered copies
+ * have in common, against the copies that reached the inbox.
+ *
+ * Population: the copies (r_copy rows) whose placement is 'spam' or
+ * 'inbox', of ordinary messages (r_msg.feedback_kind IS NULL). A message
+ * seen in several mailboxes counts once per copy.
+ *
+ * Features. Every feature of a copy's message is one row of the TEMP table
+ *
+ *   r_feat(message_id, kind, feature)    unique per (message_id, kind, feature)
+ *
+ * built once per scope by sec_postmortem_features() (report/rctx.h) from
+ * the per-message tables, for the messages of
+ *
+ *   r_pm(id PRIMARY KEY, n_spam, n_inbox, campaign, from_domain)
+ *       each message with placement evidence: its spam and inbox copies.
+ *
+ * sec_campaigns reuses both (per-campaign differences). They are rebuilt
+ * when the scope changed since they were built (--compare previous opens a
+ * second scope on the same connection): r_feat_key holds the scope and a
+ * fingerprint of r_msg and r_copy.
+ *
+ *   kind          feature (as stored)                       from
+ *   ip            the client IP of the entry hop            iprev_results.ip, else spf_results.ip
+ *   helo          the HELO name given there (lowercased)    iprev_results.helo
+ *   iprev         "iprev=fail", "iprev=fail (reason)"       iprev_results
+ *   spf           "spf=pass", "spf=none (reason)",          spf_results (mailfrom; helo)
+ *                 "spf helo=none", ...
+ *   dkim          "dkim=pass", "dkim=fail (reason) d=D",    dkim_signatures (not legacy)
+ *                 "dkim=none (not signed)"
+ *   dkim_domain   d= of any signature                       dkim_signatures
+ *   dmarc         "dmarc=fail", "dmarc=fail (reason)"       dmarc_results
+ *   arc           "arc=fail", "arc=fail (reason)"           arc_results
+ *   rule          the rule name                             rule_hits
+ *   attachment    detected type, else the content type      parts (is_attachment)
+ *   header        "List-Unsubscribe (mailto or https)" /    requirement_sets (below);
+ *                 "no usable List-Unsubscribe", "one-click   messages.list_id, feedback_id,
+ *                 unsubscribe (List-Unsubscribe-Post)" /     message_id
+ *                 "no one-click unsubscribe", "List-Id" /
+ *                 "no List-Id", "Feedback-ID" / "no Feedback-ID", "no Message-ID"
+ *   tls           "entry hop with TLS" / "... without TLS"  iprev_results.tls
+ *   score         the content score band: "below 0",        content_scores
+ *                 "0 to under T/2", "T/2 to under T", "T or more (threshold)"
+ *   from_domain   the From domain                           r_msg
+ *   campaign      the campaign key                          r_msg
+ *
+ * Header presence comes from what ingest stored rather than from parsing
+ * every header block again: the bulk-sender requirements (requirement_sets,
+ * schemas/0005) record whether List-Unsubscribe offers a mailto or https
+ * URI ("unsubscribe" pass) and whether one-click unsubscribe (an https URI
+ * plus List-Unsubscribe-Post: List-Unsubscribe=One-Click) is there
+ * ("one_click_unsubscribe" pass); messages.list_id, feedback_id and
+ * message_id record List-Id, Feedback-ID and Message-ID. The requirements
+ * are found with instr() in the compact JSON the store writes
+ * ('["unsubscribe","pass"'), not with json_each: parsing every message's
+ * JSON cost more than all the other features together. A message whose
+ * JSON does not hold the requirement in that form gets no such feature
+ * (never a wrong one). Both a present and an absent feature are emitted,
+ * so that a missing header can separate too. The other requirements are
+ * covered by the kinds above (SPF, DKIM, DMARC, iprev, tls; DKIM keys under
+ * 1024 bits as a dkim feature).
+ *
+ * Separation measure. For a feature on a of the n1 spam copies and c of
+ * the n2 inbox copies, p1 = a/n1 and p2 = c/n2; the separation is the lower
+ * bound of the 95% confidence interval of p1 - p2 by Newcombe's hybrid
+ * score method (Newcombe 1998, method 10, built on the Wilson score
+ * intervals [l1, u1], [l2, u2] of each rate):
+ *
+ *   separation = (p1 - p2) - sqrt((p1 - l1)^2 + (u2 - p2)^2)
+ *
+ * It reads as "the feature is at least this much more common among the
+ * spam copies", is bounded (-1..1), and shrinks when the counts are small:
+ * 5 of 5 spam copies against 0 of 5 inbox copies gives 0.386, 50 of 50
+ * against 0 of 50 gives 0.899, 1 of 1 against 0 of 1 is negative. A
+ * feature must be on at least PM_MIN_SUPPORT copies to be listed. The
+ * reverse table (features typical of inbox copies) uses the same measure
+ * with the roles swapped. Ties are broken by the larger rate difference,
+ * then by kind in the order of the table `kinds` (what the sender controls
+ * most directly first: the sending IP before the reverse DNS it causes),
+ * then by feature text.
+ *
+ * Items: up to PM_MAX_ITEMS spam-typical features with a positive
+ * separation, severity by it (PM_CRITICAL, PM_WARNING, else info).
+ *
+ * What it does not do: it says what the spam copies share, not why; one
+ * feature per row, no combinations of features. */
+#include "report/rctx.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PM_TOP 25              /* rows per table */
+#define PM_MIN_SUPPORT 2       /* copies (spam + inbox) a feature must be on to be listed */
+#define PM_MAX_ITEMS 3         /* plain-language findings */
+#define PM_CRITICAL 0.35       /* separation of a critical finding (5/5 vs 0/5 is 0.386) */
+#define PM_WARNING 0.15        /* of a warning (3/3 vs 0/3 is 0.206) */
+#define PM_Z 1.959963984540054 /* 95%, two-sided */
+
+/* The feature kinds, in tie-break order, with the words of the findings. */
+static const struct kind {
+    const char *kind;
+    const char *verb_pl, *verb_sg;  /* "All 5 spam-placed copies" VERB FEATURE */
+    const char *fix_pre, *fix_post; /* the finding's title: FIX_PRE FEATURE FIX_POST */
+} kinds[] = {
+    {"ip", "were sent from", "was sent from", "Check sending IP ",
+     " (reputation, reverse DNS, block lists): the spam-placed copies came from it"},
+    {"helo", "were sent by a host saying HELO", "was sent by a host saying HELO",
+     "Check the sending host that says HELO ", ""},
+    {"iprev", "had", "had", "Fix the reverse DNS of the sending IP (", ")"},
+    {"tls", "arrived on an", "arrived on an", "Check TLS on the sending hop (", ")"},
+    {"spf", "had", "had", "Fix SPF for the spam-placed copies (", ")"},
+    {"dkim", "had", "had", "Fix DKIM signing (", ")"},
+    {"dkim_domain", "were signed with d=", "was signed with d=", "Check mail signed by d=", ""},
+    {"dmarc", "had", "had", "Fix DMARC alignment (", ")"},
+    {"arc", "had", "had", "Check the forwarding path (", ")"},
+    {"rule", "hit rule", "hit rule", "Remove what triggers content rule ", ""},
+    {"attachment", "carried an attachment of type", "carried an attachment of type",
+     "Drop or replace the ", " attachments"},
+    {"header", "had", "had", "Fix the headers of the spam-placed copies (", ")"},
+    {"score", "had a content score of", "had a content score of", "Lower the content score (",
+     " on the spam-placed copies)"},
+    {"from_domain", "had From domain", "had From domain", "Check the reputation of From domain ",
+     ""},
+    {"campaign", "belonged to campaign", "belonged to campaign", "Review campaign ",
+     ": its copies went to spam"},
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+/* The feature rows, one INSERT each (a table missing from an older
+ * database skips its row source). Each SELECT gives distinct
+ * (message_id, kind, feature) rows, and no two share a kind and feature. */
+static const char *const feature_sql[] = {
+    "SELECT p.id, 'ip', coalesce(i.ip, s.ip) FROM r_pm p"
+    " LEFT JOIN iprev_results i ON i.message_id = p.id"
+    " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"
+    " WHERE coalesce(i.ip, s.ip) IS NOT NULL AND coalesce(i.ip, s.ip) <> ''",
+    "SELECT p.id, 'helo', lower(i.helo) FROM r_pm p JOIN iprev_results i ON i.message_id = p.id"
+    " WHERE i.helo IS NOT NULL AND i.helo <> ''",
+    "SELECT p.id, 'iprev', 'iprev=' || i.result FROM r_pm p"
+    " JOIN iprev_results i ON i.message_id = p.id",
+    "SELECT p.id, 'iprev', 'iprev=' || i.result || ' (' || i.reason || ')' FROM r_pm p"
+    " JOIN iprev_results i ON i.message_id = p.id WHERE i.reason IS NOT NULL AND i.reason <> ''",
+    "SELECT p.id, 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
+    " || '=' END || s.result FROM r_pm p JOIN spf_results s ON s.message_id = p.id",
+    "SELECT p.id, 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
+    " || '=' END || s.result || ' (' || s.reason || ')' FROM r_pm p"
+    " JOIN spf_results s ON s.message_id = p.id WHERE s.reason IS NOT NULL AND s.reason <> ''",
+    "SELECT DISTINCT p.id, 'dkim', 'dkim=' || k.result FROM r_pm p"
+    " JOIN dkim_signatures k ON k.message_id = p.id WHERE NOT k.legacy",
+    "SELECT DISTINCT p.id, 'dkim', 'dkim=' || k.result || coalesce(' (' || k.reason || ')', '')"
+    " || ' d=' || coalesce(k.domain, '?') FROM r_pm p"
+    " JOIN dkim_signatures k ON k.message_id = p.id WHERE NOT k.legacy",
+    "SELECT p.id, 'dkim', 'dkim=none (not signed)' FROM r_pm p WHERE NOT EXISTS"
+    " (SELECT 1 FROM dkim_signatures k WHERE k.message_id = p.id AND NOT k.legacy)",
+    "SELECT DISTINCT p.id, 'dkim_domain', k.domain FROM r_pm p"
+    " JOIN dkim_signatures k ON k.message_id = p.id WHERE NOT k.legacy AND k.domain IS NOT NULL",
+    "SELECT p.id, 'dmarc', 'dmarc=' || d.result FROM r_pm p"
+    " JOIN dmarc_results d ON d.message_id = p.id",
+    "SELECT p.id, 'dmarc', 'dmarc=' || d.result || ' (' || d.reason || ')' FROM r_pm p"
+    " JOIN dmarc_results d ON d.message_id = p.id WHERE d.reason IS NOT NULL AND d.reason <> ''",
+    "SELECT p.id, 'arc', 'arc=' || a.result FROM r_pm p JOIN arc_results a ON a.message_id = p.id",
+    "SELECT p.id, 'arc', 'arc=' || a.result || ' (' || a.reason || ')' FROM r_pm p"
+    " JOIN arc_results a ON a.message_id = p.id WHERE a.reason IS NOT NULL AND a.reason <> ''",
+    "SELECT p.id, 'rule', h.rule FROM r_pm p JOIN rule_hits h ON h.message_id = p.id",
+    "SELECT DISTINCT p.id, 'attachment', coalesce(t.detected_type, t.content_type) FROM r_pm p"
+    " JOIN parts t ON t.message_id = p.id WHERE t.is_attachment",
+    "SELECT p.id, 'header', CASE WHEN m.list_id IS NULL THEN 'no List-Id' ELSE 'List-Id' END"
+    " FROM r_pm p JOIN messages m ON m.id = p.id",
+    "SELECT p.id, 'header', CASE WHEN m.feedback_id IS NULL THEN 'no Feedback-ID'"
+    " ELSE 'Feedback-ID' END FROM r_pm p JOIN messages m ON m.id = p.id",
+    /* unsubscribe headers, from the stored requirements (see the header
+     * comment): only when the requirement is found in the expected form */
+    "SELECT p.id, 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
+    " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
+    " FROM r_pm p JOIN requirement_sets q ON q.message_id = p.id"
+    " WHERE instr(q.checks, '[\"unsubscribe\",\"') > 0",
+    "SELECT p.id, 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"
+    " THEN 'one-click unsubscribe (List-Unsubscribe-Post)' ELSE 'no one-click unsubscribe' END"
+    " FROM r_pm p JOIN requirement_sets q ON q.message_id = p.id"
+    " WHERE instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0",
+    "SELECT p.id, 'header', 'no Message-ID' FROM r_pm p JOIN messages m ON m.id = p.id"
+    " WHERE m.message_id IS NULL",
+    "SELECT p.id, 'tls', CASE WHEN i.tls THEN 'entry hop with TLS' ELSE 'entry hop without TLS'"
+    " END FROM r_pm p JOIN iprev_results i ON i.message_id = p.id WHERE i.tls IS NOT NULL",
+    "SELECT DISTINCT p.id, 'dkim', 'dkim key under 1024 bits d=' || coalesce(k.domain, '?')"
+    " FROM r_pm p JOIN dkim_signatures k ON k.message_id = p.id"
+    " WHERE NOT k.legacy AND k.key_bits < 1024",
+    "SELECT p.id, 'score', CASE WHEN s.total >= s.threshold"
+    "  THEN printf('%g or more (threshold)', s.threshold)"
+    " WHEN s.total >= s.threshold / 2 THEN printf('%g to under %g', s.threshold / 2, s.threshold)"
+    " WHEN s.total >= 0 THEN printf('0 to under %g', s.threshold / 2) ELSE 'below 0' END"
+    " FROM r_pm p JOIN content_scores s ON s.message_id = p.id",
+    "SELECT p.id, 'from_domain', p.from_domain FROM r_pm p WHERE p.from_domain IS NOT NULL",
+    "SELECT p.id, 'campaign', p.campaign FROM r_pm p WHERE p.campaign IS NOT NULL",
+};
+#define N_FEATURE_SQL (sizeof feature_sql / sizeof feature_sql[0])
+
+/* Wilson score interval of k successes in n trials. */
+static void wilson(double k, double n, double *lo, double *hi)
+{
+    double p = k / n, z2 = PM_Z * PM_Z;
+    double denom = 1 + z2 / n;
+    double center = (p + z2 / (2 * n)) / denom;
+    double half = PM_Z * sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom;
+    *lo = center - half < 0 ? 0 : center - half;
+    *hi = center + half > 1 ? 1 : center + half;
+}
+
+/* The lower 95% bound of a/n1 - c/n2 (Newcombe's hybrid score interval). */
+static double separation(double a, double n1, double c, double n2)
+{
+    double l1, u1, l2, u2;
+    wilson(a, n1, &l1, &u1);
+    wilson(c, n2, &l2, &u2);
+    double p1 = a / n1, p2 = c / n2;
+    return (p1 - p2) - sqrt((p1 - l1) * (p1 - l1) + (u2 - p2) * (u2 - p2));
+}
+
+/* SQL pm_sep(a, n1, c, n2): the separation, NULL without both populations. */
+static void sql_sep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    for (int i = 0; i < 4; i++)
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+            sqlite3_result_null(ctx);
+            return;
+        }
+    double a = sqlite3_value_double(argv[0]), n1 = sqlite3_value_double(argv[1]);
+    double c = sqlite3_value_double(argv[2]), n2 = sqlite3_value_double(argv[3]);
+    if (n1 <= 0 || n2 <= 0 || a < 0 || c < 0 || a > n1 || c > n2) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_double(ctx, separation(a, n1, c, n2));
+}
+
+/* SQL pm_kind_order(kind): the tie-break rank of a kind. */
+static void sql_kind_order(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *k = (const char *)sqlite3_value_text(argv[0]);
+    int rank = (int)N_KINDS;
+    for (size_t i = 0; k && i < N_KINDS; i++)
+        if (strcmp(kinds[i].kind, k) == 0) rank = (int)i;
+    sqlite3_result_int(ctx, rank);
+}
+
+static const struct kind *kind_of(const char *k)
+{
+    for (size_t i = 0; k && i < N_KINDS; i++)
+        if (strcmp(kinds[i].kind, k) == 0) return &kinds[i];
+    return NULL;
+}
+
+static bool schema_missing(sqlite3 *db)
+{
+    const char *m = sqlite3_errmsg(db);
+    return strstr(m, "no such table") || strstr(m, "no such column") ||
+           strstr(m, "no such function");
+}
+
+static int exec(struct rctx *c, const char *sql, bool tolerate_missing)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        bool missing = tolerate_missing && schema_missing(c->db);
+        if (!missing)
+            snprintf(c->err, sizeof c->err, "post-mortem: %s", msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return missing ? 0 : -1;
+    }
+    return 0;
+}
+
+/* What r_feat was built for: the scope and a fingerprint of r_msg and r_copy. */
+static const char *scope_key(struct rctx *c)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT (SELECT count(*) FROM r_msg), (SELECT total(id) FROM r_msg),"
+                           " count(*), total(message_id), total(placement = 'spam')"
+                           " FROM r_copy",
+                           -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    const char *k = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const struct rscope *sc = &c->scope;
+        k = rprintf(c->r, "%s|%s|%s|%s|%s|%lld|%.0f|%lld|%.0f|%.0f", sc->since ? sc->since : "-",
+                    sc->until ? sc->until : "-", sc->domain ? sc->domain : "-",
+                    sc->campaign ? sc->campaign : "-",
+                    sc->campaign_header ? sc->campaign_header : "-",
+                    (long long)sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
+                    (long long)sqlite3_column_int64(s, 2), sqlite3_column_double(s, 3),
+                    sqlite3_column_double(s, 4));
+    }
+    sqlite3_finalize(s);
+    return k;
+}
+
+static bool key_is(struct rctx *c, const char *key)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db, "SELECT k FROM temp.r_feat_key", -1, &s, NULL) != SQLITE_OK)
+        return false;
+    bool same = false;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(s, 0);
+        same = k && key && strcmp(k, key) == 0;
+    }
+    sqlite3_finalize(s);
+    return same;
+}
+
+int sec_postmortem_features(struct rctx *c)
+{
+    if (sqlite3_create_function_v2(c->db, "pm_sep", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sql_sep, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(c->db, "pm_kind_order", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   NULL, sql_kind_order, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    const char *key = scope_key(c);
+    if (key && key_is(c, key)) return 0;
+    if (exec(c,
+             "DROP TABLE IF EXISTS temp.r_feat_key; DROP TABLE IF EXISTS temp.r_pm;"
+             " DROP TABLE IF EXISTS temp.r_feat;"
+             "CREATE TEMP TABLE r_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
+             " n_inbox INTEGER NOT NULL, campaign TEXT, from_domain TEXT);"
+             "INSERT INTO r_pm SELECT r.id, sum(c.placement = 'spam'), sum(c.placement = 'inbox'),"
+             " r.campaign, r.from_domain FROM r_copy c JOIN r_msg r ON r.id = c.message_id"
+             " WHERE c.placement IN ('spam', 'inbox') AND r.feedback_kind IS NULL"
+             " GROUP BY r.id;"
+             "CREATE TEMP TABLE r_feat(message_id INTEGER NOT NULL, kind TEXT NOT NULL,"
+             " feature TEXT NOT NULL)",
+             false) != 0)
+        return -1;
+    for (size_t i = 0; i < N_FEATURE_SQL; i++) {
+        char sql[2048];
+        snprintf(sql, sizeof sql, "INSERT INTO r_feat(message_id, kind, feature) %s",
+                 feature_sql[i]);
+        if (exec(c, sql, true) != 0) return -1;
+    }
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db, "CREATE TEMP TABLE r_feat_key AS SELECT ?1 AS k", -1, &s, NULL) !=
+        SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, key ? key : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* "All 5 spam-placed copies", "3 of 5 spam-placed copies (60%)". */
+static const char *quantity(struct rctx *c, int64_t k, int64_t n, const char *what)
+{
+    if (n == 1) return rprintf(c->r, "The only %s copy", what);
+    if (k == n) return rprintf(c->r, "All %lld %s copies", (long long)n, what);
+    if (k == 0) return rprintf(c->r, "None of the %lld %s copies", (long long)n, what);
+    return rprintf(c->r, "%lld of %lld %s copies (%.0f%%)", (long long)k, (long long)n, what,
+                   100.0 * (double)k / (double)n);
+}
+
+/* The inbox side of a finding: "none of the 5 inbox copies". */
+static const char *inbox_side(struct rctx *c, int64_t k, int64_t n)
+{
+    if (n == 1) return k ? "so was the only inbox copy" : "the only inbox copy was not";
+    if (k == 0) return rprintf(c->r, "none of the %lld inbox copies", (long long)n);
+    if (k == n) return rprintf(c->r, "and all %lld inbox copies", (long long)n);
+    return rprintf(c->r, "%lld of the %lld inbox copies (%.0f%%)", (long long)k, (long long)n,
+                   100.0 * (double)k / (double)n);
+}
+
+struct item_ctx {
+    struct rctx *c;
+    struct rsection *s;
+    int n;
+};
+
+/* One finding per row: kind, feature, a, n1, c, n2, separation, example Message-ID. */
+static int add_item(void *ctx, sqlite3_stmt *st)
+{
+    struct item_ctx *x = ctx;
+    struct rctx *c = x->c;
+    const char *kind = rctx_col_text(c, st, 0), *feature = rctx_col_text(c, st, 1);
+    int64_t a = sqlite3_column_int64(st, 2), n1 = sqlite3_column_int64(st, 3);
+    int64_t k = sqlite3_column_int64(st, 4), n2 = sqlite3_column_int64(st, 5);
+    double sep = sqlite3_column_double(st, 6);
+    const char *mid = rctx_col_text(c, st, 7);
+    const struct kind *kd = kind_of(kind);
+    if (!kd || !feature || sep <= 0) return 0;
+    bool one = a == 1;
+    const char *evidence = rprintf(c->r, "%s %s %s; %s.", quantity(c, a, n1, "spam-placed"),
+                                   one ? kd->verb_sg : kd->verb_pl, feature, inbox_side(c, k, n2));
+    const char *title = rprintf(c->r, "%s%s%s", kd->fix_pre, feature, kd->fix_post);
+    enum rseverity sev = sep >= PM_CRITICAL  ? RS_CRITICAL
+                         : sep >= PM_WARNING ? RS_WARNING
+                                             : RS_INFO;
+    rsec_item(x->s, c->r, sev, (int)(sep * 1000), rprintf(c->r, "postmortem_%s", kind), title,
+              evidence, mid ? rprintf(c->r, "Message-ID <%s>", mid) : NULL);
+    return ++x->n >= PM_MAX_ITEMS;
+}
+
+/* The two tables' query: features more common among `side` copies. */
+static const char *table_sql(struct rctx *c, bool spam_side, bool comparable)
+{
+    /* a: copies of the side with the feature; n1 its copies; b, n2 the other side */
+    const char *a = spam_side ? "f.a" : "f.c", *b = spam_side ? "f.c" : "f.a";
+    const char *n1 = spam_side ? "t.ns" : "t.ni", *n2 = spam_side ? "t.ni" : "t.ns";
+    if (!comparable) /* one side only: the most common features, no separation */
+        return rprintf(c->r,
+                       "SELECT f.kind, f.feature, f.a, t.ns, f.c, t.ni,"
+                       " CASE WHEN t.ns > 0 THEN 1.0 * f.a / t.ns END,"
+                       " CASE WHEN t.ni > 0 THEN 1.0 * f.c / t.ni END, NULL"
+                       " FROM r_pm_sep f, r_pm_tot t WHERE %s > 0"
+                       " ORDER BY %s DESC, pm_kind_order(f.kind), f.feature LIMIT %d",
+                       a, a, PM_TOP + 1);
+    return rprintf(c->r,
+                   "SELECT f.kind, f.feature, f.a, t.ns, f.c, t.ni, 1.0 * f.a / t.ns,"
+                   " 1.0 * f.c / t.ni, round(pm_sep(%s, %s, %s, %s), 4) AS sep"
+                   " FROM r_pm_sep f, r_pm_tot t WHERE %s * %s > %s * %s"
+                   " ORDER BY pm_sep(%s, %s, %s, %s) DESC, 1.0 * %s / %s - 1.0 * %s / %s DESC,"
+                   " pm_kind_order(f.kind), f.feature LIMIT %d",
+                   a, n1, b, n2, a, n2, b, n1, a, n1, b, n2, a, n1, b, n2, PM_TOP + 1);
+}
+
+static const char COLS[] = "kind:t:Feature kind|feature:t:Feature|spam_with:i:Spam copies with it|"
+                           "spam_copies:i:Spam copies|inbox_with:i:Inbox copies with it|"
+                           "inbox_copies:i:Inbox copies|spam_rate:p:Spam rate|"
+                           "inbox_rate:p:Inbox rate|separation:r:Separation";
+
+int sec_postmortem(struct rctx *c)
+{
+    struct rsection *s = rsec_add(c->r, "postmortem",
+                                  "Placement post-mortem: what the spam-foldered copies have in "
+                                  "common");
+    if (sec_postmortem_features(c) != 0) return -1;
+    int64_t ns = 0, ni = 0, nm = 0;
+    if (exec(c,
+             "DROP TABLE IF EXISTS temp.r_pm_tot; DROP TABLE IF EXISTS temp.r_pm_sep;"
+             "CREATE TEMP TABLE r_pm_tot AS SELECT coalesce(sum(n_spam), 0) AS ns,"
+             " coalesce(sum(n_inbox), 0) AS ni, count(*) AS nm FROM r_pm",
+             false) != 0)
+        return -1;
+    if (rctx_int(c, "SELECT ns FROM r_pm_tot", NULL, &ns) != 0 ||
+        rctx_int(c, "SELECT ni FROM r_pm_tot", NULL, &ni) != 0 ||
+        rctx_int(c, "SELECT nm FROM r_pm_tot", NULL, &nm) != 0)
+        return -1;
+    if (ns + ni == 0) {
+        rsec_empty(s, c->r, "no copies with placement evidence (inbox/spam) in this period");
+        return 0;
+    }
+    rsec_fact(s, c->r, "spam_copies", "Copies in spam", rv_int(ns), -1);
+    rsec_fact(s, c->r, "inbox_copies", "Copies in inbox", rv_int(ni), 1);
+    rsec_fact(s, c->r, "spam_share", "Spam share of placed copies",
+              rv_pct((double)ns / (double)(ns + ni)), -1);
+    rsec_fact(s, c->r, "placed_messages", "Messages with placement evidence", rv_int(nm), 0);
+
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "CREATE TEMP TABLE r_pm_sep AS SELECT f.kind AS kind, f.feature AS feature,"
+             " sum(p.n_spam) AS a, sum(p.n_inbox) AS c,"
+             " min(CASE WHEN p.n_spam > 0 THEN p.id END) AS ex_spam"
+             " FROM r_feat f JOIN r_pm p ON p.id = f.message_id GROUP BY f.kind, f.feature"
+             " HAVING sum(p.n_spam) + sum(p.n_inbox) >= %d",
+             PM_MIN_SUPPORT);
+    if (exec(c, sql, false) != 0) return -1;
+
+    bool comparable = ns > 0 && ni > 0;
+    struct rtable *t =
+        rsec_table(s, c->r, "spam_features", "Features typical of spam-placed copies", COLS);
+    t->note = comparable ? "sorted by separation: the lower 95% bound of (spam rate - inbox rate)"
+                         : "no inbox copies to compare with: the most common features";
+    if (rctx_fill(c, t, PM_TOP, table_sql(c, true, comparable), NULL) < 0) return -1;
+    struct rtable *u = rsec_table(s, c->r, "inbox_features",
+                                  "Features typical of inbox copies (the reverse)", COLS);
+    u->note = comparable ? "sorted by separation: the lower 95% bound of (inbox rate - spam rate)"
+                         : "no spam copies to compare with: the most common features";
+    if (rctx_fill(c, u, PM_TOP, table_sql(c, false, comparable), NULL) < 0) return -1;
+
+    if (comparable) {
+        struct item_ctx x = {c, s, 0};
+        const char *isql = rprintf(
+            c->r,
+            "SELECT f.kind, f.feature, f.a, t.ns, f.c, t.ni, pm_sep(f.a, t.ns, f.c, t.ni),"
+            " (SELECT m.message_id FROM messages m WHERE m.id = f.ex_spam)"
+            " FROM r_pm_sep f, r_pm_tot t WHERE f.a * t.ni > f.c * t.ns"
+            " ORDER BY pm_sep(f.a, t.ns, f.c, t.ni) DESC, 1.0 * f.a / t.ns - 1.0 * f.c / t.ni DESC,"
+            " pm_kind_order(f.kind), f.feature LIMIT %d",
+            PM_MAX_ITEMS);
+        if (rctx_each(c, isql, NULL, add_item, &x) != 0) return -1;
+        rsec_note(s, c->r,
+                  "Separation is the lower bound of the 95%% confidence interval of the "
+                  "difference between the two rates (Newcombe's hybrid Wilson score method): "
+                  "at least this much more common on one side. It shrinks with small counts "
+                  "(5 of 5 spam copies against 0 of 5 inbox copies gives 0.39); 0 or below "
+                  "means the difference could be chance.");
+    } else {
+        rsec_note(s, c->r, "All %lld copies with placement evidence are %s: nothing to compare.",
+                  (long long)(ns + ni), ns ? "in spam" : "in the inbox");
+    }
+    rsec_note(s, c->r,
+              "Copies are counted one by one (a message seen in two mailboxes counts twice); "
+              "features on fewer than %d copies are not listed; feedback messages (reports, "
+              "bounces) are left out.",
+              PM_MIN_SUPPORT);
+    return 0;
+}

@@ -1,0 +1,1077 @@
+/* sec_recommendations — "What to fix first": a prioritised list of concrete
+ * fixes, each derived from evidence in the scope tables (r_msg, r_copy,
+ * r_dlv, r_out) and the per-message tables joined to r_msg ids, each citing
+ * its numbers and one example. A rule fires only when its evidence is in
+ * the database; every rule is one function with its SQL (one GROUP BY pass
+ * over its table, never a query per row).
+ *
+ * The rules (key: fires when ... -> fix), "sent mail" = r_msg rows with
+ * feedback_kind NULL:
+ *   dkim_body_hash        DKIM body hash mismatches per d= (with the split of
+ *                         spam-placed and inbox copies, the diagnosis in
+ *                         dkim_signatures.detail and the entry-hop client
+ *                         shared by the failing copies) -> sign after the
+ *                         footer / relaxed canonicalisation / find the change
+ *   dkim_key_missing      permerror "key not found" / "key revoked" per
+ *                         selector -> publish the key
+ *   dkim_key_under_1024   RSA key under 1024 bits (RFC 8301: policy fail)
+ *                         -> replace with 2048 bits
+ *   dkim_key_1024         RSA key of 1024..2047 bits -> rotate to 2048 (info)
+ *   dkim_testing_key      key record with t=y -> remove t=y from the selector
+ *   dmarc_missing         DMARC result none without a record per From domain
+ *                         -> publish a DMARC record
+ *   dmarc_fail            DMARC fail per From domain -> align SPF or DKIM
+ *                         (critical under p=quarantine/reject)
+ *   dmarc_policy_none     at least RECO_PNONE_MIN messages under p=none ->
+ *                         move to quarantine after monitoring (info)
+ *   spf_fail              MAIL FROM SPF fail/softfail per domain -> add the
+ *                         sending IP (the commonest one as example)
+ *   spf_too_many_lookups  permerror "more than 10 DNS-querying terms" ->
+ *                         flatten the record
+ *   spf_permerror         other SPF permerrors -> fix the record
+ *   spf_missing           MAIL FROM domain without an SPF record -> publish one
+ *   blocklist             bounces/deferrals/expiries naming a blocklist (not a
+ *                         receiver's resolver misconfiguration), per list and
+ *                         provider -> request delisting (reply text cited)
+ *   ptr_missing /         iprev fail per sending IP, with the placement of
+ *   ptr_not_confirmed     its copies -> publish / fix the PTR
+ *   helo_not_fqdn         HELO not a fully qualified name (or an address
+ *                         literal) -> announce the host's name
+ *   helo_not_resolving    fully qualified HELO that does not resolve (info)
+ *   req_*                 failing bulk-sender requirements not covered above
+ *                         (unsubscribe, one-click, Message-ID, single From,
+ *                         TLS, gmail.com From); the unsubscribe ones only for
+ *                         bulk mail (a campaign of two messages or more)
+ *   bounce_unknown_users  hard bounces as unknown user/domain >= 2% of final
+ *                         outcomes (MTA logs) -> list hygiene
+ *   deferrals_rate_limit  speeding/toomanyconn deferrals >= 5% of the attempts
+ *                         to a provider -> slow down for that provider
+ *   deferrals_reputation  badreputation/blocked deferrals (no blocklist named)
+ *                         >= 5% of the attempts to a provider
+ *   complaint_rate        complaints (ARF) > 0.1% of delivered recipients
+ *                         (Gmail's threshold; critical over 0.3%)
+ *   dmarc_aggregate_unauth  aggregate-report rows passing neither DKIM nor SPF
+ *                         per domain -> authenticate the source or block it
+ *   content_rule_spam     a rule hit on most spam-placed copies and at most
+ *                         a fifth of the inbox copies
+ * At most RECO_MAX_PER_RULE items per rule (a note says when more fired).
+ * Items are sorted by severity, then score (messages, copies or recipients
+ * affected), then key. With no item the section's `empty` line says why.
+ *
+ * Does NOT read the other sections' tables: every number is queried here, so
+ * the section stands alone whichever sections were asked for. Without
+ * --domain the findings cover every From domain in the database (a note
+ * says so). */
+#include "report/rctx.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RECO_MAX_PER_RULE 5
+#define RECO_LIMIT_SQL " LIMIT 6" /* RECO_MAX_PER_RULE + 1: tells when more fired */
+#define RECO_PNONE_MIN 100        /* messages under p=none before suggesting quarantine */
+#define RECO_MAX_COLS 12
+
+/* One result row: each column as text (NULL when SQL NULL) and as numbers. */
+struct qrow {
+    const char *t[RECO_MAX_COLS];
+    int64_t n[RECO_MAX_COLS];
+    double d[RECO_MAX_COLS];
+};
+
+struct qrows {
+    struct rctx *c;
+    struct qrow *v;
+    size_t n, cap;
+};
+
+static int collect(void *ctx, sqlite3_stmt *s)
+{
+    struct qrows *q = ctx;
+    arena *a = q->c->r->a;
+    q->v = arena_grow(a, q->v, &q->cap, q->n + 1, sizeof *q->v);
+    struct qrow *r = &q->v[q->n++];
+    memset(r, 0, sizeof *r);
+    int nc = sqlite3_column_count(s);
+    for (int k = 0; k < nc && k < RECO_MAX_COLS; k++) {
+        switch (sqlite3_column_type(s, k)) {
+        case SQLITE_NULL:
+            break;
+        case SQLITE_INTEGER:
+            r->n[k] = sqlite3_column_int64(s, k);
+            r->d[k] = (double)r->n[k];
+            r->t[k] = rctx_col_text(q->c, s, k);
+            break;
+        case SQLITE_FLOAT:
+            r->d[k] = sqlite3_column_double(s, k);
+            r->n[k] = (int64_t)r->d[k];
+            r->t[k] = rctx_col_text(q->c, s, k);
+            break;
+        default:
+            r->t[k] = rctx_col_text(q->c, s, k);
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Run sql (no parameters) and keep its rows; the count, or -1 (c->err). */
+static long query(struct rctx *c, const char *sql, struct qrow **out)
+{
+    struct qrows q = {.c = c};
+    if (rctx_each(c, sql, NULL, collect, &q) != 0) return -1;
+    *out = q.v;
+    return (long)q.n;
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "?";
+}
+
+static int clamp_score(int64_t v)
+{
+    return v > 1000000000 ? 1000000000 : v < 0 ? 0 : (int)v;
+}
+
+static double pct(int64_t part, int64_t whole)
+{
+    return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The Message-ID of messages row `id` (integer text from a query), or NULL. */
+static const char *msgid(struct rctx *c, const char *id)
+{
+    if (!id) return NULL;
+    struct rval v;
+    if (rctx_value(c, "SELECT message_id FROM messages WHERE id = CAST(?1 AS INTEGER)", id, &v) !=
+        0)
+        return NULL;
+    return v.k == RK_TEXT ? v.s : NULL;
+}
+
+/* Rows beyond the cap: say so once per rule. */
+static long capped(struct rctx *c, struct rsection *s, long n, const char *what)
+{
+    if (n > RECO_MAX_PER_RULE) {
+        rsec_note(s, c->r, "more findings of the kind \"%s\" than the %d shown", what,
+                  RECO_MAX_PER_RULE);
+        return RECO_MAX_PER_RULE;
+    }
+    return n;
+}
+
+/* The placement split of copies, or "" when no copy has a known placement. */
+static const char *placement_clause(struct rctx *c, int64_t spam, int64_t inbox)
+{
+    if (spam + inbox == 0) return "";
+    return rprintf(c->r, "; of the copies found, %lld %s placed in spam and %lld in the inbox",
+                   (long long)spam, plural(spam, "was", "were"), (long long)inbox);
+}
+
+/* ---- DKIM ---- */
+
+/* Per signing domain: messages signed, messages with a body hash mismatch,
+ * their spam/inbox copies, the diagnoses, an example; then the entry-hop
+ * client most common among the failing messages. */
+#define BH_CTE                                                                                     \
+    "WITH s AS (SELECT k.message_id AS mid, k.domain AS d,"                                        \
+    "  max(k.result = 'fail' AND k.reason LIKE 'body hash mismatch%') AS bh,"                      \
+    "  max(CASE WHEN k.result = 'fail' AND k.reason LIKE 'body hash mismatch%'"                    \
+    "   THEN k.detail END) AS det"                                                                 \
+    " FROM dkim_signatures k JOIN r_msg r ON r.id = k.message_id"                                  \
+    " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.domain IS NOT NULL"                     \
+    " GROUP BY k.message_id, k.domain)"
+
+static int rule_dkim_body_hash(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g, *h;
+    int64_t any = 0;
+    if (rctx_int(
+            c,
+            "SELECT EXISTS (SELECT 1 FROM dkim_signatures k JOIN r_msg r ON r.id = k.message_id"
+            " WHERE r.feedback_kind IS NULL AND k.result = 'fail'"
+            " AND k.reason LIKE 'body hash mismatch%')",
+            NULL, &any) != 0)
+        return -1;
+    if (!any) return 0;
+    long n = query(
+        c,
+        BH_CTE ", cp AS (SELECT message_id AS mid, sum(placement = 'spam') AS sp,"
+               " sum(placement = 'inbox') AS ib FROM r_copy GROUP BY message_id)"
+               " SELECT s.d, count(*), sum(s.bh),"
+               " sum(coalesce(cp.sp, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.sp, 0) ELSE 0 END),"
+               " sum(coalesce(cp.ib, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.ib, 0) ELSE 0 END),"
+               " sum(s.det LIKE '%added after signing%'),"
+               " sum(s.det LIKE '%relaxed canonicalisation%'),"
+               " min(CASE WHEN s.bh THEN s.mid END),"
+               " max(CASE WHEN s.det LIKE '%added after signing%' THEN s.det END)"
+               " FROM s LEFT JOIN cp ON cp.mid = s.mid GROUP BY s.d HAVING sum(s.bh) > 0"
+               " ORDER BY sum(s.bh) DESC, s.d" RECO_LIMIT_SQL,
+        &g);
+    if (n <= 0) return (int)n;
+    long nh = query(c,
+                    BH_CTE ", h AS (SELECT s.d AS d, i.helo AS helo, i.ip AS ip, count(*) AS n"
+                           " FROM s JOIN iprev_results i ON i.message_id = s.mid WHERE s.bh"
+                           " AND i.ip IS NOT NULL GROUP BY 1, 2, 3)"
+                           " SELECT d, helo, ip, n FROM (SELECT d, helo, ip, n, row_number() OVER"
+                           " (PARTITION BY d ORDER BY n DESC, ip) AS rn FROM h) WHERE rn = 1",
+                    &h);
+    if (nh < 0) return -1;
+    n = capped(c, s, n, "DKIM body hash fails");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]);
+        int64_t signed_n = r->n[1], bad = r->n[2], sp = r->n[3], spbad = r->n[4], ib = r->n[5],
+                ibbad = r->n[6], footer = r->n[7], relaxed = r->n[8];
+        const char *ev;
+        if (sp + ib > 0)
+            ev = rprintf(c->r,
+                         "DKIM body hash fails on %lld of %lld spam-placed %s and %lld of %lld "
+                         "inbox %s signed by d=%s (%lld of %lld messages)",
+                         (long long)spbad, (long long)sp, plural(sp, "copy", "copies"),
+                         (long long)ibbad, (long long)ib, plural(ib, "copy", "copies"), d,
+                         (long long)bad, (long long)signed_n);
+        else
+            ev = rprintf(c->r, "DKIM body hash fails on %lld of %lld messages signed by d=%s",
+                         (long long)bad, (long long)signed_n, d);
+        const char *title;
+        if (footer * 2 > bad) {
+            ev = rprintf(c->r, "%s: on %lld of them a footer is added after signing (%s)", ev,
+                         (long long)footer, nz(r->t[10]));
+            title = rprintf(c->r,
+                            "Sign %s's mail after the footer is added, or stop adding it "
+                            "after signing",
+                            d);
+        } else if (relaxed * 2 > bad) {
+            ev = rprintf(c->r,
+                         "%s: on %lld of them the body verifies under relaxed canonicalisation "
+                         "(whitespace changed in transit)",
+                         ev, (long long)relaxed);
+            title = rprintf(c->r,
+                            "Sign %s's mail with relaxed body canonicalisation "
+                            "(c=relaxed/relaxed)",
+                            d);
+        } else {
+            title = rprintf(c->r, "Find what changes the body of %s's mail after DKIM signing", d);
+        }
+        for (long k = 0; k < nh; k++)
+            if (h[k].t[0] && strcmp(h[k].t[0], d) == 0 && h[k].n[3] == bad) {
+                ev = rprintf(c->r, "%s; every failing message reached the receivers from %s (%s)",
+                             ev, nz(h[k].t[1]), nz(h[k].t[2]));
+                break;
+            }
+        bool critical = bad * 10 >= signed_n || (spbad >= 2 && spbad > ibbad);
+        rsec_item(s, c->r, critical ? RS_CRITICAL : RS_WARNING, clamp_score(bad), "dkim_body_hash",
+                  title, ev, msgid(c, r->t[9]));
+    }
+    return 0;
+}
+
+static int rule_dkim_key_missing(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n =
+        query(c,
+              "SELECT k.domain, k.selector, k.reason LIKE 'key revoked%', count(*),"
+              " min(k.message_id)"
+              " FROM dkim_signatures k JOIN r_msg r ON r.id = k.message_id"
+              " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.result = 'permerror'"
+              " AND (k.reason LIKE 'key not found%' OR k.reason LIKE 'key revoked%')"
+              " AND k.domain IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2" RECO_LIMIT_SQL,
+              &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "DKIM key not published");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]), *sel = nz(r->t[1]);
+        bool revoked = r->n[2] != 0;
+        rsec_item(s, c->r, RS_CRITICAL, clamp_score(r->n[3]), "dkim_key_missing",
+                  revoked
+                      ? rprintf(c->r, "Sign %s's mail with a published key: selector %s is revoked",
+                                d, sel)
+                      : rprintf(c->r, "Publish the DKIM key of selector %s at %s._domainkey.%s",
+                                sel, sel, d),
+                  rprintf(c->r, "%lld %s by d=%s s=%s %s: %s._domainkey.%s %s", (long long)r->n[3],
+                          plural(r->n[3], "signature", "signatures"), d, sel,
+                          plural(r->n[3], "fails", "fail"), sel, d,
+                          revoked ? "has an empty p= (revoked)" : "has no key record"),
+                  msgid(c, r->t[4]));
+    }
+    return 0;
+}
+
+static int rule_dkim_key_size(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT k.domain, k.selector, k.key_bits, count(*),"
+                   " min(k.message_id)"
+                   " FROM dkim_signatures k JOIN r_msg r ON r.id = k.message_id"
+                   " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.key_bits > 0"
+                   " AND k.key_bits < 2048 AND coalesce(k.key_type, 'rsa') = 'rsa'"
+                   " AND k.domain IS NOT NULL GROUP BY 1, 2, 3"
+                   " ORDER BY k.key_bits < 1024 DESC, 4 DESC, 1, 2" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "short DKIM keys");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]), *sel = nz(r->t[1]);
+        long long bits = (long long)r->n[2], cnt = (long long)r->n[3];
+        if (bits < 1024)
+            rsec_item(s, c->r, RS_CRITICAL, clamp_score(cnt), "dkim_key_under_1024",
+                      rprintf(c->r,
+                              "Replace the %lld-bit DKIM key of selector %s (d=%s) with a "
+                              "2048-bit key",
+                              bits, sel, d),
+                      rprintf(c->r,
+                              "%lld %s by d=%s s=%s use%s a %lld-bit RSA key: RFC 8301 "
+                              "forbids keys under 1024 bits, so receivers do not accept "
+                              "%s",
+                              cnt, plural(cnt, "signature", "signatures"), d, sel,
+                              cnt == 1 ? "s" : "", bits, plural(cnt, "it", "them")),
+                      msgid(c, r->t[4]));
+        else
+            rsec_item(
+                s, c->r, RS_INFO, clamp_score(cnt), "dkim_key_1024",
+                rprintf(c->r, "Rotate the DKIM key of selector %s (d=%s) to 2048 bits", sel, d),
+                rprintf(c->r,
+                        "%lld %s by d=%s s=%s use%s a %lld-bit RSA key; 2048 bits is "
+                        "the current recommendation",
+                        cnt, plural(cnt, "signature", "signatures"), d, sel, cnt == 1 ? "s" : "",
+                        bits),
+                msgid(c, r->t[4]));
+    }
+    return 0;
+}
+
+static int rule_dkim_testing(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT k.domain, k.selector, count(*), max(substr(k.key_record, 1, 120))"
+                   " FROM dkim_signatures k JOIN r_msg r ON r.id = k.message_id"
+                   " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.key_testing = 1"
+                   " AND k.domain IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "DKIM testing keys");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]), *sel = nz(r->t[1]);
+        long long cnt = (long long)r->n[2];
+        rsec_item(s, c->r, RS_WARNING, clamp_score(cnt), "dkim_testing_key",
+                  rprintf(c->r, "Remove t=y from selector %s (%s._domainkey.%s)", sel, sel, d),
+                  rprintf(c->r,
+                          "%lld %s by d=%s s=%s use%s a key record marked t=y (testing): "
+                          "receivers may treat the domain's DKIM as a test",
+                          cnt, plural(cnt, "signature", "signatures"), d, sel, cnt == 1 ? "s" : ""),
+                  r->t[3]);
+    }
+    return 0;
+}
+
+/* ---- DMARC ---- */
+
+static int rule_dmarc_missing(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT d.from_domain, count(*), max(d.org_domain),"
+                   " min(d.message_id)"
+                   " FROM dmarc_results d JOIN r_msg r ON r.id = d.message_id"
+                   " WHERE r.feedback_kind IS NULL AND d.result = 'none' AND d.record IS NULL"
+                   " AND d.from_domain IS NOT NULL AND d.reason = 'no DMARC record'"
+                   " GROUP BY 1 ORDER BY 2 DESC, 1" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "no DMARC record");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]);
+        long long cnt = (long long)r->n[1];
+        const char *org = r->t[2] && strcmp(r->t[2], d) != 0
+                              ? rprintf(c->r, " nor at its organizational domain %s", r->t[2])
+                              : "";
+        rsec_item(s, c->r, RS_WARNING, clamp_score(cnt), "dmarc_missing",
+                  rprintf(c->r,
+                          "Publish a DMARC record for %s (start with \"v=DMARC1; p=none; "
+                          "rua=mailto:...\")",
+                          d),
+                  rprintf(c->r,
+                          "%lld %s from %s: no DMARC record at _dmarc.%s%s (Gmail and "
+                          "Yahoo require one of bulk senders)",
+                          cnt, plural(cnt, "message", "messages"), d, d, org),
+                  msgid(c, r->t[3]));
+    }
+    return 0;
+}
+
+static int rule_dmarc_fail(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    /* the strictest policy seen for the domain: 3 reject, 2 quarantine, 1 none */
+    long n =
+        query(c,
+              "SELECT d.from_domain, count(*), sum(d.result = 'fail'),"
+              " max(CASE WHEN d.result = 'fail' THEN CASE d.policy WHEN 'reject' THEN 3"
+              "  WHEN 'quarantine' THEN 2 ELSE 1 END END),"
+              " min(CASE WHEN d.result = 'fail' THEN d.message_id END)"
+              " FROM dmarc_results d JOIN r_msg r ON r.id = d.message_id"
+              " WHERE r.feedback_kind IS NULL AND d.from_domain IS NOT NULL"
+              " GROUP BY 1 HAVING sum(d.result = 'fail') > 0 ORDER BY 3 DESC, 1" RECO_LIMIT_SQL,
+              &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "DMARC fails");
+    static const char *const pol[] = {"none", "none", "quarantine", "reject"};
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]);
+        long long all = (long long)r->n[1], bad = (long long)r->n[2];
+        int p = r->n[3] >= 1 && r->n[3] <= 3 ? (int)r->n[3] : 1;
+        rsec_item(s, c->r, p >= 2 ? RS_CRITICAL : RS_WARNING, clamp_score(bad), "dmarc_fail",
+                  rprintf(c->r, "Make SPF or DKIM pass for a domain aligned with %s", d),
+                  rprintf(c->r, "DMARC fails on %lld of %lld messages from %s (policy p=%s%s)", bad,
+                          all, d, pol[p],
+                          p == 3   ? ": receivers are asked to reject them"
+                          : p == 2 ? ": receivers are asked to put them in spam"
+                                   : ""),
+                  msgid(c, r->t[4]));
+    }
+    return 0;
+}
+
+static int rule_dmarc_policy_none(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n =
+        query(c,
+              "SELECT coalesce(d.policy_domain, d.from_domain), count(*), sum(d.result = 'pass')"
+              " FROM dmarc_results d JOIN r_msg r ON r.id = d.message_id"
+              " WHERE r.feedback_kind IS NULL AND d.record IS NOT NULL AND d.policy = 'none'"
+              " GROUP BY 1 HAVING count(*) >= 100 ORDER BY 2 DESC, 1" RECO_LIMIT_SQL,
+              &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "DMARC p=none");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]);
+        long long all = (long long)r->n[1], ok = (long long)r->n[2];
+        bool ready = ok * 100 >= all * 98;
+        rsec_item(s, c->r, RS_INFO, clamp_score(all), "dmarc_policy_none",
+                  ready ? rprintf(c->r,
+                                  "Consider moving %s's DMARC policy from p=none to "
+                                  "p=quarantine",
+                                  d)
+                        : rprintf(c->r,
+                                  "Make %s's mail pass DMARC, then move its policy from "
+                                  "p=none to p=quarantine",
+                                  d),
+                  rprintf(c->r, "%lld messages under p=none at _dmarc.%s; %lld (%.1f%%) pass DMARC",
+                          all, d, ok, pct(ok, all)),
+                  NULL);
+    }
+    return 0;
+}
+
+/* ---- SPF ---- */
+
+static int rule_spf_fail(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(
+        c,
+        "WITH g AS (SELECT s.domain AS d, s.result AS res, s.ip AS ip, count(*) AS n,"
+        "  min(s.message_id) AS ex FROM spf_results s JOIN r_msg r ON r.id = s.message_id"
+        "  WHERE r.feedback_kind IS NULL AND s.identity = 'mailfrom'"
+        "  AND s.result IN ('fail', 'softfail') AND s.domain IS NOT NULL AND s.ip IS NOT NULL"
+        "  GROUP BY 1, 2, 3),"
+        " h AS (SELECT d, res, ip, n, ex, row_number() OVER (PARTITION BY d, res ORDER BY n DESC,"
+        "  ip) AS rn, sum(n) OVER (PARTITION BY d, res) AS tot,"
+        "  count(*) OVER (PARTITION BY d, res) AS nip FROM g)"
+        " SELECT d, res, ip, n, tot, nip, ex"
+        " FROM h WHERE rn = 1 ORDER BY res = 'fail' DESC, tot DESC, d" RECO_LIMIT_SQL,
+        &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "SPF fails");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]), *res = nz(r->t[1]), *ip = nz(r->t[2]);
+        long long top = (long long)r->n[3], tot = (long long)r->n[4], nip = (long long)r->n[5];
+        bool hard = strcmp(res, "fail") == 0;
+        const char *ev =
+            nip == 1
+                ? rprintf(c->r, "SPF %s for %lld %s with MAIL FROM domain %s, all sent from %s",
+                          res, tot, plural(tot, "message", "messages"), d, ip)
+                : rprintf(c->r,
+                          "SPF %s for %lld messages with MAIL FROM domain %s, from %lld IPs; "
+                          "%s sent %lld of them",
+                          res, tot, d, nip, ip, top);
+        rsec_item(s, c->r, hard ? RS_CRITICAL : RS_WARNING, clamp_score(tot), "spf_fail",
+                  rprintf(c->r, "Add %s%s to the SPF record of %s (or stop sending as %s from it)",
+                          ip, nip > 1 ? " and the other sending IPs" : "", d, d),
+                  ev, msgid(c, r->t[6]));
+    }
+    return 0;
+}
+
+static int rule_spf_permerror(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT s.domain, s.reason, count(*), max(substr(s.record, 1, 200)),"
+                   " s.reason LIKE 'more than 10 DNS%'"
+                   " FROM spf_results s JOIN r_msg r ON r.id = s.message_id"
+                   " WHERE r.feedback_kind IS NULL AND s.identity = 'mailfrom'"
+                   " AND s.result = 'permerror' AND s.domain IS NOT NULL"
+                   " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "SPF permerror");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]), *why = nz(r->t[1]);
+        long long cnt = (long long)r->n[2];
+        bool lookups = r->n[4] != 0;
+        rsec_item(s, c->r, RS_CRITICAL, clamp_score(cnt),
+                  lookups ? "spf_too_many_lookups" : "spf_permerror",
+                  lookups ? rprintf(c->r,
+                                    "Flatten the SPF record of %s: it needs more than 10 "
+                                    "DNS lookups",
+                                    d)
+                          : rprintf(c->r, "Fix the SPF record of %s (%s)", d, why),
+                  rprintf(c->r,
+                          "SPF permerror (%s) for %lld %s with MAIL FROM domain %s: "
+                          "receivers treat it as no SPF at all",
+                          why, cnt, plural(cnt, "message", "messages"), d),
+                  r->t[3]);
+    }
+    return 0;
+}
+
+static int rule_spf_missing(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n =
+        query(c,
+              "SELECT s.domain, count(*),"
+              " min(s.message_id)"
+              " FROM spf_results s JOIN r_msg r ON r.id = s.message_id"
+              " WHERE r.feedback_kind IS NULL AND s.identity = 'mailfrom' AND s.result = 'none'"
+              " AND s.reason LIKE 'no SPF record%' AND s.domain IS NOT NULL"
+              " GROUP BY 1 ORDER BY 2 DESC, 1" RECO_LIMIT_SQL,
+              &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "no SPF record");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]);
+        long long cnt = (long long)r->n[1];
+        rsec_item(
+            s, c->r, RS_WARNING, clamp_score(cnt), "spf_missing",
+            rprintf(c->r, "Publish an SPF record for %s listing the servers that send as it", d),
+            rprintf(c->r, "%lld %s had MAIL FROM domain %s, which publishes no SPF record", cnt,
+                    plural(cnt, "message", "messages"), d),
+            msgid(c, r->t[2]));
+    }
+    return 0;
+}
+
+/* ---- delivery ---- */
+
+/* Refusals of our mail by remote servers (bounced, deferred, expired) that
+ * name a blocklist; each source counted apart (a rejection can be both a
+ * log row and a bounce row), the larger one kept. The rows with status
+ * 'rejected' are our own server refusing its clients: not ours to delist. */
+static int rule_blocklist(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT blocklist, replace(group_concat(DISTINCT provider), ',', ', '),"
+                   " max(sum(source = 'log'), sum(source = 'bounce')) AS n, max(time),"
+                   " max(reply_text), count(DISTINCT provider)"
+                   " FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
+                   " AND status IN ('bounced', 'deferred', 'expired')"
+                   " GROUP BY 1 ORDER BY n DESC, 1" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "blocklist");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *bl = nz(r->t[0]), *prov = r->t[1];
+        long long cnt = (long long)r->n[2];
+        /* a provider's own list (Microsoft S3150, ...): "by microsoft name their block list" */
+        bool own = prov && r->n[5] == 1 && strcmp(prov, bl) == 0;
+        const char *by = prov ? rprintf(c->r, " by %s", prov) : "";
+        rsec_item(s, c->r, RS_CRITICAL, clamp_score(cnt), "blocklist",
+                  own ? rprintf(c->r, "Request delisting from %s's own block list", bl)
+                      : rprintf(c->r, "Request delisting from the %s block list", bl),
+                  rprintf(c->r, "%lld %s%s %s %s block list %s (last %s)", cnt,
+                          plural(cnt, "rejection", "rejections"), by, plural(cnt, "names", "name"),
+                          own ? "their" : "the", bl, nz(r->t[3])),
+                  r->t[4]);
+    }
+    return 0;
+}
+
+static int rule_bounces(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT sum(status IN ('bounced', 'expired')"
+                   "  AND reason IN ('userunknown', 'hostunknown', 'hasmoved')),"
+                   " sum(status IN ('sent', 'bounced', 'expired')),"
+                   " max(CASE WHEN status IN ('bounced', 'expired')"
+                   "  AND reason IN ('userunknown', 'hostunknown', 'hasmoved') THEN reply_text END)"
+                   " FROM r_out WHERE source = 'log' AND NOT local",
+                   &g);
+    if (n <= 0) return (int)n;
+    int64_t bad = g[0].n[0], all = g[0].n[1];
+    if (bad < 3 || all <= 0 || bad * 50 < all) return 0; /* under 2% */
+    rsec_item(s, c->r, bad * 20 >= all ? RS_CRITICAL : RS_WARNING, clamp_score(bad),
+              "bounce_unknown_users",
+              rprintf(c->r, "Clean the list: remove the %lld addresses that bounce as unknown",
+                      (long long)bad),
+              rprintf(c->r,
+                      "%lld of %lld recipients (%.1f%%) bounced as unknown users or domains "
+                      "(receivers judge senders above 2%% as careless)",
+                      (long long)bad, (long long)all, pct(bad, all)),
+              g[0].t[2]);
+    return 0;
+}
+
+/* Deferrals per provider (MTA logs, outbound attempts): for sending too fast,
+ * or for reputation/blocking without a blocklist named (that is the
+ * blocklist rule). */
+static int rule_deferrals(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT provider, count(*),"
+                   " sum(status = 'deferred' AND reason IN ('speeding', 'toomanyconn')),"
+                   " max(CASE WHEN status = 'deferred' AND reason IN ('speeding', 'toomanyconn')"
+                   "  THEN reply_text END),"
+                   " sum(status = 'deferred' AND reason IN ('badreputation', 'blocked')"
+                   "  AND blocklist IS NULL),"
+                   " max(CASE WHEN status = 'deferred' AND reason IN ('badreputation', 'blocked')"
+                   "  AND blocklist IS NULL THEN reply_text END)"
+                   " FROM r_dlv WHERE source = 'log' AND NOT local AND provider IS NOT NULL"
+                   " AND status IN ('sent', 'deferred', 'bounced', 'expired')"
+                   " GROUP BY 1 ORDER BY 1",
+                   &g);
+    if (n <= 0) return (int)n;
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *p = nz(r->t[0]);
+        int64_t att = r->n[1], rl = r->n[2], rep = r->n[4];
+        if (rl >= 3 && rl * 20 >= att)
+            rsec_item(s, c->r, RS_WARNING, clamp_score(rl), "deferrals_rate_limit",
+                      rprintf(c->r,
+                              "Slow down delivery to %s: fewer connections and messages "
+                              "per hour",
+                              p),
+                      rprintf(c->r,
+                              "%lld of %lld delivery attempts to %s (%.1f%%) were deferred "
+                              "for sending too fast",
+                              (long long)rl, (long long)att, p, pct(rl, att)),
+                      r->t[3]);
+        if (rep >= 3 && rep * 20 >= att)
+            rsec_item(s, c->r, RS_WARNING, clamp_score(rep), "deferrals_reputation",
+                      rprintf(c->r,
+                              "Rebuild reputation with %s: send to engaged recipients only "
+                              "and raise volume slowly",
+                              p),
+                      rprintf(c->r,
+                              "%lld of %lld delivery attempts to %s (%.1f%%) were deferred "
+                              "for the sender's reputation or a block",
+                              (long long)rep, (long long)att, p, pct(rep, att)),
+                      r->t[5]);
+    }
+    return 0;
+}
+
+static int rule_complaints(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n =
+        query(c,
+              "SELECT coalesce(sum(f.incidents), 0), count(*), max(f.reporter),"
+              " max(f.orig_subject), max(f.orig_message_id)"
+              " FROM feedback_reports f JOIN r_msg r ON r.id = f.message_id"
+              " WHERE f.feedback_type IS NOT 'auth-failure' AND f.feedback_type IS NOT 'not-spam'",
+              &g);
+    if (n <= 0) return (int)n;
+    int64_t comp = g[0].n[0], sent = 0;
+    if (comp <= 0) return 0;
+    if (rctx_int(c, "SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'", NULL,
+                 &sent) != 0)
+        return -1;
+    const char *ex = g[0].t[4] ? g[0].t[4] : g[0].t[3];
+    if (sent <= 0) {
+        rsec_item(s, c->r, RS_INFO, clamp_score(comp), "complaint_rate",
+                  "Ingest the MTA logs to measure the complaint rate",
+                  rprintf(c->r,
+                          "%lld %s received (e.g. from %s) and no delivery logged to "
+                          "compare them with",
+                          (long long)comp, plural(comp, "complaint", "complaints"), nz(g[0].t[2])),
+                  ex);
+        return 0;
+    }
+    if (comp * 1000 <= sent) return 0; /* at most 0.1% */
+    rsec_item(s, c->r, comp * 1000 > sent * 3 ? RS_CRITICAL : RS_WARNING, clamp_score(comp),
+              "complaint_rate",
+              "Reduce complaints: mail only recipients who asked for it and make unsubscribing "
+              "easy",
+              rprintf(c->r,
+                      "%lld %s for %lld delivered recipients (%.2f%%): Gmail asks for under "
+                      "0.1%% and never above 0.3%%",
+                      (long long)comp, plural(comp, "complaint", "complaints"), (long long)sent,
+                      pct(comp, sent)),
+              ex);
+    return 0;
+}
+
+/* ---- infrastructure ---- */
+
+static int rule_ptr(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "WITH cp AS (SELECT message_id AS mid, sum(placement = 'spam') AS sp,"
+                   "  sum(placement = 'inbox') AS ib FROM r_copy GROUP BY message_id)"
+                   " SELECT i.ip, count(*), max(i.ptr_names), sum(coalesce(cp.sp, 0)),"
+                   " sum(coalesce(cp.ib, 0)), max(i.reason),"
+                   " min(i.message_id)"
+                   " FROM iprev_results i JOIN r_msg r ON r.id = i.message_id"
+                   " LEFT JOIN cp ON cp.mid = i.message_id"
+                   " WHERE r.feedback_kind IS NULL AND i.result = 'fail' AND i.ip IS NOT NULL"
+                   " GROUP BY 1 ORDER BY 2 DESC, 1" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "reverse DNS missing");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *ip = nz(r->t[0]);
+        int64_t cnt = r->n[1], sp = r->n[3], ib = r->n[4];
+        const char *ptr = r->t[2] && *r->t[2] ? r->t[2] : NULL;
+        bool critical = sp >= 2 && sp > ib;
+        const char *where = placement_clause(c, sp, ib);
+        if (!ptr)
+            rsec_item(s, c->r, critical ? RS_CRITICAL : RS_WARNING, clamp_score(cnt), "ptr_missing",
+                      rprintf(c->r,
+                              "Publish a PTR record for %s naming a host that resolves "
+                              "back to it",
+                              ip),
+                      rprintf(c->r,
+                              "%lld %s sent from %s, which has no PTR record (reverse "
+                              "DNS)%s",
+                              (long long)cnt, plural(cnt, "message", "messages"), ip, where),
+                      msgid(c, r->t[6]));
+        else
+            rsec_item(s, c->r, critical ? RS_CRITICAL : RS_WARNING, clamp_score(cnt),
+                      "ptr_not_confirmed",
+                      rprintf(c->r, "Make the PTR name %s of %s resolve back to %s", ptr, ip, ip),
+                      rprintf(c->r,
+                              "%lld %s sent from %s, whose PTR name %s does not resolve back "
+                              "to it (%s)%s",
+                              (long long)cnt, plural(cnt, "message", "messages"), ip, ptr,
+                              nz(r->t[5]), where),
+                      msgid(c, r->t[6]));
+    }
+    return 0;
+}
+
+static int rule_helo(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "SELECT i.helo, max(i.ip), count(*), max(i.helo_ip_literal), max(i.helo_fqdn),"
+                   " min(i.message_id)"
+                   " FROM iprev_results i JOIN r_msg r ON r.id = i.message_id"
+                   " WHERE r.feedback_kind IS NULL AND i.helo IS NOT NULL AND i.helo <> ''"
+                   " AND (NOT i.helo_fqdn OR i.helo_reason LIKE '%does not resolve%')"
+                   " GROUP BY 1 ORDER BY NOT max(i.helo_fqdn) DESC, 3 DESC, 1" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "HELO name");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *helo = nz(r->t[0]), *ip = nz(r->t[1]);
+        long long cnt = (long long)r->n[2];
+        bool literal = r->n[3] != 0, fqdn = r->n[4] != 0;
+        if (fqdn)
+            rsec_item(
+                s, c->r, RS_INFO, clamp_score(cnt), "helo_not_resolving",
+                rprintf(c->r, "Publish an A record for the HELO name %s pointing to %s", helo, ip),
+                rprintf(c->r, "HELO name %s does not resolve (%lld %s from %s)", helo, cnt,
+                        plural(cnt, "message", "messages"), ip),
+                msgid(c, r->t[5]));
+        else
+            rsec_item(s, c->r, RS_WARNING, clamp_score(cnt), "helo_not_fqdn",
+                      literal ? rprintf(c->r,
+                                        "Make the server at %s announce its host name in "
+                                        "HELO, not the address literal %s",
+                                        ip, helo)
+                              : rprintf(c->r,
+                                        "Make the server at %s announce a fully qualified "
+                                        "HELO name",
+                                        ip),
+                      rprintf(c->r, "HELO name %s is not a fully qualified name (%lld %s from %s)",
+                              helo, cnt, plural(cnt, "message", "messages"), ip),
+                      msgid(c, r->t[5]));
+    }
+    return 0;
+}
+
+/* ---- bulk-sender requirements (those no rule above covers) ---- */
+
+struct req_rule {
+    const char *id;  /* requirements.requirement */
+    const char *key; /* item key */
+    enum rseverity sev;
+    bool bulk_only;         /* only for mail in campaigns of two messages or more */
+    const char *pre, *post; /* the title: pre, the From domain, post */
+};
+
+static const struct req_rule req_rules[] = {
+    {"unsubscribe", "req_unsubscribe", RS_WARNING, true,
+     "Add List-Unsubscribe (https and mailto) and List-Unsubscribe-Post: "
+     "List-Unsubscribe=One-Click to ",
+     "'s bulk mail"},
+    {"one_click_unsubscribe", "req_one_click_unsubscribe", RS_WARNING, true,
+     "Add one-click unsubscribe (RFC 8058: an https List-Unsubscribe and List-Unsubscribe-Post) "
+     "to ",
+     "'s bulk mail"},
+    {"message_id", "req_message_id", RS_WARNING, false, "Give every message from ",
+     " a valid Message-ID (id@domain)"},
+    {"single_from", "req_single_from", RS_WARNING, false, "Send ",
+     "'s mail with exactly one From address"},
+    {"gmail_from", "req_gmail_from", RS_CRITICAL, false, "Stop sending with a From address at ",
+     " from outside Google"},
+    {"tls", "req_tls", RS_INFO, false, "Deliver ", "'s mail over TLS"},
+};
+
+static const struct req_rule *req_rule_find(const char *id)
+{
+    for (size_t i = 0; i < sizeof req_rules / sizeof req_rules[0]; i++)
+        if (id && strcmp(req_rules[i].id, id) == 0) return &req_rules[i];
+    return NULL;
+}
+
+static int rule_requirements(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n =
+        query(c,
+              "WITH bulk AS (SELECT campaign FROM r_msg WHERE feedback_kind IS NULL"
+              "  GROUP BY campaign HAVING count(*) >= 2),"
+              " m AS (SELECT r.id AS id, coalesce(r.from_domain, '?') AS d,"
+              "  r.campaign IN (SELECT campaign FROM bulk) AS is_bulk"
+              "  FROM r_msg r WHERE r.feedback_kind IS NULL),"
+              " t AS (SELECT d, is_bulk, count(*) AS n FROM m GROUP BY 1, 2),"
+              /* the view `requirements`, read from its table so that the sets
+               * without a failure of interest are skipped before json_each (the
+               * writer stores compact JSON: ["id","status","evidence"]) */
+              " f AS (SELECT json_extract(j.value, '$[0]') AS req, m.d AS d,"
+              "  m.is_bulk AS is_bulk, count(*) AS n,"
+              "  max(json_extract(j.value, '$[2]')) AS ev, min(m.id) AS ex"
+              "  FROM m JOIN requirement_sets rs ON rs.message_id = m.id, json_each(rs.checks) j"
+              "  WHERE (instr(rs.checks, '\"unsubscribe\",\"fail\"')"
+              "  OR instr(rs.checks, '\"message_id\",\"fail\"')"
+              "  OR instr(rs.checks, '\"single_from\",\"fail\"')"
+              "  OR instr(rs.checks, '\"gmail_from\",\"fail\"')"
+              "  OR instr(rs.checks, '\"tls\",\"fail\"'))"
+              "  AND json_extract(j.value, '$[1]') = 'fail'"
+              "  AND json_extract(j.value, '$[0]') IN ('unsubscribe', 'one_click_unsubscribe',"
+              "  'message_id', 'single_from', 'gmail_from', 'tls') GROUP BY 1, 2, 3)"
+              " SELECT f.req, f.d, f.is_bulk, f.n, f.ev, f.ex, t.n FROM f"
+              " JOIN t ON t.d = f.d AND t.is_bulk = f.is_bulk ORDER BY f.n DESC, f.req, f.d",
+              &g);
+    if (n <= 0) return (int)n;
+    /* per requirement id, items emitted (capped) */
+    size_t shown[sizeof req_rules / sizeof req_rules[0]] = {0};
+    bool more[sizeof req_rules / sizeof req_rules[0]] = {false};
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const struct req_rule *rr = req_rule_find(r->t[0]);
+        if (!rr) continue;
+        bool is_bulk = r->n[2] != 0;
+        if (rr->bulk_only && !is_bulk) continue;
+        const char *d = nz(r->t[1]);
+        if (strcmp(rr->id, "one_click_unsubscribe") == 0) {
+            /* the unsubscribe item already asks for one-click */
+            bool covered = false;
+            for (long k = 0; k < n; k++)
+                if (k != i && g[k].t[0] && strcmp(g[k].t[0], "unsubscribe") == 0 && g[k].n[2] &&
+                    g[k].t[1] && strcmp(g[k].t[1], d) == 0)
+                    covered = true;
+            if (covered) continue;
+        }
+        size_t ri = (size_t)(rr - req_rules);
+        if (shown[ri] >= RECO_MAX_PER_RULE) {
+            more[ri] = true;
+            continue;
+        }
+        shown[ri]++;
+        long long cnt = (long long)r->n[3], tot = (long long)r->n[6];
+        rsec_item(s, c->r, rr->sev, clamp_score(cnt), rr->key,
+                  rprintf(c->r, "%s%s%s", rr->pre, d, rr->post),
+                  rprintf(c->r, "%lld of %lld %smessages from %s fail the requirement \"%s\" (%s)",
+                          cnt, tot, is_bulk ? "bulk " : "", d, rr->id, nz(r->t[4])),
+                  msgid(c, r->t[5]));
+    }
+    for (size_t k = 0; k < sizeof req_rules / sizeof req_rules[0]; k++)
+        if (more[k])
+            rsec_note(s, c->r, "more findings of the kind \"%s\" than the %d shown",
+                      req_rules[k].id, RECO_MAX_PER_RULE);
+    return 0;
+}
+
+/* ---- DMARC aggregate reports ---- */
+
+static int rule_dmarc_aggregate(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(
+        c,
+        "WITH x AS (SELECT rp.domain AS d, rr.source_ip AS ip, sum(rr.count) AS tot,"
+        "  sum(CASE WHEN rr.dkim IS NOT 'pass' AND rr.spf IS NOT 'pass' THEN rr.count ELSE 0 END)"
+        "  AS bad, max(rp.org_name) AS org"
+        "  FROM dmarc_reports rp JOIN r_msg r ON r.id = rp.message_id"
+        "  JOIN dmarc_report_rows rr ON rr.report = rp.id WHERE rr.count > 0 AND rp.domain IS NOT "
+        "NULL"
+        "  GROUP BY 1, 2),"
+        " y AS (SELECT d, ip, bad, org, sum(tot) OVER (PARTITION BY d) AS all_n,"
+        "  sum(bad) OVER (PARTITION BY d) AS all_bad,"
+        "  sum(bad > 0) OVER (PARTITION BY d) AS n_ip,"
+        "  row_number() OVER (PARTITION BY d ORDER BY bad DESC, ip) AS rn FROM x)"
+        " SELECT d, ip, bad, org, all_n, all_bad, n_ip FROM y WHERE rn = 1 AND all_bad > 0"
+        " ORDER BY all_bad DESC, d" RECO_LIMIT_SQL,
+        &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "unauthenticated sources in DMARC reports");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *d = nz(r->t[0]), *ip = nz(r->t[1]);
+        long long top = (long long)r->n[2], all = (long long)r->n[4], bad = (long long)r->n[5],
+                  nip = (long long)r->n[6];
+        rsec_item(s, c->r, RS_WARNING, clamp_score(bad), "dmarc_aggregate_unauth",
+                  rprintf(c->r,
+                          "Find who sends as %s from %s%s: authenticate it if it is yours "
+                          "(a forgotten service), else it is spoofing",
+                          d, ip, nip > 1 ? " and the other unauthenticated IPs" : ""),
+                  rprintf(c->r,
+                          "DMARC aggregate reports count %lld of %lld messages as %s (%.1f%%) "
+                          "from %lld %s that passed neither DKIM nor SPF; %s sent %lld of "
+                          "them (reported by %s)",
+                          bad, all, d, pct(bad, all), nip, plural(nip, "IP", "IPs"), ip, top,
+                          nz(r->t[3])),
+                  ip);
+    }
+    return 0;
+}
+
+/* ---- content ---- */
+
+static int rule_content(struct rctx *c, struct rsection *s)
+{
+    struct qrow *g;
+    long n = query(c,
+                   "WITH cp AS (SELECT c.message_id AS mid, c.placement AS pl FROM r_copy c"
+                   "  JOIN content_scores cs ON cs.message_id = c.message_id"
+                   "  WHERE c.placement IN ('spam', 'inbox')),"
+                   " tot AS (SELECT sum(pl = 'spam') AS sp, sum(pl = 'inbox') AS ib FROM cp),"
+                   " h AS (SELECT h.rule AS rule, sum(cp.pl = 'spam') AS hsp,"
+                   "  sum(cp.pl = 'inbox') AS hib, max(h.description) AS descr,"
+                   "  max(h.snippet) AS snip, max(h.kind) AS kind"
+                   "  FROM cp JOIN rule_hits h ON h.message_id = cp.mid GROUP BY h.rule)"
+                   " SELECT h.rule, h.hsp, tot.sp, h.hib, tot.ib, h.descr, h.snip, h.kind"
+                   " FROM h, tot WHERE tot.sp >= 2 AND tot.ib >= 1 AND h.hsp >= 2"
+                   " AND h.hsp * 2 > tot.sp AND h.hib * 5 <= tot.ib"
+                   " ORDER BY CAST(h.hsp AS REAL) / tot.sp - CAST(h.hib AS REAL) / tot.ib DESC,"
+                   " h.hsp DESC, h.rule" RECO_LIMIT_SQL,
+                   &g);
+    if (n <= 0) return (int)n;
+    n = capped(c, s, n, "content rules");
+    for (long i = 0; i < n; i++) {
+        const struct qrow *r = &g[i];
+        const char *rule = nz(r->t[0]), *kind = r->t[7] ? r->t[7] : "";
+        long long hsp = (long long)r->n[1], sp = (long long)r->n[2], hib = (long long)r->n[3],
+                  ib = (long long)r->n[4];
+        bool content = strcmp(kind, "body") == 0 || strcmp(kind, "rawbody") == 0 ||
+                       strcmp(kind, "uri") == 0 || strcmp(kind, "full") == 0;
+        const char *desc = r->t[5] ? rprintf(c->r, " (%s)", r->t[5]) : "";
+        rsec_item(s, c->r, RS_WARNING, clamp_score(hsp), "content_rule_spam",
+                  content ? rprintf(c->r, "Change the content that triggers %s%s", rule, desc)
+                          : rprintf(c->r, "Fix what triggers %s%s", rule, desc),
+                  rprintf(c->r,
+                          "%s hits %lld of %lld spam-placed copies and %lld of %lld inbox "
+                          "copies",
+                          rule, hsp, sp, hib, ib),
+                  r->t[6]);
+    }
+    return 0;
+}
+
+/* ---- the section ---- */
+
+static int item_cmp(const void *pa, const void *pb)
+{
+    const struct ritem *a = pa, *b = pb;
+    if (a->severity != b->severity) return a->severity < b->severity ? -1 : 1;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    int k = strcmp(a->key, b->key);
+    if (k) return k;
+    return strcmp(a->title ? a->title : "", b->title ? b->title : "");
+}
+
+int sec_recommendations(struct rctx *c)
+{
+    struct rsection *s = rsec_add(c->r, "recommendations", "What to fix first");
+    static int (*const rules[])(struct rctx *, struct rsection *) = {
+        rule_dkim_body_hash,
+        rule_dkim_key_missing,
+        rule_dkim_key_size,
+        rule_dkim_testing,
+        rule_dmarc_missing,
+        rule_dmarc_fail,
+        rule_dmarc_policy_none,
+        rule_spf_fail,
+        rule_spf_permerror,
+        rule_spf_missing,
+        rule_blocklist,
+        rule_bounces,
+        rule_deferrals,
+        rule_complaints,
+        rule_ptr,
+        rule_helo,
+        rule_requirements,
+        rule_dmarc_aggregate,
+        rule_content,
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (rules[i](c, s) != 0) return -1;
+    if (s->n_items) {
+        qsort(s->items, s->n_items, sizeof *s->items, item_cmp);
+        if (!c->scope.domain)
+            rsec_note(s, c->r,
+                      "These findings cover every From domain in the database, "
+                      "including mail received from others: use --domain to see only "
+                      "yours.");
+        return 0;
+    }
+    int64_t msgs = 0, dlv = 0;
+    if (rctx_int(c, "SELECT count(*) FROM r_msg", NULL, &msgs) != 0) return -1;
+    if (rctx_int(c, "SELECT count(*) FROM r_dlv", NULL, &dlv) != 0) return -1;
+    rsec_empty(s, c->r,
+               msgs + dlv == 0 ? "no messages or deliveries in this period"
+                               : "nothing to fix was found in this period");
+    return 0;
+}
