@@ -118,6 +118,21 @@ static int run_scoped(struct rctx *c, const char *sql)
     return rc == SQLITE_DONE ? 0 : fail(c, "report scope");
 }
 
+/* The WHERE clause of the deliveries in scope; t, sender and mid name the
+ * integer time, sender and Message-ID columns (lo/hi are integers we
+ * formatted, or NULL; the domain and campaign are bound parameters). */
+static void scope_where(char *buf, size_t n, const char *lo, const char *hi, const char *t,
+                        const char *sender, const char *mid)
+{
+    snprintf(buf, n,
+             " WHERE (%s IS NULL OR %s >= %s) AND (%s IS NULL OR %s < %s)"
+             " AND (:domain IS NULL OR lower(%s) LIKE '%%@' || :domain"
+             "  OR lower(%s) LIKE '%%.' || :domain)"
+             " AND (:campaign IS NULL OR %s IN (SELECT m.message_id FROM messages m"
+             "  JOIN r_msg r ON r.id = m.id WHERE m.message_id IS NOT NULL))",
+             lo, t, lo, hi, t, hi, sender, sender, mid);
+}
+
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope)
 {
     c->r = r;
@@ -184,14 +199,11 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
         " host, queue_id, message_id, sender, recipient, recipient_domain, relay_host, relay_ip,"
         " status, dsn, reply_code, reply_text, delay, attempt, local, reason, hard, reason_rule,"
         " provider, blocklist, blocklist_misconfig, client_ip, sasl_user";
-    char where[1024];
-    snprintf(where, sizeof where,
-             " WHERE (%s IS NULL OR time >= %s) AND (%s IS NULL OR time < %s)"
-             " AND (:domain IS NULL OR lower(sender) LIKE '%%@' || :domain"
-             "  OR lower(sender) LIKE '%%.' || :domain)"
-             " AND (:campaign IS NULL OR message_id IN (SELECT m.message_id FROM messages m"
-             "  JOIN r_msg r ON r.id = m.id WHERE m.message_id IS NOT NULL))",
-             lo, lo, hi, hi);
+    /* (the time compared is the integer column: log_deliveries.time,
+     * bounce_recipients.time) */
+    char where[1024], bwhere[1024];
+    scope_where(where, sizeof where, lo, hi, "time", "sender", "message_id");
+    scope_where(bwhere, sizeof bwhere, lo, hi, "r.time", "b.orig_from", "b.orig_message_id");
     if (v7)
         snprintf(sql, sizeof sql,
                  "CREATE TEMP TABLE r_dlv AS SELECT * FROM ("
@@ -204,9 +216,8 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
                  " NULL AS attempt, 0 AS local, r.reason, r.hard, r.reason_rule, r.provider,"
                  " r.blocklist, r.blocklist_misconfig, NULL AS client_ip, NULL AS sasl_user,"
                  " 'bounce' AS source, b.message_id AS bounce_message FROM bounce_recipients r"
-                 " JOIN bounce_messages b ON b.id = r.bounce WHERE b.kind = 'bounce'"
-                 " AND r.time IS NOT NULL) %s)",
-                 cols, where, where);
+                 " JOIN bounce_messages b ON b.id = r.bounce%s AND b.kind = 'bounce'))",
+                 cols, where, bwhere);
     else
         snprintf(sql, sizeof sql,
                  "CREATE TEMP TABLE r_dlv AS SELECT %s, 'log' AS source, NULL AS bounce_message"
