@@ -15,6 +15,8 @@ PKGS="gcc make pkg-config time libsqlite3-dev libpcre2-dev libssl-dev zlib1g-dev
 [ "${MAILAUDIT_ACCURACY_DEPS:-}" = 1 ] && PKGS="$PKGS python3"
 # make conformance reads the suites' YAML with python3-yaml
 [ "${MAILAUDIT_CONFORMANCE_DEPS:-}" = 1 ] && PKGS="$PKGS python3 python3-yaml"
+# make check-browser opens the HTML report in headless Chromium
+[ "${MAILAUDIT_BROWSER_DEPS:-}" = 1 ] && PKGS="$PKGS chromium"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

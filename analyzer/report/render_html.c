@@ -70,11 +70,12 @@ static size_t utf8_seq(const unsigned char *p, uint32_t *cp)
     return 0;
 }
 
-/* Characters HTML (and XML) do not allow in a document: C0 controls but
- * tab, LF, FF and CR; DEL and the C1 controls; the noncharacters. */
+/* Characters HTML or XML do not allow in a document: C0 controls but tab,
+ * LF and CR (form feed is HTML whitespace but not an XML character); DEL
+ * and the C1 controls; the noncharacters. */
 static int cp_forbidden(uint32_t cp)
 {
-    if (cp < 0x20) return cp != '\t' && cp != '\n' && cp != '\f' && cp != '\r';
+    if (cp < 0x20) return cp != '\t' && cp != '\n' && cp != '\r';
     if (cp >= 0x7F && cp <= 0x9F) return 1;
     if (cp >= 0xFDD0 && cp <= 0xFDEF) return 1;
     return (cp & 0xFFFE) == 0xFFFE;
@@ -177,6 +178,28 @@ static const char *fmt_int(int64_t i, char *buf, size_t len)
     return fmt_value(&v, buf, len);
 }
 
+/* A value, escaped. An ISO time may break after its 'T' (<wbr/>), so a
+ * narrow card or cell wraps it between the date and the time, not inside
+ * the date; the text itself stays the ISO string. */
+static void put_value(FILE *o, const struct rval *v)
+{
+    char b[64];
+    const char *t = v->k == RK_TIME && v->s ? strchr(v->s, 'T') : NULL;
+    if (t) {
+        char date[40];
+        size_t n = (size_t)(t - v->s) + 1;
+        if (n < sizeof date) {
+            memcpy(date, v->s, n);
+            date[n] = '\0';
+            esc(o, date);
+            fputs("<wbr/>", o);
+            esc(o, t + 1);
+            return;
+        }
+    }
+    esc(o, fmt_value(v, b, sizeof b));
+}
+
 static int kind_is_number(enum rk k)
 {
     return k == RK_INT || k == RK_REAL || k == RK_PCT;
@@ -209,6 +232,7 @@ static const char *const CSS[] = {
     "dl.meta dt{color:var(--mute)}\n",
     "dl.meta dd{margin:0;overflow-wrap:anywhere}\n",
     ".nodata{padding:10px 14px;border:2px solid var(--line);border-radius:6px;font-weight:600}\n",
+    "nav.toc{margin-top:28px}\n",
     ".toc ol{margin:.2em 0 0;padding-left:1.6em;columns:2 16em}\n",
     ".toc li{margin:2px 0}\n",
     ".toc .aside{color:var(--mute);font-size:.9em}\n",
@@ -220,6 +244,7 @@ static const char *const CSS[] = {
     "break-inside:avoid;min-width:0}\n",
     ".card .v{font-size:1.5em;font-weight:650;font-variant-numeric:tabular-nums;"
     "overflow-wrap:anywhere;line-height:1.2}\n",
+    ".card .v.txt{font-size:1.05em;font-weight:600;overflow-wrap:break-word}\n",
     ".card .l{color:var(--mute);font-size:.9em;overflow-wrap:anywhere}\n",
     ".card .cmp{font-size:.85em;margin-top:4px;font-variant-numeric:tabular-nums}\n",
     ".card .cmp .was{color:var(--mute)}\n",
@@ -239,7 +264,7 @@ static const char *const CSS[] = {
     "li.item p{margin:.3em 0 0;overflow-wrap:anywhere}\n",
     "li.item .ex{color:var(--mute)}\n",
     "figure.chart{margin:12px 0 16px;break-inside:avoid}\n",
-    "figure.chart svg{display:block;width:100%;height:auto;max-width:760px}\n",
+    ".cw{overflow-x:auto}\n.cw>svg{display:block;width:100%;height:auto;max-width:760px}\n",
     "figure.chart figcaption{font-weight:650;margin-bottom:4px}\n",
     "ul.legend{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap;gap:4px 14px;"
     "font-size:.9em}\n",
@@ -251,9 +276,11 @@ static const char *const CSS[] = {
     "caption{text-align:left;font-weight:650;padding:4px 0}\n",
     "th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;"
     "vertical-align:top}\n",
-    "th{border-bottom:2px solid var(--fg);white-space:nowrap}\n",
-    "td{overflow-wrap:anywhere;word-break:break-word;max-width:36em}\n",
-    "th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n",
+    "th{border-bottom:2px solid var(--fg);vertical-align:bottom}\n",
+    "td{overflow-wrap:break-word;max-width:36em}\ntd.b{overflow-wrap:anywhere;min-width:8em}\n",
+    "th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}\n",
+    "td.num{white-space:nowrap;min-width:0}\n",
+    "th.w12{min-width:12ch}\nth.w16{min-width:16ch}\nth.w20{min-width:20ch}\n",
     "td.null{color:var(--mute)}\n",
     "tbody tr:nth-child(even){background:#fafafa}\n",
     "p.tnote,p.trunc,p.none{color:var(--mute);font-size:.9em;margin:.2em 0}\n",
@@ -266,14 +293,17 @@ static const char *const CSS[] = {
     "@media (max-width:600px){body{padding:10px 10px 32px;font-size:14px}"
     "h1{font-size:1.3em}.facts{grid-template-columns:repeat(2,minmax(0,1fr));gap:6px}"
     ".card{padding:8px}.card .v{font-size:1.25em}.toc ol{columns:1}"
-    "dl.meta{grid-template-columns:1fr}dl.meta dd{margin-bottom:4px}td{max-width:none}}\n",
+    "dl.meta{grid-template-columns:1fr}dl.meta dd{margin-bottom:4px}td{max-width:none}"
+    "th.w16,th.w20{min-width:12ch}.cw>svg{min-width:540px}}\n",
+    "@page{margin:14mm 12mm}\n",
     "@media print{body{max-width:none;padding:0;font-size:10.5pt}"
     "a{color:inherit;text-decoration:none}"
     "section{break-before:page;margin-top:0}"
     "h2,h3,caption,figcaption{break-after:avoid}"
     "tr,li.item,.card,figure.chart,dl.meta{break-inside:avoid}"
     "thead{display:table-header-group}"
-    ".tw{overflow:visible}td{max-width:none}"
+    ".tw,.cw{overflow:visible}.cw>svg{min-width:0}td{max-width:none}"
+    "table{font-size:8pt}th,td{padding:2px 4px}th.w16,th.w20{min-width:12ch}"
     "tbody tr:nth-child(even){background:none}"
     "code{background:none;padding:0}"
     "details>summary{display:none}"
@@ -296,12 +326,33 @@ static const char *const PALETTE[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00"
                                       "#CC79A7", "#56B4E9", "#000000", "#999999"};
 #define N_PALETTE (sizeof PALETTE / sizeof PALETTE[0])
 
-static const char *series_colour(const struct rchart *c, size_t s)
+static const char *named_colour(const char *name)
 {
-    if (c->n_series <= 1) return "#0072B2";
-    const char *name = c->series[s];
     for (size_t i = 0; name && i < sizeof NAMED / sizeof NAMED[0]; i++)
         if (strcmp(name, NAMED[i].name) == 0) return NAMED[i].rgb;
+    return NULL;
+}
+
+/* The colour of series s: its named colour, else the first palette colour
+ * no earlier series of this chart took (named ones count), so two series
+ * never share a colour while the palette lasts. Charts have a few series;
+ * the quadratic scan is fine. */
+static const char *series_colour(const struct rchart *c, size_t s)
+{
+    if (c->n_series <= 1) return PALETTE[0];
+    const char *named = named_colour(c->series[s]);
+    if (named) return named;
+    size_t rank = 0; /* unnamed series before s */
+    for (size_t k = 0; k < s; k++)
+        rank += named_colour(c->series[k]) == NULL;
+    for (size_t i = 0; i < N_PALETTE; i++) {
+        int taken = 0;
+        for (size_t k = 0; k < c->n_series && !taken; k++) {
+            const char *nc = named_colour(c->series[k]);
+            taken = nc && strcmp(nc, PALETTE[i]) == 0;
+        }
+        if (!taken && rank-- == 0) return PALETTE[i];
+    }
     return PALETTE[s % N_PALETTE];
 }
 
@@ -509,7 +560,9 @@ static void chart_html(FILE *o, const struct rsection *sec, const struct rchart 
     fputs("\">\n<figcaption>", o);
     esc(o, c->title);
     fputs("</figcaption>\n", o);
+    fputs("<div class=\"cw\">", o);
     chart_svg(o, sec, c, ci);
+    fputs("</div>\n", o);
     if (c->n_series > 1) {
         fputs("<ul class=\"legend\">", o);
         for (size_t s = 0; s < c->n_series; s++) {
@@ -606,16 +659,16 @@ static const char *fact_change(const struct rfact *f, char *buf, size_t len, int
 
 static void fact_card(FILE *o, const struct rfact *f)
 {
-    char b[64], ch[96];
-    const char *v = fmt_value(&f->v, b, sizeof b);
+    char ch[96];
     fputs("<div class=\"card\"", o);
     if (f->key) {
         fputs(" data-key=\"", o);
         esc(o, f->key);
         fputc('"', o);
     }
-    fputs("><div class=\"v\">", o);
-    esc(o, v);
+    /* text (a time, a name) in a smaller type than numbers: it is longer */
+    fprintf(o, "><div class=\"%s\">", f->v.k == RK_TEXT || f->v.k == RK_TIME ? "v txt" : "v");
+    put_value(o, &f->v);
     fputs("</div><div class=\"l\">", o);
     esc(o, f->label);
     fputs("</div>", o);
@@ -629,17 +682,17 @@ static void fact_card(FILE *o, const struct rfact *f)
             word = good ? "better" : "worse";
         }
         fputs("<div class=\"cmp\">", o);
-        if (change) {
+        if (change && dir == 0)
+            fputs("<span class=\"flat\">= no change</span> \xC2\xB7 ", o);
+        else if (change) {
             fprintf(o, "<span class=\"%s\">%s ", cls,
-                    dir > 0   ? "\xE2\x96\xB2" /* ▲ */
-                    : dir < 0 ? "\xE2\x96\xBC" /* ▼ */
-                              : "=");
+                    dir > 0 ? "\xE2\x96\xB2" /* ▲ */ : "\xE2\x96\xBC" /* ▼ */);
             esc(o, change);
             if (word) fprintf(o, " (%s)", word);
-            fputs("</span> ", o);
+            fputs("</span> \xC2\xB7 ", o); /* · */
         }
         fputs("<span class=\"was\">was ", o);
-        esc(o, fmt_value(&f->prev, b, sizeof b));
+        put_value(o, &f->prev);
         fputs("</span></div>", o);
     }
     fputs("</div>\n", o);
@@ -675,9 +728,24 @@ static void items_html(FILE *o, const struct rsection *s)
     fputs("</ol>\n", o);
 }
 
+/* Whether s holds a run of more than 30 characters without a space: such
+ * a cell (a Message-ID, a long reverse name) may break anywhere; others
+ * break only between words, so "quarantine" never becomes "quaran|tine". */
+static int has_long_token(const char *s)
+{
+    size_t run = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+            run = 0;
+            continue;
+        }
+        if ((*p & 0xC0) != 0x80 && ++run > 30) return 1;
+    }
+    return 0;
+}
+
 static void table_html(FILE *o, const struct rsection *s, const struct rtable *t)
 {
-    char b[64];
     fputs("<h3 id=\"", o);
     put_id(o, s->id);
     fputc('-', o);
@@ -696,7 +764,24 @@ static void table_html(FILE *o, const struct rsection *s, const struct rtable *t
     }
     fputs("<div class=\"tw\"><table>\n<thead><tr>", o);
     for (size_t c = 0; c < t->n_cols; c++) {
-        fprintf(o, "<th scope=\"col\"%s>", kind_is_number(t->cols[c].kind) ? " class=\"num\"" : "");
+        if (kind_is_number(t->cols[c].kind)) {
+            fputs("<th scope=\"col\" class=\"num\">", o);
+        } else {
+            /* a text column as wide as its longest value up to 20ch, so that
+             * number columns beside it do not squeeze a domain name into
+             * "exampl|e.com"; longer values wrap */
+            size_t longest = 0;
+            for (size_t r = 0; r < t->n_rows && longest < 20; r++) {
+                const struct rval *v = &t->cells[r * t->n_cols + c];
+                size_t n = v->k == RK_TEXT || v->k == RK_TIME ? cp_count(v->s) : 0;
+                if (n > longest) longest = n;
+            }
+            const char *w = longest > 18   ? " class=\"w20\""
+                            : longest > 14 ? " class=\"w16\""
+                            : longest > 10 ? " class=\"w12\""
+                                           : "";
+            fprintf(o, "<th scope=\"col\"%s>", w);
+        }
         esc(o, t->cols[c].title);
         fputs("</th>", o);
     }
@@ -713,9 +798,11 @@ static void table_html(FILE *o, const struct rsection *s, const struct rtable *t
                 fputs("<td class=\"num\">", o);
             else if (null)
                 fputs("<td class=\"null\">", o);
+            else if ((v->k == RK_TEXT || v->k == RK_TIME) && has_long_token(v->s))
+                fputs("<td class=\"b\">", o);
             else
                 fputs("<td>", o);
-            esc(o, fmt_value(v, b, sizeof b));
+            put_value(o, v);
             fputs("</td>", o);
         }
         fputs("</tr>\n", o);

@@ -66,13 +66,30 @@ static int hist_row(void *ctx, sqlite3_stmt *s)
     return 0;
 }
 
-static int add_histogram(struct rctx *c, struct rsection *s)
+/* One scan for the headline numbers. */
+struct stats {
+    int64_t scored;
+    struct rval mean, spam;
+    double th_min, th_max;
+};
+
+static int stats_row(void *ctx, sqlite3_stmt *st)
 {
-    double max_th = 0;
-    bool has;
-    if (rctx_real(c, "SELECT max(c.threshold)" SCORED, NULL, &max_th, &has) != 0) return -1;
+    struct stats *x = ctx;
+    x->scored = sqlite3_column_int64(st, 0);
+    if (x->scored > 0) {
+        x->mean = rv_real(sqlite3_column_double(st, 1));
+        x->spam = rv_pct(sqlite3_column_double(st, 2));
+        x->th_min = sqlite3_column_double(st, 3);
+        x->th_max = sqlite3_column_double(st, 4);
+    }
+    return 0;
+}
+
+static int add_histogram(struct rctx *c, struct rsection *s, double max_th)
+{
     int top = HIST_MIN_TOP;
-    if (has && isfinite(max_th) && max_th + 5 > top)
+    if (isfinite(max_th) && max_th + 5 > top)
         top = max_th + 5 > HIST_MAX_TOP ? HIST_MAX_TOP : (int)ceil(max_th + 5);
     struct hist h = {.top = top,
                      .bins = arena_zalloc(c->r->a, (size_t)(top + 1) * sizeof(int64_t))};
@@ -95,30 +112,21 @@ static int add_histogram(struct rctx *c, struct rsection *s)
     return 0;
 }
 
-static int add_facts(struct rctx *c, struct rsection *s, int64_t scored)
+static void add_facts(struct rctx *c, struct rsection *s, const struct stats *x)
 {
-    struct rval mean, spam, th;
-    if (rctx_value(c, "SELECT avg(c.total)" SCORED, NULL, &mean) != 0 ||
-        rctx_value(c, "SELECT CAST(sum(c.is_spam) AS REAL) / count(*)" SCORED, NULL, &spam) != 0 ||
-        rctx_value(c,
-                   "SELECT group_concat(t, ', ') FROM (SELECT DISTINCT printf('%g', c.threshold)"
-                   " AS t" SCORED " ORDER BY c.threshold)",
-                   NULL, &th) != 0)
-        return -1;
-    rsec_fact(s, c->r, "messages_scored", "Messages scored", rv_int(scored), 0);
-    rsec_fact(s, c->r, "mean_score", "Mean content score",
-              mean.k == RK_REAL  ? mean
-              : mean.k == RK_INT ? rv_real((double)mean.i)
-                                 : rv_null(),
-              -1);
-    rsec_fact(s, c->r, "over_threshold_share", "Scored at or over the threshold",
-              spam.k == RK_REAL ? rv_pct(spam.d) : rv_null(), -1);
-    if (th.k == RK_TEXT)
+    rsec_fact(s, c->r, "messages_scored", "Messages scored", rv_int(x->scored), 0);
+    rsec_fact(s, c->r, "mean_score", "Mean content score", x->mean, -1);
+    rsec_fact(s, c->r, "over_threshold_share", "Scored at or over the threshold", x->spam, -1);
+    if (x->th_min == x->th_max)
         rsec_note(s, c->r,
                   "Scores are the sum of the rules that hit (no Bayes, no network tests);"
-                  " threshold %s.",
-                  th.s);
-    return 0;
+                  " threshold %g.",
+                  x->th_min);
+    else
+        rsec_note(s, c->r,
+                  "Scores are the sum of the rules that hit (no Bayes, no network tests);"
+                  " thresholds %g to %g (several rule sets).",
+                  x->th_min, x->th_max);
 }
 
 static int add_rules(struct rctx *c, struct rsection *s)
@@ -133,7 +141,6 @@ static int add_rules(struct rctx *c, struct rsection *s)
                      " CAST(count(*) AS REAL) / (SELECT n FROM n),"
                      " max(h.score / max(h.count, 1))"
                      " FROM rule_hits h JOIN r_msg r ON r.id = h.message_id"
-                     " JOIN content_scores c ON c.message_id = h.message_id"
                      " WHERE r.feedback_kind IS NULL"
                      " GROUP BY h.rule ORDER BY count(*) DESC, h.rule LIMIT 21",
                      NULL) < 0
@@ -209,22 +216,28 @@ static int add_attachments(struct rctx *c, struct rsection *s, long *rows)
 int sec_content(struct rctx *c)
 {
     struct rsection *s = rsec_add(c->r, "content", "Content");
-    int64_t n_msg = 0, scored = 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0 ||
-        rctx_int(c, "SELECT count(*)" SCORED, NULL, &scored) != 0)
+    int64_t n_msg = 0;
+    struct stats x = {0};
+    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0)
         return -1;
     if (n_msg == 0) {
         rsec_empty(s, c->r, "no messages in this period");
         return 0;
     }
-    if (scored > 0) {
-        if (add_facts(c, s, scored) != 0 || add_histogram(c, s) != 0 || add_rules(c, s) != 0 ||
+    if (rctx_each(c,
+                  "SELECT count(*), avg(c.total), CAST(sum(c.is_spam) AS REAL) / count(*),"
+                  " min(c.threshold), max(c.threshold)" SCORED,
+                  NULL, stats_row, &x) != 0)
+        return -1;
+    if (x.scored > 0) {
+        add_facts(c, s, &x);
+        if (add_histogram(c, s, x.th_max) != 0 || add_rules(c, s) != 0 ||
             add_top_messages(c, s) != 0)
             return -1;
     }
     long n_att = 0;
     if (add_attachments(c, s, &n_att) != 0) return -1;
-    if (scored == 0) {
+    if (x.scored == 0) {
         if (n_att == 0) {
             rsec_empty(s, c->r,
                        "no content scores for the messages in this period (ingest scores"
@@ -235,9 +248,9 @@ int sec_content(struct rctx *c)
                   "The %lld messages in this period have no content scores (ingest scores"
                   " them; --reverify --checks rules scores stored ones).",
                   (long long)n_msg);
-    } else if (scored < n_msg) {
+    } else if (x.scored < n_msg) {
         rsec_note(s, c->r, "%lld of the %lld messages in this period have no content score.",
-                  (long long)(n_msg - scored), (long long)n_msg);
+                  (long long)(n_msg - x.scored), (long long)n_msg);
     }
     return 0;
 }

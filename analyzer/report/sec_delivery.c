@@ -375,23 +375,25 @@ static int bucket_row(void *ctx, sqlite3_stmt *st)
 /* Buckets from lo to hi (?1, ?2: ISO times, the period's bounds when given,
  * else the first and last attempt), each with its counts, empty ones too.
  * FMT is the bucket key (a time strftime can read back), STEP the modifier
- * to the next bucket, LABEL the label made from the key k. */
-#define TIMELINE_SQL(FMT, STEP, LABEL)                                                             \
+ * to the next bucket, LABEL the label made from the key k, KLEN the length
+ * of the prefix of an ISO time that names its bucket (no strftime per row). */
+#define TIMELINE_SQL(FMT, STEP, LABEL, KLEN)                                                       \
     "WITH RECURSIVE lim AS (SELECT strftime('" FMT "', ?1) AS lo, strftime('" FMT "', ?2) AS hi)," \
     " b(k, i) AS (SELECT lo, 0 FROM lim WHERE lo IS NOT NULL AND hi IS NOT NULL"                   \
     " UNION ALL SELECT strftime('" FMT "', k, '" STEP "'), i + 1 FROM b, lim"                      \
     " WHERE k < lim.hi AND i < " TIMELINE_MAX_BUCKETS_S "),"                                       \
-    " n AS (SELECT strftime('" FMT "', time) AS k, sum(status = 'sent') AS s,"                     \
+    " n AS (SELECT substr(time, 1, " KLEN ") AS k, sum(status = 'sent') AS s,"                     \
     " sum(status = 'deferred') AS d, sum(status = 'bounced') AS bo, sum(status = 'rejected') AS "  \
     "r,"                                                                                           \
     " sum(status = 'expired') AS e" LOG_DLV " AND time IS NOT NULL GROUP BY 1)"                    \
     " SELECT " LABEL ", coalesce(n.s, 0), coalesce(n.d, 0), coalesce(n.bo, 0), coalesce(n.r, 0),"  \
-    " coalesce(n.e, 0) FROM b LEFT JOIN n ON n.k = b.k ORDER BY b.k"
+    " coalesce(n.e, 0) FROM b LEFT JOIN n ON n.k = replace(substr(b.k, 1, " KLEN "), ' ', 'T')"    \
+    " ORDER BY b.k"
 
 static const char hourly_sql[] =
-    TIMELINE_SQL("%Y-%m-%d %H:00:00", "+1 hour", "substr(b.k, 1, 13) || 'h'");
-static const char daily_sql[] = TIMELINE_SQL("%Y-%m-%d", "+1 day", "b.k");
-static const char monthly_sql[] = TIMELINE_SQL("%Y-%m-01", "+1 month", "substr(b.k, 1, 7)");
+    TIMELINE_SQL("%Y-%m-%d %H:00:00", "+1 hour", "substr(b.k, 1, 13) || 'h'", "13");
+static const char daily_sql[] = TIMELINE_SQL("%Y-%m-%d", "+1 day", "b.k", "10");
+static const char monthly_sql[] = TIMELINE_SQL("%Y-%m-01", "+1 month", "substr(b.k, 1, 7)", "7");
 
 /* rctx_each with two text parameters (?1, ?2; NULL stays NULL). */
 static int each2(struct rctx *c, const char *sql, const char *p1, const char *p2,

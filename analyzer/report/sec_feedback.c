@@ -35,51 +35,55 @@
 #define TOP_N 15
 #define TOP_IPS 20
 
+/* The SQL fragments below are laid out by hand: clang-format cannot lay
+ * out string concatenation through macro calls. */
+// clang-format off
+
 /* An address (or an address list, "Name <a@b>, c@d") in :domain or a
  * subdomain of it. */
-#define ADDR_IN_DOMAIN(col)                                                                        \
-    "(lower(" col ") LIKE '%@' || lower(:domain) OR lower(" col ") LIKE '%@' || lower(:domain) ||" \
-    " '>%' OR lower(" col ") LIKE '%@' || lower(:domain) || ',%' OR lower(" col                    \
-    ") LIKE '%.' || lower(:domain) OR lower(" col ") LIKE '%.' || lower(:domain) || '>%' OR"       \
-    " lower(" col ") LIKE '%.' || lower(:domain) || ',%')"
-#define NAME_IN_DOMAIN(col)                                                                        \
+#define ADDR_IN_DOMAIN(col)                                                     \
+    "(lower(" col ") LIKE '%@' || lower(:domain)"                               \
+    " OR lower(" col ") LIKE '%@' || lower(:domain) || '>%'"                    \
+    " OR lower(" col ") LIKE '%@' || lower(:domain) || ',%'"                    \
+    " OR lower(" col ") LIKE '%.' || lower(:domain)"                            \
+    " OR lower(" col ") LIKE '%.' || lower(:domain) || '>%'"                    \
+    " OR lower(" col ") LIKE '%.' || lower(:domain) || ',%')"
+#define NAME_IN_DOMAIN(col)                                                     \
     "(lower(" col ") = lower(:domain) OR lower(" col ") LIKE '%.' || lower(:domain))"
-#define IN_PERIOD(t) "(:since IS NULL OR " t " >= :since) AND (:until IS NULL OR " t " < :until)"
+#define IN_PERIOD(t)                                                            \
+    "(:since IS NULL OR " t " >= :since) AND (:until IS NULL OR " t " < :until)"
 /* Message-IDs of the campaign's messages (r_msg holds only them under --campaign). */
-#define CAMPAIGN_MIDS "(SELECT m2.message_id FROM messages m2 JOIN r_msg r2 ON r2.id = m2.id)"
+#define CAMPAIGN_MIDS                                                           \
+    "(SELECT m2.message_id FROM messages m2 JOIN r_msg r2 ON r2.id = m2.id)"
 
 /* The feedback in scope, as CTEs every query starts with. */
-#define DR                                                                                         \
-    "dr AS (SELECT d.* FROM dmarc_reports d JOIN messages m ON m.id = d.message_id"                \
-    " WHERE " IN_PERIOD("coalesce(d.date_begin, m.arrival, m.date)") " AND (:domain IS NULL "      \
-                                                                     "OR " NAME_IN_DOMAIN(         \
-                                                                         "d.domain") "))"
-#define TR                                                                                         \
-    "tr AS (SELECT t.* FROM tlsrpt_reports t JOIN messages m ON m.id = t.message_id"               \
-    " WHERE " IN_PERIOD(                                                                           \
-        "coalesce(t.date_begin, m.arrival, m.date)") "),"                                          \
-                                                     " tp AS (SELECT p.* FROM tlsrpt_policies p "  \
-                                                     "JOIN tr ON tr.id = p.report"                 \
-                                                     " WHERE :domain IS NULL OR " NAME_IN_DOMAIN(  \
-                                                         "p.policy_domain") ")"
-#define FR                                                                                                                                                                                               \
-    "fr AS (SELECT f.* FROM feedback_reports f JOIN messages m ON m.id = f.message_id"                                                                                                                   \
-    " WHERE " IN_PERIOD("coalesce(f.arrival_date, m.arrival, m.date)") " AND (:domain IS NULL "                                                                                                          \
-                                                                       "OR " NAME_IN_DOMAIN("f."                                                                                                         \
-                                                                                            "repo"                                                                                                       \
-                                                                                            "rted"                                                                                                       \
-                                                                                            "_dom"                                                                                                       \
-                                                                                            "ain") " OR " NAME_IN_DOMAIN("f.dkim_domain") " OR " ADDR_IN_DOMAIN(                                         \
-                                                                           "f.original_mail_from") " OR " ADDR_IN_DOMAIN("f.orig_from") ")"                                                              \
-                                                                                                                                        " AND (:campaign IS NULL OR f.orig_message_id IN " CAMPAIGN_MIDS \
-                                                                                                                                        " OR f.orig_feedback_id = :campaign OR f.orig_list_id = :campaign))"
-#define BM                                                                                         \
-    "bm AS (SELECT b.* FROM bounce_messages b JOIN messages m ON m.id = b.message_id"              \
-    " WHERE " IN_PERIOD("coalesce(m.arrival, m.date)") " AND (:domain IS NULL OR " ADDR_IN_DOMAIN( \
-        "b.orig_from") " OR " ADDR_IN_DOMAIN("m.to_addresses") ")"                                 \
-                                                               " AND (:campaign IS NULL OR "       \
-                                                               "b.orig_message_id "                \
-                                                               "IN " CAMPAIGN_MIDS "))"
+#define DR                                                                      \
+    "dr AS (SELECT d.* FROM dmarc_reports d JOIN messages m ON m.id = d.message_id" \
+    " WHERE " IN_PERIOD("coalesce(d.date_begin, m.arrival, m.date)")            \
+    " AND (:domain IS NULL OR " NAME_IN_DOMAIN("d.domain") "))"
+#define TR                                                                      \
+    "tr AS (SELECT t.* FROM tlsrpt_reports t JOIN messages m ON m.id = t.message_id" \
+    " WHERE " IN_PERIOD("coalesce(t.date_begin, m.arrival, m.date)") "),"       \
+    " tp AS (SELECT p.* FROM tlsrpt_policies p JOIN tr ON tr.id = p.report"     \
+    " WHERE :domain IS NULL OR " NAME_IN_DOMAIN("p.policy_domain") ")"
+#define FR                                                                      \
+    "fr AS (SELECT f.* FROM feedback_reports f JOIN messages m ON m.id = f.message_id" \
+    " WHERE " IN_PERIOD("coalesce(f.arrival_date, m.arrival, m.date)")          \
+    " AND (:domain IS NULL OR " NAME_IN_DOMAIN("f.reported_domain")             \
+    " OR " NAME_IN_DOMAIN("f.dkim_domain")                                      \
+    " OR " ADDR_IN_DOMAIN("f.original_mail_from")                               \
+    " OR " ADDR_IN_DOMAIN("f.orig_from") ")"                                    \
+    " AND (:campaign IS NULL OR f.orig_message_id IN " CAMPAIGN_MIDS            \
+    " OR f.orig_feedback_id = :campaign OR f.orig_list_id = :campaign))"
+#define BM                                                                      \
+    "bm AS (SELECT b.* FROM bounce_messages b JOIN messages m ON m.id = b.message_id" \
+    " WHERE " IN_PERIOD("coalesce(m.arrival, m.date)")                          \
+    " AND (:domain IS NULL OR " ADDR_IN_DOMAIN("b.orig_from")                   \
+    " OR " ADDR_IN_DOMAIN("m.to_addresses") ")"                                 \
+    " AND (:campaign IS NULL OR b.orig_message_id IN " CAMPAIGN_MIDS "))"
+
+// clang-format on
+
 /* complaints proper (not DMARC failure reports, not "not spam") */
 #define COMPLAINT "feedback_type IS NOT 'auth-failure' AND feedback_type IS NOT 'not-spam'"
 

@@ -78,32 +78,35 @@ int sec_infrastructure(struct rctx *c)
         if (fill(c, s, "sending_ips", "Sending IPs",
                  "the client of the entry hop, with its reverse DNS; spam share = spam copies / "
                  "copies whose placement is known",
-                 "ip:t:IP|iprev:t:iprev|ptr_names:t:PTR names|confirmed_name:t:Forward-confirmed "
+                 "ip:t:IP|iprev:t:iprev (one)|ptr_names:t:PTR "
+                 "names|confirmed_name:t:Forward-confirmed "
                  "name|helo:t:HELO (one)|messages:i:Messages|copies:i:Copies|spam:i:Spam|"
                  "inbox:i:Inbox|spam_share:p:Spam share|tls:i:Over TLS",
                  TOP_IPS,
-                 "SELECT coalesce(i.ip, '(unknown)'), i.result, i.ptr_names, i.confirmed_name,"
-                 " max(i.helo), count(*), sum(coalesce(y.n, 0)), sum(coalesce(y.spam, 0)),"
-                 " sum(coalesce(y.inbox, 0)), CAST(sum(y.spam) AS REAL)"
-                 " / nullif(sum(coalesce(y.spam, 0) + coalesce(y.inbox, 0)), 0),"
-                 " sum(coalesce(i.tls, 0)) FROM r_msg r"
+                 "SELECT coalesce(i.ip, '(unknown)'), max(i.result), max(i.ptr_names),"
+                 " max(i.confirmed_name), max(i.helo), count(DISTINCT r.id), count(y.message_id),"
+                 " sum(y.placement = 'spam'), sum(y.placement = 'inbox'),"
+                 " CAST(sum(y.placement = 'spam') AS REAL)"
+                 " / nullif(sum(y.placement IN ('spam', 'inbox')), 0),"
+                 " count(DISTINCT CASE WHEN i.tls THEN r.id END) FROM r_msg r"
                  " JOIN iprev_results i ON i.message_id = r.id"
-                 " LEFT JOIN (SELECT message_id, count(*) AS n, sum(placement = 'spam') AS spam,"
-                 "  sum(placement = 'inbox') AS inbox FROM r_copy GROUP BY message_id) y"
-                 " ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
-                 " GROUP BY 1, 2, 3, 4 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
+                 " LEFT JOIN r_copy y ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
+                 " GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
             return -1;
 
-        if (fill(c, s, "helo_names", "HELO names", NULL,
+        if (fill(c, s, "helo_names", "HELO names",
+                 "fqdn, ip_literal and resolves are 1 when true of the name; the next two count "
+                 "messages (they depend on the client IP)",
                  "helo:t:HELO|ips:i:IPs|messages:i:Messages|fqdn:i:Fully qualified|"
-                 "ip_literal:i:IP literal|resolves:i:Resolves|points_to_ip:i:Resolves to the IP|"
-                 "matches_ptr:i:Matches the PTR|verdict:t:Verdict",
+                 "ip_literal:i:IP literal|resolves:i:Resolves|points_to_ip:i:Messages where it "
+                 "resolves to "
+                 "the IP|matches_ptr:i:Messages where it matches the PTR|verdict:t:Verdict (one)",
                  TOP_HELOS,
                  "SELECT coalesce(i.helo, '(unknown)'), count(DISTINCT i.ip), count(*),"
-                 " i.helo_fqdn, i.helo_ip_literal, i.helo_resolves, i.helo_points_to_ip,"
-                 " i.helo_matches_ptr, i.helo_reason FROM r_msg r"
-                 " JOIN iprev_results i ON i.message_id = r.id WHERE r.feedback_kind IS NULL"
-                 " GROUP BY 1, 4, 5, 6, 7, 8, 9 ORDER BY 3 DESC, 1 LIMIT 26") != 0)
+                 " max(i.helo_fqdn), max(i.helo_ip_literal), max(i.helo_resolves),"
+                 " sum(i.helo_points_to_ip), sum(i.helo_matches_ptr), max(i.helo_reason)"
+                 " FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                 " WHERE r.feedback_kind IS NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 26") != 0)
             return -1;
 
         if (fill(c, s, "tls", "TLS on the receiving hop",

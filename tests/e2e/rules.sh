@@ -28,7 +28,8 @@ is "$(jq1 "$J" '$.score.limit_hits')" 1 "the catastrophic regex stopped at the P
 # ---- check text: hits biggest first, control bytes replaced
 $M check --checks rules --rules "$FX/set" "$FX/offer.eml" > "$TMP/o.txt"; ok $? "check (text) exits 0"
 like "$(cat "$TMP/o.txt")" "Content score: 5.3 (threshold 4.0) SPAM, 5 rules hit" "score line"
-is "$(grep -n 'E_FRIEND_IP\|E_QUOTE' "$TMP/o.txt" | cut -d: -f1 | tr '\n' ' ')" "$(grep -n 'E_FRIEND_IP' "$TMP/o.txt" | cut -d: -f1) $(grep -n 'E_QUOTE' "$TMP/o.txt" | cut -d: -f1) " "order"
+# (hit lines start with the score; the recommendations below cite rules too)
+is "$(grep -n '^ *[0-9.]* E_FRIEND_IP\|^ *[0-9.]* E_QUOTE' "$TMP/o.txt" | cut -d: -f1 | tr '\n' ' ')" "$(grep -n '^ *[0-9.]* E_FRIEND_IP' "$TMP/o.txt" | cut -d: -f1) $(grep -n '^ *[0-9.]* E_QUOTE' "$TMP/o.txt" | cut -d: -f1) " "order"
 ok "$(grep -c "$(printf '\001')" "$TMP/o.txt")" "no control byte reaches the terminal"
 like "$(cat "$TMP/o.txt")" "stopped at the PCRE2 limits, first in E_EVIL" "the limit is reported"
 

@@ -95,6 +95,12 @@ static void build(struct report *r)
     f->has_prev = true;
     f->prev = rv_pct(0.8);
     rsec_fact(s, r, "subject", "subject", rv_text(HOSTILE), 0);
+    f = rsec_fact(s, r, "sources", "sources read", rv_int(7), 0);
+    f->has_prev = true;
+    f->prev = rv_int(7);
+    f = rsec_fact(s, r, "from", "period from", rv_time("2025-04-01T00:00:00Z"), 0);
+    f->has_prev = true;
+    f->prev = rv_time("2025-03-31T00:00:00Z");
 
     /* authentication: no data */
     s = rsec_add(r, "authentication", "authentication");
@@ -278,7 +284,7 @@ static void test_escaping(void **state)
     assert_xp_str(fx->doc, "//section[@id='postmortem']//tbody/tr[1]/td[1]", HOSTILE);
     assert_xp_str(fx->doc, "//section[@id='postmortem']/h2", "post-mortem " HOSTILE);
     assert_xp_str(fx->doc, "//nav//a[@href='#postmortem']", "post-mortem " HOSTILE);
-    assert_xp_str(fx->doc, "//div[@data-key='subject']/div[@class='v']", HOSTILE);
+    assert_xp_str(fx->doc, "//div[@data-key='subject']/div[@class='v txt']", HOSTILE);
     assert_xp_str(fx->doc, "//div[@data-key='spam_rate']/div[@class='l']", "spam " HOSTILE);
     assert_xp_str(fx->doc, "//li[@data-key='dkim_body_hash']/span[@class='t']",
                   "Sign after the footer " HOSTILE);
@@ -288,9 +294,9 @@ static void test_escaping(void **state)
     assert_xp_str(fx->doc, "//section[@id='recommendations']/ul[@class='notes']/li",
                   "note " HOSTILE);
     assert_xp_str(fx->doc, "//figure[@id='content-scores']/figcaption", "Score " HOSTILE);
-    assert_xp_str(fx->doc,
-                  "//figure[@id='content-scores']/*[local-name()='svg']/*[local-name()='title']",
-                  "Score " HOSTILE);
+    assert_xp_str(
+        fx->doc, "//figure[@id='content-scores']/div/*[local-name()='svg']/*[local-name()='title']",
+        "Score " HOSTILE);
     /* the chart label as SVG text */
     assert_int_equal(xp_count(fx->doc, "//figure[@id='content-scores']//*[local-name()='text' and "
                                        "text()='<script>alert(1)</script>']"),
@@ -366,6 +372,14 @@ static void test_facts_compare(void **state)
     /* 90% vs 80%, higher is better: better */
     assert_xp_str(fx->doc, "//div[@data-key='dkim_pass']//span[1]", "\xE2\x96\xB2 +10 pp (better)");
     assert_xp_str(fx->doc, "//div[@data-key='dkim_pass']//span[1]/@class", "good");
+    /* equal values: no arrow */
+    assert_xp_str(fx->doc, "//div[@data-key='sources']/div[@class='cmp']",
+                  "= no change \xC2\xB7 was 7");
+    /* a time may wrap after its T, and its text stays the ISO string */
+    assert_xp_str(fx->doc, "//div[@data-key='from']/div[@class='v txt']", "2025-04-01T00:00:00Z");
+    assert_int_equal(xp_count(fx->doc, "//div[@data-key='from']/div[@class='v txt']/wbr"), 1);
+    assert_xp_str(fx->doc, "//div[@data-key='from']//span[@class='was']",
+                  "was 2025-03-31T00:00:00Z");
     /* no --compare value: no change line */
     assert_int_equal(xp_count(fx->doc, "//div[@data-key='subject']/div[@class='cmp']"), 0);
 }
@@ -409,7 +423,7 @@ static void test_charts(void **state)
 {
     struct fixture *fx = *state;
     /* bars: one rect per label (3) in the histogram; the zero bar has height 0 */
-    const char *svg = "//figure[@id='content-scores']/*[local-name()='svg']";
+    const char *svg = "//figure[@id='content-scores']/div/*[local-name()='svg']";
     char p[256];
     snprintf(p, sizeof p, "%s/*[local-name()='g']/*[local-name()='rect']", svg);
     assert_int_equal(xp_count(fx->doc, p), 3);
@@ -432,10 +446,21 @@ static void test_charts(void **state)
     assert_xp_str(fx->doc, p, "img");
     /* stacked: 2 labels x 3 series rects, a legend of 3, totals 1+3+5=9 and 2+4+6=12 */
     assert_int_equal(xp_count(fx->doc,
-                              "//figure[@id='delivery-timeline']/*[local-name()='svg']/"
+                              "//figure[@id='delivery-timeline']/div/*[local-name()='svg']/"
                               "*[local-name()='g'][not(@aria-hidden)]/*[local-name()='rect']"),
                      6);
     assert_int_equal(xp_count(fx->doc, "//figure[@id='delivery-timeline']/ul/li"), 3);
+    /* colours: sent and deferred by name (Okabe-Ito blue, orange); the
+     * third, unnamed, takes the first palette colour neither took: green */
+    static const char *const fills[] = {"#0072B2", "#E69F00", "#009E73"};
+    for (int i = 0; i < 3; i++) {
+        char q[200];
+        snprintf(q, sizeof q,
+                 "//figure[@id='delivery-timeline']/ul/li[%d]/*[local-name()='svg']/"
+                 "*[local-name()='rect']/@fill",
+                 i + 1);
+        assert_xp_str(fx->doc, q, fills[i]);
+    }
     assert_int_equal(xp_count(fx->doc, "//figure[@id='delivery-timeline']//*[local-name()='text' "
                                        "and (.='9' or .='12')]"),
                      2);
@@ -489,6 +514,61 @@ static void test_empty_report(void **state)
     arena_free(r.a);
 }
 
+/* Any bytes in any string: the document still parses as XML with no error
+ * (every invalid sequence, control byte and markup character handled).
+ * 300 random strings of 0..40 bytes 0x01..0xFF from a fixed seed. */
+static void test_random_bytes(void **state)
+{
+    (void)state;
+    struct report r;
+    memset(&r, 0, sizeof r);
+    r.a = arena_new();
+    struct rsection *s = rsec_add(&r, "overview", "overview");
+    struct rtable *t = rsec_table(s, &r, "t", "T", "a:t:A|b:T:B");
+    uint32_t x = 12345;
+    char *strs[300];
+    for (size_t i = 0; i < 300; i++) {
+        size_t n = 0;
+        x = x * 1103515245u + 12345u;
+        size_t len = (x >> 16) % 41;
+        strs[i] = arena_alloc(r.a, len + 1);
+        for (; n < len; n++) {
+            x = x * 1103515245u + 12345u;
+            strs[i][n] = (char)(1 + (x >> 16) % 255);
+        }
+        strs[i][n] = '\0';
+    }
+    for (size_t i = 0; i + 1 < 300; i += 2) {
+        struct rval row[] = {rv_text(strs[i]), rv_time(strs[i + 1])};
+        rtable_row(t, &r, row);
+    }
+    for (size_t i = 0; i < 20; i++)
+        rsec_fact(s, &r, "k", strs[i], rv_text(strs[i + 20]), 0);
+    rsec_item(s, &r, RS_WARNING, 1, "k", strs[40], strs[41], strs[42]);
+    struct rchart *c = rsec_chart(s, &r, "c", strs[43], RC_STACKED, 10, 2, strs[44]);
+    for (size_t i = 0; i < 10; i++)
+        c->labels[i] = strs[50 + i];
+    c->series[0] = strs[60];
+    c->series[1] = strs[61];
+    rsec_note(s, &r, "%s", strs[62]);
+    char *html = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&html, &len);
+    char err[128];
+    assert_int_equal(render_html(&r, m, err, sizeof err), 0);
+    fclose(m);
+    n_xml_errors = 0;
+    xmlDocPtr d = xmlReadMemory(html, (int)len, "r.html", "UTF-8", XML_PARSE_NONET);
+    if (!d || n_xml_errors) print_error("%s\n", first_xml_error);
+    assert_non_null(d);
+    assert_int_equal(n_xml_errors, 0);
+    assert_int_equal(xp_count(d, "//section/div[@class='tw']/table/tbody/tr"), 150);
+    assert_null(strcasestr(html, "<script"));
+    xmlFreeDoc(d);
+    free(html);
+    arena_free(r.a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_facts_compare),   cmocka_unit_test(test_tables),
         cmocka_unit_test(test_items),           cmocka_unit_test(test_charts),
         cmocka_unit_test(test_write_error),     cmocka_unit_test(test_empty_report),
+        cmocka_unit_test(test_random_bytes),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     xmlCleanupParser();
