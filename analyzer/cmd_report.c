@@ -313,6 +313,13 @@ int cmd_report(int argc, char **argv)
     if (!any_section)
         for (size_t k = 0; k < N_SECTIONS; k++)
             want[k] = true;
+    /* the sections a threshold reads are built even when not shown, so that
+     * the alert and the report give the same number */
+    bool build_sec[N_SECTIONS];
+    memcpy(build_sec, want, sizeof build_sec);
+    for (size_t i = 0; i < n_th; i++)
+        for (size_t k = 0; k < N_SECTIONS; k++)
+            if (strcmp(section_ids[k], threshold_section(&th[i])) == 0) build_sec[k] = true;
     a = arena_new();
     struct report r = {.a = a};
     int64_t now = report_now(), since = 0, until = 0, end_of = 0, dummy;
@@ -398,18 +405,18 @@ int cmd_report(int argc, char **argv)
         ps.until = r.prev_until = iso(&r, since);
         prev.since = ps.since;
         prev.until = ps.until;
-        if (build(&prev, h, &ps, want, err, sizeof err) != 0) {
+        if (build(&prev, h, &ps, build_sec, err, sizeof err) != 0) {
             cli_error("report", "%s", err);
             status = EXIT_RUNTIME;
             goto out;
         }
-        if (build(&r, h, &sc, want, err, sizeof err) != 0) {
+        if (build(&r, h, &sc, build_sec, err, sizeof err) != 0) {
             cli_error("report", "%s", err);
             status = EXIT_RUNTIME;
             goto out;
         }
         attach_previous(&r, &prev);
-    } else if (build(&r, h, &sc, want, err, sizeof err) != 0) {
+    } else if (build(&r, h, &sc, build_sec, err, sizeof err) != 0) {
         cli_error("report", "%s", err);
         status = EXIT_RUNTIME;
         goto out;
@@ -418,7 +425,8 @@ int cmd_report(int argc, char **argv)
     r.th = n_th ? arena_zalloc(a, n_th * sizeof *r.th) : NULL;
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < n_th; i++) {
-            if (pass == 0 && threshold_eval(db, &th[i], err, sizeof err) != 0) {
+            if (pass == 0 && !threshold_from_report(&th[i], &r) &&
+                threshold_eval(db, &th[i], err, sizeof err) != 0) {
                 cli_error("report", "%s", err);
                 status = EXIT_RUNTIME;
                 goto out;
@@ -434,7 +442,18 @@ int cmd_report(int argc, char **argv)
             t->breached = th[i].breached;
             r.n_breached += t->breached;
         }
-    /* pass 0 evaluated and kept the breached ones; pass 1 the others */
+    /* pass 0 evaluated and kept the breached ones; pass 1 the others.
+     * Then the sections built only for a threshold are not shown. */
+    {
+        size_t k = 0;
+        for (size_t i = 0; i < r.n_sec; i++) {
+            bool shown = false;
+            for (size_t j = 0; j < N_SECTIONS; j++)
+                if (want[j] && strcmp(section_ids[j], r.sec[i]->id) == 0) shown = true;
+            if (shown) r.sec[k++] = r.sec[i];
+        }
+        r.n_sec = k;
+    }
 
     if (strcmp(format, "csv") == 0) {
         if (render_csv(&r, output, err, sizeof err) != 0) {

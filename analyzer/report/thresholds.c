@@ -14,6 +14,8 @@ struct metric {
     const char *name;
     const char *meaning;
     const char *sql;
+    const char *section; /* the report section whose fact is this metric */
+    const char *fact;
 };
 
 /* Every metric reads the report's scope (report/rctx.h: r_msg, r_copy,
@@ -26,39 +28,40 @@ static const struct metric metrics[] = {
     {"bounce_rate", "recipients bounced, rejected or expired / recipients with a final outcome (MTA logs)",
      "SELECT CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
      " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)"
-     " FROM r_out WHERE source = 'log'"},
+     " FROM r_out WHERE source = 'log'", "delivery", "bounce_rate"},
     {"deferral_rate", "delivery attempts deferred / all delivery attempts (MTA logs)",
      "SELECT CAST(sum(status = 'deferred') AS REAL) / nullif(count(*), 0) FROM r_dlv"
-     " WHERE source = 'log'"},
+     " WHERE source = 'log'", "delivery", "deferral_rate"},
     {"blocklisted", "rejections or deferrals that name a blocklist (receivers' own misconfiguration not counted)",
-     "SELECT count(*) FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"},
+     "SELECT count(*) FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig", "delivery", "blocklist_hits"},
     {"dkim_pass_rate", "DKIM signatures that verify / all signatures (re-verified)",
      "SELECT CAST(sum(k.result = 'pass') AS REAL) / nullif(count(*), 0) FROM dkim_signatures k"
-     " JOIN r_msg r ON r.id = k.message_id WHERE NOT k.legacy AND r.feedback_kind IS NULL"},
+     " JOIN r_msg r ON r.id = k.message_id WHERE NOT k.legacy AND r.feedback_kind IS NULL", "authentication", "dkim_signature_pass_rate"},
     {"dmarc_fail", "messages whose DMARC result is fail (re-verified)",
      "SELECT count(*) FROM dmarc_results d JOIN r_msg r ON r.id = d.message_id"
-     " WHERE d.result = 'fail' AND r.feedback_kind IS NULL"},
+     " WHERE d.result = 'fail' AND r.feedback_kind IS NULL", "authentication", "dmarc_fail"},
     {"spam_placement", "copies found in spam / copies whose placement is known",
-     "SELECT CAST(sum(placement = 'spam') AS REAL) / nullif(sum(placement IN ('spam','inbox')), 0)"
-     " FROM r_copy"},
+     "SELECT CAST(sum(c.placement = 'spam') AS REAL) /"
+     " nullif(sum(c.placement IN ('spam','inbox')), 0) FROM r_copy c JOIN r_msg r"
+     " ON r.id = c.message_id WHERE r.feedback_kind IS NULL", "postmortem", "spam_share"},
     {"complaints", "complaints received (ARF reports, each counted by its Incidents)",
      "SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r ON r.id = f.message_id"
-     " WHERE f.feedback_type IS NOT 'auth-failure' AND f.feedback_type IS NOT 'not-spam'"},
+     " WHERE f.feedback_type IS NOT 'auth-failure' AND f.feedback_type IS NOT 'not-spam'", "feedback", "complaints"},
     {"complaint_rate", "complaints (ARF) / recipients delivered per the MTA logs",
      "SELECT CAST((SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r"
      " ON r.id = f.message_id WHERE f.feedback_type IS NOT 'auth-failure'"
      " AND f.feedback_type IS NOT 'not-spam') AS REAL) /"
-     " nullif((SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'), 0)"},
+     " nullif((SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'), 0)", "feedback", "complaint_rate"},
     {"dmarc_aggregate_fail_rate",
      "messages that failed DMARC (neither DKIM nor SPF aligned) / all messages, per the receivers' aggregate reports",
      "SELECT CAST(sum(CASE WHEN w.dkim IS NOT 'pass' AND w.spf IS NOT 'pass' THEN w.count ELSE 0"
      " END) AS REAL) / nullif(sum(w.count), 0) FROM dmarc_report_rows w"
      " JOIN dmarc_reports d ON d.id = w.report JOIN r_msg r ON r.id = d.message_id"
-     " WHERE w.count > 0"},
+     " WHERE w.count > 0", "feedback", "dmarc_aggregate_fail_rate"},
     {"tls_failure_rate", "TLS sessions that failed / all sessions, per the receivers' TLS reports",
      "SELECT CAST(sum(max(p.total_failure, 0)) AS REAL) /"
      " nullif(sum(max(p.total_successful, 0) + max(p.total_failure, 0)), 0) FROM tlsrpt_policies p"
-     " JOIN tlsrpt_reports t ON t.id = p.report JOIN r_msg r ON r.id = t.message_id"},
+     " JOIN tlsrpt_reports t ON t.id = p.report JOIN r_msg r ON r.id = t.message_id", "feedback", "tls_failure_rate"},
 };
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
 
@@ -155,6 +158,45 @@ int threshold_eval(struct db *db, struct threshold *t, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+const char *threshold_section(const struct threshold *t)
+{
+    return metrics[t->metric].section;
+}
+
+int threshold_from_report(struct threshold *t, const struct report *r)
+{
+    const struct metric *m = &metrics[t->metric];
+    const struct rsection *s = NULL;
+    for (size_t i = 0; i < r->n_sec; i++)
+        if (strcmp(r->sec[i]->id, m->section) == 0) s = r->sec[i];
+    if (!s) return 0;
+    t->has_value = false;
+    t->breached = false;
+    for (size_t i = 0; i < s->n_facts; i++) {
+        const struct rfact *f = &s->facts[i];
+        if (strcmp(f->key, m->fact) != 0) continue;
+        if (f->v.k == RK_INT) {
+            t->has_value = true;
+            t->value = (double)f->v.i;
+        } else if (f->v.k == RK_REAL || f->v.k == RK_PCT) {
+            t->has_value = true;
+            t->value = f->v.d;
+        }
+    }
+    if (t->has_value) {
+        double v = t->value, l = t->limit;
+        switch (t->op) {
+        case TH_LT: t->breached = v < l; break;
+        case TH_LE: t->breached = v <= l; break;
+        case TH_GT: t->breached = v > l; break;
+        case TH_GE: t->breached = v >= l; break;
+        case TH_EQ: t->breached = v == l; break;
+        case TH_NE: t->breached = v != l; break;
+        }
+    }
+    return 1;
 }
 
 const char *threshold_op_text(const struct threshold *t)

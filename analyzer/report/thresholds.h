@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "report/model.h"
 #include "store/db.h"
 
 enum th_op { TH_LT, TH_LE, TH_GT, TH_GE, TH_EQ, TH_NE };
@@ -33,6 +34,13 @@ int threshold_parse(const char *expr, struct threshold *t, char *err, size_t err
  * rctx_open first) and compare; -1 with err on a database error. */
 int threshold_eval(struct db *db, struct threshold *t, char *err, size_t errlen);
 const char *threshold_metric_name(const struct threshold *t);
+/* The report section (model.h id) whose headline fact is this metric: the
+ * report builds it when a threshold needs it, so that the alert and the
+ * report always show the same number. */
+const char *threshold_section(const struct threshold *t);
+/* Take the value from that section's fact in a built report (no fact: no
+ * data) and compare. Returns 1, or 0 when the section is not in r. */
+int threshold_from_report(struct threshold *t, const struct report *r);
 /* "<", "<=", ">", ">=", "==", "!=" */
 const char *threshold_op_text(const struct threshold *t);
 /* Print every metric with its meaning (for --help and README). */
