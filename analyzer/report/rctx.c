@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mail/header.h"
@@ -53,9 +54,9 @@ static int prepare(struct rctx *c, const char *sql, const char *text1, sqlite3_s
 static int campaign_from_header(struct rctx *c, const char *name)
 {
     sqlite3_stmt *q, *u;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT r.id, m.header_block FROM r_msg r JOIN messages m ON m.id = r.id",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            c->db, "SELECT r.id, m.header_block FROM r_msg r JOIN messages m ON m.id = r.id", -1,
+            &q, NULL) != SQLITE_OK)
         return fail(c, "campaign header");
     if (sqlite3_prepare_v2(c->db, "UPDATE r_msg SET campaign = ?2 WHERE id = ?1", -1, &u, NULL) !=
         SQLITE_OK) {
@@ -133,6 +134,124 @@ static void scope_where(char *buf, size_t n, const char *lo, const char *hi, con
              lo, t, lo, hi, t, hi, sender, sender, mid);
 }
 
+/* Drop a scope object of an earlier rctx_open, table or view (a scope
+ * without filters makes some of them views). */
+static int drop_temp(struct rctx *c, const char *name)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db, "SELECT type FROM sqlite_temp_master WHERE name = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(c, "report scope");
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    char sql[96] = "";
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(s, 0);
+        if (type && (strcmp(type, "view") == 0 || strcmp(type, "table") == 0))
+            snprintf(sql, sizeof sql, "DROP %s temp.%s",
+                     strcmp(type, "view") == 0 ? "VIEW" : "TABLE", name);
+    }
+    sqlite3_finalize(s);
+    return sql[0] ? exec(c, sql) : 0;
+}
+
+/* ---- the superseded attempts (r_sup) ----
+ * Each recipient's final outcome is the last attempt of its (queue id,
+ * host, recipient); the attempts before it are superseded. A window over
+ * every delivery sorts them all (seconds for millions); instead, one pass
+ * counts the keys in a fixed table of hashed buckets (two bitmaps: seen
+ * once, seen again), a second pass keeps the rows whose bucket was seen
+ * twice (the keys with several attempts, and a few others whose hash
+ * collides), and the window runs over those only: exact, with memory
+ * bounded by the bitmaps. */
+#define SUP_BITS 27 /* 2^27 buckets: two 16 MiB bitmaps */
+
+static uint64_t sup_hash(sqlite3_stmt *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 1; k <= 3; k++) {
+        const unsigned char *p = sqlite3_column_text(s, k);
+        int n = sqlite3_column_bytes(s, k);
+        h = (h ^ (p ? 0x31u : 0x30u)) * 1099511628211ull; /* NULL differs from '' */
+        for (int i = 0; p && i < n; i++)
+            h = (h ^ p[i]) * 1099511628211ull;
+        h = (h ^ (uint64_t)(unsigned)n) * 1099511628211ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h >> (64 - SUP_BITS);
+}
+
+static int build_sup(struct rctx *c)
+{
+    if (exec(c, "CREATE TEMP TABLE r_sup(id INTEGER PRIMARY KEY);"
+                "CREATE TEMP TABLE r_sup_cand(id INTEGER PRIMARY KEY)") != 0)
+        return -1;
+    size_t words = ((size_t)1 << SUP_BITS) / 64;
+    uint64_t *once = calloc(words, sizeof *once), *twice = calloc(words, sizeof *twice);
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    int rc = -1, step = SQLITE_DONE;
+    uint64_t n_multi = 0;
+    if (!once || !twice) {
+        snprintf(c->err, sizeof c->err, "report scope: out of memory");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id, queue_id, host, recipient FROM r_dlv"
+                           " WHERE queue_id IS NOT NULL",
+                           -1, &q, NULL) != SQLITE_OK) {
+        fail(c, "report scope");
+        goto done;
+    }
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        uint64_t b = sup_hash(q), bit = 1ull << (b & 63);
+        size_t w = (size_t)(b >> 6);
+        if (once[w] & bit) {
+            if (!(twice[w] & bit)) n_multi++;
+            twice[w] |= bit;
+        } else
+            once[w] |= bit;
+    }
+    if (step != SQLITE_DONE) {
+        fail(c, "report scope");
+        goto done;
+    }
+    if (n_multi > 0) { /* second pass: the candidates */
+        sqlite3_reset(q);
+        if (sqlite3_prepare_v2(c->db, "INSERT INTO r_sup_cand(id) VALUES (?1)", -1, &ins, NULL) !=
+            SQLITE_OK) {
+            fail(c, "report scope");
+            goto done;
+        }
+        while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+            uint64_t b = sup_hash(q);
+            if (!(twice[b >> 6] & (1ull << (b & 63)))) continue;
+            sqlite3_bind_int64(ins, 1, sqlite3_column_int64(q, 0));
+            if (sqlite3_step(ins) != SQLITE_DONE) {
+                fail(c, "report scope");
+                goto done;
+            }
+            sqlite3_reset(ins);
+        }
+        if (step != SQLITE_DONE) {
+            fail(c, "report scope");
+            goto done;
+        }
+        if (exec(c,
+                 "INSERT INTO r_sup SELECT id FROM (SELECT d.id AS id, max(d.id) OVER"
+                 " (PARTITION BY d.queue_id, d.host, d.recipient) AS last FROM r_sup_cand k"
+                 " JOIN r_dlv d ON d.id = k.id WHERE d.queue_id IS NOT NULL) WHERE id < last") != 0)
+            goto done;
+    }
+    rc = exec(c, "DROP TABLE temp.r_sup_cand");
+done:
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    free(once);
+    free(twice);
+    return rc;
+}
+
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope)
 {
     c->r = r;
@@ -141,11 +260,15 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     c->err[0] = '\0';
     /* TEMP tables on disk with a bounded cache: memory stays flat whatever
      * the database's size */
-    if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;"
-                "DROP TABLE IF EXISTS temp.r_msg; DROP TABLE IF EXISTS temp.r_copy;"
-                "DROP TABLE IF EXISTS temp.r_dlv; DROP VIEW IF EXISTS temp.r_out;"
-                "DROP TABLE IF EXISTS temp.r_sup;") != 0)
+    if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;") != 0 ||
+        drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_out") != 0 ||
+        drop_temp(c, "r_dlv") != 0 || drop_temp(c, "r_sup") != 0 || drop_temp(c, "r_sup_cand") != 0)
         return -1;
+    /* no period, domain or campaign: the whole database is in scope, and
+     * the copies and deliveries are views over their tables rather than
+     * copies of them */
+    bool whole = !c->scope.since && !c->scope.until && !c->scope.domain && !c->scope.campaign &&
+                 !c->scope.campaign_header;
     /* messages: the period on arrival (else Date); a message without either
      * is in scope only when the period is open. A database older than
      * schema 7 has no campaign or feedback columns: NULLs stand in. */
@@ -176,18 +299,26 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     if (c->scope.campaign &&
         run_scoped(c, "DELETE FROM r_msg WHERE campaign IS NOT :campaign") != 0)
         return -1;
-    if (exec(c, "CREATE TEMP TABLE r_copy AS SELECT s.message_id AS message_id, s.placement AS"
-                " placement, s.folder AS folder, s.account AS account, s.domain AS domain,"
-                " s.source_id AS source_id FROM sightings s JOIN r_msg r ON r.id = s.message_id;"
-                "CREATE INDEX temp.r_copy_message ON r_copy(message_id)") != 0)
-        return -1;
+    static const char copy_cols[] =
+        "SELECT s.message_id AS message_id, s.placement AS placement, s.folder AS folder,"
+        " s.account AS account, s.domain AS domain, s.source_id AS source_id FROM sightings s";
+    char sql[4096];
+    if (whole)
+        snprintf(sql, sizeof sql, "CREATE TEMP VIEW r_copy AS %s", copy_cols);
+    else
+        snprintf(sql, sizeof sql,
+                 "CREATE TEMP TABLE r_copy AS %s JOIN r_msg r ON r.id = s.message_id;"
+                 "CREATE INDEX temp.r_copy_message ON r_copy(message_id)",
+                 copy_cols);
+    if (exec(c, sql) != 0) return -1;
     /* deliveries: the period on their time; --domain on the sender's domain;
      * --campaign on the Message-ID of a campaign message. Built from the
      * tables under the `deliveries` view, filtering on the integer time
-     * before any conversion, into a table without the ev_ columns; then each
-     * recipient's final outcome (delivery_outcomes' rule) from that. A
-     * database older than schema 7 has no bounce rows. */
-    char sql[4096];
+     * before any conversion, into a table without the ev_ columns (a view
+     * when the scope is the whole database); then each recipient's final
+     * outcome (delivery_outcomes' rule) from that. A database older than
+     * schema 7 has no bounce rows. ts is the time as an integer (Unix
+     * seconds) for sections that aggregate by time. */
     char lo[32] = "NULL", hi[32] = "NULL";
     int64_t t;
     if (c->scope.since && time_parse_iso(c->scope.since, &t) == 0)
@@ -201,37 +332,40 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
         " provider, blocklist, blocklist_misconfig, client_ip, sasl_user";
     /* (the time compared is the integer column: log_deliveries.time,
      * bounce_recipients.time) */
-    char where[1024], bwhere[1024];
-    scope_where(where, sizeof where, lo, hi, "time", "sender", "message_id");
-    scope_where(bwhere, sizeof bwhere, lo, hi, "r.time", "b.orig_from", "b.orig_message_id");
+    char where[1024] = "", bwhere[1024] = "";
+    if (!whole) {
+        scope_where(where, sizeof where, lo, hi, "time", "sender", "message_id");
+        scope_where(bwhere, sizeof bwhere, lo, hi, "r.time", "b.orig_from", "b.orig_message_id");
+    }
+    const char *create = whole ? "CREATE TEMP VIEW r_dlv AS" : "CREATE TEMP TABLE r_dlv AS";
     if (v7)
-        snprintf(sql, sizeof sql,
-                 "CREATE TEMP TABLE r_dlv AS SELECT * FROM ("
-                 "SELECT %s, 'log' AS source, NULL AS bounce_message FROM log_deliveries%s"
-                 " UNION ALL SELECT * FROM (SELECT -r.id AS id, NULL AS log_event_id,"
-                 " strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', r.time, 'unixepoch') AS time, 'bounce' AS mta,"
-                 " b.reporting_mta AS host, NULL AS queue_id, b.orig_message_id AS message_id,"
-                 " b.orig_from AS sender, r.recipient, r.recipient_domain, r.remote_mta AS relay_host,"
-                 " NULL AS relay_ip, r.status, r.dsn, r.reply_code, r.reply_text, NULL AS delay,"
-                 " NULL AS attempt, 0 AS local, r.reason, r.hard, r.reason_rule, r.provider,"
-                 " r.blocklist, r.blocklist_misconfig, NULL AS client_ip, NULL AS sasl_user,"
-                 " 'bounce' AS source, b.message_id AS bounce_message FROM bounce_recipients r"
-                 " JOIN bounce_messages b ON b.id = r.bounce%s AND b.kind = 'bounce'))",
-                 cols, where, bwhere);
+        snprintf(
+            sql, sizeof sql,
+            "%s SELECT * FROM ("
+            "SELECT %s, 'log' AS source, NULL AS bounce_message, time AS ts"
+            " FROM log_deliveries%s"
+            " UNION ALL SELECT * FROM (SELECT -r.id AS id, NULL AS log_event_id,"
+            " strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', r.time, 'unixepoch') AS time, 'bounce' AS mta,"
+            " b.reporting_mta AS host, NULL AS queue_id, b.orig_message_id AS message_id,"
+            " b.orig_from AS sender, r.recipient, r.recipient_domain, r.remote_mta AS relay_host,"
+            " NULL AS relay_ip, r.status, r.dsn, r.reply_code, r.reply_text, NULL AS delay,"
+            " NULL AS attempt, 0 AS local, r.reason, r.hard, r.reason_rule, r.provider,"
+            " r.blocklist, r.blocklist_misconfig, NULL AS client_ip, NULL AS sasl_user,"
+            " 'bounce' AS source, b.message_id AS bounce_message, r.time AS ts"
+            " FROM bounce_recipients r"
+            " JOIN bounce_messages b ON b.id = r.bounce%s%s b.kind = 'bounce'))",
+            create, cols, where, bwhere, whole ? " WHERE" : " AND");
     else
         snprintf(sql, sizeof sql,
-                 "CREATE TEMP TABLE r_dlv AS SELECT %s, 'log' AS source, NULL AS bounce_message"
+                 "%s SELECT %s, 'log' AS source, NULL AS bounce_message, time AS ts"
                  " FROM log_deliveries%s",
-                 cols, where);
-    if (run_scoped(c, sql) != 0) return -1;
+                 create, cols, where);
+    if ((whole ? exec(c, sql) : run_scoped(c, sql)) != 0) return -1;
     /* each recipient's final outcome: every row but the attempts a later
      * attempt of the same (queue id, host, recipient) superseded (few: the
      * deferrals that were retried); a refusal without a queue id stands alone */
-    return exec(c, "CREATE TEMP TABLE r_sup(id INTEGER PRIMARY KEY);"
-                   "INSERT INTO r_sup SELECT id FROM (SELECT id, max(id) OVER (PARTITION BY"
-                   " queue_id, host, recipient) AS last FROM r_dlv WHERE queue_id IS NOT NULL)"
-                   " WHERE id < last;"
-                   "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
+    if (build_sup(c) != 0) return -1;
+    return exec(c, "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
                    " (SELECT id FROM r_sup)");
 }
 
@@ -240,11 +374,16 @@ static struct rval column_value(struct rctx *c, sqlite3_stmt *s, int k, enum rk 
     int t = sqlite3_column_type(s, k);
     if (t == SQLITE_NULL) return rv_null();
     switch (kind) {
-    case RK_INT: return rv_int(sqlite3_column_int64(s, k));
-    case RK_REAL: return rv_real(sqlite3_column_double(s, k));
-    case RK_PCT: return rv_pct(sqlite3_column_double(s, k));
-    case RK_TIME: return rv_time(rctx_col_text(c, s, k));
-    default: return rv_text(rctx_col_text(c, s, k));
+    case RK_INT:
+        return rv_int(sqlite3_column_int64(s, k));
+    case RK_REAL:
+        return rv_real(sqlite3_column_double(s, k));
+    case RK_PCT:
+        return rv_pct(sqlite3_column_double(s, k));
+    case RK_TIME:
+        return rv_time(rctx_col_text(c, s, k));
+    default:
+        return rv_text(rctx_col_text(c, s, k));
     }
 }
 
@@ -296,10 +435,17 @@ int rctx_value(struct rctx *c, const char *sql, const char *text1, struct rval *
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         switch (sqlite3_column_type(s, 0)) {
-        case SQLITE_INTEGER: *out = rv_int(sqlite3_column_int64(s, 0)); break;
-        case SQLITE_FLOAT: *out = rv_real(sqlite3_column_double(s, 0)); break;
-        case SQLITE_NULL: break;
-        default: *out = rv_text(rctx_col_text(c, s, 0)); break;
+        case SQLITE_INTEGER:
+            *out = rv_int(sqlite3_column_int64(s, 0));
+            break;
+        case SQLITE_FLOAT:
+            *out = rv_real(sqlite3_column_double(s, 0));
+            break;
+        case SQLITE_NULL:
+            break;
+        default:
+            *out = rv_text(rctx_col_text(c, s, 0));
+            break;
         }
     }
     sqlite3_finalize(s);

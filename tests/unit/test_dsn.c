@@ -407,6 +407,26 @@ static void test_not_a_bounce(void **state)
     assert_int_equal(F.r.n_rcpt, 0);
 }
 
+/* A phishing message dressed as a system notice: the display name reads
+ * like a mailer-daemon's ("Mail Administrator"), the address does not, and
+ * nothing in it reports a delivery: not a bounce. The same text from
+ * MAILER-DAEMON@ is one (an address that cannot be found is still a bounce). */
+static void test_display_name_alone_is_not_a_bounce(void **state)
+{
+    (void)state;
+    const char *phish = "From: \"Mail Administrator\" <admin@quota.example>\n"
+                        "To: dave@example.org\nSubject: Action required: mailbox storage almost full\n"
+                        "Content-Type: text/plain\n\nYour mailbox is almost full. Click here to "
+                        "keep receiving mail.\n";
+    parse_bytes(phish, strlen(phish));
+    assert_int_equal(F.kind, DSN_NONE);
+    const char *daemon = "From: Mail Delivery System <MAILER-DAEMON@mx.example>\n"
+                         "To: dave@example.org\nSubject: Undelivered Mail Returned to Sender\n"
+                         "Content-Type: text/plain\n\nYour mailbox is almost full.\n";
+    parse_bytes(daemon, strlen(daemon));
+    assert_int_equal(F.kind, DSN_BOUNCE);
+}
+
 static void test_arf_is_not_ours(void **state)
 {
     (void)state;
@@ -513,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_x_autoreply),
         cmocka_unit_test(test_not_a_bounce),
         cmocka_unit_test(test_arf_is_not_ours),
+        cmocka_unit_test(test_display_name_alone_is_not_a_bounce),
         cmocka_unit_test(test_max_rcpt),
         cmocka_unit_test(test_max_field),
         cmocka_unit_test(test_no_dsn_part_no_signals),
