@@ -184,8 +184,10 @@ static uint64_t sup_hash(sqlite3_stmt *s)
 
 static int build_sup(struct rctx *c)
 {
-    if (exec(c, "CREATE TEMP TABLE r_sup(id INTEGER PRIMARY KEY);"
-                "CREATE TEMP TABLE r_sup_cand(id INTEGER PRIMARY KEY)") != 0)
+    if (exec(c,
+             "CREATE TEMP TABLE r_sup(id INTEGER PRIMARY KEY);"
+             "CREATE TEMP TABLE r_sup_cand(id INTEGER PRIMARY KEY, queue_id, host, recipient)") !=
+        0)
         return -1;
     size_t words = ((size_t)1 << SUP_BITS) / 64;
     uint64_t *once = calloc(words, sizeof *once), *twice = calloc(words, sizeof *twice);
@@ -218,15 +220,16 @@ static int build_sup(struct rctx *c)
     }
     if (n_multi > 0) { /* second pass: the candidates */
         sqlite3_reset(q);
-        if (sqlite3_prepare_v2(c->db, "INSERT INTO r_sup_cand(id) VALUES (?1)", -1, &ins, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_prepare_v2(c->db, "INSERT INTO r_sup_cand VALUES (?1, ?2, ?3, ?4)", -1, &ins,
+                               NULL) != SQLITE_OK) {
             fail(c, "report scope");
             goto done;
         }
         while ((step = sqlite3_step(q)) == SQLITE_ROW) {
             uint64_t b = sup_hash(q);
             if (!(twice[b >> 6] & (1ull << (b & 63)))) continue;
-            sqlite3_bind_int64(ins, 1, sqlite3_column_int64(q, 0));
+            for (int k = 0; k < 4; k++) /* the key as read (the window compares them) */
+                sqlite3_bind_value(ins, k + 1, sqlite3_column_value(q, k));
             if (sqlite3_step(ins) != SQLITE_DONE) {
                 fail(c, "report scope");
                 goto done;
@@ -237,10 +240,8 @@ static int build_sup(struct rctx *c)
             fail(c, "report scope");
             goto done;
         }
-        if (exec(c,
-                 "INSERT INTO r_sup SELECT id FROM (SELECT d.id AS id, max(d.id) OVER"
-                 " (PARTITION BY d.queue_id, d.host, d.recipient) AS last FROM r_sup_cand k"
-                 " JOIN r_dlv d ON d.id = k.id WHERE d.queue_id IS NOT NULL) WHERE id < last") != 0)
+        if (exec(c, "INSERT INTO r_sup SELECT id FROM (SELECT id, max(id) OVER (PARTITION BY"
+                    " queue_id, host, recipient) AS last FROM r_sup_cand) WHERE id < last") != 0)
             goto done;
     }
     rc = exec(c, "DROP TABLE temp.r_sup_cand");
@@ -333,12 +334,27 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     /* (the time compared is the integer column: log_deliveries.time,
      * bounce_recipients.time) */
     char where[1024] = "", bwhere[1024] = "";
-    if (!whole) {
+    /* a view only when it is a plain one over log_deliveries: SQLite
+     * evaluates every column of a UNION ALL view for each row of an
+     * aggregate, which costs more than copying them once */
+    int64_t n_bounce = 0;
+    if (whole && v7) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(c->db, "SELECT EXISTS (SELECT 1 FROM bounce_recipients)", -1, &s,
+                               NULL) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            n_bounce = sqlite3_column_int64(s, 0);
+        else
+            n_bounce = 1; /* (not readable: the general form says why) */
+        sqlite3_finalize(s);
+    }
+    bool dlv_view = whole && n_bounce == 0;
+    if (!dlv_view) {
         scope_where(where, sizeof where, lo, hi, "time", "sender", "message_id");
         scope_where(bwhere, sizeof bwhere, lo, hi, "r.time", "b.orig_from", "b.orig_message_id");
     }
-    const char *create = whole ? "CREATE TEMP VIEW r_dlv AS" : "CREATE TEMP TABLE r_dlv AS";
-    if (v7)
+    const char *create = dlv_view ? "CREATE TEMP VIEW r_dlv AS" : "CREATE TEMP TABLE r_dlv AS";
+    if (v7 && !dlv_view)
         snprintf(
             sql, sizeof sql,
             "%s SELECT * FROM ("
@@ -353,14 +369,14 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
             " r.blocklist, r.blocklist_misconfig, NULL AS client_ip, NULL AS sasl_user,"
             " 'bounce' AS source, b.message_id AS bounce_message, r.time AS ts"
             " FROM bounce_recipients r"
-            " JOIN bounce_messages b ON b.id = r.bounce%s%s b.kind = 'bounce'))",
-            create, cols, where, bwhere, whole ? " WHERE" : " AND");
+            " JOIN bounce_messages b ON b.id = r.bounce%s AND b.kind = 'bounce'))",
+            create, cols, where, bwhere);
     else
         snprintf(sql, sizeof sql,
                  "%s SELECT %s, 'log' AS source, NULL AS bounce_message, time AS ts"
                  " FROM log_deliveries%s",
                  create, cols, where);
-    if ((whole ? exec(c, sql) : run_scoped(c, sql)) != 0) return -1;
+    if ((dlv_view ? exec(c, sql) : run_scoped(c, sql)) != 0) return -1;
     /* each recipient's final outcome: every row but the attempts a later
      * attempt of the same (queue id, host, recipient) superseded (few: the
      * deferrals that were retried); a refusal without a queue id stands alone */

@@ -18,8 +18,13 @@
  *   r_dlv  the rows of `deliveries` in scope (same columns as the view, time
  *       as ISO text) : time within the period; with --domain, the sender's
  *       domain; with --campaign, the Message-ID of a campaign message.
- *       Rates count source = 'log' rows (see README "Feedback").
- *   r_out  the rows of `delivery_outcomes` restricted the same way.
+ *       Rates count source = 'log' rows (see README "Feedback"). A last
+ *       column `ts` is the time as integer seconds (for grouping by time
+ *       without converting text).
+ *   r_out  the rows of `delivery_outcomes` restricted the same way (each
+ *       recipient's final outcome), with the same columns.
+ *   Without any filter, r_copy (and r_dlv when no bounce rows exist) are
+ *   views over the base tables rather than copies.
  *
  * Builders: int sec_NAME(struct rctx *c) adds its section to c->r and
  * returns 0, or -1 with c->err set on a database error. A table or column

@@ -90,8 +90,10 @@ static int totals(struct rctx *c, struct totals *t)
                   " CAST(sum(source = 'log' AND status = 'deferred') AS REAL) /"
                   " nullif(sum(source = 'log'), 0),"
                   " coalesce(sum(blocklist IS NOT NULL AND NOT blocklist_misconfig), 0),"
-                  " min(CASE WHEN source = 'log' THEN time END),"
-                  " max(CASE WHEN source = 'log' THEN time END) FROM r_dlv",
+                  " strftime('%Y-%m-%dT%H:%M:%SZ', min(CASE WHEN source = 'log' THEN ts END),"
+                  " 'unixepoch'),"
+                  " strftime('%Y-%m-%dT%H:%M:%SZ', max(CASE WHEN source = 'log' THEN ts END),"
+                  " 'unixepoch') FROM r_dlv",
                   NULL, dlv_totals, t) != 0 ||
         rctx_each(c,
                   "SELECT count(*), CAST(sum(status = 'sent') AS REAL) / nullif(count(*), 0),"
@@ -382,10 +384,12 @@ static int bucket_row(void *ctx, sqlite3_stmt *st)
     " b(k, i) AS (SELECT lo, 0 FROM lim WHERE lo IS NOT NULL AND hi IS NOT NULL"                   \
     " UNION ALL SELECT strftime('" FMT "', k, '" STEP "'), i + 1 FROM b, lim"                      \
     " WHERE k < lim.hi AND i < " TIMELINE_MAX_BUCKETS_S "),"                                       \
-    " n AS (SELECT substr(time, 1, " KLEN ") AS k, sum(status = 'sent') AS s,"                     \
+    " h AS (SELECT ts - ((ts % 3600) + 3600) % 3600 AS h, sum(status = 'sent') AS s,"              \
     " sum(status = 'deferred') AS d, sum(status = 'bounced') AS bo, sum(status = 'rejected') AS "  \
     "r,"                                                                                           \
-    " sum(status = 'expired') AS e" LOG_DLV " AND time IS NOT NULL GROUP BY 1)"                    \
+    " sum(status = 'expired') AS e" LOG_DLV " AND ts IS NOT NULL GROUP BY 1),"                     \
+    " n AS (SELECT substr(strftime('%Y-%m-%dT%H:%M:%SZ', h, 'unixepoch'), 1, " KLEN ") AS k,"      \
+    " sum(s) AS s, sum(d) AS d, sum(bo) AS bo, sum(r) AS r, sum(e) AS e FROM h GROUP BY 1)"        \
     " SELECT " LABEL ", coalesce(n.s, 0), coalesce(n.d, 0), coalesce(n.bo, 0), coalesce(n.r, 0),"  \
     " coalesce(n.e, 0) FROM b LEFT JOIN n ON n.k = replace(substr(b.k, 1, " KLEN "), ' ', 'T')"    \
     " ORDER BY b.k"

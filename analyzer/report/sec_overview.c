@@ -28,15 +28,17 @@ static int add_period(struct rctx *c, struct rsection *s)
     const char *since = c->scope.since ? c->scope.since : c->r->since;
     const char *until = c->scope.until ? c->scope.until : c->r->until;
     struct rval lo = rv_null(), hi = rv_null();
-    if (!since && rctx_value(c,
-                             "SELECT min(t) FROM (SELECT min(t) AS t FROM r_msg UNION ALL"
-                             " SELECT min(time) FROM r_dlv)",
-                             NULL, &lo) != 0)
+    if (!since &&
+        rctx_value(c,
+                   "SELECT min(t) FROM (SELECT min(t) AS t FROM r_msg UNION ALL"
+                   " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(ts), 'unixepoch') FROM r_dlv)",
+                   NULL, &lo) != 0)
         return -1;
-    if (!until && rctx_value(c,
-                             "SELECT max(t) FROM (SELECT max(t) AS t FROM r_msg UNION ALL"
-                             " SELECT max(time) FROM r_dlv)",
-                             NULL, &hi) != 0)
+    if (!until &&
+        rctx_value(c,
+                   "SELECT max(t) FROM (SELECT max(t) AS t FROM r_msg UNION ALL"
+                   " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(ts), 'unixepoch') FROM r_dlv)",
+                   NULL, &hi) != 0)
         return -1;
     const char *from = since ? rstr(c->r, since) : lo.k == RK_TEXT ? lo.s : NULL;
     const char *to = until ? rstr(c->r, until) : hi.k == RK_TEXT ? hi.s : NULL;

@@ -85,10 +85,13 @@
  * What it does not do: it says what the spam copies share, not why; one
  * feature per row, no combinations of features. */
 #include "report/rctx.h"
+#include "util/xalloc.h"
 
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PM_TOP 25              /* rows per table */
@@ -437,6 +440,130 @@ static const char COLS[] = "kind:t:Feature kind|feature:t:Feature|spam_with:i:Sp
                            "inbox_copies:i:Inbox copies|spam_rate:p:Spam rate|"
                            "inbox_rate:p:Inbox rate|separation:r:Separation";
 
+/* r_pm_sep(kind, feature, a, c, ex_spam): per feature, its spam copies (a),
+ * its inbox copies (c) and the first message with a spam copy, for the
+ * features on at least PM_MIN_SUPPORT copies. One pass over r_feat into a
+ * hash table (a GROUP BY would sort every feature row: millions). Keys are
+ * compared as SQLite groups them: type and bytes. */
+struct sep_ent {
+    struct sep_ent *next;
+    uint64_t h;
+    int kt, ft;
+    int kn, fn;
+    const void *kind, *feat;
+    int64_t a, c, ex;
+};
+
+struct sep_tab {
+    arena *a;
+    struct sep_ent **b;
+    size_t nb, n;
+};
+
+static uint64_t sep_hash(uint64_t h, const void *p, int n, int type)
+{
+    const unsigned char *q = p;
+    h = (h ^ (uint64_t)(unsigned)type) * 1099511628211ull;
+    for (int i = 0; i < n; i++)
+        h = (h ^ (uint64_t)q[i]) * 1099511628211ull;
+    return (h ^ (uint64_t)(unsigned)n) * 1099511628211ull;
+}
+
+static const void *sep_bytes(sqlite3_stmt *s, int k, int type, int *n)
+{
+    const void *p =
+        type == SQLITE_BLOB ? sqlite3_column_blob(s, k) : (const void *)sqlite3_column_text(s, k);
+    *n = sqlite3_column_bytes(s, k);
+    return p ? p : "";
+}
+
+static void sep_grow(struct sep_tab *t)
+{
+    size_t nb = t->nb ? t->nb * 2 : 1024;
+    struct sep_ent **b = xcalloc(nb, sizeof *b);
+    for (size_t i = 0; i < t->nb; i++)
+        for (struct sep_ent *e = t->b[i], *nx; e; e = nx) {
+            nx = e->next;
+            e->next = b[e->h & (nb - 1)];
+            b[e->h & (nb - 1)] = e;
+        }
+    free(t->b);
+    t->b = b;
+    t->nb = nb;
+}
+
+static int build_sep(struct rctx *c)
+{
+    if (exec(c,
+             "DROP TABLE IF EXISTS temp.r_pm_sep;"
+             "CREATE TEMP TABLE r_pm_sep(kind TEXT, feature TEXT, a, c, ex_spam)",
+             false) != 0)
+        return -1;
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    struct sep_tab t = {.a = arena_new()};
+    int rc = -1, step;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT f.kind, f.feature, p.n_spam, p.n_inbox, p.id FROM r_feat f"
+                           " JOIN r_pm p ON p.id = f.message_id",
+                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "INSERT INTO r_pm_sep VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
+                           NULL) != SQLITE_OK)
+        goto done;
+    sep_grow(&t);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int kt = sqlite3_column_type(q, 0), ft = sqlite3_column_type(q, 1), kn, fn;
+        const void *kp = sep_bytes(q, 0, kt, &kn), *fp = sep_bytes(q, 1, ft, &fn);
+        uint64_t h = sep_hash(sep_hash(1469598103934665603ull, kp, kn, kt), fp, fn, ft);
+        struct sep_ent *e = t.b[h & (t.nb - 1)];
+        while (e && !(e->h == h && e->kt == kt && e->ft == ft && e->kn == kn && e->fn == fn &&
+                      memcmp(e->kind, kp, (size_t)kn) == 0 && memcmp(e->feat, fp, (size_t)fn) == 0))
+            e = e->next;
+        if (!e) {
+            if (t.n >= t.nb) sep_grow(&t);
+            e = arena_alloc(t.a, sizeof *e);
+            *e = (struct sep_ent){.h = h, .kt = kt, .ft = ft, .kn = kn, .fn = fn, .ex = -1};
+            e->kind = arena_strndup(t.a, kp, (size_t)kn);
+            e->feat = arena_strndup(t.a, fp, (size_t)fn);
+            e->next = t.b[h & (t.nb - 1)];
+            t.b[h & (t.nb - 1)] = e;
+            t.n++;
+        }
+        int64_t ns = sqlite3_column_int64(q, 2), id = sqlite3_column_int64(q, 4);
+        e->a += ns;
+        e->c += sqlite3_column_int64(q, 3);
+        if (ns > 0 && (e->ex < 0 || id < e->ex)) e->ex = id;
+    }
+    if (step != SQLITE_DONE) goto done;
+    for (size_t i = 0; i < t.nb; i++)
+        for (struct sep_ent *e = t.b[i]; e; e = e->next) {
+            if (e->a + e->c < PM_MIN_SUPPORT) continue;
+            if (e->kt == SQLITE_BLOB)
+                sqlite3_bind_blob(ins, 1, e->kind, e->kn, SQLITE_STATIC);
+            else
+                sqlite3_bind_text(ins, 1, e->kind, e->kn, SQLITE_STATIC);
+            if (e->ft == SQLITE_BLOB)
+                sqlite3_bind_blob(ins, 2, e->feat, e->fn, SQLITE_STATIC);
+            else
+                sqlite3_bind_text(ins, 2, e->feat, e->fn, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 3, e->a);
+            sqlite3_bind_int64(ins, 4, e->c);
+            if (e->ex < 0)
+                sqlite3_bind_null(ins, 5);
+            else
+                sqlite3_bind_int64(ins, 5, e->ex);
+            if (sqlite3_step(ins) != SQLITE_DONE) goto done;
+            sqlite3_reset(ins);
+        }
+    rc = 0;
+done:
+    if (rc != 0) snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    free(t.b);
+    arena_free(t.a);
+    return rc;
+}
+
 int sec_postmortem(struct rctx *c)
 {
     struct rsection *s = rsec_add(c->r, "postmortem",
@@ -464,15 +591,7 @@ int sec_postmortem(struct rctx *c)
               rv_pct((double)ns / (double)(ns + ni)), -1);
     rsec_fact(s, c->r, "placed_messages", "Messages with placement evidence", rv_int(nm), 0);
 
-    char sql[768];
-    snprintf(sql, sizeof sql,
-             "CREATE TEMP TABLE r_pm_sep AS SELECT f.kind AS kind, f.feature AS feature,"
-             " sum(p.n_spam) AS a, sum(p.n_inbox) AS c,"
-             " min(CASE WHEN p.n_spam > 0 THEN p.id END) AS ex_spam"
-             " FROM r_feat f JOIN r_pm p ON p.id = f.message_id GROUP BY f.kind, f.feature"
-             " HAVING sum(p.n_spam) + sum(p.n_inbox) >= %d",
-             PM_MIN_SUPPORT);
-    if (exec(c, sql, false) != 0) return -1;
+    if (build_sep(c) != 0) return -1;
 
     bool comparable = ns > 0 && ni > 0;
     struct rtable *t =
