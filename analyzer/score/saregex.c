@@ -1,6 +1,14 @@
 /* saregex — SpamAssassin rule regexes on PCRE2, their literal prefilter, and
  * the multi-literal matcher. The contract is saregex.h.
  *
+ * The literal analysis also runs on a pattern's image in a folded alphabet
+ * (sare_fold_analyse, for patterns with no literal set): each byte a class
+ * can match is replaced by its fold (fold_init), bytes outside the alphabet
+ * make a branch unmatchable, dropped bytes match the empty string, and under
+ * SARE_FOLD_SQUEEZE c{m,n} reads as c (runs are collapsed). Folding is a
+ * substring-preserving map applied to text and pattern alike, so a literal
+ * the image requires is in the folded text of every match.
+ *
  * What SpamAssassin 4 does to a rule regex before Perl compiles it
  * (Mail::SpamAssassin::Util::compile_regexp), and so what this module does:
  *  - delimiters: "/re/", or "m" / "qr" followed by one of { ( [ < (closed by
@@ -91,6 +99,12 @@ struct sare {
     const char **lits;
     size_t *lit_lens;
     bool nocase;
+    /* folded prefilter sets (see sare_fold_literals), per fold */
+    size_t n_flits[SARE_N_FOLDS];
+    const char **flits[SARE_N_FOLDS];
+    size_t *flit_lens[SARE_N_FOLDS];
+    char *tpat; /* no literal set: the translated pattern, for sare_fold_analyse */
+    size_t tlen;
 };
 
 /* ---------------------------------------------------------------------------
@@ -101,6 +115,12 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static uint8_t *char_tables;
 static pcre2_compile_context *compile_ctx;
 static bool jit_available;
+/* The folded alphabets (sare_fold): per fold, what each byte becomes —
+ * FOLD_OUT (the byte is outside the alphabet), FOLD_DEL (dropped) or the byte
+ * that stands for its class. Built once by init_shared. */
+#define FOLD_OUT 0
+#define FOLD_DEL 1
+static unsigned char fold_map[SARE_N_FOLDS][256];
 static pthread_key_t tls_key;
 
 static _Noreturn void oom(void)
@@ -152,6 +172,41 @@ static void tls_free(void *p)
     free(t);
 }
 
+static bool is_alnum(unsigned char c);
+static unsigned char lower(unsigned char c);
+
+/* The look-alike classes of SpamAssassin's ReplaceTags (25_replace.cf)
+ * restricted to ASCII, joined where they overlap ("a" stands for
+ * [acgkouvw0@]: <A> holds "@", <C> "k" and "@", <G> "k", <O> "g" and "u", <U>
+ * and <W> "v"); any other letter stands for itself, in lower case. Bytes at
+ * or above 0x80, NUL and '&' (the entity alternatives) are outside both
+ * alphabets: a text holding one is never judged by folded literals. Fold
+ * SARE_FOLD_LOOK turns white space into ' ' and keeps other punctuation;
+ * SARE_FOLD_SQUEEZE drops every byte but letters and digits, so that
+ * fillers between letters ([_\W]{0,3}) vanish from text and pattern alike. */
+static void fold_init(void)
+{
+    static const char *const groups[] = {"acgkouvw0@", "ijly1|!?", "sz", "e3", "b8"};
+    for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
+        unsigned char *m = fold_map[f];
+        for (unsigned c = 1; c < 0x80; c++) {
+            bool alnum = is_alnum((unsigned char)c);
+            m[c] = (unsigned char)lower((unsigned char)c);
+            if (f == SARE_FOLD_SQUEEZE && !alnum) m[c] = FOLD_DEL;
+            if (f == SARE_FOLD_LOOK && (c == ' ' || (c >= 9 && c <= 13))) m[c] = ' ';
+        }
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+            for (const char *q = groups[g]; *q; q++) {
+                unsigned char c = (unsigned char)*q;
+                if (m[c] == FOLD_DEL) continue;
+                m[c] = (unsigned char)groups[g][0];
+                if (c >= 'a' && c <= 'z') m[c - 32] = (unsigned char)groups[g][0];
+            }
+        m[0] = FOLD_OUT;
+        m['&'] = FOLD_OUT;
+    }
+}
+
 static void init_shared(void)
 {
     /* PCRE2 builds its tables with the C library's ctype functions: pin the
@@ -179,6 +234,7 @@ static void init_shared(void)
     uint32_t jit = 0;
     jit_available = pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit;
     if (pthread_key_create(&tls_key, tls_free) != 0) oom();
+    fold_init();
 }
 
 static _Thread_local struct tls *tls_cur;
@@ -1061,6 +1117,14 @@ struct lx {
     bool fail;
     struct lchunk *pool;
     size_t pooled; /* bytes allocated so far; past LX_MAX_POOL the analysis gives up */
+    /* NULL, or a fold_map: the analysis is then of the pattern's image in
+     * that alphabet (each byte it can match replaced by what it folds to,
+     * bytes outside the alphabet unmatchable), which holds a folded text's
+     * every match when the text is all inside the alphabet */
+    const unsigned char *fold;
+    /* with SARE_FOLD_SQUEEZE: runs of one byte count as one (sare_fold
+     * collapses them in the text), so c{m,n} with m >= 1 reads as c */
+    bool collapse;
 };
 
 static char *lx_alloc(struct lx *x, size_t n)
@@ -1121,6 +1185,36 @@ static void lx_set_empty(linfo *o)
     o->exact = true;
     o->ex.n = 1;
     o->ex.v[0] = (lstr){"", 0, false};
+}
+
+/* Matches nothing (in a folded analysis: needs a byte outside the alphabet). */
+static void lx_set_none(linfo *o)
+{
+    memset(o, 0, sizeof *o);
+    o->exact = true;
+}
+
+static bool lx_is_none(const linfo *o)
+{
+    return o->exact && o->ex.n == 0;
+}
+
+/* Matches only the empty string. */
+static bool lx_is_empty(const linfo *o)
+{
+    return o->exact && o->ex.n == 1 && o->ex.v[0].len == 0;
+}
+
+/* Exactly one byte, or that byte or nothing. */
+static bool lx_is_one_byte(const linfo *o)
+{
+    if (!o->exact || o->ex.n == 0 || o->ex.n > 2) return false;
+    unsigned ones = 0;
+    for (unsigned k = 0; k < o->ex.n; k++) {
+        if (o->ex.v[k].len > 1) return false;
+        ones += o->ex.v[k].len;
+    }
+    return ones == 1;
 }
 
 static void lx_set_break(linfo *o)
@@ -1244,17 +1338,18 @@ static void lx_from_bits(const uint64_t bits[4], linfo *o)
 #define HAS(b) ((bits[(b) >> 6] >> ((b)&63)) & 1u)
     lset s;
     s.n = 0;
-    for (unsigned b = 0; b < 256; b++) {
-        if (!HAS(b)) continue;
-        bool ci = false;
-        if (b >= 'A' && b <= 'Z' && HAS(b + 32)) continue;
-        if (b >= 'a' && b <= 'z' && HAS(b - 32)) ci = true;
-        if (s.n >= LX_MAX) {
-            lx_set_break(o);
-            return;
+    for (unsigned w = 0, b; w < 4; w++)
+        for (uint64_t m = bits[w]; m; m &= m - 1) {
+            b = w * 64 + (unsigned)__builtin_ctzll(m);
+            bool ci = false;
+            if (b >= 'A' && b <= 'Z' && HAS(b + 32)) continue;
+            if (b >= 'a' && b <= 'z' && HAS(b - 32)) ci = true;
+            if (s.n >= LX_MAX) {
+                lx_set_break(o);
+                return;
+            }
+            s.v[s.n++] = (lstr){&one_byte[b], 1, ci};
         }
-        s.v[s.n++] = (lstr){&one_byte[b], 1, ci};
-    }
 #undef HAS
     if (!s.n) {
         lx_set_break(o);
@@ -1284,6 +1379,35 @@ static void bits_fold(uint64_t bits[4])
         int o = latin1_other(b);
         if (o >= 0) bits_set(bits, (unsigned)o);
     }
+}
+
+/* A byte set as node info: as is, or its image in x->fold. */
+static void lx_bits(const struct lx *x, const uint64_t bits[4], linfo *o)
+{
+    if (!x->fold) {
+        lx_from_bits(bits, o);
+        return;
+    }
+    uint64_t img[4] = {0, 0, 0, 0};
+    bool del = false, any = false;
+    for (unsigned w = 0; w < 2; w++) /* bytes from 0x80 are outside every fold */
+        for (uint64_t m = bits[w]; m; m &= m - 1) {
+            unsigned char f = x->fold[w * 64 + (unsigned)__builtin_ctzll(m)];
+            if (f == FOLD_OUT) continue;
+            if (f == FOLD_DEL)
+                del = true;
+            else
+                bits_set(img, f), any = true;
+        }
+    if (!any) {
+        if (del)
+            lx_set_empty(o);
+        else
+            lx_set_none(o);
+        return;
+    }
+    lx_from_bits(img, o);
+    if (del && o->exact && !lset_add(&o->ex, (lstr){"", 0, false})) lx_set_break(o);
 }
 
 /* \d \s \w \h \v and their negations, as PCRE2 reads them with our tables */
@@ -1489,8 +1613,18 @@ static int lx_char_escape(struct lx *x)
     return (int)v;
 }
 
-static void lx_char(unsigned c, unsigned fl, linfo *o)
+static void lx_char(const struct lx *x, unsigned c, unsigned fl, linfo *o)
 {
+    if (x->fold) {
+        unsigned char f = x->fold[c & 0xFF];
+        if (f == FOLD_OUT)
+            lx_set_none(o);
+        else if (f == FOLD_DEL)
+            lx_set_empty(o);
+        else
+            lx_char(&(struct lx){.fold = NULL}, f, 0, o);
+        return;
+    }
     memset(o, 0, sizeof *o);
     o->exact = true;
     o->ex.n = 1;
@@ -1645,7 +1779,7 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
     if (neg)
         for (int k = 0; k < 4; k++)
             bits[k] = ~bits[k];
-    lx_from_bits(bits, o);
+    lx_bits(x, bits, o);
 }
 
 static void lx_alt(struct lx *x, unsigned *fl, linfo *out);
@@ -1927,7 +2061,7 @@ static void lx_escape(struct lx *x, unsigned fl, linfo *o)
     uint64_t bits[4] = {0, 0, 0, 0};
     if (class_escape_bits(d, bits)) {
         x->i = at + 2;
-        lx_from_bits(bits, o);
+        lx_bits(x, bits, o);
         return;
     }
     int v = lx_char_escape(x);
@@ -1935,7 +2069,7 @@ static void lx_escape(struct lx *x, unsigned fl, linfo *o)
         x->fail = true;
         return;
     }
-    lx_char((unsigned)v, fl, o);
+    lx_char(x, (unsigned)v, fl, o);
 }
 
 /* A quantifier at x->i, if any. */
@@ -2003,6 +2137,7 @@ struct seq {
     lset part[LX_ACCS]; /* products started later than acc */
     unsigned n_part;
     unsigned prev_n; /* string count of the previous item */
+    bool none;       /* an item matches nothing: so does the sequence */
 };
 
 static void seq_flush(struct seq *s)
@@ -2015,6 +2150,11 @@ static void seq_flush(struct seq *s)
 static void seq_push(struct lx *x, struct seq *s, const linfo *a)
 {
     static const lset empty = {1, {{"", 0, false}}};
+    if (s->none) return;
+    if (lx_is_none(a)) {
+        s->none = true;
+        return;
+    }
     seq_flush(s);
     if (!a->exact) {
         if (a->has_best) lx_offer(&s->best, &a->best);
@@ -2054,6 +2194,7 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
     s.best.n = 0;
     s.n_part = 0;
     s.prev_n = 0;
+    s.none = false;
     linfo brk;
     lx_set_break(&brk);
     while (!x->fail) {
@@ -2088,7 +2229,7 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
             break;
         default:
             x->i++;
-            lx_char(c, *fl, &a);
+            lx_char(x, c, *fl, &a);
             break;
         }
         if (x->fail) break;
@@ -2100,7 +2241,14 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
             continue;
         }
         if (x->fail) break;
-        if (qmin == 0 && qmax == 1) {
+        if (x->collapse && lx_is_one_byte(&a)) {
+            /* once runs are collapsed, c{m,n} is c, and c{0,n} c or nothing */
+            if (qmin == 0) lset_add(&a.ex, (lstr){"", 0, false});
+            seq_push(x, &s, &a);
+        } else if (lx_is_empty(&a) || (lx_is_none(&a) && qmin == 0)) {
+            lx_set_empty(&a); /* (empty)* and (nothing){0,n} match only "" */
+            seq_push(x, &s, &a);
+        } else if (qmin == 0 && qmax == 1) {
             linfo o = a;
             o.has_best = false;
             lstr empty = {"", 0, false};
@@ -2115,6 +2263,10 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
                 seq_push(x, &s, &a);
             if (qmax != qmin || k < qmin) seq_push(x, &s, &brk);
         }
+    }
+    if (s.none) {
+        lx_set_none(out);
+        return;
     }
     seq_flush(&s);
     memset(out, 0, sizeof *out);
@@ -2134,6 +2286,13 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
         linfo b;
         lx_seq(x, fl, &b);
         if (x->fail) return;
+        if (lx_is_none(&b)) { /* a branch that cannot match adds nothing */
+            if (x->i < x->n && x->p[x->i] == '|') {
+                x->i++;
+                continue;
+            }
+            break;
+        }
         if (all_exact && (!b.exact || !lset_union_exact(&uex, &b.ex))) all_exact = false;
         if (best_ok && (!b.has_best || !lset_union_clause(&ubest, &b.best))) best_ok = false;
         if (x->i < x->n && x->p[x->i] == '|') {
@@ -2150,11 +2309,19 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
     out->has_best = out->best.n > 0;
 }
 
-static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
+/* The best literal set of pattern (pat,n) — of its image in `fold`, when
+ * not NULL — as one allocation (pointer array, length array, bytes) in
+ * *lits and *lens; returns the count (0: none). */
+static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
+                          const char ***lits_out, size_t **lens_out, bool *nocase_out)
 {
-    struct lx x = {pat, n, 0, 0, false, NULL, 0};
+    struct lx x = {pat, n, 0, 0, false, NULL, 0, fold, fold == fold_map[SARE_FOLD_SQUEEZE]};
     unsigned fl = flags;
     linfo info;
+    size_t m = 0;
+    *lits_out = NULL;
+    *lens_out = NULL;
+    *nocase_out = false;
     lx_alt(&x, &fl, &info);
     if (!x.fail && x.i == n && info.has_best && lset_score(&info.best) != INT_MIN) {
         const lset *s = &info.best;
@@ -2170,28 +2337,66 @@ static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags
         const char **lits = (const char **)(void *)blk;
         size_t *lens = (size_t *)(void *)(blk + s->n * sizeof(char *));
         char *data = blk + hdr;
-        size_t m = 0, off = 0;
+        size_t off = 0;
         for (unsigned k = 0; k < s->n; k++) {
             char *d = data + off;
             memcpy(d, s->v[k].s, s->v[k].len);
             if (nocase)
                 for (size_t j = 0; j < s->v[k].len; j++)
                     d[j] = (char)lower((unsigned char)d[j]);
+            size_t len = s->v[k].len;
+            if (x.collapse) { /* the literal as sare_fold would leave it */
+                size_t o = 0;
+                for (size_t j = 0; j < len; j++)
+                    if (!o || d[o - 1] != d[j]) d[o++] = d[j];
+                len = o;
+                if (len < 2) { /* too short to be of use: no set */
+                    free(blk);
+                    m = 0;
+                    lits = NULL;
+                    lens = NULL;
+                    nocase = false;
+                    break;
+                }
+            }
             bool dup = false;
             for (size_t j = 0; j < m && !dup; j++)
-                dup = lens[j] == s->v[k].len && memcmp(lits[j], d, lens[j]) == 0;
+                dup = lens[j] == len && memcmp(lits[j], d, len) == 0;
             if (dup) continue;
             lits[m] = d;
-            lens[m] = s->v[k].len;
-            off += s->v[k].len;
+            lens[m] = len;
+            off += len;
             m++;
         }
-        re->lits = lits;
-        re->lit_lens = lens;
-        re->n_lits = m;
-        re->nocase = nocase;
+        *lits_out = m ? lits : NULL;
+        *lens_out = m ? lens : NULL;
+        *nocase_out = nocase;
     }
     lx_pool_free(&x);
+    return m;
+}
+
+static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
+{
+    re->n_lits = extract_set(pat, n, flags, NULL, &re->lits, &re->lit_lens, &re->nocase);
+    if (re->n_lits) return;
+    /* kept for sare_fold_analyse */
+    re->tpat = xmalloc(n + 1);
+    memcpy(re->tpat, pat, n);
+    re->tpat[n] = 0;
+    re->tlen = n;
+}
+
+void sare_fold_analyse(sare *re)
+{
+    if (!re || !re->tpat) return;
+    for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
+        bool nc;
+        re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], &re->flits[f],
+                                     &re->flit_lens[f], &nc);
+    }
+    free(re->tpat);
+    re->tpat = NULL;
 }
 
 /* ---------------------------------------------------------------------------
@@ -3100,6 +3305,9 @@ void sare_free(sare *re)
         pcre2_code_free(re->code);
     }
     free((void *)re->lits);
+    for (unsigned f = 0; f < SARE_N_FOLDS; f++)
+        free((void *)re->flits[f]);
+    free(re->tpat);
     free(re);
 }
 
@@ -3184,6 +3392,38 @@ size_t sare_literals(const sare *re, const char *const **lits, const size_t **le
     if (lens) *lens = re->lit_lens;
     if (nocase) *nocase = re->nocase;
     return re->n_lits;
+}
+
+size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lits,
+                          const size_t **lens)
+{
+    if (!re || fold >= SARE_N_FOLDS || !re->n_flits[fold]) {
+        if (lits) *lits = NULL;
+        if (lens) *lens = NULL;
+        return 0;
+    }
+    if (lits) *lits = re->flits[fold];
+    if (lens) *lens = re->flit_lens[fold];
+    return re->n_flits[fold];
+}
+
+size_t sare_fold(unsigned fold, const char *p, size_t len, char *out)
+{
+    pthread_once(&init_once, init_shared);
+    if (fold >= SARE_N_FOLDS) return SIZE_MAX;
+    const unsigned char *m = fold_map[fold];
+    bool collapse = fold == SARE_FOLD_SQUEEZE;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char f = m[(unsigned char)p[i]];
+        if (f <= FOLD_DEL) {
+            if (f == FOLD_OUT) return SIZE_MAX;
+            continue;
+        }
+        if (collapse && o && out[o - 1] == (char)f) continue;
+        out[o++] = (char)f;
+    }
+    return o;
 }
 
 /* ---------------------------------------------------------------------------

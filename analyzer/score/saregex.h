@@ -83,6 +83,28 @@ bool sare_caseless(const sare *re);
  * strings live as long as `re`. Conservative: when in doubt, return 0. */
 size_t sare_literals(const sare *re, const char *const **lits, const size_t **lens, bool *nocase);
 
+/* Folded prefilter, for a regex with no literal set (its patterns allow
+ * look-alike letters and fillers, as SpamAssassin's ReplaceTags write them):
+ * a fold maps every ASCII byte but NUL and '&' to a representative of its
+ * class (letters caseless, look-alikes such as "0" and "o", "1" and "l"
+ * joined) or drops it; sare_fold_literals gives strings of which one occurs
+ * in the folded text of any text the regex can match, provided that text
+ * is all inside the alphabet (sare_fold says so). Match them with sare_lits
+ * against sare_fold's output. SARE_FOLD_LOOK keeps punctuation (white space
+ * becomes ' '), SARE_FOLD_SQUEEZE drops all but letters and digits. */
+enum { SARE_FOLD_LOOK = 0, SARE_FOLD_SQUEEZE = 1, SARE_N_FOLDS = 2 };
+/* Computes the folded sets of a regex with no literal set (once; until then
+ * sare_fold_literals gives none). Not thread-safe: call it before the regex
+ * is shared, as the engine does for body rules only (the analysis costs
+ * start-up time). */
+void sare_fold_analyse(sare *re);
+size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lits,
+                          const size_t **lens);
+/* Fold (p,len) into out (room for len bytes); returns the folded length, or
+ * SIZE_MAX when p holds a byte outside the alphabet (the folded literals then
+ * say nothing about p). */
+size_t sare_fold(unsigned fold, const char *p, size_t len, char *out);
+
 /* Append (p,n) to b quoted as Perl's quotemeta does (every byte but
  * [A-Za-z0-9_] escaped; NUL as \x00), so that a pattern matches it
  * literally: SpamAssassin's capture templates and the evals that build a

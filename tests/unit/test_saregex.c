@@ -1553,16 +1553,183 @@ static void test_threads(void **state)
     sare_free(re);
 }
 
+/* ---- folded prefilter ---- */
+
+/* What the engine concludes from the folded sets: false means "cannot
+ * match" (every fold with a set folds the text and finds none of them). */
+static bool fold_allows(const sare *re, const char *p, size_t len)
+{
+    char *buf = malloc(len ? len : 1);
+    bool ok = true;
+    for (unsigned f = 0; f < SARE_N_FOLDS && ok; f++) {
+        const char *const *lits;
+        const size_t *lens;
+        size_t k = sare_fold_literals(re, f, &lits, &lens);
+        if (!k) continue;
+        size_t n = sare_fold(f, p, len, buf);
+        if (n == SIZE_MAX) continue;
+        bool any = false;
+        for (size_t i = 0; i < k && !any; i++)
+            for (size_t at = 0; at + lens[i] <= n && !any; at++)
+                any = memcmp(buf + at, lits[i], lens[i]) == 0;
+        ok = any;
+    }
+    free(buf);
+    return ok;
+}
+
+static bool matches(const sare *re, const char *p, size_t len)
+{
+    size_t ms, me;
+    return sare_match(re, p, len, 0, &ms, &me) == SARE_MATCH;
+}
+
+/* ReplaceTags-style patterns: look-alike letters, fillers between letters,
+ * multi-byte and entity alternatives, repeated letters. */
+static const char *const fold_patterns[] = {
+    "/(?:^|\\W)(?:[vV\\xb5]|\\\\\\/)[_\\W]{0,3}(?:[iI1!|l]|[\\xc3][\\xac])[_\\W]{0,3}"
+    "(?:[aA@4]|[\\xc3][\\xa0]|&\\#224;)[_\\W]{0,3}[gG][_\\W]{0,3}[rR][_\\W]{0,3}"
+    "(?:[aA@4]|[\\xc3][\\xa0])/i",
+    "/(?:[nN]|[\\xc3][\\x91])\\W?(?:[goO0u]|[\\xc3][\\x92])\\W?(?:[rR]|&\\#(?:1071|34[0-5]);)\\W?"
+    "(?:[tT]|[\\xc5][\\xa2])\\W?(?:[goO0u]|[\\xc3][\\x92])\\W?(?:[nN]|[\\xc3][\\x91])/i",
+    "/[pP]{1,2}\\W{0,2}[hH]{1,2}\\W{0,2}[aA@]{1,2}\\W{0,2}[rR]{1,2}\\W{0,2}(?:[mM]|rn){1,2}/",
+    "/\\b(?:[yYj]|[\\xc3][\\xbd])[_\\W]{0,3}(?:[goO0u])[_\\W]{0,3}(?:[uUv])[_\\W]{0,3}(?:[rR])"
+    "[_\\W]{1,3}(?:[wWv]|\\\\\\/\\\\\\/)[_\\W]{0,3}(?:[iIl|!1y?])[_\\W]{0,3}(?:[nN])/",
+};
+
+static void test_fold(void **state)
+{
+    (void)state;
+    char err[256];
+    for (size_t i = 0; i < sizeof fold_patterns / sizeof fold_patterns[0]; i++) {
+        sare *re = compile_n(fold_patterns[i], strlen(fold_patterns[i]), err, sizeof err);
+        assert_non_null(re);
+        /* nothing in the bytes as written, something once folded */
+        assert_int_equal(sare_literals(re, NULL, NULL, NULL), 0);
+        assert_int_equal(sare_fold_literals(re, SARE_FOLD_LOOK, NULL, NULL) +
+                             sare_fold_literals(re, SARE_FOLD_SQUEEZE, NULL, NULL),
+                         0);
+        sare_fold_analyse(re);
+        assert_true(sare_fold_literals(re, SARE_FOLD_LOOK, NULL, NULL) +
+                        sare_fold_literals(re, SARE_FOLD_SQUEEZE, NULL, NULL) >
+                    0);
+        sare_fold_analyse(re); /* idempotent */
+        sare_free(re);
+    }
+
+    sare *re = compile_n(fold_patterns[0], strlen(fold_patterns[0]), err, sizeof err);
+    sare_fold_analyse(re);
+    /* must skip: plain text that cannot match */
+    assert_false(matches(re, S("the quick brown fox jumps")));
+    assert_false(fold_allows(re, S("the quick brown fox jumps")));
+    /* must not skip: obfuscated spellings that match */
+    static const char *const hits[] = {"buy v-i-a-g-r-a now",
+                                       "V!@GR@",
+                                       "cheap v1agra",
+                                       "x \\/|@g_r_4",
+                                       "v.i.a.g.r.a",
+                                       "v\xc3\xac"
+                                       "agra"};
+    for (size_t i = 0; i < sizeof hits / sizeof hits[0]; i++) {
+        assert_true(matches(re, hits[i], strlen(hits[i])));
+        assert_true(fold_allows(re, hits[i], strlen(hits[i])));
+    }
+    /* a byte outside the alphabet (here the entity's '&'): no verdict */
+    char out[64];
+    assert_int_equal(sare_fold(SARE_FOLD_LOOK, S("vi&#224;gra"), out), SIZE_MAX);
+    assert_true(matches(re, S("vi&#224;gra")));
+    assert_true(fold_allows(re, S("vi&#224;gra")));
+    sare_free(re);
+
+    re = compile_n(fold_patterns[1], strlen(fold_patterns[1]), err, sizeof err);
+    sare_fold_analyse(re);
+    assert_false(matches(re, S("north and south")));
+    assert_false(fold_allows(re, S("north and south")));
+    assert_true(matches(re, S("N-0-R-t-O-n")) && fold_allows(re, S("N-0-R-t-O-n")));
+    assert_true(matches(re, S("n0rt0n")) && fold_allows(re, S("n0rt0n")));
+    assert_true(matches(re, S("n\xc3\x92rton")) && fold_allows(re, S("n\xc3\x92rton")));
+    sare_free(re);
+
+    /* the folds themselves */
+    assert_int_equal(sare_fold(SARE_FOLD_LOOK, S("V1@gra\tX"), out), 8);
+    assert_memory_equal(out, "aiaara x", 8);
+    assert_int_equal(sare_fold(SARE_FOLD_SQUEEZE, S("P-p_h..A@rrm"), out), 5);
+    assert_memory_equal(out, "pharm", 5); /* fillers dropped, runs collapsed */
+    assert_int_equal(sare_fold(SARE_FOLD_SQUEEZE, S("a\xc3\xa0"), out), SIZE_MAX);
+    assert_int_equal(sare_fold(SARE_FOLD_LOOK, S(""), out), 0);
+
+    /* invariant: whatever matches is never skipped (random edits of a
+     * matching text with the letters, look-alikes and fillers the patterns
+     * use, multi-byte ones included) */
+    static const char alpha[] =
+        "vViI1!|lL@aA4gGrRnNoO0tTuUpPhHmMyYwW -._\\/&#;xz\xc3\xac\xa0\x91\x92";
+    static const char *const base[] = {"v-i-a-g-r-a", "n0rt0n", "pphharrm", "y o u r  w i n"};
+    unsigned seed = 12345;
+    for (size_t i = 0; i < sizeof fold_patterns / sizeof fold_patterns[0]; i++) {
+        re = compile_n(fold_patterns[i], strlen(fold_patterns[i]), err, sizeof err);
+        sare_fold_analyse(re);
+        assert_true(matches(re, base[i], strlen(base[i])));
+        size_t n_match = 0, n_skip = 0;
+        for (int it = 0; it < 100000; it++) {
+            char t[40];
+            size_t len = strlen(base[i]);
+            memcpy(t, base[i], len);
+            seed = seed * 1103515245u + 12345u;
+            int edits = 1 + (int)((seed >> 16) % 3);
+            for (int e = 0; e < edits; e++) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned r = seed >> 16;
+                size_t at = r % (len + 1);
+                char c = alpha[(r >> 5) % (sizeof alpha - 1)];
+                switch ((r >> 11) % 3) {
+                case 0: /* substitute */
+                    if (at < len) t[at] = c;
+                    break;
+                case 1: /* insert */
+                    if (len < sizeof t) {
+                        memmove(t + at + 1, t + at, len - at);
+                        t[at] = c;
+                        len++;
+                    }
+                    break;
+                default: /* delete */
+                    if (at < len) {
+                        memmove(t + at, t + at + 1, len - at - 1);
+                        len--;
+                    }
+                }
+            }
+            if (!matches(re, t, len)) {
+                n_skip += !fold_allows(re, t, len);
+                continue;
+            }
+            n_match++;
+            assert_true(fold_allows(re, t, len));
+        }
+        assert_true(n_match > 1000);
+        assert_true(n_skip > 0); /* the prefilter does skip some */
+        sare_free(re);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match_table),     cmocka_unit_test(test_match_start_and_errors),
-        cmocka_unit_test(test_reject_table),    cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_literal_table),   cmocka_unit_test(test_handwritten_invariant),
-        cmocka_unit_test(test_stock_invariant), cmocka_unit_test(test_lits_basic),
-        cmocka_unit_test(test_lits_random),     cmocka_unit_test(test_lits_ceilings),
-        cmocka_unit_test(test_threads),         cmocka_unit_test(test_big_split),
-        cmocka_unit_test(test_big_refused),     cmocka_unit_test(test_big_subroutines),
+        cmocka_unit_test(test_match_table),
+        cmocka_unit_test(test_match_start_and_errors),
+        cmocka_unit_test(test_reject_table),
+        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_literal_table),
+        cmocka_unit_test(test_handwritten_invariant),
+        cmocka_unit_test(test_stock_invariant),
+        cmocka_unit_test(test_lits_basic),
+        cmocka_unit_test(test_lits_random),
+        cmocka_unit_test(test_lits_ceilings),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_big_split),
+        cmocka_unit_test(test_big_refused),
+        cmocka_unit_test(test_big_subroutines),
+        cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,31 @@ static const struct rule *rule(const struct fx *f, const char *name)
     return &f->rs->rules[i];
 }
 
+/* Body rules with no literal set but a folded one (look-alikes and fillers,
+ * as ReplaceTags write them): the folded prefilter must keep every hit and
+ * count (the cached path, lines long and short) and skip what cannot match. */
+static void test_body_folded(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body F_FRIEND /[fF][_\\W]{0,3}[rR][_\\W]{0,3}(?:[iI1!|l])[_\\W]{0,3}"
+                  "[eE3][_\\W]{0,3}[nN][_\\W]{0,3}[dD]/\n"
+                  "body F_FREE /[fF][_\\W]{0,3}[rR][_\\W]{0,3}[eE3][_\\W]{0,3}[eE3]/i\n"
+                  "tflags F_FREE multiple\n"
+                  "score F_FREE 0.5\n"
+                  "body F_NORTON /[nN][_\\W]{0,3}(?:[goO0u])[_\\W]{0,3}[rR][_\\W]{0,3}[tT]"
+                  "[_\\W]{0,3}(?:[goO0u])[_\\W]{0,3}[nN]/\n"
+                  "body F_FREE_HIGH /[fF][_\\W]{0,3}(?:[rR]|\\xc5\\x94)[_\\W]{0,3}[eE3]/\n");
+    struct scorer_stats st;
+    scorer_stats(f.sc, &st);
+    assert_int_equal(st.prefiltered, 0);           /* no plain literal set: always run before */
+    assert_non_null(hit(&f, "F_FRIEND"));          /* "Hello friend," (a short line) */
+    assert_int_equal(hit(&f, "F_FREE")->count, 6); /* 1 in the Subject + 5 */
+    assert_non_null(hit(&f, "F_FREE_HIGH"));
+    assert_null(hit(&f, "F_NORTON"));
+    done(&f);
+}
+
 static void test_header_rules(void **state)
 {
     (void)state;
@@ -288,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_uri_full_required),
         cmocka_unit_test(test_backtracking_limit),
         cmocka_unit_test(test_capture_rules),
+        cmocka_unit_test(test_body_folded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
