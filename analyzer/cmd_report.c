@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 static const char report_usage[] =
-    "Usage: mailaudit report [--db FILE] [--format text|html|json|csv|summary] [-o FILE|DIR]\n"
-    "                        [--since WHEN] [--until WHEN] [--compare previous]\n"
+    "Usage: mailaudit report [--db FILE] [--format text|html|json|csv|summary]\n"
+    "                        [-o FILE|DIR] [--since WHEN] [--until WHEN] [--compare previous]\n"
     "                        [--domain D] [--campaign C] [--campaign-header NAME]\n"
     "                        [--section NAME]... [--fail-on EXPR]...\n"
     "                        [--local-domain D]... [--local-net CIDR]...\n"
@@ -59,9 +59,9 @@ static const char report_usage[] =
     "                   requirements, feedback, recommendations\n"
     "  --fail-on EXPR   alert when a metric crosses a limit (repeatable): METRIC OP\n"
     "                   NUMBER, OP one of < <= > >= == !=, NUMBER may end in %, e.g.\n"
-    "                   'complaint_rate>0.1%' 'dkim_pass_rate<0.98'. Breached ones are\n"
-    "                   listed first and the exit status is 3. A rate with no data is\n"
-    "                   never breached. Metrics (computed over the period):\n";
+    "                   'complaint_rate>0.1%' 'dkim_pass_rate<0.98'. Breached ones\n"
+    "                   are listed first and the exit status is 3. A rate with no\n"
+    "                   data is never breached. Metrics (computed over the period):\n";
 static const char report_usage_tail[] =
     "  --local-domain D  a domain this server delivers locally (repeatable), for the\n"
     "                   open-relay signs; default: inferred\n"

@@ -209,10 +209,27 @@ const char *threshold_metric_name(const struct threshold *t)
     return metrics[t->metric].name;
 }
 
+/* "    name  meaning", the meaning wrapped at 79 columns under itself. */
 void thresholds_list(FILE *out)
 {
-    for (size_t k = 0; k < N_METRICS; k++)
-        fprintf(out, "  %-26s %s\n", metrics[k].name, metrics[k].meaning);
+    enum { INDENT = 19, WIDTH = 79 };
+    for (size_t k = 0; k < N_METRICS; k++) {
+        fprintf(out, "    %s\n", metrics[k].name);
+        const char *p = metrics[k].meaning;
+        while (*p) {
+            size_t room = WIDTH - INDENT, n = strlen(p);
+            if (n > room) {
+                n = room;
+                while (n > 0 && p[n] != ' ')
+                    n--;
+                if (n == 0) n = room;
+            }
+            fprintf(out, "%*s%.*s\n", INDENT, "", (int)n, p);
+            p += n;
+            while (*p == ' ')
+                p++;
+        }
+    }
 }
 
 static void print_one(FILE *out, const struct threshold *t)
