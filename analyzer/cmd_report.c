@@ -25,8 +25,9 @@
 
 static const char report_usage[] =
     "Usage: mailaudit report [--db FILE] [--format text|html|json|csv|summary]\n"
-    "                        [-o FILE|DIR] [--since WHEN] [--until WHEN] [--compare previous]\n"
-    "                        [--domain D] [--campaign C] [--campaign-header NAME]\n"
+    "                        [-o FILE|DIR] [--since WHEN] [--until WHEN]\n"
+    "                        [--compare previous] [--domain D] [--campaign C]\n"
+    "                        [--campaign-header NAME]\n"
     "                        [--section NAME]... [--fail-on EXPR]...\n"
     "                        [--local-domain D]... [--local-net CIDR]...\n"
     "\n"
