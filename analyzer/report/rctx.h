@@ -91,10 +91,15 @@ int sec_delivery(struct rctx *c);
 int sec_infrastructure(struct rctx *c);
 int sec_postmortem(struct rctx *c);
 int sec_campaigns(struct rctx *c);
-/* The post-mortem's TEMP tables r_pm and r_feat (see sec_postmortem.c) for
+/* The post-mortem's TEMP table r_pm (see sec_postmortem.c) for
  * the current scope, built on first use and reused; also registers the SQL
  * functions pm_sep() and pm_kind_order(). Used by sec_campaigns too. */
 int sec_postmortem_features(struct rctx *c);
+/* The post-mortem's features of the messages of `src` (a TEMP table with
+ * r_pm's columns, e.g. a subset of its rows) summed per campaign, into the
+ * TEMP table dest(campaign, kind, feature, a, c): a and c the spam and
+ * inbox copies with the feature; the campaign kind left out. */
+int sec_postmortem_campaign_features(struct rctx *c, const char *src, const char *dest);
 int sec_requirements(struct rctx *c);
 int sec_feedback(struct rctx *c);
 /* Reads the other sections' tables and facts, and the database: last. */

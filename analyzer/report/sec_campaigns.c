@@ -31,10 +31,11 @@
  *                           the report itself falls.
  * Differences: for each shown campaign with both spam and inbox copies, its
  * most separating feature (the post-mortem's measure and features, from
- * r_pm and r_feat, see sec_postmortem.c), the campaign key itself excluded.
+ * r_pm, see sec_postmortem.c), the campaign key itself excluded.
  *
- * TEMP tables: r_camp (the shown campaigns), r_camp_mid (their
- * Message-IDs), r_camp_dlv, r_camp_cmp; dropped and rebuilt on each call. */
+ * TEMP tables: r_camp_m (per message), r_camp (the shown campaigns), r_camp_mid (their
+ * Message-IDs), r_camp_dlv, r_camp_cmp, r_camp_pm, r_camp_feat; dropped and
+ * rebuilt on each call. */
 #include "report/rctx.h"
 
 #include <sqlite3.h>
@@ -64,23 +65,37 @@ static int exec(struct rctx *c, const char *sql, bool tolerate_missing)
     return 0;
 }
 
-static const char CAMP_SQL[] =
-    "CREATE TEMP TABLE r_camp AS SELECT r.campaign AS campaign, count(*) AS n_msg,"
-    " sum((SELECT count(*) FROM r_copy c WHERE c.message_id = r.id)) AS n_copy,"
-    " sum((SELECT count(*) FROM r_copy c WHERE c.message_id = r.id AND c.placement = 'spam'))"
+/* The per-message values of the campaigns table, read in r_msg order (the
+ * lookups into r_copy and the per-message tables then go through their
+ * pages once; grouped in campaign order they jump all over them), one row
+ * per joined row as the GROUP BY saw them. The covering index gives the
+ * GROUP BY the rows in (campaign, id) order: the order the sums add in. */
+static const char CAMP_M_SQL[] =
+    "CREATE TEMP TABLE r_camp_m AS SELECT r.campaign AS campaign, r.id AS id,"
+    " (SELECT count(*) FROM r_copy c WHERE c.message_id = r.id) AS n_copy,"
+    " (SELECT count(*) FROM r_copy c WHERE c.message_id = r.id AND c.placement = 'spam')"
     "  AS n_spam,"
-    " sum((SELECT count(*) FROM r_copy c WHERE c.message_id = r.id AND c.placement = 'inbox'))"
+    " (SELECT count(*) FROM r_copy c WHERE c.message_id = r.id AND c.placement = 'inbox')"
     "  AS n_inbox,"
-    " count(sp.message_id) + count(dm.message_id) AS n_verified,"
-    " sum(sp.result = 'pass') AS spf_pass, sum(dm.result = 'pass') AS dmarc_pass,"
-    " sum(EXISTS (SELECT 1 FROM dkim_signatures k WHERE k.message_id = r.id AND NOT k.legacy"
-    "  AND k.result = 'pass')) AS dkim_pass,"
-    " round(avg(cs.total), 2) AS score_mean, max(cs.total) AS score_max"
+    " sp.message_id AS sp_id, dm.message_id AS dm_id,"
+    " sp.result = 'pass' AS spf_pass, dm.result = 'pass' AS dmarc_pass,"
+    " EXISTS (SELECT 1 FROM dkim_signatures k WHERE k.message_id = r.id AND NOT k.legacy"
+    "  AND k.result = 'pass') AS dkim_pass, cs.total AS total"
     " FROM r_msg r"
     " LEFT JOIN spf_results sp ON sp.message_id = r.id AND sp.identity = 'mailfrom'"
     " LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
     " LEFT JOIN content_scores cs ON cs.message_id = r.id"
-    " WHERE r.feedback_kind IS NULL GROUP BY r.campaign ORDER BY n_msg DESC, r.campaign"
+    " WHERE r.feedback_kind IS NULL ORDER BY r.id;"
+    "CREATE INDEX temp.r_camp_m_key ON r_camp_m(campaign, id, n_copy, n_spam, n_inbox, sp_id,"
+    " dm_id, spf_pass, dmarc_pass, dkim_pass, total)";
+
+static const char CAMP_SQL[] =
+    "CREATE TEMP TABLE r_camp AS SELECT campaign, count(*) AS n_msg, sum(n_copy) AS n_copy,"
+    " sum(n_spam) AS n_spam, sum(n_inbox) AS n_inbox,"
+    " count(sp_id) + count(dm_id) AS n_verified,"
+    " sum(spf_pass) AS spf_pass, sum(dmarc_pass) AS dmarc_pass, sum(dkim_pass) AS dkim_pass,"
+    " round(avg(total), 2) AS score_mean, max(total) AS score_max"
+    " FROM r_camp_m INDEXED BY r_camp_m_key GROUP BY campaign ORDER BY n_msg DESC, campaign"
     " LIMIT 21";
 
 /* Without the authentication and score tables (an old database). */
@@ -140,15 +155,22 @@ static const char TABLE_SQL[] =
     " LEFT JOIN r_camp_cmp k ON k.campaign = c.campaign"
     " ORDER BY c.n_msg DESC, c.campaign LIMIT 21";
 
-/* Each shown campaign's most separating feature (see sec_postmortem.c). */
+/* Each shown campaign's most separating feature (see sec_postmortem.c):
+ * r_camp_pm holds the r_pm rows of the shown campaigns with both spam and
+ * inbox copies, r_camp_feat their features summed per campaign. */
+static const char CAMP_PM_SQL[] =
+    "DROP TABLE IF EXISTS temp.r_camp_pm;"
+    "CREATE TEMP TABLE r_camp_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
+    " n_inbox INTEGER NOT NULL, campaign TEXT, from_domain TEXT);"
+    "INSERT INTO r_camp_pm SELECT p.* FROM r_pm p WHERE p.campaign IN (SELECT p.campaign"
+    " FROM r_pm p WHERE p.campaign IN (SELECT campaign FROM r_camp)"
+    " GROUP BY p.campaign HAVING sum(p.n_spam) > 0 AND sum(p.n_inbox) > 0)";
+
 static const char DIFF_SQL[] =
     "WITH t AS (SELECT p.campaign AS campaign, sum(p.n_spam) AS ns, sum(p.n_inbox) AS ni"
-    "  FROM r_pm p WHERE p.campaign IN (SELECT campaign FROM r_camp)"
-    "  GROUP BY p.campaign HAVING ns > 0 AND ni > 0),"
-    " g AS (SELECT p.campaign AS campaign, f.kind AS kind, f.feature AS feature,"
-    "  sum(p.n_spam) AS a, sum(p.n_inbox) AS c FROM r_feat f JOIN r_pm p ON p.id = f.message_id"
-    "  WHERE p.campaign IN (SELECT campaign FROM t) AND f.kind <> 'campaign'"
-    "  GROUP BY p.campaign, f.kind, f.feature HAVING sum(p.n_spam) + sum(p.n_inbox) >= 2),"
+    "  FROM r_camp_pm p GROUP BY p.campaign),"
+    " g AS (SELECT f.campaign AS campaign, f.kind AS kind, f.feature AS feature,"
+    "  f.a AS a, f.c AS c FROM r_camp_feat f WHERE f.a + f.c >= 2),"
     " s AS (SELECT g.*, t.ns AS ns, t.ni AS ni, pm_sep(g.a, t.ns, g.c, t.ni) AS sep,"
     "  row_number() OVER (PARTITION BY g.campaign ORDER BY pm_sep(g.a, t.ns, g.c, t.ni) DESC,"
     "   1.0 * g.a / t.ns - 1.0 * g.c / t.ni DESC, pm_kind_order(g.kind), g.feature) AS rn"
@@ -167,20 +189,34 @@ int sec_campaigns(struct rctx *c)
         rsec_empty(s, c->r, "no messages in this period");
         return 0;
     }
-    if (rctx_int(c,
-                 "SELECT count(*) FROM (SELECT DISTINCT campaign FROM r_msg"
-                 " WHERE feedback_kind IS NULL)",
-                 NULL, &n_camp) != 0)
-        return -1;
-
     if (exec(c,
              "DROP TABLE IF EXISTS temp.r_camp; DROP TABLE IF EXISTS temp.r_camp_mid;"
-             " DROP TABLE IF EXISTS temp.r_camp_dlv; DROP TABLE IF EXISTS temp.r_camp_cmp",
+             " DROP TABLE IF EXISTS temp.r_camp_dlv; DROP TABLE IF EXISTS temp.r_camp_cmp;"
+             " DROP TABLE IF EXISTS temp.r_camp_m",
              false) != 0)
         return -1;
-    int rc = exec(c, CAMP_SQL, true);
+    int rc = exec(c, CAMP_M_SQL, true);
+    bool bare = rc == 1;
+    if (rc == 0) rc = exec(c, CAMP_SQL, false);
     if (rc == 1) rc = exec(c, CAMP_SQL_BARE, false);
     if (rc != 0) return -1;
+    /* the campaigns, and those with a spam copy (from r_camp_m's index
+     * when there is one) */
+    if (rctx_int(c,
+                 bare ? "SELECT count(*) FROM (SELECT DISTINCT campaign FROM r_msg"
+                        " WHERE feedback_kind IS NULL)"
+                      : "SELECT count(*) FROM (SELECT DISTINCT campaign FROM r_camp_m)",
+                 NULL, &n_camp) != 0)
+        return -1;
+    int64_t with_spam = 0;
+    if (rctx_int(c,
+                 bare ? "SELECT count(*) FROM (SELECT r.campaign FROM r_msg r JOIN r_copy c"
+                        " ON c.message_id = r.id WHERE r.feedback_kind IS NULL"
+                        " AND c.placement = 'spam' GROUP BY r.campaign)"
+                      : "SELECT count(*) FROM (SELECT campaign FROM r_camp_m WHERE n_spam > 0"
+                        " GROUP BY campaign)",
+                 NULL, &with_spam) != 0)
+        return -1;
     if (exec(c, MID_SQL, false) != 0) return -1;
     rc = exec(c, DLV_SQL, true);
     if (rc == 1) rc = exec(c, DLV_SQL_OLD, true);
@@ -194,13 +230,6 @@ int sec_campaigns(struct rctx *c)
     if (rc == 1) rc = exec(c, "CREATE TEMP TABLE r_camp_cmp(campaign, n)", false);
     if (rc != 0) return -1;
 
-    int64_t with_spam = 0;
-    if (rctx_int(c,
-                 "SELECT count(*) FROM (SELECT r.campaign FROM r_msg r JOIN r_copy c"
-                 " ON c.message_id = r.id WHERE r.feedback_kind IS NULL AND c.placement = 'spam'"
-                 " GROUP BY r.campaign)",
-                 NULL, &with_spam) != 0)
-        return -1;
     rsec_fact(s, c->r, "campaigns", "Campaigns", rv_int(n_camp), 0);
     rsec_fact(s, c->r, "campaigns_with_spam", "Campaigns with copies in spam", rv_int(with_spam),
               -1);
@@ -216,7 +245,9 @@ int sec_campaigns(struct rctx *c)
               "sender | subject | day";
     if (rctx_fill(c, t, CAMP_TOP, TABLE_SQL, NULL) < 0) return -1;
 
-    if (sec_postmortem_features(c) != 0) return -1;
+    if (sec_postmortem_features(c) != 0 || exec(c, CAMP_PM_SQL, false) != 0 ||
+        sec_postmortem_campaign_features(c, "r_camp_pm", "r_camp_feat") != 0)
+        return -1;
     struct rtable *d = rsec_table(
         s, c->r, "differences", "What separates each campaign's spam copies from its inbox copies",
         "campaign:t:Campaign|kind:t:Feature kind|feature:t:Feature|spam_with:i:Spam copies with "

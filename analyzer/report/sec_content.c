@@ -135,12 +135,15 @@ static int add_rules(struct rctx *c, struct rsection *s)
                                   "rule:t:Rule|description:t:Description|messages:i:Messages|"
                                   "share:p:Share of scored messages|score:r:Score");
     t->note = "share = messages hit / messages scored; score = points per hit";
+    /* CROSS JOIN keeps r_msg the outer loop: rule_hits is then read in its
+     * primary key order, not through rule_hits_rule in rule order (a jump
+     * to another page for every hit) */
     return rctx_fill(c, t, TOP_RULES,
                      "WITH n AS (SELECT count(*) AS n" SCORED ")"
                      " SELECT h.rule, max(h.description), count(*),"
                      " CAST(count(*) AS REAL) / (SELECT n FROM n),"
                      " max(h.score / max(h.count, 1))"
-                     " FROM rule_hits h JOIN r_msg r ON r.id = h.message_id"
+                     " FROM r_msg r CROSS JOIN rule_hits h ON h.message_id = r.id"
                      " WHERE r.feedback_kind IS NULL"
                      " GROUP BY h.rule ORDER BY count(*) DESC, h.rule LIMIT 21",
                      NULL) < 0

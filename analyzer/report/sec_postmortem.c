@@ -5,20 +5,19 @@
  * 'inbox', of ordinary messages (r_msg.feedback_kind IS NULL). A message
  * seen in several mailboxes counts once per copy.
  *
- * Features. Every feature of a copy's message is one row of the TEMP table
- *
- *   r_feat(message_id, kind, feature)    unique per (message_id, kind, feature)
- *
- * built once per scope by sec_postmortem_features() (report/rctx.h) from
- * the per-message tables, for the messages of
+ * Features. Every feature of a copy's message is one (message, kind,
+ * feature) row of a query below (`feature_sql`), for the messages of
  *
  *   r_pm(id PRIMARY KEY, n_spam, n_inbox, campaign, from_domain)
- *       each message with placement evidence: its spam and inbox copies.
+ *       each message with placement evidence: its spam and inbox copies,
  *
- * sec_campaigns reuses both (per-campaign differences). They are rebuilt
- * when the scope changed since they were built (--compare previous opens a
- * second scope on the same connection): r_feat_key holds the scope and a
- * fingerprint of r_msg and r_copy.
+ * built once per scope by sec_postmortem_features() (report/rctx.h). The
+ * rows are not stored: they are summed per feature as they are read
+ * (r_pm_sep below), or per campaign and feature for sec_campaigns
+ * (sec_postmortem_campaign_features, over a subset of r_pm). r_pm is
+ * rebuilt when the scope changed since it was built (--compare previous
+ * opens a second scope on the same connection): r_feat_key holds the scope
+ * and a fingerprint of r_msg and r_copy.
  *
  *   kind          feature (as stored)                       from
  *   ip            the client IP of the entry hop            iprev_results.ip, else spf_results.ip
@@ -131,72 +130,87 @@ static const struct kind {
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
-/* The feature rows, one INSERT each (a table missing from an older
+/* The feature rows, one query each (a table missing from an older
  * database skips its row source). Each SELECT gives distinct
- * (message_id, kind, feature) rows, and no two share a kind and feature. */
+ * (message_id, kind, feature) rows, and no two share a kind and feature.
+ * The DKIM features are made in C from one pass over the signatures
+ * (sep_scan_dkim), as these queries would give them:
+ *   'dkim', 'dkim=' || k.result                                   DISTINCT
+ *   'dkim', 'dkim=' || k.result || coalesce(' (' || k.reason || ')', '')
+ *           || ' d=' || coalesce(k.domain, '?')                    DISTINCT
+ *   'dkim', 'dkim=none (not signed)'        no non-legacy signature
+ *   'dkim_domain', k.domain                 k.domain IS NOT NULL, DISTINCT
+ *   'dkim', 'dkim key under 1024 bits d=' || coalesce(k.domain, '?')
+ *                                           k.key_bits < 1024, DISTINCT
+ * (non-legacy signatures of the message). */
 static const char *const feature_sql[] = {
-    "SELECT p.id, 'ip', coalesce(i.ip, s.ip) FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'ip', coalesce(i.ip, s.ip) FROM @P p"
     " LEFT JOIN iprev_results i ON i.message_id = p.id"
     " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"
     " WHERE coalesce(i.ip, s.ip) IS NOT NULL AND coalesce(i.ip, s.ip) <> ''",
-    "SELECT p.id, 'helo', lower(i.helo) FROM r_pm p JOIN iprev_results i ON i.message_id = p.id"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'helo', lower(i.helo) FROM @P p JOIN "
+    "iprev_results i ON i.message_id = p.id"
     " WHERE i.helo IS NOT NULL AND i.helo <> ''",
-    "SELECT p.id, 'iprev', 'iprev=' || i.result FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'iprev', 'iprev=' || i.result FROM @P p"
     " JOIN iprev_results i ON i.message_id = p.id",
-    "SELECT p.id, 'iprev', 'iprev=' || i.result || ' (' || i.reason || ')' FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'iprev', 'iprev=' || i.result || ' (' || "
+    "i.reason || ')' FROM @P p"
     " JOIN iprev_results i ON i.message_id = p.id WHERE i.reason IS NOT NULL AND i.reason <> ''",
-    "SELECT p.id, 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
-    " || '=' END || s.result FROM r_pm p JOIN spf_results s ON s.message_id = p.id",
-    "SELECT p.id, 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
-    " || '=' END || s.result || ' (' || s.reason || ')' FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'spf', CASE s.identity WHEN 'mailfrom' THEN "
+    "'spf=' ELSE 'spf ' || s.identity"
+    " || '=' END || s.result FROM @P p JOIN spf_results s ON s.message_id = p.id",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'spf', CASE s.identity WHEN 'mailfrom' THEN "
+    "'spf=' ELSE 'spf ' || s.identity"
+    " || '=' END || s.result || ' (' || s.reason || ')' FROM @P p"
     " JOIN spf_results s ON s.message_id = p.id WHERE s.reason IS NOT NULL AND s.reason <> ''",
-    "SELECT DISTINCT p.id, 'dkim', 'dkim=' || k.result FROM r_pm p"
-    " JOIN dkim_signatures k ON k.message_id = p.id WHERE NOT k.legacy",
-    "SELECT DISTINCT p.id, 'dkim', 'dkim=' || k.result || coalesce(' (' || k.reason || ')', '')"
-    " || ' d=' || coalesce(k.domain, '?') FROM r_pm p"
-    " JOIN dkim_signatures k ON k.message_id = p.id WHERE NOT k.legacy",
-    "SELECT p.id, 'dkim', 'dkim=none (not signed)' FROM r_pm p WHERE NOT EXISTS"
-    " (SELECT 1 FROM dkim_signatures k WHERE k.message_id = p.id AND NOT k.legacy)",
-    "SELECT DISTINCT p.id, 'dkim_domain', k.domain FROM r_pm p"
-    " JOIN dkim_signatures k ON k.message_id = p.id WHERE NOT k.legacy AND k.domain IS NOT NULL",
-    "SELECT p.id, 'dmarc', 'dmarc=' || d.result FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'dmarc', 'dmarc=' || d.result FROM @P p"
     " JOIN dmarc_results d ON d.message_id = p.id",
-    "SELECT p.id, 'dmarc', 'dmarc=' || d.result || ' (' || d.reason || ')' FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'dmarc', 'dmarc=' || d.result || ' (' || "
+    "d.reason || ')' FROM @P p"
     " JOIN dmarc_results d ON d.message_id = p.id WHERE d.reason IS NOT NULL AND d.reason <> ''",
-    "SELECT p.id, 'arc', 'arc=' || a.result FROM r_pm p JOIN arc_results a ON a.message_id = p.id",
-    "SELECT p.id, 'arc', 'arc=' || a.result || ' (' || a.reason || ')' FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'arc', 'arc=' || a.result FROM @P p JOIN "
+    "arc_results a ON a.message_id = p.id",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'arc', 'arc=' || a.result || ' (' || a.reason "
+    "|| ')' FROM @P p"
     " JOIN arc_results a ON a.message_id = p.id WHERE a.reason IS NOT NULL AND a.reason <> ''",
-    "SELECT p.id, 'rule', h.rule FROM r_pm p JOIN rule_hits h ON h.message_id = p.id",
-    "SELECT DISTINCT p.id, 'attachment', coalesce(t.detected_type, t.content_type) FROM r_pm p"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'rule', h.rule FROM @P p JOIN rule_hits h ON "
+    "h.message_id = p.id",
+    "SELECT DISTINCT p.id, p.n_spam, p.n_inbox, p.campaign, 'attachment', "
+    "coalesce(t.detected_type, t.content_type) FROM @P p"
     " JOIN parts t ON t.message_id = p.id WHERE t.is_attachment",
-    "SELECT p.id, 'header', CASE WHEN m.list_id IS NULL THEN 'no List-Id' ELSE 'List-Id' END"
-    " FROM r_pm p JOIN messages m ON m.id = p.id",
-    "SELECT p.id, 'header', CASE WHEN m.feedback_id IS NULL THEN 'no Feedback-ID'"
-    " ELSE 'Feedback-ID' END FROM r_pm p JOIN messages m ON m.id = p.id",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'header', CASE WHEN m.list_id IS NULL THEN 'no "
+    "List-Id' ELSE 'List-Id' END"
+    " FROM @P p JOIN messages m ON m.id = p.id",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'header', CASE WHEN m.feedback_id IS NULL THEN "
+    "'no Feedback-ID'"
+    " ELSE 'Feedback-ID' END FROM @P p JOIN messages m ON m.id = p.id",
     /* unsubscribe headers, from the stored requirements (see the header
      * comment): only when the requirement is found in the expected form */
-    "SELECT p.id, 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'header', CASE WHEN instr(q.checks, "
+    "'[\"unsubscribe\",\"pass\"') > 0"
     " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
-    " FROM r_pm p JOIN requirement_sets q ON q.message_id = p.id"
+    " FROM @P p JOIN requirement_sets q ON q.message_id = p.id"
     " WHERE instr(q.checks, '[\"unsubscribe\",\"') > 0",
-    "SELECT p.id, 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'header', CASE WHEN instr(q.checks, "
+    "'[\"one_click_unsubscribe\",\"pass\"') > 0"
     " THEN 'one-click unsubscribe (List-Unsubscribe-Post)' ELSE 'no one-click unsubscribe' END"
-    " FROM r_pm p JOIN requirement_sets q ON q.message_id = p.id"
+    " FROM @P p JOIN requirement_sets q ON q.message_id = p.id"
     " WHERE instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0",
-    "SELECT p.id, 'header', 'no Message-ID' FROM r_pm p JOIN messages m ON m.id = p.id"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'header', 'no Message-ID' FROM @P p JOIN "
+    "messages m ON m.id = p.id"
     " WHERE m.message_id IS NULL",
-    "SELECT p.id, 'tls', CASE WHEN i.tls THEN 'entry hop with TLS' ELSE 'entry hop without TLS'"
-    " END FROM r_pm p JOIN iprev_results i ON i.message_id = p.id WHERE i.tls IS NOT NULL",
-    "SELECT DISTINCT p.id, 'dkim', 'dkim key under 1024 bits d=' || coalesce(k.domain, '?')"
-    " FROM r_pm p JOIN dkim_signatures k ON k.message_id = p.id"
-    " WHERE NOT k.legacy AND k.key_bits < 1024",
-    "SELECT p.id, 'score', CASE WHEN s.total >= s.threshold"
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'tls', CASE WHEN i.tls THEN 'entry hop with "
+    "TLS' ELSE 'entry hop without TLS'"
+    " END FROM @P p JOIN iprev_results i ON i.message_id = p.id WHERE i.tls IS NOT NULL",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'score', CASE WHEN s.total >= s.threshold"
     "  THEN printf('%g or more (threshold)', s.threshold)"
     " WHEN s.total >= s.threshold / 2 THEN printf('%g to under %g', s.threshold / 2, s.threshold)"
     " WHEN s.total >= 0 THEN printf('0 to under %g', s.threshold / 2) ELSE 'below 0' END"
-    " FROM r_pm p JOIN content_scores s ON s.message_id = p.id",
-    "SELECT p.id, 'from_domain', p.from_domain FROM r_pm p WHERE p.from_domain IS NOT NULL",
-    "SELECT p.id, 'campaign', p.campaign FROM r_pm p WHERE p.campaign IS NOT NULL",
+    " FROM @P p JOIN content_scores s ON s.message_id = p.id",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'from_domain', p.from_domain FROM @P p WHERE "
+    "p.from_domain IS NOT NULL",
+    "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, 'campaign', p.campaign FROM @P p WHERE "
+    "p.campaign IS NOT NULL",
 };
 #define N_FEATURE_SQL (sizeof feature_sql / sizeof feature_sql[0])
 
@@ -277,7 +291,7 @@ static int exec(struct rctx *c, const char *sql, bool tolerate_missing)
     return 0;
 }
 
-/* What r_feat was built for: the scope and a fingerprint of r_msg and r_copy. */
+/* What r_pm was built for: the scope and a fingerprint of r_msg and r_copy. */
 static const char *scope_key(struct rctx *c)
 {
     sqlite3_stmt *s;
@@ -329,23 +343,14 @@ int sec_postmortem_features(struct rctx *c)
     if (key && key_is(c, key)) return 0;
     if (exec(c,
              "DROP TABLE IF EXISTS temp.r_feat_key; DROP TABLE IF EXISTS temp.r_pm;"
-             " DROP TABLE IF EXISTS temp.r_feat;"
              "CREATE TEMP TABLE r_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
              " n_inbox INTEGER NOT NULL, campaign TEXT, from_domain TEXT);"
              "INSERT INTO r_pm SELECT r.id, sum(c.placement = 'spam'), sum(c.placement = 'inbox'),"
              " r.campaign, r.from_domain FROM r_copy c JOIN r_msg r ON r.id = c.message_id"
              " WHERE c.placement IN ('spam', 'inbox') AND r.feedback_kind IS NULL"
-             " GROUP BY r.id;"
-             "CREATE TEMP TABLE r_feat(message_id INTEGER NOT NULL, kind TEXT NOT NULL,"
-             " feature TEXT NOT NULL)",
+             " GROUP BY r.id",
              false) != 0)
         return -1;
-    for (size_t i = 0; i < N_FEATURE_SQL; i++) {
-        char sql[2048];
-        snprintf(sql, sizeof sql, "INSERT INTO r_feat(message_id, kind, feature) %s",
-                 feature_sql[i]);
-        if (exec(c, sql, true) != 0) return -1;
-    }
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(c->db, "CREATE TEMP TABLE r_feat_key AS SELECT ?1 AS k", -1, &s, NULL) !=
         SQLITE_OK) {
@@ -442,15 +447,22 @@ static const char COLS[] = "kind:t:Feature kind|feature:t:Feature|spam_with:i:Sp
 
 /* r_pm_sep(kind, feature, a, c, ex_spam): per feature, its spam copies (a),
  * its inbox copies (c) and the first message with a spam copy, for the
- * features on at least PM_MIN_SUPPORT copies. One pass over r_feat into a
- * hash table (a GROUP BY would sort every feature row: millions). Keys are
- * compared as SQLite groups them: type and bytes. */
+ * features on at least PM_MIN_SUPPORT copies.
+ *
+ * The features are aggregated as they are read, never stored per message:
+ * each feature query gives (message, its spam and inbox copies, its
+ * campaign, kind, feature) rows, distinct per message, kind and feature,
+ * and a hash table keyed by (group, kind, feature) sums the copies (a
+ * GROUP BY would sort every feature row: millions). The group is the
+ * campaign for sec_campaigns, none for the post-mortem. Keys are compared
+ * as SQLite groups them: type and bytes; a number is taken as its text (the
+ * TEXT affinity of a stored feature). */
 struct sep_ent {
     struct sep_ent *next;
     uint64_t h;
-    int kt, ft;
-    int kn, fn;
-    const void *kind, *feat;
+    int gt, kt, ft;
+    int gn, kn, fn;
+    const void *grp, *kind, *feat;
     int64_t a, c, ex;
 };
 
@@ -469,10 +481,13 @@ static uint64_t sep_hash(uint64_t h, const void *p, int n, int type)
     return (h ^ (uint64_t)(unsigned)n) * 1099511628211ull;
 }
 
-static const void *sep_bytes(sqlite3_stmt *s, int k, int type, int *n)
+/* Column k's bytes and type as a TEXT column would store them. */
+static const void *sep_bytes(sqlite3_stmt *s, int k, int *type, int *n)
 {
+    *type = sqlite3_column_type(s, k);
+    if (*type == SQLITE_INTEGER || *type == SQLITE_FLOAT) *type = SQLITE_TEXT;
     const void *p =
-        type == SQLITE_BLOB ? sqlite3_column_blob(s, k) : (const void *)sqlite3_column_text(s, k);
+        *type == SQLITE_BLOB ? sqlite3_column_blob(s, k) : (const void *)sqlite3_column_text(s, k);
     *n = sqlite3_column_bytes(s, k);
     return p ? p : "";
 }
@@ -492,76 +507,295 @@ static void sep_grow(struct sep_tab *t)
     t->nb = nb;
 }
 
-static int build_sep(struct rctx *c)
+static bool sep_same(const void *p, int t, int n, const void *q, int tq, int nq)
 {
-    if (exec(c,
-             "DROP TABLE IF EXISTS temp.r_pm_sep;"
-             "CREATE TEMP TABLE r_pm_sep(kind TEXT, feature TEXT, a, c, ex_spam)",
-             false) != 0)
-        return -1;
-    sqlite3_stmt *q = NULL, *ins = NULL;
-    struct sep_tab t = {.a = arena_new()};
-    int rc = -1, step;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT f.kind, f.feature, p.n_spam, p.n_inbox, p.id FROM r_feat f"
-                           " JOIN r_pm p ON p.id = f.message_id",
-                           -1, &q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(c->db, "INSERT INTO r_pm_sep VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
-                           NULL) != SQLITE_OK)
-        goto done;
-    sep_grow(&t);
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        int kt = sqlite3_column_type(q, 0), ft = sqlite3_column_type(q, 1), kn, fn;
-        const void *kp = sep_bytes(q, 0, kt, &kn), *fp = sep_bytes(q, 1, ft, &fn);
-        uint64_t h = sep_hash(sep_hash(1469598103934665603ull, kp, kn, kt), fp, fn, ft);
-        struct sep_ent *e = t.b[h & (t.nb - 1)];
-        while (e && !(e->h == h && e->kt == kt && e->ft == ft && e->kn == kn && e->fn == fn &&
-                      memcmp(e->kind, kp, (size_t)kn) == 0 && memcmp(e->feat, fp, (size_t)fn) == 0))
-            e = e->next;
-        if (!e) {
-            if (t.n >= t.nb) sep_grow(&t);
-            e = arena_alloc(t.a, sizeof *e);
-            *e = (struct sep_ent){.h = h, .kt = kt, .ft = ft, .kn = kn, .fn = fn, .ex = -1};
-            e->kind = arena_strndup(t.a, kp, (size_t)kn);
-            e->feat = arena_strndup(t.a, fp, (size_t)fn);
-            e->next = t.b[h & (t.nb - 1)];
-            t.b[h & (t.nb - 1)] = e;
-            t.n++;
-        }
-        int64_t ns = sqlite3_column_int64(q, 2), id = sqlite3_column_int64(q, 4);
-        e->a += ns;
-        e->c += sqlite3_column_int64(q, 3);
-        if (ns > 0 && (e->ex < 0 || id < e->ex)) e->ex = id;
+    return t == tq && n == nq && memcmp(p, q, (size_t)n) == 0;
+}
+
+/* One feature query's rows into t: columns id, n_spam, n_inbox, campaign,
+ * kind, feature; grouped by campaign when by_campaign. */
+/* Count one (group, kind, feature) row of message id with ns spam and ni
+ * inbox copies. */
+static void sep_add(struct sep_tab *t, const void *gp, int gt, int gn, const void *kp, int kt,
+                    int kn, const void *fp, int ft, int fn, int64_t id, int64_t ns, int64_t ni)
+{
+    uint64_t h = sep_hash(1469598103934665603ull, gp, gn, gt);
+    h = sep_hash(sep_hash(h, kp, kn, kt), fp, fn, ft);
+    struct sep_ent *e = t->b[h & (t->nb - 1)];
+    while (e && !(e->h == h && sep_same(e->feat, e->ft, e->fn, fp, ft, fn) &&
+                  sep_same(e->kind, e->kt, e->kn, kp, kt, kn) &&
+                  sep_same(e->grp, e->gt, e->gn, gp, gt, gn)))
+        e = e->next;
+    if (!e) {
+        if (t->n >= t->nb) sep_grow(t);
+        e = arena_alloc(t->a, sizeof *e);
+        *e = (struct sep_ent){
+            .h = h, .gt = gt, .kt = kt, .ft = ft, .gn = gn, .kn = kn, .fn = fn, .ex = -1};
+        e->grp = arena_strndup(t->a, gp, (size_t)gn);
+        e->kind = arena_strndup(t->a, kp, (size_t)kn);
+        e->feat = arena_strndup(t->a, fp, (size_t)fn);
+        e->next = t->b[h & (t->nb - 1)];
+        t->b[h & (t->nb - 1)] = e;
+        t->n++;
     }
-    if (step != SQLITE_DONE) goto done;
+    e->a += ns;
+    e->c += ni;
+    if (ns > 0 && (e->ex < 0 || id < e->ex)) e->ex = id;
+}
+
+static int sep_not_null(struct rctx *c)
+{
+    snprintf(c->err, sizeof c->err, "post-mortem: NOT NULL constraint failed: feature");
+    return -1;
+}
+
+static int sep_step_error(struct rctx *c)
+{
+    snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+    return -1;
+}
+
+static int sep_add_rows(struct rctx *c, sqlite3_stmt *q, bool by_campaign, struct sep_tab *t)
+{
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        /* as r_feat's NOT NULL did */
+        if (sqlite3_column_type(q, 5) == SQLITE_NULL) return sep_not_null(c);
+        int gt = SQLITE_NULL, gn = 0, kt, kn, ft, fn;
+        const void *gp = "";
+        if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
+        const void *kp = sep_bytes(q, 4, &kt, &kn);
+        const void *fp = sep_bytes(q, 5, &ft, &fn);
+        sep_add(t, gp, gt, gn, kp, kt, kn, fp, ft, fn, sqlite3_column_int64(q, 0),
+                sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+    }
+    return step == SQLITE_DONE ? 0 : sep_step_error(c);
+}
+
+/* The DKIM features of one message, deduplicated per query as DISTINCT
+ * did: slot (which query), type and bytes. */
+struct dk_seen {
+    int slot, type, n;
+    const char *p;
+};
+
+struct dk_msg {
+    arena *a;
+    struct dk_seen *seen;
+    size_t n, cap;
+};
+
+/* Concatenate parts (NULL-terminated list of text pieces with lengths). */
+static const char *dk_cat(arena *a, int *len, const char *const *parts, const int *lens)
+{
+    size_t n = 0;
+    for (size_t i = 0; parts[i]; i++)
+        n += (size_t)lens[i];
+    char *p = arena_alloc(a, n + 1), *w = p;
+    for (size_t i = 0; parts[i]; i++) {
+        memcpy(w, parts[i], (size_t)lens[i]);
+        w += lens[i];
+    }
+    *w = '\0';
+    *len = (int)n;
+    return p;
+}
+
+static void dk_emit(struct dk_msg *m, struct sep_tab *t, int slot, const void *gp, int gt, int gn,
+                    const char *kind, const void *fp, int ft, int fn, int64_t id, int64_t ns,
+                    int64_t ni)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->seen[i].slot == slot &&
+            sep_same(m->seen[i].p, m->seen[i].type, m->seen[i].n, fp, ft, fn))
+            return;
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->seen = xrealloc(m->seen, m->cap * sizeof *m->seen);
+    }
+    m->seen[m->n++] = (struct dk_seen){slot, ft, fn, fp};
+    sep_add(t, gp, gt, gn, kind, SQLITE_TEXT, (int)strlen(kind), fp, ft, fn, id, ns, ni);
+}
+
+/* Column k as text for a concatenation (SQLite's || casts numbers and blobs
+ * to text the same way); NULL when it is NULL. */
+static const char *dk_text(sqlite3_stmt *q, int k, int *n)
+{
+    const char *p = (const char *)sqlite3_column_text(q, k);
+    *n = p ? sqlite3_column_bytes(q, k) : 0;
+    return p;
+}
+
+static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT p.id, p.n_spam, p.n_inbox, p.campaign, k.message_id, k.result, k.reason,"
+             " k.domain, k.key_bits FROM %s p LEFT JOIN dkim_signatures k"
+             " ON k.message_id = p.id AND NOT k.legacy ORDER BY p.id",
+             src);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        if (schema_missing(c->db)) return 0;
+        return sep_step_error(c);
+    }
+    struct dk_msg m = {.a = arena_new()};
+    int64_t cur = 0;
+    bool have = false;
+    int step, rc = 0;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0), ns = sqlite3_column_int64(q, 1),
+                ni = sqlite3_column_int64(q, 2);
+        if (!have || id != cur) {
+            arena_reset(m.a);
+            m.n = 0;
+            cur = id;
+            have = true;
+        }
+        int gt = SQLITE_NULL, gn = 0;
+        const void *gp = "";
+        if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
+        if (sqlite3_column_type(q, 4) == SQLITE_NULL) { /* no signature */
+            static const char none[] = "dkim=none (not signed)";
+            dk_emit(&m, t, 3, gp, gt, gn, "dkim", none, SQLITE_TEXT, (int)sizeof none - 1, id, ns,
+                    ni);
+            continue;
+        }
+        int nres, nrea, ndom;
+        const char *res = dk_text(q, 5, &nres), *rea = dk_text(q, 6, &nrea);
+        const char *dom = dk_text(q, 7, &ndom);
+        if (!res) {
+            rc = sep_not_null(c);
+            break;
+        }
+        const char *dq = dom ? dom : "?";
+        int ndq = dom ? ndom : 1, n;
+        const char *f;
+        f = dk_cat(m.a, &n, (const char *const[]){"dkim=", res, NULL}, (const int[]){5, nres});
+        dk_emit(&m, t, 1, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
+        if (rea)
+            f = dk_cat(m.a, &n, (const char *const[]){"dkim=", res, " (", rea, ") d=", dq, NULL},
+                       (const int[]){5, nres, 2, nrea, 4, ndq});
+        else
+            f = dk_cat(m.a, &n, (const char *const[]){"dkim=", res, " d=", dq, NULL},
+                       (const int[]){5, nres, 3, ndq});
+        dk_emit(&m, t, 2, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
+        if (dom) {
+            int dt, dn;
+            const void *dp = sep_bytes(q, 7, &dt, &dn);
+            dk_emit(&m, t, 4, gp, gt, gn, "dkim_domain", dp, dt, dn, id, ns, ni);
+        }
+        int bt = sqlite3_column_type(q, 8);
+        bool small = (bt == SQLITE_INTEGER && sqlite3_column_int64(q, 8) < 1024) ||
+                     (bt == SQLITE_FLOAT && sqlite3_column_double(q, 8) < 1024);
+        if (small) {
+            f = dk_cat(m.a, &n, (const char *const[]){"dkim key under 1024 bits d=", dq, NULL},
+                       (const int[]){27, ndq});
+            dk_emit(&m, t, 5, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
+    sqlite3_finalize(q);
+    free(m.seen);
+    arena_free(m.a);
+    return rc;
+}
+
+/* Every feature of the messages of `src` (a table shaped like r_pm) into t;
+ * by_campaign: per campaign, the campaign kind left out. A table missing
+ * from an older database skips its queries. */
+static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
+{
+    for (size_t i = 0; i < N_FEATURE_SQL; i++) {
+        const char *tpl = feature_sql[i], *at = strstr(tpl, "@P");
+        if (by_campaign && strstr(tpl, "'campaign', p.campaign")) continue;
+        char sql[2048];
+        snprintf(sql, sizeof sql, "%.*s%s%s", (int)(at - tpl), tpl, src, at + 2);
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+            if (schema_missing(c->db)) continue;
+            snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+            return -1;
+        }
+        int rc = sep_add_rows(c, q, by_campaign, t);
+        sqlite3_finalize(q);
+        if (rc != 0) return -1;
+    }
+    return sep_scan_dkim(c, src, by_campaign, t);
+}
+
+static void bind_key(sqlite3_stmt *s, int k, const void *p, int type, int n)
+{
+    if (type == SQLITE_NULL)
+        sqlite3_bind_null(s, k);
+    else if (type == SQLITE_BLOB)
+        sqlite3_bind_blob(s, k, p, n, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(s, k, p, n, SQLITE_STATIC);
+}
+
+/* Aggregate the features of `src` (r_pm or a subset of its rows) into the
+ * TEMP table `dest`: (kind, feature, a, c, ex_spam) for the features on at
+ * least min_support copies, or with by_campaign (campaign, kind, feature,
+ * a, c) for every campaign's features. */
+static int sep_build(struct rctx *c, const char *src, const char *dest, bool by_campaign,
+                     int64_t min_support)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             by_campaign ? "DROP TABLE IF EXISTS temp.%s;"
+                           "CREATE TEMP TABLE %s(campaign TEXT, kind TEXT, feature TEXT, a, c)"
+                         : "DROP TABLE IF EXISTS temp.%s;"
+                           "CREATE TEMP TABLE %s(kind TEXT, feature TEXT, a, c, ex_spam)",
+             dest, dest);
+    if (exec(c, sql, false) != 0) return -1;
+    snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (?1, ?2, ?3, ?4, ?5)", dest);
+    sqlite3_stmt *ins = NULL;
+    struct sep_tab t = {.a = arena_new()};
+    int rc = -1;
+    sep_grow(&t);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &ins, NULL) != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+        goto done;
+    }
+    if (sep_scan(c, src, by_campaign, &t) != 0) goto done;
     for (size_t i = 0; i < t.nb; i++)
         for (struct sep_ent *e = t.b[i]; e; e = e->next) {
-            if (e->a + e->c < PM_MIN_SUPPORT) continue;
-            if (e->kt == SQLITE_BLOB)
-                sqlite3_bind_blob(ins, 1, e->kind, e->kn, SQLITE_STATIC);
-            else
-                sqlite3_bind_text(ins, 1, e->kind, e->kn, SQLITE_STATIC);
-            if (e->ft == SQLITE_BLOB)
-                sqlite3_bind_blob(ins, 2, e->feat, e->fn, SQLITE_STATIC);
-            else
-                sqlite3_bind_text(ins, 2, e->feat, e->fn, SQLITE_STATIC);
-            sqlite3_bind_int64(ins, 3, e->a);
-            sqlite3_bind_int64(ins, 4, e->c);
-            if (e->ex < 0)
-                sqlite3_bind_null(ins, 5);
-            else
-                sqlite3_bind_int64(ins, 5, e->ex);
-            if (sqlite3_step(ins) != SQLITE_DONE) goto done;
+            if (e->a + e->c < min_support) continue;
+            int k = 1;
+            if (by_campaign) bind_key(ins, k++, e->grp, e->gt, e->gn);
+            bind_key(ins, k++, e->kind, e->kt, e->kn);
+            bind_key(ins, k++, e->feat, e->ft, e->fn);
+            sqlite3_bind_int64(ins, k++, e->a);
+            sqlite3_bind_int64(ins, k++, e->c);
+            if (!by_campaign) {
+                if (e->ex < 0)
+                    sqlite3_bind_null(ins, k);
+                else
+                    sqlite3_bind_int64(ins, k, e->ex);
+            }
+            if (sqlite3_step(ins) != SQLITE_DONE) {
+                snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+                goto done;
+            }
             sqlite3_reset(ins);
         }
     rc = 0;
 done:
-    if (rc != 0) snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
-    sqlite3_finalize(q);
     sqlite3_finalize(ins);
     free(t.b);
     arena_free(t.a);
     return rc;
+}
+
+static int build_sep(struct rctx *c)
+{
+    return sep_build(c, "r_pm", "r_pm_sep", false, PM_MIN_SUPPORT);
+}
+
+int sec_postmortem_campaign_features(struct rctx *c, const char *src, const char *dest)
+{
+    return sep_build(c, src, dest, true, 0);
 }
 
 int sec_postmortem(struct rctx *c)
