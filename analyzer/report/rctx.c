@@ -503,3 +503,36 @@ int rctx_each(struct rctx *c, const char *sql, const char *text1,
     if (rc != SQLITE_DONE) return fail(c, "report query");
     return 0;
 }
+
+int rctx_table(struct rctx *c, struct rsection *s, const char *id, const char *title,
+               const char *note, const char *cols, size_t limit, const char *sql)
+{
+    struct rtable *t = rsec_table(s, c->r, id, title, cols);
+    t->note = note;
+    return rctx_fill(c, t, limit, sql, NULL) < 0 ? -1 : 0;
+}
+
+int rctx_fact_int(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                  const char *sql, int better, int64_t *out)
+{
+    int64_t v = 0;
+    if (rctx_int(c, sql, NULL, &v) != 0) return -1;
+    rsec_fact(s, c->r, key, label, rv_int(v), better);
+    if (out) *out = v;
+    return 0;
+}
+
+int rctx_fact_pct(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                  const char *sql, int better)
+{
+    double v;
+    bool has;
+    if (rctx_real(c, sql, NULL, &v, &has) != 0) return -1;
+    rsec_fact(s, c->r, key, label, has ? rv_pct(v) : rv_null(), better);
+    return 0;
+}
+
+int rctx_sent_messages(struct rctx *c, int64_t *n)
+{
+    return rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, n);
+}

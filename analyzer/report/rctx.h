@@ -80,6 +80,18 @@ int rctx_real(struct rctx *c, const char *sql, const char *text1, double *out, b
 int rctx_each(struct rctx *c, const char *sql, const char *text1,
               int (*fn)(void *ctx, struct sqlite3_stmt *s), void *ctx);
 
+/* Shorthands for builders: a table filled from sql (note may be NULL);
+ * a headline fact from a scalar query (integer: 0 when NULL, *out may be
+ * NULL; percentage: NULL stays no value); the count of sent-mail messages in
+ * scope (feedback messages excluded). Each returns 0 or -1 with c->err. */
+int rctx_table(struct rctx *c, struct rsection *s, const char *id, const char *title,
+               const char *note, const char *cols, size_t limit, const char *sql);
+int rctx_fact_int(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                  const char *sql, int better, int64_t *out);
+int rctx_fact_pct(struct rctx *c, struct rsection *s, const char *key, const char *label,
+                  const char *sql, int better);
+int rctx_sent_messages(struct rctx *c, int64_t *n);
+
 /* Column k of a row as a report-arena string (NULL stays NULL). */
 const char *rctx_col_text(struct rctx *c, struct sqlite3_stmt *s, int k);
 

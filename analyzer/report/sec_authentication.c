@@ -104,21 +104,12 @@ static const char by_domain_sql[] =
     "  WHERE r.feedback_kind IS NULL)"
     " GROUP BY d ORDER BY 2 DESC, 1";
 
-static int fill(struct rctx *c, struct rsection *s, const char *id, const char *title,
-                const char *note, const char *cols, size_t limit, const char *sql)
-{
-    struct rtable *t = rsec_table(s, c->r, id, title, cols);
-    t->note = note;
-    return rctx_fill(c, t, limit, sql, NULL) < 0 ? -1 : 0;
-}
-
 int sec_authentication(struct rctx *c)
 {
     struct report *r = c->r;
     struct rsection *s = rsec_add(r, "authentication", "Authentication");
     int64_t n_msg = 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0)
-        return -1;
+    if (rctx_sent_messages(c, &n_msg) != 0) return -1;
     if (n_msg == 0) {
         rsec_empty(s, r, "no messages in this period");
         return 0;
@@ -161,83 +152,87 @@ int sec_authentication(struct rctx *c)
                   "verification) and are left out of the rates.",
                   (long long)(a.messages - a.verified), (long long)a.messages);
 
-    if (fill(c, s, "by_dkim_domain", "By DKIM signing domain (d=)", NULL,
-             "dkim_domain:t:DKIM d=|messages:i:Messages|signatures:i:Signatures|"
-             "pass:i:Messages passing|pass_rate:p:Pass rate|aligned:i:Same or related to From|"
-             "dkim_testing:i:Testing key",
-             TOP_DOMAINS,
-             "SELECT coalesce(k.domain, '(unreadable)'), count(DISTINCT k.message_id), count(*),"
-             " count(DISTINCT CASE WHEN k.result = 'pass' THEN k.message_id END),"
-             " CAST(count(DISTINCT CASE WHEN k.result = 'pass' THEN k.message_id END) AS REAL)"
-             " / count(DISTINCT k.message_id),"
-             " count(DISTINCT CASE WHEN k.from_relation <> 'none' THEN k.message_id END),"
-             " count(DISTINCT CASE WHEN k.key_testing THEN k.message_id END)"
-             " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-             " WHERE r.feedback_kind IS NULL AND NOT k.legacy"
-             " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
+    if (rctx_table(
+            c, s, "by_dkim_domain", "By DKIM signing domain (d=)", NULL,
+            "dkim_domain:t:DKIM d=|messages:i:Messages|signatures:i:Signatures|"
+            "pass:i:Messages passing|pass_rate:p:Pass rate|aligned:i:Same or related to From|"
+            "dkim_testing:i:Testing key",
+            TOP_DOMAINS,
+            "SELECT coalesce(k.domain, '(unreadable)'), count(DISTINCT k.message_id), count(*),"
+            " count(DISTINCT CASE WHEN k.result = 'pass' THEN k.message_id END),"
+            " CAST(count(DISTINCT CASE WHEN k.result = 'pass' THEN k.message_id END) AS REAL)"
+            " / count(DISTINCT k.message_id),"
+            " count(DISTINCT CASE WHEN k.from_relation <> 'none' THEN k.message_id END),"
+            " count(DISTINCT CASE WHEN k.key_testing THEN k.message_id END)"
+            " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+            " WHERE r.feedback_kind IS NULL AND NOT k.legacy"
+            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
         return -1;
 
     /* failures: one query over the three methods; the example is the first
      * message of the group (bare column `detail` comes from that row: SQLite
      * takes bare columns from the row of the single min()) */
-    if (fill(c, s, "failures", "Top failure reasons",
-             "DKIM per signature, SPF for MAIL FROM, DMARC per message; one example each",
-             "method:t:Method|domain:t:Domain|result:t:Result|reason:t:Reason|"
-             "messages:i:Messages|example_message_id:t:Example Message-ID|detail:t:Detail",
-             TOP_FAILURES,
-             "SELECT g.method, g.domain, g.result, g.reason, g.n,"
-             " (SELECT m.message_id FROM messages m WHERE m.id = g.ex), g.detail FROM ("
-             "  SELECT method, domain, result, reason, count(DISTINCT mid) AS n, min(mid) AS ex,"
-             "  detail FROM ("
-             "   SELECT 'dkim' AS method, coalesce(k.domain, '?') AS domain, k.result AS result,"
-             "   k.reason AS reason, k.message_id AS mid, k.detail AS detail"
-             "   FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-             "   WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.result <> 'pass'"
-             "   UNION ALL"
-             "   SELECT 'spf', coalesce(sp.domain, '?'), sp.result,"
-             "   coalesce(sp.reason, 'matched ' || sp.mechanism), sp.message_id, sp.explanation"
-             "   FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
-             "   WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom' AND sp.result <> 'pass'"
-             "   UNION ALL"
-             "   SELECT 'dmarc', coalesce(dm.from_domain, '?'), dm.result, dm.reason,"
-             "   dm.message_id, NULL"
-             "   FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
-             "   WHERE r.feedback_kind IS NULL AND dm.result <> 'pass')"
-             "  GROUP BY method, domain, result, reason) g"
-             " ORDER BY g.n DESC, g.method, g.domain, g.reason LIMIT 21") != 0)
+    if (rctx_table(
+            c, s, "failures", "Top failure reasons",
+            "DKIM per signature, SPF for MAIL FROM, DMARC per message; one example each",
+            "method:t:Method|domain:t:Domain|result:t:Result|reason:t:Reason|"
+            "messages:i:Messages|example_message_id:t:Example Message-ID|detail:t:Detail",
+            TOP_FAILURES,
+            "SELECT g.method, g.domain, g.result, g.reason, g.n,"
+            " (SELECT m.message_id FROM messages m WHERE m.id = g.ex), g.detail FROM ("
+            "  SELECT method, domain, result, reason, count(DISTINCT mid) AS n, min(mid) AS ex,"
+            "  detail FROM ("
+            "   SELECT 'dkim' AS method, coalesce(k.domain, '?') AS domain, k.result AS result,"
+            "   k.reason AS reason, k.message_id AS mid, k.detail AS detail"
+            "   FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+            "   WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.result <> 'pass'"
+            "   UNION ALL"
+            "   SELECT 'spf', coalesce(sp.domain, '?'), sp.result,"
+            "   coalesce(sp.reason, 'matched ' || sp.mechanism), sp.message_id, sp.explanation"
+            "   FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
+            "   WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom' AND sp.result <> 'pass'"
+            "   UNION ALL"
+            "   SELECT 'dmarc', coalesce(dm.from_domain, '?'), dm.result, dm.reason,"
+            "   dm.message_id, NULL"
+            "   FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
+            "   WHERE r.feedback_kind IS NULL AND dm.result <> 'pass')"
+            "  GROUP BY method, domain, result, reason) g"
+            " ORDER BY g.n DESC, g.method, g.domain, g.reason LIMIT 21") != 0)
         return -1;
 
-    if (fill(c, s, "spf_records", "SPF records found (MAIL FROM domains)", NULL,
-             "domain:t:Domain|record:t:SPF record|messages:i:Messages|pass:i:Pass|"
-             "sender_id_record:t:Sender ID record|note:t:Note",
-             TOP_RECORDS,
-             "SELECT coalesce(sp.domain, '?'), sp.record, count(*), sum(sp.result = 'pass'),"
-             " max(sp.sender_id_record), CASE WHEN sp.record IS NULL THEN max(sp.reason) END"
-             " FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
-             " WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom'"
-             " GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 21") != 0)
+    if (rctx_table(c, s, "spf_records", "SPF records found (MAIL FROM domains)", NULL,
+                   "domain:t:Domain|record:t:SPF record|messages:i:Messages|pass:i:Pass|"
+                   "sender_id_record:t:Sender ID record|note:t:Note",
+                   TOP_RECORDS,
+                   "SELECT coalesce(sp.domain, '?'), sp.record, count(*), sum(sp.result = 'pass'),"
+                   " max(sp.sender_id_record), CASE WHEN sp.record IS NULL THEN max(sp.reason) END"
+                   " FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
+                   " WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom'"
+                   " GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 21") != 0)
         return -1;
-    if (fill(c, s, "dmarc_records", "DMARC policies found",
-             "the policy that applies (p, sp or np) and the name where the record was found",
-             "from_domain:t:From domain|found_at:t:Found at|policy:t:Policy|policy_tag:t:Tag|"
-             "testing:i:Testing (t=y)|record:t:DMARC record|messages:i:Messages|note:t:Note",
-             TOP_RECORDS,
-             "SELECT coalesce(dm.from_domain, '?'), dm.policy_domain, dm.policy, dm.policy_tag,"
-             " max(dm.testing), dm.record, count(*),"
-             " CASE WHEN dm.record IS NULL THEN max(dm.reason) END"
-             " FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
-             " WHERE r.feedback_kind IS NULL"
-             " GROUP BY 1, 2, 3, 4, 6 ORDER BY 7 DESC, 1 LIMIT 21") != 0)
+    if (rctx_table(
+            c, s, "dmarc_records", "DMARC policies found",
+            "the policy that applies (p, sp or np) and the name where the record was found",
+            "from_domain:t:From domain|found_at:t:Found at|policy:t:Policy|policy_tag:t:Tag|"
+            "testing:i:Testing (t=y)|record:t:DMARC record|messages:i:Messages|note:t:Note",
+            TOP_RECORDS,
+            "SELECT coalesce(dm.from_domain, '?'), dm.policy_domain, dm.policy, dm.policy_tag,"
+            " max(dm.testing), dm.record, count(*),"
+            " CASE WHEN dm.record IS NULL THEN max(dm.reason) END"
+            " FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
+            " WHERE r.feedback_kind IS NULL"
+            " GROUP BY 1, 2, 3, 4, 6 ORDER BY 7 DESC, 1 LIMIT 21") != 0)
         return -1;
-    if (fill(c, s, "dkim_selectors", "DKIM selectors and keys", NULL,
-             "domain:t:Domain|selector:t:Selector|key_type:t:Key type|key_bits:i:Key bits|"
-             "testing:i:Testing (t=y)|key_source:t:Key from|signatures:i:Signatures|pass:i:Pass",
-             TOP_RECORDS,
-             "SELECT coalesce(k.domain, '?'), coalesce(k.selector, '?'), k.key_type, k.key_bits,"
-             " k.key_testing, max(k.key_source), count(*), sum(k.result = 'pass')"
-             " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-             " WHERE r.feedback_kind IS NULL AND NOT k.legacy"
-             " GROUP BY 1, 2, 3, 4, 5 ORDER BY 7 DESC, 1, 2 LIMIT 21") != 0)
+    if (rctx_table(
+            c, s, "dkim_selectors", "DKIM selectors and keys", NULL,
+            "domain:t:Domain|selector:t:Selector|key_type:t:Key type|key_bits:i:Key bits|"
+            "testing:i:Testing (t=y)|key_source:t:Key from|signatures:i:Signatures|pass:i:Pass",
+            TOP_RECORDS,
+            "SELECT coalesce(k.domain, '?'), coalesce(k.selector, '?'), k.key_type, k.key_bits,"
+            " k.key_testing, max(k.key_source), count(*), sum(k.result = 'pass')"
+            " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+            " WHERE r.feedback_kind IS NULL AND NOT k.legacy"
+            " GROUP BY 1, 2, 3, 4, 5 ORDER BY 7 DESC, 1, 2 LIMIT 21") != 0)
         return -1;
 
     /* the receivers' claims against our re-verification */
@@ -253,27 +248,29 @@ int sec_authentication(struct rctx *c)
         return -1;
     rsec_fact(s, r, "claims_compared", "receivers' claims compared", rv_int(n_claims), 0);
     rsec_fact(s, r, "claims_different", "claims that differ from our verdict", rv_int(n_diff), -1);
-    if (fill(c, s, "claims_by_method", "Receivers' claims by method", NULL,
-             "method:t:Method|same:i:Same|different:i:Different|not_compared:i:Not compared", 0,
-             "SELECT a.method, sum(a.verdict = 'same'), sum(a.verdict = 'different'),"
-             " sum(a.verdict = 'not compared') FROM r_msg r JOIN auth_claims a"
-             " ON a.message_id = r.id WHERE r.feedback_kind IS NULL GROUP BY 1 ORDER BY 3 DESC,"
-             " count(*) DESC, 1") != 0)
+    if (rctx_table(
+            c, s, "claims_by_method", "Receivers' claims by method", NULL,
+            "method:t:Method|same:i:Same|different:i:Different|not_compared:i:Not compared", 0,
+            "SELECT a.method, sum(a.verdict = 'same'), sum(a.verdict = 'different'),"
+            " sum(a.verdict = 'not compared') FROM r_msg r JOIN auth_claims a"
+            " ON a.message_id = r.id WHERE r.feedback_kind IS NULL GROUP BY 1 ORDER BY 3 DESC,"
+            " count(*) DESC, 1") != 0)
         return -1;
-    if (fill(c, s, "claims", "Re-verification versus the receivers' claims",
-             "what receivers wrote in Authentication-Results, ARC-Authentication-Results and "
-             "Received-SPF, beside our result; differences first",
-             "method:t:Method|verdict:t:Verdict|claimed:t:Claimed|ours:t:Ours|cause:t:Likely cause|"
-             "claims:i:Claims|example_message_id:t:Example Message-ID",
-             TOP_CLAIMS,
-             "SELECT g.method, g.verdict, g.result, g.ours, g.cause, g.n,"
-             " (SELECT m.message_id FROM messages m WHERE m.id = g.ex) FROM ("
-             "  SELECT a.method AS method, a.verdict AS verdict, a.result AS result,"
-             "  a.ours AS ours, a.cause AS cause, count(*) AS n, min(a.message_id) AS ex"
-             "  FROM r_msg r JOIN auth_claims a ON a.message_id = r.id"
-             "  WHERE r.feedback_kind IS NULL GROUP BY 1, 2, 3, 4, 5) g"
-             " ORDER BY g.verdict = 'different' DESC, g.verdict = 'same' DESC, g.n DESC,"
-             " g.method, g.result LIMIT 31") != 0)
+    if (rctx_table(
+            c, s, "claims", "Re-verification versus the receivers' claims",
+            "what receivers wrote in Authentication-Results, ARC-Authentication-Results and "
+            "Received-SPF, beside our result; differences first",
+            "method:t:Method|verdict:t:Verdict|claimed:t:Claimed|ours:t:Ours|cause:t:Likely cause|"
+            "claims:i:Claims|example_message_id:t:Example Message-ID",
+            TOP_CLAIMS,
+            "SELECT g.method, g.verdict, g.result, g.ours, g.cause, g.n,"
+            " (SELECT m.message_id FROM messages m WHERE m.id = g.ex) FROM ("
+            "  SELECT a.method AS method, a.verdict AS verdict, a.result AS result,"
+            "  a.ours AS ours, a.cause AS cause, count(*) AS n, min(a.message_id) AS ex"
+            "  FROM r_msg r JOIN auth_claims a ON a.message_id = r.id"
+            "  WHERE r.feedback_kind IS NULL GROUP BY 1, 2, 3, 4, 5) g"
+            " ORDER BY g.verdict = 'different' DESC, g.verdict = 'same' DESC, g.n DESC,"
+            " g.method, g.result LIMIT 31") != 0)
         return -1;
     return 0;
 }

@@ -14,34 +14,6 @@
 #define TOP_HELOS 25
 #define TOP_RECEIVERS 15
 
-static int fill(struct rctx *c, struct rsection *s, const char *id, const char *title,
-                const char *note, const char *cols, size_t limit, const char *sql)
-{
-    struct rtable *t = rsec_table(s, c->r, id, title, cols);
-    t->note = note;
-    return rctx_fill(c, t, limit, sql, NULL) < 0 ? -1 : 0;
-}
-
-static int pct_fact(struct rctx *c, struct rsection *s, const char *key, const char *label,
-                    const char *sql, int better)
-{
-    double v;
-    bool has;
-    if (rctx_real(c, sql, NULL, &v, &has) != 0) return -1;
-    rsec_fact(s, c->r, key, label, has ? rv_pct(v) : rv_null(), better);
-    return 0;
-}
-
-static int int_fact(struct rctx *c, struct rsection *s, const char *key, const char *label,
-                    const char *sql, int better, int64_t *out)
-{
-    int64_t v = 0;
-    if (rctx_int(c, sql, NULL, &v) != 0) return -1;
-    rsec_fact(s, c->r, key, label, rv_int(v), better);
-    if (out) *out = v;
-    return 0;
-}
-
 int sec_infrastructure(struct rctx *c)
 {
     struct report *r = c->r;
@@ -55,69 +27,75 @@ int sec_infrastructure(struct rctx *c)
         return -1;
 
     if (n_checked > 0) {
-        if (int_fact(c, s, "sending_ips", "sending IPs",
-                     "SELECT count(DISTINCT i.ip) FROM r_msg r JOIN iprev_results i"
-                     " ON i.message_id = r.id WHERE r.feedback_kind IS NULL",
-                     0, NULL) != 0 ||
-            pct_fact(c, s, "iprev_pass_rate", "PTR forward-confirmed (iprev pass)",
-                     "SELECT avg(i.result = 'pass') FROM r_msg r JOIN iprev_results i"
-                     " ON i.message_id = r.id WHERE r.feedback_kind IS NULL AND i.ip IS NOT NULL",
-                     +1) != 0 ||
-            int_fact(c, s, "helo_not_fqdn", "messages whose HELO is not a fully qualified name",
-                     "SELECT count(*) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL AND i.helo IS NOT NULL AND NOT i.helo_fqdn"
-                     " AND NOT i.helo_ip_literal",
-                     -1, NULL) != 0 ||
-            pct_fact(c, s, "tls_rate", "received over TLS (entry hop)",
-                     "SELECT avg(i.tls) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL AND i.tls IS NOT NULL",
-                     +1) != 0)
+        if (rctx_fact_int(c, s, "sending_ips", "sending IPs",
+                          "SELECT count(DISTINCT i.ip) FROM r_msg r JOIN iprev_results i"
+                          " ON i.message_id = r.id WHERE r.feedback_kind IS NULL",
+                          0, NULL) != 0 ||
+            rctx_fact_pct(
+                c, s, "iprev_pass_rate", "PTR forward-confirmed (iprev pass)",
+                "SELECT avg(i.result = 'pass') FROM r_msg r JOIN iprev_results i"
+                " ON i.message_id = r.id WHERE r.feedback_kind IS NULL AND i.ip IS NOT NULL",
+                +1) != 0 ||
+            rctx_fact_int(
+                c, s, "helo_not_fqdn", "messages whose HELO is not a fully qualified name",
+                "SELECT count(*) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                " WHERE r.feedback_kind IS NULL AND i.helo IS NOT NULL AND NOT i.helo_fqdn"
+                " AND NOT i.helo_ip_literal",
+                -1, NULL) != 0 ||
+            rctx_fact_pct(
+                c, s, "tls_rate", "received over TLS (entry hop)",
+                "SELECT avg(i.tls) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                " WHERE r.feedback_kind IS NULL AND i.tls IS NOT NULL",
+                +1) != 0)
             return -1;
 
         /* per sending IP: the copies and their placement (r_copy grouped once) */
-        if (fill(c, s, "sending_ips", "Sending IPs",
-                 "the client of the entry hop, with its reverse DNS; spam share = spam copies / "
-                 "copies whose placement is known",
-                 "ip:t:IP|iprev:t:iprev (one)|ptr_names:t:PTR "
-                 "names|confirmed_name:t:Forward-confirmed "
-                 "name|helo:t:HELO (one)|messages:i:Messages|copies:i:Copies|spam:i:Spam|"
-                 "inbox:i:Inbox|spam_share:p:Spam share|tls:i:Over TLS",
-                 TOP_IPS,
-                 "SELECT coalesce(i.ip, '(unknown)'), max(i.result), max(i.ptr_names),"
-                 " max(i.confirmed_name), max(i.helo), count(DISTINCT r.id), count(y.message_id),"
-                 " sum(y.placement = 'spam'), sum(y.placement = 'inbox'),"
-                 " CAST(sum(y.placement = 'spam') AS REAL)"
-                 " / nullif(sum(y.placement IN ('spam', 'inbox')), 0),"
-                 " count(DISTINCT CASE WHEN i.tls THEN r.id END) FROM r_msg r"
-                 " JOIN iprev_results i ON i.message_id = r.id"
-                 " LEFT JOIN r_copy y ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
-                 " GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
+        if (rctx_table(
+                c, s, "sending_ips", "Sending IPs",
+                "the client of the entry hop, with its reverse DNS; spam share = spam copies / "
+                "copies whose placement is known",
+                "ip:t:IP|iprev:t:iprev (one)|ptr_names:t:PTR "
+                "names|confirmed_name:t:Forward-confirmed "
+                "name|helo:t:HELO (one)|messages:i:Messages|copies:i:Copies|spam:i:Spam|"
+                "inbox:i:Inbox|spam_share:p:Spam share|tls:i:Over TLS",
+                TOP_IPS,
+                "SELECT coalesce(i.ip, '(unknown)'), max(i.result), max(i.ptr_names),"
+                " max(i.confirmed_name), max(i.helo), count(DISTINCT r.id), count(y.message_id),"
+                " sum(y.placement = 'spam'), sum(y.placement = 'inbox'),"
+                " CAST(sum(y.placement = 'spam') AS REAL)"
+                " / nullif(sum(y.placement IN ('spam', 'inbox')), 0),"
+                " count(DISTINCT CASE WHEN i.tls THEN r.id END) FROM r_msg r"
+                " JOIN iprev_results i ON i.message_id = r.id"
+                " LEFT JOIN r_copy y ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
+                " GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
             return -1;
 
-        if (fill(c, s, "helo_names", "HELO names",
-                 "fqdn, ip_literal and resolves are 1 when true of the name; the next two count "
-                 "messages (they depend on the client IP)",
-                 "helo:t:HELO|ips:i:IPs|messages:i:Messages|fqdn:i:Fully qualified|"
-                 "ip_literal:i:IP literal|resolves:i:Resolves|points_to_ip:i:Messages where it "
-                 "resolves to "
-                 "the IP|matches_ptr:i:Messages where it matches the PTR|verdict:t:Verdict (one)",
-                 TOP_HELOS,
-                 "SELECT coalesce(i.helo, '(unknown)'), count(DISTINCT i.ip), count(*),"
-                 " max(i.helo_fqdn), max(i.helo_ip_literal), max(i.helo_resolves),"
-                 " sum(i.helo_points_to_ip), sum(i.helo_matches_ptr), max(i.helo_reason)"
-                 " FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
-                 " WHERE r.feedback_kind IS NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 26") != 0)
+        if (rctx_table(
+                c, s, "helo_names", "HELO names",
+                "fqdn, ip_literal and resolves are 1 when true of the name; the next two count "
+                "messages (they depend on the client IP)",
+                "helo:t:HELO|ips:i:IPs|messages:i:Messages|fqdn:i:Fully qualified|"
+                "ip_literal:i:IP literal|resolves:i:Resolves|points_to_ip:i:Messages where it "
+                "resolves to "
+                "the IP|matches_ptr:i:Messages where it matches the PTR|verdict:t:Verdict (one)",
+                TOP_HELOS,
+                "SELECT coalesce(i.helo, '(unknown)'), count(DISTINCT i.ip), count(*),"
+                " max(i.helo_fqdn), max(i.helo_ip_literal), max(i.helo_resolves),"
+                " sum(i.helo_points_to_ip), sum(i.helo_matches_ptr), max(i.helo_reason)"
+                " FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
+                " WHERE r.feedback_kind IS NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 26") != 0)
             return -1;
 
-        if (fill(c, s, "tls", "TLS on the receiving hop",
-                 "the entry hop of each message (where it entered the receiving organisation)",
-                 "received_by:t:Received by|messages:i:Messages|tls:i:TLS|no_tls:i:No TLS|"
-                 "unknown:i:No entry hop|tls_rate:p:TLS rate",
-                 TOP_RECEIVERS,
-                 "SELECT coalesce(i.received_by, '(unknown)'), count(*), sum(i.tls = 1),"
-                 " sum(i.tls = 0), sum(i.tls IS NULL), avg(i.tls) FROM r_msg r"
-                 " JOIN iprev_results i ON i.message_id = r.id WHERE r.feedback_kind IS NULL"
-                 " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 16") != 0)
+        if (rctx_table(
+                c, s, "tls", "TLS on the receiving hop",
+                "the entry hop of each message (where it entered the receiving organisation)",
+                "received_by:t:Received by|messages:i:Messages|tls:i:TLS|no_tls:i:No TLS|"
+                "unknown:i:No entry hop|tls_rate:p:TLS rate",
+                TOP_RECEIVERS,
+                "SELECT coalesce(i.received_by, '(unknown)'), count(*), sum(i.tls = 1),"
+                " sum(i.tls = 0), sum(i.tls IS NULL), avg(i.tls) FROM r_msg r"
+                " JOIN iprev_results i ON i.message_id = r.id WHERE r.feedback_kind IS NULL"
+                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 16") != 0)
             return -1;
     }
 

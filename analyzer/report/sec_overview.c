@@ -12,16 +12,6 @@
 #define TOP_ANOMALIES 15
 #define TOP_UNREADABLE 25
 
-static int add_int(struct rctx *c, struct rsection *s, const char *key, const char *label,
-                   const char *sql, int better, int64_t *out)
-{
-    int64_t v = 0;
-    if (rctx_int(c, sql, NULL, &v) != 0) return -1;
-    rsec_fact(s, c->r, key, label, rv_int(v), better);
-    if (out) *out = v;
-    return 0;
-}
-
 /* The period: the bounds given, else the span of the data in scope. */
 static int add_period(struct rctx *c, struct rsection *s)
 {
@@ -59,35 +49,38 @@ int sec_overview(struct rctx *c)
     int64_t n_all = 0, n_anom = 0;
 
     if (add_period(c, s) != 0) return -1;
-    if (add_int(c, s, "sources", "sources read", "SELECT count(*) FROM sources", 0, NULL) != 0 ||
-        add_int(c, s, "sources_unreadable", "of them unreadable",
-                "SELECT count(*) FROM sources WHERE status <> 'done'", -1, NULL) != 0 ||
-        add_int(c, s, "messages", "messages",
-                "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", 0, NULL) != 0 ||
-        add_int(c, s, "copies", "copies (where the messages were found)",
-                "SELECT count(*) FROM r_copy y JOIN r_msg m ON m.id = y.message_id"
-                " WHERE m.feedback_kind IS NULL",
-                0, NULL) != 0 ||
-        add_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
-                "SELECT count(*) FROM r_msg WHERE feedback_kind IS NOT NULL", 0, NULL) != 0 ||
-        add_int(c, s, "log_files", "log files", "SELECT count(*) FROM log_files", 0, NULL) != 0 ||
-        add_int(c, s, "log_lines", "log lines read",
-                "SELECT coalesce(sum(lines_total), 0) FROM log_files", 0, NULL) != 0 ||
-        add_int(c, s, "deliveries", "deliveries (MTA logs)",
-                "SELECT count(*) FROM r_dlv WHERE source = 'log'", 0, NULL) != 0 ||
-        add_int(c, s, "bounce_deliveries", "recipients reported by bounce messages",
-                "SELECT count(*) FROM r_dlv WHERE source = 'bounce'", 0, NULL) != 0 ||
-        add_int(c, s, "senders", "distinct senders (From)",
-                "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
-                " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
-                0, NULL) != 0 ||
-        add_int(c, s, "sender_domains", "sender domains",
-                "SELECT count(DISTINCT from_domain) FROM r_msg WHERE feedback_kind IS NULL", 0,
-                NULL) != 0 ||
-        add_int(c, s, "anomalies", "anomalies (messages and source files)",
-                "SELECT (SELECT count(*) FROM anomalies a JOIN r_msg r ON r.id = a.message_id) +"
-                " (SELECT count(*) FROM anomalies WHERE message_id IS NULL)",
-                -1, &n_anom) != 0)
+    if (rctx_fact_int(c, s, "sources", "sources read", "SELECT count(*) FROM sources", 0, NULL) !=
+            0 ||
+        rctx_fact_int(c, s, "sources_unreadable", "of them unreadable",
+                      "SELECT count(*) FROM sources WHERE status <> 'done'", -1, NULL) != 0 ||
+        rctx_fact_int(c, s, "messages", "messages",
+                      "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", 0, NULL) != 0 ||
+        rctx_fact_int(c, s, "copies", "copies (where the messages were found)",
+                      "SELECT count(*) FROM r_copy y JOIN r_msg m ON m.id = y.message_id"
+                      " WHERE m.feedback_kind IS NULL",
+                      0, NULL) != 0 ||
+        rctx_fact_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
+                      "SELECT count(*) FROM r_msg WHERE feedback_kind IS NOT NULL", 0, NULL) != 0 ||
+        rctx_fact_int(c, s, "log_files", "log files", "SELECT count(*) FROM log_files", 0, NULL) !=
+            0 ||
+        rctx_fact_int(c, s, "log_lines", "log lines read",
+                      "SELECT coalesce(sum(lines_total), 0) FROM log_files", 0, NULL) != 0 ||
+        rctx_fact_int(c, s, "deliveries", "deliveries (MTA logs)",
+                      "SELECT count(*) FROM r_dlv WHERE source = 'log'", 0, NULL) != 0 ||
+        rctx_fact_int(c, s, "bounce_deliveries", "recipients reported by bounce messages",
+                      "SELECT count(*) FROM r_dlv WHERE source = 'bounce'", 0, NULL) != 0 ||
+        rctx_fact_int(c, s, "senders", "distinct senders (From)",
+                      "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
+                      " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
+                      0, NULL) != 0 ||
+        rctx_fact_int(c, s, "sender_domains", "sender domains",
+                      "SELECT count(DISTINCT from_domain) FROM r_msg WHERE feedback_kind IS NULL",
+                      0, NULL) != 0 ||
+        rctx_fact_int(
+            c, s, "anomalies", "anomalies (messages and source files)",
+            "SELECT (SELECT count(*) FROM anomalies a JOIN r_msg r ON r.id = a.message_id) +"
+            " (SELECT count(*) FROM anomalies WHERE message_id IS NULL)",
+            -1, &n_anom) != 0)
         return -1;
     if (rctx_int(c, "SELECT count(*) FROM r_msg", NULL, &n_all) != 0) return -1;
 

@@ -205,8 +205,7 @@ int sec_requirements(struct rctx *c)
     struct report *r = c->r;
     struct rsection *s = rsec_add(r, "requirements", "Bulk-sender requirements (Gmail, Yahoo)");
     int64_t n_msg = 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0)
-        return -1;
+    if (rctx_sent_messages(c, &n_msg) != 0) return -1;
     if (n_msg == 0) {
         rsec_empty(s, r, "no messages in this period");
         return 0;

@@ -25,47 +25,88 @@ struct metric {
  * bounce rows (source 'bounce') are left out of rates so that a rejection
  * seen in the log and in its bounce message counts once. */
 static const struct metric metrics[] = {
-    {"bounce_rate", "recipients bounced, rejected or expired / recipients with a final outcome (MTA logs)",
+    {"bounce_rate",
+     "recipients bounced, rejected or expired / recipients with a final outcome (MTA logs)",
      "SELECT CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
      " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)"
-     " FROM r_out WHERE source = 'log'", "delivery", "bounce_rate"},
+     " FROM r_out WHERE source = 'log'",
+     "delivery", "bounce_rate"},
     {"deferral_rate", "delivery attempts deferred / all delivery attempts (MTA logs)",
      "SELECT CAST(sum(status = 'deferred') AS REAL) / nullif(count(*), 0) FROM r_dlv"
-     " WHERE source = 'log'", "delivery", "deferral_rate"},
-    {"blocklisted", "rejections or deferrals that name a blocklist (receivers' own misconfiguration not counted)",
-     "SELECT count(*) FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig", "delivery", "blocklist_hits"},
+     " WHERE source = 'log'",
+     "delivery", "deferral_rate"},
+    {"blocklisted",
+     "rejections or deferrals that name a blocklist (receivers' own misconfiguration not counted)",
+     "SELECT count(*) FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig",
+     "delivery", "blocklist_hits"},
     {"dkim_pass_rate", "DKIM signatures that verify / all signatures (re-verified)",
      "SELECT CAST(sum(k.result = 'pass') AS REAL) / nullif(count(*), 0) FROM dkim_signatures k"
-     " JOIN r_msg r ON r.id = k.message_id WHERE NOT k.legacy AND r.feedback_kind IS NULL", "authentication", "dkim_signature_pass_rate"},
+     " JOIN r_msg r ON r.id = k.message_id WHERE NOT k.legacy AND r.feedback_kind IS NULL",
+     "authentication", "dkim_signature_pass_rate"},
     {"dmarc_fail", "messages whose DMARC result is fail (re-verified)",
      "SELECT count(*) FROM dmarc_results d JOIN r_msg r ON r.id = d.message_id"
-     " WHERE d.result = 'fail' AND r.feedback_kind IS NULL", "authentication", "dmarc_fail"},
+     " WHERE d.result = 'fail' AND r.feedback_kind IS NULL",
+     "authentication", "dmarc_fail"},
     {"spam_placement", "copies found in spam / copies whose placement is known",
      "SELECT CAST(sum(c.placement = 'spam') AS REAL) /"
      " nullif(sum(c.placement IN ('spam','inbox')), 0) FROM r_copy c JOIN r_msg r"
-     " ON r.id = c.message_id WHERE r.feedback_kind IS NULL", "postmortem", "spam_share"},
+     " ON r.id = c.message_id WHERE r.feedback_kind IS NULL",
+     "postmortem", "spam_share"},
     {"complaints", "complaints received (ARF reports, each counted by its Incidents)",
-     "SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r ON r.id = f.message_id"
-     " WHERE f.feedback_type IS NOT 'auth-failure' AND f.feedback_type IS NOT 'not-spam'", "feedback", "complaints"},
+     "SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r ON r.id = "
+     "f.message_id"
+     " WHERE f.feedback_type IS NOT 'auth-failure' AND f.feedback_type IS NOT 'not-spam'",
+     "feedback", "complaints"},
     {"complaint_rate", "complaints (ARF) / recipients delivered per the MTA logs",
      "SELECT CAST((SELECT coalesce(sum(f.incidents), 0) FROM feedback_reports f JOIN r_msg r"
      " ON r.id = f.message_id WHERE f.feedback_type IS NOT 'auth-failure'"
      " AND f.feedback_type IS NOT 'not-spam') AS REAL) /"
-     " nullif((SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'), 0)", "feedback", "complaint_rate"},
+     " nullif((SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'), 0)",
+     "feedback", "complaint_rate"},
     {"dmarc_aggregate_fail_rate",
-     "messages that failed DMARC (neither DKIM nor SPF aligned) / all messages, per the receivers' aggregate reports",
+     "messages that failed DMARC (neither DKIM nor SPF aligned) / all messages, per the receivers' "
+     "aggregate reports",
      "SELECT CAST(sum(CASE WHEN w.dkim IS NOT 'pass' AND w.spf IS NOT 'pass' THEN w.count ELSE 0"
      " END) AS REAL) / nullif(sum(w.count), 0) FROM dmarc_report_rows w"
      " JOIN dmarc_reports d ON d.id = w.report JOIN r_msg r ON r.id = d.message_id"
-     " WHERE w.count > 0", "feedback", "dmarc_aggregate_fail_rate"},
+     " WHERE w.count > 0",
+     "feedback", "dmarc_aggregate_fail_rate"},
     {"tls_failure_rate", "TLS sessions that failed / all sessions, per the receivers' TLS reports",
      "SELECT CAST(sum(max(p.total_failure, 0)) AS REAL) /"
      " nullif(sum(max(p.total_successful, 0) + max(p.total_failure, 0)), 0) FROM tlsrpt_policies p"
-     " JOIN tlsrpt_reports t ON t.id = p.report JOIN r_msg r ON r.id = t.message_id", "feedback", "tls_failure_rate"},
+     " JOIN tlsrpt_reports t ON t.id = p.report JOIN r_msg r ON r.id = t.message_id",
+     "feedback", "tls_failure_rate"},
 };
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
 
 static const char *const op_text[] = {"<", "<=", ">", ">=", "==", "!="};
+
+/* breached = value OP limit, when there is a value */
+static void compare(struct threshold *t)
+{
+    if (!t->has_value) return;
+    double v = t->value, l = t->limit;
+    switch (t->op) {
+    case TH_LT:
+        t->breached = v < l;
+        break;
+    case TH_LE:
+        t->breached = v <= l;
+        break;
+    case TH_GT:
+        t->breached = v > l;
+        break;
+    case TH_GE:
+        t->breached = v >= l;
+        break;
+    case TH_EQ:
+        t->breached = v == l;
+        break;
+    case TH_NE:
+        t->breached = v != l;
+        break;
+    }
+}
 
 int threshold_parse(const char *expr, struct threshold *t, char *err, size_t errlen)
 {
@@ -80,8 +121,9 @@ int threshold_parse(const char *expr, struct threshold *t, char *err, size_t err
         if (strlen(metrics[k].name) == name_len && memcmp(metrics[k].name, expr, name_len) == 0)
             m = (int)k;
     if (m < 0) {
-        size_t n = (size_t)snprintf(err, errlen, "--fail-on '%s': unknown metric '%.*s' (known:",
-                                    expr, (int)name_len, expr);
+        size_t n =
+            (size_t)snprintf(err, errlen, "--fail-on '%s': unknown metric '%.*s' (known:", expr,
+                             (int)name_len, expr);
         for (size_t k = 0; k < N_METRICS && n < errlen; k++)
             n += (size_t)snprintf(err + n, errlen - n, " %s", metrics[k].name);
         if (n < errlen) snprintf(err + n, errlen - n, ")");
@@ -91,13 +133,20 @@ int threshold_parse(const char *expr, struct threshold *t, char *err, size_t err
     while (expr[i] == ' ')
         i++;
     const char *o = expr + i;
-    if (o[0] == '<' && o[1] == '=') t->op = TH_LE, i += 2;
-    else if (o[0] == '>' && o[1] == '=') t->op = TH_GE, i += 2;
-    else if (o[0] == '=' && o[1] == '=') t->op = TH_EQ, i += 2;
-    else if (o[0] == '!' && o[1] == '=') t->op = TH_NE, i += 2;
-    else if (o[0] == '<') t->op = TH_LT, i += 1;
-    else if (o[0] == '>') t->op = TH_GT, i += 1;
-    else if (o[0] == '=') t->op = TH_EQ, i += 1;
+    if (o[0] == '<' && o[1] == '=')
+        t->op = TH_LE, i += 2;
+    else if (o[0] == '>' && o[1] == '=')
+        t->op = TH_GE, i += 2;
+    else if (o[0] == '=' && o[1] == '=')
+        t->op = TH_EQ, i += 2;
+    else if (o[0] == '!' && o[1] == '=')
+        t->op = TH_NE, i += 2;
+    else if (o[0] == '<')
+        t->op = TH_LT, i += 1;
+    else if (o[0] == '>')
+        t->op = TH_GT, i += 1;
+    else if (o[0] == '=')
+        t->op = TH_EQ, i += 1;
     else {
         snprintf(err, errlen, "--fail-on '%s': expected an operator (< <= > >= == !=) after '%s'",
                  expr, metrics[m].name);
@@ -146,17 +195,7 @@ int threshold_eval(struct db *db, struct threshold *t, char *err, size_t errlen)
         return -1;
     }
     t->breached = false;
-    if (t->has_value) {
-        double v = t->value, l = t->limit;
-        switch (t->op) {
-        case TH_LT: t->breached = v < l; break;
-        case TH_LE: t->breached = v <= l; break;
-        case TH_GT: t->breached = v > l; break;
-        case TH_GE: t->breached = v >= l; break;
-        case TH_EQ: t->breached = v == l; break;
-        case TH_NE: t->breached = v != l; break;
-        }
-    }
+    compare(t);
     return 0;
 }
 
@@ -185,17 +224,7 @@ int threshold_from_report(struct threshold *t, const struct report *r)
             t->value = f->v.d;
         }
     }
-    if (t->has_value) {
-        double v = t->value, l = t->limit;
-        switch (t->op) {
-        case TH_LT: t->breached = v < l; break;
-        case TH_LE: t->breached = v <= l; break;
-        case TH_GT: t->breached = v > l; break;
-        case TH_GE: t->breached = v >= l; break;
-        case TH_EQ: t->breached = v == l; break;
-        case TH_NE: t->breached = v != l; break;
-        }
-    }
+    compare(t);
     return 1;
 }
 
@@ -234,7 +263,10 @@ void thresholds_list(FILE *out)
 
 static void print_one(FILE *out, const struct threshold *t)
 {
-    fprintf(out, "  %-8s %s %s %g: ", t->breached ? "BREACHED" : t->has_value ? "ok" : "no data",
+    fprintf(out, "  %-8s %s %s %g: ",
+            t->breached    ? "BREACHED"
+            : t->has_value ? "ok"
+                           : "no data",
             metrics[t->metric].name, op_text[t->op], t->limit);
     if (t->has_value)
         fprintf(out, "%g\n", t->value);
