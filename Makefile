@@ -1,10 +1,11 @@
 # mailaudit — build, test, install.  GNU make.
 #
 #   make            build build/mailaudit
-#   make demo       install what is missing, build, ingest samples/, print the summary
+#   make demo       install what is missing, build, ingest samples/, print the report
 #   make check      install what is missing, build, run every test (ends "N passed, N failed")
 #   make check-asan the whole test suite under -fsanitize=address,undefined
-#   make bench      generate a corpus and measure ingest speed and peak memory
+#   make check-browser  the HTML report of samples/ in headless Chromium (skipped without it)
+#   make bench      generate corpora; measure ingest, logs, DKIM, SPF, rules, feedback, report
 #   make fuzz       build libFuzzer harnesses with clang (build/fuzz-clang/)
 #   make conformance  SPF/ARC/DKIM/bounce/ARF public suites from ../shared/conformance (optional)
 #   make accuracy   stock SpamAssassin rules: mailaudit's hits against SpamAssassin's own
