@@ -15,6 +15,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -463,7 +464,14 @@ int cmd_report(int argc, char **argv)
             goto out;
         }
     } else {
-        out = output ? fopen(output, "w") : stdout;
+        /* the report holds people's addresses and subjects: 0600, as the
+         * database and the CSV files */
+        out = stdout;
+        if (output) {
+            int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            out = fd >= 0 ? fdopen(fd, "w") : NULL;
+            if (!out && fd >= 0) close(fd);
+        }
         if (!out) {
             cli_error("report", "%s: %s", output, strerror(errno));
             status = EXIT_RUNTIME;

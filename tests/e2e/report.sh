@@ -34,6 +34,7 @@ cmp -s "$TMP/r.json" "$TMP/r2.json"; ok $? "two runs give identical JSON"
 # ---- HTML: one file, the hostile strings escaped, no script
 $M report --db "$DB" --format html -o "$TMP/r.html"; ok $? "report --format html exits 0"
 ok "$(grep -c '<script' "$TMP/r.html")" "no <script element anywhere (the subject is escaped)"
+is "$(stat -c %a "$TMP/r.html")" 600 "the report file is created 0600 (it holds addresses and subjects)"
 like "$(cat "$TMP/r.html")" '&lt;script&gt;alert(1)&lt;/script&gt;' "the subject shows as text"
 ok "$(grep -c 'src="http\|href="http\|url(http\|@import\|src="//\|href="//' "$TMP/r.html")" "no external resource"
 for id in overview authentication content delivery infrastructure postmortem campaigns requirements feedback recommendations; do
