@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char report_usage[] =
@@ -469,6 +470,10 @@ int cmd_report(int argc, char **argv)
         out = stdout;
         if (output) {
             int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd >= 0 && fchmod(fd, 0600) != 0) { /* an existing file is narrowed too */
+                close(fd);
+                fd = -1;
+            }
             out = fd >= 0 ? fdopen(fd, "w") : NULL;
             if (!out && fd >= 0) close(fd);
         }
