@@ -56,6 +56,8 @@ CREATE TABLE dmarc_reports (
     testing       TEXT,              -- RFC 9990 t= (y | n)
     discovery_method TEXT,           -- RFC 9990: psl | treewalk
     n_rows        INTEGER NOT NULL,  -- rows in dmarc_report_rows
+    first_row     INTEGER,           -- the report's rows are dmarc_report_rows.id first_row..last_row
+    last_row      INTEGER,           -- (written in one go, so contiguous; NULL when it has none)
     n_messages    INTEGER NOT NULL,  -- sum of their counts
     status        TEXT NOT NULL,     -- complete | limit (a ceiling stopped it: rows so far kept) | malformed (XML error: rows before it kept)
     error         TEXT,              -- what stopped it and where, NULL when complete
@@ -85,7 +87,9 @@ CREATE TABLE dmarc_report_rows (
     spf_result    TEXT,
     more_auth     TEXT               -- further auth results, "dkim d=x.example s=s2 fail; spf d=... pass", NULL when none
 );
-CREATE INDEX dmarc_report_rows_report ON dmarc_report_rows(report);
+-- No index on `report`: rows are written at hundreds of thousands per
+-- second and read by joining to dmarc_reports (its primary key); the rows of
+-- one report are the id range first_row..last_row of dmarc_reports.
 
 -- One row per complaint or DMARC failure report (ARF, RFC 5965/6591).
 CREATE TABLE feedback_reports (

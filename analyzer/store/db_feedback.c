@@ -63,8 +63,8 @@ static const char *const sql[F__COUNT] = {
         " header_from, envelope_from, envelope_to, dkim_domain, dkim_selector, dkim_result,"
         " spf_domain, spf_scope, spf_result, more_auth)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
-    [F_DMARC_END] =
-        "UPDATE dmarc_reports SET n_rows=?2, n_messages=?3, status=?4, error=?5 WHERE id=?1",
+    [F_DMARC_END] = "UPDATE dmarc_reports SET n_rows=?2, n_messages=?3, status=?4, error=?5,"
+                    " first_row=?6, last_row=?7 WHERE id=?1",
     [F_ARF] =
         "INSERT OR REPLACE INTO feedback_reports(message_id, format, evidence, feedback_type,"
         " reporter, user_agent, version, original_mail_from, original_rcpt_to, arrival_date,"
@@ -96,8 +96,9 @@ static const char *const sql[F__COUNT] = {
         "?17,?18,?19)",
     [F_ANOM] = "INSERT INTO anomalies(message_id, code, detail) VALUES (?1, ?2, ?3)",
     [F_ANOM_COUNT] = "UPDATE messages SET n_anomalies = n_anomalies + 1 WHERE id=?1",
-    [F_DEL_DMARC_ROWS] = "DELETE FROM dmarc_report_rows WHERE report IN"
-                         " (SELECT id FROM dmarc_reports WHERE message_id=?1)",
+    [F_DEL_DMARC_ROWS] = "DELETE FROM dmarc_report_rows WHERE id IN (SELECT w.id FROM"
+                         " dmarc_reports d JOIN dmarc_report_rows w ON w.id BETWEEN d.first_row"
+                         " AND d.last_row WHERE d.message_id=?1)",
     [F_DEL_DMARC] = "DELETE FROM dmarc_reports WHERE message_id=?1",
     [F_DEL_ARF] = "DELETE FROM feedback_reports WHERE message_id=?1",
     [F_DEL_TLS_FAIL] = "DELETE FROM tlsrpt_failures WHERE policy IN (SELECT p.id FROM"
@@ -246,6 +247,7 @@ int db_dmarc_report_begin(struct db *db, int64_t mid, const char *part, const ch
  * copied (they are valid only during the callback). */
 struct db_dmarc_batch {
     int64_t report;
+    int64_t first_id, last_id; /* row ids written so far for `report` (0: none) */
     int n;
     size_t used;
     char buf[DMARC_BATCH * 2 * 1024];
@@ -287,6 +289,7 @@ static void bind_row(sqlite3_stmt *s, int base, const struct db_dmarc_batch *b, 
 
 int db_dmarc_flush(struct db *db, struct db_dmarc_batch *b)
 {
+    int n = b->n;
     if (b->n == DMARC_BATCH) {
         sqlite3_stmt *s = st(db, F_DMARC_ROWS16);
         for (int i = 0; i < DMARC_BATCH; i++)
@@ -298,6 +301,13 @@ int db_dmarc_flush(struct db *db, struct db_dmarc_batch *b)
             bind_row(s, 0, b, i);
             if (db_ext_run(db, s, "storing a DMARC report row") != 0) return -1;
         }
+    }
+    if (n > 0) {
+        /* rowids of a table without explicit ids are given in order: the
+         * n rows just written end at the last insert rowid */
+        int64_t last = sqlite3_last_insert_rowid(db_handle(db));
+        if (!b->first_id) b->first_id = last - n + 1;
+        b->last_id = last;
     }
     b->n = 0;
     b->used = 0;
@@ -318,6 +328,7 @@ int db_dmarc_report_row(struct db *db, struct db_dmarc_batch *b, int64_t report,
                         const struct dmarcagg_row *r)
 {
     if (b->n > 0 && b->report != report && db_dmarc_flush(db, b) != 0) return -1;
+    if (b->report != report) b->first_id = b->last_id = 0;
     char more[1024];
     size_t n = 0;
     more[0] = '\0';
@@ -372,12 +383,19 @@ int db_dmarc_report_end(struct db *db, struct db_dmarc_batch *b, int64_t report,
                         uint64_t messages, const char *status, const char *error)
 {
     if (b->n > 0 && db_dmarc_flush(db, b) != 0) return -1;
+    bool mine = b->report == report && b->first_id > 0;
     sqlite3_stmt *s = st(db, F_DMARC_END);
     sqlite3_bind_int64(s, 1, report);
     sqlite3_bind_int64(s, 2, (int64_t)rows);
     sqlite3_bind_int64(s, 3, (int64_t)messages);
     text_static(s, 4, status);
     text_static(s, 5, error && error[0] ? error : NULL);
+    if (mine && rows > 0) {
+        sqlite3_bind_int64(s, 6, b->first_id);
+        sqlite3_bind_int64(s, 7, b->last_id);
+    }
+    b->first_id = b->last_id = 0;
+    b->report = 0;
     return db_ext_run(db, s, "finishing a DMARC report");
 }
 

@@ -63,6 +63,8 @@ is "$(q "$DB" "SELECT file_name || '|' || report_id || '|' || n_rows || '|' || s
 is "$(q "$DB" "SELECT status || '|' || n_rows FROM dmarc_reports WHERE org_name = 'bomb.example'")" "limit|0" "a gzip bomb stops at the ceiling: the report is marked"
 is "$(q "$DB" "SELECT count(*) FROM anomalies WHERE code = 'feedback.unpack_limit'")" 1 "... and the bomb is an anomaly of its message"
 is "$(q "$DB" "SELECT count(*) FROM dmarc_reports WHERE org_name LIKE '%aaaa%'")" 0 "entities are never expanded"
+is "$(q "$DB" "SELECT (SELECT sum(last_row - first_row + 1) FROM dmarc_reports) || '/' || (SELECT count(*) FROM dmarc_report_rows) || '/' || (SELECT count(*) FROM dmarc_report_rows w JOIN dmarc_reports d ON w.id BETWEEN d.first_row AND d.last_row WHERE w.report <> d.id)")" \
+   "6/6/0" "each report's rows are exactly its id range first_row..last_row"
 like "$(q "$DB" "SELECT detail FROM anomalies WHERE code = 'feedback.report_malformed' ORDER BY id")" "laughs.xml" "the DOCTYPE is refused and recorded"
 is "$(q "$DB" "SELECT status || '|' || n_rows || '|' || n_messages FROM dmarc_reports WHERE org_name = 'broken.example'")" "malformed|1|4" "malformed XML: the record before the error is kept"
 is "$(q "$DB" "SELECT n_anomalies FROM messages WHERE message_id = 'broken-1@example.net'")" 1 "the message's anomaly count includes the report's"
