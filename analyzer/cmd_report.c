@@ -33,7 +33,8 @@ static const char report_usage[] =
     "                        [--section NAME]... [--fail-on EXPR]...\n"
     "                        [--local-domain D]... [--local-net CIDR]...\n"
     "\n"
-    "The deliverability report of what the database holds: overview,\n"
+    "The deliverability report of what the database holds: a summary (the few\n"
+    "numbers that matter and the strongest findings), overview,\n"
     "authentication, content, delivery, infrastructure, the inbox-versus-spam\n"
     "post-mortem (what the spam-foldered copies have in common), campaigns,\n"
     "bulk-sender requirements, feedback from mailbox providers (DMARC aggregate\n"
@@ -57,9 +58,9 @@ static const char report_usage[] =
     "  --domain D       only mail from D (From domain or DKIM d=, subdomains too)\n"
     "  --campaign C     only the campaign C (a key as the Campaigns section shows it)\n"
     "  --campaign-header NAME  group campaigns by this header first\n"
-    "  --section NAME   only these sections (repeatable): overview, authentication,\n"
-    "                   content, delivery, infrastructure, postmortem, campaigns,\n"
-    "                   requirements, feedback, recommendations\n"
+    "  --section NAME   only these sections (repeatable): summary, overview,\n"
+    "                   authentication, content, delivery, infrastructure, postmortem,\n"
+    "                   campaigns, requirements, feedback, recommendations\n"
     "  --fail-on EXPR   alert when a metric crosses a limit (repeatable): METRIC OP\n"
     "                   NUMBER, OP one of < <= > >= == !=, NUMBER may end in %, e.g.\n"
     "                   'complaint_rate>0.1%' 'dkim_pass_rate<0.98'. Breached ones\n"
@@ -78,15 +79,21 @@ static const char report_usage_tail[] =
     "1 usage error; 2 the database cannot be read or the output written;\n"
     "3 a --fail-on threshold was breached.\n";
 
+/* In report order. The summary (index 0) is built last, from the others,
+ * and moved to the front. */
 static const char *const section_ids[] = {
-    "overview",  "authentication", "content",      "delivery", "infrastructure",
-    "postmortem", "campaigns",     "requirements", "feedback", "recommendations",
+    "summary",    "overview",  "authentication", "content",  "delivery",        "infrastructure",
+    "postmortem", "campaigns", "requirements",   "feedback", "recommendations",
 };
 #define N_SECTIONS (sizeof section_ids / sizeof section_ids[0])
 static int (*const builders[N_SECTIONS])(struct rctx *) = {
-    sec_overview,  sec_authentication, sec_content,      sec_delivery, sec_infrastructure,
-    sec_postmortem, sec_campaigns,     sec_requirements, sec_feedback, sec_recommendations,
+    sec_summary,      sec_overview,       sec_authentication,  sec_content,
+    sec_delivery,     sec_infrastructure, sec_postmortem,      sec_campaigns,
+    sec_requirements, sec_feedback,       sec_recommendations,
 };
+/* what the summary reads */
+static const char *const summary_sources[] = {"postmortem", "authentication", "delivery",
+                                              "feedback", "recommendations"};
 
 static int64_t report_now(void)
 {
@@ -127,9 +134,11 @@ static int parse_when(const char *s, int64_t now, int64_t *t, int64_t *end_of)
     size_t n = strlen(s);
     if (n >= 2 && n < 12) {
         char unit = s[n - 1];
-        int64_t mul = unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400
-                                                      : unit == 'w' ? 7 * 86400
-                                                                    : 0;
+        int64_t mul = unit == 'm'   ? 60
+                      : unit == 'h' ? 3600
+                      : unit == 'd' ? 86400
+                      : unit == 'w' ? 7 * 86400
+                                    : 0;
         bool digits = true;
         for (size_t i = 0; i + 1 < n; i++)
             if (s[i] < '0' || s[i] > '9') digits = false;
@@ -149,20 +158,29 @@ static const char *iso(struct report *r, int64_t t)
 }
 
 /* Build the selected sections for one scope into r. */
-static int build(struct report *r, sqlite3 *h, const struct rscope *sc, const bool *want,
-                 char *err, size_t errlen)
+static int build(struct report *r, sqlite3 *h, const struct rscope *sc, const bool *want, char *err,
+                 size_t errlen)
 {
     struct rctx c;
     if (rctx_open(&c, r, h, sc) != 0) {
         snprintf(err, errlen, "%s", c.err);
         return -1;
     }
-    for (size_t i = 0; i < N_SECTIONS; i++) {
+    for (size_t i = 1; i < N_SECTIONS; i++) {
         if (!want[i]) continue;
         if (builders[i](&c) != 0) {
             snprintf(err, errlen, "%s: %s", section_ids[i], c.err);
             return -1;
         }
+    }
+    if (want[0]) {
+        if (builders[0](&c) != 0) {
+            snprintf(err, errlen, "%s: %s", section_ids[0], c.err);
+            return -1;
+        }
+        struct rsection *sum = r->sec[r->n_sec - 1];
+        memmove(r->sec + 1, r->sec, (r->n_sec - 1) * sizeof *r->sec);
+        r->sec[0] = sum;
     }
     return 0;
 }
@@ -217,8 +235,7 @@ int cmd_report(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_opt = NULL, *format = "text", *output = NULL, *since_s = NULL,
-               *until_s = NULL;
+    const char *db_opt = NULL, *format = "text", *output = NULL, *since_s = NULL, *until_s = NULL;
     struct rscope sc = {0};
     struct relay_opts ro = {0};
     size_t cap_d = 0, cap_n = 0, cap_t = 0, n_th = 0;
@@ -233,11 +250,21 @@ int cmd_report(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': output = optarg; break;
-        case 's': since_s = optarg; break;
-        case 'u': until_s = optarg; break;
+        case 'd':
+            db_opt = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 's':
+            since_s = optarg;
+            break;
+        case 'u':
+            until_s = optarg;
+            break;
         case 'c':
             if (strcmp(optarg, "previous") != 0) {
                 cli_error("report", "--compare '%s': only 'previous' is known", optarg);
@@ -246,18 +273,24 @@ int cmd_report(int argc, char **argv)
             }
             compare = true;
             break;
-        case 'D' + 256: sc.domain = optarg; break;
-        case 'C': sc.campaign = optarg; break;
-        case 'H': sc.campaign_header = optarg; break;
+        case 'D' + 256:
+            sc.domain = optarg;
+            break;
+        case 'C':
+            sc.campaign = optarg;
+            break;
+        case 'H':
+            sc.campaign_header = optarg;
+            break;
         case 'S': {
             size_t k = 0;
             while (k < N_SECTIONS && strcmp(section_ids[k], optarg) != 0)
                 k++;
             if (k == N_SECTIONS) {
                 cli_error("report",
-                          "--section '%s': unknown (overview, authentication, content, delivery, "
-                          "infrastructure, postmortem, campaigns, requirements, feedback, "
-                          "recommendations)",
+                          "--section '%s': unknown (summary, overview, authentication, content, "
+                          "delivery, infrastructure, postmortem, campaigns, requirements, "
+                          "feedback, recommendations)",
                           optarg);
                 status = cli_usage_error("report");
                 goto out;
@@ -293,7 +326,9 @@ int cmd_report(int argc, char **argv)
             thresholds_list(stdout); /* generated from the metric table */
             fputs(report_usage_tail, stdout);
             goto out;
-        default: status = cli_usage_error("report"); goto out;
+        default:
+            status = cli_usage_error("report");
+            goto out;
         }
     }
     if (optind < argc) {
@@ -309,7 +344,8 @@ int cmd_report(int argc, char **argv)
         goto out;
     }
     if (strcmp(format, "csv") == 0 && !output) {
-        cli_error("report", "--format csv writes one file per table: give the directory with -o DIR");
+        cli_error("report",
+                  "--format csv writes one file per table: give the directory with -o DIR");
         status = cli_usage_error("report");
         goto out;
     }
@@ -320,6 +356,10 @@ int cmd_report(int argc, char **argv)
      * the alert and the report give the same number */
     bool build_sec[N_SECTIONS];
     memcpy(build_sec, want, sizeof build_sec);
+    if (want[0])
+        for (size_t i = 0; i < sizeof summary_sources / sizeof summary_sources[0]; i++)
+            for (size_t k = 0; k < N_SECTIONS; k++)
+                if (strcmp(section_ids[k], summary_sources[i]) == 0) build_sec[k] = true;
     for (size_t i = 0; i < n_th; i++)
         for (size_t k = 0; k < N_SECTIONS; k++)
             if (strcmp(section_ids[k], threshold_section(&th[i])) == 0) build_sec[k] = true;
@@ -329,8 +369,10 @@ int cmd_report(int argc, char **argv)
     bool has_since = false, has_until = false;
     if (since_s) {
         if (parse_when(since_s, now, &since, &end_of) != 0) {
-            cli_error("report", "--since '%s': not a time (2025-04-01, 2025-04-01T06:00Z, 24h, 7d, "
-                      "yesterday)", since_s);
+            cli_error("report",
+                      "--since '%s': not a time (2025-04-01, 2025-04-01T06:00Z, 24h, 7d, "
+                      "yesterday)",
+                      since_s);
             status = cli_usage_error("report");
             goto out;
         }

@@ -116,5 +116,7 @@ int sec_requirements(struct rctx *c);
 int sec_feedback(struct rctx *c);
 /* Reads the other sections' tables and facts, and the database: last. */
 int sec_recommendations(struct rctx *c);
+/* Built after all the others from their facts and findings; shown first. */
+int sec_summary(struct rctx *c);
 
 #endif

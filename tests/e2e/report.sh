@@ -18,7 +18,7 @@ jqs() { q :memory: "SELECT $2 FROM json_each(json_extract(CAST(readfile('$1') AS
 $M report --db "$DB" --format json -o "$TMP/r.json"; ok $? "report --format json exits 0"
 is "$(q :memory: "SELECT json_valid(CAST(readfile('$TMP/r.json') AS TEXT))")" 1 "valid JSON despite the hostile strings"
 is "$(jqs "$TMP/r.json" "group_concat(json_extract(s.value, '\$.id'), ',')")" \
-   "overview,authentication,content,delivery,infrastructure,postmortem,campaigns,requirements,feedback,recommendations" "every section, in order"
+   "summary,overview,authentication,content,delivery,infrastructure,postmortem,campaigns,requirements,feedback,recommendations" "every section, in order (the summary first)"
 is "$(jq "$TMP/r.json" '$.generated')" "2025-04-04T00:00:00Z" "SOURCE_DATE_EPOCH sets the report's date"
 is "$(jq "$TMP/r.json" '$.report_version')" 1 "report_version"
 like "$(cat "$TMP/r.json")" '<script>alert(1)<\/script>\|<script>alert(1)</script>' "the hostile subject is kept as text"
@@ -37,7 +37,7 @@ ok "$(grep -c '<script' "$TMP/r.html")" "no <script element anywhere (the subjec
 is "$(stat -c %a "$TMP/r.html")" 600 "the report file is created 0600 (it holds addresses and subjects)"
 like "$(cat "$TMP/r.html")" '&lt;script&gt;alert(1)&lt;/script&gt;' "the subject shows as text"
 ok "$(grep -c 'src="http\|href="http\|url(http\|@import\|src="//\|href="//' "$TMP/r.html")" "no external resource"
-for id in overview authentication content delivery infrastructure postmortem campaigns requirements feedback recommendations; do
+for id in summary overview authentication content delivery infrastructure postmortem campaigns requirements feedback recommendations; do
     ok "$(grep -c "id=\"$id\"" "$TMP/r.html" | grep -qx 0 && echo 1 || echo 0)" "HTML has the section $id"
 done
 
@@ -94,5 +94,11 @@ $M report --db "$DB" --since 2030-01-01 --fail-on 'spam_placement>0' > /dev/null
 EMPTY=$TMP/empty.db
 $M ingest --quiet --db "$EMPTY" "$TMP/csv/facts.csv" 2>/dev/null
 $M report --db "$EMPTY" --format json -o "$TMP/e.json"; is $? 0 "a database with nothing in it: exit 0"
-is "$(jqs "$TMP/e.json" "count(*)" "WHERE json_extract(s.value, '\$.empty') IS NOT NULL")" 10 "each of the 10 sections says it has no data"
+is "$(jqs "$TMP/e.json" "count(*)" "WHERE json_extract(s.value, '\$.empty') IS NOT NULL")" 11 "each of the 11 sections says it has no data"
 $M report --db "$TMP/missing.db" >/dev/null 2>&1; is $? 2 "a missing database: exit 2"
+
+# ---- the summary: the strongest findings first, its numbers those of their sections
+$M report --db "$DB" --format json --section summary -o "$TMP/sum.json"; ok $? "--section summary"
+is "$(jqs "$TMP/sum.json" "group_concat(json_extract(s.value, '\$.id'), ',')")" "summary" "only the summary is shown (its sources are built, not shown)"
+is "$(jq "$TMP/sum.json" '$.sections[0].findings[0].key')" "$(jq "$TMP/r.json" '$.sections[6].findings[0].key')" "its first finding is the post-mortem's strongest"
+is "$(jq "$TMP/sum.json" '$.sections[0].facts[0].value')" "$(q :memory: "SELECT json_extract(f.value, '\$.value') FROM json_each(json_extract(CAST(readfile('$TMP/r.json') AS TEXT), '\$.sections')) s, json_each(json_extract(s.value, '\$.facts')) f WHERE json_extract(s.value, '\$.id') = 'postmortem' AND json_extract(f.value, '\$.key') = 'spam_share'")" "the spam share is the post-mortem's"
