@@ -78,6 +78,8 @@ static void lc_release(uint64_t owner);
 
 struct hgroup {
     const char *name;
+    char *area; /* "header:NAME", a rule's area when it hits */
+    size_t area_len;
     enum rule_hdr_mod mod;
     bool any_lits;
     uint32_t *rules; /* header rules of this group (enabled), definition order */
@@ -217,6 +219,10 @@ static uint32_t group_of(struct scorer *s, const char *name, enum rule_hdr_mod m
     struct hgroup *g = &s->groups[s->n_groups];
     memset(g, 0, sizeof *g);
     g->name = name;
+    g->area_len = strlen("header:") + strlen(name);
+    g->area = xmalloc(g->area_len + 1);
+    memcpy(g->area, "header:", 7);
+    memcpy(g->area + 7, name, g->area_len - 7 + 1);
     g->mod = mod;
     return (uint32_t)s->n_groups++;
 }
@@ -1160,8 +1166,10 @@ void scorer_free(scorer *s)
     }
     for (size_t i = 0; i < s->n; i++)
         sare_free(s->cr[i].re);
-    for (size_t i = 0; i < s->n_groups; i++)
+    for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].rules);
+        free(s->groups[i].area);
+    }
     free(s->groups);
     free(s->cr);
     sare_lits_free(s->lits);
@@ -1451,6 +1459,14 @@ static void scan_lines(struct run *R, const struct mv_text *t, size_t n)
         sare_lits_scan(R->s->lits, t[i].p, t[i].len, R->seen);
 }
 
+/* the area of a header rule's hit: the group's "header:NAME", copied into
+ * the run's arena once per group and message */
+static const char *group_area(struct run *R, const struct hgroup *g, const char **area)
+{
+    if (!*area) *area = arena_strndup(R->a, g->area, g->area_len);
+    return *area;
+}
+
 static void run_headers(struct run *R, struct msgview *v)
 {
     const struct scorer *s = R->s;
@@ -1464,12 +1480,11 @@ static void run_headers(struct run *R, struct msgview *v)
             uint32_t id = g->rules[k];
             const struct crule *c = &s->cr[id];
             const struct rule *r = c->r;
-            PROF_BEGIN(s);
             if (r->exists) {
                 bool ex = msgview_header_exists(v, r->header);
                 if (ex != r->negate) {
                     R->val[id] += 1;
-                    R->area[id] = area ? area : (area = arena_printf(R->a, "header:%s", g->name));
+                    R->area[id] = group_area(R, g, &area);
                 }
                 continue;
             }
@@ -1489,19 +1504,27 @@ static void run_headers(struct run *R, struct msgview *v)
                         sare_lits_scan(s->lits, p, len, R->seen);
                         scanned = true;
                     }
-                    m = lits_met(R, c) &&
-                        sare_match(c->re, p, len, 0, &(size_t){0}, &(size_t){0}) == SARE_MATCH;
+                    m = false;
+                    if (lits_met(R, c)) {
+                        /* timed only when the regex runs: the clock costs
+                         * more than a prefiltered rule */
+                        PROF_BEGIN(s);
+                        m = sare_match(c->re, p, len, 0, &(size_t){0}, &(size_t){0}) == SARE_MATCH;
+                        PROF_RULE(s, id);
+                    }
                 } else if (c->n_lits && !r->if_unset) {
                     m = false; /* "" holds no literal */
                 } else {
                     size_t ms, me;
+                    PROF_BEGIN(s);
                     enum sare_rc rc = sare_match(c->re, p, len, 0, &ms, &me);
+                    PROF_RULE(s, id);
                     if (rc == SARE_LIMIT) note_limit(R, c);
                     m = rc == SARE_MATCH;
                 }
                 if (!m) {
                     R->val[id] += 1;
-                    R->area[id] = area ? area : (area = arena_printf(R->a, "header:%s", g->name));
+                    R->area[id] = group_area(R, g, &area);
                 }
                 continue;
             }
@@ -1516,12 +1539,13 @@ static void run_headers(struct run *R, struct msgview *v)
                     if (!lits_met(R, c)) continue;
                 }
             }
+            PROF_BEGIN(s);
             hits = match_text(R, c, p, len, &left);
+            PROF_RULE(s, id);
             if (hits) {
                 R->val[id] += hits;
-                R->area[id] = area ? area : (area = arena_printf(R->a, "header:%s", g->name));
+                R->area[id] = group_area(R, g, &area);
             }
-            PROF_RULE(s, id);
         }
     }
 }
