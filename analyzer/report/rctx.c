@@ -33,6 +33,18 @@ static int exec(struct rctx *c, const char *sql)
     return 0;
 }
 
+/* Bind the scope's values to the named parameters :since, :until,
+ * :domain and :campaign that a statement uses. */
+static void bind_scope(struct rctx *c, sqlite3_stmt *s)
+{
+    const char *names[] = {":since", ":until", ":domain", ":campaign"};
+    const char *vals[] = {c->scope.since, c->scope.until, c->scope.domain, c->scope.campaign};
+    for (int i = 0; i < 4; i++) {
+        int k = sqlite3_bind_parameter_index(s, names[i]);
+        if (k > 0 && vals[i]) sqlite3_bind_text(s, k, vals[i], -1, SQLITE_STATIC);
+    }
+}
+
 static int prepare(struct rctx *c, const char *sql, const char *text1, sqlite3_stmt **s,
                    bool *missing)
 {
@@ -46,6 +58,7 @@ static int prepare(struct rctx *c, const char *sql, const char *text1, sqlite3_s
     }
     if (text1 && sqlite3_bind_parameter_count(*s) >= 1)
         sqlite3_bind_text(*s, 1, text1, -1, SQLITE_STATIC);
+    bind_scope(c, *s);
     return 0;
 }
 
@@ -108,12 +121,7 @@ static int run_scoped(struct rctx *c, const char *sql)
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) return fail(c, "report scope");
-    const char *names[] = {":since", ":until", ":domain", ":campaign"};
-    const char *vals[] = {c->scope.since, c->scope.until, c->scope.domain, c->scope.campaign};
-    for (int i = 0; i < 4; i++) {
-        int k = sqlite3_bind_parameter_index(s, names[i]);
-        if (k > 0 && vals[i]) sqlite3_bind_text(s, k, vals[i], -1, SQLITE_STATIC);
-    }
+    bind_scope(c, s);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : fail(c, "report scope");

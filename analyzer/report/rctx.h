@@ -63,7 +63,10 @@ struct rctx {
 /* Create the TEMP tables for `scope` (dropping earlier ones). */
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope);
 
-/* Run `sql` (no parameters, or ?1 bound to text1 when not NULL) and append
+/* Every query below may also use the named parameters :since, :until,
+ * :domain and :campaign: they are bound to the scope's values (NULL when
+ * not given).
+ * Run `sql` (no parameters, or ?1 bound to text1 when not NULL) and append
  * each result row to t: result column k goes to table column k, converted to
  * the column's kind (text copied into the report arena). limit > 0: at most
  * `limit` rows are kept and t->truncated says whether more existed (ask for

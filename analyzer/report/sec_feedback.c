@@ -26,7 +26,6 @@
  * The carrier's time is coalesce(arrival, date) of its messages row, as
  * r_msg's t. Rates follow report/thresholds.c's definitions on these rows;
  * the complaint rate's denominator is r_out (MTA logs, status sent). */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,98 +86,21 @@
 /* complaints proper (not DMARC failure reports, not "not spam") */
 #define COMPLAINT "feedback_type IS NOT 'auth-failure' AND feedback_type IS NOT 'not-spam'"
 
-/* ---- queries with the scope bound by name ---- */
+/* ---- queries (rctx binds :since, :until, :domain, :campaign) ---- */
 
-static bool missing_schema(sqlite3 *db)
-{
-    const char *m = sqlite3_errmsg(db);
-    return strstr(m, "no such table") || strstr(m, "no such column");
-}
-
-/* Prepare sql and bind :since, :until, :domain, :campaign. *st stays NULL
- * (and 0 is returned) when a table or column is missing: an older database. */
-static int prepare(struct rctx *c, const char *sql, sqlite3_stmt **st)
-{
-    *st = NULL;
-    if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK) {
-        *st = NULL;
-        if (missing_schema(c->db)) return 0;
-        snprintf(c->err, sizeof c->err, "feedback report: %s", sqlite3_errmsg(c->db));
-        return -1;
-    }
-    const char *names[] = {":since", ":until", ":domain", ":campaign"};
-    const char *vals[] = {c->scope.since, c->scope.until, c->scope.domain, c->scope.campaign};
-    for (int i = 0; i < 4; i++) {
-        int k = sqlite3_bind_parameter_index(*st, names[i]);
-        if (k > 0 && vals[i]) sqlite3_bind_text(*st, k, vals[i], -1, SQLITE_STATIC);
-    }
-    return 0;
-}
-
-static int step_failed(struct rctx *c, sqlite3_stmt *st)
-{
-    snprintf(c->err, sizeof c->err, "feedback report: %s", sqlite3_errmsg(c->db));
-    sqlite3_finalize(st);
-    return -1;
-}
-
-static struct rval cell(struct rctx *c, sqlite3_stmt *st, int k, enum rk kind)
-{
-    if (sqlite3_column_type(st, k) == SQLITE_NULL) return rv_null();
-    switch (kind) {
-    case RK_INT:
-        return rv_int(sqlite3_column_int64(st, k));
-    case RK_REAL:
-        return rv_real(sqlite3_column_double(st, k));
-    case RK_PCT:
-        return rv_pct(sqlite3_column_double(st, k));
-    case RK_TIME:
-        return rv_time(rctx_col_text(c, st, k));
-    default:
-        return rv_text(rctx_col_text(c, st, k));
-    }
-}
-
-/* rctx_fill with the scope bound: at most `limit` rows (the SQL asks for
- * limit + 1), t->truncated when more existed. */
 static int fill(struct rctx *c, struct rtable *t, size_t limit, const char *sql)
 {
-    sqlite3_stmt *st;
-    t->limit = limit;
-    if (prepare(c, sql, &st) != 0) return -1;
-    if (!st) return 0;
-    struct rval vals[16];
-    size_t nc = t->n_cols < 16 ? t->n_cols : 16, added = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (added >= limit) {
-            t->truncated = true;
-            continue;
-        }
-        int have = sqlite3_column_count(st);
-        for (size_t k = 0; k < nc; k++)
-            vals[k] = (int)k < have ? cell(c, st, (int)k, t->cols[k].kind) : rv_null();
-        rtable_row(t, c->r, vals);
-        added++;
-    }
-    if (rc != SQLITE_DONE) return step_failed(c, st);
-    sqlite3_finalize(st);
-    return 0;
+    return rctx_fill(c, t, limit, sql, NULL) < 0 ? -1 : 0;
 }
 
-/* The first column of the first row as a number: RK_NULL when none. */
+/* The first column of the first row: an integer, or a fraction (RK_PCT);
+ * RK_NULL when there is no value. */
 static int value(struct rctx *c, const char *sql, enum rk kind, struct rval *out)
 {
-    sqlite3_stmt *st;
-    *out = rv_null();
-    if (prepare(c, sql, &st) != 0) return -1;
-    if (!st) return 0;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = cell(c, st, 0, kind);
-    else if (rc != SQLITE_DONE)
-        return step_failed(c, st);
-    sqlite3_finalize(st);
+    double d;
+    bool has;
+    if (rctx_real(c, sql, NULL, &d, &has) != 0) return -1;
+    *out = !has ? rv_null() : kind == RK_PCT ? rv_pct(d) : rv_int((int64_t)d);
     return 0;
 }
 

@@ -279,7 +279,7 @@ static int run(struct db *db, sqlite3_stmt *s, const char *what)
     return 0;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void db_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
@@ -287,7 +287,7 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-static void bind_time(sqlite3_stmt *s, int i, int64_t t, bool valid)
+void db_bind_time(sqlite3_stmt *s, int i, int64_t t, bool valid)
 {
     if (!valid) {
         sqlite3_bind_null(s, i);
@@ -452,9 +452,9 @@ int db_run_begin(struct db *db, const char *command, int64_t *run_id)
     sqlite3_stmt *s = stmt(db, S_RUN_INSERT);
     char now[32];
     now_iso(now);
-    bind_text(s, 1, command);
-    bind_text(s, 2, MAILAUDIT_VERSION);
-    bind_text(s, 3, now);
+    db_bind_text(s, 1, command);
+    db_bind_text(s, 2, MAILAUDIT_VERSION);
+    db_bind_text(s, 3, now);
     if (run(db, s, "record run") != 0) return -1;
     *run_id = sqlite3_last_insert_rowid(db->h);
     return 0;
@@ -466,7 +466,7 @@ int db_run_finish(struct db *db, int64_t run_id, const struct db_run_counts *c)
     char now[32];
     now_iso(now);
     sqlite3_bind_int64(s, 1, run_id);
-    bind_text(s, 2, now);
+    db_bind_text(s, 2, now);
     sqlite3_bind_int64(s, 3, c->files_seen);
     sqlite3_bind_int64(s, 4, c->files_skipped);
     sqlite3_bind_int64(s, 5, c->files_failed);
@@ -480,7 +480,7 @@ int db_source_unchanged(struct db *db, const char *path, int64_t size, int64_t m
                         bool *unchanged)
 {
     sqlite3_stmt *s = stmt(db, S_SRC_GET);
-    bind_text(s, 1, path);
+    db_bind_text(s, 1, path);
     *unchanged = false;
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -500,7 +500,7 @@ int db_source_begin(struct db *db, int64_t run_id, const char *path, enum src_fo
                     int64_t *source_id)
 {
     sqlite3_stmt *s = stmt(db, S_SRC_GET);
-    bind_text(s, 1, path);
+    db_bind_text(s, 1, path);
     int rc = sqlite3_step(s);
     int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
@@ -513,13 +513,13 @@ int db_source_begin(struct db *db, int64_t run_id, const char *path, enum src_fo
     if (id)
         sqlite3_bind_int64(s, i++, id);
     else
-        bind_text(s, i++, path);
-    bind_text(s, i++, detect_format_name(fmt));
-    bind_text(s, i++, detect_container_name(cont));
+        db_bind_text(s, i++, path);
+    db_bind_text(s, i++, detect_format_name(fmt));
+    db_bind_text(s, i++, detect_container_name(cont));
     sqlite3_bind_int(s, i++, compressed);
     sqlite3_bind_int64(s, i++, size);
     sqlite3_bind_int64(s, i++, mtime_ns);
-    bind_text(s, i++, now);
+    db_bind_text(s, i++, now);
     sqlite3_bind_int64(s, i++, run_id);
     if (run(db, s, "record source") != 0) return -1;
     if (!id) {
@@ -540,8 +540,8 @@ int db_source_finish(struct db *db, int64_t source_id, const char *status, const
 {
     sqlite3_stmt *s = stmt(db, S_SRC_FINISH);
     sqlite3_bind_int64(s, 1, source_id);
-    bind_text(s, 2, status);
-    bind_text(s, 3, error);
+    db_bind_text(s, 2, status);
+    db_bind_text(s, 3, error);
     sqlite3_bind_int64(s, 4, n_messages);
     sqlite3_bind_int64(s, 5, bytes_read);
     return run(db, s, "finish source");
@@ -551,15 +551,15 @@ int db_source_anomaly(struct db *db, int64_t source_id, enum anom_code code, con
 {
     sqlite3_stmt *s = stmt(db, S_ANOM_SRC);
     sqlite3_bind_int64(s, 1, source_id);
-    bind_text(s, 2, anom_name(code));
-    bind_text(s, 3, detail);
+    db_bind_text(s, 2, anom_name(code));
+    db_bind_text(s, 3, detail);
     return run(db, s, "record anomaly");
 }
 
 int db_message_find(struct db *db, const char *sha256, bool *found, int64_t *id)
 {
     sqlite3_stmt *s = stmt(db, S_MSG_FIND);
-    bind_text(s, 1, sha256);
+    db_bind_text(s, 1, sha256);
     int rc = sqlite3_step(s);
     *found = rc == SQLITE_ROW;
     *id = *found ? sqlite3_column_int64(s, 0) : 0;
@@ -574,12 +574,12 @@ static int insert_addr(struct db *db, int64_t mid, const char *field, int pos, c
     if (!a->address) return 0;
     sqlite3_stmt *s = stmt(db, S_ADDR_INSERT);
     sqlite3_bind_int64(s, 1, mid);
-    bind_text(s, 2, field);
+    db_bind_text(s, 2, field);
     sqlite3_bind_int(s, 3, pos);
-    bind_text(s, 4, a->name);
-    bind_text(s, 5, a->address);
-    bind_text(s, 6, a->domain_lc && a->domain_lc[0] ? a->domain_lc : NULL);
-    bind_text(s, 7, a->group);
+    db_bind_text(s, 4, a->name);
+    db_bind_text(s, 5, a->address);
+    db_bind_text(s, 6, a->domain_lc && a->domain_lc[0] ? a->domain_lc : NULL);
+    db_bind_text(s, 7, a->group);
     return run(db, s, "store address");
 }
 
@@ -613,18 +613,18 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
         bool leaf = !p->is_multipart && !p->is_message;
         sqlite3_stmt *s = stmt(db, S_PART_INSERT);
         sqlite3_bind_int64(s, 1, mid);
-        bind_text(s, 2, p->path);
+        db_bind_text(s, 2, p->path);
         sqlite3_bind_int(s, 3, p->depth);
-        bind_text(s, 4, p->content_type ? p->content_type : "");
-        bind_text(s, 5, p->charset);
-        bind_text(s, 6, p->cte);
-        bind_text(s, 7, p->disposition);
-        bind_text(s, 8, p->filename);
+        db_bind_text(s, 4, p->content_type ? p->content_type : "");
+        db_bind_text(s, 5, p->charset);
+        db_bind_text(s, 6, p->cte);
+        db_bind_text(s, 7, p->disposition);
+        db_bind_text(s, 8, p->filename);
         if (leaf) {
             sqlite3_bind_int64(s, 9, (int64_t)p->decoded_len);
-            bind_text(s, 10, p->sha256[0] ? p->sha256 : NULL);
+            db_bind_text(s, 10, p->sha256[0] ? p->sha256 : NULL);
         }
-        bind_text(s, 11, leaf ? p->detected_type : NULL);
+        db_bind_text(s, 11, leaf ? p->detected_type : NULL);
         sqlite3_bind_int(s, 12, p->is_attachment);
         if (run(db, s, "store part") != 0) return -1;
         int64_t part_id = sqlite3_last_insert_rowid(db->h);
@@ -633,7 +633,7 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
             s = stmt(db, S_MEMBER_INSERT);
             sqlite3_bind_int64(s, 1, part_id);
             sqlite3_bind_int(s, 2, (int)k);
-            bind_text(s, 3, zm->name ? zm->name : "");
+            db_bind_text(s, 3, zm->name ? zm->name : "");
             sqlite3_bind_int64(s, 4, (int64_t)zm->size);
             sqlite3_bind_int64(s, 5, (int64_t)zm->csize);
             sqlite3_bind_int(s, 6, zm->encrypted);
@@ -645,9 +645,9 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
             s = stmt(db, S_LINK_INSERT);
             sqlite3_bind_int64(s, 1, mid);
             sqlite3_bind_int(s, 2, link_pos++);
-            bind_text(s, 3, p->path);
-            bind_text(s, 4, l->href ? l->href : "");
-            bind_text(s, 5, l->text);
+            db_bind_text(s, 3, p->path);
+            db_bind_text(s, 4, l->href ? l->href : "");
+            db_bind_text(s, 5, l->text);
             if (run(db, s, "store link") != 0) return -1;
         }
         for (size_t k = 0; k < p->html.n_images; k++) {
@@ -655,9 +655,9 @@ static int insert_parts(struct db *db, int64_t mid, const struct message *m)
             s = stmt(db, S_IMAGE_INSERT);
             sqlite3_bind_int64(s, 1, mid);
             sqlite3_bind_int(s, 2, img_pos++);
-            bind_text(s, 3, p->path);
-            bind_text(s, 4, im->src ? im->src : "");
-            bind_text(s, 5, img_kind_name(im->kind));
+            db_bind_text(s, 3, p->path);
+            db_bind_text(s, 4, im->src ? im->src : "");
+            db_bind_text(s, 5, img_kind_name(im->kind));
             if (im->width >= 0) sqlite3_bind_int(s, 6, im->width);
             if (im->height >= 0) sqlite3_bind_int(s, 7, im->height);
             sqlite3_bind_int(s, 8, im->tracking_pixel);
@@ -674,18 +674,18 @@ static int insert_received(struct db *db, int64_t mid, const struct message *m)
         sqlite3_stmt *s = stmt(db, S_RECV_INSERT);
         sqlite3_bind_int64(s, 1, mid);
         sqlite3_bind_int(s, 2, (int)i);
-        bind_text(s, 3, r->from_helo);
-        bind_text(s, 4, r->from_rdns);
-        bind_text(s, 5, r->from_ip);
-        bind_text(s, 6, r->by);
-        bind_text(s, 7, r->with);
+        db_bind_text(s, 3, r->from_helo);
+        db_bind_text(s, 4, r->from_rdns);
+        db_bind_text(s, 5, r->from_ip);
+        db_bind_text(s, 6, r->by);
+        db_bind_text(s, 7, r->with);
         sqlite3_bind_int(s, 8, r->tls_used);
-        bind_text(s, 9, r->tls);
-        bind_text(s, 10, r->id);
-        bind_text(s, 11, r->for_addr);
-        bind_time(s, 12, r->date, r->date_valid);
+        db_bind_text(s, 9, r->tls);
+        db_bind_text(s, 10, r->id);
+        db_bind_text(s, 11, r->for_addr);
+        db_bind_time(s, 12, r->date, r->date_valid);
         sqlite3_bind_int(s, 13, r->parsed);
-        bind_text(s, 14, m->received_raw ? m->received_raw[i] : "");
+        db_bind_text(s, 14, m->received_raw ? m->received_raw[i] : "");
         if (run(db, s, "store received") != 0) return -1;
     }
     return 0;
@@ -695,22 +695,22 @@ int db_message_insert(struct db *db, int64_t run_id, const struct message *m, in
                       uint64_t offset, int64_t *id)
 {
     sqlite3_stmt *s = stmt(db, S_MSG_INSERT);
-    bind_text(s, 1, m->sha256);
+    db_bind_text(s, 1, m->sha256);
     sqlite3_bind_int64(s, 2, (int64_t)m->raw_len);
-    bind_text(s, 3, m->message_id);
-    bind_text(s, 4, m->subject);
-    bind_text(s, 5, m->has_from ? m->from.address : NULL);
-    bind_text(s, 6, m->has_from ? m->from.name : NULL);
-    bind_text(s, 7,
+    db_bind_text(s, 3, m->message_id);
+    db_bind_text(s, 4, m->subject);
+    db_bind_text(s, 5, m->has_from ? m->from.address : NULL);
+    db_bind_text(s, 6, m->has_from ? m->from.name : NULL);
+    db_bind_text(s, 7,
               m->has_from && m->from.domain_lc && m->from.domain_lc[0] ? m->from.domain_lc : NULL);
-    bind_text(s, 8, m->return_path);
-    bind_text(s, 9, m->rcpt_summary);
-    bind_time(s, 10, m->date, m->has_date);
+    db_bind_text(s, 8, m->return_path);
+    db_bind_text(s, 9, m->rcpt_summary);
+    db_bind_time(s, 10, m->date, m->has_date);
     if (m->has_date) sqlite3_bind_int(s, 11, m->date_tz);
-    bind_time(s, 12, m->arrival, m->arrival != 0);
-    bind_text(s, 13, placement_name(m->placement));
-    bind_text(s, 14, m->placement_evidence);
-    bind_text(s, 15, m->gmail_labels);
+    db_bind_time(s, 12, m->arrival, m->arrival != 0);
+    db_bind_text(s, 13, placement_name(m->placement));
+    db_bind_text(s, 14, m->placement_evidence);
+    db_bind_text(s, 15, m->gmail_labels);
     sqlite3_bind_int64(s, 16, (int64_t)m->mime.n);
     sqlite3_bind_int64(s, 17, (int64_t)m->n_attachments);
     sqlite3_bind_int64(s, 18, (int64_t)m->n_received);
@@ -743,8 +743,8 @@ int db_message_insert(struct db *db, int64_t run_id, const struct message *m, in
     for (size_t i = 0; i < m->an.n; i++) {
         s = stmt(db, S_ANOM_MSG);
         sqlite3_bind_int64(s, 1, mid);
-        bind_text(s, 2, anom_name(m->an.v[i].code));
-        bind_text(s, 3, m->an.v[i].detail);
+        db_bind_text(s, 2, anom_name(m->an.v[i].code));
+        db_bind_text(s, 3, m->an.v[i].detail);
         if (run(db, s, "store anomaly") != 0) return -1;
     }
     return 0;
@@ -759,12 +759,12 @@ int db_sighting_insert(struct db *db, int64_t message_id, int64_t source_id, uin
     sqlite3_bind_int64(s, 2, source_id);
     sqlite3_bind_int64(s, 3, (int64_t)offset);
     sqlite3_bind_int64(s, 4, (int64_t)length);
-    bind_text(s, 5, ctx->folder);
-    bind_text(s, 6, ctx->account);
-    bind_text(s, 7, ctx->domain);
-    bind_text(s, 8, ctx->flags);
-    bind_text(s, 9, placement_name(pl));
-    bind_text(s, 10, evidence);
+    db_bind_text(s, 5, ctx->folder);
+    db_bind_text(s, 6, ctx->account);
+    db_bind_text(s, 7, ctx->domain);
+    db_bind_text(s, 8, ctx->flags);
+    db_bind_text(s, 9, placement_name(pl));
+    db_bind_text(s, 10, evidence);
     return run(db, s, "store sighting");
 }
 
@@ -775,7 +775,7 @@ static int logfile_lookup(struct db *db, size_t len, const char *sha, bool *foun
 {
     sqlite3_stmt *s = stmt(db, S_LOGFILE_FIND);
     sqlite3_bind_int64(s, 1, (int64_t)len);
-    bind_text(s, 2, sha);
+    db_bind_text(s, 2, sha);
     int rc = sqlite3_step(s);
     *found = rc == SQLITE_ROW;
     if (*found) {
@@ -815,7 +815,7 @@ int db_logfile_find(struct db *db, const char *head, size_t head_len, bool *foun
             s = stmt(db, S_LOGFILE_WIDEN);
             sqlite3_bind_int64(s, 1, out->id);
             sqlite3_bind_int64(s, 2, (int64_t)head_len);
-            bind_text(s, 3, sha);
+            db_bind_text(s, 3, sha);
             return run(db, s, "widen log file identity");
         }
     }
@@ -831,9 +831,9 @@ int db_logfile_insert(struct db *db, int64_t source_id, const char *format, cons
     sha256_hex(head, head_len, sha);
     sqlite3_stmt *s = stmt(db, S_LOGFILE_INSERT);
     sqlite3_bind_int64(s, 1, source_id);
-    bind_text(s, 2, format);
+    db_bind_text(s, 2, format);
     sqlite3_bind_int64(s, 3, (int64_t)head_len);
-    bind_text(s, 4, sha);
+    db_bind_text(s, 4, sha);
     sqlite3_bind_int64(s, 5, device);
     sqlite3_bind_int64(s, 6, inode);
     sqlite3_bind_int(s, 7, compressed);
@@ -855,8 +855,8 @@ int db_logfile_progress(struct db *db, int64_t id, int64_t source_id, uint64_t b
     sqlite3_bind_int64(s, 6, c->ignored);
     sqlite3_bind_int64(s, 7, c->foreign);
     sqlite3_bind_int64(s, 8, c->bad);
-    bind_time(s, 9, c->first_time, c->first_time != 0);
-    bind_time(s, 10, c->last_time, c->last_time != 0);
+    db_bind_time(s, 9, c->first_time, c->first_time != 0);
+    db_bind_time(s, 10, c->last_time, c->last_time != 0);
     return run(db, s, "record log progress");
 }
 
@@ -1237,10 +1237,10 @@ int db_log_queue_insert(struct db *db, const char *host, const char *queue_id,
                         const char *message_id, const char *sender, int64_t *row)
 {
     sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_INSERT);
-    bind_text(s, 1, host);
-    bind_text(s, 2, queue_id);
-    bind_text(s, 3, message_id);
-    bind_text(s, 4, sender);
+    db_bind_text(s, 1, host);
+    db_bind_text(s, 2, queue_id);
+    db_bind_text(s, 3, message_id);
+    db_bind_text(s, 4, sender);
     if (run(db, s, "store queue state") != 0) return -1;
     *row = sqlite3_last_insert_rowid(db->h);
     return 0;
@@ -1251,9 +1251,9 @@ int db_log_queue_rcpt_insert(struct db *db, int64_t row, const char *recipient, 
 {
     sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_RCPT_INSERT);
     sqlite3_bind_int64(s, 1, row);
-    bind_text(s, 2, recipient);
+    db_bind_text(s, 2, recipient);
     sqlite3_bind_int(s, 3, attempts);
-    bind_text(s, 4, dlv_status_name(last));
+    db_bind_text(s, 4, dlv_status_name(last));
     sqlite3_bind_int64(s, 5, last_delivery_id);
     return run(db, s, "store queue state");
 }
@@ -1269,8 +1269,8 @@ int db_log_queue_load(struct db *db, const char *host, const char *queue_id,
                       const struct db_queue_loader *l, void *ctx)
 {
     sqlite3_stmt *s = stmt(db, S_LOG_QUEUE_FACTS);
-    bind_text(s, 1, host);
-    bind_text(s, 2, queue_id);
+    db_bind_text(s, 1, host);
+    db_bind_text(s, 2, queue_id);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         l->facts(ctx, (const char *)sqlite3_column_text(s, 0),
@@ -1279,8 +1279,8 @@ int db_log_queue_load(struct db *db, const char *host, const char *queue_id,
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) return fail(db, "read queue state");
     s = stmt(db, S_LOG_QUEUE_RCPTS);
-    bind_text(s, 1, host);
-    bind_text(s, 2, queue_id);
+    db_bind_text(s, 1, host);
+    db_bind_text(s, 2, queue_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         l->rcpt(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
                 status_from_name((const char *)sqlite3_column_text(s, 2)),
@@ -1328,12 +1328,12 @@ int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result 
         sqlite3_bind_int64(s, 1, message_id);
         sqlite3_bind_int(s, 2, x->index);
         sqlite3_bind_int(s, 3, x->legacy);
-        bind_text(s, 4, x->domain);
-        bind_text(s, 5, x->selector);
-        bind_text(s, 6, x->algorithm);
-        bind_text(s, 7, x->canonicalization);
-        bind_text(s, 8, x->headers);
-        bind_text(s, 9, x->auid);
+        db_bind_text(s, 4, x->domain);
+        db_bind_text(s, 5, x->selector);
+        db_bind_text(s, 6, x->algorithm);
+        db_bind_text(s, 7, x->canonicalization);
+        db_bind_text(s, 8, x->headers);
+        db_bind_text(s, 9, x->auid);
         if (x->has_l)
             sqlite3_bind_int64(s, 10, x->l > INT64_MAX ? INT64_MAX : (int64_t)x->l);
         else
@@ -1343,23 +1343,23 @@ int db_dkim_replace(struct db *db, int64_t message_id, const struct dkim_result 
         else
             sqlite3_bind_null(s, 11);
         sqlite3_bind_int(s, 12, x->l_partial);
-        bind_time(s, 13, x->t, x->has_t);
-        bind_time(s, 14, x->x, x->has_x);
-        bind_time(s, 15, x->at, true);
-        bind_text(s, 16, x->at_source);
-        bind_text(s, 17, x->key_type);
+        db_bind_time(s, 13, x->t, x->has_t);
+        db_bind_time(s, 14, x->x, x->has_x);
+        db_bind_time(s, 15, x->at, true);
+        db_bind_text(s, 16, x->at_source);
+        db_bind_text(s, 17, x->key_type);
         if (x->key_bits)
             sqlite3_bind_int(s, 18, x->key_bits);
         else
             sqlite3_bind_null(s, 18);
         sqlite3_bind_int(s, 19, x->testing);
-        bind_text(s, 20, x->key_record);
-        bind_text(s, 21, dns_source_name(x->key_source));
-        bind_text(s, 22, auth_result_name(x->result));
-        bind_text(s, 23, x->reason_text && *x->reason_text ? x->reason_text : NULL);
-        bind_text(s, 24, x->detail);
+        db_bind_text(s, 20, x->key_record);
+        db_bind_text(s, 21, dns_source_name(x->key_source));
+        db_bind_text(s, 22, auth_result_name(x->result));
+        db_bind_text(s, 23, x->reason_text && *x->reason_text ? x->reason_text : NULL);
+        db_bind_text(s, 24, x->detail);
         sqlite3_bind_int(s, 25, x->crypto_ok);
-        bind_text(s, 26, dkim_from_rel_name(x->from_rel));
+        db_bind_text(s, 26, dkim_from_rel_name(x->from_rel));
         if (run(db, s, "storing a DKIM result") != 0) return -1;
     }
     return 0;
@@ -1411,10 +1411,10 @@ int db_dns_record(struct db *db, const struct dns_answer *a)
     size_t n = a->n ? a->n : 1;
     for (size_t i = 0; i < n; i++) {
         const struct dns_rr *rr = a->n ? &a->rr[i] : NULL;
-        bind_text(s, 1, a->qname);
-        bind_text(s, 2, qtype);
-        bind_text(s, 3, dns_rcode_name(a->rcode));
-        bind_text(s, 4, sha);
+        db_bind_text(s, 1, a->qname);
+        db_bind_text(s, 2, qtype);
+        db_bind_text(s, 3, dns_rcode_name(a->rcode));
+        db_bind_text(s, 4, sha);
         sqlite3_bind_int64(s, 5, (int64_t)i);
         if (rr) {
             sqlite3_bind_int64(s, 6, rr->ttl);
@@ -1425,17 +1425,17 @@ int db_dns_record(struct db *db, const struct dns_answer *a)
             sqlite3_bind_null(s, 7);
             sqlite3_bind_null(s, 8);
         }
-        bind_text(s, 9, a->cname);
-        bind_text(s, 10, a->error);
-        bind_text(s, 11, dns_source_name(a->source));
-        bind_text(s, 12, fetched);
+        db_bind_text(s, 9, a->cname);
+        db_bind_text(s, 10, a->error);
+        db_bind_text(s, 11, dns_source_name(a->source));
+        db_bind_text(s, 12, fetched);
         if (run(db, s, "storing a DNS answer") != 0) return -1;
     }
     s = stmt(db, S_DNS_TOUCH);
-    bind_text(s, 1, a->qname);
-    bind_text(s, 2, qtype);
-    bind_text(s, 3, sha);
-    bind_text(s, 4, now);
+    db_bind_text(s, 1, a->qname);
+    db_bind_text(s, 2, qtype);
+    db_bind_text(s, 3, sha);
+    db_bind_text(s, 4, now);
     return run(db, s, "storing a DNS answer");
 }
 

@@ -82,14 +82,6 @@ static sqlite3_stmt *st(struct db *db, int id)
     return db_ext_stmt(db, id, sql[id]);
 }
 
-static void text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 static const char *src_name(enum arp_source s)
 {
     return s == ARP_AUTH_RESULTS       ? "authentication-results"
@@ -103,23 +95,23 @@ static int spf_row(struct db *db, int64_t mid, const struct spf_summary *x,
     if (!x->ran) return 0;
     sqlite3_stmt *s = st(db, A_SPF);
     sqlite3_bind_int64(s, 1, mid);
-    text(s, 2, x->identity ? x->identity : (mailfrom ? "mailfrom" : "helo"));
-    text(s, 3, r->env.ip);
-    text(s, 4, r->env.ip_source);
-    text(s, 5, r->env.helo);
-    text(s, 6, r->env.helo_source);
-    text(s, 7, r->env.mail_from);
-    text(s, 8, r->env.mail_from_source);
-    text(s, 9, x->sender);
-    text(s, 10, x->domain);
-    text(s, 11, auth_result_name(x->result));
-    text(s, 12, x->reason);
-    text(s, 13, x->mechanism);
-    text(s, 14, x->explanation);
-    text(s, 15, x->record);
+    db_bind_text(s, 2, x->identity ? x->identity : (mailfrom ? "mailfrom" : "helo"));
+    db_bind_text(s, 3, r->env.ip);
+    db_bind_text(s, 4, r->env.ip_source);
+    db_bind_text(s, 5, r->env.helo);
+    db_bind_text(s, 6, r->env.helo_source);
+    db_bind_text(s, 7, r->env.mail_from);
+    db_bind_text(s, 8, r->env.mail_from_source);
+    db_bind_text(s, 9, x->sender);
+    db_bind_text(s, 10, x->domain);
+    db_bind_text(s, 11, auth_result_name(x->result));
+    db_bind_text(s, 12, x->reason);
+    db_bind_text(s, 13, x->mechanism);
+    db_bind_text(s, 14, x->explanation);
+    db_bind_text(s, 15, x->record);
     sqlite3_bind_int(s, 16, x->lookups);
     sqlite3_bind_int(s, 17, x->void_lookups);
-    text(s, 18, mailfrom ? r->senderid_record : NULL);
+    db_bind_text(s, 18, mailfrom ? r->senderid_record : NULL);
     return db_ext_run(db, s, "storing an SPF result");
 }
 
@@ -147,52 +139,52 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
         for (size_t i = 0, o = 0; i < ip->n_ptr && need < sizeof names; i++)
             o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", i ? " " : "", ip->ptr[i]);
         sqlite3_bind_int64(s, 1, mid);
-        text(s, 2, ip->ip);
-        text(s, 3, auth_result_name(ip->result));
-        text(s, 4, ip->reason);
-        text(s, 5, ip->n_ptr && need < sizeof names ? names : NULL);
-        text(s, 6, ip->confirmed);
-        text(s, 7, r->env.rdns);
-        text(s, 8, r->env.received_by);
+        db_bind_text(s, 2, ip->ip);
+        db_bind_text(s, 3, auth_result_name(ip->result));
+        db_bind_text(s, 4, ip->reason);
+        db_bind_text(s, 5, ip->n_ptr && need < sizeof names ? names : NULL);
+        db_bind_text(s, 6, ip->confirmed);
+        db_bind_text(s, 7, r->env.rdns);
+        db_bind_text(s, 8, r->env.received_by);
         if (r->env.tls_known)
             sqlite3_bind_int(s, 9, r->env.tls);
         else
             sqlite3_bind_null(s, 9);
-        text(s, 10, h->helo);
+        db_bind_text(s, 10, h->helo);
         sqlite3_bind_int(s, 11, h->fqdn);
         sqlite3_bind_int(s, 12, h->ip_literal);
         sqlite3_bind_int(s, 13, h->resolves);
         sqlite3_bind_int(s, 14, h->points_to_ip);
         sqlite3_bind_int(s, 15, h->matches_ptr);
-        text(s, 16, h->reason);
+        db_bind_text(s, 16, h->reason);
         if (db_ext_run(db, s, "storing an iprev result") != 0) return -1;
     }
     if (r->ran & VERIFY_DMARC) {
         const struct dmarc_result *d = &r->dmarc;
         sqlite3_stmt *s = st(db, A_DMARC);
         sqlite3_bind_int64(s, 1, mid);
-        text(s, 2, d->from_domain);
-        text(s, 3, auth_result_name(d->result));
-        text(s, 4, d->reason);
-        text(s, 5, d->method);
-        text(s, 6, d->policy_domain);
-        text(s, 7, d->org_domain);
-        text(s, 8, d->record);
-        text(s, 9, d->record ? d->policy : NULL);
-        text(s, 10, d->record ? d->policy_tag : NULL);
-        text(s, 11, d->record ? d->disposition : NULL);
+        db_bind_text(s, 2, d->from_domain);
+        db_bind_text(s, 3, auth_result_name(d->result));
+        db_bind_text(s, 4, d->reason);
+        db_bind_text(s, 5, d->method);
+        db_bind_text(s, 6, d->policy_domain);
+        db_bind_text(s, 7, d->org_domain);
+        db_bind_text(s, 8, d->record);
+        db_bind_text(s, 9, d->record ? d->policy : NULL);
+        db_bind_text(s, 10, d->record ? d->policy_tag : NULL);
+        db_bind_text(s, 11, d->record ? d->disposition : NULL);
         sqlite3_bind_int(s, 12, d->record && d->rec.testing);
         if (d->record && d->rec.pct >= 0)
             sqlite3_bind_int(s, 13, d->rec.pct);
         else
             sqlite3_bind_null(s, 13);
         char adkim[2] = {d->rec.adkim, 0}, aspf[2] = {d->rec.aspf, 0};
-        text(s, 14, d->record ? adkim : NULL);
-        text(s, 15, d->record ? aspf : NULL);
+        db_bind_text(s, 14, d->record ? adkim : NULL);
+        db_bind_text(s, 15, d->record ? aspf : NULL);
         sqlite3_bind_int(s, 16, d->spf_aligned);
         sqlite3_bind_int(s, 17, d->dkim_aligned);
-        text(s, 18, d->dkim_domain);
-        text(s, 19, d->record ? d->rec.rua : NULL);
+        db_bind_text(s, 18, d->dkim_domain);
+        db_bind_text(s, 19, d->record ? d->rec.rua : NULL);
         sqlite3_bind_int(s, 20, d->queries);
         if (db_ext_run(db, s, "storing a DMARC result") != 0) return -1;
     }
@@ -200,16 +192,16 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
         const struct arc_result *x = &r->arc;
         sqlite3_stmt *s = st(db, A_ARC);
         sqlite3_bind_int64(s, 1, mid);
-        text(s, 2, auth_result_name(x->result));
+        db_bind_text(s, 2, auth_result_name(x->result));
         sqlite3_bind_int(s, 3, x->n_sets);
         if (x->result == AUTH_PASS)
             sqlite3_bind_int(s, 4, x->oldest_pass);
         else
             sqlite3_bind_null(s, 4);
-        text(s, 5, x->reason);
+        db_bind_text(s, 5, x->reason);
         if (x->sealed_at) {
             time_format_iso(x->sealed_at, buf);
-            text(s, 6, buf);
+            db_bind_text(s, 6, buf);
         } else {
             sqlite3_bind_null(s, 6);
         }
@@ -220,16 +212,16 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
             s = st(db, A_ARCSET);
             sqlite3_bind_int64(s, 1, mid);
             sqlite3_bind_int(s, 2, a->i);
-            text(s, 3, a->n_ams ? a->ams_result : NULL);
-            text(s, 4, a->ams_domain);
-            text(s, 5, a->ams_selector);
-            text(s, 6, a->n_as ? a->as_result : NULL);
-            text(s, 7, a->as_domain);
-            text(s, 8, a->as_selector);
-            text(s, 9, a->cv);
-            text(s, 10, a->aar_authserv_id);
-            text(s, 11, a->aar_results);
-            text(s, 12, a->reason);
+            db_bind_text(s, 3, a->n_ams ? a->ams_result : NULL);
+            db_bind_text(s, 4, a->ams_domain);
+            db_bind_text(s, 5, a->ams_selector);
+            db_bind_text(s, 6, a->n_as ? a->as_result : NULL);
+            db_bind_text(s, 7, a->as_domain);
+            db_bind_text(s, 8, a->as_selector);
+            db_bind_text(s, 9, a->cv);
+            db_bind_text(s, 10, a->aar_authserv_id);
+            db_bind_text(s, 11, a->aar_results);
+            db_bind_text(s, 12, a->reason);
             if (db_ext_run(db, s, "storing an ARC set") != 0) return -1;
         }
     }
@@ -250,20 +242,20 @@ int db_auth_replace(struct db *db, int64_t mid, const struct verify_result *r, b
         sqlite3_stmt *s = st(db, A_CLAIM);
         sqlite3_bind_int64(s, 1, mid);
         sqlite3_bind_int(s, 2, cl->field);
-        text(s, 3, src_name(cl->source));
+        db_bind_text(s, 3, src_name(cl->source));
         if (cl->arc_instance)
             sqlite3_bind_int(s, 4, cl->arc_instance);
         else
             sqlite3_bind_null(s, 4);
-        text(s, 5, cl->authserv_id);
-        text(s, 6, cl->method);
-        text(s, 7, cl->result);
-        text(s, 8, cl->reason);
-        text(s, 9, cl->comment);
-        text(s, 10, props[0] ? props : NULL);
-        text(s, 11, c->ours);
-        text(s, 12, claim_verdict_name(c->verdict));
-        text(s, 13, c->cause);
+        db_bind_text(s, 5, cl->authserv_id);
+        db_bind_text(s, 6, cl->method);
+        db_bind_text(s, 7, cl->result);
+        db_bind_text(s, 8, cl->reason);
+        db_bind_text(s, 9, cl->comment);
+        db_bind_text(s, 10, props[0] ? props : NULL);
+        db_bind_text(s, 11, c->ours);
+        db_bind_text(s, 12, claim_verdict_name(c->verdict));
+        db_bind_text(s, 13, c->cause);
         if (db_ext_run(db, s, "storing a claim") != 0) return -1;
     }
     if (r->n_req) {

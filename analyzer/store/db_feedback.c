@@ -127,26 +127,6 @@ static sqlite3_stmt *st(struct db *db, int id)
     return db_ext_stmt(db, DB_FB_SLOT + id, sql[id]);
 }
 
-/* Strings that live until the statement runs: no copy. */
-static void text_static(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-static void iso(sqlite3_stmt *s, int i, int64_t t, bool valid)
-{
-    if (!valid) {
-        sqlite3_bind_null(s, i);
-        return;
-    }
-    char b[32];
-    time_format_iso(t, b);
-    sqlite3_bind_text(s, i, b, -1, SQLITE_TRANSIENT);
-}
-
 static void int_or_null(sqlite3_stmt *s, int i, int64_t v)
 {
     if (v < 0)
@@ -181,10 +161,10 @@ int db_feedback_message(struct db *db, int64_t mid, const char *kind, const char
 {
     sqlite3_stmt *s = st(db, F_MSG_KIND);
     sqlite3_bind_int64(s, 1, mid);
-    text_static(s, 2, kind);
-    text_static(s, 3, feedback_id);
-    text_static(s, 4, list_id);
-    text_static(s, 5, campaign_id);
+    db_bind_text(s, 2, kind);
+    db_bind_text(s, 3, feedback_id);
+    db_bind_text(s, 4, list_id);
+    db_bind_text(s, 5, campaign_id);
     return db_ext_run(db, s, "marking a feedback message");
 }
 
@@ -192,8 +172,8 @@ int db_feedback_anomaly(struct db *db, int64_t mid, const char *code, const char
 {
     sqlite3_stmt *s = st(db, F_ANOM);
     sqlite3_bind_int64(s, 1, mid);
-    text_static(s, 2, code);
-    text_static(s, 3, detail);
+    db_bind_text(s, 2, code);
+    db_bind_text(s, 3, detail);
     if (db_ext_run(db, s, "storing an anomaly") != 0) return -1;
     s = st(db, F_ANOM_COUNT);
     sqlite3_bind_int64(s, 1, mid);
@@ -206,9 +186,9 @@ int db_dmarc_report_begin(struct db *db, int64_t mid, const char *part, const ch
     *report = 0;
     *dup = false;
     sqlite3_stmt *s = st(db, F_DMARC_FIND);
-    text_static(s, 1, m->org_name);
-    text_static(s, 2, m->report_id);
-    text_static(s, 3, m->domain);
+    db_bind_text(s, 1, m->org_name);
+    db_bind_text(s, 2, m->report_id);
+    db_bind_text(s, 3, m->domain);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *dup = true;
     sqlite3_reset(s);
@@ -217,27 +197,27 @@ int db_dmarc_report_begin(struct db *db, int64_t mid, const char *part, const ch
     if (*dup) return 0;
     s = st(db, F_DMARC_INSERT);
     sqlite3_bind_int64(s, 1, mid);
-    text_static(s, 2, part);
-    text_static(s, 3, file_name);
-    text_static(s, 4, m->org_name);
-    text_static(s, 5, m->email);
-    text_static(s, 6, m->extra_contact_info);
-    text_static(s, 7, m->report_id);
-    iso(s, 8, m->date_begin, m->date_begin >= 0);
-    iso(s, 9, m->date_end, m->date_end >= 0);
-    text_static(s, 10, m->version);
-    text_static(s, 11, m->generator);
-    text_static(s, 12, m->errors);
-    text_static(s, 13, m->domain);
-    text_static(s, 14, m->adkim);
-    text_static(s, 15, m->aspf);
-    text_static(s, 16, m->p);
-    text_static(s, 17, m->sp);
-    text_static(s, 18, m->np);
+    db_bind_text(s, 2, part);
+    db_bind_text(s, 3, file_name);
+    db_bind_text(s, 4, m->org_name);
+    db_bind_text(s, 5, m->email);
+    db_bind_text(s, 6, m->extra_contact_info);
+    db_bind_text(s, 7, m->report_id);
+    db_bind_time(s, 8, m->date_begin, m->date_begin >= 0);
+    db_bind_time(s, 9, m->date_end, m->date_end >= 0);
+    db_bind_text(s, 10, m->version);
+    db_bind_text(s, 11, m->generator);
+    db_bind_text(s, 12, m->errors);
+    db_bind_text(s, 13, m->domain);
+    db_bind_text(s, 14, m->adkim);
+    db_bind_text(s, 15, m->aspf);
+    db_bind_text(s, 16, m->p);
+    db_bind_text(s, 17, m->sp);
+    db_bind_text(s, 18, m->np);
     int_or_null(s, 19, m->pct);
-    text_static(s, 20, m->fo);
-    text_static(s, 21, m->testing);
-    text_static(s, 22, m->discovery_method);
+    db_bind_text(s, 20, m->fo);
+    db_bind_text(s, 21, m->testing);
+    db_bind_text(s, 22, m->discovery_method);
     if (db_ext_run(db, s, "storing a DMARC report") != 0) return -1;
     *report = sqlite3_last_insert_rowid(db_handle(db));
     return 0;
@@ -388,8 +368,8 @@ int db_dmarc_report_end(struct db *db, struct db_dmarc_batch *b, int64_t report,
     sqlite3_bind_int64(s, 1, report);
     sqlite3_bind_int64(s, 2, (int64_t)rows);
     sqlite3_bind_int64(s, 3, (int64_t)messages);
-    text_static(s, 4, status);
-    text_static(s, 5, error && error[0] ? error : NULL);
+    db_bind_text(s, 4, status);
+    db_bind_text(s, 5, error && error[0] ? error : NULL);
     if (mine && rows > 0) {
         sqlite3_bind_int64(s, 6, b->first_id);
         sqlite3_bind_int64(s, 7, b->last_id);
@@ -404,34 +384,34 @@ int db_feedback_report_insert(struct db *db, int64_t mid, const struct arf_repor
 {
     sqlite3_stmt *s = st(db, F_ARF);
     sqlite3_bind_int64(s, 1, mid);
-    text_static(s, 2, r->format ? r->format : "other");
-    text_static(s, 3, r->evidence);
-    text_static(s, 4, r->feedback_type);
-    text_static(s, 5, reporter);
-    text_static(s, 6, r->user_agent);
-    text_static(s, 7, r->version);
-    text_static(s, 8, r->original_mail_from);
-    text_static(s, 9, r->original_rcpt_to);
-    iso(s, 10, r->arrival_date, r->arrival_date != 0);
-    text_static(s, 11, r->source_ip);
-    text_static(s, 12, r->reported_domain);
-    text_static(s, 13, r->reported_uri);
-    text_static(s, 14, r->reporting_mta);
+    db_bind_text(s, 2, r->format ? r->format : "other");
+    db_bind_text(s, 3, r->evidence);
+    db_bind_text(s, 4, r->feedback_type);
+    db_bind_text(s, 5, reporter);
+    db_bind_text(s, 6, r->user_agent);
+    db_bind_text(s, 7, r->version);
+    db_bind_text(s, 8, r->original_mail_from);
+    db_bind_text(s, 9, r->original_rcpt_to);
+    db_bind_time(s, 10, r->arrival_date, r->arrival_date != 0);
+    db_bind_text(s, 11, r->source_ip);
+    db_bind_text(s, 12, r->reported_domain);
+    db_bind_text(s, 13, r->reported_uri);
+    db_bind_text(s, 14, r->reporting_mta);
     sqlite3_bind_int64(s, 15, r->incidents > 0 ? r->incidents : 1);
-    text_static(s, 16, r->authentication_results);
-    text_static(s, 17, r->auth_failure);
-    text_static(s, 18, r->delivery_result);
-    text_static(s, 19, r->dkim_domain);
-    text_static(s, 20, r->dkim_identity);
-    text_static(s, 21, r->dkim_selector);
-    text_static(s, 22, r->identity_alignment);
-    text_static(s, 23, r->orig_message_id);
-    text_static(s, 24, r->orig_from);
-    text_static(s, 25, r->orig_to);
-    text_static(s, 26, r->orig_subject);
-    text_static(s, 27, r->orig_date_raw);
-    text_static(s, 28, r->orig_feedback_id);
-    text_static(s, 29, r->orig_list_id);
+    db_bind_text(s, 16, r->authentication_results);
+    db_bind_text(s, 17, r->auth_failure);
+    db_bind_text(s, 18, r->delivery_result);
+    db_bind_text(s, 19, r->dkim_domain);
+    db_bind_text(s, 20, r->dkim_identity);
+    db_bind_text(s, 21, r->dkim_selector);
+    db_bind_text(s, 22, r->identity_alignment);
+    db_bind_text(s, 23, r->orig_message_id);
+    db_bind_text(s, 24, r->orig_from);
+    db_bind_text(s, 25, r->orig_to);
+    db_bind_text(s, 26, r->orig_subject);
+    db_bind_text(s, 27, r->orig_date_raw);
+    db_bind_text(s, 28, r->orig_feedback_id);
+    db_bind_text(s, 29, r->orig_list_id);
     return db_ext_run(db, s, "storing a feedback report");
 }
 
@@ -440,8 +420,8 @@ int db_tlsrpt_insert(struct db *db, int64_t mid, const char *part, const char *f
 {
     *dup = false;
     sqlite3_stmt *s = st(db, F_TLS_FIND);
-    text_static(s, 1, r->organization_name);
-    text_static(s, 2, r->report_id);
+    db_bind_text(s, 1, r->organization_name);
+    db_bind_text(s, 2, r->report_id);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *dup = true;
     sqlite3_reset(s);
@@ -450,24 +430,24 @@ int db_tlsrpt_insert(struct db *db, int64_t mid, const char *part, const char *f
     if (*dup) return 0;
     s = st(db, F_TLS_INSERT);
     sqlite3_bind_int64(s, 1, mid);
-    text_static(s, 2, part);
-    text_static(s, 3, file_name);
-    text_static(s, 4, r->organization_name);
-    text_static(s, 5, r->contact_info);
-    text_static(s, 6, r->report_id);
-    iso(s, 7, r->date_begin, r->date_begin >= 0);
-    iso(s, 8, r->date_end, r->date_end >= 0);
-    text_static(s, 9, r->problems);
+    db_bind_text(s, 2, part);
+    db_bind_text(s, 3, file_name);
+    db_bind_text(s, 4, r->organization_name);
+    db_bind_text(s, 5, r->contact_info);
+    db_bind_text(s, 6, r->report_id);
+    db_bind_time(s, 7, r->date_begin, r->date_begin >= 0);
+    db_bind_time(s, 8, r->date_end, r->date_end >= 0);
+    db_bind_text(s, 9, r->problems);
     if (db_ext_run(db, s, "storing a TLS report") != 0) return -1;
     int64_t rid = sqlite3_last_insert_rowid(db_handle(db));
     for (size_t i = 0; i < r->n_policies; i++) {
         const struct tlsrpt_policy *p = &r->policies[i];
         s = st(db, F_TLS_POLICY);
         sqlite3_bind_int64(s, 1, rid);
-        text_static(s, 2, p->policy_type);
-        text_static(s, 3, p->policy_domain);
-        text_static(s, 4, p->policy_string);
-        text_static(s, 5, p->mx_host);
+        db_bind_text(s, 2, p->policy_type);
+        db_bind_text(s, 3, p->policy_domain);
+        db_bind_text(s, 4, p->policy_string);
+        db_bind_text(s, 5, p->mx_host);
         int_or_null(s, 6, p->total_successful);
         int_or_null(s, 7, p->total_failure);
         if (db_ext_run(db, s, "storing a TLS report policy") != 0) return -1;
@@ -476,14 +456,14 @@ int db_tlsrpt_insert(struct db *db, int64_t mid, const char *part, const char *f
             const struct tlsrpt_failure *f = &p->failures[k];
             s = st(db, F_TLS_FAILURE);
             sqlite3_bind_int64(s, 1, pid);
-            text_static(s, 2, f->result_type);
-            text_static(s, 3, f->sending_mta_ip);
-            text_static(s, 4, f->receiving_mx_hostname);
-            text_static(s, 5, f->receiving_mx_helo);
-            text_static(s, 6, f->receiving_ip);
+            db_bind_text(s, 2, f->result_type);
+            db_bind_text(s, 3, f->sending_mta_ip);
+            db_bind_text(s, 4, f->receiving_mx_hostname);
+            db_bind_text(s, 5, f->receiving_mx_helo);
+            db_bind_text(s, 6, f->receiving_ip);
             int_or_null(s, 7, f->failed_session_count);
-            text_static(s, 8, f->additional_information);
-            text_static(s, 9, f->failure_reason_code);
+            db_bind_text(s, 8, f->additional_information);
+            db_bind_text(s, 9, f->failure_reason_code);
             if (db_ext_run(db, s, "storing a TLS failure") != 0) return -1;
         }
     }
@@ -495,16 +475,16 @@ int db_bounce_insert(struct db *db, int64_t mid, const struct dsn_report *r,
 {
     sqlite3_stmt *s = st(db, F_BOUNCE);
     sqlite3_bind_int64(s, 1, mid);
-    text_static(s, 2, r->kind == DSN_AUTOREPLY ? "autoreply" : "bounce");
-    text_static(s, 3, r->format ? r->format : "unknown");
-    text_static(s, 4, r->evidence);
-    text_static(s, 5, r->reporting_mta);
-    text_static(s, 6, r->arrival_date_raw);
-    text_static(s, 7, r->original_envelope_id);
-    text_static(s, 8, r->orig_message_id);
-    text_static(s, 9, r->orig_from);
-    text_static(s, 10, r->orig_to);
-    text_static(s, 11, r->orig_subject);
+    db_bind_text(s, 2, r->kind == DSN_AUTOREPLY ? "autoreply" : "bounce");
+    db_bind_text(s, 3, r->format ? r->format : "unknown");
+    db_bind_text(s, 4, r->evidence);
+    db_bind_text(s, 5, r->reporting_mta);
+    db_bind_text(s, 6, r->arrival_date_raw);
+    db_bind_text(s, 7, r->original_envelope_id);
+    db_bind_text(s, 8, r->orig_message_id);
+    db_bind_text(s, 9, r->orig_from);
+    db_bind_text(s, 10, r->orig_to);
+    db_bind_text(s, 11, r->orig_subject);
     sqlite3_bind_int64(s, 12, (int64_t)r->n_rcpt);
     sqlite3_bind_int64(s, 13, (int64_t)r->dropped_rcpt);
     if (db_ext_run(db, s, "storing a bounce") != 0) return -1;
@@ -515,22 +495,22 @@ int db_bounce_insert(struct db *db, int64_t mid, const struct dsn_report *r,
         sqlite3_bind_int64(s, 1, bid);
         const struct fb_delivery *d = dlv ? &dlv[i] : NULL;
         if (d && d->time) sqlite3_bind_int64(s, 2, d->time);
-        text_static(s, 3, rc->recipient);
-        text_static(s, 4, d ? d->domain : NULL);
-        text_static(s, 5, rc->original_recipient);
-        text_static(s, 6, rc->action);
-        text_static(s, 7, d ? d->status : (r->kind == DSN_AUTOREPLY ? "sent" : "bounced"));
-        text_static(s, 8, rc->status);
+        db_bind_text(s, 3, rc->recipient);
+        db_bind_text(s, 4, d ? d->domain : NULL);
+        db_bind_text(s, 5, rc->original_recipient);
+        db_bind_text(s, 6, rc->action);
+        db_bind_text(s, 7, d ? d->status : (r->kind == DSN_AUTOREPLY ? "sent" : "bounced"));
+        db_bind_text(s, 8, rc->status);
         if (rc->reply_code > 0) sqlite3_bind_int(s, 9, rc->reply_code);
-        text_static(s, 10, rc->diagnostic);
-        text_static(s, 11, rc->diagnostic_type);
-        text_static(s, 12, rc->remote_mta);
-        text_static(s, 13, rc->will_retry_until_raw);
-        text_static(s, 14, d ? d->bc.reason : (r->kind == DSN_AUTOREPLY ? "vacation" : NULL));
+        db_bind_text(s, 10, rc->diagnostic);
+        db_bind_text(s, 11, rc->diagnostic_type);
+        db_bind_text(s, 12, rc->remote_mta);
+        db_bind_text(s, 13, rc->will_retry_until_raw);
+        db_bind_text(s, 14, d ? d->bc.reason : (r->kind == DSN_AUTOREPLY ? "vacation" : NULL));
         sqlite3_bind_int(s, 15, d && d->bc.hard);
-        text_static(s, 16, d ? d->bc.rule : NULL);
-        text_static(s, 17, d ? d->provider : NULL);
-        text_static(s, 18, d ? d->blocklist : NULL);
+        db_bind_text(s, 16, d ? d->bc.rule : NULL);
+        db_bind_text(s, 17, d ? d->provider : NULL);
+        db_bind_text(s, 18, d ? d->blocklist : NULL);
         sqlite3_bind_int(s, 19, d && d->blocklist_misconfig);
         if (db_ext_run(db, s, "storing a bounce recipient") != 0) return -1;
     }

@@ -25,14 +25,6 @@ static sqlite3_stmt *st(struct db *db, int id)
     return db_ext_stmt(db, DB_RULES_SLOT + id, sql[id]);
 }
 
-static void text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 int db_rules_replace(struct db *db, int64_t mid, const struct score_result *r, const char *rule_set,
                      bool fresh)
 {
@@ -48,19 +40,19 @@ int db_rules_replace(struct db *db, int64_t mid, const struct score_result *r, c
     sqlite3_bind_int(s, 4, r->total >= r->threshold);
     sqlite3_bind_int64(s, 5, (sqlite3_int64)r->n_scored);
     sqlite3_bind_int(s, 6, r->n_limit);
-    text(s, 7, rule_set ? rule_set : "");
+    db_bind_text(s, 7, rule_set ? rule_set : "");
     if (db_ext_run(db, s, "storing the content score") != 0) return -1;
     for (size_t i = 0; i < r->n_scored; i++) {
         const struct score_hit *h = &r->hits[i];
         s = st(db, R_HIT);
         sqlite3_bind_int64(s, 1, mid);
-        text(s, 2, h->rule->name);
+        db_bind_text(s, 2, h->rule->name);
         sqlite3_bind_double(s, 3, h->score * h->count);
         sqlite3_bind_int(s, 4, h->count);
-        text(s, 5, rule_kind_name(h->rule->kind));
-        text(s, 6, h->area);
-        text(s, 7, h->snippet);
-        text(s, 8, h->rule->describe);
+        db_bind_text(s, 5, rule_kind_name(h->rule->kind));
+        db_bind_text(s, 6, h->area);
+        db_bind_text(s, 7, h->snippet);
+        db_bind_text(s, 8, h->rule->describe);
         if (db_ext_run(db, s, "storing a rule hit") != 0) return -1;
     }
     return 0;

@@ -12,26 +12,8 @@
 
 #include "feedback/arf.h"
 #include "mail/message.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *p = malloc(cap);
-    while (p && (got = fread(p + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            char *q = realloc(p, cap);
-            if (!q) free(p);
-            p = q;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return p;
-}
+#include "util/buf.h"
+#include "util/reader.h"
 
 /* Tabs and line ends would break the one-line format. */
 static const char *flat(const char *s)
@@ -62,16 +44,17 @@ int main(int argc, char **argv)
         return 2;
     }
     arena *a = arena_new();
+    struct buf data = {0};
     for (; k < argc; k++) {
-        size_t len;
-        char *buf = slurp(argv[k], &len);
-        if (!buf) {
+        bool cut;
+        char rerr[256];
+        if (reader_slurp(argv[k], 64u << 20, &data, &cut, rerr, sizeof rerr) != 0) {
             fprintf(stderr, "arfcheck: %s: cannot read\n", argv[k]);
             rc = 2;
             continue;
         }
         struct message m;
-        message_parse(a, buf, len, NULL, NULL, &m);
+        message_parse(a, data.p ? data.p : "", data.len, NULL, NULL, &m);
         struct arf_report r;
         struct anomalies an;
         anom_init(&an, a);
@@ -113,9 +96,9 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < an.n; i++)
                 printf("  anomaly: %s %s\n", anom_name(an.v[i].code), flat(an.v[i].detail));
         }
-        free(buf);
         arena_reset(a);
     }
     arena_free(a);
+    buf_free(&data);
     return rc;
 }

@@ -17,29 +17,8 @@
 
 #include "feedback/feedback.h"
 #include "mail/message.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *p = malloc(cap);
-    while (p && (got = fread(p + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            char *q = realloc(p, cap);
-            if (!q) {
-                free(p);
-                p = NULL;
-            }
-            p = q;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return p;
-}
+#include "util/buf.h"
+#include "util/reader.h"
 
 /* Tabs and line ends would break the one-line format. */
 static const char *flat(const char *s, char *out, size_t cap)
@@ -66,16 +45,17 @@ int main(int argc, char **argv)
         return 2;
     }
     arena *a = arena_new();
+    struct buf data = {0};
     static char b1[4096], b2[4096];
     for (; k < argc; k++) {
-        size_t len = 0;
-        char *p = slurp(argv[k], &len);
-        if (!p) {
+        bool cut;
+        char rerr[256];
+        if (reader_slurp(argv[k], 64u << 20, &data, &cut, rerr, sizeof rerr) != 0) {
             fprintf(stderr, "dsncheck: cannot read %s\n", argv[k]);
             continue;
         }
         struct message m;
-        message_parse(a, p, len, NULL, NULL, &m);
+        message_parse(a, data.p ? data.p : "", data.len, NULL, NULL, &m);
         /* the pipeline ingest uses: complaint reports first, then bounces,
          * each recipient classified as it is stored */
         struct fb_scan fs;
@@ -117,8 +97,8 @@ int main(int argc, char **argv)
             printf("\n");
         }
         arena_reset(a);
-        free(p);
     }
     arena_free(a);
+    buf_free(&data);
     return 0;
 }
