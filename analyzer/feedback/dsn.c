@@ -407,6 +407,14 @@ static const char *remote_words(const char *d)
 /* Fill what is derived from the diagnostic: reply code, status, action. */
 static void rcpt_finish(struct ctx *c, struct dsn_rcpt *x, bool delayed, bool from_text)
 {
+    /* a "diagnostic" without a letter or digit (the "*" of a bulleted
+     * recipient list, a row of dashes) says nothing */
+    if (x->diagnostic) {
+        const char *d = x->diagnostic;
+        while (*d && !ch_is_alnum((unsigned char)*d))
+            d++;
+        if (!*d) x->diagnostic = NULL;
+    }
     if (x->diagnostic && !x->reply_code)
         x->reply_code = find_reply_code(x->diagnostic, strlen(x->diagnostic));
     if (!x->status && x->diagnostic)
@@ -1675,8 +1683,9 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
          * mailer-daemon address or carry bounce wording: a display name
          * alone ("Mail Administrator" on a phishing message) is not enough */
         if (text_reader(&c, delayed) ||
-            (looks_bounce && (bounce_sender_address(&c) || have_ds ||
-                              any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)))) {
+            (looks_bounce &&
+             (bounce_sender_address(&c) || have_ds ||
+              any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)))) {
             out->kind = DSN_BOUNCE;
             out->format = fmt;
             out->evidence = bounce_sender(&c) ? "sender is a mailer-daemon"

@@ -175,6 +175,9 @@ static const struct text_rule provider_texts[] = {
       "\x82\x93",
       "userunknown"), /* Notes, Japanese: "not in the directory list" */
     P("exchange-recipient-not-recognized", "recipient name is not recognized", "userunknown"),
+    /* Exchange's "RESOLVER.RST.RecipSizeLimit; message too large for this
+     * recipient": the recipient's own size limit, even under 5.2.3 */
+    P("exchange-recip-size-limit", "rst.recipsizelimit", "mesgtoobig"),
     P("microsoft-address-not-found", "address couldn't be found", "userunknown"),
     P("facebook-recipient-preferences", "refused due to recipient preferences", "filtered"),
     P("verizon-no-valid-recipients", "no valid recipients for this mm", "userunknown"),
@@ -184,6 +187,18 @@ static const struct text_rule provider_texts[] = {
     P("qmail-no-connection", "wasn't able to establish an smtp connection", "networkerror"),
     P("amazonses-unverified", "address is not verified", "rejected"),
     P2("amavis-spam", "reject, id=", "- spam", "spamdetected"),
+    /* au (KDDI, ezweb.ne.jp and au.com): "550 : User unknown" with an empty
+     * address is the recipient's domain filter refusing the sender; with the
+     * recipient's address, "550 <x@ezweb.ne.jp>: User unknown", the mailbox
+     * does not exist (Sisimai::Rhost::KDDI), at whatever stage */
+    P("kddi-domain-filter", "550 : user unknown", "filtered"),
+    P("kddi-domain-filter", "550: : user unknown", "filtered"),
+    P("kddi-user-unknown", "@ezweb.ne.jp>: user unknown", "userunknown"),
+    P("kddi-user-unknown", "@au.com>: user unknown", "userunknown"),
+    /* Trend Micro InterScan Messaging Security: "Unable to deliver message
+     * to <x> (and other recipients in the same domain). Please check if
+     * address is correct." */
+    P("interscan-check-address", "please check if address is correct", "userunknown"),
 };
 
 /* 2. Class phrases tried before the status code (Sisimai's first order). */
@@ -498,6 +513,9 @@ static const struct text_rule late_texts[] = {
     T("systemerror", "i/o error"),
     T("systemerror", "service currently unavailable"),
     T("systemerror", "queue file write error"),
+    T("systemerror", "transaction failed"),            /* Amazon SES "554 Transaction failed" */
+    T("systemerror", "could not load drd for domain"), /* Postfix with a DRD lookup (Sisimai) */
+    T("systemerror", "unable to contact ldap server"), /* qmail-ldap's directory lookup */
     T("networkerror", "too many hops"),
     T("networkerror", "hop count exceeded"),
     T("networkerror", "maximum hop count"),
@@ -807,6 +825,178 @@ static void decide(struct bounce_class *out, const char *reason, const char *rul
     out->rule = rule;
 }
 
+/* ---- 0b. providers' own numbered codes ------------------------------------
+ * Some providers append a documented code of their own to every refusal;
+ * the code says more than the words around it. Found anywhere in the text
+ * (the codes are distinctive enough that no other MTA writes them):
+ *   - Orange and La Poste (orange.fr, wanadoo.fr, laposte.net): "OFR_506",
+ *     "OFR005_505", "LPN007_416", "LPNAAA_101", "OUK_513": the last three
+ *     digits (after "_ddd" or "ddd_ddd"/"ddd-ddd"). Their meanings as Sisimai
+ *     documents them (Sisimai::Rhost::FrancePTT, from the operators' texts
+ *     quoted there); a code listed as only saying "try later" (105, 107,
+ *     108, ...) is "undefined", as there. A code not in the list falls
+ *     through to the words (Sisimai says "undefined" there too, which would
+ *     throw away e.g. a plain "550 5.1.1 ... User unknown [OFR_207]");
+ *   - GoDaddy (secureserver.net): " IB" and three digits, GoDaddy's help page
+ *     "What does my email bounceback mean" (also Sisimai::Rhost::GoDaddy);
+ *     IB501/IB502 (a blank or IP-address From:) have no reason in our
+ *     vocabulary and fall through;
+ *   - Spectrum/Charter: "AUP#" letters and four digits, Spectrum's
+ *     "Understanding email error codes" page (ranges, Sisimai::Rhost::Spectrum).
+ * The reasons are our vocabulary: Orange's 517 (DMARC verification failed)
+ * is "authfailure", GoDaddy's IB108 (reverse DNS) "requireptr", IB103 (poor
+ * Cloudmark reputation) "badreputation". */
+struct code_reason {
+    int code;
+    const char *reason; /* NULL: the provider's code says nothing specific */
+};
+
+static const struct code_reason orange_codes[] = {
+    {101, "blocked"},      {102, "blocked"},
+    {103, "blocked"},      {104, "toomanyconn"},
+    {105, NULL},           {107, NULL},
+    {108, NULL},           {109, NULL},
+    {201, NULL},           {305, "securityerror"},
+    {401, "blocked"},      {402, "securityerror"},
+    {403, "rejected"},     {405, "rejected"},
+    {415, "rejected"},     {416, "userunknown"},
+    {417, "mailboxfull"},  {418, "userunknown"},
+    {420, "suspend"},      {421, "rejected"},
+    {423, NULL},           {424, NULL},
+    {426, "suspend"},      {505, "systemerror"},
+    {506, "spamdetected"}, {510, "blocked"},
+    {513, NULL},           {514, "mesgtoobig"},
+    {517, "authfailure"},  {630, "policyviolation"},
+    {999, "blocked"},
+};
+
+static const struct code_reason godaddy_codes[] = {
+    {7, "toomanyconn"},     {101, "speeding"},    {103, "badreputation"}, {104, "blocked"},
+    {105, "blocked"},       {106, "blocked"},     {108, "requireptr"},    {110, "blocked"},
+    {111, "blocked"},       {112, "blocked"},     {113, "blocked"},       {212, "spamdetected"},
+    {401, "securityerror"}, {504, "speeding"},    {506, "rejected"},      {508, "authfailure"},
+    {510, "speeding"},      {605, "toomanyconn"}, {607, "speeding"},      {705, "virusdetected"},
+};
+
+/* Spectrum's AUP codes come in ranges: [first, last] -> reason. */
+static const struct {
+    int first, last;
+    const char *reason;
+} spectrum_codes[] = {
+    {1000, 1000, "blocked"},     {1010, 1010, "rejected"},   {1020, 1080, "rejected"},
+    {1090, 1090, "systemerror"}, {1100, 1150, "requireptr"}, {1160, 1190, "policyviolation"},
+    {1200, 1210, "blocked"},     {1220, 1250, "blocked"},    {1260, 1260, "networkerror"},
+    {1300, 1340, "toomanyconn"}, {1350, 1490, "speeding"},   {1500, 1500, "rejected"},
+    {1520, 1520, "rejected"},    {1530, 1530, "mesgtoobig"}, {1540, 1580, "speeding"},
+};
+
+/* n digits at p (all of them digits); their value, else -1. */
+static int digits_at(const char *p, size_t avail, size_t n)
+{
+    if (avail < n) return -1;
+    int v = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!ch_is_digit((unsigned char)p[k])) return -1;
+        v = v * 10 + (p[k] - '0');
+    }
+    return v;
+}
+
+static bool word_start(const struct haystack *h, size_t i)
+{
+    return i == 0 || !ch_is_alnum((unsigned char)h->low[i - 1]);
+}
+
+static bool word_end(const struct haystack *h, size_t i)
+{
+    return i >= h->len || !ch_is_alnum((unsigned char)h->low[i]);
+}
+
+/* Orange / La Poste: the three-digit code of "ofr_506", "lpn007_416",
+ * "lpnaaa_101", "ouk_513", "ofr102-104"; -1 when there is none. */
+static int orange_code(const struct haystack *h)
+{
+    static const char *const prefixes[] = {"lpnaaa", "lpn", "ofr", "ouk"};
+    for (size_t i = 0; i + 7 <= h->len; i++) {
+        char c = h->low[i];
+        if ((c != 'l' && c != 'o') || !word_start(h, i)) continue;
+        for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+            size_t n = strlen(prefixes[k]);
+            if (h->len - i < n || memcmp(h->low + i, prefixes[k], n) != 0) continue;
+            size_t j = i + n, rest = h->len - j;
+            int v;
+            if (rest >= 4 && h->low[j] == '_' &&
+                (v = digits_at(h->low + j + 1, rest - 1, 3)) >= 0 && word_end(h, j + 4))
+                return v;
+            if (rest >= 7 && digits_at(h->low + j, rest, 3) >= 0 &&
+                (h->low[j + 3] == '_' || h->low[j + 3] == '-') &&
+                (v = digits_at(h->low + j + 4, rest - 4, 3)) >= 0 && word_end(h, j + 7))
+                return v;
+        }
+    }
+    return -1;
+}
+
+/* GoDaddy: " ib506" -> 506; -1 when there is none. */
+static int godaddy_code(const struct haystack *h)
+{
+    const char *p = h->low;
+    size_t left = h->len;
+    const char *at;
+    while (left >= 6 && (at = memmem(p, left, " ib", 3)) != NULL) {
+        size_t off = (size_t)(at - h->low);
+        int v = digits_at(at + 3, h->len - off - 3, 3);
+        if (v >= 0 && word_end(h, off + 6)) return v;
+        p = at + 1;
+        left = h->len - (size_t)(p - h->low);
+    }
+    return -1;
+}
+
+/* Spectrum: "aup#in-1310", "aup#o-1000" -> the number; -1 when none. */
+static int spectrum_code(const struct haystack *h)
+{
+    const char *at = memmem(h->low, h->len, "aup#", 4);
+    if (!at) return -1;
+    size_t j = (size_t)(at - h->low) + 4;
+    while (j < h->len && (ch_is_alpha((unsigned char)h->low[j]) || h->low[j] == '-'))
+        j++;
+    int v = digits_at(h->low + j, h->len - j, 4);
+    return v >= 0 && word_end(h, j + 4) ? v : -1;
+}
+
+/* The reason a provider's own code gives; *found tells whether a code was
+ * seen at all (its reason may be NULL: "nothing specific"). */
+static const char *provider_code(const struct haystack *h, bool *found, const char **rule)
+{
+    int v;
+    *found = false;
+    if ((v = orange_code(h)) >= 0) {
+        *found = true;
+        *rule = "code:orange";
+        for (size_t i = 0; i < sizeof orange_codes / sizeof orange_codes[0]; i++)
+            if (orange_codes[i].code == v) return orange_codes[i].reason;
+        *found = false; /* a code the list does not have: the words decide */
+    }
+    if (!*found && (v = godaddy_code(h)) >= 0) {
+        for (size_t i = 0; i < sizeof godaddy_codes / sizeof godaddy_codes[0]; i++)
+            if (godaddy_codes[i].code == v) {
+                *found = true;
+                *rule = "code:godaddy";
+                return godaddy_codes[i].reason;
+            }
+    }
+    if ((v = spectrum_code(h)) >= 0) {
+        for (size_t i = 0; i < sizeof spectrum_codes / sizeof spectrum_codes[0]; i++)
+            if (v >= spectrum_codes[i].first && v <= spectrum_codes[i].last) {
+                *found = true;
+                *rule = "code:spectrum";
+                return spectrum_codes[i].reason;
+            }
+    }
+    return NULL;
+}
+
 /* ---- SMTP stage ----------------------------------------------------------
  * The phrases MTAs use to say which command a reply answered. Every row is
  * searched; the one found last in the text wins (a transcript ends where
@@ -982,6 +1172,19 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
     }
 
     const struct text_rule *r = NULL;
+    {
+        bool found;
+        const char *prule = NULL;
+        const char *preason = provider_code(&h, &found, &prule);
+        if (found && preason) {
+            decide(out, preason, prule);
+            goto hardness;
+        }
+        if (found) { /* the provider's code says "try later", nothing more */
+            decide(out, "undefined", prule);
+            return;
+        }
+    }
     if ((r = match_table(&h, provider_texts, sizeof provider_texts / sizeof provider_texts[0]))) {
         decide(out, r->reason, r->rule);
         goto hardness;
@@ -1000,6 +1203,12 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
         const char *reason = r->reason;
         if (strcmp(reason, "userunknown") == 0)
             reason = userunknown_by_stage(code, cmd, onhold, &rule);
+        /* x.2.3 "message length exceeds administrative limit" (RFC 3463):
+         * the receiver's limit, whatever words it uses for the size */
+        if (strcmp(reason, "mesgtoobig") == 0 && code_says(code, "exceedlimit")) {
+            reason = "exceedlimit";
+            rule = "dsn:x.2.3";
+        }
         decide(out, reason, rule);
         goto hardness;
     }
@@ -1013,8 +1222,10 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
         }
     if (!by_code ||
         in_list(by_code, vague_reasons, sizeof vague_reasons / sizeof vague_reasons[0])) {
-        /* refused at the connection or at HELO: the client itself */
-        if (cmd && (strcmp(cmd, "CONN") == 0 || strcmp(cmd, "HELO") == 0)) {
+        /* refused at the connection or at HELO: the client itself (a
+         * refusal is a reply: a connection lost during the greeting, with
+         * no reply code, is the network's) */
+        if (cmd && (strcmp(cmd, "CONN") == 0 || strcmp(cmd, "HELO") == 0) && reply_code >= 400) {
             decide(out, "blocked", "stage:connect-helo");
             goto hardness;
         }

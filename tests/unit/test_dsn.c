@@ -414,10 +414,11 @@ static void test_not_a_bounce(void **state)
 static void test_display_name_alone_is_not_a_bounce(void **state)
 {
     (void)state;
-    const char *phish = "From: \"Mail Administrator\" <admin@quota.example>\n"
-                        "To: dave@example.org\nSubject: Action required: mailbox storage almost full\n"
-                        "Content-Type: text/plain\n\nYour mailbox is almost full. Click here to "
-                        "keep receiving mail.\n";
+    const char *phish =
+        "From: \"Mail Administrator\" <admin@quota.example>\n"
+        "To: dave@example.org\nSubject: Action required: mailbox storage almost full\n"
+        "Content-Type: text/plain\n\nYour mailbox is almost full. Click here to "
+        "keep receiving mail.\n";
     parse_bytes(phish, strlen(phish));
     assert_int_equal(F.kind, DSN_NONE);
     const char *daemon = "From: Mail Delivery System <MAILER-DAEMON@mx.example>\n"
@@ -483,6 +484,23 @@ static void test_max_field(void **state)
     assert_int_equal(rcpt(0)->reply_code, 550);
 }
 
+/* A bulleted recipient list and a delivery-status part without recipient
+ * blocks (written for this test): the recipient comes from the text, and the
+ * bullet "*" before it is no diagnostic (no letter or digit). */
+static void test_bullet_is_no_diagnostic(void **state)
+{
+    (void)state;
+    load("bullet-list.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "jd.nobody@example.org");
+    expect_str(rcpt(0)->action, "failed");
+    assert_null(rcpt(0)->diagnostic);
+    assert_null(rcpt(0)->status);
+    assert_int_equal(rcpt(0)->reply_code, 0);
+    expect_str(F.r.orig_message_id, "orig-bullet@example.com");
+}
+
 static void test_no_dsn_part_no_signals(void **state)
 {
     (void)state;
@@ -537,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_max_rcpt),
         cmocka_unit_test(test_max_field),
         cmocka_unit_test(test_no_dsn_part_no_signals),
+        cmocka_unit_test(test_bullet_is_no_diagnostic),
         cmocka_unit_test(test_action_defaults_and_pipe_recipient),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
