@@ -157,21 +157,43 @@ static const char *iso(struct report *r, int64_t t)
     return rstr(r, b);
 }
 
+/* MAILAUDIT_REPORT_PROFILE=2: every statement that ran 50 ms or more, with
+ * its time, on stderr (for finding the report's slow queries). */
+static int trace_slow(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)ctx;
+    if (type != SQLITE_TRACE_PROFILE) return 0;
+    double ms = (double)*(sqlite3_int64 *)x / 1e6;
+    if (ms < 50) return 0;
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    fprintf(stderr, "report profile: %8.0f ms  %.300s\n", ms, sql ? sql : "?");
+    return 0;
+}
+
 /* Build the selected sections for one scope into r. */
 static int build(struct report *r, sqlite3 *h, const struct rscope *sc, const bool *want, char *err,
                  size_t errlen)
 {
     struct rctx c;
+    /* $MAILAUDIT_REPORT_PROFILE: each section's build time on stderr */
+    const char *pe = getenv("MAILAUDIT_REPORT_PROFILE");
+    bool prof = pe && *pe && strcmp(pe, "0") != 0;
+    if (pe && strcmp(pe, "2") == 0) sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, NULL);
+    double t0 = time_mono();
     if (rctx_open(&c, r, h, sc) != 0) {
         snprintf(err, errlen, "%s", c.err);
         return -1;
     }
+    if (prof) fprintf(stderr, "report profile: %-16s %8.3f s\n", "scope", time_mono() - t0);
     for (size_t i = 1; i < N_SECTIONS; i++) {
         if (!want[i]) continue;
+        t0 = time_mono();
         if (builders[i](&c) != 0) {
             snprintf(err, errlen, "%s: %s", section_ids[i], c.err);
             return -1;
         }
+        if (prof)
+            fprintf(stderr, "report profile: %-16s %8.3f s\n", section_ids[i], time_mono() - t0);
     }
     if (want[0]) {
         if (builders[0](&c) != 0) {

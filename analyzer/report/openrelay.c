@@ -5,6 +5,7 @@
 #include "util/arena.h"
 #include "util/net.h"
 #include "util/str.h"
+#include "util/timeutil.h"
 
 #include <arpa/inet.h>
 #include <sqlite3.h>
@@ -82,6 +83,22 @@ static int relay_env_load(sqlite3 *h, const struct relay_opts *o, arena *a, stru
     return 0;
 }
 
+/* The accepted RCPTs of unauthenticated clients in the period (?1, ?2:
+ * Unix seconds, or NULL), read through the partial index
+ * log_lines_open_rcpt (schema 0008): its WHERE terms are repeated here, as
+ * SQLite requires to use it. */
+#define SQL_RCPT_SIGNS                                                                             \
+    "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch'), mta, client_ip, sender,"            \
+    " recipient, 'accepted RCPT' FROM log_lines"                                                   \
+    " WHERE kind = 'rcpt' AND sasl_user IS NULL AND client_ip IS NOT NULL"                         \
+    " AND (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)"
+
+/* the deliveries of the candidate clients' messages that left for elsewhere */
+#define RELAY_JOIN                                                                                 \
+    " JOIN r_relay_cli e ON e.queue_id = d.queue_id AND e.host IS d.host"                          \
+    " WHERE d.local = 0 AND d.status IN ('sent', 'deferred', 'bounced', 'expired')"                \
+    " AND d.recipient IS NOT NULL"
+
 /* one group per (mta, client): how many signs, when, an example recipient */
 struct sign {
     const char *mta, *ip, *first, *last, *rcpt, *evidence;
@@ -98,34 +115,96 @@ static const char *dup_or(arena *a, const unsigned char *t, const char *dflt)
     return arena_strdup(a, t ? (const char *)t : dflt);
 }
 
+static bool ip_local(const struct relay_env *e, const char *ip)
+{
+    for (size_t i = 0; i < e->n_nets; i++)
+        if (net_contains(&e->nets[i], ip)) return true;
+    return false;
+}
+
+/* A database from before schema 0004 has no log_lines (and no log lines
+ * that are signs: its report says none). */
+static bool have_log_lines(sqlite3 *h)
+{
+    sqlite3_stmt *s;
+    bool have = false;
+    if (sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE name = 'log_lines'", -1, &s,
+                           NULL) == SQLITE_OK) {
+        have = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+    }
+    return have;
+}
+
+/* The clients of queued messages that could have relayed: the client and
+ * queued lines of unauthenticated clients outside the local networks, into
+ * TEMP table r_relay_cli(queue_id, host, client_ip), read through the
+ * partial index log_lines_open_client (schema 0008), so that the deliveries
+ * are joined with these few rather than with every line of the log. *n is
+ * how many. */
+static int relay_clients(sqlite3 *h, const struct relay_env *e, int64_t *n, char *err,
+                         size_t errlen)
+{
+    *n = 0;
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    if (!have_log_lines(h)) return 0;
+    int rc = -1, step = SQLITE_DONE;
+    if (sqlite3_exec(h,
+                     "DROP TABLE IF EXISTS temp.r_relay_cli;"
+                     "CREATE TEMP TABLE r_relay_cli(queue_id TEXT, host TEXT, client_ip TEXT);"
+                     "CREATE INDEX temp.r_relay_cli_q ON r_relay_cli(queue_id)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h,
+                           "SELECT queue_id, host, client_ip FROM log_lines"
+                           " WHERE kind IN ('client', 'queued') AND sasl_user IS NULL"
+                           " AND client_ip IS NOT NULL AND queue_id IS NOT NULL",
+                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h, "INSERT INTO r_relay_cli VALUES (?1, ?2, ?3)", -1, &ins, NULL) !=
+            SQLITE_OK)
+        goto done;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *ip = (const char *)sqlite3_column_text(q, 2);
+        if (!ip || ip_local(e, ip)) continue;
+        for (int k = 0; k < 3; k++)
+            sqlite3_bind_value(ins, k + 1, sqlite3_column_value(q, k));
+        if (sqlite3_step(ins) != SQLITE_DONE) goto done;
+        sqlite3_reset(ins);
+        ++*n;
+    }
+    rc = step == SQLITE_DONE ? 0 : -1;
+done:
+    if (rc != 0) snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
 /* Run `sql` (columns: time, mta, client_ip, sender, recipient, evidence;
- * ?1 and ?2 bound to since/until when the statement has them) and group the
- * rows that are signs. */
+ * ?1 and ?2 bound to the period's bounds in Unix seconds when the statement
+ * has them and they are set) and group the rows that are signs. */
 static int relay_collect(sqlite3 *h, const char *sql, const char *since, const char *until,
                          const struct relay_env *e, arena *a, struct relay_signs *out, char *err,
                          size_t errlen)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s;
+    out->signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *out->signs);
+    if (!have_log_lines(h)) return 0;
     if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
         return -1;
     }
     if (sqlite3_bind_parameter_count(s) >= 2) {
-        if (since) sqlite3_bind_text(s, 1, since, -1, SQLITE_STATIC);
-        if (until) sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
+        int64_t t;
+        if (since && time_parse_iso(since, &t) == 0) sqlite3_bind_int64(s, 1, t);
+        if (until && time_parse_iso(until, &t) == 0) sqlite3_bind_int64(s, 2, t);
     }
-    out->signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *out->signs);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *ip = (const char *)sqlite3_column_text(s, 2);
         const char *rcpt = (const char *)sqlite3_column_text(s, 4);
         const char *mta = (const char *)sqlite3_column_text(s, 1);
-        if (!ip) continue;
-        bool local_ip = false;
-        for (size_t i = 0; i < e->n_nets && !local_ip; i++)
-            local_ip = net_contains(&e->nets[i], ip);
-        if (local_ip || domain_local(e->doms, e->n_doms, rcpt)) continue;
+        if (!ip || ip_local(e, ip) || domain_local(e->doms, e->n_doms, rcpt)) continue;
         out->total++;
         struct sign *g = NULL;
         for (int k = 0; k < out->n_signs && !g; k++)
@@ -153,6 +232,30 @@ static int relay_collect(sqlite3 *h, const char *sql, const char *since, const c
         return -1;
     }
     return 0;
+}
+
+/* The signs: the accepted RCPTs of the period, and the deliveries of
+ * messages the candidate clients queued (with none, the deliveries are not
+ * read) — from r_dlv when `scoped` (the report's period, --domain,
+ * --campaign), else from every logged delivery. */
+static int relay_find(sqlite3 *h, bool scoped, const char *since, const char *until,
+                      const struct relay_env *e, arena *a, struct relay_signs *out, char *err,
+                      size_t errlen)
+{
+    int64_t n_cli;
+    if (relay_clients(h, e, &n_cli, err, errlen) != 0) return -1;
+    char sql[1024];
+    snprintf(sql, sizeof sql, "%s%s%s%s ORDER BY 1", SQL_RCPT_SIGNS,
+             !n_cli   ? ""
+             : scoped ? " UNION ALL SELECT d.time,"
+                      : " UNION ALL SELECT strftime('%Y-%m-%dT%H:%M:%SZ', d.time, 'unixepoch'),",
+             !n_cli ? ""
+                    : " d.mta, e.client_ip, d.sender, d.recipient, 'relayed (' || d.status || ')'"
+                      " FROM ",
+             !n_cli   ? ""
+             : scoped ? "r_dlv d" RELAY_JOIN " AND d.source = 'log'"
+                      : "log_deliveries d" RELAY_JOIN);
+    return relay_collect(h, sql, since, until, e, a, out, err, errlen);
 }
 
 /* Print at most `max` bytes of a string in a text cell (the text report
@@ -189,18 +292,8 @@ int report_open_relay_text(struct db *db, const struct relay_opts *o, FILE *out,
         fprintf(out, "%s%s", i ? ", " : "", o->n_nets ? o->nets[i] : default_nets[i]);
     fputc('\n', out);
 
-    static const char sql[] =
-        "SELECT time, mta, client_ip, sender, recipient, 'accepted RCPT' FROM log_events"
-        " WHERE kind = 'rcpt' AND sasl_user IS NULL AND client_ip IS NOT NULL"
-        " UNION ALL "
-        "SELECT d.time, d.mta, e.client_ip, d.sender, d.recipient, 'relayed (' || d.status || ')'"
-        " FROM deliveries d JOIN log_events e ON e.queue_id = d.queue_id AND e.host IS d.host"
-        " AND e.kind IN ('client', 'queued') AND e.client_ip IS NOT NULL"
-        " WHERE d.local = 0 AND d.status IN ('sent', 'deferred', 'bounced', 'expired')"
-        " AND d.recipient IS NOT NULL AND e.sasl_user IS NULL"
-        " ORDER BY 1";
     struct relay_signs g;
-    if (relay_collect(h, sql, NULL, NULL, &e, a, &g, err, errlen) != 0) goto out;
+    if (relay_find(h, false, NULL, NULL, &e, a, &g, err, errlen) != 0) goto out;
     if (g.total == 0) {
         fputs("  (none)\n", out);
     } else {
@@ -238,22 +331,8 @@ int openrelay_fill(sqlite3 *h, const struct relay_opts *o, const char *since, co
     struct relay_env e;
     *n_signs = 0;
     if (relay_env_load(h, o, a, &e, err, errlen) != 0) goto out;
-    /* the accepted RCPTs of the period, and the relayed deliveries in scope
-     * (r_dlv: the period, --domain, --campaign) */
-    static const char sql[] =
-        "SELECT time, mta, client_ip, sender, recipient, 'accepted RCPT' FROM log_events"
-        " WHERE kind = 'rcpt' AND sasl_user IS NULL AND client_ip IS NOT NULL"
-        " AND (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)"
-        " UNION ALL "
-        "SELECT d.time, d.mta, e.client_ip, d.sender, d.recipient, 'relayed (' || d.status || ')'"
-        " FROM r_dlv d JOIN log_events e ON e.queue_id = d.queue_id AND e.host IS d.host"
-        " AND e.kind IN ('client', 'queued') AND e.client_ip IS NOT NULL"
-        " WHERE d.source = 'log' AND d.local = 0"
-        " AND d.status IN ('sent', 'deferred', 'bounced', 'expired')"
-        " AND d.recipient IS NOT NULL AND e.sasl_user IS NULL"
-        " ORDER BY 1";
     struct relay_signs g;
-    if (relay_collect(h, sql, since, until, &e, a, &g, err, errlen) != 0) goto out;
+    if (relay_find(h, true, since, until, &e, a, &g, err, errlen) != 0) goto out;
     struct rtable *t = rsec_table(sec, r, "open_relay_signs", "Open-relay signs",
                                   "mta:t:MTA|client_ip:t:Client|signs:i:Signs|first:T:First|"
                                   "last:T:Last|example_recipient:t:Example recipient|"

@@ -62,6 +62,10 @@ struct rctx {
 
 /* Create the TEMP tables for `scope` (dropping earlier ones). */
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope);
+/* Sampled statistics of the TEMP tables, for the query planner: call after
+ * creating a TEMP table that later queries join with database tables. 0 or
+ * -1 (c->err). */
+int rctx_analyze(struct rctx *c);
 
 /* Every query below may also use the named parameters :since, :until,
  * :domain and :campaign: they are bound to the scope's values (NULL when

@@ -228,7 +228,7 @@ int sec_campaigns(struct rctx *c)
     if (rc != 0) return -1;
     rc = exec(c, CMP_SQL, true);
     if (rc == 1) rc = exec(c, "CREATE TEMP TABLE r_camp_cmp(campaign, n)", false);
-    if (rc != 0) return -1;
+    if (rc != 0 || rctx_analyze(c) != 0) return -1;
 
     rsec_fact(s, c->r, "campaigns", "Campaigns", rv_int(n_camp), 0);
     rsec_fact(s, c->r, "campaigns_with_spam", "Campaigns with copies in spam", rv_int(with_spam),
@@ -246,6 +246,7 @@ int sec_campaigns(struct rctx *c)
     if (rctx_fill(c, t, CAMP_TOP, TABLE_SQL, NULL) < 0) return -1;
 
     if (sec_postmortem_features(c) != 0 || exec(c, CAMP_PM_SQL, false) != 0 ||
+        rctx_analyze(c) != 0 ||
         sec_postmortem_campaign_features(c, "r_camp_pm", "r_camp_feat") != 0)
         return -1;
     struct rtable *d = rsec_table(

@@ -349,7 +349,8 @@ int sec_postmortem_features(struct rctx *c)
              " r.campaign, r.from_domain FROM r_copy c JOIN r_msg r ON r.id = c.message_id"
              " WHERE c.placement IN ('spam', 'inbox') AND r.feedback_kind IS NULL"
              " GROUP BY r.id",
-             false) != 0)
+             false) != 0 ||
+        rctx_analyze(c) != 0)
         return -1;
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(c->db, "CREATE TEMP TABLE r_feat_key AS SELECT ?1 AS k", -1, &s, NULL) !=

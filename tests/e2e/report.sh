@@ -102,3 +102,14 @@ $M report --db "$DB" --format json --section summary -o "$TMP/sum.json"; ok $? "
 is "$(jqs "$TMP/sum.json" "group_concat(json_extract(s.value, '\$.id'), ',')")" "summary" "only the summary is shown (its sources are built, not shown)"
 is "$(jq "$TMP/sum.json" '$.sections[0].findings[0].key')" "$(jq "$TMP/r.json" '$.sections[6].findings[0].key')" "its first finding is the post-mortem's strongest"
 is "$(jq "$TMP/sum.json" '$.sections[0].facts[0].value')" "$(q :memory: "SELECT json_extract(f.value, '\$.value') FROM json_each(json_extract(CAST(readfile('$TMP/r.json') AS TEXT), '\$.sections')) s, json_each(json_extract(s.value, '\$.facts')) f WHERE json_extract(s.value, '\$.id') = 'postmortem' AND json_extract(f.value, '\$.key') = 'spam_share'")" "the spam share is the post-mortem's"
+
+# ---- a period's report reads the period, not the whole database (schema 0008):
+# the query shapes the report uses are answered from the indexes
+like "$(q "$DB" "EXPLAIN QUERY PLAN SELECT id FROM messages m WHERE 1 AND coalesce(m.arrival, m.date) >= '2025-04-01' AND coalesce(m.arrival, m.date) < '2025-04-02'")" 'INDEX messages_time' "messages of a period: through messages_time"
+like "$(q "$DB" "EXPLAIN QUERY PLAN SELECT id FROM log_deliveries WHERE 1 AND time >= 1743465600 AND time < 1743552000")" 'INDEX log_deliveries_time' "deliveries of a period: through log_deliveries_time"
+like "$(q "$DB" "EXPLAIN QUERY PLAN SELECT time FROM log_lines WHERE kind = 'rcpt' AND sasl_user IS NULL AND client_ip IS NOT NULL AND (NULL IS NULL OR time >= NULL) AND (NULL IS NULL OR time < NULL)")" 'log_lines_open_rcpt' "open-relay RCPT signs: through the partial index"
+like "$(q "$DB" "EXPLAIN QUERY PLAN SELECT queue_id FROM log_lines WHERE kind IN ('client', 'queued') AND sasl_user IS NULL AND client_ip IS NOT NULL AND queue_id IS NOT NULL")" 'log_lines_open_client' "open-relay clients: through the partial index"
+# the same day's numbers whether the report covers that day or a month
+$M report --db "$DB" --format json --section overview --since 2025-04-01 --until 2025-04-02 -o "$TMP/day.json"; ok $? "a one-day report"
+is "$(q :memory: "SELECT json_extract(f.value, '\$.value') FROM json_each(json_extract(CAST(readfile('$TMP/day.json') AS TEXT), '\$.sections')) s, json_each(json_extract(s.value, '\$.facts')) f WHERE json_extract(s.value, '\$.id') = 'overview' AND json_extract(f.value, '\$.key') = 'deliveries'")" \
+   "$(q "$DB" "SELECT count(*) FROM log_deliveries WHERE time >= 1743465600 AND time < 1743552000")" "its deliveries are the day's rows of log_deliveries"
