@@ -103,6 +103,7 @@ struct sare {
     size_t n_flits[SARE_N_FOLDS];
     const char **flits[SARE_N_FOLDS];
     size_t *flit_lens[SARE_N_FOLDS];
+    unsigned flit_reps[SARE_N_FOLDS]; /* sare_fold_repeats */
     char *tpat; /* no literal set: the translated pattern, for sare_fold_analyse */
     size_t tlen;
 };
@@ -1080,7 +1081,11 @@ static bool translate(struct tr *t)
  * Required literals
  */
 
-#define LX_MAX SARE_MAX_LITERALS
+#define LX_MAX SARE_MAX_LITERALS /* strings per set, as sare_literals gives them */
+/* the wider limit of a folded set, tried when LX_MAX finds none: words of a
+ * long alternation (SpamAssassin's form-field tags) in one set */
+#define LX_WIDE 128
+#define LX_CAP LX_WIDE /* room in a set */
 #define LX_MAX_LEN 128
 #define LX_MAX_DEPTH 32 /* groups; each level costs a few KB of stack */
 #define LX_MAX_REPEAT 8
@@ -1095,12 +1100,15 @@ typedef struct {
 
 typedef struct {
     unsigned n;
-    lstr v[LX_MAX];
+    lstr v[LX_CAP];
 } lset;
 
 typedef struct {
     bool exact;    /* ex is every string this node can match */
     bool has_best; /* best is a clause: every match contains one of it */
+    /* 0 or 1: once; n: every match holds n occurrences of the clause that
+     * do not overlap (a group repeated n times, each copy holding one) */
+    unsigned best_reps;
     lset ex, best;
 } linfo;
 
@@ -1125,6 +1133,7 @@ struct lx {
     /* with SARE_FOLD_SQUEEZE: runs of one byte count as one (sare_fold
      * collapses them in the text), so c{m,n} with m >= 1 reads as c */
     bool collapse;
+    unsigned max; /* strings per set: LX_MAX, or up to LX_CAP */
 };
 
 static char *lx_alloc(struct lx *x, size_t n)
@@ -1170,18 +1179,44 @@ static bool lstr_eq(const lstr *a, const lstr *b)
     return a->len == b->len && a->ci == b->ci && memcmp(a->s, b->s, a->len) == 0;
 }
 
-static bool lset_add(lset *s, lstr v)
+/* Sets are copied and cleared by their used entries only: they have room
+ * for LX_CAP strings, most hold a few. */
+static void lset_copy(lset *dst, const lset *src)
+{
+    dst->n = src->n;
+    memcpy(dst->v, src->v, src->n * sizeof src->v[0]);
+}
+
+static void linfo_clear(linfo *o)
+{
+    o->exact = false;
+    o->has_best = false;
+    o->best_reps = 0;
+    o->ex.n = 0;
+    o->best.n = 0;
+}
+
+static void linfo_copy(linfo *dst, const linfo *src)
+{
+    dst->exact = src->exact;
+    dst->has_best = src->has_best;
+    dst->best_reps = src->best_reps;
+    lset_copy(&dst->ex, &src->ex);
+    lset_copy(&dst->best, &src->best);
+}
+
+static bool lset_add(lset *s, lstr v, unsigned max)
 {
     for (unsigned k = 0; k < s->n; k++)
         if (lstr_eq(&s->v[k], &v)) return true;
-    if (s->n >= LX_MAX) return false;
+    if (s->n >= max) return false;
     s->v[s->n++] = v;
     return true;
 }
 
 static void lx_set_empty(linfo *o)
 {
-    memset(o, 0, sizeof *o);
+    linfo_clear(o);
     o->exact = true;
     o->ex.n = 1;
     o->ex.v[0] = (lstr){"", 0, false};
@@ -1190,7 +1225,7 @@ static void lx_set_empty(linfo *o)
 /* Matches nothing (in a folded analysis: needs a byte outside the alphabet). */
 static void lx_set_none(linfo *o)
 {
-    memset(o, 0, sizeof *o);
+    linfo_clear(o);
     o->exact = true;
 }
 
@@ -1247,16 +1282,28 @@ static int lset_score(const lset *s)
     return (int)(capped * 1000) - (int)(log2ceil(s->n) * 500) + (int)(minlen > 128 ? 128 : minlen);
 }
 
-static void lx_offer(lset *best, const lset *cand)
+#define LX_MAX_REPS 64 /* occurrences of a clause counted at most */
+
+/* a clause's score with its repeat count: n occurrences apart are rarer */
+static int lset_score_reps(const lset *s, unsigned reps)
 {
-    int sc = lset_score(cand);
-    if (sc != INT_MIN && sc > lset_score(best)) *best = *cand;
+    int sc = lset_score(s);
+    if (sc == INT_MIN) return sc;
+    return sc + (int)log2ceil(reps ? reps : 1) * 1000;
+}
+
+static void lx_offer(lset *best, unsigned *best_reps, const lset *cand, unsigned cand_reps)
+{
+    if (lset_score_reps(cand, cand_reps) > lset_score_reps(best, *best_reps)) {
+        lset_copy(best, cand);
+        *best_reps = cand_reps;
+    }
 }
 
 /* a × b into out; false when it would hold too many or too long strings */
 static bool lset_cross(struct lx *x, const lset *a, const lset *b, lset *out)
 {
-    if (a->n * b->n > LX_MAX) return false;
+    if (a->n * b->n > x->max) return false;
     lset r;
     r.n = 0;
     for (unsigned i = 0; i < a->n; i++) {
@@ -1279,18 +1326,18 @@ static bool lset_cross(struct lx *x, const lset *a, const lset *b, lset *out)
                         m[k] = (char)lower((unsigned char)m[k]);
                 s.s = m;
             }
-            if (!lset_add(&r, s)) return false;
+            if (!lset_add(&r, s, x->max)) return false;
         }
     }
-    *out = r;
+    lset_copy(out, &r);
     return true;
 }
 
 /* dst ∪= src for clauses; when there are too many strings, every string is
  * cut to a common prefix length (a required string's prefix is required). */
-static bool lset_union_clause(lset *dst, const lset *src)
+static bool lset_union_clause(lset *dst, const lset *src, unsigned max)
 {
-    lstr tmp[2 * LX_MAX];
+    lstr tmp[2 * LX_CAP];
     unsigned n = 0;
     for (unsigned k = 0; k < dst->n; k++)
         tmp[n++] = dst->v[k];
@@ -1300,7 +1347,7 @@ static bool lset_union_clause(lset *dst, const lset *src)
             dup = lstr_eq(&tmp[j], &src->v[k]);
         if (!dup) tmp[n++] = src->v[k];
     }
-    if (n <= LX_MAX) {
+    if (n <= max) {
         dst->n = n;
         memcpy(dst->v, tmp, n * sizeof tmp[0]);
         return true;
@@ -1315,25 +1362,25 @@ static bool lset_union_clause(lset *dst, const lset *src)
         for (unsigned k = 0; k < n && ok; k++) {
             lstr s = tmp[k];
             if (s.len > L) s.len = (uint16_t)L;
-            ok = lset_add(&r, s);
+            ok = lset_add(&r, s, max);
         }
         if (ok) {
-            *dst = r;
+            lset_copy(dst, &r);
             return true;
         }
     }
     return false;
 }
 
-static bool lset_union_exact(lset *dst, const lset *src)
+static bool lset_union_exact(lset *dst, const lset *src, unsigned max)
 {
     for (unsigned k = 0; k < src->n; k++)
-        if (!lset_add(dst, src->v[k])) return false;
+        if (!lset_add(dst, src->v[k], max)) return false;
     return true;
 }
 
 /* A 256-bit byte set turned into node info (small sets become exact). */
-static void lx_from_bits(const uint64_t bits[4], linfo *o)
+static void lx_from_bits(const uint64_t bits[4], linfo *o, unsigned max)
 {
 #define HAS(b) ((bits[(b) >> 6] >> ((b)&63)) & 1u)
     lset s;
@@ -1344,7 +1391,7 @@ static void lx_from_bits(const uint64_t bits[4], linfo *o)
             bool ci = false;
             if (b >= 'A' && b <= 'Z' && HAS(b + 32)) continue;
             if (b >= 'a' && b <= 'z' && HAS(b - 32)) ci = true;
-            if (s.n >= LX_MAX) {
+            if (s.n >= max) {
                 lx_set_break(o);
                 return;
             }
@@ -1355,7 +1402,7 @@ static void lx_from_bits(const uint64_t bits[4], linfo *o)
         lx_set_break(o);
         return;
     }
-    memset(o, 0, sizeof *o);
+    linfo_clear(o);
     o->exact = true;
     o->ex = s;
 }
@@ -1385,7 +1432,7 @@ static void bits_fold(uint64_t bits[4])
 static void lx_bits(const struct lx *x, const uint64_t bits[4], linfo *o)
 {
     if (!x->fold) {
-        lx_from_bits(bits, o);
+        lx_from_bits(bits, o, x->max);
         return;
     }
     uint64_t img[4] = {0, 0, 0, 0};
@@ -1406,8 +1453,8 @@ static void lx_bits(const struct lx *x, const uint64_t bits[4], linfo *o)
             lx_set_none(o);
         return;
     }
-    lx_from_bits(img, o);
-    if (del && o->exact && !lset_add(&o->ex, (lstr){"", 0, false})) lx_set_break(o);
+    lx_from_bits(img, o, x->max);
+    if (del && o->exact && !lset_add(&o->ex, (lstr){"", 0, false}, x->max)) lx_set_break(o);
 }
 
 /* \d \s \w \h \v and their negations, as PCRE2 reads them with our tables */
@@ -1625,7 +1672,7 @@ static void lx_char(const struct lx *x, unsigned c, unsigned fl, linfo *o)
             lx_char(&(struct lx){.fold = NULL}, f, 0, o);
         return;
     }
-    memset(o, 0, sizeof *o);
+    linfo_clear(o);
     o->exact = true;
     o->ex.n = 1;
     if (fl & FL_I) {
@@ -2134,6 +2181,7 @@ struct seq {
     lset acc;   /* exact product since the last break */
     bool exact; /* no break so far: acc is the whole sequence */
     lset best;
+    unsigned best_reps; /* as linfo's */
     lset part[LX_ACCS]; /* products started later than acc */
     unsigned n_part;
     unsigned prev_n; /* string count of the previous item */
@@ -2142,9 +2190,9 @@ struct seq {
 
 static void seq_flush(struct seq *s)
 {
-    lx_offer(&s->best, &s->acc);
+    lx_offer(&s->best, &s->best_reps, &s->acc, 1);
     for (unsigned k = 0; k < s->n_part; k++)
-        lx_offer(&s->best, &s->part[k]);
+        lx_offer(&s->best, &s->best_reps, &s->part[k], 1);
 }
 
 static void seq_push(struct lx *x, struct seq *s, const linfo *a)
@@ -2157,30 +2205,31 @@ static void seq_push(struct lx *x, struct seq *s, const linfo *a)
     }
     seq_flush(s);
     if (!a->exact) {
-        if (a->has_best) lx_offer(&s->best, &a->best);
+        if (a->has_best) lx_offer(&s->best, &s->best_reps, &a->best, a->best_reps);
         s->exact = false;
-        s->acc = empty;
+        lset_copy(&s->acc, &empty);
         s->n_part = 0;
         s->prev_n = 0;
         return;
     }
     lset prod;
     if (lset_cross(x, &s->acc, &a->ex, &prod)) {
-        s->acc = prod;
+        lset_copy(&s->acc, &prod);
     } else {
         s->exact = false;
-        s->acc = a->ex;
+        lset_copy(&s->acc, &a->ex);
     }
     unsigned w = 0;
     for (unsigned k = 0; k < s->n_part; k++)
-        if (lset_cross(x, &s->part[k], &a->ex, &prod)) s->part[w++] = prod;
+        if (lset_cross(x, &s->part[k], &a->ex, &prod)) lset_copy(&s->part[w++], &prod);
     s->n_part = w;
     if (a->ex.n > 1 || s->prev_n > 1) {
         if (s->n_part == LX_ACCS) {
-            memmove(&s->part[0], &s->part[1], (LX_ACCS - 1) * sizeof s->part[0]);
+            for (unsigned k = 0; k + 1 < LX_ACCS; k++)
+                lset_copy(&s->part[k], &s->part[k + 1]);
             s->n_part--;
         }
-        s->part[s->n_part++] = a->ex;
+        lset_copy(&s->part[s->n_part++], &a->ex);
     }
     s->prev_n = a->ex.n;
 }
@@ -2192,6 +2241,7 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
     s.acc.v[0] = (lstr){"", 0, false};
     s.exact = true;
     s.best.n = 0;
+    s.best_reps = 0;
     s.n_part = 0;
     s.prev_n = 0;
     s.none = false;
@@ -2243,22 +2293,30 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
         if (x->fail) break;
         if (x->collapse && lx_is_one_byte(&a)) {
             /* once runs are collapsed, c{m,n} is c, and c{0,n} c or nothing */
-            if (qmin == 0) lset_add(&a.ex, (lstr){"", 0, false});
+            if (qmin == 0) lset_add(&a.ex, (lstr){"", 0, false}, x->max);
             seq_push(x, &s, &a);
         } else if (lx_is_empty(&a) || (lx_is_none(&a) && qmin == 0)) {
             lx_set_empty(&a); /* (empty)* and (nothing){0,n} match only "" */
             seq_push(x, &s, &a);
         } else if (qmin == 0 && qmax == 1) {
-            linfo o = a;
+            linfo o;
+            linfo_copy(&o, &a);
             o.has_best = false;
             lstr empty = {"", 0, false};
-            if (!a.exact || !lset_add(&o.ex, empty)) lx_set_break(&o);
+            if (!a.exact || !lset_add(&o.ex, empty, x->max)) lx_set_break(&o);
             seq_push(x, &s, &o);
         } else if (qmin == 0) {
             seq_push(x, &s, &brk);
         } else {
             unsigned k = qmin < LX_MAX_REPEAT ? qmin : LX_MAX_REPEAT;
             if (!a.exact) k = 1;
+            if (!a.exact && a.has_best && qmin >= 2) {
+                /* the copies match one after the other, each holding its
+                 * own occurrences: qmin times as many, none overlapping */
+                unsigned r = a.best_reps ? a.best_reps : 1;
+                unsigned long long t = (unsigned long long)r * qmin;
+                a.best_reps = t > LX_MAX_REPS ? LX_MAX_REPS : (unsigned)t;
+            }
             for (unsigned r = 0; r < k; r++)
                 seq_push(x, &s, &a);
             if (qmax != qmin || k < qmin) seq_push(x, &s, &brk);
@@ -2269,10 +2327,11 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
         return;
     }
     seq_flush(&s);
-    memset(out, 0, sizeof *out);
+    linfo_clear(out);
     out->exact = s.exact;
-    if (s.exact) out->ex = s.acc;
-    out->best = s.best;
+    if (s.exact) lset_copy(&out->ex, &s.acc);
+    lset_copy(&out->best, &s.best);
+    out->best_reps = s.best_reps;
     out->has_best = s.best.n > 0;
 }
 
@@ -2282,6 +2341,7 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
     lset uex, ubest;
     uex.n = 0;
     ubest.n = 0;
+    unsigned reps = LX_MAX_REPS; /* the fewest of any branch */
     for (;;) {
         linfo b;
         lx_seq(x, fl, &b);
@@ -2293,19 +2353,25 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
             }
             break;
         }
-        if (all_exact && (!b.exact || !lset_union_exact(&uex, &b.ex))) all_exact = false;
-        if (best_ok && (!b.has_best || !lset_union_clause(&ubest, &b.best))) best_ok = false;
+        if (all_exact && (!b.exact || !lset_union_exact(&uex, &b.ex, x->max))) all_exact = false;
+        if (best_ok && (!b.has_best || !lset_union_clause(&ubest, &b.best, x->max)))
+            best_ok = false;
+        unsigned br = b.best_reps ? b.best_reps : 1;
+        if (br < reps) reps = br;
         if (x->i < x->n && x->p[x->i] == '|') {
             x->i++;
             continue;
         }
         break;
     }
-    memset(out, 0, sizeof *out);
+    linfo_clear(out);
     out->exact = all_exact;
-    if (all_exact) out->ex = uex;
-    if (best_ok) out->best = ubest;
-    if (all_exact) lx_offer(&out->best, &uex);
+    if (all_exact) lset_copy(&out->ex, &uex);
+    if (best_ok) {
+        lset_copy(&out->best, &ubest);
+        out->best_reps = reps;
+    }
+    if (all_exact) lx_offer(&out->best, &out->best_reps, &uex, 1);
     out->has_best = out->best.n > 0;
 }
 
@@ -2313,15 +2379,17 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
  * not NULL — as one allocation (pointer array, length array, bytes) in
  * *lits and *lens; returns the count (0: none). */
 static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
-                          const char ***lits_out, size_t **lens_out, bool *nocase_out)
+                          unsigned max, const char ***lits_out, size_t **lens_out, bool *nocase_out,
+                          unsigned *reps_out)
 {
-    struct lx x = {pat, n, 0, 0, false, NULL, 0, fold, fold == fold_map[SARE_FOLD_SQUEEZE]};
+    struct lx x = {pat, n, 0, 0, false, NULL, 0, fold, fold == fold_map[SARE_FOLD_SQUEEZE], max};
     unsigned fl = flags;
     linfo info;
     size_t m = 0;
     *lits_out = NULL;
     *lens_out = NULL;
     *nocase_out = false;
+    if (reps_out) *reps_out = 1;
     lx_alt(&x, &fl, &info);
     if (!x.fail && x.i == n && info.has_best && lset_score(&info.best) != INT_MIN) {
         const lset *s = &info.best;
@@ -2371,6 +2439,9 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
         *lits_out = m ? lits : NULL;
         *lens_out = m ? lens : NULL;
         *nocase_out = nocase;
+        /* occurrences apart are counted in a text folded byte for byte: a
+         * collapsed run may join the copies' edges, so there only once */
+        if (reps_out && m && !x.collapse && info.best_reps > 1) *reps_out = info.best_reps;
     }
     lx_pool_free(&x);
     return m;
@@ -2378,7 +2449,8 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
 
 static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
 {
-    re->n_lits = extract_set(pat, n, flags, NULL, &re->lits, &re->lit_lens, &re->nocase);
+    re->n_lits =
+        extract_set(pat, n, flags, NULL, LX_MAX, &re->lits, &re->lit_lens, &re->nocase, NULL);
     if (re->n_lits) return;
     /* kept for sare_fold_analyse */
     re->tpat = xmalloc(n + 1);
@@ -2392,8 +2464,11 @@ void sare_fold_analyse(sare *re)
     if (!re || !re->tpat) return;
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         bool nc;
-        re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], &re->flits[f],
-                                     &re->flit_lens[f], &nc);
+        re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_MAX,
+                                     &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
+        if (!re->n_flits[f]) /* a wider set still beats running on every line */
+            re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_WIDE,
+                                         &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
     }
     free(re->tpat);
     re->tpat = NULL;
@@ -3407,6 +3482,12 @@ size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lit
     return re->n_flits[fold];
 }
 
+unsigned sare_fold_repeats(const sare *re, unsigned fold)
+{
+    if (!re || fold >= SARE_N_FOLDS || !re->n_flits[fold] || re->flit_reps[fold] < 1) return 1;
+    return re->flit_reps[fold];
+}
+
 size_t sare_fold(unsigned fold, const char *p, size_t len, char *out)
 {
     pthread_once(&init_once, init_shared);
@@ -3879,6 +3960,99 @@ void sare_lits_free(sare_lits *m)
     free(m->pair_first);
     free(m->pair_ids);
     free(m);
+}
+
+/* ---------------------------------------------------------------------------
+ * Occurrences apart: how many occurrences of a literal set a text holds with
+ * no two overlapping (sare_fold_repeats). Literals are bucketed by their
+ * first byte, shortest first: at each position the shortest literal that
+ * starts there is the only one that matters (a longer one from the same
+ * start ends later). Earliest end first is the classic greedy that finds
+ * the largest set of intervals apart.
+ */
+
+struct sare_apart {
+    uint32_t first[257]; /* literals starting with byte b: ids[first[b] .. first[b + 1]) */
+    uint32_t *ids;       /* by first byte, then length */
+    char *bytes;
+    size_t *off, *len;
+    size_t n;
+};
+
+sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n)
+{
+    sare_apart *a = xcalloc(1, sizeof *a);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lens[i];
+    a->bytes = xmalloc(total ? total : 1);
+    a->off = xmalloc((n ? n : 1) * sizeof *a->off);
+    a->len = xmalloc((n ? n : 1) * sizeof *a->len);
+    a->ids = xmalloc((n ? n : 1) * sizeof *a->ids);
+    size_t at = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!lens[i]) continue; /* an empty literal proves nothing: never one of the set */
+        memcpy(a->bytes + at, lits[i], lens[i]);
+        a->off[m] = at;
+        a->len[m] = lens[i];
+        at += lens[i];
+        m++;
+    }
+    a->n = m;
+    /* counting sort by first byte; insertion sort by length inside a bucket */
+    uint32_t cnt[257] = {0};
+    for (size_t i = 0; i < m; i++)
+        cnt[(unsigned char)a->bytes[a->off[i]] + 1]++;
+    for (unsigned b = 0; b < 256; b++)
+        cnt[b + 1] += cnt[b];
+    memcpy(a->first, cnt, sizeof a->first);
+    for (size_t i = 0; i < m; i++) {
+        unsigned b = (unsigned char)a->bytes[a->off[i]];
+        size_t j = cnt[b]++;
+        while (j > a->first[b] && a->len[a->ids[j - 1]] > a->len[i]) {
+            a->ids[j] = a->ids[j - 1];
+            j--;
+        }
+        a->ids[j] = (uint32_t)i;
+    }
+    return a;
+}
+
+size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_t enough)
+{
+    size_t count = 0, last_end = 0, cand = SIZE_MAX; /* cand: earliest end since last_end */
+    const unsigned char *t = (const unsigned char *)text;
+    for (size_t i = 0; i < len; i++) {
+        if (cand != SIZE_MAX && i >= cand) { /* nothing starting here ends sooner */
+            count++;
+            last_end = cand;
+            cand = SIZE_MAX;
+            if (count >= enough) return count;
+        }
+        if (i < last_end) continue;
+        unsigned b = t[i];
+        for (uint32_t k = a->first[b]; k < a->first[b + 1]; k++) {
+            uint32_t id = a->ids[k];
+            size_t l = a->len[id];
+            if (l > len - i) break; /* the rest are longer still */
+            if (memcmp(a->bytes + a->off[id], t + i, l) == 0) {
+                if (i + l < cand) cand = i + l;
+                break;
+            }
+        }
+    }
+    if (cand != SIZE_MAX) count++;
+    return count;
+}
+
+void sare_apart_free(sare_apart *a)
+{
+    if (!a) return;
+    free(a->ids);
+    free(a->bytes);
+    free(a->off);
+    free(a->len);
+    free(a);
 }
 
 /* ---------------------------------------------------------------------------

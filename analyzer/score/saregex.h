@@ -100,6 +100,12 @@ enum { SARE_FOLD_LOOK = 0, SARE_FOLD_SQUEEZE = 1, SARE_N_FOLDS = 2 };
 void sare_fold_analyse(sare *re);
 size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lits,
                           const size_t **lens);
+/* How many occurrences of the folded set, none overlapping another, any
+ * text the regex can match holds (the folded set of a group the pattern
+ * repeats n times: each copy holds its own): 1 unless more is proven; more
+ * only for SARE_FOLD_LOOK, which folds byte for byte. Count them with
+ * sare_apart. */
+unsigned sare_fold_repeats(const sare *re, unsigned fold);
 /* Fold (p,len) into out (room for len bytes); returns the folded length, or
  * SIZE_MAX when p holds a byte outside the alphabet (the folded literals then
  * say nothing about p). */
@@ -125,5 +131,15 @@ uint32_t sare_lits_count(const sare_lits *m);
  * caller) for every literal that occurs in (text,len). */
 void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *seen);
 void sare_lits_free(sare_lits *m);
+
+/* Occurrences apart: the largest number of occurrences of the literals
+ * (bytes compared exactly; empty literals ignored) in (text,len) of which no
+ * two overlap, counted up to `enough` (the count stops there). A text
+ * holding fewer than sare_fold_repeats occurrences of a regex's folded set,
+ * folded, cannot match. The literals are copied. */
+typedef struct sare_apart sare_apart;
+sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n);
+size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_t enough);
+void sare_apart_free(sare_apart *a);
 
 #endif

@@ -67,6 +67,9 @@ struct crule {
     /* body rules with no literal set: folded literal ids in s->flit_ids, per
      * fold (sare_fold_literals; n_flits 0: none in that fold) */
     uint32_t flit_off[SARE_N_FOLDS], n_flits[SARE_N_FOLDS];
+    /* per fold: 0, or 1 + the index in s->aparts of the count of folded
+     * literals apart that the line must reach (sare_fold_repeats > 1) */
+    uint32_t apart[SARE_N_FOLDS];
     uint32_t prog_off, prog_len; /* meta program in s->prog */
     uint32_t group;              /* header/mimeheader rules: index into s->groups */
     bool caps;                   /* the regex has named groups: a hit sets tags */
@@ -86,6 +89,15 @@ struct hgroup {
     size_t n, cap;
 };
 
+struct apart_set {
+    sare_apart *a;
+    unsigned fold;
+    const char *const *lits; /* the first rule's set (lives with its regex) */
+    const size_t *lens;
+    size_t n;
+    unsigned reps; /* the most any of its rules needs: counting stops there */
+};
+
 struct scorer {
     struct ruleset *rs;
     struct crule *cr;
@@ -100,6 +112,10 @@ struct scorer {
     uint32_t *flit_ids;
     size_t n_flit_ids, cap_flit_ids;
     bool any_flits;
+    /* repeated folded sets (sare_fold_repeats): one counter per distinct
+     * set and fold, shared by the rules that have it */
+    struct apart_set *aparts;
+    size_t n_aparts, cap_aparts;
     struct mins *prog;
     size_t n_prog, cap_prog;
     /* run lists (enabled rules only) */
@@ -186,6 +202,30 @@ static void add_literals(struct scorer *s, struct crule *c)
     c->n_lits = (uint32_t)k;
 }
 
+/* The counter of folded set (lits,lens,n) in fold f: an existing one with the
+ * same literals, or a new one. */
+static uint32_t apart_of(struct scorer *s, unsigned f, const char *const *lits, const size_t *lens,
+                         size_t n, unsigned reps)
+{
+    for (size_t i = 0; i < s->n_aparts; i++) {
+        struct apart_set *g = &s->aparts[i];
+        if (g->fold != f || g->n != n) continue;
+        bool same = true;
+        for (size_t k = 0; k < n && same; k++)
+            same = g->lens[k] == lens[k] && memcmp(g->lits[k], lits[k], lens[k]) == 0;
+        if (!same) continue;
+        if (reps > g->reps) g->reps = reps;
+        return (uint32_t)i;
+    }
+    if (s->n_aparts == s->cap_aparts) {
+        s->cap_aparts = s->cap_aparts ? s->cap_aparts * 2 : 8;
+        s->aparts = xrealloc(s->aparts, s->cap_aparts * sizeof *s->aparts);
+    }
+    s->aparts[s->n_aparts] =
+        (struct apart_set){sare_apart_new(lits, lens, n), f, lits, lens, n, reps};
+    return (uint32_t)s->n_aparts++;
+}
+
 /* A body rule with no literal set may have folded ones (saregex.h). */
 static void add_fold_literals(struct scorer *s, struct crule *c)
 {
@@ -205,6 +245,8 @@ static void add_fold_literals(struct scorer *s, struct crule *c)
         }
         c->n_flits[f] = (uint32_t)k;
         s->any_flits = true;
+        unsigned reps = sare_fold_repeats(c->re, f);
+        if (reps > 1) c->apart[f] = apart_of(s, f, lits, lens, k, reps) + 1;
     }
 }
 
@@ -966,18 +1008,22 @@ scorer *scorer_new(struct ruleset *rs)
  * occur cannot match the line. A line with a byte outside the alphabet
  * runs every rule. */
 struct fscan {
-    char *buf;                    /* folded text (room for the longest line) */
+    char *buf[SARE_N_FOLDS];      /* folded text (room for the longest line) */
+    size_t len[SARE_N_FOLDS];     /* its length */
     uint64_t *seen[SARE_N_FOLDS]; /* folded literals seen, per fold */
     bool ok[SARE_N_FOLDS];        /* the line folded: seen[] judges it */
+    size_t *apart;                /* per s->aparts: occurrences apart, SIZE_MAX not counted */
 };
 
 static void fscan_init(const struct scorer *s, arena *a, size_t maxlen, struct fscan *fs)
 {
-    fs->buf = arena_alloc(a, maxlen ? maxlen : 1);
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
+        fs->buf[f] = arena_alloc(a, maxlen ? maxlen : 1);
+        fs->len[f] = 0;
         fs->seen[f] = arena_alloc(a, (s->n_fwords[f] ? s->n_fwords[f] : 1) * sizeof(uint64_t));
         fs->ok[f] = false;
     }
+    fs->apart = arena_alloc(a, (s->n_aparts ? s->n_aparts : 1) * sizeof *fs->apart);
 }
 
 static void fscan_line(const struct scorer *s, const char *p, size_t len, struct fscan *fs)
@@ -985,16 +1031,20 @@ static void fscan_line(const struct scorer *s, const char *p, size_t len, struct
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         fs->ok[f] = false;
         if (!s->n_fwords[f]) continue;
-        size_t n = sare_fold(f, p, len, fs->buf);
+        size_t n = sare_fold(f, p, len, fs->buf[f]);
         if (n == SIZE_MAX) continue;
+        fs->len[f] = n;
         memset(fs->seen[f], 0, s->n_fwords[f] * sizeof(uint64_t));
-        sare_lits_scan(s->flits[f], fs->buf, n, fs->seen[f]);
+        sare_lits_scan(s->flits[f], fs->buf[f], n, fs->seen[f]);
         fs->ok[f] = true;
     }
+    for (size_t i = 0; i < s->n_aparts; i++)
+        fs->apart[i] = SIZE_MAX;
 }
 
-/* false: rule c cannot match the line fs was filled for */
-static bool fscan_met(const struct scorer *s, const struct crule *c, const struct fscan *fs)
+/* false: rule c cannot match the line fs was filled for (its folded set is
+ * absent, or present fewer times apart than the regex repeats it) */
+static bool fscan_met(const struct scorer *s, const struct crule *c, struct fscan *fs)
 {
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         if (!c->n_flits[f] || !fs->ok[f]) continue;
@@ -1003,6 +1053,13 @@ static bool fscan_met(const struct scorer *s, const struct crule *c, const struc
         for (uint32_t k = 0; k < c->n_flits[f] && !any; k++)
             any = fs->seen[f][ids[k] >> 6] >> (ids[k] & 63) & 1;
         if (!any) return false;
+        if (c->apart[f]) {
+            uint32_t gi = c->apart[f] - 1;
+            const struct apart_set *g = &s->aparts[gi];
+            if (fs->apart[gi] == SIZE_MAX)
+                fs->apart[gi] = sare_apart_count(g->a, fs->buf[f], fs->len[f], g->reps);
+            if (fs->apart[gi] < sare_fold_repeats(c->re, f)) return false;
+        }
     }
     return true;
 }
@@ -1174,6 +1231,9 @@ void scorer_free(scorer *s)
     free(s->cr);
     sare_lits_free(s->lits);
     free(s->lit_ids);
+    for (size_t i = 0; i < s->n_aparts; i++)
+        sare_apart_free(s->aparts[i].a);
+    free(s->aparts);
     for (unsigned f = 0; f < SARE_N_FOLDS; f++)
         sare_lits_free(s->flits[f]);
     free(s->flit_ids);

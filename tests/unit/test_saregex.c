@@ -1712,6 +1712,135 @@ static void test_fold(void **state)
     }
 }
 
+/* ---- repeated folded sets: occurrences apart ---- */
+
+/* sare_apart_count on an exact-size copy of the text */
+static size_t apart(const char *const *lits, const size_t *lens, size_t n, const char *t,
+                    size_t len, size_t enough)
+{
+    sare_apart *a = sare_apart_new(lits, lens, n);
+    char *copy = malloc(len ? len : 1);
+    memcpy(copy, t, len);
+    size_t r = sare_apart_count(a, copy, len, enough);
+    free(copy);
+    sare_apart_free(a);
+    return r;
+}
+
+static void test_apart_count(void **state)
+{
+    (void)state;
+    static const char *const l1[] = {"ab", "abc", "bc"};
+    static const size_t n1[] = {2, 3, 2};
+    /* "abcbc": ab@0-2, abc@0-3, bc@1-3, bc@3-5: at most two apart (ab, bc@3) */
+    assert_int_equal(apart(l1, n1, 3, S("abcbc"), 10), 2);
+    assert_int_equal(apart(l1, n1, 3, S("abcbc"), 1), 1); /* stops at `enough` */
+    assert_int_equal(apart(l1, n1, 3, S("xxabxx"), 10), 1);
+    assert_int_equal(apart(l1, n1, 3, S("a"), 10), 0);
+    assert_int_equal(apart(l1, n1, 3, S(""), 10), 0);
+    static const char *const l2[] = {"aba"};
+    static const size_t n2[] = {3};
+    assert_int_equal(apart(l2, n2, 1, S("ababab"), 10), 1);  /* aba@0 and aba@2 overlap */
+    assert_int_equal(apart(l2, n2, 1, S("abaaba"), 10), 2);  /* touching is apart */
+    assert_int_equal(apart(l2, n2, 1, S("abababa"), 10), 2); /* @0 and @4 */
+    /* a long literal that would overlap two short ones is not preferred */
+    static const char *const l3[] = {"xyzw", "xy", "zw"};
+    static const size_t n3[] = {4, 2, 2};
+    assert_int_equal(apart(l3, n3, 3, S("xyzw"), 10), 2);
+    /* empty literals are never one of the set; too long ones never fit */
+    static const char *const l4[] = {"", "q", "qqqqqqqq"};
+    static const size_t n4[] = {0, 1, 8};
+    assert_int_equal(apart(l4, n4, 3, S("qq"), 10), 2);
+    assert_int_equal(apart(l4, n4, 3, S("zz"), 10), 0);
+    assert_int_equal(apart(l4, n4, 1, S("zz"), 10), 0);
+}
+
+/* A group repeated n times whose copies each hold one of the folded set:
+ * the text folded byte for byte (SARE_FOLD_LOOK) holds n occurrences apart. */
+static void test_fold_repeats(void **state)
+{
+    (void)state;
+    char err[256];
+    /* [cgkouvw0@] folds to "a", [ijly1|!?] to "i": each copy holds "aia";
+     * plainly the classes are too wide to give a set (9 x 8 strings), and
+     * .{0,3} ends each copy's exact run */
+    const char *pat = "/(?:[cgkouvw0@][ijly1|!?][cgkouvw0@].{0,3}){3}/";
+    sare *re = compile_n(pat, strlen(pat), err, sizeof err);
+    assert_non_null(re);
+    assert_int_equal(sare_literals(re, NULL, NULL, NULL), 0);
+    assert_int_equal(sare_fold_repeats(re, SARE_FOLD_LOOK), 1); /* not analysed yet */
+    sare_fold_analyse(re);
+    const char *const *lits;
+    const size_t *lens;
+    assert_int_equal(sare_fold_literals(re, SARE_FOLD_LOOK, &lits, &lens), 1);
+    assert_int_equal(lens[0], 3);
+    assert_memory_equal(lits[0], "aia", 3);
+    assert_int_equal(sare_fold_repeats(re, SARE_FOLD_LOOK), 3);
+    /* the squeezing fold may join the copies' edges: never more than once */
+    assert_int_equal(sare_fold_repeats(re, SARE_FOLD_SQUEEZE), 1);
+    assert_int_equal(sare_fold_repeats(re, 7), 1);
+    assert_int_equal(sare_fold_repeats(NULL, SARE_FOLD_LOOK), 1);
+    assert_true(matches(re, S("gig gig gig")));
+    assert_true(matches(re, S("0l0-kyc+u!w")));
+    assert_false(matches(re, S("gig gig")));
+    assert_false(matches(re, S("gigigig"))); /* "aiaiaia": 2 apart */
+    char out[64];
+    size_t n = sare_fold(SARE_FOLD_LOOK, S("gigigig"), out);
+    assert_int_equal(n, 7);
+    assert_int_equal(apart(lits, lens, 1, out, n, 10), 2);
+    n = sare_fold(SARE_FOLD_LOOK, S("0l0-kyc+u!w"), out);
+    assert_int_equal(apart(lits, lens, 1, out, n, 10), 3);
+    sare_free(re);
+
+    /* an alternation needs only as many as its poorest branch */
+    pat = "/(?:(?:[cgkouvw0@][ijly1|!?][cgkouvw0@].{0,3}){3}|(?:[cgkouvw0@][ijly1|!?]"
+          "[cgkouvw0@].{0,3}){2}x)/";
+    re = compile_n(pat, strlen(pat), err, sizeof err);
+    sare_fold_analyse(re);
+    assert_int_equal(sare_fold_literals(re, SARE_FOLD_LOOK, NULL, NULL), 1);
+    assert_int_equal(sare_fold_repeats(re, SARE_FOLD_LOOK), 2);
+    sare_free(re);
+
+    /* a repeated lookahead holds nothing of its own: no set at all */
+    pat = "/(?:(?=[cgkouvw0@][ijly1|!?][cgkouvw0@]).{1,3}){3}/";
+    re = compile_n(pat, strlen(pat), err, sizeof err);
+    sare_fold_analyse(re);
+    assert_int_equal(sare_fold_literals(re, SARE_FOLD_LOOK, NULL, NULL), 0);
+    assert_int_equal(sare_fold_repeats(re, SARE_FOLD_LOOK), 1);
+    sare_free(re);
+
+    /* invariant: a text the regex matches, folded, reaches the count */
+    pat = "/(?:[cgkouvw0@][ijly1|!?][cgkouvw0@].{0,3}){3}/";
+    re = compile_n(pat, strlen(pat), err, sizeof err);
+    sare_fold_analyse(re);
+    size_t k = sare_fold_literals(re, SARE_FOLD_LOOK, &lits, &lens);
+    unsigned reps = sare_fold_repeats(re, SARE_FOLD_LOOK);
+    static const char alpha[] = "cgkouvw0@ijly1|!?ab -x";
+    unsigned seed = 777;
+    size_t n_match = 0, n_skip = 0;
+    for (int it = 0; it < 200000; it++) {
+        char t[16];
+        seed = seed * 1103515245u + 12345u;
+        size_t len = 6 + (seed >> 16) % 10;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            t[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        n = sare_fold(SARE_FOLD_LOOK, t, len, out);
+        assert_int_equal(n, len); /* all inside the alphabet, byte for byte */
+        bool enough = apart(lits, lens, k, out, n, reps) >= reps;
+        if (matches(re, t, len)) {
+            n_match++;
+            assert_true(enough);
+        } else if (!enough) {
+            n_skip++;
+        }
+    }
+    assert_true(n_match > 100);
+    assert_true(n_skip > 1000);
+    sare_free(re);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1730,6 +1859,8 @@ int main(void)
         cmocka_unit_test(test_big_refused),
         cmocka_unit_test(test_big_subroutines),
         cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_apart_count),
+        cmocka_unit_test(test_fold_repeats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

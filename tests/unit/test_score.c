@@ -106,6 +106,33 @@ static void test_body_folded(void **state)
     done(&f);
 }
 
+/* A repeated group with a folded set (each [..\x80-\x8f] class is too wide
+ * for a plain set; folded, each copy holds "free"): the engine skips a line
+ * holding fewer "free" apart than the repeat count, and still hits where
+ * there are enough. "This is free. Totally free. Free free free." holds five
+ * (gaps of 10, 2, 1 and 1 bytes); the Subject's line holds one. */
+static void test_body_folded_repeats(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body R_FIVE /(?:[fF\\x80-\\x8f][rR\\x80-\\x8f][eE3\\x80-\\x8f][eE3\\x80-\\x8f]"
+                  ".{0,12}){5}/\n"
+                  "body R_SIX /(?:[fF\\x80-\\x8f][rR\\x80-\\x8f][eE3\\x80-\\x8f][eE3\\x80-\\x8f]"
+                  ".{0,12}){6}/\n"
+                  "body R_TWO_SHORT /(?:[fF\\x80-\\x8f][rR\\x80-\\x8f][eE3\\x80-\\x8f]"
+                  "[eE3\\x80-\\x8f].{0,1}){2}/\n"
+                  "body R_THREE_SHORT /(?:[fF\\x80-\\x8f][rR\\x80-\\x8f][eE3\\x80-\\x8f]"
+                  "[eE3\\x80-\\x8f].{0,1}){3}/\n");
+    struct scorer_stats st;
+    scorer_stats(f.sc, &st);
+    assert_int_equal(st.prefiltered, 0); /* no plain literal set */
+    assert_non_null(hit(&f, "R_FIVE"));
+    assert_null(hit(&f, "R_SIX"));
+    assert_non_null(hit(&f, "R_TWO_SHORT"));   /* "Free free" */
+    assert_non_null(hit(&f, "R_THREE_SHORT")); /* "Free free free" */
+    done(&f);
+}
+
 static void test_header_rules(void **state)
 {
     (void)state;
@@ -314,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_backtracking_limit),
         cmocka_unit_test(test_capture_rules),
         cmocka_unit_test(test_body_folded),
+        cmocka_unit_test(test_body_folded_repeats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
