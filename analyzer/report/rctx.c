@@ -1,5 +1,6 @@
 /* rctx — the report's scope as TEMP tables, and query helpers (rctx.h). */
 #include "report/rctx.h"
+#include "report/dcube.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -276,7 +277,8 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
      * the database's size */
     if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;") != 0 ||
         drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_out") != 0 ||
-        drop_temp(c, "r_dlv") != 0 || drop_temp(c, "r_sup") != 0 || drop_temp(c, "r_sup_cand") != 0)
+        drop_temp(c, "r_dlv") != 0 || drop_temp(c, "r_sup") != 0 ||
+        drop_temp(c, "r_sup_cand") != 0 || drop_temp(c, "r_dcube") != 0)
         return -1;
     /* no period, domain or campaign: the whole database is in scope, and
      * the copies and deliveries are views over their tables rather than
@@ -396,7 +398,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     /* each recipient's final outcome: every row but the attempts a later
      * attempt of the same (queue id, host, recipient) superseded (few: the
      * deferrals that were retried); a refusal without a queue id stands alone */
-    if (build_sup(c) != 0) return -1;
+    if (build_sup(c) != 0 || rctx_dcube(c) != 0) return -1;
     if (exec(c, "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
                 " (SELECT id FROM r_sup)") != 0)
         return -1;

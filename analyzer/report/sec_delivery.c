@@ -40,6 +40,12 @@
 
 #define LOG_OUT " FROM r_out WHERE source = 'log'"
 #define LOG_DLV " FROM r_dlv WHERE source = 'log'"
+/* r_dcube (rctx.h): r_out's cells of the logs */
+#define CUBE_OUT " FROM r_dcube WHERE source = 'log' AND sup = 0"
+/* min(time), max(time) of r_dlv rows from their cells (time is ts as ISO text) */
+#define CUBE_TIMES                                                                                 \
+    "strftime('%Y-%m-%dT%H:%M:%SZ', min(ts_min), 'unixepoch'),"                                    \
+    " strftime('%Y-%m-%dT%H:%M:%SZ', max(ts_max), 'unixepoch')"
 
 static int fill(struct rctx *c, struct rtable *t, size_t limit, const char *sql)
 {
@@ -86,20 +92,23 @@ static int totals(struct rctx *c, struct totals *t)
     memset(t, 0, sizeof *t);
     t->c = c;
     if (rctx_each(c,
-                  "SELECT coalesce(sum(source = 'log'), 0), coalesce(sum(source = 'bounce'), 0),"
-                  " CAST(sum(source = 'log' AND status = 'deferred') AS REAL) /"
-                  " nullif(sum(source = 'log'), 0),"
-                  " coalesce(sum(blocklist IS NOT NULL AND NOT blocklist_misconfig), 0),"
-                  " strftime('%Y-%m-%dT%H:%M:%SZ', min(CASE WHEN source = 'log' THEN ts END),"
+                  "SELECT coalesce(sum(n * (source = 'log')), 0),"
+                  " coalesce(sum(n * (source = 'bounce')), 0),"
+                  " CAST(sum(n * (source = 'log' AND status = 'deferred')) AS REAL) /"
+                  " nullif(sum(n * (source = 'log')), 0),"
+                  " coalesce(sum(n * (blocklist IS NOT NULL AND NOT blocklist_misconfig)), 0),"
+                  " strftime('%Y-%m-%dT%H:%M:%SZ', min(CASE WHEN source = 'log' THEN ts_min END),"
                   " 'unixepoch'),"
-                  " strftime('%Y-%m-%dT%H:%M:%SZ', max(CASE WHEN source = 'log' THEN ts END),"
-                  " 'unixepoch') FROM r_dlv",
+                  " strftime('%Y-%m-%dT%H:%M:%SZ', max(CASE WHEN source = 'log' THEN ts_max END),"
+                  " 'unixepoch') FROM r_dcube",
                   NULL, dlv_totals, t) != 0 ||
-        rctx_each(c,
-                  "SELECT count(*), CAST(sum(status = 'sent') AS REAL) / nullif(count(*), 0),"
-                  " CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
-                  " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)" LOG_OUT,
-                  NULL, out_totals, t) != 0)
+        rctx_each(
+            c,
+            "SELECT coalesce(sum(n), 0),"
+            " CAST(sum(n * (status = 'sent')) AS REAL) / nullif(sum(n), 0),"
+            " CAST(sum(n * (status IN ('bounced','rejected','expired'))) AS REAL) /"
+            " nullif(sum(n * (status IN ('sent','bounced','rejected','expired'))), 0)" CUBE_OUT,
+            NULL, out_totals, t) != 0)
         return -1;
     return 0;
 }
@@ -122,11 +131,12 @@ static int add_providers(struct rctx *c, struct rsection *s)
         "bounce_rate:p:Bounce rate");
     t->note = "each recipient's final outcome; deferred = still queued at the end of the logs";
     if (fill(c, t, TOP_PROVIDERS,
-             "SELECT coalesce(provider, 'other'), count(*), sum(status = 'sent'),"
-             " sum(status = 'deferred'), sum(status = 'bounced'), sum(status = 'rejected'),"
-             " sum(status = 'expired'), CAST(sum(status = 'sent') AS REAL) / count(*),"
-             " CAST(sum(status IN ('bounced','rejected','expired')) AS REAL) /"
-             " nullif(sum(status IN ('sent','bounced','rejected','expired')), 0)" LOG_OUT
+             "SELECT coalesce(provider, 'other'), sum(n), sum(n * (status = 'sent')),"
+             " sum(n * (status = 'deferred')), sum(n * (status = 'bounced')),"
+             " sum(n * (status = 'rejected')), sum(n * (status = 'expired')),"
+             " CAST(sum(n * (status = 'sent')) AS REAL) / sum(n),"
+             " CAST(sum(n * (status IN ('bounced','rejected','expired'))) AS REAL) /"
+             " nullif(sum(n * (status IN ('sent','bounced','rejected','expired'))), 0)" CUBE_OUT
              " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
         return -1;
     t = rsec_table(s, c->r, "by_provider_bounce_messages",
@@ -135,6 +145,16 @@ static int add_providers(struct rctx *c, struct rsection *s)
                    "expired:i:Expired|deferred:i:Delayed|sent:i:Delivered|"
                    "bounce_messages:i:Bounce messages");
     t->note = "recipients reported by bounce messages (DSNs); not added to the log counts";
+    /* (r_out is read only when there are bounce rows: finding none there
+     * would read every delivery) */
+    int64_t any = 0;
+    if (rctx_int(c, "SELECT EXISTS (SELECT 1 FROM r_dcube WHERE source = 'bounce')", NULL, &any) !=
+        0)
+        return -1;
+    if (!any) {
+        t->limit = TOP_PROVIDERS;
+        return 0;
+    }
     return fill(c, t, TOP_PROVIDERS,
                 "SELECT coalesce(provider, 'other'), count(*), sum(status = 'bounced'),"
                 " sum(status = 'expired'), sum(status = 'deferred'), sum(status = 'sent'),"
@@ -176,6 +196,9 @@ static int add_reasons(struct rctx *c, struct rsection *s)
     "substr(min(CASE WHEN instr(reply_text, ' said: ') > 0"                                        \
     " THEN substr(reply_text, instr(reply_text, ' said: ') + 7) ELSE reply_text END), 1, 300)"
 
+/* REPLY_EXAMPLE from the cells: the least cut reply of each, the least of those */
+#define CUBE_REPLY_EXAMPLE "substr(min(said_min), 1, 300)"
+
 static int add_blocklists(struct rctx *c, struct rsection *s)
 {
     static const char cols[] = "blocklist:t:Blocklist|times:i:Times|first:T:First|last:T:Last|"
@@ -183,18 +206,18 @@ static int add_blocklists(struct rctx *c, struct rsection *s)
     struct rtable *t = rsec_table(s, c->r, "blocklists", "Blocklists named in replies", cols);
     t->note = "rejections and deferrals whose reply names a blocklist (logs and bounce messages)";
     if (fill(c, t, TOP_BLOCKLISTS,
-             "SELECT blocklist, count(*), min(time), max(time),"
-             " group_concat(DISTINCT coalesce(provider, 'other')), " REPLY_EXAMPLE
-             " FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
+             "SELECT blocklist, sum(n), " CUBE_TIMES ","
+             " group_concat(DISTINCT coalesce(provider, 'other')), " CUBE_REPLY_EXAMPLE
+             " FROM r_dcube WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
              " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
         return -1;
     t = rsec_table(s, c->r, "blocklist_misconfig",
                    "Blocklist replies caused by the receiver's misconfiguration", cols);
     t->note = "the receiver's resolver is refused by the blocklist: not a listing of the sender";
     return fill(c, t, TOP_BLOCKLISTS,
-                "SELECT blocklist, count(*), min(time), max(time),"
-                " group_concat(DISTINCT coalesce(provider, 'other')), " REPLY_EXAMPLE
-                " FROM r_dlv WHERE blocklist IS NOT NULL AND blocklist_misconfig"
+                "SELECT blocklist, sum(n), " CUBE_TIMES ","
+                " group_concat(DISTINCT coalesce(provider, 'other')), " CUBE_REPLY_EXAMPLE
+                " FROM r_dcube WHERE blocklist IS NOT NULL AND blocklist_misconfig"
                 " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21");
 }
 
@@ -204,11 +227,12 @@ static int add_replies(struct rctx *c, struct rsection *s)
                                   "attempts:i:Attempts (logs)|bounce_messages:i:In bounce messages|"
                                   "provider:t:Provider|reason:t:Reason|dsn:t:DSN|"
                                   "example:t:Example reply");
-    return fill(c, t, TOP_REPLIES,
-                "SELECT sum(source = 'log'), sum(source = 'bounce'), coalesce(provider, 'other'),"
-                " coalesce(reason, 'undefined'), dsn, " REPLY_EXAMPLE
-                " FROM r_dlv WHERE status <> 'sent' AND reply_text IS NOT NULL"
-                " GROUP BY 3, 4, 5 ORDER BY count(*) DESC, 1 DESC, 3, 4, 5 LIMIT 11");
+    return fill(
+        c, t, TOP_REPLIES,
+        "SELECT sum(n * (source = 'log')), sum(n * (source = 'bounce')),"
+        " coalesce(provider, 'other'), coalesce(reason, 'undefined'), dsn, " CUBE_REPLY_EXAMPLE
+        " FROM r_dcube WHERE status <> 'sent' AND has_reply"
+        " GROUP BY 3, 4, 5 ORDER BY sum(n) DESC, 1 DESC, 3, 4, 5 LIMIT 11");
 }
 
 /* ---- delays ---- */

@@ -127,8 +127,8 @@ static int add_facts(struct rctx *c, struct rsection *s)
               &compl ) != 0 ||
         value(c,
               "WITH " FR " SELECT CAST((SELECT coalesce(sum(incidents), 0) FROM fr WHERE " COMPLAINT
-              ") AS REAL) / nullif((SELECT count(*) FROM r_out WHERE source = 'log'"
-              " AND status = 'sent'), 0)",
+              ") AS REAL) / nullif((SELECT sum(n) FROM r_dcube WHERE source = 'log'"
+              " AND sup = 0 AND status = 'sent'), 0)",
               RK_PCT, &rate) != 0 ||
         value(c,
               "WITH " TR " SELECT CAST(sum(max(total_failure, 0)) AS REAL) /"
@@ -219,8 +219,8 @@ static int add_complaints(struct rctx *c, struct rsection *s)
     return fill(c, t, TOP_N,
                 "WITH " FR ", k AS (SELECT coalesce(reporter, 'other') AS p, sum(incidents) AS n"
                 " FROM fr WHERE " COMPLAINT " GROUP BY 1),"
-                " d AS (SELECT coalesce(provider, 'other') AS p, count(*) AS n FROM r_out"
-                " WHERE source = 'log' AND status = 'sent' GROUP BY 1)"
+                " d AS (SELECT coalesce(provider, 'other') AS p, sum(n) AS n FROM r_dcube"
+                " WHERE source = 'log' AND sup = 0 AND status = 'sent' GROUP BY 1)"
                 " SELECT k.p, k.n, coalesce(d.n, 0), CAST(k.n AS REAL) / nullif(d.n, 0)"
                 " FROM k LEFT JOIN d ON d.p = k.p ORDER BY 2 DESC, 1 LIMIT 16");
 }

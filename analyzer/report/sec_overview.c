@@ -18,17 +18,17 @@ static int add_period(struct rctx *c, struct rsection *s)
     const char *since = c->scope.since ? c->scope.since : c->r->since;
     const char *until = c->scope.until ? c->scope.until : c->r->until;
     struct rval lo = rv_null(), hi = rv_null();
-    if (!since &&
-        rctx_value(c,
-                   "SELECT min(t) FROM (SELECT min(t) AS t FROM r_msg UNION ALL"
-                   " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(ts), 'unixepoch') FROM r_dlv)",
-                   NULL, &lo) != 0)
+    if (!since && rctx_value(c,
+                             "SELECT min(t) FROM (SELECT min(t) AS t FROM r_msg UNION ALL"
+                             " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(ts_min), 'unixepoch')"
+                             " FROM r_dcube)",
+                             NULL, &lo) != 0)
         return -1;
-    if (!until &&
-        rctx_value(c,
-                   "SELECT max(t) FROM (SELECT max(t) AS t FROM r_msg UNION ALL"
-                   " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(ts), 'unixepoch') FROM r_dlv)",
-                   NULL, &hi) != 0)
+    if (!until && rctx_value(c,
+                             "SELECT max(t) FROM (SELECT max(t) AS t FROM r_msg UNION ALL"
+                             " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(ts_max), 'unixepoch')"
+                             " FROM r_dcube)",
+                             NULL, &hi) != 0)
         return -1;
     const char *from = since ? rstr(c->r, since) : lo.k == RK_TEXT ? lo.s : NULL;
     const char *to = until ? rstr(c->r, until) : hi.k == RK_TEXT ? hi.s : NULL;
@@ -66,9 +66,11 @@ int sec_overview(struct rctx *c)
         rctx_fact_int(c, s, "log_lines", "log lines read",
                       "SELECT coalesce(sum(lines_total), 0) FROM log_files", 0, NULL) != 0 ||
         rctx_fact_int(c, s, "deliveries", "deliveries (MTA logs)",
-                      "SELECT count(*) FROM r_dlv WHERE source = 'log'", 0, NULL) != 0 ||
+                      "SELECT coalesce(sum(n), 0) FROM r_dcube WHERE source = 'log'", 0,
+                      NULL) != 0 ||
         rctx_fact_int(c, s, "bounce_deliveries", "recipients reported by bounce messages",
-                      "SELECT count(*) FROM r_dlv WHERE source = 'bounce'", 0, NULL) != 0 ||
+                      "SELECT coalesce(sum(n), 0) FROM r_dcube WHERE source = 'bounce'", 0,
+                      NULL) != 0 ||
         rctx_fact_int(c, s, "senders", "distinct senders (From)",
                       "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
                       " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
@@ -124,7 +126,7 @@ int sec_overview(struct rctx *c)
     /* nothing at all in the period (feedback messages and bounce rows count
      * as data): the whole report says so */
     int64_t n_dlv_all = 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_dlv", NULL, &n_dlv_all) != 0) return -1;
+    if (rctx_int(c, "SELECT coalesce(sum(n), 0) FROM r_dcube", NULL, &n_dlv_all) != 0) return -1;
     if (n_all == 0 && n_dlv_all == 0) {
         r->empty_period = true;
         rsec_empty(s, r, "no data for this period");

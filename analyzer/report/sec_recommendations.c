@@ -595,11 +595,12 @@ static int rule_blocklist(struct rctx *c, struct rsection *s)
     struct qrow *g;
     long n = query(c,
                    "SELECT blocklist, replace(group_concat(DISTINCT provider), ',', ', '),"
-                   " max(sum(source = 'log'), sum(source = 'bounce')) AS n, max(time),"
-                   " max(reply_text), count(DISTINCT provider)"
-                   " FROM r_dlv WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
+                   " max(sum(n * (source = 'log')), sum(n * (source = 'bounce'))) AS times,"
+                   " strftime('%Y-%m-%dT%H:%M:%SZ', max(ts_max), 'unixepoch'),"
+                   " max(reply_max), count(DISTINCT provider)"
+                   " FROM r_dcube WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
                    " AND status IN ('bounced', 'deferred', 'expired')"
-                   " GROUP BY 1 ORDER BY n DESC, 1" RECO_LIMIT_SQL,
+                   " GROUP BY 1 ORDER BY times DESC, 1" RECO_LIMIT_SQL,
                    &g);
     if (n <= 0) return (int)n;
     n = capped(c, s, n, "blocklist");
@@ -625,12 +626,12 @@ static int rule_bounces(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
     long n = query(c,
-                   "SELECT sum(status IN ('bounced', 'expired')"
-                   "  AND reason IN ('userunknown', 'hostunknown', 'hasmoved')),"
-                   " sum(status IN ('sent', 'bounced', 'expired')),"
+                   "SELECT sum(n * (status IN ('bounced', 'expired')"
+                   "  AND reason IN ('userunknown', 'hostunknown', 'hasmoved'))),"
+                   " sum(n * (status IN ('sent', 'bounced', 'expired'))),"
                    " max(CASE WHEN status IN ('bounced', 'expired')"
-                   "  AND reason IN ('userunknown', 'hostunknown', 'hasmoved') THEN reply_text END)"
-                   " FROM r_out WHERE source = 'log' AND NOT local",
+                   "  AND reason IN ('userunknown', 'hostunknown', 'hasmoved') THEN reply_max END)"
+                   " FROM r_dcube WHERE source = 'log' AND sup = 0 AND NOT local",
                    &g);
     if (n <= 0) return (int)n;
     int64_t bad = g[0].n[0], all = g[0].n[1];
@@ -654,15 +655,15 @@ static int rule_deferrals(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
     long n = query(c,
-                   "SELECT provider, count(*),"
-                   " sum(status = 'deferred' AND reason IN ('speeding', 'toomanyconn')),"
+                   "SELECT provider, sum(n),"
+                   " sum(n * (status = 'deferred' AND reason IN ('speeding', 'toomanyconn'))),"
                    " max(CASE WHEN status = 'deferred' AND reason IN ('speeding', 'toomanyconn')"
-                   "  THEN reply_text END),"
-                   " sum(status = 'deferred' AND reason IN ('badreputation', 'blocked')"
-                   "  AND blocklist IS NULL),"
+                   "  THEN reply_max END),"
+                   " sum(n * (status = 'deferred' AND reason IN ('badreputation', 'blocked')"
+                   "  AND blocklist IS NULL)),"
                    " max(CASE WHEN status = 'deferred' AND reason IN ('badreputation', 'blocked')"
-                   "  AND blocklist IS NULL THEN reply_text END)"
-                   " FROM r_dlv WHERE source = 'log' AND NOT local AND provider IS NOT NULL"
+                   "  AND blocklist IS NULL THEN reply_max END)"
+                   " FROM r_dcube WHERE source = 'log' AND NOT local AND provider IS NOT NULL"
                    " AND status IN ('sent', 'deferred', 'bounced', 'expired')"
                    " GROUP BY 1 ORDER BY 1",
                    &g);
@@ -710,8 +711,10 @@ static int rule_complaints(struct rctx *c, struct rsection *s)
     if (n <= 0) return (int)n;
     int64_t comp = g[0].n[0], sent = 0;
     if (comp <= 0) return 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_out WHERE source = 'log' AND status = 'sent'", NULL,
-                 &sent) != 0)
+    if (rctx_int(c,
+                 "SELECT coalesce(sum(n), 0) FROM r_dcube WHERE source = 'log' AND sup = 0"
+                 " AND status = 'sent'",
+                 NULL, &sent) != 0)
         return -1;
     const char *ex = g[0].t[4] ? g[0].t[4] : g[0].t[3];
     if (sent <= 0) {
@@ -865,9 +868,27 @@ static const struct req_rule *req_rule_find(const char *id)
     return NULL;
 }
 
+/* the requirement sets with a failure this rule reports (the writer stores
+ * compact JSON: ["id","status","evidence"]) */
+#define REQ_FAILS                                                                                  \
+    "(instr(rs.checks, '\"unsubscribe\",\"fail\"')"                                                \
+    " OR instr(rs.checks, '\"message_id\",\"fail\"')"                                              \
+    " OR instr(rs.checks, '\"single_from\",\"fail\"')"                                             \
+    " OR instr(rs.checks, '\"gmail_from\",\"fail\"')"                                              \
+    " OR instr(rs.checks, '\"tls\",\"fail\"'))"
+
 static int rule_requirements(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
+    /* none: the per-domain totals below (a pass over every message) are
+     * not needed */
+    int64_t any = 0;
+    if (rctx_int(c,
+                 "SELECT EXISTS (SELECT 1 FROM requirement_sets rs JOIN r_msg r"
+                 " ON r.id = rs.message_id WHERE r.feedback_kind IS NULL AND " REQ_FAILS ")",
+                 NULL, &any) != 0)
+        return -1;
+    if (!any) return 0;
     long n =
         query(c,
               "WITH bulk AS (SELECT campaign FROM r_msg WHERE feedback_kind IS NULL"
@@ -883,12 +904,7 @@ static int rule_requirements(struct rctx *c, struct rsection *s)
               "  m.is_bulk AS is_bulk, count(*) AS n,"
               "  max(json_extract(j.value, '$[2]')) AS ev, min(m.id) AS ex"
               "  FROM m JOIN requirement_sets rs ON rs.message_id = m.id, json_each(rs.checks) j"
-              "  WHERE (instr(rs.checks, '\"unsubscribe\",\"fail\"')"
-              "  OR instr(rs.checks, '\"message_id\",\"fail\"')"
-              "  OR instr(rs.checks, '\"single_from\",\"fail\"')"
-              "  OR instr(rs.checks, '\"gmail_from\",\"fail\"')"
-              "  OR instr(rs.checks, '\"tls\",\"fail\"'))"
-              "  AND json_extract(j.value, '$[1]') = 'fail'"
+              "  WHERE " REQ_FAILS " AND json_extract(j.value, '$[1]') = 'fail'"
               "  AND json_extract(j.value, '$[0]') IN ('unsubscribe', 'one_click_unsubscribe',"
               "  'message_id', 'single_from', 'gmail_from', 'tls') GROUP BY 1, 2, 3)"
               " SELECT f.req, f.d, f.is_bulk, f.n, f.ev, f.ex, t.n FROM f"
@@ -1069,7 +1085,7 @@ int sec_recommendations(struct rctx *c)
     }
     int64_t msgs = 0, dlv = 0;
     if (rctx_int(c, "SELECT count(*) FROM r_msg", NULL, &msgs) != 0) return -1;
-    if (rctx_int(c, "SELECT count(*) FROM r_dlv", NULL, &dlv) != 0) return -1;
+    if (rctx_int(c, "SELECT coalesce(sum(n), 0) FROM r_dcube", NULL, &dlv) != 0) return -1;
     rsec_empty(s, c->r,
                msgs + dlv == 0 ? "no messages or deliveries in this period"
                                : "nothing to fix was found in this period");
