@@ -30,6 +30,7 @@
 #include "mail/date.h"
 #include "mail/header.h"
 #include "mail/rfc2047.h"
+#include "util/charset.h"
 #include "util/str.h"
 
 #define TEXT_WINDOW_LINES 16
@@ -651,6 +652,7 @@ static void find_original(struct ctx *c)
 
 struct ds_rec {
     const char *final, *original, *action, *status, *dtype, *diag, *remote, *last, *retry;
+    const char *category; /* X-PowerMTA-BounceCategory */
 };
 
 struct ds_state {
@@ -709,13 +711,17 @@ static void ds_field(struct ctx *c, struct ds_state *st, struct slice name, cons
         if (!r->original_envelope_id) r->original_envelope_id = val;
         return;
     }
-    static const char *const per_rcpt[] = {
-        "Action",          "Status", "Diagnostic-Code", "Remote-MTA", "Last-Attempt-Date",
-        "Will-Retry-Until"};
+    static const char *const per_rcpt[] = {"Action",
+                                           "Status",
+                                           "Diagnostic-Code",
+                                           "Remote-MTA",
+                                           "Last-Attempt-Date",
+                                           "Will-Retry-Until",
+                                           "X-PowerMTA-BounceCategory"};
     size_t which = 0;
-    while (which < 6 && !name_is(name, per_rcpt[which]))
+    while (which < 7 && !name_is(name, per_rcpt[which]))
         which++;
-    if (which == 6) return;
+    if (which == 7) return;
     /* a per-recipient field before any recipient field: collect it in a
      * record that a following Final-Recipient will complete */
     if (!st->cur) {
@@ -728,7 +734,8 @@ static void ds_field(struct ctx *c, struct ds_state *st, struct slice name, cons
                        : which == 2 ? &d->diag
                        : which == 3 ? &d->remote
                        : which == 4 ? &d->last
-                                    : &d->retry;
+                       : which == 5 ? &d->retry
+                                    : &d->category;
     if (!*dst) *dst = val;
 }
 
@@ -788,6 +795,57 @@ static void ds_parse(struct ctx *c, struct ds_state *st, const char *p, size_t l
             if (!val.p) arena_str_put(&val, "", 0);
         }
     }
+}
+
+static bool utf8_valid(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)p[i];
+        size_t k = ch < 0x80             ? 0
+                   : (ch & 0xe0) == 0xc0 ? 1
+                   : (ch & 0xf0) == 0xe0 ? 2
+                   : (ch & 0xf8) == 0xf0 ? 3
+                                         : 4;
+        if (k == 4 || (k && (ch < 0xc2 || i + k >= n))) return false;
+        for (size_t j = 1; j <= k; j++)
+            if (((unsigned char)p[i + j] & 0xc0) != 0x80) return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/* The bytes of a delivery-status part as UTF-8. RFC 3464 fields are
+ * US-ASCII, but Japanese MTAs (Domino, Notes, Postfix's localised
+ * notices) write the diagnostic in the charset of their text part:
+ * ISO-2022-JP, recognised by its escape sequences (ESC $ B, ESC $ @,
+ * ESC ( J, ESC $ ( D: RFC 1468), or 8-bit bytes that are not UTF-8, read
+ * with the part's own charset parameter, else the charset of the report's
+ * first text part (mail/mime.h converts text parts, not this one). */
+static const char *ds_utf8(struct ctx *c, const struct mime_part *p, size_t *len)
+{
+    const char *d = (const char *)p->decoded;
+    size_t n = p->decoded_len;
+    *len = n;
+    bool esc = false, high = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)d[i];
+        if (ch == 0x1b && i + 1 < n && (d[i + 1] == '$' || d[i + 1] == '(')) esc = true;
+        if (ch >= 0x80) high = true;
+    }
+    if (!esc && (!high || utf8_valid(d, n))) return d;
+    const char *cs = esc ? "iso-2022-jp" : p->charset;
+    if (!cs) {
+        for (size_t i = 0; i < c->m->mime.n && !cs; i++) {
+            const struct mime_part *t = &c->m->mime.parts[i];
+            if (t->is_text && t->charset && !inside_message(c->m, i)) cs = t->charset;
+        }
+    }
+    char *o;
+    size_t ol;
+    charset_to_utf8(c->a, cs, cs ? strlen(cs) : 0, d, n, &o, &ol);
+    if (!o) return d;
+    *len = ol;
+    return o;
 }
 
 static const char *value_after_type(struct ctx *c, const char *v, const char **type)
@@ -906,6 +964,18 @@ static void ds_commit(struct ctx *c, struct ds_state *st)
             if (date_parse(d->last, strlen(d->last), &t, &tz) != DATE_INVALID) x->last_attempt = t;
         }
         if (d->retry && !x->will_retry_until_raw) x->will_retry_until_raw = d->retry;
+        if (d->category && *d->category && !x->mta_category) {
+            /* one token: "bad-mailbox" */
+            size_t k = 0;
+            while (d->category[k] && (ch_is_alnum((unsigned char)d->category[k]) ||
+                                      d->category[k] == '-' || d->category[k] == '_'))
+                k++;
+            if (k) {
+                char *cat = arena_strndup(c->a, d->category, k);
+                str_lower(cat, k);
+                x->mta_category = cat;
+            }
+        }
         if (!x->diagnostic) {
             /* the text near the address when it has a reply code; else the
              * Status comment ("4.0.0 (cat.example: host name lookup
@@ -1598,6 +1668,103 @@ static bool bounce_sender(struct ctx *c)
     return false;
 }
 
+/* A bounce forwarded as plain text (a provider's notice, "The following is
+ * the error message", with the MTA's own bounce pasted below it, delivery
+ * status fields included): when nothing above the pasted copy names a
+ * recipient, the Final-Recipient blocks of the copy do, provided the copy
+ * is itself a bounce (one of the BOUNCE_BODY texts precedes the fields). */
+static bool embedded_report(struct ctx *c)
+{
+    if (!c->rest.len || c->out->n_rcpt) return false;
+    const char *fr = str_find_ci(c->rest.p, c->rest.len, "\nFinal-Recipient:");
+    if (!fr) return false;
+    struct slice before = slice_of(c->rest.p, (size_t)(fr - c->rest.p));
+    if (!any_in(before, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)) return false;
+    const char *s = fr + 1;
+    const char *rm = str_find_ci(before.p, before.len, "\nReporting-MTA:");
+    if (rm) s = rm + 1;
+    struct ds_state st = {0};
+    ds_parse(c, &st, s, c->rest.len - (size_t)(s - c->rest.p));
+    ds_commit(c, &st);
+    return c->out->n_rcpt > 0;
+}
+
+/* ---------------------------------------------------------------- the writer */
+
+static bool header_has(const struct hdr_block *h, const char *name, const char *needle)
+{
+    for (size_t k = 0; k < hdr_count(h, name); k++) {
+        const struct hdr_field *f = hdr_get(h, name, k);
+        if (f && str_find_ci(f->value.p, f->value.len, needle)) return true;
+    }
+    return false;
+}
+
+/* The MTA or service that wrote the bounce, from the bounce's own header
+ * fields (never from the returned original's): see dsn.h `mta`. The facts
+ * are the ones each writer puts on every bounce it sends (Sisimai's per-MTA
+ * modules recognise them the same way). */
+static const char *writer_of_(struct ctx *c);
+
+/* The writer, and the per-recipient category a writer's header gives for
+ * all recipients: au EZweb's anti-spam mark "X-SPASIGN: NG" on a refusal
+ * by the recipient's domain filter ("x-spasign-ng"). */
+static const char *writer_of(struct ctx *c)
+{
+    const char *w = writer_of_(c);
+    if (w && strcmp(w, "ezweb") == 0) {
+        const struct hdr_field *f = hdr_get(&c->m->hdr, "X-SPASIGN", 0);
+        struct slice v = f ? str_trim(f->value.p, f->value.len) : slice_of("", 0);
+        if (str_eq_ci(v.p, v.len, "NG"))
+            for (size_t i = 0; i < c->out->n_rcpt; i++)
+                if (!c->out->rcpt[i].mta_category) c->out->rcpt[i].mta_category = "x-spasign-ng";
+    }
+    return w;
+}
+
+static const char *writer_of_(struct ctx *c)
+{
+    const struct hdr_block *h = &c->m->hdr;
+    const char *subj = c->m->subject ? c->m->subject : "";
+    size_t sl = strlen(subj);
+    for (size_t i = 0; i < c->out->n_rcpt; i++)
+        if (c->out->rcpt[i].mta_category) return "powermta";
+    if (header_has(h, "X-NAI-Header", "Modified by McAfee")) return "mcafee";
+    if (hdr_get(h, "X-ZohoMail", 0)) return "zoho";
+    if (hdr_get(h, "X-Msg-Ref", 0) && c->m->has_from && c->m->from.address) {
+        const char *at = strrchr(c->m->from.address, '@');
+        if (at && str_eq_ci(at + 1, strlen(at + 1), "messagelabs.com")) return "messagelabs";
+    }
+    {
+        const struct hdr_field *f = hdr_get(h, "X-Mailer", 0);
+        if (f) {
+            struct slice v = str_trim(f->value.p, f->value.len);
+            if (str_starts_ci(v.p, v.len, "<SMTP32 v")) return "imailserver";
+        }
+    }
+    int hotmail = 0;
+    if (str_find_ci(subj, sl, "Delivery Status Notification")) hotmail++;
+    if (hdr_get(h, "X-Message-Delivery", 0)) hotmail++;
+    if (hdr_get(h, "X-Message-Info", 0)) hotmail++;
+    if (header_has(h, "Received", ".hotmail.com")) hotmail++;
+    if (hotmail >= 2) return "outlook";
+    /* au (KDDI) EZweb: two of a Postmaster@ezweb.ne.jp / @au.com sender,
+     * its fixed subject, a Received header of its "(EZweb Mail)" relays */
+    int ezweb = 0;
+    if (c->m->has_from && c->m->from.address) {
+        const char *fa = c->m->from.address;
+        size_t fl = strlen(fa);
+        if (str_eq_ci(fa, fl, "postmaster@ezweb.ne.jp") || str_eq_ci(fa, fl, "postmaster@au.com"))
+            ezweb++;
+    }
+    if (strcmp(subj, "Mail System Error - Returned Mail") == 0) ezweb++;
+    if (header_has(h, "Received", "(EZweb Mail) with")) ezweb++;
+    if (ezweb >= 2) return "ezweb";
+    /* Domino writes its subject in capitals: "DELIVERY FAILURE: ..." */
+    if (sl >= 17 && memcmp(subj, "DELIVERY FAILURE:", 17) == 0) return "domino";
+    return NULL;
+}
+
 enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *out,
                         struct anomalies *an)
 {
@@ -1626,7 +1793,9 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
              type_is(p, "message/global-delivery-status")) &&
             p->decoded) {
             have_ds = true;
-            ds_parse(&c, &st, (const char *)p->decoded, p->decoded_len);
+            size_t dl;
+            const char *d = ds_utf8(&c, p, &dl);
+            ds_parse(&c, &st, d, dl);
         }
     }
     if (!have_ds && c.human.len) {
@@ -1646,6 +1815,7 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
         ds_commit(&c, &st);
         if (out->n_rcpt || out->dropped_rcpt) {
             out->kind = DSN_BOUNCE;
+            out->mta = writer_of(&c);
             out->format = "rfc3464";
             out->evidence = "report-type=delivery-status";
             return out->kind;
@@ -1682,11 +1852,12 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
         /* a bounce without a recipient found must at least come from a
          * mailer-daemon address or carry bounce wording: a display name
          * alone ("Mail Administrator" on a phishing message) is not enough */
-        if (text_reader(&c, delayed) ||
+        if (text_reader(&c, delayed) || embedded_report(&c) ||
             (looks_bounce &&
              (bounce_sender_address(&c) || have_ds ||
               any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)))) {
             out->kind = DSN_BOUNCE;
+            out->mta = writer_of(&c);
             out->format = fmt;
             out->evidence = bounce_sender(&c) ? "sender is a mailer-daemon"
                             : looks_bounce    ? "bounce text"

@@ -33,22 +33,24 @@
 #define DSN_MAX_FIELD 4096
 
 enum dsn_kind {
-    DSN_NONE = 0,     /* not a bounce nor an auto-reply */
-    DSN_BOUNCE,       /* a delivery report (RFC 3464 or non-standard) */
-    DSN_AUTOREPLY,    /* an auto-reply (vacation, out of office, auto-responder) */
+    DSN_NONE = 0,  /* not a bounce nor an auto-reply */
+    DSN_BOUNCE,    /* a delivery report (RFC 3464 or non-standard) */
+    DSN_AUTOREPLY, /* an auto-reply (vacation, out of office, auto-responder) */
 };
 
 struct dsn_rcpt {
-    const char *recipient;          /* Final-Recipient address (type prefix and brackets removed), lowercased domain */
+    const char *recipient; /* Final-Recipient address (type prefix and brackets removed), lowercased
+                              domain */
     const char *original_recipient; /* Original-Recipient address, or NULL */
-    const char *action;             /* lowercased: failed | delayed | delivered | relayed | expanded; non-standard formats: failed unless the text says delayed */
-    const char *status;             /* "5.1.1" as written (only digits and dots), or NULL */
-    int reply_code;                 /* SMTP reply code found in the diagnostic (550), 0 when none */
-    const char *diagnostic_type;    /* "smtp", "x-unix" ... or NULL */
-    const char *diagnostic;         /* the diagnostic / reply text, unfolded, whitespace collapsed */
-    const char *remote_mta;         /* host name or address, type prefix removed */
+    const char *action;          /* lowercased: failed | delayed | delivered | relayed | expanded;
+                                    non-standard formats: failed unless the text says delayed */
+    const char *status;          /* "5.1.1" as written (only digits and dots), or NULL */
+    int reply_code;              /* SMTP reply code found in the diagnostic (550), 0 when none */
+    const char *diagnostic_type; /* "smtp", "x-unix" ... or NULL */
+    const char *diagnostic;      /* the diagnostic / reply text, unfolded, whitespace collapsed */
+    const char *remote_mta;      /* host name or address, type prefix removed */
     const char *last_attempt_raw;
-    int64_t last_attempt;           /* Unix seconds, 0 unknown */
+    int64_t last_attempt; /* Unix seconds, 0 unknown */
     const char *will_retry_until_raw;
     /* The SMTP command the failure answered, when the bounce says (Postfix
      * "in reply to RCPT TO command", Exim "after end of data", a sendmail
@@ -56,6 +58,11 @@ struct dsn_rcpt {
      * "MAIL", "RCPT", "DATA"; NULL when unknown. (Sisimai calls a rejected
      * recipient "filtered" rather than "userunknown" after DATA.) */
     const char *smtp_command;
+    /* The reporting MTA's own per-recipient category when it gives one:
+     * PowerMTA's X-PowerMTA-BounceCategory ("bad-mailbox", ...), lowercased;
+     * "x-spasign-ng" for every recipient of an au EZweb bounce marked
+     * X-SPASIGN: NG (its domain filter refused the message); NULL otherwise. */
+    const char *mta_category;
 };
 
 struct dsn_report {
@@ -64,12 +71,27 @@ struct dsn_report {
      * "office365", "gmail", "qmail", "postfix", "exim", "sendmail", "yahoo",
      * ..., "autoreply" (stable names, documented in README). */
     const char *format;
-    const char *evidence;           /* short text: why (e.g. "report-type=delivery-status", "Auto-Submitted: auto-replied") */
+    const char *evidence; /* short text: why (e.g. "report-type=delivery-status", "Auto-Submitted:
+                             auto-replied") */
+    /* The MTA or filtering service that wrote the bounce, when the bounce's
+     * own headers or structure say so, independently of `format` (an RFC
+     * 3464 report has format "rfc3464" whoever wrote it): "mcafee"
+     * (X-NAI-Header: Modified by McAfee ...), "messagelabs" (X-Msg-Ref with
+     * a messagelabs.com sender), "outlook" (Hotmail/Outlook.com: two of a
+     * "Delivery Status Notification" subject, X-Message-Delivery,
+     * X-Message-Info, a Received header through .hotmail.com), "imailserver"
+     * (X-Mailer: <SMTP32 v...>), "domino" (Subject "DELIVERY FAILURE: ..."),
+     * "zoho" (X-ZohoMail), "ezweb" (au EZweb: two of a Postmaster@ezweb.ne.jp
+     * or @au.com sender, Subject "Mail System Error - Returned Mail", a
+     * Received "(EZweb Mail) with"),
+     * "powermta" (an X-PowerMTA-BounceCategory field); NULL when unknown.
+     * Passed to classify_bounce_facts (bounce_facts.mta). */
+    const char *mta;
     const char *reporting_mta;
     const char *arrival_date_raw;
     const char *original_envelope_id;
     /* the returned original, when included */
-    const char *orig_message_id;    /* without angle brackets */
+    const char *orig_message_id; /* without angle brackets */
     const char *orig_from;
     const char *orig_to;
     const char *orig_subject;

@@ -133,7 +133,9 @@ static void classify_rcpts(arena *a, const struct message *m, struct fb_scan *ou
                                   .diagnostic_type = r->diagnostic_type,
                                   .action = r->action,
                                   .smtp_command = r->smtp_command,
-                                  .final = final};
+                                  .final = final,
+                                  .mta = out->dsn.mta,
+                                  .mta_category = r->mta_category};
         classify_bounce_facts(&bf, &d->bc);
         d->status = delivery_status(r, &d->bc);
         d->provider = classify_provider(d->domain, r->remote_mta);

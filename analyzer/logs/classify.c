@@ -174,6 +174,13 @@ static const struct text_rule provider_texts[] = {
       "\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3"
       "\x82\x93",
       "userunknown"), /* Notes, Japanese: "not in the directory list" */
+    /* Domino, Japanese: "Domino ディレクトリには見つかりません" ("is not found
+     * in the Domino Directory", Domino's localised user-unknown text) */
+    P("domino-not-in-directory",
+      "domino \xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81"
+      "\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b"
+      "\xe3\x82\x93",
+      "userunknown"),
     P("exchange-recipient-not-recognized", "recipient name is not recognized", "userunknown"),
     /* Exchange's "RESOLVER.RST.RecipSizeLimit; message too large for this
      * recipient": the recipient's own size limit, even under 5.2.3 */
@@ -352,6 +359,10 @@ static const struct text_rule early_texts[] = {
     T("hostunknown", "mx records point to non-existent hosts"),
     T("hostunknown", "name or service not known"),
     T("hostunknown", "recipient domain not found"),
+    /* cPanel/Exim's verify failure: "The account or domain may not exist,
+     * they may be blacklisted, or missing the proper dns entries"
+     * (Sisimai::Reason::HostUnknown lists it) */
+    T("hostunknown", "the account or domain may not exist"),
     T("spamdetected", "rejected as spam"),
     T("spamdetected", "blacklisted url"),
     T("spamdetected", "detected as spam"),
@@ -481,6 +492,9 @@ static const struct text_rule late_texts[] = {
     T("expired", "still undelivered after"),
     T("expired", "was not delivered within"),
     P2("delivery-attempts", "delivery failed ", " attempts", "expired"),
+    /* "Routing: Could not find a gateway for <addr>": no route found until
+     * the MTA gave up (Sisimai::Reason::Expired lists it) */
+    T("expired", "could not find a gateway for"),
     T("securityerror", "authentication required"),
     T("securityerror", "authentication failed"),
     T("securityerror", "must be authenticated"),
@@ -620,6 +634,83 @@ static const struct {
     C("5.7.27", "notaccept"),     C("5.7.28", "spamdetected"),   C("5.7.30", "failedstarttls"),
 };
 #undef C
+
+/* ---- 0c. the bounce writer's own phrases (bounce_facts.mta) ---------------
+ * Some MTAs and filtering services word the verdict of their bounces in
+ * their own fixed phrases; read with the writer known, a phrase means what
+ * the writer means by it, whatever SMTP stage is (not) named. Only the
+ * writer's documented or observed bounce wording is listed here (sources,
+ * per writer, in Sisimai's per-MTA modules (lib/Sisimai/Lhost/), and the
+ * MTAs' own texts):
+ *   mcafee      McAfee Email Gateway ("550 Unknown user", "User not exist",
+ *               "No such user", "User (addr) unknown.");
+ *   messagelabs Symantec.cloud / MessageLabs ("542 <addr> Rejected" is its
+ *               refusal of an address, "No such user"; "Please turn on SMTP
+ *               Authentication in your mail client");
+ *   outlook     Hotmail / Outlook.com DSNs ("Requested action not taken:
+ *               mailbox unavailable"; "... the domain is not reachable");
+ *   imailserver Ipswitch IMail ("Unknown user:", "Invalid final delivery
+ *               userid", "User mailbox exceeds allowed size", "Unknown
+ *               host", "virus detected");
+ *   domino      IBM/HCL Domino ("Cannot route mail to user", "Several
+ *               matches found in Domino Directory"; its "not listed in
+ *               Domino Directory" texts name Domino and are provider_texts);
+ *   zoho        Zoho Mail ("[Status: Error, Address: <addr>, ResponseCode
+ *               421, , Host not reachable.]": its notice that it gave up
+ *               retrying an unreachable host, "expired"). */
+struct mta_rule {
+    const char *mta;
+    const char *needle;
+    const char *and_needle;
+    const char *reason;
+    const char *rule;
+};
+
+static const struct mta_rule mta_texts[] = {
+    {"mcafee", "unknown user", NULL, "userunknown", "mta:mcafee"},
+    {"mcafee", "user not exist", NULL, "userunknown", "mta:mcafee"},
+    {"mcafee", "no such user", NULL, "userunknown", "mta:mcafee"},
+    {"mcafee", "user (", ") unknown", "userunknown", "mta:mcafee"},
+    {"messagelabs", "no such user", NULL, "userunknown", "mta:messagelabs"},
+    {"messagelabs", "542 ", " rejected", "userunknown", "mta:messagelabs"},
+    {"messagelabs", "please turn on smtp authentication in your mail client", NULL, "securityerror",
+     "mta:messagelabs"},
+    {"outlook", "requested action not taken: mailbox unavailable", NULL, "userunknown",
+     "mta:outlook"},
+    {"outlook", "could not be delivered to the recipient because the domain is not reachable", NULL,
+     "hostunknown", "mta:outlook"},
+    {"imailserver", "user mailbox exceeds allowed size", NULL, "mailboxfull", "mta:imailserver"},
+    {"imailserver", "virus detected", NULL, "virusdetected", "mta:imailserver"},
+    {"imailserver", "unknown user", NULL, "userunknown", "mta:imailserver"},
+    {"imailserver", "invalid final delivery userid", NULL, "userunknown", "mta:imailserver"},
+    {"imailserver", "unknown host", NULL, "hostunknown", "mta:imailserver"},
+    {"domino", "cannot route mail to user", NULL, "filtered", "mta:domino"},
+    {"zoho", "host not reachable", NULL, "expired", "mta:zoho"},
+    {"domino", "several matches found in domino directory", NULL, "systemerror", "mta:domino"},
+};
+
+/* PowerMTA's X-PowerMTA-BounceCategory, with the meaning PowerMTA's
+ * documentation gives each category ("bad-mailbox: rejected due to bad,
+ * invalid, or non-existent recipient addresses", "quota-issues: ... mailbox
+ * quota issues", ...; the same mapping as Sisimai's PowerMTA module, plus
+ * virus-related and relaying-issues). `strong` categories name one reason
+ * and decide; the others are broad ("policy-related" covers DMARC, PTR and
+ * reputation refusals alike) and only decide when the text says nothing
+ * more specific. Categories not listed (other, bad-connection,
+ * bad-configuration, invalid-sender, content-related, protocol-errors)
+ * leave the decision to the text. */
+static const struct {
+    const char *category;
+    const char *reason;
+    bool strong;
+} powermta_categories[] = {
+    {"bad-mailbox", "userunknown", true},         {"bad-domain", "hostunknown", true},
+    {"inactive-mailbox", "suspend", true},        {"quota-issues", "mailboxfull", true},
+    {"message-expired", "expired", true},         {"virus-related", "virusdetected", true},
+    {"relaying-issues", "norelaying", true},      {"no-answer-from-host", "networkerror", false},
+    {"policy-related", "policyviolation", false}, {"spam-related", "spamdetected", false},
+    {"routing-errors", "systemerror", false},
+};
 
 /* Reasons after which the late texts may still decide (Sisimai's "retry"). */
 static const char *const vague_reasons[] = {"userunknown", "systemerror", "securityerror",
@@ -1135,6 +1226,42 @@ static const char *userunknown_by_stage(const char *code, const char *cmd, bool 
     return "blocked";
 }
 
+/* The bounce writer's own verdict (0c): a row of mta_texts for f->mta that
+ * the text matches, or PowerMTA's category. A broad PowerMTA category is
+ * returned in *weak instead, for the caller to use when the text decides
+ * nothing more specific. */
+static bool writer_verdict(const struct bounce_facts *f, const struct haystack *h,
+                           struct bounce_class *out, const char **weak)
+{
+    *weak = NULL;
+    if (!f->mta) return false;
+    if (ascii_ieq(f->mta, "powermta") && f->mta_category) {
+        for (size_t i = 0; i < sizeof powermta_categories / sizeof powermta_categories[0]; i++) {
+            if (!ascii_ieq(f->mta_category, powermta_categories[i].category)) continue;
+            if (!powermta_categories[i].strong) {
+                *weak = powermta_categories[i].reason;
+                return false;
+            }
+            decide(out, powermta_categories[i].reason, "mta:powermta-category");
+            return true;
+        }
+    }
+    /* au EZweb marks a refusal by the recipient's domain filter (its
+     * anti-spam "spamghetti" sign) with X-SPASIGN: NG */
+    if (ascii_ieq(f->mta, "ezweb") && ascii_ieq(f->mta_category, "x-spasign-ng")) {
+        decide(out, "filtered", "mta:ezweb-spasign");
+        return true;
+    }
+    for (size_t i = 0; i < sizeof mta_texts / sizeof mta_texts[0]; i++) {
+        const struct mta_rule *r = &mta_texts[i];
+        if (!ascii_ieq(f->mta, r->mta) || !contains(h, r->needle)) continue;
+        if (r->and_needle && !contains(h, r->and_needle)) continue;
+        decide(out, r->reason, r->rule);
+        return true;
+    }
+    return false;
+}
+
 static void classify_core(const struct bounce_facts *f, bool onhold, struct bounce_class *out)
 {
     struct haystack h;
@@ -1172,6 +1299,8 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
     }
 
     const struct text_rule *r = NULL;
+    const char *weak_category = NULL;
+    if (writer_verdict(f, &h, out, &weak_category)) goto hardness;
     {
         bool found;
         const char *prule = NULL;
@@ -1232,6 +1361,10 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
         r = match_table(&h, late_texts, sizeof late_texts / sizeof late_texts[0]);
         if (r) {
             decide(out, r->reason, r->rule);
+            goto hardness;
+        }
+        if (weak_category) {
+            decide(out, weak_category, "mta:powermta-category");
             goto hardness;
         }
     }

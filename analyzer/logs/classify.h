@@ -21,7 +21,7 @@
 struct bounce_class {
     const char *reason; /* Sisimai reason word (static string) */
     bool hard;          /* a permanent failure: do not retry, remove the address */
-    const char *rule;   /* which table entry decided, e.g. "text:gmail-unsolicited" or "dsn:5.1.1" */
+    const char *rule; /* which table entry decided, e.g. "text:gmail-unsolicited" or "dsn:5.1.1" */
 };
 
 /* reply_code 0 and dsn NULL when unknown; text may be NULL. `final` is true
@@ -32,9 +32,9 @@ void classify_bounce(int reply_code, const char *dsn, const char *text, size_t t
 /* Everything a bounce says about one recipient, for classify_bounce_facts.
  * All pointers may be NULL. */
 struct bounce_facts {
-    int reply_code;              /* SMTP reply code, 0 when unknown */
-    const char *status;          /* enhanced status "5.1.1", or NULL */
-    const char *text;            /* the diagnostic / reply text */
+    int reply_code;     /* SMTP reply code, 0 when unknown */
+    const char *status; /* enhanced status "5.1.1", or NULL */
+    const char *text;   /* the diagnostic / reply text */
     size_t text_len;
     const char *diagnostic_type; /* DSN Diagnostic-Code type: "smtp", "x-unix", ... */
     const char *action;          /* DSN Action: "failed", "delayed", ... */
@@ -42,6 +42,18 @@ struct bounce_facts {
                                     "RCPT", "DATA" (see classify_smtp_command); NULL =
                                     derive it from `text` */
     bool final;                  /* see classify_bounce */
+    /* The MTA or filtering service that wrote the bounce, when the bounce
+     * message's own headers or structure say so (feedback/dsn.h `mta`:
+     * "mcafee", "messagelabs", "outlook", "imailserver", "domino", "zoho",
+     * "ezweb", "powermta"); NULL for log lines and unknown writers. Such a writer
+     * words its own verdicts, and those phrases are read as it means them
+     * (Sisimai's per-MTA modules): e.g. McAfee's "550 Unknown user" is the
+     * mailbox even though no SMTP stage is named. */
+    const char *mta;
+    /* The writer's own per-recipient category, for writers that give one:
+     * PowerMTA's X-PowerMTA-BounceCategory ("bad-mailbox", "quota-issues",
+     * ...); "x-spasign-ng" for au EZweb's X-SPASIGN: NG. NULL when none. */
+    const char *mta_category;
 };
 
 /* classify_bounce with the context a bounce message gives: the SMTP stage

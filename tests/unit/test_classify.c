@@ -1144,6 +1144,146 @@ static void test_provider_phrases(void **state)
     assert_string_equal(rule, "stage:connect-helo");
 }
 
+/* classify_bounce_facts with the bounce's writer known (bounce_facts.mta,
+ * mta_category): the writer's own phrases mean what it means by them. */
+static const char *writer_reason(const char *mta, const char *category, const char *status,
+                                 const char *text, const char *action, const char **rule)
+{
+    static struct bounce_class b;
+    struct bounce_facts f;
+    size_t n;
+    char *t = dup_exact(text, &n);
+    facts(&f, status, NULL, "smtp", action, NULL);
+    f.text = t;
+    f.text_len = n;
+    f.mta = mta;
+    f.mta_category = category;
+    classify_bounce_facts(&f, &b);
+    free(t);
+    if (rule) *rule = b.rule;
+    return b.reason;
+}
+
+static void test_writer_hint(void **state)
+{
+    (void)state;
+    const char *rule = NULL;
+    /* McAfee's "Unknown user" with no stage named: without the writer the
+     * receiver's filter (Sisimai's stage reading), with it the mailbox */
+    assert_string_equal(
+        writer_reason(NULL, NULL, NULL, "550 Unknown user tama@example.jp", "failed", NULL),
+        "filtered");
+    assert_string_equal(
+        writer_reason("mcafee", NULL, NULL, "550 Unknown user tama@example.jp", "failed", &rule),
+        "userunknown");
+    assert_string_equal(rule, "mta:mcafee");
+    assert_string_equal(
+        writer_reason("mcafee", NULL, NULL, "User (tama@example.jp) unknown. ", "failed", NULL),
+        "userunknown");
+    /* a writer's phrase list is its own: MessageLabs' "542 ... Rejected" */
+    assert_string_equal(
+        writer_reason(NULL, NULL, NULL, "542 tama@example.jp Rejected", "failed", NULL), "onhold");
+    assert_string_equal(
+        writer_reason("messagelabs", NULL, NULL, "542 tama@example.jp Rejected", "failed", &rule),
+        "userunknown");
+    assert_string_equal(rule, "mta:messagelabs");
+    /* ... and not another writer's */
+    assert_string_equal(
+        writer_reason("mcafee", NULL, NULL, "542 tama@example.jp Rejected", "failed", NULL),
+        "onhold");
+    assert_string_equal(
+        writer_reason("outlook", NULL, NULL,
+                      "550 Requested action not taken: mailbox unavailable (-123:45:-67)", "failed",
+                      NULL),
+        "userunknown");
+    assert_string_equal(
+        writer_reason("imailserver", NULL, NULL, "Unknown user: tama@example.jp", "failed", NULL),
+        "userunknown");
+    assert_string_equal(writer_reason("imailserver", NULL, NULL,
+                                      "User mailbox exceeds allowed size: tama@example.jp",
+                                      "failed", NULL),
+                        "mailboxfull");
+    assert_string_equal(writer_reason("domino", NULL, NULL,
+                                      "Cannot route mail to user (tama@example.jp)", "failed",
+                                      NULL),
+                        "filtered");
+    /* Zoho's "Host not reachable" in a delay notice: it gave up, "expired";
+     * the same words from another writer's deferral are the network's */
+    assert_string_equal(writer_reason("zoho", NULL, NULL,
+                                      "[Status: Error, Address: <tama@example.jp>, ResponseCode "
+                                      "421, , Host not reachable.]",
+                                      "delayed", &rule),
+                        "expired");
+    assert_string_equal(rule, "mta:zoho");
+    assert_string_equal(writer_reason(NULL, NULL, NULL,
+                                      "[Status: Error, Address: <tama@example.jp>, ResponseCode "
+                                      "421, , Host not reachable.]",
+                                      "delayed", NULL),
+                        "networkerror");
+    /* au EZweb's X-SPASIGN: NG: the domain filter */
+    assert_string_equal(
+        writer_reason("ezweb", "x-spasign-ng", NULL, "550 user unknown", "failed", &rule),
+        "filtered");
+    assert_string_equal(rule, "mta:ezweb-spasign");
+    /* PowerMTA's categories: a strong one decides over the words ... */
+    assert_string_equal(writer_reason("powermta", "bad-mailbox", "5.2.1",
+                                      "550 5.2.1 mailbox disabled", "failed", &rule),
+                        "userunknown");
+    assert_string_equal(rule, "mta:powermta-category");
+    assert_string_equal(
+        writer_reason("powermta", "quota-issues", "4.0.0", "452 try later", "failed", NULL),
+        "mailboxfull");
+    /* ... a broad one only when the words say nothing more specific */
+    assert_string_equal(
+        writer_reason("powermta", "policy-related", NULL, "550 Go away", "failed", &rule),
+        "policyviolation");
+    assert_string_equal(rule, "mta:powermta-category");
+    assert_string_equal(writer_reason("powermta", "policy-related", "5.7.1",
+                                      "550 5.7.1 Email rejected per DMARC policy for "
+                                      "example.org",
+                                      "failed", NULL),
+                        "authfailure");
+    /* an unknown category, or a category without the PowerMTA writer: the words */
+    assert_string_equal(
+        writer_reason("powermta", "other", NULL, "550 Unknown user", "failed", NULL), "filtered");
+    assert_string_equal(writer_reason(NULL, "bad-mailbox", NULL, "550 Go away", "failed", NULL),
+                        "onhold");
+    /* log lines (classify_bounce) carry no writer: unchanged */
+    struct bounce_class b;
+    const char *txt = "550 Unknown user tama@example.jp";
+    classify_bounce(550, NULL, txt, strlen(txt), true, &b);
+    assert_string_equal(b.reason, "userunknown");
+}
+
+/* Phrases of Sisimai's reason lists that any MTA may write. */
+static void test_general_phrases(void **state)
+{
+    (void)state;
+    const char *rule = NULL;
+    /* "Routing: Could not find a gateway for <addr>" (Sisimai::Reason::Expired) */
+    assert_string_equal(
+        reason_of(NULL, "Routing: Could not find a gateway for tama@example.jp", NULL, &rule),
+        "expired");
+    /* cPanel/Exim verify text (Sisimai::Reason::HostUnknown) */
+    assert_string_equal(reason_of(NULL,
+                                  "The mail server could not deliver mail to tama@example.jp. "
+                                  "The account or domain may not exist, they may be "
+                                  "blacklisted, or missing the proper dns entries.",
+                                  NULL, &rule),
+                        "hostunknown");
+    /* Domino's Japanese "is not found in the Domino Directory", as UTF-8 */
+    assert_string_equal(
+        reason_of("5.0.0",
+                  "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc Tama (tama@example.jp) "
+                  "\xe3\x81\xaf Domino "
+                  "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81"
+                  "\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3"
+                  "\x81\x9b\xe3\x82\x93\xe3\x80\x82",
+                  NULL, &rule),
+        "userunknown");
+    assert_string_equal(rule, "text:domino-not-in-directory");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1160,6 +1300,8 @@ int main(void)
         cmocka_unit_test(test_facts),
         cmocka_unit_test(test_provider_codes),
         cmocka_unit_test(test_provider_phrases),
+        cmocka_unit_test(test_writer_hint),
+        cmocka_unit_test(test_general_phrases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

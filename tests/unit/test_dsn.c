@@ -3,7 +3,10 @@
  * a two-recipient DSN with one failure and one delay, a sloppy DSN, RFC 6533,
  * hMailServer, Microsoft 365, Gmail, qmail, Postfix and Exim and sendmail
  * without DSN, Yahoo, a sendmail transcript of sessions with three hosts, a
- * Gmail bounce quoting the remote server; three auto-replies; an ARF report;
+ * Gmail bounce quoting the remote server; the writers recognised from their
+ * headers (PowerMTA categories, McAfee, Hotmail, au EZweb, Domino with an
+ * ISO-2022-JP diagnostic); a provider's notice with a pasted bounce; three
+ * auto-replies; an ARF report;
  * a message that only
  * talks about bounces). Every expected value below is the value written into
  * the fixture by hand (the epoch second of a Last-Attempt-Date was computed
@@ -529,6 +532,110 @@ static void test_action_defaults_and_pipe_recipient(void **state)
     expect_str(rcpt(0)->action, "failed"); /* no Action and not a delay notice */
 }
 
+/* ---- the bounce's writer (dsn_report.mta, dsn_rcpt.mta_category) ---- */
+
+static void test_writer_powermta(void **state)
+{
+    (void)state;
+    load("powermta.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "rfc3464");
+    expect_str(F.r.mta, "powermta");
+    assert_int_equal(F.r.n_rcpt, 2);
+    expect_str(rcpt(0)->recipient, "tama@cats.example");
+    expect_str(rcpt(0)->mta_category, "quota-issues");
+    expect_str(rcpt(1)->recipient, "mike@dogs.example");
+    expect_str(rcpt(1)->mta_category, "bad-mailbox"); /* "  Bad-Mailbox" */
+    expect_str(rcpt(1)->diagnostic, "550 no mailbox by that name here");
+}
+
+static void test_writer_headers(void **state)
+{
+    (void)state;
+    load("mcafee.eml"); /* X-NAI-Header: Modified by McAfee ... */
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.mta, "mcafee");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "bob@corp.example");
+    assert_null(rcpt(0)->mta_category);
+    load("hotmail-dsn.eml"); /* DSN subject and a Received through .hotmail.com */
+    expect_str(F.r.mta, "outlook");
+    expect_str(rcpt(0)->recipient, "henry@hotmail.example");
+    load("ezweb-spasign.eml"); /* au EZweb sender and subject; X-SPASIGN: NG */
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.mta, "ezweb");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "frank@ezweb.ne.jp");
+    expect_str(rcpt(0)->mta_category, "x-spasign-ng");
+    /* no writer: a Postfix DSN; Gmail's DSN subject alone is one signal of
+     * Hotmail's, not two */
+    load("postfix-dsn.eml");
+    assert_null(F.r.mta);
+    assert_null(rcpt(0)->mta_category);
+    load("gmail.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_null(F.r.mta);
+}
+
+/* A Domino report whose Diagnostic-Code is ISO-2022-JP: read as UTF-8. */
+static void test_domino_iso2022jp(void **state)
+{
+    (void)state;
+    load("domino-iso2022jp.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.mta, "domino"); /* Subject: DELIVERY FAILURE: ... */
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "tama@example.jp");
+    expect_str(rcpt(0)->diagnostic_type, "x-notes");
+    /* "ユーザー Tama (tama@example.jp) は Domino ディレクトリには見つかりません。" */
+    expect_str(rcpt(0)->diagnostic,
+               "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc Tama (tama@example.jp) "
+               "\xe3\x81\xaf Domino "
+               "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81"
+               "\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3"
+               "\x81\x9b\xe3\x82\x93\xe3\x80\x82");
+}
+
+/* 8-bit delivery-status bytes: valid UTF-8 is kept as is; others are read
+ * in the report's text charset. */
+static void test_ds_8bit(void **state)
+{
+    (void)state;
+    static const char head[] =
+        "From: MAILER-DAEMON@mx.example.de\nTo: a@sender.example\nSubject: Returned mail\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=iso-8859-1\n\nFailed.\n\n--b\n"
+        "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; j@example.de\n"
+        "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 Empf";
+    static const char tail[] = "nger unbekannt\n\n--b--\n";
+    char buf[1024];
+    /* "ä" as ISO-8859-1 (0xE4): converted to UTF-8 C3 A4 */
+    int n = snprintf(buf, sizeof buf, "%s\xe4%s", head, tail);
+    parse_bytes(buf, (size_t)n);
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->diagnostic, "550 Empf\xc3\xa4nger unbekannt");
+    /* already UTF-8: unchanged (not read as ISO-8859-1) */
+    n = snprintf(buf, sizeof buf, "%s\xc3\xa4%s", head, tail);
+    parse_bytes(buf, (size_t)n);
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->diagnostic, "550 Empf\xc3\xa4nger unbekannt");
+}
+
+/* A provider's notice with its MTA's bounce pasted below as plain text. */
+static void test_forwarded_bounce(void **state)
+{
+    (void)state;
+    load("forwarded-bounce.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "dave@far.example");
+    expect_str(x->action, "failed");
+    expect_str(x->status, "4.4.1");
+    expect_str(x->diagnostic_type, "x-postfix");
+    expect_str(x->diagnostic, "connect to mx.far.example[192.0.2.55]:25: Connection timed out");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +664,11 @@ int main(void)
         cmocka_unit_test(test_no_dsn_part_no_signals),
         cmocka_unit_test(test_bullet_is_no_diagnostic),
         cmocka_unit_test(test_action_defaults_and_pipe_recipient),
+        cmocka_unit_test(test_writer_powermta),
+        cmocka_unit_test(test_writer_headers),
+        cmocka_unit_test(test_domino_iso2022jp),
+        cmocka_unit_test(test_ds_8bit),
+        cmocka_unit_test(test_forwarded_bounce),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     teardown(NULL);
