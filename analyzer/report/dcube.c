@@ -274,16 +274,20 @@ static int scan(struct rctx *c, struct cube *q)
     int64_t lo, span;
     int wide = sup_bitmap(c, &bits, &lo, &span);
     if (wide < 0) return -1;
-    /* the constants 0 and 1 as values, for the sup key */
-    sqlite3_stmt *k01, *s;
-    if (sqlite3_prepare_v2(c->db, "SELECT 0, 1", -1, &k01, NULL) != SQLITE_OK ||
-        sqlite3_step(k01) != SQLITE_ROW) {
-        sqlite3_finalize(k01);
-        free(bits);
-        return cube_fail(c, "delivery counts");
+    /* the constants 0 and 1 as values, for the sup key (copies: the
+     * statement that made them is finalized at once) */
+    sqlite3_value *k01[2] = {NULL, NULL};
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db, "SELECT 0, 1", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        k01[0] = sqlite3_value_dup(sqlite3_column_value(s, 0));
+        k01[1] = sqlite3_value_dup(sqlite3_column_value(s, 1));
     }
-    if (sqlite3_prepare_v2(c->db, wide ? scan_sql_in : scan_sql, -1, &s, NULL) != SQLITE_OK) {
-        sqlite3_finalize(k01);
+    sqlite3_finalize(s);
+    if (!k01[0] || !k01[1] ||
+        sqlite3_prepare_v2(c->db, wide ? scan_sql_in : scan_sql, -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_value_free(k01[0]);
+        sqlite3_value_free(k01[1]);
         free(bits);
         return cube_fail(c, "delivery counts");
     }
@@ -296,7 +300,7 @@ static int scan(struct rctx *c, struct cube *q)
         if (!wide) {
             int64_t id = sqlite3_column_int64(s, N_KEYS + 2), d = id - lo;
             bool sup = bits && d >= 0 && d < span && (bits[d >> 6] >> (d & 63) & 1);
-            v[2] = sqlite3_column_value(k01, sup ? 1 : 0);
+            v[2] = k01[sup ? 1 : 0];
         }
         struct cell *cl = cell_of(q, v);
         if (!cl) {
@@ -319,7 +323,8 @@ static int scan(struct rctx *c, struct cube *q)
         }
     }
     sqlite3_finalize(s);
-    sqlite3_finalize(k01); /* after the last use of its values (cells hold copies) */
+    sqlite3_value_free(k01[0]);
+    sqlite3_value_free(k01[1]);
     free(bits);
     if (rc == -2) return 1;
     return rc == SQLITE_DONE ? 0 : cube_fail(c, "delivery counts");

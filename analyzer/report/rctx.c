@@ -276,8 +276,8 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     /* TEMP tables on disk with a bounded cache: memory stays flat whatever
      * the database's size */
     if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;") != 0 ||
-        drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_out") != 0 ||
-        drop_temp(c, "r_dlv") != 0 || drop_temp(c, "r_sup") != 0 ||
+        drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_cp") != 0 ||
+        drop_temp(c, "r_out") != 0 || drop_temp(c, "r_dlv") != 0 || drop_temp(c, "r_sup") != 0 ||
         drop_temp(c, "r_sup_cand") != 0 || drop_temp(c, "r_dcube") != 0)
         return -1;
     /* no period, domain or campaign: the whole database is in scope, and
@@ -329,7 +329,14 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
                  "CREATE TEMP TABLE r_copy AS %s JOIN r_msg r ON r.id = s.message_id;"
                  "CREATE INDEX temp.r_copy_message ON r_copy(message_id)",
                  copy_cols);
-    if (exec(c, sql) != 0) return -1;
+    /* the copies counted per message, once, for the sections that need
+     * counts rather than the copies themselves */
+    if (exec(c, sql) != 0 ||
+        exec(c, "CREATE TEMP TABLE r_cp(message_id INTEGER PRIMARY KEY, n_copy INTEGER NOT NULL,"
+                " n_spam INTEGER, n_inbox INTEGER);"
+                "INSERT INTO r_cp SELECT message_id, count(*), sum(placement = 'spam'),"
+                " sum(placement = 'inbox') FROM r_copy GROUP BY message_id") != 0)
+        return -1;
     /* deliveries: the period on their time; --domain on the sender's domain;
      * --campaign on the Message-ID of a campaign message. Built from the
      * tables under the `deliveries` view, filtering on the integer time

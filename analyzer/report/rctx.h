@@ -15,6 +15,10 @@
  *       "from_address | subject | day".
  *   r_copy(message_id, placement, folder, account, domain, source_id)
  *       the sightings (copies) of r_msg messages.
+ *   r_cp(message_id INTEGER PRIMARY KEY, n_copy, n_spam, n_inbox)
+ *       r_copy counted per message (n_spam = sum(placement = 'spam'), NULL
+ *       when no copy has a placement; likewise n_inbox); no row for a
+ *       message without copies.
  *   r_dlv  the rows of `deliveries` in scope (same columns as the view, time
  *       as ISO text) : time within the period; with --domain, the sender's
  *       domain; with --campaign, the Message-ID of a campaign message.

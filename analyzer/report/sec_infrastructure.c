@@ -49,7 +49,7 @@ int sec_infrastructure(struct rctx *c)
                 +1) != 0)
             return -1;
 
-        /* per sending IP: the copies and their placement (r_copy grouped once) */
+        /* per sending IP: the copies and their placement (r_cp) */
         if (rctx_table(
                 c, s, "sending_ips", "Sending IPs",
                 "the client of the entry hop, with its reverse DNS; spam share = spam copies / "
@@ -59,14 +59,15 @@ int sec_infrastructure(struct rctx *c)
                 "name|helo:t:HELO (one)|messages:i:Messages|copies:i:Copies|spam:i:Spam|"
                 "inbox:i:Inbox|spam_share:p:Spam share|tls:i:Over TLS",
                 TOP_IPS,
+                /* one row per message (iprev_results: one per message) with its
+                 * copies counted (r_cp) */
                 "SELECT coalesce(i.ip, '(unknown)'), max(i.result), max(i.ptr_names),"
-                " max(i.confirmed_name), max(i.helo), count(DISTINCT r.id), count(y.message_id),"
-                " sum(y.placement = 'spam'), sum(y.placement = 'inbox'),"
-                " CAST(sum(y.placement = 'spam') AS REAL)"
-                " / nullif(sum(y.placement IN ('spam', 'inbox')), 0),"
-                " count(DISTINCT CASE WHEN i.tls THEN r.id END) FROM r_msg r"
+                " max(i.confirmed_name), max(i.helo), count(*), coalesce(sum(y.n_copy), 0),"
+                " sum(y.n_spam), sum(y.n_inbox),"
+                " CAST(sum(y.n_spam) AS REAL) / nullif(sum(y.n_spam + y.n_inbox), 0),"
+                " sum(CASE WHEN i.tls THEN 1 ELSE 0 END) FROM r_msg r"
                 " JOIN iprev_results i ON i.message_id = r.id"
-                " LEFT JOIN r_copy y ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
+                " LEFT JOIN r_cp y ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
                 " GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
             return -1;
 

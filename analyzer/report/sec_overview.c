@@ -56,8 +56,8 @@ int sec_overview(struct rctx *c)
         rctx_fact_int(c, s, "messages", "messages",
                       "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", 0, NULL) != 0 ||
         rctx_fact_int(c, s, "copies", "copies (where the messages were found)",
-                      "SELECT count(*) FROM r_copy y JOIN r_msg m ON m.id = y.message_id"
-                      " WHERE m.feedback_kind IS NULL",
+                      "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
+                      " JOIN r_msg m ON m.id = y.message_id WHERE m.feedback_kind IS NULL",
                       0, NULL) != 0 ||
         rctx_fact_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
                       "SELECT count(*) FROM r_msg WHERE feedback_kind IS NOT NULL", 0, NULL) != 0 ||

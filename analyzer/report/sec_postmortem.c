@@ -345,10 +345,10 @@ int sec_postmortem_features(struct rctx *c)
              "DROP TABLE IF EXISTS temp.r_feat_key; DROP TABLE IF EXISTS temp.r_pm;"
              "CREATE TEMP TABLE r_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
              " n_inbox INTEGER NOT NULL, campaign TEXT, from_domain TEXT);"
-             "INSERT INTO r_pm SELECT r.id, sum(c.placement = 'spam'), sum(c.placement = 'inbox'),"
-             " r.campaign, r.from_domain FROM r_copy c JOIN r_msg r ON r.id = c.message_id"
-             " WHERE c.placement IN ('spam', 'inbox') AND r.feedback_kind IS NULL"
-             " GROUP BY r.id",
+             /* the messages with a spam or inbox copy (r_cp: their copies counted) */
+             "INSERT INTO r_pm SELECT r.id, cp.n_spam, cp.n_inbox, r.campaign, r.from_domain"
+             " FROM r_cp cp JOIN r_msg r ON r.id = cp.message_id"
+             " WHERE (cp.n_spam > 0 OR cp.n_inbox > 0) AND r.feedback_kind IS NULL",
              false) != 0 ||
         rctx_analyze(c) != 0)
         return -1;

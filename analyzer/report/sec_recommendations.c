@@ -203,8 +203,7 @@ static int rule_dkim_body_hash(struct rctx *c, struct rsection *s)
     if (!any) return 0;
     long n = query(
         c,
-        BH_CTE ", cp AS (SELECT message_id AS mid, sum(placement = 'spam') AS sp,"
-               " sum(placement = 'inbox') AS ib FROM r_copy GROUP BY message_id)"
+        BH_CTE ", cp AS (SELECT message_id AS mid, n_spam AS sp, n_inbox AS ib FROM r_cp)"
                " SELECT s.d, count(*), sum(s.bh),"
                " sum(coalesce(cp.sp, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.sp, 0) ELSE 0 END),"
                " sum(coalesce(cp.ib, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.ib, 0) ELSE 0 END),"
@@ -747,8 +746,7 @@ static int rule_ptr(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
     long n = query(c,
-                   "WITH cp AS (SELECT message_id AS mid, sum(placement = 'spam') AS sp,"
-                   "  sum(placement = 'inbox') AS ib FROM r_copy GROUP BY message_id)"
+                   "WITH cp AS (SELECT message_id AS mid, n_spam AS sp, n_inbox AS ib FROM r_cp)"
                    " SELECT i.ip, count(*), max(i.ptr_names), sum(coalesce(cp.sp, 0)),"
                    " sum(coalesce(cp.ib, 0)), max(i.reason),"
                    " min(i.message_id)"
