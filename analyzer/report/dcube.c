@@ -17,7 +17,12 @@
  * "host X said: " prefix cut) only for the rows the queries take examples
  * from: status other than 'sent', or a blocklist named — both key columns.
  *
- * Memory: at most DCUBE_MAX_CELLS cells; past that (key columns with
+ * The same scan counts the logged attempts per hour and status into TEMP
+ * table r_dhour(h, s, d, bo, r, e) for the delivery timeline (h: the hour's
+ * first second; sent, deferred, bounced, rejected, expired), which was a
+ * GROUP BY of its own.
+ *
+ * Memory: at most DCUBE_MAX_CELLS cells and DCUBE_MAX_HOURS hours; past that (key columns with
  * thousands of distinct values, which the classifiers do not produce), the
  * same table is built by SQL's GROUP BY instead (slower, bounded). */
 #include "report/dcube.h"
@@ -32,6 +37,9 @@
 
 #ifndef DCUBE_MAX_CELLS /* (a test compiles this file with a small one) */
 #define DCUBE_MAX_CELLS 50000
+#endif
+#ifndef DCUBE_MAX_HOURS
+#define DCUBE_MAX_HOURS 200000 /* 22 years of hours */
 #endif
 #define N_KEYS 11
 
@@ -89,6 +97,66 @@ struct cube {
     uint32_t *slots; /* open addressing: cell index + 1, 0 empty */
     size_t n_slots;
 };
+
+/* the logged attempts per hour: open addressing on the hour */
+struct hour {
+    int64_t h;
+    int64_t n[5]; /* sent, deferred, bounced, rejected, expired */
+};
+
+struct hours {
+    struct hour *v;
+    bool *used;
+    size_t n, cap; /* cap: a power of two */
+    bool full;     /* more than DCUBE_MAX_HOURS: r_dhour is made by SQL */
+};
+
+static const char *const hour_status[5] = {"sent", "deferred", "bounced", "rejected", "expired"};
+
+static void hours_grow(struct hours *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    struct hour *v = xcalloc(cap, sizeof *v);
+    bool *used = xcalloc(cap, sizeof *used);
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->used[i]) continue;
+        size_t k = (size_t)((uint64_t)t->v[i].h * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+        while (used[k])
+            k = (k + 1) & (cap - 1);
+        used[k] = true;
+        v[k] = t->v[i];
+    }
+    free(t->v);
+    free(t->used);
+    t->v = v;
+    t->used = used;
+    t->cap = cap;
+}
+
+/* Count one logged attempt at ts with status st (text, n bytes). */
+static void hours_add(struct hours *t, int64_t ts, const unsigned char *st, int n)
+{
+    if (t->full) return;
+    int si = -1;
+    for (int i = 0; i < 5 && st; i++)
+        if ((size_t)n == strlen(hour_status[i]) && memcmp(st, hour_status[i], (size_t)n) == 0)
+            si = i;
+    int64_t h = ts - ((ts % 3600) + 3600) % 3600; /* the hour's first second, as the SQL */
+    if (t->n * 2 >= t->cap) hours_grow(t);
+    size_t k = (size_t)((uint64_t)h * 0x9e3779b97f4a7c15ull >> 20) & (t->cap - 1);
+    while (t->used[k] && t->v[k].h != h)
+        k = (k + 1) & (t->cap - 1);
+    if (!t->used[k]) {
+        if (t->n == DCUBE_MAX_HOURS) {
+            t->full = true;
+            return;
+        }
+        t->used[k] = true;
+        t->v[k].h = h;
+        t->n++;
+    }
+    if (si >= 0) t->v[k].n[si]++;
+}
 
 static uint64_t hash_value(uint64_t h, sqlite3_value *v)
 {
@@ -267,8 +335,9 @@ static const unsigned char *said(const unsigned char *t, int *n)
     return r;
 }
 
-/* 0: the cells are in q; 1: more than DCUBE_MAX_CELLS; -1: error. */
-static int scan(struct rctx *c, struct cube *q)
+/* 0: the cells are in q (and the hours in hr); 1: more than
+ * DCUBE_MAX_CELLS; -1: error. */
+static int scan(struct rctx *c, struct cube *q, struct hours *hr)
 {
     uint64_t *bits;
     int64_t lo, span;
@@ -313,6 +382,9 @@ static int scan(struct rctx *c, struct cube *q)
             if (!cl->has_ts || t < cl->ts_min) cl->ts_min = t;
             if (!cl->has_ts || t > cl->ts_max) cl->ts_max = t;
             cl->has_ts = true;
+            const unsigned char *src = sqlite3_column_text(s, 0);
+            if (src && sqlite3_column_bytes(s, 0) == 3 && memcmp(src, "log", 3) == 0)
+                hours_add(hr, t, sqlite3_column_text(s, 4), sqlite3_column_bytes(s, 4));
         }
         const unsigned char *rt = sqlite3_column_text(s, N_KEYS + 1);
         if (rt) {
@@ -368,24 +440,62 @@ static int store(struct rctx *c, const struct cube *q)
     return 0;
 }
 
-int rctx_dcube(struct rctx *c)
+/* r_dhour by SQL: the timeline's former GROUP BY (too many hours for the
+ * table in memory, or the cube's own SQL fallback). */
+static const char hour_sql[] =
+    "INSERT INTO r_dhour SELECT ts - ((ts % 3600) + 3600) % 3600, sum(status = 'sent'),"
+    " sum(status = 'deferred'), sum(status = 'bounced'), sum(status = 'rejected'),"
+    " sum(status = 'expired') FROM r_dlv WHERE source = 'log' AND ts IS NOT NULL GROUP BY 1";
+
+static int store_hours(struct rctx *c, const struct hours *hr)
+{
+    sqlite3_stmt *ins;
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_dhour VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &ins,
+                           NULL) != SQLITE_OK)
+        return cube_fail(c, "delivery counts");
+    for (size_t i = 0; i < hr->cap; i++) {
+        if (!hr->used[i]) continue;
+        sqlite3_bind_int64(ins, 1, hr->v[i].h);
+        for (int k = 0; k < 5; k++)
+            sqlite3_bind_int64(ins, k + 2, hr->v[i].n[k]);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            sqlite3_finalize(ins);
+            return cube_fail(c, "delivery counts");
+        }
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    return 0;
+}
+
+static int exec_sql(struct rctx *c, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.r_dcube", NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(c->db, create_sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(c->err, sizeof c->err, "delivery counts: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
-    struct cube q = {0};
-    int rc = scan(c, &q);
-    if (rc == 0) rc = store(c, &q);
-    cube_free(&q);
-    if (rc != 1) return rc;
-    if (sqlite3_exec(c->db, group_sql, NULL, NULL, &msg) != SQLITE_OK) { /* too many cells */
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(c->err, sizeof c->err, "delivery counts: %s", msg ? msg : "?");
         sqlite3_free(msg);
         return -1;
     }
     return 0;
+}
+
+int rctx_dcube(struct rctx *c)
+{
+    if (exec_sql(c, "DROP TABLE IF EXISTS temp.r_dcube; DROP TABLE IF EXISTS temp.r_dhour") != 0 ||
+        exec_sql(c, create_sql) != 0 ||
+        exec_sql(c, "CREATE TEMP TABLE r_dhour(h INTEGER PRIMARY KEY, s INTEGER, d INTEGER,"
+                    " bo INTEGER, r INTEGER, e INTEGER)") != 0)
+        return -1;
+    struct cube q = {0};
+    struct hours hr = {0};
+    hours_grow(&hr);
+    int rc = scan(c, &q, &hr);
+    if (rc == 0) rc = store(c, &q);
+    if (rc == 0) rc = hr.full ? exec_sql(c, hour_sql) : store_hours(c, &hr);
+    cube_free(&q);
+    free(hr.v);
+    free(hr.used);
+    if (rc != 1) return rc;
+    /* too many cells: both by SQL */
+    return exec_sql(c, group_sql) != 0 || exec_sql(c, hour_sql) != 0 ? -1 : 0;
 }

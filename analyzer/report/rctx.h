@@ -39,6 +39,10 @@
  *       groups deliveries on key columns only reads r_dcube with sum(n)
  *       instead of r_dlv with count(*): the same numbers, from a few
  *       thousand rows instead of millions.
+ *   r_dhour(h INTEGER PRIMARY KEY, s, d, bo, r, e)
+ *       the logged attempts (source 'log', with a time) per hour: h the
+ *       hour's first second, then the counts of status sent, deferred,
+ *       bounced, rejected, expired (made by the same scan as r_dcube).
  *   Without any filter, r_copy (and r_dlv when no bounce rows exist) are
  *   views over the base tables rather than copies.
  *

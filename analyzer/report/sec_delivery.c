@@ -408,10 +408,7 @@ static int bucket_row(void *ctx, sqlite3_stmt *st)
     " b(k, i) AS (SELECT lo, 0 FROM lim WHERE lo IS NOT NULL AND hi IS NOT NULL"                   \
     " UNION ALL SELECT strftime('" FMT "', k, '" STEP "'), i + 1 FROM b, lim"                      \
     " WHERE k < lim.hi AND i < " TIMELINE_MAX_BUCKETS_S "),"                                       \
-    " h AS (SELECT ts - ((ts % 3600) + 3600) % 3600 AS h, sum(status = 'sent') AS s,"              \
-    " sum(status = 'deferred') AS d, sum(status = 'bounced') AS bo, sum(status = 'rejected') AS "  \
-    "r,"                                                                                           \
-    " sum(status = 'expired') AS e" LOG_DLV " AND ts IS NOT NULL GROUP BY 1),"                     \
+    " h AS (SELECT h, s, d, bo, r, e FROM r_dhour),"                                               \
     " n AS (SELECT substr(strftime('%Y-%m-%dT%H:%M:%SZ', h, 'unixepoch'), 1, " KLEN ") AS k,"      \
     " sum(s) AS s, sum(d) AS d, sum(bo) AS bo, sum(r) AS r, sum(e) AS e FROM h GROUP BY 1)"        \
     " SELECT " LABEL ", coalesce(n.s, 0), coalesce(n.d, 0), coalesce(n.bo, 0), coalesce(n.r, 0),"  \

@@ -158,6 +158,19 @@ static void cube(void **state)
     assert_string_equal(t, "421 slow down");
     free(t);
     same_as_group_by(h);
+    /* the hours: every row is a log row of 10:00 (1743501600): sent 2, 3, 7;
+     * deferred 1, 6; bounced 4, 5, 8 */
+    assert_int_equal(int_of(h, "SELECT count(*) FROM r_dhour"), 1);
+    assert_int_equal(int_of(h, "SELECT count(*) FROM r_dhour WHERE h = 1743501600 AND s = 3"
+                               " AND d = 2 AND bo = 3 AND r = 0 AND e = 0"),
+                     1);
+    /* and as SQLite groups them */
+    assert_int_equal(int_of(h, "SELECT count(*) FROM (SELECT ts - ((ts % 3600) + 3600) % 3600,"
+                               " sum(status = 'sent'), sum(status = 'deferred'),"
+                               " sum(status = 'bounced'), sum(status = 'rejected'),"
+                               " sum(status = 'expired') FROM r_dlv WHERE source = 'log'"
+                               " GROUP BY 1 EXCEPT SELECT * FROM r_dhour)"),
+                     0);
     arena_free(r.a);
     db_close(db);
 }
