@@ -490,8 +490,15 @@ int rctx_dcube(struct rctx *c)
     struct hours hr = {0};
     hours_grow(&hr);
     int rc = scan(c, &q, &hr);
-    if (rc == 0) rc = store(c, &q);
-    if (rc == 0) rc = hr.full ? exec_sql(c, hour_sql) : store_hours(c, &hr);
+    if (rc == 0) { /* the rows written in one transaction (rctx.h) */
+        rc = rctx_begin(c);
+        if (rc == 0) rc = store(c, &q);
+        if (rc == 0) rc = hr.full ? exec_sql(c, hour_sql) : store_hours(c, &hr);
+        if (rc == 0)
+            rc = rctx_commit(c);
+        else
+            rctx_rollback(c);
+    }
     cube_free(&q);
     free(hr.v);
     free(hr.used);

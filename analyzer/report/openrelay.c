@@ -149,6 +149,7 @@ static int relay_clients(sqlite3 *h, const struct relay_env *e, int64_t *n, char
     sqlite3_stmt *q = NULL, *ins = NULL;
     if (!have_log_lines(h)) return 0;
     int rc = -1, step = SQLITE_DONE;
+    bool in_txn = false;
     if (sqlite3_exec(h,
                      "DROP TABLE IF EXISTS temp.r_relay_cli;"
                      "CREATE TEMP TABLE r_relay_cli(queue_id TEXT, host TEXT, client_ip TEXT);"
@@ -162,6 +163,9 @@ static int relay_clients(sqlite3 *h, const struct relay_env *e, int64_t *n, char
         sqlite3_prepare_v2(h, "INSERT INTO r_relay_cli VALUES (?1, ?2, ?3)", -1, &ins, NULL) !=
             SQLITE_OK)
         goto done;
+    /* one transaction for the inserts (autocommit would commit each) */
+    if (sqlite3_exec(h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) goto done;
+    in_txn = true;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         const char *ip = (const char *)sqlite3_column_text(q, 2);
         if (!ip || ip_local(e, ip)) continue;
@@ -176,6 +180,11 @@ done:
     if (rc != 0) snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
     sqlite3_finalize(q);
     sqlite3_finalize(ins);
+    if (in_txn && sqlite3_exec(h, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK &&
+        rc == 0) {
+        snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
+        rc = -1;
+    }
     return rc;
 }
 

@@ -78,8 +78,8 @@ static int campaign_from_header(struct rctx *c, const char *name)
         return fail(c, "campaign header");
     }
     arena *a = arena_new();
-    int rc = 0, step;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    int rc = rctx_begin(c), step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
         arena_reset(a);
         const char *blk = sqlite3_column_blob(q, 1);
         int n = sqlite3_column_bytes(q, 1);
@@ -103,6 +103,8 @@ static int campaign_from_header(struct rctx *c, const char *name)
     arena_free(a);
     sqlite3_finalize(q);
     sqlite3_finalize(u);
+    if (rc == 0) return rctx_commit(c);
+    rctx_rollback(c);
     return rc;
 }
 
@@ -207,6 +209,7 @@ static int build_sup(struct rctx *c)
     uint64_t *once = calloc(words, sizeof *once), *twice = calloc(words, sizeof *twice);
     sqlite3_stmt *q = NULL, *ins = NULL;
     int rc = -1, step = SQLITE_DONE;
+    bool in_txn = false;
     uint64_t n_multi = 0;
     if (!once || !twice) {
         snprintf(c->err, sizeof c->err, "report scope: out of memory");
@@ -234,6 +237,10 @@ static int build_sup(struct rctx *c)
     }
     if (n_multi > 0) { /* second pass: the candidates */
         sqlite3_reset(q);
+        /* one transaction: in autocommit each INSERT would be a commit of
+         * the TEMP database (seconds for a million candidates) */
+        if (rctx_begin(c) != 0) goto done;
+        in_txn = true;
         if (sqlite3_prepare_v2(c->db, "INSERT INTO r_sup_cand VALUES (?1, ?2, ?3, ?4)", -1, &ins,
                                NULL) != SQLITE_OK) {
             fail(c, "report scope");
@@ -257,9 +264,22 @@ static int build_sup(struct rctx *c)
         if (exec(c, "INSERT INTO r_sup SELECT id FROM (SELECT id, max(id) OVER (PARTITION BY"
                     " queue_id, host, recipient) AS last FROM r_sup_cand) WHERE id < last") != 0)
             goto done;
+        sqlite3_finalize(ins);
+        ins = NULL;
+        sqlite3_finalize(q);
+        q = NULL;
+        in_txn = false;
+        if (rctx_commit(c) != 0) goto done;
     }
     rc = exec(c, "DROP TABLE temp.r_sup_cand");
 done:
+    if (in_txn) {
+        sqlite3_finalize(ins);
+        ins = NULL;
+        sqlite3_finalize(q);
+        q = NULL;
+        rctx_rollback(c);
+    }
     sqlite3_finalize(q);
     sqlite3_finalize(ins);
     free(once);
@@ -410,6 +430,21 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
                 " (SELECT id FROM r_sup)") != 0)
         return -1;
     return rctx_analyze(c);
+}
+
+int rctx_begin(struct rctx *c)
+{
+    return exec(c, "BEGIN");
+}
+
+int rctx_commit(struct rctx *c)
+{
+    return exec(c, "COMMIT");
+}
+
+void rctx_rollback(struct rctx *c)
+{
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int rctx_analyze(struct rctx *c)

@@ -82,6 +82,14 @@ struct rctx {
 
 /* Create the TEMP tables for `scope` (dropping earlier ones). */
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope);
+/* A transaction around a loop of single-row writes to TEMP tables (in
+ * autocommit each would commit the TEMP database on its own, which for a
+ * million rows costs seconds). rctx_commit ends it; rctx_rollback ends it
+ * after an error, keeping c->err. 0 or -1 (c->err). */
+int rctx_begin(struct rctx *c);
+int rctx_commit(struct rctx *c);
+void rctx_rollback(struct rctx *c);
+
 /* Sampled statistics of the TEMP tables, for the query planner: call after
  * creating a TEMP table that later queries join with database tables. 0 or
  * -1 (c->err). */

@@ -754,12 +754,14 @@ static int sep_build(struct rctx *c, const char *src, const char *dest, bool by_
     sqlite3_stmt *ins = NULL;
     struct sep_tab t = {.a = arena_new()};
     int rc = -1;
+    bool in_txn = false;
     sep_grow(&t);
     if (sqlite3_prepare_v2(c->db, sql, -1, &ins, NULL) != SQLITE_OK) {
         snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
         goto done;
     }
-    if (sep_scan(c, src, by_campaign, &t) != 0) goto done;
+    if (sep_scan(c, src, by_campaign, &t) != 0 || rctx_begin(c) != 0) goto done;
+    in_txn = true;
     for (size_t i = 0; i < t.nb; i++)
         for (struct sep_ent *e = t.b[i]; e; e = e->next) {
             if (e->a + e->c < min_support) continue;
@@ -781,8 +783,11 @@ static int sep_build(struct rctx *c, const char *src, const char *dest, bool by_
             }
             sqlite3_reset(ins);
         }
+    in_txn = false;
+    if (rctx_commit(c) != 0) goto done;
     rc = 0;
 done:
+    if (in_txn) rctx_rollback(c);
     sqlite3_finalize(ins);
     free(t.b);
     arena_free(t.a);
