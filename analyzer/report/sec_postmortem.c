@@ -214,6 +214,67 @@ static const char *const feature_sql[] = {
 };
 #define N_FEATURE_SQL (sizeof feature_sql / sizeof feature_sql[0])
 
+/* The queries that read the same table, merged: one pass over the table
+ * gives a row per message (or per SPF identity, ARC result) with several
+ * (kind, feature) pairs, a NULL feature where the single query's WHERE
+ * would have left the row out (the columns in those features are NOT NULL
+ * in the schema, so a feature is NULL only then). The same rows, a fraction
+ * of the joins. When a merged query cannot be prepared for a table or
+ * column missing from an older database, its single queries (`singles`,
+ * indexes into feature_sql; -1 ends) run instead, each skipped on its own
+ * as before. */
+#define PM_MSG "SELECT p.id, p.n_spam, p.n_inbox, p.campaign"
+static const struct merged {
+    const char *sql;
+    int singles[6];
+} merged_sql[] = {
+    {PM_MSG ", 'ip', CASE WHEN coalesce(i.ip, s.ip) <> '' THEN coalesce(i.ip, s.ip) END,"
+            " 'helo', CASE WHEN i.helo <> '' THEN lower(i.helo) END,"
+            " 'iprev', 'iprev=' || i.result,"
+            " 'iprev', CASE WHEN i.reason <> '' THEN 'iprev=' || i.result || ' (' || i.reason"
+            " || ')' END,"
+            " 'tls', CASE WHEN i.tls IS NOT NULL THEN CASE WHEN i.tls THEN 'entry hop with TLS'"
+            " ELSE 'entry hop without TLS' END END"
+            " FROM @P p LEFT JOIN iprev_results i ON i.message_id = p.id"
+            " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'",
+     {0, 1, 2, 3, 17, -1}},
+    {PM_MSG ", 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
+            " || '=' END || s.result,"
+            " 'spf', CASE WHEN s.reason <> '' THEN CASE s.identity WHEN 'mailfrom' THEN 'spf='"
+            " ELSE 'spf ' || s.identity || '=' END || s.result || ' (' || s.reason || ')' END"
+            " FROM @P p JOIN spf_results s ON s.message_id = p.id",
+     {4, 5, -1}},
+    {PM_MSG ", 'dmarc', 'dmarc=' || d.result,"
+            " 'dmarc', CASE WHEN d.reason <> '' THEN 'dmarc=' || d.result || ' (' || d.reason"
+            " || ')' END FROM @P p JOIN dmarc_results d ON d.message_id = p.id",
+     {6, 7, -1}},
+    {PM_MSG ", 'arc', 'arc=' || a.result,"
+            " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
+            " || ')' END FROM @P p JOIN arc_results a ON a.message_id = p.id",
+     {8, 9, -1}},
+    {PM_MSG ", 'header', CASE WHEN m.list_id IS NULL THEN 'no List-Id' ELSE 'List-Id' END,"
+            " 'header', CASE WHEN m.feedback_id IS NULL THEN 'no Feedback-ID'"
+            " ELSE 'Feedback-ID' END,"
+            " 'header', CASE WHEN m.message_id IS NULL THEN 'no Message-ID' END"
+            " FROM @P p JOIN messages m ON m.id = p.id",
+     {12, 13, 16, -1}},
+    {PM_MSG ", 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
+            " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
+            " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
+            " END,"
+            " 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0 THEN"
+            " CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"
+            " THEN 'one-click unsubscribe (List-Unsubscribe-Post)'"
+            " ELSE 'no one-click unsubscribe' END END"
+            " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
+     {14, 15, -1}},
+    {PM_MSG ", 'from_domain', p.from_domain, 'campaign', p.campaign FROM @P p", {19, 20, -1}},
+    {NULL, {10, -1}}, /* rule, attachment, score: one table each */
+    {NULL, {11, -1}},
+    {NULL, {18, -1}},
+};
+#define N_MERGED_SQL (sizeof merged_sql / sizeof merged_sql[0])
+
 /* Wilson score interval of k successes in n trials. */
 static void wilson(double k, double n, double *lo, double *hi)
 {
@@ -556,19 +617,24 @@ static int sep_step_error(struct rctx *c)
     return -1;
 }
 
-static int sep_add_rows(struct rctx *c, sqlite3_stmt *q, bool by_campaign, struct sep_tab *t)
+static int sep_add_rows(struct rctx *c, sqlite3_stmt *q, bool by_campaign, bool merged,
+                        struct sep_tab *t)
 {
-    int step;
+    int step, ncol = sqlite3_column_count(q);
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        /* as r_feat's NOT NULL did */
-        if (sqlite3_column_type(q, 5) == SQLITE_NULL) return sep_not_null(c);
+        /* a single query: as r_feat's NOT NULL did */
+        if (!merged && sqlite3_column_type(q, 5) == SQLITE_NULL) return sep_not_null(c);
         int gt = SQLITE_NULL, gn = 0, kt, kn, ft, fn;
         const void *gp = "";
         if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
-        const void *kp = sep_bytes(q, 4, &kt, &kn);
-        const void *fp = sep_bytes(q, 5, &ft, &fn);
-        sep_add(t, gp, gt, gn, kp, kt, kn, fp, ft, fn, sqlite3_column_int64(q, 0),
-                sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+        for (int k = 4; k + 1 < ncol; k += 2) {
+            if (sqlite3_column_type(q, k + 1) == SQLITE_NULL) continue; /* merged: not this row */
+            const void *kp = sep_bytes(q, k, &kt, &kn);
+            if (by_campaign && kn == 8 && memcmp(kp, "campaign", 8) == 0) continue;
+            const void *fp = sep_bytes(q, k + 1, &ft, &fn);
+            sep_add(t, gp, gt, gn, kp, kt, kn, fp, ft, fn, sqlite3_column_int64(q, 0),
+                    sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+        }
     }
     return step == SQLITE_DONE ? 0 : sep_step_error(c);
 }
@@ -705,22 +771,37 @@ static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, stru
 /* Every feature of the messages of `src` (a table shaped like r_pm) into t;
  * by_campaign: per campaign, the campaign kind left out. A table missing
  * from an older database skips its queries. */
+/* Run one feature query (template tpl, @P replaced by src) into t; 1 when
+ * it cannot be prepared for a missing table or column, -1 on error. */
+static int sep_run(struct rctx *c, const char *tpl, const char *src, bool by_campaign, bool merged,
+                   struct sep_tab *t)
+{
+    const char *at = strstr(tpl, "@P");
+    char sql[2048];
+    snprintf(sql, sizeof sql, "%.*s%s%s", (int)(at - tpl), tpl, src, at + 2);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        if (schema_missing(c->db)) return 1;
+        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    int rc = sep_add_rows(c, q, by_campaign, merged, t);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
-    for (size_t i = 0; i < N_FEATURE_SQL; i++) {
-        const char *tpl = feature_sql[i], *at = strstr(tpl, "@P");
-        if (by_campaign && strstr(tpl, "'campaign', p.campaign")) continue;
-        char sql[2048];
-        snprintf(sql, sizeof sql, "%.*s%s%s", (int)(at - tpl), tpl, src, at + 2);
-        sqlite3_stmt *q;
-        if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
-            if (schema_missing(c->db)) continue;
-            snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
-            return -1;
+    for (size_t i = 0; i < N_MERGED_SQL; i++) {
+        const struct merged *m = &merged_sql[i];
+        int rc = m->sql ? sep_run(c, m->sql, src, by_campaign, true, t) : 1;
+        if (rc < 0) return -1;
+        if (rc == 0) continue;
+        for (int k = 0; k < 6 && m->singles[k] >= 0; k++) {
+            const char *tpl = feature_sql[m->singles[k]];
+            if (by_campaign && strstr(tpl, "'campaign', p.campaign")) continue;
+            if (sep_run(c, tpl, src, by_campaign, false, t) < 0) return -1;
         }
-        int rc = sep_add_rows(c, q, by_campaign, t);
-        sqlite3_finalize(q);
-        if (rc != 0) return -1;
     }
     return sep_scan_dkim(c, src, by_campaign, t);
 }

@@ -553,12 +553,38 @@ static void samples_campaign(void **state)
     unlink(sp);
 }
 
+/* A database without a table a merged feature query reads (arc_results,
+ * as before schema 0005): that query's single queries run instead, each
+ * skipped on its own, and the other features are unchanged. Last: it
+ * changes the shared database. */
+static void older_schema(void **state)
+{
+    (void)state;
+    run("DROP TABLE arc_results");
+    struct report r = {.a = arena_new()};
+    struct rscope sc = {0};
+    build(&r, &sc);
+    struct rsection *s = rsec_find(&r, "postmortem");
+    assert_int_equal(fact(s, "spam_copies")->v.i, 5);
+    assert_int_equal(fact(s, "inbox_copies")->v.i, 6);
+    struct rtable *t = table(s, "spam_features");
+    for (size_t i = 0; i < t->n_rows; i++)
+        assert_string_not_equal(text(t, i, "kind"), "arc");
+    bool ip = false;
+    for (size_t i = 0; i < t->n_rows; i++)
+        if (!strcmp(text(t, i, "kind"), "ip") && !strcmp(text(t, i, "feature"), "198.51.100.77"))
+            ip = true;
+    assert_true(ip);
+    arena_free(r.a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_period), cmocka_unit_test(measure_against_newcombe),
         cmocka_unit_test(since_scope),  cmocka_unit_test(campaign_scope),
         cmocka_unit_test(empty_period), cmocka_unit_test(samples_campaign),
+        cmocka_unit_test(older_schema),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
