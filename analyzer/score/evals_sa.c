@@ -615,6 +615,20 @@ static size_t split_lines(arena *a, const char *p, size_t len, struct line **out
     return k;
 }
 
+/* The length of (p,len) through its first empty line (as split_lines reads
+ * lines: "\r\n" or "\n" ends one), or len when it has none. */
+static size_t through_blank_line(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        const char *q = memchr(p + i, '\n', len - i);
+        if (!q) return len;
+        size_t e = (size_t)(q - p);
+        if (e == i || (e == i + 1 && p[i] == '\r')) return e + 1;
+        i = e + 1;
+    }
+    return len;
+}
+
 /* "--boundary" then optional "--" (when close is allowed) then whitespace. */
 static int boundary_line(const struct line *l, const char *b, size_t bl)
 {
@@ -698,9 +712,10 @@ static struct parse_flags *parse_flags(struct eval_ctx *c)
     struct parse_flags *F = ev_slot(c, EV_SLOT_FLAGS, sizeof *F, &fresh);
     if (!fresh) return F;
     const struct message *m = ev_msg(c);
-    /* the top-level header block */
+    /* the top-level header block: the loop below stops at the first empty
+     * line, so the lines after it are not split */
     struct line *L;
-    size_t n = split_lines(ev_arena(c), m->raw, m->raw_len, &L);
+    size_t n = split_lines(ev_arena(c), m->raw, through_blank_line(m->raw, m->raw_len), &L);
     int errors = 0;
     bool have = false;
     size_t hstart = 0, total = 0;
@@ -1034,16 +1049,57 @@ struct madiff {
     double diff, html, text;
 };
 
-/* Words: whitespace-separated tokens with a \w character. */
+/* Words: whitespace-separated tokens with a \w character, each distinct
+ * one once with its count, in order of first occurrence; a hash table of
+ * indexes finds them (a long part has thousands). A word is compared as a C
+ * string (up to a NUL byte, the rest ignored), and a token holding a NUL
+ * always gets an entry of its own, as when words were NUL-terminated copies:
+ * the table then keeps the first entry of each string. The words point into
+ * the text, which outlives the set. */
 struct word_set {
-    char **w;
+    const char **w;
+    size_t *len;
     int *count;
-    size_t n, cap_w, cap_c;
+    size_t n, cap_w, cap_l, cap_c;
+    uint32_t *tab; /* 0 empty, else index + 1; tab_size a power of two */
+    size_t tab_size;
 };
+
+static uint64_t word_hash(const char *p, size_t len)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211u;
+    return h;
+}
+
+/* The index of word (p,len) in s, or s->n when absent; *slot is where it
+ * is or would go in s->tab. */
+static size_t words_find(const struct word_set *s, const char *p, size_t len, size_t *slot)
+{
+    size_t mask = s->tab_size - 1;
+    for (size_t k = word_hash(p, len) & mask;; k = (k + 1) & mask) {
+        *slot = k;
+        if (!s->tab[k]) return s->n;
+        size_t i = s->tab[k] - 1;
+        if (s->len[i] == len && memcmp(s->w[i], p, len) == 0) return i;
+    }
+}
+
+static void words_rehash(struct eval_ctx *c, struct word_set *s, size_t size)
+{
+    s->tab = arena_zalloc(ev_arena(c), size * sizeof *s->tab);
+    s->tab_size = size;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t slot;
+        if (words_find(s, s->w[i], s->len[i], &slot) == s->n) s->tab[slot] = (uint32_t)(i + 1);
+    }
+}
 
 static void words_add(struct eval_ctx *c, struct word_set *s, const char *t, size_t len)
 {
     size_t i = 0;
+    if (!s->tab) words_rehash(c, s, 64);
     while (i < len) {
         while (i < len && ch_is_space((unsigned char)t[i]))
             i++;
@@ -1055,14 +1111,20 @@ static void words_add(struct eval_ctx *c, struct word_set *s, const char *t, siz
             i++;
         }
         if (!word) continue;
-        size_t k;
-        for (k = 0; k < s->n; k++)
-            if (strlen(s->w[k]) == i - b && memcmp(s->w[k], t + b, i - b) == 0) break;
-        if (k == s->n) {
+        const char *nul = memchr(t + b, 0, i - b);
+        size_t klen = nul ? (size_t)(nul - (t + b)) : i - b;
+        size_t slot, k = words_find(s, t + b, klen, &slot);
+        if (k == s->n || nul) {
+            bool first = k == s->n;
+            k = s->n;
             s->w = arena_grow(ev_arena(c), s->w, &s->cap_w, s->n + 1, sizeof *s->w);
+            s->len = arena_grow(ev_arena(c), s->len, &s->cap_l, s->n + 1, sizeof *s->len);
             s->count = arena_grow(ev_arena(c), s->count, &s->cap_c, s->n + 1, sizeof *s->count);
-            s->w[s->n] = arena_strndup(ev_arena(c), t + b, i - b);
+            s->w[s->n] = t + b;
+            s->len[s->n] = klen;
             s->count[s->n++] = 0;
+            if (first) s->tab[slot] = (uint32_t)s->n;
+            if (s->n * 2 > s->tab_size) words_rehash(c, s, s->tab_size * 2);
         }
         s->count[k]++;
     }
@@ -1113,12 +1175,10 @@ static struct madiff *madiff(struct eval_ctx *c)
         D->html = (double)orig;
         D->text = (double)text.n;
         size_t left = orig;
-        for (size_t k = 0; k < html.n; k++)
-            for (size_t j = 0; j < text.n; j++)
-                if (strcmp(html.w[k], text.w[j]) == 0) {
-                    if (html.count[k] - text.count[j] < 1) left--;
-                    break;
-                }
+        for (size_t k = 0; k < html.n && text.n; k++) {
+            size_t slot, j = words_find(&text, html.w[k], html.len[k], &slot);
+            if (j < text.n && html.count[k] - text.count[j] < 1) left--;
+        }
         double diff = (double)left / (double)orig * 100;
         if (diff > D->diff) D->diff = diff;
     }

@@ -188,7 +188,10 @@ static unsigned char lower(unsigned char c);
 static void fold_init(void)
 {
     static const char *const groups[] = {"acgkouvw0@", "ijly1|!?", "sz", "e3", "b8"};
+    /* SARE_FOLD_CASE is no map (sare_fold lowercases; its analysis is the
+     * plain one): its row stays unused */
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
+        if (f == SARE_FOLD_CASE) continue;
         unsigned char *m = fold_map[f];
         for (unsigned c = 1; c < 0x80; c++) {
             bool alnum = is_alnum((unsigned char)c);
@@ -1091,6 +1094,13 @@ static bool translate(struct tr *t)
 #define LX_MAX_REPEAT 8
 #define LX_MAX_POOL (8u * 1024u * 1024u) /* bytes of strings built for one pattern */
 #define LX_INF UINT_MAX
+/* The SARE_FOLD_CASE analysis (sets of up to LX_WIDE strings) costs start-up
+ * time: it is tried on patterns of at most FOLD_CASE_MAX_PATTERN bytes and
+ * FOLD_CASE_MAX_HEX \x escapes, and gives up past FOLD_CASE_MAX_POOL bytes
+ * of strings (instead of LX_MAX_POOL). */
+#define FOLD_CASE_MAX_PATTERN (16u * 1024u)
+#define FOLD_CASE_MAX_HEX 64u
+#define FOLD_CASE_MAX_POOL (256u * 1024u)
 
 typedef struct {
     const char *s;
@@ -1133,7 +1143,8 @@ struct lx {
     /* with SARE_FOLD_SQUEEZE: runs of one byte count as one (sare_fold
      * collapses them in the text), so c{m,n} with m >= 1 reads as c */
     bool collapse;
-    unsigned max; /* strings per set: LX_MAX, or up to LX_CAP */
+    unsigned max;    /* strings per set: LX_MAX, or up to LX_CAP */
+    size_t pool_max; /* 0: LX_MAX_POOL */
 };
 
 static char *lx_alloc(struct lx *x, size_t n)
@@ -1150,7 +1161,8 @@ static char *lx_alloc(struct lx *x, size_t n)
     char *r = c->data + c->used;
     c->used += n;
     x->pooled += n;
-    if (x->pooled > LX_MAX_POOL) x->fail = true; /* the memory is still valid: callers stop soon */
+    if (x->pooled > (x->pool_max ? x->pool_max : LX_MAX_POOL))
+        x->fail = true; /* the memory is still valid: callers stop soon */
     return r;
 }
 
@@ -2379,10 +2391,20 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
  * not NULL — as one allocation (pointer array, length array, bytes) in
  * *lits and *lens; returns the count (0: none). */
 static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
-                          unsigned max, const char ***lits_out, size_t **lens_out, bool *nocase_out,
-                          unsigned *reps_out)
+                          unsigned max, bool lower_all, const char ***lits_out, size_t **lens_out,
+                          bool *nocase_out, unsigned *reps_out)
 {
-    struct lx x = {pat, n, 0, 0, false, NULL, 0, fold, fold == fold_map[SARE_FOLD_SQUEEZE], max};
+    struct lx x = {pat,
+                   n,
+                   0,
+                   0,
+                   false,
+                   NULL,
+                   0,
+                   fold,
+                   fold == fold_map[SARE_FOLD_SQUEEZE],
+                   max,
+                   lower_all ? FOLD_CASE_MAX_POOL : 0};
     unsigned fl = flags;
     linfo info;
     size_t m = 0;
@@ -2393,7 +2415,7 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
     lx_alt(&x, &fl, &info);
     if (!x.fail && x.i == n && info.has_best && lset_score(&info.best) != INT_MIN) {
         const lset *s = &info.best;
-        bool nocase = false;
+        bool nocase = lower_all; /* lowercased literals in a lowercased text: a superset */
         size_t total = 0;
         for (unsigned k = 0; k < s->n; k++) {
             nocase |= s->v[k].ci;
@@ -2449,8 +2471,8 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
 
 static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
 {
-    re->n_lits =
-        extract_set(pat, n, flags, NULL, LX_MAX, &re->lits, &re->lit_lens, &re->nocase, NULL);
+    re->n_lits = extract_set(pat, n, flags, NULL, LX_MAX, false, &re->lits, &re->lit_lens,
+                             &re->nocase, NULL);
     if (re->n_lits) return;
     /* kept for sare_fold_analyse */
     re->tpat = xmalloc(n + 1);
@@ -2459,15 +2481,37 @@ static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags
     re->tlen = n;
 }
 
+/* How many \xNN escapes a pattern writes (look-alike spellings write
+ * hundreds: a byte alternative for every letter). */
+static size_t hex_escapes(const char *p)
+{
+    size_t n = 0;
+    for (const char *q = strstr(p, "\\x"); q; q = strstr(q + 2, "\\x"))
+        n++;
+    return n;
+}
+
 void sare_fold_analyse(sare *re)
 {
     if (!re || !re->tpat) return;
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         bool nc;
-        re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_MAX,
+        if (f == SARE_FOLD_CASE) {
+            /* the plain analysis found no set of LX_MAX strings (else there
+             * would be no tpat): only the wider limit can give one. Not
+             * tried on long patterns (start-up time): those are look-alike
+             * spellings with multi-byte alternatives for every letter, whose
+             * plain sets explode, and the other folds judge them. */
+            if (re->tlen > FOLD_CASE_MAX_PATTERN || hex_escapes(re->tpat) > FOLD_CASE_MAX_HEX)
+                continue;
+            re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, NULL, LX_WIDE, true,
+                                         &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
+            continue;
+        }
+        re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_MAX, false,
                                      &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
         if (!re->n_flits[f]) /* a wider set still beats running on every line */
-            re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_WIDE,
+            re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_WIDE, false,
                                          &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
     }
     free(re->tpat);
@@ -3492,6 +3536,11 @@ size_t sare_fold(unsigned fold, const char *p, size_t len, char *out)
 {
     pthread_once(&init_once, init_shared);
     if (fold >= SARE_N_FOLDS) return SIZE_MAX;
+    if (fold == SARE_FOLD_CASE) {
+        for (size_t i = 0; i < len; i++)
+            out[i] = (char)lower((unsigned char)p[i]);
+        return len;
+    }
     const unsigned char *m = fold_map[fold];
     bool collapse = fold == SARE_FOLD_SQUEEZE;
     size_t o = 0;

@@ -91,8 +91,12 @@ size_t sare_literals(const sare *re, const char *const **lits, const size_t **le
  * in the folded text of any text the regex can match, provided that text
  * is all inside the alphabet (sare_fold says so). Match them with sare_lits
  * against sare_fold's output. SARE_FOLD_LOOK keeps punctuation (white space
- * becomes ' '), SARE_FOLD_SQUEEZE drops all but letters and digits. */
-enum { SARE_FOLD_LOOK = 0, SARE_FOLD_SQUEEZE = 1, SARE_N_FOLDS = 2 };
+ * becomes ' '), SARE_FOLD_SQUEEZE drops all but letters and digits.
+ * SARE_FOLD_CASE only lowercases ASCII letters and has every byte in its
+ * alphabet: its set is the plain literal analysis allowed more strings
+ * (a long alternation of words, as SpamAssassin's form-field rules write),
+ * lowercased, so it judges every text, UTF-8 included. */
+enum { SARE_FOLD_LOOK = 0, SARE_FOLD_SQUEEZE = 1, SARE_FOLD_CASE = 2, SARE_N_FOLDS = 3 };
 /* Computes the folded sets of a regex with no literal set (once; until then
  * sare_fold_literals gives none). Not thread-safe: call it before the regex
  * is shared, as the engine does for body rules only (the analysis costs

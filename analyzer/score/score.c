@@ -1112,11 +1112,81 @@ static void lc_free(struct lcache *lc)
     free(lc);
 }
 
+/* ---- template cache ----
+ * A capture template filled in with a message's values is compiled for that
+ * message (no JIT); the values recur from message to message (a mailbox's
+ * own address in To:), so the compiled regex is kept per thread, keyed by
+ * the filled-in pattern (compared in full, not only hashed): a regex is a
+ * pure function of its pattern. Bounded: TC_SLOTS patterns, then it starts
+ * over. MAILAUDIT_NO_LINE_CACHE=1 turns it off too. */
+#define TC_SLOTS 64
+
+struct tc_entry {
+    uint64_t h;
+    char *src;
+    size_t len;
+    sare *re;
+};
+
+struct tcache {
+    uint64_t owner;
+    size_t n;
+    struct tc_entry e[TC_SLOTS];
+};
+
+static _Thread_local struct tcache *tl_tc;
+
+static void tc_clear(struct tcache *tc)
+{
+    for (size_t i = 0; i < tc->n; i++) {
+        free(tc->e[i].src);
+        sare_free(tc->e[i].re);
+    }
+    tc->n = 0;
+}
+
+static void tc_free(struct tcache *tc)
+{
+    if (!tc) return;
+    tc_clear(tc);
+    free(tc);
+}
+
+/* The compiled regex of a filled-in template (src,len), from the thread's
+ * cache or compiled now and kept; NULL when it does not compile. The regex
+ * belongs to the cache. */
+static const sare *tc_regex(const struct scorer *s, const char *src, size_t len)
+{
+    struct tcache *tc = tl_tc;
+    if (!tc || tc->owner != s->id) {
+        tc_free(tc);
+        tc = tl_tc = xcalloc(1, sizeof *tc);
+        tc->owner = s->id;
+    }
+    uint64_t h = hash_fnv1a(src, len);
+    for (size_t i = 0; i < tc->n; i++)
+        if (tc->e[i].h == h && tc->e[i].len == len && memcmp(tc->e[i].src, src, len) == 0)
+            return tc->e[i].re;
+    char err[256];
+    sare *re = sare_compile_once(src, len, err, sizeof err);
+    if (!re) return NULL;
+    if (tc->n == TC_SLOTS) tc_clear(tc);
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, src, len);
+    copy[len] = 0;
+    tc->e[tc->n++] = (struct tc_entry){h, copy, len, re};
+    return re;
+}
+
 static void lc_release(uint64_t owner)
 {
     if (tl_lc && tl_lc->owner == owner) {
         lc_free(tl_lc);
         tl_lc = NULL;
+    }
+    if (tl_tc && tl_tc->owner == owner) {
+        tc_free(tl_tc);
+        tl_tc = NULL;
     }
 }
 
@@ -1685,9 +1755,6 @@ static void run_templates(struct run *R, struct msgview *v)
         if (!R->n_tags) return;
         const char *src = fill_template(R, r->regex);
         if (!src) continue;
-        char err[256];
-        sare *re = sare_compile_once(src, strlen(src), err, sizeof err);
-        if (!re) continue; /* a value made it too large: as if not captured */
         const struct mv_text *L = NULL;
         struct mv_text one;
         size_t nl = 0;
@@ -1721,6 +1788,16 @@ static void run_templates(struct run *R, struct msgview *v)
         default:
             break;
         }
+        if (nl == 0) continue; /* no text (a message without URIs): nothing to compile */
+        sare *own = NULL;      /* compiled for this message only (no cache) */
+        const sare *re;
+        if (s->no_cache) {
+            char err[256];
+            re = own = sare_compile_once(src, strlen(src), err, sizeof err);
+        } else {
+            re = tc_regex(s, src, strlen(src));
+        }
+        if (!re) continue; /* a value made it too large: as if not captured */
         int left = budget_of(c), hits = 0;
         if (r->kind == RK_HEADER && r->negate) {
             size_t ms, me;
@@ -1729,7 +1806,7 @@ static void run_templates(struct run *R, struct msgview *v)
             for (size_t i = 0; i < nl && left > 0; i++)
                 hits += match_re(R, id, re, L[i].p, L[i].len, &left);
         }
-        sare_free(re);
+        sare_free(own);
         if (hits) {
             R->val[id] += hits;
             R->area[id] = area;

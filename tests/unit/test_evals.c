@@ -1020,6 +1020,74 @@ static void test_every_eval_on_everything(void **state)
     }
 }
 
+/* multipart_alternative_difference over parts with many distinct words
+ * (the word sets grow past their first hash table). The text part holds
+ * alpha, beta twice, gamma and w00..w39 once; the HTML part alpha, beta
+ * three times, delta and w00..w39: 43 distinct HTML words. A word counts as
+ * explained when the text has it at least as often: alpha and w00..w39
+ * (41) are, beta (3 > 2) and delta (absent) are not, so 2 of 43 remain:
+ * 4.65%. Text 43 words to HTML 43: ratio 1. */
+static void test_madiff_many_words(void **state)
+{
+    (void)state;
+    char many[40 * 4 + 1];
+    for (int i = 0; i < 40; i++) {
+        many[4 * i] = 'w';
+        many[4 * i + 1] = (char)('0' + i / 10);
+        many[4 * i + 2] = (char)('0' + i % 10);
+        many[4 * i + 3] = ' ';
+    }
+    many[160] = 0;
+    char msg[2048];
+    int len = snprintf(msg, sizeof msg,
+                       "From: a@example.com\r\nTo: b@example.net\r\nSubject: s\r\n"
+                       "MIME-Version: 1.0\r\n"
+                       "Content-Type: multipart/alternative; boundary=\"BB\"\r\n\r\n"
+                       "--BB\r\nContent-Type: text/plain\r\n\r\n"
+                       "alpha beta beta gamma %s\r\n"
+                       "--BB\r\nContent-Type: text/html\r\n\r\n"
+                       "<html><body><p>alpha beta beta beta delta %s</p></body></html>\r\n"
+                       "--BB--\r\n",
+                       many, many);
+    assert_true(len > 0 && (size_t)len < sizeof msg);
+    struct fx x;
+    fx_load_buf(&x, msg, (size_t)len);
+    assert_true(run(&x, "multipart_alternative_difference", (const char *const[]){"4", "5", NULL}));
+    assert_false(
+        run(&x, "multipart_alternative_difference", (const char *const[]){"5", "100", NULL}));
+    assert_true(
+        run(&x, "multipart_alternative_difference_count", (const char *const[]){"0.9", "2", NULL}));
+    assert_false(
+        run(&x, "multipart_alternative_difference_count", (const char *const[]){"1", "2", NULL}));
+    fx_free(&x);
+}
+
+/* check_msg_parse_flags reads the top header block only: a body line that
+ * starts with "--" after the empty line is no missing separator; with no
+ * empty line at all, the separator is missing. */
+static void test_parse_flags_header_block(void **state)
+{
+    (void)state;
+    static const char ok[] = "From: a@example.com\nSubject: s\n\n--not a boundary\nx\n";
+    static const char crlf[] = "From: a@example.com\r\nSubject: s\r\n\r\n--x\r\n";
+    static const char none[] = "From: a@example.com\nSubject: s\n";
+    static const char dash[] = "From: a@example.com\n--x\n\nbody\n";
+    const char *const arg[] = {"missing_head_body_separator", NULL};
+    struct fx x;
+    fx_load_buf(&x, ok, sizeof ok - 1);
+    assert_false(run(&x, "check_msg_parse_flags", arg));
+    fx_free(&x);
+    fx_load_buf(&x, crlf, sizeof crlf - 1);
+    assert_false(run(&x, "check_msg_parse_flags", arg));
+    fx_free(&x);
+    fx_load_buf(&x, none, sizeof none - 1);
+    assert_true(run(&x, "check_msg_parse_flags", arg));
+    fx_free(&x);
+    fx_load_buf(&x, dash, sizeof dash - 1);
+    assert_true(run(&x, "check_msg_parse_flags", arg));
+    fx_free(&x);
+}
+
 int main(void)
 {
     test_ruleset();
@@ -1035,6 +1103,8 @@ int main(void)
         cmocka_unit_test(test_received_within_months),
         cmocka_unit_test(test_arc),
         cmocka_unit_test(test_every_eval_on_everything),
+        cmocka_unit_test(test_madiff_many_words),
+        cmocka_unit_test(test_parse_flags_header_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1841,6 +1841,48 @@ static void test_fold_repeats(void **state)
     sare_free(re);
 }
 
+/* SARE_FOLD_CASE: a long alternation of words (more than SARE_MAX_LITERALS)
+ * has no plain set, but a wide one in the case fold, which lowercases and
+ * keeps every byte, UTF-8 included. */
+static void test_fold_case(void **state)
+{
+    (void)state;
+    char out[64];
+    /* lowercases ASCII only; NUL, '&' and high bytes stay */
+    static const char in[] = "AbC\xc3\x89&\0Z";
+    assert_int_equal(sare_fold(SARE_FOLD_CASE, in, sizeof in - 1, out), sizeof in - 1);
+    assert_memory_equal(out, "abc\xc3\x89&\0z", sizeof in - 1);
+
+    static const char pat[] =
+        "/(?:alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|mike|"
+        "november|oscar|papa|quebec|romeo|sierra|tango)\\b/i";
+    char err[256];
+    sare *re = compile_n(pat, sizeof pat - 1, err, sizeof err);
+    assert_non_null(re);
+    assert_int_equal(sare_literals(re, NULL, NULL, NULL), 0); /* 20 words: too many */
+    sare_fold_analyse(re);
+    const char *const *lits;
+    const size_t *lens;
+    size_t k = sare_fold_literals(re, SARE_FOLD_CASE, &lits, &lens);
+    assert_int_equal(k, 20);
+    bool has_november = false;
+    for (size_t i = 0; i < k; i++)
+        has_november |= lens[i] == 8 && memcmp(lits[i], "november", 8) == 0;
+    assert_true(has_november);
+    assert_int_equal(sare_fold_repeats(re, SARE_FOLD_CASE), 1);
+    /* matches, ASCII or not: the case fold lets them through */
+    static const char *const hits[] = {"Your NOVEMBER: x", "caf\xc3\xa9 Tango", "golf"};
+    for (size_t i = 0; i < sizeof hits / sizeof hits[0]; i++) {
+        assert_true(matches(re, hits[i], strlen(hits[i])));
+        assert_true(fold_allows(re, hits[i], strlen(hits[i])));
+    }
+    /* no word of the set: judged, UTF-8 included (the look fold cannot) */
+    assert_false(fold_allows(re, S("caf\xc3\xa9 au lait: nothing")));
+    assert_false(matches(re, S("caf\xc3\xa9 au lait: nothing")));
+    assert_int_equal(sare_fold(SARE_FOLD_LOOK, S("caf\xc3\xa9"), out), SIZE_MAX);
+    sare_free(re);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1861,6 +1903,7 @@ int main(void)
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_apart_count),
         cmocka_unit_test(test_fold_repeats),
+        cmocka_unit_test(test_fold_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -330,6 +330,73 @@ static void test_capture_rules(void **state)
     done(&f);
 }
 
+/* One scorer over several messages: a template filled with each message's
+ * value gives that message's verdict (compiled regexes are kept between
+ * messages, keyed by the filled-in pattern). MSG's To user is "rcpt" and its
+ * URI http://www.example.org/offer; the variants change the To user to
+ * "offer" (which the URI holds) and drop the URI. */
+static int run_one(scorer *sc, const char *raw, size_t len, const char *name)
+{
+    arena *a = arena_new();
+    char *copy = malloc(len);
+    memcpy(copy, raw, len);
+    struct message m;
+    message_parse(a, copy, len, NULL, NULL, &m);
+    struct score_input in = {.m = &m};
+    struct score_result r;
+    scorer_run(sc, a, &in, &r);
+    int found = 0;
+    for (size_t i = 0; i < r.n_hits; i++)
+        if (strcmp(r.hits[i].rule->name, name) == 0) found = r.hits[i].count;
+    arena_free(a);
+    free(copy);
+    return found;
+}
+
+static char *replace(const char *s, const char *from, const char *to, size_t *len)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    size_t n = strlen(s) - strlen(from) + strlen(to);
+    char *o = malloc(n + 1);
+    memcpy(o, s, (size_t)(at - s));
+    memcpy(o + (at - s), to, strlen(to));
+    memcpy(o + (at - s) + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+    *len = n;
+    return o;
+}
+
+static void test_capture_across_messages(void **state)
+{
+    (void)state;
+    static const char rules[] = "header __TO_USER To:addr =~ /^(?<TO_USER>[^@]+)@/\n"
+                                "uri C_URI_USER /\\/%{TO_USER}$/\n"
+                                "body C_BODY_USER /%{TO_USER}/\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    size_t l_offer, l_nouri;
+    char *offer = replace(MSG, "To: rcpt@", "To: offer@", &l_offer);
+    char *nouri =
+        replace(offer, "Visit http://www.example.org/offer now.", "Visit us now.", &l_nouri);
+    for (int round = 0; round < 2; round++) {
+        /* "/rcpt" is not at the URI's end; "rcpt" is not in the body */
+        assert_int_equal(run_one(sc, MSG, sizeof MSG - 1, "C_URI_USER"), 0);
+        assert_int_equal(run_one(sc, MSG, sizeof MSG - 1, "C_BODY_USER"), 0);
+        /* the URI ends in "/offer"; the body holds "offer" */
+        assert_int_equal(run_one(sc, offer, l_offer, "C_URI_USER"), 1);
+        assert_int_equal(run_one(sc, offer, l_offer, "C_BODY_USER"), 1);
+        /* no URI at all; "offer" still in the Subject (body's first line) */
+        assert_int_equal(run_one(sc, nouri, l_nouri, "C_URI_USER"), 0);
+        assert_int_equal(run_one(sc, nouri, l_nouri, "C_BODY_USER"), 1);
+    }
+    free(offer);
+    free(nouri);
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_uri_full_required),
         cmocka_unit_test(test_backtracking_limit),
         cmocka_unit_test(test_capture_rules),
+        cmocka_unit_test(test_capture_across_messages),
         cmocka_unit_test(test_body_folded),
         cmocka_unit_test(test_body_folded_repeats),
     };
