@@ -118,6 +118,20 @@ static bool has_column(struct rctx *c, const char *table, const char *col)
     return ok;
 }
 
+/* exec, where a table missing from an older database (no DKIM results
+ * before schema 0003) leaves the statement undone rather than failing. */
+static int exec_tolerant(struct rctx *c, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        bool missing = missing_schema(c->db);
+        if (!missing) snprintf(c->err, sizeof c->err, "preparing the report: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return missing ? 0 : -1;
+    }
+    return 0;
+}
+
 /* Run a statement with the scope's values bound by name (:since, :until,
  * :domain, :campaign). */
 static int run_scoped(struct rctx *c, const char *sql)
@@ -297,8 +311,9 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
      * the database's size */
     if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;") != 0 ||
         drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_cp") != 0 ||
-        drop_temp(c, "r_out") != 0 || drop_temp(c, "r_dlv") != 0 || drop_temp(c, "r_sup") != 0 ||
-        drop_temp(c, "r_sup_cand") != 0 || drop_temp(c, "r_dcube") != 0)
+        drop_temp(c, "r_mk") != 0 || drop_temp(c, "r_out") != 0 || drop_temp(c, "r_dlv") != 0 ||
+        drop_temp(c, "r_sup") != 0 || drop_temp(c, "r_sup_cand") != 0 ||
+        drop_temp(c, "r_dcube") != 0)
         return -1;
     /* no period, domain or campaign: the whole database is in scope, and
      * the copies and deliveries are views over their tables rather than
@@ -356,6 +371,15 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
                 " n_spam INTEGER, n_inbox INTEGER);"
                 "INSERT INTO r_cp SELECT message_id, count(*), sum(placement = 'spam'),"
                 " sum(placement = 'inbox') FROM r_copy GROUP BY message_id") != 0)
+        return -1;
+    /* the DKIM verdicts per message, once (joined as a subquery, SQLite
+     * built an automatic index over it for every query) */
+    if (exec(c, "CREATE TEMP TABLE r_mk(message_id INTEGER PRIMARY KEY, pass INTEGER,"
+                " testing INTEGER, n INTEGER NOT NULL, npass INTEGER)") != 0 ||
+        exec_tolerant(c, "INSERT INTO r_mk SELECT k.message_id, max(k.result = 'pass'),"
+                         " max(k.key_testing), count(*), sum(k.result = 'pass')"
+                         " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+                         " WHERE NOT k.legacy GROUP BY k.message_id") != 0)
         return -1;
     /* deliveries: the period on their time; --domain on the sender's domain;
      * --campaign on the Message-ID of a campaign message. Built from the

@@ -19,6 +19,10 @@
  *       r_copy counted per message (n_spam = sum(placement = 'spam'), NULL
  *       when no copy has a placement; likewise n_inbox); no row for a
  *       message without copies.
+ *   r_mk(message_id INTEGER PRIMARY KEY, pass, testing, n, npass)
+ *       the DKIM signatures (not legacy DomainKeys) of r_msg messages per
+ *       message: pass = max(result = 'pass'), testing = max(key_testing),
+ *       n signatures, npass passing; no row for an unsigned message.
  *   r_dlv  the rows of `deliveries` in scope (same columns as the view, time
  *       as ISO text) : time within the period; with --domain, the sender's
  *       domain; with --campaign, the Message-ID of a campaign message.

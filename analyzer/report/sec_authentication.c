@@ -83,7 +83,7 @@ static int domain_row(void *ctx, sqlite3_stmt *q)
 }
 
 /* One row per sent message in scope with its verdicts, grouped by From
- * domain. The DKIM subqueries seek dkim_signatures by its primary key. */
+ * domain; the DKIM verdicts per message from r_mk (rctx.h). */
 static const char by_domain_sql[] =
     "SELECT d, count(*), sum(verified), sum(spf IS NOT NULL), sum(spf = 'pass'),"
     " sum(coalesce(dkim, 0)), sum(dmarc IS NOT NULL), sum(dmarc = 'pass'),"
@@ -96,11 +96,7 @@ static const char by_domain_sql[] =
     "  FROM r_msg r"
     "  LEFT JOIN spf_results sp ON sp.message_id = r.id AND sp.identity = 'mailfrom'"
     "  LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
-    "  LEFT JOIN (SELECT k.message_id AS message_id, max(k.result = 'pass') AS pass,"
-    "   max(k.key_testing) AS testing, count(*) AS n, sum(k.result = 'pass') AS npass"
-    "   FROM r_msg r2 JOIN dkim_signatures k ON k.message_id = r2.id"
-    "   WHERE NOT k.legacy AND r2.feedback_kind IS NULL GROUP BY k.message_id) k"
-    "  ON k.message_id = r.id"
+    "  LEFT JOIN r_mk k ON k.message_id = r.id"
     "  WHERE r.feedback_kind IS NULL)"
     " GROUP BY d ORDER BY 2 DESC, 1";
 
