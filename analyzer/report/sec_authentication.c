@@ -84,11 +84,10 @@ static int domain_row(void *ctx, sqlite3_stmt *q)
 
 /* One row per sent message in scope with its verdicts, grouped by From
  * domain; the DKIM verdicts per message from r_mk (rctx.h). */
-static const char by_domain_sql[] =
-    "SELECT d, count(*), sum(verified), sum(spf IS NOT NULL), sum(spf = 'pass'),"
-    " sum(coalesce(dkim, 0)), sum(dmarc IS NOT NULL), sum(dmarc = 'pass'),"
-    " sum(coalesce(sa, 0)), sum(coalesce(da, 0)), sum(dmarc = 'fail'), sum(coalesce(testing, 0)),"
-    " sum(coalesce(nsig, 0)), sum(coalesce(npass, 0)) FROM ("
+static const char by_domain_rows[] =
+    "SELECT d, 1, verified, spf IS NOT NULL, spf = 'pass', coalesce(dkim, 0), dmarc IS NOT NULL,"
+    " dmarc = 'pass', coalesce(sa, 0), coalesce(da, 0), dmarc = 'fail', coalesce(testing, 0),"
+    " coalesce(nsig, 0), coalesce(npass, 0) FROM ("
     "  SELECT coalesce(r.from_domain, '(none)') AS d, sp.result AS spf, dm.result AS dmarc,"
     "  dm.spf_aligned AS sa, dm.dkim_aligned AS da, k.pass AS dkim, k.testing AS testing,"
     "  k.n AS nsig, k.npass AS npass,"
@@ -97,8 +96,11 @@ static const char by_domain_sql[] =
     "  LEFT JOIN spf_results sp ON sp.message_id = r.id AND sp.identity = 'mailfrom'"
     "  LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
     "  LEFT JOIN r_mk k ON k.message_id = r.id"
-    "  WHERE r.feedback_kind IS NULL)"
-    " GROUP BY d ORDER BY 2 DESC, 1";
+    "  WHERE r.feedback_kind IS NULL)";
+/* count(*) and the sums of by_domain_rows per domain (rctx_hashagg) */
+static const char by_domain_sql[] =
+    "SELECT k1, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13 FROM r_agg_dom"
+    " ORDER BY a1 DESC, k1";
 
 int sec_authentication(struct rctx *c)
 {
@@ -122,7 +124,9 @@ int sec_authentication(struct rctx *c)
               "passes (unsigned messages do not); alignment is DMARC's";
     t->limit = TOP_DOMAINS;
     struct dom_acc a = {.c = c, .t = t};
-    if (rctx_each(c, by_domain_sql, NULL, domain_row, &a) != 0) return -1;
+    if (rctx_hashagg(c, by_domain_rows, 1, "nssssssssssss", "r_agg_dom") != 0 ||
+        rctx_each(c, by_domain_sql, NULL, domain_row, &a) != 0)
+        return -1;
     if (a.verified == 0) {
         rsec_empty(s, r, "no authentication results: messages were ingested without verification");
         return 0;
@@ -196,39 +200,48 @@ int sec_authentication(struct rctx *c)
             " ORDER BY g.n DESC, g.method, g.domain, g.reason LIMIT 21") != 0)
         return -1;
 
-    if (rctx_table(c, s, "spf_records", "SPF records found (MAIL FROM domains)", NULL,
+    /* the GROUP BYs of these tables without their sorts (rctx_hashagg);
+     * ties ordered by the keys, as the sorted groups came before */
+    if (rctx_hashagg(c,
+                     "SELECT coalesce(sp.domain, '?'), sp.record, 1, sp.result = 'pass',"
+                     " sp.sender_id_record, sp.reason"
+                     " FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom'",
+                     2, "nsxx", "r_agg_spf") != 0 ||
+        rctx_table(c, s, "spf_records", "SPF records found (MAIL FROM domains)", NULL,
                    "domain:t:Domain|record:t:SPF record|messages:i:Messages|pass:i:Pass|"
                    "sender_id_record:t:Sender ID record|note:t:Note",
                    TOP_RECORDS,
-                   "SELECT coalesce(sp.domain, '?'), sp.record, count(*), sum(sp.result = 'pass'),"
-                   " max(sp.sender_id_record), CASE WHEN sp.record IS NULL THEN max(sp.reason) END"
-                   " FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
-                   " WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom'"
-                   " GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 21") != 0)
+                   "SELECT k1, k2, a1, a2, a3, CASE WHEN k2 IS NULL THEN a4 END FROM r_agg_spf"
+                   " ORDER BY a1 DESC, k1, k2 LIMIT 21") != 0)
         return -1;
-    if (rctx_table(
-            c, s, "dmarc_records", "DMARC policies found",
-            "the policy that applies (p, sp or np) and the name where the record was found",
-            "from_domain:t:From domain|found_at:t:Found at|policy:t:Policy|policy_tag:t:Tag|"
-            "testing:i:Testing (t=y)|record:t:DMARC record|messages:i:Messages|note:t:Note",
-            TOP_RECORDS,
-            "SELECT coalesce(dm.from_domain, '?'), dm.policy_domain, dm.policy, dm.policy_tag,"
-            " max(dm.testing), dm.record, count(*),"
-            " CASE WHEN dm.record IS NULL THEN max(dm.reason) END"
-            " FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
-            " WHERE r.feedback_kind IS NULL"
-            " GROUP BY 1, 2, 3, 4, 6 ORDER BY 7 DESC, 1 LIMIT 21") != 0)
+    if (rctx_hashagg(c,
+                     "SELECT coalesce(dm.from_domain, '?'), dm.policy_domain, dm.policy,"
+                     " dm.policy_tag, dm.record, dm.testing, 1, dm.reason"
+                     " FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL",
+                     5, "xnx", "r_agg_dmarc") != 0 ||
+        rctx_table(c, s, "dmarc_records", "DMARC policies found",
+                   "the policy that applies (p, sp or np) and the name where the record was found",
+                   "from_domain:t:From domain|found_at:t:Found at|policy:t:Policy|policy_tag:t:Tag|"
+                   "testing:i:Testing (t=y)|record:t:DMARC record|messages:i:Messages|note:t:Note",
+                   TOP_RECORDS,
+                   "SELECT k1, k2, k3, k4, a1, k5, a2, CASE WHEN k5 IS NULL THEN a3 END"
+                   " FROM r_agg_dmarc ORDER BY a2 DESC, k1, k2, k3, k4, k5 LIMIT 21") != 0)
         return -1;
-    if (rctx_table(
+    if (rctx_hashagg(c,
+                     "SELECT coalesce(k.domain, '?'), coalesce(k.selector, '?'), k.key_type,"
+                     " k.key_bits, k.key_testing, k.key_source, 1, k.result = 'pass'"
+                     " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL AND NOT k.legacy",
+                     5, "xns", "r_agg_dkim") != 0 ||
+        rctx_table(
             c, s, "dkim_selectors", "DKIM selectors and keys", NULL,
             "domain:t:Domain|selector:t:Selector|key_type:t:Key type|key_bits:i:Key bits|"
             "testing:i:Testing (t=y)|key_source:t:Key from|signatures:i:Signatures|pass:i:Pass",
             TOP_RECORDS,
-            "SELECT coalesce(k.domain, '?'), coalesce(k.selector, '?'), k.key_type, k.key_bits,"
-            " k.key_testing, max(k.key_source), count(*), sum(k.result = 'pass')"
-            " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-            " WHERE r.feedback_kind IS NULL AND NOT k.legacy"
-            " GROUP BY 1, 2, 3, 4, 5 ORDER BY 7 DESC, 1, 2 LIMIT 21") != 0)
+            "SELECT k1, k2, k3, k4, k5, a1, a2, a3 FROM r_agg_dkim"
+            " ORDER BY a2 DESC, k1, k2, k3, k4, k5 LIMIT 21") != 0)
         return -1;
 
     /* the receivers' claims against our re-verification */

@@ -94,10 +94,11 @@ static int add_histogram(struct rctx *c, struct rsection *s, double max_th)
     struct hist h = {.top = top,
                      .bins = arena_zalloc(c->r->a, (size_t)(top + 1) * sizeof(int64_t))};
     /* CAST truncates toward zero: 0.5 is in "0-1", 1.0 in "1-2" */
-    if (rctx_each(c,
-                  "SELECT CASE WHEN c.total < 0 THEN -1 ELSE CAST(c.total AS INTEGER) END AS b,"
-                  " count(*)" SCORED " GROUP BY b",
-                  NULL, hist_row, &h) != 0)
+    if (rctx_each(
+            c,
+            /* one row per message, counted here: no GROUP BY (a sort) */
+            "SELECT CASE WHEN c.total < 0 THEN -1 ELSE CAST(c.total AS INTEGER) END, 1" SCORED,
+            NULL, hist_row, &h) != 0)
         return -1;
     size_t n = (size_t)top + 2;
     struct rchart *ch = rsec_chart(s, c->r, "score_distribution", "Content score distribution",
@@ -138,14 +139,16 @@ static int add_rules(struct rctx *c, struct rsection *s)
     /* CROSS JOIN keeps r_msg the outer loop: rule_hits is then read in its
      * primary key order, not through rule_hits_rule in rule order (a jump
      * to another page for every hit) */
+    if (rctx_hashagg(c,
+                     "SELECT h.rule, h.description, 1, h.score / max(h.count, 1)"
+                     " FROM r_msg r CROSS JOIN rule_hits h ON h.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL",
+                     1, "xnx", "r_agg_rules") != 0)
+        return -1;
     return rctx_fill(c, t, TOP_RULES,
                      "WITH n AS (SELECT count(*) AS n" SCORED ")"
-                     " SELECT h.rule, max(h.description), count(*),"
-                     " CAST(count(*) AS REAL) / (SELECT n FROM n),"
-                     " max(h.score / max(h.count, 1))"
-                     " FROM r_msg r CROSS JOIN rule_hits h ON h.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL"
-                     " GROUP BY h.rule ORDER BY count(*) DESC, h.rule LIMIT 21",
+                     " SELECT k1, a1, a2, CAST(a2 AS REAL) / (SELECT n FROM n), a3"
+                     " FROM r_agg_rules ORDER BY a2 DESC, k1 LIMIT 21",
                      NULL) < 0
                ? -1
                : 0;

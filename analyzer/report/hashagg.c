@@ -1,0 +1,340 @@
+/* hashagg — GROUP BY without the sort (rctx.h, rctx_hashagg).
+ *
+ * SQLite computes a GROUP BY by sorting its rows on the key: over a million
+ * rows that sort is about half of the query. When the groups are few (rules,
+ * domains, score bands), adding each row to a hash table of groups gives the
+ * same result in one pass. The result goes to a TEMP table that the
+ * section's final query orders and limits.
+ *
+ * Exactness, as SQLite's aggregates compute them:
+ *   count(*), count(x) (non-NULL x);
+ *   sum(x): NULL without a non-NULL x, else an integer sum — a REAL x or an
+ *     overflow (where SQLite's own arithmetic takes over) sends the whole
+ *     query to the SQL path below;
+ *   max(x), min(x): NULLs ignored; SQLite's order of values (numbers, then
+ *     text, then blobs; text and blobs by bytes: the BINARY collation).
+ * Keys are grouped by type and bytes; a REAL key (where SQLite would group
+ * 1 with 1.0) also takes the SQL path. The SQL path is the same GROUP BY,
+ * written from the ops; it is also taken past HASHAGG_MAX_GROUPS groups,
+ * which bounds the memory. */
+#include "report/rctx.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+#ifndef HASHAGG_MAX_GROUPS /* (a test compiles this file with a small one) */
+#define HASHAGG_MAX_GROUPS 100000
+#endif
+#define HASHAGG_MAX_COLS 16
+
+struct acc {
+    int64_t n;        /* count */
+    int64_t sum;      /* sum of integers */
+    bool has;         /* sum: a non-NULL value seen */
+    sqlite3_value *v; /* max/min so far (a copy), NULL: none yet */
+};
+
+struct group {
+    uint64_t hash;
+    sqlite3_value *key[HASHAGG_MAX_COLS];
+    struct acc acc[HASHAGG_MAX_COLS];
+};
+
+struct gtab {
+    struct group *g;
+    size_t n, cap;
+    uint32_t *slots; /* group index + 1, 0 empty */
+    size_t n_slots;
+};
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *q = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ q[i]) * 1099511628211ull;
+    return (h ^ (uint64_t)n) * 1099511628211ull;
+}
+
+static uint64_t hash_key(sqlite3_value *v, uint64_t h)
+{
+    int t = sqlite3_value_type(v);
+    h = (h ^ (uint64_t)(unsigned)t) * 1099511628211ull;
+    if (t == SQLITE_INTEGER) {
+        int64_t x = sqlite3_value_int64(v);
+        return hash_bytes(h, &x, sizeof x);
+    }
+    if (t == SQLITE_TEXT)
+        return hash_bytes(h, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v));
+    if (t == SQLITE_BLOB)
+        return hash_bytes(h, sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v));
+    return h;
+}
+
+static bool same_key(sqlite3_value *a, sqlite3_value *b)
+{
+    int t = sqlite3_value_type(a);
+    if (t != sqlite3_value_type(b)) return false;
+    if (t == SQLITE_NULL) return true;
+    if (t == SQLITE_INTEGER) return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+    int n = sqlite3_value_bytes(a);
+    if (n != sqlite3_value_bytes(b)) return false;
+    const void *pa = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
+    const void *pb = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
+    return n == 0 || memcmp(pa, pb, (size_t)n) == 0;
+}
+
+/* SQLite's order of two non-NULL values (BINARY collation): <0, 0, >0. */
+static int value_cmp(sqlite3_value *a, sqlite3_value *b)
+{
+    int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
+    int ca = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT ? 1 : ta == SQLITE_TEXT ? 2 : 3;
+    int cb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT ? 1 : tb == SQLITE_TEXT ? 2 : 3;
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (ca == 1) {
+        if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
+            int64_t x = sqlite3_value_int64(a), y = sqlite3_value_int64(b);
+            return x < y ? -1 : x > y;
+        }
+        double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
+        return x < y ? -1 : x > y;
+    }
+    const void *pa = ca == 2 ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
+    const void *pb = cb == 2 ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
+    int na = sqlite3_value_bytes(a), nb = sqlite3_value_bytes(b);
+    int m = na < nb ? na : nb;
+    int r = m > 0 ? memcmp(pa, pb, (size_t)m) : 0;
+    if (r) return r;
+    return na < nb ? -1 : na > nb;
+}
+
+static void rehash(struct gtab *t)
+{
+    size_t ns = t->n_slots ? t->n_slots * 2 : 256;
+    uint32_t *s = xcalloc(ns, sizeof *s);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t k = (size_t)t->g[i].hash & (ns - 1);
+        while (s[k])
+            k = (k + 1) & (ns - 1);
+        s[k] = (uint32_t)(i + 1);
+    }
+    free(t->slots);
+    t->slots = s;
+    t->n_slots = ns;
+}
+
+static void gtab_free(struct gtab *t, int nkeys, int nops)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        for (int k = 0; k < nkeys; k++)
+            sqlite3_value_free(t->g[i].key[k]);
+        for (int k = 0; k < nops; k++)
+            sqlite3_value_free(t->g[i].acc[k].v);
+    }
+    free(t->g);
+    free(t->slots);
+}
+
+/* The group of the row at q; NULL when there are too many. */
+static struct group *group_of(struct gtab *t, sqlite3_stmt *q, int nkeys)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 0; k < nkeys; k++)
+        h = hash_key(sqlite3_column_value(q, k), h);
+    size_t k = (size_t)h & (t->n_slots - 1);
+    while (t->slots[k]) {
+        struct group *g = &t->g[t->slots[k] - 1];
+        bool same = g->hash == h;
+        for (int j = 0; j < nkeys && same; j++)
+            same = same_key(g->key[j], sqlite3_column_value(q, j));
+        if (same) return g;
+        k = (k + 1) & (t->n_slots - 1);
+    }
+    if (t->n == HASHAGG_MAX_GROUPS) return NULL;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->g = xrealloc(t->g, t->cap * sizeof *t->g);
+    }
+    struct group *g = &t->g[t->n];
+    memset(g, 0, sizeof *g);
+    g->hash = h;
+    for (int j = 0; j < nkeys; j++)
+        g->key[j] = sqlite3_value_dup(sqlite3_column_value(q, j));
+    t->slots[k] = (uint32_t)++t->n;
+    if (t->n * 2 > t->n_slots) rehash(t);
+    return g;
+}
+
+/* Add column v of a row to accumulator a for op; false: take the SQL path. */
+static bool accumulate(struct acc *a, char op, sqlite3_value *v)
+{
+    int t = sqlite3_value_type(v);
+    switch (op) {
+    case 'n':
+        a->n++;
+        return true;
+    case 'c':
+        if (t != SQLITE_NULL) a->n++;
+        return true;
+    case 's':
+        if (t == SQLITE_NULL) return true;
+        if (t != SQLITE_INTEGER) return false;
+        if (__builtin_add_overflow(a->sum, sqlite3_value_int64(v), &a->sum)) return false;
+        a->has = true;
+        return true;
+    default: /* 'x' max, 'm' min */
+        if (t == SQLITE_NULL) return true;
+        if (!a->v || (op == 'x' ? value_cmp(v, a->v) > 0 : value_cmp(v, a->v) < 0)) {
+            sqlite3_value_free(a->v);
+            a->v = sqlite3_value_dup(v);
+        }
+        return true;
+    }
+}
+
+static int agg_fail(struct rctx *c, const char *what)
+{
+    snprintf(c->err, sizeof c->err, "%s: %s", what, sqlite3_errmsg(c->db));
+    return -1;
+}
+
+/* 0: the groups are in t; 1: take the SQL path; 2: a table or column the
+ * query reads is missing (no groups); -1: error. */
+static int scan(struct rctx *c, const char *sql, int nkeys, const char *ops, struct gtab *t)
+{
+    int nops = (int)strlen(ops);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        const char *m = sqlite3_errmsg(c->db);
+        if (strstr(m, "no such table") || strstr(m, "no such column"))
+            return 2; /* an older database: no rows, as rctx_fill gives */
+        return agg_fail(c, "report aggregate");
+    }
+    if (sqlite3_column_count(q) != nkeys + nops) {
+        sqlite3_finalize(q);
+        snprintf(c->err, sizeof c->err, "report aggregate: %d columns, %d expected",
+                 sqlite3_column_count(q), nkeys + nops);
+        return -1;
+    }
+    rehash(t);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        for (int k = 0; k < nkeys; k++)
+            if (sqlite3_column_type(q, k) == SQLITE_FLOAT) rc = -2;
+        struct group *g = rc == -2 ? NULL : group_of(t, q, nkeys);
+        bool ok = g != NULL;
+        for (int k = 0; k < nops && ok; k++)
+            ok = accumulate(&g->acc[k], ops[k], sqlite3_column_value(q, nkeys + k));
+        if (!ok) {
+            rc = -2;
+            break;
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc == -2) return 1;
+    return rc == SQLITE_DONE ? 0 : agg_fail(c, "report aggregate");
+}
+
+static int store(struct rctx *c, const char *dest, int nkeys, const char *ops, struct gtab *t)
+{
+    int nops = (int)strlen(ops);
+    char sql[512];
+    int n = snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (", dest);
+    for (int k = 0; k < nkeys + nops; k++)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, "%s?", k ? ", " : "");
+    snprintf(sql + n, sizeof sql - (size_t)n, ")");
+    sqlite3_stmt *ins;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &ins, NULL) != SQLITE_OK)
+        return agg_fail(c, "report aggregate");
+    int rc = rctx_begin(c);
+    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+        struct group *g = &t->g[i];
+        for (int k = 0; k < nkeys; k++)
+            sqlite3_bind_value(ins, k + 1, g->key[k]);
+        for (int k = 0; k < nops; k++) {
+            struct acc *a = &g->acc[k];
+            int col = nkeys + k + 1;
+            if (ops[k] == 'n' || ops[k] == 'c')
+                sqlite3_bind_int64(ins, col, a->n);
+            else if (ops[k] == 's')
+                a->has ? sqlite3_bind_int64(ins, col, a->sum) : sqlite3_bind_null(ins, col);
+            else
+                a->v ? sqlite3_bind_value(ins, col, a->v) : sqlite3_bind_null(ins, col);
+        }
+        if (sqlite3_step(ins) != SQLITE_DONE) rc = agg_fail(c, "report aggregate");
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    if (rc == 0) return rctx_commit(c);
+    rctx_rollback(c);
+    return rc;
+}
+
+/* The SQL path: the same aggregate by GROUP BY. */
+static int by_sql(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest)
+{
+    size_t cap = strlen(sql) + 1024;
+    char *q = xmalloc(cap);
+    int nops = (int)strlen(ops);
+    int n = snprintf(q, cap, "INSERT INTO %s WITH q(", dest);
+    for (int k = 0; k < nkeys + nops; k++)
+        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : "", k);
+    n += snprintf(q + n, cap - (size_t)n, ") AS (%s) SELECT ", sql);
+    for (int k = 0; k < nkeys; k++)
+        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : "", k);
+    for (int k = 0; k < nops; k++) {
+        const char *fn = ops[k] == 'c'   ? "count"
+                         : ops[k] == 's' ? "sum"
+                         : ops[k] == 'x' ? "max"
+                                         : "min";
+        if (ops[k] == 'n')
+            n += snprintf(q + n, cap - (size_t)n, ", count(*)");
+        else
+            n += snprintf(q + n, cap - (size_t)n, ", %s(c%d)", fn, nkeys + k);
+    }
+    n += snprintf(q + n, cap - (size_t)n, " FROM q");
+    for (int k = 0; k < nkeys; k++)
+        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : " GROUP BY ", k);
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, q, NULL, NULL, &msg);
+    free(q);
+    if (rc != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "report aggregate: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest)
+{
+    int nops = (int)strlen(ops);
+    if (nkeys < 1 || nkeys > HASHAGG_MAX_COLS || nops < 1 || nops > HASHAGG_MAX_COLS ||
+        strspn(ops, "ncsxm") != (size_t)nops) {
+        snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+        return -1;
+    }
+    char ddl[512];
+    int n = snprintf(ddl, sizeof ddl, "DROP TABLE IF EXISTS temp.%s; CREATE TEMP TABLE %s(", dest,
+                     dest);
+    for (int k = 0; k < nkeys; k++)
+        n += snprintf(ddl + n, sizeof ddl - (size_t)n, "%sk%d", k ? ", " : "", k + 1);
+    for (int k = 0; k < nops; k++)
+        n += snprintf(ddl + n, sizeof ddl - (size_t)n, ", a%d", k + 1);
+    snprintf(ddl + n, sizeof ddl - (size_t)n, ")");
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, ddl, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "report aggregate: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    struct gtab t = {0};
+    int rc = scan(c, sql, nkeys, ops, &t);
+    if (rc == 0) rc = store(c, dest, nkeys, ops, &t);
+    gtab_free(&t, nkeys, nops);
+    if (rc == 2) return 0;
+    return rc == 1 ? by_sql(c, sql, nkeys, ops, dest) : rc;
+}

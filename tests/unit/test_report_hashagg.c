@@ -1,0 +1,134 @@
+/* Unit tests for report/hashagg.c (rctx_hashagg): GROUP BY without the sort.
+ * The oracle is SQLite's own GROUP BY over the same rows (EXCEPT both ways),
+ * plus groups counted by hand. Rows mix integers, text, blobs, NULLs and a
+ * REAL in max() (SQLite's order of values: numbers, then text, then blobs);
+ * a REAL summed, a REAL key, too many groups (test_report_hashagg_fallback
+ * compiles hashagg.c with a cap of 2 groups) take the SQL path; a missing
+ * table leaves the result empty. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/rctx.h"
+
+#ifdef HASHAGG_TEST_CAP
+#define HASHAGG_MAX_GROUPS HASHAGG_TEST_CAP
+#include "../../analyzer/report/hashagg.c"
+#endif
+
+static sqlite3 *db;
+static struct rctx c;
+
+static void exec_ok(const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) fprintf(stderr, "SQL error: %s\n", msg ? msg : "?");
+    sqlite3_free(msg);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+static int64_t int_of(const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK) return -1;
+    memset(&c, 0, sizeof c);
+    c.db = db;
+    /* g: the key; v: integers and NULLs; t: mixed values for max/min */
+    exec_ok("CREATE TABLE r(g, h, v, t);"
+            "INSERT INTO r VALUES"
+            " ('a', 1, 1, 'x'), ('a', 1, 2, 10), ('a', 1, NULL, X'01'),"
+            " ('b', 1, NULL, NULL), ('b', 1, NULL, 2.5),"
+            " (NULL, 1, 5, 'y'), (NULL, 1, 7, 'yz'),"
+            " ('a', 2, 3, -1), ('A', 1, 4, 'b');");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sqlite3_close(db);
+    return 0;
+}
+
+/* dest equals SQLite's GROUP BY of the same rows. */
+static void same_as_sql(const char *dest, const char *oracle)
+{
+    char q[1024];
+    snprintf(q, sizeof q, "SELECT count(*) FROM (%s EXCEPT SELECT * FROM %s)", oracle, dest);
+    assert_int_equal(int_of(q), 0);
+    snprintf(q, sizeof q, "SELECT count(*) FROM (SELECT * FROM %s EXCEPT %s)", dest, oracle);
+    assert_int_equal(int_of(q), 0);
+}
+
+static void groups(void **state)
+{
+    (void)state;
+    assert_int_equal(rctx_hashagg(&c, "SELECT g, h, 1, v, v, t, t FROM r", 2, "ncsxm", "agg"), 0);
+    /* by hand: (a,1) (b,1) (NULL,1) (a,2) (A,1): 5 groups ('a' and 'A' differ) */
+    assert_int_equal(int_of("SELECT count(*) FROM agg"), 5);
+    /* (a,1): 3 rows, 2 non-NULL v summing to 3; max of 'x', 10, X'01' is the
+     * blob, min the number 10 */
+    assert_int_equal(int_of("SELECT a1 FROM agg WHERE k1 = 'a' AND k2 = 1"), 3);
+    assert_int_equal(int_of("SELECT a2 FROM agg WHERE k1 = 'a' AND k2 = 1"), 2);
+    assert_int_equal(int_of("SELECT a3 FROM agg WHERE k1 = 'a' AND k2 = 1"), 3);
+    assert_int_equal(int_of("SELECT typeof(a4) = 'blob' FROM agg WHERE k1 = 'a' AND k2 = 1"), 1);
+    assert_int_equal(int_of("SELECT a5 FROM agg WHERE k1 = 'a' AND k2 = 1"), 10);
+    /* (b,1): v all NULL: count 0, sum NULL; max/min the one REAL */
+    assert_int_equal(int_of("SELECT a2 = 0 AND a3 IS NULL AND a4 = 2.5 AND a5 = 2.5 FROM agg"
+                            " WHERE k1 = 'b'"),
+                     1);
+    /* the NULL key is one group: 5 + 7; max 'yz' > 'y' (longer wins a tie) */
+    assert_int_equal(int_of("SELECT a3 FROM agg WHERE k1 IS NULL"), 12);
+    assert_int_equal(int_of("SELECT a4 = 'yz' AND a5 = 'y' FROM agg WHERE k1 IS NULL"), 1);
+    same_as_sql("agg", "SELECT g, h, count(*), count(v), sum(v), max(t), min(t) FROM r"
+                       " GROUP BY g, h");
+}
+
+/* A REAL summed and a REAL key: the SQL path, the same result. */
+static void sql_path(void **state)
+{
+    (void)state;
+    /* text summed ('x' counts as 0 and the sum becomes REAL): only SQL does that */
+    assert_int_equal(
+        rctx_hashagg(&c, "SELECT g, t FROM r WHERE typeof(t) <> 'blob'", 1, "s", "agg2"), 0);
+    same_as_sql("agg2", "SELECT g, sum(t) FROM r WHERE typeof(t) <> 'blob' GROUP BY g");
+    assert_int_equal(
+        rctx_hashagg(&c, "SELECT t, 1 FROM r WHERE typeof(t) = 'real'", 1, "n", "agg3"), 0);
+    same_as_sql("agg3", "SELECT t, count(*) FROM r WHERE typeof(t) = 'real' GROUP BY t");
+}
+
+static void missing_and_bad(void **state)
+{
+    (void)state;
+    assert_int_equal(rctx_hashagg(&c, "SELECT x, 1 FROM no_such_table", 1, "n", "agg4"), 0);
+    assert_int_equal(int_of("SELECT count(*) FROM agg4"), 0);
+    assert_int_equal(rctx_hashagg(&c, "SELECT g FROM r", 1, "n", "agg5"), -1); /* 1 column */
+    assert_non_null(strstr(c.err, "columns"));
+    assert_int_equal(rctx_hashagg(&c, "SELECT g, v FROM r", 1, "q", "agg6"), -1); /* bad op */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(groups),
+        cmocka_unit_test(sql_path),
+        cmocka_unit_test(missing_and_bad),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
