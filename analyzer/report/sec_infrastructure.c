@@ -50,7 +50,14 @@ int sec_infrastructure(struct rctx *c)
             return -1;
 
         /* per sending IP: the copies and their placement (r_cp) */
-        if (rctx_table(
+        if (rctx_hashagg(c,
+                         "SELECT coalesce(i.ip, '(unknown)'), i.result, i.ptr_names,"
+                         " i.confirmed_name, i.helo, 1, y.n_copy, y.n_spam, y.n_inbox,"
+                         " y.n_spam + y.n_inbox, CASE WHEN i.tls THEN 1 ELSE 0 END FROM r_msg r"
+                         " JOIN iprev_results i ON i.message_id = r.id"
+                         " LEFT JOIN r_cp y ON y.message_id = r.id WHERE r.feedback_kind IS NULL",
+                         1, "xxxxnsssss", "r_agg_ip") != 0 ||
+            rctx_table(
                 c, s, "sending_ips", "Sending IPs",
                 "the client of the entry hop, with its reverse DNS; spam share = spam copies / "
                 "copies whose placement is known",
@@ -59,16 +66,11 @@ int sec_infrastructure(struct rctx *c)
                 "name|helo:t:HELO (one)|messages:i:Messages|copies:i:Copies|spam:i:Spam|"
                 "inbox:i:Inbox|spam_share:p:Spam share|tls:i:Over TLS",
                 TOP_IPS,
-                /* one row per message (iprev_results: one per message) with its
-                 * copies counted (r_cp) */
-                "SELECT coalesce(i.ip, '(unknown)'), max(i.result), max(i.ptr_names),"
-                " max(i.confirmed_name), max(i.helo), count(*), coalesce(sum(y.n_copy), 0),"
-                " sum(y.n_spam), sum(y.n_inbox),"
-                " CAST(sum(y.n_spam) AS REAL) / nullif(sum(y.n_spam + y.n_inbox), 0),"
-                " sum(CASE WHEN i.tls THEN 1 ELSE 0 END) FROM r_msg r"
-                " JOIN iprev_results i ON i.message_id = r.id"
-                " LEFT JOIN r_cp y ON y.message_id = r.id WHERE r.feedback_kind IS NULL"
-                " GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT 26") != 0)
+                /* r_agg_ip: per IP, from one row per message (iprev_results
+                 * has one per message) with its copies counted (r_cp) */
+                "SELECT k1, a1, a2, a3, a4, a5, coalesce(a6, 0), a7, a8,"
+                " CAST(a7 AS REAL) / nullif(a9, 0), a10 FROM r_agg_ip"
+                " ORDER BY a5 DESC, k1 LIMIT 26") != 0)
             return -1;
 
         if (rctx_table(

@@ -994,24 +994,33 @@ static int rule_dmarc_aggregate(struct rctx *c, struct rsection *s)
 
 /* ---- content ---- */
 
+/* the scored messages' copies placed in spam or inbox */
+#define RULE_CP                                                                                    \
+    "WITH cp AS (SELECT c.message_id AS mid, c.placement AS pl FROM r_copy c"                      \
+    "  JOIN content_scores cs ON cs.message_id = c.message_id"                                     \
+    "  WHERE c.placement IN ('spam', 'inbox'))"
+
 static int rule_content(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
-    long n = query(c,
-                   "WITH cp AS (SELECT c.message_id AS mid, c.placement AS pl FROM r_copy c"
-                   "  JOIN content_scores cs ON cs.message_id = c.message_id"
-                   "  WHERE c.placement IN ('spam', 'inbox')),"
-                   " tot AS (SELECT sum(pl = 'spam') AS sp, sum(pl = 'inbox') AS ib FROM cp),"
-                   " h AS (SELECT h.rule AS rule, sum(cp.pl = 'spam') AS hsp,"
-                   "  sum(cp.pl = 'inbox') AS hib, max(h.description) AS descr,"
-                   "  max(h.snippet) AS snip, max(h.kind) AS kind"
-                   "  FROM cp JOIN rule_hits h ON h.message_id = cp.mid GROUP BY h.rule)"
-                   " SELECT h.rule, h.hsp, tot.sp, h.hib, tot.ib, h.descr, h.snip, h.kind"
-                   " FROM h, tot WHERE tot.sp >= 2 AND tot.ib >= 1 AND h.hsp >= 2"
-                   " AND h.hsp * 2 > tot.sp AND h.hib * 5 <= tot.ib"
-                   " ORDER BY CAST(h.hsp AS REAL) / tot.sp - CAST(h.hib AS REAL) / tot.ib DESC,"
-                   " h.hsp DESC, h.rule" RECO_LIMIT_SQL,
-                   &g);
+    /* the hits per rule on the placed copies: rctx_hashagg (no sort) */
+    if (rctx_hashagg(c,
+                     RULE_CP " SELECT h.rule, cp.pl = 'spam', cp.pl = 'inbox', h.description,"
+                             " h.snippet, h.kind FROM cp JOIN rule_hits h ON h.message_id = cp.mid",
+                     1, "ssxxx", "r_agg_rc") != 0)
+        return -1;
+    long n =
+        query(c,
+              RULE_CP ","
+                      " tot AS (SELECT sum(pl = 'spam') AS sp, sum(pl = 'inbox') AS ib FROM cp),"
+                      " h AS (SELECT k1 AS rule, a1 AS hsp, a2 AS hib, a3 AS descr, a4 AS snip,"
+                      "  a5 AS kind FROM r_agg_rc)"
+                      " SELECT h.rule, h.hsp, tot.sp, h.hib, tot.ib, h.descr, h.snip, h.kind"
+                      " FROM h, tot WHERE tot.sp >= 2 AND tot.ib >= 1 AND h.hsp >= 2"
+                      " AND h.hsp * 2 > tot.sp AND h.hib * 5 <= tot.ib"
+                      " ORDER BY CAST(h.hsp AS REAL) / tot.sp - CAST(h.hib AS REAL) / tot.ib DESC,"
+                      " h.hsp DESC, h.rule" RECO_LIMIT_SQL,
+              &g);
     if (n <= 0) return (int)n;
     n = capped(c, s, n, "content rules");
     for (long i = 0; i < n; i++) {
