@@ -130,7 +130,7 @@ static void add_facts(struct rctx *c, struct rsection *s, const struct stats *x)
                   x->th_min, x->th_max);
 }
 
-static int add_rules(struct rctx *c, struct rsection *s)
+static int add_rules(struct rctx *c, struct rsection *s, int64_t scored)
 {
     struct rtable *t = rsec_table(s, c->r, "top_rules", "Rules hit most often",
                                   "rule:t:Rule|description:t:Description|messages:i:Messages|"
@@ -145,10 +145,13 @@ static int add_rules(struct rctx *c, struct rsection *s)
                      " WHERE r.feedback_kind IS NULL",
                      1, "xnx", "r_agg_rules") != 0)
         return -1;
+    /* the share's denominator: the scored messages, counted by the caller
+     * (a number we formatted, not data) */
     return rctx_fill(c, t, TOP_RULES,
-                     "WITH n AS (SELECT count(*) AS n" SCORED ")"
-                     " SELECT k1, a1, a2, CAST(a2 AS REAL) / (SELECT n FROM n), a3"
-                     " FROM r_agg_rules ORDER BY a2 DESC, k1 LIMIT 21",
+                     rprintf(c->r,
+                             "SELECT k1, a1, a2, CAST(a2 AS REAL) / %lld, a3"
+                             " FROM r_agg_rules ORDER BY a2 DESC, k1 LIMIT 21",
+                             (long long)scored),
                      NULL) < 0
                ? -1
                : 0;
@@ -237,7 +240,7 @@ int sec_content(struct rctx *c)
         return -1;
     if (x.scored > 0) {
         add_facts(c, s, &x);
-        if (add_histogram(c, s, x.th_max) != 0 || add_rules(c, s) != 0 ||
+        if (add_histogram(c, s, x.th_max) != 0 || add_rules(c, s, x.scored) != 0 ||
             add_top_messages(c, s) != 0)
             return -1;
     }
