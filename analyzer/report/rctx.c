@@ -456,6 +456,11 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     return rctx_analyze(c);
 }
 
+int rctx_exec_sql(struct rctx *c, const char *sql)
+{
+    return exec(c, sql);
+}
+
 int rctx_begin(struct rctx *c)
 {
     return exec(c, "BEGIN");

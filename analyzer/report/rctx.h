@@ -86,6 +86,10 @@ struct rctx {
 
 /* Create the TEMP tables for `scope` (dropping earlier ones). */
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope);
+/* Run SQL without parameters or rows (several statements allowed). 0 or
+ * -1 (c->err). */
+int rctx_exec_sql(struct rctx *c, const char *sql);
+
 /* A transaction around a loop of single-row writes to TEMP tables (in
  * autocommit each would commit the TEMP database on its own, which for a
  * million rows costs seconds). rctx_commit ends it; rctx_rollback ends it

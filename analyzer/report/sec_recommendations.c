@@ -63,8 +63,10 @@
  * --domain the findings cover every From domain in the database (a note
  * says so). */
 #include "report/rctx.h"
+#include "util/xalloc.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,7 +181,248 @@ static const char *placement_clause(struct rctx *c, int64_t spam, int64_t inbox)
 
 /* Per signing domain: messages signed, messages with a body hash mismatch,
  * their spam/inbox copies, the diagnoses, an example; then the entry-hop
- * client most common among the failing messages. */
+ * client most common among the failing messages.
+ *
+ * The per-domain numbers were a GROUP BY over a GROUP BY of every signature
+ * by (message, domain) — two sorts of a million rows. bh_pass reads the
+ * signatures once in message order (their primary key: no sort), folds
+ * each message's signatures per domain as that inner GROUP BY did, and adds
+ * them up per domain in C:
+ *   bh   = max(result = 'fail' AND reason LIKE 'body hash mismatch%')
+ *          (SQLite computes the condition: 1, 0 or NULL; NULLs ignored)
+ *   det  = max(detail) over the signatures where bh's condition is 1
+ * into TEMP r_bh_dom(d, n, bh, sp, spbad, ib, ibbad, footer, relaxed, ex,
+ * fdet) with the outer query's aggregates (sum(bh) NULL when every bh is,
+ * footer/relaxed = sum(det LIKE ...) NULL when every det is, ex = the least
+ * failing message, fdet = the greatest det that says "added after
+ * signing"), and the failing (message, domain) pairs into r_bh_fail. */
+struct bh_dom {
+    char *d;
+    size_t dn;
+    int64_t n, bh, sp, spbad, ib, ibbad, footer, relaxed, ex;
+    bool has_bh, has_det, has_ex;
+    char *fdet;
+    size_t fdetn;
+};
+
+struct bh_sig { /* one (message, domain) being folded */
+    const char *d;
+    size_t dn;
+    int bh; /* -1 NULL, 0, 1 */
+    const char *det;
+    size_t detn;
+    bool det_footer, det_relaxed;
+};
+
+struct bh_state {
+    struct bh_dom *dom;
+    size_t n_dom, cap_dom;
+    struct bh_sig sig[64];
+    size_t n_sig;
+    int64_t mid, sp, ib;
+    arena *a; /* the current message's texts */
+    sqlite3_stmt *fail_ins;
+    bool full; /* more than 64 signatures of a message, or 100,000 domains */
+};
+
+static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int r = memcmp(a, b, an < bn ? an : bn);
+    return r ? r : an < bn ? -1 : an > bn;
+}
+
+static struct bh_dom *bh_dom_of(struct bh_state *st, const char *d, size_t dn)
+{
+    for (size_t i = 0; i < st->n_dom; i++)
+        if (st->dom[i].dn == dn && memcmp(st->dom[i].d, d, dn) == 0) return &st->dom[i];
+    if (st->n_dom == 100000) return NULL;
+    if (st->n_dom == st->cap_dom) {
+        st->cap_dom = st->cap_dom ? st->cap_dom * 2 : 16;
+        st->dom = xrealloc(st->dom, st->cap_dom * sizeof *st->dom);
+    }
+    struct bh_dom *g = &st->dom[st->n_dom++];
+    memset(g, 0, sizeof *g);
+    g->d = xmalloc(dn + 1);
+    memcpy(g->d, d, dn);
+    g->d[dn] = '\0';
+    g->dn = dn;
+    return g;
+}
+
+/* The current message's (message, domain) rows into the domains. */
+static int bh_flush(struct rctx *c, struct bh_state *st)
+{
+    for (size_t i = 0; i < st->n_sig; i++) {
+        struct bh_sig *x = &st->sig[i];
+        struct bh_dom *g = bh_dom_of(st, x->d, x->dn);
+        if (!g) {
+            st->full = true;
+            return 0;
+        }
+        g->n++;
+        if (x->bh >= 0) {
+            g->bh += x->bh;
+            g->has_bh = true;
+        }
+        g->sp += st->sp;
+        g->ib += st->ib;
+        if (x->bh == 1) {
+            g->spbad += st->sp;
+            g->ibbad += st->ib;
+            if (!g->has_ex || st->mid < g->ex) g->ex = st->mid;
+            g->has_ex = true;
+            sqlite3_bind_int64(st->fail_ins, 1, st->mid);
+            sqlite3_bind_text(st->fail_ins, 2, x->d, (int)x->dn, SQLITE_STATIC);
+            if (sqlite3_step(st->fail_ins) != SQLITE_DONE) {
+                snprintf(c->err, sizeof c->err, "DKIM body hash: %s", sqlite3_errmsg(c->db));
+                return -1;
+            }
+            sqlite3_reset(st->fail_ins);
+        }
+        if (x->det) {
+            g->has_det = true;
+            g->footer += x->det_footer;
+            g->relaxed += x->det_relaxed;
+            if (x->det_footer && (!g->fdet || text_cmp(x->det, x->detn, g->fdet, g->fdetn) > 0)) {
+                free(g->fdet);
+                g->fdet = xmalloc(x->detn + 1);
+                memcpy(g->fdet, x->det, x->detn);
+                g->fdet[x->detn] = '\0';
+                g->fdetn = x->detn;
+            }
+        }
+    }
+    st->n_sig = 0;
+    arena_reset(st->a);
+    return 0;
+}
+
+/* One signature row: mid, domain, cond, detail, footer?, relaxed?, n_spam, n_inbox. */
+static int bh_row(struct rctx *c, struct bh_state *st, sqlite3_stmt *q)
+{
+    int64_t mid = sqlite3_column_int64(q, 0);
+    if (st->n_sig && mid != st->mid && bh_flush(c, st) != 0) return -1;
+    if (st->full) return 0;
+    st->mid = mid;
+    st->sp = sqlite3_column_int64(q, 6); /* coalesce(cp.sp, 0): NULL reads as 0 */
+    st->ib = sqlite3_column_int64(q, 7);
+    const char *d = (const char *)sqlite3_column_text(q, 1);
+    size_t dn = (size_t)sqlite3_column_bytes(q, 1);
+    int cond = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 2) != 0;
+    struct bh_sig *x = NULL;
+    for (size_t i = 0; i < st->n_sig && !x; i++)
+        if (st->sig[i].dn == dn && memcmp(st->sig[i].d, d, dn) == 0) x = &st->sig[i];
+    if (!x) {
+        if (st->n_sig == sizeof st->sig / sizeof st->sig[0]) {
+            st->full = true;
+            return 0;
+        }
+        x = &st->sig[st->n_sig++];
+        *x = (struct bh_sig){.d = arena_strndup(st->a, d, dn), .dn = dn, .bh = -1};
+    }
+    if (cond > x->bh) x->bh = cond; /* max, NULL (-1) ignored */
+    const char *det = (const char *)sqlite3_column_text(q, 3);
+    if (cond == 1 && det) {
+        size_t detn = (size_t)sqlite3_column_bytes(q, 3);
+        if (!x->det || text_cmp(det, detn, x->det, x->detn) > 0) {
+            x->det = arena_strndup(st->a, det, detn);
+            x->detn = detn;
+            x->det_footer = sqlite3_column_int64(q, 4) != 0;
+            x->det_relaxed = sqlite3_column_int64(q, 5) != 0;
+        }
+    }
+    return 0;
+}
+
+/* 0: r_bh_dom and r_bh_fail are built; 1: too many domains or signatures
+ * for the pass (the SQL below is used); -1: error. */
+static int bh_pass(struct rctx *c)
+{
+    if (rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_bh_dom; DROP TABLE IF EXISTS temp.r_bh_fail;"
+                         "CREATE TEMP TABLE r_bh_dom(d, n, bh, sp, spbad, ib, ibbad, footer,"
+                         " relaxed, ex, fdet);"
+                         "CREATE TEMP TABLE r_bh_fail(mid, d)") != 0)
+        return -1;
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    struct bh_state st = {.a = arena_new()};
+    int rc = -1;
+    bool txn = false;
+    if (sqlite3_prepare_v2(
+            c->db,
+            "SELECT k.message_id, k.domain,"
+            " k.result = 'fail' AND k.reason LIKE 'body hash mismatch%', k.detail,"
+            " k.detail LIKE '%added after signing%', k.detail LIKE '%relaxed canonicalisation%',"
+            " coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0)"
+            " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+            " LEFT JOIN r_cp cp ON cp.message_id = r.id"
+            " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.domain IS NOT NULL"
+            " ORDER BY k.message_id",
+            -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "INSERT INTO r_bh_fail VALUES (?1, ?2)", -1, &st.fail_ins,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db,
+                           "INSERT INTO r_bh_dom VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                           " ?11)",
+                           -1, &ins, NULL) != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "DKIM body hash: %s", sqlite3_errmsg(c->db));
+        goto done;
+    }
+    if (rctx_begin(c) != 0) goto done;
+    txn = true;
+    int step;
+    while (!st.full && (step = sqlite3_step(q)) == SQLITE_ROW)
+        if (bh_row(c, &st, q) != 0) goto done;
+    if (!st.full && step != SQLITE_DONE) {
+        snprintf(c->err, sizeof c->err, "DKIM body hash: %s", sqlite3_errmsg(c->db));
+        goto done;
+    }
+    if (!st.full && st.n_sig && bh_flush(c, &st) != 0) goto done;
+    if (st.full) {
+        rc = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < st.n_dom; i++) {
+        struct bh_dom *g = &st.dom[i];
+        sqlite3_bind_text(ins, 1, g->d, (int)g->dn, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 2, g->n);
+        g->has_bh ? sqlite3_bind_int64(ins, 3, g->bh) : sqlite3_bind_null(ins, 3);
+        sqlite3_bind_int64(ins, 4, g->sp);
+        sqlite3_bind_int64(ins, 5, g->spbad);
+        sqlite3_bind_int64(ins, 6, g->ib);
+        sqlite3_bind_int64(ins, 7, g->ibbad);
+        g->has_det ? sqlite3_bind_int64(ins, 8, g->footer) : sqlite3_bind_null(ins, 8);
+        g->has_det ? sqlite3_bind_int64(ins, 9, g->relaxed) : sqlite3_bind_null(ins, 9);
+        g->has_ex ? sqlite3_bind_int64(ins, 10, g->ex) : sqlite3_bind_null(ins, 10);
+        g->fdet ? sqlite3_bind_text(ins, 11, g->fdet, (int)g->fdetn, SQLITE_STATIC)
+                : sqlite3_bind_null(ins, 11);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            snprintf(c->err, sizeof c->err, "DKIM body hash: %s", sqlite3_errmsg(c->db));
+            goto done;
+        }
+        sqlite3_reset(ins);
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(st.fail_ins);
+    if (txn) {
+        if (rc == 0)
+            rc = rctx_commit(c);
+        else
+            rctx_rollback(c);
+    }
+    for (size_t i = 0; i < st.n_dom; i++) {
+        free(st.dom[i].d);
+        free(st.dom[i].fdet);
+    }
+    free(st.dom);
+    arena_free(st.a);
+    return rc;
+}
+
+/* The same tables by SQL (a database with more domains or signatures per
+ * message than the pass keeps). */
 #define BH_CTE                                                                                     \
     "WITH s AS (SELECT k.message_id AS mid, k.domain AS d,"                                        \
     "  max(k.result = 'fail' AND k.reason LIKE 'body hash mismatch%') AS bh,"                      \
@@ -188,6 +431,18 @@ static const char *placement_clause(struct rctx *c, int64_t spam, int64_t inbox)
     " FROM dkim_signatures k JOIN r_msg r ON r.id = k.message_id"                                  \
     " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.domain IS NOT NULL"                     \
     " GROUP BY k.message_id, k.domain)"
+static const char bh_sql[] =
+    "DELETE FROM r_bh_dom; DELETE FROM r_bh_fail;"
+    "INSERT INTO r_bh_dom " BH_CTE
+    ", cp AS (SELECT message_id AS mid, n_spam AS sp, n_inbox AS ib FROM r_cp)"
+    " SELECT s.d, count(*), sum(s.bh),"
+    " sum(coalesce(cp.sp, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.sp, 0) ELSE 0 END),"
+    " sum(coalesce(cp.ib, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.ib, 0) ELSE 0 END),"
+    " sum(s.det LIKE '%added after signing%'), sum(s.det LIKE '%relaxed canonicalisation%'),"
+    " min(CASE WHEN s.bh THEN s.mid END),"
+    " max(CASE WHEN s.det LIKE '%added after signing%' THEN s.det END)"
+    " FROM s LEFT JOIN cp ON cp.mid = s.mid GROUP BY s.d;"
+    "INSERT INTO r_bh_fail " BH_CTE " SELECT mid, d FROM s WHERE s.bh";
 
 static int rule_dkim_body_hash(struct rctx *c, struct rsection *s)
 {
@@ -201,26 +456,19 @@ static int rule_dkim_body_hash(struct rctx *c, struct rsection *s)
             NULL, &any) != 0)
         return -1;
     if (!any) return 0;
-    long n = query(
-        c,
-        BH_CTE ", cp AS (SELECT message_id AS mid, n_spam AS sp, n_inbox AS ib FROM r_cp)"
-               " SELECT s.d, count(*), sum(s.bh),"
-               " sum(coalesce(cp.sp, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.sp, 0) ELSE 0 END),"
-               " sum(coalesce(cp.ib, 0)), sum(CASE WHEN s.bh THEN coalesce(cp.ib, 0) ELSE 0 END),"
-               " sum(s.det LIKE '%added after signing%'),"
-               " sum(s.det LIKE '%relaxed canonicalisation%'),"
-               " min(CASE WHEN s.bh THEN s.mid END),"
-               " max(CASE WHEN s.det LIKE '%added after signing%' THEN s.det END)"
-               " FROM s LEFT JOIN cp ON cp.mid = s.mid GROUP BY s.d HAVING sum(s.bh) > 0"
-               " ORDER BY sum(s.bh) DESC, s.d" RECO_LIMIT_SQL,
-        &g);
+    int prc = bh_pass(c);
+    if (prc < 0 || (prc == 1 && rctx_exec_sql(c, bh_sql) != 0)) return -1;
+    long n = query(c,
+                   "SELECT d, n, bh, sp, spbad, ib, ibbad, footer, relaxed, ex, fdet"
+                   " FROM r_bh_dom WHERE bh > 0 ORDER BY bh DESC, d" RECO_LIMIT_SQL,
+                   &g);
     if (n <= 0) return (int)n;
     long nh = query(c,
-                    BH_CTE ", h AS (SELECT s.d AS d, i.helo AS helo, i.ip AS ip, count(*) AS n"
-                           " FROM s JOIN iprev_results i ON i.message_id = s.mid WHERE s.bh"
-                           " AND i.ip IS NOT NULL GROUP BY 1, 2, 3)"
-                           " SELECT d, helo, ip, n FROM (SELECT d, helo, ip, n, row_number() OVER"
-                           " (PARTITION BY d ORDER BY n DESC, ip) AS rn FROM h) WHERE rn = 1",
+                    "WITH h AS (SELECT f.d AS d, i.helo AS helo, i.ip AS ip, count(*) AS n"
+                    " FROM r_bh_fail f JOIN iprev_results i ON i.message_id = f.mid"
+                    " WHERE i.ip IS NOT NULL GROUP BY 1, 2, 3)"
+                    " SELECT d, helo, ip, n FROM (SELECT d, helo, ip, n, row_number() OVER"
+                    " (PARTITION BY d ORDER BY n DESC, ip) AS rn FROM h) WHERE rn = 1",
                     &h);
     if (nh < 0) return -1;
     n = capped(c, s, n, "DKIM body hash fails");
