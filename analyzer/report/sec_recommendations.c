@@ -217,6 +217,8 @@ struct bh_sig { /* one (message, domain) being folded */
 struct bh_state {
     struct bh_dom *dom;
     size_t n_dom, cap_dom;
+    uint32_t *slots; /* open addressing over dom: index + 1, 0 empty */
+    size_t n_slots;
     struct bh_sig sig[64];
     size_t n_sig;
     int64_t mid, sp, ib;
@@ -231,10 +233,40 @@ static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
     return r ? r : an < bn ? -1 : an > bn;
 }
 
+static uint64_t bh_hash(const char *d, size_t dn)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < dn; i++)
+        h = (h ^ (unsigned char)d[i]) * 1099511628211ull;
+    return h;
+}
+
+static void bh_rehash(struct bh_state *st)
+{
+    size_t ns = st->n_slots ? st->n_slots * 2 : 64;
+    uint32_t *sl = xcalloc(ns, sizeof *sl);
+    for (size_t i = 0; i < st->n_dom; i++) {
+        size_t k = (size_t)bh_hash(st->dom[i].d, st->dom[i].dn) & (ns - 1);
+        while (sl[k])
+            k = (k + 1) & (ns - 1);
+        sl[k] = (uint32_t)(i + 1);
+    }
+    free(st->slots);
+    st->slots = sl;
+    st->n_slots = ns;
+}
+
+/* The domain's accumulator (a hash table: a mail server's signatures can
+ * come from thousands of domains); NULL past 100,000 domains. */
 static struct bh_dom *bh_dom_of(struct bh_state *st, const char *d, size_t dn)
 {
-    for (size_t i = 0; i < st->n_dom; i++)
-        if (st->dom[i].dn == dn && memcmp(st->dom[i].d, d, dn) == 0) return &st->dom[i];
+    if (!st->slots) bh_rehash(st);
+    size_t k = (size_t)bh_hash(d, dn) & (st->n_slots - 1);
+    while (st->slots[k]) {
+        struct bh_dom *g = &st->dom[st->slots[k] - 1];
+        if (g->dn == dn && memcmp(g->d, d, dn) == 0) return g;
+        k = (k + 1) & (st->n_slots - 1);
+    }
     if (st->n_dom == 100000) return NULL;
     if (st->n_dom == st->cap_dom) {
         st->cap_dom = st->cap_dom ? st->cap_dom * 2 : 16;
@@ -246,6 +278,8 @@ static struct bh_dom *bh_dom_of(struct bh_state *st, const char *d, size_t dn)
     memcpy(g->d, d, dn);
     g->d[dn] = '\0';
     g->dn = dn;
+    st->slots[k] = (uint32_t)st->n_dom;
+    if (st->n_dom * 2 > st->n_slots) bh_rehash(st);
     return g;
 }
 
@@ -417,6 +451,7 @@ done:
         free(st.dom[i].fdet);
     }
     free(st.dom);
+    free(st.slots);
     arena_free(st.a);
     return rc;
 }
