@@ -338,3 +338,150 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
     if (rc == 2) return 0;
     return rc == 1 ? by_sql(c, sql, nkeys, ops, dest) : rc;
 }
+
+/* ---- rctx_msgfold: count(DISTINCT message) per key without the sorts ----
+ * The rows come in message order (a primary-key scan); each message's rows
+ * are folded per key in a small array, then added to a hash table of keys:
+ * pairs (message, key), rows, and per flag the pairs where any row has it. */
+#define MSGFOLD_MAX_FLAGS 8
+#define MSGFOLD_MAX_PER_MSG 64
+
+struct mf_pair {
+    sqlite3_value *key; /* borrowed from the statement while the message lasts: copied */
+    int64_t rows;
+    bool flag[MSGFOLD_MAX_FLAGS];
+};
+
+static int mf_flush(struct gtab *t, struct mf_pair *p, size_t n, int nflags, bool *full)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = hash_key(p[i].key, 1469598103934665603ull);
+        size_t k = (size_t)h & (t->n_slots - 1);
+        struct group *g = NULL;
+        while (t->slots[k] && !g) {
+            struct group *x = &t->g[t->slots[k] - 1];
+            if (x->hash == h && same_key(x->key[0], p[i].key)) g = x;
+            k = (k + 1) & (t->n_slots - 1);
+        }
+        if (!g) {
+            if (t->n == HASHAGG_MAX_GROUPS) {
+                *full = true;
+                return 0;
+            }
+            if (t->n == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 64;
+                t->g = xrealloc(t->g, t->cap * sizeof *t->g);
+            }
+            k = (size_t)h & (t->n_slots - 1);
+            while (t->slots[k])
+                k = (k + 1) & (t->n_slots - 1);
+            g = &t->g[t->n];
+            memset(g, 0, sizeof *g);
+            g->hash = h;
+            g->key[0] = sqlite3_value_dup(p[i].key);
+            t->slots[k] = (uint32_t)++t->n;
+            if (t->n * 2 > t->n_slots) rehash(t);
+            g = &t->g[t->n - 1];
+        }
+        g->acc[0].n++;
+        g->acc[1].n += p[i].rows;
+        for (int f = 0; f < nflags; f++)
+            g->acc[2 + f].n += p[i].flag[f];
+    }
+    return 0;
+}
+
+int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
+{
+    static const char all_n[] = "nnnnnnnnnn"; /* 2 + MSGFOLD_MAX_FLAGS counts */
+    if (nflags < 0 || nflags > MSGFOLD_MAX_FLAGS) {
+        snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+        return -1;
+    }
+    char ddl[512];
+    int n =
+        snprintf(ddl, sizeof ddl,
+                 "DROP TABLE IF EXISTS temp.%s; CREATE TEMP TABLE %s(k, pairs, rows", dest, dest);
+    for (int f = 0; f < nflags; f++)
+        n += snprintf(ddl + n, sizeof ddl - (size_t)n, ", f%d", f + 1);
+    snprintf(ddl + n, sizeof ddl - (size_t)n, ")");
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, ddl, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "report aggregate: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        const char *m = sqlite3_errmsg(c->db);
+        if (strstr(m, "no such table") || strstr(m, "no such column")) return 0;
+        return agg_fail(c, "report aggregate");
+    }
+    struct gtab t = {0};
+    rehash(&t);
+    struct mf_pair pairs[MSGFOLD_MAX_PER_MSG];
+    size_t np = 0;
+    int64_t cur = 0;
+    bool full = false, have = false;
+    int rc;
+    while (!full && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t mid = sqlite3_column_int64(q, 0);
+        if (have && mid != cur) {
+            if (mf_flush(&t, pairs, np, nflags, &full) != 0) break;
+            for (size_t i = 0; i < np; i++)
+                sqlite3_value_free(pairs[i].key);
+            np = 0;
+        }
+        have = true;
+        cur = mid;
+        sqlite3_value *key = sqlite3_column_value(q, 1);
+        if (sqlite3_value_type(key) == SQLITE_FLOAT) {
+            full = true; /* a REAL key: SQL groups 1 with 1.0 */
+            break;
+        }
+        struct mf_pair *p = NULL;
+        for (size_t i = 0; i < np && !p; i++)
+            if (same_key(pairs[i].key, key)) p = &pairs[i];
+        if (!p) {
+            if (np == MSGFOLD_MAX_PER_MSG) {
+                full = true;
+                break;
+            }
+            p = &pairs[np++];
+            memset(p, 0, sizeof *p);
+            p->key = sqlite3_value_dup(key);
+        }
+        p->rows++;
+        for (int f = 0; f < nflags; f++) /* as CASE WHEN x: non-NULL and not 0 */
+            if (sqlite3_column_type(q, 2 + f) != SQLITE_NULL &&
+                sqlite3_column_double(q, 2 + f) != 0)
+                p->flag[f] = true;
+    }
+    if (!full && rc == SQLITE_DONE && np) mf_flush(&t, pairs, np, nflags, &full);
+    for (size_t i = 0; i < np; i++)
+        sqlite3_value_free(pairs[i].key);
+    sqlite3_finalize(q);
+    int out;
+    if (!full && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        out = agg_fail(c, "report aggregate");
+    else if (!full)
+        out = store(c, dest, 1, all_n + (MSGFOLD_MAX_FLAGS - nflags), &t);
+    else {
+        /* the SQL path: count(DISTINCT message) per key, and per flag */
+        size_t cap = strlen(sql) + 1024;
+        char *s = xmalloc(cap);
+        int m = snprintf(s, cap, "INSERT INTO %s WITH q(c0, c1", dest);
+        for (int f = 0; f < nflags; f++)
+            m += snprintf(s + m, cap - (size_t)m, ", c%d", f + 2);
+        m += snprintf(s + m, cap - (size_t)m, ") AS (%s) SELECT c1, count(DISTINCT c0), count(*)",
+                      sql);
+        for (int f = 0; f < nflags; f++)
+            m += snprintf(s + m, cap - (size_t)m, ", count(DISTINCT CASE WHEN c%d THEN c0 END)",
+                          f + 2);
+        snprintf(s + m, cap - (size_t)m, " FROM q GROUP BY c1");
+        out = rctx_exec_sql(c, s);
+        free(s);
+    }
+    gtab_free(&t, 1, 2 + nflags);
+    return out;
+}

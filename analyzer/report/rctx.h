@@ -107,6 +107,15 @@ void rctx_rollback(struct rctx *c);
  * missing from an older database leaves `dest` empty. 0 or -1 (c->err). */
 int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest);
 
+/* count(DISTINCT message) per key without the sorts (report/hashagg.c):
+ * `sql` gives (message id, key, flag 1..nflags) rows ORDERED BY the message
+ * id (each message's rows together); into TEMP table `dest`(k, pairs,
+ * rows, f1..fn): per key the messages with it (count(DISTINCT id)), its
+ * rows (count(*)), and per flag the messages where a row has it
+ * (count(DISTINCT CASE WHEN flag THEN id END)). More than 64 keys in a
+ * message, a REAL key or too many keys: the same by SQL. nflags <= 8. */
+int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest);
+
 /* Sampled statistics of the TEMP tables, for the query planner: call after
  * creating a TEMP table that later queries join with database tables. 0 or
  * -1 (c->err). */

@@ -152,21 +152,23 @@ int sec_authentication(struct rctx *c)
                   "verification) and are left out of the rates.",
                   (long long)(a.messages - a.verified), (long long)a.messages);
 
-    if (rctx_table(
+    /* per d=: messages, signatures, and the messages passing, aligned,
+     * testing (count(DISTINCT ...) by rctx_msgfold over the signatures in
+     * message order) */
+    if (rctx_msgfold(c,
+                     "SELECT k.message_id, coalesce(k.domain, '(unreadable)'), k.result = 'pass',"
+                     " k.from_relation <> 'none', k.key_testing"
+                     " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
+                     " WHERE r.feedback_kind IS NULL AND NOT k.legacy ORDER BY k.message_id",
+                     3, "r_agg_dkd") != 0 ||
+        rctx_table(
             c, s, "by_dkim_domain", "By DKIM signing domain (d=)", NULL,
             "dkim_domain:t:DKIM d=|messages:i:Messages|signatures:i:Signatures|"
             "pass:i:Messages passing|pass_rate:p:Pass rate|aligned:i:Same or related to From|"
             "dkim_testing:i:Testing key",
             TOP_DOMAINS,
-            "SELECT coalesce(k.domain, '(unreadable)'), count(DISTINCT k.message_id), count(*),"
-            " count(DISTINCT CASE WHEN k.result = 'pass' THEN k.message_id END),"
-            " CAST(count(DISTINCT CASE WHEN k.result = 'pass' THEN k.message_id END) AS REAL)"
-            " / count(DISTINCT k.message_id),"
-            " count(DISTINCT CASE WHEN k.from_relation <> 'none' THEN k.message_id END),"
-            " count(DISTINCT CASE WHEN k.key_testing THEN k.message_id END)"
-            " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-            " WHERE r.feedback_kind IS NULL AND NOT k.legacy"
-            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
+            "SELECT k, pairs, rows, f1, CAST(f1 AS REAL) / pairs, f2, f3 FROM r_agg_dkd"
+            " ORDER BY pairs DESC, k LIMIT 21") != 0)
         return -1;
 
     /* failures: one query over the three methods; the example is the first

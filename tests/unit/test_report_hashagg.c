@@ -123,12 +123,39 @@ static void missing_and_bad(void **state)
     assert_int_equal(rctx_hashagg(&c, "SELECT g, v FROM r", 1, "q", "agg6"), -1); /* bad op */
 }
 
+/* rctx_msgfold: count(DISTINCT message) per key, and per flag. */
+static void msgfold(void **state)
+{
+    (void)state;
+    /* messages 1-3 and their signatures' domains, pass flags, testing flags:
+     * message 1 has two rows of d1 (one passing) and one of d2; message 2
+     * one of d1 (not passing, flag NULL); message 3 one of d2 (passing,
+     * testing) and one of d3 (a third key: past the fallback build's cap) */
+    exec_ok("CREATE TABLE sig(mid, d, pass, testing);"
+            "INSERT INTO sig VALUES (1, 'd1', 0, 0), (1, 'd1', 1, NULL), (1, 'd2', 0, 0),"
+            " (2, 'd1', NULL, 0), (3, 'd2', 1, 2), (3, 'd3', 0, 0);");
+    assert_int_equal(
+        rctx_msgfold(&c, "SELECT mid, d, pass, testing FROM sig ORDER BY mid", 2, "mf"), 0);
+    /* d1: messages 1, 2 (pairs 2), rows 3, passing 1 (message 1), testing 0 */
+    assert_int_equal(int_of("SELECT pairs = 2 AND rows = 3 AND f1 = 1 AND f2 = 0 FROM mf"
+                            " WHERE k = 'd1'"),
+                     1);
+    /* d2: messages 1, 3, rows 2, passing 1 (message 3), testing 1 */
+    assert_int_equal(int_of("SELECT pairs = 2 AND rows = 2 AND f1 = 1 AND f2 = 1 FROM mf"
+                            " WHERE k = 'd2'"),
+                     1);
+    same_as_sql("mf", "SELECT d, count(DISTINCT mid), count(*),"
+                      " count(DISTINCT CASE WHEN pass THEN mid END),"
+                      " count(DISTINCT CASE WHEN testing THEN mid END) FROM sig GROUP BY d");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(groups),
         cmocka_unit_test(sql_path),
         cmocka_unit_test(missing_and_bad),
+        cmocka_unit_test(msgfold),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
