@@ -35,8 +35,8 @@
 
 #include "util/xalloc.h"
 
-#ifndef DCUBE_MAX_CELLS /* (a test compiles this file with a small one) */
-#define DCUBE_MAX_CELLS 50000
+#ifndef DCUBE_MAX_CELLS       /* (a test compiles this file with a small one) */
+#define DCUBE_MAX_CELLS 20000 /* about 10 MB of cells at most */
 #endif
 #ifndef DCUBE_MAX_HOURS
 #define DCUBE_MAX_HOURS 200000 /* 22 years of hours */

@@ -26,8 +26,8 @@
 
 #include "util/xalloc.h"
 
-#ifndef HASHAGG_MAX_GROUPS /* (a test compiles this file with a small one) */
-#define HASHAGG_MAX_GROUPS 100000
+#ifndef HASHAGG_MAX_GROUPS       /* (a test compiles this file with a small one) */
+#define HASHAGG_MAX_GROUPS 20000 /* about 15 MB of groups at most */
 #endif
 #define HASHAGG_MAX_COLS 16
 

@@ -224,7 +224,7 @@ struct bh_state {
     int64_t mid, sp, ib;
     arena *a; /* the current message's texts */
     sqlite3_stmt *fail_ins;
-    bool full; /* more than 64 signatures of a message, or 100,000 domains */
+    bool full; /* more than 64 signatures of a message, or 20,000 domains */
 };
 
 static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
@@ -257,7 +257,7 @@ static void bh_rehash(struct bh_state *st)
 }
 
 /* The domain's accumulator (a hash table: a mail server's signatures can
- * come from thousands of domains); NULL past 100,000 domains. */
+ * come from thousands of domains); NULL past 20,000 domains. */
 static struct bh_dom *bh_dom_of(struct bh_state *st, const char *d, size_t dn)
 {
     if (!st->slots) bh_rehash(st);
@@ -267,7 +267,7 @@ static struct bh_dom *bh_dom_of(struct bh_state *st, const char *d, size_t dn)
         if (g->dn == dn && memcmp(g->d, d, dn) == 0) return g;
         k = (k + 1) & (st->n_slots - 1);
     }
-    if (st->n_dom == 100000) return NULL;
+    if (st->n_dom == 20000) return NULL;
     if (st->n_dom == st->cap_dom) {
         st->cap_dom = st->cap_dom ? st->cap_dom * 2 : 16;
         st->dom = xrealloc(st->dom, st->cap_dom * sizeof *st->dom);
