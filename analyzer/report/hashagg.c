@@ -11,6 +11,9 @@
  *   sum(x): NULL without a non-NULL x, else an integer sum — a REAL x or an
  *     overflow (where SQLite's own arithmetic takes over) sends the whole
  *     query to the SQL path below;
+ *   avg(x): the non-NULL values as doubles added in row order, over their
+ *     count (SQLite's avg() adds in the order the rows reach it: a query
+ *     read in the order its GROUP BY would give gets the same double);
  *   max(x), min(x): NULLs ignored; SQLite's order of values (numbers, then
  *     text, then blobs; text and blobs by bytes: the BINARY collation).
  * Keys are grouped by type and bytes; a REAL key (where SQLite would group
@@ -32,8 +35,9 @@
 #define HASHAGG_MAX_COLS 16
 
 struct acc {
-    int64_t n;        /* count */
+    int64_t n;        /* count; avg: the values averaged */
     int64_t sum;      /* sum of integers */
+    double dsum;      /* avg: the sum, added in row order as SQLite's avg() does */
     bool has;         /* sum: a non-NULL value seen */
     sqlite3_value *v; /* max/min so far (a copy), NULL: none yet */
 };
@@ -179,6 +183,11 @@ static bool accumulate(struct acc *a, char op, sqlite3_value *v)
     case 'c':
         if (t != SQLITE_NULL) a->n++;
         return true;
+    case 'a':
+        if (t == SQLITE_NULL) return true;
+        a->dsum += t == SQLITE_INTEGER ? (double)sqlite3_value_int64(v) : sqlite3_value_double(v);
+        a->n++;
+        return true;
     case 's':
         if (t == SQLITE_NULL) return true;
         if (t != SQLITE_INTEGER) return false;
@@ -261,6 +270,9 @@ static int store(struct rctx *c, const char *dest, int nkeys, const char *ops, s
                 sqlite3_bind_int64(ins, col, a->n);
             else if (ops[k] == 's')
                 a->has ? sqlite3_bind_int64(ins, col, a->sum) : sqlite3_bind_null(ins, col);
+            else if (ops[k] == 'a')
+                a->n ? sqlite3_bind_double(ins, col, a->dsum / (double)a->n)
+                     : sqlite3_bind_null(ins, col);
             else
                 a->v ? sqlite3_bind_value(ins, col, a->v) : sqlite3_bind_null(ins, col);
         }
@@ -288,6 +300,7 @@ static int by_sql(struct rctx *c, const char *sql, int nkeys, const char *ops, c
     for (int k = 0; k < nops; k++) {
         const char *fn = ops[k] == 'c'   ? "count"
                          : ops[k] == 's' ? "sum"
+                         : ops[k] == 'a' ? "avg"
                          : ops[k] == 'x' ? "max"
                                          : "min";
         if (ops[k] == 'n')
@@ -313,7 +326,7 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
 {
     int nops = (int)strlen(ops);
     if (nkeys < 1 || nkeys > HASHAGG_MAX_COLS || nops < 1 || nops > HASHAGG_MAX_COLS ||
-        strspn(ops, "ncsxm") != (size_t)nops) {
+        strspn(ops, "ncsaxm") != (size_t)nops) {
         snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
         return -1;
     }

@@ -100,8 +100,8 @@ void rctx_rollback(struct rctx *c);
 
 /* GROUP BY without the sort (report/hashagg.c): the rows of `sql` (no
  * parameters; nkeys key columns, then one column per character of ops:
- * 'n' count(*), 'c' count(x), 's' sum(x) of integers, 'x' max(x), 'm'
- * min(x)) aggregated per key into TEMP table `dest`(k1..kN, a1..aM), with
+ * 'n' count(*), 'c' count(x), 's' sum(x) of integers, 'a' avg(x), 'x'
+ * max(x), 'm' min(x)) aggregated per key into TEMP table `dest`(k1..kN, a1..aM), with
  * SQLite's results for those aggregates (a REAL summed or used as a key,
  * or too many groups: the same GROUP BY in SQL). A table the query reads
  * missing from an older database leaves `dest` empty. 0 or -1 (c->err). */

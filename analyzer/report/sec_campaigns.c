@@ -33,7 +33,7 @@
  * most separating feature (the post-mortem's measure and features, from
  * r_pm, see sec_postmortem.c), the campaign key itself excluded.
  *
- * TEMP tables: r_camp_m (per message), r_camp (the shown campaigns), r_camp_mid (their
+ * TEMP tables: r_camp_agg (per campaign), r_camp (the shown campaigns), r_camp_mid (their
  * Message-IDs), r_camp_dlv, r_camp_cmp, r_camp_pm, r_camp_feat; dropped and
  * rebuilt on each call. */
 #include "report/rctx.h"
@@ -67,33 +67,28 @@ static int exec(struct rctx *c, const char *sql, bool tolerate_missing)
 
 /* The per-message values of the campaigns table, read in r_msg order (the
  * lookups into r_copy and the per-message tables then go through their
- * pages once; grouped in campaign order they jump all over them), one row
- * per joined row as the GROUP BY saw them. The covering index gives the
- * GROUP BY the rows in (campaign, id) order: the order the sums add in. */
-static const char CAMP_M_SQL[] =
-    "CREATE TEMP TABLE r_camp_m AS SELECT r.campaign AS campaign, r.id AS id,"
-    " coalesce(cp.n_copy, 0) AS n_copy, coalesce(cp.n_spam, 0) AS n_spam,"
-    " coalesce(cp.n_inbox, 0) AS n_inbox,"
-    " sp.message_id AS sp_id, dm.message_id AS dm_id,"
-    " sp.result = 'pass' AS spf_pass, dm.result = 'pass' AS dmarc_pass,"
-    " coalesce(mk.pass, 0) AS dkim_pass, cs.total AS total"
+ * pages once), summed per campaign by rctx_hashagg into r_camp_agg without
+ * sorting a million rows: k1 campaign; a1 messages, a2-a4 copies, spam,
+ * inbox; a5, a6 messages with SPF and with DMARC results; a7-a9 SPF, DMARC,
+ * DKIM passes; a10 mean score (added in id order, the order the former
+ * GROUP BY over its (campaign, id) index added them), a11 max score. */
+static const char CAMP_ROWS[] =
+    "SELECT r.campaign, 1, coalesce(cp.n_copy, 0), coalesce(cp.n_spam, 0),"
+    " coalesce(cp.n_inbox, 0), sp.message_id, dm.message_id,"
+    " sp.result = 'pass', dm.result = 'pass', coalesce(mk.pass, 0), cs.total, cs.total"
     " FROM r_msg r LEFT JOIN r_cp cp ON cp.message_id = r.id"
     " LEFT JOIN r_mk mk ON mk.message_id = r.id"
     " LEFT JOIN spf_results sp ON sp.message_id = r.id AND sp.identity = 'mailfrom'"
     " LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
     " LEFT JOIN content_scores cs ON cs.message_id = r.id"
-    " WHERE r.feedback_kind IS NULL ORDER BY r.id;"
-    "CREATE INDEX temp.r_camp_m_key ON r_camp_m(campaign, id, n_copy, n_spam, n_inbox, sp_id,"
-    " dm_id, spf_pass, dmarc_pass, dkim_pass, total)";
+    " WHERE r.feedback_kind IS NULL ORDER BY r.id";
+#define CAMP_OPS "nsssccsssax"
 
 static const char CAMP_SQL[] =
-    "CREATE TEMP TABLE r_camp AS SELECT campaign, count(*) AS n_msg, sum(n_copy) AS n_copy,"
-    " sum(n_spam) AS n_spam, sum(n_inbox) AS n_inbox,"
-    " count(sp_id) + count(dm_id) AS n_verified,"
-    " sum(spf_pass) AS spf_pass, sum(dmarc_pass) AS dmarc_pass, sum(dkim_pass) AS dkim_pass,"
-    " round(avg(total), 2) AS score_mean, max(total) AS score_max"
-    " FROM r_camp_m INDEXED BY r_camp_m_key GROUP BY campaign ORDER BY n_msg DESC, campaign"
-    " LIMIT 21";
+    "CREATE TEMP TABLE r_camp AS SELECT k1 AS campaign, a1 AS n_msg, a2 AS n_copy,"
+    " a3 AS n_spam, a4 AS n_inbox, a5 + a6 AS n_verified, a7 AS spf_pass, a8 AS dmarc_pass,"
+    " a9 AS dkim_pass, round(a10, 2) AS score_mean, a11 AS score_max FROM r_camp_agg"
+    " ORDER BY n_msg DESC, campaign LIMIT 21";
 
 /* Without the authentication and score tables (an old database). */
 static const char CAMP_SQL_BARE[] =
@@ -191,20 +186,28 @@ int sec_campaigns(struct rctx *c)
     if (exec(c,
              "DROP TABLE IF EXISTS temp.r_camp; DROP TABLE IF EXISTS temp.r_camp_mid;"
              " DROP TABLE IF EXISTS temp.r_camp_dlv; DROP TABLE IF EXISTS temp.r_camp_cmp;"
-             " DROP TABLE IF EXISTS temp.r_camp_m",
+             " DROP TABLE IF EXISTS temp.r_camp_agg",
              false) != 0)
         return -1;
-    int rc = exec(c, CAMP_M_SQL, true);
-    bool bare = rc == 1;
-    if (rc == 0) rc = exec(c, CAMP_SQL, false);
-    if (rc == 1) rc = exec(c, CAMP_SQL_BARE, false);
+    /* an older database without the authentication and score tables:
+     * the bare table */
+    int64_t have = 0;
+    if (rctx_int(c,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                 " AND name IN ('spf_results', 'dmarc_results', 'content_scores')",
+                 NULL, &have) != 0)
+        return -1;
+    bool bare = have < 3;
+    int rc = bare ? exec(c, CAMP_SQL_BARE, false)
+             : rctx_hashagg(c, CAMP_ROWS, 1, CAMP_OPS, "r_camp_agg") != 0
+                 ? -1
+                 : exec(c, CAMP_SQL, false);
     if (rc != 0) return -1;
-    /* the campaigns, and those with a spam copy (from r_camp_m's index
-     * when there is one) */
+    /* the campaigns, and those with a spam copy */
     if (rctx_int(c,
                  bare ? "SELECT count(*) FROM (SELECT DISTINCT campaign FROM r_msg"
                         " WHERE feedback_kind IS NULL)"
-                      : "SELECT count(*) FROM (SELECT DISTINCT campaign FROM r_camp_m)",
+                      : "SELECT count(*) FROM r_camp_agg",
                  NULL, &n_camp) != 0)
         return -1;
     int64_t with_spam = 0;
@@ -212,8 +215,7 @@ int sec_campaigns(struct rctx *c)
                  bare ? "SELECT count(*) FROM (SELECT r.campaign FROM r_msg r JOIN r_copy c"
                         " ON c.message_id = r.id WHERE r.feedback_kind IS NULL"
                         " AND c.placement = 'spam' GROUP BY r.campaign)"
-                      : "SELECT count(*) FROM (SELECT campaign FROM r_camp_m WHERE n_spam > 0"
-                        " GROUP BY campaign)",
+                      : "SELECT count(*) FROM r_camp_agg WHERE a3 > 0",
                  NULL, &with_spam) != 0)
         return -1;
     if (exec(c, MID_SQL, false) != 0) return -1;

@@ -98,6 +98,11 @@ static void groups(void **state)
     assert_int_equal(int_of("SELECT a4 = 'yz' AND a5 = 'y' FROM agg WHERE k1 IS NULL"), 1);
     same_as_sql("agg", "SELECT g, h, count(*), count(v), sum(v), max(t), min(t) FROM r"
                        " GROUP BY g, h");
+    /* avg: (a,1) averages 1 and 2 (the NULL left out); (b,1) has no value */
+    assert_int_equal(rctx_hashagg(&c, "SELECT g, h, v FROM r", 2, "a", "agg1"), 0);
+    assert_int_equal(int_of("SELECT a1 = 1.5 FROM agg1 WHERE k1 = 'a' AND k2 = 1"), 1);
+    assert_int_equal(int_of("SELECT a1 IS NULL FROM agg1 WHERE k1 = 'b'"), 1);
+    same_as_sql("agg1", "SELECT g, h, avg(v) FROM r GROUP BY g, h");
 }
 
 /* A REAL summed and a REAL key: the SQL path, the same result. */
