@@ -226,38 +226,48 @@ static const char *const feature_sql[] = {
 #define PM_MSG "SELECT p.id, p.n_spam, p.n_inbox, p.campaign"
 static const struct merged {
     const char *sql;
-    int singles[6];
+    int singles[16];
 } merged_sql[] = {
+    /* the tables with at most one row per message, in one pass: the entry
+     * hop (iprev, else SPF's client IP), DMARC, the headers, the score
+     * band, the From domain and campaign */
     {PM_MSG ", 'ip', CASE WHEN coalesce(i.ip, s.ip) <> '' THEN coalesce(i.ip, s.ip) END,"
             " 'helo', CASE WHEN i.helo <> '' THEN lower(i.helo) END,"
             " 'iprev', 'iprev=' || i.result,"
             " 'iprev', CASE WHEN i.reason <> '' THEN 'iprev=' || i.result || ' (' || i.reason"
             " || ')' END,"
             " 'tls', CASE WHEN i.tls IS NOT NULL THEN CASE WHEN i.tls THEN 'entry hop with TLS'"
-            " ELSE 'entry hop without TLS' END END"
-            " FROM @P p LEFT JOIN iprev_results i ON i.message_id = p.id"
-            " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'",
-     {0, 1, 2, 3, 17, -1}},
+            " ELSE 'entry hop without TLS' END END,"
+            " 'dmarc', 'dmarc=' || d.result,"
+            " 'dmarc', CASE WHEN d.reason <> '' THEN 'dmarc=' || d.result || ' (' || d.reason"
+            " || ')' END,"
+            " 'header', CASE WHEN m.list_id IS NULL THEN 'no List-Id' ELSE 'List-Id' END,"
+            " 'header', CASE WHEN m.feedback_id IS NULL THEN 'no Feedback-ID'"
+            " ELSE 'Feedback-ID' END,"
+            " 'header', CASE WHEN m.message_id IS NULL THEN 'no Message-ID' END,"
+            " 'score', CASE WHEN cs.message_id IS NULL THEN NULL"
+            " WHEN cs.total >= cs.threshold THEN printf('%g or more (threshold)', cs.threshold)"
+            " WHEN cs.total >= cs.threshold / 2"
+            " THEN printf('%g to under %g', cs.threshold / 2, cs.threshold)"
+            " WHEN cs.total >= 0 THEN printf('0 to under %g', cs.threshold / 2)"
+            " ELSE 'below 0' END,"
+            " 'from_domain', p.from_domain, 'campaign', p.campaign"
+            " FROM @P p JOIN messages m ON m.id = p.id"
+            " LEFT JOIN iprev_results i ON i.message_id = p.id"
+            " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"
+            " LEFT JOIN dmarc_results d ON d.message_id = p.id"
+            " LEFT JOIN content_scores cs ON cs.message_id = p.id",
+     {0, 1, 2, 3, 17, 6, 7, 12, 13, 16, 18, 19, 20, -1}},
     {PM_MSG ", 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
             " || '=' END || s.result,"
             " 'spf', CASE WHEN s.reason <> '' THEN CASE s.identity WHEN 'mailfrom' THEN 'spf='"
             " ELSE 'spf ' || s.identity || '=' END || s.result || ' (' || s.reason || ')' END"
             " FROM @P p JOIN spf_results s ON s.message_id = p.id",
      {4, 5, -1}},
-    {PM_MSG ", 'dmarc', 'dmarc=' || d.result,"
-            " 'dmarc', CASE WHEN d.reason <> '' THEN 'dmarc=' || d.result || ' (' || d.reason"
-            " || ')' END FROM @P p JOIN dmarc_results d ON d.message_id = p.id",
-     {6, 7, -1}},
     {PM_MSG ", 'arc', 'arc=' || a.result,"
             " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
             " || ')' END FROM @P p JOIN arc_results a ON a.message_id = p.id",
      {8, 9, -1}},
-    {PM_MSG ", 'header', CASE WHEN m.list_id IS NULL THEN 'no List-Id' ELSE 'List-Id' END,"
-            " 'header', CASE WHEN m.feedback_id IS NULL THEN 'no Feedback-ID'"
-            " ELSE 'Feedback-ID' END,"
-            " 'header', CASE WHEN m.message_id IS NULL THEN 'no Message-ID' END"
-            " FROM @P p JOIN messages m ON m.id = p.id",
-     {12, 13, 16, -1}},
     {PM_MSG ", 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
             " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
             " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
@@ -268,10 +278,8 @@ static const struct merged {
             " ELSE 'no one-click unsubscribe' END END"
             " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
      {14, 15, -1}},
-    {PM_MSG ", 'from_domain', p.from_domain, 'campaign', p.campaign FROM @P p", {19, 20, -1}},
-    {NULL, {10, -1}}, /* rule, attachment, score: one table each */
+    {NULL, {10, -1}}, /* rule, attachment: several rows per message */
     {NULL, {11, -1}},
-    {NULL, {18, -1}},
 };
 #define N_MERGED_SQL (sizeof merged_sql / sizeof merged_sql[0])
 
@@ -797,7 +805,7 @@ static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct se
         int rc = m->sql ? sep_run(c, m->sql, src, by_campaign, true, t) : 1;
         if (rc < 0) return -1;
         if (rc == 0) continue;
-        for (int k = 0; k < 6 && m->singles[k] >= 0; k++) {
+        for (int k = 0; k < 16 && m->singles[k] >= 0; k++) {
             const char *tpl = feature_sql[m->singles[k]];
             if (by_campaign && strstr(tpl, "'campaign', p.campaign")) continue;
             if (sep_run(c, tpl, src, by_campaign, false, t) < 0) return -1;
