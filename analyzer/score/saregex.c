@@ -2331,7 +2331,12 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
             }
             for (unsigned r = 0; r < k; r++)
                 seq_push(x, &s, &a);
-            if (qmax != qmin || k < qmin) seq_push(x, &s, &brk);
+            if (qmax != qmin || k < qmin) {
+                seq_push(x, &s, &brk);
+                /* the last of the j >= qmin copies ends where the next item
+                 * starts: "ad+res" holds "dres" as well as "ad" */
+                if (a.exact) seq_push(x, &s, &a);
+            }
         }
     }
     if (s.none) {
@@ -3466,13 +3471,27 @@ static enum sare_rc match_parts(const sare *re, struct tls *t, const char *subj,
     return limit ? SARE_LIMIT : error ? SARE_ERROR : SARE_NOMATCH;
 }
 
+/* pcre2_match, without its checks of arguments that are always valid here
+ * when the pattern has JIT code: pcre2_match with no options does no more
+ * than call pcre2_jit_match, and falls back to the interpreter exactly when
+ * that answers PCRE2_ERROR_JIT_BADOPTION (no JIT code). */
+static int pc_match(const pcre2_code *code, PCRE2_SPTR subj, size_t len, size_t start,
+                    pcre2_match_data *md, pcre2_match_context *mc)
+{
+    if (jit_available) {
+        int rc = pcre2_jit_match(code, subj, len, start, 0, md, mc);
+        if (rc != PCRE2_ERROR_JIT_BADOPTION) return rc;
+    }
+    return pcre2_match(code, subj, len, start, 0, md, mc);
+}
+
 enum sare_rc sare_match(const sare *re, const char *subj, size_t len, size_t start, size_t *mstart,
                         size_t *mend)
 {
     if (!re || (!subj && len) || start > len) return SARE_ERROR;
     struct tls *t = tls_get();
     if (re->n_parts > 1) return match_parts(re, t, subj, len, start, mstart, mend);
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)(subj ? subj : ""), len, start, 0, t->md, t->mc);
+    int rc = pc_match(re->code, (PCRE2_SPTR)(subj ? subj : ""), len, start, t->md, t->mc);
     if (rc >= 0) { /* 0: the one-pair ovector was too small for the groups; still a match */
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
         size_t s = ov[0], e = ov[1];
@@ -4084,7 +4103,11 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
             uint32_t id = a->ids[k];
             size_t l = a->len[id];
             if (l > len - i) break; /* the rest are longer still */
-            if (memcmp(a->bytes + a->off[id], t + i, l) == 0) {
+            const unsigned char *lit = (const unsigned char *)a->bytes + a->off[id];
+            size_t j = 1; /* lit[0] == b: the literals are indexed by their first byte */
+            while (j < l && lit[j] == t[i + j])
+                j++;
+            if (j >= l) {
                 if (i + l < cand) cand = i + l;
                 break;
             }

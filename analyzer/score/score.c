@@ -67,6 +67,9 @@ struct crule {
     /* body rules with no literal set: folded literal ids in s->flit_ids, per
      * fold (sare_fold_literals; n_flits 0: none in that fold) */
     uint32_t flit_off[SARE_N_FOLDS], n_flits[SARE_N_FOLDS];
+    /* the same ids as bit masks over the words of a line's seen[] bitset:
+     * s->fmask[fm_off[f] ..], n_fm[f] of them (one per word touched) */
+    uint32_t fm_off[SARE_N_FOLDS], n_fm[SARE_N_FOLDS];
     /* per fold: 0, or 1 + the index in s->aparts of the count of folded
      * literals apart that the line must reach (sare_fold_repeats > 1) */
     uint32_t apart[SARE_N_FOLDS];
@@ -74,6 +77,14 @@ struct crule {
     uint32_t group;              /* header/mimeheader rules: index into s->groups */
     bool caps;                   /* the regex has named groups: a hit sets tags */
     bool tmpl;                   /* the regex uses %{NAME} tags: compiled per message */
+    /* a template whose every match holds the value of the tag named
+     * (req_off,req_len) in r->regex (tmpl_required): skipped where no text
+     * holds one of the tag's values; req_len 0: always compiled */
+    uint16_t req_off, req_len;
+    /* a cached body rule (?:X){n}, n >= REPEAT_MIN: (?:X){REPEAT_TRY},
+     * which matches wherever the rule can (its first copies); a line it
+     * does not match is skipped (repeat_prefix) */
+    sare *pre;
 };
 
 static int budget_of(const struct crule *c);
@@ -87,6 +98,11 @@ struct hgroup {
     bool any_lits;
     uint32_t *rules; /* header rules of this group (enabled), definition order */
     size_t n, cap;
+};
+
+struct fmask {
+    uint64_t bits;
+    uint32_t word;
 };
 
 struct apart_set {
@@ -111,6 +127,8 @@ struct scorer {
     uint32_t n_fwords[SARE_N_FOLDS];
     uint32_t *flit_ids;
     size_t n_flit_ids, cap_flit_ids;
+    struct fmask *fmask;
+    size_t n_fmask, cap_fmask;
     bool any_flits;
     /* repeated folded sets (sare_fold_repeats): one counter per distinct
      * set and fold, shared by the rules that have it */
@@ -244,6 +262,22 @@ static void add_fold_literals(struct scorer *s, struct crule *c)
             s->flit_ids[s->n_flit_ids++] = sare_lits_add(s->flits[f], lits[i], lens[i]);
         }
         c->n_flits[f] = (uint32_t)k;
+        c->fm_off[f] = (uint32_t)s->n_fmask;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t id = s->flit_ids[c->flit_off[f] + i];
+            size_t m = c->fm_off[f];
+            while (m < s->n_fmask && s->fmask[m].word != id >> 6)
+                m++;
+            if (m == s->n_fmask) {
+                if (s->n_fmask == s->cap_fmask) {
+                    s->cap_fmask = s->cap_fmask ? s->cap_fmask * 2 : 256;
+                    s->fmask = xrealloc(s->fmask, s->cap_fmask * sizeof *s->fmask);
+                }
+                s->fmask[s->n_fmask++] = (struct fmask){0, id >> 6};
+            }
+            s->fmask[m].bits |= (uint64_t)1 << (id & 63);
+        }
+        c->n_fm[f] = (uint32_t)(s->n_fmask - c->fm_off[f]);
         s->any_flits = true;
         unsigned reps = sare_fold_repeats(c->re, f);
         if (reps > 1) c->apart[f] = apart_of(s, f, lits, lens, k, reps) + 1;
@@ -283,6 +317,173 @@ static bool names_a_group(const char *re)
     return false;
 }
 
+/* ---- template prefilter ----
+ * A capture template filled in is compiled for the message; when its
+ * placeholder is one every match must pass through, a text that holds
+ * none of the tag's values cannot match, and the rule is skipped without
+ * compiling. tmpl_required finds such a placeholder in a rule regex as
+ * written (delimiters and flags): one at the top level, not in a class, no
+ * quantifier after it, in a pattern with no top-level alternation. It
+ * gives up (false) on what could make the placeholder optional or
+ * not a pattern at all: the x flag (a # comment), \Q, \c, verbs such
+ * as (*ACCEPT). *off and *len locate the tag's name. */
+/* The pattern of a rule regex as written: re[*b .. *e), the flags after
+ * re[*e]; false when the delimiters are not understood. */
+static bool pattern_span(const char *re, size_t *pb, size_t *pe)
+{
+    size_t n = strlen(re), b, e;
+    if (n >= 2 && re[0] == '/') {
+        b = 1;
+        e = n - 1;
+        while (e > b && re[e] != '/')
+            e--;
+    } else if (n >= 3 && re[0] == 'm') {
+        char open = re[1];
+        char close = open == '('   ? ')'
+                     : open == '{' ? '}'
+                     : open == '[' ? ']'
+                     : open == '<' ? '>'
+                                   : open;
+        b = 2;
+        e = n - 1;
+        while (e > b && re[e] != close)
+            e--;
+        if (e == b && re[e] != close) return false;
+    } else {
+        return false;
+    }
+    *pb = b, *pe = e;
+    return true;
+}
+
+static bool tmpl_required(const char *re, size_t *off, size_t *len)
+{
+    size_t n = strlen(re), b, e;
+    if (!pattern_span(re, &b, &e)) return false;
+    for (size_t i = e + 1; i < n; i++)
+        if (re[i] == 'x') return false;
+    int depth = 0;
+    bool found = false;
+    size_t cls = 0; /* in a class: its '[' + 1; else 0 */
+    for (size_t i = b; i < e; i++) {
+        char ch = re[i];
+        if (ch == '\\') {
+            if (i + 1 < e && (re[i + 1] == 'Q' || re[i + 1] == 'c')) return false;
+            i++;
+            continue;
+        }
+        if (cls) {
+            bool first = i == cls || (i == cls + 1 && re[cls] == '^');
+            if (ch == ']' && !first) cls = 0;
+            continue;
+        }
+        if (ch == '[') {
+            cls = i + 1;
+        } else if (ch == '(') {
+            if (i + 1 < e && re[i + 1] == '*') return false;
+            if (i + 1 < e && re[i + 1] == '?')
+                for (size_t j = i + 2;
+                     j < e && (ch_is_alpha((unsigned char)re[j]) || re[j] == '^' || re[j] == '-');
+                     j++)
+                    if (re[j] == 'x') return false;
+            depth++;
+        } else if (ch == ')') {
+            depth--;
+        } else if (ch == '|' && depth == 0) {
+            return false;
+        } else if (ch == '%' && i + 1 < e && re[i + 1] == '{' && depth == 0 && !found) {
+            size_t j = i + 2;
+            while (j < e && (ch_is_alnum((unsigned char)re[j]) || re[j] == '_'))
+                j++;
+            if (j < e && re[j] == '}' && j > i + 2) {
+                char q = j + 1 < e ? re[j + 1] : 0;
+                if (q != '?' && q != '*' && q != '+' && q != '{') {
+                    *off = i + 2;
+                    *len = j - i - 2;
+                    found = true;
+                }
+                i = j;
+            }
+        }
+    }
+    return found;
+}
+
+/* ---- repeat prefilter ----
+ * A pattern that is one group repeated, (?:X){n}, matches at a position
+ * only where (?:X){k} for k < n does too (the first k copies of its match
+ * are one of X{k}): the shorter repeat, much cheaper when X backtracks
+ * (SpamAssassin's form-field rules), tells the lines the rule cannot
+ * match. repeat_prefix writes the rule regex with {REPEAT_TRY} for {n},
+ * {n,} or {n,m} (n >= REPEAT_MIN), or gives NULL: for any other shape, and
+ * for what could make the copies behave differently from the whole (verbs
+ * such as (*ACCEPT), recursion and subroutine calls, conditions). */
+#define REPEAT_MIN 5
+#define REPEAT_TRY "2"
+
+static char *repeat_prefix(const char *re)
+{
+    size_t n = strlen(re), b, e;
+    if (!pattern_span(re, &b, &e) || e - b < 4 || memcmp(re + b, "(?:", 3) != 0) return NULL;
+    int depth = 0;
+    size_t cls = 0, close = 0;
+    for (size_t i = b; i < e && !close; i++) {
+        char ch = re[i];
+        if (ch == '\\') {
+            if (i + 1 < e && re[i + 1] == 'g') return NULL;
+            i++;
+            continue;
+        }
+        if (cls) {
+            bool first = i == cls || (i == cls + 1 && re[cls] == '^');
+            if (ch == ']' && !first) cls = 0;
+            continue;
+        }
+        if (ch == '[') {
+            cls = i + 1;
+        } else if (ch == '(') {
+            if (i + 1 < e && re[i + 1] == '*') return NULL;
+            if (i + 2 < e && re[i + 1] == '?' && strchr("R0123456789+-&P(", re[i + 2])) return NULL;
+            depth++;
+        } else if (ch == ')') {
+            if (--depth == 0) close = i;
+        }
+    }
+    if (!close || close + 1 >= e || re[close + 1] != '{' || re[e - 1] != '}') return NULL;
+    unsigned long reps = 0;
+    size_t i = close + 2;
+    while (i < e && ch_is_digit((unsigned char)re[i]) && reps < 100000)
+        reps = reps * 10 + (unsigned long)(re[i++] - '0');
+    if (i == close + 2 || reps < REPEAT_MIN) return NULL;
+    if (re[i] == ',') {
+        i++;
+        while (i < e && ch_is_digit((unsigned char)re[i]))
+            i++;
+    }
+    if (i != e - 1) return NULL;
+    size_t head = close + 1, tail = n - e; /* "...(?:X)" and the delimiter with the flags */
+    char *out = xmalloc(head + 2 + strlen(REPEAT_TRY) + tail + 1);
+    memcpy(out, re, head);
+    memcpy(out + head, "{" REPEAT_TRY "}", 2 + strlen(REPEAT_TRY));
+    memcpy(out + head + 2 + strlen(REPEAT_TRY), re + e, tail + 1);
+    return out;
+}
+
+/* (p,n) holds (v,vn), ASCII letters compared caselessly */
+static bool holds_ci(const char *p, size_t n, const char *v, size_t vn)
+{
+    if (vn > n) return false;
+    unsigned char f = (unsigned char)ch_lower((unsigned char)v[0]);
+    for (size_t i = 0; i + vn <= n; i++) {
+        if ((unsigned char)ch_lower((unsigned char)p[i]) != f) continue;
+        size_t k = 1;
+        while (k < vn && ch_lower((unsigned char)p[i + k]) == ch_lower((unsigned char)v[k]))
+            k++;
+        if (k == vn) return true;
+    }
+    return false;
+}
+
 static void compile_regex_rule(struct scorer *s, struct crule *c)
 {
     const struct rule *r = c->r;
@@ -304,6 +505,10 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
             return;
         }
         c->tmpl = true; /* compiled per message, once the tags are known */
+        size_t off = 0, len = 0;
+        if (!(r->kind == RK_HEADER && r->negate) && tmpl_required(r->regex, &off, &len) &&
+            off <= UINT16_MAX && len <= UINT16_MAX)
+            c->req_off = (uint16_t)off, c->req_len = (uint16_t)len;
         return;
     }
     char err[256];
@@ -965,6 +1170,12 @@ scorer *scorer_new(struct ruleset *rs)
         case RK_BODY:
             if (!c->n_lits) add_fold_literals(s, c);
             if (!c->n_lits && !c->caps && !(c->r->tflags & TF_NOSUBJECT) && !s->no_cache) {
+                char *pre = repeat_prefix(c->r->regex);
+                if (pre) {
+                    char err[256];
+                    c->pre = sare_compile(pre, strlen(pre), err, sizeof err);
+                    free(pre);
+                }
                 push_u32(&s->cbody, &s->n_cbody, id);
                 break;
             }
@@ -1048,10 +1259,10 @@ static bool fscan_met(const struct scorer *s, const struct crule *c, struct fsca
 {
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         if (!c->n_flits[f] || !fs->ok[f]) continue;
-        const uint32_t *ids = s->flit_ids + c->flit_off[f];
+        const struct fmask *fm = s->fmask + c->fm_off[f];
         bool any = false;
-        for (uint32_t k = 0; k < c->n_flits[f] && !any; k++)
-            any = fs->seen[f][ids[k] >> 6] >> (ids[k] & 63) & 1;
+        for (uint32_t k = 0; k < c->n_fm[f] && !any; k++)
+            any = (fs->seen[f][fm[k].word] & fm[k].bits) != 0;
         if (!any) return false;
         if (c->apart[f]) {
             uint32_t gi = c->apart[f] - 1;
@@ -1222,6 +1433,11 @@ static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lr
             continue;
         }
         PROF_BEGIN(s);
+        if (c->pre && sare_match(c->pre, p, len, 0, NULL, NULL) == SARE_NOMATCH) {
+            out[j] = r;
+            PROF_RULE(s, s->cbody[j]);
+            continue;
+        }
         int left = budget_of(c);
         bool multi = (c->r->tflags & TF_MULTIPLE) != 0;
         size_t at = 0;
@@ -1291,8 +1507,10 @@ void scorer_free(scorer *s)
         free(s->prof_ns);
         free(s->prof_calls);
     }
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         sare_free(s->cr[i].re);
+        sare_free(s->cr[i].pre);
+    }
     for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].rules);
         free(s->groups[i].area);
@@ -1307,6 +1525,7 @@ void scorer_free(scorer *s)
     for (unsigned f = 0; f < SARE_N_FOLDS; f++)
         sare_lits_free(s->flits[f]);
     free(s->flit_ids);
+    free(s->fmask);
     free(s->prog);
     free(s->body);
     free(s->rawbody);
@@ -1745,6 +1964,27 @@ static const char *fill_template(struct run *R, const char *re)
     return b.p;
 }
 
+/* false: no text of L holds a value of the tag (name,nlen), so a template
+ * that requires it (tmpl_required) cannot match. A value that is empty or
+ * not all ASCII (whose caseless matching is PCRE2's to judge) proves
+ * nothing. */
+static bool tmpl_may_match(const struct run *R, const char *name, size_t nlen,
+                           const struct mv_text *L, size_t nl)
+{
+    bool any = false;
+    for (size_t t = 0; t < R->n_tags; t++) {
+        const struct tag *g = &R->tags[t];
+        if (strlen(g->name) != nlen || memcmp(g->name, name, nlen) != 0) continue;
+        if (!g->len) return true;
+        for (size_t k = 0; k < g->len; k++)
+            if ((unsigned char)g->val[k] >= 0x80) return true;
+        any = true;
+        for (size_t i = 0; i < nl; i++)
+            if (holds_ci(L[i].p, L[i].len, g->val, g->len)) return true;
+    }
+    return !any; /* no value: fill_template has already skipped the rule */
+}
+
 static void run_templates(struct run *R, struct msgview *v)
 {
     const struct scorer *s = R->s;
@@ -1789,7 +2029,8 @@ static void run_templates(struct run *R, struct msgview *v)
             break;
         }
         if (nl == 0) continue; /* no text (a message without URIs): nothing to compile */
-        sare *own = NULL;      /* compiled for this message only (no cache) */
+        if (c->req_len && !tmpl_may_match(R, r->regex + c->req_off, c->req_len, L, nl)) continue;
+        sare *own = NULL; /* compiled for this message only (no cache) */
         const sare *re;
         if (s->no_cache) {
             char err[256];

@@ -360,6 +360,11 @@ static const struct lcase lcases[] = {
     {"/(x)?prefix(?(1)yes|no)suffix/", 0, {"prefix", NULL}},
     {"/(?:\\$|usd)\\s?\\d+/i", 0, {NULL}},
     {"/a.b\\.c/", 0, {"b.c", NULL}},
+    /* the last copy of d+ touches what follows: "dresy" (5 bytes) beats "xad" */
+    {"/xad+resy/", 0, {"dresy", NULL}},
+    {"/of+ice/i", 1, {"fice", NULL}},
+    /* x{2,}: "axx" before the break, "xyzw" (the last x) after it */
+    {"/ax{2,}yzw/", 0, {"xyzw", NULL}},
 };
 
 static void test_literal_table(void **state)
@@ -985,6 +990,11 @@ static void test_handwritten_invariant(void **state)
         "/m(?:a|e)(?:l|ll)o+w/",
         "/[^a]bc[^d]/",
         "/\\x41\\x{42}\\103/i",
+        "/xad+res+e?y/",
+        "/of+ice{2,}s/i",
+        "/q(?:x|yz){2,4}w/",
+        "/(?:ab)+cd/",
+        "/p(?:e|ee)+rs/",
     };
     struct rng r = {7};
     struct inv_stats st = {0, 0, 0, 0, 0};
@@ -1753,6 +1763,59 @@ static void test_apart_count(void **state)
     assert_int_equal(apart(l4, n4, 3, S("qq"), 10), 2);
     assert_int_equal(apart(l4, n4, 3, S("zz"), 10), 0);
     assert_int_equal(apart(l4, n4, 1, S("zz"), 10), 0);
+    /* literals sharing their first bytes: a mismatch on the last byte of one
+     * does not stop the others ("abcd"@0-4, "abd"@5-8) */
+    static const char *const l5[] = {"abd", "abcd"};
+    static const size_t n5[] = {3, 4};
+    assert_int_equal(apart(l5, n5, 2, S("abcd abd"), 10), 2);
+    assert_int_equal(apart(l5, n5, 2, S("abce abc"), 10), 0);
+    assert_int_equal(apart(l5, n5, 2, S("abcdabcd"), 10), 2);
+}
+
+/* Brute force: the most occurrences apart in t[i..], by trying, at each
+ * position, to skip it or to take every literal that occurs there. */
+static size_t apart_brute(const char *const *lits, const size_t *lens, size_t n, const char *t,
+                          size_t len)
+{
+    size_t *best = calloc(len + 2, sizeof *best);
+    for (size_t i = len; i-- > 0;) {
+        best[i] = best[i + 1];
+        for (size_t k = 0; k < n; k++)
+            if (lens[k] && lens[k] <= len - i && memcmp(t + i, lits[k], lens[k]) == 0 &&
+                1 + best[i + lens[k]] > best[i])
+                best[i] = 1 + best[i + lens[k]];
+    }
+    size_t r = best[0];
+    free(best);
+    return r;
+}
+
+/* sare_apart_count against the brute force on random literals and texts
+ * over a three-letter alphabet (many shared prefixes and overlaps). */
+static void test_apart_random(void **state)
+{
+    (void)state;
+    struct rng r = {99};
+    for (int round = 0; round < 3000; round++) {
+        char store[6][5];
+        const char *lits[6];
+        size_t lens[6];
+        size_t n = 1 + rnd(&r) % 6;
+        for (size_t k = 0; k < n; k++) {
+            lens[k] = 1 + rnd(&r) % 4;
+            for (size_t j = 0; j < lens[k]; j++)
+                store[k][j] = (char)('a' + rnd(&r) % 3);
+            lits[k] = store[k];
+        }
+        char t[40];
+        size_t len = rnd(&r) % sizeof t;
+        for (size_t j = 0; j < len; j++)
+            t[j] = (char)('a' + rnd(&r) % 3);
+        size_t want = apart_brute(lits, lens, n, t, len);
+        size_t got = apart(lits, lens, n, t, len, SIZE_MAX);
+        if (got != want) fail_msg("round %d: %zu apart, want %zu", round, got, want);
+        if (want) assert_int_equal(apart(lits, lens, n, t, len, 1), 1);
+    }
 }
 
 /* A group repeated n times whose copies each hold one of the folded set:
@@ -1886,23 +1949,15 @@ static void test_fold_case(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match_table),
-        cmocka_unit_test(test_match_start_and_errors),
-        cmocka_unit_test(test_reject_table),
-        cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_literal_table),
-        cmocka_unit_test(test_handwritten_invariant),
-        cmocka_unit_test(test_stock_invariant),
-        cmocka_unit_test(test_lits_basic),
-        cmocka_unit_test(test_lits_random),
-        cmocka_unit_test(test_lits_ceilings),
-        cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_big_split),
-        cmocka_unit_test(test_big_refused),
-        cmocka_unit_test(test_big_subroutines),
-        cmocka_unit_test(test_fold),
-        cmocka_unit_test(test_apart_count),
-        cmocka_unit_test(test_fold_repeats),
+        cmocka_unit_test(test_match_table),     cmocka_unit_test(test_match_start_and_errors),
+        cmocka_unit_test(test_reject_table),    cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_literal_table),   cmocka_unit_test(test_handwritten_invariant),
+        cmocka_unit_test(test_stock_invariant), cmocka_unit_test(test_lits_basic),
+        cmocka_unit_test(test_lits_random),     cmocka_unit_test(test_apart_random),
+        cmocka_unit_test(test_lits_ceilings),   cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_big_split),       cmocka_unit_test(test_big_refused),
+        cmocka_unit_test(test_big_subroutines), cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_apart_count),     cmocka_unit_test(test_fold_repeats),
         cmocka_unit_test(test_fold_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

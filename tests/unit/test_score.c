@@ -330,6 +330,44 @@ static void test_capture_rules(void **state)
     done(&f);
 }
 
+/* Templates whose placeholder every match must pass through are skipped
+ * where no text holds the value; the others must still run. MSG's To user is
+ * "rcpt" (in no body line); the body holds "Visit http://..." and "Totally
+ * free."; the Subject (the body's first line) "Act now: FREE offer"; the
+ * From: name is "Sender", its address sender@example.com. */
+static void test_capture_required(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "header __TO_USER To:addr =~ /^(?<TO_USER>[^@]+)@/\n"
+                  "header __SUBJ_WORD Subject =~ /(?<WORD>FREE)/\n"
+                  "body __SET_SELF /(?<SELF>Visit)/\n"
+                  /* required value absent: no hit either way */
+                  "body R_ABSENT /Hello %{TO_USER}/\n"
+                  /* required value present, in another case: /i matches */
+                  "body R_CASELESS /totally %{WORD}/i\n"
+                  "header __FROM_LOW From:addr =~ /^(?<LOW>sender)@/\n"
+                  "header R_CASELESS_ONLY From:name =~ /^%{LOW}$/i\n"
+                  "body R_PRESENT /%{SELF} http/\n"
+                  /* not required: each still matches without the value */
+                  "body R_TOP_ALT /%{TO_USER}|Visit/\n"
+                  "body R_IN_GROUP /(?:%{TO_USER}|Visit) http/\n"
+                  "body R_QUANT /Visit %{TO_USER}?http/\n"
+                  "body R_ACCEPT /Visit(*ACCEPT)%{TO_USER}/\n"
+                  "header R_NEG Subject !~ /%{TO_USER}/\n");
+    assert_null(hit(&f, "R_ABSENT"));
+    assert_non_null(hit(&f, "R_CASELESS"));
+    /* "sender" is in From:name only as "Sender" */
+    assert_non_null(hit(&f, "R_CASELESS_ONLY"));
+    assert_non_null(hit(&f, "R_PRESENT"));
+    assert_non_null(hit(&f, "R_TOP_ALT"));
+    assert_non_null(hit(&f, "R_IN_GROUP"));
+    assert_non_null(hit(&f, "R_QUANT"));
+    assert_non_null(hit(&f, "R_ACCEPT"));
+    assert_non_null(hit(&f, "R_NEG")); /* "rcpt" is not in the Subject */
+    done(&f);
+}
+
 /* One scorer over several messages: a template filled with each message's
  * value gives that message's verdict (compiled regexes are kept between
  * messages, keyed by the filled-in pattern). MSG's To user is "rcpt" and its
@@ -397,6 +435,64 @@ static void test_capture_across_messages(void **state)
     ruleset_free(rs);
 }
 
+/* A body rule (?:X){5} is first tried as (?:X){2} on each line: a line
+ * where that fails is skipped. R_REP5 and R_TWIN match the same texts
+ * (X{4}X is X{5}) but only R_REP5 has the shape, so on any body their
+ * verdicts agree if the skip is sound. */
+static void test_repeat_prefilter(void **state)
+{
+    (void)state;
+    static const char rules[] = "body R_REP5 /(?:[a-e][a-e]+\\s){5}/\n"
+                                "body R_TWIN /(?:[a-e][a-e]+\\s){4}[a-e][a-e]+\\s/\n"
+                                "body R_REP5I /(?:[a-e][a-e]+\\s){5,}/i\n"
+                                "body R_TWINI /(?:[a-e][a-e]+\\s){4}[a-e][a-e]+\\s/i\n";
+    static const char head[] = "From: a@example.com\r\nTo: b@example.net\r\n"
+                               "Subject: x\r\n\r\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    /* by hand: five two-letter words and a space after each; four only */
+    char raw[512];
+    int n = snprintf(raw, sizeof raw, "%sab ab ab ab ab .\r\n", head);
+    assert_int_equal(run_one(sc, raw, (size_t)n, "R_REP5"), 1);
+    n = snprintf(raw, sizeof raw, "%sab ab ab ab .\r\n", head);
+    assert_int_equal(run_one(sc, raw, (size_t)n, "R_REP5"), 0);
+    n = snprintf(raw, sizeof raw, "%sAB ab Ab ab aB ab\r\n.\r\n", head);
+    assert_int_equal(run_one(sc, raw, (size_t)n, "R_REP5"), 0); /* case matters */
+    assert_int_equal(run_one(sc, raw, (size_t)n, "R_REP5I"), 1);
+    /* random bodies: words of 2-3 letters (sometimes 1), mostly from a-e
+     * (an f or an A sometimes), apart by a space or sometimes a dot */
+    uint64_t seed = 12345;
+    int both = 0, neither = 0;
+    for (int round = 0; round < 400; round++) {
+        size_t len = strlen(head);
+        memcpy(raw, head, len);
+        int words = 3 + (int)(seed >> 60);
+        for (int w = 0; w < words; w++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            int wl = (seed >> 40) % 8 ? 2 + (int)((seed >> 43) % 2) : 1;
+            for (int k = 0; k < wl; k++)
+                raw[len++] = (char)("abcdeabcfA"[(seed >> (8 + 5 * k)) % 10]);
+            raw[len++] = "    ."[(seed >> 30) % 5];
+        }
+        memcpy(raw + len, "\r\n", 2);
+        len += 2;
+        int a = run_one(sc, raw, len, "R_REP5"), b = run_one(sc, raw, len, "R_TWIN");
+        int ai = run_one(sc, raw, len, "R_REP5I"), bi = run_one(sc, raw, len, "R_TWINI");
+        if (a != b || ai != bi)
+            fail_msg("round %d: %d/%d %d/%d on '%.*s'", round, a, b, ai, bi,
+                     (int)(len - strlen(head)), raw + strlen(head));
+        both += a && ai;
+        neither += !a && !ai;
+    }
+    fprintf(stderr, "# repeat prefilter: %d bodies matched, %d did not\n", both, neither);
+    assert_true(both >= 10); /* both verdicts were exercised */
+    assert_true(neither >= 10);
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +504,8 @@ int main(void)
         cmocka_unit_test(test_backtracking_limit),
         cmocka_unit_test(test_capture_rules),
         cmocka_unit_test(test_capture_across_messages),
+        cmocka_unit_test(test_capture_required),
+        cmocka_unit_test(test_repeat_prefilter),
         cmocka_unit_test(test_body_folded),
         cmocka_unit_test(test_body_folded_repeats),
     };
