@@ -301,12 +301,84 @@ done:
     return rc;
 }
 
+/* SQL ma_list(LIST, MAX): the items of a comma-separated LIST (what
+ * group_concat gives) distinct and sorted by their bytes, joined by commas,
+ * cut to MAX characters when MAX > 0. group_concat lists its values in the
+ * order the rows came, which depends on the query plan (an index, fresh
+ * statistics): sorted, the same data always gives the same report. */
+static int item_cmp(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    return strcmp(*x, *y);
+}
+
+static void sql_list(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *t = sqlite3_value_text(argv[0]);
+    if (!t) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    int64_t max = sqlite3_value_int64(argv[1]);
+    size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+    char *buf = malloc(n + 1), *out = malloc(n + 1);
+    size_t cap = 1;
+    for (size_t i = 0; i < n; i++)
+        cap += t[i] == ',';
+    char **item = malloc(cap * sizeof *item);
+    if (!buf || !out || !item) {
+        free(buf);
+        free(out);
+        free(item);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+    size_t k = 0;
+    for (char *p = buf, *e;; p = e + 1) {
+        e = strchr(p, ',');
+        if (e) *e = '\0';
+        item[k++] = p;
+        if (!e) break;
+    }
+    qsort(item, k, sizeof *item, item_cmp);
+    size_t w = 0, emitted = 0;
+    int64_t chars = 0;
+    bool cut = false;
+    for (size_t i = 0; i < k && !cut; i++) {
+        if (i && strcmp(item[i], item[i - 1]) == 0) continue;
+        for (const char *p = emitted++ ? "," : ""; *p && !cut; p++, chars++) {
+            if (max > 0 && chars >= max)
+                cut = true;
+            else
+                out[w++] = *p;
+        }
+        for (const unsigned char *p = (const unsigned char *)item[i]; *p && !cut; p++) {
+            bool lead = (*p & 0xC0) != 0x80; /* a character starts (as substr counts) */
+            if (lead && max > 0 && chars >= max)
+                cut = true;
+            else {
+                out[w++] = (char)*p;
+                chars += lead;
+            }
+        }
+    }
+    sqlite3_result_text(ctx, out, (int)w, free);
+    free(buf);
+    free(item);
+}
+
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope)
 {
     c->r = r;
     c->db = db;
     c->scope = *scope;
     c->err[0] = '\0';
+    if (sqlite3_create_function_v2(db, "ma_list", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sql_list, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(c, "report functions");
     /* TEMP tables on disk with a bounded cache: memory stays flat whatever
      * the database's size */
     if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;") != 0 ||

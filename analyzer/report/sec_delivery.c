@@ -174,7 +174,7 @@ static int add_reasons(struct rctx *c, struct rsection *s)
              " sum(source = 'log'),"
              " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
              " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
-             " substr(group_concat(DISTINCT recipient_domain), 1, 200), sum(source = 'bounce')"
+             " ma_list(group_concat(DISTINCT recipient_domain), 200), sum(source = 'bounce')"
              " FROM r_dlv WHERE status IN ('bounced','rejected','expired')"
              " GROUP BY 1, 2 ORDER BY 3 DESC, 7 DESC, 1 LIMIT 16") != 0)
         return -1;
@@ -186,7 +186,7 @@ static int add_reasons(struct rctx *c, struct rsection *s)
                 "SELECT coalesce(reason, 'undefined'), sum(source = 'log'),"
                 " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
                 " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
-                " substr(group_concat(DISTINCT recipient_domain), 1, 200), sum(source = 'bounce')"
+                " ma_list(group_concat(DISTINCT recipient_domain), 200), sum(source = 'bounce')"
                 " FROM r_dlv WHERE status = 'deferred'"
                 " GROUP BY 1 ORDER BY 2 DESC, 6 DESC, 1 LIMIT 16");
 }
@@ -207,18 +207,19 @@ static int add_blocklists(struct rctx *c, struct rsection *s)
     t->note = "rejections and deferrals whose reply names a blocklist (logs and bounce messages)";
     if (fill(c, t, TOP_BLOCKLISTS,
              "SELECT blocklist, sum(n), " CUBE_TIMES ","
-             " group_concat(DISTINCT coalesce(provider, 'other')), " CUBE_REPLY_EXAMPLE
+             " ma_list(group_concat(DISTINCT coalesce(provider, 'other')), 0), " CUBE_REPLY_EXAMPLE
              " FROM r_dcube WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
              " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21") != 0)
         return -1;
     t = rsec_table(s, c->r, "blocklist_misconfig",
                    "Blocklist replies caused by the receiver's misconfiguration", cols);
     t->note = "the receiver's resolver is refused by the blocklist: not a listing of the sender";
-    return fill(c, t, TOP_BLOCKLISTS,
-                "SELECT blocklist, sum(n), " CUBE_TIMES ","
-                " group_concat(DISTINCT coalesce(provider, 'other')), " CUBE_REPLY_EXAMPLE
-                " FROM r_dcube WHERE blocklist IS NOT NULL AND blocklist_misconfig"
-                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21");
+    return fill(
+        c, t, TOP_BLOCKLISTS,
+        "SELECT blocklist, sum(n), " CUBE_TIMES ","
+        " ma_list(group_concat(DISTINCT coalesce(provider, 'other')), 0), " CUBE_REPLY_EXAMPLE
+        " FROM r_dcube WHERE blocklist IS NOT NULL AND blocklist_misconfig"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21");
 }
 
 static int add_replies(struct rctx *c, struct rsection *s)

@@ -875,15 +875,16 @@ static int rule_spf_missing(struct rctx *c, struct rsection *s)
 static int rule_blocklist(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
-    long n = query(c,
-                   "SELECT blocklist, replace(group_concat(DISTINCT provider), ',', ', '),"
-                   " max(sum(n * (source = 'log')), sum(n * (source = 'bounce'))) AS times,"
-                   " strftime('%Y-%m-%dT%H:%M:%SZ', max(ts_max), 'unixepoch'),"
-                   " max(reply_max), count(DISTINCT provider)"
-                   " FROM r_dcube WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
-                   " AND status IN ('bounced', 'deferred', 'expired')"
-                   " GROUP BY 1 ORDER BY times DESC, 1" RECO_LIMIT_SQL,
-                   &g);
+    long n =
+        query(c,
+              "SELECT blocklist, replace(ma_list(group_concat(DISTINCT provider), 0), ',', ', '),"
+              " max(sum(n * (source = 'log')), sum(n * (source = 'bounce'))) AS times,"
+              " strftime('%Y-%m-%dT%H:%M:%SZ', max(ts_max), 'unixepoch'),"
+              " max(reply_max), count(DISTINCT provider)"
+              " FROM r_dcube WHERE blocklist IS NOT NULL AND NOT blocklist_misconfig"
+              " AND status IN ('bounced', 'deferred', 'expired')"
+              " GROUP BY 1 ORDER BY times DESC, 1" RECO_LIMIT_SQL,
+              &g);
     if (n <= 0) return (int)n;
     n = capped(c, s, n, "blocklist");
     for (long i = 0; i < n; i++) {

@@ -113,3 +113,13 @@ like "$(q "$DB" "EXPLAIN QUERY PLAN SELECT queue_id FROM log_lines WHERE kind IN
 $M report --db "$DB" --format json --section overview --since 2025-04-01 --until 2025-04-02 -o "$TMP/day.json"; ok $? "a one-day report"
 is "$(q :memory: "SELECT json_extract(f.value, '\$.value') FROM json_each(json_extract(CAST(readfile('$TMP/day.json') AS TEXT), '\$.sections')) s, json_each(json_extract(s.value, '\$.facts')) f WHERE json_extract(s.value, '\$.id') = 'overview' AND json_extract(f.value, '\$.key') = 'deliveries'")" \
    "$(q "$DB" "SELECT count(*) FROM log_deliveries WHERE time >= 1743465600 AND time < 1743552000")" "its deliveries are the day's rows of log_deliveries"
+
+# ---- a database from before schema 0008 (no report indexes), opened for
+# reading as it is: the same report, only slower
+cp "$DB" "$TMP/v7.db"
+q "$TMP/v7.db" "DROP INDEX messages_time; DROP INDEX log_deliveries_time; DROP INDEX log_lines_open_rcpt; DROP INDEX log_lines_open_client; PRAGMA user_version = 7"
+$M report --db "$DB" --format json --since 2025-03-01 --until 2025-04-04 -o "$TMP/v8.json"
+$M report --db "$TMP/v7.db" --format json --since 2025-03-01 --until 2025-04-04 -o "$TMP/v7.json"; ok $? "a schema-7 database reports"
+is "$(q "$TMP/v7.db" "PRAGMA user_version")" 7 "reporting does not migrate it"
+sed 's/"database":"[^"]*"//' "$TMP/v8.json" > "$TMP/v8.cmp"; sed 's/"database":"[^"]*"//' "$TMP/v7.json" > "$TMP/v7.cmp"
+cmp -s "$TMP/v8.cmp" "$TMP/v7.cmp"; ok $? "the same report with and without the schema-8 indexes"

@@ -158,6 +158,18 @@ static void cube(void **state)
     assert_string_equal(t, "421 slow down");
     free(t);
     same_as_group_by(h);
+    /* ma_list (registered by rctx_open): a group_concat list distinct and
+     * sorted, cut to N characters (UTF-8 characters, as substr counts) */
+    char *l = text_of(h, "SELECT ma_list('b,a,b,c', 0)");
+    assert_string_equal(l, "a,b,c");
+    free(l);
+    l = text_of(h, "SELECT ma_list('bb,a\xc3\xa9,c', 4)");
+    assert_string_equal(l, "a\xc3\xa9,b");
+    free(l);
+    l = text_of(h, "SELECT ma_list(',a', 0)");
+    assert_string_equal(l, ",a");
+    free(l);
+    assert_int_equal(int_of(h, "SELECT ma_list(NULL, 5) IS NULL"), 1);
     /* the hours: every row is a log row of 10:00 (1743501600): sent 2, 3, 7;
      * deferred 1, 6; bounced 4, 5, 8 */
     assert_int_equal(int_of(h, "SELECT count(*) FROM r_dhour"), 1);
