@@ -1079,8 +1079,28 @@ size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **o
     return 0;
 }
 
+/* A necessary condition for ev_glob(p, s), in one pass from the end: the
+ * part of p after its last '*' (all of p when it has none) holds no star,
+ * so it matches exactly as many final bytes of s (all of s, when p has no
+ * star). Lists such as welcomelist_from are mostly "*@domain": the test
+ * rejects nearly every entry without the star backtracking. */
+static bool glob_tail_fits(const char *p, const char *s)
+{
+    size_t pl = strlen(p), sl = strlen(s), t = pl;
+    while (t > 0 && p[t - 1] != '*')
+        t--;
+    size_t tl = pl - t; /* the tail: p[t .. pl) */
+    if (t == 0 ? sl != pl : sl < tl) return false;
+    for (size_t i = 0; i < tl; i++) {
+        unsigned char pc = (unsigned char)p[t + i], sc = (unsigned char)s[sl - tl + i];
+        if (pc != '?' && ch_lower(pc) != ch_lower(sc)) return false;
+    }
+    return true;
+}
+
 bool ev_glob(const char *p, const char *s)
 {
+    if (!glob_tail_fits(p, s)) return false;
     const char *star = NULL, *ss = NULL;
     while (*s) {
         if (*p == '*') {

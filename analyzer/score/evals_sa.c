@@ -598,9 +598,10 @@ struct line {
 
 static size_t split_lines(arena *a, const char *p, size_t len, struct line **out)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += p[i] == '\n';
+    size_t n = 0; /* newlines, found with memchr: lines are many bytes long */
+    for (const char *q = len ? memchr(p, '\n', len) : NULL; q;
+         q = memchr(q + 1, '\n', (size_t)(p + len - (q + 1))))
+        n++;
     struct line *v = arena_alloc(a, (n + 1) * sizeof *v);
     size_t k = 0, i = 0;
     while (i < len) {
@@ -2009,6 +2010,8 @@ static struct freemail_body *freemail_body(struct eval_ctx *c)
     const struct mv_text *L = ev_body(c, &nl);
     for (size_t i = 0; L && i < nl && n_all < 40; i++) {
         size_t start = 0, ov[4];
+        /* every match of EMAIL_RE holds an '@': a line without one has none */
+        if (!L[i].p || !memchr(L[i].p, '@', L[i].len)) continue;
         while (n_all < 40 && ev_re_match(c, re, L[i].p, L[i].len, start, ov, 2)) {
             char *e = lc_dup(c, arena_strndup(ar, L[i].p + ov[2], ov[3] - ov[2]));
             bool seen = false;
@@ -2630,19 +2633,41 @@ EV_FN(sa_subject_is_all_caps)
     return letters && !lower;
 }
 
+/* Whether needle occurs in hay with ASCII letters compared without case: a
+ * pattern that holds needle quoted, matched caselessly without UTF (PCRE2's
+ * default tables fold ASCII only), cannot match a hay where it does not. */
+static bool has_ci(const char *hay, const char *needle)
+{
+    size_t hl = strlen(hay), nl = strlen(needle);
+    if (nl > hl) return false;
+    for (size_t i = 0; i + nl <= hl; i++) {
+        size_t j = 0;
+        while (j < nl && ch_lower((unsigned char)hay[i + j]) == ch_lower((unsigned char)needle[j]))
+            j++;
+        if (j == nl) return true;
+    }
+    return false;
+}
+
 EV_FN(sa_check_for_to_in_subject)
 {
     const char *test = ev_arg(a, n, 0, "");
     const char *full_to = ev_addr(c, "To");
     if (!*full_to) return false;
     const char *subject = ev_gets(c, "Subject");
-    if (!strcmp(test, "address"))
+    if (!subject) return false;
+    /* every branch below holds the address (or its local part) quoted: skip
+     * compiling a pattern for a subject that lacks it */
+    if (!strcmp(test, "address")) {
+        if (!has_ci(subject, full_to)) return false;
         return ev_rx_dyn(c, arena_printf(ev_arena(c), "\\b%s\\b", re_quote(c, full_to)), EV_RE_I,
                          subject);
+    }
     if (!strcmp(test, "user")) {
         char *to = arena_strdup(ev_arena(c), full_to);
         char *at = strchr(to, '@');
         if (at) *at = 0;
+        if (!has_ci(subject, to)) return false;
         const char *q = re_quote(c, to);
         const char *pat =
             arena_printf(ev_arena(c),
@@ -3241,9 +3266,18 @@ static const char *uri_host_listed(struct eval_ctx *c, const char *name)
         size_t from = nk > 11 ? nk - 11 : 0;
         for (size_t k = from; k < nk; k++) {
             int verdict = -1;
+            char neg[256]; /* "!" + key, formatted here for the common short key */
+            size_t kl = strlen(keys[k]);
+            const char *negkey = neg;
+            if (kl + 2 <= sizeof neg) {
+                neg[0] = '!';
+                memcpy(neg + 1, keys[k], kl + 1);
+            } else {
+                negkey = arena_printf(ev_arena(c), "!%s", keys[k]);
+            }
             if (ev_list_contains(c, listname, keys[k]))
                 verdict = 1;
-            else if (ev_list_contains(c, listname, arena_printf(ev_arena(c), "!%s", keys[k])))
+            else if (ev_list_contains(c, listname, negkey))
                 verdict = 0;
             if (verdict < 0) continue;
             if (verdict == 1) return host;

@@ -136,6 +136,10 @@ struct scorer {
     size_t n_aparts, cap_aparts;
     struct mins *prog;
     size_t n_prog, cap_prog;
+    /* per meta of s->metas: the rules it reads (mops[mop_off[k] ..
+     * mop_off[k + 1])) and its value when they are all +0.0 (mzero[k]) */
+    uint32_t *mops, *mop_off;
+    double *mzero;
     /* run lists (enabled rules only) */
     uint32_t *body, *rawbody, *uri, *full, *mimehdr, *evals, *metas, *tmpl;
     size_t n_body, n_rawbody, n_uri, n_full, n_mimehdr, n_evals, n_metas, n_tmpl;
@@ -980,6 +984,40 @@ static double meta_eval(const struct scorer *s, const struct crule *c, const dou
     return sp ? st[0] : 0;
 }
 
+/* A meta's value depends on nothing but the values of the rules it reads:
+ * when they are all +0.0 (most metas on most mail), it is the value
+ * computed once here with every rule at +0.0 (the same operations on the
+ * same operands). -0.0 is not +0.0 bit for bit: such an operand makes the
+ * meta be evaluated. */
+static void meta_zero_prepare(struct scorer *s)
+{
+    double *zeros = xcalloc(s->n ? s->n : 1, sizeof *zeros);
+    s->mzero = xmalloc((s->n_metas ? s->n_metas : 1) * sizeof *s->mzero);
+    s->mop_off = xmalloc((s->n_metas + 1) * sizeof *s->mop_off);
+    size_t n_ops = 0;
+    for (size_t k = 0; k < s->n_metas; k++) {
+        const struct crule *c = &s->cr[s->metas[k]];
+        s->mop_off[k] = (uint32_t)n_ops;
+        for (uint32_t i = 0; i < c->prog_len; i++)
+            if (s->prog[c->prog_off + i].op == MOP_RULE)
+                push_u32(&s->mops, &n_ops, s->prog[c->prog_off + i].rule);
+        s->mzero[k] = meta_eval(s, c, zeros);
+    }
+    s->mop_off[s->n_metas] = (uint32_t)n_ops;
+    free(zeros);
+}
+
+/* true: every value read is +0.0 (all bits clear) */
+static bool meta_ops_zero(const double *val, const uint32_t *ops, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &val[ops[i]], sizeof bits);
+        if (bits) return false;
+    }
+    return true;
+}
+
 /* Metas in dependency order (dependencies first); a cycle is an error. */
 static void order_metas(struct scorer *s)
 {
@@ -1202,6 +1240,7 @@ scorer *scorer_new(struct ruleset *rs)
         }
     }
     order_metas(s);
+    meta_zero_prepare(s);
     sare_lits_build(s->lits);
     s->n_words = (sare_lits_count(s->lits) + 63) / 64;
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
@@ -1534,6 +1573,9 @@ void scorer_free(scorer *s)
     free(s->mimehdr);
     free(s->evals);
     free(s->metas);
+    free(s->mops);
+    free(s->mop_off);
+    free(s->mzero);
     free(s->tmpl);
     free(s->cbody);
     lc_release(s->id);
@@ -2146,7 +2188,10 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     STAGE(ST_EVALS);
     for (size_t k = 0; k < s->n_metas; k++) {
         uint32_t id = s->metas[k];
-        double r = meta_eval(s, &s->cr[id], R.val);
+        uint32_t o = s->mop_off[k];
+        double r = meta_ops_zero(R.val, s->mops + o, s->mop_off[k + 1] - o)
+                       ? s->mzero[k]
+                       : meta_eval(s, &s->cr[id], R.val);
         if (r != 0) {
             R.val[id] = r > 0 ? r : 1; /* got_hit: a value <= 0 counts as 1 */
             R.area[id] = "meta";

@@ -26,6 +26,7 @@
 #include "mail/html.h"
 #include "mail/message.h"
 #include "score/evals.h"
+#include "score/evals_int.h"
 #include "score/msgview.h"
 
 #define DIR "tests/fixtures/evals/"
@@ -1088,6 +1089,147 @@ static void test_parse_flags_header_block(void **state)
     fx_free(&x);
 }
 
+/* ---- ev_glob and its tail test ---- */
+
+/* An independent glob matcher (recursive, by definition): '*' any run of
+ * bytes, '?' one byte, ASCII letters without case. */
+static bool ref_glob(const char *p, const char *s)
+{
+    if (!*p) return !*s;
+    if (*p == '*') return ref_glob(p + 1, s) || (*s && ref_glob(p, s + 1));
+    if (!*s) return false;
+    unsigned char a = (unsigned char)*p, b = (unsigned char)*s;
+    if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
+    if (b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
+    return (*p == '?' || a == b) && ref_glob(p + 1, s + 1);
+}
+
+static bool glob_on(const char *p, const char *s)
+{
+    size_t pl = strlen(p) + 1, sl = strlen(s) + 1; /* exact-size copies */
+    char *pc = malloc(pl), *sc = malloc(sl);
+    memcpy(pc, p, pl);
+    memcpy(sc, s, sl);
+    bool r = ev_glob(pc, sc);
+    free(pc);
+    free(sc);
+    return r;
+}
+
+static void test_glob(void **state)
+{
+    (void)state;
+    assert_true(glob_on("*@paypal.com", "john@PayPal.com"));
+    assert_false(glob_on("*@paypal.com", "john@paypal.co"));
+    assert_false(glob_on("*@paypal.com", "john@paypal.com.x"));
+    assert_true(glob_on("*@*.paypal.com", "a@b.paypal.com"));
+    assert_false(glob_on("*@*.paypal.com", "a@paypal.com")); /* the tail ".paypal.com" */
+    assert_true(glob_on("a?c", "abc"));
+    assert_false(glob_on("a?c", "abcd"));
+    assert_false(glob_on("a?c", "ac"));
+    assert_true(glob_on("*", ""));
+    assert_true(glob_on("", ""));
+    assert_false(glob_on("x", ""));
+    assert_false(glob_on("", "x"));
+    assert_true(glob_on("*abc*", "xxABCyy"));
+    assert_true(glob_on("*a*b", "ab"));
+    assert_false(glob_on("*a*b", "ba"));
+    assert_true(glob_on("foo", "FOO"));
+    assert_false(glob_on("foo", "fo"));
+    assert_true(glob_on("*?", "z"));
+    assert_false(glob_on("*??", "z"));
+    /* randomized: ev_glob (with its tail test) against the definition */
+    uint32_t seed = 12345;
+    static const char pa[] = "abA*?", sa[] = "abAB";
+    for (int it = 0; it < 200000; it++) {
+        char p[8], t[10];
+        seed = seed * 1103515245u + 12345u;
+        size_t pn = (seed >> 16) % 7, tn = (seed >> 8) % 9;
+        for (size_t i = 0; i < pn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            p[i] = pa[(seed >> 16) % 5];
+        }
+        for (size_t i = 0; i < tn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            t[i] = sa[(seed >> 16) % 4];
+        }
+        p[pn] = 0;
+        t[tn] = 0;
+        if (ev_glob(p, t) != ref_glob(p, t)) fail_msg("glob %s on %s", p, t);
+    }
+}
+
+/* check_for_to_in_subject: the subject is searched for the To address (or
+ * its local part) before a pattern is built; results worked out by hand
+ * from the patterns of HeaderEval (see sa_check_for_to_in_subject). */
+static void test_to_in_subject(void **state)
+{
+    (void)state;
+    const char *to = "To: john.smith@example.com\n";
+    char m[256];
+#define TIS(subj, arg, want)                                                                       \
+    do {                                                                                           \
+        snprintf(m, sizeof m, "%sSubject: %s\n\nx\n", to, subj);                                   \
+        if (on(m, "check_for_to_in_subject", arg) != (want))                                       \
+            fail_msg("%s / %s: want %d", subj, arg, want);                                         \
+    } while (0)
+    /* address: \bADDR\b without case */
+    TIS("hello JOHN.SMITH@EXAMPLE.COM now", "address", true);
+    TIS("re: john.smith@example.comx", "address", false); /* no \b after it */
+    TIS("nothing here", "address", false);
+    TIS("john.smith@example", "address", false);
+    /* user: re:/fw: + at most one word + USER at the end; USER (with case)
+     * then punctuation at the start; USER alone; ", USER!" at the end */
+    TIS("Re: hello john.smith", "user", true);
+    TIS("Fw: JOHN.SMITH", "user", true);
+    TIS("John.Smith, your invoice", "user", false); /* case kept there */
+    TIS("john.smith, your invoice", "user", true);
+    TIS("Invoice for JOHN.SMITH", "user", false);
+    TIS("JOHN.SMITH", "user", true);
+    TIS("Hi, John.Smith!", "user", false); /* every branch is anchored at ^ */
+    TIS(", John.Smith!", "user", true);
+    TIS("weekly news", "user", false);
+#undef TIS
+}
+
+/* check_freemail_body collects addresses only from body lines holding an
+ * '@'; worked out from FreeMail's limits (5 addresses: skip) by hand. */
+static void test_freemail_body_lines(void **state)
+{
+    (void)state;
+    assert_true(on("From: a@corp.example\nSubject: x\n\nno address here\n\n"
+                   "write to bob@gmail.com today\n\nplain again\n",
+                   "check_freemail_body", NULL));
+    assert_false(on("From: a@corp.example\nSubject: x\n\nno address here\n\n"
+                    "write to bob@corp.example today\n",
+                    "check_freemail_body", NULL));
+    assert_true(on("From: a@corp.example\nSubject: x\n\nat signs @@ alone\n\n"
+                   "and bob@hotmail.com\n",
+                   "check_freemail_body", NULL));
+    /* five addresses in the body: FreeMail gives up */
+    assert_false(on("From: a@corp.example\nSubject: x\n\nlist\n\n"
+                    "a@x.example b@x.example c@x.example d@x.example e@gmail.com\n",
+                    "check_freemail_body", NULL));
+}
+
+/* check_uri_host_listed with the test list {net, !example.net, ly}: the
+ * host, then each parent domain; the first listed ("name" or "!name")
+ * decides. A host near DNS's 253-byte ceiling as well. */
+static void test_uri_host_negation(void **state)
+{
+    (void)state;
+    assert_false(on("Subject: x\n\nVisit http://www.example.net/x now\n", "check_uri_host_listed",
+                    "SUSP_NTLD")); /* !example.net decides before net */
+    assert_true(on("Subject: x\n\nVisit http://www.other.net/x now\n", "check_uri_host_listed",
+                   "SUSP_NTLD"));
+    char label[61], host[400], msg[600];
+    memset(label, 'a', 60);
+    label[60] = 0;
+    snprintf(host, sizeof host, "%s.%s.%s.%s.ly", label, label, label, label); /* 246 bytes */
+    snprintf(msg, sizeof msg, "Subject: x\n\nVisit http://%s/x now\n", host);
+    assert_true(on(msg, "check_uri_host_listed", "SUSP_NTLD")); /* ly */
+}
+
 int main(void)
 {
     test_ruleset();
@@ -1105,6 +1247,10 @@ int main(void)
         cmocka_unit_test(test_every_eval_on_everything),
         cmocka_unit_test(test_madiff_many_words),
         cmocka_unit_test(test_parse_flags_header_block),
+        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_to_in_subject),
+        cmocka_unit_test(test_freemail_body_lines),
+        cmocka_unit_test(test_uri_host_negation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

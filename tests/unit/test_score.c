@@ -230,6 +230,36 @@ static void test_meta(void **state)
     done(&f);
 }
 
+/* Metas whose operands are all zero take the value worked out once for
+ * all-zero operands; those with a non-zero operand are evaluated. Expected
+ * hits by hand: __A matches "friend", __C and __D match nothing. */
+static void test_meta_zero_operands(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body __A /friend/\n"
+                  "body __C /lottery/\n"
+                  "body __D /nothing-here/\n"
+                  "meta M_NOTC !__C\n"
+                  "meta M_NOTA !__A\n"
+                  "meta M_LT __C < 1\n"
+                  "meta M_GE (__C + __D) >= 1\n"
+                  "meta M_ZSUM __C + __D\n"
+                  "meta M_CHAIN M_NOTC && !M_GE\n"
+                  "meta M_MIX __A && !__D\n");
+    assert_non_null(hit(&f, "M_NOTC")); /* !0 = 1 */
+    assert_null(hit(&f, "M_NOTA"));
+    assert_non_null(hit(&f, "M_LT")); /* 0 < 1 */
+    assert_null(hit(&f, "M_GE"));
+    assert_null(hit(&f, "M_ZSUM"));
+    assert_non_null(hit(&f, "M_CHAIN")); /* 1 && !0 */
+    assert_non_null(hit(&f, "M_MIX"));   /* 1 && !0 */
+    assert_string_equal(hit(&f, "M_MIX")->snippet, "friend");
+    /* M_NOTC 1 + M_LT 1 + M_CHAIN 1 + M_MIX 1 */
+    assert_true(fabs(f.r.total - 4.0) < 1e-9);
+    done(&f);
+}
+
 static void test_skips(void **state)
 {
     (void)state;
@@ -499,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_header_rules),
         cmocka_unit_test(test_body_multiple),
         cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_meta_zero_operands),
         cmocka_unit_test(test_skips),
         cmocka_unit_test(test_uri_full_required),
         cmocka_unit_test(test_backtracking_limit),
