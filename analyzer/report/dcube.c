@@ -26,6 +26,7 @@
  * thousands of distinct values, which the classifiers do not produce), the
  * same table is built by SQL's GROUP BY instead (slower, bounded). */
 #include "report/dcube.h"
+#include "report/sqlval.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -158,67 +159,11 @@ static void hours_add(struct hours *t, int64_t ts, const unsigned char *st, int 
     if (si >= 0) t->v[k].n[si]++;
 }
 
-static uint64_t hash_value(uint64_t h, sqlite3_value *v)
-{
-    int t = sqlite3_value_type(v);
-    h = (h ^ (uint64_t)(unsigned)t) * 1099511628211ull;
-    if (t == SQLITE_INTEGER) {
-        uint64_t x = (uint64_t)sqlite3_value_int64(v);
-        for (int i = 0; i < 8; i++, x >>= 8)
-            h = (h ^ (x & 0xff)) * 1099511628211ull;
-    } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
-        const unsigned char *p =
-            t == SQLITE_TEXT ? sqlite3_value_text(v) : (const unsigned char *)sqlite3_value_blob(v);
-        int n = sqlite3_value_bytes(v);
-        for (int i = 0; i < n; i++)
-            h = (h ^ p[i]) * 1099511628211ull;
-        h = (h ^ (uint64_t)(unsigned)n) * 1099511628211ull;
-    } else if (t == SQLITE_FLOAT) {
-        double d = sqlite3_value_double(v);
-        uint64_t x;
-        memcpy(&x, &d, sizeof x);
-        h = (h ^ x) * 1099511628211ull;
-    }
-    return h;
-}
-
-/* Same value, type included (a key column holds one type per row kind). */
-static bool same_value(sqlite3_value *a, sqlite3_value *b)
-{
-    int t = sqlite3_value_type(a);
-    if (t != sqlite3_value_type(b)) return false;
-    switch (t) {
-    case SQLITE_NULL:
-        return true;
-    case SQLITE_INTEGER:
-        return sqlite3_value_int64(a) == sqlite3_value_int64(b);
-    case SQLITE_FLOAT:
-        return sqlite3_value_double(a) == sqlite3_value_double(b);
-    default: {
-        int n = sqlite3_value_bytes(a);
-        if (n != sqlite3_value_bytes(b)) return false;
-        const void *pa =
-            t == SQLITE_TEXT ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
-        const void *pb =
-            t == SQLITE_TEXT ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
-        return n == 0 || memcmp(pa, pb, (size_t)n) == 0;
-    }
-    }
-}
-
-/* SQLite's BINARY order of two texts: bytes, then length. */
-static int text_cmp(const char *a, size_t an, const unsigned char *b, size_t bn)
-{
-    int c = memcmp(a, b, an < bn ? an : bn);
-    if (c) return c;
-    return an < bn ? -1 : an > bn ? 1 : 0;
-}
-
 static void keep_text(char **dst, size_t *dlen, const unsigned char *t, int n, int want)
 {
     if (!t) return; /* NULL never wins min or max */
     size_t len = (size_t)n;
-    if (*dst && text_cmp(*dst, *dlen, t, len) * want >= 0) return;
+    if (*dst && sqlval_bytes_cmp(*dst, *dlen, t, len) * want >= 0) return;
     free(*dst);
     *dst = xmalloc(len + 1);
     memcpy(*dst, t, len);
@@ -244,15 +189,15 @@ static void grow_slots(struct cube *q)
 /* The cell of the key values v; NULL when the cube is full. */
 static struct cell *cell_of(struct cube *q, sqlite3_value **v)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = SQLVAL_HASH_SEED;
     for (int k = 0; k < N_KEYS; k++)
-        h = hash_value(h, v[k]);
+        h = sqlval_hash(h, v[k]);
     size_t k = (size_t)h & (q->n_slots - 1);
     while (q->slots[k]) {
         struct cell *c = &q->cells[q->slots[k] - 1];
         bool same = c->hash == h;
         for (int j = 0; j < N_KEYS && same; j++)
-            same = same_value(c->key[j], v[j]);
+            same = sqlval_same(c->key[j], v[j]);
         if (same) return c;
         k = (k + 1) & (q->n_slots - 1);
     }
@@ -468,23 +413,13 @@ static int store_hours(struct rctx *c, const struct hours *hr)
     return 0;
 }
 
-static int exec_sql(struct rctx *c, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(c->err, sizeof c->err, "delivery counts: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
 int rctx_dcube(struct rctx *c)
 {
-    if (exec_sql(c, "DROP TABLE IF EXISTS temp.r_dcube; DROP TABLE IF EXISTS temp.r_dhour") != 0 ||
-        exec_sql(c, create_sql) != 0 ||
-        exec_sql(c, "CREATE TEMP TABLE r_dhour(h INTEGER PRIMARY KEY, s INTEGER, d INTEGER,"
-                    " bo INTEGER, r INTEGER, e INTEGER)") != 0)
+    if (rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_dcube; DROP TABLE IF EXISTS temp.r_dhour") !=
+            0 ||
+        rctx_exec_sql(c, create_sql) != 0 ||
+        rctx_exec_sql(c, "CREATE TEMP TABLE r_dhour(h INTEGER PRIMARY KEY, s INTEGER, d INTEGER,"
+                         " bo INTEGER, r INTEGER, e INTEGER)") != 0)
         return -1;
     struct cube q = {0};
     struct hours hr = {0};
@@ -493,7 +428,7 @@ int rctx_dcube(struct rctx *c)
     if (rc == 0) { /* the rows written in one transaction (rctx.h) */
         rc = rctx_begin(c);
         if (rc == 0) rc = store(c, &q);
-        if (rc == 0) rc = hr.full ? exec_sql(c, hour_sql) : store_hours(c, &hr);
+        if (rc == 0) rc = hr.full ? rctx_exec_sql(c, hour_sql) : store_hours(c, &hr);
         if (rc == 0)
             rc = rctx_commit(c);
         else
@@ -504,5 +439,5 @@ int rctx_dcube(struct rctx *c)
     free(hr.used);
     if (rc != 1) return rc;
     /* too many cells: both by SQL */
-    return exec_sql(c, group_sql) != 0 || exec_sql(c, hour_sql) != 0 ? -1 : 0;
+    return rctx_exec_sql(c, group_sql) != 0 || rctx_exec_sql(c, hour_sql) != 0 ? -1 : 0;
 }

@@ -21,6 +21,7 @@
  * written from the ops; it is also taken past HASHAGG_MAX_GROUPS groups,
  * which bounds the memory. */
 #include "report/rctx.h"
+#include "report/sqlval.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -55,66 +56,6 @@ struct gtab {
     size_t n_slots;
 };
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *q = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ q[i]) * 1099511628211ull;
-    return (h ^ (uint64_t)n) * 1099511628211ull;
-}
-
-static uint64_t hash_key(sqlite3_value *v, uint64_t h)
-{
-    int t = sqlite3_value_type(v);
-    h = (h ^ (uint64_t)(unsigned)t) * 1099511628211ull;
-    if (t == SQLITE_INTEGER) {
-        int64_t x = sqlite3_value_int64(v);
-        return hash_bytes(h, &x, sizeof x);
-    }
-    if (t == SQLITE_TEXT)
-        return hash_bytes(h, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v));
-    if (t == SQLITE_BLOB)
-        return hash_bytes(h, sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v));
-    return h;
-}
-
-static bool same_key(sqlite3_value *a, sqlite3_value *b)
-{
-    int t = sqlite3_value_type(a);
-    if (t != sqlite3_value_type(b)) return false;
-    if (t == SQLITE_NULL) return true;
-    if (t == SQLITE_INTEGER) return sqlite3_value_int64(a) == sqlite3_value_int64(b);
-    int n = sqlite3_value_bytes(a);
-    if (n != sqlite3_value_bytes(b)) return false;
-    const void *pa = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
-    const void *pb = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
-    return n == 0 || memcmp(pa, pb, (size_t)n) == 0;
-}
-
-/* SQLite's order of two non-NULL values (BINARY collation): <0, 0, >0. */
-static int value_cmp(sqlite3_value *a, sqlite3_value *b)
-{
-    int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
-    int ca = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT ? 1 : ta == SQLITE_TEXT ? 2 : 3;
-    int cb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT ? 1 : tb == SQLITE_TEXT ? 2 : 3;
-    if (ca != cb) return ca < cb ? -1 : 1;
-    if (ca == 1) {
-        if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
-            int64_t x = sqlite3_value_int64(a), y = sqlite3_value_int64(b);
-            return x < y ? -1 : x > y;
-        }
-        double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
-        return x < y ? -1 : x > y;
-    }
-    const void *pa = ca == 2 ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
-    const void *pb = cb == 2 ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
-    int na = sqlite3_value_bytes(a), nb = sqlite3_value_bytes(b);
-    int m = na < nb ? na : nb;
-    int r = m > 0 ? memcmp(pa, pb, (size_t)m) : 0;
-    if (r) return r;
-    return na < nb ? -1 : na > nb;
-}
-
 static void rehash(struct gtab *t)
 {
     size_t ns = t->n_slots ? t->n_slots * 2 : 256;
@@ -145,15 +86,15 @@ static void gtab_free(struct gtab *t, int nkeys, int nops)
 /* The group of the row at q; NULL when there are too many. */
 static struct group *group_of(struct gtab *t, sqlite3_stmt *q, int nkeys)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = SQLVAL_HASH_SEED;
     for (int k = 0; k < nkeys; k++)
-        h = hash_key(sqlite3_column_value(q, k), h);
+        h = sqlval_hash(h, sqlite3_column_value(q, k));
     size_t k = (size_t)h & (t->n_slots - 1);
     while (t->slots[k]) {
         struct group *g = &t->g[t->slots[k] - 1];
         bool same = g->hash == h;
         for (int j = 0; j < nkeys && same; j++)
-            same = same_key(g->key[j], sqlite3_column_value(q, j));
+            same = sqlval_same(g->key[j], sqlite3_column_value(q, j));
         if (same) return g;
         k = (k + 1) & (t->n_slots - 1);
     }
@@ -196,7 +137,7 @@ static bool accumulate(struct acc *a, char op, sqlite3_value *v)
         return true;
     default: /* 'x' max, 'm' min */
         if (t == SQLITE_NULL) return true;
-        if (!a->v || (op == 'x' ? value_cmp(v, a->v) > 0 : value_cmp(v, a->v) < 0)) {
+        if (!a->v || (op == 'x' ? sqlval_cmp(v, a->v) > 0 : sqlval_cmp(v, a->v) < 0)) {
             sqlite3_value_free(a->v);
             a->v = sqlite3_value_dup(v);
         }
@@ -311,15 +252,9 @@ static int by_sql(struct rctx *c, const char *sql, int nkeys, const char *ops, c
     n += snprintf(q + n, cap - (size_t)n, " FROM q");
     for (int k = 0; k < nkeys; k++)
         n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : " GROUP BY ", k);
-    char *msg = NULL;
-    int rc = sqlite3_exec(c->db, q, NULL, NULL, &msg);
+    int rc = rctx_exec_sql(c, q);
     free(q);
-    if (rc != SQLITE_OK) {
-        snprintf(c->err, sizeof c->err, "report aggregate: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest)
@@ -338,12 +273,7 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
     for (int k = 0; k < nops; k++)
         n += snprintf(ddl + n, sizeof ddl - (size_t)n, ", a%d", k + 1);
     snprintf(ddl + n, sizeof ddl - (size_t)n, ")");
-    char *msg = NULL;
-    if (sqlite3_exec(c->db, ddl, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(c->err, sizeof c->err, "report aggregate: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
+    if (rctx_exec_sql(c, ddl) != 0) return -1;
     struct gtab t = {0};
     int rc = scan(c, sql, nkeys, ops, &t);
     if (rc == 0) rc = store(c, dest, nkeys, ops, &t);
@@ -368,12 +298,12 @@ struct mf_pair {
 static int mf_flush(struct gtab *t, struct mf_pair *p, size_t n, int nflags, bool *full)
 {
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = hash_key(p[i].key, 1469598103934665603ull);
+        uint64_t h = sqlval_hash(SQLVAL_HASH_SEED, p[i].key);
         size_t k = (size_t)h & (t->n_slots - 1);
         struct group *g = NULL;
         while (t->slots[k] && !g) {
             struct group *x = &t->g[t->slots[k] - 1];
-            if (x->hash == h && same_key(x->key[0], p[i].key)) g = x;
+            if (x->hash == h && sqlval_same(x->key[0], p[i].key)) g = x;
             k = (k + 1) & (t->n_slots - 1);
         }
         if (!g) {
@@ -418,12 +348,7 @@ int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
     for (int f = 0; f < nflags; f++)
         n += snprintf(ddl + n, sizeof ddl - (size_t)n, ", f%d", f + 1);
     snprintf(ddl + n, sizeof ddl - (size_t)n, ")");
-    char *msg = NULL;
-    if (sqlite3_exec(c->db, ddl, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(c->err, sizeof c->err, "report aggregate: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
+    if (rctx_exec_sql(c, ddl) != 0) return -1;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
         const char *m = sqlite3_errmsg(c->db);
@@ -454,7 +379,7 @@ int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
         }
         struct mf_pair *p = NULL;
         for (size_t i = 0; i < np && !p; i++)
-            if (same_key(pairs[i].key, key)) p = &pairs[i];
+            if (sqlval_same(pairs[i].key, key)) p = &pairs[i];
         if (!p) {
             if (np == MSGFOLD_MAX_PER_MSG) {
                 full = true;

@@ -147,7 +147,6 @@ static int relay_clients(sqlite3 *h, const struct relay_env *e, int64_t *n, char
 {
     *n = 0;
     sqlite3_stmt *q = NULL, *ins = NULL;
-    if (!have_log_lines(h)) return 0;
     int rc = -1, step = SQLITE_DONE;
     bool in_txn = false;
     if (sqlite3_exec(h,
@@ -198,7 +197,6 @@ static int relay_collect(sqlite3 *h, const char *sql, const char *since, const c
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s;
     out->signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *out->signs);
-    if (!have_log_lines(h)) return 0;
     if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "open-relay signs: %s", sqlite3_errmsg(h));
         return -1;
@@ -251,19 +249,24 @@ static int relay_find(sqlite3 *h, bool scoped, const char *since, const char *un
                       const struct relay_env *e, arena *a, struct relay_signs *out, char *err,
                       size_t errlen)
 {
+    if (!have_log_lines(h)) {
+        memset(out, 0, sizeof *out);
+        out->signs = arena_alloc(a, MAX_SIGN_CLIENTS * sizeof *out->signs);
+        return 0;
+    }
     int64_t n_cli;
     if (relay_clients(h, e, &n_cli, err, errlen) != 0) return -1;
+#define RELAY_COLS " d.mta, e.client_ip, d.sender, d.recipient, 'relayed (' || d.status || ')'"
+    const char *relayed =
+        !n_cli ? ""
+        : scoped
+            ? " UNION ALL SELECT d.time," RELAY_COLS " FROM r_dlv d" RELAY_JOIN
+              " AND d.source = 'log'"
+            : " UNION ALL SELECT strftime('%Y-%m-%dT%H:%M:%SZ', d.time, 'unixepoch')," RELAY_COLS
+              " FROM log_deliveries d" RELAY_JOIN;
+#undef RELAY_COLS
     char sql[1024];
-    snprintf(sql, sizeof sql, "%s%s%s%s ORDER BY 1", SQL_RCPT_SIGNS,
-             !n_cli   ? ""
-             : scoped ? " UNION ALL SELECT d.time,"
-                      : " UNION ALL SELECT strftime('%Y-%m-%dT%H:%M:%SZ', d.time, 'unixepoch'),",
-             !n_cli ? ""
-                    : " d.mta, e.client_ip, d.sender, d.recipient, 'relayed (' || d.status || ')'"
-                      " FROM ",
-             !n_cli   ? ""
-             : scoped ? "r_dlv d" RELAY_JOIN " AND d.source = 'log'"
-                      : "log_deliveries d" RELAY_JOIN);
+    snprintf(sql, sizeof sql, "%s%s ORDER BY 1", SQL_RCPT_SIGNS, relayed);
     return relay_collect(h, sql, since, until, e, a, out, err, errlen);
 }
 

@@ -63,6 +63,7 @@
  * --domain the findings cover every From domain in the database (a note
  * says so). */
 #include "report/rctx.h"
+#include "report/sqlval.h"
 #include "util/xalloc.h"
 
 #include <sqlite3.h>
@@ -227,26 +228,13 @@ struct bh_state {
     bool full; /* more than 64 signatures of a message, or 20,000 domains */
 };
 
-static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    int r = memcmp(a, b, an < bn ? an : bn);
-    return r ? r : an < bn ? -1 : an > bn;
-}
-
-static uint64_t bh_hash(const char *d, size_t dn)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < dn; i++)
-        h = (h ^ (unsigned char)d[i]) * 1099511628211ull;
-    return h;
-}
-
 static void bh_rehash(struct bh_state *st)
 {
     size_t ns = st->n_slots ? st->n_slots * 2 : 64;
     uint32_t *sl = xcalloc(ns, sizeof *sl);
     for (size_t i = 0; i < st->n_dom; i++) {
-        size_t k = (size_t)bh_hash(st->dom[i].d, st->dom[i].dn) & (ns - 1);
+        size_t k =
+            (size_t)sqlval_hash_bytes(SQLVAL_HASH_SEED, st->dom[i].d, st->dom[i].dn) & (ns - 1);
         while (sl[k])
             k = (k + 1) & (ns - 1);
         sl[k] = (uint32_t)(i + 1);
@@ -261,7 +249,7 @@ static void bh_rehash(struct bh_state *st)
 static struct bh_dom *bh_dom_of(struct bh_state *st, const char *d, size_t dn)
 {
     if (!st->slots) bh_rehash(st);
-    size_t k = (size_t)bh_hash(d, dn) & (st->n_slots - 1);
+    size_t k = (size_t)sqlval_hash_bytes(SQLVAL_HASH_SEED, d, dn) & (st->n_slots - 1);
     while (st->slots[k]) {
         struct bh_dom *g = &st->dom[st->slots[k] - 1];
         if (g->dn == dn && memcmp(g->d, d, dn) == 0) return g;
@@ -317,7 +305,8 @@ static int bh_flush(struct rctx *c, struct bh_state *st)
             g->has_det = true;
             g->footer += x->det_footer;
             g->relaxed += x->det_relaxed;
-            if (x->det_footer && (!g->fdet || text_cmp(x->det, x->detn, g->fdet, g->fdetn) > 0)) {
+            if (x->det_footer &&
+                (!g->fdet || sqlval_bytes_cmp(x->det, x->detn, g->fdet, g->fdetn) > 0)) {
                 free(g->fdet);
                 g->fdet = xmalloc(x->detn + 1);
                 memcpy(g->fdet, x->det, x->detn);
@@ -358,7 +347,7 @@ static int bh_row(struct rctx *c, struct bh_state *st, sqlite3_stmt *q)
     const char *det = (const char *)sqlite3_column_text(q, 3);
     if (cond == 1 && det) {
         size_t detn = (size_t)sqlite3_column_bytes(q, 3);
-        if (!x->det || text_cmp(det, detn, x->det, x->detn) > 0) {
+        if (!x->det || sqlval_bytes_cmp(det, detn, x->det, x->detn) > 0) {
             x->det = arena_strndup(st->a, det, detn);
             x->detn = detn;
             x->det_footer = sqlite3_column_int64(q, 4) != 0;

@@ -1,0 +1,81 @@
+/* sqlval — see sqlval.h. */
+#include "report/sqlval.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+uint64_t sqlval_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *q = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ q[i]) * 1099511628211ull;
+    return (h ^ (uint64_t)n) * 1099511628211ull;
+}
+
+static const void *bytes_of(sqlite3_value *v, int t)
+{
+    return t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+}
+
+uint64_t sqlval_hash(uint64_t h, sqlite3_value *v)
+{
+    int t = sqlite3_value_type(v);
+    h = (h ^ (uint64_t)(unsigned)t) * 1099511628211ull;
+    if (t == SQLITE_INTEGER) {
+        int64_t x = sqlite3_value_int64(v);
+        return sqlval_hash_bytes(h, &x, sizeof x);
+    }
+    if (t == SQLITE_FLOAT) {
+        double d = sqlite3_value_double(v);
+        return sqlval_hash_bytes(h, &d, sizeof d);
+    }
+    if (t == SQLITE_TEXT || t == SQLITE_BLOB)
+        return sqlval_hash_bytes(h, bytes_of(v, t), (size_t)sqlite3_value_bytes(v));
+    return h;
+}
+
+bool sqlval_same(sqlite3_value *a, sqlite3_value *b)
+{
+    int t = sqlite3_value_type(a);
+    if (t != sqlite3_value_type(b)) return false;
+    switch (t) {
+    case SQLITE_NULL:
+        return true;
+    case SQLITE_INTEGER:
+        return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+    case SQLITE_FLOAT:
+        return sqlite3_value_double(a) == sqlite3_value_double(b);
+    default: {
+        int n = sqlite3_value_bytes(a);
+        if (n != sqlite3_value_bytes(b)) return false;
+        return n == 0 || memcmp(bytes_of(a, t), bytes_of(b, t), (size_t)n) == 0;
+    }
+    }
+}
+
+int sqlval_bytes_cmp(const void *a, size_t an, const void *b, size_t bn)
+{
+    size_t m = an < bn ? an : bn;
+    int r = m ? memcmp(a, b, m) : 0;
+    if (r) return r;
+    return an < bn ? -1 : an > bn;
+}
+
+int sqlval_cmp(sqlite3_value *a, sqlite3_value *b)
+{
+    int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
+    int ca = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT ? 1 : ta == SQLITE_TEXT ? 2 : 3;
+    int cb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT ? 1 : tb == SQLITE_TEXT ? 2 : 3;
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (ca == 1) {
+        if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
+            int64_t x = sqlite3_value_int64(a), y = sqlite3_value_int64(b);
+            return x < y ? -1 : x > y;
+        }
+        double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
+        return x < y ? -1 : x > y;
+    }
+    /* (the text first: sqlite3_value_bytes after it counts its bytes) */
+    const void *pa = bytes_of(a, ta), *pb = bytes_of(b, tb);
+    return sqlval_bytes_cmp(pa, (size_t)sqlite3_value_bytes(a), pb, (size_t)sqlite3_value_bytes(b));
+}
