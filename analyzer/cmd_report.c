@@ -158,7 +158,8 @@ static const char *iso(struct report *r, int64_t t)
 }
 
 /* MAILAUDIT_REPORT_PROFILE=2: every statement that ran 50 ms or more, with
- * its time, on stderr (for finding the report's slow queries). */
+ * its time, on stderr (for finding the report's slow queries); =3 adds each
+ * one's query plan. */
 static int trace_slow(unsigned type, void *ctx, void *p, void *x)
 {
     (void)ctx;
@@ -173,6 +174,18 @@ static int trace_slow(unsigned type, void *ctx, void *p, void *x)
             sqlite3_stmt_status(st, SQLITE_STMTSTATUS_AUTOINDEX, 0),
             sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 0),
             sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0), sql ? sql : "?");
+    /* =3: and the statement's query plan */
+    if (ctx && sql) {
+        char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+        sqlite3_stmt *e = NULL;
+        if (q && sqlite3_prepare_v2(sqlite3_db_handle(st), q, -1, &e, NULL) == SQLITE_OK)
+            while (sqlite3_step(e) == SQLITE_ROW)
+                fprintf(stderr, "report profile:            plan %d<%d %s\n",
+                        sqlite3_column_int(e, 0), sqlite3_column_int(e, 1),
+                        (const char *)sqlite3_column_text(e, 3));
+        sqlite3_finalize(e);
+        sqlite3_free(q);
+    }
     return 0;
 }
 
@@ -184,7 +197,8 @@ static int build(struct report *r, sqlite3 *h, const struct rscope *sc, const bo
     /* $MAILAUDIT_REPORT_PROFILE: each section's build time on stderr */
     const char *pe = getenv("MAILAUDIT_REPORT_PROFILE");
     bool prof = pe && *pe && strcmp(pe, "0") != 0;
-    if (pe && strcmp(pe, "2") == 0) sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, NULL);
+    if (pe && (strcmp(pe, "2") == 0 || strcmp(pe, "3") == 0))
+        sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, strcmp(pe, "3") == 0 ? h : NULL);
     double t0 = time_mono();
     if (rctx_open(&c, r, h, sc) != 0) {
         snprintf(err, errlen, "%s", c.err);

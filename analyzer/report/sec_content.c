@@ -94,11 +94,16 @@ static int add_histogram(struct rctx *c, struct rsection *s, double max_th)
     struct hist h = {.top = top,
                      .bins = arena_zalloc(c->r->a, (size_t)(top + 1) * sizeof(int64_t))};
     /* CAST truncates toward zero: 0.5 is in "0-1", 1.0 in "1-2" */
-    if (rctx_each(
-            c,
-            /* one row per message, counted here: no GROUP BY (a sort) */
-            "SELECT CASE WHEN c.total < 0 THEN -1 ELSE CAST(c.total AS INTEGER) END, 1" SCORED,
-            NULL, hist_row, &h) != 0)
+    if (rctx_each(c,
+                  /* one row per message, counted here: no GROUP BY (a sort).
+                   * The scope's messages drive, in id order: left to choose,
+                   * SQLite scans the covering index content_scores_total and looks
+                   * every message up in r_msg in score order, a cache miss each
+                   * (1 s for a million messages, against 0.2 s) */
+                  "SELECT CASE WHEN c.total < 0 THEN -1 ELSE CAST(c.total AS INTEGER) END, 1"
+                  " FROM r_msg r CROSS JOIN content_scores c ON c.message_id = r.id"
+                  " WHERE r.feedback_kind IS NULL",
+                  NULL, hist_row, &h) != 0)
         return -1;
     size_t n = (size_t)top + 2;
     struct rchart *ch = rsec_chart(s, c->r, "score_distribution", "Content score distribution",

@@ -635,13 +635,14 @@ static int sep_add_rows(struct rctx *c, sqlite3_stmt *q, bool by_campaign, bool 
         int gt = SQLITE_NULL, gn = 0, kt, kn, ft, fn;
         const void *gp = "";
         if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
+        int64_t id = sqlite3_column_int64(q, 0), ns = sqlite3_column_int64(q, 1),
+                ni = sqlite3_column_int64(q, 2);
         for (int k = 4; k + 1 < ncol; k += 2) {
             if (sqlite3_column_type(q, k + 1) == SQLITE_NULL) continue; /* merged: not this row */
             const void *kp = sep_bytes(q, k, &kt, &kn);
             if (by_campaign && kn == 8 && memcmp(kp, "campaign", 8) == 0) continue;
             const void *fp = sep_bytes(q, k + 1, &ft, &fn);
-            sep_add(t, gp, gt, gn, kp, kt, kn, fp, ft, fn, sqlite3_column_int64(q, 0),
-                    sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+            sep_add(t, gp, gt, gn, kp, kt, kn, fp, ft, fn, id, ns, ni);
         }
     }
     return step == SQLITE_DONE ? 0 : sep_step_error(c);

@@ -4,12 +4,28 @@
 #include <sqlite3.h>
 #include <string.h>
 
+/* Eight bytes at a time (a multiply per byte, FNV-1a's, was most of the
+ * cost of keying a million rows); the tail is read as one zero-padded
+ * word. Only the distribution matters: equal keys are compared by bytes. */
 uint64_t sqlval_hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *q = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ q[i]) * 1099511628211ull;
-    return (h ^ (uint64_t)n) * 1099511628211ull;
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, q + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, q + i, n - i);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    h = (h ^ (uint64_t)n) * 1099511628211ull;
+    return h ^ (h >> 32);
 }
 
 static const void *bytes_of(sqlite3_value *v, int t)

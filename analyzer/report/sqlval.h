@@ -10,7 +10,7 @@ struct sqlite3_value;
 
 #define SQLVAL_HASH_SEED 1469598103934665603ull /* FNV-1a offset basis */
 
-/* h mixed with the bytes p[0..n) (FNV-1a), then n. */
+/* h mixed with the bytes p[0..n), then n (sqlval.c: eight bytes a step). */
 uint64_t sqlval_hash_bytes(uint64_t h, const void *p, size_t n);
 /* h mixed with v's type and value. */
 uint64_t sqlval_hash(uint64_t h, struct sqlite3_value *v);
