@@ -1267,25 +1267,29 @@ static int rule_dmarc_aggregate(struct rctx *c, struct rsection *s)
 
 /* ---- content ---- */
 
-/* the scored messages' copies placed in spam or inbox */
+/* the scored messages with copies placed in spam or inbox, with their
+ * numbers of such copies (r_cp: the sums over the copies are the sums over
+ * the messages of their counts, and each message's hits are read once
+ * rather than once per copy) */
 #define RULE_CP                                                                                    \
-    "WITH cp AS (SELECT c.message_id AS mid, c.placement AS pl FROM r_copy c"                      \
-    "  JOIN content_scores cs ON cs.message_id = c.message_id"                                     \
-    "  WHERE c.placement IN ('spam', 'inbox'))"
+    "WITH cp AS (SELECT y.message_id AS mid, coalesce(y.n_spam, 0) AS sp,"                         \
+    "  coalesce(y.n_inbox, 0) AS ib FROM r_cp y"                                                   \
+    "  JOIN content_scores cs ON cs.message_id = y.message_id"                                     \
+    "  WHERE y.n_spam > 0 OR y.n_inbox > 0)"
 
 static int rule_content(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
     /* the hits per rule on the placed copies: rctx_hashagg (no sort) */
     if (rctx_hashagg(c,
-                     RULE_CP " SELECT h.rule, cp.pl = 'spam', cp.pl = 'inbox', h.description,"
+                     RULE_CP " SELECT h.rule, cp.sp, cp.ib, h.description,"
                              " h.snippet, h.kind FROM cp JOIN rule_hits h ON h.message_id = cp.mid",
                      1, "ssxxx", "r_agg_rc") != 0)
         return -1;
     long n =
         query(c,
               RULE_CP ","
-                      " tot AS (SELECT sum(pl = 'spam') AS sp, sum(pl = 'inbox') AS ib FROM cp),"
+                      " tot AS (SELECT sum(sp) AS sp, sum(ib) AS ib FROM cp),"
                       " h AS (SELECT k1 AS rule, a1 AS hsp, a2 AS hib, a3 AS descr, a4 AS snip,"
                       "  a5 AS kind FROM r_agg_rc)"
                       " SELECT h.rule, h.hsp, tot.sp, h.hib, tot.ib, h.descr, h.snip, h.kind"
