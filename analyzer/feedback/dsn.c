@@ -8,6 +8,8 @@
  *      lines between blocks, unindented continuation lines, comments after
  *      the Status, X- fields); a missing Diagnostic-Code is taken from the
  *      human-readable text near the recipient's address;
+ *   2b. an fml mailing-list notice refusing a post (X-MLServer: fml and
+ *      one of its fixed notice phrases): the list is the recipient;
  *   3. an auto-reply (RFC 3834 Auto-Submitted: auto-replied, X-Autoreply,
  *      X-Autorespond, Precedence: auto_reply, vacation subjects) that does not
  *      look like a bounce: DSN_AUTOREPLY;
@@ -15,8 +17,11 @@
  *      a bounce subject, or one of the known MTA texts of FORMATS below):
  *      the human-readable text, cut where the returned message begins, is
  *      searched for the failed recipients (X-Failed-Recipients first, then
- *      addresses that begin a line, then addresses after phrases such as
- *      "delivering your mail to") and the reply text that follows each;
+ *      addresses that begin a line -- "a@x <b@y>" is the name-addr whose
+ *      mailbox is b@y --, then addresses after phrases such as
+ *      "delivering your mail to"; when none: the recipient blocks of a
+ *      returned message that is itself a DSN, then the original's To) and
+ *      the reply text that follows each;
  *   5. a weaker auto-reply signal (Auto-Submitted: auto-replied alone).
  *
  * Does NOT classify (logs/classify.h does) nor store anything. Everything is
@@ -350,6 +355,25 @@ static const char *command_of(const char *p, size_t len)
     return NULL;
 }
 
+/* Sendmail's summary of a failed delivery to a host, "550 example.org
+ * (smtp)... 550 Host unknown" (reply code, host, "(mailer)...").
+ */
+static bool host_summary_line(const char *p, size_t len)
+{
+    struct slice t = str_trim(p, len);
+    if (t.len < 8 || !ch_is_digit((unsigned char)t.p[0]) || !ch_is_digit((unsigned char)t.p[1]) ||
+        !ch_is_digit((unsigned char)t.p[2]) || t.p[3] != ' ')
+        return false;
+    size_t k = 4, h = k;
+    while (k < t.len && is_domain_ch((unsigned char)t.p[k]))
+        k++;
+    if (k == h || k + 2 >= t.len || t.p[k] != ' ' || t.p[k + 1] != '(') return false;
+    k += 2;
+    while (k < t.len && (ch_is_alnum((unsigned char)t.p[k]) || t.p[k] == '-'))
+        k++;
+    return k + 4 <= t.len && memcmp(t.p + k, ")...", 4) == 0;
+}
+
 /* A sendmail-style transcript ("... while talking to", ">>> RCPT To:<a>",
  * "<<< 550 ..."): the last command sent before the reply that names addr
  * (or before the first 4xx/5xx reply when none names it). */
@@ -358,6 +382,7 @@ static const char *transcript_command(struct ctx *c, const char *addr)
     const char *p = c->human.p;
     size_t len = c->human.len, i = 0, ls, ll;
     const char *last = NULL, *first_err = NULL;
+    bool closed = false;
     while (next_line(p, len, &i, &ls, &ll)) {
         struct slice t = str_trim(p + ls, ll);
         if (t.len > 4 && memcmp(t.p, ">>> ", 4) == 0) {
@@ -371,6 +396,17 @@ static const char *transcript_command(struct ctx *c, const char *addr)
             if (!first_err && (t.p[4] == '4' || t.p[4] == '5')) first_err = last;
             continue;
         }
+        /* Sendmail's summary for a host ("550 example.org (smtp)... 550 Host
+         * unknown") closes the session: what follows did not answer its
+         * command */
+        if (host_summary_line(t.p, t.len)) {
+            last = NULL;
+            closed = true;
+            continue;
+        }
+        if (closed && !last && t.len > 4 && (t.p[0] == '4' || t.p[0] == '5') &&
+            str_find_ci(t.p, t.len, addr))
+            return NULL;
         /* Sendmail's own summary after the reply: "550 <addr>... User unknown" */
         if (last && t.len > 4 && (t.p[0] == '4' || t.p[0] == '5') && t.p[1] >= '0' &&
             t.p[1] <= '9' && t.p[2] >= '0' && t.p[2] <= '9' && t.p[3] == ' ' &&
@@ -1161,6 +1197,23 @@ static bool strict_addr_line(const char *p, size_t len, size_t as, size_t ae)
     return e + 3 <= len && memcmp(p + e, "...", 3) == 0;
 }
 
+/* An address followed by "<other@address>" on the same line is the display
+ * part of a name-addr (RFC 5322 3.4: phrase "<" addr-spec ">"; Exim lists a
+ * malformed "kijitora@example.com <neko@example.net>" so): the address in
+ * angle brackets is the mailbox. Moves [*as, *ae) to it. */
+static void angle_addr_after(const char *p, size_t len, size_t *as, size_t *ae)
+{
+    size_t k = *ae;
+    if (k < len && p[k] == '>') return; /* the first one was itself bracketed */
+    while (k < len && (p[k] == ' ' || p[k] == '\t'))
+        k++;
+    if (k == *ae || k >= len || p[k] != '<') return;
+    size_t i = k + 1, s, e;
+    if (!next_addr(p, len, &i, &s, &e) || s != k + 1 || e >= len || p[e] != '>') return;
+    *as = s;
+    *ae = e;
+}
+
 /* Phrases after which an address on the same line is a failed recipient. */
 static const char *const RCPT_PHRASES[] = {
     "delivering your mail to",
@@ -1218,10 +1271,36 @@ static bool has_code(const char *p, size_t len)
     return false;
 }
 
+/* A Sendmail transcript reports the remote server's reply ("<<< 550 ...")
+ * on the lines just above its own summary for the address ("554
+ * <addr>... Remote protocol error"): those replies, in order, into b. */
+static void transcript_replies_above(const char *p, size_t line_start, struct arena_str *b)
+{
+    size_t top = line_start;
+    while (top > 0) {
+        size_t e = top - 1, s = e; /* p[e] is the '\n' ending the line above */
+        while (s > 0 && p[s - 1] != '\n')
+            s--;
+        struct slice t = str_trim(p + s, e - s);
+        if (t.len < 5 || memcmp(t.p, "<<< ", 4) != 0) break;
+        top = s;
+    }
+    size_t i = top, ls, ll;
+    while (i < line_start && next_line(p, line_start, &i, &ls, &ll)) {
+        struct slice t = str_trim(p + ls, ll);
+        if (t.len < 5) continue;
+        t = str_trim(t.p + 4, t.len - 4);
+        if (b->len) arena_str_put(b, " ", 1);
+        arena_str_put(b, t.p, t.len);
+    }
+}
+
 /* The text near the recipient's address in the human-readable part: the
  * rest of its line and the lines below it, up to the next address line, a
  * blank line once a reply code (or two paragraphs) has been seen, or
- * TEXT_WINDOW_LINES lines. */
+ * TEXT_WINDOW_LINES lines. For a Sendmail summary line ("554 <addr>...
+ * text"), the remote replies ("<<< ") just above come first, and a summary
+ * for another host ends the window. */
 static void window_from(struct ctx *c, size_t line_start, size_t after_addr, struct arena_str *b,
                         const char *self)
 {
@@ -1235,6 +1314,13 @@ static void window_from(struct ctx *c, size_t line_start, size_t after_addr, str
         if (first) {
             size_t off = after_addr > ls ? after_addr - ls : 0;
             if (off > ll) off = ll;
+            {
+                size_t k = 0, as, ae;
+                if (next_addr(l, ll, &k, &as, &ae) && as > 0 && strict_addr_line(l, ll, as, ae) &&
+                    ch_is_digit((unsigned char)str_trim(l, ll).p[0]))
+                    transcript_replies_above(p, ls, b);
+            }
+            if (b->len) any = true;
             /* the words before the address ("Unable to deliver message to") */
             size_t k = 0, as, ae, pre_end = 0;
             while (next_addr(l, off, &k, &as, &ae))
@@ -1243,6 +1329,7 @@ static void window_from(struct ctx *c, size_t line_start, size_t after_addr, str
             while (pre.len && strchr("<\"'", pre.p[pre.len - 1]))
                 pre.len--;
             if (pre.len) {
+                if (b->len) arena_str_put(b, " ", 1);
                 arena_str_put(b, pre.p, pre.len);
                 arena_str_put(b, " ", 1);
             }
@@ -1250,6 +1337,7 @@ static void window_from(struct ctx *c, size_t line_start, size_t after_addr, str
             while (t.len && strchr(">:;,.)", t.p[0]))
                 t = str_trim(t.p + 1, t.len - 1);
             if (t.len) {
+                if (b->len && b->p[b->len - 1] != ' ') arena_str_put(b, " ", 1);
                 arena_str_put(b, t.p, t.len);
                 any = true;
             }
@@ -1272,8 +1360,10 @@ static void window_from(struct ctx *c, size_t line_start, size_t after_addr, str
                 if (a && !is_skipped(c, a) && !addr_eq(a, self)) break;
             }
         }
-        /* Sendmail's transcript of the session with the next host begins */
+        /* Sendmail's transcript of the session with the next host begins,
+         * or its summary for another host */
         if (any && str_starts_ci(str_trim(l, ll).p, str_trim(l, ll).len, "While talking to")) break;
+        if (any && host_summary_line(l, ll)) break;
         if (b->len) arena_str_put(b, " ", 1);
         struct slice t = str_trim(l, ll);
         arena_str_put(b, t.p, t.len);
@@ -1343,6 +1433,8 @@ static void set_diag(struct ctx *c, struct dsn_rcpt *x, struct arena_str *b)
         x->diagnostic = d;
 }
 
+static bool embedded_report(struct ctx *c);
+
 static bool text_reader(struct ctx *c, bool delayed)
 {
     const char *p = c->human.p;
@@ -1380,6 +1472,7 @@ static bool text_reader(struct ctx *c, bool delayed)
                     if (pass == 0) break;
                     continue;
                 }
+                if (pass == 0) angle_addr_after(l, ll, &as, &ae);
                 char *a = norm_addr(c->a, l + as, ae - as);
                 /* a line that begins with an address names a recipient even
                  * when it is the sender's own (mail to oneself) */
@@ -1396,7 +1489,11 @@ static bool text_reader(struct ctx *c, bool delayed)
     if (c->out->n_rcpt > before) goto finish;
 
 fallback:
-    /* 4. the original's To (bounces that do not name the recipient) */
+    /* 4. a bounce that returns a bounce (a gateway passing on the DSN it
+     * got): the returned report's Final-Recipient is the failed recipient;
+     * the returned message's To is our own sender */
+    if (before == 0 && embedded_report(c)) return true;
+    /* 5. the original's To (bounces that do not name the recipient) */
     if (c->out->orig_to) {
         const char *a = first_address(c, c->out->orig_to);
         if (a && !is_skipped(c, a)) {
@@ -1548,6 +1645,60 @@ static bool ses_reader(struct ctx *c)
     return c->out->n_rcpt > 0;
 }
 
+/* ---------------------------------------------------------------- fml */
+
+/* fml, a mailing-list manager, answers a post it refuses with a notice of
+ * its own, not a DSN: the X-MLServer: fml header it puts on everything it
+ * sends, and a notice whose first paragraph begins with one of its fixed
+ * phrases followed by the list's address in angle brackets ("You are not a
+ * member of this mailing list <list@example.org>.", "Duplicated Message-ID
+ * in <list@example.org>."). The list is the recipient that refused the
+ * post; that paragraph is the diagnostic. Ordinary list traffic (the same
+ * header, a first paragraph of its own) is not a notice. */
+static const char *const FML_NOTICES[] = {
+    "You are not a member of this mailing list",
+    "Duplicated Message-ID in",
+};
+
+static bool fml_reader(struct ctx *c)
+{
+    const char *v = hdr_value(c, &c->m->hdr, "X-MLServer");
+    if (!v || !c->human.len) return false;
+    struct slice t = str_trim(v, strlen(v));
+    if (!str_starts_ci(t.p, t.len, "fml")) return false;
+    const char *p = c->human.p;
+    size_t len = c->human.len, i = 0, ls, ll;
+    struct arena_str b = {.a = c->a};
+    while (next_line(p, len, &i, &ls, &ll)) {
+        if (is_blank(p + ls, ll)) {
+            if (b.len) break;
+            continue;
+        }
+        struct slice l = str_trim(p + ls, ll);
+        if (b.len) arena_str_put(&b, " ", 1);
+        arena_str_put(&b, l.p, l.len);
+    }
+    if (!b.len) return false;
+    for (size_t n = 0; n < sizeof FML_NOTICES / sizeof *FML_NOTICES; n++) {
+        size_t pl = strlen(FML_NOTICES[n]);
+        if (!str_starts_ci(b.p, b.len, FML_NOTICES[n])) continue;
+        size_t k = pl, as, ae;
+        while (k < b.len && b.p[k] == ' ')
+            k++;
+        if (k >= b.len || b.p[k] != '<') return false;
+        size_t from = k + 1;
+        if (!next_addr(b.p, b.len, &from, &as, &ae) || as != k + 1 || ae >= b.len || b.p[ae] != '>')
+            return false;
+        char *a = norm_addr(c->a, b.p + as, ae - as);
+        struct dsn_rcpt *x = a ? rcpt_add(c, a) : NULL;
+        if (!x) return false;
+        x->diagnostic = collapse(c->a, b.p, b.len);
+        rcpt_finish(c, x, false, true);
+        return true;
+    }
+    return false;
+}
+
 /* ---------------------------------------------------------------- auto-replies */
 
 static const char *const AUTO_SUBJECT[] = {
@@ -1675,7 +1826,29 @@ static bool bounce_sender(struct ctx *c)
  * is itself a bounce (one of the BOUNCE_BODY texts precedes the fields). */
 static bool embedded_report(struct ctx *c)
 {
-    if (!c->rest.len || c->out->n_rcpt) return false;
+    if (c->out->n_rcpt) return false;
+    /* a returned message that is itself a delivery report (a gateway
+     * passing on, as message/rfc822, the DSN it got): its recipient blocks */
+    {
+        struct ds_state st = {0};
+        bool any = false;
+        for (size_t i = 0; i < c->m->mime.n; i++) {
+            const struct mime_part *p = &c->m->mime.parts[i];
+            if (!inside_message(c->m, i) || !p->decoded) continue;
+            if (!type_is(p, "message/delivery-status") &&
+                !type_is(p, "message/global-delivery-status"))
+                continue;
+            size_t dl;
+            const char *d = ds_utf8(c, p, &dl);
+            ds_parse(c, &st, d, dl);
+            any = true;
+        }
+        if (any) {
+            ds_commit(c, &st);
+            if (c->out->n_rcpt) return true;
+        }
+    }
+    if (!c->rest.len) return false;
     const char *fr = str_find_ci(c->rest.p, c->rest.len, "\nFinal-Recipient:");
     if (!fr) return false;
     struct slice before = slice_of(c->rest.p, (size_t)(fr - c->rest.p));
@@ -1826,6 +1999,12 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
         out->kind = DSN_BOUNCE;
         out->format = "amazonses";
         out->evidence = "SES notification";
+        return out->kind;
+    }
+    if (fml_reader(&c)) {
+        out->kind = DSN_BOUNCE;
+        out->format = "fml";
+        out->evidence = "X-MLServer: fml notice";
         return out->kind;
     }
 

@@ -27,7 +27,8 @@
  *      contenterror, systemfull, systemerror, networkerror, other expired
  *      texts, notaccept, syntaxerror). If none matches, the code's reason
  *      stands;
- *   5. temporary_texts: greylisting, only with a 4xx reply or 4.x.x status;
+ *   5. temporary_texts: greylisting and a failed MX lookup ("No MX found"),
+ *      only with a 4xx reply or 4.x.x status;
  *   6. class rules: x.6.x contenterror, x.7.x securityerror (no x.1.x rule:
  *      Sisimai has none, every 5.1.x is in the code table); a permanent
  *      bare "Recipient address rejected" (Postfix) is "userunknown";
@@ -62,6 +63,11 @@
  *  - A connection timeout in a final report is "expired" (the MTA retried
  *    until the queue lifetime ran out); in a deferral it is "networkerror".
  *    Mail loops and hop counts are "networkerror", as in Sisimai.
+ *    A report that says "Message expired" is "expired" whatever last error
+ *    it quotes (Exchange Online's 5.4.316 "Message expired, connection
+ *    refused").
+ *  - "Message content rejected" is "spamdetected" (amavis' ", UBE"), but
+ *    "contenterror" under a x.6.x status (RFC 3463: the content itself).
  *  - Hard: userunknown, hostunknown, hasmoved, and notaccept unless its
  *    reply or status is 4xx / 4.x.x; only when `final` (a deferral is never
  *    hard).
@@ -120,6 +126,12 @@ static const struct text_rule provider_texts[] = {
     P("gmail-dmarc", "due to the domain's dmarc policy", "authfailure"),
     P("gmail-unauthenticated", "the sender is unauthenticated", "authfailure"),
     P("gmail-unauthenticated", "unauthenticated email from", "authfailure"),
+    /* Gmail's 5.7.1/5.7.26 "This message does not have authentication
+     * information or fails to pass authentication checks (SPF or DKIM)" */
+    P("gmail-no-auth-info", "does not have authentication information", "authfailure"),
+    /* Gmail's "This message is not RFC 5322 compliant" (duplicate or missing
+     * headers): the message's format, although it says "has been blocked" */
+    P("gmail-rfc5322", "not rfc 5322 compliant", "contenterror"),
     P("gmail-low-reputation", "very low reputation of the sending", "badreputation"),
     P("gmail-ptr", "does not have a ptr record setup", "requireptr"),
     P("gmail-receiving-rate", "receiving mail at a rate that prevents additional messages",
@@ -275,6 +287,7 @@ static const struct text_rule early_texts[] = {
     T("norelaying", "we do not relay"),
     T("norelaying", "relay not allowed"),
     T("norelaying", "isn't in my list of allowed rcpthosts"),
+    T("norelaying", "no relaying"),
     T("authfailure", "dmarc policy"),
     T("authfailure", "failed dmarc"),
     T("authfailure", "dmarc verification failed"),
@@ -283,6 +296,9 @@ static const struct text_rule early_texts[] = {
     T("authfailure", "spf validation failed"),
     T("authfailure", "failed spf"),
     T("authfailure", "spf fail"),
+    /* the SPF patches' "550 Bad SPF records for [domain:ip]" (the domain's SPF
+     * record does not allow the client) */
+    T("authfailure", "bad spf record"),
     T("authfailure", "does not designate"),
     T("authfailure", "is not allowed to send mail from"),
     T("authfailure", "no passing dkim signature"),
@@ -344,6 +360,9 @@ static const struct text_rule early_texts[] = {
     T("rejected", "unroutable sender"),
     T("rejected", "unrouteable sender"),
     T("rejected", "not a member of"),
+    /* an address (not the client IP) on the receiver's own blacklist: Exim's
+     * "you are sending to/from an address that has been blacklisted" */
+    P("address-blacklisted", "an address that has been blacklisted", "rejected"),
     /* a temporary DNS failure is the network's, not a missing domain */
     P2("dns-temporary", "name service error", "try again", "networkerror"),
     P("dns-malformed-reply", "malformed or unexpected name server reply", "networkerror"),
@@ -380,7 +399,7 @@ static const struct text_rule early_texts[] = {
     T("spamdetected", "likely spam"),
     T("spamdetected", "spamassassin"),
     T("spamdetected", "scored as spam"),
-    T("spamdetected", "message content rejected"),
+    P("content-rejected", "message content rejected", "spamdetected"),
     T("spamdetected", "spam classification"),
     T("spamdetected", "unsolicited bulk"),
     T("spamdetected", "junk mail"),
@@ -455,6 +474,9 @@ static const struct text_rule early_texts[] = {
     T("blocked", "unverifyable sending ip"),
     T("blocked", "unverifiable sending ip"),
     T("blocked", "smtp server of your isp"),
+    /* the client refused as an open relay ("no access from mail server
+     * [192.0.2.55] which is an open relay"): the client host itself */
+    T("blocked", "is an open relay"),
 };
 
 /* 4. Class phrases tried after a vague or missing status code. */
@@ -491,6 +513,11 @@ static const struct text_rule late_texts[] = {
     T("expired", "after multiple retries"),
     T("expired", "still undelivered after"),
     T("expired", "was not delivered within"),
+    /* "Message expired" (Exchange Online's 5.4.316 "Message expired,
+     * connection refused"): the MTA gave up, whatever the last error was */
+    T("expired", "message expired"),
+    /* DragonFly's "Could not deliver for the last 432000 seconds. Giving up." */
+    T("expired", "could not deliver for the last"),
     P2("delivery-attempts", "delivery failed ", " attempts", "expired"),
     /* "Routing: Could not find a gateway for <addr>": no route found until
      * the MTA gave up (Sisimai::Reason::Expired lists it) */
@@ -530,6 +557,10 @@ static const struct text_rule late_texts[] = {
     T("systemerror", "transaction failed"),            /* Amazon SES "554 Transaction failed" */
     T("systemerror", "could not load drd for domain"), /* Postfix with a DRD lookup (Sisimai) */
     T("systemerror", "unable to contact ldap server"), /* qmail-ldap's directory lookup */
+    /* a list server refusing a post whose Message-ID it has already seen
+     * (fml's "Duplicated Message-ID", its loop guard): the list system's own
+     * refusal, not the network's nor the content's */
+    T("systemerror", "duplicated message-id"),
     T("networkerror", "too many hops"),
     T("networkerror", "hop count exceeded"),
     T("networkerror", "maximum hop count"),
@@ -554,7 +585,6 @@ static const struct text_rule late_texts[] = {
     T("networkerror", "temporary lookup failure"),
     T("networkerror", "temporary failure in name resolution"),
     T("networkerror", "dns lookup failure"),
-    T("expired", "message expired"),
     T("expired", "been in the queue too long"),
     T("expired", "too long in queue"),
     T("expired", "will be retried for"),
@@ -574,13 +604,17 @@ static const struct text_rule late_texts[] = {
     T("syntaxerror", "line too long"),
 };
 
-/* 5. Greylisting: soft "blocked", only for a temporary (4xx / 4.x.x) refusal. */
+/* 5. Only for a temporary (4xx / 4.x.x) failure: greylisting (soft
+ * "blocked"), a failed MX lookup. */
 static const struct text_rule temporary_texts[] = {
     P("greylisted", "greylist", "blocked"),
     P("greylisted", "graylist", "blocked"),
     P("greylisted", "grey list", "blocked"),
     P("greylisted", "gray list", "blocked"),
     P("try-again-later", "try again later", "blocked"),
+    /* OpenSMTPD's "No MX found for domain" in a temporary failure: the MX
+     * lookup failed for now, the network's (as "host name lookup failure") */
+    P("dns-no-mx-temporary", "no mx found", "networkerror"),
 };
 
 #undef P
@@ -1337,6 +1371,14 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
         if (strcmp(reason, "mesgtoobig") == 0 && code_says(code, "exceedlimit")) {
             reason = "exceedlimit";
             rule = "dsn:x.2.3";
+        }
+        /* "Message content rejected" names no cause (amavis adds ", UBE"
+         * for spam); with a x.6.x status (RFC 3463 media and content) the
+         * receiver says the content itself is unacceptable */
+        if (strcmp(rule, "text:content-rejected") == 0 && code[0] && code[2] == '6' &&
+            code[3] == '.') {
+            reason = "contenterror";
+            rule = "dsn:x.6.x";
         }
         decide(out, reason, rule);
         goto hardness;

@@ -1284,6 +1284,114 @@ static void test_general_phrases(void **state)
     assert_string_equal(rule, "text:domino-not-in-directory");
 }
 
+/* Rules added for the bounce corpus review (each expected value from the
+ * phrase's plain meaning, RFC 3463 or the provider's own wording). */
+static const char *delayed_reason(const char *status, const char *text, const char **rule)
+{
+    static struct bounce_class b;
+    struct bounce_facts f;
+    size_t n;
+    char *t = dup_exact(text, &n);
+    facts(&f, status, NULL, "smtp", "delayed", NULL);
+    f.text = t;
+    f.text_len = n;
+    classify_bounce_facts(&f, &b);
+    free(t);
+    if (rule) *rule = b.rule;
+    return b.reason;
+}
+
+static void test_review_rules(void **state)
+{
+    (void)state;
+    const char *rule = NULL;
+    /* "Message expired" says the MTA gave up, although the last error it
+     * met was a refused connection (networkerror on its own) */
+    assert_string_equal(
+        reason_of("5.4.316", "550 5.4.316 Message expired, connection refused", NULL, &rule),
+        "expired");
+    assert_string_equal(rule, "text:expired");
+    /* a refused connection alone, in a final report, stays the network's */
+    assert_string_equal(reason_of("5.4.316",
+                                  "550 5.4.316 connect to mx.example.org: Connection refused", NULL,
+                                  &rule),
+                        "networkerror");
+    /* an address on the receiver's blacklist is about the address: rejected,
+     * while an IP on a blocklist is "blocked" */
+    assert_string_equal(
+        reason_of(NULL, "550 Sorry, you are sending to/from an address that has been blacklisted",
+                  NULL, &rule),
+        "rejected");
+    assert_string_equal(rule, "text:address-blacklisted");
+    assert_string_equal(
+        reason_of(NULL, "550 Your IP 198.51.100.7 has been blacklisted", NULL, &rule), "blocked");
+    /* "Bad SPF records for [domain:ip]": the domain's SPF does not allow the IP */
+    assert_string_equal(reason_of(NULL,
+                                  "550 Bad SPF records for [sender.example:198.51.100.7], see "
+                                  "http://spf.pobox.com/",
+                                  "MAIL", &rule),
+                        "authfailure");
+    /* Gmail: no SPF/DKIM authentication (not the generic 5.7.1 securityerror) */
+    assert_string_equal(
+        reason_of("5.7.1",
+                  "550-5.7.1 This message does not have authentication information or fails to\\n"
+                  "550-5.7.1 pass authentication checks (SPF or DKIM). To best protect our users\\n"
+                  "550 5.7.1 from spam, the message has been blocked. x1si - gsmtp",
+                  "DATA", &rule),
+        "authfailure");
+    assert_string_equal(rule, "text:gmail-no-auth-info");
+    /* Gmail: a malformed message (two Subject fields) is the content's fault,
+     * even though the reply says "has been blocked" */
+    assert_string_equal(
+        reason_of("5.7.1",
+                  "550-5.7.1 This message is not RFC 5322 compliant. There are multiple Subject\\n"
+                  "550-5.7.1 headers. To reduce the amount of spam sent to Gmail, this message\\n"
+                  "550 5.7.1 has been blocked. y2si - gsmtp",
+                  "DATA", &rule),
+        "contenterror");
+    assert_string_equal(rule, "text:gmail-rfc5322");
+    /* "Message content rejected": spam for amavis' ", UBE" under 5.7.1, the
+     * content itself under a x.6.x (media) status */
+    assert_string_equal(
+        reason_of("5.7.1", "550 5.7.1 Message content rejected, UBE, id=12345-06", NULL, &rule),
+        "spamdetected");
+    assert_string_equal(reason_of("5.6.1", "500 5.6.1 Message content rejected", NULL, &rule),
+                        "contenterror");
+    assert_string_equal(rule, "dsn:x.6.x");
+    /* the client refused for being an open relay: the client host, even at
+     * MAIL FROM with a 501 (not a syntax error) */
+    assert_string_equal(reason_of(NULL,
+                                  "501 <ann@sender.example>... no access from mail server "
+                                  "[198.51.100.7] which is an open relay.",
+                                  "MAIL", &rule),
+                        "blocked");
+    /* an MTA giving up after its queue lifetime (DragonFly's wording) */
+    assert_string_equal(
+        reason_of(NULL, "Could not deliver for the last 432000 seconds. Giving up.", NULL, &rule),
+        "expired");
+    /* "No relaying" under a vague 5.7.0 is the relay refusal, not 5.7.0's
+     * securityerror */
+    assert_string_equal(reason_of("5.7.0",
+                                  "550 5.7.0 <tom@elsewhere.example>: Recipient address rejected: "
+                                  "No relaying.",
+                                  "RCPT", &rule),
+                        "norelaying");
+    /* a list server's loop guard refusing a post */
+    assert_string_equal(
+        reason_of(NULL, "Duplicated Message-ID in <cats@lists.example.org>.", NULL, &rule),
+        "systemerror");
+    /* a failed MX lookup in a delay notice is the network's; the same words
+     * in a final report are not (no temporary rule there) */
+    assert_string_equal(delayed_reason("4.0.0",
+                                       "No MX found for domain Please note that this is only a "
+                                       "temporary failure report.",
+                                       &rule),
+                        "networkerror");
+    assert_string_equal(rule, "text:dns-no-mx-temporary");
+    reason_of("5.0.0", "550 No MX found for domain", NULL, &rule);
+    assert_string_not_equal(rule, "text:dns-no-mx-temporary");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1302,6 +1410,7 @@ int main(void)
         cmocka_unit_test(test_provider_phrases),
         cmocka_unit_test(test_writer_hint),
         cmocka_unit_test(test_general_phrases),
+        cmocka_unit_test(test_review_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

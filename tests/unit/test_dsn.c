@@ -6,7 +6,8 @@
  * Gmail bounce quoting the remote server; the writers recognised from their
  * headers (PowerMTA categories, McAfee, Hotmail, au EZweb, Domino with an
  * ISO-2022-JP diagnostic); a provider's notice with a pasted bounce; three
- * auto-replies; an ARF report;
+ * auto-replies; an ARF report; Exim's malformed-recipient notice; a
+ * gateway's bounce returning the DSN it got; fml's list notices;
  * a message that only
  * talks about bounces). Every expected value below is the value written into
  * the fixture by hand (the epoch second of a Last-Attempt-Date was computed
@@ -334,6 +335,20 @@ static void test_sendmail_multihost(void **state)
     assert_null(strstr(b->diagnostic, "User unknown"));
     expect_str(cid->smtp_command, "RCPT");
     expect_has(cid->diagnostic, "User unknown");
+    /* ann: the remote reply ("<<< 550 ...") above Sendmail's own summary
+     * comes first; the next line, Sendmail's summary for the host
+     * nohost.example, is bob's and not ann's */
+    const struct dsn_rcpt *ann = NULL;
+    for (size_t i = 0; i < F.r.n_rcpt; i++)
+        if (strcmp(rcpt(i)->recipient, "ann@first.example") == 0) ann = rcpt(i);
+    assert_non_null(ann);
+    expect_str(ann->diagnostic, "550 Message refused: sender is on a local deny list. 554 Remote "
+                                "protocol error: message refused");
+    assert_int_equal(ann->reply_code, 550);
+    expect_str(ann->smtp_command, "DATA");
+    /* bob's "Host unknown" is Sendmail's own DNS verdict after the host
+     * summary closed the DATA session: no SMTP command answered it */
+    assert_null(b->smtp_command);
 }
 
 /* Gmail quotes the remote server after its own preamble ("... rejected by
@@ -636,6 +651,67 @@ static void test_forwarded_bounce(void **state)
     expect_str(x->diagnostic, "connect to mx.far.example[192.0.2.55]:25: Connection timed out");
 }
 
+/* Exim's notice of a malformed recipient "a@x <b@y>": the address in angle
+ * brackets is the mailbox (RFC 5322 name-addr), the first one its display
+ * part. */
+static void test_exim_malformed_name_addr(void **state)
+{
+    (void)state;
+    load("exim-malformed-rcpt.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "ruth@lists.example");
+    expect_str(rcpt(0)->action, "failed");
+    assert_non_null(
+        strstr(rcpt(0)->diagnostic, "malformed address: <ruth@lists.example> may not follow"));
+}
+
+/* A gateway's bounce that names no recipient and returns, as
+ * message/rfc822, the DSN it got: the returned report's Final-Recipient is
+ * the failed recipient (not the returned message's To, our own sender). */
+static void test_gateway_returned_dsn(void **state)
+{
+    (void)state;
+    load("gateway-returned-dsn.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "hana@remote.example");
+    expect_str(x->action, "failed");
+    expect_str(x->status, "5.1.1");
+    expect_str(x->diagnostic, "550 5.1.1 <hana@remote.example>... User unknown");
+}
+
+/* fml's refusal notices: the list refused the post; an ordinary list post
+ * with the same X-MLServer header (even one quoting the notice's words) is
+ * not a bounce. */
+static void test_fml_notice(void **state)
+{
+    (void)state;
+    load("fml-not-member.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "fml");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "cats@lists.example.org");
+    expect_str(rcpt(0)->action, "failed");
+    expect_str(rcpt(0)->diagnostic,
+               "You are not a member of this mailing list <cats@lists.example.org>.");
+    static const char loop[] =
+        "From: cats-admin@lists.example.org\nTo: cats-admin@lists.example.org\n"
+        "Subject: Loop Alert: Duplicated Message-ID (cats ML)\n"
+        "X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\n\n"
+        "Duplicated Message-ID in <cats@lists.example.org>.\n\n\nOriginal mail as follows:\n\n"
+        "   To: <cats@lists.example.org>\n   Subject: Hello\n";
+    parse_bytes(loop, sizeof loop - 1);
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "cats@lists.example.org");
+    expect_str(rcpt(0)->diagnostic, "Duplicated Message-ID in <cats@lists.example.org>.");
+    load("fml-list-post.eml");
+    assert_int_equal(F.kind, DSN_NONE);
+    assert_int_equal(F.r.n_rcpt, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +745,9 @@ int main(void)
         cmocka_unit_test(test_domino_iso2022jp),
         cmocka_unit_test(test_ds_8bit),
         cmocka_unit_test(test_forwarded_bounce),
+        cmocka_unit_test(test_exim_malformed_name_addr),
+        cmocka_unit_test(test_gateway_returned_dsn),
+        cmocka_unit_test(test_fml_notice),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     teardown(NULL);
