@@ -83,18 +83,19 @@ static void gtab_free(struct gtab *t, int nkeys, int nops)
     free(t->slots);
 }
 
-/* The group of the row at q; NULL when there are too many. */
-static struct group *group_of(struct gtab *t, sqlite3_stmt *q, int nkeys)
+/* The group of a row whose key values are v[0..nkeys); NULL when there are
+ * too many. */
+static struct group *group_of(struct gtab *t, sqlite3_value **v, int nkeys)
 {
     uint64_t h = SQLVAL_HASH_SEED;
     for (int k = 0; k < nkeys; k++)
-        h = sqlval_hash(h, sqlite3_column_value(q, k));
+        h = sqlval_hash(h, v[k]);
     size_t k = (size_t)h & (t->n_slots - 1);
     while (t->slots[k]) {
         struct group *g = &t->g[t->slots[k] - 1];
         bool same = g->hash == h;
         for (int j = 0; j < nkeys && same; j++)
-            same = sqlval_same(g->key[j], sqlite3_column_value(q, j));
+            same = sqlval_same(g->key[j], v[j]);
         if (same) return g;
         k = (k + 1) & (t->n_slots - 1);
     }
@@ -107,7 +108,7 @@ static struct group *group_of(struct gtab *t, sqlite3_stmt *q, int nkeys)
     memset(g, 0, sizeof *g);
     g->hash = h;
     for (int j = 0; j < nkeys; j++)
-        g->key[j] = sqlite3_value_dup(sqlite3_column_value(q, j));
+        g->key[j] = sqlite3_value_dup(v[j]);
     t->slots[k] = (uint32_t)++t->n;
     if (t->n * 2 > t->n_slots) rehash(t);
     return g;
@@ -171,13 +172,18 @@ static int scan(struct rctx *c, const char *sql, int nkeys, const char *ops, str
     }
     rehash(t);
     int rc;
+    /* each column's value fetched once a row (the API calls were a good
+     * part of the cost) */
+    sqlite3_value *v[2 * HASHAGG_MAX_COLS];
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        for (int k = 0; k < nkeys + nops; k++)
+            v[k] = sqlite3_column_value(q, k);
         for (int k = 0; k < nkeys; k++)
-            if (sqlite3_column_type(q, k) == SQLITE_FLOAT) rc = -2;
-        struct group *g = rc == -2 ? NULL : group_of(t, q, nkeys);
+            if (sqlite3_value_type(v[k]) == SQLITE_FLOAT) rc = -2;
+        struct group *g = rc == -2 ? NULL : group_of(t, v, nkeys);
         bool ok = g != NULL;
         for (int k = 0; k < nops && ok; k++)
-            ok = accumulate(&g->acc[k], ops[k], sqlite3_column_value(q, nkeys + k));
+            ok = accumulate(&g->acc[k], ops[k], v[nkeys + k]);
         if (!ok) {
             rc = -2;
             break;
