@@ -612,7 +612,10 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
      * evaluates every column of a UNION ALL view for each row of an
      * aggregate, which costs more than copying them once */
     int64_t n_bounce = 0;
-    if (whole && v7) {
+    /* a period alone (no domain or campaign: no bound parameters, which a
+     * view cannot hold) can be a view too, read through the time index */
+    bool period_only = !c->scope.domain && !c->scope.campaign && !c->scope.campaign_header;
+    if (period_only && v7) {
         sqlite3_stmt *s;
         if (sqlite3_prepare_v2(c->db, "SELECT EXISTS (SELECT 1 FROM bounce_recipients)", -1, &s,
                                NULL) == SQLITE_OK &&
@@ -622,11 +625,14 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
             n_bounce = 1; /* (not readable: the general form says why) */
         sqlite3_finalize(s);
     }
-    bool dlv_view = whole && n_bounce == 0;
+    bool dlv_view = period_only && n_bounce == 0;
     if (!dlv_view) {
         scope_where(where, sizeof where, lo, hi, "time", "sender", "message_id");
         scope_where(bwhere, sizeof bwhere, lo, hi, "r.time", "b.orig_from", "b.orig_message_id");
-    }
+    } else if (!whole)
+        snprintf(where, sizeof where, " WHERE 1%s%s%s%s", strcmp(lo, "NULL") ? " AND time >= " : "",
+                 strcmp(lo, "NULL") ? lo : "", strcmp(hi, "NULL") ? " AND time < " : "",
+                 strcmp(hi, "NULL") ? hi : "");
     const char *create = dlv_view ? "CREATE TEMP VIEW r_dlv AS" : "CREATE TEMP TABLE r_dlv AS";
     if (v7 && !dlv_view)
         snprintf(
