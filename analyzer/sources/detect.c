@@ -152,6 +152,7 @@ enum src_format detect_format(const char *head, size_t len)
     if (len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) {
         head += 3;
         len -= 3;
+        if (len == 0) return SRC_EMPTY; /* a byte-order mark and nothing else */
     }
     /* '#' may start a field name by RFC 5322's letter, but no mail header
      * does, while W3C/IIS and Exchange logs start "#Software:" */
