@@ -104,6 +104,12 @@ struct sare {
     const char **flits[SARE_N_FOLDS];
     size_t *flit_lens[SARE_N_FOLDS];
     unsigned flit_reps[SARE_N_FOLDS]; /* sare_fold_repeats */
+    /* sare_required_run: run_min 0, none */
+    size_t run_min;
+    uint64_t run_bytes[4];
+    /* sare_required_bytes (has_req: computed by sare_fold_analyse) */
+    bool has_req;
+    uint64_t req_bytes[4];
     char *tpat; /* no literal set: the translated pattern, for sare_fold_analyse */
     size_t tlen;
 };
@@ -161,6 +167,13 @@ struct tls {
     pcre2_match_data *md;
     pcre2_match_context *mc;
     pcre2_jit_stack *js;
+    /* sare_chain_scan: a match context with its callout (created on first
+     * use), the pairs found and, per end position, the start it was last
+     * recorded for (1 + start; 0 none) */
+    pcre2_match_context *cmc;
+    uint32_t *pairs; /* SARE_CHAIN_MAX_PAIRS (start, end) */
+    uint32_t *mark;
+    size_t cap_mark;
 };
 
 static void tls_free(void *p)
@@ -170,6 +183,9 @@ static void tls_free(void *p)
     pcre2_match_data_free(t->md);
     pcre2_match_context_free(t->mc);
     if (t->js) pcre2_jit_stack_free(t->js);
+    pcre2_match_context_free(t->cmc);
+    free(t->pairs);
+    free(t->mark);
     free(t);
 }
 
@@ -1188,7 +1204,10 @@ static const char one_byte[256] = {
 
 static bool lstr_eq(const lstr *a, const lstr *b)
 {
-    return a->len == b->len && a->ci == b->ci && memcmp(a->s, b->s, a->len) == 0;
+    if (a->len != b->len || a->ci != b->ci) return false;
+    if (a->len == 0) return true;
+    if (a->s[0] != b->s[0] || a->s[a->len - 1] != b->s[a->len - 1]) return false;
+    return a->len <= 2 || memcmp(a->s + 1, b->s + 1, a->len - 2) == 0;
 }
 
 /* Sets are copied and cleared by their used entries only: they have room
@@ -1283,9 +1302,56 @@ static unsigned log2ceil(unsigned n)
 /* Higher is a better prefilter clause; INT_MIN: unusable. A longer
  * shortest string is rarer in text, more strings match more often; beyond
  * 8 bytes (rare enough in text) length only breaks ties. */
+/* The byte analysis (sare_required_bytes): one-byte strings are usable,
+ * and a set is scored by how often its first bytes are found in text (the
+ * filter tests those bytes only). Set around one extract_set call. */
+static _Thread_local bool lx_bytes;
+#define LX_BYTES_MAX LX_MAX     /* strings per set in the byte analysis */
+#define BYTES_MAX_PATTERN 2048u /* longer patterns are not analysed (start-up time) */
+
+/* A rough frequency of byte c in mail text: a set of rare bytes scores best. */
+static int byte_weight(unsigned c)
+{
+    if (c == ' ' || c == 'e' || c == 't' || c == 'a' || c == 'o' || c == 'i' || c == 'n')
+        return 100;
+    if (c >= 'a' && c <= 'z') return 40;
+    if (c == '\t' || c == '\n' || c == '\r') return 20;
+    if (c >= 'A' && c <= 'Z') return 10;
+    if ((c >= '0' && c <= '9') || c == '.' || c == ',') return 6;
+    if (c > 0x20 && c < 0x7f) return 3;
+    return 1;
+}
+
+/* the first bytes of a set's strings, other cases included for the strings
+ * compared caselessly (all of them when `nocase`) */
+static void lset_first_bytes(const lset *s, bool nocase, uint64_t bits[4])
+{
+    for (unsigned k = 0; k < s->n; k++) {
+        if (!s->v[k].len) continue;
+        unsigned c = (unsigned char)s->v[k].s[0];
+        bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        if (!nocase && !s->v[k].ci) continue;
+        int o = -1;
+        if (c >= 'a' && c <= 'z') o = (int)(c - 32);
+        if (c >= 'A' && c <= 'Z') o = (int)(c + 32);
+        if (c >= 0x80) o = latin1_other(c);
+        if (o >= 0) bits[(unsigned)o >> 6] |= (uint64_t)1 << ((unsigned)o & 63);
+    }
+}
+
 static int lset_score(const lset *s)
 {
     if (!s->n) return INT_MIN;
+    if (lx_bytes) {
+        uint64_t bits[4] = {0, 0, 0, 0};
+        for (unsigned k = 0; k < s->n; k++)
+            if (!s->v[k].len) return INT_MIN;
+        lset_first_bytes(s, false, bits);
+        int w = 0;
+        for (unsigned c = 0; c < 256; c++)
+            if (bits[c >> 6] >> (c & 63) & 1) w += byte_weight(c);
+        return -w;
+    }
     unsigned minlen = UINT_MAX;
     for (unsigned k = 0; k < s->n; k++)
         if (s->v[k].len < minlen) minlen = s->v[k].len;
@@ -1300,7 +1366,7 @@ static int lset_score(const lset *s)
 static int lset_score_reps(const lset *s, unsigned reps)
 {
     int sc = lset_score(s);
-    if (sc == INT_MIN) return sc;
+    if (sc == INT_MIN || lx_bytes) return sc;
     return sc + (int)log2ceil(reps ? reps : 1) * 1000;
 }
 
@@ -1424,20 +1490,17 @@ static void bits_set(uint64_t bits[4], unsigned b)
     bits[b >> 6] |= (uint64_t)1 << (b & 63);
 }
 
-static bool bits_has(const uint64_t bits[4], unsigned b)
-{
-    return (bits[b >> 6] >> (b & 63)) & 1u;
-}
-
+/* Both cases of every letter in bits: ASCII A-Z and a-z (bits 1..26 and
+ * 33..58 of word 1) and Latin-1's pairs of latin1_other (0xC0-0xDE but
+ * 0xD7, bits 0..30 of word 3, with 0xE0-0xFE but 0xF7, bits 32..62), one
+ * word operation each way. */
 static void bits_fold(uint64_t bits[4])
 {
-    for (unsigned b = 0; b < 256; b++) {
-        if (!bits_has(bits, b)) continue;
-        if (b >= 'A' && b <= 'Z') bits_set(bits, b + 32);
-        if (b >= 'a' && b <= 'z') bits_set(bits, b - 32);
-        int o = latin1_other(b);
-        if (o >= 0) bits_set(bits, (unsigned)o);
-    }
+    const uint64_t ascii = 0x7FFFFFEu;                         /* bits 1..26 */
+    const uint64_t latin = 0x7FFFFFFFu & ~((uint64_t)1 << 23); /* bits 0..30 but 0xD7 */
+    uint64_t w1 = bits[1], w3 = bits[3];
+    bits[1] = w1 | (w1 & ascii) << 32 | (w1 >> 32 & ascii);
+    bits[3] = w3 | (w3 & latin) << 32 | (w3 >> 32 & latin);
 }
 
 /* A byte set as node info: as is, or its image in x->fold. */
@@ -1704,11 +1767,28 @@ static void lx_char(const struct lx *x, unsigned c, unsigned fl, linfo *o)
 }
 
 /* A class at x->i ('['). */
+/* The bytes the class at x->i ('[') matches, in bits (case folded for /i,
+ * negation applied); x->i moves past it. CLASS_UNKNOWN: a member that is
+ * not modelled (\p, a collating element...), CLASS_FAIL: x->fail is set. */
+enum { CLASS_OK, CLASS_UNKNOWN, CLASS_FAIL };
+static int lx_class_bits(struct lx *x, unsigned fl, uint64_t bits[4]);
+
 static void lx_class(struct lx *x, unsigned fl, linfo *o)
+{
+    uint64_t bits[4] = {0, 0, 0, 0};
+    int rc = lx_class_bits(x, fl, bits);
+    if (rc == CLASS_FAIL) return;
+    if (rc == CLASS_UNKNOWN) {
+        lx_set_break(o);
+        return;
+    }
+    lx_bits(x, bits, o);
+}
+
+static int lx_class_bits(struct lx *x, unsigned fl, uint64_t bits[4])
 {
     const char *p = x->p;
     size_t n = x->n;
-    uint64_t bits[4] = {0, 0, 0, 0};
     bool unknown = false, neg = false, first = true;
     x->i++;
     for (; x->i < n; x->i++) { /* /xx blanks and '^' before the first member */
@@ -1719,7 +1799,7 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
     for (;;) {
         if (x->i >= n) {
             x->fail = true;
-            return;
+            return CLASS_FAIL;
         }
         unsigned char c = (unsigned char)p[x->i];
         if (c == ']' && !first) {
@@ -1748,7 +1828,7 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
         } else if (c == '\\') {
             if (x->i + 1 >= n) {
                 x->fail = true;
-                return;
+                return CLASS_FAIL;
             }
             unsigned char d = (unsigned char)p[x->i + 1];
             if (class_escape_bits(d, bits)) {
@@ -1777,7 +1857,7 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
                     v = v * 8 + (unsigned)(p[j] - '0');
                 if (v > 0xFF) {
                     x->fail = true;
-                    return;
+                    return CLASS_FAIL;
                 }
                 lo = (int)v;
                 x->i = j;
@@ -1785,7 +1865,7 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
                 lo = lx_char_escape(x);
                 if (lo < 0) {
                     x->fail = true;
-                    return;
+                    return CLASS_FAIL;
                 }
             }
         } else {
@@ -1800,7 +1880,7 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
                 if (x->i + 1 < n && (class_escape_bits((unsigned char)p[x->i + 1], bits) ||
                                      p[x->i + 1] == 'p' || p[x->i + 1] == 'P')) {
                     x->fail = true; /* "a-\d": not worth modelling */
-                    return;
+                    return CLASS_FAIL;
                 }
                 if (x->i + 1 < n && p[x->i + 1] == 'b') {
                     hi = 8;
@@ -1817,28 +1897,25 @@ static void lx_class(struct lx *x, unsigned fl, linfo *o)
                 }
             } else if (h == '[' && x->i + 1 < n && p[x->i + 1] == ':') {
                 x->fail = true;
-                return;
+                return CLASS_FAIL;
             } else {
                 hi = h;
                 x->i++;
             }
             if (hi < 0 || hi > 0xFF || hi < lo) {
                 x->fail = true;
-                return;
+                return CLASS_FAIL;
             }
         }
         for (int b = lo; b <= hi; b++)
             bits_set(bits, (unsigned)b);
     }
-    if (unknown) {
-        lx_set_break(o);
-        return;
-    }
+    if (unknown) return CLASS_UNKNOWN;
     if (fl & FL_I) bits_fold(bits);
     if (neg)
         for (int k = 0; k < 4; k++)
             bits[k] = ~bits[k];
-    lx_bits(x, bits, o);
+    return CLASS_OK;
 }
 
 static void lx_alt(struct lx *x, unsigned *fl, linfo *out);
@@ -2474,6 +2551,242 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
     return m;
 }
 
+/* ---------------------------------------------------------------------------
+ * Required run (sare_required_run)
+ */
+
+#define RUN_MIN 4 /* shorter runs are not worth a pass over the text */
+
+/* byte c into bits, with its other case under /i (as bits_fold) */
+static void run_byte(uint64_t bits[4], unsigned c, unsigned fl)
+{
+    bits_set(bits, c);
+    if (!(fl & FL_I)) return;
+    if (c >= 'A' && c <= 'Z') bits_set(bits, c + 32);
+    if (c >= 'a' && c <= 'z') bits_set(bits, c - 32);
+    int o = latin1_other(c);
+    if (o >= 0) bits_set(bits, (unsigned)o);
+}
+
+/* The end of the group opening at p[i] ('('): the index of its ')', or
+ * n when unbalanced or holding \Q. Escapes and classes are passed over. */
+static size_t run_group_end(const char *p, size_t n, size_t i)
+{
+    int depth = 0;
+    size_t cls = 0; /* in a class: its '[' + 1 */
+    for (; i < n; i++) {
+        char ch = p[i];
+        if (ch == '\\') {
+            if (i + 1 < n && p[i + 1] == 'Q') return n;
+            i++;
+            continue;
+        }
+        if (cls) {
+            bool first = i == cls || (i == cls + 1 && p[cls] == '^');
+            if (ch == ']' && !first) cls = 0;
+            continue;
+        }
+        if (ch == '[')
+            cls = i + 1;
+        else if (ch == '(')
+            depth++;
+        else if (ch == ')' && --depth == 0)
+            return i;
+    }
+    return n;
+}
+
+/* What run_seq learns of a sequence: the longest run it requires (best,
+ * of best_bits), and whether it is one atom matching one byte (of
+ * one_bits) among elements of zero width. */
+struct run_info {
+    size_t best;
+    uint64_t best_bits[4];
+    int atoms; /* elements that consume: 1 and one_ok, a one-byte atom */
+    bool one_ok;
+    uint64_t one_bits[4];
+};
+
+static bool run_seq(struct lx *x, unsigned fl, size_t end, int depth, struct run_info *ri);
+
+/* One element of a sequence at x->i: 1, an atom that matches exactly one
+ * byte (its bytes in bits); 2, of zero width (an anchor, a lookaround); 3,
+ * a group that consumes (what a match of it requires merged into *sub when
+ * it was analysed: sub->best, and sub->one_ok when it is itself one atom);
+ * -1, give up (what is not modelled). x->i moves past the element. */
+static int run_elem(struct lx *x, unsigned fl, int depth, uint64_t bits[4], struct run_info *sub)
+{
+    const char *p = x->p;
+    size_t n = x->n, i = x->i;
+    unsigned char c = (unsigned char)p[i];
+    memset(bits, 0, 4 * sizeof *bits);
+    if (c == '[') return lx_class_bits(x, fl, bits) == CLASS_OK ? 1 : -1;
+    if (c == '.') {
+        x->i++;
+        memset(bits, 0xff, 4 * sizeof *bits);
+        if (!(fl & FL_S)) bits[0] &= ~((uint64_t)1 << '\n');
+        return 1;
+    }
+    if (c == '^' || c == '$') {
+        x->i++;
+        return 2;
+    }
+    if (c == '(') {
+        size_t close = run_group_end(p, n, i);
+        if (close >= n) return -1;
+        size_t body = i + 1;
+        bool look = false, plain = true;
+        if (i + 2 < n && p[i + 1] == '?') {
+            char k = p[i + 2];
+            if (k == ':' || k == '>') {
+                body = i + 3;
+            } else if (k == '=' || k == '!') {
+                look = true;
+            } else if (k == '<' && i + 3 < n && (p[i + 3] == '=' || p[i + 3] == '!')) {
+                look = true;
+            } else if (k == '<' || k == '\'' || (k == 'P' && i + 3 < n && p[i + 3] == '<')) {
+                const char *e = memchr(p + i + 3, k == '\'' ? '\'' : '>', close - i - 3);
+                if (!e) return -1;
+                body = (size_t)(e - p) + 1; /* a named group */
+            } else {
+                size_t j = i + 2;
+                while (j < close && (is_alnum((unsigned char)p[j]) || p[j] == '-' || p[j] == '^'))
+                    j++;
+                if (j == close) return -1; /* (?i): flags for the rest of the level */
+                plain = false;             /* (?i:...), (?#...), (?|...)...: passed over */
+            }
+        }
+        x->i = close + 1;
+        if (look) return 2;
+        if (!plain || depth >= 8) return 3;
+        struct lx y = *x;
+        y.i = body;
+        memset(sub, 0, sizeof *sub);
+        if (!run_seq(&y, fl, close, depth + 1, sub)) memset(sub, 0, sizeof *sub);
+        return 3;
+    }
+    if (c == '\\') {
+        if (i + 1 >= n) return -1;
+        unsigned char d = (unsigned char)p[i + 1];
+        if (class_escape_bits(d, bits)) {
+            x->i = i + 2;
+            return 1;
+        }
+        if (strchr("bBAzZG", d)) {
+            x->i = i + 2;
+            return 2;
+        }
+        if (is_alnum(d) && !strchr("aefnrtx0oc", d)) return -1; /* \p, \1, \Q, \K... */
+        int v = lx_char_escape(x);
+        if (v < 0) return -1;
+        run_byte(bits, (unsigned)v, fl);
+        return 1;
+    }
+    if (c == '|' || c == ')' || c == '*' || c == '+' || c == '?' || c == '{') return -1;
+    x->i++;
+    run_byte(bits, c, fl);
+    return 1;
+}
+
+/* A sequence from x->i to `end` (a group's ')' or the pattern's end):
+ * false when it has an alternation at its level or what is not modelled. */
+static bool run_seq(struct lx *x, unsigned fl, size_t end, int depth, struct run_info *ri)
+{
+    struct lx y = *x;
+    y.n = end; /* the elements of this level end there */
+    memset(ri, 0, sizeof *ri);
+    while (y.i < end) {
+        if (y.p[y.i] == '|') return false;
+        uint64_t bits[4];
+        struct run_info sub;
+        memset(&sub, 0, sizeof sub);
+        int k = run_elem(&y, fl, depth, bits, &sub);
+        if (k < 0 || y.fail) return false;
+        unsigned qmin = 1, qmax = 1;
+        bool q = lx_quant(&y, fl, &qmin, &qmax);
+        if (y.fail) return false;
+        if (!q && y.i < end && strchr("*+?{", y.p[y.i])) return false; /* a '{' not a quantifier */
+        if (k == 2) continue; /* zero width, quantified or not */
+        ri->atoms++;
+        if (k == 3 && sub.one_ok) { /* a group that is one atom: as the atom */
+            k = 1;
+            memcpy(bits, sub.one_bits, sizeof sub.one_bits);
+        }
+        if (k == 1 && qmin == 1 && qmax == 1 && ri->atoms == 1) {
+            ri->one_ok = true;
+            memcpy(ri->one_bits, bits, sizeof ri->one_bits);
+        } else {
+            ri->one_ok = false;
+        }
+        if (qmin == 0 || qmin == LX_INF) continue; /* an element a match may skip */
+        size_t run = 0;
+        const uint64_t *rb = NULL;
+        if (k == 1 && qmin >= RUN_MIN) {
+            run = qmin;
+            rb = bits;
+        } else if (k == 3 && sub.best) {
+            run = sub.best;
+            rb = sub.best_bits;
+        }
+        if (run > ri->best) {
+            ri->best = run;
+            memcpy(ri->best_bits, rb, sizeof ri->best_bits);
+        }
+    }
+    if (ri->atoms != 1) ri->one_ok = false;
+    return true;
+}
+
+/* The longest run of one-byte atoms a match requires: an atom repeated at
+ * least RUN_MIN times in a sequence with no alternation, at the top level
+ * or in groups a match passes through (not optional, not in an
+ * alternation); a group that holds one one-byte atom and assertions, such
+ * as (?:(?!--)[-0-9a-f]), counts as that atom. */
+static void run_analyse(sare *re, const char *pat, size_t n, unsigned flags)
+{
+    re->run_min = 0;
+    if (flags & (FL_X | FL_XX)) return;
+    struct lx x;
+    memset(&x, 0, sizeof x);
+    x.p = pat;
+    x.n = n;
+    struct run_info ri;
+    if (!run_seq(&x, flags, n, 0, &ri) || !ri.best) return;
+    re->run_min = ri.best;
+    memcpy(re->run_bytes, ri.best_bits, sizeof ri.best_bits);
+}
+
+bool sare_required_run(const sare *re, uint64_t bytes[4], size_t *min)
+{
+    if (!re || !re->run_min) return false;
+    memcpy(bytes, re->run_bytes, sizeof re->run_bytes);
+    *min = re->run_min;
+    return true;
+}
+
+bool sare_has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len)
+{
+#define IN(c) ((bytes[(unsigned char)(c) >> 6] >> ((unsigned char)(c)&63)) & 1)
+    if (min == 0) return true;
+    if (!p || len < min) return false;
+    /* i: the last byte of a candidate run. A byte outside the class rules
+     * out every run through it: the next candidate ends min bytes on. */
+    size_t i = min - 1;
+    while (i < len) {
+        if (!IN(p[i])) {
+            i += min;
+            continue;
+        }
+        size_t j = i; /* the run ending at i starts at j */
+        while (j > 0 && i - j + 1 < min && IN(p[j - 1]))
+            j--;
+        if (i - j + 1 >= min) return true;
+        i = j + min - 1; /* p[j - 1] is outside: a run starts at j or later */
+    }
+    return false;
+#undef IN
+}
+
 static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
 {
     re->n_lits = extract_set(pat, n, flags, NULL, LX_MAX, false, &re->lits, &re->lit_lens,
@@ -2519,8 +2832,36 @@ void sare_fold_analyse(sare *re)
             re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_WIDE, false,
                                          &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
     }
+    /* required bytes: the first bytes of a set that may hold one-byte
+     * strings (short patterns only: the analysis costs start-up time) */
+    if (re->tlen <= BYTES_MAX_PATTERN && hex_escapes(re->tpat) <= FOLD_CASE_MAX_HEX) {
+        const char **l;
+        size_t *ll;
+        bool nc;
+        lx_bytes = true;
+        size_t n = extract_set(re->tpat, re->tlen, re->flags, NULL, LX_BYTES_MAX, false, &l, &ll,
+                               &nc, NULL);
+        lx_bytes = false;
+        if (n) {
+            lset set;
+            set.n = 0;
+            for (size_t k = 0; k < n && k < LX_CAP; k++)
+                set.v[set.n++] = (lstr){l[k], (uint16_t)ll[k], nc};
+            memset(re->req_bytes, 0, sizeof re->req_bytes);
+            lset_first_bytes(&set, nc, re->req_bytes);
+            re->has_req = n <= LX_CAP;
+        }
+        free((void *)l);
+    }
     free(re->tpat);
     re->tpat = NULL;
+}
+
+bool sare_required_bytes(const sare *re, uint64_t bytes[4])
+{
+    if (!re || !re->has_req) return false;
+    memcpy(bytes, re->req_bytes, sizeof re->req_bytes);
+    return true;
 }
 
 /* ---------------------------------------------------------------------------
@@ -3411,7 +3752,10 @@ static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen,
         for (size_t k = 0; k < re->n_parts; k++)
             (void)pcre2_jit_compile(re->parts ? re->parts[k] : code, PCRE2_JIT_COMPLETE);
     re->flags = flags;
-    if (!once) extract_literals(re, t.out ? t.out : "", t.olen, flags);
+    if (!once) {
+        extract_literals(re, t.out ? t.out : "", t.olen, flags);
+        run_analyse(re, t.out ? t.out : "", t.olen, flags);
+    }
 out:
     free(t.out);
     free(t.map);
@@ -3511,6 +3855,153 @@ enum sare_rc sare_match(const sare *re, const char *subj, size_t len, size_t sta
     default:
         return SARE_ERROR;
     }
+}
+
+/* ---------------------------------------------------------------------------
+ * Chain prefilter (see saregex.h)
+ */
+
+struct sare_chain {
+    pcre2_code *code; /* (?:X)(?C1)(*F) */
+    unsigned reps;
+};
+
+/* Constructs that make a copy of X depend on another copy or on where the
+ * search starts, in a translated pattern: backreferences (\1..\9, \k, \g),
+ * \K, subroutine calls and recursion, conditions, verbs. */
+static bool chain_refused(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\') {
+            if (i + 1 >= n) return true;
+            char d = p[i + 1];
+            if ((d >= '1' && d <= '9') || d == 'k' || d == 'g' || d == 'K') return true;
+            i++;
+            continue;
+        }
+        if (p[i] != '(' || i + 1 >= n) continue;
+        if (p[i + 1] == '*') return true;
+        if (p[i + 1] != '?' || i + 2 >= n) continue;
+        char q = p[i + 2];
+        if (q == 'R' || q == '&' || q == '(' || q == 'P' || (q >= '0' && q <= '9')) return true;
+        if ((q == '+' || q == '-') && i + 3 < n && p[i + 3] >= '0' && p[i + 3] <= '9') return true;
+    }
+    return false;
+}
+
+/* The one copy is compiled so that every way X can match is tried and
+ * reported, from every start: without auto-possessification (a+ before the
+ * callout would become a++ and report only its longest end), without the
+ * start-up optimizations (they skip starts that cannot begin a match of
+ * the whole pattern, such as the rest of a run that a+ failed from) and
+ * without anchoring .* at line starts. */
+sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps)
+{
+    if (!src || reps < 2 || reps > SARE_CHAIN_MAX_REPS || len > SARE_MAX_PATTERN) return NULL;
+    pthread_once(&init_once, init_shared);
+    size_t boff, blen;
+    unsigned flags;
+    if (!split_rule(src, len, &boff, &blen, &flags, NULL, 0)) return NULL;
+    if (flags & (FL_X | FL_XX)) return NULL; /* a # comment could swallow what follows */
+    struct tr t;
+    memset(&t, 0, sizeof t);
+    t.p = src + boff;
+    t.n = blen;
+    t.base = boff;
+    t.fl[0] = flags;
+    sare_chain *ch = NULL;
+    char *pat = NULL;
+    if (!translate(&t) || chain_refused(t.out ? t.out : "", t.olen)) goto out;
+    static const char head[] = "(?:", tail[] = ")(?C1)(*F)";
+    size_t pn = sizeof head - 1 + t.olen + sizeof tail - 1;
+    pat = xmalloc(pn + 1);
+    memcpy(pat, head, sizeof head - 1);
+    if (t.olen) memcpy(pat + sizeof head - 1, t.out, t.olen);
+    memcpy(pat + sizeof head - 1 + t.olen, tail, sizeof tail);
+    uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | PCRE2_DUPNAMES |
+                    PCRE2_NO_AUTO_POSSESS | PCRE2_NO_DOTSTAR_ANCHOR | PCRE2_NO_START_OPTIMIZE;
+    if (flags & FL_I) opts |= PCRE2_CASELESS;
+    if (flags & FL_M) opts |= PCRE2_MULTILINE;
+    if (flags & FL_S) opts |= PCRE2_DOTALL;
+    int ec;
+    pcre2_code *code = pc_compile(pat, pn, opts, &ec);
+    if (!code) goto out;
+    if (jit_available) (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    ch = xcalloc(1, sizeof *ch);
+    ch->code = code;
+    ch->reps = reps;
+out:
+    free(pat);
+    free(t.out);
+    free(t.map);
+    return ch;
+}
+
+void sare_chain_free(sare_chain *c)
+{
+    if (!c) return;
+    pcre2_code_free(c->code);
+    free(c);
+}
+
+struct chain_run {
+    struct tls *t;
+    size_t n;
+    bool bad; /* an empty match of X, or too many pairs */
+};
+
+/* Called where X has matched, from start_match to current_position: record
+ * the pair once, then fail there so that the matcher backtracks into X. */
+static int chain_callout(pcre2_callout_block *cb, void *data)
+{
+    struct chain_run *r = data;
+    size_t s = cb->start_match, e = cb->current_position;
+    if (e <= s) {
+        r->bad = true;
+        return PCRE2_ERROR_CALLOUT;
+    }
+    uint32_t *mark = r->t->mark;
+    if (mark[e] == (uint32_t)s + 1) return 1;
+    if (r->n == SARE_CHAIN_MAX_PAIRS) {
+        r->bad = true;
+        return PCRE2_ERROR_CALLOUT;
+    }
+    mark[e] = (uint32_t)s + 1;
+    r->t->pairs[2 * r->n] = (uint32_t)s;
+    r->t->pairs[2 * r->n + 1] = (uint32_t)e;
+    r->n++;
+    return 1;
+}
+
+bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t *reach)
+{
+    if (!c || (!subj && len) || len >= UINT32_MAX) return false;
+    struct tls *t = tls_get();
+    if (!t->cmc) {
+        t->cmc = pcre2_match_context_copy(t->mc);
+        if (!t->cmc) oom();
+        t->pairs = xmalloc(2 * SARE_CHAIN_MAX_PAIRS * sizeof *t->pairs);
+    }
+    if (len + 1 > t->cap_mark) {
+        free(t->mark);
+        t->cap_mark = len + 1 > 4096 ? len + 1 : 4096;
+        t->mark = xmalloc(t->cap_mark * sizeof *t->mark);
+    }
+    memset(t->mark, 0, (len + 1) * sizeof *t->mark);
+    memset(reach, 0, len + 1);
+    struct chain_run r = {t, 0, false};
+    pcre2_set_callout(t->cmc, chain_callout, &r);
+    int rc = pc_match(c->code, (PCRE2_SPTR)(subj ? subj : ""), len, 0, t->md, t->cmc);
+    if (rc != PCRE2_ERROR_NOMATCH || r.bad) return false;
+    /* pairs come by start, ascending: backwards, every pair from j > i is
+     * counted before those from i */
+    for (size_t k = r.n; k-- > 0;) {
+        uint32_t s = t->pairs[2 * k], e = t->pairs[2 * k + 1];
+        unsigned v = 1u + reach[e];
+        if (v > c->reps) v = c->reps;
+        if (v > reach[s]) reach[s] = (uint8_t)v;
+    }
+    return true;
 }
 
 bool sare_caseless(const sare *re)
@@ -3619,7 +4110,11 @@ struct sare_lits {
     /* Two-byte literals occur so often in text that reporting them from the
      * automaton would stall it; a table of lowercased byte pairs finds them
      * with one independent load per byte instead. */
-    uint16_t *pair_idx; /* 65536 entries: pair number (from 1), 0 none; NULL: no pairs */
+    /* 65536 entries: pair number (from 1), 0 none; NULL: no pairs. Built
+     * indexed by the lowercased pair (first byte high), then turned into a
+     * table of the text's two bytes as one uint16_t load reads them, every
+     * case of a letter included */
+    uint16_t *pair_idx;
     uint32_t n_pairs;
     uint32_t *pair_first; /* pair k's ids: pair_ids[pair_first[k] .. pair_first[k + 1]) */
     uint32_t *pair_ids;
@@ -3764,6 +4259,18 @@ void sare_lits_build(sare_lits *m)
     for (unsigned c = 'A'; c <= 'Z'; c++)
         m->cls[c] = m->cls[c + 32];
     m->ncls = ncls;
+    if (m->n_pairs) { /* the table of raw byte pairs, cases folded */
+        uint16_t *raw = xmalloc(65536 * sizeof *raw);
+        for (unsigned x = 0; x < 256; x++)
+            for (unsigned y = 0; y < 256; y++) {
+                unsigned char b[2] = {(unsigned char)x, (unsigned char)y};
+                uint16_t v;
+                memcpy(&v, b, 2);
+                raw[v] = m->pair_idx[lower((unsigned char)x) << 8 | lower((unsigned char)y)];
+            }
+        free(m->pair_idx);
+        m->pair_idx = raw;
+    }
     if (m->n_pairs) { /* ids grouped by pair number (counting sort) */
         m->pair_first = xcalloc(m->n_pairs + 2, sizeof *m->pair_first);
         m->pair_ids = xmalloc((m->n + 1) * sizeof *m->pair_ids);
@@ -3937,40 +4444,40 @@ static void lits_report(const sare_lits *m, uint32_t o, const unsigned char *tex
         }                                                                                          \
     } while (0)
 
-static unsigned fold_ascii(unsigned c)
-{
-    return c + ((unsigned)(c - 'A' < 26u) << 5);
-}
-
 /* Two-byte literals: every pair of the text marks its pair number, without
  * a branch; the ids of the marked pairs are reported at the end. */
 static void lits_scan_pairs(const sare_lits *m, const unsigned char *p, size_t len, uint64_t *seen)
 {
-    uint8_t hit[LITS_MAX_PAIRS + 1];
-    memset(hit, 0, m->n_pairs + 1);
+    uint8_t hit[LITS_MAX_PAIRS + 8]; /* read 8 at a time below */
+    size_t nhit = (m->n_pairs + 8) & ~(size_t)7;
+    memset(hit, 0, nhit);
     const uint16_t *pi = m->pair_idx;
     size_t i = 0;
-    if (len >= 2) {
-        unsigned prev = fold_ascii(p[0]);
-        for (i = 1; i + 4 <= len; i += 4) {
-            unsigned a = fold_ascii(p[i]), b = fold_ascii(p[i + 1]), c = fold_ascii(p[i + 2]),
-                     d = fold_ascii(p[i + 3]);
-            hit[pi[prev << 8 | a]] = 1;
-            hit[pi[a << 8 | b]] = 1;
-            hit[pi[b << 8 | c]] = 1;
-            hit[pi[c << 8 | d]] = 1;
-            prev = d;
-        }
-        for (; i < len; i++) {
-            unsigned a = fold_ascii(p[i]);
-            hit[pi[prev << 8 | a]] = 1;
-            prev = a;
-        }
+    uint16_t v0, v1, v2, v3; /* the pairs at i .. i + 3, read as the table is indexed */
+    for (; i + 5 <= len; i += 4) {
+        memcpy(&v0, p + i, 2);
+        memcpy(&v1, p + i + 1, 2);
+        memcpy(&v2, p + i + 2, 2);
+        memcpy(&v3, p + i + 3, 2);
+        hit[pi[v0]] = 1;
+        hit[pi[v1]] = 1;
+        hit[pi[v2]] = 1;
+        hit[pi[v3]] = 1;
     }
-    for (uint32_t k = 1; k <= m->n_pairs; k++) {
-        if (!hit[k]) continue;
-        for (uint32_t j = m->pair_first[k]; j < m->pair_first[k + 1]; j++)
-            seen[m->pair_ids[j] >> 6] |= (uint64_t)1 << (m->pair_ids[j] & 63);
+    for (; i + 2 <= len; i++) {
+        memcpy(&v0, p + i, 2);
+        hit[pi[v0]] = 1;
+    }
+    hit[0] = 0; /* pair number 0: no pair */
+    for (size_t w = 0; w < nhit; w += 8) {
+        uint64_t word;
+        memcpy(&word, hit + w, 8);
+        if (!word) continue;
+        for (size_t k = w; k < w + 8; k++) {
+            if (!hit[k]) continue;
+            for (uint32_t j = m->pair_first[k]; j < m->pair_first[k + 1]; j++)
+                seen[m->pair_ids[j] >> 6] |= (uint64_t)1 << (m->pair_ids[j] & 63);
+        }
     }
 }
 

@@ -110,6 +110,20 @@ size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lit
  * only for SARE_FOLD_LOOK, which folds byte for byte. Count them with
  * sare_apart. */
 unsigned sare_fold_repeats(const sare *re, unsigned fold);
+/* Required bytes, for a regex with no literal set once sare_fold_analyse
+ * has run: a set of bytes of which any text the regex can match holds one
+ * (the first bytes of a literal set whose strings may be one byte long,
+ * chosen for the rarest bytes). False: none known. A text holding no byte
+ * of the set cannot match. */
+bool sare_required_bytes(const sare *re, uint64_t bytes[4]);
+/* Required run: a regex whose top level (a sequence, no alternation) has
+ * an atom matching one byte repeated at least n >= 4 times (\s{8},
+ * [^\r\n]{998}) matches only a text holding n bytes of that atom's class
+ * in a row. sare_required_run gives the class and n of the longest such
+ * repeat; false when there is none. sare_has_run tells whether (p,len) holds
+ * `min` bytes of `bytes` in a row. */
+bool sare_required_run(const sare *re, uint64_t bytes[4], size_t *min);
+bool sare_has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len);
 /* Fold (p,len) into out (room for len bytes); returns the folded length, or
  * SIZE_MAX when p holds a byte outside the alphabet (the folded literals then
  * say nothing about p). */
@@ -145,5 +159,25 @@ typedef struct sare_apart sare_apart;
 sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n);
 size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_t enough);
 void sare_apart_free(sare_apart *a);
+
+/* Chain prefilter, for a pattern that is one group repeated, (?:X){n}:
+ * sare_chain_compile takes the one copy as a rule regex, "/(?:X)/flags",
+ * and n (2 .. SARE_CHAIN_MAX_REPS); NULL when it cannot judge that shape
+ * (a backreference, \K, subroutine calls, recursion, conditions or verbs
+ * such as (*SKIP), the x flag, a pattern too large for PCRE2 in one piece).
+ * sare_chain_scan enumerates every pair (i, j) such that X matches from i
+ * to j in (subj,len) — everything else about the subject (lookbehind, \b,
+ * ^ and $) as in the whole pattern — and writes reach[i] for i in
+ * 0..len: the most copies of X, end to end, that match from i, counted up
+ * to n. A match of (?:X){n}, {n,} or {n,m} at q needs reach[q] == n. It
+ * returns false when it could not tell (a PCRE2 limit, more than
+ * SARE_CHAIN_MAX_PAIRS pairs, or X matching an empty string): reach[] then
+ * says nothing. Thread-safe as sare_match. */
+#define SARE_CHAIN_MAX_REPS 255u
+#define SARE_CHAIN_MAX_PAIRS (1u << 18)
+typedef struct sare_chain sare_chain;
+sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps);
+bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t *reach);
+void sare_chain_free(sare_chain *c);
 
 #endif

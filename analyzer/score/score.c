@@ -85,6 +85,18 @@ struct crule {
      * which matches wherever the rule can (its first copies); a line it
      * does not match is skipped (repeat_prefix) */
     sare *pre;
+    /* a cached body rule (?:X){n}, n >= CHAIN_MIN: the chain prefilter of
+     * its one copy (chain_of), and n */
+    sare_chain *chain;
+    unsigned chain_reps;
+    /* a cached body rule: bytes of which any match holds one
+     * (sare_required_bytes); has_rb false: none known */
+    bool has_rb;
+    uint64_t rb[4];
+    /* a regex rule: a run of run_min bytes of run_bytes that any match
+     * holds (sare_required_run); run_min 0: none */
+    size_t run_min;
+    uint64_t run_bytes[4];
 };
 
 static int budget_of(const struct crule *c);
@@ -150,6 +162,7 @@ struct scorer {
      * results per line are cached (see "line cache") */
     uint32_t *cbody;
     size_t n_cbody;
+    bool any_rb;   /* a cached rule has required bytes */
     uint64_t id;   /* unique per scorer: owner of a thread's line cache */
     bool no_cache; /* MAILAUDIT_NO_LINE_CACHE=1 */
     /* MAILAUDIT_SCORE_PROFILE=1: time spent per rule and per stage, printed
@@ -425,7 +438,10 @@ static bool tmpl_required(const char *re, size_t *off, size_t *len)
 #define REPEAT_MIN 5
 #define REPEAT_TRY "2"
 
-static char *repeat_prefix(const char *re)
+/* The rule regex with the quantifier of its one repeated group, n >= 2,
+ * replaced by `quant` ("{2}", or "" for the one copy), n in *nreps; NULL
+ * for any other shape (as above). */
+static char *repeat_with(const char *re, const char *quant, unsigned long *nreps)
 {
     size_t n = strlen(re), b, e;
     if (!pattern_span(re, &b, &e) || e - b < 4 || memcmp(re + b, "(?:", 3) != 0) return NULL;
@@ -458,7 +474,7 @@ static char *repeat_prefix(const char *re)
     size_t i = close + 2;
     while (i < e && ch_is_digit((unsigned char)re[i]) && reps < 100000)
         reps = reps * 10 + (unsigned long)(re[i++] - '0');
-    if (i == close + 2 || reps < REPEAT_MIN) return NULL;
+    if (i == close + 2 || reps < 2) return NULL;
     if (re[i] == ',') {
         i++;
         while (i < e && ch_is_digit((unsigned char)re[i]))
@@ -466,11 +482,51 @@ static char *repeat_prefix(const char *re)
     }
     if (i != e - 1) return NULL;
     size_t head = close + 1, tail = n - e; /* "...(?:X)" and the delimiter with the flags */
-    char *out = xmalloc(head + 2 + strlen(REPEAT_TRY) + tail + 1);
+    size_t ql = strlen(quant);
+    char *out = xmalloc(head + ql + tail + 1);
     memcpy(out, re, head);
-    memcpy(out + head, "{" REPEAT_TRY "}", 2 + strlen(REPEAT_TRY));
-    memcpy(out + head + 2 + strlen(REPEAT_TRY), re + e, tail + 1);
+    memcpy(out + head, quant, ql);
+    memcpy(out + head + ql, re + e, tail + 1);
+    *nreps = reps;
     return out;
+}
+
+static char *repeat_prefix(const char *re)
+{
+    unsigned long reps = 0;
+    char *out = repeat_with(re, "{" REPEAT_TRY "}", &reps);
+    if (out && reps < REPEAT_MIN) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+/* ---- chain prefilter ----
+ * The same shape, (?:X){n} with n >= CHAIN_MIN: one copy, (?:X), gives
+ * every pair (i, j) such that X matches from i to j (sare_chain); a match
+ * of the rule at q is n such pairs end to end from q, so a line where no
+ * chain of n pairs starts anywhere cannot match, and the search for the
+ * leftmost match can start at the first position where one does (what
+ * repeat_with refuses — verbs, recursion, conditions — and what sare_chain
+ * refuses — backreferences, \K, the x flag — could make copies depend on
+ * each other or the search on where it starts). The pairs cost a full
+ * enumeration of X: it runs only where the repeat prefilter passed, on
+ * SpamAssassin's form-field rules the lines holding two fields in a row,
+ * where the backtracking of the whole pattern is at its worst. */
+#define CHAIN_MIN REPEAT_MIN
+
+static sare_chain *chain_of(const char *re, unsigned *reps)
+{
+    unsigned long n = 0;
+    char *one = repeat_with(re, "", &n);
+    sare_chain *ch = NULL;
+    if (one && n >= CHAIN_MIN && n <= SARE_CHAIN_MAX_REPS) {
+        ch = sare_chain_compile(one, strlen(one), (unsigned)n);
+        *reps = (unsigned)n;
+    }
+    free(one);
+    return ch;
 }
 
 /* (p,n) holds (v,vn), ASCII letters compared caselessly */
@@ -528,6 +584,7 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
         return;
     }
     add_literals(s, c);
+    if (!sare_required_run(c->re, c->run_bytes, &c->run_min)) c->run_min = 0;
     c->caps = sare_has_names(c->re) && names_a_group(r->regex);
     if (r->kind == RK_HEADER || r->kind == RK_MIMEHEADER) {
         if (!r->header) {
@@ -1214,6 +1271,9 @@ scorer *scorer_new(struct ruleset *rs)
                     c->pre = sare_compile(pre, strlen(pre), err, sizeof err);
                     free(pre);
                 }
+                c->chain = chain_of(c->r->regex, &c->chain_reps);
+                c->has_rb = sare_required_bytes(c->re, c->rb);
+                s->any_rb |= c->has_rb;
                 push_u32(&s->cbody, &s->n_cbody, id);
                 break;
             }
@@ -1263,6 +1323,7 @@ struct fscan {
     uint64_t *seen[SARE_N_FOLDS]; /* folded literals seen, per fold */
     bool ok[SARE_N_FOLDS];        /* the line folded: seen[] judges it */
     size_t *apart;                /* per s->aparts: occurrences apart, SIZE_MAX not counted */
+    uint8_t *reach;               /* sare_chain_scan's output (room for the longest line + 1) */
 };
 
 static void fscan_init(const struct scorer *s, arena *a, size_t maxlen, struct fscan *fs)
@@ -1274,6 +1335,7 @@ static void fscan_init(const struct scorer *s, arena *a, size_t maxlen, struct f
         fs->ok[f] = false;
     }
     fs->apart = arena_alloc(a, (s->n_aparts ? s->n_aparts : 1) * sizeof *fs->apart);
+    fs->reach = arena_alloc(a, maxlen + 1);
 }
 
 static void fscan_line(const struct scorer *s, const char *p, size_t len, struct fscan *fs)
@@ -1464,9 +1526,24 @@ static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lr
                     struct fscan *fs)
 {
     if (s->any_flits) fscan_line(s, p, len, fs);
+    uint64_t lb[4] = {0, 0, 0, 0}; /* the bytes of the line */
+    if (s->any_rb)
+        for (size_t i = 0; i < len; i++)
+            lb[(unsigned char)p[i] >> 6] |= (uint64_t)1 << ((unsigned char)p[i] & 63);
     for (size_t j = 0; j < s->n_cbody; j++) {
         const struct crule *c = &s->cr[s->cbody[j]];
         struct lres r = {0, 0, 0, 0};
+        /* prefilters, cheapest first: required bytes, a required run, the
+         * folded literals */
+        if (c->has_rb &&
+            !((lb[0] & c->rb[0]) | (lb[1] & c->rb[1]) | (lb[2] & c->rb[2]) | (lb[3] & c->rb[3]))) {
+            out[j] = r;
+            continue;
+        }
+        if (c->run_min && !sare_has_run(c->run_bytes, c->run_min, p, len)) {
+            out[j] = r;
+            continue;
+        }
         if (s->any_flits && !fscan_met(s, c, fs)) {
             out[j] = r;
             continue;
@@ -1477,11 +1554,18 @@ static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lr
             PROF_RULE(s, s->cbody[j]);
             continue;
         }
+        /* the chain prefilter: a match starts only where reach[] is full */
+        bool chain = c->chain && sare_chain_scan(c->chain, p, len, fs->reach);
         int left = budget_of(c);
         bool multi = (c->r->tflags & TF_MULTIPLE) != 0;
         size_t at = 0;
         while (at <= len && left > 0) {
             size_t ms, me;
+            if (chain) {
+                while (at <= len && fs->reach[at] < c->chain_reps)
+                    at++;
+                if (at > len) break;
+            }
             enum sare_rc rc = sare_match(c->re, p, len, at, &ms, &me);
             if (rc == SARE_LIMIT) {
                 r.limit = 1;
@@ -1549,6 +1633,7 @@ void scorer_free(scorer *s)
     for (size_t i = 0; i < s->n; i++) {
         sare_free(s->cr[i].re);
         sare_free(s->cr[i].pre);
+        sare_chain_free(s->cr[i].chain);
     }
     for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].rules);
@@ -1704,6 +1789,7 @@ static int match_re(struct run *R, uint32_t id, const sare *re, const char *p, s
 
 static int match_text(struct run *R, const struct crule *c, const char *p, size_t len, int *left)
 {
+    if (c->run_min && !sare_has_run(c->run_bytes, c->run_min, p, len)) return 0;
     return match_re(R, (uint32_t)(c - R->s->cr), c->re, p, len, left);
 }
 

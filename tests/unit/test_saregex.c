@@ -805,7 +805,30 @@ static bool contains(const char *h, size_t hn, const char *nd, size_t nn, bool n
 
 struct inv_stats {
     size_t rules, compiled, with_lits, pairs, violations;
+    size_t with_bytes, byte_pairs; /* required bytes (no literal set): regexes, samples */
+    size_t with_run, run_pairs;    /* required runs: regexes, samples */
 };
+
+static bool holds_byte(const char *p, size_t n, const uint64_t bytes[4])
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)p[i];
+        if (bytes[c >> 6] >> (c & 63) & 1) return true;
+    }
+    return false;
+}
+
+/* the longest run of bytes of `bytes` in (p,n), counted plainly */
+static size_t longest_run(const char *p, size_t n, const uint64_t bytes[4])
+{
+    size_t best = 0, cur = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)p[i];
+        cur = (bytes[c >> 6] >> (c & 63) & 1) ? cur + 1 : 0;
+        if (cur > best) best = cur;
+    }
+    return best;
+}
 
 /* Samples subjects for one rule regex and checks the invariant. */
 static void check_invariant(const char *re_text, size_t len, struct rng *r, int samples,
@@ -824,10 +847,19 @@ static void check_invariant(const char *re_text, size_t len, struct rng *r, int 
     bool nocase;
     size_t n = sare_literals(re, &lits, &lens, &nocase);
     if (n) st->with_lits++;
+    uint64_t rb[4] = {0, 0, 0, 0}, runb[4] = {0, 0, 0, 0};
+    bool has_rb = false;
+    size_t run_min = 0;
+    if (!n) {
+        sare_fold_analyse(re);
+        has_rb = sare_required_bytes(re, rb);
+        if (has_rb) st->with_bytes++;
+    }
+    if (sare_required_run(re, runb, &run_min)) st->with_run++;
     const char *body;
     size_t blen;
     bool ci, x;
-    if (n && split(re_text, len, &body, &blen, &ci, &x)) {
+    if ((n || has_rb || run_min) && split(re_text, len, &body, &blen, &ci, &x)) {
         for (int s = 0; s < samples; s++) {
             struct gen g;
             memset(&g, 0, sizeof g);
@@ -842,6 +874,26 @@ static void check_invariant(const char *re_text, size_t len, struct rng *r, int 
             if (rnd(r) % 3 == 0) gput(&g, '.');
             size_t ms, me;
             if (match_n(re, g.out, g.olen, 0, &ms, &me) != SARE_MATCH) continue;
+            if (run_min) {
+                st->run_pairs++;
+                char *c = heap_copy(g.out, g.olen);
+                bool has = sare_has_run(runb, run_min, c, g.olen);
+                free(c);
+                if (!has || longest_run(g.out, g.olen, runb) < run_min) {
+                    st->violations++;
+                    fprintf(stderr, "required run misses a match: %.*s on '%.*s'\n", (int)len,
+                            re_text, (int)g.olen, g.out);
+                }
+            }
+            if (has_rb) {
+                st->byte_pairs++;
+                if (!holds_byte(g.out, g.olen, rb)) {
+                    st->violations++;
+                    fprintf(stderr, "required bytes miss a match: %.*s on '%.*s'\n", (int)len,
+                            re_text, (int)g.olen, g.out);
+                }
+            }
+            if (!n) continue;
             st->pairs++;
             bool found = false;
             for (size_t k = 0; k < n && !found; k++)
@@ -935,7 +987,7 @@ static void test_stock_invariant(void **state)
     const char *env = getenv("SAREGEX_SAMPLES");
     if (env) samples = atoi(env);
     struct rng r = {42};
-    struct inv_stats st = {0, 0, 0, 0, 0};
+    struct inv_stats st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     struct dirent *e;
     char **names = NULL;
     size_t nn = 0;
@@ -965,11 +1017,17 @@ static void test_stock_invariant(void **state)
     free(names);
     fprintf(stderr,
             "# stock rules: %zu regexes, %zu compiled, %zu with literals, %zu matching "
-            "samples checked, %zu violations\n",
-            st.rules, st.compiled, st.with_lits, st.pairs, st.violations);
+            "samples checked, %zu with required bytes (%zu samples), %zu with a required run "
+            "(%zu samples), %zu violations\n",
+            st.rules, st.compiled, st.with_lits, st.pairs, st.with_bytes, st.byte_pairs,
+            st.with_run, st.run_pairs, st.violations);
     assert_int_equal(st.compiled, st.rules);
     assert_true(st.rules > 1000);
     assert_true(st.pairs >= 300);
+    assert_true(st.with_bytes >= 50);
+    assert_true(st.byte_pairs >= 30);
+    assert_true(st.with_run >= 10);
+    assert_true(st.run_pairs >= 10);
     assert_int_equal(st.violations, 0);
 }
 
@@ -995,13 +1053,28 @@ static void test_handwritten_invariant(void **state)
         "/q(?:x|yz){2,4}w/",
         "/(?:ab)+cd/",
         "/p(?:e|ee)+rs/",
+        /* no literal set: required bytes */
+        "/[1-9]\\s*[%$]/",
+        "/(?:\\$|\\xa3)\\s?\\d/",
+        "/[1-9]\\s*k\\b/i",
+        "/(?:[0-9]{3}\\s?){2}[,.]/",
+        "/\\b[xz][a-c]?\\d|q\\W?[\\xe0-\\xe2]/i",
+        /* required runs */
+        "/[a-z0-9]{6}\\s{8}[a-z0-9]{5}/i",
+        "/^[^\\r\\n]{12}/m",
+        "/(?:ab|c)x{4,6}?\\d/",
+        "/\\bq(?:u|v)[\\xe9]{5}/i",
     };
     struct rng r = {7};
-    struct inv_stats st = {0, 0, 0, 0, 0};
+    struct inv_stats st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++)
         check_invariant(pats[i], strlen(pats[i]), &r, 60, &st);
     assert_int_equal(st.compiled, st.rules);
     assert_true(st.pairs >= 200);
+    assert_int_equal(st.with_bytes, 6); /* the five above and [a-z0-9]{6}\s{8}... */
+    assert_true(st.byte_pairs >= 100);
+    assert_int_equal(st.with_run, 4);
+    assert_true(st.run_pairs >= 100);
     assert_int_equal(st.violations, 0);
 }
 
@@ -1946,6 +2019,320 @@ static void test_fold_case(void **state)
     sare_free(re);
 }
 
+/* ---- required bytes ---- */
+
+/* the required bytes of `pat` after the fold analysis, compared with the
+ * bytes of `want` (want NULL: none expected) */
+static void expect_bytes(const char *pat, const char *want, size_t wlen)
+{
+    char err[256];
+    sare *re = compile(pat, err, sizeof err);
+    assert_non_null(re);
+    sare_fold_analyse(re);
+    uint64_t got[4] = {0, 0, 0, 0};
+    bool has = sare_required_bytes(re, got);
+    if (!want) {
+        assert_false(has);
+    } else {
+        assert_true(has);
+        uint64_t exp[4] = {0, 0, 0, 0};
+        for (size_t i = 0; i < wlen; i++) {
+            unsigned c = (unsigned char)want[i];
+            exp[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+        for (int w = 0; w < 4; w++)
+            assert_int_equal(got[w], exp[w]);
+    }
+    sare_free(re);
+}
+
+static void test_required_bytes(void **state)
+{
+    (void)state;
+    /* no two-byte literal: the rarer class of the sequence, [%$] over
+     * [1-9] */
+    expect_bytes("/[1-9]\\s*[%$]/", S("%$"));
+    /* an alternation of one-byte strings, before \s? and \d */
+    expect_bytes("/(?:\\$|\\xa3)\\s?\\d/", S("$\xa3"));
+    /* a repeated group of digits, then one of two punctuation bytes */
+    expect_bytes("/(?:[0-9]{3}\\s?){2}[,.]/", S(",."));
+    /* caseless: both cases of k (rarer than the nine digits) */
+    expect_bytes("/[1-9]\\s*k\\b/i", S("kK"));
+    /* caseless Latin-1: the other case of each letter too */
+    expect_bytes("/\\d\\s*[\\xe0-\\xe2]/i", S("\xe0\xe1\xe2\xc0\xc1\xc2"));
+    /* a literal set exists: no byte set (it is not analysed) */
+    expect_bytes("/x[1-9]/", NULL, 0);
+    /* can match the empty string, or only a lookahead: nothing required */
+    expect_bytes("/a*/", NULL, 0);
+    expect_bytes("/(?=\\d)/", NULL, 0);
+
+    /* a text without any of the bytes does not match; one with them may */
+    char err[256];
+    sare *re = compile("/[1-9]\\s*[%$]/", err, sizeof err);
+    sare_fold_analyse(re);
+    uint64_t rb[4];
+    assert_true(sare_required_bytes(re, rb));
+    assert_false(holds_byte(S("pay 5 now, 10 later"), rb));
+    assert_false(matches(re, S("pay 5 now, 10 later")));
+    assert_true(holds_byte(S("pay 5 % now"), rb));
+    assert_true(matches(re, S("pay 5 % now")));
+    sare_free(re);
+}
+
+/* ---- required run ---- */
+
+static void expect_run(const char *pat, const char *want, size_t wlen, size_t want_min)
+{
+    char err[256];
+    sare *re = compile(pat, err, sizeof err);
+    assert_non_null(re);
+    uint64_t got[4] = {0, 0, 0, 0};
+    size_t min = 0;
+    bool has = sare_required_run(re, got, &min);
+    if (!want) {
+        assert_false(has);
+    } else {
+        assert_true(has);
+        assert_int_equal(min, want_min);
+        uint64_t exp[4] = {0, 0, 0, 0};
+        for (size_t i = 0; i < wlen; i++) {
+            unsigned c = (unsigned char)want[i];
+            exp[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+        for (int w = 0; w < 4; w++)
+            assert_int_equal(got[w], exp[w]);
+    }
+    sare_free(re);
+}
+
+static bool has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len)
+{
+    char *c = heap_copy(p, len);
+    bool r = sare_has_run(bytes, min, c, len);
+    free(c);
+    return r;
+}
+
+static void test_required_run(void **state)
+{
+    (void)state;
+    /* SpamAssassin's __FR_SPACING_8: eight white-space bytes in a row (the
+     * longer of the repeats; the others are 6 and 5) */
+    expect_run("/[a-z0-9]{6}\\s{8}[a-z0-9]{5}/i", S("\t\n\v\f\r "), 8);
+    /* __LONGLINE: 998 bytes that are not CR or LF */
+    {
+        char all[254];
+        size_t k = 0;
+        for (unsigned c = 0; c < 256; c++)
+            if (c != '\r' && c != '\n') all[k++] = (char)c;
+        expect_run("/^[^\\r\\n]{998}/m", all, k, 998);
+    }
+    /* a lazy {4,6}? still needs 4; groups are passed over */
+    expect_run("/(?:ab|c)x{4,6}?\\d/", S("x"), 4);
+    /* caseless letters: both cases (Latin-1 too) */
+    expect_run("/q[\\xe9]{5}/i", S("\xe9\xc9"), 5);
+    expect_run("/Ab{4}/i", S("bB"), 4);
+    /* . without /s: every byte but LF; {5,} */
+    {
+        char all[255];
+        size_t k = 0;
+        for (unsigned c = 0; c < 256; c++)
+            if (c != '\n') all[k++] = (char)c;
+        expect_run("/.{5,}z/", all, k, 5);
+    }
+    /* inside groups a match passes through; a group of one atom and
+     * assertions is that atom (SpamAssassin's __HEXHASHWORD_S2EU and
+     * __LONGWORDS_A) */
+    expect_run("/\\s[a-z]{1,15}(?:(?!--)[-0-9a-f]){10,64}\\s/", S("-0123456789abcdef"), 10);
+    expect_run("/\\b(?:[a-z]{8,}[\\s\\.]+){6}/", S("abcdefghijklmnopqrstuvwxyz"), 8);
+    expect_run("/(?<n>x{6})y/", S("x"), 6);
+    expect_run("/(?:(?!x)a){5}/", S("a"), 5);
+    expect_run("/(?>b(?:c{7}))/", S("c"), 7);
+    /* not: a lookahead, a group of more than one atom, flags set inside */
+    expect_run("/(?=a{9})b/", NULL, 0, 0);
+    expect_run("/(?:ab){4}/", NULL, 0, 0);
+    expect_run("/(?:(?i)a{5})b/", NULL, 0, 0);
+    expect_run("/(?i:a{5})b/", NULL, 0, 0);
+    /* none: a top-level alternation, a repeat under 4, an optional or
+     * repeated group around the atom, the x flag, inline flags */
+    expect_run("/a{5}|b/", NULL, 0, 0);
+    expect_run("/a{3}/", NULL, 0, 0);
+    expect_run("/(?:a{5})?b/", NULL, 0, 0);
+    expect_run("/(?:a{5}|c)b/", NULL, 0, 0);
+    expect_run("/a {5}/x", NULL, 0, 0);
+    expect_run("/(?i)a{5}/", NULL, 0, 0);
+    expect_run("/\\p{L}{5}/", NULL, 0, 0);
+
+    /* sare_has_run, worked out by hand: runs of 'a' */
+    uint64_t a[4] = {0, 0, 0, 0};
+    a['a' >> 6] |= (uint64_t)1 << ('a' & 63);
+    assert_true(has_run(a, 3, S("xxaaaxx")));
+    assert_false(has_run(a, 4, S("xxaaaxx")));
+    assert_true(has_run(a, 4, S("aaaa")));
+    assert_false(has_run(a, 4, S("aaa")));
+    assert_false(has_run(a, 4, S("aaxaaxaa")));
+    assert_true(has_run(a, 4, S("aaxaaxaaaa")));
+    assert_true(has_run(a, 4, S("aaaaxaaxaa")));
+    assert_true(has_run(a, 5, S("xaxaaaaaxa")));
+    assert_false(has_run(a, 5, S("xaaaaxaaaax")));
+    assert_true(has_run(a, 1, S("xa")));
+    assert_false(has_run(a, 1, S("xyz")));
+    assert_true(has_run(a, 0, "", 0));
+    assert_false(has_run(a, 2, "", 0));
+    /* against a plain count, on every text of a..b up to 9 bytes */
+    for (unsigned len = 0; len <= 9; len++)
+        for (unsigned bitsv = 0; bitsv < (1u << len); bitsv++) {
+            char t[9];
+            for (unsigned i = 0; i < len; i++)
+                t[i] = (bitsv >> i & 1) ? 'a' : 'b';
+            size_t lr = longest_run(t, len, a);
+            for (size_t m = 1; m <= 10; m++)
+                assert_int_equal(has_run(a, m, t, len), lr >= m);
+        }
+
+    /* a text without the run does not match */
+    char err[256];
+    sare *re = compile("/[a-z0-9]{6}\\s{8}[a-z0-9]{5}/i", err, sizeof err);
+    uint64_t rb[4];
+    size_t min;
+    assert_true(sare_required_run(re, rb, &min));
+    assert_false(has_run(rb, min, S("abcdef       ghijk")));
+    assert_false(matches(re, S("abcdef       ghijk")));
+    assert_true(has_run(rb, min, S("abcdef        ghijk")));
+    assert_true(matches(re, S("abcdef        ghijk")));
+    sare_free(re);
+}
+
+/* ---- chain prefilter ---- */
+
+static sare_chain *chain(const char *one, unsigned reps)
+{
+    char *c = heap_copy(one, strlen(one));
+    sare_chain *ch = sare_chain_compile(c, strlen(one), reps);
+    free(c);
+    return ch;
+}
+
+/* reach[] for subj, compared with want[0..len] */
+static void expect_reach(const sare_chain *ch, const char *subj, const uint8_t *want)
+{
+    size_t len = strlen(subj);
+    char *c = heap_copy(subj, len);
+    uint8_t *reach = malloc(len + 1);
+    assert_true(sare_chain_scan(ch, c, len, reach));
+    for (size_t i = 0; i <= len; i++)
+        assert_int_equal(reach[i], want[i]);
+    free(reach);
+    free(c);
+}
+
+static void test_chain(void **state)
+{
+    (void)state;
+    /* X = ab|a. On "aab": pairs (0,1), (1,2), (1,3); nothing from 2 ('b').
+     * reach[1] = 1 (either end leads nowhere), reach[0] = 1 + reach[1]. */
+    sare_chain *ch = chain("/(?:ab|a)/", 3);
+    assert_non_null(ch);
+    expect_reach(ch, "aab", (const uint8_t[]){2, 1, 0, 0});
+    /* "aaab": from 2, (2,3) and (2,4): reach 1; from 1: 2; from 0: 3 */
+    expect_reach(ch, "aaab", (const uint8_t[]){3, 2, 1, 0, 0});
+    /* counted up to reps: five a's reach 3 from 0, 1 and 2 */
+    expect_reach(ch, "aaaaa", (const uint8_t[]){3, 3, 3, 2, 1, 0});
+    sare_chain_free(ch);
+
+    /* every end of a+ from every start counts (no a++ before the callout,
+     * no start skipped after a+ failed): on "aaa", (0,1) (1,2) (2,3) chain
+     * three copies */
+    ch = chain("/(?:a+)/", 3);
+    assert_non_null(ch);
+    expect_reach(ch, "aaa", (const uint8_t[]){3, 2, 1, 0});
+    sare_chain_free(ch);
+
+    /* .*b is tried from every start, not only from the line's start:
+     * (?:.*b){3} matches "xbbb" as x b|b|b */
+    ch = chain("/(?:.*b)/", 3);
+    assert_non_null(ch);
+    expect_reach(ch, "xbbb", (const uint8_t[]){3, 3, 2, 1, 0});
+    sare_chain_free(ch);
+
+    /* lookbehind sees the whole subject: (?<=x)a matches at 1 of "xaaa"
+     * only, so the copies do not chain */
+    ch = chain("/(?:(?<=x)a)/", 2);
+    assert_non_null(ch);
+    expect_reach(ch, "xaaa", (const uint8_t[]){0, 1, 0, 0, 0});
+    sare_chain_free(ch);
+
+    /* the flags of the rule apply: /i */
+    ch = chain("/(?:ab)/i", 3);
+    assert_non_null(ch);
+    expect_reach(ch, "ABabAB", (const uint8_t[]){3, 0, 2, 0, 1, 0, 0});
+    sare_chain_free(ch);
+
+    /* X matching the empty string: no answer */
+    ch = chain("/(?:a?)/", 3);
+    assert_non_null(ch);
+    uint8_t reach[8];
+    assert_false(sare_chain_scan(ch, "aa", 2, reach));
+    sare_chain_free(ch);
+
+    /* more pairs than SARE_CHAIN_MAX_PAIRS: no answer. [a-z]+ on 800
+     * letters has 800 * 801 / 2 = 320,400 pairs. */
+    ch = chain("/(?:[a-z]+)/", 3);
+    assert_non_null(ch);
+    size_t big = 800;
+    char *text = malloc(big);
+    memset(text, 'q', big);
+    uint8_t *r2 = malloc(big + 1);
+    assert_false(sare_chain_scan(ch, text, big, r2));
+    /* 700 letters: 245,350 pairs, under the ceiling: every start but the
+     * last two reaches 3 */
+    assert_true(sare_chain_scan(ch, text, 700, r2));
+    assert_int_equal(r2[0], 3);
+    assert_int_equal(r2[697], 3);
+    assert_int_equal(r2[698], 2);
+    assert_int_equal(r2[699], 1);
+    assert_int_equal(r2[700], 0);
+    free(r2);
+    free(text);
+    sare_chain_free(ch);
+
+    /* refused: backreferences, \K, verbs, recursion, subroutine calls,
+     * conditions, the x flag, bad arguments */
+    static const char *const refused[] = {
+        "/(?:(a)\\1)/",  "/(?:a\\Kb)/",         "/(?:a(*SKIP)b)/", "/(?:a(?R)?b)/",
+        "/(?:(a)(?1))/", "/(?:(a)?(?(1)b|c))/", "/(?:a b)/x",      "/(?:(?<n>a)\\k<n>)/",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_null(chain(refused[i], 3));
+    assert_null(chain("/(?:ab)/", 1));
+    assert_null(chain("/(?:ab)/", SARE_CHAIN_MAX_REPS + 1));
+    assert_null(chain("/(?:ab/", 3));
+
+    /* the rule, matched from the first position reach[] allows, finds the
+     * leftmost match a search from 0 finds (the copies could start at 0,
+     * but only from 3 do three chain) */
+    ch = chain("/(?:ab|a)/", 3);
+    char err[256];
+    sare *re = compile("/(?:ab|a){3}/", err, sizeof err);
+    const char *subj = "abxaaab";
+    size_t len = strlen(subj);
+    uint8_t rr[8];
+    assert_true(sare_chain_scan(ch, subj, len, rr));
+    size_t q = 0;
+    while (q <= len && rr[q] < 3)
+        q++;
+    assert_int_equal(q, 3);
+    size_t ms0, me0, ms1, me1;
+    assert_int_equal(match_n(re, subj, len, 0, &ms0, &me0), SARE_MATCH);
+    assert_int_equal(match_n(re, subj, len, q, &ms1, &me1), SARE_MATCH);
+    assert_int_equal(ms0, 3);
+    assert_int_equal(me0, 7);
+    assert_int_equal(ms1, ms0);
+    assert_int_equal(me1, me0);
+    sare_free(re);
+    sare_chain_free(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1958,7 +2345,8 @@ int main(void)
         cmocka_unit_test(test_big_split),       cmocka_unit_test(test_big_refused),
         cmocka_unit_test(test_big_subroutines), cmocka_unit_test(test_fold),
         cmocka_unit_test(test_apart_count),     cmocka_unit_test(test_fold_repeats),
-        cmocka_unit_test(test_fold_case),
+        cmocka_unit_test(test_fold_case),       cmocka_unit_test(test_required_bytes),
+        cmocka_unit_test(test_required_run),    cmocka_unit_test(test_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
