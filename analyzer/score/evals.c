@@ -1053,9 +1053,12 @@ const struct ev_relays *ev_relays(struct eval_ctx *c)
 /* ---------------------------------------------------------------------- */
 /* lists */
 
-size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **out)
+/* ev_list, and the list's serial (struct rule_list; 0 when it has none) */
+static size_t ev_list_serial(const struct eval_ctx *c, const char *name, const char *const **out,
+                             uint64_t *serial)
 {
     *out = NULL;
+    *serial = 0;
 #ifdef RULES_HAVE_LISTS
     const struct ruleset *rs = c->rs;
     if (!rs) return 0;
@@ -1070,6 +1073,7 @@ size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **o
     for (size_t i = 0; i < rs->n_lists; i++)
         if (rs->lists[i].name && strcmp(rs->lists[i].name, name) == 0) {
             *out = (const char *const *)rs->lists[i].v;
+            *serial = ruleset_list_serial(rs, i);
             return rs->lists[i].n;
         }
 #else
@@ -1077,6 +1081,12 @@ size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **o
     (void)name;
 #endif
     return 0;
+}
+
+size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **out)
+{
+    uint64_t serial;
+    return ev_list_serial(c, name, out, &serial);
 }
 
 /* A necessary condition for ev_glob(p, s), in one pass from the end: the
@@ -1163,14 +1173,16 @@ static bool in_sorted(const char *const *v, size_t n, const char *s)
 }
 
 /* A rule-set list as a sorted array of copies, built once per process per
- * list (identified by its address, size and a hash of its contents, so a
- * list freed and another allocated at the same place is not confused with
- * it). Entries are never freed: a thread may still hold one. When the table
- * is full, lookups fall back to a linear scan. */
+ * list (identified by its address, size and either the serial the parser
+ * gave it — never given twice — or, for a list without one, a hash of its
+ * contents, so a list freed and another allocated at the same place is not
+ * confused with it). Entries are never freed: a thread may still hold one.
+ * When the table is full, lookups fall back to a linear scan. */
 struct sorted_list {
     const void *key;
     size_t n;
-    uint64_t hash;
+    uint64_t serial;
+    uint64_t hash; /* 0 with a serial */
     char **v;
 };
 #define SL_SLOTS 32
@@ -1196,17 +1208,19 @@ static uint64_t list_hash(const char *const *v, size_t n)
 static const struct sorted_list *list_sorted(struct eval_ctx *c, const char *name)
 {
     const char *const *v;
-    size_t n = ev_list(c, name, &v);
+    uint64_t serial;
+    size_t n = ev_list_serial(c, name, &v, &serial);
     if (!n) return NULL;
     /* resolved once per message */
     struct ev_cache *k = ev_cache(c);
     for (int i = 0; i < k->n_sl; i++)
         if (k->sl[i].v == (const void *)v) return k->sl[i].l;
-    uint64_t h = list_hash(v, n);
+    uint64_t h = serial ? 0 : list_hash(v, n);
     const struct sorted_list *found = NULL;
     pthread_mutex_lock(&sl_mu);
     for (size_t i = 0; i < SL_SLOTS && !found; i++)
-        if (sl_cache[i].key == (const void *)v && sl_cache[i].n == n && sl_cache[i].hash == h)
+        if (sl_cache[i].key == (const void *)v && sl_cache[i].n == n &&
+            sl_cache[i].serial == serial && sl_cache[i].hash == h)
             found = &sl_cache[i];
     for (size_t i = 0; i < SL_SLOTS && !found; i++) {
         if (sl_cache[i].key) continue;
@@ -1217,7 +1231,7 @@ static const struct sorted_list *list_sorted(struct eval_ctx *c, const char *nam
             if (!s[j]) s[j] = (char *)"";
         }
         qsort(s, n, sizeof *s, cmp_str);
-        sl_cache[i] = (struct sorted_list){.key = v, .n = n, .hash = h, .v = s};
+        sl_cache[i] = (struct sorted_list){.key = v, .n = n, .serial = serial, .hash = h, .v = s};
         found = &sl_cache[i];
     }
     pthread_mutex_unlock(&sl_mu);

@@ -118,6 +118,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -868,6 +869,10 @@ struct plist {
     bool *on;
     size_t *next; /* the address's previous entry: index + 1, or 0 */
     size_t n, n_on, cap_v, cap_on, cap_next;
+    /* as sync_lists last filled rs->lists[i]: its array, size and serial */
+    const void *out_v;
+    size_t out_n;
+    uint64_t serial;
 };
 
 enum { RT_TAG, RT_PRE, RT_INTER, RT_POST, RT_N };
@@ -1192,6 +1197,9 @@ static void compact(struct ruleset *rs, struct rp *st)
     st->n_dead = 0;
 }
 
+/* ruleset_list_serial: never the same twice in a process */
+static _Atomic uint64_t list_serial;
+
 static void sync_lists(struct ruleset *rs, struct rp *st)
 {
     rs->n_url_shorteners = 0;
@@ -1205,7 +1213,7 @@ static void sync_lists(struct ruleset *rs, struct rp *st)
     size_t had = rs->n_lists;
     rs->lists = xgrow(rs->lists, &st->cap_lists_out, st->n_plists, sizeof *rs->lists);
     for (size_t i = 0; i < st->n_plists; i++) {
-        const struct plist *L = &st->plists[i];
+        struct plist *L = &st->plists[i];
         struct rule_list *R = &rs->lists[i];
         if (i >= had) *R = (struct rule_list){0};
         R->name = (char *)L->name;
@@ -1213,6 +1221,9 @@ static void sync_lists(struct ruleset *rs, struct rp *st)
         R->v = xgrow(R->v, &R->cap, L->n_on ? L->n_on : 1, sizeof *R->v);
         for (size_t k = 0; k < L->n; k++)
             if (L->on[k]) R->v[R->n++] = (char *)L->v[k];
+        L->out_v = R->v;
+        L->out_n = R->n;
+        L->serial = ++list_serial;
     }
     rs->n_lists = st->n_plists;
 }
@@ -4057,6 +4068,16 @@ void ruleset_parse_buf(struct ruleset *rs, const char *file, const char *p, size
     parse_text(rs, file ? intern(rs, file) : "(no file)", file != NULL, 0, p, len);
     compact(rs, st);
     sync_lists(rs, st);
+}
+
+uint64_t ruleset_list_serial(const struct ruleset *rs, size_t i)
+{
+    const struct rp *st = rs ? rs->priv : NULL;
+    if (!st || i >= rs->n_lists || i >= st->n_plists) return 0;
+    const struct plist *L = &st->plists[i];
+    /* a list put in place by hand is not the one the parser filled */
+    if (rs->lists[i].v != L->out_v || rs->lists[i].n != L->out_n) return 0;
+    return L->serial;
 }
 
 long ruleset_find(const struct ruleset *rs, const char *name)

@@ -22,6 +22,7 @@
 #define SCORE_RULES_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RULES_MAX_LINE (64u * 1024)
 #define RULES_MAX_INCLUDE 16
@@ -228,6 +229,13 @@ void ruleset_finish(struct ruleset *rs);
 
 /* Index of a rule by name, or -1. */
 long ruleset_find(const struct ruleset *rs, const char *name);
+
+/* A number identifying the contents of rs->lists[i] as the parser last
+ * filled it: process-unique, never given twice (a list refilled gets a new
+ * one), so a cache may key on it. 0 when none is known (a rule set or a
+ * list not filled by the parser, or i out of range): the caller then has
+ * to tell lists apart by their contents. */
+uint64_t ruleset_list_serial(const struct ruleset *rs, size_t i);
 
 /* Whether a plugin counts as loaded for `ifplugin`/`plugin()`: SpamAssassin's
  * default set on Debian 12 (the loadplugin lines of the .pre files in

@@ -1161,6 +1161,7 @@ struct lx {
     bool collapse;
     unsigned max;    /* strings per set: LX_MAX, or up to LX_CAP */
     size_t pool_max; /* 0: LX_MAX_POOL */
+    bool atoms;      /* run_seq: find run_info.req_bits too */
 };
 
 static char *lx_alloc(struct lx *x, size_t n)
@@ -1411,9 +1412,88 @@ static bool lset_cross(struct lx *x, const lset *a, const lset *b, lset *out)
     return true;
 }
 
-/* dst ∪= src for clauses; when there are too many strings, every string is
- * cut to a common prefix length (a required string's prefix is required). */
-static bool lset_union_clause(lset *dst, const lset *src, unsigned max)
+/* Whether an occurrence of a (as it is compared: caselessly when a->ci)
+ * always holds one of b: b is in a, compared the same way. */
+static bool lstr_within(const lstr *b, const lstr *a)
+{
+    if (b->ci != a->ci || b->len > a->len) return false;
+    if (b->len == 0) return true;
+    for (size_t i = 0; i + b->len <= a->len; i++)
+        if (a->s[i] == b->s[0] && memcmp(a->s + i, b->s, b->len) == 0) return true;
+    return false;
+}
+
+/* The strings of v (n of them) cut to at most L bytes (a required
+ * string's prefix is required), without repeats and without a string
+ * holding another of them (any text holding it holds the other), into
+ * out; returns how many. */
+static unsigned clause_cut(const lstr *v, unsigned n, unsigned L, lstr *out)
+{
+    for (unsigned k = 0; k < n; k++) {
+        out[k] = v[k];
+        if (out[k].len > L) out[k].len = (uint16_t)L;
+    }
+    unsigned m = 0;
+    for (unsigned k = 0; k < n; k++) {
+        bool drop = false;
+        for (unsigned j = 0; j < n && !drop; j++) {
+            if (j == k) continue;
+            if (lstr_eq(&out[j], &out[k]))
+                drop = j < k; /* of equal strings the first stays */
+            else
+                drop = lstr_within(&out[j], &out[k]);
+        }
+        if (!drop) out[m++] = out[k];
+    }
+    return m;
+}
+
+/* Too many strings (n > max) in a clause of strings of 3 bytes or more:
+ * the longest cut that leaves at most max strings (clause_cut; strings
+ * no longer than the cut keep their length), found by bisection. False
+ * when even 3 bytes leave too many, a string is shorter than 3 bytes or
+ * there are more than 2 * max (then the caller's common prefix length
+ * decides). */
+#define CLAUSE_CUT_MAX 12
+/* sare_fold_analyse's atom set: worth a test when its byte_weight sum is
+ * below that of one common byte (' ', 'e') */
+#define ATOM_MAX_WEIGHT 100
+
+static bool clause_shorten(const lstr *v, unsigned n, unsigned max, lset *out)
+{
+    if (n > 2 * max) return false; /* rarely worth the quadratic passes */
+    unsigned maxlen = 0;
+    for (unsigned k = 0; k < n; k++) {
+        if (v[k].len < 3) return false;
+        if (v[k].len > maxlen) maxlen = v[k].len;
+    }
+    /* first without cutting: a string holding another goes before the
+     * cut could make it miss the other ("top secret" holds "secret", not
+     * "sec"); the bisection cuts what remains */
+    lstr base[2 * LX_CAP], tmp[2 * LX_CAP];
+    n = clause_cut(v, n, maxlen, base);
+    v = base;
+    if (clause_cut(v, n, 3, tmp) > max) return false;
+    /* lo fits; the longest fitting cut up to CLAUSE_CUT_MAX is in [lo, hi]
+     * (lset_score counts length up to 8 only) */
+    unsigned lo = 3, hi = maxlen < CLAUSE_CUT_MAX ? maxlen : CLAUSE_CUT_MAX;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo + 1) / 2;
+        if (clause_cut(v, n, mid, tmp) <= max)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    out->n = clause_cut(v, n, lo, tmp);
+    memcpy(out->v, tmp, out->n * sizeof tmp[0]);
+    return true;
+}
+
+/* dst ∪= src for clauses; when there are too many strings, they are
+ * shortened (clause_shorten, when `shorten`: the plain analysis; the
+ * folded ones cost too much start-up time for it), or else every string
+ * is cut to a common prefix length (a required string's prefix is required). */
+static bool lset_union_clause(lset *dst, const lset *src, unsigned max, bool shorten)
 {
     lstr tmp[2 * LX_CAP];
     unsigned n = 0;
@@ -1430,6 +1510,7 @@ static bool lset_union_clause(lset *dst, const lset *src, unsigned max)
         memcpy(dst->v, tmp, n * sizeof tmp[0]);
         return true;
     }
+    if (shorten && max <= LX_MAX && clause_shorten(tmp, n, max, dst)) return true;
     unsigned maxlen = 0;
     for (unsigned k = 0; k < n; k++)
         if (tmp[k].len > maxlen) maxlen = tmp[k].len;
@@ -2448,7 +2529,8 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
             break;
         }
         if (all_exact && (!b.exact || !lset_union_exact(&uex, &b.ex, x->max))) all_exact = false;
-        if (best_ok && (!b.has_best || !lset_union_clause(&ubest, &b.best, x->max)))
+        if (best_ok &&
+            (!b.has_best || !lset_union_clause(&ubest, &b.best, x->max, !x->fold && !lx_bytes)))
             best_ok = false;
         unsigned br = b.best_reps ? b.best_reps : 1;
         if (br < reps) reps = br;
@@ -2486,7 +2568,8 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
                    fold,
                    fold == fold_map[SARE_FOLD_SQUEEZE],
                    max,
-                   lower_all ? FOLD_CASE_MAX_POOL : 0};
+                   lower_all ? FOLD_CASE_MAX_POOL : 0,
+                   false};
     unsigned fl = flags;
     linfo info;
     size_t m = 0;
@@ -2602,12 +2685,52 @@ static size_t run_group_end(const char *p, size_t n, size_t i)
 struct run_info {
     size_t best;
     uint64_t best_bits[4];
+    /* the rarest one-byte atom (by byte_weight; req_w 0: none) a match
+     * passes through at least once */
+    int req_w;
+    uint64_t req_bits[4];
     int atoms; /* elements that consume: 1 and one_ok, a one-byte atom */
     bool one_ok;
     uint64_t one_bits[4];
 };
 
 static bool run_seq(struct lx *x, unsigned fl, size_t end, int depth, struct run_info *ri);
+
+/* the summed byte_weight of a byte set (0: empty), by counting the bytes
+ * of each weight: byte_weight_masks[k] holds the bytes of weight
+ * byte_weight_of[k] */
+static const int byte_weight_of[] = {100, 40, 20, 10, 6, 3, 1};
+#define N_BYTE_WEIGHTS (sizeof byte_weight_of / sizeof byte_weight_of[0])
+static uint64_t byte_weight_masks[N_BYTE_WEIGHTS][4];
+static pthread_once_t byte_weight_once = PTHREAD_ONCE_INIT;
+
+static void byte_weight_init(void)
+{
+    for (unsigned c = 0; c < 256; c++)
+        for (size_t k = 0; k < N_BYTE_WEIGHTS; k++)
+            if (byte_weight(c) == byte_weight_of[k]) {
+                byte_weight_masks[k][c >> 6] |= (uint64_t)1 << (c & 63);
+                break;
+            }
+}
+
+static int popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+}
+
+static int bits_weight(const uint64_t bits[4])
+{
+    pthread_once(&byte_weight_once, byte_weight_init);
+    int w = 0;
+    for (size_t k = 0; k < N_BYTE_WEIGHTS; k++)
+        for (int j = 0; j < 4; j++)
+            w += byte_weight_of[k] * popcount64(bits[j] & byte_weight_masks[k][j]);
+    return w;
+}
 
 /* One element of a sequence at x->i: 1, an atom that matches exactly one
  * byte (its bytes in bits); 2, of zero width (an anchor, a lookaround); 3,
@@ -2719,6 +2842,15 @@ static bool run_seq(struct lx *x, unsigned fl, size_t end, int depth, struct run
             ri->one_ok = false;
         }
         if (qmin == 0 || qmin == LX_INF) continue; /* an element a match may skip */
+        /* every match holds a byte of a one-byte atom it cannot skip */
+        const uint64_t *req = k == 1 ? bits : (k == 3 && sub.req_w ? sub.req_bits : NULL);
+        if (req && y.atoms) {
+            int w = bits_weight(req);
+            if (w > 0 && (!ri->req_w || w < ri->req_w)) {
+                ri->req_w = w;
+                memcpy(ri->req_bits, req, sizeof ri->req_bits);
+            }
+        }
         size_t run = 0;
         const uint64_t *rb = NULL;
         if (k == 1 && qmin >= RUN_MIN) {
@@ -2852,6 +2984,21 @@ void sare_fold_analyse(sare *re)
             re->has_req = n <= LX_CAP;
         }
         free((void *)l);
+    }
+    /* else (a long pattern): the rarest one-byte atom a match passes
+     * through, in a sequence with no alternation (run_seq), when rarer
+     * than one common byte (ATOM_MAX_WEIGHT) */
+    if (!re->has_req && !(re->flags & (FL_X | FL_XX)) && re->tlen <= FOLD_CASE_MAX_PATTERN) {
+        struct lx x;
+        memset(&x, 0, sizeof x);
+        x.p = re->tpat;
+        x.n = re->tlen;
+        x.atoms = true;
+        struct run_info ri;
+        if (run_seq(&x, re->flags, re->tlen, 0, &ri) && ri.req_w && ri.req_w < ATOM_MAX_WEIGHT) {
+            memcpy(re->req_bytes, ri.req_bits, sizeof re->req_bytes);
+            re->has_req = true;
+        }
     }
     free(re->tpat);
     re->tpat = NULL;

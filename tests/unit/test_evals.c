@@ -28,6 +28,7 @@
 #include "score/evals.h"
 #include "score/evals_int.h"
 #include "score/msgview.h"
+#include "score/rules.h"
 
 #define DIR "tests/fixtures/evals/"
 
@@ -1215,6 +1216,69 @@ static void test_freemail_body_lines(void **state)
 /* check_uri_host_listed with the test list {net, !example.net, ly}: the
  * host, then each parent domain; the first listed ("name" or "!name")
  * decides. A host near DNS's 253-byte ceiling as well. */
+/* The registry lists of a parsed rule set carry a serial, new each time the
+ * parser fills them: the sorted copies evals keep per process are keyed on
+ * it, so a list refilled in place with as many entries is not mistaken for
+ * the one before (www.a.co.zz: "a.co.zz" while co.zz is a listed two-level
+ * suffix, "co.zz" once it is not). */
+static const struct rule_list *find_list(const struct ruleset *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n_lists; i++)
+        if (strcmp(rs->lists[i].name, name) == 0) return &rs->lists[i];
+    return NULL;
+}
+
+static const char *reg_domain_in(const struct ruleset *rs, const char *host)
+{
+    static char out[64];
+    struct fx x;
+    fx_load_buf(&x, "From: a@b.example\n\nx\n", 20);
+    x.ctx.rs = rs;
+    const char *d = ev_reg_domain(&x.ctx, host);
+    snprintf(out, sizeof out, "%s", d ? d : "(null)");
+    fx_free(&x);
+    return out;
+}
+
+static void test_rb_list_serial(void **state)
+{
+    (void)state;
+    struct ruleset *rs = ruleset_new();
+    static const char one[] = "util_rb_2tld co.zz\n";
+    char *b1 = malloc(sizeof one - 1);
+    memcpy(b1, one, sizeof one - 1);
+    ruleset_parse_buf(rs, NULL, b1, sizeof one - 1);
+    ruleset_finish(rs);
+    const struct rule_list *l = find_list(rs, "util_rb_2tld");
+    assert_non_null(l);
+    assert_int_equal(l->n, 1);
+    uint64_t s1 = ruleset_list_serial(rs, (size_t)(l - rs->lists));
+    assert_true(s1 != 0);
+    const void *v1 = l->v;
+    assert_string_equal(reg_domain_in(rs, "www.a.co.zz"), "a.co.zz");
+    assert_string_equal(reg_domain_in(rs, "www.a.co.yy"), "co.yy");
+
+    static const char two[] = "clear_util_rb\nutil_rb_2tld co.yy\n";
+    char *b2 = malloc(sizeof two - 1);
+    memcpy(b2, two, sizeof two - 1);
+    ruleset_parse_buf(rs, NULL, b2, sizeof two - 1);
+    ruleset_finish(rs);
+    l = find_list(rs, "util_rb_2tld");
+    assert_non_null(l);
+    assert_int_equal(l->n, 1);
+    assert_string_equal(l->v[0], "co.yy");
+    uint64_t s2 = ruleset_list_serial(rs, (size_t)(l - rs->lists));
+    assert_true(s2 != 0 && s2 != s1);
+    /* a hand-built rule set has none */
+    assert_int_equal(ruleset_list_serial(&test_rs, 0), 0);
+    (void)v1; /* refilled in place or not, the answers follow the new list */
+    assert_string_equal(reg_domain_in(rs, "www.a.co.zz"), "co.zz");
+    assert_string_equal(reg_domain_in(rs, "www.a.co.yy"), "a.co.yy");
+    ruleset_free(rs);
+    free(b1);
+    free(b2);
+}
+
 static void test_uri_host_negation(void **state)
 {
     (void)state;
@@ -1251,6 +1315,7 @@ int main(void)
         cmocka_unit_test(test_to_in_subject),
         cmocka_unit_test(test_freemail_body_lines),
         cmocka_unit_test(test_uri_host_negation),
+        cmocka_unit_test(test_rb_list_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

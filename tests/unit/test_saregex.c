@@ -365,6 +365,21 @@ static const struct lcase lcases[] = {
     {"/of+ice/i", 1, {"fice", NULL}},
     /* x{2,}: "axx" before the break, "xyzw" (the last x) after it */
     {"/ax{2,}yzw/", 0, {"xyzw", NULL}},
+    /* 18 strings, more than 16: "top\ssecret" (six, one per white-space
+     * byte) holds "secret", so it goes and the twelve words stay whole
+     * (cut to a common length, "top" and 3-byte prefixes would be left) */
+    {"/(?:top\\ssecret|secret|classified|confidential|private|hidden|covert|undercover|"
+     "clandestine|furtive|stealth|concealed|discreet)/",
+     0,
+     {"secret", "classified", "confidential", "private", "hidden", "covert", "undercover",
+      "clandestine", "furtive", "stealth", "concealed", "discreet", NULL}},
+    /* 17 strings, none in another: cut to 6 bytes they stay 17, cut to 5
+     * they are "alpha", "bravo", "charl" (charlie cut too) and "delta":
+     * the longest cut that leaves at most 16 */
+    {"/(?:alpha1|alpha2|alpha3|alpha4|alpha5|alpha6|alpha7|alpha8|alpha9|bravo1|bravo2|bravo3|"
+     "bravo4|bravo5|bravo6|charlie|delta)/",
+     0,
+     {"alpha", "bravo", "charl", "delta", NULL}},
 };
 
 static void test_literal_table(void **state)
@@ -2065,6 +2080,40 @@ static void test_required_bytes(void **state)
     /* can match the empty string, or only a lookahead: nothing required */
     expect_bytes("/a*/", NULL, 0);
     expect_bytes("/(?=\\d)/", NULL, 0);
+
+    /* a long pattern (more than 64 \\x escapes: no set analysis): the
+     * rarest one-byte atom a match cannot skip, [1-9] (nine digits); with
+     * a '%' after \\s* too, '%' (rarer than any digit) */
+    char pat[512];
+    size_t o = (size_t)snprintf(pat, sizeof pat, "/(?:");
+    for (unsigned k = 0; k < 33; k++)
+        o += (size_t)snprintf(pat + o, sizeof pat - o, "%s\\x%02x\\x%02x", k ? "|" : "",
+                              0x80 + 2 * k, 0x81 + 2 * k);
+    size_t stem = o;
+    snprintf(pat + o, sizeof pat - o, ")[1-9]/");
+    expect_bytes(pat, S("123456789"));
+    snprintf(pat + stem, sizeof pat - stem, ")[1-9]\\s*%%/");
+    expect_bytes(pat, S("%"));
+    /* an optional atom, or one in an alternation, is not required */
+    snprintf(pat + stem, sizeof pat - stem, ")(?:[1-9]|x)?(?:%%|y)/");
+    expect_bytes(pat, NULL, 0);
+    {
+        snprintf(pat + stem, sizeof pat - stem, ")[1-9]/");
+        char err2[256];
+        sare *lre = compile(pat, err2, sizeof err2);
+        assert_non_null(lre);
+        sare_fold_analyse(lre);
+        uint64_t lrb[4];
+        assert_true(sare_required_bytes(lre, lrb));
+        assert_false(holds_byte(S("\x80\x81 x"), lrb));
+        assert_false(matches(lre, S("\x80\x81 x")));
+        assert_true(holds_byte(S("\x80\x81"
+                                 "7"),
+                               lrb));
+        assert_true(matches(lre, S("\x80\x81"
+                                   "7")));
+        sare_free(lre);
+    }
 
     /* a text without any of the bytes does not match; one with them may */
     char err[256];
