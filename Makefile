@@ -176,9 +176,19 @@ $(BUILD)/tools/logbench: tests/bench/logbench.c $(LIB)
 # libFuzzer builds (clang); run e.g. build/fuzz-clang/fuzz_mime tests/fuzz/corpus/mime
 FUZZ_CLANG := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=build/fuzz-clang/fuzz_%)
 fuzz:
+	@$(MAKE) --no-print-directory $(FUZZ_CLANG)
+
+# The instrumented library is made by a make of its own (BUILD=build/fuzz-lib),
+# asked every time (FORCE) so that a harness built alone
+# (make build/fuzz-clang/fuzz_mime) never links stale objects; that make
+# rebuilds only what changed.
+ifneq ($(BUILD),build/fuzz-lib)
+build/fuzz-lib/libmailaudit.a: FORCE
 	@$(MAKE) --no-print-directory BUILD=build/fuzz-lib CC=clang CFLAGS="-O1 -g" \
 	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz-lib/libmailaudit.a
-	@$(MAKE) --no-print-directory $(FUZZ_CLANG)
+endif
+.PHONY: FORCE
+FORCE:
 
 build/fuzz-clang/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/logfuzz.h build/fuzz-lib/libmailaudit.a
 	@mkdir -p $(dir $@)
