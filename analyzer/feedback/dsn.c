@@ -1589,6 +1589,10 @@ static char *json_str(arena *a, const char *p, size_t len, size_t *pos, size_t e
         struct arena_str b = {.a = a};
         while (k < len && p[k] != '"' && b.len < DSN_MAX_FIELD) {
             size_t run = k;
+            if (p[k] == '\\' && k + 1 == len) { /* a backslash ends the text: */
+                k = len;                        /* (this looped for ever) */
+                break;
+            }
             if (p[k] == '\\' && k + 1 < len) {
                 k++;
                 char e = p[k] == 'n' || p[k] == 't' || p[k] == 'r' ? ' ' : p[k];

@@ -685,6 +685,20 @@ static void test_gateway_returned_dsn(void **state)
 /* fml's refusal notices: the list refused the post; an ordinary list post
  * with the same X-MLServer header (even one quoting the notice's words) is
  * not a bounce. */
+/* An SES-style notification whose JSON string ends in a lone backslash at
+ * the very end of the text (found by fuzz_dsn): the reader stops there —
+ * it used to loop for ever — and, with no bouncedRecipients, it is no SES
+ * bounce; nothing else in it is a bounce either. */
+static void test_ses_trailing_backslash(void **state)
+{
+    (void)state;
+    static const char msg[] = "Return-Path: <>\nFrom: Message\n\n"
+                              "{\"Message\" : \"{\\\"notificationType\\\":\\\"Bounce\\";
+    parse_bytes(msg, sizeof msg - 1);
+    assert_int_equal(F.kind, DSN_NONE);
+    assert_int_equal(F.r.n_rcpt, 0);
+}
+
 static void test_fml_notice(void **state)
 {
     (void)state;
@@ -748,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_exim_malformed_name_addr),
         cmocka_unit_test(test_gateway_returned_dsn),
         cmocka_unit_test(test_fml_notice),
+        cmocka_unit_test(test_ses_trailing_backslash),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     teardown(NULL);
