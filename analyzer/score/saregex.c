@@ -438,6 +438,16 @@ struct tr {
     size_t errlen;
 };
 
+/* A translation of the rule body at src[boff, boff + blen) with its flags. */
+static void tr_init(struct tr *t, const char *src, size_t boff, size_t blen, unsigned flags)
+{
+    memset(t, 0, sizeof *t);
+    t->p = src + boff;
+    t->n = blen;
+    t->base = boff;
+    t->fl[0] = flags;
+}
+
 static void tr_put(struct tr *t, const char *s, size_t n, size_t src)
 {
     if (t->olen + n > t->ocap) {
@@ -3847,11 +3857,7 @@ static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen,
     if (!split_rule(src, len, &boff, &blen, &flags, err, errlen)) return NULL;
 
     struct tr t;
-    memset(&t, 0, sizeof t);
-    t.p = src + boff;
-    t.n = blen;
-    t.base = boff;
-    t.fl[0] = flags;
+    tr_init(&t, src, boff, blen, flags);
     t.err = err;
     t.errlen = errlen;
     sare *re = NULL;
@@ -4051,11 +4057,7 @@ sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps)
     if (!split_rule(src, len, &boff, &blen, &flags, NULL, 0)) return NULL;
     if (flags & (FL_X | FL_XX)) return NULL; /* a # comment could swallow what follows */
     struct tr t;
-    memset(&t, 0, sizeof t);
-    t.p = src + boff;
-    t.n = blen;
-    t.base = boff;
-    t.fl[0] = flags;
+    tr_init(&t, src, boff, blen, flags);
     sare_chain *ch = NULL;
     char *pat = NULL;
     if (!translate(&t) || chain_refused(t.out ? t.out : "", t.olen)) goto out;

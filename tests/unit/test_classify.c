@@ -949,21 +949,28 @@ static void test_facts(void **state)
     assert_string_equal(b.rule, "dsn:5.2.2");
 }
 
-/* classify_bounce_facts with an exact-size heap copy of the text */
-static const char *reason_of(const char *status, const char *text, const char *cmd,
-                             const char **rule)
+/* classify_bounce_facts of a report with this action, with an exact-size
+ * heap copy of the text */
+static const char *reason_as(const char *action, const char *status, const char *text,
+                             const char *cmd, const char **rule)
 {
     static struct bounce_class b;
     struct bounce_facts f;
     size_t n;
     char *t = dup_exact(text, &n);
-    facts(&f, status, NULL, "smtp", "failed", cmd);
+    facts(&f, status, NULL, "smtp", action, cmd);
     f.text = t;
     f.text_len = n;
     classify_bounce_facts(&f, &b);
     free(t);
     if (rule) *rule = b.rule;
     return b.reason;
+}
+
+static const char *reason_of(const char *status, const char *text, const char *cmd,
+                             const char **rule)
+{
+    return reason_as("failed", status, text, cmd, rule);
 }
 
 /* Providers' numbered codes (Orange/La Poste, GoDaddy, Spectrum): the code
@@ -1288,17 +1295,7 @@ static void test_general_phrases(void **state)
  * phrase's plain meaning, RFC 3463 or the provider's own wording). */
 static const char *delayed_reason(const char *status, const char *text, const char **rule)
 {
-    static struct bounce_class b;
-    struct bounce_facts f;
-    size_t n;
-    char *t = dup_exact(text, &n);
-    facts(&f, status, NULL, "smtp", "delayed", NULL);
-    f.text = t;
-    f.text_len = n;
-    classify_bounce_facts(&f, &b);
-    free(t);
-    if (rule) *rule = b.rule;
-    return b.reason;
+    return reason_as("delayed", status, text, NULL, rule);
 }
 
 static void test_review_rules(void **state)
