@@ -147,21 +147,28 @@ static int run_scoped(struct rctx *c, const char *sql)
 /* The WHERE clause of the deliveries in scope; t, sender and mid name the
  * integer time, sender and Message-ID columns (lo/hi are integers we
  * formatted, or NULL; the domain and campaign are bound parameters). */
-static void scope_where(char *buf, size_t n, const char *lo, const char *hi, const char *t,
-                        const char *sender, const char *mid)
+/* " WHERE 1" and the period's bounds on integer time column t, each only
+ * when set: a term "(NULL IS NULL OR t >= x)" would keep SQLite from reading
+ * the period through the time index */
+static void time_where(char *buf, size_t n, const char *lo, const char *hi, const char *t)
 {
-    /* the bounds only when set: a term "(NULL IS NULL OR t >= x)" would keep
-     * SQLite from reading the period through the time index */
     char lt[96] = "", ht[96] = "";
     if (strcmp(lo, "NULL") != 0) snprintf(lt, sizeof lt, " AND %s >= %s", t, lo);
     if (strcmp(hi, "NULL") != 0) snprintf(ht, sizeof ht, " AND %s < %s", t, hi);
+    snprintf(buf, n, " WHERE 1%s%s", lt, ht);
+}
+
+static void scope_where(char *buf, size_t n, const char *lo, const char *hi, const char *t,
+                        const char *sender, const char *mid)
+{
+    char tw[256];
+    time_where(tw, sizeof tw, lo, hi, t);
     snprintf(buf, n,
-             " WHERE 1%s%s"
-             " AND (:domain IS NULL OR lower(%s) LIKE '%%@' || :domain"
+             "%s AND (:domain IS NULL OR lower(%s) LIKE '%%@' || :domain"
              "  OR lower(%s) LIKE '%%.' || :domain)"
              " AND (:campaign IS NULL OR %s IN (SELECT m.message_id FROM messages m"
              "  JOIN r_msg r ON r.id = m.id WHERE m.message_id IS NOT NULL))",
-             lt, ht, sender, sender, mid);
+             tw, sender, sender, mid);
 }
 
 /* Drop a scope object of an earlier rctx_open, table or view (a scope
@@ -630,9 +637,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
         scope_where(where, sizeof where, lo, hi, "time", "sender", "message_id");
         scope_where(bwhere, sizeof bwhere, lo, hi, "r.time", "b.orig_from", "b.orig_message_id");
     } else if (!whole)
-        snprintf(where, sizeof where, " WHERE 1%s%s%s%s", strcmp(lo, "NULL") ? " AND time >= " : "",
-                 strcmp(lo, "NULL") ? lo : "", strcmp(hi, "NULL") ? " AND time < " : "",
-                 strcmp(hi, "NULL") ? hi : "");
+        time_where(where, sizeof where, lo, hi, "time");
     const char *create = dlv_view ? "CREATE TEMP VIEW r_dlv AS" : "CREATE TEMP TABLE r_dlv AS";
     if (v7 && !dlv_view)
         snprintf(

@@ -2675,8 +2675,7 @@ static size_t run_group_end(const char *p, size_t n, size_t i)
             continue;
         }
         if (cls) {
-            bool first = i == cls || (i == cls + 1 && p[cls] == '^');
-            if (ch == ']' && !first) cls = 0;
+            if (sare_class_closes(p, i, cls)) cls = 0;
             continue;
         }
         if (ch == '[')

@@ -180,4 +180,12 @@ sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps);
 bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t *reach);
 void sare_chain_free(sare_chain *c);
 
+/* For scanners of regex source (score.c, saregex.c): inside a character
+ * class whose '[' is at cls - 1, does re[i] close it? A ']' first in the
+ * class, or right after its '^', is a literal. */
+static inline bool sare_class_closes(const char *re, size_t i, size_t cls)
+{
+    return re[i] == ']' && i != cls && !(i == cls + 1 && re[cls] == '^');
+}
+
 #endif

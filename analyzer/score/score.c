@@ -390,8 +390,7 @@ static bool tmpl_required(const char *re, size_t *off, size_t *len)
             continue;
         }
         if (cls) {
-            bool first = i == cls || (i == cls + 1 && re[cls] == '^');
-            if (ch == ']' && !first) cls = 0;
+            if (sare_class_closes(re, i, cls)) cls = 0;
             continue;
         }
         if (ch == '[') {
@@ -455,8 +454,7 @@ static char *repeat_with(const char *re, const char *quant, unsigned long *nreps
             continue;
         }
         if (cls) {
-            bool first = i == cls || (i == cls + 1 && re[cls] == '^');
-            if (ch == ']' && !first) cls = 0;
+            if (sare_class_closes(re, i, cls)) cls = 0;
             continue;
         }
         if (ch == '[') {
