@@ -227,10 +227,13 @@ static const char *const feature_sql[] = {
 static const struct merged {
     const char *sql;
     int singles[16];
+    bool in_c; /* the features are built by sep_scan_entry from raw columns */
 } merged_sql[] = {
     /* the tables with at most one row per message, in one pass: the entry
      * hop (iprev, else SPF's client IP), DMARC, the headers, the score
-     * band, the From domain and campaign */
+     * band, the From domain and campaign. This SQL is the definition (and
+     * what sep_scan_entry is tested against); the report builds the same
+     * features in C from ENTRY_SQL's raw columns. */
     {PM_MSG ", 'ip', CASE WHEN coalesce(i.ip, s.ip) <> '' THEN coalesce(i.ip, s.ip) END,"
             " 'helo', CASE WHEN i.helo <> '' THEN lower(i.helo) END,"
             " 'iprev', 'iprev=' || i.result,"
@@ -257,17 +260,20 @@ static const struct merged {
             " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"
             " LEFT JOIN dmarc_results d ON d.message_id = p.id"
             " LEFT JOIN content_scores cs ON cs.message_id = p.id",
-     {0, 1, 2, 3, 17, 6, 7, 12, 13, 16, 18, 19, 20, -1}},
+     {0, 1, 2, 3, 17, 6, 7, 12, 13, 16, 18, 19, 20, -1},
+     true},
     {PM_MSG ", 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
             " || '=' END || s.result,"
             " 'spf', CASE WHEN s.reason <> '' THEN CASE s.identity WHEN 'mailfrom' THEN 'spf='"
             " ELSE 'spf ' || s.identity || '=' END || s.result || ' (' || s.reason || ')' END"
             " FROM @P p JOIN spf_results s ON s.message_id = p.id",
-     {4, 5, -1}},
+     {4, 5, -1},
+     false},
     {PM_MSG ", 'arc', 'arc=' || a.result,"
             " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
             " || ')' END FROM @P p JOIN arc_results a ON a.message_id = p.id",
-     {8, 9, -1}},
+     {8, 9, -1},
+     false},
     {PM_MSG ", 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
             " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
             " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
@@ -277,9 +283,10 @@ static const struct merged {
             " THEN 'one-click unsubscribe (List-Unsubscribe-Post)'"
             " ELSE 'no one-click unsubscribe' END END"
             " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
-     {14, 15, -1}},
-    {NULL, {10, -1}}, /* rule, attachment: several rows per message */
-    {NULL, {11, -1}},
+     {14, 15, -1},
+     false},
+    {NULL, {10, -1}, false}, /* rule, attachment: several rows per message */
+    {NULL, {11, -1}, false},
 };
 #define N_MERGED_SQL (sizeof merged_sql / sizeof merged_sql[0])
 
@@ -777,6 +784,255 @@ static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, stru
     return rc;
 }
 
+/* merged_sql[0] computed in C: the SQL builds ~13 strings a message (each
+ * concatenation a fresh allocation, a printf for the score band) and this
+ * was the largest statement of the whole report (2.5 s of 28 for a million
+ * messages). ENTRY_SQL reads the same joins' raw columns; sep_scan_entry
+ * makes the features exactly as that SQL would: the same bytes and types,
+ * in the same order. Tests set pm_entry_c to false to run the SQL instead
+ * and compare (tests/unit/test_report_pm_entry.c). */
+static bool pm_entry_c = true;
+
+#define ENTRY_SQL                                                                                  \
+    PM_MSG ", i.ip, s.ip, i.helo, i.result, i.reason, i.tls, d.result, d.reason,"                  \
+           " m.list_id IS NULL, m.feedback_id IS NULL, m.message_id IS NULL,"                      \
+           " CASE WHEN cs.message_id IS NULL THEN NULL WHEN cs.total >= cs.threshold THEN 1"       \
+           " WHEN cs.total >= cs.threshold / 2 THEN 2 WHEN cs.total >= 0 THEN 3 ELSE 4 END,"       \
+           " cs.threshold, p.from_domain"                                                          \
+           " FROM %s p JOIN messages m ON m.id = p.id"                                             \
+           " LEFT JOIN iprev_results i ON i.message_id = p.id"                                     \
+           " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"           \
+           " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                     \
+           " LEFT JOIN content_scores cs ON cs.message_id = p.id"
+enum {
+    E_IIP = 4,
+    E_SIP,
+    E_HELO,
+    E_IRES,
+    E_IREA,
+    E_TLS,
+    E_DRES,
+    E_DREA,
+    E_NOLIST,
+    E_NOFBID,
+    E_NOMID,
+    E_BAND,
+    E_THR,
+    E_FROMDOM,
+    E_NCOL
+};
+
+/* A growable byte buffer for the features that are concatenations. */
+struct ebuf {
+    char *p;
+    size_t n, cap;
+};
+
+static void ebuf_put(struct ebuf *b, const void *p, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+/* Column k as the text SQLite's || and lower() read from it (a blob's
+ * bytes, a number's text); NULL when it is NULL. */
+static const char *e_text(sqlite3_stmt *q, int k, int *n)
+{
+    if (sqlite3_column_type(q, k) == SQLITE_NULL) return NULL;
+    const char *p = (const char *)sqlite3_column_text(q, k);
+    *n = sqlite3_column_bytes(q, k);
+    return p ? p : "";
+}
+
+/* SQL's `X <> ''` for column k: NULL is not, and of the other values only
+ * an empty text equals '' (TEXT-affinity columns; a number or blob never
+ * compares equal to a text). */
+static bool e_nonempty(sqlite3_stmt *q, int k)
+{
+    int t = sqlite3_column_type(q, k);
+    if (t == SQLITE_NULL) return false;
+    return t != SQLITE_TEXT || sqlite3_column_bytes(q, k) > 0;
+}
+
+/* "PREFIX" || a, or "PREFIX" || a || ' (' || r || ')' when r is given. */
+static const char *e_cat(struct ebuf *b, const char *prefix, const char *a, int na, const char *r,
+                         int nr, int *n)
+{
+    b->n = 0;
+    ebuf_put(b, prefix, strlen(prefix));
+    ebuf_put(b, a, (size_t)na);
+    if (r) {
+        ebuf_put(b, " (", 2);
+        ebuf_put(b, r, (size_t)nr);
+        ebuf_put(b, ")", 1);
+    }
+    *n = (int)b->n;
+    return b->p;
+}
+
+/* The score band's label for band 1-4 and the threshold: SQLite's printf
+ * made it in the SQL, so SQLite makes it here too, once per distinct
+ * (band, threshold). */
+struct band_label {
+    int band;
+    double thr;
+    char *s;
+    int n;
+};
+
+struct band_cache {
+    sqlite3_stmt *q;
+    struct band_label v[16];
+    size_t n;
+    char *tmp; /* a label not kept in v, valid until the next */
+};
+
+static const char *band_label(struct rctx *c, struct band_cache *bc, sqlite3_stmt *row, int *n)
+{
+    int band = sqlite3_column_int(row, E_BAND);
+    int tt = sqlite3_column_type(row, E_THR);
+    bool cacheable = tt == SQLITE_FLOAT || tt == SQLITE_INTEGER;
+    double thr = sqlite3_column_double(row, E_THR);
+    if (cacheable && tt == SQLITE_INTEGER) cacheable = false; /* integer division: don't mix */
+    if (cacheable)
+        for (size_t i = 0; i < bc->n; i++)
+            if (bc->v[i].band == band && memcmp(&bc->v[i].thr, &thr, sizeof thr) == 0) {
+                *n = bc->v[i].n;
+                return bc->v[i].s;
+            }
+    if (!bc->q &&
+        sqlite3_prepare_v2(c->db,
+                           "SELECT CASE ?1 WHEN 1 THEN printf('%g or more (threshold)', ?2)"
+                           " WHEN 2 THEN printf('%g to under %g', ?2 / 2, ?2)"
+                           " WHEN 3 THEN printf('0 to under %g', ?2 / 2) ELSE 'below 0' END",
+                           -1, &bc->q, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_reset(bc->q);
+    sqlite3_bind_int(bc->q, 1, band);
+    sqlite3_bind_value(bc->q, 2, sqlite3_column_value(row, E_THR));
+    if (sqlite3_step(bc->q) != SQLITE_ROW || sqlite3_column_type(bc->q, 0) == SQLITE_NULL)
+        return NULL;
+    int len = sqlite3_column_bytes(bc->q, 0);
+    char *s = xmalloc((size_t)len + 1);
+    memcpy(s, sqlite3_column_text(bc->q, 0), (size_t)len + 1);
+    if (cacheable && bc->n < sizeof bc->v / sizeof bc->v[0]) {
+        bc->v[bc->n++] = (struct band_label){band, thr, s, len};
+    } else {
+        free(bc->tmp);
+        bc->tmp = s;
+    }
+    *n = len;
+    return s;
+}
+
+static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
+{
+    char sql[2048];
+    snprintf(sql, sizeof sql, ENTRY_SQL, src);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        if (schema_missing(c->db)) return 1;
+        return sep_step_error(c);
+    }
+    struct ebuf b = {0};
+    struct band_cache bc = {0};
+    int step, rc = 0;
+#define EMIT(kind, p, type, len)                                                                   \
+    sep_add(t, gp, gt, gn, kind, SQLITE_TEXT, (int)sizeof kind - 1, p, type, len, id, ns, ni)
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int gt = SQLITE_NULL, gn = 0, ft = 0, fn = 0, na = 0, nr = 0;
+        const void *gp = "", *fp;
+        if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
+        int64_t id = sqlite3_column_int64(q, 0), ns = sqlite3_column_int64(q, 1),
+                ni = sqlite3_column_int64(q, 2);
+        /* 'ip': coalesce(i.ip, s.ip) when <> '' */
+        int ipk = sqlite3_column_type(q, E_IIP) != SQLITE_NULL ? E_IIP : E_SIP;
+        if (e_nonempty(q, ipk)) {
+            fp = sep_bytes(q, ipk, &ft, &fn);
+            EMIT("ip", fp, ft, fn);
+        }
+        /* 'helo': lower(i.helo) when <> '' (ASCII only, as SQLite's lower()) */
+        if (e_nonempty(q, E_HELO)) {
+            const char *h = e_text(q, E_HELO, &na);
+            b.n = 0;
+            ebuf_put(&b, h, (size_t)na);
+            for (size_t k = 0; k < b.n; k++)
+                if (b.p[k] >= 'A' && b.p[k] <= 'Z') b.p[k] = (char)(b.p[k] + 32);
+            EMIT("helo", b.p, SQLITE_TEXT, (int)b.n);
+        }
+        const char *ires = e_text(q, E_IRES, &na);
+        if (ires) {
+            fp = e_cat(&b, "iprev=", ires, na, NULL, 0, &fn);
+            EMIT("iprev", fp, SQLITE_TEXT, fn);
+            if (e_nonempty(q, E_IREA)) {
+                const char *rea = e_text(q, E_IREA, &nr);
+                ires = e_text(q, E_IRES, &na);
+                fp = e_cat(&b, "iprev=", ires, na, rea, nr, &fn);
+                EMIT("iprev", fp, SQLITE_TEXT, fn);
+            }
+        }
+        int tt = sqlite3_column_type(q, E_TLS);
+        if (tt != SQLITE_NULL) {
+            bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
+                                           : sqlite3_column_double(q, E_TLS) != 0.0;
+            if (on)
+                EMIT("tls", "entry hop with TLS", SQLITE_TEXT, 18);
+            else
+                EMIT("tls", "entry hop without TLS", SQLITE_TEXT, 21);
+        }
+        const char *dres = e_text(q, E_DRES, &na);
+        if (dres) {
+            fp = e_cat(&b, "dmarc=", dres, na, NULL, 0, &fn);
+            EMIT("dmarc", fp, SQLITE_TEXT, fn);
+            if (e_nonempty(q, E_DREA)) {
+                const char *rea = e_text(q, E_DREA, &nr);
+                dres = e_text(q, E_DRES, &na);
+                fp = e_cat(&b, "dmarc=", dres, na, rea, nr, &fn);
+                EMIT("dmarc", fp, SQLITE_TEXT, fn);
+            }
+        }
+        if (sqlite3_column_int(q, E_NOLIST))
+            EMIT("header", "no List-Id", SQLITE_TEXT, 10);
+        else
+            EMIT("header", "List-Id", SQLITE_TEXT, 7);
+        if (sqlite3_column_int(q, E_NOFBID))
+            EMIT("header", "no Feedback-ID", SQLITE_TEXT, 14);
+        else
+            EMIT("header", "Feedback-ID", SQLITE_TEXT, 11);
+        if (sqlite3_column_int(q, E_NOMID)) EMIT("header", "no Message-ID", SQLITE_TEXT, 13);
+        if (sqlite3_column_type(q, E_BAND) != SQLITE_NULL) {
+            const char *l = band_label(c, &bc, q, &fn);
+            if (!l) {
+                rc = sep_step_error(c);
+                break;
+            }
+            EMIT("score", l, SQLITE_TEXT, fn);
+        }
+        if (sqlite3_column_type(q, E_FROMDOM) != SQLITE_NULL) {
+            fp = sep_bytes(q, E_FROMDOM, &ft, &fn);
+            EMIT("from_domain", fp, ft, fn);
+        }
+        if (!by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) {
+            fp = sep_bytes(q, 3, &ft, &fn);
+            EMIT("campaign", fp, ft, fn);
+        }
+    }
+#undef EMIT
+    if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
+    sqlite3_finalize(q);
+    sqlite3_finalize(bc.q);
+    for (size_t i = 0; i < bc.n; i++)
+        free(bc.v[i].s);
+    free(bc.tmp);
+    free(b.p);
+    return rc;
+}
+
 /* Every feature of the messages of `src` (a table shaped like r_pm) into t;
  * by_campaign: per campaign, the campaign kind left out. A table missing
  * from an older database skips its queries. */
@@ -803,7 +1059,9 @@ static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct se
 {
     for (size_t i = 0; i < N_MERGED_SQL; i++) {
         const struct merged *m = &merged_sql[i];
-        int rc = m->sql ? sep_run(c, m->sql, src, by_campaign, true, t) : 1;
+        int rc = m->in_c && pm_entry_c ? sep_scan_entry(c, src, by_campaign, t)
+                 : m->sql              ? sep_run(c, m->sql, src, by_campaign, true, t)
+                                       : 1;
         if (rc < 0) return -1;
         if (rc == 0) continue;
         for (int k = 0; k < 16 && m->singles[k] >= 0; k++) {
