@@ -23,7 +23,8 @@
  *      systemerror, securityerror, networkerror, expired): a refusal at the
  *      connection or at HELO is "blocked"; then late_texts, per-class
  *      phrases in Sisimai's second order (mailererror, policyviolation,
- *      virusdetected, final-sounding expired texts, securityerror,
+ *      virusdetected, DNS lookup failures (networkerror), final-sounding
+ *      expired texts, securityerror,
  *      contenterror, systemfull, systemerror, networkerror, other expired
  *      texts, notaccept, syntaxerror). If none matches, the code's reason
  *      stands;
@@ -40,9 +41,10 @@
  * receiver's content filter, soft), and so is one at no known stage in a
  * bounce message (classify_bounce_facts; Sisimai's reading; in a log line a
  * missing stage is a local delivery and stays "userunknown"); a provider's
- * canned "no such account" text (provider_texts) always names the mailbox;
- * at MAIL FROM an unknown user or domain,
- * or a bare "access denied", is "rejected" (the sender); Sendmail's
+ * canned "no such account" text (provider_texts, and Yahoo's "doesn't have
+ * a <domain> account" on any domain) always names the mailbox; at MAIL FROM
+ * an unknown user or domain, a bare "access denied" or Sendmail's
+ * "<address>... Access denied", is "rejected" (the sender); Sendmail's
  * pipelined transcripts read RCPT replies after ">>> DATA", which is why a
  * x.1.1 status still wins.
  * Decisions:
@@ -63,9 +65,12 @@
  *  - A connection timeout in a final report is "expired" (the MTA retried
  *    until the queue lifetime ran out); in a deferral it is "networkerror".
  *    Mail loops and hop counts are "networkerror", as in Sisimai.
- *    A report that says "Message expired" is "expired" whatever last error
- *    it quotes (Exchange Online's 5.4.316 "Message expired, connection
- *    refused").
+ *    A report that says "Message expired" is "expired" whatever connection
+ *    error it quotes (Exchange Online's 5.4.316 "Message expired, connection
+ *    refused"), but a failed DNS lookup is named as the cause even then
+ *    ("Message expired, DNS query failed" is "networkerror": Sisimai's
+ *    NetworkError is the DNS look-up failure, its Expired the connection
+ *    failure that lasted until the queue lifetime ran out).
  *  - "Message content rejected" is "spamdetected" (amavis' ", UBE"), but
  *    "contenterror" under a x.6.x status (RFC 3463: the content itself).
  *  - Hard: userunknown, hostunknown, hasmoved, and notaccept unless its
@@ -139,6 +144,14 @@ static const struct text_rule provider_texts[] = {
     P("gmail-over-quota", "account that you tried to reach is over quota", "mailboxfull"),
     P("gmail-disabled", "account that you tried to reach is disabled", "suspend"),
     P("gmail-no-such-user", "account that you tried to reach does not exist", "userunknown"),
+    /* Gmail's "Send mail as" failure (help link "?p=CustomFromDenied"): Gmail
+     * could not send as the alias through the alias's own SMTP server
+     * (e.g. "Smtp server does not advertise AUTH capability"), so the mail
+     * never left for the recipient. The sender's SMTP-AUTH settings:
+     * Sisimai's SecurityError ("a username and password for SMTP-AUTH is
+     * wrong"), not the receiving system's failure that "misconfigured"
+     * (systemerror) would say */
+    P("gmail-custom-from-denied", "customfromdenied", "securityerror"),
     P("microsoft-s3150", "(s3150)", "blocked"),
     P("microsoft-s3140", "(s3140)", "blocked"),
     P("microsoft-block-list", "part of their network is on our block list", "blocked"),
@@ -218,6 +231,17 @@ static const struct text_rule provider_texts[] = {
      * to <x> (and other recipients in the same domain). Please check if
      * address is correct." */
     P("interscan-check-address", "please check if address is correct", "userunknown"),
+    /* Sendmail's access database refusing an address, "550 5.7.1
+     * <addr>... Access denied": the entry is keyed on that address (the
+     * sender at MAIL FROM, else the recipient), not on the client host, so
+     * it is not "blocked". RFC 3463 X.7.1 "Delivery not authorized, message
+     * refused" ("per-host or per-recipient filtering"): "securityerror",
+     * the reason Sisimai's code table gives 5.7.1; refused at MAIL FROM it
+     * is the sender, "rejected" (stage rule below; Sisimai's Rejected
+     * documents this very reply). Before the class phrases, which would
+     * read a wrapper's words ("Unknown address error") or "access denied"
+     * (blocked) first. */
+    P("sendmail-access-db", ">... access denied", "securityerror"),
 };
 
 /* 2. Class phrases tried before the status code (Sisimai's first order). */
@@ -288,6 +312,10 @@ static const struct text_rule early_texts[] = {
     T("norelaying", "relay not allowed"),
     T("norelaying", "isn't in my list of allowed rcpthosts"),
     T("norelaying", "no relaying"),
+    /* "550 Insecure Mail Relay": the receiver refuses to relay for the
+     * client (Sisimai's NoRelaying lists it); before late_texts' "insecure"
+     * (securityerror), which is about an unauthenticated session */
+    T("norelaying", "insecure mail relay"),
     T("authfailure", "dmarc policy"),
     T("authfailure", "failed dmarc"),
     T("authfailure", "dmarc verification failed"),
@@ -333,7 +361,9 @@ static const struct text_rule early_texts[] = {
     T("userunknown", "unknown local part"),
     T("userunknown", "user not exist"),
     T("userunknown", "recipient address rejected: access denied"), /* Microsoft's DBEB, Postfix */
-    P2("no-such-account", "doesn't have a", " account", "userunknown"), /* Yahoo and its clones */
+    /* Yahoo's text on the domains it hosts and its clones; not weighed by
+     * the SMTP stage (classify_core) */
+    P2("no-such-account", "doesn't have a", " account", "userunknown"),
     T("filtered", "blocked by the recipient"),
     T("filtered", "recipient has blocked"),
     T("filtered", "rejected by the recipient"),
@@ -504,6 +534,19 @@ static const struct text_rule late_texts[] = {
     T("virusdetected", "malware"),
     T("virusdetected", "infected"),
     T("virusdetected", "trojan"),
+    /* A name that could not be resolved is named as the cause even in a
+     * report that gave up: Sisimai's NetworkError is "the SMTP connection
+     * failed due to DNS look up failure or other network problems", while
+     * its Expired is delivery time running out "due to connection failure
+     * or network error". So "Message expired, DNS query failed" (Exchange
+     * Online's 5.4.312) and Sendmail's "host name lookup failure ... could
+     * not be delivered for 8 hours" are "networkerror"; a refused or
+     * timed-out connection in an expiry stays "expired" (below, and the
+     * timeout rule after the tables). */
+    T("networkerror", "host name lookup failure"),
+    T("networkerror", "dns query failed"),
+    T("networkerror", "temporary failure in name resolution"),
+    T("networkerror", "dns lookup failure"),
     T("expired", "retry timeout exceeded"),
     T("expired", "have been failing for a long time"), /* Exim's bounce text */
     T("expired", "delivery time expired"),
@@ -568,8 +611,6 @@ static const struct text_rule late_texts[] = {
     T("networkerror", "mail loop"),
     T("networkerror", "loops back to myself"),
     T("networkerror", "network error"),
-    T("networkerror", "host name lookup failure"),
-    T("networkerror", "dns query failed"),
     T("networkerror", "connection timed out"),
     T("networkerror", "connection refused"),
     T("networkerror", "network is unreachable"),
@@ -583,8 +624,6 @@ static const struct text_rule late_texts[] = {
     T("networkerror", "timed out"),
     T("networkerror", "timeout"),
     T("networkerror", "temporary lookup failure"),
-    T("networkerror", "temporary failure in name resolution"),
-    T("networkerror", "dns lookup failure"),
     T("expired", "been in the queue too long"),
     T("expired", "too long in queue"),
     T("expired", "will be retried for"),
@@ -1236,7 +1275,12 @@ static bool addressing_code(const char *code)
  * TO, as Japanese mobile carriers' domain filters do); in an MTA log line
  * (classify_bounce), where a missing stage means a local delivery, the
  * mailbox. The providers' own canned "no such account" texts
- * (provider_texts) are never weighed this way: they name the mailbox. */
+ * (provider_texts, and Yahoo's "doesn't have a <domain> account" on any
+ * domain) are never weighed this way: they name the mailbox (Yahoo refuses
+ * an unknown recipient after DATA). The status rule is the one Sisimai's
+ * UserUnknown documents ("if the value of Status: field ... is 5.1.1, or
+ * connection was refused at SMTP RCPT command, or the contents of
+ * Diagnostic-Code: field represents that it is unknown user"). */
 static const char *userunknown_by_stage(const char *code, const char *cmd, bool bounce,
                                         const char **rule)
 {
@@ -1364,7 +1408,11 @@ static void classify_core(const struct bounce_facts *f, bool onhold, struct boun
     if ((r = match_table(&h, early_texts, sizeof early_texts / sizeof early_texts[0]))) {
         const char *rule = r->rule;
         const char *reason = r->reason;
-        if (strcmp(reason, "userunknown") == 0)
+        /* Yahoo's canned "This user doesn't have a <domain> account" on the
+         * domains it hosts (its own bounces, "Message from <domain>. Unable
+         * to deliver message to ...") is the same text as yahoo-no-account
+         * in provider_texts, and like it names the mailbox at any stage */
+        if (strcmp(reason, "userunknown") == 0 && strcmp(rule, "text:no-such-account") != 0)
             reason = userunknown_by_stage(code, cmd, onhold, &rule);
         /* x.2.3 "message length exceeds administrative limit" (RFC 3463):
          * the receiver's limit, whatever words it uses for the size */
@@ -1453,7 +1501,8 @@ hardness:
     if (cmd && strcmp(cmd, "MAIL") == 0 &&
         (strcmp(out->reason, "userunknown") == 0 || strcmp(out->reason, "hostunknown") == 0 ||
          (strcmp(out->reason, "blocked") == 0 && strcmp(out->rule, "text:blocked") == 0 &&
-          contains(&h, "access denied"))))
+          contains(&h, "access denied")) ||
+         strcmp(out->rule, "text:sendmail-access-db") == 0))
         decide(out, "rejected", "stage:mail-from");
     /* a connection that timed out until the MTA gave up: the queue
      * lifetime ran out (a deferral stays "networkerror") */

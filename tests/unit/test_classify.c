@@ -1389,6 +1389,90 @@ static void test_review_rules(void **state)
     assert_string_not_equal(rule, "text:dns-no-mx-temporary");
 }
 
+/* Rules from the second corpus review (issue 7: agreement with Sisimai).
+ * Expected values from Sisimai's documented reason definitions and RFC 3463,
+ * worked out from each text by hand. */
+static void test_review_rules_2(void **state)
+{
+    (void)state;
+    const char *rule = NULL;
+    struct bounce_class b;
+    /* a DNS failure named in an expiry report is the cause (Sisimai's
+     * NetworkError: "failed due to DNS look up failure"), not "expired" */
+    assert_string_equal(reason_of("5.4.312",
+                                  "550 5.4.312 Message expired, DNS query failed(nxdomain)", NULL,
+                                  &rule),
+                        "networkerror");
+    assert_string_equal(rule, "text:networkerror");
+    assert_string_equal(reason_of("4.4.7",
+                                  "<ann@mx.example.net>... Deferred: Name server: mx.example.net.: "
+                                  "host name lookup failure Message could not be delivered for 5 "
+                                  "days",
+                                  NULL, &rule),
+                        "networkerror");
+    /* the same in a log line (classify_bounce, final) */
+    {
+        const char *t = "Message expired, DNS query failed";
+        classify_bounce(550, "5.4.312", t, strlen(t), true, &b);
+        assert_string_equal(b.reason, "networkerror");
+    }
+    /* while a connection failure that lasted until the end stays "expired"
+     * (Sisimai's Expired: "due to connection failure or network error") */
+    assert_string_equal(reason_of("4.4.7",
+                                  "Message could not be delivered for 5 days: Connection refused",
+                                  NULL, &rule),
+                        "expired");
+    /* Sendmail's access database refusing an address: RFC 3463 5.7.1
+     * "delivery not authorized", not a refusal of the client host */
+    assert_string_equal(
+        reason_of("5.7.1", "550 5.7.1 <bounces-42@mail.example.com>... Access denied", NULL, &rule),
+        "securityerror");
+    assert_string_equal(rule, "text:sendmail-access-db");
+    /* ... also under a wrapper's words ("Unknown address error") */
+    assert_string_equal(reason_of("5.0.0",
+                                  "5.1.0 - Unknown address error 550-'5.7.1 "
+                                  "<bounces-42@mail.example.com>... Access denied' (delivery "
+                                  "attempts: 0)",
+                                  NULL, &rule),
+                        "securityerror");
+    /* ... and at MAIL FROM the refused address is the sender: rejected */
+    assert_string_equal(
+        reason_of("5.7.1", "550 5.7.1 <ann@sender.example>... Access denied", "MAIL", &rule),
+        "rejected");
+    /* a bare "Access denied" (no address) stays a refusal of the client */
+    assert_string_equal(reason_of(NULL, "550 Access denied", NULL, &rule), "blocked");
+    /* "Insecure Mail Relay": the receiver will not relay (not the session's
+     * authentication, which "insecure" alone would say) */
+    assert_string_equal(reason_of(NULL, "550 Insecure Mail Relay", "MAIL", &rule), "norelaying");
+    /* Gmail's "Send mail as" failure: the sender's own SMTP-AUTH settings,
+     * although the text says "misconfigured" (systemerror otherwise) */
+    assert_string_equal(
+        reason_of(NULL,
+                  "** Message not delivered ** The settings for your 'Send mail as' account are "
+                  "misconfigured or out of date. Learn more here: "
+                  "https://support.google.com/mail/?p=CustomFromDenied The response was: "
+                  "Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH "
+                  "capability",
+                  NULL, &rule),
+        "securityerror");
+    assert_string_equal(rule, "text:gmail-custom-from-denied");
+    /* Yahoo's "doesn't have a <domain> account" on a domain it hosts names
+     * the mailbox at any stage and without one, like the yahoo.com text
+     * (not the no-stage "filtered" of a bare "unknown user") */
+    assert_string_equal(reason_of(NULL,
+                                  "This user doesn't have a example.co.jp account "
+                                  "(tama@example.co.jp) [-9]",
+                                  NULL, &rule),
+                        "userunknown");
+    assert_string_equal(reason_of("5.0.0",
+                                  "554 delivery error: dd This user doesn't have a example.net "
+                                  "account (jd@example.net) [0] - mta1.mail.example.net",
+                                  "DATA", &rule),
+                        "userunknown");
+    assert_string_equal(reason_of("5.0.0", "550 Unknown user tama@example.co.jp", NULL, &rule),
+                        "filtered");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1408,6 +1492,7 @@ int main(void)
         cmocka_unit_test(test_writer_hint),
         cmocka_unit_test(test_general_phrases),
         cmocka_unit_test(test_review_rules),
+        cmocka_unit_test(test_review_rules_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

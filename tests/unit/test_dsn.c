@@ -8,11 +8,13 @@
  * ISO-2022-JP diagnostic); a provider's notice with a pasted bounce; three
  * auto-replies; an ARF report; Exim's malformed-recipient notice; a
  * gateway's bounce returning the DSN it got; fml's list notices;
- * a message that only
- * talks about bounces). Every expected value below is the value written into
- * the fixture by hand (the epoch second of a Last-Attempt-Date was computed
- * with Python's calendar.timegm). Inputs are exact-size heap copies so ASan
- * sees reads past the end. */
+ * a message that only talks about bounces). tests/fixtures/feedback/dsn-extra/
+ * holds bounces whose classification (logs/classify.h, as ingest calls it)
+ * is checked too: an expiry caused by a DNS failure, a Sendmail
+ * access-database refusal. Every expected value below is the value written
+ * into the fixture by hand (the epoch second of a Last-Attempt-Date was
+ * computed with Python's calendar.timegm). Inputs are exact-size heap
+ * copies so ASan sees reads past the end. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "feedback/dsn.h"
+#include "logs/classify.h"
 #include "mail/message.h"
 
 struct fx {
@@ -47,17 +50,22 @@ static void parse_bytes(const char *p, size_t len)
     F.kind = dsn_parse(F.a, &F.m, &F.r, &F.m.an);
 }
 
-static void load(const char *name)
+static void load_from(const char *dir, const char *name)
 {
     char path[1024];
     const char *top = getenv("TOP");
-    snprintf(path, sizeof path, "%s/tests/fixtures/feedback/dsn/%s", top ? top : ".", name);
+    snprintf(path, sizeof path, "%s/tests/fixtures/feedback/%s/%s", top ? top : ".", dir, name);
     FILE *f = fopen(path, "rb");
     if (!f) fail_msg("cannot open %s (run from the repository root)", path);
     static char buf[1 << 20];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     parse_bytes(buf, n);
+}
+
+static void load(const char *name)
+{
+    load_from("dsn", name);
 }
 
 static int teardown(void **state)
@@ -726,6 +734,58 @@ static void test_fml_notice(void **state)
     assert_int_equal(F.r.n_rcpt, 0);
 }
 
+/* ---- classification of what dsn_parse extracts (dsn-extra fixtures) ----
+ * The recipient's facts passed to classify_bounce_facts as ingest does; the
+ * expected reasons were worked out from each fixture's text (see
+ * test_classify's test_review_rules_2 for the rules). */
+static const char *classify_rcpt(const struct dsn_rcpt *x)
+{
+    static struct bounce_class b;
+    struct bounce_facts f = {0};
+    f.reply_code = x->reply_code;
+    f.status = x->status;
+    f.text = x->diagnostic;
+    f.text_len = x->diagnostic ? strlen(x->diagnostic) : 0;
+    f.diagnostic_type = x->diagnostic_type;
+    f.action = x->action;
+    f.smtp_command = x->smtp_command;
+    f.final = x->action && strcmp(x->action, "delayed") != 0;
+    f.mta = F.r.mta;
+    f.mta_category = x->mta_category;
+    classify_bounce_facts(&f, &b);
+    return b.reason;
+}
+
+static void test_extra_expired_dns(void **state)
+{
+    (void)state;
+    load_from("dsn-extra", "exchange-expired-dns.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "bob@unresolvable.example");
+    expect_str(x->status, "5.4.312");
+    assert_int_equal(x->reply_code, 550);
+    expect_has(x->diagnostic, "Message expired, DNS query failed");
+    /* the report gave up, but what failed was the DNS lookup */
+    expect_str(classify_rcpt(x), "networkerror");
+}
+
+static void test_extra_sendmail_access_denied(void **state)
+{
+    (void)state;
+    load_from("dsn-extra", "sendmail-access-denied.eml");
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    assert_int_equal(F.r.n_rcpt, 1);
+    const struct dsn_rcpt *x = rcpt(0);
+    expect_str(x->recipient, "carol@recipient.example");
+    expect_str(x->status, "5.7.1");
+    expect_str(x->smtp_command, "RCPT");
+    expect_str(x->diagnostic, "550 5.7.1 <carol@recipient.example>... Access denied");
+    /* the access database refused the address, not the client host */
+    expect_str(classify_rcpt(x), "securityerror");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +823,8 @@ int main(void)
         cmocka_unit_test(test_gateway_returned_dsn),
         cmocka_unit_test(test_fml_notice),
         cmocka_unit_test(test_ses_trailing_backslash),
+        cmocka_unit_test(test_extra_expired_dns),
+        cmocka_unit_test(test_extra_sendmail_access_denied),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     teardown(NULL);
