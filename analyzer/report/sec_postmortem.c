@@ -930,6 +930,42 @@ static const char *band_label(struct rctx *c, struct band_cache *bc, sqlite3_stm
     return s;
 }
 
+/* One message's row of ENTRY_SQL: where its features go. */
+struct erow {
+    struct sep_tab *t;
+    const void *gp; /* the campaign, when grouped by it */
+    int gt, gn;
+    int64_t id, ns, ni;
+};
+
+static void e_emit(const struct erow *r, const char *kind, const void *p, int type, int n)
+{
+    sep_add(r->t, r->gp, r->gt, r->gn, kind, SQLITE_TEXT, (int)strlen(kind), p, type, n, r->id,
+            r->ns, r->ni);
+}
+
+static void e_emit_lit(const struct erow *r, const char *kind, const char *text)
+{
+    e_emit(r, kind, text, SQLITE_TEXT, (int)strlen(text));
+}
+
+/* PREFIX || result, and PREFIX || result || ' (' || reason || ')' when the
+ * reason <> '' (columns kres, krea; nothing when the result is NULL). */
+static void e_result(const struct erow *r, struct ebuf *b, sqlite3_stmt *q, const char *kind,
+                     const char *prefix, int kres, int krea)
+{
+    int na = 0, nr = 0, fn;
+    const char *res = e_text(q, kres, &na);
+    if (!res) return;
+    const char *f = e_cat(b, prefix, res, na, NULL, 0, &fn);
+    e_emit(r, kind, f, SQLITE_TEXT, fn);
+    if (!e_nonempty(q, krea)) return;
+    const char *rea = e_text(q, krea, &nr);
+    res = e_text(q, kres, &na);
+    f = e_cat(b, prefix, res, na, rea, nr, &fn);
+    e_emit(r, kind, f, SQLITE_TEXT, fn);
+}
+
 static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
     char sql[2048];
@@ -942,19 +978,20 @@ static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, str
     struct ebuf b = {0};
     struct band_cache bc = {0};
     int step, rc = 0;
-#define EMIT(kind, p, type, len)                                                                   \
-    sep_add(t, gp, gt, gn, kind, SQLITE_TEXT, (int)sizeof kind - 1, p, type, len, id, ns, ni)
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        int gt = SQLITE_NULL, gn = 0, ft = 0, fn = 0, na = 0, nr = 0;
-        const void *gp = "", *fp;
-        if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
-        int64_t id = sqlite3_column_int64(q, 0), ns = sqlite3_column_int64(q, 1),
-                ni = sqlite3_column_int64(q, 2);
+        struct erow r = {.t = t, .gp = "", .gt = SQLITE_NULL};
+        int ft = 0, fn = 0, na = 0;
+        const void *fp;
+        if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL)
+            r.gp = sep_bytes(q, 3, &r.gt, &r.gn);
+        r.id = sqlite3_column_int64(q, 0);
+        r.ns = sqlite3_column_int64(q, 1);
+        r.ni = sqlite3_column_int64(q, 2);
         /* 'ip': coalesce(i.ip, s.ip) when <> '' */
         int ipk = sqlite3_column_type(q, E_IIP) != SQLITE_NULL ? E_IIP : E_SIP;
         if (e_nonempty(q, ipk)) {
             fp = sep_bytes(q, ipk, &ft, &fn);
-            EMIT("ip", fp, ft, fn);
+            e_emit(&r, "ip", fp, ft, fn);
         }
         /* 'helo': lower(i.helo) when <> '' (ASCII only, as SQLite's lower()) */
         if (e_nonempty(q, E_HELO)) {
@@ -963,66 +1000,37 @@ static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, str
             ebuf_put(&b, h, (size_t)na);
             for (size_t k = 0; k < b.n; k++)
                 if (b.p[k] >= 'A' && b.p[k] <= 'Z') b.p[k] = (char)(b.p[k] + 32);
-            EMIT("helo", b.p, SQLITE_TEXT, (int)b.n);
+            e_emit(&r, "helo", b.p, SQLITE_TEXT, (int)b.n);
         }
-        const char *ires = e_text(q, E_IRES, &na);
-        if (ires) {
-            fp = e_cat(&b, "iprev=", ires, na, NULL, 0, &fn);
-            EMIT("iprev", fp, SQLITE_TEXT, fn);
-            if (e_nonempty(q, E_IREA)) {
-                const char *rea = e_text(q, E_IREA, &nr);
-                ires = e_text(q, E_IRES, &na);
-                fp = e_cat(&b, "iprev=", ires, na, rea, nr, &fn);
-                EMIT("iprev", fp, SQLITE_TEXT, fn);
-            }
-        }
+        e_result(&r, &b, q, "iprev", "iprev=", E_IRES, E_IREA);
         int tt = sqlite3_column_type(q, E_TLS);
         if (tt != SQLITE_NULL) {
             bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
                                            : sqlite3_column_double(q, E_TLS) != 0.0;
-            if (on)
-                EMIT("tls", "entry hop with TLS", SQLITE_TEXT, 18);
-            else
-                EMIT("tls", "entry hop without TLS", SQLITE_TEXT, 21);
+            e_emit_lit(&r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
         }
-        const char *dres = e_text(q, E_DRES, &na);
-        if (dres) {
-            fp = e_cat(&b, "dmarc=", dres, na, NULL, 0, &fn);
-            EMIT("dmarc", fp, SQLITE_TEXT, fn);
-            if (e_nonempty(q, E_DREA)) {
-                const char *rea = e_text(q, E_DREA, &nr);
-                dres = e_text(q, E_DRES, &na);
-                fp = e_cat(&b, "dmarc=", dres, na, rea, nr, &fn);
-                EMIT("dmarc", fp, SQLITE_TEXT, fn);
-            }
-        }
-        if (sqlite3_column_int(q, E_NOLIST))
-            EMIT("header", "no List-Id", SQLITE_TEXT, 10);
-        else
-            EMIT("header", "List-Id", SQLITE_TEXT, 7);
-        if (sqlite3_column_int(q, E_NOFBID))
-            EMIT("header", "no Feedback-ID", SQLITE_TEXT, 14);
-        else
-            EMIT("header", "Feedback-ID", SQLITE_TEXT, 11);
-        if (sqlite3_column_int(q, E_NOMID)) EMIT("header", "no Message-ID", SQLITE_TEXT, 13);
+        e_result(&r, &b, q, "dmarc", "dmarc=", E_DRES, E_DREA);
+        e_emit_lit(&r, "header", sqlite3_column_int(q, E_NOLIST) ? "no List-Id" : "List-Id");
+        e_emit_lit(&r, "header",
+                   sqlite3_column_int(q, E_NOFBID) ? "no Feedback-ID" : "Feedback-ID");
+        if (sqlite3_column_int(q, E_NOMID)) e_emit_lit(&r, "header", "no Message-ID");
         if (sqlite3_column_type(q, E_BAND) != SQLITE_NULL) {
             const char *l = band_label(c, &bc, q, &fn);
             if (!l) {
                 rc = sep_step_error(c);
                 break;
             }
-            EMIT("score", l, SQLITE_TEXT, fn);
+            e_emit(&r, "score", l, SQLITE_TEXT, fn);
         }
         if (sqlite3_column_type(q, E_FROMDOM) != SQLITE_NULL) {
             fp = sep_bytes(q, E_FROMDOM, &ft, &fn);
-            EMIT("from_domain", fp, ft, fn);
+            e_emit(&r, "from_domain", fp, ft, fn);
         }
         if (!by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) {
             fp = sep_bytes(q, 3, &ft, &fn);
-            EMIT("campaign", fp, ft, fn);
+            e_emit(&r, "campaign", fp, ft, fn);
         }
     }
-#undef EMIT
     if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
     sqlite3_finalize(q);
     sqlite3_finalize(bc.q);
