@@ -58,6 +58,9 @@ static int relay_env_load(sqlite3 *h, const struct relay_opts *o, arena *a, stru
         e->doms = o->domains;
         e->n_doms = o->n_domains;
     } else {
+        /* the deliveries' part is read through the partial index
+         * log_deliveries_local (schema 0010): its condition is the term
+         * local = 1 written here */
         sqlite3_stmt *s;
         if (sqlite3_prepare_v2(
                 h,

@@ -920,6 +920,7 @@ static const char *band_label(struct rctx *c, struct band_cache *bc, sqlite3_stm
     int len = sqlite3_column_bytes(bc->q, 0);
     char *s = xmalloc((size_t)len + 1);
     memcpy(s, sqlite3_column_text(bc->q, 0), (size_t)len + 1);
+    sqlite3_reset(bc->q); /* not left running while the outer query goes on */
     if (cacheable && bc->n < sizeof bc->v / sizeof bc->v[0]) {
         bc->v[bc->n++] = (struct band_label){band, thr, s, len};
     } else {
