@@ -74,8 +74,10 @@
     " OR " ADDR_IN_DOMAIN("f.orig_from") ")"                                    \
     " AND (:campaign IS NULL OR f.orig_message_id IN " CAMPAIGN_MIDS            \
     " OR f.orig_feedback_id = :campaign OR f.orig_list_id = :campaign))"
+/* (CROSS JOIN: from the bounce messages to theirs by id, never a scan of
+ * every message, which SQLite chose without statistics for the table) */
 #define BM                                                                      \
-    "bm AS (SELECT b.* FROM bounce_messages b JOIN messages m ON m.id = b.message_id" \
+    "bm AS (SELECT b.* FROM bounce_messages b CROSS JOIN messages m ON m.id = b.message_id" \
     " WHERE " IN_PERIOD("coalesce(m.arrival, m.date)")                          \
     " AND (:domain IS NULL OR " ADDR_IN_DOMAIN("b.orig_from")                   \
     " OR " ADDR_IN_DOMAIN("m.to_addresses") ")"                                 \
