@@ -493,6 +493,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     c->db = db;
     c->scope = *scope;
     c->err[0] = '\0';
+    c->whole = false;
     if (sqlite3_create_function_v2(db, "ma_list", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    sql_list, NULL, NULL, NULL) != SQLITE_OK)
         return fail(c, "report functions");
@@ -509,6 +510,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
      * copies of them */
     bool whole = !c->scope.since && !c->scope.until && !c->scope.domain && !c->scope.campaign &&
                  !c->scope.campaign_header;
+    c->whole = whole;
     /* messages: the period on arrival (else Date); a message without either
      * is in scope only when the period is open. A database older than
      * schema 7 has no campaign or feedback columns: NULLs stand in. */

@@ -81,8 +81,21 @@ struct rctx {
     struct report *r;
     struct sqlite3 *db;
     struct rscope scope;
+    /* every message is in scope (no period, domain or campaign): a join of
+     * r_msg with a per-message table is best read in the big table's order;
+     * otherwise from r_msg's few rows (RCTX_MSG_JOIN) */
+    bool whole;
     char err[512];
 };
+
+/* "FROM r_msg r <join> T ON T.message_id = r.id" for a table T with a
+ * (message_id, ...) key, and the ORDER BY that reads it in message order
+ * without a sort: over the whole database SQLite scans T in key order and
+ * looks r_msg up; for a narrower scope it must start from r_msg (a week's
+ * report had scanned all of dkim_signatures), which CROSS JOIN fixes. The
+ * rows come in the same order both ways: by message, then T's key. */
+#define RCTX_MSG_JOIN(c) ((c)->whole ? " JOIN " : " CROSS JOIN ")
+#define RCTX_MSG_ORDER(c, col) ((c)->whole ? (col) : "r.id")
 
 /* Create the TEMP tables for `scope` (dropping earlier ones). */
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope);

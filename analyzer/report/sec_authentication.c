@@ -16,6 +16,7 @@
 #include "report/rctx.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #define TOP_DOMAINS 20
@@ -155,12 +156,14 @@ int sec_authentication(struct rctx *c)
     /* per d=: messages, signatures, and the messages passing, aligned,
      * testing (count(DISTINCT ...) by rctx_msgfold over the signatures in
      * message order) */
-    if (rctx_msgfold(c,
-                     "SELECT k.message_id, coalesce(k.domain, '(unreadable)'), k.result = 'pass',"
-                     " k.from_relation <> 'none', k.key_testing"
-                     " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL AND NOT k.legacy ORDER BY k.message_id",
-                     3, "r_agg_dkd") != 0 ||
+    char dkd[512];
+    snprintf(dkd, sizeof dkd,
+             "SELECT k.message_id, coalesce(k.domain, '(unreadable)'), k.result = 'pass',"
+             " k.from_relation <> 'none', k.key_testing"
+             " FROM r_msg r%sdkim_signatures k ON k.message_id = r.id"
+             " WHERE r.feedback_kind IS NULL AND NOT k.legacy ORDER BY %s",
+             RCTX_MSG_JOIN(c), RCTX_MSG_ORDER(c, "k.message_id"));
+    if (rctx_msgfold(c, dkd, 3, "r_agg_dkd") != 0 ||
         rctx_table(
             c, s, "by_dkim_domain", "By DKIM signing domain (d=)", NULL,
             "dkim_domain:t:DKIM d=|messages:i:Messages|signatures:i:Signatures|"

@@ -370,17 +370,19 @@ static int bh_pass(struct rctx *c)
     struct bh_state st = {.a = arena_new()};
     int rc = -1;
     bool txn = false;
-    if (sqlite3_prepare_v2(
-            c->db,
-            "SELECT k.message_id, k.domain,"
-            " k.result = 'fail' AND k.reason LIKE 'body hash mismatch%', k.detail,"
-            " k.detail LIKE '%added after signing%', k.detail LIKE '%relaxed canonicalisation%',"
-            " coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0)"
-            " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-            " LEFT JOIN r_cp cp ON cp.message_id = r.id"
-            " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.domain IS NOT NULL"
-            " ORDER BY k.message_id",
-            -1, &q, NULL) != SQLITE_OK ||
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT k.message_id, k.domain,"
+             " k.result = 'fail' AND k.reason LIKE 'body hash mismatch%%', k.detail,"
+             " k.detail LIKE '%%added after signing%%',"
+             " k.detail LIKE '%%relaxed canonicalisation%%',"
+             " coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0)"
+             " FROM r_msg r%sdkim_signatures k ON k.message_id = r.id"
+             " LEFT JOIN r_cp cp ON cp.message_id = r.id"
+             " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.domain IS NOT NULL"
+             " ORDER BY %s",
+             RCTX_MSG_JOIN(c), RCTX_MSG_ORDER(c, "k.message_id"));
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db, "INSERT INTO r_bh_fail VALUES (?1, ?2)", -1, &st.fail_ins,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db,
