@@ -534,11 +534,46 @@ void ev_evidence(struct eval_ctx *c, const char *fmt, ...)
     c->evidence = arena_strdup(ev_arena(c), buf);
 }
 
+/* strtod's value of a plain decimal ("12", "-0.5", "3."): up to 15 digits
+ * in all, so the digits as an integer and the power of ten dividing them
+ * are both exact doubles and the one division is correctly rounded, as
+ * strtod is. False for anything else (an exponent, hex, inf, more digits),
+ * which strtod reads. */
+static bool plain_decimal(const char *s, double *v)
+{
+    bool neg = *s == '-';
+    if (*s == '-' || *s == '+') s++;
+    static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    uint64_t m = 0;
+    unsigned digits = 0, frac = 0;
+    bool dot = false;
+    for (;; s++) {
+        if (*s >= '0' && *s <= '9') {
+            if (++digits > 15) return false;
+            m = m * 10 + (uint64_t)(*s - '0');
+            frac += dot;
+        } else if (*s == '.' && !dot) {
+            dot = true;
+        } else {
+            break;
+        }
+    }
+    /* no digit: strtod reads nothing here (or "inf", "nan"); an exponent or
+     * a hex prefix goes on */
+    if (!digits || *s == 'e' || *s == 'E' || *s == 'x' || *s == 'X') return false;
+    double d = (double)m / p10[frac];
+    *v = neg ? -d : d;
+    return true;
+}
+
 double ev_num(const char *s)
 {
     if (!s) return 0;
     while (ch_is_space((unsigned char)*s))
         s++;
+    double fast;
+    if (plain_decimal(s, &fast)) return fast;
     char *end;
     double v = strtod(s, &end);
     if (end == s) return 0;

@@ -104,7 +104,7 @@ static void cut(char *str, size_t s, size_t e)
 
 static bool sa_parse_date(struct eval_ctx *c, const char *date, int64_t *out)
 {
-    static const char *mon = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+#define SA_MON "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     /* " $date ", ", *" -> " ", whitespace runs -> " " */
     size_t dl = strlen(date);
     char *s = arena_alloc(ev_arena(c), dl + 3);
@@ -127,9 +127,10 @@ static bool sa_parse_date(struct eval_ctx *c, const char *date, int64_t *out)
     long dd = 0, yyyy = 0;
     int mm = 0;
     char ms[4] = "";
-    const char *p1 = arena_printf(ev_arena(c), " (\\d+) %s (\\d{4}) ", mon);
-    const char *p2 = arena_printf(ev_arena(c), " %s +(\\d+) \\d+:\\d+:\\d+ (\\d{4}) ", mon);
-    const char *p3 = arena_printf(ev_arena(c), " (\\d+) %s (\\d{2,3}) ", mon);
+    static const char *const p1 = " (\\d+) " SA_MON " (\\d{4}) ";
+    static const char *const p2 = " " SA_MON " +(\\d+) \\d+:\\d+:\\d+ (\\d{4}) ";
+    static const char *const p3 = " (\\d+) " SA_MON " (\\d{2,3}) ";
+#undef SA_MON
     size_t ylen = 0;
     if (ev_re_match(c, ev_re(p1, EV_RE_I), s, strlen(s), 0, ov, 4)) {
         dd = strtol(s + ov[2], NULL, 10);

@@ -4010,6 +4010,234 @@ enum sare_rc sare_match(const sare *re, const char *subj, size_t len, size_t sta
 }
 
 /* ---------------------------------------------------------------------------
+ * Start pairs (see saregex.h)
+ */
+
+/* bytes of ASCII text among the first bytes PCRE2 may start from: with
+ * fewer, it skips the other positions fast enough itself */
+#define STARTS_MIN_FIRST 40
+
+struct sare_starts {
+    pcre2_code *anc;    /* the pattern, anchored */
+    uint64_t one[4];    /* bytes a match can begin with */
+    uint64_t two[1024]; /* pairs (256 * first + second) a match can begin with */
+    bool empty;         /* a match can be empty (tried at the end of the subject) */
+};
+
+/* Constructs that look before a match's start or depend on where a search
+ * starts, other than \b, \B and ^, in a translated pattern (a false alarm
+ * only refuses: "(?<" also opens a named group). */
+static bool starts_refused(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\') {
+            if (i + 1 >= n) return true;
+            char d = p[i + 1];
+            if (d == 'G' || d == 'K' || d == 'g' || d == 'k') return true;
+            i++;
+            continue;
+        }
+        if (p[i] != '(' || i + 1 >= n) continue;
+        if (p[i + 1] == '*') return true; /* a verb */
+        if (p[i + 1] != '?') continue;
+        if (i + 2 >= n) return true;
+        char d = p[i + 2];
+        if (d && strchr(":=!>|#", d)) continue; /* groups, lookahead, atomic, a comment */
+        /* option letters: only setting them ((?i), (?s:...)); unsetting
+         * ((?-i), (?^)) may change how a byte's case is judged */
+        size_t j = i + 2;
+        while (j < n && ((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' && p[j] <= 'Z')))
+            j++;
+        if (j == i + 2 || j >= n || (p[j] != ':' && p[j] != ')')) return true;
+    }
+    return false;
+}
+
+/* Can a match begin with (s,n) (the byte before it: ctx, or none when ctx <
+ * 0)? A match, a partial match or a limit say it can. */
+static bool starts_can(pcre2_code *anc, pcre2_match_data *md, pcre2_match_context *mc, int ctx,
+                       const unsigned char *s, size_t n)
+{
+    unsigned char b[3];
+    size_t off = 0;
+    if (ctx >= 0) b[off++] = (unsigned char)ctx;
+    memcpy(b + off, s, n);
+    int rc = pcre2_jit_match(anc, b, off + n, off, PCRE2_PARTIAL_HARD, md, mc);
+    return rc != PCRE2_ERROR_NOMATCH;
+}
+
+sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
+{
+    if (!re || !src || re->n_parts > 1 || !jit_available || len > SARE_MAX_PATTERN) return NULL;
+    /* PCRE2 starts quickly by itself from a first byte, or a narrow set;
+     * with no set of first bytes (a match may start at ^), it fails fast at
+     * most positions (an assertion first) */
+    uint32_t fct = 0;
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTCODETYPE, &fct) != 0 || fct != 0) return NULL;
+    /* ... or from a set of first bytes that leaves out most ASCII text */
+    const uint8_t *bm = NULL;
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTBITMAP, &bm) != 0 || !bm) return NULL;
+    {
+        unsigned nb = 0;
+        for (unsigned b = 0; b < 128; b++)
+            if ((b >= 0x09 && b <= 0x0D) || (b >= 0x20 && b <= 0x7E))
+                nb += bm[b >> 3] >> (b & 7) & 1;
+        if (nb < STARTS_MIN_FIRST) return NULL;
+    }
+    uint32_t lb = 0, allo = 0;
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_MAXLOOKBEHIND, &lb) != 0 || lb > 1) return NULL;
+    /* an anchored pattern fails at once past its start anyway */
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_ALLOPTIONS, &allo) != 0 || (allo & PCRE2_ANCHORED))
+        return NULL;
+    /* the pattern again, translated as sare_compile did */
+    size_t boff, blen;
+    unsigned flags;
+    char err[8];
+    if (!split_rule(src, len, &boff, &blen, &flags, err, sizeof err)) return NULL;
+    struct tr tt;
+    tr_init(&tt, src, boff, blen, flags);
+    tt.err = err;
+    tt.errlen = sizeof err;
+    pcre2_code *anc = NULL;
+    if (translate(&tt) && !starts_refused(tt.out ? tt.out : "", tt.olen)) {
+        uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C |
+                        PCRE2_DUPNAMES | PCRE2_ANCHORED;
+        if (flags & FL_I) opts |= PCRE2_CASELESS;
+        if (flags & FL_M) opts |= PCRE2_MULTILINE;
+        if (flags & FL_S) opts |= PCRE2_DOTALL;
+        if (flags & FL_X) opts |= PCRE2_EXTENDED;
+        if (flags & FL_XX) opts |= PCRE2_EXTENDED_MORE;
+        int ec;
+        PCRE2_SIZE eo;
+        anc = pcre2_compile((PCRE2_SPTR)(tt.olen ? tt.out : ""), tt.olen, opts, &ec, &eo,
+                            compile_ctx);
+    }
+    free(tt.out);
+    free(tt.map);
+    if (!anc) return NULL;
+    if (pcre2_jit_compile(anc, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD) != 0) {
+        pcre2_code_free(anc);
+        return NULL;
+    }
+    struct tls *t = tls_get();
+    sare_starts *st = xcalloc(1, sizeof *st);
+    st->anc = anc;
+    /* The pairs judge positions past the first (sare_starts_match always
+     * tries position 0): the byte before is a word byte, another byte, or
+     * (multi-line) a newline, which is all \b, \B and ^ look at. */
+    int ctxs[3] = {' ', 'a', '\n'};
+    unsigned nctx = (flags & FL_M) ? 3 : 2;
+    for (unsigned c = 0; c < nctx; c++)
+        if (starts_can(anc, t->md, t->mc, ctxs[c], (const unsigned char *)"", 0)) st->empty = true;
+    /* Only ASCII text is tried, first and second: any other byte is taken as
+     * possible. Caseless, an ASCII letter answers as its lower case (no
+     * option is unset inside: starts_refused). */
+    bool ci = (flags & FL_I) != 0;
+    unsigned char text[128];
+    unsigned nt = 0;
+    for (unsigned b = 0; b < 128; b++)
+        if ((b >= 0x09 && b <= 0x0D) || (b >= 0x20 && b <= 0x7E))
+            if (!(ci && b >= 'A' && b <= 'Z')) text[nt++] = (unsigned char)b;
+    for (unsigned a = 0; a < 256; a++) {
+        bool tried_a = (a >= 0x09 && a <= 0x0D) || (a >= 0x20 && a <= 0x7E);
+        if (!tried_a) {
+            st->one[a >> 6] |= (uint64_t)1 << (a & 63);
+            for (unsigned w = 0; w < 4; w++)
+                st->two[a * 4 + w] = ~(uint64_t)0;
+        }
+    }
+    unsigned firsts = 0, tried = 0, kept = 0;
+    for (unsigned ka = 0; ka < nt; ka++) {
+        unsigned a = text[ka];
+        unsigned char s2[2] = {(unsigned char)a, 0};
+        bool can = false;
+        for (unsigned c = 0; c < nctx && !can; c++)
+            can = starts_can(anc, t->md, t->mc, ctxs[c], s2, 1);
+        if (!can) continue;
+        firsts++;
+        uint64_t row[4] = {~(uint64_t)0, ~(uint64_t)0, ~(uint64_t)0, ~(uint64_t)0};
+        for (unsigned kb = 0; kb < nt; kb++) {
+            unsigned b = text[kb];
+            s2[1] = (unsigned char)b;
+            bool can2 = false;
+            for (unsigned c = 0; c < nctx && !can2; c++)
+                can2 = starts_can(anc, t->md, t->mc, ctxs[c], s2, 2);
+            tried++;
+            kept += can2;
+            if (!can2) {
+                row[b >> 6] &= ~((uint64_t)1 << (b & 63));
+                if (ci && b >= 'a' && b <= 'z')
+                    row[(b - 32) >> 6] &= ~((uint64_t)1 << ((b - 32) & 63));
+            }
+        }
+        /* the second byte must rule out 3 pairs in 4 to pay */
+        if (firsts >= 4 && kept * 4 > tried) {
+            sare_starts_free(st);
+            return NULL;
+        }
+        unsigned as[2] = {a, a};
+        if (ci && a >= 'a' && a <= 'z') as[1] = a - 32;
+        for (unsigned q = 0; q < 2; q++) {
+            st->one[as[q] >> 6] |= (uint64_t)1 << (as[q] & 63);
+            memcpy(st->two + as[q] * 4, row, sizeof row);
+        }
+    }
+    if (kept * 4 > tried) {
+        sare_starts_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t len, size_t start,
+                               size_t *mstart, size_t *mend)
+{
+    if (!st || (!subj && len) || start > len) return SARE_ERROR;
+    struct tls *t = tls_get();
+    const unsigned char *u = (const unsigned char *)subj;
+    for (size_t i = start; i <= len; i++) {
+        if (i == 0) {
+            /* no byte before: the pairs do not judge it */
+        } else if (i + 1 < len) {
+            unsigned k = (unsigned)u[i] << 8 | u[i + 1];
+            if (!(st->two[k >> 6] >> (k & 63) & 1)) continue;
+        } else if (i + 1 == len) {
+            if (!(st->one[u[i] >> 6] >> (u[i] & 63) & 1)) continue;
+        } else if (!st->empty) {
+            break;
+        }
+        int rc = pcre2_jit_match(st->anc, (PCRE2_SPTR)(subj ? subj : ""), len, i, 0, t->md, t->mc);
+        if (rc >= 0) {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
+            size_t s = ov[0], e = ov[1];
+            if (s > e) s = e;
+            if (mstart) *mstart = s;
+            if (mend) *mend = e;
+            return SARE_MATCH;
+        }
+        switch (rc) {
+        case PCRE2_ERROR_NOMATCH:
+            continue;
+        case PCRE2_ERROR_MATCHLIMIT:
+        case PCRE2_ERROR_DEPTHLIMIT:
+        case PCRE2_ERROR_HEAPLIMIT:
+        case PCRE2_ERROR_JIT_STACKLIMIT:
+            return SARE_LIMIT;
+        default:
+            return SARE_ERROR;
+        }
+    }
+    return SARE_NOMATCH;
+}
+
+void sare_starts_free(sare_starts *st)
+{
+    if (!st) return;
+    pcre2_code_free(st->anc);
+    free(st);
+}
+
+/* ---------------------------------------------------------------------------
  * Chain prefilter (see saregex.h)
  */
 

@@ -180,6 +180,29 @@ sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps);
 bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t *reach);
 void sare_chain_free(sare_chain *c);
 
+/* Start pairs, for a pattern PCRE2 cannot start quickly (no first byte, a
+ * wide set of first bytes): the pairs of bytes a match can begin with,
+ * worked out by PCRE2 itself (a hard partial match, anchored, of every pair
+ * of ASCII text bytes, the byte before a word byte, another byte or a
+ * newline; a pair holding any other byte counts as possible), and an
+ * anchored copy of the pattern. sare_starts_match answers what
+ * sare_match(re, ...) answers, trying the anchored copy at position 0 and
+ * where the two bytes from there are a pair (the last byte: a byte that can
+ * begin a match; the end: a pattern matching the empty string there). A
+ * PCRE2 limit is counted per position tried, so a search stopped at the
+ * limit may differ. sare_starts_new takes re and the rule regex it was
+ * compiled from (src,len); it gives NULL when that cannot be judged (a
+ * lookbehind other than \b and \B, \G, \K, named or \g references, verbs,
+ * conditions, callouts, recursion, options unset inside, a pattern split in
+ * parts, no JIT) or would not pay (an anchored pattern, a first byte, no set
+ * of first bytes or fewer than 40 bytes of ASCII text in it, the second
+ * byte ruling out fewer than 3 pairs in 4). Thread-safe as sare_match. */
+typedef struct sare_starts sare_starts;
+sare_starts *sare_starts_new(const sare *re, const char *src, size_t len);
+enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t len, size_t start,
+                               size_t *mstart, size_t *mend);
+void sare_starts_free(sare_starts *st);
+
 /* For scanners of regex source (score.c, saregex.c): inside a character
  * class whose '[' is at cls - 1, does re[i] close it? A ']' first in the
  * class, or right after its '^', is a literal. */

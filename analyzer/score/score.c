@@ -85,6 +85,9 @@ struct crule {
      * which matches wherever the rule can (its first copies); a line it
      * does not match is skipped (repeat_prefix) */
     sare *pre;
+    /* cached body rules: the start pairs of re and of pre
+     * (sare_starts_new), or NULL */
+    sare_starts *st, *pre_st;
     /* a cached body rule (?:X){n}, n >= CHAIN_MIN: the chain prefilter of
      * its one copy (chain_of), and n */
     sare_chain *chain;
@@ -100,6 +103,14 @@ struct crule {
 };
 
 static int budget_of(const struct crule *c);
+
+/* sare_match with the rule's regex, through its start pairs when it has them */
+static enum sare_rc rule_match(const struct crule *c, const char *p, size_t len, size_t at,
+                               size_t *ms, size_t *me)
+{
+    return c->st ? sare_starts_match(c->st, p, len, at, ms, me)
+                 : sare_match(c->re, p, len, at, ms, me);
+}
 static void lc_release(uint64_t owner);
 
 struct hgroup {
@@ -162,6 +173,9 @@ struct scorer {
      * results per line are cached (see "line cache") */
     uint32_t *cbody;
     size_t n_cbody;
+    /* every rule id, ordered by name (strcmp): the order unscored hits are
+     * reported in, and scored ones among equal scores */
+    uint32_t *by_name;
     bool any_rb;   /* a cached rule has required bytes */
     uint64_t id;   /* unique per scorer: owner of a thread's line cache */
     bool no_cache; /* MAILAUDIT_NO_LINE_CACHE=1 */
@@ -1155,6 +1169,15 @@ static bool score_enabled(const struct rule *r)
     return r->n_scores == 0 || r->scores[0] != 0;
 }
 
+static const struct crule *by_name_rules; /* name_cmp's rules, while scorer_new sorts */
+
+static int name_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    int c = strcmp(by_name_rules[a].r->name, by_name_rules[b].r->name);
+    return c ? c : (a > b) - (a < b);
+}
+
 scorer *scorer_new(struct ruleset *rs)
 {
     ruleset_finish(rs);
@@ -1267,8 +1290,12 @@ scorer *scorer_new(struct ruleset *rs)
                 if (pre) {
                     char err[256];
                     c->pre = sare_compile(pre, strlen(pre), err, sizeof err);
+                    c->pre_st = sare_starts_new(c->pre, pre, strlen(pre));
                     free(pre);
                 }
+                /* start pairs pay on these (no literal: every line); on the
+                 * other rules they cost start-up time for no gain measured */
+                c->st = sare_starts_new(c->re, c->r->regex, strlen(c->r->regex));
                 c->chain = chain_of(c->r->regex, &c->chain_reps);
                 c->has_rb = sare_required_bytes(c->re, c->rb);
                 s->any_rb |= c->has_rb;
@@ -1305,6 +1332,12 @@ scorer *scorer_new(struct ruleset *rs)
         sare_lits_build(s->flits[f]);
         s->n_fwords[f] = (sare_lits_count(s->flits[f]) + 63) / 64;
     }
+    s->by_name = xmalloc((s->n ? s->n : 1) * sizeof *s->by_name);
+    for (size_t i = 0; i < s->n; i++)
+        s->by_name[i] = (uint32_t)i;
+    by_name_rules = s->cr;
+    qsort(s->by_name, s->n, sizeof *s->by_name, name_cmp);
+    by_name_rules = NULL;
     return s;
 }
 
@@ -1547,7 +1580,8 @@ static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lr
             continue;
         }
         PROF_BEGIN(s);
-        if (c->pre && sare_match(c->pre, p, len, 0, NULL, NULL) == SARE_NOMATCH) {
+        if (c->pre && (c->pre_st ? sare_starts_match(c->pre_st, p, len, 0, NULL, NULL)
+                                 : sare_match(c->pre, p, len, 0, NULL, NULL)) == SARE_NOMATCH) {
             out[j] = r;
             PROF_RULE(s, s->cbody[j]);
             continue;
@@ -1564,7 +1598,7 @@ static void lc_eval(const struct scorer *s, const char *p, size_t len, struct lr
                     at++;
                 if (at > len) break;
             }
-            enum sare_rc rc = sare_match(c->re, p, len, at, &ms, &me);
+            enum sare_rc rc = rule_match(c, p, len, at, &ms, &me);
             if (rc == SARE_LIMIT) {
                 r.limit = 1;
                 break;
@@ -1631,6 +1665,8 @@ void scorer_free(scorer *s)
     for (size_t i = 0; i < s->n; i++) {
         sare_free(s->cr[i].re);
         sare_free(s->cr[i].pre);
+        sare_starts_free(s->cr[i].st);
+        sare_starts_free(s->cr[i].pre_st);
         sare_chain_free(s->cr[i].chain);
     }
     for (size_t i = 0; i < s->n_groups; i++) {
@@ -1661,6 +1697,7 @@ void scorer_free(scorer *s)
     free(s->mzero);
     free(s->tmpl);
     free(s->cbody);
+    free(s->by_name);
     lc_release(s->id);
     free(s);
 }
@@ -1760,8 +1797,8 @@ static void tag_cb(void *ctx, const char *name, const char *val, size_t vlen)
 /* Match `re` (rule id) against one text; returns the number of matches
  * counted (at most 1 unless multiple), spending `left` (maxhits). A hit of
  * a regex with named groups records their values as tags. */
-static int match_re(struct run *R, uint32_t id, const sare *re, const char *p, size_t len,
-                    int *left)
+static int match_re(struct run *R, uint32_t id, const sare *re, const sare_starts *st,
+                    const char *p, size_t len, int *left)
 {
     const struct crule *c = &R->s->cr[id];
     int hits = 0;
@@ -1769,7 +1806,8 @@ static int match_re(struct run *R, uint32_t id, const sare *re, const char *p, s
     bool multi = (c->r->tflags & TF_MULTIPLE) != 0;
     while (at <= len && *left > 0) {
         size_t ms, me;
-        enum sare_rc rc = sare_match(re, p, len, at, &ms, &me);
+        enum sare_rc rc =
+            st ? sare_starts_match(st, p, len, at, &ms, &me) : sare_match(re, p, len, at, &ms, &me);
         if (rc == SARE_LIMIT) {
             note_limit(R, c);
             break;
@@ -1788,7 +1826,7 @@ static int match_re(struct run *R, uint32_t id, const sare *re, const char *p, s
 static int match_text(struct run *R, const struct crule *c, const char *p, size_t len, int *left)
 {
     if (c->run_min && !sare_has_run(c->run_bytes, c->run_min, p, len)) return 0;
-    return match_re(R, (uint32_t)(c - R->s->cr), c->re, p, len, left);
+    return match_re(R, (uint32_t)(c - R->s->cr), c->re, c->st, p, len, left);
 }
 
 static int budget_of(const struct crule *c)
@@ -1984,7 +2022,7 @@ static void run_headers(struct run *R, struct msgview *v)
                         /* timed only when the regex runs: the clock costs
                          * more than a prefiltered rule */
                         PROF_BEGIN(s);
-                        m = sare_match(c->re, p, len, 0, &(size_t){0}, &(size_t){0}) == SARE_MATCH;
+                        m = rule_match(c, p, len, 0, &(size_t){0}, &(size_t){0}) == SARE_MATCH;
                         PROF_RULE(s, id);
                     }
                 } else if (c->n_lits && !r->if_unset) {
@@ -1992,7 +2030,7 @@ static void run_headers(struct run *R, struct msgview *v)
                 } else {
                     size_t ms, me;
                     PROF_BEGIN(s);
-                    enum sare_rc rc = sare_match(c->re, p, len, 0, &ms, &me);
+                    enum sare_rc rc = rule_match(c, p, len, 0, &ms, &me);
                     PROF_RULE(s, id);
                     if (rc == SARE_LIMIT) note_limit(R, c);
                     m = rc == SARE_MATCH;
@@ -2041,7 +2079,7 @@ static void run_mimeheaders(struct run *R, struct msgview *v)
             any = true;
             if (c->r->negate) {
                 size_t ms, me;
-                if (sare_match(c->re, t->p, t->len, 0, &ms, &me) != SARE_MATCH) hits = 1, left = 0;
+                if (rule_match(c, t->p, t->len, 0, &ms, &me) != SARE_MATCH) hits = 1, left = 0;
                 continue;
             }
             hits += match_text(R, c, t->p, t->len, &left);
@@ -2171,7 +2209,7 @@ static void run_templates(struct run *R, struct msgview *v)
             hits = sare_match(re, L->p, L->len, 0, &ms, &me) == SARE_MATCH ? 0 : 1;
         } else {
             for (size_t i = 0; i < nl && left > 0; i++)
-                hits += match_re(R, id, re, L[i].p, L[i].len, &left);
+                hits += match_re(R, id, re, NULL, L[i].p, L[i].len, &left);
         }
         sare_free(own);
         if (hits) {
@@ -2181,15 +2219,25 @@ static void run_templates(struct run *R, struct msgview *v)
     }
 }
 
-static int hit_cmp(const void *x, const void *y)
+/* The hit of rule i (R->val[i] != 0). */
+static void hit_fill(const struct scorer *s, const struct run *R, uint32_t i, struct score_hit *h)
 {
-    const struct score_hit *a = x, *b = y;
-    bool sa = a->score != 0 && strncmp(a->rule->name, "__", 2) != 0;
-    bool sb = b->score != 0 && strncmp(b->rule->name, "__", 2) != 0;
-    if (sa != sb) return sa ? -1 : 1;
-    double fa = fabs(a->score * a->count), fb = fabs(b->score * b->count);
-    if (fa != fb) return fa > fb ? -1 : 1;
-    return strcmp(a->rule->name, b->rule->name);
+    const struct crule *c = &s->cr[i];
+    memset(h, 0, sizeof *h);
+    h->rule = c->r;
+    h->area = R->area[i];
+    h->snippet = R->snippet[i];
+    /* a regex with tflags multiple hits (and scores) once per match;
+     * everything else once, whatever value a meta computed */
+    bool counted = c->r->kind != RK_META && !c->ev && (c->r->tflags & TF_MULTIPLE);
+    h->count = counted ? (int)R->val[i] : 1;
+    bool sub = strncmp(c->r->name, "__", 2) == 0;
+    h->score = sub ? 0 : c->r->score;
+}
+
+static bool hit_scored(const struct score_hit *h)
+{
+    return h->score != 0; /* hit_fill gives "__" rules score 0 */
 }
 
 void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct score_result *out)
@@ -2291,29 +2339,40 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     STAGE(ST_META);
 #undef STAGE
 
+    /* the total, summed in rule order; then the hits in their order (score.h):
+     * taken in name order, the scored ones first, those sorted (stably) by
+     * |score * count| descending */
     size_t nh = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (R.val[i] != 0) nh++;
-    out->hits = arena_zalloc(a, (nh ? nh : 1) * sizeof *out->hits);
     for (size_t i = 0; i < s->n; i++) {
         if (R.val[i] == 0) continue;
-        const struct crule *c = &s->cr[i];
-        struct score_hit *h = &out->hits[out->n_hits++];
-        h->rule = c->r;
-        h->area = R.area[i];
-        h->snippet = R.snippet[i];
-        /* a regex with tflags multiple hits (and scores) once per match;
-         * everything else once, whatever value a meta computed */
-        bool counted = c->r->kind != RK_META && !c->ev && (c->r->tflags & TF_MULTIPLE);
-        h->count = counted ? (int)R.val[i] : 1;
-        bool sub = strncmp(c->r->name, "__", 2) == 0;
-        h->score = sub ? 0 : c->r->score;
-        if (!sub && h->score != 0) {
-            out->total += h->score * h->count;
+        nh++;
+        struct score_hit h;
+        hit_fill(s, &R, (uint32_t)i, &h);
+        if (hit_scored(&h)) {
+            out->total += h.score * h.count;
             out->n_scored++;
         }
     }
-    qsort(out->hits, out->n_hits, sizeof *out->hits, hit_cmp);
+    out->hits = arena_zalloc(a, (nh ? nh : 1) * sizeof *out->hits);
+    out->n_hits = nh;
+    size_t n_sc = 0, n_un = out->n_scored;
+    for (size_t k = 0; k < s->n; k++) {
+        uint32_t i = s->by_name[k];
+        if (R.val[i] == 0) continue;
+        struct score_hit h;
+        hit_fill(s, &R, i, &h);
+        if (!hit_scored(&h)) {
+            out->hits[n_un++] = h;
+            continue;
+        }
+        size_t j = n_sc++; /* insertion: after every hit of a larger or equal |score| */
+        double f = fabs(h.score * h.count);
+        while (j > 0 && fabs(out->hits[j - 1].score * out->hits[j - 1].count) < f) {
+            out->hits[j] = out->hits[j - 1];
+            j--;
+        }
+        out->hits[j] = h;
+    }
     /* SpamAssassin reports the total rounded to 3 decimals; avoid -0 */
     out->total = round(out->total * 1000) / 1000;
     if (out->total == 0) out->total = 0;

@@ -1294,6 +1294,76 @@ static void test_uri_host_negation(void **state)
     assert_true(on(msg, "check_uri_host_listed", "SUSP_NTLD")); /* ly */
 }
 
+/* ev_num reads a plain decimal without strtod: its value must be strtod's
+ * to the bit (sign of zero included), and anything else (exponents, hex,
+ * too many digits, no digits) must still go to strtod. */
+static void test_ev_num_strtod(void **state)
+{
+    (void)state;
+    static const char *const in[] = {
+        "0",
+        "7",
+        "12",
+        "-3",
+        "+4",
+        "0.5",
+        "-0.25",
+        "3.",
+        ".5",
+        "-.75",
+        "-0",
+        "-0.0",
+        "1.5.3",
+        "12abc",
+        "0.1",
+        "0.3",
+        "2.675",
+        "1.15",
+        "123456789012345",
+        "0.000000000000001",
+        "9.99999999999999",
+        "1234567890123456",
+        "0.1234567890123456",
+        "1e5",
+        "1.5E-3",
+        "12e",
+        "0x1A",
+        "0x",
+        "inf",
+        "-infinity",
+        "nan",
+        ".",
+        "-",
+        "",
+        "  42",
+        "\t-8.5x",
+        "00000000000000001",
+        "3600",
+        "-48",
+        "0.9999999999999999",
+    };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        size_t n = strlen(in[i]);
+        char *s = malloc(n + 1); /* exact size: ASan sees an over-read */
+        assert_non_null(s);
+        memcpy(s, in[i], n + 1);
+        const char *p = s;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *end;
+        double want = strtod(p, &end);
+        if (end == p) want = 0;
+        double got = ev_num(s);
+        if (memcmp(&got, &want, sizeof got) != 0 && !(got != got && want != want))
+            fail_msg("ev_num(\"%s\") = %.17g, strtod gives %.17g", in[i], got, want);
+        free(s);
+    }
+    assert_true(ev_num("-0") == 0 && 1 / ev_num("-0") < 0); /* -0, as strtod */
+    assert_true(ev_num("0.1") == 0.1);
+    assert_true(ev_num("1.5.3") == 1.5);
+    assert_true(ev_num("2.5e1") == 25);
+}
+
 int main(void)
 {
     test_ruleset();
@@ -1316,6 +1386,7 @@ int main(void)
         cmocka_unit_test(test_freemail_body_lines),
         cmocka_unit_test(test_uri_host_negation),
         cmocka_unit_test(test_rb_list_serial),
+        cmocka_unit_test(test_ev_num_strtod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

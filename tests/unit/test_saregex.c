@@ -2382,6 +2382,138 @@ static void test_chain(void **state)
     sare_chain_free(ch);
 }
 
+/* ---- start pairs (sare_starts) ----
+ * sare_starts_match must answer as sare_match does, from every offset: the
+ * pairs may only rule out positions where no match can begin. Expected
+ * spans are worked out by hand; every case is also compared with
+ * sare_match at every offset. */
+
+static sare_starts *starts_of(const char *src, sare **re_out)
+{
+    char err[256];
+    char *c = heap_copy(src, strlen(src));
+    sare *re = sare_compile(c, strlen(src), err, sizeof err);
+    sare_starts *st = re ? sare_starts_new(re, c, strlen(src)) : NULL;
+    free(c);
+    *re_out = re;
+    return st;
+}
+
+static void starts_same(const sare *re, const sare_starts *st, const char *subj, size_t len)
+{
+    char *c = heap_copy(subj, len);
+    for (size_t at = 0; at <= len; at++) {
+        size_t a1 = 0, b1 = 0, a2 = 0, b2 = 0;
+        enum sare_rc r1 = sare_match(re, c, len, at, &a1, &b1);
+        enum sare_rc r2 = sare_starts_match(st, c, len, at, &a2, &b2);
+        if (r1 != r2 || (r1 == SARE_MATCH && (a1 != a2 || b1 != b2)))
+            fail_msg("offset %zu: sare_match %d [%zu,%zu), starts %d [%zu,%zu)", at, r1, a1, b1, r2,
+                     a2, b2);
+    }
+    free(c);
+}
+
+static void test_starts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *re;
+        const char *subj;
+        size_t len;
+        size_t at;
+        long ms, me; /* -1: no match */
+    } cases[] = {
+        /* \B at the start: "ax" begins a match only after a word byte (at 1,
+         * not at 0, where the subject starts) */
+        {"/\\B[a-z][xy]\\w*\\sname/i", S("zaxe name"), 0, 1, 9},
+        {"/\\B[a-z][xy]\\w*\\sname/i", S("axe name"), 0, -1, -1},
+        {"/\\B[a-z][xy]\\w*\\sname/i", S(" axe name"), 0, -1, -1},
+        /* caseless: "qY" is a pair because "qy" is */
+        {"/[a-z][xy]\\d/i", S("qqY7"), 0, 1, 4},
+        {"/[a-z][xy]\\d/i", S("AX1"), 0, 0, 3},
+        {"/[a-z][xy]\\d/i", S("qq y7"), 0, -1, -1},
+        /* a second byte outside ASCII is never ruled out */
+        {"/[a-z][\\xe9\\xe8]+/i", S("caf\xe9\xe8!"), 0, 2, 5},
+        {"/[a-z][\\xe9\\xe8]+/i", S("caf\xc9"), 0, 2, 4},
+        /* the last byte alone, and matches found from later offsets */
+        {"/[a-z][0-9]?$/i", S("12 b"), 0, 3, 4},
+        {"/[a-z][0-9]?$/i", S("12 b7"), 0, 3, 5},
+        {"/[a-z][0-9]?$/i", S("b7\n"), 0, 0, 2},
+        {"/[a-z][xy]/i", S("ax bx cy"), 2, 3, 5},
+        {"/[a-z][xy]/i", S("ax bx cy"), 5, 6, 8},
+        {"/[a-z][xy]/i", S("ax bx cy"), 7, -1, -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sare *re;
+        sare_starts *st = starts_of(cases[i].re, &re);
+        assert_non_null(re);
+        if (!st) fail_msg("%s: no start pairs", cases[i].re);
+        char *c = heap_copy(cases[i].subj, cases[i].len);
+        size_t ms = 0, me = 0;
+        enum sare_rc rc = sare_starts_match(st, c, cases[i].len, cases[i].at, &ms, &me);
+        if (cases[i].ms < 0) {
+            if (rc != SARE_NOMATCH) fail_msg("%s on case %zu: a match", cases[i].re, i);
+        } else if (rc != SARE_MATCH || ms != (size_t)cases[i].ms || me != (size_t)cases[i].me) {
+            fail_msg("%s on case %zu: rc %d [%zu,%zu)", cases[i].re, i, rc, ms, me);
+        }
+        free(c);
+        starts_same(re, st, cases[i].subj, cases[i].len);
+        sare_starts_free(st);
+        sare_free(re);
+    }
+    /* refused: what looks before the start, an anchored pattern, a first
+     * byte, options unset inside, too many pairs */
+    static const char *const refused[] = {
+        "/(?<=a)[a-z][xy]/i",  "/(?<!a)[a-z][xy]/i",    "/^[a-z][xy]/i", "/\\G[a-z][xy]/i",
+        "/[a-z](?-i)[xy]/i",   "/[a-z](?^)[xy]/i",      "/e[a-z]/",      "/[a-z][a-z]/i",
+        "/(*SKIP)[a-z][xy]/i", "/(?:^|\\s)[a-z][xy]/i",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        sare *re;
+        sare_starts *st = starts_of(refused[i], &re);
+        if (st) fail_msg("%s: start pairs made", refused[i]);
+        sare_free(re);
+    }
+    assert_int_equal(sare_starts_match(NULL, "a", 1, 0, NULL, NULL), SARE_ERROR);
+}
+
+/* Random subjects over a small alphabet: the same answers as sare_match
+ * from every offset. */
+static void test_starts_random(void **state)
+{
+    (void)state;
+    static const char *const pats[] = {
+        "/\\B[a-z][xy]\\w*\\sname/i",
+        "/[a-z][xy]\\d/i",
+        "/[a-z][\\xe9\\xe8]+/i",
+        "/[a-z][0-9]?$/i",
+        "/(?:[a-z][xy]\\b|[0-9][xy]\\B)/i",
+        "/[a-z][xy](?!a)/im",
+        "/(?:[a-z][xy]){2}/i",
+        "/[a-z]x|[0-9]y/i",
+    };
+    static const char alpha[] = "axyXY19 \n\xe9-bn";
+    unsigned seed = 12345;
+    for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
+        sare *re;
+        sare_starts *st = starts_of(pats[k], &re);
+        assert_non_null(re);
+        if (!st) fail_msg("%s: no start pairs", pats[k]);
+        for (int n = 0; n < 400; n++) {
+            char buf[24];
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % sizeof buf;
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+            starts_same(re, st, buf, len);
+        }
+        sare_starts_free(st);
+        sare_free(re);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2396,6 +2528,7 @@ int main(void)
         cmocka_unit_test(test_apart_count),     cmocka_unit_test(test_fold_repeats),
         cmocka_unit_test(test_fold_case),       cmocka_unit_test(test_required_bytes),
         cmocka_unit_test(test_required_run),    cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_starts),          cmocka_unit_test(test_starts_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
