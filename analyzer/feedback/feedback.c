@@ -106,6 +106,13 @@ static const char *delivery_status(const struct dsn_rcpt *r, const struct bounce
     if (strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 || strcmp(a, "expanded") == 0)
         return "sent";
     if (bc->reason && strcmp(bc->reason, "expired") == 0) return "expired";
+    /* a report that gave up for lack of time, whose reason names the
+     * network cause ("Message expired, DNS query failed": networkerror,
+     * logs/classify.c); other reasons keep "bounced" even when the text
+     * also mentions retries */
+    if (bc->reason && strcmp(bc->reason, "networkerror") == 0 &&
+        classify_says_expired(r->status, r->diagnostic, r->diagnostic ? strlen(r->diagnostic) : 0))
+        return "expired";
     return "bounced";
 }
 

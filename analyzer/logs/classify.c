@@ -1533,6 +1533,20 @@ void classify_bounce_facts(const struct bounce_facts *f, struct bounce_class *ou
     classify_core(f, true, out);
 }
 
+bool classify_says_expired(const char *status, const char *text, size_t text_len)
+{
+    if (status && (status[0] == '4' || status[0] == '5') && strcmp(status + 1, ".4.7") == 0)
+        return true;
+    if (!text || text_len == 0) return false;
+    struct haystack h;
+    haystack_init(&h, text, text_len);
+    for (size_t i = 0; i < sizeof late_texts / sizeof late_texts[0]; i++)
+        if (strcmp(late_texts[i].reason, "expired") == 0 && contains(&h, late_texts[i].needle) &&
+            (!late_texts[i].and_needle || contains(&h, late_texts[i].and_needle)))
+            return true;
+    return false;
+}
+
 /* ---- provider ------------------------------------------------------------
  * Recipient domains first, then the relay's (MX) host name. A pattern
  * "label.*" matches label followed by a country or generic suffix

@@ -29,6 +29,14 @@ struct bounce_class {
 void classify_bounce(int reply_code, const char *dsn, const char *text, size_t text_len, bool final,
                      struct bounce_class *out);
 
+/* Does a final report say the delivery ran out of time: the enhanced status
+ * X.4.7 ("delivery time expired", RFC 3463) or one of the expiry phrases
+ * ("Message expired", "could not be delivered for 8 hours", ...)? True also
+ * when the reason is another one that names the cause (a DNS failure is
+ * "networkerror" even in an expiry report): the delivery's status is then
+ * still "expired". status and text may be NULL. */
+bool classify_says_expired(const char *status, const char *text, size_t text_len);
+
 /* Everything a bounce says about one recipient, for classify_bounce_facts.
  * All pointers may be NULL. */
 struct bounce_facts {

@@ -1392,6 +1392,27 @@ static void test_review_rules(void **state)
 /* Rules from the second corpus review (issue 7: agreement with Sisimai).
  * Expected values from Sisimai's documented reason definitions and RFC 3463,
  * worked out from each text by hand. */
+/* classify_says_expired: RFC 3463's X.4.7 or an expiry phrase, whatever the
+ * reason; a refusal or a connection error alone is not an expiry */
+static void test_says_expired(void **state)
+{
+    (void)state;
+    assert_true(classify_says_expired("4.4.7", NULL, 0));
+    assert_true(classify_says_expired("5.4.7", "", 0));
+    assert_false(classify_says_expired("5.4.1", NULL, 0));
+    assert_false(classify_says_expired("4.4.70", NULL, 0));
+    assert_false(classify_says_expired(NULL, NULL, 0));
+    const char *t = "550 5.4.312 Message expired, DNS query failed";
+    assert_true(classify_says_expired("5.4.312", t, strlen(t)));
+    t = "Deferred: Name server: example.org.: host name lookup failure\nMessage could not be "
+        "delivered for 8 hours";
+    assert_true(classify_says_expired(NULL, t, strlen(t)));
+    t = "451 4.4.0 DNS query failed";
+    assert_false(classify_says_expired("4.4.0", t, strlen(t)));
+    t = "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown";
+    assert_false(classify_says_expired("5.1.1", t, strlen(t)));
+}
+
 static void test_review_rules_2(void **state)
 {
     (void)state;
@@ -1493,6 +1514,7 @@ int main(void)
         cmocka_unit_test(test_general_phrases),
         cmocka_unit_test(test_review_rules),
         cmocka_unit_test(test_review_rules_2),
+        cmocka_unit_test(test_says_expired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

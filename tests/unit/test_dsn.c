@@ -769,6 +769,8 @@ static void test_extra_expired_dns(void **state)
     expect_has(x->diagnostic, "Message expired, DNS query failed");
     /* the report gave up, but what failed was the DNS lookup */
     expect_str(classify_rcpt(x), "networkerror");
+    /* ... and the delivery still expired (its status, feedback.c) */
+    assert_true(classify_says_expired(x->status, x->diagnostic, strlen(x->diagnostic)));
 }
 
 static void test_extra_sendmail_access_denied(void **state)
@@ -784,6 +786,7 @@ static void test_extra_sendmail_access_denied(void **state)
     expect_str(x->diagnostic, "550 5.7.1 <carol@recipient.example>... Access denied");
     /* the access database refused the address, not the client host */
     expect_str(classify_rcpt(x), "securityerror");
+    assert_false(classify_says_expired(x->status, x->diagnostic, strlen(x->diagnostic)));
 }
 
 int main(void)
