@@ -85,6 +85,13 @@ struct rctx {
      * r_msg with a per-message table is best read in the big table's order;
      * otherwise from r_msg's few rows (RCTX_MSG_JOIN) */
     bool whole;
+    /* the fingerprint r_pm was built or found for in this scope (NULL:
+     * not yet): sec_postmortem_features, called by two sections, computes
+     * it (a pass over r_copy) once, then checks r_feat_key still holds it */
+    const char *pm_key;
+    /* rctx_sent_messages' count once counted (-1: not yet): five sections
+     * ask for it, each a pass over r_msg */
+    int64_t n_sent;
     char err[512];
 };
 
@@ -157,7 +164,8 @@ int rctx_each(struct rctx *c, const char *sql, const char *text1,
 /* Shorthands for builders: a table filled from sql (note may be NULL);
  * a headline fact from a scalar query (integer: 0 when NULL, *out may be
  * NULL; percentage: NULL stays no value); the count of sent-mail messages in
- * scope (feedback messages excluded). Each returns 0 or -1 with c->err. */
+ * scope (feedback messages excluded; counted once per rctx_open). Each
+ * returns 0 or -1 with c->err. */
 int rctx_table(struct rctx *c, struct rsection *s, const char *id, const char *title,
                const char *note, const char *cols, size_t limit, const char *sql);
 int rctx_fact_int(struct rctx *c, struct rsection *s, const char *key, const char *label,

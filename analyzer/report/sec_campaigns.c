@@ -182,8 +182,7 @@ int sec_campaigns(struct rctx *c)
 {
     struct rsection *s = rsec_add(c->r, "campaigns", "Campaigns");
     int64_t n_camp = 0, n_msg = 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0)
-        return -1;
+    if (rctx_sent_messages(c, &n_msg) != 0) return -1;
     if (n_msg == 0) {
         rsec_empty(s, c->r, "no messages in this period");
         return 0;

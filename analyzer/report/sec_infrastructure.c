@@ -19,7 +19,7 @@ int sec_infrastructure(struct rctx *c)
     struct report *r = c->r;
     struct rsection *s = rsec_add(r, "infrastructure", "Infrastructure");
     int64_t n_msg = 0, n_checked = 0;
-    if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", NULL, &n_msg) != 0 ||
+    if (rctx_sent_messages(c, &n_msg) != 0 ||
         rctx_int(c,
                  "SELECT count(*) FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
                  " WHERE r.feedback_kind IS NULL",

@@ -224,10 +224,13 @@ static const char *const feature_sql[] = {
  * indexes into feature_sql; -1 ends) run instead, each skipped on its own
  * as before. */
 #define PM_MSG "SELECT p.id, p.n_spam, p.n_inbox, p.campaign"
+enum { PM_C_ENTRY = 1, PM_C_SPF };
 static const struct merged {
     const char *sql;
     int singles[16];
-    bool in_c; /* the features are built by sep_scan_entry from raw columns */
+    /* the features are built in C from raw columns: PM_C_ENTRY by
+     * sep_scan_entry, PM_C_SPF by sep_scan_spf (0: the SQL runs) */
+    int in_c;
 } merged_sql[] = {
     /* the tables with at most one row per message, in one pass: the entry
      * hop (iprev, else SPF's client IP), DMARC, the headers, the score
@@ -261,19 +264,19 @@ static const struct merged {
             " LEFT JOIN dmarc_results d ON d.message_id = p.id"
             " LEFT JOIN content_scores cs ON cs.message_id = p.id",
      {0, 1, 2, 3, 17, 6, 7, 12, 13, 16, 18, 19, 20, -1},
-     true},
+     PM_C_ENTRY},
     {PM_MSG ", 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
             " || '=' END || s.result,"
             " 'spf', CASE WHEN s.reason <> '' THEN CASE s.identity WHEN 'mailfrom' THEN 'spf='"
             " ELSE 'spf ' || s.identity || '=' END || s.result || ' (' || s.reason || ')' END"
             " FROM @P p JOIN spf_results s ON s.message_id = p.id",
      {4, 5, -1},
-     false},
+     PM_C_SPF},
     {PM_MSG ", 'arc', 'arc=' || a.result,"
             " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
             " || ')' END FROM @P p JOIN arc_results a ON a.message_id = p.id",
      {8, 9, -1},
-     false},
+     0},
     {PM_MSG ", 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
             " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
             " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
@@ -284,9 +287,9 @@ static const struct merged {
             " ELSE 'no one-click unsubscribe' END END"
             " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
      {14, 15, -1},
-     false},
-    {NULL, {10, -1}, false}, /* rule, attachment: several rows per message */
-    {NULL, {11, -1}, false},
+     0},
+    {NULL, {10, -1}, 0}, /* rule, attachment: several rows per message */
+    {NULL, {11, -1}, 0},
 };
 #define N_MERGED_SQL (sizeof merged_sql / sizeof merged_sql[0])
 
@@ -415,8 +418,12 @@ int sec_postmortem_features(struct rctx *c)
         snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
         return -1;
     }
+    if (c->pm_key && key_is(c, c->pm_key)) return 0;
     const char *key = scope_key(c);
-    if (key && key_is(c, key)) return 0;
+    if (key && key_is(c, key)) {
+        c->pm_key = key;
+        return 0;
+    }
     if (exec(c,
              "DROP TABLE IF EXISTS temp.r_feat_key; DROP TABLE IF EXISTS temp.r_pm;"
              "CREATE TEMP TABLE r_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
@@ -441,6 +448,7 @@ int sec_postmortem_features(struct rctx *c)
         snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
         return -1;
     }
+    c->pm_key = key;
     return 0;
 }
 
@@ -1042,6 +1050,77 @@ static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, str
     return rc;
 }
 
+/* merged_sql[1] (the SPF features) computed in C, as sep_scan_entry does
+ * for the entry hop: the SQL concatenated two strings a result (0.5 s of
+ * the whole report for a million messages). SPF_SQL reads the same join's
+ * raw columns, and sep_scan_spf makes, per row, the features the SQL gives:
+ *   'spf=' || result                      identity is the text 'mailfrom'
+ *   'spf ' || identity || '=' || result   any other identity (a blob's
+ *                                         bytes; NULL when it is NULL)
+ *   the same || ' (' || reason || ')'     when reason <> ''
+ * (nothing when result is NULL), in that order. Tests set pm_spf_c to false
+ * to run the SQL instead and compare (tests/unit/test_report_pm_entry.c). */
+static bool pm_spf_c = true;
+
+#define SPF_SQL                                                                                    \
+    PM_MSG ", s.identity, s.result, s.reason FROM %s p JOIN spf_results s ON s.message_id = p.id"
+enum { S_IDENT = 4, S_RES, S_REA };
+
+/* The prefix of an SPF feature into b: "spf=" for the mailfrom identity,
+ * else "spf " || identity || "="; false when identity is NULL. */
+static bool spf_prefix(struct ebuf *b, sqlite3_stmt *q)
+{
+    int it = sqlite3_column_type(q, S_IDENT), ni = 0;
+    b->n = 0;
+    if (it == SQLITE_NULL) return false;
+    const char *ident = e_text(q, S_IDENT, &ni);
+    if (it == SQLITE_TEXT && ni == 8 && memcmp(ident, "mailfrom", 8) == 0) {
+        ebuf_put(b, "spf=", 4);
+        return true;
+    }
+    ebuf_put(b, "spf ", 4);
+    ebuf_put(b, ident, (size_t)ni);
+    ebuf_put(b, "=", 1);
+    return true;
+}
+
+static int sep_scan_spf(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, SPF_SQL, src);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        if (schema_missing(c->db)) return 1;
+        return sep_step_error(c);
+    }
+    struct ebuf b = {0};
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_type(q, S_RES) == SQLITE_NULL) continue;
+        struct erow r = {.t = t, .gp = "", .gt = SQLITE_NULL};
+        if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL)
+            r.gp = sep_bytes(q, 3, &r.gt, &r.gn);
+        r.id = sqlite3_column_int64(q, 0);
+        r.ns = sqlite3_column_int64(q, 1);
+        r.ni = sqlite3_column_int64(q, 2);
+        if (!spf_prefix(&b, q)) continue;
+        int nres = 0, nrea = 0;
+        const char *res = e_text(q, S_RES, &nres);
+        ebuf_put(&b, res, (size_t)nres);
+        e_emit(&r, "spf", b.p, SQLITE_TEXT, (int)b.n);
+        if (!e_nonempty(q, S_REA)) continue;
+        const char *rea = e_text(q, S_REA, &nrea);
+        ebuf_put(&b, " (", 2);
+        ebuf_put(&b, rea, (size_t)nrea);
+        ebuf_put(&b, ")", 1);
+        e_emit(&r, "spf", b.p, SQLITE_TEXT, (int)b.n);
+    }
+    int rc = step == SQLITE_DONE ? 0 : sep_step_error(c);
+    sqlite3_finalize(q);
+    free(b.p);
+    return rc;
+}
+
 /* Every feature of the messages of `src` (a table shaped like r_pm) into t;
  * by_campaign: per campaign, the campaign kind left out. A table missing
  * from an older database skips its queries. */
@@ -1068,9 +1147,10 @@ static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct se
 {
     for (size_t i = 0; i < N_MERGED_SQL; i++) {
         const struct merged *m = &merged_sql[i];
-        int rc = m->in_c && pm_entry_c ? sep_scan_entry(c, src, by_campaign, t)
-                 : m->sql              ? sep_run(c, m->sql, src, by_campaign, true, t)
-                                       : 1;
+        int rc = m->in_c == PM_C_ENTRY && pm_entry_c ? sep_scan_entry(c, src, by_campaign, t)
+                 : m->in_c == PM_C_SPF && pm_spf_c   ? sep_scan_spf(c, src, by_campaign, t)
+                 : m->sql                            ? sep_run(c, m->sql, src, by_campaign, true, t)
+                                                     : 1;
         if (rc < 0) return -1;
         if (rc == 0) continue;
         for (int k = 0; k < 16 && m->singles[k] >= 0; k++) {

@@ -17,6 +17,20 @@
  *      reason ''; score 1 of 7.5 -> "0 to under 3.75"
  *   5  TLS 0.5 (true); no score; no From domain
  *
+ * The SPF features (sep_scan_spf; merged_sql[1] the definition), one row
+ * per SPF result:
+ *
+ *   1  mailfrom pass, no reason                      -> "spf=pass"
+ *   2  and helo none "no SPF record"                 -> "spf helo=none",
+ *                                                       "spf helo=none (no SPF record)"
+ *   3  and helo fail, reason ''                      -> "spf helo=fail" only
+ *   4  identity the blob 'mailfrom' (not the text),
+ *      softfail, reason an empty blob (<> '')       -> "spf mailfrom=softfail",
+ *                                                       "spf mailfrom=softfail ()"
+ *   5  mailfrom, result the number 42 and reason 3.5
+ *      (stored as text by the TEXT columns)          -> "spf=42", "spf=42 (3.5)"
+ *      and identity 'HELO' (not lowercased)         -> "spf HELO=pass"
+ *
  * PM_ENTRY_DB=FILE runs the comparison on that database instead (a
  * one-off check on a large generated database). */
 #include "../../analyzer/report/sec_postmortem.c"
@@ -77,6 +91,14 @@ static void spf(int id, const char *ip)
         id, ip);
 }
 
+/* identity, result and reason are SQL literals */
+static void spf_lit(int id, const char *identity, const char *result, const char *reason)
+{
+    run("INSERT INTO spf_results(message_id, identity, ip, result, reason) VALUES(%d, %s,"
+        " '192.0.2.99', %s, %s)",
+        id, identity, result, reason);
+}
+
 static void dmarc(int id, const char *result, const char *reason)
 {
     run("INSERT INTO dmarc_results(message_id, result, reason, method, testing, spf_aligned,"
@@ -125,6 +147,11 @@ static int setup(void **state)
     score(4, 1, 7.5);
     msg(5, "m5@x.example", NULL, NULL, NULL, "spam");
     iprev(5, "198.51.100.5", "pass", NULL, "NULL", "0.5");
+    spf_lit(2, "'helo'", "'none'", "'no SPF record'");
+    spf_lit(3, "'helo'", "'fail'", "''");
+    spf_lit(4, "X'6D61696C66726F6D'", "'softfail'", "X''");
+    spf_lit(5, "'mailfrom'", "42", "3.5");
+    spf_lit(5, "'HELO'", "'pass'", "NULL");
     return 0;
 }
 
@@ -172,13 +199,13 @@ static void both_ways(char **c_whole, char **sql_whole, char **c_camp, char **sq
     if (rc) fprintf(stderr, "%s\n", c.err);
     assert_int_equal(rc, 0);
     assert_int_equal(sec_postmortem_features(&c), 0);
-    pm_entry_c = true;
+    pm_entry_c = pm_spf_c = true;
     assert_int_equal(sep_build(&c, "r_pm", "t_c", false, 0), 0);
     assert_int_equal(sep_build(&c, "r_pm", "t_cc", true, 0), 0);
-    pm_entry_c = false;
+    pm_entry_c = pm_spf_c = false;
     assert_int_equal(sep_build(&c, "r_pm", "t_s", false, 0), 0);
     assert_int_equal(sep_build(&c, "r_pm", "t_sc", true, 0), 0);
-    pm_entry_c = true;
+    pm_entry_c = pm_spf_c = true;
     *c_whole = dump("t_c", false);
     *sql_whole = dump("t_s", false);
     *c_camp = dump("t_cc", true);
@@ -213,6 +240,18 @@ static void same_features(void **state)
         assert_non_null(strstr(cw, "'header' 'Feedback-ID' 1 0 3\n"));
         assert_non_null(strstr(cw, "'header' 'List-Id' 1 1 1\n"));
         assert_non_null(strstr(cw, "'from_domain' 'x.example' 1 2 1\n"));
+        /* SPF */
+        assert_non_null(strstr(cw, "'spf' 'spf=pass' 2 1 1\n"));
+        assert_null(strstr(cw, "'spf=pass ("));
+        assert_non_null(strstr(cw, "'spf' 'spf helo=none' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf helo=none (no SPF record)' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf helo=fail' 1 0 3\n"));
+        assert_null(strstr(cw, "'spf helo=fail ("));
+        assert_non_null(strstr(cw, "'spf' 'spf mailfrom=softfail' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf mailfrom=softfail ()' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf=42' 1 0 5\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf=42 (3.5)' 1 0 5\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf HELO=pass' 1 0 5\n"));
         /* per campaign: no campaign kind, the rest grouped */
         assert_null(strstr(cc, "'campaign' 'campaign'"));
         assert_non_null(strstr(cc, "'news.x.example' 'helo' 'mx.example.com' 1 0"));
@@ -223,8 +262,44 @@ static void same_features(void **state)
     free(scc);
 }
 
+static int64_t count_of(const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* r_pm built once per scope: a second call in the same scope keeps it (a
+ * row added by hand survives), another scope's rctx_open and call rebuild
+ * it, and the first scope's next call sees the other key and rebuilds. */
+static void features_once(void **state)
+{
+    (void)state;
+    if (getenv("PM_ENTRY_DB")) return;
+    struct report r = {.a = arena_new()};
+    struct rscope whole = {0}, later = {.since = "2030-01-01T00:00:00Z"};
+    struct rctx a, b;
+    assert_int_equal(rctx_open(&a, &r, db_handle(db), &whole), 0);
+    assert_int_equal(sec_postmortem_features(&a), 0);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 5);
+    run("INSERT INTO r_pm VALUES(99, 1, 0, NULL, NULL)");
+    assert_int_equal(sec_postmortem_features(&a), 0);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 6);
+    assert_int_equal(rctx_open(&b, &r, db_handle(db), &later), 0);
+    assert_int_equal(sec_postmortem_features(&b), 0);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 0);
+    run("INSERT INTO r_pm VALUES(99, 1, 0, NULL, NULL)");
+    assert_int_equal(sec_postmortem_features(&a), 0); /* (over b's r_msg now: none) */
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm WHERE id = 99"), 0);
+    arena_free(r.a);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(same_features)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(same_features),
+                                       cmocka_unit_test(features_once)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
