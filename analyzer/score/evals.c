@@ -610,6 +610,7 @@ struct ev_re {
     char *pattern;
     unsigned flags;
     pcre2_code *code; /* NULL: did not compile */
+    uint32_t pairs;   /* ovector pairs of a match: 1 + its capture groups */
     struct ev_re *next;
 };
 
@@ -617,7 +618,36 @@ static pthread_mutex_t re_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ev_re *re_bucket[EV_RE_BUCKETS];
 static size_t re_count;
 
+/* Per thread: the patterns last looked up, by the address of the caller's
+ * pattern text (most are string constants, asked for on every message);
+ * a hit is confirmed by comparing the text, so a reused address holding
+ * another pattern only misses. The patterns are kept for the process. */
+#define EV_RE_RECENT 64
+struct ev_re_recent {
+    const char *key;
+    const struct ev_re *r;
+};
+static _Thread_local struct ev_re_recent re_recent[EV_RE_RECENT];
+
+static size_t re_recent_slot(const char *pattern, unsigned flags)
+{
+    uintptr_t k = (uintptr_t)pattern ^ (uintptr_t)flags;
+    return (size_t)((k >> 3) ^ (k >> 9)) & (EV_RE_RECENT - 1);
+}
+
+static const struct ev_re *ev_re_lookup(const char *pattern, unsigned flags);
+
 const struct ev_re *ev_re(const char *pattern, unsigned flags)
+{
+    struct ev_re_recent *e = &re_recent[re_recent_slot(pattern, flags)];
+    if (e->key && e->key == pattern && e->r->flags == flags && strcmp(e->r->pattern, pattern) == 0)
+        return e->r;
+    const struct ev_re *r = ev_re_lookup(pattern, flags);
+    if (r) *e = (struct ev_re_recent){pattern, r};
+    return r;
+}
+
+static const struct ev_re *ev_re_lookup(const char *pattern, unsigned flags)
 {
     uint32_t h = 2166136261u ^ flags;
     for (const char *p = pattern; *p; p++)
@@ -640,7 +670,12 @@ const struct ev_re *ev_re(const char *pattern, unsigned flags)
             r->code = r->pattern ? pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt,
                                                  &err, &eoff, NULL)
                                  : NULL;
-            if (r->code) pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+            if (r->code) {
+                pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+                uint32_t groups = 0;
+                pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+                r->pairs = groups + 1;
+            }
             if (!r->pattern) {
                 free(r);
                 r = NULL;
@@ -665,21 +700,76 @@ static void re_free(void *p, void *a)
     (void)a;
 }
 
+/* Per thread: one match context (the limits below; no JIT stack: JIT's
+ * default) and one match data, grown to the most pairs a pattern needs;
+ * kept for the thread's life. */
+struct ev_tls {
+    pcre2_match_context *mc;
+    pcre2_match_data *md;
+    uint32_t pairs;
+};
+static pthread_key_t ev_tls_key;
+static pthread_once_t ev_tls_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct ev_tls *ev_tls_cur;
+
+static void ev_tls_free(void *p)
+{
+    struct ev_tls *t = p;
+    if (!t) return;
+    pcre2_match_data_free(t->md);
+    pcre2_match_context_free(t->mc);
+    free(t);
+}
+
+static void ev_tls_init(void)
+{
+    pthread_key_create(&ev_tls_key, ev_tls_free);
+}
+
+/* The thread's match context and a match data of at least `pairs` pairs;
+ * NULL when out of memory. */
+static struct ev_tls *ev_tls_get(uint32_t pairs)
+{
+    struct ev_tls *t = ev_tls_cur;
+    if (!t) {
+        pthread_once(&ev_tls_once, ev_tls_init);
+        t = calloc(1, sizeof *t);
+        if (!t) return NULL;
+        t->mc = pcre2_match_context_create(NULL);
+        if (!t->mc) {
+            free(t);
+            return NULL;
+        }
+        pcre2_set_match_limit(t->mc, 1000000);
+        pcre2_set_depth_limit(t->mc, 10000);
+        pthread_setspecific(ev_tls_key, t);
+        ev_tls_cur = t;
+    }
+    if (t->pairs < pairs) {
+        pcre2_match_data *md = pcre2_match_data_create(pairs < 16 ? 16 : pairs, NULL);
+        if (!md) return NULL;
+        pcre2_match_data_free(t->md);
+        t->md = md;
+        t->pairs = pairs < 16 ? 16 : pairs;
+    }
+    return t;
+}
+
 bool ev_re_match(struct eval_ctx *c, const struct ev_re *re, const char *s, size_t len,
                  size_t start, size_t *ovec, int ncap)
 {
+    (void)c;
     if (!re || !s || start > len) return false;
-    arena *a = ev_arena(c);
-    pcre2_general_context *gc = pcre2_general_context_create(re_alloc, re_free, a);
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, gc);
-    pcre2_match_context *mc = pcre2_match_context_create(gc);
-    pcre2_set_match_limit(mc, 1000000);
-    pcre2_set_depth_limit(mc, 10000);
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, start, 0, md, mc);
+    struct ev_tls *t = ev_tls_get(re->pairs);
+    if (!t) return false;
+    pcre2_match_data *md = t->md;
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, start, 0, md, t->mc);
     if (rc < 0) return false;
     if (ovec) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        uint32_t np = pcre2_get_ovector_count(md);
+        /* the pattern's own pairs only: the rest of a shared match data
+         * holds an earlier match's */
+        uint32_t np = re->pairs;
         for (int k = 0; k < ncap; k++) {
             if ((uint32_t)k < np && ov[2 * k] != PCRE2_UNSET) {
                 ovec[2 * k] = ov[2 * k];

@@ -1918,9 +1918,8 @@ static bool freemail_available(struct eval_ctx *c)
 }
 
 /* FreeMail's _is_freemail for a lowercased address. */
-static bool is_freemail(struct eval_ctx *c, const char *email)
+static bool is_freemail_now(struct eval_ctx *c, const char *email)
 {
-    if (!email || !*email) return false;
     if (ev_addr_in_list(c, "freemail_welcomelist", email)) return false;
     const char *at = strrchr(email, '@');
     const char *domain = at ? at + 1 : email;
@@ -1933,6 +1932,31 @@ static bool is_freemail(struct eval_ctx *c, const char *email)
             EV_RE_I, email))
         return false;
     return freemail_domain(c, domain);
+}
+
+/* is_freemail_now's answers for this message (a pure function of the
+ * address and the rule set's lists): the same addresses are asked for by
+ * several rules (From, Reply-To, the envelope sender) */
+#define FM_MEMO 8
+struct fm_memo {
+    int n;
+    const char *email[FM_MEMO];
+    bool res[FM_MEMO];
+};
+
+static bool is_freemail(struct eval_ctx *c, const char *email)
+{
+    if (!email || !*email) return false;
+    bool fresh;
+    struct fm_memo *M = ev_slot(c, EV_SLOT_FMMEMO, sizeof *M, &fresh);
+    for (int k = 0; k < M->n; k++)
+        if (strcmp(M->email[k], email) == 0) return M->res[k];
+    bool r = is_freemail_now(c, email);
+    if (M->n < FM_MEMO) {
+        M->email[M->n] = arena_strdup(ev_arena(c), email);
+        M->res[M->n++] = r;
+    }
+    return r;
 }
 
 EV_FN(sa_check_freemail_from)

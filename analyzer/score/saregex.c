@@ -4924,7 +4924,11 @@ void sare_lits_free(sare_lits *m)
 
 struct sare_apart {
     uint32_t first[257]; /* literals starting with byte b: ids[first[b] .. first[b + 1]) */
-    uint32_t *ids;       /* by first byte, then length */
+    /* bit 256 * b + c: a literal starts with the bytes b, c (a one-byte
+     * literal b sets every c): a position whose two bytes are not such a
+     * pair starts no literal */
+    uint64_t pair[1024];
+    uint32_t *ids; /* by first byte, then length */
     char *bytes;
     size_t *off, *len;
     size_t n;
@@ -4958,6 +4962,14 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
         cnt[b + 1] += cnt[b];
     memcpy(a->first, cnt, sizeof a->first);
     for (size_t i = 0; i < m; i++) {
+        const unsigned char *l = (const unsigned char *)a->bytes + a->off[i];
+        if (a->len[i] == 1)
+            for (unsigned c = 0; c < 256; c++)
+                a->pair[(l[0] << 8 | c) >> 6] |= (uint64_t)1 << (c & 63);
+        else
+            a->pair[(l[0] << 8 | l[1]) >> 6] |= (uint64_t)1 << (l[1] & 63);
+    }
+    for (size_t i = 0; i < m; i++) {
         unsigned b = (unsigned char)a->bytes[a->off[i]];
         size_t j = cnt[b]++;
         while (j > a->first[b] && a->len[a->ids[j - 1]] > a->len[i]) {
@@ -4971,16 +4983,21 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
 
 size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_t enough)
 {
-    size_t count = 0, last_end = 0, cand = SIZE_MAX; /* cand: earliest end since last_end */
+    size_t count = 0, cand = SIZE_MAX; /* cand: the earliest end of an occurrence since the last */
     const unsigned char *t = (const unsigned char *)text;
-    for (size_t i = 0; i < len; i++) {
-        if (cand != SIZE_MAX && i >= cand) { /* nothing starting here ends sooner */
+    size_t i = 0;
+    while (i < len) {
+        if (i >= cand) { /* nothing starting here ends sooner */
             count++;
-            last_end = cand;
             cand = SIZE_MAX;
             if (count >= enough) return count;
         }
-        if (i < last_end) continue;
+        /* skip the positions whose two bytes start no literal (up to the
+         * last byte: its own test below); passing cand on the way changes
+         * nothing, as no occurrence starts in between: it is counted first */
+        while (i + 1 < len && !(a->pair[(t[i] << 8 | t[i + 1]) >> 6] >> (t[i + 1] & 63) & 1))
+            i++;
+        if (i >= cand) continue;
         unsigned b = t[i];
         for (uint32_t k = a->first[b]; k < a->first[b + 1]; k++) {
             uint32_t id = a->ids[k];
@@ -4995,6 +5012,7 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
                 break;
             }
         }
+        i++;
     }
     if (cand != SIZE_MAX) count++;
     return count;

@@ -2063,10 +2063,76 @@ static void run_headers(struct run *R, struct msgview *v)
     }
 }
 
+/* The literals of the texts the mimeheader rules read: each text (a part's
+ * header value, the same object for every rule that asks for it) scanned
+ * once; at most MH_SEEN texts, later ones are not prefiltered. */
+#define MH_SEEN 64
+#define MH_NAMES 16
+struct mh_seen {
+    const struct mv_text *t[MH_SEEN];
+    uint64_t *row[MH_SEEN];
+    size_t n;
+    /* the texts per header name (as the rule writes it) and modifier, per
+     * part: val[k][part], fetched on first use (got[k][part]) */
+    const char *name[MH_NAMES];
+    enum rule_hdr_mod mod[MH_NAMES];
+    const struct mv_text **val[MH_NAMES];
+    bool *got[MH_NAMES];
+    size_t n_names;
+};
+
+/* msgview_mimeheader, asked once per part, name and modifier */
+static const struct mv_text *mh_text(struct run *R, struct mh_seen *mh, struct msgview *v,
+                                     size_t part, const char *name, enum rule_hdr_mod mod)
+{
+    size_t k = 0;
+    while (k < mh->n_names && !(mh->mod[k] == mod && strcmp(mh->name[k], name) == 0))
+        k++;
+    if (k == mh->n_names) {
+        if (k == MH_NAMES) return msgview_mimeheader(v, part, name, mod);
+        size_t np = v->m->mime.n;
+        mh->name[k] = name;
+        mh->mod[k] = mod;
+        mh->val[k] = arena_alloc(R->a, (np ? np : 1) * sizeof *mh->val[k]);
+        mh->got[k] = arena_zalloc(R->a, (np ? np : 1) * sizeof *mh->got[k]);
+        mh->n_names++;
+    }
+    if (!mh->got[k][part]) {
+        mh->val[k][part] = msgview_mimeheader(v, part, name, mod);
+        mh->got[k][part] = true;
+    }
+    return mh->val[k][part];
+}
+
+/* false: text t holds no literal of one of c's sets, so c cannot match it */
+static bool mh_met(struct run *R, struct mh_seen *mh, const struct crule *c,
+                   const struct mv_text *t)
+{
+    if (!c->n_lits) return true;
+    size_t w = R->s->n_words;
+    size_t k = 0;
+    while (k < mh->n && mh->t[k] != t)
+        k++;
+    if (k == mh->n) {
+        if (mh->n == MH_SEEN) return true;
+        mh->t[k] = t;
+        mh->row[k] = arena_zalloc(R->a, w * sizeof *mh->row[k]);
+        sare_lits_scan(R->s->lits, t->p, t->len, mh->row[k]);
+        mh->n++;
+    }
+    const uint64_t *seen = mh->row[k];
+    const uint32_t *ids = R->s->lit_ids + c->lit_off;
+    for (uint32_t j = 0; j < c->n_lits; j++)
+        if (seen[ids[j] >> 6] >> (ids[j] & 63) & 1) return true;
+    return false;
+}
+
 static void run_mimeheaders(struct run *R, struct msgview *v)
 {
     const struct scorer *s = R->s;
     const struct message *m = v->m;
+    struct mh_seen mh;
+    mh.n = mh.n_names = 0;
     for (size_t k = 0; k < s->n_mimehdr; k++) {
         uint32_t id = s->mimehdr[k];
         const struct crule *c = &s->cr[id];
@@ -2074,9 +2140,13 @@ static void run_mimeheaders(struct run *R, struct msgview *v)
         bool any = false;
         for (size_t pi = 0; pi < m->mime.n && left > 0; pi++) {
             const struct mv_text *t =
-                msgview_mimeheader(v, pi, c->r->header, c->r->hmod == HM_RAW ? HM_RAW : HM_DEFAULT);
+                mh_text(R, &mh, v, pi, c->r->header, c->r->hmod == HM_RAW ? HM_RAW : HM_DEFAULT);
             if (!t) continue;
             any = true;
+            if (!mh_met(R, &mh, c, t)) { /* no match possible */
+                if (c->r->negate) hits = 1, left = 0;
+                continue;
+            }
             if (c->r->negate) {
                 size_t ms, me;
                 if (rule_match(c, t->p, t->len, 0, &ms, &me) != SARE_MATCH) hits = 1, left = 0;

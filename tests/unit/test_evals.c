@@ -1193,6 +1193,83 @@ static void test_to_in_subject(void **state)
 #undef TIS
 }
 
+/* is_freemail's answers are kept per message by address: another address
+ * in the same message must get its own answer, also past the addresses
+ * kept (8). Freemail per the test rule set: gmail.com, hotmail.com,
+ * yahoo.com, *.freemail.example; corp.example and x.example are not. */
+static void test_freemail_memo(void **state)
+{
+    (void)state;
+    const char *msg = "From: bob@gmail.com\nReply-To: agent@corp.example\n"
+                      "To: a1@x.example, a2@x.example, a3@x.example, a4@x.example, "
+                      "a5@x.example, a6@x.example, a7@x.example, a8@x.example, "
+                      "a9@x.example, z@yahoo.com\nCc: a1@x.example\nSubject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    assert_true(run1(&x, "check_freemail_header", "From"));
+    assert_false(run1(&x, "check_freemail_header", "Reply-To"));
+    assert_true(run1(&x, "check_freemail_from", NULL));
+    assert_false(run1(&x, "check_freemail_header", "Reply-To"));
+    assert_true(run1(&x, "check_freemail_header", "To")); /* the tenth address */
+    assert_false(run1(&x, "check_freemail_header", "Cc"));
+    assert_true(run1(&x, "check_freemail_header", "From"));
+    fx_free(&x);
+}
+
+/* ev_re keeps the patterns last asked for by the address of their text:
+ * the same address holding another pattern (or other flags) must give
+ * that pattern's regex. ev_re_match shares one match data per thread:
+ * groups a pattern does not have must read as unset after a match of a
+ * pattern that had them, and a pattern with many groups gets them all. */
+static void test_ev_re_reuse(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    char buf[16];
+    strcpy(buf, "a+b");
+    const struct ev_re *r1 = ev_re(buf, 0);
+    assert_non_null(r1);
+    assert_true(ev_re_match(&x.ctx, r1, "xaab", 4, 0, NULL, 0));
+    strcpy(buf, "c+d");
+    const struct ev_re *r2 = ev_re(buf, 0);
+    assert_non_null(r2);
+    assert_ptr_not_equal(r1, r2);
+    assert_true(ev_re_match(&x.ctx, r2, "ccd", 3, 0, NULL, 0));
+    assert_false(ev_re_match(&x.ctx, r2, "xaab", 4, 0, NULL, 0));
+    assert_false(ev_re_match(&x.ctx, r2, "CCD", 3, 0, NULL, 0));
+    const struct ev_re *r3 = ev_re(buf, EV_RE_I);
+    assert_non_null(r3);
+    assert_ptr_not_equal(r2, r3);
+    assert_true(ev_re_match(&x.ctx, r3, "CCD", 3, 0, NULL, 0));
+    assert_ptr_equal(ev_re("a+b", 0), r1); /* the same text elsewhere */
+
+    size_t ov[42];
+    const struct ev_re *g3 = ev_re("(a)(b)(c)", 0);
+    assert_true(ev_re_match(&x.ctx, g3, "xabc", 4, 0, ov, 4));
+    const size_t want3[8] = {1, 4, 1, 2, 2, 3, 3, 4};
+    for (int k = 0; k < 8; k++)
+        assert_int_equal(ov[k], want3[k]);
+    const struct ev_re *g1 = ev_re("(x)", 0);
+    assert_true(ev_re_match(&x.ctx, g1, "zx", 2, 0, ov, 4));
+    assert_int_equal(ov[0], 1);
+    assert_int_equal(ov[1], 2);
+    assert_int_equal(ov[2], 1);
+    assert_int_equal(ov[3], 2);
+    for (int k = 4; k < 8; k++)
+        assert_int_equal(ov[k], (size_t)-1);
+    /* 20 nested groups, each capturing the one "a" at 1 */
+    const struct ev_re *g20 = ev_re("((((((((((((((((((((a))))))))))))))))))))", 0);
+    assert_true(ev_re_match(&x.ctx, g20, "ba", 2, 0, ov, 21));
+    for (int k = 0; k < 21; k++) {
+        assert_int_equal(ov[2 * k], 1);
+        assert_int_equal(ov[2 * k + 1], 2);
+    }
+    assert_false(ev_re_match(&x.ctx, g20, "bb", 2, 0, ov, 21));
+    fx_free(&x);
+}
+
 /* check_freemail_body collects addresses only from body lines holding an
  * '@'; worked out from FreeMail's limits (5 addresses: skip) by hand. */
 static void test_freemail_body_lines(void **state)
@@ -1384,6 +1461,8 @@ int main(void)
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_to_in_subject),
         cmocka_unit_test(test_freemail_body_lines),
+        cmocka_unit_test(test_freemail_memo),
+        cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_uri_host_negation),
         cmocka_unit_test(test_rb_list_serial),
         cmocka_unit_test(test_ev_num_strtod),

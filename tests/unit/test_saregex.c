@@ -1906,6 +1906,69 @@ static void test_apart_random(void **state)
     }
 }
 
+/* The positions sare_apart_count skips (their two bytes start no literal)
+ * must not hide an occurrence: a one-byte literal on the last byte, a
+ * literal at the first position, one found before an earlier candidate
+ * ends, one right where a candidate ends. */
+static void test_apart_skip(void **state)
+{
+    (void)state;
+    static const char *const l1[] = {"q"};
+    static const size_t n1[] = {1};
+    assert_int_equal(apart(l1, n1, 1, S("xxxq"), 10), 1); /* the last byte alone */
+    assert_int_equal(apart(l1, n1, 1, S("qxxx"), 10), 1);
+    assert_int_equal(apart(l1, n1, 1, S("xqxq"), 10), 2);
+    assert_int_equal(apart(l1, n1, 1, S("xxxx"), 10), 0);
+    static const char *const l2[] = {"qz"};
+    static const size_t n2[] = {2};
+    assert_int_equal(apart(l2, n2, 1, S("xxqz"), 10), 1);
+    assert_int_equal(apart(l2, n2, 1, S("xxq"), 10), 0); /* cut at the end */
+    assert_int_equal(apart(l2, n2, 1, S("qzqz"), 10), 2);
+    static const char *const l3[] = {"ab", "bcd"};
+    static const size_t n3[] = {2, 3};
+    assert_int_equal(apart(l3, n3, 2, S("zzabzzbcdzz"), 10), 2);
+    /* "abcdef"@0-6 is a candidate; "cd"@2-4 ends sooner and is taken;
+     * "cd"@6-8 then starts right where the first candidate would end */
+    static const char *const l4[] = {"abcdef", "cd"};
+    static const size_t n4[] = {6, 2};
+    assert_int_equal(apart(l4, n4, 2, S("abcdefcd"), 10), 2);
+    assert_int_equal(apart(l4, n4, 2, S("abcdefcd"), 1), 1);
+    assert_int_equal(apart(l4, n4, 2, S("abcdef"), 10), 1);
+    /* bytes above 0x7f in a pair */
+    static const char *const l5[] = {"\xc3\xa9t"};
+    static const size_t n5[] = {3};
+    assert_int_equal(apart(l5, n5, 1, S("\xc3\xa9t \xc3\xa9t \xc3\xa9"), 10), 2);
+}
+
+/* The same against the brute force over an eight-letter alphabet and
+ * longer texts, where most positions are skipped. */
+static void test_apart_random_wide(void **state)
+{
+    (void)state;
+    struct rng r = {31};
+    for (int round = 0; round < 3000; round++) {
+        char store[4][6];
+        const char *lits[4];
+        size_t lens[4];
+        size_t n = 1 + rnd(&r) % 4;
+        for (size_t k = 0; k < n; k++) {
+            lens[k] = 1 + rnd(&r) % 5;
+            for (size_t j = 0; j < lens[k]; j++)
+                store[k][j] = (char)('a' + rnd(&r) % 8);
+            lits[k] = store[k];
+        }
+        char t[200];
+        size_t len = rnd(&r) % sizeof t;
+        for (size_t j = 0; j < len; j++)
+            t[j] = (char)('a' + rnd(&r) % 8);
+        size_t want = apart_brute(lits, lens, n, t, len);
+        size_t got = apart(lits, lens, n, t, len, SIZE_MAX);
+        if (got != want) fail_msg("round %d: %zu apart, want %zu", round, got, want);
+        size_t cut = 1 + rnd(&r) % 4;
+        assert_int_equal(apart(lits, lens, n, t, len, cut), want < cut ? want : cut);
+    }
+}
+
 /* A group repeated n times whose copies each hold one of the folded set:
  * the text folded byte for byte (SARE_FOLD_LOOK) holds n occurrences apart. */
 static void test_fold_repeats(void **state)
@@ -2522,6 +2585,7 @@ int main(void)
         cmocka_unit_test(test_literal_table),   cmocka_unit_test(test_handwritten_invariant),
         cmocka_unit_test(test_stock_invariant), cmocka_unit_test(test_lits_basic),
         cmocka_unit_test(test_lits_random),     cmocka_unit_test(test_apart_random),
+        cmocka_unit_test(test_apart_skip),      cmocka_unit_test(test_apart_random_wide),
         cmocka_unit_test(test_lits_ceilings),   cmocka_unit_test(test_threads),
         cmocka_unit_test(test_big_split),       cmocka_unit_test(test_big_refused),
         cmocka_unit_test(test_big_subroutines), cmocka_unit_test(test_fold),

@@ -398,6 +398,64 @@ static void test_capture_required(void **state)
     done(&f);
 }
 
+/* mimeheader rules: each part's header is scanned once for the literal
+ * prefilter and fetched once per name and modifier; a literal found in the
+ * last part only must still run the rule there, a negated rule whose
+ * literal is absent hits, one whose literal is in every part does not. */
+static int run_one(scorer *sc, const char *raw, size_t len, const char *name);
+
+static const char MIME_MSG[] = "From: a@example.com\r\n"
+                               "To: b@example.net\r\n"
+                               "Subject: parts\r\n"
+                               "MIME-Version: 1.0\r\n"
+                               "Content-Type: multipart/mixed; boundary=\"BB\"\r\n"
+                               "\r\n"
+                               "--BB\r\n"
+                               "Content-Type: text/plain; charset=us-ascii\r\n"
+                               "\r\n"
+                               "hello\r\n"
+                               "--BB\r\n"
+                               "Content-Type: application/octet-stream; name=\"report.pdf\"\r\n"
+                               "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+                               "\r\n"
+                               "xxxx\r\n"
+                               "--BB--\r\n";
+
+static void test_mimeheader_prefilter(void **state)
+{
+    (void)state;
+    struct ruleset *rs = ruleset_new();
+    const char *rules =
+        "mimeheader M_PDF Content-Type =~ /name=\"report\\.pdf\"/\n"
+        "mimeheader M_OCTET Content-Type =~ m,\\bapplication/octet-stream\\b.+\\.pdf\\b,i\n"
+        "mimeheader M_NONE Content-Type =~ /lottery/\n"
+        "mimeheader M_NEG Content-Type !~ /lottery/\n"
+        "mimeheader M_NEG_ALL Content-Type !~ /(?:text|multipart|application)\\//\n"
+        "mimeheader M_MULTI Content-Type =~ /charset|name=/\n"
+        "tflags M_MULTI multiple\n"
+        "mimeheader M_RAW Content-Type:raw =~ /report\\.pdf/\n"
+        "mimeheader M_LC content-type =~ /report\\.pdf/\n"
+        "mimeheader M_DISP Content-Disposition =~ /filename=\"report/\n";
+    char *copy = malloc(strlen(rules) + 1);
+    memcpy(copy, rules, strlen(rules) + 1);
+    ruleset_parse_buf(rs, "test.cf", copy, strlen(rules));
+    free(copy);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    size_t len = sizeof MIME_MSG - 1;
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_PDF"), 1);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_OCTET"), 1);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_NONE"), 0);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_NEG"), 1);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_NEG_ALL"), 0);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_MULTI"), 2); /* charset, name= */
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_RAW"), 1);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_LC"), 1);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_DISP"), 1);
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 /* One scorer over several messages: a template filled with each message's
  * value gives that message's verdict (compiled regexes are kept between
  * messages, keyed by the filled-in pattern). MSG's To user is "rcpt" and its
@@ -526,19 +584,13 @@ static void test_repeat_prefilter(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_rules),
-        cmocka_unit_test(test_body_multiple),
-        cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_meta_zero_operands),
-        cmocka_unit_test(test_skips),
-        cmocka_unit_test(test_uri_full_required),
-        cmocka_unit_test(test_backtracking_limit),
-        cmocka_unit_test(test_capture_rules),
-        cmocka_unit_test(test_capture_across_messages),
-        cmocka_unit_test(test_capture_required),
-        cmocka_unit_test(test_repeat_prefilter),
-        cmocka_unit_test(test_body_folded),
-        cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_header_rules),       cmocka_unit_test(test_mimeheader_prefilter),
+        cmocka_unit_test(test_body_multiple),      cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_meta_zero_operands), cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required),  cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_capture_rules),      cmocka_unit_test(test_capture_across_messages),
+        cmocka_unit_test(test_capture_required),   cmocka_unit_test(test_repeat_prefilter),
+        cmocka_unit_test(test_body_folded),        cmocka_unit_test(test_body_folded_repeats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
