@@ -807,7 +807,7 @@ static bool pm_entry_c = true;
            " CASE WHEN cs.message_id IS NULL THEN NULL WHEN cs.total >= cs.threshold THEN 1"       \
            " WHEN cs.total >= cs.threshold / 2 THEN 2 WHEN cs.total >= 0 THEN 3 ELSE 4 END,"       \
            " cs.threshold, p.from_domain"                                                          \
-           " FROM %s p JOIN messages m ON m.id = p.id"                                             \
+           " FROM @P p JOIN messages m ON m.id = p.id"                                             \
            " LEFT JOIN iprev_results i ON i.message_id = p.id"                                     \
            " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"           \
            " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                     \
@@ -939,6 +939,19 @@ static const char *band_label(struct rctx *c, struct band_cache *bc, sqlite3_stm
     return s;
 }
 
+/* Prepare the template tpl with its @P replaced by src (the table of
+ * messages) into *q: 0; 1 when a table or column is missing from an older
+ * database; -1 on error. */
+static int prepare_src(struct rctx *c, const char *tpl, const char *src, sqlite3_stmt **q)
+{
+    const char *at = strstr(tpl, "@P");
+    char sql[2048];
+    snprintf(sql, sizeof sql, "%.*s%s%s", (int)(at - tpl), tpl, src, at + 2);
+    if (sqlite3_prepare_v2(c->db, sql, -1, q, NULL) == SQLITE_OK) return 0;
+    if (schema_missing(c->db)) return 1;
+    return sep_step_error(c);
+}
+
 /* One message's row of ENTRY_SQL: where its features go. */
 struct erow {
     struct sep_tab *t;
@@ -977,13 +990,9 @@ static void e_result(const struct erow *r, struct ebuf *b, sqlite3_stmt *q, cons
 
 static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
-    char sql[2048];
-    snprintf(sql, sizeof sql, ENTRY_SQL, src);
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        if (schema_missing(c->db)) return 1;
-        return sep_step_error(c);
-    }
+    int prc = prepare_src(c, ENTRY_SQL, src, &q);
+    if (prc != 0) return prc;
     struct ebuf b = {0};
     struct band_cache bc = {0};
     int step, rc = 0;
@@ -1063,7 +1072,7 @@ static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, str
 static bool pm_spf_c = true;
 
 #define SPF_SQL                                                                                    \
-    PM_MSG ", s.identity, s.result, s.reason FROM %s p JOIN spf_results s ON s.message_id = p.id"
+    PM_MSG ", s.identity, s.result, s.reason FROM @P p JOIN spf_results s ON s.message_id = p.id"
 enum { S_IDENT = 4, S_RES, S_REA };
 
 /* The prefix of an SPF feature into b: "spf=" for the mailfrom identity,
@@ -1086,13 +1095,9 @@ static bool spf_prefix(struct ebuf *b, sqlite3_stmt *q)
 
 static int sep_scan_spf(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql, SPF_SQL, src);
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        if (schema_missing(c->db)) return 1;
-        return sep_step_error(c);
-    }
+    int prc = prepare_src(c, SPF_SQL, src, &q);
+    if (prc != 0) return prc;
     struct ebuf b = {0};
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1129,15 +1134,9 @@ static int sep_scan_spf(struct rctx *c, const char *src, bool by_campaign, struc
 static int sep_run(struct rctx *c, const char *tpl, const char *src, bool by_campaign, bool merged,
                    struct sep_tab *t)
 {
-    const char *at = strstr(tpl, "@P");
-    char sql[2048];
-    snprintf(sql, sizeof sql, "%.*s%s%s", (int)(at - tpl), tpl, src, at + 2);
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        if (schema_missing(c->db)) return 1;
-        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
-        return -1;
-    }
+    int prc = prepare_src(c, tpl, src, &q);
+    if (prc != 0) return prc;
     int rc = sep_add_rows(c, q, by_campaign, merged, t);
     sqlite3_finalize(q);
     return rc;

@@ -1065,6 +1065,19 @@ static void tr_brace(struct tr *t)
     t->i = at + 1;
 }
 
+/* PCRE2's compile options for a translated SpamAssassin regex with flags
+ * (the bytes as bytes: no UTF, no UCP, no \C; duplicate names allowed) */
+static uint32_t compile_opts(unsigned flags)
+{
+    uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | PCRE2_DUPNAMES;
+    if (flags & FL_I) opts |= PCRE2_CASELESS;
+    if (flags & FL_M) opts |= PCRE2_MULTILINE;
+    if (flags & FL_S) opts |= PCRE2_DOTALL;
+    if (flags & FL_X) opts |= PCRE2_EXTENDED;
+    if (flags & FL_XX) opts |= PCRE2_EXTENDED_MORE;
+    return opts;
+}
+
 static bool translate(struct tr *t)
 {
     while (t->i < t->n) {
@@ -3862,12 +3875,7 @@ static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen,
     sare *re = NULL;
     if (!translate(&t)) goto out;
 
-    uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | PCRE2_DUPNAMES;
-    if (flags & FL_I) opts |= PCRE2_CASELESS;
-    if (flags & FL_M) opts |= PCRE2_MULTILINE;
-    if (flags & FL_S) opts |= PCRE2_DOTALL;
-    if (flags & FL_X) opts |= PCRE2_EXTENDED;
-    if (flags & FL_XX) opts |= PCRE2_EXTENDED_MORE;
+    uint32_t opts = compile_opts(flags);
     int ec;
     PCRE2_SIZE eo;
     struct parts ps = {NULL, 0, 0};
@@ -4100,13 +4108,7 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
     tt.errlen = sizeof err;
     pcre2_code *anc = NULL;
     if (translate(&tt) && !starts_refused(tt.out ? tt.out : "", tt.olen)) {
-        uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C |
-                        PCRE2_DUPNAMES | PCRE2_ANCHORED;
-        if (flags & FL_I) opts |= PCRE2_CASELESS;
-        if (flags & FL_M) opts |= PCRE2_MULTILINE;
-        if (flags & FL_S) opts |= PCRE2_DOTALL;
-        if (flags & FL_X) opts |= PCRE2_EXTENDED;
-        if (flags & FL_XX) opts |= PCRE2_EXTENDED_MORE;
+        uint32_t opts = compile_opts(flags) | PCRE2_ANCHORED;
         int ec;
         PCRE2_SIZE eo;
         anc = pcre2_compile((PCRE2_SPTR)(tt.olen ? tt.out : ""), tt.olen, opts, &ec, &eo,
