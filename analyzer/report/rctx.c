@@ -665,21 +665,19 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
         return -1;
     /* the DKIM verdicts per message, once (joined as a subquery, SQLite
      * built an automatic index over it for every query) */
+    /* a period's messages drive, in id order (RCTX_MSG_JOIN: grouped by
+     * r.id, which is that order, no sort); left to choose, SQLite read every
+     * signature of the database to avoid the sort. For the whole database
+     * that scan is the cheaper way (half the time). */
+    const char *mk_key = RCTX_MSG_ORDER(c, "k.message_id");
+    snprintf(sql, sizeof sql,
+             "INSERT INTO r_mk SELECT %s, max(k.result = 'pass'), max(k.key_testing), count(*),"
+             " sum(k.result = 'pass') FROM r_msg r%sdkim_signatures k ON k.message_id = r.id"
+             " WHERE NOT k.legacy GROUP BY %s",
+             mk_key, RCTX_MSG_JOIN(c), mk_key);
     if (exec(c, "CREATE TEMP TABLE r_mk(message_id INTEGER PRIMARY KEY, pass INTEGER,"
                 " testing INTEGER, n INTEGER NOT NULL, npass INTEGER)") != 0 ||
-        /* a period's messages drive, in id order (grouped by r.id, which
-         * is that order: no sort); left to choose, SQLite read every
-         * signature of the database to avoid the sort. For the whole
-         * database that scan is the cheaper way (half the time). */
-        exec_tolerant(c, whole ? "INSERT INTO r_mk SELECT k.message_id, max(k.result = 'pass'),"
-                                 " max(k.key_testing), count(*), sum(k.result = 'pass')"
-                                 " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-                                 " WHERE NOT k.legacy GROUP BY k.message_id"
-                               : "INSERT INTO r_mk SELECT r.id, max(k.result = 'pass'),"
-                                 " max(k.key_testing), count(*), sum(k.result = 'pass')"
-                                 " FROM r_msg r CROSS JOIN dkim_signatures k"
-                                 " ON k.message_id = r.id"
-                                 " WHERE NOT k.legacy GROUP BY r.id") != 0)
+        exec_tolerant(c, sql) != 0)
         return -1;
     /* deliveries: the period on their time; --domain on the sender's domain;
      * --campaign on the Message-ID of a campaign message. Built from the

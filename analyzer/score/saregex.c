@@ -4074,6 +4074,13 @@ static bool starts_can(pcre2_code *anc, pcre2_match_data *md, pcre2_match_contex
     return rc != PCRE2_ERROR_NOMATCH;
 }
 
+/* The bytes the start pairs are worked out for: ASCII text (tab to CR,
+ * space to tilde); any other byte is taken as a possible start. */
+static bool text_byte(unsigned b)
+{
+    return (b >= 0x09 && b <= 0x0D) || (b >= 0x20 && b <= 0x7E);
+}
+
 sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
 {
     if (!re || !src || re->n_parts > 1 || !jit_available || len > SARE_MAX_PATTERN) return NULL;
@@ -4088,8 +4095,7 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
     {
         unsigned nb = 0;
         for (unsigned b = 0; b < 128; b++)
-            if ((b >= 0x09 && b <= 0x0D) || (b >= 0x20 && b <= 0x7E))
-                nb += bm[b >> 3] >> (b & 7) & 1;
+            if (text_byte(b)) nb += bm[b >> 3] >> (b & 7) & 1;
         if (nb < STARTS_MIN_FIRST) return NULL;
     }
     uint32_t lb = 0, allo = 0;
@@ -4138,11 +4144,9 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
     unsigned char text[128];
     unsigned nt = 0;
     for (unsigned b = 0; b < 128; b++)
-        if ((b >= 0x09 && b <= 0x0D) || (b >= 0x20 && b <= 0x7E))
-            if (!(ci && b >= 'A' && b <= 'Z')) text[nt++] = (unsigned char)b;
+        if (text_byte(b) && !(ci && b >= 'A' && b <= 'Z')) text[nt++] = (unsigned char)b;
     for (unsigned a = 0; a < 256; a++) {
-        bool tried_a = (a >= 0x09 && a <= 0x0D) || (a >= 0x20 && a <= 0x7E);
-        if (!tried_a) {
+        if (!text_byte(a)) {
             st->one[a >> 6] |= (uint64_t)1 << (a & 63);
             for (unsigned w = 0; w < 4; w++)
                 st->two[a * 4 + w] = ~(uint64_t)0;
@@ -4296,11 +4300,8 @@ sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps)
     memcpy(pat, head, sizeof head - 1);
     if (t.olen) memcpy(pat + sizeof head - 1, t.out, t.olen);
     memcpy(pat + sizeof head - 1 + t.olen, tail, sizeof tail);
-    uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C | PCRE2_DUPNAMES |
-                    PCRE2_NO_AUTO_POSSESS | PCRE2_NO_DOTSTAR_ANCHOR | PCRE2_NO_START_OPTIMIZE;
-    if (flags & FL_I) opts |= PCRE2_CASELESS;
-    if (flags & FL_M) opts |= PCRE2_MULTILINE;
-    if (flags & FL_S) opts |= PCRE2_DOTALL;
+    uint32_t opts = compile_opts(flags) | PCRE2_NO_AUTO_POSSESS | PCRE2_NO_DOTSTAR_ANCHOR |
+                    PCRE2_NO_START_OPTIMIZE;
     int ec;
     pcre2_code *code = pc_compile(pat, pn, opts, &ec);
     if (!code) goto out;
