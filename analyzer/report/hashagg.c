@@ -45,6 +45,8 @@ struct acc {
 
 struct group {
     uint64_t hash;
+    unsigned char *kb; /* rctx_hashagg: the key as keybuf bytes (compared by) */
+    size_t kb_len;
     sqlite3_value *key[HASHAGG_MAX_COLS];
     struct acc acc[HASHAGG_MAX_COLS];
 };
@@ -74,6 +76,7 @@ static void rehash(struct gtab *t)
 static void gtab_free(struct gtab *t, int nkeys, int nops)
 {
     for (size_t i = 0; i < t->n; i++) {
+        free(t->g[i].kb);
         for (int k = 0; k < nkeys; k++)
             sqlite3_value_free(t->g[i].key[k]);
         for (int k = 0; k < nops; k++)
@@ -83,20 +86,64 @@ static void gtab_free(struct gtab *t, int nkeys, int nops)
     free(t->slots);
 }
 
-/* The group of a row whose key values are v[0..nkeys); NULL when there are
- * too many. */
-static struct group *group_of(struct gtab *t, sqlite3_value **v, int nkeys)
+/* A row's key as bytes: per column its type, then the integer (8 bytes) or
+ * the length (4 bytes) and the bytes of a text or blob. Two keys are the
+ * same (type and bytes, as sqlval_same says) exactly when these bytes are,
+ * so a row is hashed and compared in one pass over one buffer: column by
+ * column it took about ten SQLite API calls per key column. */
+struct keybuf {
+    unsigned char *p;
+    size_t n, cap;
+};
+
+static inline unsigned char *kb_room(struct keybuf *b, size_t n)
 {
-    uint64_t h = SQLVAL_HASH_SEED;
-    for (int k = 0; k < nkeys; k++)
-        h = sqlval_hash(h, v[k]);
+    if (b->n + n > b->cap) {
+        while (b->n + n > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 256;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    return b->p + b->n;
+}
+
+/* Append v to the key; false for a REAL (the SQL path groups 1 with 1.0). */
+static inline bool kb_value(struct keybuf *b, sqlite3_value *v)
+{
+    int t = sqlite3_value_type(v);
+    if (t == SQLITE_INTEGER) {
+        unsigned char *w = kb_room(b, 9);
+        int64_t x = sqlite3_value_int64(v);
+        w[0] = (unsigned char)t;
+        memcpy(w + 1, &x, 8);
+        b->n += 9;
+    } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+        /* (the bytes first: sqlite3_value_bytes after them counts them) */
+        const void *p =
+            t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+        int n = sqlite3_value_bytes(v);
+        uint32_t n32 = (uint32_t)n;
+        unsigned char *w = kb_room(b, 5 + (size_t)n);
+        w[0] = (unsigned char)t;
+        memcpy(w + 1, &n32, 4);
+        if (n) memcpy(w + 5, p, (size_t)n);
+        b->n += 5 + (size_t)n;
+    } else if (t == SQLITE_NULL) {
+        *kb_room(b, 1) = (unsigned char)t;
+        b->n++;
+    } else
+        return false;
+    return true;
+}
+
+/* The group of a row whose key is kb (values v[0..nkeys)); NULL when there
+ * are too many. */
+static struct group *group_of(struct gtab *t, const struct keybuf *kb, sqlite3_value **v, int nkeys)
+{
+    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, kb->p, kb->n);
     size_t k = (size_t)h & (t->n_slots - 1);
     while (t->slots[k]) {
         struct group *g = &t->g[t->slots[k] - 1];
-        bool same = g->hash == h;
-        for (int j = 0; j < nkeys && same; j++)
-            same = sqlval_same(g->key[j], v[j]);
-        if (same) return g;
+        if (g->hash == h && g->kb_len == kb->n && memcmp(g->kb, kb->p, kb->n) == 0) return g;
         k = (k + 1) & (t->n_slots - 1);
     }
     if (t->n == HASHAGG_MAX_GROUPS) return NULL;
@@ -107,6 +154,9 @@ static struct group *group_of(struct gtab *t, sqlite3_value **v, int nkeys)
     struct group *g = &t->g[t->n];
     memset(g, 0, sizeof *g);
     g->hash = h;
+    g->kb = xmalloc(kb->n);
+    memcpy(g->kb, kb->p, kb->n);
+    g->kb_len = kb->n;
     for (int j = 0; j < nkeys; j++)
         g->key[j] = sqlite3_value_dup(v[j]);
     t->slots[k] = (uint32_t)++t->n;
@@ -175,13 +225,16 @@ static int scan(struct rctx *c, const char *sql, int nkeys, const char *ops, str
     /* each column's value fetched once a row (the API calls were a good
      * part of the cost) */
     sqlite3_value *v[2 * HASHAGG_MAX_COLS];
+    struct keybuf kb = {0};
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         for (int k = 0; k < nkeys + nops; k++)
             v[k] = sqlite3_column_value(q, k);
-        for (int k = 0; k < nkeys; k++)
-            if (sqlite3_value_type(v[k]) == SQLITE_FLOAT) rc = -2;
-        struct group *g = rc == -2 ? NULL : group_of(t, v, nkeys);
-        bool ok = g != NULL;
+        bool ok = true;
+        kb.n = 0;
+        for (int k = 0; k < nkeys && ok; k++)
+            ok = kb_value(&kb, v[k]);
+        struct group *g = ok ? group_of(t, &kb, v, nkeys) : NULL;
+        ok = g != NULL;
         for (int k = 0; k < nops && ok; k++)
             ok = accumulate(&g->acc[k], ops[k], v[nkeys + k]);
         if (!ok) {
@@ -189,6 +242,7 @@ static int scan(struct rctx *c, const char *sql, int nkeys, const char *ops, str
             break;
         }
     }
+    free(kb.p);
     sqlite3_finalize(q);
     if (rc == -2) return 1;
     return rc == SQLITE_DONE ? 0 : agg_fail(c, "report aggregate");
@@ -288,6 +342,183 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
     return rc == 1 ? by_sql(c, sql, nkeys, ops, dest) : rc;
 }
 
+/* ---- several GROUP BYs from one pass (rctx_hashagg_multi, and the
+ * groupings rctx_msgfold_multi adds to its own) ----
+ * Each grouping keeps its own table of groups, filled from the same rows;
+ * one that meets a REAL key, a REAL or overflowing sum or too many groups
+ * stops there and is computed afterwards by its own GROUP BY in SQL (a
+ * second pass, for it alone). */
+struct multi {
+    const struct rctx_agg *a;
+    struct gtab t;
+    struct keybuf kb; /* a row's key */
+    bool by_sql;      /* take the SQL path */
+};
+
+/* Check each grouping's shape, create its TEMP table. 0 or -1 (c->err). */
+static int multi_create(struct rctx *c, struct multi *m, const struct rctx_agg *aggs, int n)
+{
+    memset(m, 0, (size_t)n * sizeof *m);
+    for (int i = 0; i < n; i++) {
+        const struct rctx_agg *a = &aggs[i];
+        int nops = (int)strlen(a->ops);
+        if (a->nkeys < 1 || a->nkeys > HASHAGG_MAX_COLS || nops < 1 || nops > HASHAGG_MAX_COLS ||
+            strspn(a->ops, "ncsaxm") != (size_t)nops) {
+            snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+            return -1;
+        }
+        m[i].a = a;
+        char ddl[512];
+        int k = snprintf(ddl, sizeof ddl, "DROP TABLE IF EXISTS temp.%s; CREATE TEMP TABLE %s(",
+                         a->dest, a->dest);
+        for (int j = 0; j < a->nkeys; j++)
+            k += snprintf(ddl + k, sizeof ddl - (size_t)k, "%sk%d", j ? ", " : "", j + 1);
+        for (int j = 0; j < nops; j++)
+            k += snprintf(ddl + k, sizeof ddl - (size_t)k, ", a%d", j + 1);
+        snprintf(ddl + k, sizeof ddl - (size_t)k, ")");
+        if (rctx_exec_sql(c, ddl) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Every column a grouping reads exists in a row of ncols columns; the
+ * tables of groups made ready. 0 or -1 (c->err). */
+static int multi_ready(struct rctx *c, struct multi *m, int n, int ncols)
+{
+    for (int i = 0; i < n; i++) {
+        const struct rctx_agg *a = m[i].a;
+        bool ok = ncols <= 2 * HASHAGG_MAX_COLS;
+        for (int k = 0; ok && k < a->nkeys; k++)
+            ok = a->keys[k] >= 0 && a->keys[k] < ncols;
+        for (int k = 0; ok && a->ops[k]; k++)
+            ok = a->ops[k] == 'n' || (a->args[k] >= 0 && a->args[k] < ncols);
+        if (ok && a->when) ok = *a->when >= 0 && *a->when < ncols;
+        if (!ok) {
+            snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+            return -1;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        rehash(&m[i].t);
+    return 0;
+}
+
+/* Add a row to one grouping; false: it must take the SQL path. */
+static bool multi_add(struct multi *m, sqlite3_value **row)
+{
+    const struct rctx_agg *a = m->a;
+    if (a->when) { /* as WHERE: NULL and 0 are not true */
+        sqlite3_value *w = row[*a->when];
+        if (sqlite3_value_type(w) == SQLITE_NULL || sqlite3_value_double(w) == 0) return true;
+    }
+    sqlite3_value *key[HASHAGG_MAX_COLS];
+    m->kb.n = 0;
+    for (int k = 0; k < a->nkeys; k++) {
+        key[k] = row[a->keys[k]];
+        if (!kb_value(&m->kb, key[k])) return false;
+    }
+    struct group *g = group_of(&m->t, &m->kb, key, a->nkeys);
+    if (!g) return false;
+    for (int k = 0; a->ops[k]; k++)
+        if (!accumulate(&g->acc[k], a->ops[k], row[a->ops[k] == 'n' ? 0 : a->args[k]]))
+            return false;
+    return true;
+}
+
+/* A row to every grouping still in C; *live counts those. */
+static void multi_row(struct multi *m, int n, sqlite3_value **row, int *live)
+{
+    for (int i = 0; i < n; i++)
+        if (!m[i].by_sql && !multi_add(&m[i], row)) {
+            m[i].by_sql = true; /* its groups so far are dropped at the end */
+            (*live)--;
+        }
+}
+
+/* The SQL path of one grouping: WITH q(c0, c1, ...) AS (sql) SELECT its
+ * keys and aggregates FROM q [WHERE its condition] GROUP BY its keys. */
+static int multi_by_sql(struct rctx *c, const char *sql, int ncols, const struct rctx_agg *a)
+{
+    size_t cap = strlen(sql) + 2048;
+    char *q = xmalloc(cap);
+    int n = snprintf(q, cap, "INSERT INTO %s WITH q(", a->dest);
+    for (int k = 0; k < ncols; k++)
+        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : "", k);
+    n += snprintf(q + n, cap - (size_t)n, ") AS (%s) SELECT ", sql);
+    for (int k = 0; k < a->nkeys; k++)
+        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : "", a->keys[k]);
+    for (int k = 0; a->ops[k]; k++) {
+        char op = a->ops[k];
+        const char *fn = op == 'c'   ? "count"
+                         : op == 's' ? "sum"
+                         : op == 'a' ? "avg"
+                         : op == 'x' ? "max"
+                                     : "min";
+        if (op == 'n')
+            n += snprintf(q + n, cap - (size_t)n, ", count(*)");
+        else
+            n += snprintf(q + n, cap - (size_t)n, ", %s(c%d)", fn, a->args[k]);
+    }
+    n += snprintf(q + n, cap - (size_t)n, " FROM q");
+    if (a->when) n += snprintf(q + n, cap - (size_t)n, " WHERE c%d", *a->when);
+    for (int k = 0; k < a->nkeys; k++)
+        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : " GROUP BY ", a->keys[k]);
+    int rc = rctx_exec_sql(c, q);
+    free(q);
+    return rc;
+}
+
+/* Store each grouping's groups, or (complete false: the pass stopped
+ * before the last row; or it went to the SQL path) compute it by SQL; free
+ * them. out: the caller's status so far (nothing is stored after an
+ * error). Returns the status. */
+static int multi_finish(struct rctx *c, struct multi *m, int n, const char *sql, int ncols,
+                        bool complete, int out)
+{
+    for (int i = 0; i < n; i++) {
+        const struct rctx_agg *a = m[i].a;
+        if (out == 0)
+            out = m[i].by_sql || !complete ? multi_by_sql(c, sql, ncols, a)
+                                           : store(c, a->dest, a->nkeys, a->ops, &m[i].t);
+        gtab_free(&m[i].t, a->nkeys, (int)strlen(a->ops));
+        free(m[i].kb.p);
+    }
+    return out;
+}
+
+int rctx_hashagg_multi(struct rctx *c, const char *sql, const struct rctx_agg *aggs, int n_aggs)
+{
+    struct multi m[RCTX_MULTI_MAX];
+    if (n_aggs < 1 || n_aggs > RCTX_MULTI_MAX) {
+        snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+        return -1;
+    }
+    if (multi_create(c, m, aggs, n_aggs) != 0) return -1;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        const char *msg = sqlite3_errmsg(c->db);
+        if (strstr(msg, "no such table") || strstr(msg, "no such column"))
+            return 0; /* an older database: no rows, as rctx_fill gives */
+        return agg_fail(c, "report aggregate");
+    }
+    int ncols = sqlite3_column_count(q);
+    if (multi_ready(c, m, n_aggs, ncols) != 0) {
+        sqlite3_finalize(q);
+        return -1;
+    }
+    int rc = SQLITE_DONE, live = n_aggs;
+    sqlite3_value *row[2 * HASHAGG_MAX_COLS];
+    while (live > 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        for (int k = 0; k < ncols; k++)
+            row[k] = sqlite3_column_value(q, k);
+        multi_row(m, n_aggs, row, &live);
+    }
+    if (live == 0) rc = SQLITE_DONE; /* every grouping goes by SQL */
+    sqlite3_finalize(q);
+    int out = rc == SQLITE_DONE ? 0 : agg_fail(c, "report aggregate");
+    return multi_finish(c, m, n_aggs, sql, ncols, true, out);
+}
+
 /* ---- rctx_msgfold: count(DISTINCT message) per key without the sorts ----
  * The rows come in message order (a primary-key scan); each message's rows
  * are folded per key in a small array, then added to a hash table of keys:
@@ -342,11 +573,19 @@ static int mf_flush(struct gtab *t, struct mf_pair *p, size_t n, int nflags, boo
 
 int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
 {
+    return rctx_msgfold_multi(c, sql, nflags, dest, NULL, 0);
+}
+
+int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *dest,
+                       const struct rctx_agg *aggs, int n_aggs)
+{
     static const char all_n[] = "nnnnnnnnnn"; /* 2 + MSGFOLD_MAX_FLAGS counts */
-    if (nflags < 0 || nflags > MSGFOLD_MAX_FLAGS) {
+    struct multi mm[RCTX_MULTI_MAX];
+    if (nflags < 0 || nflags > MSGFOLD_MAX_FLAGS || n_aggs < 0 || n_aggs > RCTX_MULTI_MAX) {
         snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
         return -1;
     }
+    if (multi_create(c, mm, aggs, n_aggs) != 0) return -1;
     char ddl[512];
     int n =
         snprintf(ddl, sizeof ddl,
@@ -361,6 +600,13 @@ int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
         if (strstr(m, "no such table") || strstr(m, "no such column")) return 0;
         return agg_fail(c, "report aggregate");
     }
+    int ncols = sqlite3_column_count(q), live = n_aggs;
+    if (ncols < 2 + nflags || multi_ready(c, mm, n_aggs, ncols) != 0) {
+        sqlite3_finalize(q);
+        snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+        return -1;
+    }
+    sqlite3_value *row[2 * HASHAGG_MAX_COLS];
     struct gtab t = {0};
     rehash(&t);
     struct mf_pair pairs[MSGFOLD_MAX_PER_MSG];
@@ -400,7 +646,13 @@ int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
             if (sqlite3_column_type(q, 2 + f) != SQLITE_NULL &&
                 sqlite3_column_double(q, 2 + f) != 0)
                 p->flag[f] = true;
+        if (n_aggs > 0) { /* the other groupings fed from the same row */
+            for (int k = 0; k < ncols; k++)
+                row[k] = sqlite3_column_value(q, k);
+            multi_row(mm, n_aggs, row, &live);
+        }
     }
+    bool complete = !full && rc == SQLITE_DONE;
     if (!full && rc == SQLITE_DONE && np) mf_flush(&t, pairs, np, nflags, &full);
     for (size_t i = 0; i < np; i++)
         sqlite3_value_free(pairs[i].key);
@@ -414,9 +666,9 @@ int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
         /* the SQL path: count(DISTINCT message) per key, and per flag */
         size_t cap = strlen(sql) + 1024;
         char *s = xmalloc(cap);
-        int m = snprintf(s, cap, "INSERT INTO %s WITH q(c0, c1", dest);
-        for (int f = 0; f < nflags; f++)
-            m += snprintf(s + m, cap - (size_t)m, ", c%d", f + 2);
+        int m = snprintf(s, cap, "INSERT INTO %s WITH q(c0", dest);
+        for (int k = 1; k < ncols; k++) /* every column named (the groupings' too) */
+            m += snprintf(s + m, cap - (size_t)m, ", c%d", k);
         m += snprintf(s + m, cap - (size_t)m, ") AS (%s) SELECT c1, count(DISTINCT c0), count(*)",
                       sql);
         for (int f = 0; f < nflags; f++)
@@ -427,5 +679,5 @@ int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest)
         free(s);
     }
     gtab_free(&t, 1, 2 + nflags);
-    return out;
+    return multi_finish(c, mm, n_aggs, sql, ncols, complete, out);
 }

@@ -127,6 +127,27 @@ void rctx_rollback(struct rctx *c);
  * missing from an older database leaves `dest` empty. 0 or -1 (c->err). */
 int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest);
 
+/* Several GROUP BYs over the rows of one query, in one pass (report/
+ * hashagg.c): each rctx_agg names its TEMP table dest(k1..kN, a1..aM), the
+ * result columns (0-based) of its nkeys keys, its ops (as rctx_hashagg's)
+ * and the result column each op reads (args[k]; ignored for 'n'). Each
+ * grouping gives what rctx_hashagg would give for a query that selects its
+ * keys and arguments from the same rows; one that has to take the SQL path
+ * takes it alone (its own GROUP BY over the same query). A query that reads
+ * a table missing from an older database leaves every dest empty. At most
+ * RCTX_MULTI_MAX groupings. 0 or -1 (c->err). */
+#define RCTX_MULTI_MAX 8
+struct rctx_agg {
+    const char *dest;
+    int nkeys;
+    const int *keys;
+    const char *ops;
+    const int *args;
+    const int *when; /* NULL: every row; else only rows whose result column
+                      * *when is true (not NULL and not 0, as WHERE tests) */
+};
+int rctx_hashagg_multi(struct rctx *c, const char *sql, const struct rctx_agg *aggs, int n_aggs);
+
 /* count(DISTINCT message) per key without the sorts (report/hashagg.c):
  * `sql` gives (message id, key, flag 1..nflags) rows ORDERED BY the message
  * id (each message's rows together); into TEMP table `dest`(k, pairs,
@@ -135,6 +156,10 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
  * (count(DISTINCT CASE WHEN flag THEN id END)). More than 64 keys in a
  * message, a REAL key or too many keys: the same by SQL. nflags <= 8. */
 int rctx_msgfold(struct rctx *c, const char *sql, int nflags, const char *dest);
+/* The same, and the groupings aggs (rctx_hashagg_multi) fed from the same
+ * rows: their columns follow the flags (or any column). */
+int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *dest,
+                       const struct rctx_agg *aggs, int n_aggs);
 
 /* Sampled statistics of the TEMP tables, for the query planner: call after
  * creating a TEMP table that later queries join with database tables. 0 or

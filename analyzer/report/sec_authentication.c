@@ -84,20 +84,42 @@ static int domain_row(void *ctx, sqlite3_stmt *q)
 }
 
 /* One row per sent message in scope with its verdicts, grouped by From
- * domain; the DKIM verdicts per message from r_mk (rctx.h). */
+ * domain; the DKIM verdicts per message from r_mk (rctx.h). The same pass
+ * feeds the SPF and DMARC record tables (columns 14 on): spf_results has
+ * one MAIL FROM row per message and dmarc_results one row, so the rows with
+ * an SPF (DMARC) result are that table's rows in scope, once each. */
 static const char by_domain_rows[] =
     "SELECT d, 1, verified, spf IS NOT NULL, spf = 'pass', coalesce(dkim, 0), dmarc IS NOT NULL,"
     " dmarc = 'pass', coalesce(sa, 0), coalesce(da, 0), dmarc = 'fail', coalesce(testing, 0),"
-    " coalesce(nsig, 0), coalesce(npass, 0) FROM ("
+    " coalesce(nsig, 0), coalesce(npass, 0),"
+    /* 14 */ " coalesce(spd, '?'), sprec, spsid, spreason, sph,"
+    /* 19 */ " coalesce(dmfd, '?'), dmpd, dmpol, dmtag, dmrec, dmtest, dmreason, dmh FROM ("
     "  SELECT coalesce(r.from_domain, '(none)') AS d, sp.result AS spf, dm.result AS dmarc,"
     "  dm.spf_aligned AS sa, dm.dkim_aligned AS da, k.pass AS dkim, k.testing AS testing,"
     "  k.n AS nsig, k.npass AS npass,"
-    "  (sp.message_id IS NOT NULL OR dm.message_id IS NOT NULL OR k.n > 0) AS verified"
+    "  (sp.message_id IS NOT NULL OR dm.message_id IS NOT NULL OR k.n > 0) AS verified,"
+    "  sp.domain AS spd, sp.record AS sprec, sp.sender_id_record AS spsid,"
+    "  sp.reason AS spreason, sp.message_id IS NOT NULL AS sph, dm.from_domain AS dmfd,"
+    "  dm.policy_domain AS dmpd, dm.policy AS dmpol, dm.policy_tag AS dmtag,"
+    "  dm.record AS dmrec, dm.testing AS dmtest, dm.reason AS dmreason,"
+    "  dm.message_id IS NOT NULL AS dmh"
     "  FROM r_msg r"
     "  LEFT JOIN spf_results sp ON sp.message_id = r.id AND sp.identity = 'mailfrom'"
     "  LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
     "  LEFT JOIN r_mk k ON k.message_id = r.id"
     "  WHERE r.feedback_kind IS NULL)";
+/* r_agg_dom: count(*) and the sums of by_domain_rows per domain;
+ * r_agg_spf: per (MAIL FROM domain, SPF record): messages, passes, the
+ * Sender ID record and a reason; r_agg_dmarc: per (From domain, where
+ * found, policy, tag, record): t=y, messages, a reason */
+static const int dom_keys[] = {0}, dom_args[] = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+static const int spf_keys[] = {14, 15}, spf_args[] = {0, 4, 16, 17}, spf_when = 18;
+static const int dmarc_keys[] = {19, 20, 21, 22, 23}, dmarc_args[] = {24, 0, 25}, dmarc_when = 26;
+static const struct rctx_agg by_domain_aggs[] = {
+    {"r_agg_dom", 1, dom_keys, "nssssssssssss", dom_args, NULL},
+    {"r_agg_spf", 2, spf_keys, "nsxx", spf_args, &spf_when},
+    {"r_agg_dmarc", 5, dmarc_keys, "xnx", dmarc_args, &dmarc_when},
+};
 /* count(*) and the sums of by_domain_rows per domain (rctx_hashagg) */
 static const char by_domain_sql[] =
     "SELECT k1, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13 FROM r_agg_dom"
@@ -125,7 +147,8 @@ int sec_authentication(struct rctx *c)
               "passes (unsigned messages do not); alignment is DMARC's";
     t->limit = TOP_DOMAINS;
     struct dom_acc a = {.c = c, .t = t};
-    if (rctx_hashagg(c, by_domain_rows, 1, "nssssssssssss", "r_agg_dom") != 0 ||
+    if (rctx_hashagg_multi(c, by_domain_rows, by_domain_aggs,
+                           (int)(sizeof by_domain_aggs / sizeof by_domain_aggs[0])) != 0 ||
         rctx_each(c, by_domain_sql, NULL, domain_row, &a) != 0)
         return -1;
     if (a.verified == 0) {
@@ -156,14 +179,21 @@ int sec_authentication(struct rctx *c)
     /* per d=: messages, signatures, and the messages passing, aligned,
      * testing (count(DISTINCT ...) by rctx_msgfold over the signatures in
      * message order) */
-    char dkd[512];
+    char dkd[1024];
     snprintf(dkd, sizeof dkd,
              "SELECT k.message_id, coalesce(k.domain, '(unreadable)'), k.result = 'pass',"
-             " k.from_relation <> 'none', k.key_testing"
+             " k.from_relation <> 'none', k.key_testing,"
+             /* 5: the selectors' table, from the same rows */
+             " coalesce(k.domain, '?'), coalesce(k.selector, '?'), k.key_type, k.key_bits,"
+             " k.key_source"
              " FROM r_msg r%sdkim_signatures k ON k.message_id = r.id"
              " WHERE r.feedback_kind IS NULL AND NOT k.legacy ORDER BY %s",
              RCTX_MSG_JOIN(c), RCTX_MSG_ORDER(c, "k.message_id"));
-    if (rctx_msgfold(c, dkd, 3, "r_agg_dkd") != 0 ||
+    /* r_agg_dkim: per (domain, selector, key type, bits, t=y): the key's
+     * source, signatures, passes (the selectors' table below) */
+    static const int sel_keys[] = {5, 6, 7, 8, 4}, sel_args[] = {9, 0, 2};
+    static const struct rctx_agg sel = {"r_agg_dkim", 5, sel_keys, "xns", sel_args, NULL};
+    if (rctx_msgfold_multi(c, dkd, 3, "r_agg_dkd", &sel, 1) != 0 ||
         rctx_table(
             c, s, "by_dkim_domain", "By DKIM signing domain (d=)", NULL,
             "dkim_domain:t:DKIM d=|messages:i:Messages|signatures:i:Signatures|"
@@ -205,28 +235,17 @@ int sec_authentication(struct rctx *c)
             " ORDER BY g.n DESC, g.method, g.domain, g.reason LIMIT 21") != 0)
         return -1;
 
-    /* the GROUP BYs of these tables without their sorts (rctx_hashagg);
-     * ties ordered by the keys, as the sorted groups came before */
-    if (rctx_hashagg(c,
-                     "SELECT coalesce(sp.domain, '?'), sp.record, 1, sp.result = 'pass',"
-                     " sp.sender_id_record, sp.reason"
-                     " FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom'",
-                     2, "nsxx", "r_agg_spf") != 0 ||
-        rctx_table(c, s, "spf_records", "SPF records found (MAIL FROM domains)", NULL,
+    /* r_agg_spf and r_agg_dmarc were made with r_agg_dom above, without
+     * the sorts of a GROUP BY; ties ordered by the keys, as the sorted
+     * groups came before */
+    if (rctx_table(c, s, "spf_records", "SPF records found (MAIL FROM domains)", NULL,
                    "domain:t:Domain|record:t:SPF record|messages:i:Messages|pass:i:Pass|"
                    "sender_id_record:t:Sender ID record|note:t:Note",
                    TOP_RECORDS,
                    "SELECT k1, k2, a1, a2, a3, CASE WHEN k2 IS NULL THEN a4 END FROM r_agg_spf"
                    " ORDER BY a1 DESC, k1, k2 LIMIT 21") != 0)
         return -1;
-    if (rctx_hashagg(c,
-                     "SELECT coalesce(dm.from_domain, '?'), dm.policy_domain, dm.policy,"
-                     " dm.policy_tag, dm.record, dm.testing, 1, dm.reason"
-                     " FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL",
-                     5, "xnx", "r_agg_dmarc") != 0 ||
-        rctx_table(c, s, "dmarc_records", "DMARC policies found",
+    if (rctx_table(c, s, "dmarc_records", "DMARC policies found",
                    "the policy that applies (p, sp or np) and the name where the record was found",
                    "from_domain:t:From domain|found_at:t:Found at|policy:t:Policy|policy_tag:t:Tag|"
                    "testing:i:Testing (t=y)|record:t:DMARC record|messages:i:Messages|note:t:Note",
@@ -234,13 +253,7 @@ int sec_authentication(struct rctx *c)
                    "SELECT k1, k2, k3, k4, a1, k5, a2, CASE WHEN k5 IS NULL THEN a3 END"
                    " FROM r_agg_dmarc ORDER BY a2 DESC, k1, k2, k3, k4, k5 LIMIT 21") != 0)
         return -1;
-    if (rctx_hashagg(c,
-                     "SELECT coalesce(k.domain, '?'), coalesce(k.selector, '?'), k.key_type,"
-                     " k.key_bits, k.key_testing, k.key_source, 1, k.result = 'pass'"
-                     " FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL AND NOT k.legacy",
-                     5, "xns", "r_agg_dkim") != 0 ||
-        rctx_table(
+    if (rctx_table(
             c, s, "dkim_selectors", "DKIM selectors and keys", NULL,
             "domain:t:Domain|selector:t:Selector|key_type:t:Key type|key_bits:i:Key bits|"
             "testing:i:Testing (t=y)|key_source:t:Key from|signatures:i:Signatures|pass:i:Pass",

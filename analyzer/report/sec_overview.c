@@ -19,13 +19,13 @@ static int add_period(struct rctx *c, struct rsection *s)
     const char *until = c->scope.until ? c->scope.until : c->r->until;
     struct rval lo = rv_null(), hi = rv_null();
     if (!since && rctx_value(c,
-                             "SELECT min(t) FROM (SELECT min(t) AS t FROM r_msg UNION ALL"
+                             "SELECT min(t) FROM (SELECT a4 AS t FROM r_agg_ov UNION ALL"
                              " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(ts_min), 'unixepoch')"
                              " FROM r_dcube)",
                              NULL, &lo) != 0)
         return -1;
     if (!until && rctx_value(c,
-                             "SELECT max(t) FROM (SELECT max(t) AS t FROM r_msg UNION ALL"
+                             "SELECT max(t) FROM (SELECT a5 AS t FROM r_agg_ov UNION ALL"
                              " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(ts_max), 'unixepoch')"
                              " FROM r_dcube)",
                              NULL, &hi) != 0)
@@ -48,19 +48,39 @@ int sec_overview(struct rctx *c)
     struct rsection *s = rsec_add(r, "overview", "Overview");
     int64_t n_all = 0, n_anom = 0;
 
+    /* One pass over r_msg for every count of it below (they had been seven
+     * passes): r_agg_ov, one row: all messages, the sent ones, the feedback
+     * ones, the first and last time; r_agg_ovfb: feedback messages per kind;
+     * r_agg_ovdom: sent messages per From domain (counted: the sender
+     * domains). */
+    static const int ov_keys[] = {0}, ov_args[] = {0, 1, 2, 3, 3};
+    static const int fb_keys[] = {4}, fb_args[] = {0}, fb_when = 2;
+    static const int dom_keys[] = {5}, dom_args[] = {0}, dom_when = 1;
+    static const struct rctx_agg aggs[] = {
+        {"r_agg_ov", 1, ov_keys, "nssmx", ov_args, NULL},
+        {"r_agg_ovfb", 1, fb_keys, "n", fb_args, &fb_when},
+        {"r_agg_ovdom", 1, dom_keys, "n", dom_args, &dom_when},
+    };
+    int64_t n_sent = 0;
+    if (rctx_hashagg_multi(c,
+                           "SELECT 1, feedback_kind IS NULL, feedback_kind IS NOT NULL, t,"
+                           " feedback_kind, from_domain FROM r_msg",
+                           aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0 ||
+        rctx_int(c, "SELECT a2 FROM r_agg_ov", NULL, &n_sent) != 0)
+        return -1;
+    c->n_sent = n_sent; /* rctx_sent_messages' count, for the later sections */
     if (add_period(c, s) != 0) return -1;
     if (rctx_fact_int(c, s, "sources", "sources read", "SELECT count(*) FROM sources", 0, NULL) !=
             0 ||
         rctx_fact_int(c, s, "sources_unreadable", "of them unreadable",
                       "SELECT count(*) FROM sources WHERE status <> 'done'", -1, NULL) != 0 ||
-        rctx_fact_int(c, s, "messages", "messages",
-                      "SELECT count(*) FROM r_msg WHERE feedback_kind IS NULL", 0, NULL) != 0 ||
+        rctx_fact_int(c, s, "messages", "messages", "SELECT a2 FROM r_agg_ov", 0, NULL) != 0 ||
         rctx_fact_int(c, s, "copies", "copies (where the messages were found)",
                       "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
                       " JOIN r_msg m ON m.id = y.message_id WHERE m.feedback_kind IS NULL",
                       0, NULL) != 0 ||
         rctx_fact_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
-                      "SELECT count(*) FROM r_msg WHERE feedback_kind IS NOT NULL", 0, NULL) != 0 ||
+                      "SELECT a3 FROM r_agg_ov", 0, NULL) != 0 ||
         rctx_fact_int(c, s, "log_files", "log files", "SELECT count(*) FROM log_files", 0, NULL) !=
             0 ||
         rctx_fact_int(c, s, "log_lines", "log lines read",
@@ -75,8 +95,7 @@ int sec_overview(struct rctx *c)
                       "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
                       " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
                       0, NULL) != 0 ||
-        rctx_fact_int(c, s, "sender_domains", "sender domains",
-                      "SELECT count(DISTINCT from_domain) FROM r_msg WHERE feedback_kind IS NULL",
+        rctx_fact_int(c, s, "sender_domains", "sender domains", "SELECT count(k1) FROM r_agg_ovdom",
                       0, NULL) != 0 ||
         rctx_fact_int(
             c, s, "anomalies", "anomalies (messages and source files)",
@@ -84,15 +103,11 @@ int sec_overview(struct rctx *c)
             " (SELECT count(*) FROM anomalies WHERE message_id IS NULL)",
             -1, &n_anom) != 0)
         return -1;
-    if (rctx_int(c, "SELECT count(*) FROM r_msg", NULL, &n_all) != 0) return -1;
+    if (rctx_int(c, "SELECT a1 FROM r_agg_ov", NULL, &n_all) != 0) return -1;
 
     struct rtable *t = rsec_table(s, r, "feedback_by_kind", "Feedback messages by kind",
                                   "kind:t:Kind|messages:i:Messages");
-    if (rctx_fill(c, t, 0,
-                  "SELECT feedback_kind, count(*) FROM r_msg WHERE feedback_kind IS NOT NULL"
-                  " GROUP BY 1 ORDER BY 2 DESC, 1",
-                  NULL) < 0)
-        return -1;
+    if (rctx_fill(c, t, 0, "SELECT k1, a1 FROM r_agg_ovfb ORDER BY 2 DESC, 1", NULL) < 0) return -1;
 
     t = rsec_table(s, r, "anomalies", "Anomalies by code",
                    "code:t:Anomaly|count:i:Count|messages:i:Messages|sources:i:Source files|"

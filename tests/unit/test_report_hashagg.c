@@ -154,13 +154,76 @@ static void msgfold(void **state)
                       " count(DISTINCT CASE WHEN testing THEN mid END) FROM sig GROUP BY d");
 }
 
+/* rctx_hashagg_multi: three groupings from one pass give what three
+ * GROUP BYs give; `when` keeps the rows where its column is true (NULL and
+ * 0 are not; the text 'x' is 0, 2.5 is true); a grouping that must take the
+ * SQL path (a text summed) takes it alone, the others stay right. */
+static void multi(void **state)
+{
+    (void)state;
+    static const int k_g[] = {0}, a_g[] = {0, 2, 3}, k_gh[] = {0, 1}, a_gh[] = {0, 3}, k_t[] = {3},
+                     a_t[] = {0}, w_v = 2, k_h[] = {1}, a_h[] = {3};
+    const struct rctx_agg aggs[] = {
+        {"m1", 1, k_g, "nsx", a_g, NULL},
+        {"m2", 2, k_gh, "nm", a_gh, &w_v},
+        {"m3", 1, k_t, "n", a_t, &w_v},
+        {"m4", 1, k_h, "s", a_h, NULL}, /* sums t, text among them: the SQL path */
+    };
+    assert_int_equal(rctx_hashagg_multi(&c, "SELECT g, h, v, t FROM r", aggs, 4), 0);
+    same_as_sql("m1", "SELECT g, count(*), sum(v), max(t) FROM r GROUP BY g");
+    same_as_sql("m2", "SELECT g, h, count(*), min(t) FROM r WHERE v GROUP BY g, h");
+    same_as_sql("m3", "SELECT t, count(*) FROM r WHERE v GROUP BY t");
+    same_as_sql("m4", "SELECT h, sum(t) FROM r GROUP BY h");
+    /* by hand: 'a' has 4 rows, v 1 + 2 + 3 = 6; rows with v true: 6 of 9 */
+    assert_int_equal(int_of("SELECT a1 = 4 AND a2 = 6 FROM m1 WHERE k1 = 'a'"), 1);
+    assert_int_equal(int_of("SELECT sum(a1) FROM m2"), 6);
+    /* the when column as WHERE reads it: 'x' is false, 2.5 and -1 true */
+    exec_ok("CREATE TABLE w(k, c); INSERT INTO w VALUES (1, 'x'), (2, 2.5), (3, -1), (4, '0'),"
+            " (5, NULL), (6, 0);");
+    static const int k_k[] = {0}, a_k[] = {0}, w_c = 1;
+    const struct rctx_agg wa = {"m5", 1, k_k, "n", a_k, &w_c};
+    assert_int_equal(rctx_hashagg_multi(&c, "SELECT k, c FROM w", &wa, 1), 0);
+    assert_int_equal(int_of("SELECT group_concat(k1, ',') = '2,3'"
+                            " FROM (SELECT k1 FROM m5 ORDER BY k1)"),
+                     1);
+    assert_int_equal(int_of("SELECT count(*) FROM m5"), 2);
+    same_as_sql("m5", "SELECT k, count(*) FROM w WHERE c GROUP BY k");
+    /* a missing table: every dest empty; a column out of range: an error */
+    assert_int_equal(rctx_hashagg_multi(&c, "SELECT x, y FROM no_such_table", aggs, 1), 0);
+    assert_int_equal(int_of("SELECT count(*) FROM m1"), 0);
+    static const int k_bad[] = {7};
+    const struct rctx_agg bad = {"m6", 1, k_bad, "n", a_k, NULL};
+    assert_int_equal(rctx_hashagg_multi(&c, "SELECT g FROM r", &bad, 1), -1);
+}
+
+/* rctx_msgfold_multi: the fold and a grouping of other columns of the same
+ * rows, as their GROUP BYs give them. */
+static void msgfold_multi(void **state)
+{
+    (void)state;
+    exec_ok("CREATE TABLE sig2(mid, d, pass, sel, bits);"
+            "INSERT INTO sig2 VALUES (1, 'd1', 0, 's1', 1024), (1, 'd1', 1, 's1', 2048),"
+            " (1, 'd2', 0, 's2', NULL), (2, 'd1', NULL, 's1', 1024), (3, 'd2', 1, 's2', 2048),"
+            " (3, 'd3', 0, 's3', 1024);");
+    static const int k_ds[] = {1, 3}, a_ds[] = {0, 2, 4};
+    const struct rctx_agg sel = {"mfs", 2, k_ds, "nsx", a_ds, NULL};
+    assert_int_equal(rctx_msgfold_multi(&c, "SELECT mid, d, pass, sel, bits FROM sig2 ORDER BY mid",
+                                        1, "mf2", &sel, 1),
+                     0);
+    same_as_sql("mf2", "SELECT d, count(DISTINCT mid), count(*),"
+                       " count(DISTINCT CASE WHEN pass THEN mid END) FROM sig2 GROUP BY d");
+    same_as_sql("mfs", "SELECT d, sel, count(*), sum(pass), max(bits) FROM sig2 GROUP BY d, sel");
+    /* by hand: (d1, s1): 3 rows, 1 passing, largest key 2048 */
+    assert_int_equal(int_of("SELECT a1 = 3 AND a2 = 1 AND a3 = 2048 FROM mfs"
+                            " WHERE k1 = 'd1' AND k2 = 's1'"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(groups),
-        cmocka_unit_test(sql_path),
-        cmocka_unit_test(missing_and_bad),
-        cmocka_unit_test(msgfold),
+        cmocka_unit_test(groups),  cmocka_unit_test(sql_path), cmocka_unit_test(missing_and_bad),
+        cmocka_unit_test(msgfold), cmocka_unit_test(multi),    cmocka_unit_test(msgfold_multi),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
