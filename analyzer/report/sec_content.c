@@ -49,73 +49,75 @@
 #define SCORED                                                                                     \
     " FROM content_scores c JOIN r_msg r ON r.id = c.message_id WHERE r.feedback_kind IS NULL"
 
-struct hist {
-    int64_t below0;
-    int64_t *bins; /* [0, top]: bins[top] is ">= top" */
-    int top;
-};
-
-static int hist_row(void *ctx, sqlite3_stmt *s)
-{
-    struct hist *h = ctx;
-    int64_t b = sqlite3_column_int64(s, 0), n = sqlite3_column_int64(s, 1);
-    if (b < 0)
-        h->below0 += n;
-    else
-        h->bins[b >= h->top ? h->top : b] += n;
-    return 0;
-}
-
 /* One scan for the headline numbers. */
 struct stats {
     int64_t scored;
     struct rval mean, spam;
     double th_min, th_max;
+    /* the sums, as SQLite's avg() and sum() make them: doubles added in row
+     * order; is_spam an integer sum unless a non-integer shows up */
+    double tsum, ssum_r;
+    int64_t ssum_i;
+    bool s_approx;
+    /* the histogram's counts up to HIST_MAX_TOP (the last: that or more),
+     * folded at the threshold-dependent top later */
+    int64_t below0, bins[HIST_MAX_TOP + 1];
 };
 
+/* One scored message: total, is_spam, threshold (one pass for the facts
+ * and the histogram; it had been two) */
 static int stats_row(void *ctx, sqlite3_stmt *st)
 {
     struct stats *x = ctx;
-    x->scored = sqlite3_column_int64(st, 0);
-    if (x->scored > 0) {
-        x->mean = rv_real(sqlite3_column_double(st, 1));
-        x->spam = rv_pct(sqlite3_column_double(st, 2));
-        x->th_min = sqlite3_column_double(st, 3);
-        x->th_max = sqlite3_column_double(st, 4);
+    double th = sqlite3_column_double(st, 2);
+    if (x->scored == 0 || th < x->th_min) x->th_min = th;
+    if (x->scored == 0 || th > x->th_max) x->th_max = th;
+    x->scored++;
+    x->tsum += sqlite3_column_double(st, 0);
+    if (sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+        x->ssum_i += sqlite3_column_int64(st, 1);
+        x->ssum_r += (double)sqlite3_column_int64(st, 1);
+    } else if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        x->ssum_r += sqlite3_column_double(st, 1);
+        x->s_approx = true;
     }
+    /* the bin as "CASE WHEN total < 0 THEN -1 ELSE CAST(total AS INTEGER)
+     * END" gives it (text sorts after numbers, so never < 0; CAST truncates
+     * toward zero) */
+    int t = sqlite3_column_type(st, 0);
+    int64_t b;
+    if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+        double v = sqlite3_column_double(st, 0);
+        b = v < 0 ? -1 : v >= HIST_MAX_TOP ? HIST_MAX_TOP : (int64_t)v;
+    } else {
+        b = sqlite3_column_int64(st, 0); /* NULL: 0 */
+    }
+    if (b < 0)
+        x->below0++;
+    else
+        x->bins[b >= HIST_MAX_TOP ? HIST_MAX_TOP : b]++;
     return 0;
 }
 
-static int add_histogram(struct rctx *c, struct rsection *s, double max_th)
+static void add_histogram(struct rctx *c, struct rsection *s, const struct stats *x)
 {
+    double max_th = x->th_max;
     int top = HIST_MIN_TOP;
     if (isfinite(max_th) && max_th + 5 > top)
         top = max_th + 5 > HIST_MAX_TOP ? HIST_MAX_TOP : (int)ceil(max_th + 5);
-    struct hist h = {.top = top,
-                     .bins = arena_zalloc(c->r->a, (size_t)(top + 1) * sizeof(int64_t))};
-    /* CAST truncates toward zero: 0.5 is in "0-1", 1.0 in "1-2" */
-    if (rctx_each(c,
-                  /* one row per message, counted here: no GROUP BY (a sort).
-                   * The scope's messages drive, in id order: left to choose,
-                   * SQLite scans the covering index content_scores_total and looks
-                   * every message up in r_msg in score order, a cache miss each
-                   * (1 s for a million messages, against 0.2 s) */
-                  "SELECT CASE WHEN c.total < 0 THEN -1 ELSE CAST(c.total AS INTEGER) END, 1"
-                  " FROM r_msg r CROSS JOIN content_scores c ON c.message_id = r.id"
-                  " WHERE r.feedback_kind IS NULL",
-                  NULL, hist_row, &h) != 0)
-        return -1;
     size_t n = (size_t)top + 2;
     struct rchart *ch = rsec_chart(s, c->r, "score_distribution", "Content score distribution",
                                    RC_BARS, n, 1, "messages");
     ch->series[0] = "messages";
     ch->labels[0] = "<0";
-    ch->values[0] = (double)h.below0;
+    ch->values[0] = (double)x->below0;
     for (int b = 0; b <= top; b++) {
+        int64_t v = x->bins[b];
+        for (int k = b + 1; b == top && k <= HIST_MAX_TOP; k++)
+            v += x->bins[k]; /* the last bar: top or more */
         ch->labels[b + 1] = b < top ? rprintf(c->r, "%d-%d", b, b + 1) : rprintf(c->r, ">=%d", b);
-        ch->values[b + 1] = (double)h.bins[b];
+        ch->values[b + 1] = (double)v;
     }
-    return 0;
 }
 
 static void add_facts(struct rctx *c, struct rsection *s, const struct stats *x)
@@ -237,16 +239,16 @@ int sec_content(struct rctx *c)
         rsec_empty(s, c->r, "no messages in this period");
         return 0;
     }
-    if (rctx_each(c,
-                  "SELECT count(*), avg(c.total), CAST(sum(c.is_spam) AS REAL) / count(*),"
-                  " min(c.threshold), max(c.threshold)" SCORED,
-                  NULL, stats_row, &x) != 0)
+    /* the scored messages in the order SQLite's aggregate read them (the
+     * mean is their totals added in that order, as avg() adds them) */
+    if (rctx_each(c, "SELECT c.total, c.is_spam, c.threshold" SCORED, NULL, stats_row, &x) != 0)
         return -1;
     if (x.scored > 0) {
+        x.mean = rv_real(x.tsum / (double)x.scored);
+        x.spam = rv_pct((x.s_approx ? x.ssum_r : (double)x.ssum_i) / (double)x.scored);
         add_facts(c, s, &x);
-        if (add_histogram(c, s, x.th_max) != 0 || add_rules(c, s, x.scored) != 0 ||
-            add_top_messages(c, s) != 0)
-            return -1;
+        add_histogram(c, s, &x);
+        if (add_rules(c, s, x.scored) != 0 || add_top_messages(c, s) != 0) return -1;
     }
     long n_att = 0;
     if (add_attachments(c, s, &n_att) != 0) return -1;
