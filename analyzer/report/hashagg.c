@@ -348,6 +348,8 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
  * one that meets a REAL key, a REAL or overflowing sum or too many groups
  * stops there and is computed afterwards by its own GROUP BY in SQL (a
  * second pass, for it alone). */
+#define MULTI_MAX_COLS 64 /* columns of the one query */
+
 struct multi {
     const struct rctx_agg *a;
     struct gtab t;
@@ -387,7 +389,7 @@ static int multi_ready(struct rctx *c, struct multi *m, int n, int ncols)
 {
     for (int i = 0; i < n; i++) {
         const struct rctx_agg *a = m[i].a;
-        bool ok = ncols <= 2 * HASHAGG_MAX_COLS;
+        bool ok = ncols <= MULTI_MAX_COLS;
         for (int k = 0; ok && k < a->nkeys; k++)
             ok = a->keys[k] >= 0 && a->keys[k] < ncols;
         for (int k = 0; ok && a->ops[k]; k++)
@@ -507,7 +509,7 @@ int rctx_hashagg_multi(struct rctx *c, const char *sql, const struct rctx_agg *a
         return -1;
     }
     int rc = SQLITE_DONE, live = n_aggs;
-    sqlite3_value *row[2 * HASHAGG_MAX_COLS];
+    sqlite3_value *row[MULTI_MAX_COLS];
     while (live > 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         for (int k = 0; k < ncols; k++)
             row[k] = sqlite3_column_value(q, k);
@@ -606,7 +608,7 @@ int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *
         snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
         return -1;
     }
-    sqlite3_value *row[2 * HASHAGG_MAX_COLS];
+    sqlite3_value *row[MULTI_MAX_COLS];
     struct gtab t = {0};
     rehash(&t);
     struct mf_pair pairs[MSGFOLD_MAX_PER_MSG];

@@ -93,7 +93,8 @@ static const char by_domain_rows[] =
     " dmarc = 'pass', coalesce(sa, 0), coalesce(da, 0), dmarc = 'fail', coalesce(testing, 0),"
     " coalesce(nsig, 0), coalesce(npass, 0),"
     /* 14 */ " coalesce(spd, '?'), sprec, spsid, spreason, sph,"
-    /* 19 */ " coalesce(dmfd, '?'), dmpd, dmpol, dmtag, dmrec, dmtest, dmreason, dmh FROM ("
+    /* 19 */ " coalesce(dmfd, '?'), dmpd, dmpol, dmtag, dmrec, dmtest, dmreason, dmh,"
+    /* 27 */ " mid, spfr, spff, dmf, spf, dmarc FROM ("
     "  SELECT coalesce(r.from_domain, '(none)') AS d, sp.result AS spf, dm.result AS dmarc,"
     "  dm.spf_aligned AS sa, dm.dkim_aligned AS da, k.pass AS dkim, k.testing AS testing,"
     "  k.n AS nsig, k.npass AS npass,"
@@ -102,7 +103,9 @@ static const char by_domain_rows[] =
     "  sp.reason AS spreason, sp.message_id IS NOT NULL AS sph, dm.from_domain AS dmfd,"
     "  dm.policy_domain AS dmpd, dm.policy AS dmpol, dm.policy_tag AS dmtag,"
     "  dm.record AS dmrec, dm.testing AS dmtest, dm.reason AS dmreason,"
-    "  dm.message_id IS NOT NULL AS dmh"
+    "  dm.message_id IS NOT NULL AS dmh, r.id AS mid,"
+    "  coalesce(sp.reason, 'matched ' || sp.mechanism) AS spfr, sp.result <> 'pass' AS spff,"
+    "  dm.result <> 'pass' AS dmf"
     "  FROM r_msg r"
     "  LEFT JOIN spf_results sp ON sp.message_id = r.id AND sp.identity = 'mailfrom'"
     "  LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
@@ -115,10 +118,16 @@ static const char by_domain_rows[] =
 static const int dom_keys[] = {0}, dom_args[] = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
 static const int spf_keys[] = {14, 15}, spf_args[] = {0, 4, 16, 17}, spf_when = 18;
 static const int dmarc_keys[] = {19, 20, 21, 22, 23}, dmarc_args[] = {24, 0, 25}, dmarc_when = 26;
+/* r_agg_fspf, r_agg_fdm: the failures of SPF (MAIL FROM) and DMARC per
+ * (domain, result, reason): messages (one row each) and the first */
+static const int fspf_keys[] = {14, 31, 28}, fspf_when = 29, fdm_keys[] = {19, 32, 25},
+                 fdm_when = 30, f_args[] = {0, 27};
 static const struct rctx_agg by_domain_aggs[] = {
     {"r_agg_dom", 1, dom_keys, "nssssssssssss", dom_args, NULL},
     {"r_agg_spf", 2, spf_keys, "nsxx", spf_args, &spf_when},
     {"r_agg_dmarc", 5, dmarc_keys, "xnx", dmarc_args, &dmarc_when},
+    {"r_agg_fspf", 3, fspf_keys, "nm", f_args, &fspf_when},
+    {"r_agg_fdm", 3, fdm_keys, "nm", f_args, &fdm_when},
 };
 /* count(*) and the sums of by_domain_rows per domain (rctx_hashagg) */
 static const char by_domain_sql[] =
@@ -204,9 +213,12 @@ int sec_authentication(struct rctx *c)
             " ORDER BY pairs DESC, k LIMIT 21") != 0)
         return -1;
 
-    /* failures: one query over the three methods; the example is the first
-     * message of the group (bare column `detail` comes from that row: SQLite
-     * takes bare columns from the row of the single min()) */
+    /* failures: the three methods in one table; the example is the first
+     * message of the group. DKIM's by SQL (bare column `detail` comes from
+     * that row: SQLite takes bare columns from the row of the single min());
+     * SPF's and DMARC's were counted by the pass above (one row a message:
+     * the messages are the rows, and the SPF detail is the first message's
+     * explanation) */
     if (rctx_table(
             c, s, "failures", "Top failure reasons",
             "DKIM per signature, SPF for MAIL FROM, DMARC per message; one example each",
@@ -220,18 +232,12 @@ int sec_authentication(struct rctx *c)
             "   SELECT 'dkim' AS method, coalesce(k.domain, '?') AS domain, k.result AS result,"
             "   k.reason AS reason, k.message_id AS mid, k.detail AS detail"
             "   FROM r_msg r JOIN dkim_signatures k ON k.message_id = r.id"
-            "   WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.result <> 'pass'"
-            "   UNION ALL"
-            "   SELECT 'spf', coalesce(sp.domain, '?'), sp.result,"
-            "   coalesce(sp.reason, 'matched ' || sp.mechanism), sp.message_id, sp.explanation"
-            "   FROM r_msg r JOIN spf_results sp ON sp.message_id = r.id"
-            "   WHERE r.feedback_kind IS NULL AND sp.identity = 'mailfrom' AND sp.result <> 'pass'"
-            "   UNION ALL"
-            "   SELECT 'dmarc', coalesce(dm.from_domain, '?'), dm.result, dm.reason,"
-            "   dm.message_id, NULL"
-            "   FROM r_msg r JOIN dmarc_results dm ON dm.message_id = r.id"
-            "   WHERE r.feedback_kind IS NULL AND dm.result <> 'pass')"
-            "  GROUP BY method, domain, result, reason) g"
+            "   WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.result <> 'pass')"
+            "  GROUP BY method, domain, result, reason"
+            "  UNION ALL SELECT 'spf', k1, k2, k3, a1, a2, (SELECT sp.explanation"
+            "  FROM spf_results sp WHERE sp.message_id = a2 AND sp.identity = 'mailfrom')"
+            "  FROM r_agg_fspf"
+            "  UNION ALL SELECT 'dmarc', k1, k2, k3, a1, a2, NULL FROM r_agg_fdm) g"
             " ORDER BY g.n DESC, g.method, g.domain, g.reason LIMIT 21") != 0)
         return -1;
 
