@@ -84,6 +84,7 @@
  * What it does not do: it says what the spam copies share, not why; one
  * feature per row, no combinations of features. */
 #include "report/rctx.h"
+#include "report/sqlval.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -557,13 +558,13 @@ struct sep_tab {
     size_t nb, n;
 };
 
+/* The table's hash of one key part: its type, then its bytes eight at a
+ * time (sqlval_hash_bytes; FNV-1a's multiply per byte had been 6% of a
+ * post-mortem over a million messages). Only the distribution matters:
+ * equal parts are compared by bytes. */
 static uint64_t sep_hash(uint64_t h, const void *p, int n, int type)
 {
-    const unsigned char *q = p;
-    h = (h ^ (uint64_t)(unsigned)type) * 1099511628211ull;
-    for (int i = 0; i < n; i++)
-        h = (h ^ (uint64_t)q[i]) * 1099511628211ull;
-    return (h ^ (uint64_t)(unsigned)n) * 1099511628211ull;
+    return sqlval_hash_bytes((h ^ (uint64_t)(unsigned)type) * 1099511628211ull, p, (size_t)n);
 }
 
 /* Column k's bytes and type as a TEXT column would store them. */
