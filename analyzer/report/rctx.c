@@ -580,6 +580,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     c->whole = false;
     c->pm_key = NULL;
     c->n_sent = -1;
+    c->n_feedback = -1;
     if (sqlite3_create_function_v2(db, "ma_list", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    sql_list, NULL, NULL, NULL) != SQLITE_OK)
         return fail(c, "report functions");
@@ -933,6 +934,19 @@ int rctx_fact_pct(struct rctx *c, struct rsection *s, const char *key, const cha
     if (rctx_real(c, sql, NULL, &v, &has) != 0) return -1;
     rsec_fact(s, c->r, key, label, has ? rv_pct(v) : rv_null(), better);
     return 0;
+}
+
+bool rctx_all_sent(struct rctx *c)
+{
+    if (!c->whole) return false;
+    if (c->n_feedback < 0) {
+        int64_t k = 0;
+        if (rctx_int(c, "SELECT count(*) FROM r_msg WHERE feedback_kind IS NOT NULL", NULL, &k) !=
+            0)
+            return false; /* (the join then says what is wrong) */
+        c->n_feedback = k;
+    }
+    return c->n_feedback == 0;
 }
 
 int rctx_sent_messages(struct rctx *c, int64_t *n)

@@ -92,6 +92,9 @@ struct rctx {
     /* rctx_sent_messages' count once counted (-1: not yet): five sections
      * ask for it, each a pass over r_msg */
     int64_t n_sent;
+    /* the feedback messages in scope (-1: not counted yet; the overview's
+     * pass counts them) */
+    int64_t n_feedback;
     char err[512];
 };
 
@@ -198,6 +201,11 @@ int rctx_fact_int(struct rctx *c, struct rsection *s, const char *key, const cha
 int rctx_fact_pct(struct rctx *c, struct rsection *s, const char *key, const char *label,
                   const char *sql, int better);
 int rctx_sent_messages(struct rctx *c, int64_t *n);
+/* Every message of the database is in scope and none is a feedback message:
+ * a per-message table's rows are then all in scope, and reading the table
+ * alone gives what its join with r_msg gives (a rule_hits join cost twice
+ * the scan). False on a database error (the join then reports it). */
+bool rctx_all_sent(struct rctx *c);
 
 /* Column k of a row as a report-arena string (NULL stays NULL). */
 const char *rctx_col_text(struct rctx *c, struct sqlite3_stmt *s, int k);

@@ -147,9 +147,16 @@ static int add_rules(struct rctx *c, struct rsection *s, int64_t scored)
      * primary key order, not through rule_hits_rule in rule order (a jump
      * to another page for every hit) */
     if (rctx_hashagg(c,
-                     "SELECT h.rule, h.description, 1, h.score / max(h.count, 1)"
-                     " FROM r_msg r CROSS JOIN rule_hits h ON h.message_id = r.id"
-                     " WHERE r.feedback_kind IS NULL",
+                     rctx_all_sent(c)
+                         /* every message in scope, none feedback: the hits
+                          * alone, in their key order (0.38 s against 0.16 s
+                          * for 1.5 million hits); the aggregates do not
+                          * depend on the order */
+                         ? "SELECT h.rule, h.description, 1, h.score / max(h.count, 1)"
+                           " FROM rule_hits h"
+                         : "SELECT h.rule, h.description, 1, h.score / max(h.count, 1)"
+                           " FROM r_msg r CROSS JOIN rule_hits h ON h.message_id = r.id"
+                           " WHERE r.feedback_kind IS NULL",
                      1, "xnx", "r_agg_rules") != 0)
         return -1;
     /* the share's denominator: the scored messages, counted by the caller

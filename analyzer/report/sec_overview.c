@@ -61,14 +61,16 @@ int sec_overview(struct rctx *c)
         {"r_agg_ovfb", 1, fb_keys, "n", fb_args, &fb_when},
         {"r_agg_ovdom", 1, dom_keys, "n", dom_args, &dom_when},
     };
-    int64_t n_sent = 0;
+    int64_t n_sent = 0, n_fb = 0;
     if (rctx_hashagg_multi(c,
                            "SELECT 1, feedback_kind IS NULL, feedback_kind IS NOT NULL, t,"
                            " feedback_kind, from_domain FROM r_msg",
                            aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0 ||
-        rctx_int(c, "SELECT a2 FROM r_agg_ov", NULL, &n_sent) != 0)
+        rctx_int(c, "SELECT a2 FROM r_agg_ov", NULL, &n_sent) != 0 ||
+        rctx_int(c, "SELECT a3 FROM r_agg_ov", NULL, &n_fb) != 0)
         return -1;
     c->n_sent = n_sent; /* rctx_sent_messages' count, for the later sections */
+    c->n_feedback = n_fb;
     if (add_period(c, s) != 0) return -1;
     if (rctx_fact_int(c, s, "sources", "sources read", "SELECT count(*) FROM sources", 0, NULL) !=
             0 ||

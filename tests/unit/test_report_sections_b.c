@@ -427,6 +427,34 @@ static void content_whole(void **state)
     db_close(db);
 }
 
+/* Every message sent (the feedback kinds cleared): the whole scope reads
+ * rule_hits alone (rctx_all_sent), and the bounce carrier's R_Z counts. */
+static void content_all_sent(void **state)
+{
+    (void)state;
+    struct db *db = fixture();
+    exec((sqlite3 *)db_handle(db), "UPDATE messages SET feedback_kind = NULL");
+    struct run x;
+    run_section(&x, db, sec_content, NULL, NULL, NULL);
+    assert_true(rctx_all_sent(&x.c));
+    const struct rsection *s = x.s;
+    /* messages 1-5 scored now: R_A 2 of 5, R_Z (message 5) 1 of 5 */
+    assert_int_equal(fact(s, "messages_scored")->v.i, 5);
+    const struct rtable *t = table(s, "top_rules");
+    assert_int_equal(t->n_rows, 5);
+    long z = row_with(t, "rule", "R_Z");
+    assert_true(z >= 0);
+    assert_int_cell(t, (size_t)z, "messages", 1);
+    assert_num(cell(t, (size_t)z, "share"), RK_PCT, 0.2);
+    assert_num(cell(t, (size_t)z, "score"), RK_REAL, 20.0);
+    run_free(&x);
+    /* a period: not the whole database, the join */
+    run_section(&x, db, sec_content, "2025-03-01T00:00:00Z", NULL, NULL);
+    assert_false(rctx_all_sent(&x.c));
+    run_free(&x);
+    db_close(db);
+}
+
 static void content_since(void **state)
 {
     (void)state;
@@ -770,6 +798,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(content_whole, setup),
+        cmocka_unit_test_setup(content_all_sent, setup),
         cmocka_unit_test_setup(content_since, setup),
         cmocka_unit_test_setup(content_truncated, setup),
         cmocka_unit_test_setup(delivery_whole, setup),
