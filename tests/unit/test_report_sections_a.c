@@ -400,6 +400,49 @@ static void authentication_whole(void **state)
     db_close(db);
 }
 
+/* The bounce carrier (message 5) signed with a failing signature: left
+ * out of the DKIM tables while it is a feedback message; counted once every
+ * message is sent mail (the whole scope then reads dkim_signatures alone,
+ * rctx_all_sent). */
+static void authentication_all_sent(void **state)
+{
+    (void)state;
+    struct db *db = open_db("auth_all.db");
+    fill_fixture(db);
+    exec_ok(db_handle(db),
+            "INSERT INTO dkim_signatures(message_id, position, legacy, domain, selector, key_type,"
+            " key_bits, key_testing, key_source, result, reason, detail, body_partial, crypto_ok,"
+            " from_relation) VALUES (5, 0, 0, 'mx.example.org', 'b1', 'rsa', 2048, 0, 'snapshot',"
+            " 'fail', 'signature did not verify', NULL, 0, 0, 'same');");
+    struct built b;
+    build(db, &b, NULL, NULL);
+    assert_false(rctx_all_sent(&b.c));
+    const struct rsection *s = section(&b.r, "authentication");
+    assert_int_equal(find_row(table(s, "by_dkim_domain"), "dkim_domain", "mx.example.org"), -1);
+    assert_int_equal(find_row(table(s, "failures"), "reason", "signature did not verify"), -1);
+    unbuild(&b);
+
+    exec_ok(db_handle(db), "UPDATE messages SET feedback_kind = NULL");
+    build(db, &b, NULL, NULL);
+    assert_true(rctx_all_sent(&b.c));
+    s = section(&b.r, "authentication");
+    const struct rtable *t = table(s, "by_dkim_domain");
+    long mx = find_row(t, "dkim_domain", "mx.example.org");
+    assert_true(mx >= 0);
+    assert_int_val(cell(t, (size_t)mx, "messages"), 1);
+    assert_int_val(cell(t, (size_t)mx, "pass"), 0);
+    /* shop.example.com as before: 3 messages, 3 signatures (legacy left out) */
+    long shop = find_row(t, "dkim_domain", "shop.example.com");
+    assert_int_val(cell(t, (size_t)shop, "signatures"), 3);
+    t = table(s, "failures");
+    long f = find_row(t, "reason", "signature did not verify");
+    assert_true(f >= 0);
+    assert_text(cell(t, (size_t)f, "example_message_id"), "b5@mx");
+    assert_int_val(cell(t, (size_t)f, "messages"), 1);
+    unbuild(&b);
+    db_close(db);
+}
+
 static void infrastructure_whole(void **state)
 {
     (void)state;
@@ -682,6 +725,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overview_whole),
         cmocka_unit_test(authentication_whole),
+        cmocka_unit_test(authentication_all_sent),
         cmocka_unit_test(infrastructure_whole),
         cmocka_unit_test(requirements_whole),
         cmocka_unit_test(scoped_since),
