@@ -40,8 +40,7 @@ int sec_infrastructure(struct rctx *c)
         "i.tls,"
         /* 24 */ " CASE WHEN i.ip IS NOT NULL THEN i.result = 'pass' END,"
         " i.helo IS NOT NULL AND NOT i.helo_fqdn AND NOT i.helo_ip_literal"
-        " FROM r_msg r JOIN iprev_results i ON i.message_id = r.id"
-        " LEFT JOIN r_cp y ON y.message_id = r.id WHERE r.feedback_kind IS NULL";
+        " FROM %s LEFT JOIN r_cp y ON y.message_id = i.message_id%s";
     static const int ip_keys[] = {0}, ip_args[] = {1, 2, 3, 4, 0, 6, 7, 8, 9, 10};
     static const int helo_keys[] = {11, 12}, helo_args[] = {0, 13, 14, 15, 16, 17, 18};
     static const int rcv_keys[] = {19}, rcv_args[] = {0, 20, 21, 22, 23};
@@ -53,7 +52,15 @@ int sec_infrastructure(struct rctx *c)
         {"r_agg_infra", 1, one_key, "nasa", one_args, NULL},
     };
     if (rctx_sent_messages(c, &n_msg) != 0 ||
-        rctx_hashagg_multi(c, pass_sql, aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0 ||
+        rctx_hashagg_multi(c,
+                           /* every message in scope and none feedback: the
+                            * entry hops alone, without the join */
+                           rctx_all_sent(c)
+                               ? rprintf(r, pass_sql, "iprev_results i", "")
+                               : rprintf(r, pass_sql,
+                                         "r_msg r JOIN iprev_results i ON i.message_id = r.id",
+                                         " WHERE r.feedback_kind IS NULL"),
+                           aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0 ||
         rctx_int(c, "SELECT a1 FROM r_agg_infra", NULL, &n_checked) != 0)
         return -1;
 

@@ -413,10 +413,15 @@ static void authentication_all_sent(void **state)
             "INSERT INTO dkim_signatures(message_id, position, legacy, domain, selector, key_type,"
             " key_bits, key_testing, key_source, result, reason, detail, body_partial, crypto_ok,"
             " from_relation) VALUES (5, 0, 0, 'mx.example.org', 'b1', 'rsa', 2048, 0, 'snapshot',"
-            " 'fail', 'signature did not verify', NULL, 0, 0, 'same');");
+            " 'fail', 'signature did not verify', NULL, 0, 0, 'same');"
+            "INSERT INTO iprev_results(message_id, ip, result, received_by, tls, helo,"
+            " helo_fqdn, helo_ip_literal, helo_resolves, helo_points_to_ip, helo_matches_ptr)"
+            " VALUES (5, '203.0.113.5', 'pass', 'mx.gmail', 1, 'mx.example.org', 1, 0, 1, 1, 1);");
     struct built b;
     build(db, &b, NULL, NULL);
     assert_false(rctx_all_sent(&b.c));
+    /* the infrastructure section leaves the bounce's entry hop out too */
+    assert_int_val(fact(section(&b.r, "infrastructure"), "sending_ips"), 2);
     const struct rsection *s = section(&b.r, "authentication");
     assert_int_equal(find_row(table(s, "by_dkim_domain"), "dkim_domain", "mx.example.org"), -1);
     assert_int_equal(find_row(table(s, "failures"), "reason", "signature did not verify"), -1);
@@ -439,6 +444,16 @@ static void authentication_all_sent(void **state)
     assert_true(f >= 0);
     assert_text(cell(t, (size_t)f, "example_message_id"), "b5@mx");
     assert_int_val(cell(t, (size_t)f, "messages"), 1);
+    /* and its entry hop: a third IP, one message, one copy (not spam) */
+    s = section(&b.r, "infrastructure");
+    assert_int_val(fact(s, "sending_ips"), 3);
+    assert_pct(fact(s, "iprev_pass_rate"), 2.0 / 4);
+    t = table(s, "sending_ips");
+    long ip5 = find_row(t, "ip", "203.0.113.5");
+    assert_true(ip5 >= 0);
+    assert_int_val(cell(t, (size_t)ip5, "messages"), 1);
+    assert_int_val(cell(t, (size_t)ip5, "copies"), 1);
+    assert_int_val(cell(t, (size_t)ip5, "spam"), 0);
     unbuild(&b);
     db_close(db);
 }
