@@ -670,12 +670,16 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
      * r.id, which is that order, no sort); left to choose, SQLite read every
      * signature of the database to avoid the sort. For the whole database
      * that scan is the cheaper way (half the time). */
+    /* For the whole database every signature's message is in r_msg (all of
+     * them are, feedback too): the signatures alone, without the join (a
+     * million in 0.14 s against 0.39 s). */
     const char *mk_key = RCTX_MSG_ORDER(c, "k.message_id");
     snprintf(sql, sizeof sql,
              "INSERT INTO r_mk SELECT %s, max(k.result = 'pass'), max(k.key_testing), count(*),"
-             " sum(k.result = 'pass') FROM r_msg r%sdkim_signatures k ON k.message_id = r.id"
+             " sum(k.result = 'pass') FROM %s%sdkim_signatures k%s"
              " WHERE NOT k.legacy GROUP BY %s",
-             mk_key, RCTX_MSG_JOIN(c), mk_key);
+             mk_key, whole ? "" : "r_msg r", whole ? "" : RCTX_MSG_JOIN(c),
+             whole ? "" : " ON k.message_id = r.id", mk_key);
     if (exec(c, "CREATE TEMP TABLE r_mk(message_id INTEGER PRIMARY KEY, pass INTEGER,"
                 " testing INTEGER, n INTEGER NOT NULL, npass INTEGER)") != 0 ||
         exec_tolerant(c, sql) != 0)
