@@ -71,6 +71,9 @@ int sec_overview(struct rctx *c)
         return -1;
     c->n_sent = n_sent; /* rctx_sent_messages' count, for the later sections */
     c->n_feedback = n_fb;
+    /* every message in scope and none feedback: the per-message tables
+     * alone, without their joins with r_msg */
+    bool all_sent = rctx_all_sent(c);
     if (add_period(c, s) != 0) return -1;
     if (rctx_fact_int(c, s, "sources", "sources read", "SELECT count(*) FROM sources", 0, NULL) !=
             0 ||
@@ -78,8 +81,10 @@ int sec_overview(struct rctx *c)
                       "SELECT count(*) FROM sources WHERE status <> 'done'", -1, NULL) != 0 ||
         rctx_fact_int(c, s, "messages", "messages", "SELECT a2 FROM r_agg_ov", 0, NULL) != 0 ||
         rctx_fact_int(c, s, "copies", "copies (where the messages were found)",
-                      "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
-                      " JOIN r_msg m ON m.id = y.message_id WHERE m.feedback_kind IS NULL",
+                      all_sent ? "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
+                               : "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
+                                 " JOIN r_msg m ON m.id = y.message_id"
+                                 " WHERE m.feedback_kind IS NULL",
                       0, NULL) != 0 ||
         rctx_fact_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
                       "SELECT a3 FROM r_agg_ov", 0, NULL) != 0 ||
@@ -94,8 +99,9 @@ int sec_overview(struct rctx *c)
                       "SELECT coalesce(sum(n), 0) FROM r_dcube WHERE source = 'bounce'", 0,
                       NULL) != 0 ||
         rctx_fact_int(c, s, "senders", "distinct senders (From)",
-                      "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
-                      " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
+                      all_sent ? "SELECT count(DISTINCT lower(m.from_address)) FROM messages m"
+                               : "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
+                                 " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
                       0, NULL) != 0 ||
         rctx_fact_int(c, s, "sender_domains", "sender domains", "SELECT count(k1) FROM r_agg_ovdom",
                       0, NULL) != 0 ||

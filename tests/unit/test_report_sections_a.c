@@ -444,6 +444,13 @@ static void authentication_all_sent(void **state)
     assert_true(f >= 0);
     assert_text(cell(t, (size_t)f, "example_message_id"), "b5@mx");
     assert_int_val(cell(t, (size_t)f, "messages"), 1);
+    /* the overview counts it: 5 messages, 6 copies, 4 senders, 3 domains */
+    s = section(&b.r, "overview");
+    assert_int_val(fact(s, "messages"), 5);
+    assert_int_val(fact(s, "feedback_messages"), 0);
+    assert_int_val(fact(s, "copies"), 6);
+    assert_int_val(fact(s, "senders"), 4);
+    assert_int_val(fact(s, "sender_domains"), 3);
     /* and its entry hop: a third IP, one message, one copy (not spam) */
     s = section(&b.r, "infrastructure");
     assert_int_val(fact(s, "sending_ips"), 3);
