@@ -1,0 +1,209 @@
+/* Unit tests for report/sec_campaigns: the deliveries and complaints of the
+ * shown campaigns, matched by Message-ID (in memory, or by SQL when
+ * test_report_campaigns_fallback compiles sec_campaigns.c to keep at most
+ * one Message-ID and one campaign in memory: both must give these tables).
+ * The database is built by hand (store/db migrations, then rows):
+ *
+ *   1     Message-ID s1@x, List-Id L1
+ *   2     Message-ID s1@x again, List-Id K0: the Message-ID is counted for
+ *         the least key, K0
+ *   3     s3@x, List-Id L1          4   no Message-ID, List-Id L1
+ *   5     s5@x, Feedback-ID F1 (no List-Id: campaign F1)
+ *   6..10 feedback reports (complaint messages, not campaigns)
+ *
+ *   deliveries: s1@x sent to r1; deferred then sent to r2 (one final
+ *   outcome); s3@x bounced for r3 and expired for r4; s5@x rejected (no
+ *   queue id); S3@x (other case: another Message-ID) and other@x sent.
+ *   So K0: 2 recipients, both sent; L1: 2, 1 bounced, 1 expired; F1: 1
+ *   rejected.
+ *
+ *   complaints: f6 abuse about s3@x with List-Id L1 (one complaint of L1,
+ *   named twice); f7 abuse about s1@x with Feedback-ID F1 (one of K0 and
+ *   one of F1); f8 not-spam about s3@x (not a complaint); f9 without a
+ *   type, List-Id L1 (a complaint of L1); f10 about a message not there.
+ *   So L1 2, K0 1, F1 1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/rctx.h"
+#include "store/db.h"
+#include "util/arena.h"
+
+static char path[160];
+static struct db *db;
+
+static void run(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    char *err = NULL;
+    int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) fprintf(stderr, "%s\n%s\n", sql, err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_free(sql);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+static void msg(int id, const char *mid, const char *list_id, const char *feedback_id,
+                const char *feedback_kind)
+{
+    run("INSERT INTO messages(id, sha256, size, message_id, subject, from_address, from_domain,"
+        " date, arrival, placement, n_parts, n_attachments, n_received, n_anomalies,"
+        " header_block, first_source_id, first_offset, list_id, feedback_id, feedback_kind)"
+        " VALUES(%d, 'sha%d', 100, %Q, 'S', 'a@x', 'x', '2025-04-01T10:00:00Z',"
+        " '2025-04-01T10:00:00Z', 'unknown', 1, 0, 1, 0, X'00', 1, %d, %Q, %Q, %Q)",
+        id, id, mid, id * 1000, list_id, feedback_id, feedback_kind);
+}
+
+static void delivery(int id, const char *queue_id, const char *mid, const char *rcpt,
+                     const char *status)
+{
+    run("INSERT INTO log_deliveries(id, log_event_id, time, mta, host, queue_id, message_id,"
+        " recipient, status, local, hard, blocklist_misconfig)"
+        " VALUES(%d, %d, %d, 'postfix', 'mx1', %Q, %Q, %Q, %Q, 0, 0, 0)",
+        id, id, 1743501600 + id, queue_id, mid, rcpt, status);
+}
+
+static void complaint(int id, const char *type, const char *orig_mid, const char *feedback_id,
+                      const char *list_id)
+{
+    msg(id, NULL, NULL, NULL, "complaint");
+    run("INSERT INTO feedback_reports(message_id, format, feedback_type, incidents,"
+        " orig_message_id, orig_feedback_id, orig_list_id) VALUES(%d, 'arf', %Q, 1, %Q, %Q, %Q)",
+        id, type, orig_mid, feedback_id, list_id);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mailaudit-camp-XXXXXX";
+    if (!mkdtemp(dir)) return -1;
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    char err[600];
+    if (db_open(path, DB_OPEN_WRITE, &db, err, sizeof err) != 0) return -1;
+    run("INSERT INTO sources(id, path, format, container, compressed, size, mtime_ns, status,"
+        " first_read, last_read) VALUES(1, '/seeds', 'mbox', 'mbox', 0, 1, 1, 'done',"
+        " '2025-04-03T00:00:00Z', '2025-04-03T00:00:00Z')");
+    msg(1, "s1@x", "L1", NULL, NULL);
+    msg(2, "s1@x", "K0", NULL, NULL);
+    msg(3, "s3@x", "L1", NULL, NULL);
+    msg(4, NULL, "L1", NULL, NULL);
+    msg(5, "s5@x", NULL, "F1", NULL);
+    delivery(1, "Q1", "s1@x", "r1@d", "sent");
+    delivery(2, "Q1", "s1@x", "r2@d", "deferred");
+    delivery(3, "Q1", "s1@x", "r2@d", "sent");
+    delivery(4, "Q3", "s3@x", "r3@d", "bounced");
+    delivery(5, "Q3", "s3@x", "r4@d", "expired");
+    delivery(6, NULL, "s5@x", "r5@d", "rejected");
+    delivery(7, "Q7", "S3@x", "r7@d", "sent");
+    delivery(8, "Q8", "other@x", "r8@d", "sent");
+    complaint(6, "abuse", "s3@x", NULL, "L1");
+    complaint(7, "abuse", "s1@x", "F1", NULL);
+    complaint(8, "not-spam", "s3@x", NULL, NULL);
+    complaint(9, NULL, NULL, NULL, "L1");
+    complaint(10, "abuse", "nothere@x", NULL, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    db_close(db);
+    unlink(path);
+    *strrchr(path, '/') = '\0';
+    rmdir(path);
+    return 0;
+}
+
+static const struct rval *cell(const struct rtable *t, size_t row, const char *key)
+{
+    assert_true(row < t->n_rows);
+    for (size_t k = 0; k < t->n_cols; k++)
+        if (strcmp(t->cols[k].key, key) == 0) return &t->cells[row * t->n_cols + k];
+    fail_msg("no column %s", key);
+    return NULL;
+}
+
+static int64_t num(const struct rtable *t, size_t row, const char *key)
+{
+    const struct rval *v = cell(t, row, key);
+    assert_int_equal(v->k, RK_INT);
+    return v->i;
+}
+
+/* row's campaign, messages, then recipients, sent, deferred, bounced,
+ * rejected, expired (the logs) and complaints */
+static void expect(const struct rtable *t, size_t row, const char *campaign, int64_t n_msg,
+                   const int64_t dlv[6], int64_t complaints)
+{
+    const struct rval *k = cell(t, row, "campaign");
+    assert_true(k->k == RK_TEXT);
+    assert_string_equal(k->s, campaign);
+    assert_int_equal(num(t, row, "messages"), n_msg);
+    static const char *const cols[] = {"recipients", "sent",     "deferred",
+                                       "bounced",    "rejected", "expired"};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(num(t, row, cols[i]), dlv[i]);
+    assert_int_equal(num(t, row, "complaints"), complaints);
+}
+
+static void deliveries_and_complaints(void **state)
+{
+    (void)state;
+    struct report r = {.a = arena_new()};
+    struct rscope sc = {0};
+    struct rctx c;
+    int rc = rctx_open(&c, &r, db_handle(db), &sc);
+    if (rc) fprintf(stderr, "%s\n", c.err);
+    assert_int_equal(rc, 0);
+    rc = sec_campaigns(&c);
+    if (rc) fprintf(stderr, "%s\n", c.err);
+    assert_int_equal(rc, 0);
+    struct rsection *s = rsec_find(&r, "campaigns");
+    assert_non_null(s);
+    struct rtable *t = NULL;
+    for (size_t i = 0; i < s->n_tables; i++)
+        if (strcmp(s->tables[i]->id, "campaigns") == 0) t = s->tables[i];
+    assert_non_null(t);
+    assert_int_equal(t->n_rows, 3);
+    /* by messages, then key: L1 (3), F1 (1), K0 (1) */
+    expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
+    expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
+    expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+    arena_free(r.a);
+}
+
+/* --campaign: the scope's one campaign, the same numbers */
+static void one_campaign(void **state)
+{
+    (void)state;
+    struct report r = {.a = arena_new()};
+    struct rscope sc = {.campaign = "K0"};
+    struct rctx c;
+    assert_int_equal(rctx_open(&c, &r, db_handle(db), &sc), 0);
+    assert_int_equal(sec_campaigns(&c), 0);
+    struct rsection *s = rsec_find(&r, "campaigns");
+    assert_non_null(s);
+    assert_int_equal(s->tables[0]->n_rows, 1);
+    expect(s->tables[0], 0, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+    arena_free(r.a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(deliveries_and_complaints),
+        cmocka_unit_test(one_campaign),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
