@@ -244,25 +244,28 @@ struct sup_key {
     size_t cap[3];
 };
 
-/* Is column k of the row the same as key column k (type and bytes)? */
-static bool sup_key_same(const struct sup_key *pk, sqlite3_stmt *q, int k)
+/* Is value v (the row's column k) the same as key column k (type and
+ * bytes)? The row's values are fetched once each (sqlite3_column_value):
+ * every sqlite3_column_* call pays the API's exit check, and three a column
+ * for three million entries showed. */
+static bool sup_key_same(const struct sup_key *pk, sqlite3_value *v, int k)
 {
-    int t = sqlite3_column_type(q, k);
+    int t = sqlite3_value_type(v);
     if (t != pk->type[k]) return false;
     if (t == SQLITE_NULL) return true;
-    const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(q, k) : sqlite3_column_text(q, k);
-    size_t n = (size_t)sqlite3_column_bytes(q, k);
+    const void *p = t == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+    size_t n = (size_t)sqlite3_value_bytes(v);
     return n == pk->len[k] && (n == 0 || memcmp(p, pk->buf[k], n) == 0);
 }
 
-static int sup_key_set(struct sup_key *pk, sqlite3_stmt *q, int k)
+static int sup_key_set(struct sup_key *pk, sqlite3_value *v, int k)
 {
-    int t = sqlite3_column_type(q, k);
+    int t = sqlite3_value_type(v);
     pk->type[k] = t;
     pk->len[k] = 0;
     if (t == SQLITE_NULL) return 0;
-    const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(q, k) : sqlite3_column_text(q, k);
-    size_t n = (size_t)sqlite3_column_bytes(q, k);
+    const void *p = t == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+    size_t n = (size_t)sqlite3_value_bytes(v);
     if (n > pk->cap[k]) {
         char *b = realloc(pk->buf[k], n);
         if (!b) return -1;
@@ -317,9 +320,12 @@ static int build_sup_index(struct rctx *c, const struct sup_ids *only)
         if (only && !sup_ids_has(only, sqlite3_column_int64(q, 3))) continue;
         /* the key compared as PARTITION BY does: type and bytes, NULL
          * equal to NULL */
+        sqlite3_value *v[3];
+        for (int k = 0; k < 3; k++)
+            v[k] = sqlite3_column_value(q, k);
         bool same = have;
         for (int k = 0; k < 3 && same; k++)
-            same = sup_key_same(&pk, q, k);
+            same = sup_key_same(&pk, v[k], k);
         if (same) {
             sqlite3_bind_int64(ins, 1, prev_id);
             if (sqlite3_step(ins) != SQLITE_DONE) {
@@ -329,7 +335,7 @@ static int build_sup_index(struct rctx *c, const struct sup_ids *only)
             sqlite3_reset(ins);
         } else
             for (int k = 0; k < 3; k++)
-                if (sup_key_set(&pk, q, k) != 0) {
+                if (sup_key_set(&pk, v[k], k) != 0) {
                     snprintf(c->err, sizeof c->err, "report scope: out of memory");
                     goto done;
                 }
