@@ -20,7 +20,11 @@
  * The same scan counts the logged attempts per hour and status into TEMP
  * table r_dhour(h, s, d, bo, r, e) for the delivery timeline (h: the hour's
  * first second; sent, deferred, bounced, rejected, expired), which was a
- * GROUP BY of its own.
+ * GROUP BY of its own; and, for the Delivery section, the bounce and
+ * deferral reasons (with their distinct recipients and domains) and the
+ * delays of sent deliveries into r_dreason, r_dprov and r_ddelay (see "the
+ * Delivery section's reasons and delays" below), which were three more
+ * passes over r_dlv.
  *
  * Memory: at most DCUBE_MAX_CELLS cells and DCUBE_MAX_HOURS hours; past that (key columns with
  * thousands of distinct values, which the classifiers do not produce), the
@@ -68,11 +72,15 @@ static const char create_sql[] =
  * "said" cut is done in C. */
 static const char scan_sql[] =
     "SELECT source, local, 0 AS sup," DCUBE_SELECT_AFTER_SUP ", ts, CASE WHEN " DCUBE_WANT_TEXT
-    " THEN reply_text END, id FROM r_dlv";
+    " THEN reply_text END, recipient, recipient_domain, delay, id FROM r_dlv";
 /* the same with the membership test in SQL, when the r_sup ids span too wide
  * a range for a bitmap */
-static const char scan_sql_in[] =
-    DCUBE_SELECT ", ts, CASE WHEN " DCUBE_WANT_TEXT " THEN reply_text END FROM r_dlv";
+static const char scan_sql_in[] = DCUBE_SELECT
+    ", ts, CASE WHEN " DCUBE_WANT_TEXT " THEN reply_text END, recipient, recipient_domain, delay"
+    " FROM r_dlv";
+/* some key columns, then the scan's columns after the keys */
+enum { K_SOURCE = 0, K_SUP = 2, K_PROVIDER = 3, K_STATUS = 4, K_REASON = 5, K_HARD = 6 };
+enum { C_TS = N_KEYS, C_REPLY, C_RCPT, C_DOMAIN, C_DELAY, C_ID };
 
 /* The fallback: the same cells by SQL (rows in first-seen order do not
  * matter there). */
@@ -83,8 +91,18 @@ static const char group_sql[] =
     " FROM (" DCUBE_SELECT ", ts, reply_text FROM r_dlv) GROUP BY " DCUBE_KEYS;
 
 struct cell {
-    sqlite3_value *key[N_KEYS];
+    sqlite3_value *key[N_KEYS]; /* for the INSERT */
+    unsigned char *kb;          /* the key as sqlval_key bytes (what cells are compared by) */
+    size_t kb_len;
     uint64_t hash;
+    bool is_log; /* source = 'log' */
+    int hour_si; /* status as an index of hour_status, -1: none of them */
+    /* for the Delivery section (see below): its source is NULL, the text
+     * 'log', 'bounce'; a logged sent delivery; its reason group (-1: none);
+     * its provider's index among the delays' (-1: not yet) */
+    bool source_null, log_text, bounce_text, delay_row;
+    long rgroup;
+    int dprov;
     int64_t n;
     bool has_ts;
     int64_t ts_min, ts_max;
@@ -134,14 +152,11 @@ static void hours_grow(struct hours *t)
     t->cap = cap;
 }
 
-/* Count one logged attempt at ts with status st (text, n bytes). */
-static void hours_add(struct hours *t, int64_t ts, const unsigned char *st, int n)
+/* Count one logged attempt at ts with status index si (-1: none of
+ * hour_status; the hour still gets its row). */
+static void hours_add(struct hours *t, int64_t ts, int si)
 {
     if (t->full) return;
-    int si = -1;
-    for (int i = 0; i < 5 && st; i++)
-        if ((size_t)n == strlen(hour_status[i]) && memcmp(st, hour_status[i], (size_t)n) == 0)
-            si = i;
     int64_t h = ts - ((ts % 3600) + 3600) % 3600; /* the hour's first second, as the SQL */
     if (t->n * 2 >= t->cap) hours_grow(t);
     size_t k = (size_t)((uint64_t)h * 0x9e3779b97f4a7c15ull >> 20) & (t->cap - 1);
@@ -186,19 +201,29 @@ static void grow_slots(struct cube *q)
     q->n_slots = ns;
 }
 
-/* The cell of the key values v; NULL when the cube is full. */
-static struct cell *cell_of(struct cube *q, sqlite3_value **v)
+/* The index in hour_status of the status bytes st (n of them), or -1. */
+static int hour_status_of(const unsigned char *st, int n)
 {
-    uint64_t h = SQLVAL_HASH_SEED;
-    for (int k = 0; k < N_KEYS; k++)
-        h = sqlval_hash(h, v[k]);
+    for (int i = 0; i < 5 && st; i++)
+        if ((size_t)n == strlen(hour_status[i]) && memcmp(st, hour_status[i], (size_t)n) == 0)
+            return i;
+    return -1;
+}
+
+struct dlvx;
+static void cell_dlv(struct dlvx *x, struct cell *c, sqlite3_value **v);
+
+/* The cell of the key kb (values v, source and status bytes src and st);
+ * NULL when the cube is full. */
+static struct cell *cell_of(struct cube *q, struct dlvx *x, const struct sqlval_key *kb,
+                            sqlite3_value **v, const unsigned char *src, int src_n,
+                            const unsigned char *st, int st_n)
+{
+    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, kb->p, kb->n);
     size_t k = (size_t)h & (q->n_slots - 1);
     while (q->slots[k]) {
         struct cell *c = &q->cells[q->slots[k] - 1];
-        bool same = c->hash == h;
-        for (int j = 0; j < N_KEYS && same; j++)
-            same = sqlval_same(c->key[j], v[j]);
-        if (same) return c;
+        if (c->hash == h && c->kb_len == kb->n && memcmp(c->kb, kb->p, kb->n) == 0) return c;
         k = (k + 1) & (q->n_slots - 1);
     }
     if (q->n == DCUBE_MAX_CELLS) return NULL;
@@ -209,6 +234,13 @@ static struct cell *cell_of(struct cube *q, sqlite3_value **v)
     struct cell *c = &q->cells[q->n];
     memset(c, 0, sizeof *c);
     c->hash = h;
+    c->kb = xmalloc(kb->n);
+    memcpy(c->kb, kb->p, kb->n);
+    c->kb_len = kb->n;
+    /* (what the timeline tests of each row, the same for all of a cell's) */
+    c->is_log = src && src_n == 3 && memcmp(src, "log", 3) == 0;
+    c->hour_si = hour_status_of(st, st_n);
+    cell_dlv(x, c, v);
     for (int j = 0; j < N_KEYS; j++)
         c->key[j] = sqlite3_value_dup(v[j]);
     q->slots[k] = (uint32_t)++q->n;
@@ -221,6 +253,7 @@ static void cube_free(struct cube *q)
     for (size_t i = 0; i < q->n; i++) {
         for (int j = 0; j < N_KEYS; j++)
             sqlite3_value_free(q->cells[i].key[j]);
+        free(q->cells[i].kb);
         free(q->cells[i].reply_max);
         free(q->cells[i].said_min);
     }
@@ -280,25 +313,620 @@ static const unsigned char *said(const unsigned char *t, int *n)
     return r;
 }
 
+/* ---- the Delivery section's reasons and delays, from the same scan ----
+ * The bounce and deferral reasons were two GROUP BYs over r_dlv with
+ * count(DISTINCT ...) of recipients and domains (each a scan, a sort of the
+ * failed rows and a b-tree per distinct count: 0.5 and 0.7 s over three
+ * million deliveries), and the delays a third scan that kept two million
+ * values to sort (0.5 s). This scan reads every row already, and a row's
+ * reason group (status, reason, hard) and whether it is a logged sent
+ * delivery are functions of its cell: it adds the recipient and domain of
+ * the failed rows to a hash set and counts the delays per (provider,
+ * value), into TEMP tables for report/sec_delivery.c:
+ *
+ *   r_dreason(cls, reason, kind, a_log, rcpt, doms, dlist, a_bounce)
+ *       per bounce reason (cls 1: status bounced, rejected or expired;
+ *       reason = coalesce(reason, 'undefined'), kind 'hard' or 'soft')
+ *       and deferral reason (cls 2, kind NULL): sum(source = 'log'),
+ *       count(DISTINCT recipient) and count(DISTINCT recipient_domain) of
+ *       the log rows, the distinct domains of all rows joined by commas (in
+ *       no order: ma_list sorts them; NULL: none), sum(source = 'bounce');
+ *       rows in the order of the former GROUP BY (cls, reason, hard first).
+ *   r_dprov(i INTEGER PRIMARY KEY, name, stride), r_ddelay(prov, d, n)
+ *       the delays of logged sent deliveries: the providers in the order
+ *       the former collection met them (i), the sampling stride, and per
+ *       (provider, delay value) the count of the values kept.
+ *
+ * A table missing means "compute it by the former queries": past a bound
+ * below, for a value the C side does not reproduce (a REAL reason, a
+ * recipient or domain that is not text), or when the cube itself goes by
+ * SQL.
+ *
+ * Delays: the former collection kept every value until DELAY_MAX_VALUES,
+ * then halved them (every other one) and kept one in 2, then 4...: the
+ * values kept are those whose rank among the delays is a multiple of the
+ * final stride. So each (provider, value) counts its ranks that are
+ * multiples of 1, 2, 4 ... 2^(DELAY_STRIDES-1), and the final stride's
+ * count is stored. A sample depends on the rows' order: a period's view
+ * over log_deliveries might be read through the time index by one query
+ * and not the other, so a sampled period is left to the query then.
+ *
+ * Memory: at most DLV_MAX_GROUPS reason groups, SET_MAX_CHUNKS MiB in at
+ * most SET_MAX_ENTRIES distinct (group, recipient or domain) entries (about
+ * 40 MiB, and its 8 MiB of slots), DELAY_MAX_CELLS delay counts (5 MiB). */
+#ifndef DLV_MAX_GROUPS /* (a test compiles this file with small bounds) */
+#define DLV_MAX_GROUPS 4096
+#endif
+#define SET_CHUNK ((size_t)1 << 20)
+#define SET_MAX_CHUNKS 40
+#ifndef SET_MAX_ENTRIES
+#define SET_MAX_ENTRIES ((size_t)1 << 20)
+#endif
+#ifndef DELAY_MAX_VALUES
+#define DELAY_MAX_VALUES (2u << 20) /* as report/sec_delivery.c */
+#endif
+#define DELAY_MAX_PROVIDERS 64
+#define DELAY_STRIDES 8
+#define DELAY_MAX_CELLS 65536
+
+/* A reason group: (cls, reason, hard); hard 0 for the deferrals. */
+struct rgroup {
+    unsigned char *key; /* cls, hard, then the reason's type and bytes */
+    size_t key_len;
+    uint64_t hash;
+    int cls, hard;
+    sqlite3_value *reason;
+    int64_t a_log, a_bounce; /* sum(source = 'log'), sum(source = 'bounce') */
+    bool has_source;         /* a row with a source (else both sums are NULL) */
+    int64_t n_rcpt, n_dom_log;
+    bool has_dom; /* a non-NULL domain (else group_concat gives NULL) */
+    size_t idx;   /* its index (the domain lists' order) */
+};
+
+/* The distinct (group, recipient) of log rows and (group, domain) of all
+ * rows, in chunks (nothing moves when it grows): a header, then the bytes. */
+struct sentry {
+    uint64_t hash;
+    uint32_t group, len;
+    uint8_t kind; /* 0 recipient, 1 domain */
+    uint8_t log;  /* a domain seen in a log row */
+};
+
+struct rset {
+    unsigned char *chunk[SET_MAX_CHUNKS];
+    size_t used[SET_MAX_CHUNKS];
+    size_t n_chunks, n;
+    uint32_t *slots; /* entry reference + 1, 0 empty */
+    size_t n_slots;
+};
+
+/* (provider, value): per stride 2^j the count of ranks that are multiples */
+struct delay_cell {
+    double d;
+    unsigned prov;
+    uint64_t n[DELAY_STRIDES];
+};
+
+struct dlvx {
+    /* the reasons */
+    struct rgroup *g;
+    size_t n_g, cap_g;
+    uint32_t *gslots;
+    size_t n_gslots;
+    struct rset set;
+    unsigned char *gkey;
+    size_t gkey_cap;
+    sqlite3_value *undefined; /* the text 'undefined' (coalesce of a NULL reason) */
+    bool reasons_bad;         /* r_dreason by SQL */
+    /* the delays, as the former collection would have met them */
+    uint64_t seen, stride, kept;
+    char *prov[DELAY_MAX_PROVIDERS]; /* (copies) */
+    size_t n_prov;
+    struct delay_cell *cell;
+    size_t n_cell, cap_cell;
+    uint32_t *dslots; /* cell index + 1, 0 empty */
+    size_t n_dslots;
+    bool delays_bad; /* r_ddelay by SQL */
+};
+
+static size_t entry_size(uint32_t len)
+{
+    return (sizeof(struct sentry) + len + 7) & ~(size_t)7;
+}
+
+static struct sentry *entry_at(const struct rset *t, uint32_t ref)
+{
+    return (struct sentry *)(void *)(t->chunk[ref / SET_CHUNK] + ref % SET_CHUNK);
+}
+
+static void set_rehash(struct rset *t)
+{
+    size_t ns = t->n_slots ? t->n_slots * 2 : 1024;
+    uint32_t *sl = xcalloc(ns, sizeof *sl);
+    for (size_t c = 0; c < t->n_chunks; c++)
+        for (size_t off = 0; off < t->used[c];) {
+            uint32_t ref = (uint32_t)(c * SET_CHUNK + off);
+            struct sentry *e = entry_at(t, ref);
+            size_t k = (size_t)e->hash & (ns - 1);
+            while (sl[k])
+                k = (k + 1) & (ns - 1);
+            sl[k] = ref + 1;
+            off += entry_size(e->len);
+        }
+    free(t->slots);
+    t->slots = sl;
+    t->n_slots = ns;
+}
+
+/* The entry of (group, kind, bytes), added when new (*added); NULL when the
+ * set is full. */
+static struct sentry *set_entry(struct rset *t, uint32_t group, uint8_t kind,
+                                const unsigned char *p, size_t len, bool *added)
+{
+    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED ^ ((uint64_t)group << 1 | kind), p, len);
+    *added = false;
+    if (t->n_slots == 0) set_rehash(t);
+    size_t k = (size_t)h & (t->n_slots - 1);
+    while (t->slots[k]) {
+        struct sentry *e = entry_at(t, t->slots[k] - 1);
+        if (e->hash == h && e->group == group && e->kind == kind && e->len == len &&
+            memcmp(e + 1, p, len) == 0)
+            return e;
+        k = (k + 1) & (t->n_slots - 1);
+    }
+    size_t need = entry_size((uint32_t)len);
+    if (t->n == SET_MAX_ENTRIES || need > SET_CHUNK) return NULL;
+    if (t->n_chunks == 0 || t->used[t->n_chunks - 1] + need > SET_CHUNK) {
+        if (t->n_chunks == SET_MAX_CHUNKS) return NULL;
+        t->chunk[t->n_chunks] = xmalloc(SET_CHUNK);
+        t->used[t->n_chunks++] = 0;
+    }
+    size_t c = t->n_chunks - 1;
+    uint32_t ref = (uint32_t)(c * SET_CHUNK + t->used[c]);
+    struct sentry *e = entry_at(t, ref);
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->group = group;
+    e->kind = kind;
+    e->len = (uint32_t)len;
+    if (len) memcpy(e + 1, p, len);
+    t->used[c] += need;
+    t->slots[k] = ref + 1;
+    t->n++;
+    *added = true;
+    if (t->n * 2 > t->n_slots) set_rehash(t);
+    return e;
+}
+
+static void set_free(struct rset *t)
+{
+    for (size_t c = 0; c < t->n_chunks; c++)
+        free(t->chunk[c]);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static void gslots_grow(struct dlvx *x)
+{
+    size_t ns = x->n_gslots ? x->n_gslots * 2 : 64;
+    uint32_t *sl = xcalloc(ns, sizeof *sl);
+    for (size_t i = 0; i < x->n_g; i++) {
+        size_t k = (size_t)x->g[i].hash & (ns - 1);
+        while (sl[k])
+            k = (k + 1) & (ns - 1);
+        sl[k] = (uint32_t)(i + 1);
+    }
+    free(x->gslots);
+    x->gslots = sl;
+    x->n_gslots = ns;
+}
+
+/* The group of (cls, hard, reason value v); -1 when there are too many. */
+static long rgroup_of(struct dlvx *x, int cls, int hard, sqlite3_value *v)
+{
+    int t = sqlite3_value_type(v);
+    const unsigned char *p = NULL;
+    size_t n = 0;
+    int64_t i64;
+    if (t == SQLITE_INTEGER) {
+        i64 = sqlite3_value_int64(v);
+        p = (const unsigned char *)&i64;
+        n = sizeof i64;
+    } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+        p = t == SQLITE_TEXT ? sqlite3_value_text(v) : sqlite3_value_blob(v);
+        n = (size_t)sqlite3_value_bytes(v);
+    }
+    if (x->gkey_cap < n + 3) {
+        x->gkey_cap = n + 64;
+        x->gkey = xrealloc(x->gkey, x->gkey_cap);
+    }
+    unsigned char *b = x->gkey;
+    b[0] = (unsigned char)cls;
+    b[1] = (unsigned char)hard;
+    b[2] = (unsigned char)t;
+    if (n) memcpy(b + 3, p, n);
+    size_t len = n + 3;
+    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, b, len);
+    if (x->n_gslots == 0) gslots_grow(x);
+    size_t k = (size_t)h & (x->n_gslots - 1);
+    while (x->gslots[k]) {
+        struct rgroup *g = &x->g[x->gslots[k] - 1];
+        if (g->hash == h && g->key_len == len && memcmp(g->key, b, len) == 0)
+            return (long)(x->gslots[k] - 1);
+        k = (k + 1) & (x->n_gslots - 1);
+    }
+    if (x->n_g == DLV_MAX_GROUPS) return -1;
+    if (x->n_g == x->cap_g) {
+        x->cap_g = x->cap_g ? x->cap_g * 2 : 32;
+        x->g = xrealloc(x->g, x->cap_g * sizeof *x->g);
+    }
+    struct rgroup *g = &x->g[x->n_g];
+    memset(g, 0, sizeof *g);
+    g->key = xmalloc(len);
+    memcpy(g->key, b, len);
+    g->key_len = len;
+    g->hash = h;
+    g->cls = cls;
+    g->hard = hard;
+    g->reason = sqlite3_value_dup(v);
+    x->gslots[k] = (uint32_t)++x->n_g;
+    if (x->n_g * 2 > x->n_gslots) gslots_grow(x);
+    return (long)(x->n_g - 1);
+}
+
+static void reasons_fail(struct dlvx *x)
+{
+    x->reasons_bad = true;
+    set_free(&x->set); /* (the SQL path needs none of it) */
+}
+
+/* v is the text s (SQL's v = 's' on a text column: the same bytes). */
+static bool text_is(sqlite3_value *v, const char *s)
+{
+    if (sqlite3_value_type(v) != SQLITE_TEXT) return false;
+    const unsigned char *p = sqlite3_value_text(v);
+    size_t n = (size_t)sqlite3_value_bytes(v);
+    return n == strlen(s) && memcmp(p, s, n) == 0;
+}
+
+/* What the Delivery section asks of every row of a new cell (key values v). */
+static void cell_dlv(struct dlvx *x, struct cell *c, sqlite3_value **v)
+{
+    sqlite3_value *st = v[K_STATUS];
+    c->source_null = sqlite3_value_type(v[K_SOURCE]) == SQLITE_NULL;
+    c->log_text = text_is(v[K_SOURCE], "log");
+    c->bounce_text = text_is(v[K_SOURCE], "bounce");
+    c->delay_row = c->log_text && text_is(st, "sent");
+    c->dprov = -1;
+    c->rgroup = -1;
+    int cls = text_is(st, "bounced") || text_is(st, "rejected") || text_is(st, "expired") ? 1
+              : text_is(st, "deferred")                                                   ? 2
+                                                                                          : 0;
+    if (!cls || x->reasons_bad) return;
+    sqlite3_value *reason =
+        sqlite3_value_type(v[K_REASON]) == SQLITE_NULL ? x->undefined : v[K_REASON];
+    if (sqlite3_value_type(reason) == SQLITE_FLOAT) { /* SQL groups 1 with 1.0 */
+        reasons_fail(x);
+        return;
+    }
+    /* CASE WHEN hard: true when not NULL and not 0 */
+    sqlite3_value *hv = v[K_HARD];
+    int hard = cls == 1 && sqlite3_value_type(hv) != SQLITE_NULL &&
+               (sqlite3_value_type(hv) == SQLITE_INTEGER ? sqlite3_value_int64(hv) != 0
+                                                         : sqlite3_value_double(hv) != 0);
+    c->rgroup = rgroup_of(x, cls, hard, reason);
+    if (c->rgroup < 0) reasons_fail(x);
+}
+
+/* A failed row of cell cl: its recipient and domain (columns kr, kd). */
+static void reason_row(struct dlvx *x, const struct cell *cl, sqlite3_stmt *s, int kr, int kd)
+{
+    sqlite3_value *rc = sqlite3_column_value(s, kr), *dm = sqlite3_column_value(s, kd);
+    int trc = sqlite3_value_type(rc), tdm = sqlite3_value_type(dm);
+    /* (text only: DISTINCT over other types, and their text in the list,
+     * are left to SQL) */
+    if ((trc != SQLITE_NULL && trc != SQLITE_TEXT) || (tdm != SQLITE_NULL && tdm != SQLITE_TEXT)) {
+        reasons_fail(x);
+        return;
+    }
+    struct rgroup *g = &x->g[cl->rgroup];
+    bool added;
+    if (cl->log_text && trc == SQLITE_TEXT) {
+        const unsigned char *p = sqlite3_value_text(rc);
+        size_t n = (size_t)sqlite3_value_bytes(rc);
+        if (!set_entry(&x->set, (uint32_t)cl->rgroup, 0, p, n, &added)) {
+            reasons_fail(x);
+            return;
+        }
+        g->n_rcpt += added;
+    }
+    if (tdm == SQLITE_TEXT) {
+        const unsigned char *p = sqlite3_value_text(dm);
+        size_t n = (size_t)sqlite3_value_bytes(dm);
+        struct sentry *e = set_entry(&x->set, (uint32_t)cl->rgroup, 1, p, n, &added);
+        if (!e) {
+            reasons_fail(x);
+            return;
+        }
+        g->has_dom = true;
+        if (cl->log_text && !e->log) {
+            e->log = 1;
+            g->n_dom_log++;
+        }
+    }
+}
+
+/* The index of provider p, as report/sec_delivery.c's delay_provider
+ * numbers them: past DELAY_MAX_PROVIDERS - 1 names, "(others)". */
+static unsigned dprov_of(struct dlvx *x, const char *p)
+{
+    for (size_t i = 0; i < x->n_prov; i++)
+        if (strcmp(x->prov[i], p) == 0) return (unsigned)i;
+    if (x->n_prov == DELAY_MAX_PROVIDERS - 1 && strcmp(p, "(others)") != 0)
+        return dprov_of(x, "(others)");
+    size_t n = strlen(p);
+    char *copy = xmalloc(n + 1);
+    memcpy(copy, p, n + 1);
+    x->prov[x->n_prov] = copy;
+    return (unsigned)x->n_prov++;
+}
+
+static uint64_t delay_hash(unsigned prov, double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return sqlval_hash_bytes(SQLVAL_HASH_SEED ^ prov, &b, sizeof b);
+}
+
+static void dslots_grow(struct dlvx *x)
+{
+    size_t ns = x->n_dslots ? x->n_dslots * 2 : 1024;
+    uint32_t *sl = xcalloc(ns, sizeof *sl);
+    for (size_t i = 0; i < x->n_cell; i++) {
+        size_t k = (size_t)delay_hash(x->cell[i].prov, x->cell[i].d) & (ns - 1);
+        while (sl[k])
+            k = (k + 1) & (ns - 1);
+        sl[k] = (uint32_t)(i + 1);
+    }
+    free(x->dslots);
+    x->dslots = sl;
+    x->n_dslots = ns;
+}
+
+/* A delay v of a logged sent delivery of cell cl (provider: column kp). */
+static void delay_count(struct dlvx *x, struct cell *cl, sqlite3_stmt *s, int kp, double v)
+{
+    uint64_t rank = x->seen;
+    /* the former collection: keep one in `stride`; with DELAY_MAX_VALUES
+     * kept, halve them and double the stride */
+    if (x->seen++ % x->stride) return;
+    if (x->kept == DELAY_MAX_VALUES) {
+        if (x->stride == (uint64_t)1 << (DELAY_STRIDES - 1)) {
+            x->delays_bad = true; /* a stride past the counts kept */
+            return;
+        }
+        x->kept /= 2;
+        x->stride *= 2;
+    }
+    x->kept++;
+    if (cl->dprov < 0) { /* (a name's index never changes once given) */
+        const unsigned char *p = sqlite3_column_text(s, kp);
+        cl->dprov = (int)dprov_of(x, p ? (const char *)p : "other");
+    }
+    unsigned prov = (unsigned)cl->dprov;
+    if (v == 0) v = 0; /* (-0.0 and 0.0 sort as equal: one count) */
+    if (x->n_dslots == 0) dslots_grow(x);
+    size_t k = (size_t)delay_hash(prov, v) & (x->n_dslots - 1);
+    while (x->dslots[k]) {
+        struct delay_cell *e = &x->cell[x->dslots[k] - 1];
+        if (e->prov == prov && e->d == v) break;
+        k = (k + 1) & (x->n_dslots - 1);
+    }
+    struct delay_cell *e;
+    if (x->dslots[k])
+        e = &x->cell[x->dslots[k] - 1];
+    else {
+        if (x->n_cell == DELAY_MAX_CELLS) {
+            x->delays_bad = true;
+            return;
+        }
+        if (x->n_cell == x->cap_cell) {
+            x->cap_cell = x->cap_cell ? x->cap_cell * 2 : 256;
+            x->cell = xrealloc(x->cell, x->cap_cell * sizeof *x->cell);
+        }
+        e = &x->cell[x->n_cell];
+        memset(e, 0, sizeof *e);
+        e->prov = prov;
+        e->d = v;
+        x->dslots[k] = (uint32_t)++x->n_cell;
+        if (x->n_cell * 2 > x->n_dslots) dslots_grow(x);
+        e = &x->cell[x->n_cell - 1];
+    }
+    for (unsigned j = 0; j < DELAY_STRIDES; j++)
+        if (rank % ((uint64_t)1 << j) == 0) e->n[j]++;
+}
+
+static void dlvx_free(struct dlvx *x)
+{
+    for (size_t i = 0; i < x->n_g; i++) {
+        free(x->g[i].key);
+        sqlite3_value_free(x->g[i].reason);
+    }
+    free(x->g);
+    free(x->gslots);
+    free(x->gkey);
+    set_free(&x->set);
+    sqlite3_value_free(x->undefined);
+    for (size_t i = 0; i < x->n_prov; i++)
+        free(x->prov[i]);
+    free(x->cell);
+    free(x->dslots);
+}
+
+/* The GROUP BY's order of the groups: cls, then reason (SQLite's order of
+ * values), then 'hard' before 'soft'. */
+static int cmp_group(const void *a, const void *b)
+{
+    const struct rgroup *x = a, *y = b;
+    if (x->cls != y->cls) return x->cls - y->cls;
+    int r = sqlval_cmp(x->reason, y->reason);
+    if (r) return r;
+    return y->hard - x->hard;
+}
+
+/* r_dreason from the groups (cells: their sums of source = 'log' and
+ * 'bounce'). */
+static int store_reasons(struct rctx *c, struct dlvx *x, const struct cube *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        const struct cell *cl = &q->cells[i];
+        if (cl->rgroup < 0 || cl->source_null) continue;
+        struct rgroup *g = &x->g[cl->rgroup];
+        g->has_source = true;
+        g->a_log += cl->log_text ? cl->n : 0;
+        g->a_bounce += cl->bounce_text ? cl->n : 0;
+    }
+    if (rctx_exec_sql(c, "CREATE TEMP TABLE r_dreason(cls, reason, kind, a_log, rcpt, doms, dlist,"
+                         " a_bounce)") != 0)
+        return -1;
+    /* the domain lists, from the set (entries in insertion order) */
+    char **list = xcalloc(x->n_g + 1, sizeof *list);
+    size_t *len = xcalloc(x->n_g + 1, sizeof *len), *cap = xcalloc(x->n_g + 1, sizeof *cap);
+    const struct rset *t = &x->set;
+    for (size_t ch = 0; ch < t->n_chunks; ch++)
+        for (size_t off = 0; off < t->used[ch];) {
+            const struct sentry *e = entry_at(t, (uint32_t)(ch * SET_CHUNK + off));
+            off += entry_size(e->len);
+            if (e->kind != 1) continue;
+            size_t gi = e->group, need = len[gi] + e->len + 2;
+            if (need > cap[gi]) {
+                cap[gi] = need * 2;
+                list[gi] = xrealloc(list[gi], cap[gi]);
+            }
+            if (len[gi]) list[gi][len[gi]++] = ',';
+            memcpy(list[gi] + len[gi], e + 1, e->len);
+            len[gi] += e->len;
+        }
+    struct rgroup *sorted = xcalloc(x->n_g + 1, sizeof *sorted);
+    for (size_t i = 0; i < x->n_g; i++) {
+        sorted[i] = x->g[i];
+        sorted[i].idx = i;
+    }
+    qsort(sorted, x->n_g, sizeof *sorted, cmp_group);
+    sqlite3_stmt *ins = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_dreason VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                           -1, &ins, NULL) != SQLITE_OK)
+        rc = cube_fail(c, "delivery reasons");
+    for (size_t i = 0; rc == 0 && i < x->n_g; i++) {
+        const struct rgroup *g = &sorted[i];
+        size_t gi = g->idx;
+        sqlite3_bind_int(ins, 1, g->cls);
+        sqlite3_bind_value(ins, 2, g->reason);
+        if (g->cls == 1)
+            sqlite3_bind_text(ins, 3, g->hard ? "hard" : "soft", -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins, 3);
+        g->has_source ? sqlite3_bind_int64(ins, 4, g->a_log) : sqlite3_bind_null(ins, 4);
+        sqlite3_bind_int64(ins, 5, g->n_rcpt);
+        sqlite3_bind_int64(ins, 6, g->n_dom_log);
+        if (g->has_dom)
+            sqlite3_bind_text(ins, 7, list[gi] ? list[gi] : "", (int)len[gi], SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins, 7);
+        g->has_source ? sqlite3_bind_int64(ins, 8, g->a_bounce) : sqlite3_bind_null(ins, 8);
+        if (sqlite3_step(ins) != SQLITE_DONE) rc = cube_fail(c, "delivery reasons");
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    for (size_t i = 0; i < x->n_g; i++)
+        free(list[i]);
+    free(list);
+    free(len);
+    free(cap);
+    free(sorted);
+    return rc;
+}
+
+/* r_dprov and r_ddelay from the counts. */
+static int store_delays(struct rctx *c, const struct dlvx *x)
+{
+    if (rctx_exec_sql(c, "CREATE TEMP TABLE r_dprov(i INTEGER PRIMARY KEY, name TEXT,"
+                         " stride INTEGER); CREATE TEMP TABLE r_ddelay(prov INTEGER, d REAL,"
+                         " n INTEGER)") != 0)
+        return -1;
+    unsigned j = 0;
+    while (((uint64_t)1 << j) < x->stride)
+        j++;
+    sqlite3_stmt *p = NULL, *d = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_dprov VALUES (?1, ?2, ?3)", -1, &p, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "INSERT INTO r_ddelay VALUES (?1, ?2, ?3)", -1, &d, NULL) !=
+            SQLITE_OK)
+        rc = cube_fail(c, "delivery delays");
+    for (size_t i = 0; rc == 0 && i < x->n_prov; i++) {
+        sqlite3_bind_int64(p, 1, (int64_t)i);
+        sqlite3_bind_text(p, 2, x->prov[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(p, 3, (int64_t)x->stride);
+        if (sqlite3_step(p) != SQLITE_DONE) rc = cube_fail(c, "delivery delays");
+        sqlite3_reset(p);
+    }
+    for (size_t i = 0; rc == 0 && i < x->n_cell; i++) {
+        if (x->cell[i].n[j] == 0) continue;
+        sqlite3_bind_int64(d, 1, x->cell[i].prov);
+        sqlite3_bind_double(d, 2, x->cell[i].d);
+        sqlite3_bind_int64(d, 3, (int64_t)x->cell[i].n[j]);
+        if (sqlite3_step(d) != SQLITE_DONE) rc = cube_fail(c, "delivery delays");
+        sqlite3_reset(d);
+    }
+    sqlite3_finalize(p);
+    sqlite3_finalize(d);
+    return rc;
+}
+
+/* The reasons and delays tables that the scan could make (after the
+ * cube's, in its transaction). */
+static int store_dlv(struct rctx *c, struct dlvx *x, const struct cube *q)
+{
+    if (!x->reasons_bad && store_reasons(c, x, q) != 0) return -1;
+    if (!x->delays_bad && x->stride > 1 && !c->whole) {
+        /* a sampled period: only when r_dlv is a table (rows in rowid order) */
+        sqlite3_stmt *s;
+        bool table = false;
+        if (sqlite3_prepare_v2(c->db,
+                               "SELECT 1 FROM sqlite_temp_master WHERE name = 'r_dlv' AND"
+                               " type = 'table'",
+                               -1, &s, NULL) != SQLITE_OK)
+            return cube_fail(c, "delivery delays");
+        table = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+        if (!table) x->delays_bad = true;
+    }
+    if (!x->delays_bad && store_delays(c, x) != 0) return -1;
+    return 0;
+}
+
 /* 0: the cells are in q (and the hours in hr); 1: more than
  * DCUBE_MAX_CELLS; -1: error. */
-static int scan(struct rctx *c, struct cube *q, struct hours *hr)
+static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x)
 {
     uint64_t *bits;
     int64_t lo, span;
     int wide = sup_bitmap(c, &bits, &lo, &span);
     if (wide < 0) return -1;
-    /* the constants 0 and 1 as values, for the sup key (copies: the
-     * statement that made them is finalized at once) */
+    /* the constants 0 and 1 as values, for the sup key, and 'undefined'
+     * (copies: the statement that made them is finalized at once) */
     sqlite3_value *k01[2] = {NULL, NULL};
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(c->db, "SELECT 0, 1", -1, &s, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(c->db, "SELECT 0, 1, 'undefined'", -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW) {
         k01[0] = sqlite3_value_dup(sqlite3_column_value(s, 0));
         k01[1] = sqlite3_value_dup(sqlite3_column_value(s, 1));
+        x->undefined = sqlite3_value_dup(sqlite3_column_value(s, 2));
     }
     sqlite3_finalize(s);
-    if (!k01[0] || !k01[1] ||
+    if (!k01[0] || !k01[1] || !x->undefined ||
         sqlite3_prepare_v2(c->db, wide ? scan_sql_in : scan_sql, -1, &s, NULL) != SQLITE_OK) {
         sqlite3_value_free(k01[0]);
         sqlite3_value_free(k01[1]);
@@ -308,37 +936,50 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr)
     grow_slots(q);
     int rc;
     sqlite3_value *v[N_KEYS];
+    struct sqlval_key kb = {0};
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        for (int k = 0; k < N_KEYS; k++)
-            v[k] = sqlite3_column_value(s, k);
-        if (!wide) {
-            int64_t id = sqlite3_column_int64(s, N_KEYS + 2), d = id - lo;
-            bool sup = bits && d >= 0 && d < span && (bits[d >> 6] >> (d & 63) & 1);
-            v[2] = k01[sup ? 1 : 0];
+        const unsigned char *text[N_KEYS]; /* the key texts (NULL: not a text or blob) */
+        int len[N_KEYS];
+        kb.n = 0;
+        for (int k = 0; k < N_KEYS; k++) {
+            if (k == K_SUP && !wide) {
+                int64_t id = sqlite3_column_int64(s, C_ID), d = id - lo;
+                bool sup = bits && d >= 0 && d < span && (bits[d >> 6] >> (d & 63) & 1);
+                v[K_SUP] = k01[sup ? 1 : 0];
+            } else
+                v[k] = sqlite3_column_value(s, k);
+            sqlval_key_add(&kb, v[k], &text[k], &len[k]);
         }
-        struct cell *cl = cell_of(q, v);
+        struct cell *cl =
+            cell_of(q, x, &kb, v, text[K_SOURCE], len[K_SOURCE], text[K_STATUS], len[K_STATUS]);
         if (!cl) {
             rc = -2;
             break;
         }
         cl->n++;
-        if (sqlite3_column_type(s, N_KEYS) != SQLITE_NULL) {
-            int64_t t = sqlite3_column_int64(s, N_KEYS);
+        sqlite3_value *ts = sqlite3_column_value(s, C_TS);
+        if (sqlite3_value_type(ts) != SQLITE_NULL) {
+            int64_t t = sqlite3_value_int64(ts);
             if (!cl->has_ts || t < cl->ts_min) cl->ts_min = t;
             if (!cl->has_ts || t > cl->ts_max) cl->ts_max = t;
             cl->has_ts = true;
-            const unsigned char *src = sqlite3_column_text(s, 0);
-            if (src && sqlite3_column_bytes(s, 0) == 3 && memcmp(src, "log", 3) == 0)
-                hours_add(hr, t, sqlite3_column_text(s, 4), sqlite3_column_bytes(s, 4));
+            if (cl->is_log) hours_add(hr, t, cl->hour_si);
         }
-        const unsigned char *rt = sqlite3_column_text(s, N_KEYS + 1);
+        const unsigned char *rt = sqlite3_column_text(s, C_REPLY);
         if (rt) {
-            int n = sqlite3_column_bytes(s, N_KEYS + 1);
+            int n = sqlite3_column_bytes(s, C_REPLY);
             keep_text(&cl->reply_max, &cl->reply_max_len, rt, n, 1);
             const unsigned char *cut = said(rt, &n);
             keep_text(&cl->said_min, &cl->said_min_len, cut, n, -1);
         }
+        if (cl->rgroup >= 0 && !x->reasons_bad) reason_row(x, cl, s, C_RCPT, C_DOMAIN);
+        if (cl->delay_row && !x->delays_bad) {
+            sqlite3_value *dv = sqlite3_column_value(s, C_DELAY);
+            if (sqlite3_value_type(dv) != SQLITE_NULL)
+                delay_count(x, cl, s, K_PROVIDER, sqlite3_value_double(dv));
+        }
     }
+    free(kb.p);
     sqlite3_finalize(s);
     sqlite3_value_free(k01[0]);
     sqlite3_value_free(k01[1]);
@@ -415,26 +1056,30 @@ static int store_hours(struct rctx *c, const struct hours *hr)
 
 int rctx_dcube(struct rctx *c)
 {
-    if (rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_dcube; DROP TABLE IF EXISTS temp.r_dhour") !=
-            0 ||
+    if (rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_dcube; DROP TABLE IF EXISTS temp.r_dhour;"
+                         " DROP TABLE IF EXISTS temp.r_dreason; DROP TABLE IF EXISTS temp.r_dprov;"
+                         " DROP TABLE IF EXISTS temp.r_ddelay") != 0 ||
         rctx_exec_sql(c, create_sql) != 0 ||
         rctx_exec_sql(c, "CREATE TEMP TABLE r_dhour(h INTEGER PRIMARY KEY, s INTEGER, d INTEGER,"
                          " bo INTEGER, r INTEGER, e INTEGER)") != 0)
         return -1;
     struct cube q = {0};
     struct hours hr = {0};
+    struct dlvx x = {.stride = 1};
     hours_grow(&hr);
-    int rc = scan(c, &q, &hr);
+    int rc = scan(c, &q, &hr, &x);
     if (rc == 0) { /* the rows written in one transaction (rctx.h) */
         rc = rctx_begin(c);
         if (rc == 0) rc = store(c, &q);
         if (rc == 0) rc = hr.full ? rctx_exec_sql(c, hour_sql) : store_hours(c, &hr);
+        if (rc == 0) rc = store_dlv(c, &x, &q);
         if (rc == 0)
             rc = rctx_commit(c);
         else
             rctx_rollback(c);
     }
     cube_free(&q);
+    dlvx_free(&x);
     free(hr.v);
     free(hr.used);
     if (rc != 1) return rc;

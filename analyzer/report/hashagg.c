@@ -45,7 +45,7 @@ struct acc {
 
 struct group {
     uint64_t hash;
-    unsigned char *kb; /* rctx_hashagg: the key as keybuf bytes (compared by) */
+    unsigned char *kb; /* the key's sqlval_key bytes: groups compare by them (not msgfold's) */
     size_t kb_len;
     sqlite3_value *key[HASHAGG_MAX_COLS];
     struct acc acc[HASHAGG_MAX_COLS];
@@ -86,58 +86,17 @@ static void gtab_free(struct gtab *t, int nkeys, int nops)
     free(t->slots);
 }
 
-/* A row's key as bytes: per column its type, then the integer (8 bytes) or
- * the length (4 bytes) and the bytes of a text or blob. Two keys are the
- * same (type and bytes, as sqlval_same says) exactly when these bytes are,
- * so a row is hashed and compared in one pass over one buffer: column by
- * column it took about ten SQLite API calls per key column. */
-struct keybuf {
-    unsigned char *p;
-    size_t n, cap;
-};
-
-static inline unsigned char *kb_room(struct keybuf *b, size_t n)
+/* Append v to a group key; false for a REAL (the SQL path groups 1 with
+ * 1.0). */
+static inline bool kb_value(struct sqlval_key *b, sqlite3_value *v)
 {
-    if (b->n + n > b->cap) {
-        while (b->n + n > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 256;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    return b->p + b->n;
-}
-
-/* Append v to the key; false for a REAL (the SQL path groups 1 with 1.0). */
-static inline bool kb_value(struct keybuf *b, sqlite3_value *v)
-{
-    int t = sqlite3_value_type(v);
-    if (t == SQLITE_INTEGER) {
-        unsigned char *w = kb_room(b, 9);
-        int64_t x = sqlite3_value_int64(v);
-        w[0] = (unsigned char)t;
-        memcpy(w + 1, &x, 8);
-        b->n += 9;
-    } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
-        /* (the bytes first: sqlite3_value_bytes after them counts them) */
-        const void *p =
-            t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
-        int n = sqlite3_value_bytes(v);
-        uint32_t n32 = (uint32_t)n;
-        unsigned char *w = kb_room(b, 5 + (size_t)n);
-        w[0] = (unsigned char)t;
-        memcpy(w + 1, &n32, 4);
-        if (n) memcpy(w + 5, p, (size_t)n);
-        b->n += 5 + (size_t)n;
-    } else if (t == SQLITE_NULL) {
-        *kb_room(b, 1) = (unsigned char)t;
-        b->n++;
-    } else
-        return false;
-    return true;
+    return sqlval_key_add(b, v, NULL, NULL) != SQLITE_FLOAT;
 }
 
 /* The group of a row whose key is kb (values v[0..nkeys)); NULL when there
  * are too many. */
-static struct group *group_of(struct gtab *t, const struct keybuf *kb, sqlite3_value **v, int nkeys)
+static struct group *group_of(struct gtab *t, const struct sqlval_key *kb, sqlite3_value **v,
+                              int nkeys)
 {
     uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, kb->p, kb->n);
     size_t k = (size_t)h & (t->n_slots - 1);
@@ -225,7 +184,7 @@ static int scan(struct rctx *c, const char *sql, int nkeys, const char *ops, str
     /* each column's value fetched once a row (the API calls were a good
      * part of the cost) */
     sqlite3_value *v[2 * HASHAGG_MAX_COLS];
-    struct keybuf kb = {0};
+    struct sqlval_key kb = {0};
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         for (int k = 0; k < nkeys + nops; k++)
             v[k] = sqlite3_column_value(q, k);
@@ -353,8 +312,8 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
 struct multi {
     const struct rctx_agg *a;
     struct gtab t;
-    struct keybuf kb; /* a row's key */
-    bool by_sql;      /* take the SQL path */
+    struct sqlval_key kb; /* a row's key */
+    bool by_sql;          /* take the SQL path */
 };
 
 /* Check each grouping's shape, create its TEMP table. 0 or -1 (c->err). */

@@ -47,6 +47,12 @@
  *       the logged attempts (source 'log', with a time) per hour: h the
  *       hour's first second, then the counts of status sent, deferred,
  *       bounced, rejected, expired (made by the same scan as r_dcube).
+ *   r_dreason, r_dprov, r_ddelay
+ *       made by the same scan (report/dcube.c says how): the bounce and
+ *       deferral reasons with their distinct recipients and domains, and
+ *       the delivery delays per provider as counted values, for the
+ *       delivery section. A missing one (past a bound, an unexpected type,
+ *       a sampled period) means the section computes it by SQL.
  *   Without any filter, r_copy (and r_dlv when no bounce rows exist) are
  *   views over the base tables rather than copies.
  *

@@ -19,7 +19,11 @@
  *
  * Delays: nearest-rank percentiles (the value at rank ceil(p * n) of the
  * sorted delays), computed in C from one scan (SQLite has no percentile, and
- * a window function sorting twice was ten times slower). */
+ * a window function sorting twice was ten times slower).
+ *
+ * The reasons and the delays are counted by the delivery cube's scan
+ * (report/dcube.c: r_dreason, r_dprov, r_ddelay) when it could: three
+ * passes over r_dlv fewer; else by the queries below over r_dlv. */
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -162,33 +166,43 @@ static int add_providers(struct rctx *c, struct rsection *s)
                 " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21");
 }
 
-static int add_reasons(struct rctx *c, struct rsection *s)
+#define BOUNCE_REASON_COLS                                                                         \
+    "reason:t:Reason|kind:t:Hard/soft|attempts:i:Attempts (logs)|recipients:i:Recipients|"         \
+    "domains:i:Domains|domain_list:t:Recipient domains|bounce_messages:i:In bounce messages"
+#define DEFERRAL_REASON_COLS                                                                       \
+    "reason:t:Reason|attempts:i:Attempts (logs)|recipients:i:Recipients|"                          \
+    "domains:i:Domains|domain_list:t:Recipient domains|bounce_messages:i:In delay notices"
+
+/* The reason tables: from r_dreason when the delivery cube's scan made it
+ * (from_scan: report/dcube.c, the same numbers without two more passes
+ * over r_dlv), else by their GROUP BYs over r_dlv. */
+static int add_reasons(struct rctx *c, struct rsection *s, bool from_scan)
 {
-    struct rtable *t = rsec_table(
-        s, c->r, "bounce_reasons", "Bounce reasons",
-        "reason:t:Reason|kind:t:Hard/soft|attempts:i:Attempts (logs)|recipients:i:Recipients|"
-        "domains:i:Domains|domain_list:t:Recipient domains|bounce_messages:i:In bounce messages");
+    struct rtable *t = rsec_table(s, c->r, "bounce_reasons", "Bounce reasons", BOUNCE_REASON_COLS);
     t->note = "bounced, rejected and expired attempts; hard: the address should be removed";
     if (fill(c, t, TOP_REASONS,
-             "SELECT coalesce(reason, 'undefined'), CASE WHEN hard THEN 'hard' ELSE 'soft' END,"
-             " sum(source = 'log'),"
-             " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
-             " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
-             " ma_list(group_concat(DISTINCT recipient_domain), 200), sum(source = 'bounce')"
-             " FROM r_dlv WHERE status IN ('bounced','rejected','expired')"
-             " GROUP BY 1, 2 ORDER BY 3 DESC, 7 DESC, 1 LIMIT 16") != 0)
+             from_scan ? "SELECT reason, kind, a_log, rcpt, doms, ma_list(dlist, 200), a_bounce"
+                         " FROM r_dreason WHERE cls = 1 ORDER BY 3 DESC, 7 DESC, 1 LIMIT 16"
+                       : "SELECT coalesce(reason, 'undefined'), CASE WHEN hard THEN 'hard' ELSE"
+                         " 'soft' END, sum(source = 'log'),"
+                         " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
+                         " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
+                         " ma_list(group_concat(DISTINCT recipient_domain), 200),"
+                         " sum(source = 'bounce')"
+                         " FROM r_dlv WHERE status IN ('bounced','rejected','expired')"
+                         " GROUP BY 1, 2 ORDER BY 3 DESC, 7 DESC, 1 LIMIT 16") != 0)
         return -1;
-    t = rsec_table(s, c->r, "deferral_reasons", "Deferral reasons",
-                   "reason:t:Reason|attempts:i:Attempts (logs)|recipients:i:Recipients|"
-                   "domains:i:Domains|domain_list:t:Recipient domains|"
-                   "bounce_messages:i:In delay notices");
+    t = rsec_table(s, c->r, "deferral_reasons", "Deferral reasons", DEFERRAL_REASON_COLS);
     return fill(c, t, TOP_REASONS,
-                "SELECT coalesce(reason, 'undefined'), sum(source = 'log'),"
-                " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
-                " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
-                " ma_list(group_concat(DISTINCT recipient_domain), 200), sum(source = 'bounce')"
-                " FROM r_dlv WHERE status = 'deferred'"
-                " GROUP BY 1 ORDER BY 2 DESC, 6 DESC, 1 LIMIT 16");
+                from_scan ? "SELECT reason, a_log, rcpt, doms, ma_list(dlist, 200), a_bounce"
+                            " FROM r_dreason WHERE cls = 2 ORDER BY 2 DESC, 6 DESC, 1 LIMIT 16"
+                          : "SELECT coalesce(reason, 'undefined'), sum(source = 'log'),"
+                            " count(DISTINCT CASE WHEN source = 'log' THEN recipient END),"
+                            " count(DISTINCT CASE WHEN source = 'log' THEN recipient_domain END),"
+                            " ma_list(group_concat(DISTINCT recipient_domain), 200),"
+                            " sum(source = 'bounce')"
+                            " FROM r_dlv WHERE status = 'deferred'"
+                            " GROUP BY 1 ORDER BY 2 DESC, 6 DESC, 1 LIMIT 16");
 }
 
 /* The reply with Postfix's "host X[ip] said: " prefix cut. */
@@ -240,13 +254,19 @@ static int add_replies(struct rctx *c, struct rsection *s)
 
 /* Delays are collected in memory and sorted; past DELAY_MAX_VALUES every
  * other value is dropped and then only every 2nd, 4th... is kept (a
- * systematic sample, so memory stays bounded); the table says so. */
+ * systematic sample, so memory stays bounded); the table says so. The
+ * delivery cube's scan (report/dcube.c) counts the same values per
+ * (provider, value) into r_dprov and r_ddelay, read instead when there. */
+#ifndef DELAY_MAX_VALUES
 #define DELAY_MAX_VALUES (2u << 20)
+#endif
 #define DELAY_MAX_PROVIDERS 64
 
+/* n values d of provider prov (1 when collected one by one) */
 struct delay_val {
     double d;
     unsigned prov;
+    uint32_t n; /* at most DELAY_MAX_VALUES */
 };
 
 struct delays {
@@ -288,6 +308,33 @@ static int delay_row(void *ctx, sqlite3_stmt *st)
     d->v[d->n].d = sqlite3_column_double(st, 1);
     const char *p = (const char *)sqlite3_column_text(st, 0);
     d->v[d->n].prov = delay_provider(d, p ? p : "other");
+    d->v[d->n].n = 1;
+    d->n++;
+    return 0;
+}
+
+/* r_dprov's rows: the providers in order, and the stride */
+static int dprov_row(void *ctx, sqlite3_stmt *st)
+{
+    struct delays *d = ctx;
+    if (d->n_prov == DELAY_MAX_PROVIDERS) return 1;
+    d->prov[d->n_prov++] = rctx_col_text(d->c, st, 0);
+    d->stride = (uint64_t)sqlite3_column_int64(st, 1);
+    d->sampled = d->stride > 1;
+    return 0;
+}
+
+/* r_ddelay's rows: a value with its count */
+static int ddelay_row(void *ctx, sqlite3_stmt *st)
+{
+    struct delays *d = ctx;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 1024;
+        d->v = xrealloc(d->v, d->cap * sizeof *d->v);
+    }
+    d->v[d->n].prov = (unsigned)sqlite3_column_int64(st, 0);
+    d->v[d->n].d = sqlite3_column_double(st, 1);
+    d->v[d->n].n = (uint32_t)sqlite3_column_int64(st, 2);
     d->n++;
     return 0;
 }
@@ -304,7 +351,9 @@ static uint64_t rank_of(uint64_t n, unsigned tenths)
     return (n * tenths + 9) / 10;
 }
 
-static int add_delays(struct rctx *c, struct rsection *s)
+/* The delays table: from r_dprov and r_ddelay when counted (counted), else
+ * collected by their query. */
+static int add_delays(struct rctx *c, struct rsection *s, bool counted)
 {
     struct rtable *t = rsec_table(s, c->r, "delays", "Delays of sent deliveries (seconds)",
                                   "provider:t:Provider|deliveries:i:Deliveries|median:r:Median|"
@@ -312,29 +361,37 @@ static int add_delays(struct rctx *c, struct rsection *s)
     t->note = "time from arrival in the queue to delivery, as the MTA logged it; nearest-rank"
               " percentiles";
     struct delays d = {.c = c, .stride = 1};
-    int rc =
-        rctx_each(c, "SELECT provider, delay" LOG_DLV " AND status = 'sent' AND delay IS NOT NULL",
-                  NULL, delay_row, &d);
+    int rc = counted
+                 ? rctx_each(c, "SELECT name, stride FROM r_dprov ORDER BY i", NULL, dprov_row, &d)
+                 : rctx_each(c,
+                             "SELECT provider, delay" LOG_DLV
+                             " AND status = 'sent' AND delay IS NOT NULL",
+                             NULL, delay_row, &d);
+    if (rc == 0 && counted)
+        rc = rctx_each(c, "SELECT prov, d, n FROM r_ddelay", NULL, ddelay_row, &d);
     if (rc != 0 || d.n == 0) {
         free(d.v);
         return rc;
     }
     qsort(d.v, d.n, sizeof *d.v, cmp_delay);
-    /* per provider, then all of them (index n_prov): count, then one walk */
+    /* per provider, then all of them (index n_prov): count, then one walk
+     * (a value counted n times takes the ranks seen + 1 .. seen + n) */
     size_t np = d.n_prov + 1;
     uint64_t *count = xcalloc(np, sizeof *count), *seen = xcalloc(np, sizeof *seen);
     double *med = xcalloc(np, sizeof *med), *p90 = xcalloc(np, sizeof *p90),
            *max = xcalloc(np, sizeof *max);
-    for (size_t i = 0; i < d.n; i++)
-        count[d.v[i].prov]++;
-    count[d.n_prov] = d.n;
+    for (size_t i = 0; i < d.n; i++) {
+        count[d.v[i].prov] += d.v[i].n;
+        count[d.n_prov] += d.v[i].n;
+    }
     for (size_t i = 0; i < d.n; i++) {
         size_t ks[2] = {d.v[i].prov, d.n_prov};
         for (size_t j = 0; j < 2; j++) {
             size_t k = ks[j];
-            uint64_t r = ++seen[k];
-            if (r == rank_of(count[k], 5)) med[k] = d.v[i].d;
-            if (r == rank_of(count[k], 9)) p90[k] = d.v[i].d;
+            uint64_t lo = seen[k] + 1, hi = (seen[k] += d.v[i].n);
+            uint64_t r5 = rank_of(count[k], 5), r9 = rank_of(count[k], 9);
+            if (lo <= r5 && r5 <= hi) med[k] = d.v[i].d;
+            if (lo <= r9 && r9 <= hi) p90[k] = d.v[i].d;
             max[k] = d.v[i].d;
         }
     }
@@ -369,6 +426,19 @@ static int add_delays(struct rctx *c, struct rsection *s)
     free(p90);
     free(max);
     free(d.v);
+    return 0;
+}
+
+/* Whether the delivery cube's scan (report/dcube.c) made TEMP table name
+ * (*yes); when it did not, that part is computed by its former query. 0
+ * or -1 (c->err). */
+static int temp_exists(struct rctx *c, const char *name, bool *yes)
+{
+    int64_t n = 0;
+    if (rctx_int(c, "SELECT count(*) FROM sqlite_temp_master WHERE type = 'table' AND name = ?1",
+                 name, &n) != 0)
+        return -1;
+    *yes = n > 0;
     return 0;
 }
 
@@ -533,8 +603,11 @@ int sec_delivery(struct rctx *c)
                   " %lld recipients of bounce messages said.",
                   (long long)t.n_bounce);
     add_facts(c, s, &t);
-    if (add_timeline(c, s, &t) != 0 || add_providers(c, s) != 0 || add_reasons(c, s) != 0 ||
-        add_blocklists(c, s) != 0 || add_replies(c, s) != 0 || add_delays(c, s) != 0)
+    bool reasons = false, delays = false;
+    if (temp_exists(c, "r_dreason", &reasons) != 0 || temp_exists(c, "r_ddelay", &delays) != 0 ||
+        add_timeline(c, s, &t) != 0 || add_providers(c, s) != 0 ||
+        add_reasons(c, s, reasons) != 0 || add_blocklists(c, s) != 0 || add_replies(c, s) != 0 ||
+        add_delays(c, s, delays) != 0)
         return -1;
     rsec_note(s, c->r,
               "Rates count MTA-log rows only; bounce-message rows are shown in their own"

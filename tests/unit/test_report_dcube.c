@@ -187,6 +187,43 @@ static void cube(void **state)
     db_close(db);
 }
 
+/* Keys that differ only in where the bytes split between columns, in type
+ * (NULL, empty text, empty blob; text '1' and blob x'31'), as SQLite's
+ * GROUP BY tells them apart: rows 1 and 7 share a cell, the others are
+ * alone: 7 cells for 8 rows. */
+static void cube_key_types(void **state)
+{
+    (void)state;
+    char path[128], err[600];
+    snprintf(path, sizeof path, "%s/types.db", dir);
+    unlink(path);
+    struct db *db;
+    assert_int_equal(db_open(path, DB_OPEN_WRITE, &db, err, sizeof err), 0);
+    sqlite3 *h = db_handle(db);
+    exec_ok(h, "INSERT INTO log_deliveries(id, log_event_id, time, mta, status, local, hard,"
+               " provider, reason, blocklist_misconfig) VALUES"
+               " (1, 1, 1743501600, 'postfix', 'sent', 0, 0, 'ab', 'c', 0),"
+               " (2, 2, 1743501600, 'postfix', 'sent', 0, 0, 'a', 'bc', 0),"
+               " (3, 3, 1743501600, 'postfix', 'sent', 0, 0, NULL, NULL, 0),"
+               " (4, 4, 1743501600, 'postfix', 'sent', 0, 0, '', NULL, 0),"
+               " (5, 5, 1743501600, 'postfix', 'sent', 0, 0, '1', NULL, 0),"
+               " (6, 6, 1743501600, 'postfix', 'sent', 0, 0, x'31', NULL, 0),"
+               " (7, 7, 1743501600, 'postfix', 'sent', 0, 0, 'ab', 'c', 0),"
+               " (8, 8, 1743501600, 'postfix', 'sent', 0, 0, x'', NULL, 0)");
+    struct report r = {0};
+    r.a = arena_new();
+    struct rctx c;
+    struct rscope sc = {0};
+    assert_int_equal(rctx_open(&c, &r, h, &sc), 0);
+    assert_int_equal(int_of(h, "SELECT count(*) FROM r_dcube"), 7);
+    assert_int_equal(int_of(h, "SELECT sum(n) FROM r_dcube"), 8);
+    assert_int_equal(int_of(h, "SELECT n FROM r_dcube WHERE provider = 'ab'"), 2);
+    assert_int_equal(int_of(h, "SELECT count(*) FROM r_dcube WHERE typeof(provider) = 'blob'"), 2);
+    same_as_group_by(h);
+    arena_free(r.a);
+    db_close(db);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -198,6 +235,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cube),
+        cmocka_unit_test(cube_key_types),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
