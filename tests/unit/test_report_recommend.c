@@ -18,6 +18,11 @@
 #include "report/rctx.h"
 #include "store/db.h"
 
+#ifdef RECO_TEST_CAP /* test_report_recommend_fallback.c */
+#define KG_MAX_GROUPS RECO_TEST_CAP
+#include "../../analyzer/report/sec_recommendations.c"
+#endif
+
 static char dir[64];
 static int n_db;
 
@@ -265,6 +270,17 @@ static void test_campaign(void **state)
     it = item(s, "dkim_key_1024");
     assert_int_equal(it->severity, RS_INFO);
 
+    /* a period holding every message: the passes start from its messages
+     * (r_msg) rather than from the tables, with the same findings */
+    s = build(db, a, &r, "2025-03-01T00:00:00Z");
+    assert_keys(s, want, sizeof want / sizeof want[0]);
+    assert_string_equal(item(s, "content_rule_spam")->evidence,
+                        "MA_FOOTER hits 3 of 4 spam-placed copies and 0 of 3 inbox copies");
+    assert_string_equal(item(s, "content_rule_spam")->example, "Sent via ListTool");
+    assert_non_null(strstr(item(s, "dkim_body_hash")->evidence,
+                           "; every failing message reached the receivers from "
+                           "gw.shop.example.com (192.0.2.9)"));
+
     /* the period after everything: no data at all */
     s = build(db, a, &r, "2030-01-01T00:00:00Z");
     assert_int_equal(s->n_items, 0);
@@ -479,12 +495,196 @@ static void test_clean(void **state)
     db_close(db);
 }
 
+/* Values the one-pass DKIM and DMARC groupings must read as SQL does:
+ * LIKE folds ASCII case ('Body Hash Mismatch', 'KEY REVOKED') where = does
+ * not ('FAIL'); a text key_bits is no number; coalesce(key_type, 'rsa');
+ * key_testing = 2 is not 1; From domains that differ in case are two
+ * groups; the client of the failing messages is named only when all of
+ * them have one and the same (a NULL HELO counts as one value).
+ *   a.example (1, 2): body hash fails on both, from two clients;
+ *   b.example (3, 4): fails on 3 (no entry hop known); 4 says 'FAIL';
+ *   f.example (16, 17): fails on both, both from 192.0.2.7 without HELO;
+ *   c.example: 5 key revoked (selector old), 6 key not found (gone), 7
+ *     'xkey not found' (neither);
+ *   d.example: 8 a 512-bit key without k= (s512), 9 768-bit ed25519, 10
+ *     key_bits 'big', 11 a testing key (tst), 12 key_testing = 2;
+ *   DMARC: e.example fails on 13 (p=reject) and 14 (no policy: "none"),
+ *     E.example on 15 (p=none).
+ * Then the same without the body-hash fails (the pass without the fold),
+ * and for a period (the joins driven from the period's messages). */
+static void test_awkward_values(void **state)
+{
+    (void)state;
+    struct db *db = new_db();
+    base(db);
+    static const char *const dom[] = {
+        "",          "a.example", "a.example", "b.example", "b.example", "c.example",
+        "c.example", "c.example", "d.example", "d.example", "d.example", "d.example",
+        "d.example", "e.example", "e.example", "E.example", "f.example", "f.example"};
+    for (int i = 1; i <= 17; i++) {
+        char mid[64];
+        snprintf(mid, sizeof mid, "m%d@x.example", i);
+        msg(db, i, dom[i], NULL, NULL, NULL, mid);
+    }
+    exec(db, "INSERT INTO dkim_signatures(message_id, position, legacy, domain, selector, key_type,"
+             " key_bits, key_testing, key_record, result, reason, crypto_ok, from_relation,"
+             " body_partial) VALUES"
+             " (1, 0, 0, 'a.example', 's', 'rsa', 2048, 0, NULL, 'fail',"
+             "  'Body Hash Mismatch (sha256)', 0, 'same', 0),"
+             " (2, 0, 0, 'a.example', 's', 'rsa', 2048, 0, NULL, 'fail', 'body hash mismatch', 0,"
+             "  'same', 0),"
+             " (3, 0, 0, 'b.example', 's', 'rsa', 2048, 0, NULL, 'fail', 'body hash mismatch', 0,"
+             "  'same', 0),"
+             " (4, 0, 0, 'b.example', 's', 'rsa', 2048, 0, NULL, 'FAIL', 'body hash mismatch', 0,"
+             "  'same', 0),"
+             " (16, 0, 0, 'f.example', 's', 'rsa', 2048, 0, NULL, 'fail', 'body hash mismatch', 0,"
+             "  'same', 0),"
+             " (17, 0, 0, 'f.example', 's', 'rsa', 2048, 0, NULL, 'fail', 'body hash mismatch', 0,"
+             "  'same', 0),"
+             " (5, 0, 0, 'c.example', 'old', NULL, NULL, 0, NULL, 'permerror',"
+             "  'KEY REVOKED (empty p=)', 0, 'same', 0),"
+             " (6, 0, 0, 'c.example', 'gone', NULL, NULL, 0, NULL, 'permerror',"
+             "  'key not found (NXDOMAIN)', 0, 'same', 0),"
+             " (7, 0, 0, 'c.example', 'odd', NULL, NULL, 0, NULL, 'permerror', 'xkey not found', 0,"
+             "  'same', 0),"
+             " (8, 0, 0, 'd.example', 's512', NULL, 512, 0, NULL, 'pass', NULL, 1, 'same', 0),"
+             " (9, 0, 0, 'd.example', 'ed', 'ed25519', 768, 0, NULL, 'pass', NULL, 1, 'same', 0),"
+             " (10, 0, 0, 'd.example', 'txt', 'rsa', 'big', 0, NULL, 'pass', NULL, 1, 'same', 0),"
+             " (11, 0, 0, 'd.example', 'tst', 'rsa', 2048, 1, 'v=DKIM1; t=y; p=MIIB', 'pass', NULL,"
+             "  1, 'same', 0),"
+             " (12, 0, 0, 'd.example', 'two', 'rsa', 2048, 2, 'v=DKIM1; p=MIIB', 'pass', NULL, 1,"
+             "  'same', 0);"
+             "INSERT INTO iprev_results(message_id, ip, result, helo, helo_fqdn, helo_ip_literal,"
+             " helo_resolves, helo_points_to_ip, helo_matches_ptr, helo_reason) VALUES"
+             " (1, '192.0.2.1', 'pass', 'h1.a.example', 1, 0, 1, 1, 1, 'ok'),"
+             " (2, '192.0.2.2', 'pass', 'h2.a.example', 1, 0, 1, 1, 1, 'ok'),"
+             " (16, '192.0.2.7', 'pass', NULL, 1, 0, 1, 1, 1, 'ok'),"
+             " (17, '192.0.2.7', 'pass', NULL, 1, 0, 1, 1, 1, 'ok');"
+             "INSERT INTO dmarc_results(message_id, from_domain, result, method, policy, testing,"
+             " spf_aligned, dkim_aligned) VALUES"
+             " (13, 'e.example', 'fail', 'tree walk', 'reject', 0, 0, 0),"
+             " (14, 'e.example', 'fail', 'tree walk', NULL, 0, 0, 0),"
+             " (15, 'E.example', 'fail', 'tree walk', 'none', 0, 0, 0);");
+    static const char *const want[] = {
+        "dkim_body_hash",      "dkim_body_hash",   "dmarc_fail",       /* critical, 2 */
+        "dkim_body_hash",      "dkim_key_missing", "dkim_key_missing", /* critical, 1 */
+        "dkim_key_under_1024",                                         /* critical, 1 */
+        "dkim_testing_key",    "dmarc_fail",                           /* warning, 1 */
+    };
+    arena *a = arena_new();
+    struct report r;
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 1: a period holding every message (r_msg drives the joins) */
+        struct rsection *s = build(db, a, &r, pass ? "2025-03-01T00:00:00Z" : NULL);
+        assert_keys(s, want, sizeof want / sizeof want[0]);
+        const struct ritem *it = &s->items[0];
+        assert_string_equal(it->title,
+                            "Find what changes the body of a.example's mail after DKIM signing");
+        assert_string_equal(it->evidence,
+                            "DKIM body hash fails on 2 of 2 messages signed by d=a.example");
+        assert_string_equal(it->example, "m1@x.example");
+        it = &s->items[1];
+        assert_string_equal(it->evidence,
+                            "DKIM body hash fails on 2 of 2 messages signed by d=f.example; every "
+                            "failing message reached the receivers from ? (192.0.2.7)");
+        assert_string_equal(it->example, "m16@x.example");
+        it = &s->items[2];
+        assert_int_equal(it->severity, RS_CRITICAL);
+        assert_string_equal(it->evidence, "DMARC fails on 2 of 2 messages from e.example (policy "
+                                          "p=reject: receivers are asked to reject them)");
+        assert_string_equal(it->example, "m13@x.example");
+        it = &s->items[3];
+        assert_int_equal(it->severity, RS_CRITICAL);
+        assert_string_equal(it->evidence,
+                            "DKIM body hash fails on 1 of 2 messages signed by d=b.example");
+        assert_string_equal(it->example, "m3@x.example");
+        it = &s->items[4];
+        assert_string_equal(it->title, "Publish the DKIM key of selector gone at "
+                                       "gone._domainkey.c.example");
+        assert_string_equal(it->example, "m6@x.example");
+        it = &s->items[5];
+        assert_string_equal(it->title,
+                            "Sign c.example's mail with a published key: selector old is revoked");
+        assert_string_equal(it->evidence, "1 signature by d=c.example s=old fails: "
+                                          "old._domainkey.c.example has an empty p= (revoked)");
+        it = &s->items[6];
+        assert_string_equal(it->title, "Replace the 512-bit DKIM key of selector s512 (d=d.example)"
+                                       " with a 2048-bit key");
+        assert_string_equal(it->example, "m8@x.example");
+        it = &s->items[7];
+        assert_int_equal(it->severity, RS_WARNING);
+        assert_string_equal(it->title, "Remove t=y from selector tst (tst._domainkey.d.example)");
+        assert_string_equal(it->example, "v=DKIM1; t=y; p=MIIB");
+        it = &s->items[8];
+        assert_int_equal(it->severity, RS_WARNING);
+        assert_string_equal(it->evidence,
+                            "DMARC fails on 1 of 1 messages from E.example (policy p=none)");
+    }
+    /* no body hash fails: the pass takes only the rows the key rules read */
+    exec(db, "UPDATE dkim_signatures SET reason = 'signature did not verify'"
+             " WHERE reason LIKE 'body hash%'");
+    struct rsection *s = build(db, a, &r, NULL);
+    static const char *const want2[] = {"dmarc_fail",       "dkim_key_missing",
+                                        "dkim_key_missing", "dkim_key_under_1024",
+                                        "dkim_testing_key", "dmarc_fail"};
+    assert_keys(s, want2, sizeof want2 / sizeof want2[0]);
+    assert_string_equal(s->items[2].title,
+                        "Sign c.example's mail with a published key: selector old is revoked");
+    arena_free(a);
+    db_close(db);
+}
+
+/* The content rule counts the hits on placed copies of scored messages
+ * only: messages 1, 2 in spam and 3, 4 in the inbox are scored; 5 (spam)
+ * has hits but no score, 6 (scored) has no copy. MA_ONE hits 1, 2, 5 and
+ * 6 -> 2 of 2 spam-placed copies and 0 of 2 inbox copies; MA_TWO hits 5
+ * only -> nothing. The example is the greatest snippet ('b' of 'a', 'b',
+ * and 'z' on message 5), the description the greatest (NULL ignored). */
+static void test_content_scope(void **state)
+{
+    (void)state;
+    struct db *db = new_db();
+    base(db);
+    for (int i = 1; i <= 6; i++) {
+        char mid[64];
+        snprintf(mid, sizeof mid, "n%d@x.example", i);
+        msg(db, i, "x.example",
+            i <= 2 || i == 5 ? "spam"
+            : i <= 4         ? "inbox"
+                             : NULL,
+            NULL, NULL, mid);
+    }
+    exec(db, "INSERT INTO content_scores(message_id, total, threshold, is_spam, n_hits,"
+             " limit_hits, rule_set) SELECT id, 1, 5, 0, 1, 0, 'rules' FROM messages"
+             " WHERE id <> 5;"
+             "INSERT INTO rule_hits(message_id, rule, score, count, kind, area, snippet,"
+             " description) VALUES"
+             " (1, 'MA_ONE', 1, 1, 'body', 'body', 'b', NULL),"
+             " (2, 'MA_ONE', 1, 1, 'body', 'body', 'a', 'one'),"
+             " (5, 'MA_ONE', 1, 1, 'body', 'body', 'z', 'zz'),"
+             " (6, 'MA_ONE', 1, 1, 'body', 'body', 'z', 'zz'),"
+             " (5, 'MA_TWO', 1, 1, 'body', 'body', 'x', 'two');");
+    arena *a = arena_new();
+    struct report r;
+    static const char *const want[] = {"content_rule_spam"};
+    for (int pass = 0; pass < 2; pass++) {
+        struct rsection *s = build(db, a, &r, pass ? "2025-03-01T00:00:00Z" : NULL);
+        assert_keys(s, want, 1);
+        assert_string_equal(s->items[0].title, "Change the content that triggers MA_ONE (one)");
+        assert_string_equal(s->items[0].evidence,
+                            "MA_ONE hits 2 of 2 spam-placed copies and 0 of 2 inbox copies");
+        assert_string_equal(s->items[0].example, "b");
+    }
+    arena_free(a);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_campaign),
-        cmocka_unit_test(test_delivery_and_auth),
-        cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_campaign),      cmocka_unit_test(test_delivery_and_auth),
+        cmocka_unit_test(test_clean),         cmocka_unit_test(test_awkward_values),
+        cmocka_unit_test(test_content_scope),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
