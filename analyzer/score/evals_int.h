@@ -176,6 +176,11 @@ struct ev_cache {
     int n_sl;
     struct {
         const char *name;
+        const struct sorted_list *l;
+    } ln[16]; /* list_sorted's answers by list name (NULL: none) for this message */
+    int n_ln;
+    struct {
+        const char *name;
         const char *const *v;
         size_t n;
     } addrs[16]; /* ev_addrs results by header name */

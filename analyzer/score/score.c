@@ -64,6 +64,10 @@ struct crule {
     sare *re;
     const struct eval_def *ev;
     uint32_t lit_off, n_lits; /* prefilter literal ids in s->lit_ids; n_lits 0: always run */
+    /* the same ids as bit masks over the words of a seen[] bitset:
+     * s->lmask[lm_off ..], n_lm of them (one per word touched; a rule's
+     * literals are mostly numbered in a row, so one or two words) */
+    uint32_t lm_off, n_lm;
     /* body rules with no literal set: folded literal ids in s->flit_ids, per
      * fold (sare_fold_literals; n_flits 0: none in that fold) */
     uint32_t flit_off[SARE_N_FOLDS], n_flits[SARE_N_FOLDS];
@@ -81,6 +85,10 @@ struct crule {
      * (req_off,req_len) in r->regex (tmpl_required): skipped where no text
      * holds one of the tag's values; req_len 0: always compiled */
     uint16_t req_off, req_len;
+    /* with req_len: the byte every match holds right before the tag's value
+     * (an ASCII punctuation character written as the literal just before the
+     * placeholder, tmpl_required), or 0 */
+    char req_before;
     /* a cached body rule (?:X){n}, n >= REPEAT_MIN: (?:X){REPEAT_TRY},
      * which matches wherever the rule can (its first copies); a line it
      * does not match is skipped (repeat_prefix) */
@@ -144,6 +152,8 @@ struct scorer {
     sare_lits *lits;
     uint32_t *lit_ids;
     size_t n_lit_ids, cap_lit_ids;
+    struct fmask *lmask; /* see crule.lm_off */
+    size_t n_lmask, cap_lmask;
     uint32_t n_words; /* bitset words for the literal set */
     /* the folded prefilter (see "folded prefilter"): one matcher per fold */
     sare_lits *flits[SARE_N_FOLDS];
@@ -167,6 +177,7 @@ struct scorer {
     uint32_t *body, *rawbody, *uri, *full, *mimehdr, *evals, *metas, *tmpl;
     size_t n_body, n_rawbody, n_uri, n_full, n_mimehdr, n_evals, n_metas, n_tmpl;
     bool body_lits, rawbody_lits, uri_lits, full_lits;
+    size_t n_full_lits; /* full rules with a literal set */
     struct hgroup *groups;
     size_t n_groups, cap_groups;
     /* body rules without literals (they run on every message): their
@@ -176,9 +187,10 @@ struct scorer {
     /* every rule id, ordered by name (strcmp): the order unscored hits are
      * reported in, and scored ones among equal scores */
     uint32_t *by_name;
-    bool any_rb;   /* a cached rule has required bytes */
-    uint64_t id;   /* unique per scorer: owner of a thread's line cache */
-    bool no_cache; /* MAILAUDIT_NO_LINE_CACHE=1 */
+    uint32_t *name_rank; /* name_rank[by_name[k]] == k */
+    bool any_rb;         /* a cached rule has required bytes */
+    uint64_t id;         /* unique per scorer: owner of a thread's line cache */
+    bool no_cache;       /* MAILAUDIT_NO_LINE_CACHE=1 */
     /* MAILAUDIT_SCORE_PROFILE=1: time spent per rule and per stage, printed
      * to stderr by scorer_free (a developer's tool; single-threaded use) */
     bool profile;
@@ -249,6 +261,24 @@ static void add_literals(struct scorer *s, struct crule *c)
         s->lit_ids[s->n_lit_ids++] = sare_lits_add(s->lits, lits[i], lens[i]);
     }
     c->n_lits = (uint32_t)k;
+    /* checking a word per mask instead of a bit per literal: lits_met,
+     * line_met and mh_met were 60,000 instructions a message on the bench */
+    c->lm_off = (uint32_t)s->n_lmask;
+    for (size_t i = 0; i < k; i++) {
+        uint32_t id = s->lit_ids[c->lit_off + i];
+        size_t m = c->lm_off;
+        while (m < s->n_lmask && s->lmask[m].word != id >> 6)
+            m++;
+        if (m == s->n_lmask) {
+            if (s->n_lmask == s->cap_lmask) {
+                s->cap_lmask = s->cap_lmask ? s->cap_lmask * 2 : 1024;
+                s->lmask = xrealloc(s->lmask, s->cap_lmask * sizeof *s->lmask);
+            }
+            s->lmask[s->n_lmask++] = (struct fmask){0, id >> 6};
+        }
+        s->lmask[m].bits |= (uint64_t)1 << (id & 63);
+    }
+    c->n_lm = (uint32_t)(s->n_lmask - c->lm_off);
 }
 
 /* The counter of folded set (lits,lens,n) in fold f: an existing one with the
@@ -357,7 +387,13 @@ static bool names_a_group(const char *re)
  * quantifier after it, in a pattern with no top-level alternation. It
  * gives up (false) on what could make the placeholder optional or
  * not a pattern at all: the x flag (a # comment), \Q, \c, verbs such
- * as (*ACCEPT). *off and *len locate the tag's name. */
+ * as (*ACCEPT). *off and *len locate the tag's name. When the atom just
+ * before the placeholder is one punctuation byte (#, /, =, ...; not quantified:
+ * the placeholder follows it), every match holds that byte right before the
+ * value: *before is it (else 0), and a value found elsewhere does not count.
+ * SpamAssassin's URI templates (".../%{GB_TO_ADDR}", "\#%{GB_TO_ADDR}") met
+ * the recipient's address in a URI after "=" on most bench messages: 192
+ * compiles in 300 messages, 25,000 instructions a message. */
 /* The pattern of a rule regex as written: re[*b .. *e), the flags after
  * re[*e]; false when the delimiters are not understood. */
 static bool pattern_span(const char *re, size_t *pb, size_t *pe)
@@ -387,7 +423,15 @@ static bool pattern_span(const char *re, size_t *pb, size_t *pe)
     return true;
 }
 
-static bool tmpl_required(const char *re, size_t *off, size_t *len)
+/* An ASCII punctuation character that stands for itself in a pattern, even
+ * unescaped (outside a class, no x flag): the one byte a literal atom
+ * before a placeholder is trusted to be. */
+static bool plain_punct(char ch)
+{
+    return ch && strchr("#/=@:,;!%&'\"<>~_-", ch) != NULL;
+}
+
+static bool tmpl_required(const char *re, size_t *off, size_t *len, char *before)
 {
     size_t n = strlen(re), b, e;
     if (!pattern_span(re, &b, &e)) return false;
@@ -396,17 +440,23 @@ static bool tmpl_required(const char *re, size_t *off, size_t *len)
     int depth = 0;
     bool found = false;
     size_t cls = 0; /* in a class: its '[' + 1; else 0 */
+    char last = 0;  /* the previous atom, when it is one punctuation byte */
     for (size_t i = b; i < e; i++) {
         char ch = re[i];
+        char atom = 0;
         if (ch == '\\') {
             if (i + 1 < e && (re[i + 1] == 'Q' || re[i + 1] == 'c')) return false;
+            if (!cls && i + 1 < e && (plain_punct(re[i + 1]) || re[i + 1] == '.')) atom = re[i + 1];
             i++;
+            last = atom;
             continue;
         }
         if (cls) {
             if (sare_class_closes(re, i, cls)) cls = 0;
+            last = 0;
             continue;
         }
+        if (plain_punct(ch) && !(ch == '%' && i + 1 < e && re[i + 1] == '{')) atom = ch;
         if (ch == '[') {
             cls = i + 1;
         } else if (ch == '(') {
@@ -430,11 +480,13 @@ static bool tmpl_required(const char *re, size_t *off, size_t *len)
                 if (q != '?' && q != '*' && q != '+' && q != '{') {
                     *off = i + 2;
                     *len = j - i - 2;
+                    *before = last;
                     found = true;
                 }
                 i = j;
             }
         }
+        last = atom;
     }
     return found;
 }
@@ -541,13 +593,15 @@ static sare_chain *chain_of(const char *re, unsigned *reps)
     return ch;
 }
 
-/* (p,n) holds (v,vn), ASCII letters compared caselessly */
-static bool holds_ci(const char *p, size_t n, const char *v, size_t vn)
+/* (p,n) holds (v,vn), ASCII letters compared caselessly, right after the
+ * byte `before` when that is not 0 */
+static bool holds_ci(const char *p, size_t n, const char *v, size_t vn, char before)
 {
     if (vn > n) return false;
     unsigned char f = (unsigned char)ch_lower((unsigned char)v[0]);
     for (size_t i = 0; i + vn <= n; i++) {
         if ((unsigned char)ch_lower((unsigned char)p[i]) != f) continue;
+        if (before && (i == 0 || p[i - 1] != before)) continue;
         size_t k = 1;
         while (k < vn && ch_lower((unsigned char)p[i + k]) == ch_lower((unsigned char)v[k]))
             k++;
@@ -578,9 +632,10 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
         }
         c->tmpl = true; /* compiled per message, once the tags are known */
         size_t off = 0, len = 0;
-        if (!(r->kind == RK_HEADER && r->negate) && tmpl_required(r->regex, &off, &len) &&
+        char before = 0;
+        if (!(r->kind == RK_HEADER && r->negate) && tmpl_required(r->regex, &off, &len, &before) &&
             off <= UINT16_MAX && len <= UINT16_MAX)
-            c->req_off = (uint16_t)off, c->req_len = (uint16_t)len;
+            c->req_off = (uint16_t)off, c->req_len = (uint16_t)len, c->req_before = before;
         return;
     }
     char err[256];
@@ -1178,6 +1233,8 @@ static int name_cmp(const void *x, const void *y)
     return c ? c : (a > b) - (a < b);
 }
 
+#define FULL_LITS_MIN 8
+
 scorer *scorer_new(struct ruleset *rs)
 {
     ruleset_finish(rs);
@@ -1315,7 +1372,7 @@ scorer *scorer_new(struct ruleset *rs)
             break;
         case RK_FULL:
             push_u32(&s->full, &s->n_full, id);
-            s->full_lits |= c->n_lits > 0;
+            s->n_full_lits += c->n_lits > 0;
             break;
         case RK_MIMEHEADER:
             push_u32(&s->mimehdr, &s->n_mimehdr, id);
@@ -1324,6 +1381,14 @@ scorer *scorer_new(struct ruleset *rs)
             break;
         }
     }
+    /* The full text is the whole message: one pass of the automaton over
+     * it costs more than a few regexes that run anyway (SpamAssassin's four
+     * full rules all have literals that nearly every message holds, "from:",
+     * "content-"; the pass was 104,000 of 4.7 million instructions a message
+     * on the bench). With fewer than FULL_LITS_MIN such rules, each runs
+     * unfiltered: the prefilter only ever skips a rule that cannot match, so
+     * the results are the same. */
+    s->full_lits = s->n_full_lits >= FULL_LITS_MIN;
     order_metas(s);
     meta_zero_prepare(s);
     sare_lits_build(s->lits);
@@ -1338,6 +1403,9 @@ scorer *scorer_new(struct ruleset *rs)
     by_name_rules = s->cr;
     qsort(s->by_name, s->n, sizeof *s->by_name, name_cmp);
     by_name_rules = NULL;
+    s->name_rank = xmalloc((s->n ? s->n : 1) * sizeof *s->name_rank);
+    for (size_t k = 0; k < s->n; k++)
+        s->name_rank[s->by_name[k]] = (uint32_t)k;
     return s;
 }
 
@@ -1418,7 +1486,7 @@ static bool fscan_met(const struct scorer *s, const struct crule *c, struct fsca
  * lines and LC_BYTES bytes, then it starts over. */
 #define LC_SLOTS 8192
 #define LC_BYTES (8u * 1024 * 1024)
-#define LC_MIN_LEN 32 /* shorter lines are matched directly */
+#define LC_MIN_LEN 1 /* shorter (empty) lines are matched directly */
 
 struct lres {
     uint16_t count;  /* matches (<= the rule's budget) */
@@ -1521,11 +1589,54 @@ static const sare *tc_regex(const struct scorer *s, const char *src, size_t len)
     return re;
 }
 
+/* ---- per-rule run arrays ----
+ * A run's value, snippet and area per rule (s->n of each, 24 bytes a rule:
+ * 70 KB with SpamAssassin's rules) are kept per thread between messages
+ * instead of allocated zeroed for each: a run leaves them all zero again by
+ * clearing the entries of its hits, the only ones it sets (a snippet or an
+ * area is set only with a value). Zeroing them per message was 75,000 of
+ * the 4.85 million instructions a message on the bench. */
+struct rarrays {
+    uint64_t owner;
+    double *val;
+    const char **snippet, **area;
+};
+
+static _Thread_local struct rarrays *tl_ra;
+
+static void ra_free(struct rarrays *ra)
+{
+    if (!ra) return;
+    free(ra->val);
+    free(ra->snippet);
+    free(ra->area);
+    free(ra);
+}
+
+/* the thread's arrays for scorer s, all zero */
+static struct rarrays *ra_get(const struct scorer *s)
+{
+    if (tl_ra && tl_ra->owner == s->id) return tl_ra;
+    ra_free(tl_ra);
+    struct rarrays *ra = xcalloc(1, sizeof *ra);
+    size_t n = s->n ? s->n : 1;
+    ra->owner = s->id;
+    ra->val = xcalloc(n, sizeof *ra->val);
+    ra->snippet = xcalloc(n, sizeof *ra->snippet);
+    ra->area = xcalloc(n, sizeof *ra->area);
+    tl_ra = ra;
+    return ra;
+}
+
 static void lc_release(uint64_t owner)
 {
     if (tl_lc && tl_lc->owner == owner) {
         lc_free(tl_lc);
         tl_lc = NULL;
+    }
+    if (tl_ra && tl_ra->owner == owner) {
+        ra_free(tl_ra);
+        tl_ra = NULL;
     }
     if (tl_tc && tl_tc->owner == owner) {
         tc_free(tl_tc);
@@ -1677,6 +1788,7 @@ void scorer_free(scorer *s)
     free(s->cr);
     sare_lits_free(s->lits);
     free(s->lit_ids);
+    free(s->lmask);
     for (size_t i = 0; i < s->n_aparts; i++)
         sare_apart_free(s->aparts[i].a);
     free(s->aparts);
@@ -1698,6 +1810,7 @@ void scorer_free(scorer *s)
     free(s->tmpl);
     free(s->cbody);
     free(s->by_name);
+    free(s->name_rank);
     lc_release(s->id);
     free(s);
 }
@@ -1737,6 +1850,7 @@ struct run {
     const char **snippet; /* first match text or evidence */
     const char **area;
     uint64_t *seen; /* literal bitset of the current text */
+    bool unscanned; /* the current text was not scanned: seen[] proves nothing */
     /* the same per line of the current text set (row i: line i), or NULL:
      * a regex can only match a line holding one of its literals, since the
      * literals come from the part of the pattern that consumes the match */
@@ -1745,13 +1859,18 @@ struct run {
     struct score_result *out;
 };
 
+/* whether seen[] has a bit of one of the n masks */
+static bool masks_met(const struct fmask *m, uint32_t n, const uint64_t *seen)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (seen[m[k].word] & m[k].bits) return true;
+    return false;
+}
+
 static bool lits_met(const struct run *R, const struct crule *c)
 {
-    if (!c->n_lits) return true;
-    const uint32_t *ids = R->s->lit_ids + c->lit_off;
-    for (uint32_t k = 0; k < c->n_lits; k++)
-        if (R->seen[ids[k] >> 6] >> (ids[k] & 63) & 1) return true;
-    return false;
+    if (!c->n_lits || R->unscanned) return true;
+    return masks_met(R->s->lmask + c->lm_off, c->n_lm, R->seen);
 }
 
 static void clear_seen(struct run *R)
@@ -1912,11 +2031,7 @@ static void run_cached_body(struct run *R, const struct mv_text *lines, size_t n
 static bool line_met(const struct run *R, const struct crule *c, size_t row)
 {
     if (!c->n_lits || !R->line_seen || row >= R->line_rows) return true;
-    const uint64_t *seen = R->line_seen + row * R->s->n_words;
-    const uint32_t *ids = R->s->lit_ids + c->lit_off;
-    for (uint32_t k = 0; k < c->n_lits; k++)
-        if (seen[ids[k] >> 6] >> (ids[k] & 63) & 1) return true;
-    return false;
+    return masks_met(R->s->lmask + c->lm_off, c->n_lm, R->line_seen + row * R->s->n_words);
 }
 
 static void run_lines(struct run *R, const uint32_t *list, size_t n, const struct mv_text *lines,
@@ -1994,7 +2109,11 @@ static void run_headers(struct run *R, struct msgview *v)
             const struct crule *c = &s->cr[id];
             const struct rule *r = c->r;
             if (r->exists) {
-                bool ex = msgview_header_exists(v, r->header);
+                /* the group's value answers when it was asked with the
+                 * same name (the default modifier is what exists: asks) */
+                bool ex = g->mod == HM_DEFAULT && strcmp(r->header, g->name) == 0
+                              ? val != NULL
+                              : msgview_header_exists(v, r->header);
                 if (ex != r->negate) {
                     R->val[id] += 1;
                     R->area[id] = group_area(R, g, &area);
@@ -2120,11 +2239,7 @@ static bool mh_met(struct run *R, struct mh_seen *mh, const struct crule *c,
         sare_lits_scan(R->s->lits, t->p, t->len, mh->row[k]);
         mh->n++;
     }
-    const uint64_t *seen = mh->row[k];
-    const uint32_t *ids = R->s->lit_ids + c->lit_off;
-    for (uint32_t j = 0; j < c->n_lits; j++)
-        if (seen[ids[j] >> 6] >> (ids[j] & 63) & 1) return true;
-    return false;
+    return masks_met(R->s->lmask + c->lm_off, c->n_lm, mh->row[k]);
 }
 
 static void run_mimeheaders(struct run *R, struct msgview *v)
@@ -2198,11 +2313,12 @@ static const char *fill_template(struct run *R, const char *re)
     return b.p;
 }
 
-/* false: no text of L holds a value of the tag (name,nlen), so a template
- * that requires it (tmpl_required) cannot match. A value that is empty or
+/* false: no text of L holds a value of the tag (name,nlen) (right after
+ * the byte `before`, when not 0), so a template that requires it
+ * (tmpl_required) cannot match. A value that is empty or
  * not all ASCII (whose caseless matching is PCRE2's to judge) proves
  * nothing. */
-static bool tmpl_may_match(const struct run *R, const char *name, size_t nlen,
+static bool tmpl_may_match(const struct run *R, const char *name, size_t nlen, char before,
                            const struct mv_text *L, size_t nl)
 {
     bool any = false;
@@ -2214,7 +2330,7 @@ static bool tmpl_may_match(const struct run *R, const char *name, size_t nlen,
             if ((unsigned char)g->val[k] >= 0x80) return true;
         any = true;
         for (size_t i = 0; i < nl; i++)
-            if (holds_ci(L[i].p, L[i].len, g->val, g->len)) return true;
+            if (holds_ci(L[i].p, L[i].len, g->val, g->len, before)) return true;
     }
     return !any; /* no value: fill_template has already skipped the rule */
 }
@@ -2263,7 +2379,9 @@ static void run_templates(struct run *R, struct msgview *v)
             break;
         }
         if (nl == 0) continue; /* no text (a message without URIs): nothing to compile */
-        if (c->req_len && !tmpl_may_match(R, r->regex + c->req_off, c->req_len, L, nl)) continue;
+        if (c->req_len &&
+            !tmpl_may_match(R, r->regex + c->req_off, c->req_len, c->req_before, L, nl))
+            continue;
         sare *own = NULL; /* compiled for this message only (no cache) */
         const sare *re;
         if (s->no_cache) {
@@ -2317,9 +2435,10 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     struct msgview v;
     msgview_init(&v, a, in->m, &in->env);
     struct run R = {.s = s, .a = a, .out = out};
-    R.val = arena_zalloc(a, (s->n ? s->n : 1) * sizeof *R.val);
-    R.snippet = arena_zalloc(a, (s->n ? s->n : 1) * sizeof *R.snippet);
-    R.area = arena_zalloc(a, (s->n ? s->n : 1) * sizeof *R.area);
+    struct rarrays *ra = ra_get(s);
+    R.val = ra->val;
+    R.snippet = ra->snippet;
+    R.area = ra->area;
     R.seen = arena_alloc(a, (s->n_words ? s->n_words : 1) * sizeof *R.seen);
 
     struct scorer *ms = (struct scorer *)s; /* profile counters only */
@@ -2365,7 +2484,9 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
         struct mv_text f = msgview_full(&v);
         R.line_seen = NULL;
         if (s->full_lits) scan_lines(&R, &f, 1);
+        R.unscanned = !s->full_lits;
         run_lines(&R, s->full, s->n_full, &f, 1, &f, 1, "full");
+        R.unscanned = false;
     }
     if (s->n_mimehdr) run_mimeheaders(&R, &v);
     if (s->n_tmpl) run_templates(&R, &v);
@@ -2413,9 +2534,14 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
      * taken in name order, the scored ones first, those sorted (stably) by
      * |score * count| descending */
     size_t nh = 0;
+    /* the hits by their rank in name order, a bit each: read in rank order
+     * below, the hits come out in name order without a sort */
+    size_t n_rw = (s->n + 63) / 64;
+    uint64_t *ranks = arena_zalloc(a, (n_rw ? n_rw : 1) * sizeof *ranks);
     for (size_t i = 0; i < s->n; i++) {
         if (R.val[i] == 0) continue;
         nh++;
+        ranks[s->name_rank[i] >> 6] |= (uint64_t)1 << (s->name_rank[i] & 63);
         struct score_hit h;
         hit_fill(s, &R, (uint32_t)i, &h);
         if (hit_scored(&h)) {
@@ -2426,23 +2552,27 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
     out->hits = arena_zalloc(a, (nh ? nh : 1) * sizeof *out->hits);
     out->n_hits = nh;
     size_t n_sc = 0, n_un = out->n_scored;
-    for (size_t k = 0; k < s->n; k++) {
-        uint32_t i = s->by_name[k];
-        if (R.val[i] == 0) continue;
-        struct score_hit h;
-        hit_fill(s, &R, i, &h);
-        if (!hit_scored(&h)) {
-            out->hits[n_un++] = h;
-            continue;
+    for (size_t w = 0; w < n_rw; w++)
+        for (uint64_t bits = ranks[w]; bits; bits &= bits - 1) {
+            uint32_t i = s->by_name[w * 64 + (size_t)__builtin_ctzll(bits)];
+            struct score_hit h;
+            hit_fill(s, &R, i, &h);
+            /* leave the per-rule arrays zero for the next message (ra_get) */
+            R.val[i] = 0;
+            R.snippet[i] = NULL;
+            R.area[i] = NULL;
+            if (!hit_scored(&h)) {
+                out->hits[n_un++] = h;
+                continue;
+            }
+            size_t j = n_sc++; /* insertion: after every hit of a larger or equal |score| */
+            double f = fabs(h.score * h.count);
+            while (j > 0 && fabs(out->hits[j - 1].score * out->hits[j - 1].count) < f) {
+                out->hits[j] = out->hits[j - 1];
+                j--;
+            }
+            out->hits[j] = h;
         }
-        size_t j = n_sc++; /* insertion: after every hit of a larger or equal |score| */
-        double f = fabs(h.score * h.count);
-        while (j > 0 && fabs(out->hits[j - 1].score * out->hits[j - 1].count) < f) {
-            out->hits[j] = out->hits[j - 1];
-            j--;
-        }
-        out->hits[j] = h;
-    }
     /* SpamAssassin reports the total rounded to 3 decimals; avoid -0 */
     out->total = round(out->total * 1000) / 1000;
     if (out->total == 0) out->total = 0;

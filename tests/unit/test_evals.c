@@ -1356,6 +1356,47 @@ static void test_rb_list_serial(void **state)
     free(b2);
 }
 
+/* The sorted lists are looked up once per message and list name: in one
+ * message, lists asked in turn (and again; first by a name in a buffer
+ * reused after) each give their own answer; a list the rule set lacks none. */
+static void test_list_lookup_per_message(void **state)
+{
+    (void)state;
+    struct ruleset *rs = ruleset_new();
+    static const char cf[] = "enlist_uri_host (L_ONE) one.example\n"
+                             "enlist_uri_host (L_TWO) two.example\n"
+                             "util_rb_2tld co.zz\n"
+                             "util_rb_3tld a.b.zz\n";
+    char *b = malloc(sizeof cf - 1);
+    memcpy(b, cf, sizeof cf - 1);
+    ruleset_parse_buf(rs, NULL, b, sizeof cf - 1);
+    ruleset_finish(rs);
+    struct fx x;
+    fx_load_buf(&x, "From: a@b.example\n\nx\n", 20);
+    x.ctx.rs = rs;
+    /* the first asking by a name in a buffer that then changes */
+    char name[64];
+    snprintf(name, sizeof name, "enlist_uri_host:L_TWO");
+    assert_true(ev_list_contains(&x.ctx, name, "two.example"));
+    snprintf(name, sizeof name, "enlist_uri_host:L_ONE");
+    assert_true(ev_list_contains(&x.ctx, name, "one.example"));
+    assert_false(ev_list_contains(&x.ctx, name, "two.example"));
+    for (int round = 0; round < 2; round++) {
+        assert_true(ev_list_contains(&x.ctx, "enlist_uri_host:L_ONE", "one.example"));
+        assert_false(ev_list_contains(&x.ctx, "enlist_uri_host:L_ONE", "two.example"));
+        assert_true(ev_list_contains(&x.ctx, "enlist_uri_host:L_TWO", "two.example"));
+        assert_false(ev_list_contains(&x.ctx, "enlist_uri_host:L_TWO", "one.example"));
+        assert_false(ev_list_contains(&x.ctx, "enlist_uri_host:L_NONE", "one.example"));
+        /* by hand: co.zz is a two-level suffix, a.b.zz a three-level one */
+        assert_string_equal(ev_reg_domain(&x.ctx, "www.a.co.zz"), "a.co.zz");
+        assert_string_equal(ev_reg_domain(&x.ctx, "www.x.a.b.zz"), "x.a.b.zz");
+        assert_string_equal(ev_reg_domain(&x.ctx, "www.a.b.yy"), "b.yy");
+    }
+    fx_free(&x);
+    ruleset_free(rs);
+    free(b);
+}
+
 static void test_uri_host_negation(void **state)
 {
     (void)state;
@@ -1465,6 +1506,7 @@ int main(void)
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_uri_host_negation),
         cmocka_unit_test(test_rb_list_serial),
+        cmocka_unit_test(test_list_lookup_per_message),
         cmocka_unit_test(test_ev_num_strtod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -581,16 +581,187 @@ static void test_repeat_prefilter(void **state)
     ruleset_free(rs);
 }
 
+/* Full rules: with fewer than eight that have literals (SpamAssassin has
+ * four) the whole message is not scanned for literals and each rule runs;
+ * with more it is scanned. Either way a rule whose literal the message holds
+ * must run, after the URI stage left its own literals in the bitset; one
+ * whose literal is absent must not hit. */
+static void test_full_prefilter(void **state)
+{
+    (void)state;
+    static const char base[] = "uri U_OFFER /example\\.org\\/offer/\n"
+                               "full F_PAD /X-Pad: x{40}\\r?$/m\n"
+                               "full F_MAILER /^X-Mailer: TestMailer 1\\.0/m\n"
+                               "full F_NOPE /X-Nope: yes/\n";
+    for (int many = 0; many < 2; many++) {
+        char rules[1024];
+        int n = snprintf(rules, sizeof rules, "%s", base);
+        for (int k = 0; many && k < 8; k++) /* eight more with absent literals */
+            n += snprintf(rules + n, sizeof rules - (size_t)n,
+                          "full F_ABSENT%d /X-Absent-%d: yes/\n", k, k);
+        struct fx f;
+        run_rules(&f, rules);
+        assert_non_null(hit(&f, "U_OFFER"));
+        assert_non_null(hit(&f, "F_PAD"));
+        assert_non_null(hit(&f, "F_MAILER"));
+        assert_string_equal(hit(&f, "F_MAILER")->area, "full");
+        assert_null(hit(&f, "F_NOPE"));
+        for (int k = 0; many && k < 8; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "F_ABSENT%d", k);
+            assert_null(hit(&f, name));
+        }
+        done(&f);
+    }
+}
+
+/* The hits of one run, in their order, as "NAME:count:snippet ..." */
+static void run_hits(scorer *sc, const char *raw, size_t len, char *out, size_t cap)
+{
+    arena *a = arena_new();
+    char *copy = malloc(len);
+    memcpy(copy, raw, len);
+    struct message m;
+    message_parse(a, copy, len, NULL, NULL, &m);
+    struct score_input in = {.m = &m};
+    struct score_result r;
+    scorer_run(sc, a, &in, &r);
+    size_t o = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < r.n_hits && o < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s:%d:%s ", r.hits[i].rule->name, r.hits[i].count,
+                              r.hits[i].snippet ? r.hits[i].snippet : "-");
+    arena_free(a);
+    free(copy);
+}
+
+/* A run's per-rule values, snippets and areas are kept between messages and
+ * must come back empty: a hit of one message never shows in the next, not
+ * with another scorer run in between either. The hits come scored first
+ * (by |score|, larger first), then the unscored by name. */
+static void test_runs_independent(void **state)
+{
+    (void)state;
+    static const char rules1[] = "body B_FRIEND /Hello friend/\n"
+                                 "score B_FRIEND 1\n"
+                                 "header H_MAILER X-Mailer =~ /TestMailer/\n"
+                                 "score H_MAILER 2\n"
+                                 "body __C_NOW /now\\./\n"
+                                 "body __A_TOTALLY /Totally/\n"
+                                 "body __B_VISIT /Visit/\n";
+    static const char rules2[] = "body O_FREE /free/\n";
+    struct ruleset *rs1 = ruleset_new(), *rs2 = ruleset_new();
+    ruleset_parse_buf(rs1, "a.cf", rules1, sizeof rules1 - 1);
+    ruleset_parse_buf(rs2, "b.cf", rules2, sizeof rules2 - 1);
+    ruleset_finish(rs1);
+    ruleset_finish(rs2);
+    scorer *sc1 = scorer_new(rs1), *sc2 = scorer_new(rs2);
+    size_t l2, l3;
+    char *m2 = replace(MSG, "Hello friend,", "Hello there,", &l2);
+    char *m3 = replace(m2, "Visit http", "Go to http", &l3);
+    char got[1024];
+    /* by hand: X-Mailer (2), the greeting (1); then Totally, Visit, "now." */
+    static const char all[] = "H_MAILER:1:TestMailer B_FRIEND:1:Hello friend "
+                              "__A_TOTALLY:1:Totally __B_VISIT:1:Visit __C_NOW:1:now. ";
+    static const char fewer[] = "H_MAILER:1:TestMailer __A_TOTALLY:1:Totally __C_NOW:1:now. ";
+    for (int round = 0; round < 2; round++) {
+        run_hits(sc1, MSG, sizeof MSG - 1, got, sizeof got);
+        assert_string_equal(got, all);
+        run_hits(sc1, m3, l3, got, sizeof got);
+        assert_string_equal(got, fewer);
+        run_hits(sc2, m3, l3, got, sizeof got); /* "free" three times as a word, once "FREE" */
+        assert_string_equal(got, "O_FREE:1:free ");
+        run_hits(sc1, m3, l3, got, sizeof got);
+        assert_string_equal(got, fewer);
+    }
+    free(m2);
+    free(m3);
+    scorer_free(sc1);
+    scorer_free(sc2);
+    ruleset_free(rs1);
+    ruleset_free(rs2);
+}
+
+/* Body rules with no literal keep their results per body line between
+ * messages (the line cache), short lines included: a line of the same
+ * length but other bytes must get its own result, a repeated one the same
+ * (match count with tflags multiple, first match as the snippet). */
+static void test_line_cache_short_lines(void **state)
+{
+    (void)state;
+    static const char rules[] = "body R_DIGITS /\\d{3}/\n"
+                                "body R_EACH /\\d/\n"
+                                "tflags R_EACH multiple\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    static const char head[] = "From: a@example.com\r\nTo: b@example.net\r\nSubject: s\r\n\r\n";
+    char yes[256], no[256], got[512];
+    int ly = snprintf(yes, sizeof yes, "%sx123y\r\n", head);
+    int ln = snprintf(no, sizeof no, "%sxabcy\r\n", head); /* as long, no digit */
+    for (int round = 0; round < 3; round++) {
+        run_hits(sc, yes, (size_t)ly, got, sizeof got);
+        assert_string_equal(got, "R_EACH:3:1 R_DIGITS:1:123 ");
+        run_hits(sc, no, (size_t)ln, got, sizeof got);
+        assert_string_equal(got, "");
+    }
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
+/* A template whose placeholder follows one punctuation byte is skipped
+ * where no value follows that byte; what the byte rule must not skip: the
+ * value after that very byte, and patterns where the byte before the
+ * placeholder is not a plain literal (a class, an escape such as \s, a
+ * quantified one). MSG's body: "This is free. Totally free. ..."; its URI
+ * http://www.example.org/offer. */
+static void test_capture_byte_before(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body __SET_TOT /(?<TOT>Totally)/\n"
+                  "uri __SET_OFF /(?<OFF>offer)$/\n"
+                  "uri R_SLASH /\\/%{OFF}$/\n"  /* "/offer": hits */
+                  "uri R_HASH /\\#%{OFF}$/\n"   /* no "#offer" */
+                  "uri R_EQ_PLAIN /=%{OFF}$/\n" /* no "=offer" */
+                  "body R_DOT /\\.%{TOT}/\n"    /* no ".Totally" */
+                  "body R_CLASS /\\.[ ]%{TOT}/\n"
+                  "body R_ESC /\\.\\s%{TOT}/\n"
+                  "body R_QUANT /\\. ?%{TOT}/\n"
+                  "body R_AFTER_CLASS /[.] %{TOT} free/\n");
+    assert_non_null(hit(&f, "R_SLASH"));
+    assert_null(hit(&f, "R_HASH"));
+    assert_null(hit(&f, "R_EQ_PLAIN"));
+    assert_null(hit(&f, "R_DOT"));
+    assert_non_null(hit(&f, "R_CLASS"));
+    assert_non_null(hit(&f, "R_ESC"));
+    assert_non_null(hit(&f, "R_QUANT"));
+    assert_non_null(hit(&f, "R_AFTER_CLASS"));
+    done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_rules),       cmocka_unit_test(test_mimeheader_prefilter),
-        cmocka_unit_test(test_body_multiple),      cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_meta_zero_operands), cmocka_unit_test(test_skips),
-        cmocka_unit_test(test_uri_full_required),  cmocka_unit_test(test_backtracking_limit),
-        cmocka_unit_test(test_capture_rules),      cmocka_unit_test(test_capture_across_messages),
-        cmocka_unit_test(test_capture_required),   cmocka_unit_test(test_repeat_prefilter),
-        cmocka_unit_test(test_body_folded),        cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_header_rules),
+        cmocka_unit_test(test_mimeheader_prefilter),
+        cmocka_unit_test(test_body_multiple),
+        cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_meta_zero_operands),
+        cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required),
+        cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_capture_rules),
+        cmocka_unit_test(test_capture_across_messages),
+        cmocka_unit_test(test_capture_required),
+        cmocka_unit_test(test_repeat_prefilter),
+        cmocka_unit_test(test_body_folded),
+        cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_full_prefilter),
+        cmocka_unit_test(test_runs_independent),
+        cmocka_unit_test(test_line_cache_short_lines),
+        cmocka_unit_test(test_capture_byte_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
