@@ -232,6 +232,9 @@ static const struct merged {
     /* the features are built in C from raw columns: PM_C_ENTRY by
      * sep_scan_entry, PM_C_SPF by sep_scan_spf (0: the SQL runs) */
     int in_c;
+    /* made by sep_scan_merge instead over the whole scope (which also
+     * makes the DKIM features) */
+    bool in_merge;
 } merged_sql[] = {
     /* the tables with at most one row per message, in one pass: the entry
      * hop (iprev, else SPF's client IP), DMARC, the headers, the score
@@ -265,19 +268,22 @@ static const struct merged {
             " LEFT JOIN dmarc_results d ON d.message_id = p.id"
             " LEFT JOIN content_scores cs ON cs.message_id = p.id",
      {0, 1, 2, 3, 17, 6, 7, 12, 13, 16, 18, 19, 20, -1},
-     PM_C_ENTRY},
+     PM_C_ENTRY,
+     true},
     {PM_MSG ", 'spf', CASE s.identity WHEN 'mailfrom' THEN 'spf=' ELSE 'spf ' || s.identity"
             " || '=' END || s.result,"
             " 'spf', CASE WHEN s.reason <> '' THEN CASE s.identity WHEN 'mailfrom' THEN 'spf='"
             " ELSE 'spf ' || s.identity || '=' END || s.result || ' (' || s.reason || ')' END"
             " FROM @P p JOIN spf_results s ON s.message_id = p.id",
      {4, 5, -1},
-     PM_C_SPF},
+     PM_C_SPF,
+     true},
     {PM_MSG ", 'arc', 'arc=' || a.result,"
             " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
             " || ')' END FROM @P p JOIN arc_results a ON a.message_id = p.id",
      {8, 9, -1},
-     0},
+     0,
+     true},
     {PM_MSG ", 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
             " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
             " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
@@ -288,9 +294,10 @@ static const struct merged {
             " ELSE 'no one-click unsubscribe' END END"
             " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
      {14, 15, -1},
-     0},
-    {NULL, {10, -1}, 0}, /* rule, attachment: several rows per message */
-    {NULL, {11, -1}, 0},
+     0,
+     true},
+    {NULL, {10, -1}, 0, true}, /* rule, attachment: several rows per message */
+    {NULL, {11, -1}, 0, true},
 };
 #define N_MERGED_SQL (sizeof merged_sql / sizeof merged_sql[0])
 
@@ -371,26 +378,29 @@ static int exec(struct rctx *c, const char *sql, bool tolerate_missing)
     return 0;
 }
 
-/* What r_pm was built for: the scope and a fingerprint of r_msg and r_copy. */
+/* What r_pm was built for: the scope and a fingerprint of r_msg and of
+ * r_copy as r_cp counts it per message (r_pm is made from those two; r_cp
+ * has a row a message where r_copy, over the whole database a view, has
+ * one a copy). */
 static const char *scope_key(struct rctx *c)
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(c->db,
                            "SELECT (SELECT count(*) FROM r_msg), (SELECT total(id) FROM r_msg),"
-                           " count(*), total(message_id), total(placement = 'spam')"
-                           " FROM r_copy",
+                           " total(n_copy), total(message_id * n_copy), total(n_spam),"
+                           " total(n_inbox) FROM r_cp",
                            -1, &s, NULL) != SQLITE_OK)
         return NULL;
     const char *k = NULL;
     if (sqlite3_step(s) == SQLITE_ROW) {
         const struct rscope *sc = &c->scope;
-        k = rprintf(c->r, "%s|%s|%s|%s|%s|%lld|%.0f|%lld|%.0f|%.0f", sc->since ? sc->since : "-",
-                    sc->until ? sc->until : "-", sc->domain ? sc->domain : "-",
-                    sc->campaign ? sc->campaign : "-",
+        k = rprintf(c->r, "%s|%s|%s|%s|%s|%lld|%.0f|%.0f|%.0f|%.0f|%.0f",
+                    sc->since ? sc->since : "-", sc->until ? sc->until : "-",
+                    sc->domain ? sc->domain : "-", sc->campaign ? sc->campaign : "-",
                     sc->campaign_header ? sc->campaign_header : "-",
                     (long long)sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
-                    (long long)sqlite3_column_int64(s, 2), sqlite3_column_double(s, 3),
-                    sqlite3_column_double(s, 4));
+                    sqlite3_column_double(s, 2), sqlite3_column_double(s, 3),
+                    sqlite3_column_double(s, 4), sqlite3_column_double(s, 5));
     }
     sqlite3_finalize(s);
     return k;
@@ -556,6 +566,21 @@ struct sep_tab {
     arena *a;
     struct sep_ent **b;
     size_t nb, n;
+    /* Without a group, the hash of the group and a kind given as a string
+     * literal (e_emit, dk_emit: the pointer names it), and the entry of a
+     * literal feature of a literal kind (e_emit_lit): a million messages
+     * give 13 million features, and hashing the kind again for each, or
+     * the same few literal features, was a third of sep_add's work. */
+    struct {
+        const char *kind;
+        int kn;
+        uint64_t h;
+    } kh[32]; /* direct-mapped by the literal's address */
+    struct {
+        const char *kind, *feat;
+        struct sep_ent *e;
+    } lit[16];
+    size_t nlit;
 };
 
 /* The table's hash of one key part: its type, then its bytes eight at a
@@ -570,11 +595,14 @@ static uint64_t sep_hash(uint64_t h, const void *p, int n, int type)
 /* Column k's bytes and type as a TEXT column would store them. */
 static const void *sep_bytes(sqlite3_stmt *s, int k, int *type, int *n)
 {
-    *type = sqlite3_column_type(s, k);
+    /* the column's value once, then sqlite3_value_* (each sqlite3_column_*
+     * call pays the statement's error check: a few percent of the pass) */
+    sqlite3_value *v = sqlite3_column_value(s, k);
+    *type = sqlite3_value_type(v);
     if (*type == SQLITE_INTEGER || *type == SQLITE_FLOAT) *type = SQLITE_TEXT;
     const void *p =
-        *type == SQLITE_BLOB ? sqlite3_column_blob(s, k) : (const void *)sqlite3_column_text(s, k);
-    *n = sqlite3_column_bytes(s, k);
+        *type == SQLITE_BLOB ? sqlite3_value_blob(v) : (const void *)sqlite3_value_text(v);
+    *n = sqlite3_value_bytes(v);
     return p ? p : "";
 }
 
@@ -602,11 +630,12 @@ static bool sep_same(const void *p, int t, int n, const void *q, int tq, int nq)
  * kind, feature; grouped by campaign when by_campaign. */
 /* Count one (group, kind, feature) row of message id with ns spam and ni
  * inbox copies. */
-static void sep_add(struct sep_tab *t, const void *gp, int gt, int gn, const void *kp, int kt,
-                    int kn, const void *fp, int ft, int fn, int64_t id, int64_t ns, int64_t ni)
+/* The entry of (group, kind, feature) whose group and kind hash to hp
+ * (sep_prefix), made when new. */
+static struct sep_ent *sep_find(struct sep_tab *t, uint64_t hp, const void *gp, int gt, int gn,
+                                const void *kp, int kt, int kn, const void *fp, int ft, int fn)
 {
-    uint64_t h = sep_hash(1469598103934665603ull, gp, gn, gt);
-    h = sep_hash(sep_hash(h, kp, kn, kt), fp, fn, ft);
+    uint64_t h = sep_hash(hp, fp, fn, ft);
     struct sep_ent *e = t->b[h & (t->nb - 1)];
     while (e && !(e->h == h && sep_same(e->feat, e->ft, e->fn, fp, ft, fn) &&
                   sep_same(e->kind, e->kt, e->kn, kp, kt, kn) &&
@@ -624,9 +653,52 @@ static void sep_add(struct sep_tab *t, const void *gp, int gt, int gn, const voi
         t->b[h & (t->nb - 1)] = e;
         t->n++;
     }
+    return e;
+}
+
+static void sep_count(struct sep_ent *e, int64_t id, int64_t ns, int64_t ni)
+{
     e->a += ns;
     e->c += ni;
     if (ns > 0 && (e->ex < 0 || id < e->ex)) e->ex = id;
+}
+
+/* Count one (group, kind, feature) row of message id with ns spam and ni
+ * inbox copies. */
+static void sep_add(struct sep_tab *t, const void *gp, int gt, int gn, const void *kp, int kt,
+                    int kn, const void *fp, int ft, int fn, int64_t id, int64_t ns, int64_t ni)
+{
+    uint64_t hp = sep_hash(sep_hash(1469598103934665603ull, gp, gn, gt), kp, kn, kt);
+    sep_count(sep_find(t, hp, gp, gt, gn, kp, kt, kn, fp, ft, fn), id, ns, ni);
+}
+
+/* The hash of a group and a kind that is a string literal (its length into
+ * *kn): remembered by the literal's address when there is no group. */
+static uint64_t sep_prefix(struct sep_tab *t, const void *gp, int gt, int gn, const char *kind,
+                           int *kn)
+{
+    size_t slot = ((uintptr_t)kind >> 2) % (sizeof t->kh / sizeof t->kh[0]);
+    if (gt == SQLITE_NULL && t->kh[slot].kind == kind) {
+        *kn = t->kh[slot].kn;
+        return t->kh[slot].h;
+    }
+    *kn = (int)strlen(kind);
+    uint64_t h = sep_hash(sep_hash(1469598103934665603ull, gp, gn, gt), kind, *kn, SQLITE_TEXT);
+    if (gt == SQLITE_NULL) {
+        t->kh[slot].kind = kind;
+        t->kh[slot].kn = *kn;
+        t->kh[slot].h = h;
+    }
+    return h;
+}
+
+/* sep_add for a kind that is a string literal. */
+static void sep_add_lit(struct sep_tab *t, const void *gp, int gt, int gn, const char *kind,
+                        const void *fp, int ft, int fn, int64_t id, int64_t ns, int64_t ni)
+{
+    int kn;
+    uint64_t hp = sep_prefix(t, gp, gt, gn, kind, &kn);
+    sep_count(sep_find(t, hp, gp, gt, gn, kind, SQLITE_TEXT, kn, fp, ft, fn), id, ns, ni);
 }
 
 static int sep_not_null(struct rctx *c)
@@ -706,7 +778,7 @@ static void dk_emit(struct dk_msg *m, struct sep_tab *t, int slot, const void *g
         m->seen = xrealloc(m->seen, m->cap * sizeof *m->seen);
     }
     m->seen[m->n++] = (struct dk_seen){slot, ft, fn, fp};
-    sep_add(t, gp, gt, gn, kind, SQLITE_TEXT, (int)strlen(kind), fp, ft, fn, id, ns, ni);
+    sep_add_lit(t, gp, gt, gn, kind, fp, ft, fn, id, ns, ni);
 }
 
 /* Column k as text for a concatenation (SQLite's || casts numbers and blobs
@@ -717,6 +789,48 @@ static const char *dk_text(sqlite3_stmt *q, int k, int *n)
     *n = p ? sqlite3_column_bytes(q, k) : 0;
     return p;
 }
+
+/* One row of a message's non-legacy DKIM signatures (columns k.result,
+ * k.reason, k.domain, k.key_bits from column base on) into m's features;
+ * -1 (c->err) when the result is NULL. The domain is copied: m->seen keeps
+ * it past the next step of q. */
+static int dk_row(struct rctx *c, struct dk_msg *m, struct sep_tab *t, sqlite3_stmt *q, int base,
+                  const void *gp, int gt, int gn, int64_t id, int64_t ns, int64_t ni)
+{
+    int nres, nrea, ndom;
+    const char *res = dk_text(q, base, &nres), *rea = dk_text(q, base + 1, &nrea);
+    const char *dom = dk_text(q, base + 2, &ndom);
+    if (!res) return sep_not_null(c);
+    const char *dq = dom ? dom : "?";
+    int ndq = dom ? ndom : 1, n;
+    const char *f;
+    f = dk_cat(m->a, &n, (const char *const[]){"dkim=", res, NULL}, (const int[]){5, nres});
+    dk_emit(m, t, 1, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
+    if (rea)
+        f = dk_cat(m->a, &n, (const char *const[]){"dkim=", res, " (", rea, ") d=", dq, NULL},
+                   (const int[]){5, nres, 2, nrea, 4, ndq});
+    else
+        f = dk_cat(m->a, &n, (const char *const[]){"dkim=", res, " d=", dq, NULL},
+                   (const int[]){5, nres, 3, ndq});
+    dk_emit(m, t, 2, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
+    if (dom) {
+        int dt, dn;
+        const void *dp = sep_bytes(q, base + 2, &dt, &dn);
+        dp = arena_strndup(m->a, (const char *)dp, (size_t)dn);
+        dk_emit(m, t, 4, gp, gt, gn, "dkim_domain", dp, dt, dn, id, ns, ni);
+    }
+    int bt = sqlite3_column_type(q, base + 3);
+    bool small = (bt == SQLITE_INTEGER && sqlite3_column_int64(q, base + 3) < 1024) ||
+                 (bt == SQLITE_FLOAT && sqlite3_column_double(q, base + 3) < 1024);
+    if (small) {
+        f = dk_cat(m->a, &n, (const char *const[]){"dkim key under 1024 bits d=", dq, NULL},
+                   (const int[]){27, ndq});
+        dk_emit(m, t, 5, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
+    }
+    return 0;
+}
+
+static const char dk_none[] = "dkim=none (not signed)";
 
 static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
@@ -748,43 +862,11 @@ static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, stru
         const void *gp = "";
         if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) gp = sep_bytes(q, 3, &gt, &gn);
         if (sqlite3_column_type(q, 4) == SQLITE_NULL) { /* no signature */
-            static const char none[] = "dkim=none (not signed)";
-            dk_emit(&m, t, 3, gp, gt, gn, "dkim", none, SQLITE_TEXT, (int)sizeof none - 1, id, ns,
-                    ni);
+            dk_emit(&m, t, 3, gp, gt, gn, "dkim", dk_none, SQLITE_TEXT, (int)sizeof dk_none - 1, id,
+                    ns, ni);
             continue;
         }
-        int nres, nrea, ndom;
-        const char *res = dk_text(q, 5, &nres), *rea = dk_text(q, 6, &nrea);
-        const char *dom = dk_text(q, 7, &ndom);
-        if (!res) {
-            rc = sep_not_null(c);
-            break;
-        }
-        const char *dq = dom ? dom : "?";
-        int ndq = dom ? ndom : 1, n;
-        const char *f;
-        f = dk_cat(m.a, &n, (const char *const[]){"dkim=", res, NULL}, (const int[]){5, nres});
-        dk_emit(&m, t, 1, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
-        if (rea)
-            f = dk_cat(m.a, &n, (const char *const[]){"dkim=", res, " (", rea, ") d=", dq, NULL},
-                       (const int[]){5, nres, 2, nrea, 4, ndq});
-        else
-            f = dk_cat(m.a, &n, (const char *const[]){"dkim=", res, " d=", dq, NULL},
-                       (const int[]){5, nres, 3, ndq});
-        dk_emit(&m, t, 2, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
-        if (dom) {
-            int dt, dn;
-            const void *dp = sep_bytes(q, 7, &dt, &dn);
-            dk_emit(&m, t, 4, gp, gt, gn, "dkim_domain", dp, dt, dn, id, ns, ni);
-        }
-        int bt = sqlite3_column_type(q, 8);
-        bool small = (bt == SQLITE_INTEGER && sqlite3_column_int64(q, 8) < 1024) ||
-                     (bt == SQLITE_FLOAT && sqlite3_column_double(q, 8) < 1024);
-        if (small) {
-            f = dk_cat(m.a, &n, (const char *const[]){"dkim key under 1024 bits d=", dq, NULL},
-                       (const int[]){27, ndq});
-            dk_emit(&m, t, 5, gp, gt, gn, "dkim", f, SQLITE_TEXT, n, id, ns, ni);
-        }
+        if ((rc = dk_row(c, &m, t, q, 5, gp, gt, gn, id, ns, ni)) != 0) break;
     }
     if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
     sqlite3_finalize(q);
@@ -852,9 +934,10 @@ static void ebuf_put(struct ebuf *b, const void *p, size_t n)
  * bytes, a number's text); NULL when it is NULL. */
 static const char *e_text(sqlite3_stmt *q, int k, int *n)
 {
-    if (sqlite3_column_type(q, k) == SQLITE_NULL) return NULL;
-    const char *p = (const char *)sqlite3_column_text(q, k);
-    *n = sqlite3_column_bytes(q, k);
+    sqlite3_value *v = sqlite3_column_value(q, k);
+    if (sqlite3_value_type(v) == SQLITE_NULL) return NULL;
+    const char *p = (const char *)sqlite3_value_text(v);
+    *n = sqlite3_value_bytes(v);
     return p ? p : "";
 }
 
@@ -863,9 +946,10 @@ static const char *e_text(sqlite3_stmt *q, int k, int *n)
  * compares equal to a text). */
 static bool e_nonempty(sqlite3_stmt *q, int k)
 {
-    int t = sqlite3_column_type(q, k);
+    sqlite3_value *v = sqlite3_column_value(q, k);
+    int t = sqlite3_value_type(v);
     if (t == SQLITE_NULL) return false;
-    return t != SQLITE_TEXT || sqlite3_column_bytes(q, k) > 0;
+    return t != SQLITE_TEXT || sqlite3_value_bytes(v) > 0;
 }
 
 /* "PREFIX" || a, or "PREFIX" || a || ' (' || r || ')' when r is given. */
@@ -963,13 +1047,31 @@ struct erow {
 
 static void e_emit(const struct erow *r, const char *kind, const void *p, int type, int n)
 {
-    sep_add(r->t, r->gp, r->gt, r->gn, kind, SQLITE_TEXT, (int)strlen(kind), p, type, n, r->id,
-            r->ns, r->ni);
+    sep_add_lit(r->t, r->gp, r->gt, r->gn, kind, p, type, n, r->id, r->ns, r->ni);
 }
 
+/* A feature that is a string literal: without a group, its entry is
+ * remembered by the literals' addresses. */
 static void e_emit_lit(const struct erow *r, const char *kind, const char *text)
 {
-    e_emit(r, kind, text, SQLITE_TEXT, (int)strlen(text));
+    struct sep_tab *t = r->t;
+    if (r->gt == SQLITE_NULL) {
+        for (size_t i = 0; i < t->nlit; i++)
+            if (t->lit[i].feat == text && t->lit[i].kind == kind) {
+                sep_count(t->lit[i].e, r->id, r->ns, r->ni);
+                return;
+            }
+    }
+    int kn;
+    uint64_t hp = sep_prefix(t, r->gp, r->gt, r->gn, kind, &kn);
+    struct sep_ent *e = sep_find(t, hp, r->gp, r->gt, r->gn, kind, SQLITE_TEXT, kn, text,
+                                 SQLITE_TEXT, (int)strlen(text));
+    sep_count(e, r->id, r->ns, r->ni);
+    if (r->gt == SQLITE_NULL && t->nlit < sizeof t->lit / sizeof t->lit[0]) {
+        t->lit[t->nlit].kind = kind;
+        t->lit[t->nlit].feat = text;
+        t->lit[t->nlit++].e = e;
+    }
 }
 
 /* PREFIX || result, and PREFIX || result || ' (' || reason || ')' when the
@@ -989,6 +1091,75 @@ static void e_result(const struct erow *r, struct ebuf *b, sqlite3_stmt *q, cons
     e_emit(r, kind, f, SQLITE_TEXT, fn);
 }
 
+/* SPF's client IP for the entry hop when it is not a column of the entry
+ * row: the mailfrom row's ip, copied (type and bytes) from the SPF rows
+ * read beside the entry rows (sep_scan_merge). */
+struct sip {
+    int type; /* SQLITE_NULL: no mailfrom row or a NULL ip */
+    struct ebuf b;
+};
+
+/* One row of ENTRY_SQL (q) into r's features; sip NULL: SPF's IP is column
+ * E_SIP. 0, or -1 (c->err). */
+static int e_row(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct ebuf *b,
+                 struct band_cache *bc, bool by_campaign, const struct sip *sip)
+{
+    int ft = 0, fn = 0, na = 0;
+    const void *fp;
+    /* 'ip': coalesce(i.ip, s.ip) when <> '' */
+    if (sqlite3_column_type(q, E_IIP) != SQLITE_NULL || !sip) {
+        int ipk = sqlite3_column_type(q, E_IIP) != SQLITE_NULL ? E_IIP : E_SIP;
+        if (e_nonempty(q, ipk)) {
+            fp = sep_bytes(q, ipk, &ft, &fn);
+            e_emit(r, "ip", fp, ft, fn);
+        }
+    } else if (sip->type != SQLITE_NULL && (sip->type != SQLITE_TEXT || sip->b.n > 0)) {
+        e_emit(r, "ip", sip->b.n ? sip->b.p : "", sip->type, (int)sip->b.n);
+    }
+    /* 'helo': lower(i.helo) when <> '' (ASCII only, as SQLite's lower()) */
+    if (e_nonempty(q, E_HELO)) {
+        const char *h = e_text(q, E_HELO, &na);
+        b->n = 0;
+        ebuf_put(b, h, (size_t)na);
+        for (size_t k = 0; k < b->n; k++)
+            if (b->p[k] >= 'A' && b->p[k] <= 'Z') b->p[k] = (char)(b->p[k] + 32);
+        e_emit(r, "helo", b->p, SQLITE_TEXT, (int)b->n);
+    }
+    e_result(r, b, q, "iprev", "iprev=", E_IRES, E_IREA);
+    int tt = sqlite3_column_type(q, E_TLS);
+    if (tt != SQLITE_NULL) {
+        bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
+                                       : sqlite3_column_double(q, E_TLS) != 0.0;
+        e_emit_lit(r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
+    }
+    e_result(r, b, q, "dmarc", "dmarc=", E_DRES, E_DREA);
+    e_emit_lit(r, "header", sqlite3_column_int(q, E_NOLIST) ? "no List-Id" : "List-Id");
+    e_emit_lit(r, "header", sqlite3_column_int(q, E_NOFBID) ? "no Feedback-ID" : "Feedback-ID");
+    if (sqlite3_column_int(q, E_NOMID)) e_emit_lit(r, "header", "no Message-ID");
+    if (sqlite3_column_type(q, E_BAND) != SQLITE_NULL) {
+        const char *l = band_label(c, bc, q, &fn);
+        if (!l) return sep_step_error(c);
+        e_emit(r, "score", l, SQLITE_TEXT, fn);
+    }
+    if (sqlite3_column_type(q, E_FROMDOM) != SQLITE_NULL) {
+        fp = sep_bytes(q, E_FROMDOM, &ft, &fn);
+        e_emit(r, "from_domain", fp, ft, fn);
+    }
+    if (!by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) {
+        fp = sep_bytes(q, 3, &ft, &fn);
+        e_emit(r, "campaign", fp, ft, fn);
+    }
+    return 0;
+}
+
+static void band_cache_free(struct band_cache *bc)
+{
+    sqlite3_finalize(bc->q);
+    for (size_t i = 0; i < bc->n; i++)
+        free(bc->v[i].s);
+    free(bc->tmp);
+}
+
 static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
     sqlite3_stmt *q;
@@ -999,63 +1170,16 @@ static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, str
     int step, rc = 0;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         struct erow r = {.t = t, .gp = "", .gt = SQLITE_NULL};
-        int ft = 0, fn = 0, na = 0;
-        const void *fp;
         if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL)
             r.gp = sep_bytes(q, 3, &r.gt, &r.gn);
         r.id = sqlite3_column_int64(q, 0);
         r.ns = sqlite3_column_int64(q, 1);
         r.ni = sqlite3_column_int64(q, 2);
-        /* 'ip': coalesce(i.ip, s.ip) when <> '' */
-        int ipk = sqlite3_column_type(q, E_IIP) != SQLITE_NULL ? E_IIP : E_SIP;
-        if (e_nonempty(q, ipk)) {
-            fp = sep_bytes(q, ipk, &ft, &fn);
-            e_emit(&r, "ip", fp, ft, fn);
-        }
-        /* 'helo': lower(i.helo) when <> '' (ASCII only, as SQLite's lower()) */
-        if (e_nonempty(q, E_HELO)) {
-            const char *h = e_text(q, E_HELO, &na);
-            b.n = 0;
-            ebuf_put(&b, h, (size_t)na);
-            for (size_t k = 0; k < b.n; k++)
-                if (b.p[k] >= 'A' && b.p[k] <= 'Z') b.p[k] = (char)(b.p[k] + 32);
-            e_emit(&r, "helo", b.p, SQLITE_TEXT, (int)b.n);
-        }
-        e_result(&r, &b, q, "iprev", "iprev=", E_IRES, E_IREA);
-        int tt = sqlite3_column_type(q, E_TLS);
-        if (tt != SQLITE_NULL) {
-            bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
-                                           : sqlite3_column_double(q, E_TLS) != 0.0;
-            e_emit_lit(&r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
-        }
-        e_result(&r, &b, q, "dmarc", "dmarc=", E_DRES, E_DREA);
-        e_emit_lit(&r, "header", sqlite3_column_int(q, E_NOLIST) ? "no List-Id" : "List-Id");
-        e_emit_lit(&r, "header",
-                   sqlite3_column_int(q, E_NOFBID) ? "no Feedback-ID" : "Feedback-ID");
-        if (sqlite3_column_int(q, E_NOMID)) e_emit_lit(&r, "header", "no Message-ID");
-        if (sqlite3_column_type(q, E_BAND) != SQLITE_NULL) {
-            const char *l = band_label(c, &bc, q, &fn);
-            if (!l) {
-                rc = sep_step_error(c);
-                break;
-            }
-            e_emit(&r, "score", l, SQLITE_TEXT, fn);
-        }
-        if (sqlite3_column_type(q, E_FROMDOM) != SQLITE_NULL) {
-            fp = sep_bytes(q, E_FROMDOM, &ft, &fn);
-            e_emit(&r, "from_domain", fp, ft, fn);
-        }
-        if (!by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL) {
-            fp = sep_bytes(q, 3, &ft, &fn);
-            e_emit(&r, "campaign", fp, ft, fn);
-        }
+        if ((rc = e_row(c, q, &r, &b, &bc, by_campaign, NULL)) != 0) break;
     }
     if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
     sqlite3_finalize(q);
-    sqlite3_finalize(bc.q);
-    for (size_t i = 0; i < bc.n; i++)
-        free(bc.v[i].s);
-    free(bc.tmp);
+    band_cache_free(&bc);
     free(b.p);
     return rc;
 }
@@ -1078,12 +1202,12 @@ enum { S_IDENT = 4, S_RES, S_REA };
 
 /* The prefix of an SPF feature into b: "spf=" for the mailfrom identity,
  * else "spf " || identity || "="; false when identity is NULL. */
-static bool spf_prefix(struct ebuf *b, sqlite3_stmt *q)
+static bool spf_prefix(struct ebuf *b, sqlite3_stmt *q, int kid)
 {
-    int it = sqlite3_column_type(q, S_IDENT), ni = 0;
+    int it = sqlite3_column_type(q, kid), ni = 0;
     b->n = 0;
     if (it == SQLITE_NULL) return false;
-    const char *ident = e_text(q, S_IDENT, &ni);
+    const char *ident = e_text(q, kid, &ni);
     if (it == SQLITE_TEXT && ni == 8 && memcmp(ident, "mailfrom", 8) == 0) {
         ebuf_put(b, "spf=", 4);
         return true;
@@ -1094,6 +1218,24 @@ static bool spf_prefix(struct ebuf *b, sqlite3_stmt *q)
     return true;
 }
 
+/* The features of one SPF row: identity, result, reason in columns kid,
+ * kid + 1, kid + 2 of q. */
+static void spf_row(const struct erow *r, struct ebuf *b, sqlite3_stmt *q, int kid)
+{
+    if (sqlite3_column_type(q, kid + 1) == SQLITE_NULL) return;
+    if (!spf_prefix(b, q, kid)) return;
+    int nres = 0, nrea = 0;
+    const char *res = e_text(q, kid + 1, &nres);
+    ebuf_put(b, res, (size_t)nres);
+    e_emit(r, "spf", b->p, SQLITE_TEXT, (int)b->n);
+    if (!e_nonempty(q, kid + 2)) return;
+    const char *rea = e_text(q, kid + 2, &nrea);
+    ebuf_put(b, " (", 2);
+    ebuf_put(b, rea, (size_t)nrea);
+    ebuf_put(b, ")", 1);
+    e_emit(r, "spf", b->p, SQLITE_TEXT, (int)b->n);
+}
+
 static int sep_scan_spf(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
     sqlite3_stmt *q;
@@ -1102,28 +1244,213 @@ static int sep_scan_spf(struct rctx *c, const char *src, bool by_campaign, struc
     struct ebuf b = {0};
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sqlite3_column_type(q, S_RES) == SQLITE_NULL) continue;
         struct erow r = {.t = t, .gp = "", .gt = SQLITE_NULL};
         if (by_campaign && sqlite3_column_type(q, 3) != SQLITE_NULL)
             r.gp = sep_bytes(q, 3, &r.gt, &r.gn);
         r.id = sqlite3_column_int64(q, 0);
         r.ns = sqlite3_column_int64(q, 1);
         r.ni = sqlite3_column_int64(q, 2);
-        if (!spf_prefix(&b, q)) continue;
-        int nres = 0, nrea = 0;
-        const char *res = e_text(q, S_RES, &nres);
-        ebuf_put(&b, res, (size_t)nres);
-        e_emit(&r, "spf", b.p, SQLITE_TEXT, (int)b.n);
-        if (!e_nonempty(q, S_REA)) continue;
-        const char *rea = e_text(q, S_REA, &nrea);
-        ebuf_put(&b, " (", 2);
-        ebuf_put(&b, rea, (size_t)nrea);
-        ebuf_put(&b, ")", 1);
-        e_emit(&r, "spf", b.p, SQLITE_TEXT, (int)b.n);
+        spf_row(&r, &b, q, S_IDENT);
     }
     int rc = step == SQLITE_DONE ? 0 : sep_step_error(c);
     sqlite3_finalize(q);
     free(b.p);
+    return rc;
+}
+
+/* The whole scope's features in one pass (sep_scan_merge): r_pm's entry
+ * rows in message order, and beside them, each read in its own key order
+ * (message id first) and matched to the entry rows by id as in a merge
+ * join, the SPF results, rule hits, non-legacy DKIM signatures, ARC
+ * results, stored requirements and attachment parts. Over the whole
+ * database r_pm holds most messages (850,000 of a million on the bench
+ * database), and a lookup per message in each of those tables (and in
+ * spf_results once more for the entry hop's IP), each pass also reading
+ * r_pm again, had cost more than reading the tables through: the SPF, rule
+ * and DKIM passes were 1.6 s of the post-mortem's 4.1 s; ARC, requirements
+ * and parts, empty there, still cost a pass over r_pm each. A narrower
+ * scope keeps the lookups (it reads a few of the tables' rows). Memory: one
+ * row of each statement, and one message's DKIM and attachment features
+ * (bounded by its signatures and parts). The features are the same rows as
+ * the separate passes give (tests/unit/test_report_pm_entry.c compares),
+ * in another order, which the sums do not see (the r_pm_sep queries order
+ * by kind and feature in the end). Tests set pm_merge to false to
+ * compare. */
+static bool pm_merge = true;
+
+/* ENTRY_SQL without its spf_results join (its IP comes from the SPF rows
+ * read beside), in message order, with every r_pm row: a last column says
+ * that messages has no row for it (then ENTRY_SQL gives no row and there
+ * are no entry features, but the other tables' features remain). */
+#define ENTRY_MERGE_SQL                                                                            \
+    PM_MSG ", i.ip, NULL, i.helo, i.result, i.reason, i.tls, d.result, d.reason,"                  \
+           " m.list_id IS NULL, m.feedback_id IS NULL, m.message_id IS NULL,"                      \
+           " CASE WHEN cs.message_id IS NULL THEN NULL WHEN cs.total >= cs.threshold THEN 1"       \
+           " WHEN cs.total >= cs.threshold / 2 THEN 2 WHEN cs.total >= 0 THEN 3 ELSE 4 END,"       \
+           " cs.threshold, p.from_domain, m.id IS NULL"                                            \
+           " FROM r_pm p LEFT JOIN messages m ON m.id = p.id"                                      \
+           " LEFT JOIN iprev_results i ON i.message_id = p.id"                                     \
+           " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                     \
+           " LEFT JOIN content_scores cs ON cs.message_id = p.id ORDER BY p.id"
+
+/* A table read beside the entry rows: its statement (message id in column
+ * 0, ORDER BY it), whether it has a current row, and that row's id. */
+struct side {
+    sqlite3_stmt *q;
+    bool live;
+    int64_t id;
+};
+
+/* The next row of s whose message id is an integer (only those can equal
+ * an r_pm id, as the joins compare; others sort apart and are skipped). */
+static int side_next(struct rctx *c, struct side *s)
+{
+    int st;
+    while ((st = sqlite3_step(s->q)) == SQLITE_ROW)
+        if (sqlite3_column_type(s->q, 0) == SQLITE_INTEGER) {
+            s->id = sqlite3_column_int64(s->q, 0);
+            return 0;
+        }
+    s->live = false;
+    return st == SQLITE_DONE ? 0 : sep_step_error(c);
+}
+
+/* Move s to its first row with id >= id: 0 or -1. */
+static int side_seek(struct rctx *c, struct side *s, int64_t id)
+{
+    while (s->live && s->id < id)
+        if (side_next(c, s) != 0) return -1;
+    return 0;
+}
+
+/* 0 done; 1 a table or column missing (the caller runs the separate
+ * passes, each skipped on its own as before); -1 error. */
+static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
+{
+    /* 4, 5: merged_sql[2] and [3] read without r_pm (the same (kind,
+     * feature) pairs per row); 6: feature_sql[11], made DISTINCT per
+     * message in C */
+    enum { NSIDE = 7 };
+    static const char *const sql[NSIDE] = {
+        ENTRY_MERGE_SQL,
+        "SELECT message_id, identity, result, reason, ip FROM spf_results ORDER BY message_id",
+        "SELECT message_id, rule FROM rule_hits ORDER BY message_id",
+        "SELECT message_id, result, reason, domain, key_bits FROM dkim_signatures"
+        " WHERE NOT legacy ORDER BY message_id, position",
+        "SELECT a.message_id, 'arc', 'arc=' || a.result,"
+        " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
+        " || ')' END FROM arc_results a ORDER BY a.message_id",
+        "SELECT q.message_id, 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
+        " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
+        " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
+        " END,"
+        " 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0 THEN"
+        " CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"
+        " THEN 'one-click unsubscribe (List-Unsubscribe-Post)'"
+        " ELSE 'no one-click unsubscribe' END END"
+        " FROM requirement_sets q ORDER BY q.message_id",
+        "SELECT message_id, coalesce(detected_type, content_type) FROM parts WHERE is_attachment"
+        " ORDER BY message_id"};
+    struct side sd[NSIDE] = {{0}};
+    int rc = 0;
+    for (int k = 0; k < NSIDE && rc == 0; k++) {
+        if (sqlite3_prepare_v2(c->db, sql[k], -1, &sd[k].q, NULL) != SQLITE_OK)
+            rc = schema_missing(c->db) ? 1 : sep_step_error(c);
+        sd[k].live = true;
+    }
+    for (int k = 1; k < NSIDE && rc == 0; k++)
+        rc = side_next(c, &sd[k]);
+    struct side *spf = &sd[1], *rule = &sd[2], *dk = &sd[3], *att = &sd[6];
+    struct ebuf b = {0};
+    struct sip sip = {0};
+    struct band_cache bc = {0};
+    struct dk_msg m = {.a = arena_new()};
+    sqlite3_stmt *q = sd[0].q;
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct erow r = {.t = t, .gp = "", .gt = SQLITE_NULL};
+        r.id = sqlite3_column_int64(q, 0);
+        r.ns = sqlite3_column_int64(q, 1);
+        r.ni = sqlite3_column_int64(q, 2);
+        /* SPF: the features of each row; the mailfrom row's IP kept */
+        sip.type = SQLITE_NULL;
+        if ((rc = side_seek(c, spf, r.id)) != 0) break;
+        while (spf->live && spf->id == r.id) {
+            spf_row(&r, &b, spf->q, 1);
+            int it = sqlite3_column_type(spf->q, 1), n = 0;
+            if (it == SQLITE_TEXT && sqlite3_column_bytes(spf->q, 1) == 8 &&
+                memcmp(sqlite3_column_text(spf->q, 1), "mailfrom", 8) == 0 &&
+                sqlite3_column_type(spf->q, 4) != SQLITE_NULL) {
+                const void *p = sep_bytes(spf->q, 4, &sip.type, &n);
+                sip.b.n = 0;
+                ebuf_put(&sip.b, p, (size_t)n);
+            }
+            if ((rc = side_next(c, spf)) != 0) break;
+        }
+        if (rc != 0) break;
+        if (!sqlite3_column_int(q, E_NCOL) && (rc = e_row(c, q, &r, &b, &bc, false, &sip)) != 0)
+            break;
+        /* rules: one feature a hit */
+        if ((rc = side_seek(c, rule, r.id)) != 0) break;
+        while (rule->live && rule->id == r.id) {
+            if (sqlite3_column_type(rule->q, 1) == SQLITE_NULL) {
+                rc = sep_not_null(c);
+                break;
+            }
+            int ft, fn;
+            const void *fp = sep_bytes(rule->q, 1, &ft, &fn);
+            e_emit(&r, "rule", fp, ft, fn);
+            if ((rc = side_next(c, rule)) != 0) break;
+        }
+        if (rc != 0) break;
+        /* DKIM: the message's signatures, or "not signed" */
+        arena_reset(m.a);
+        m.n = 0;
+        if ((rc = side_seek(c, dk, r.id)) != 0) break;
+        if (!dk->live || dk->id != r.id)
+            dk_emit(&m, t, 3, "", SQLITE_NULL, 0, "dkim", dk_none, SQLITE_TEXT,
+                    (int)sizeof dk_none - 1, r.id, r.ns, r.ni);
+        while (rc == 0 && dk->live && dk->id == r.id)
+            if ((rc = dk_row(c, &m, t, dk->q, 1, "", SQLITE_NULL, 0, r.id, r.ns, r.ni)) == 0)
+                rc = side_next(c, dk);
+        /* ARC, unsubscribe headers: (kind, feature) pairs, NULL: none */
+        for (int k = 4; k <= 5 && rc == 0; k++) {
+            struct side *x = &sd[k];
+            if ((rc = side_seek(c, x, r.id)) != 0) break;
+            while (x->live && x->id == r.id) {
+                for (int j = 1; j + 1 < sqlite3_column_count(x->q); j += 2) {
+                    if (sqlite3_column_type(x->q, j + 1) == SQLITE_NULL) continue;
+                    int kt, kn, ft, fn;
+                    const void *kp = sep_bytes(x->q, j, &kt, &kn);
+                    const void *fp = sep_bytes(x->q, j + 1, &ft, &fn);
+                    sep_add(t, "", SQLITE_NULL, 0, kp, kt, kn, fp, ft, fn, r.id, r.ns, r.ni);
+                }
+                if ((rc = side_next(c, x)) != 0) break;
+            }
+        }
+        if (rc != 0) break;
+        /* attachment types, each once a message (slot 6 of m) */
+        if ((rc = side_seek(c, att, r.id)) != 0) break;
+        while (att->live && att->id == r.id) {
+            if (sqlite3_column_type(att->q, 1) == SQLITE_NULL) {
+                rc = sep_not_null(c);
+                break;
+            }
+            int ft, fn;
+            const void *fp = sep_bytes(att->q, 1, &ft, &fn);
+            fp = arena_strndup(m.a, (const char *)fp, (size_t)fn);
+            dk_emit(&m, t, 6, "", SQLITE_NULL, 0, "attachment", fp, ft, fn, r.id, r.ns, r.ni);
+            if ((rc = side_next(c, att)) != 0) break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
+    for (int k = 0; k < NSIDE; k++)
+        sqlite3_finalize(sd[k].q);
+    band_cache_free(&bc);
+    free(b.p);
+    free(sip.b.p);
+    free(m.seen);
+    arena_free(m.a);
     return rc;
 }
 
@@ -1145,8 +1472,16 @@ static int sep_run(struct rctx *c, const char *tpl, const char *src, bool by_cam
 
 static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct sep_tab *t)
 {
+    bool merge = false;
+    if (pm_merge && pm_entry_c && pm_spf_c && c->whole && !by_campaign &&
+        strcmp(src, "r_pm") == 0) {
+        int rc = sep_scan_merge(c, t);
+        if (rc < 0) return -1;
+        merge = rc == 0;
+    }
     for (size_t i = 0; i < N_MERGED_SQL; i++) {
         const struct merged *m = &merged_sql[i];
+        if (merge && m->in_merge) continue;
         int rc = m->in_c == PM_C_ENTRY && pm_entry_c ? sep_scan_entry(c, src, by_campaign, t)
                  : m->in_c == PM_C_SPF && pm_spf_c   ? sep_scan_spf(c, src, by_campaign, t)
                  : m->sql                            ? sep_run(c, m->sql, src, by_campaign, true, t)
@@ -1159,7 +1494,7 @@ static int sep_scan(struct rctx *c, const char *src, bool by_campaign, struct se
             if (sep_run(c, tpl, src, by_campaign, false, t) < 0) return -1;
         }
     }
-    return sep_scan_dkim(c, src, by_campaign, t);
+    return merge ? 0 : sep_scan_dkim(c, src, by_campaign, t);
 }
 
 static void bind_key(sqlite3_stmt *s, int k, const void *p, int type, int n)

@@ -31,6 +31,35 @@
  *      (stored as text by the TEXT columns)          -> "spf=42", "spf=42 (3.5)"
  *      and identity 'HELO' (not lowercased)         -> "spf HELO=pass"
  *
+ * Over the whole scope, the report reads the SPF results, rule hits and
+ * DKIM signatures beside the entry rows in one pass (sep_scan_merge); the
+ * comparison runs that pass, the separate passes in C and the SQL, and
+ * requires the same table from all three. The fixture adds, for it:
+ *
+ *   6  placement unknown (not in r_pm), with SPF, a rule hit and a signature, which
+ *      must be skipped: rule R_SKIP, d=skip.example appear nowhere
+ *   7  spam, Message-ID, From z.example; rules R_B and R_A; signatures:
+ *      pass d=z.example, fail "body hash mismatch" d=z.example (1000-bit key),
+ *      a legacy one (left out), one without d= (fail, reason NULL)
+ *      -> dkim_domain z.example once; "dkim=fail (body hash mismatch)
+ *         d=z.example"; "dkim key under 1024 bits d=z.example";
+ *         "dkim=fail d=?"; no "dkim=none (not signed)" for it
+ *   1  rule R_A too (R_A on 1 and 7: 2 spam copies)
+ *   8  a row of r_pm alone (spam; no messages row), added by hand, with a
+ *      rule hit R_ORPHAN: that and "dkim=none (not signed)", nothing from
+ *      the entry hop (its campaign and From domain "orphan")
+ *
+ * and ARC results, stored requirements and parts (read beside too):
+ *
+ *   1  ARC fail "AMS i=1 body hash mismatch"; 2 ARC pass, reason ''; 6 ARC
+ *      fail "skip arc" (left out)
+ *   2  unsubscribe pass, one-click fail -> "List-Unsubscribe (mailto or
+ *      https)", "no one-click unsubscribe"; 7 unsubscribe fail only -> "no
+ *      usable List-Unsubscribe"; 6 unsubscribe pass (left out)
+ *   7  attachments pdf (two parts: once), text/calendar (no detected
+ *      type), and a container that is not an attachment; 3 a pdf; 6 a zip
+ *      (left out)
+ *
  * PM_ENTRY_DB=FILE runs the comparison on that database instead (a
  * one-off check on a large generated database). */
 #include "../../analyzer/report/sec_postmortem.c"
@@ -113,6 +142,32 @@ static void score(int id, double total, double threshold)
         id, total, threshold, total >= threshold);
 }
 
+static void hit(int id, const char *rule)
+{
+    run("INSERT INTO rule_hits(message_id, rule, score, count, kind) VALUES(%d, %Q, 1, 1, 'body')",
+        id, rule);
+}
+
+/* domain and reason may be NULL; bits 0: no key */
+static void sig(int id, int pos, int legacy, const char *domain, const char *result,
+                const char *reason, int bits)
+{
+    char b[16] = "NULL";
+    if (bits) snprintf(b, sizeof b, "%d", bits);
+    run("INSERT INTO dkim_signatures(message_id, position, legacy, domain, body_partial,"
+        " key_testing, key_bits, result, reason, crypto_ok, from_relation)"
+        " VALUES(%d, %d, %d, %Q, 0, 0, %s, %Q, %Q, 1, 'same')",
+        id, pos, legacy, domain, b, result, reason);
+}
+
+static void part(int id, int msg_id, const char *ppath, const char *type, const char *detected,
+                 int att)
+{
+    run("INSERT INTO parts(id, message_id, path, depth, content_type, detected_type,"
+        " is_attachment) VALUES(%d, %d, %Q, 1, %Q, %Q, %d)",
+        id, msg_id, ppath, type, detected, att);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -152,6 +207,31 @@ static int setup(void **state)
     spf_lit(4, "X'6D61696C66726F6D'", "'softfail'", "X''");
     spf_lit(5, "'mailfrom'", "42", "3.5");
     spf_lit(5, "'HELO'", "'pass'", "NULL");
+    msg(6, "m6@x.example", "x.example", NULL, NULL, "unknown");
+    spf_lit(6, "'mailfrom'", "'fail'", "'skip me'");
+    hit(6, "R_SKIP");
+    sig(6, 0, 0, "skip.example", "pass", NULL, 2048);
+    msg(7, "m7@z.example", "z.example", NULL, NULL, "spam");
+    hit(7, "R_B");
+    hit(7, "R_A");
+    hit(1, "R_A");
+    sig(7, 0, 0, "z.example", "pass", NULL, 2048);
+    sig(7, 1, 0, "z.example", "fail", "body hash mismatch", 1000);
+    sig(7, 2, 1, "legacy.example", "fail", "legacy", 512);
+    sig(7, 3, 0, NULL, "fail", NULL, 0);
+    run("INSERT INTO arc_results(message_id, result, n_sets, reason) VALUES"
+        " (1, 'fail', 1, 'AMS i=1 body hash mismatch'), (2, 'pass', 1, ''),"
+        " (6, 'fail', 1, 'skip arc')");
+    run("INSERT INTO requirement_sets(message_id, checks) VALUES"
+        " (2, '[[\"unsubscribe\",\"pass\",\"a\"],[\"one_click_unsubscribe\",\"fail\",\"b\"]]'),"
+        " (6, '[[\"unsubscribe\",\"pass\",\"a\"]]'),"
+        " (7, '[[\"unsubscribe\",\"fail\",\"c\"]]')");
+    part(71, 7, "1", "multipart/mixed", NULL, 0);
+    part(72, 7, "1.1", "application/pdf", "pdf", 1);
+    part(73, 7, "1.2", "application/octet-stream", "pdf", 1);
+    part(74, 7, "1.3", "text/calendar", NULL, 1);
+    part(31, 3, "1", "application/pdf", "pdf", 1);
+    part(61, 6, "1", "application/zip", "zip", 1);
     return 0;
 }
 
@@ -190,7 +270,8 @@ static char *dump(const char *t, bool by_campaign)
 }
 
 /* The feature table built in C and by SQL, whole scope and per campaign. */
-static void both_ways(char **c_whole, char **sql_whole, char **c_camp, char **sql_camp)
+static void both_ways(char **c_whole, char **sql_whole, char **c_camp, char **sql_camp,
+                      char **sep_whole)
 {
     struct report r = {.a = arena_new()};
     struct rscope sc = {0};
@@ -199,8 +280,23 @@ static void both_ways(char **c_whole, char **sql_whole, char **c_camp, char **sq
     if (rc) fprintf(stderr, "%s\n", c.err);
     assert_int_equal(rc, 0);
     assert_int_equal(sec_postmortem_features(&c), 0);
+    assert_true(c.whole); /* sep_scan_merge runs for t_c */
+    /* an r_pm row without a messages row (8, spam): no entry features, but
+     * its rule hit and "not signed" count (r_pm is all the other passes
+     * read) */
+    bool ext = getenv("PM_ENTRY_DB") != NULL; /* read-only */
+    if (!ext) {
+        run("PRAGMA foreign_keys=OFF");
+        run("INSERT INTO rule_hits(message_id, rule, score, count, kind)"
+            " VALUES(8, 'R_ORPHAN', 1, 1, 'body')");
+        run("PRAGMA foreign_keys=ON");
+        run("INSERT INTO r_pm VALUES(8, 1, 0, 'orphan', 'orphan.example')");
+    }
     pm_entry_c = pm_spf_c = true;
     assert_int_equal(sep_build(&c, "r_pm", "t_c", false, 0), 0);
+    pm_merge = false;
+    assert_int_equal(sep_build(&c, "r_pm", "t_n", false, 0), 0);
+    pm_merge = true;
     assert_int_equal(sep_build(&c, "r_pm", "t_cc", true, 0), 0);
     pm_entry_c = pm_spf_c = false;
     assert_int_equal(sep_build(&c, "r_pm", "t_s", false, 0), 0);
@@ -210,16 +306,22 @@ static void both_ways(char **c_whole, char **sql_whole, char **c_camp, char **sq
     *sql_whole = dump("t_s", false);
     *c_camp = dump("t_cc", true);
     *sql_camp = dump("t_sc", true);
+    *sep_whole = dump("t_n", false);
+    if (!ext) {
+        run("DELETE FROM r_pm WHERE id = 8");
+        run("DELETE FROM rule_hits WHERE message_id = 8");
+    }
     arena_free(r.a);
 }
 
 static void same_features(void **state)
 {
     (void)state;
-    char *cw, *sw, *cc, *scc;
-    both_ways(&cw, &sw, &cc, &scc);
+    char *cw, *sw, *cc, *scc, *nw;
+    both_ways(&cw, &sw, &cc, &scc, &nw);
     if (getenv("PM_ENTRY_SHOW")) fprintf(stderr, "%s\n---\n%s\n", cw, cc);
     assert_string_equal(cw, sw);
+    assert_string_equal(nw, sw);
     assert_string_equal(cc, scc);
     if (!getenv("PM_ENTRY_DB")) {
         /* worked out by hand from the fixture above (a = spam, c = inbox) */
@@ -255,11 +357,43 @@ static void same_features(void **state)
         /* per campaign: no campaign kind, the rest grouped */
         assert_null(strstr(cc, "'campaign' 'campaign'"));
         assert_non_null(strstr(cc, "'news.x.example' 'helo' 'mx.example.com' 1 0"));
+        /* rules and DKIM (messages 6, 7) */
+        assert_non_null(strstr(cw, "'rule' 'R_A' 2 0 1\n"));
+        assert_non_null(strstr(cw, "'rule' 'R_B' 1 0 7\n"));
+        assert_null(strstr(cw, "R_SKIP"));
+        assert_null(strstr(cw, "skip.example"));
+        assert_null(strstr(cw, "'spf=fail"));
+        assert_null(strstr(cw, "legacy"));
+        assert_non_null(strstr(cw, "'dkim_domain' 'z.example' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=pass' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=pass d=z.example' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=fail' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=fail (body hash mismatch) d=z.example' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=fail d=?' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim key under 1024 bits d=z.example' 1 0 7\n"));
+        /* ARC, unsubscribe headers, attachments */
+        assert_non_null(strstr(cw, "'arc' 'arc=fail' 1 0 1\n"));
+        assert_non_null(strstr(cw, "'arc' 'arc=fail (AMS i=1 body hash mismatch)' 1 0 1\n"));
+        assert_non_null(strstr(cw, "'arc' 'arc=pass' 0 1 NULL\n"));
+        assert_null(strstr(cw, "'arc=pass ("));
+        assert_null(strstr(cw, "skip arc"));
+        assert_non_null(strstr(cw, "'header' 'List-Unsubscribe (mailto or https)' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'header' 'no one-click unsubscribe' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'header' 'no usable List-Unsubscribe' 1 0 7\n"));
+        assert_non_null(strstr(cw, "'attachment' 'pdf' 2 0 3\n"));
+        assert_non_null(strstr(cw, "'attachment' 'text/calendar' 1 0 7\n"));
+        assert_null(strstr(cw, "zip"));
+        assert_null(strstr(cw, "multipart"));
+        /* messages 1-5 and 8 unsigned: spam 1, 3, 5, 8; inbox 2, 4 */
+        assert_non_null(strstr(cw, "'dkim' 'dkim=none (not signed)' 4 2 1\n"));
+        assert_non_null(strstr(cw, "'rule' 'R_ORPHAN' 1 0 8\n"));
+        assert_null(strstr(cw, "orphan"));
     }
     free(cw);
     free(sw);
     free(cc);
     free(scc);
+    free(nw);
 }
 
 static int64_t count_of(const char *sql)
@@ -284,10 +418,10 @@ static void features_once(void **state)
     struct rctx a, b;
     assert_int_equal(rctx_open(&a, &r, db_handle(db), &whole), 0);
     assert_int_equal(sec_postmortem_features(&a), 0);
-    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 5);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 6);
     run("INSERT INTO r_pm VALUES(99, 1, 0, NULL, NULL)");
     assert_int_equal(sec_postmortem_features(&a), 0);
-    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 6);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 7);
     assert_int_equal(rctx_open(&b, &r, db_handle(db), &later), 0);
     assert_int_equal(sec_postmortem_features(&b), 0);
     assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 0);
