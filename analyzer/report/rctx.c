@@ -596,7 +596,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
         drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_cp") != 0 ||
         drop_temp(c, "r_mk") != 0 || drop_temp(c, "r_out") != 0 || drop_temp(c, "r_dlv") != 0 ||
         drop_temp(c, "r_sup") != 0 || drop_temp(c, "r_sup_cand") != 0 ||
-        drop_temp(c, "r_dcube") != 0)
+        drop_temp(c, "r_dcube") != 0 || drop_temp(c, "r_pm") != 0)
         return -1;
     /* no period, domain or campaign: the whole database is in scope, and
      * the copies and deliveries are views over their tables rather than

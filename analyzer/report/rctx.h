@@ -91,9 +91,8 @@ struct rctx {
      * r_msg with a per-message table is best read in the big table's order;
      * otherwise from r_msg's few rows (RCTX_MSG_JOIN) */
     bool whole;
-    /* the fingerprint r_pm was built or found for in this scope (NULL:
-     * not yet): sec_postmortem_features, called by two sections, computes
-     * it (a pass over r_copy) once, then checks r_feat_key still holds it */
+    /* non-NULL once sec_postmortem_features built r_pm in this scope (two
+     * sections use it; rctx_open drops it with the other scope tables) */
     const char *pm_key;
     /* rctx_sent_messages' count once counted (-1: not yet): five sections
      * ask for it, each a pass over r_msg */

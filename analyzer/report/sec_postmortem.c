@@ -14,10 +14,9 @@
  * built once per scope by sec_postmortem_features() (report/rctx.h). The
  * rows are not stored: they are summed per feature as they are read
  * (r_pm_sep below), or per campaign and feature for sec_campaigns
- * (sec_postmortem_campaign_features, over a subset of r_pm). r_pm is
- * rebuilt when the scope changed since it was built (--compare previous
- * opens a second scope on the same connection): r_feat_key holds the scope
- * and a fingerprint of r_msg and r_copy.
+ * (sec_postmortem_campaign_features, over a subset of r_pm). rctx_open
+ * drops it with the other scope tables (--compare previous opens a second
+ * scope on the same connection).
  *
  *   kind          feature (as stored)                       from
  *   ip            the client IP of the entry hop            iprev_results.ip, else spf_results.ip
@@ -378,48 +377,6 @@ static int exec(struct rctx *c, const char *sql, bool tolerate_missing)
     return 0;
 }
 
-/* What r_pm was built for: the scope and a fingerprint of r_msg and of
- * r_copy as r_cp counts it per message (r_pm is made from those two; r_cp
- * has a row a message where r_copy, over the whole database a view, has
- * one a copy). */
-static const char *scope_key(struct rctx *c)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT (SELECT count(*) FROM r_msg), (SELECT total(id) FROM r_msg),"
-                           " total(n_copy), total(message_id * n_copy), total(n_spam),"
-                           " total(n_inbox) FROM r_cp",
-                           -1, &s, NULL) != SQLITE_OK)
-        return NULL;
-    const char *k = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        const struct rscope *sc = &c->scope;
-        k = rprintf(c->r, "%s|%s|%s|%s|%s|%lld|%.0f|%.0f|%.0f|%.0f|%.0f",
-                    sc->since ? sc->since : "-", sc->until ? sc->until : "-",
-                    sc->domain ? sc->domain : "-", sc->campaign ? sc->campaign : "-",
-                    sc->campaign_header ? sc->campaign_header : "-",
-                    (long long)sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
-                    sqlite3_column_double(s, 2), sqlite3_column_double(s, 3),
-                    sqlite3_column_double(s, 4), sqlite3_column_double(s, 5));
-    }
-    sqlite3_finalize(s);
-    return k;
-}
-
-static bool key_is(struct rctx *c, const char *key)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(c->db, "SELECT k FROM temp.r_feat_key", -1, &s, NULL) != SQLITE_OK)
-        return false;
-    bool same = false;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(s, 0);
-        same = k && key && strcmp(k, key) == 0;
-    }
-    sqlite3_finalize(s);
-    return same;
-}
-
 int sec_postmortem_features(struct rctx *c)
 {
     if (sqlite3_create_function_v2(c->db, "pm_sep", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -429,14 +386,9 @@ int sec_postmortem_features(struct rctx *c)
         snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
         return -1;
     }
-    if (c->pm_key && key_is(c, c->pm_key)) return 0;
-    const char *key = scope_key(c);
-    if (key && key_is(c, key)) {
-        c->pm_key = key;
-        return 0;
-    }
+    if (c->pm_key) return 0; /* built in this scope */
     if (exec(c,
-             "DROP TABLE IF EXISTS temp.r_feat_key; DROP TABLE IF EXISTS temp.r_pm;"
+             "DROP TABLE IF EXISTS temp.r_pm;"
              "CREATE TEMP TABLE r_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
              " n_inbox INTEGER NOT NULL, campaign TEXT, from_domain TEXT);"
              /* the messages with a spam or inbox copy (r_cp: their copies counted) */
@@ -446,20 +398,7 @@ int sec_postmortem_features(struct rctx *c)
              false) != 0 ||
         rctx_analyze(c) != 0)
         return -1;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(c->db, "CREATE TEMP TABLE r_feat_key AS SELECT ?1 AS k", -1, &s, NULL) !=
-        SQLITE_OK) {
-        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
-        return -1;
-    }
-    sqlite3_bind_text(s, 1, key ? key : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        snprintf(c->err, sizeof c->err, "post-mortem: %s", sqlite3_errmsg(c->db));
-        return -1;
-    }
-    c->pm_key = key;
+    c->pm_key = "r_pm";
     return 0;
 }
 
