@@ -273,8 +273,14 @@ static size_t decode_1252(const char *in, size_t len, char *out, bool strict_125
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
+        if (c < 0x80) {
+            /* ASCII, nearly all of a Latin-1 text: itself, without put_cp */
+            if (out) out[n] = (char)c;
+            n++;
+            continue;
+        }
         unsigned cp = c;
-        if (c >= 0x80 && c < 0xA0) {
+        if (c < 0xA0) {
             cp = cp1252_hi[c - 0x80];
             if (cp == 0) {
                 if (strict_1252) {

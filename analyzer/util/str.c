@@ -4,20 +4,24 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Without strlen: a mismatch or the end of either string stops the
+ * comparison (the parsers and rules compare many short names and keywords
+ * that mostly differ in their first bytes). */
 bool str_eq_ci(const char *p, size_t len, const char *lit)
 {
-    size_t n = strlen(lit);
-    if (n != len) return false;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < len; i++) {
+        if (lit[i] == '\0') return false; /* lit is shorter */
         if (ch_lower((unsigned char)p[i]) != ch_lower((unsigned char)lit[i])) return false;
-    return true;
+    }
+    return lit[len] == '\0';
 }
 
 bool str_starts_ci(const char *p, size_t len, const char *lit)
 {
-    size_t n = strlen(lit);
-    if (n > len) return false;
-    return str_eq_ci(p, n, lit);
+    for (size_t i = 0; lit[i]; i++)
+        if (i >= len || ch_lower((unsigned char)p[i]) != ch_lower((unsigned char)lit[i]))
+            return false;
+    return true;
 }
 
 const char *str_find_ci(const char *p, size_t len, const char *needle)

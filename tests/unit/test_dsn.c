@@ -425,6 +425,65 @@ static void test_x_autoreply(void **state)
     expect_str(rcpt(0)->recipient, "support@helpdesk.example");
 }
 
+/* The returned copy starts at a cut line, matched case-insensitively: one
+ * that names the copy "mail" ("RETURNED MAIL FOLLOWS") and one that names it
+ * "message" ("----- ORIGINAL MESSAGE -----"). The failed-recipient line
+ * pasted inside the copy is not a recipient of this bounce; without the
+ * cut it would be a second one. A line that only mentions mail or a
+ * message is no cut ("your message ... mail system" above stays text). */
+static void test_cut_lines(void **state)
+{
+    (void)state;
+    static const char *const cuts[] = {"   RETURNED MAIL FOLLOWS", "----- ORIGINAL MESSAGE -----"};
+    for (size_t k = 0; k < 2; k++) {
+        char msg[2048];
+        snprintf(msg, sizeof msg,
+                 "From: MAILER-DAEMON@mx.sender.example (Mail Delivery System)\n"
+                 "To: news@sender.example\nSubject: Undelivered Mail Returned to Sender\n"
+                 "Content-Type: text/plain\n\n"
+                 "This is the mail system at host mx.sender.example.\n\n"
+                 "Your message could not be delivered to one or more recipients.\n\n"
+                 "<ann@far.example>: host mx.far.example[192.0.2.7] said: 550 5.1.1\n"
+                 "    User unknown (in reply to RCPT TO command)\n\n"
+                 "%s\n\n"
+                 "From: news@sender.example\nTo: bob@near.example\nSubject: old\n\n"
+                 "<bob@near.example>: host mx.near.example[192.0.2.9] said: 550 5.1.1\n"
+                 "    User unknown (in reply to RCPT TO command)\n",
+                 cuts[k]);
+        parse_bytes(msg, strlen(msg));
+        assert_int_equal(F.kind, DSN_BOUNCE);
+        assert_int_equal(F.r.n_rcpt, 1);
+        expect_str(rcpt(0)->recipient, "ann@far.example");
+        expect_str(rcpt(0)->status, "5.1.1");
+    }
+}
+
+/* Bounce wording found in a long text (over 256 bytes: the one-pass phrase
+ * scan) in any case and up to its very last byte; one byte short of the
+ * phrase is no bounce wording. The sender is no mailer-daemon, so only the
+ * wording makes it a bounce. */
+static void test_bounce_wording_at_end(void **state)
+{
+    (void)state;
+    char filler[400];
+    memset(filler, 'e', sizeof filler - 1);
+    filler[sizeof filler - 1] = '\0';
+    for (int k = 0; k < 2; k++) {
+        char msg[2048];
+        snprintf(msg, sizeof msg,
+                 "From: relay@corp.example\nTo: ann@corp.example\nSubject: notice\n"
+                 "Content-Type: text/plain\n\n%s the mESSAGE COULD NOT BE DELIVERE%s",
+                 filler, k ? "" : "d");
+        parse_bytes(msg, strlen(msg));
+        if (k == 0) {
+            assert_int_equal(F.kind, DSN_BOUNCE);
+            expect_str(F.r.evidence, "bounce text");
+        } else {
+            assert_int_equal(F.kind, DSN_NONE);
+        }
+    }
+}
+
 static void test_not_a_bounce(void **state)
 {
     (void)state;
@@ -828,6 +887,8 @@ int main(void)
         cmocka_unit_test(test_ses_trailing_backslash),
         cmocka_unit_test(test_extra_expired_dns),
         cmocka_unit_test(test_extra_sendmail_access_denied),
+        cmocka_unit_test(test_cut_lines),
+        cmocka_unit_test(test_bounce_wording_at_end),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     teardown(NULL);

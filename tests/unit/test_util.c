@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -98,6 +100,21 @@ static void str_helpers(void **state)
     assert_true(str_eq_ci("Content-Type", 12, "content-type"));
     assert_false(str_eq_ci("Content-Typ", 11, "content-type"));
     assert_true(str_starts_ci("X-Spam-Flag: YES", 16, "x-spam"));
+    /* the ends: a literal longer or shorter than the slice, an empty one,
+     * a NUL inside the slice, bytes that differ only above ASCII */
+    assert_false(str_eq_ci("Content-Type", 12, "content-typex"));
+    assert_false(str_eq_ci("Content-Type", 12, "content-typ"));
+    assert_true(str_eq_ci("", 0, ""));
+    assert_false(str_eq_ci("", 0, "a"));
+    assert_false(str_eq_ci("a", 1, ""));
+    assert_false(str_eq_ci("a\0b", 3, "a"));
+    assert_false(str_eq_ci("\xc9t\xc9", 3, "\xe9t\xe9"));
+    assert_true(str_eq_ci("@[Z`{", 5, "@[z`{"));
+    assert_false(str_eq_ci("@", 1, "`")); /* 0x40 and 0x60 are not a case pair */
+    assert_false(str_starts_ci("X-Sp", 4, "x-spam"));
+    assert_true(str_starts_ci("anything", 8, ""));
+    assert_true(str_starts_ci("x-spam", 6, "X-SPAM"));
+    assert_false(str_starts_ci("x-spbm", 6, "X-SPAM"));
     const char *hay = "abc SUBJECT def";
     assert_ptr_equal(str_find_ci(hay, strlen(hay), "subject"), hay + 4);
     assert_null(str_find_ci(hay, 6, "subject"));
@@ -161,6 +178,233 @@ static void json_writer(void **state)
     buf_free(&b);
 }
 
+/* buf_printf formats into the free room when the text fits, else grows the
+ * buffer; over the ceiling it keeps nothing (the length stays). */
+static void buf_printf_room(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 0);
+    assert_true(buf_printf(&b, "%s", "ab"));
+    /* longer than any room a few bytes' buffer has: the growing path */
+    char want[201];
+    memset(want, 'x', 200);
+    want[200] = '\0';
+    assert_true(buf_printf(&b, "%s", want));
+    assert_int_equal(b.len, 202);
+    assert_memory_equal(b.p, "ab", 2);
+    assert_memory_equal(b.p + 2, want, 200);
+    /* now with room to spare: formatted in place */
+    assert_true(b.cap > b.len + 8);
+    assert_true(buf_printf(&b, "%d|%s", -42, "z"));
+    assert_int_equal(b.len, 207);
+    assert_string_equal(buf_cstr(&b) + 202, "-42|z");
+    buf_free(&b);
+
+    buf_init(&b, 8);
+    assert_true(buf_append(&b, "1234", 4));
+    assert_false(buf_printf(&b, "%d", 56789)); /* 4 + 5 > 8 */
+    assert_true(b.toobig);
+    assert_int_equal(b.len, 4);
+    assert_string_equal(buf_cstr(&b), "1234");
+    assert_true(buf_printf(&b, "%d", 5678)); /* exactly at the ceiling */
+    assert_string_equal(buf_cstr(&b), "12345678");
+    buf_free(&b);
+}
+
+static const char *json_number(struct buf *b, bool is_int, int64_t i, double d)
+{
+    buf_reset(b);
+    struct json j;
+    json_init(&j, b);
+    if (is_int)
+        json_int(&j, i);
+    else
+        json_double(&j, d);
+    return buf_cstr(b);
+}
+
+/* Numbers without printf: the expected texts are worked out by hand from
+ * C's %lld and %.6g (6 significant digits, trailing zeros dropped, the
+ * exponent form below 1e-4 and from 1e6 on); then a sweep compares
+ * json_double with the C library's own "%.6g". */
+static void json_numbers(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 0);
+    assert_string_equal(json_number(&b, true, 0, 0), "0");
+    assert_string_equal(json_number(&b, true, 7, 0), "7");
+    assert_string_equal(json_number(&b, true, -5, 0), "-5");
+    assert_string_equal(json_number(&b, true, 1234567890123LL, 0), "1234567890123");
+    assert_string_equal(json_number(&b, true, INT64_MAX, 0), "9223372036854775807");
+    assert_string_equal(json_number(&b, true, INT64_MIN, 0), "-9223372036854775808");
+    static const struct {
+        double v;
+        const char *want;
+    } dc[] = {
+        {0.0, "0"},
+        {-0.0, "-0"},
+        {1.0, "1"},
+        {3.7, "3.7"},
+        {0.001, "0.001"},
+        {-17.444, "-17.444"},
+        {2.5, "2.5"},
+        {0.5, "0.5"},
+        {100000.0, "100000"},
+        {123456.7, "123457"},
+        {123456.4, "123456"},
+        {999999.0, "999999"},
+        {0.0001, "0.0001"},
+        {0.00012345678, "0.000123457"},
+        {1.23456789, "1.23457"},
+        {-0.1, "-0.1"},
+        {10.0, "10"},
+        {9.9999996, "10"},
+        {0.99999996, "1"},
+        {1e-5, "1e-05"},
+        {1e6, "1e+06"},
+        {999999.7, "1e+06"},
+        {-2.0e7, "-2e+07"},
+        {12.5, "12.5"},
+        {4.0000004, "4"},
+        {0.000099999999, "0.0001"},
+    };
+    for (size_t k = 0; k < sizeof dc / sizeof dc[0]; k++) {
+        const char *got = json_number(&b, false, 0, dc[k].v);
+        if (strcmp(got, dc[k].want) != 0)
+            fail_msg("%.17g: got %s, want %s", dc[k].v, got, dc[k].want);
+    }
+    assert_string_equal(json_number(&b, false, 0, NAN), "null");
+    assert_string_equal(json_number(&b, false, 0, -INFINITY), "null");
+    /* the sweep: sums of thousandths (what rule scores add up to), values
+     * near halfway points of the sixth digit, and a spread of magnitudes */
+    uint64_t x = 88172645463325252ULL;
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        switch (n % 4) {
+        case 0:
+            v = (double)(int64_t)(x % 2000001) / 1000.0 - 1000.0;
+            break;
+        case 1:
+            v = ((double)(x % 1000000) + 0.5) * pow(10.0, (double)((int)((x >> 40) % 12) - 9));
+            break;
+        case 2:
+            v = (double)(x >> 11) / 9007199254740992.0 * pow(10.0, (double)((int)(x % 14) - 6));
+            break;
+        default:
+            v = 0.1 * (double)(x % 100000) - 0.3 * (double)(x % 77);
+        }
+        if (x & 1) v = -v;
+        char want[64];
+        snprintf(want, sizeof want, "%.6g", v);
+        const char *got = json_number(&b, false, 0, v);
+        if (strcmp(got, want) != 0) fail_msg("%.17g: got %s, printf %s", v, got, want);
+    }
+    buf_free(&b);
+}
+
+/* Every single byte through json_escape: printable ASCII but '"' and '\\'
+ * as is, the named escapes, \u00XX for the other controls and DEL, and
+ * U+FFFD for a byte >= 0x80 alone (never valid UTF-8 by itself). */
+static void json_escape_bytes(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 0);
+    for (int c = 0; c < 256; c++) {
+        buf_reset(&b);
+        char in[3] = {'a', (char)c, 'b'};
+        json_escape(&b, in, 3);
+        char mid[16];
+        if (c == '"')
+            snprintf(mid, sizeof mid, "\\\"");
+        else if (c == '\\')
+            snprintf(mid, sizeof mid, "\\\\");
+        else if (c == '\n')
+            snprintf(mid, sizeof mid, "\\n");
+        else if (c == '\r')
+            snprintf(mid, sizeof mid, "\\r");
+        else if (c == '\t')
+            snprintf(mid, sizeof mid, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            snprintf(mid, sizeof mid, "\\u%04x", (unsigned)c);
+        else if (c >= 0x80)
+            snprintf(mid, sizeof mid, "\xef\xbf\xbd");
+        else
+            snprintf(mid, sizeof mid, "%c", c);
+        char want[24];
+        snprintf(want, sizeof want, "a%sb", mid);
+        assert_string_equal(buf_cstr(&b), want);
+    }
+    /* each byte at each position of a longer string (json_str checks the
+     * whole string before it copies it in one piece): the bytes around it
+     * are copied, the byte itself becomes what the case above made of it */
+    for (int c = 0; c < 256; c++) {
+        buf_reset(&b);
+        char one[3] = {'a', (char)c, 'b'};
+        json_escape(&b, one, 3);
+        char mid[16];
+        size_t ml = b.len - 2;
+        assert_true(ml < sizeof mid);
+        memcpy(mid, b.p + 1, ml);
+        for (size_t pos = 0; pos < 21; pos++) {
+            char in[21], want[64];
+            memset(in, 'x', sizeof in);
+            in[pos] = (char)c;
+            memset(want, 'x', pos);
+            memcpy(want + pos, mid, ml);
+            memset(want + pos + ml, 'x', 20 - pos);
+            buf_reset(&b);
+            json_escape(&b, in, sizeof in);
+            assert_int_equal(b.len, 20 + ml);
+            assert_memory_equal(b.p, want, 20 + ml);
+            /* a string: quoted, the same inside */
+            buf_reset(&b);
+            struct json j;
+            json_init(&j, &b);
+            json_str(&j, in, sizeof in);
+            assert_int_equal(b.len, 22 + ml);
+            assert_memory_equal(b.p + 1, want, 20 + ml);
+        }
+    }
+    /* keys and strings with and without escapes, and under a ceiling (where
+     * every append is checked): the same text, cut where the ceiling is */
+    for (int lim = 0; lim < 2; lim++) {
+        buf_free(&b);
+        buf_init(&b, lim ? 20 : 0);
+        struct json j;
+        json_init(&j, &b);
+        json_obj_begin(&j);
+        json_key(&j, "k\"1");
+        json_str(&j, "plain", 5);
+        json_key(&j, "k2");
+        json_str(&j, "", 0);
+        json_key(&j, "k3");
+        json_str(&j, "t\tab", 4);
+        json_obj_end(&j);
+        const char *full = "{\"k\\\"1\":\"plain\",\"k2\":\"\",\"k3\":\"t\\tab\"}";
+        if (!lim) {
+            assert_string_equal(buf_cstr(&b), full);
+            assert_false(b.toobig);
+        } else {
+            assert_true(b.toobig);
+            /* appends are refused one by one: up to the key k2 all fit */
+            assert_true(b.len >= 19 && b.len <= 20);
+            assert_memory_equal(b.p, full, 19);
+        }
+    }
+    buf_reset(&b);
+    /* a valid two-byte sequence is copied, a run around it kept whole */
+    buf_reset(&b);
+    json_escape(&b, "caf\xc3\xa9 ok", 8);
+    assert_string_equal(buf_cstr(&b), "caf\xc3\xa9 ok");
+    buf_free(&b);
+}
+
 static void time_civil(void **state)
 {
     (void)state;
@@ -202,6 +446,9 @@ int main(void)
         cmocka_unit_test(str_helpers),
         cmocka_unit_test(utf8_validation),
         cmocka_unit_test(json_writer),
+        cmocka_unit_test(buf_printf_room),
+        cmocka_unit_test(json_numbers),
+        cmocka_unit_test(json_escape_bytes),
         cmocka_unit_test(time_civil),
         cmocka_unit_test(sha256_vectors),
     };
