@@ -140,10 +140,11 @@ int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, co
  * result columns (0-based) of its nkeys keys, its ops (as rctx_hashagg's)
  * and the result column each op reads (args[k]; ignored for 'n'). Each
  * grouping gives what rctx_hashagg would give for a query that selects its
- * keys and arguments from the same rows; one that has to take the SQL path
- * takes it alone (its own GROUP BY over the same query). A query that reads
- * a table missing from an older database leaves every dest empty. At most
- * RCTX_MULTI_MAX groupings. 0 or -1 (c->err). */
+ * keys and arguments from the same rows (those where its `when` column is
+ * true, when it has one); one that has to take the SQL path takes it alone
+ * (its own GROUP BY over the same query). A query that reads a table
+ * missing from an older database leaves every dest empty. At most
+ * RCTX_MULTI_MAX groupings and 64 result columns. 0 or -1 (c->err). */
 #define RCTX_MULTI_MAX 8
 struct rctx_agg {
     const char *dest;
