@@ -70,7 +70,7 @@ $(LIB): $(OBJ)
 $(BIN): $(BUILD)/obj/analyzer/main.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $< $(LIB) $(ALL_LDFLAGS) $(CMOCKA) $(LIBS) -o $@
 

@@ -161,52 +161,6 @@ static int agg_fail(struct rctx *c, const char *what)
     return -1;
 }
 
-/* 0: the groups are in t; 1: take the SQL path; 2: a table or column the
- * query reads is missing (no groups); -1: error. */
-static int scan(struct rctx *c, const char *sql, int nkeys, const char *ops, struct gtab *t)
-{
-    int nops = (int)strlen(ops);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        const char *m = sqlite3_errmsg(c->db);
-        if (strstr(m, "no such table") || strstr(m, "no such column"))
-            return 2; /* an older database: no rows, as rctx_fill gives */
-        return agg_fail(c, "report aggregate");
-    }
-    if (sqlite3_column_count(q) != nkeys + nops) {
-        sqlite3_finalize(q);
-        snprintf(c->err, sizeof c->err, "report aggregate: %d columns, %d expected",
-                 sqlite3_column_count(q), nkeys + nops);
-        return -1;
-    }
-    rehash(t);
-    int rc;
-    /* each column's value fetched once a row (the API calls were a good
-     * part of the cost) */
-    sqlite3_value *v[2 * HASHAGG_MAX_COLS];
-    struct sqlval_key kb = {0};
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        for (int k = 0; k < nkeys + nops; k++)
-            v[k] = sqlite3_column_value(q, k);
-        bool ok = true;
-        kb.n = 0;
-        for (int k = 0; k < nkeys && ok; k++)
-            ok = kb_value(&kb, v[k]);
-        struct group *g = ok ? group_of(t, &kb, v, nkeys) : NULL;
-        ok = g != NULL;
-        for (int k = 0; k < nops && ok; k++)
-            ok = accumulate(&g->acc[k], ops[k], v[nkeys + k]);
-        if (!ok) {
-            rc = -2;
-            break;
-        }
-    }
-    free(kb.p);
-    sqlite3_finalize(q);
-    if (rc == -2) return 1;
-    return rc == SQLITE_DONE ? 0 : agg_fail(c, "report aggregate");
-}
-
 static int store(struct rctx *c, const char *dest, int nkeys, const char *ops, struct gtab *t)
 {
     int nops = (int)strlen(ops);
@@ -243,62 +197,6 @@ static int store(struct rctx *c, const char *dest, int nkeys, const char *ops, s
     if (rc == 0) return rctx_commit(c);
     rctx_rollback(c);
     return rc;
-}
-
-/* The SQL path: the same aggregate by GROUP BY. */
-static int by_sql(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest)
-{
-    size_t cap = strlen(sql) + 1024;
-    char *q = xmalloc(cap);
-    int nops = (int)strlen(ops);
-    int n = snprintf(q, cap, "INSERT INTO %s WITH q(", dest);
-    for (int k = 0; k < nkeys + nops; k++)
-        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : "", k);
-    n += snprintf(q + n, cap - (size_t)n, ") AS (%s) SELECT ", sql);
-    for (int k = 0; k < nkeys; k++)
-        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : "", k);
-    for (int k = 0; k < nops; k++) {
-        const char *fn = ops[k] == 'c'   ? "count"
-                         : ops[k] == 's' ? "sum"
-                         : ops[k] == 'a' ? "avg"
-                         : ops[k] == 'x' ? "max"
-                                         : "min";
-        if (ops[k] == 'n')
-            n += snprintf(q + n, cap - (size_t)n, ", count(*)");
-        else
-            n += snprintf(q + n, cap - (size_t)n, ", %s(c%d)", fn, nkeys + k);
-    }
-    n += snprintf(q + n, cap - (size_t)n, " FROM q");
-    for (int k = 0; k < nkeys; k++)
-        n += snprintf(q + n, cap - (size_t)n, "%sc%d", k ? ", " : " GROUP BY ", k);
-    int rc = rctx_exec_sql(c, q);
-    free(q);
-    return rc;
-}
-
-int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest)
-{
-    int nops = (int)strlen(ops);
-    if (nkeys < 1 || nkeys > HASHAGG_MAX_COLS || nops < 1 || nops > HASHAGG_MAX_COLS ||
-        strspn(ops, "ncsaxm") != (size_t)nops) {
-        snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
-        return -1;
-    }
-    char ddl[512];
-    int n = snprintf(ddl, sizeof ddl, "DROP TABLE IF EXISTS temp.%s; CREATE TEMP TABLE %s(", dest,
-                     dest);
-    for (int k = 0; k < nkeys; k++)
-        n += snprintf(ddl + n, sizeof ddl - (size_t)n, "%sk%d", k ? ", " : "", k + 1);
-    for (int k = 0; k < nops; k++)
-        n += snprintf(ddl + n, sizeof ddl - (size_t)n, ", a%d", k + 1);
-    snprintf(ddl + n, sizeof ddl - (size_t)n, ")");
-    if (rctx_exec_sql(c, ddl) != 0) return -1;
-    struct gtab t = {0};
-    int rc = scan(c, sql, nkeys, ops, &t);
-    if (rc == 0) rc = store(c, dest, nkeys, ops, &t);
-    gtab_free(&t, nkeys, nops);
-    if (rc == 2) return 0;
-    return rc == 1 ? by_sql(c, sql, nkeys, ops, dest) : rc;
 }
 
 /* ---- several GROUP BYs from one pass (rctx_hashagg_multi, and the
@@ -478,6 +376,35 @@ int rctx_hashagg_multi(struct rctx *c, const char *sql, const struct rctx_agg *a
     sqlite3_finalize(q);
     int out = rc == SQLITE_DONE ? 0 : agg_fail(c, "report aggregate");
     return multi_finish(c, m, n_aggs, sql, ncols, true, out);
+}
+
+/* One grouping of the query's columns in order: the keys, then one
+ * argument an op. The query must have exactly those columns. */
+int rctx_hashagg(struct rctx *c, const char *sql, int nkeys, const char *ops, const char *dest)
+{
+    int nops = (int)strlen(ops);
+    if (nkeys < 1 || nkeys > HASHAGG_MAX_COLS || nops < 1 || nops > HASHAGG_MAX_COLS ||
+        strspn(ops, "ncsaxm") != (size_t)nops) {
+        snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
+        return -1;
+    }
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) == SQLITE_OK) {
+        int ncols = sqlite3_column_count(q);
+        sqlite3_finalize(q);
+        if (ncols != nkeys + nops) {
+            snprintf(c->err, sizeof c->err, "report aggregate: %d columns, %d expected", ncols,
+                     nkeys + nops);
+            return -1;
+        }
+    } /* (else rctx_hashagg_multi says why, or leaves dest empty) */
+    int keys[HASHAGG_MAX_COLS], args[HASHAGG_MAX_COLS];
+    for (int k = 0; k < nkeys; k++)
+        keys[k] = k;
+    for (int k = 0; k < nops; k++)
+        args[k] = nkeys + k;
+    const struct rctx_agg a = {dest, nkeys, keys, ops, args, NULL};
+    return rctx_hashagg_multi(c, sql, &a, 1);
 }
 
 /* ---- rctx_msgfold: count(DISTINCT message) per key without the sorts ----

@@ -823,17 +823,20 @@ static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, stru
  * and compare (tests/unit/test_report_pm_entry.c). */
 static bool pm_entry_c = true;
 
-#define ENTRY_SQL                                                                                  \
-    PM_MSG ", i.ip, s.ip, i.helo, i.result, i.reason, i.tls, d.result, d.reason,"                  \
+/* the entry-hop columns, the SPF IP given as SIP (E_* below) */
+#define ENTRY_COLS(SIP)                                                                            \
+    PM_MSG ", i.ip, " SIP ", i.helo, i.result, i.reason, i.tls, d.result, d.reason,"               \
            " m.list_id IS NULL, m.feedback_id IS NULL, m.message_id IS NULL,"                      \
            " CASE WHEN cs.message_id IS NULL THEN NULL WHEN cs.total >= cs.threshold THEN 1"       \
            " WHEN cs.total >= cs.threshold / 2 THEN 2 WHEN cs.total >= 0 THEN 3 ELSE 4 END,"       \
-           " cs.threshold, p.from_domain"                                                          \
-           " FROM @P p JOIN messages m ON m.id = p.id"                                             \
-           " LEFT JOIN iprev_results i ON i.message_id = p.id"                                     \
-           " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"           \
-           " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                     \
-           " LEFT JOIN content_scores cs ON cs.message_id = p.id"
+           " cs.threshold, p.from_domain"
+#define ENTRY_SQL                                                                                  \
+    ENTRY_COLS("s.ip")                                                                             \
+    " FROM @P p JOIN messages m ON m.id = p.id"                                                    \
+    " LEFT JOIN iprev_results i ON i.message_id = p.id"                                            \
+    " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"                  \
+    " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                            \
+    " LEFT JOIN content_scores cs ON cs.message_id = p.id"
 enum {
     E_IIP = 4,
     E_SIP,
@@ -1222,15 +1225,12 @@ static bool pm_merge = true;
  * that messages has no row for it (then ENTRY_SQL gives no row and there
  * are no entry features, but the other tables' features remain). */
 #define ENTRY_MERGE_SQL                                                                            \
-    PM_MSG ", i.ip, NULL, i.helo, i.result, i.reason, i.tls, d.result, d.reason,"                  \
-           " m.list_id IS NULL, m.feedback_id IS NULL, m.message_id IS NULL,"                      \
-           " CASE WHEN cs.message_id IS NULL THEN NULL WHEN cs.total >= cs.threshold THEN 1"       \
-           " WHEN cs.total >= cs.threshold / 2 THEN 2 WHEN cs.total >= 0 THEN 3 ELSE 4 END,"       \
-           " cs.threshold, p.from_domain, m.id IS NULL"                                            \
-           " FROM r_pm p LEFT JOIN messages m ON m.id = p.id"                                      \
-           " LEFT JOIN iprev_results i ON i.message_id = p.id"                                     \
-           " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                     \
-           " LEFT JOIN content_scores cs ON cs.message_id = p.id ORDER BY p.id"
+    ENTRY_COLS("NULL")                                                                             \
+    ", m.id IS NULL"                                                                               \
+    " FROM r_pm p LEFT JOIN messages m ON m.id = p.id"                                             \
+    " LEFT JOIN iprev_results i ON i.message_id = p.id"                                            \
+    " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                            \
+    " LEFT JOIN content_scores cs ON cs.message_id = p.id ORDER BY p.id"
 
 /* A table read beside the entry rows: its statement (message id in column
  * 0, ORDER BY it), whether it has a current row, and that row's id. */

@@ -40,19 +40,7 @@
 static char path[160];
 static struct db *db;
 
-static void run(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *err = NULL;
-    int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s\n%s\n", sql, err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_free(sql);
-    assert_int_equal(rc, SQLITE_OK);
-}
+#include "report_sql.h"
 
 static void msg(int id, const char *mid, const char *list_id, const char *feedback_id,
                 const char *feedback_kind)
@@ -86,11 +74,7 @@ static void complaint(int id, const char *type, const char *orig_mid, const char
 static int setup(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mailaudit-camp-XXXXXX";
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    char err[600];
-    if (db_open(path, DB_OPEN_WRITE, &db, err, sizeof err) != 0) return -1;
+    if (tmp_db_open("/tmp/mailaudit-camp-XXXXXX") != 0) return -1;
     run("INSERT INTO sources(id, path, format, container, compressed, size, mtime_ns, status,"
         " first_read, last_read) VALUES(1, '/seeds', 'mbox', 'mbox', 0, 1, 1, 'done',"
         " '2025-04-03T00:00:00Z', '2025-04-03T00:00:00Z')");
@@ -112,16 +96,6 @@ static int setup(void **state)
     complaint(8, "not-spam", "s3@x", NULL, NULL);
     complaint(9, NULL, NULL, NULL, "L1");
     complaint(10, "abuse", "nothere@x", NULL, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    db_close(db);
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
     return 0;
 }
 
@@ -205,5 +179,5 @@ int main(void)
         cmocka_unit_test(deliveries_and_complaints),
         cmocka_unit_test(one_campaign),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tmp_db_teardown);
 }

@@ -75,19 +75,7 @@
 static char path[160];
 static struct db *db;
 
-static void run(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *err = NULL;
-    int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s\n%s\n", sql, err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_free(sql);
-    assert_int_equal(rc, SQLITE_OK);
-}
+#include "report_sql.h"
 
 static void msg(int id, const char *mid, const char *from_domain, const char *list_id,
                 const char *feedback_id, const char *placement)

@@ -46,19 +46,7 @@
 static char path[160];
 static struct db *db;
 
-static void run(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *err = NULL;
-    int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s\n%s\n", sql, err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_free(sql);
-    assert_int_equal(rc, SQLITE_OK);
-}
+#include "report_sql.h"
 
 static void msg(int id, const char *mid, const char *from, const char *subject, const char *arrival,
                 const char *list_id, const char *campaign_id, const char *feedback_kind)
@@ -172,22 +160,8 @@ static void build_fixture(void)
 static int setup(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mailaudit-pm-XXXXXX";
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    char err[600];
-    if (db_open(path, DB_OPEN_WRITE, &db, err, sizeof err) != 0) return -1;
+    if (tmp_db_open("/tmp/mailaudit-pm-XXXXXX") != 0) return -1;
     build_fixture();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    db_close(db);
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
     return 0;
 }
 
@@ -586,5 +560,5 @@ int main(void)
         cmocka_unit_test(empty_period), cmocka_unit_test(samples_campaign),
         cmocka_unit_test(older_schema),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tmp_db_teardown);
 }

@@ -31,14 +31,7 @@
 static char path[160];
 static struct db *db;
 
-static void run(const char *sql)
-{
-    char *err = NULL;
-    int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s\n%s\n", sql, err ? err : "?");
-    sqlite3_free(err);
-    assert_int_equal(rc, SQLITE_OK);
-}
+#include "report_sql.h"
 
 /* The first column of the first row of sql as text ("" for NULL). */
 static char *text_of(const char *sql)
@@ -67,14 +60,7 @@ static char *window_ids(void)
 static int setup(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mailaudit-sup-XXXXXX";
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    char err[600];
-    if (db_open(path, DB_OPEN_WRITE, &db, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
+    if (tmp_db_open("/tmp/mailaudit-sup-XXXXXX") != 0) return -1;
     /* in: 1743501600 (2025-04-01T10:00:00Z); before 1743400000; after 1743600000 */
     run("INSERT INTO log_deliveries(id, log_event_id, time, mta, host, queue_id, sender,"
         " recipient, recipient_domain, status, local, hard, blocklist_misconfig) VALUES"
@@ -104,16 +90,6 @@ static int setup(void **state)
         " (16, 16, 1743501615, 'postfix', X'6D78', 'Q5', 'x@s.example', 'f@x', 'x', 'sent', 0, 0,"
         "  0),"
         " (17, 17, 1743501616, 'postfix', 'mx', 'Q5', 'x@s.example', 'f@x', 'x', 'sent', 0, 0, 0)");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    db_close(db);
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
     return 0;
 }
 
@@ -193,5 +169,5 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(period), cmocka_unit_test(domain),
                                        cmocka_unit_test(small_period), cmocka_unit_test(whole)};
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tmp_db_teardown);
 }

@@ -461,7 +461,10 @@ static void test_mimeheader_prefilter(void **state)
  * messages, keyed by the filled-in pattern). MSG's To user is "rcpt" and its
  * URI http://www.example.org/offer; the variants change the To user to
  * "offer" (which the URI holds) and drop the URI. */
-static int run_one(scorer *sc, const char *raw, size_t len, const char *name)
+/* Score one message (an exact-size copy of raw, so ASan sees over-reads)
+ * and hand its result to fn. */
+static void run_msg(scorer *sc, const char *raw, size_t len,
+                    void (*fn)(const struct score_result *r, void *ctx), void *ctx)
 {
     arena *a = arena_new();
     char *copy = malloc(len);
@@ -471,12 +474,28 @@ static int run_one(scorer *sc, const char *raw, size_t len, const char *name)
     struct score_input in = {.m = &m};
     struct score_result r;
     scorer_run(sc, a, &in, &r);
-    int found = 0;
-    for (size_t i = 0; i < r.n_hits; i++)
-        if (strcmp(r.hits[i].rule->name, name) == 0) found = r.hits[i].count;
+    fn(&r, ctx);
     arena_free(a);
     free(copy);
-    return found;
+}
+
+struct count_of {
+    const char *name;
+    int found;
+};
+
+static void count_cb(const struct score_result *r, void *ctx)
+{
+    struct count_of *c = ctx;
+    for (size_t i = 0; i < r->n_hits; i++)
+        if (strcmp(r->hits[i].rule->name, c->name) == 0) c->found = r->hits[i].count;
+}
+
+static int run_one(scorer *sc, const char *raw, size_t len, const char *name)
+{
+    struct count_of c = {name, 0};
+    run_msg(sc, raw, len, count_cb, &c);
+    return c.found;
 }
 
 static char *replace(const char *s, const char *from, const char *to, size_t *len)
@@ -616,23 +635,25 @@ static void test_full_prefilter(void **state)
 }
 
 /* The hits of one run, in their order, as "NAME:count:snippet ..." */
+struct hits_text {
+    char *out;
+    size_t cap;
+};
+
+static void hits_cb(const struct score_result *r, void *ctx)
+{
+    struct hits_text *h = ctx;
+    size_t o = 0;
+    h->out[0] = 0;
+    for (size_t i = 0; i < r->n_hits && o < h->cap; i++)
+        o += (size_t)snprintf(h->out + o, h->cap - o, "%s:%d:%s ", r->hits[i].rule->name,
+                              r->hits[i].count, r->hits[i].snippet ? r->hits[i].snippet : "-");
+}
+
 static void run_hits(scorer *sc, const char *raw, size_t len, char *out, size_t cap)
 {
-    arena *a = arena_new();
-    char *copy = malloc(len);
-    memcpy(copy, raw, len);
-    struct message m;
-    message_parse(a, copy, len, NULL, NULL, &m);
-    struct score_input in = {.m = &m};
-    struct score_result r;
-    scorer_run(sc, a, &in, &r);
-    size_t o = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < r.n_hits && o < cap; i++)
-        o += (size_t)snprintf(out + o, cap - o, "%s:%d:%s ", r.hits[i].rule->name, r.hits[i].count,
-                              r.hits[i].snippet ? r.hits[i].snippet : "-");
-    arena_free(a);
-    free(copy);
+    struct hits_text h = {out, cap};
+    run_msg(sc, raw, len, hits_cb, &h);
 }
 
 /* A run's per-rule values, snippets and areas are kept between messages and

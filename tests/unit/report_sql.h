@@ -1,0 +1,60 @@
+/* report_sql.h — for the report's unit tests, on a database in a temporary
+ * directory. The including file declares `static char path[N];` and
+ * `static struct db *db;` first.
+ *   run(fmt, ...)       SQL formatted by sqlite3_vmprintf (%q, %Q, %d ...),
+ *                       the test failing (with the statement and SQLite's
+ *                       message) on an error;
+ *   tmp_db_open(tmpl)   a mkdtemp directory from tmpl ("/tmp/x-XXXXXX"),
+ *                       path = DIR/t.db, db opened for writing (migrated);
+ *   tmp_db_teardown     closes db, removes the file and the directory. */
+#ifndef TESTS_UNIT_REPORT_SQL_H
+#define TESTS_UNIT_REPORT_SQL_H
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store/db.h"
+
+static void run(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    char *err = NULL;
+    int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) fprintf(stderr, "%s\n%s\n", sql, err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_free(sql);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+static inline int tmp_db_open(const char *tmpl)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "%s", tmpl);
+    if (!mkdtemp(dir)) return -1;
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    char err[600];
+    if (db_open(path, DB_OPEN_WRITE, &db, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static inline int tmp_db_teardown(void **state)
+{
+    (void)state;
+    db_close(db);
+    unlink(path);
+    *strrchr(path, '/') = '\0';
+    rmdir(path);
+    return 0;
+}
+
+#endif
