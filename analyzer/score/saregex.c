@@ -99,6 +99,10 @@ struct sare {
     const char **lits;
     size_t *lit_lens;
     bool nocase;
+    /* the second required set (sare_literals2), one block like lits */
+    size_t n_lits2;
+    const char **lits2;
+    size_t *lit2_lens;
     /* folded prefilter sets (see sare_fold_literals), per fold */
     size_t n_flits[SARE_N_FOLDS];
     const char **flits[SARE_N_FOLDS];
@@ -1159,6 +1163,9 @@ typedef struct {
      * do not overlap (a group repeated n times, each copy holding one) */
     unsigned best_reps;
     lset ex, best;
+    /* with lx.two: a second clause every match contains one of (empty:
+     * none), apart from best (lset_apart), for an AND of the two */
+    lset best2;
 } linfo;
 
 struct lchunk {
@@ -1185,6 +1192,7 @@ struct lx {
     unsigned max;    /* strings per set: LX_MAX, or up to LX_CAP */
     size_t pool_max; /* 0: LX_MAX_POOL */
     bool atoms;      /* run_seq: find run_info.req_bits too */
+    bool two;        /* keep a second clause (linfo.best2): the plain analysis only */
 };
 
 static char *lx_alloc(struct lx *x, size_t n)
@@ -1249,6 +1257,7 @@ static void linfo_clear(linfo *o)
     o->best_reps = 0;
     o->ex.n = 0;
     o->best.n = 0;
+    o->best2.n = 0;
 }
 
 static void linfo_copy(linfo *dst, const linfo *src)
@@ -1258,6 +1267,7 @@ static void linfo_copy(linfo *dst, const linfo *src)
     dst->best_reps = src->best_reps;
     lset_copy(&dst->ex, &src->ex);
     lset_copy(&dst->best, &src->best);
+    lset_copy(&dst->best2, &src->best2);
 }
 
 static bool lset_add(lset *s, lstr v, unsigned max)
@@ -1313,6 +1323,7 @@ static void lx_set_break(linfo *o)
     o->has_best = false;
     o->ex.n = 0;
     o->best.n = 0;
+    o->best2.n = 0;
 }
 
 static unsigned log2ceil(unsigned n)
@@ -1444,6 +1455,54 @@ static bool lstr_within(const lstr *b, const lstr *a)
     for (size_t i = 0; i + b->len <= a->len; i++)
         if (a->s[i] == b->s[0] && memcmp(a->s + i, b->s, b->len) == 0) return true;
     return false;
+}
+
+/* Whether any text holding one of a (a non-empty clause) holds one of b:
+ * every string of a holds one of b. False when unsure (strings compared in
+ * different cases). */
+static bool lset_implies(const lset *a, const lset *b)
+{
+    if (!a->n) return false;
+    for (unsigned i = 0; i < a->n; i++) {
+        bool in = false;
+        for (unsigned j = 0; j < b->n && !in; j++)
+            in = lstr_within(&b->v[j], &a->v[i]);
+        if (!in) return false;
+    }
+    return true;
+}
+
+/* Whether clauses a and b say different things: neither implies the other.
+ * (If b implies a, testing both is testing b: "\smoney" with "money".) */
+static bool lset_apart(const lset *a, const lset *b)
+{
+    return !lset_implies(a, b) && !lset_implies(b, a);
+}
+
+/* Offer a required clause to a node's pair (best, best2): the best scoring
+ * one becomes best (lx_offer); best2 keeps the best scoring of the others
+ * that are apart from best (lset_apart: a second test that can fail where
+ * the first passes, and that adds to it). With !x->two, best only. */
+static void pair_offer(const struct lx *x, lset *best, unsigned *best_reps, lset *best2,
+                       const lset *cand, unsigned cand_reps)
+{
+    if (!x->two) {
+        lx_offer(best, best_reps, cand, cand_reps);
+        return;
+    }
+    int sc = lset_score_reps(cand, cand_reps);
+    if (sc == INT_MIN) return;
+    if (sc > lset_score_reps(best, *best_reps)) {
+        /* the old best scores at least as well as best2: tried first */
+        if (best->n && lset_apart(cand, best))
+            lset_copy(best2, best);
+        else if (best2->n && !lset_apart(cand, best2))
+            best2->n = 0;
+        lset_copy(best, cand);
+        *best_reps = cand_reps;
+    } else if (sc > lset_score(best2) && lset_apart(best, cand)) {
+        lset_copy(best2, cand);
+    }
 }
 
 /* The strings of v (n of them) cut to at most L bytes (a required
@@ -2375,17 +2434,18 @@ struct seq {
     bool exact; /* no break so far: acc is the whole sequence */
     lset best;
     unsigned best_reps; /* as linfo's */
+    lset best2;         /* as linfo's */
     lset part[LX_ACCS]; /* products started later than acc */
     unsigned n_part;
     unsigned prev_n; /* string count of the previous item */
     bool none;       /* an item matches nothing: so does the sequence */
 };
 
-static void seq_flush(struct seq *s)
+static void seq_flush(const struct lx *x, struct seq *s)
 {
-    lx_offer(&s->best, &s->best_reps, &s->acc, 1);
+    pair_offer(x, &s->best, &s->best_reps, &s->best2, &s->acc, 1);
     for (unsigned k = 0; k < s->n_part; k++)
-        lx_offer(&s->best, &s->best_reps, &s->part[k], 1);
+        pair_offer(x, &s->best, &s->best_reps, &s->best2, &s->part[k], 1);
 }
 
 static void seq_push(struct lx *x, struct seq *s, const linfo *a)
@@ -2396,9 +2456,11 @@ static void seq_push(struct lx *x, struct seq *s, const linfo *a)
         s->none = true;
         return;
     }
-    seq_flush(s);
+    seq_flush(x, s);
+    /* a's clauses are required in a match of the sequence as in one of a */
+    if (a->best2.n) pair_offer(x, &s->best, &s->best_reps, &s->best2, &a->best2, 1);
     if (!a->exact) {
-        if (a->has_best) lx_offer(&s->best, &s->best_reps, &a->best, a->best_reps);
+        if (a->has_best) pair_offer(x, &s->best, &s->best_reps, &s->best2, &a->best, a->best_reps);
         s->exact = false;
         lset_copy(&s->acc, &empty);
         s->n_part = 0;
@@ -2435,6 +2497,7 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
     s.exact = true;
     s.best.n = 0;
     s.best_reps = 0;
+    s.best2.n = 0;
     s.n_part = 0;
     s.prev_n = 0;
     s.none = false;
@@ -2495,6 +2558,7 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
             linfo o;
             linfo_copy(&o, &a);
             o.has_best = false;
+            o.best2.n = 0;
             lstr empty = {"", 0, false};
             if (!a.exact || !lset_add(&o.ex, empty, x->max)) lx_set_break(&o);
             seq_push(x, &s, &o);
@@ -2524,21 +2588,23 @@ static void lx_seq(struct lx *x, unsigned *fl, linfo *out)
         lx_set_none(out);
         return;
     }
-    seq_flush(&s);
+    seq_flush(x, &s);
     linfo_clear(out);
     out->exact = s.exact;
     if (s.exact) lset_copy(&out->ex, &s.acc);
     lset_copy(&out->best, &s.best);
     out->best_reps = s.best_reps;
     out->has_best = s.best.n > 0;
+    if (out->has_best) lset_copy(&out->best2, &s.best2);
 }
 
 static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
 {
-    bool all_exact = true, best_ok = true;
-    lset uex, ubest;
+    bool all_exact = true, best_ok = true, two_ok = x->two, any2 = false;
+    lset uex, ubest, ubest2;
     uex.n = 0;
     ubest.n = 0;
+    ubest2.n = 0;
     unsigned reps = LX_MAX_REPS; /* the fewest of any branch */
     for (;;) {
         linfo b;
@@ -2552,6 +2618,23 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
             break;
         }
         if (all_exact && (!b.exact || !lset_union_exact(&uex, &b.ex, x->max))) all_exact = false;
+        /* the second clauses' union, a branch without one giving its best
+         * (required too): (free money|cheap pills) needs {free, cheap} and
+         * {money, pills}. Begun at the first branch with a second clause,
+         * from the union of the bests before it (a clause of those
+         * branches): an alternation of words has none, and costs nothing.
+         * Too many strings are cut to a common length, not shortened one
+         * by one (clause_shorten: start-up time). */
+        if (two_ok) {
+            if (!best_ok || !b.has_best) {
+                two_ok = false;
+            } else if (b.best2.n || any2) {
+                if (!any2) lset_copy(&ubest2, &ubest);
+                any2 = true;
+                if (!lset_union_clause(&ubest2, b.best2.n ? &b.best2 : &b.best, x->max, false))
+                    two_ok = false;
+            }
+        }
         if (best_ok &&
             (!b.has_best || !lset_union_clause(&ubest, &b.best, x->max, !x->fold && !lx_bytes)))
             best_ok = false;
@@ -2569,17 +2652,82 @@ static void lx_alt(struct lx *x, unsigned *fl, linfo *out)
     if (best_ok) {
         lset_copy(&out->best, &ubest);
         out->best_reps = reps;
+        if (two_ok && any2 && lset_apart(&ubest, &ubest2)) lset_copy(&out->best2, &ubest2);
     }
-    if (all_exact) lx_offer(&out->best, &out->best_reps, &uex, 1);
+    if (all_exact) pair_offer(x, &out->best, &out->best_reps, &out->best2, &uex, 1);
     out->has_best = out->best.n > 0;
 }
 
+/* The second set is looked for in patterns of at most this many bytes: the
+ * longer ones are SpamAssassin's look-alike spellings (ReplaceTags, up to
+ * 220 KB), with no plain set, whose pairs of clauses cost most of the
+ * search's start-up time. */
+#define LX_TWO_MAX_PATTERN (16u * 1024u)
+
+/* Set s as one allocation (pointer array, length array, bytes) in *lits
+ * and *lens, lowercased when it holds a string compared caselessly (or
+ * lower_all), runs collapsed with `collapse`; returns the count (0: none,
+ * nothing allocated). */
+static size_t set_block(const lset *s, bool lower_all, bool collapse, const char ***lits_out,
+                        size_t **lens_out, bool *nocase_out)
+{
+    size_t m = 0;
+    bool nocase = lower_all; /* lowercased literals in a lowercased text: a superset */
+    size_t total = 0;
+    for (unsigned k = 0; k < s->n; k++) {
+        nocase |= s->v[k].ci;
+        total += s->v[k].len;
+    }
+    /* one block: pointer array, length array, bytes */
+    size_t hdr = s->n * (sizeof(char *) + sizeof(size_t));
+    char *blk = xmalloc(hdr + total + 1);
+    const char **lits = (const char **)(void *)blk;
+    size_t *lens = (size_t *)(void *)(blk + s->n * sizeof(char *));
+    char *data = blk + hdr;
+    size_t off = 0;
+    for (unsigned k = 0; k < s->n; k++) {
+        char *d = data + off;
+        memcpy(d, s->v[k].s, s->v[k].len);
+        if (nocase)
+            for (size_t j = 0; j < s->v[k].len; j++)
+                d[j] = (char)lower((unsigned char)d[j]);
+        size_t len = s->v[k].len;
+        if (collapse) { /* the literal as sare_fold would leave it */
+            size_t o = 0;
+            for (size_t j = 0; j < len; j++)
+                if (!o || d[o - 1] != d[j]) d[o++] = d[j];
+            len = o;
+            if (len < 2) { /* too short to be of use: no set */
+                m = 0;
+                nocase = false;
+                break;
+            }
+        }
+        bool dup = false;
+        for (size_t j = 0; j < m && !dup; j++)
+            dup = lens[j] == len && memcmp(lits[j], d, len) == 0;
+        if (dup) continue;
+        lits[m] = d;
+        lens[m] = len;
+        off += len;
+        m++;
+    }
+    if (!m) free(blk);
+    *lits_out = m ? lits : NULL;
+    *lens_out = m ? lens : NULL;
+    *nocase_out = nocase;
+    return m;
+}
+
 /* The best literal set of pattern (pat,n) — of its image in `fold`, when
- * not NULL — as one allocation (pointer array, length array, bytes) in
- * *lits and *lens; returns the count (0: none). */
+ * not NULL — as one allocation (set_block) in *lits and *lens; returns the
+ * count (0: none). With lits2_out (the plain analysis: fold NULL), a second
+ * set, also required, in *lits2_out and *lens2_out (*n2_out strings; 0:
+ * none, and always none without a first set). */
 static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
                           unsigned max, bool lower_all, const char ***lits_out, size_t **lens_out,
-                          bool *nocase_out, unsigned *reps_out)
+                          bool *nocase_out, unsigned *reps_out, const char ***lits2_out,
+                          size_t **lens2_out, size_t *n2_out)
 {
     struct lx x = {pat,
                    n,
@@ -2592,7 +2740,8 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
                    fold == fold_map[SARE_FOLD_SQUEEZE],
                    max,
                    lower_all ? FOLD_CASE_MAX_POOL : 0,
-                   false};
+                   false,
+                   lits2_out && !fold && n <= LX_TWO_MAX_PATTERN};
     unsigned fl = flags;
     linfo info;
     size_t m = 0;
@@ -2600,58 +2749,19 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
     *lens_out = NULL;
     *nocase_out = false;
     if (reps_out) *reps_out = 1;
+    if (n2_out) *n2_out = 0;
+    if (lits2_out) *lits2_out = NULL;
+    if (lens2_out) *lens2_out = NULL;
     lx_alt(&x, &fl, &info);
     if (!x.fail && x.i == n && info.has_best && lset_score(&info.best) != INT_MIN) {
-        const lset *s = &info.best;
-        bool nocase = lower_all; /* lowercased literals in a lowercased text: a superset */
-        size_t total = 0;
-        for (unsigned k = 0; k < s->n; k++) {
-            nocase |= s->v[k].ci;
-            total += s->v[k].len;
-        }
-        /* one block: pointer array, length array, bytes */
-        size_t hdr = s->n * (sizeof(char *) + sizeof(size_t));
-        char *blk = xmalloc(hdr + total + 1);
-        const char **lits = (const char **)(void *)blk;
-        size_t *lens = (size_t *)(void *)(blk + s->n * sizeof(char *));
-        char *data = blk + hdr;
-        size_t off = 0;
-        for (unsigned k = 0; k < s->n; k++) {
-            char *d = data + off;
-            memcpy(d, s->v[k].s, s->v[k].len);
-            if (nocase)
-                for (size_t j = 0; j < s->v[k].len; j++)
-                    d[j] = (char)lower((unsigned char)d[j]);
-            size_t len = s->v[k].len;
-            if (x.collapse) { /* the literal as sare_fold would leave it */
-                size_t o = 0;
-                for (size_t j = 0; j < len; j++)
-                    if (!o || d[o - 1] != d[j]) d[o++] = d[j];
-                len = o;
-                if (len < 2) { /* too short to be of use: no set */
-                    free(blk);
-                    m = 0;
-                    lits = NULL;
-                    lens = NULL;
-                    nocase = false;
-                    break;
-                }
-            }
-            bool dup = false;
-            for (size_t j = 0; j < m && !dup; j++)
-                dup = lens[j] == len && memcmp(lits[j], d, len) == 0;
-            if (dup) continue;
-            lits[m] = d;
-            lens[m] = len;
-            off += len;
-            m++;
-        }
-        *lits_out = m ? lits : NULL;
-        *lens_out = m ? lens : NULL;
-        *nocase_out = nocase;
+        m = set_block(&info.best, lower_all, x.collapse, lits_out, lens_out, nocase_out);
         /* occurrences apart are counted in a text folded byte for byte: a
          * collapsed run may join the copies' edges, so there only once */
         if (reps_out && m && !x.collapse && info.best_reps > 1) *reps_out = info.best_reps;
+        if (m && x.two && info.best2.n && lset_score(&info.best2) != INT_MIN) {
+            bool nc2;
+            *n2_out = set_block(&info.best2, lower_all, false, lits2_out, lens2_out, &nc2);
+        }
     }
     lx_pool_free(&x);
     return m;
@@ -2944,7 +3054,7 @@ bool sare_has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len
 static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
 {
     re->n_lits = extract_set(pat, n, flags, NULL, LX_MAX, false, &re->lits, &re->lit_lens,
-                             &re->nocase, NULL);
+                             &re->nocase, NULL, &re->lits2, &re->lit2_lens, &re->n_lits2);
     if (re->n_lits) return;
     /* kept for sare_fold_analyse */
     re->tpat = xmalloc(n + 1);
@@ -2976,15 +3086,18 @@ void sare_fold_analyse(sare *re)
              * plain sets explode, and the other folds judge them. */
             if (re->tlen > FOLD_CASE_MAX_PATTERN || hex_escapes(re->tpat) > FOLD_CASE_MAX_HEX)
                 continue;
-            re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, NULL, LX_WIDE, true,
-                                         &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
+            re->n_flits[f] =
+                extract_set(re->tpat, re->tlen, re->flags, NULL, LX_WIDE, true, &re->flits[f],
+                            &re->flit_lens[f], &nc, &re->flit_reps[f], NULL, NULL, NULL);
             continue;
         }
-        re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_MAX, false,
-                                     &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
+        re->n_flits[f] =
+            extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_MAX, false, &re->flits[f],
+                        &re->flit_lens[f], &nc, &re->flit_reps[f], NULL, NULL, NULL);
         if (!re->n_flits[f]) /* a wider set still beats running on every line */
             re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_WIDE, false,
-                                         &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f]);
+                                         &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f],
+                                         NULL, NULL, NULL);
     }
     /* required bytes: the first bytes of a set that may hold one-byte
      * strings (short patterns only: the analysis costs start-up time) */
@@ -2994,7 +3107,7 @@ void sare_fold_analyse(sare *re)
         bool nc;
         lx_bytes = true;
         size_t n = extract_set(re->tpat, re->tlen, re->flags, NULL, LX_BYTES_MAX, false, &l, &ll,
-                               &nc, NULL);
+                               &nc, NULL, NULL, NULL, NULL);
         lx_bytes = false;
         if (n) {
             lset set;
@@ -3933,6 +4046,7 @@ void sare_free(sare *re)
         pcre2_code_free(re->code);
     }
     free((void *)re->lits);
+    free((void *)re->lits2);
     for (unsigned f = 0; f < SARE_N_FOLDS; f++)
         free((void *)re->flits[f]);
     free(re->tpat);
@@ -4400,6 +4514,18 @@ size_t sare_literals(const sare *re, const char *const **lits, const size_t **le
     if (lens) *lens = re->lit_lens;
     if (nocase) *nocase = re->nocase;
     return re->n_lits;
+}
+
+size_t sare_literals2(const sare *re, const char *const **lits, const size_t **lens)
+{
+    if (!re || !re->n_lits || !re->n_lits2) {
+        if (lits) *lits = NULL;
+        if (lens) *lens = NULL;
+        return 0;
+    }
+    if (lits) *lits = re->lits2;
+    if (lens) *lens = re->lit2_lens;
+    return re->n_lits2;
 }
 
 size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lits,

@@ -15,7 +15,8 @@
  * Prefilter: sare_literals extracts strings of which at least one must occur
  * in any subject the regex can match (lowercased when the regex is /i, or
  * always, with `nocase` set). A regex with no such set (e.g. /^\s*$/) gets
- * none and must always run. A multi-literal matcher (sare_lits) finds, in one
+ * none and must always run. sare_literals2 may add a second such set, also
+ * required (an AND of the two). A multi-literal matcher (sare_lits) finds, in one
  * pass over a text, which of many literals occur.
  * Input patterns are (pointer, length), not trusted to be NUL-terminated.
  *
@@ -82,6 +83,18 @@ bool sare_caseless(const sare *re);
  * subject). Returns the count; 0 means "no usable set: always run". The
  * strings live as long as `re`. Conservative: when in doubt, return 0. */
 size_t sare_literals(const sare *re, const char *const **lits, const size_t **lens, bool *nocase);
+/* A second prefilter set, independent of the first: the regex can only match
+ * a subject holding one string of each set (an AND of two ORs: for
+ * /\bfree\s+money\b/ {"money"} and {"free"}). Found as the first is, from
+ * what every match provably holds (an alternation gives the union of its
+ * branches' strings; an optional or repeated-from-zero part, a lookaround, a
+ * conditional or a backreference gives nothing), and only in patterns of at
+ * most 16 KiB. It is apart from the first: neither set implies the other (a
+ * subject holding a string of one need not hold one of the other).
+ * Strings as sare_literals' (at least 2 bytes, lowercased when the set has
+ * a caseless one: compare caselessly). Returns the count; 0: none (always
+ * none when sare_literals gives none). */
+size_t sare_literals2(const sare *re, const char *const **lits, const size_t **lens);
 
 /* Folded prefilter, for a regex with no literal set (its patterns allow
  * look-alike letters and fillers, as SpamAssassin's ReplaceTags write them):

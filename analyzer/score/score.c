@@ -3,7 +3,8 @@
  * the literal prefilter sets of all regexes go into one Aho-Corasick
  * automaton. Run: per text (header value, body, rawbody, uris, full) one
  * pass of the automaton marks which literals occur, and only the regexes
- * whose set met the text (or that have no set) are matched; then evals, then
+ * whose set met the text (both sets, for a regex with a second one:
+ * sare_literals2), or that have no set, are matched; then evals, then
  * metas in dependency order; then the hit list.
  *
  * SpamAssassin semantics kept here (Mail::SpamAssassin::Plugin::Check and
@@ -63,11 +64,15 @@ struct crule {
     bool enabled; /* runs (status OK and score non-zero) */
     sare *re;
     const struct eval_def *ev;
-    uint32_t lit_off, n_lits; /* prefilter literal ids in s->lit_ids; n_lits 0: always run */
-    /* the same ids as bit masks over the words of a seen[] bitset:
+    uint32_t n_lits; /* prefilter literals (sare_literals); 0: always run */
+    /* their ids in s->lits as bit masks over the words of a seen[] bitset:
      * s->lmask[lm_off ..], n_lm of them (one per word touched; a rule's
      * literals are mostly numbered in a row, so one or two words) */
     uint32_t lm_off, n_lm;
+    /* the second literal set (sare_literals2) as masks, s->lmask[lm2_off ..],
+     * n_lm2 of them (0: none): with one, a text must hold a literal of each
+     * set (/\bfree\s+money\b/: "money" and "free") */
+    uint32_t lm2_off, n_lm2;
     /* body rules with no literal set: folded literal ids in s->flit_ids, per
      * fold (sare_fold_literals; n_flits 0: none in that fold) */
     uint32_t flit_off[SARE_N_FOLDS], n_flits[SARE_N_FOLDS];
@@ -150,8 +155,6 @@ struct scorer {
     struct crule *cr;
     size_t n;
     sare_lits *lits;
-    uint32_t *lit_ids;
-    size_t n_lit_ids, cap_lit_ids;
     struct fmask *lmask; /* see crule.lm_off */
     size_t n_lmask, cap_lmask;
     uint32_t n_words; /* bitset words for the literal set */
@@ -245,28 +248,17 @@ static void set_status(struct scorer *s, struct crule *c, enum rule_status st, c
     (void)s;
 }
 
-static void add_literals(struct scorer *s, struct crule *c)
+/* Literals (lits,lens,k) into the automaton, as masks s->lmask[*off ..]
+ * over the words of a seen[] bitset; returns how many masks. Checking a
+ * word per mask instead of a bit per literal: lits_met, line_met and mh_met
+ * were 60,000 instructions a message on the bench. */
+static uint32_t add_masks(struct scorer *s, const char *const *lits, const size_t *lens, size_t k,
+                          uint32_t *off)
 {
-    const char *const *lits;
-    const size_t *lens;
-    bool nocase;
-    size_t k = sare_literals(c->re, &lits, &lens, &nocase);
-    if (k == 0) return;
-    c->lit_off = (uint32_t)s->n_lit_ids;
+    *off = (uint32_t)s->n_lmask;
     for (size_t i = 0; i < k; i++) {
-        if (s->n_lit_ids == s->cap_lit_ids) {
-            s->cap_lit_ids = s->cap_lit_ids ? s->cap_lit_ids * 2 : 1024;
-            s->lit_ids = xrealloc(s->lit_ids, s->cap_lit_ids * sizeof *s->lit_ids);
-        }
-        s->lit_ids[s->n_lit_ids++] = sare_lits_add(s->lits, lits[i], lens[i]);
-    }
-    c->n_lits = (uint32_t)k;
-    /* checking a word per mask instead of a bit per literal: lits_met,
-     * line_met and mh_met were 60,000 instructions a message on the bench */
-    c->lm_off = (uint32_t)s->n_lmask;
-    for (size_t i = 0; i < k; i++) {
-        uint32_t id = s->lit_ids[c->lit_off + i];
-        size_t m = c->lm_off;
+        uint32_t id = sare_lits_add(s->lits, lits[i], lens[i]);
+        size_t m = *off;
         while (m < s->n_lmask && s->lmask[m].word != id >> 6)
             m++;
         if (m == s->n_lmask) {
@@ -278,7 +270,20 @@ static void add_literals(struct scorer *s, struct crule *c)
         }
         s->lmask[m].bits |= (uint64_t)1 << (id & 63);
     }
-    c->n_lm = (uint32_t)(s->n_lmask - c->lm_off);
+    return (uint32_t)(s->n_lmask - *off);
+}
+
+static void add_literals(struct scorer *s, struct crule *c)
+{
+    const char *const *lits;
+    const size_t *lens;
+    bool nocase;
+    size_t k = sare_literals(c->re, &lits, &lens, &nocase);
+    if (k == 0) return;
+    c->n_lits = (uint32_t)k;
+    c->n_lm = add_masks(s, lits, lens, k, &c->lm_off);
+    k = sare_literals2(c->re, &lits, &lens);
+    if (k) c->n_lm2 = add_masks(s, lits, lens, k, &c->lm2_off);
 }
 
 /* The counter of folded set (lits,lens,n) in fold f: an existing one with the
@@ -1787,7 +1792,6 @@ void scorer_free(scorer *s)
     free(s->groups);
     free(s->cr);
     sare_lits_free(s->lits);
-    free(s->lit_ids);
     free(s->lmask);
     for (size_t i = 0; i < s->n_aparts; i++)
         sare_apart_free(s->aparts[i].a);
@@ -1867,10 +1871,17 @@ static bool masks_met(const struct fmask *m, uint32_t n, const uint64_t *seen)
     return false;
 }
 
+/* whether seen[] holds a literal of each of c's sets (c has a first set) */
+static bool sets_met(const struct scorer *s, const struct crule *c, const uint64_t *seen)
+{
+    return masks_met(s->lmask + c->lm_off, c->n_lm, seen) &&
+           (!c->n_lm2 || masks_met(s->lmask + c->lm2_off, c->n_lm2, seen));
+}
+
 static bool lits_met(const struct run *R, const struct crule *c)
 {
     if (!c->n_lits || R->unscanned) return true;
-    return masks_met(R->s->lmask + c->lm_off, c->n_lm, R->seen);
+    return sets_met(R->s, c, R->seen);
 }
 
 static void clear_seen(struct run *R)
@@ -2031,7 +2042,7 @@ static void run_cached_body(struct run *R, const struct mv_text *lines, size_t n
 static bool line_met(const struct run *R, const struct crule *c, size_t row)
 {
     if (!c->n_lits || !R->line_seen || row >= R->line_rows) return true;
-    return masks_met(R->s->lmask + c->lm_off, c->n_lm, R->line_seen + row * R->s->n_words);
+    return sets_met(R->s, c, R->line_seen + row * R->s->n_words);
 }
 
 static void run_lines(struct run *R, const uint32_t *list, size_t n, const struct mv_text *lines,
@@ -2239,7 +2250,7 @@ static bool mh_met(struct run *R, struct mh_seen *mh, const struct crule *c,
         sare_lits_scan(R->s->lits, t->p, t->len, mh->row[k]);
         mh->n++;
     }
-    return masks_met(R->s->lmask + c->lm_off, c->n_lm, mh->row[k]);
+    return sets_met(R->s, c, mh->row[k]);
 }
 
 static void run_mimeheaders(struct run *R, struct msgview *v)

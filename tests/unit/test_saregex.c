@@ -415,6 +415,124 @@ static void test_literal_table(void **state)
     }
 }
 
+/* The second set (sare_literals2): the first set as in lcases, and the
+ * second, or none. Every pattern here compiles; "none" cases are ones where
+ * a second literal is in the pattern but not required (optional, repeated
+ * from zero, in one branch only, in a lookaround, a backreference) or where
+ * it says nothing the first does not. */
+struct lcase2 {
+    const char *re;
+    const char *first[4];  /* NULL-terminated */
+    const char *second[6]; /* NULL-terminated; none: no second set */
+};
+
+static const struct lcase2 lcases2[] = {
+    /* two words of the top-level sequence: "money" scores higher (longer) */
+    {"/\\bfree\\s+money\\b/i", {"money", NULL}, {"free", NULL}},
+    {"/\\bfree\\s+money\\b/", {"money", NULL}, {"free", NULL}},
+    /* equal scores: the first offered stays first */
+    {"/viagra.{0,20}cialis/i", {"viagra", NULL}, {"cialis", NULL}},
+    {"/click\\s+here\\s+to\\s+unsubscribe/", {"unsubscribe", NULL}, {"click", NULL}},
+    {"/^free.*money$/m", {"money", NULL}, {"free", NULL}},
+    /* each group required: one string of each */
+    {"/(?:free|cheap)\\s+(?:money|pills)/", {"money", "pills", NULL}, {"free", "cheap", NULL}},
+    /* the lookahead's "money" is not required (it must be absent); "free" is */
+    {"/free\\s+(?!money)stuff/", {"stuff", NULL}, {"free", NULL}},
+    /* a caseless group in a case-sensitive pattern: lowercased */
+    {"/(?i:free)\\s+MONEY/", {"MONEY", NULL}, {"free", NULL}},
+    /* inside a required group: "alpha" and "beta" around \d+ */
+    {"/x(?:alpha\\d+beta)y/", {"alpha", NULL}, {"beta", NULL}},
+    /* per branch: (money AND free) or cheap, so {money, cheap} and {free, cheap} */
+    {"/(?:free\\s+money|cheap)/", {"money", "cheap", NULL}, {"free", "cheap", NULL}},
+    /* the second branch's "cheap" and "pills" score the same: "cheap" comes
+     * first and stays its best */
+    {"/(?:free\\s+money|cheap\\s+pills|gratis)/",
+     {"money", "cheap", "gratis", NULL},
+     {"free", "pills", "gratis", NULL}},
+    /* the optional "free" is not claimed: "back" is */
+    {"/(?:free\\s+)?money\\s+back/", {"money", NULL}, {"back", NULL}},
+    /* an atomic group's literals are required */
+    {"/(?>hello)\\s+world/", {"hello", NULL}, {"world", NULL}},
+    /* none: optional, repeated from zero, bounded from zero */
+    {"/free(?:\\s+money)?/", {"free", NULL}, {NULL}},
+    {"/free(?:\\s+money)*/", {"free", NULL}, {NULL}},
+    {"/free(?:\\s+money){0,3}/", {"free", NULL}, {NULL}},
+    {"/free(?:\\s+money|)/", {"free", NULL}, {NULL}},
+    /* one side of an alternation: free OR (cheap AND money) */
+    {"/free|cheap\\s+money/", {"free", "cheap", NULL}, {"free", "money", NULL}},
+    /* none: two required words inside an optional group, a lookaround,
+     * a conditional's branches */
+    {"/free(?:\\s+cheap\\s+money)?/", {"free", NULL}, {NULL}},
+    {"/free(?:\\s+cheap\\s+money)*/", {"free", NULL}, {NULL}},
+    {"/free(?:\\s+cheap\\s+money){0,2}/", {"free", NULL}, {NULL}},
+    {"/free(?=\\s+cheap\\s+money)/", {"free", NULL}, {NULL}},
+    {"/free(?!\\s+cheap\\s+money)/", {"free", NULL}, {NULL}},
+    {"/(x)?free(?(1)\\s+cheap\\s+money|cash)/", {"free", NULL}, {NULL}},
+    /* none: lookarounds */
+    {"/free(?=\\s+money)/", {"free", NULL}, {NULL}},
+    {"/(?<=money)\\s+free/", {"free", NULL}, {NULL}},
+    {"/(?<!money)\\s+free/", {"free", NULL}, {NULL}},
+    /* none: a backreference repeats "money" but claims nothing new */
+    {"/(money)\\s+\\1/", {"money", NULL}, {NULL}},
+    /* none: in one branch only */
+    {"/free|money/", {"free", "money", NULL}, {NULL}},
+    {"/(?:free\\s+money|cheap\\s+pills|gratis|x)/", {NULL}, {NULL}}, /* "x": too short */
+    /* none: implied by the first ("\\shello world" holds "hello world") */
+    {"/(?:a|b)hello world(?:x|y)/", {"hello world", NULL}, {NULL}},
+    /* none: the whole pattern is one exact set */
+    {"/abc(?:def|ghi)jkl/", {"abcdefjkl", "abcghijkl", NULL}, {NULL}},
+    {"/(free money|cheap pills)/", {"free money", "cheap pills", NULL}, {NULL}},
+    /* none: a conditional's branches, a verb ending the match early */
+    {"/(x)?prefix(?(1)money|cash)/", {"prefix", NULL}, {NULL}},
+    {"/money(*ACCEPT)free/", {NULL}, {NULL}},
+    /* none without a first set */
+    {"/^\\s*$/", {NULL}, {NULL}},
+};
+
+static void check_set(const char *re, const char *what, const char *const *lits, const size_t *lens,
+                      size_t n, const char *const *want)
+{
+    size_t nw = 0;
+    while (want[nw])
+        nw++;
+    if (n != nw) {
+        fprintf(stderr, "%s: %s set", re, what);
+        for (size_t k = 0; k < n; k++)
+            fprintf(stderr, " [%.*s]", (int)lens[k], lits[k]);
+        fprintf(stderr, "\n");
+        fail_msg("%s: %zu literals in the %s set, want %zu", re, n, what, nw);
+    }
+    for (size_t k = 0; k < nw; k++) {
+        bool found = false;
+        for (size_t j = 0; j < n && !found; j++)
+            found = lens[j] == strlen(want[k]) && memcmp(lits[j], want[k], lens[j]) == 0;
+        if (!found) fail_msg("%s: %s set misses '%s'", re, what, want[k]);
+    }
+}
+
+static void test_literal_second(void **state)
+{
+    (void)state;
+    size_t with = 0;
+    for (size_t i = 0; i < sizeof lcases2 / sizeof lcases2[0]; i++) {
+        const struct lcase2 *c = &lcases2[i];
+        char err[256];
+        sare *re = compile(c->re, err, sizeof err);
+        if (!re) fail_msg("%s: %s", c->re, err);
+        const char *const *lits;
+        const size_t *lens;
+        bool nocase;
+        size_t n = sare_literals(re, &lits, &lens, &nocase);
+        check_set(c->re, "first", lits, lens, n, c->first);
+        n = sare_literals2(re, &lits, &lens);
+        check_set(c->re, "second", lits, lens, n, c->second);
+        with += n > 0;
+        sare_free(re);
+    }
+    assert_int_equal(with, 14);
+    assert_int_equal(sare_literals2(NULL, NULL, NULL), 0);
+}
+
 /* ---- the prefilter invariant on the stock rules ----
  * Subjects are sampled from each regex by a small generator that follows the
  * pattern (random branch, random repeat count, random class member, random
@@ -818,10 +936,27 @@ static bool contains(const char *h, size_t hn, const char *nd, size_t nn, bool n
     return false;
 }
 
+/* ASCII-caseless, as sare_lits compares */
+static bool contains_ci(const char *h, size_t hn, const char *nd, size_t nn)
+{
+    for (size_t i = 0; nn <= hn && i + nn <= hn; i++) {
+        size_t j = 0;
+        for (; j < nn; j++) {
+            unsigned char a = (unsigned char)h[i + j], b = (unsigned char)nd[j];
+            if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
+            if (b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
+            if (a != b) break;
+        }
+        if (j == nn) return true;
+    }
+    return false;
+}
+
 struct inv_stats {
     size_t rules, compiled, with_lits, pairs, violations;
     size_t with_bytes, byte_pairs; /* required bytes (no literal set): regexes, samples */
     size_t with_run, run_pairs;    /* required runs: regexes, samples */
+    size_t with_lits2, pairs2;     /* second literal sets: regexes, samples */
 };
 
 static bool holds_byte(const char *p, size_t n, const uint64_t bytes[4])
@@ -862,6 +997,10 @@ static void check_invariant(const char *re_text, size_t len, struct rng *r, int 
     bool nocase;
     size_t n = sare_literals(re, &lits, &lens, &nocase);
     if (n) st->with_lits++;
+    const char *const *lits2;
+    const size_t *lens2;
+    size_t n2 = sare_literals2(re, &lits2, &lens2);
+    if (n2) st->with_lits2++;
     uint64_t rb[4] = {0, 0, 0, 0}, runb[4] = {0, 0, 0, 0};
     bool has_rb = false;
     size_t run_min = 0;
@@ -916,6 +1055,17 @@ static void check_invariant(const char *re_text, size_t len, struct rng *r, int 
             if (!found) {
                 st->violations++;
                 fprintf(stderr, "prefilter misses a match: %.*s on '%.*s'\n", (int)len, re_text,
+                        (int)g.olen, g.out);
+            }
+            if (!n2) continue;
+            /* the second set is matched caselessly, as the engine does */
+            st->pairs2++;
+            found = false;
+            for (size_t k = 0; k < n2 && !found; k++)
+                found = contains_ci(g.out, g.olen, lits2[k], lens2[k]);
+            if (!found) {
+                st->violations++;
+                fprintf(stderr, "second set misses a match: %.*s on '%.*s'\n", (int)len, re_text,
                         (int)g.olen, g.out);
             }
         }
@@ -1002,7 +1152,7 @@ static void test_stock_invariant(void **state)
     const char *env = getenv("SAREGEX_SAMPLES");
     if (env) samples = atoi(env);
     struct rng r = {42};
-    struct inv_stats st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct inv_stats st = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     struct dirent *e;
     char **names = NULL;
     size_t nn = 0;
@@ -1033,9 +1183,9 @@ static void test_stock_invariant(void **state)
     fprintf(stderr,
             "# stock rules: %zu regexes, %zu compiled, %zu with literals, %zu matching "
             "samples checked, %zu with required bytes (%zu samples), %zu with a required run "
-            "(%zu samples), %zu violations\n",
+            "(%zu samples), %zu with a second literal set (%zu samples), %zu violations\n",
             st.rules, st.compiled, st.with_lits, st.pairs, st.with_bytes, st.byte_pairs,
-            st.with_run, st.run_pairs, st.violations);
+            st.with_run, st.run_pairs, st.with_lits2, st.pairs2, st.violations);
     assert_int_equal(st.compiled, st.rules);
     assert_true(st.rules > 1000);
     assert_true(st.pairs >= 300);
@@ -1043,6 +1193,8 @@ static void test_stock_invariant(void **state)
     assert_true(st.byte_pairs >= 30);
     assert_true(st.with_run >= 10);
     assert_true(st.run_pairs >= 10);
+    assert_true(st.with_lits2 >= 600); /* 743 when written */
+    assert_true(st.pairs2 >= 2000);
     assert_int_equal(st.violations, 0);
 }
 
@@ -1079,9 +1231,16 @@ static void test_handwritten_invariant(void **state)
         "/^[^\\r\\n]{12}/m",
         "/(?:ab|c)x{4,6}?\\d/",
         "/\\bq(?:u|v)[\\xe9]{5}/i",
+        /* second literal sets */
+        "/\\bfree\\s+money\\b/i",
+        "/(?:free|cheap)\\s+(?:money|pills)/i",
+        "/(?:free\\s+)?money\\s+back/",
+        "/(?:free\\s+money|cheap\\s+pills|gratis)/",
+        "/x(?:alpha\\d+beta)y/",
+        "/pay(?:ment)?\\s+(?:now|today)\\s+or\\s+lose/",
     };
     struct rng r = {7};
-    struct inv_stats st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct inv_stats st = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++)
         check_invariant(pats[i], strlen(pats[i]), &r, 60, &st);
     assert_int_equal(st.compiled, st.rules);
@@ -1090,6 +1249,10 @@ static void test_handwritten_invariant(void **state)
     assert_true(st.byte_pairs >= 100);
     assert_int_equal(st.with_run, 4);
     assert_true(st.run_pairs >= 100);
+    /* the six above and eleven of the others, e.g. {"eff"} and {"fg"} for
+     * a(?:b|cd)?e+f{2,3}g, {"qxx", ...} and {"xw", "yzw"} for q(?:x|yz){2,4}w */
+    assert_int_equal(st.with_lits2, 17);
+    assert_true(st.pairs2 >= 100);
     assert_int_equal(st.violations, 0);
 }
 
@@ -2580,19 +2743,33 @@ static void test_starts_random(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match_table),     cmocka_unit_test(test_match_start_and_errors),
-        cmocka_unit_test(test_reject_table),    cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_literal_table),   cmocka_unit_test(test_handwritten_invariant),
-        cmocka_unit_test(test_stock_invariant), cmocka_unit_test(test_lits_basic),
-        cmocka_unit_test(test_lits_random),     cmocka_unit_test(test_apart_random),
-        cmocka_unit_test(test_apart_skip),      cmocka_unit_test(test_apart_random_wide),
-        cmocka_unit_test(test_lits_ceilings),   cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_big_split),       cmocka_unit_test(test_big_refused),
-        cmocka_unit_test(test_big_subroutines), cmocka_unit_test(test_fold),
-        cmocka_unit_test(test_apart_count),     cmocka_unit_test(test_fold_repeats),
-        cmocka_unit_test(test_fold_case),       cmocka_unit_test(test_required_bytes),
-        cmocka_unit_test(test_required_run),    cmocka_unit_test(test_chain),
-        cmocka_unit_test(test_starts),          cmocka_unit_test(test_starts_random),
+        cmocka_unit_test(test_match_table),
+        cmocka_unit_test(test_match_start_and_errors),
+        cmocka_unit_test(test_reject_table),
+        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_literal_table),
+        cmocka_unit_test(test_literal_second),
+        cmocka_unit_test(test_handwritten_invariant),
+        cmocka_unit_test(test_stock_invariant),
+        cmocka_unit_test(test_lits_basic),
+        cmocka_unit_test(test_lits_random),
+        cmocka_unit_test(test_apart_random),
+        cmocka_unit_test(test_apart_skip),
+        cmocka_unit_test(test_apart_random_wide),
+        cmocka_unit_test(test_lits_ceilings),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_big_split),
+        cmocka_unit_test(test_big_refused),
+        cmocka_unit_test(test_big_subroutines),
+        cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_apart_count),
+        cmocka_unit_test(test_fold_repeats),
+        cmocka_unit_test(test_fold_case),
+        cmocka_unit_test(test_required_bytes),
+        cmocka_unit_test(test_required_run),
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_starts),
+        cmocka_unit_test(test_starts_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

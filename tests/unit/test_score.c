@@ -323,6 +323,73 @@ static void test_backtracking_limit(void **state)
     done(&f);
 }
 
+/* The second literal set: a regex that only the backtracking limit would
+ * stop, whose first literal set ("xxxxxxxxxx") the text holds and whose
+ * second ({"zz", "qq"}: neither a first byte nor a last required byte PCRE2
+ * could check itself) it does not, must not run at all: no limit reported,
+ * no hit; negated, it hits (a missing literal proves no match). In the body
+ * the test is per line (a paragraph, as SpamAssassin splits the body), with
+ * {"friend "} and {"zzz", "qqq"} ("(?:zz|qq)" would give {"xx"}: the last
+ * x+ and the next x): "zzz" in the next paragraph does not let the rule run
+ * on the x's; where a paragraph holds both sets, it runs. */
+static const char AND_MSG[] = "From: a@example.com\r\n"
+                              "To: b@example.net\r\n"
+                              "Subject: pad\r\n"
+                              "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+                              "\r\n"
+                              "friend xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+                              "\r\n"
+                              "zzz\r\n"
+                              "\r\n"
+                              "friend xxqqq1 and friend xxzzz2\r\n";
+
+static void test_second_set(void **state)
+{
+    (void)state;
+    const char *rules = "header H_AND X-Pad =~ /^xxxxxxxxxx(?:x+x+)+(?:zz|qq)\\d/\n"
+                        "header H_AND_NEG X-Pad !~ /^xxxxxxxxxx(?:x+x+)+(?:zz|qq)\\d/\n"
+                        "body B_AND /friend (?:x+x+)+(?:zzz|qqq)\\d/\n"
+                        "tflags B_AND multiple\n"
+                        "body B_OK /friend/\n";
+    struct ruleset *rs = ruleset_new();
+    char *copy = malloc(strlen(rules) + 1);
+    memcpy(copy, rules, strlen(rules) + 1);
+    ruleset_parse_buf(rs, "test.cf", copy, strlen(rules));
+    free(copy);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    arena *a = arena_new();
+    size_t len = sizeof AND_MSG - 1;
+    char *raw = malloc(len);
+    memcpy(raw, AND_MSG, len);
+    struct message m;
+    message_parse(a, raw, len, NULL, NULL, &m);
+    struct score_input in = {.m = &m};
+    struct score_result r;
+    clock_t t0 = clock();
+    scorer_run(sc, a, &in, &r);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 5.0);
+    assert_int_equal(r.n_limit, 0); /* no regex ran on a line of x's */
+    int and = -1, neg = -1, body = -1, ok = -1;
+    for (size_t i = 0; i < r.n_hits; i++) {
+        const char *n = r.hits[i].rule->name;
+        int c = r.hits[i].count;
+        if (!strcmp(n, "H_AND")) and = c;
+        if (!strcmp(n, "H_AND_NEG")) neg = c;
+        if (!strcmp(n, "B_AND")) body = c;
+        if (!strcmp(n, "B_OK")) ok = c;
+    }
+    assert_int_equal(and, -1);
+    assert_int_equal(neg, 1);
+    assert_int_equal(body, 2); /* "friend xxqqq1", "friend xxzzz2" in the last one */
+    assert_int_equal(ok, 1);
+    arena_free(a);
+    free(raw);
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 /* SpamAssassin 4 capture rules: a named group sets a tag, %{NAME} in a later
  * rule is replaced by the captured value, quoted. The message's To is
  * rcpt@example.net; its URI holds example.org, not the To address. */
@@ -765,23 +832,15 @@ static void test_capture_byte_before(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_rules),
-        cmocka_unit_test(test_mimeheader_prefilter),
-        cmocka_unit_test(test_body_multiple),
-        cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_meta_zero_operands),
-        cmocka_unit_test(test_skips),
-        cmocka_unit_test(test_uri_full_required),
-        cmocka_unit_test(test_backtracking_limit),
-        cmocka_unit_test(test_capture_rules),
-        cmocka_unit_test(test_capture_across_messages),
-        cmocka_unit_test(test_capture_required),
-        cmocka_unit_test(test_repeat_prefilter),
-        cmocka_unit_test(test_body_folded),
-        cmocka_unit_test(test_body_folded_repeats),
-        cmocka_unit_test(test_full_prefilter),
-        cmocka_unit_test(test_runs_independent),
-        cmocka_unit_test(test_line_cache_short_lines),
+        cmocka_unit_test(test_header_rules),        cmocka_unit_test(test_mimeheader_prefilter),
+        cmocka_unit_test(test_body_multiple),       cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_meta_zero_operands),  cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required),   cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_capture_rules),       cmocka_unit_test(test_capture_across_messages),
+        cmocka_unit_test(test_capture_required),    cmocka_unit_test(test_repeat_prefilter),
+        cmocka_unit_test(test_body_folded),         cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_full_prefilter),      cmocka_unit_test(test_second_set),
+        cmocka_unit_test(test_runs_independent),    cmocka_unit_test(test_line_cache_short_lines),
         cmocka_unit_test(test_capture_byte_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
