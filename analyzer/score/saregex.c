@@ -4575,11 +4575,14 @@ size_t sare_fold(unsigned fold, const char *p, size_t len, char *out)
  * Multi-literal matcher (Aho-Corasick)
  */
 
-#define LITS_KEY 16         /* the automaton reads each literal's first LITS_KEY bytes */
-#define LITS_MAX_PAIRS 4096 /* two-byte literals found by the pair table */
+#define LITS_KEY 16                 /* the automaton reads each literal's first LITS_KEY bytes */
+#define LITS_CLASSES 64             /* byte classes at most (see lits_merge_classes) */
+#define LITS_TWO_MIN (4 * LITS_KEY) /* texts scanned as two slices from this length */
+#define LITS_MAX_PAIRS 4096         /* two-byte literals found by the pair table */
 #define LITS_MAX_CELLS (16u * 1024u * 1024u) /* transition table entries (64 MiB) */
 #define NO_STATE UINT32_MAX
-#define LITS_SINGLE 0x80000000u /* see the extra column of delta */
+#define LITS_SINGLE 0x80000000u /* see out_val */
+#define LITS_WHOLE 0x80000000u  /* in out_ids: compare the whole literal */
 
 /* The automaton recognises only the first LITS_KEY bytes of each literal (its
  * key): that keeps the table small enough to stay in cache while scanning.
@@ -4604,9 +4607,22 @@ struct sare_lits {
     bool built;
     uint8_t cls[256];
     uint32_t ncls;
-    uint32_t stride;  /* ncls + 1: column ncls of an output state holds its outs index */
-    uint32_t *delta;  /* rows of stride entries; next state premultiplied by stride */
-    uint32_t out_min; /* premultiplied: a state >= out_min has output */
+    /* The transitions, one row a state, in one of two forms. Up to 65,536
+     * states: delta16, rows of 1 << shift entries (64 or 128 bytes, from a
+     * 64-byte boundary), next state by number; out_val[state - out_min] is
+     * what an output state reports. More states: delta32, rows of ncls + 1
+     * entries, next state premultiplied by ncls + 1; column ncls of an
+     * output state holds what it reports. The 16-bit rows halve the
+     * table, and a state's entries for the common bytes (the low classes,
+     * see byte_rank) share its first cache line: the body rules' automaton
+     * (13,000 states, 109 byte classes) went from 5.6 MB to 1.5 MB (12,500
+     * states, 64 classes), 0.8 MB of it first lines. */
+    uint16_t *delta16;
+    uint32_t shift;
+    void *delta_mem; /* what was allocated for delta16 */
+    uint32_t *out_val;
+    uint32_t *delta32;
+    uint32_t out_min; /* a state >= out_min has output (premultiplied in delta32) */
     struct lits_out *outs;
     uint32_t *out_ids;
     char *lower;      /* the literals lowercased, at the same offsets as bytes */
@@ -4693,8 +4709,8 @@ static int cmp_keys(const sare_lits *m, uint32_t a, uint32_t b)
     const unsigned char *x = (const unsigned char *)m->lower + m->off[a];
     const unsigned char *y = (const unsigned char *)m->lower + m->off[b];
     uint32_t la = key_len(m, a), lb = key_len(m, b), n = la < lb ? la : lb;
-    int c = memcmp(x, y, n);
-    if (c) return c;
+    for (uint32_t i = 0; i < n; i++)
+        if (m->cls[x[i]] != m->cls[y[i]]) return m->cls[x[i]] < m->cls[y[i]] ? -1 : 1;
     return la < lb ? -1 : la > lb ? 1 : 0;
 }
 
@@ -4713,6 +4729,41 @@ static void sort_ids(const sare_lits *m, uint32_t *ids, uint32_t *tmp, size_t n)
     while (j < n)
         tmp[k++] = ids[j++];
     memcpy(ids, tmp, n * sizeof *ids);
+}
+
+/* Bytes by how often they are expected in mail text (English first, then
+ * what URLs, numbers and markup add), then every other byte by value. */
+static const unsigned char byte_rank[] =
+    " etaoinsrhldcumfpgwybvkxjqz.\n0-12:/=3548><69\"7,;@()_'\r\t!?$%&#+*[]|~^\\{}`";
+
+/* Renumbers the byte classes (one per distinct lowercased key byte, 0 for
+ * bytes in no key) in byte_rank order, so that the common bytes take the
+ * low classes, at the start of a row; past LITS_CLASSES - 1 classes the
+ * rarest share the last one, and *shared says so. A key holding a byte of
+ * the shared class may then be reached by other bytes: its literals are
+ * compared whole where it ends (lits_report). The body rules' 109 classes
+ * become 64, their last one shared by 46 bytes (high bytes, control
+ * characters, rare punctuation) that are 0.3% of the bytes of the bench's
+ * text. Returns the number of classes. */
+static uint32_t lits_merge_classes(uint8_t cls[256], bool *shared)
+{
+    uint8_t to[256] = {0};
+    unsigned next = 1, last = 0; /* last: old classes given LITS_CLASSES - 1 */
+    for (size_t k = 0; k < sizeof byte_rank - 1 + 256; k++) {
+        unsigned b =
+            k < sizeof byte_rank - 1 ? byte_rank[k] : (unsigned)(k - (sizeof byte_rank - 1));
+        if (!cls[b] || to[cls[b]]) continue;
+        if (next < LITS_CLASSES - 1) {
+            to[cls[b]] = (uint8_t)next++;
+        } else {
+            to[cls[b]] = LITS_CLASSES - 1;
+            last++;
+        }
+    }
+    for (unsigned b = 0; b < 256; b++)
+        cls[b] = to[cls[b]];
+    *shared = last > 1;
+    return last ? LITS_CLASSES : next;
 }
 
 void sare_lits_build(sare_lits *m)
@@ -4763,6 +4814,8 @@ void sare_lits_build(sare_lits *m)
     }
     for (unsigned c = 'A'; c <= 'Z'; c++)
         m->cls[c] = m->cls[c + 32];
+    bool shared;
+    ncls = lits_merge_classes(m->cls, &shared);
     m->ncls = ncls;
     if (m->n_pairs) { /* the table of raw byte pairs, cases folded */
         uint16_t *raw = xmalloc(65536 * sizeof *raw);
@@ -4790,7 +4843,7 @@ void sare_lits_build(sare_lits *m)
         free(fill);
     }
     free(pair_of);
-    uint32_t stride = m->stride = ncls + 1;
+    uint32_t stride = ncls + 1;
     /* exact state count from the sorted keys: 1 + sum(key length - common prefix) */
     sort_ids(m, ids, tmp, n_ids);
     size_t nstates = 1;
@@ -4799,7 +4852,7 @@ void sare_lits_build(sare_lits *m)
         if (k) {
             const char *a = m->lower + m->off[ids[k - 1]], *b = m->lower + m->off[ids[k]];
             uint32_t la = key_len(m, ids[k - 1]), mn = la < l ? la : l;
-            while (cp < mn && a[cp] == b[cp])
+            while (cp < mn && m->cls[(unsigned char)a[cp]] == m->cls[(unsigned char)b[cp]])
                 cp++;
         }
         nstates += l - cp;
@@ -4808,6 +4861,7 @@ void sare_lits_build(sare_lits *m)
     uint32_t *direct = xmalloc(nstates * sizeof *direct); /* id lists ending at a state */
     uint32_t *check = xmalloc(nstates * sizeof *check);
     uint32_t *next_id = xmalloc((m->n + 1) * sizeof *next_id);
+    bool *whole_key = xmalloc((m->n + 1) * sizeof *whole_key);
     for (size_t s = 0; s < nstates; s++)
         direct[s] = check[s] = NO_STATE;
     uint32_t used = 1;
@@ -4819,9 +4873,13 @@ void sare_lits_build(sare_lits *m)
             if (!*slot) *slot = used++;
             s = *slot;
         }
-        uint32_t *head = m->len[id] <= LITS_KEY ? &direct[s] : &check[s];
+        bool whole = false;
+        for (uint32_t i = 0; i < key_len(m, id) && shared; i++)
+            whole |= m->cls[p[i]] == LITS_CLASSES - 1;
+        uint32_t *head = m->len[id] <= LITS_KEY && !whole ? &direct[s] : &check[s];
         next_id[id] = *head;
         *head = id;
+        whole_key[id] = whole;
     }
     /* breadth-first: failure links, full transitions, output links */
     uint32_t *fail = xcalloc(nstates, sizeof *fail);
@@ -4854,21 +4912,43 @@ void sare_lits_build(sare_lits *m)
             }
         }
     }
-    /* renumber: states with output last, so the scan tests one bound */
+    /* renumber: states with output last, so the scan tests one bound, and
+     * breadth-first within each group, so that the shallow states, where a
+     * scan spends most of its steps, share cache lines */
     uint32_t *newid = xmalloc(nstates * sizeof *newid);
     uint32_t n_plain = 0, n_out = 0;
     for (size_t s = 0; s < nstates; s++)
         if (!HAS_OUT(s) && olink[s] == NO_STATE) n_plain++;
-    for (size_t s = 0; s < nstates; s++) {
+    newid[0] = 0; /* the root has no output */
+    uint32_t next_plain = 1;
+    for (size_t k = 0; k < qt; k++) {
+        uint32_t s = queue[k];
         bool out = HAS_OUT(s) || olink[s] != NO_STATE;
-        newid[s] = out ? n_plain + n_out++ : (uint32_t)(s - n_out); /* root stays 0 */
+        newid[s] = out ? n_plain + n_out++ : next_plain++;
     }
-    m->out_min = n_plain * stride;
-    m->delta = xcalloc(nstates * stride, sizeof *m->delta);
-    for (size_t s = 0; s < nstates; s++) {
-        uint32_t *row = m->delta + (size_t)newid[s] * stride;
-        for (uint32_t c = 0; c < ncls; c++)
-            row[c] = newid[go[s * ncls + c]] * stride;
+    bool narrow = nstates <= 65536;
+    if (narrow) {
+        m->shift = ncls <= 32 ? 5 : 6;
+        stride = 1u << m->shift;
+        m->delta_mem = xmalloc(nstates * stride * sizeof *m->delta16 + 64);
+        m->delta16 = (uint16_t *)((char *)m->delta_mem + (64 - (uintptr_t)m->delta_mem % 64) % 64);
+        m->out_val = xmalloc((n_out + 1) * sizeof *m->out_val);
+        m->out_min = n_plain;
+        for (size_t s = 0; s < nstates; s++) {
+            uint16_t *row = m->delta16 + (size_t)newid[s] * stride;
+            for (uint32_t c = 0; c < ncls; c++)
+                row[c] = (uint16_t)newid[go[s * ncls + c]];
+            for (uint32_t c = ncls; c < stride; c++)
+                row[c] = 0;
+        }
+    } else {
+        m->out_min = n_plain * stride;
+        m->delta32 = xcalloc(nstates * stride, sizeof *m->delta32);
+        for (size_t s = 0; s < nstates; s++) {
+            uint32_t *row = m->delta32 + (size_t)newid[s] * stride;
+            for (uint32_t c = 0; c < ncls; c++)
+                row[c] = newid[go[s * ncls + c]] * stride;
+        }
     }
     m->outs = xmalloc((n_out + 1) * sizeof *m->outs);
     m->out_ids = xmalloc((n_ids + 1) * sizeof *m->out_ids);
@@ -4881,15 +4961,18 @@ void sare_lits_build(sare_lits *m)
             m->out_ids[w++] = id;
         o->n_direct = w - o->first;
         for (uint32_t id = check[s]; id != NO_STATE; id = next_id[id])
-            m->out_ids[w++] = id;
+            m->out_ids[w++] = whole_key[id] ? id | LITS_WHOLE : id;
         o->n_check = w - o->first - o->n_direct;
         o->link = olink[s] == NO_STATE ? NO_STATE : newid[olink[s]] - n_plain;
-        /* the extra column: the outs index, or the id itself when that is all
-         * there is to report (most states of short literals) */
-        uint32_t *row = m->delta + (size_t)newid[s] * stride;
-        row[ncls] = newid[s] - n_plain;
+        /* what the state reports: the outs index, or the id itself when that
+         * is all there is to report (most states of short literals) */
+        uint32_t v = newid[s] - n_plain;
         if (o->n_direct == 1 && o->n_check == 0 && o->link == NO_STATE)
-            row[ncls] = m->out_ids[o->first] | LITS_SINGLE;
+            v = m->out_ids[o->first] | LITS_SINGLE;
+        if (narrow)
+            m->out_val[newid[s] - n_plain] = v;
+        else
+            m->delta32[(size_t)newid[s] * stride + ncls] = v;
     }
 #undef HAS_OUT
     free(ids);
@@ -4898,6 +4981,7 @@ void sare_lits_build(sare_lits *m)
     free(direct);
     free(check);
     free(next_id);
+    free(whole_key);
     free(fail);
     free(olink);
     free(queue);
@@ -4915,38 +4999,90 @@ static void lits_report(const sare_lits *m, uint32_t o, const unsigned char *tex
             seen[id[k] >> 6] |= (uint64_t)1 << (id[k] & 63);
         id += out->n_direct;
         for (uint32_t k = 0; k < out->n_check; k++) {
-            uint32_t v = id[k];
+            uint32_t v = id[k] & ~LITS_WHOLE;
             uint64_t bitv = (uint64_t)1 << (v & 63);
             if (seen[v >> 6] & bitv) continue;
-            size_t rest = m->len[v] - LITS_KEY;
-            if (rest > len - end) continue;
-            const unsigned char *l = (const unsigned char *)m->lower + m->off[v] + LITS_KEY;
-            const unsigned char *t = text + end;
-            size_t j = 0;
-            while (j < rest && lower(t[j]) == l[j])
+            size_t key = key_len(m, v);
+            if (m->len[v] - key > len - end) continue;
+            /* from the key's start when it holds a shared class, else only
+             * what follows it */
+            size_t from = id[k] & LITS_WHOLE ? 0 : key;
+            const unsigned char *l = (const unsigned char *)m->lower + m->off[v] + from;
+            const unsigned char *t = text + end - key + from;
+            size_t j = 0, n = m->len[v] - from;
+            while (j < n && lower(t[j]) == l[j])
                 j++;
-            if (j == rest) seen[v >> 6] |= bitv;
+            if (j == n) seen[v >> 6] |= bitv;
         }
     }
 }
+
+/* What output state value v reports, the key having ended at p[end - 1]. */
+static inline void lits_hit(const sare_lits *m, uint32_t v, const unsigned char *p, size_t len,
+                            size_t end, uint64_t *seen)
+{
+    if (v & LITS_SINGLE) {
+        v &= ~LITS_SINGLE;
+        seen[v >> 6] |= (uint64_t)1 << (v & 63);
+    } else {
+        lits_report(m, v, p, len, end, seen);
+    }
+}
+
+#define LITS_STEP16(st, pos)                                                                       \
+    do {                                                                                           \
+        st = d[((size_t)st << sh) + cls[p[pos]]];                                                  \
+        if (st >= lim) lits_hit(m, m->out_val[st - lim], p, len, (pos) + 1, seen);                 \
+    } while (0)
+
+#define LITS_STEP32(st, pos)                                                                       \
+    do {                                                                                           \
+        st = d[st + cls[p[pos]]];                                                                  \
+        if (st >= lim) lits_hit(m, d[st + oc], p, len, (pos) + 1, seen);                           \
+    } while (0)
 
 /* The state after a byte depends only on the LITS_KEY - 1 bytes before it
  * (no key is longer), so a text is scanned as four interleaved slices, each
  * started LITS_KEY - 1 bytes early: four independent table walks hide each
  * other's load latency. A key ending in an overlap is reported twice, which
- * sets the same bits. */
-#define LITS_STEP(st, pos)                                                                         \
+ * sets the same bits. Texts of LITS_TWO_MIN to 191 bytes (a quarter of the
+ * bytes the body rules' automaton reads on the bench, most of them lines
+ * scanned one by one) go as two slices: one walk alone waits for every
+ * load. */
+#define LITS_WALK(STEP)                                                                            \
     do {                                                                                           \
-        st = d[st + cls[p[pos]]];                                                                  \
-        if (st >= lim) {                                                                           \
-            uint32_t v_ = d[st + oc];                                                              \
-            if (v_ & LITS_SINGLE) {                                                                \
-                v_ &= ~LITS_SINGLE;                                                                \
-                seen[v_ >> 6] |= (uint64_t)1 << (v_ & 63);                                         \
-            } else {                                                                               \
-                lits_report(m, v_, p, len, (pos) + 1, seen);                                       \
+        size_t i = 0;                                                                              \
+        uint32_t s = 0;                                                                            \
+        if (len >= 8 * LITS_KEY + 64) {                                                            \
+            size_t q = len / 4, warm = LITS_KEY - 1;                                               \
+            size_t i1 = q - warm, i2 = 2 * q - warm, i3 = 3 * q - warm;                            \
+            size_t n = q + warm; /* slices 1..3 walk n bytes here; slice 0 walks q */              \
+            uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                               \
+            for (size_t k = 0; k < q; k++) {                                                       \
+                STEP(s0, k);                                                                       \
+                STEP(s1, i1 + k);                                                                  \
+                STEP(s2, i2 + k);                                                                  \
+                STEP(s3, i3 + k);                                                                  \
             }                                                                                      \
+            for (size_t k = q; k < n; k++) {                                                       \
+                STEP(s1, i1 + k);                                                                  \
+                STEP(s2, i2 + k);                                                                  \
+                STEP(s3, i3 + k);                                                                  \
+            }                                                                                      \
+            i = i3 + n; /* slice 3 goes on to the end */                                           \
+            s = s3;                                                                                \
+        } else if (len >= LITS_TWO_MIN) {                                                          \
+            size_t q = len / 2, i1 = q - (LITS_KEY - 1);                                           \
+            uint32_t s0 = 0, s1 = 0;                                                               \
+            for (size_t k = 0; k < q; k++) {                                                       \
+                STEP(s0, k);                                                                       \
+                STEP(s1, i1 + k);                                                                  \
+            }                                                                                      \
+            i = i1 + q; /* slice 1 goes on to the end */                                           \
+            s = s1;                                                                                \
         }                                                                                          \
+        for (; i < len; i++)                                                                       \
+            STEP(s, i);                                                                            \
     } while (0)
 
 /* Two-byte literals: every pair of the text marks its pair number, without
@@ -4994,37 +5130,24 @@ void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *
     for (uint32_t k = 0; k < m->n_always; k++)
         seen[m->always[k] >> 6] |= (uint64_t)1 << (m->always[k] & 63);
     if (m->n_pairs && text) lits_scan_pairs(m, (const unsigned char *)text, len, seen);
-    if (!m->delta || !text) return;
+    if (!text) return;
     const unsigned char *p = (const unsigned char *)text;
-    const uint32_t *d = m->delta;
     const uint8_t *cls = m->cls;
-    const uint32_t lim = m->out_min, oc = m->ncls;
-    size_t i = 0;
-    uint32_t s = 0;
-    if (len >= 8 * LITS_KEY + 64) {
-        size_t q = len / 4, warm = LITS_KEY - 1;
-        size_t i1 = q - warm, i2 = 2 * q - warm, i3 = 3 * q - warm;
-        size_t n = q + warm; /* slices 1..3 walk n bytes here; slice 0 walks q */
-        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (size_t k = 0; k < q; k++) {
-            LITS_STEP(s0, k);
-            LITS_STEP(s1, i1 + k);
-            LITS_STEP(s2, i2 + k);
-            LITS_STEP(s3, i3 + k);
-        }
-        for (size_t k = q; k < n; k++) {
-            LITS_STEP(s1, i1 + k);
-            LITS_STEP(s2, i2 + k);
-            LITS_STEP(s3, i3 + k);
-        }
-        i = i3 + n; /* slice 3 goes on to the end */
-        s = s3;
+    const uint32_t lim = m->out_min;
+    if (m->delta16) {
+        const uint16_t *d = m->delta16;
+        const uint32_t sh = m->shift;
+        LITS_WALK(LITS_STEP16);
+    } else if (m->delta32) {
+        const uint32_t *d = m->delta32;
+        const uint32_t oc = m->ncls;
+        LITS_WALK(LITS_STEP32);
     }
-    for (; i < len; i++)
-        LITS_STEP(s, i);
 }
 
-#undef LITS_STEP
+#undef LITS_STEP16
+#undef LITS_STEP32
+#undef LITS_WALK
 
 void sare_lits_free(sare_lits *m)
 {
@@ -5033,7 +5156,9 @@ void sare_lits_free(sare_lits *m)
     free(m->off);
     free(m->len);
     free(m->hash);
-    free(m->delta);
+    free(m->delta_mem);
+    free(m->delta32);
+    free(m->out_val);
     free(m->outs);
     free(m->out_ids);
     free(m->lower);

@@ -1782,6 +1782,204 @@ static void test_lits_ceilings(void **state)
     sare_lits_free(m);
 }
 
+/* Every literal's bit against a naive case-folding search of the text. */
+static void lits_expect_naive(const sare_lits *m, char (*lit)[40], const size_t *len,
+                              const uint32_t *id, size_t n, const char *text, size_t tl,
+                              const char *what)
+{
+    size_t words = (sare_lits_count(m) + 63) / 64;
+    uint64_t *seen = calloc(words, sizeof *seen);
+    scan(m, text, tl, seen, words);
+    for (size_t k = 0; k < n; k++) {
+        char low[40];
+        for (size_t j = 0; j < len[k]; j++) {
+            unsigned char c = (unsigned char)lit[k][j];
+            low[j] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        bool want = contains(text, tl, low, len[k], true);
+        if (bit(seen, id[k]) != want)
+            fail_msg("%s: literal %zu (%zu bytes) in a text of %zu: got %d want %d", what, k,
+                     len[k], tl, bit(seen, id[k]), want);
+    }
+    free(seen);
+}
+
+/* More distinct key bytes than the automaton has classes: the rarest bytes
+ * (here the high bytes from 0xbc, after 'q', 'z' and 0x80 .. 0xbb) share
+ * one class, so a text may reach a key's end with other bytes of that
+ * class; only the literal actually there may be reported. */
+static void test_lits_shared_class(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    uint32_t id[72];
+    for (unsigned k = 0; k < 72; k++) { /* q 0x80+k z */
+        char s[3] = {'q', (char)(0x80 + k), 'z'};
+        id[k] = sare_lits_add(m, s, 3);
+    }
+    /* longer than the key, a shared byte inside the key or only after it */
+    uint32_t in_key = sare_lits_add(m, S("q\xbe"
+                                         "abcdefghijklmnopqrst"));
+    uint32_t after_key = sare_lits_add(m, S("abcdefghijklmnopq\xc0"
+                                            "z"));
+    uint32_t shared_only = sare_lits_add(m, S("\xc1\xc2\xc3"));
+    sare_lits_build(m);
+    uint64_t seen[2];
+    scan(m, S("xq\xbczx"), seen, 2);
+    assert_true(bit(seen, id[0x3c]));
+    assert_false(bit(seen, id[0x3d]) || bit(seen, id[0x45]) || bit(seen, id[0x3b]));
+    scan(m, S("Q\xc5Z"), seen, 2);
+    assert_true(bit(seen, id[0x45]));
+    assert_false(bit(seen, id[0x3c]));
+    scan(m, S("q\x80zq\x81"), seen, 2); /* own classes; the second cut short */
+    assert_true(bit(seen, id[0]));
+    assert_false(bit(seen, id[1]));
+    scan(m, S("q\xbc"), seen, 2);
+    assert_int_equal(seen[0] | seen[1], 0);
+    scan(m,
+         S("q\xbf"
+           "abcdefghijklmnopqrst"),
+         seen, 2);
+    assert_false(bit(seen, in_key));
+    scan(m,
+         S("Q\xbe"
+           "ABCDEFGHIJKLMNOPQRST"),
+         seen, 2);
+    assert_true(bit(seen, in_key));
+    scan(m,
+         S("q\xbe"
+           "abcdefghijklmnopqrs"),
+         seen, 2); /* one byte short */
+    assert_false(bit(seen, in_key));
+    scan(m, S("abcdefghijklmnopq\xc1z"), seen, 2);
+    assert_false(bit(seen, after_key));
+    scan(m, S("abcdefghijklmnopq\xc0z"), seen, 2);
+    assert_true(bit(seen, after_key));
+    scan(m, S("\xc3\xc2\xc1\xc1\xc2"), seen, 2); /* every byte of the class, never in order */
+    assert_false(bit(seen, shared_only));
+    scan(m, S("\xc1\xc2\xc3"), seen, 2); /* at the very start */
+    assert_true(bit(seen, shared_only));
+    sare_lits_free(m);
+}
+
+/* Random literals over 26 letters and 64 high bytes (90 key bytes: the
+ * rarest 27 share a class), texts of every slicing (one, two and four
+ * slices) with literals planted whole, case flipped, or with a byte
+ * replaced by another high byte (often of the same shared class). */
+static void test_lits_shared_random(void **state)
+{
+    (void)state;
+    struct rng r = {4321};
+    for (int round = 0; round < 40; round++) {
+        sare_lits *m = sare_lits_new();
+        enum { NL = 200 };
+        char(*lit)[40] = malloc(NL * sizeof *lit);
+        size_t len[NL];
+        uint32_t id[NL];
+        for (int k = 0; k < NL; k++) {
+            len[k] = 1 + rnd(&r) % (rnd(&r) % 4 ? 5 : 39);
+            for (size_t j = 0; j < len[k]; j++)
+                lit[k][j] = rnd(&r) % 3 ? (char)(0x80 + rnd(&r) % 64) : (char)('a' + rnd(&r) % 26);
+            id[k] = sare_lits_add(m, lit[k], len[k]);
+        }
+        sare_lits_build(m);
+        for (int t = 0; t < 10; t++) {
+            static const size_t lens[] = {5, 40, 63, 64, 100, 191, 192, 400, 1500, 2999};
+            char text[3000];
+            size_t tl = lens[t];
+            for (size_t j = 0; j < tl; j++)
+                text[j] = rnd(&r) % 3 ? (char)(0x80 + rnd(&r) % 64) : (char)('a' + rnd(&r) % 26);
+            for (int plant = 0; plant < 6; plant++) {
+                int k = (int)(rnd(&r) % NL);
+                if (len[k] > tl) continue;
+                size_t at = rnd(&r) % (tl - len[k] + 1);
+                for (size_t j = 0; j < len[k]; j++) {
+                    unsigned char c = (unsigned char)lit[k][j];
+                    if (rnd(&r) % 2 && c >= 'a' && c <= 'z') c = (unsigned char)(c - 32);
+                    text[at + j] = (char)c;
+                }
+                if (plant % 2) { /* a near miss */
+                    size_t j = rnd(&r) % len[k];
+                    if ((unsigned char)text[at + j] >= 0x80)
+                        text[at + j] = (char)(0x80 + rnd(&r) % 64);
+                }
+            }
+            lits_expect_naive(m, lit, len, id, NL, text, tl, "shared random");
+        }
+        free(lit);
+        sare_lits_free(m);
+    }
+}
+
+/* A literal at every position of texts of every length around the slicing
+ * thresholds (two slices from 64 bytes, four from 192): the slices' seams
+ * and warm-up overlaps, the first and the last bytes. */
+static void test_lits_slices(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    enum { NL = 5 };
+    char lit[NL][40] = {"abcdefghijklmnop", "abcdefghijklmnopqrstu", "mno", "zq", "pab"};
+    size_t len[NL];
+    uint32_t id[NL];
+    for (int k = 0; k < NL; k++) {
+        len[k] = strlen(lit[k]);
+        id[k] = sare_lits_add(m, lit[k], len[k]);
+    }
+    sare_lits_build(m);
+    static const size_t lens[] = {1,  2,  3,   15,  16,  17,  31,  47,  63,  64,
+                                  65, 66, 127, 128, 129, 191, 192, 193, 194, 300};
+    for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+        size_t tl = lens[t];
+        char text[300];
+        for (int k = 0; k < NL; k++)
+            for (size_t at = 0; at + len[k] <= tl; at++) {
+                memset(text, 'x', tl);
+                for (size_t j = 0; j < len[k]; j++)
+                    text[at + j] = (char)(at % 2 ? lit[k][j] - 32 : lit[k][j]);
+                lits_expect_naive(m, lit, len, id, NL, text, tl, "slices");
+            }
+        memset(text, 'x', tl);
+        lits_expect_naive(m, lit, len, id, NL, text, tl, "slices, none");
+    }
+    sare_lits_free(m);
+}
+
+/* More than 65,536 states: the table of 32-bit entries. */
+static void test_lits_wide(void **state)
+{
+    (void)state;
+    struct rng r = {777};
+    enum { NL = 8000 };
+    sare_lits *m = sare_lits_new();
+    char(*lit)[40] = malloc(NL * sizeof *lit);
+    size_t len[NL];
+    uint32_t id[NL];
+    for (int k = 0; k < NL; k++) {
+        len[k] = k < 20 ? 3 + (size_t)k : 16; /* 16 random letters: about 110,000 states */
+        for (size_t j = 0; j < len[k]; j++)
+            lit[k][j] = (char)('a' + rnd(&r) % 26);
+        id[k] = sare_lits_add(m, lit[k], len[k]);
+    }
+    sare_lits_build(m);
+    for (int t = 0; t < 4; t++) {
+        char text[2000];
+        size_t tl = t == 0 ? 50 : t == 1 ? 150 : sizeof text;
+        for (size_t j = 0; j < tl; j++)
+            text[j] = (char)('a' + rnd(&r) % 26);
+        for (int plant = 0; plant < 8; plant++) {
+            int k = plant < 4 ? plant * 5 : (int)(rnd(&r) % NL);
+            if (len[k] > tl) continue;
+            size_t at = rnd(&r) % (tl - len[k] + 1);
+            for (size_t j = 0; j < len[k]; j++)
+                text[at + j] = (char)(plant % 2 ? lit[k][j] - 32 : lit[k][j]);
+        }
+        lits_expect_naive(m, lit, len, id, NL, text, tl, "wide");
+    }
+    free(lit);
+    sare_lits_free(m);
+}
+
 /* ---- threads: per-thread match data ---- */
 
 static void *thread_main(void *arg)
@@ -2757,6 +2955,10 @@ int main(void)
         cmocka_unit_test(test_apart_skip),
         cmocka_unit_test(test_apart_random_wide),
         cmocka_unit_test(test_lits_ceilings),
+        cmocka_unit_test(test_lits_shared_class),
+        cmocka_unit_test(test_lits_shared_random),
+        cmocka_unit_test(test_lits_slices),
+        cmocka_unit_test(test_lits_wide),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_big_split),
         cmocka_unit_test(test_big_refused),
