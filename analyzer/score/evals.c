@@ -1218,24 +1218,23 @@ size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **o
  * part of p after its last '*' (all of p when it has none) holds no star,
  * so it matches exactly as many final bytes of s (all of s, when p has no
  * star). Lists such as welcomelist_from are mostly "*@domain": the test
- * rejects nearly every entry without the star backtracking. */
-static bool glob_tail_fits(const char *p, const char *s)
+ * rejects nearly every entry without the star backtracking, most at the
+ * last byte, as it compares from the end. */
+static bool glob_tail_fits(const char *p, size_t pl, const char *s, size_t sl)
 {
-    size_t pl = strlen(p), sl = strlen(s), t = pl;
-    while (t > 0 && p[t - 1] != '*')
-        t--;
-    size_t tl = pl - t; /* the tail: p[t .. pl) */
-    if (t == 0 ? sl != pl : sl < tl) return false;
-    for (size_t i = 0; i < tl; i++) {
-        unsigned char pc = (unsigned char)p[t + i], sc = (unsigned char)s[sl - tl + i];
+    size_t i = 0; /* bytes of the tail compared, from the end */
+    while (i < pl && p[pl - 1 - i] != '*') {
+        if (i >= sl) return false; /* s is shorter than the tail */
+        unsigned char pc = (unsigned char)p[pl - 1 - i], sc = (unsigned char)s[sl - 1 - i];
         if (pc != '?' && ch_lower(pc) != ch_lower(sc)) return false;
+        i++;
     }
-    return true;
+    return i < pl || sl == pl; /* without a star, s is exactly as long */
 }
 
-bool ev_glob(const char *p, const char *s)
+static bool glob_len(const char *p, size_t pl, const char *s, size_t sl)
 {
-    if (!glob_tail_fits(p, s)) return false;
+    if (!glob_tail_fits(p, pl, s, sl)) return false;
     const char *star = NULL, *ss = NULL;
     while (*s) {
         if (*p == '*') {
@@ -1257,13 +1256,24 @@ bool ev_glob(const char *p, const char *s)
     return *p == 0;
 }
 
+bool ev_glob(const char *p, const char *s)
+{
+    return glob_len(p, strlen(p), s, strlen(s));
+}
+
+bool ev_glob_any(const char *const *v, size_t n, const char *s)
+{
+    size_t sl = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (v[i] && glob_len(v[i], strlen(v[i]), s, sl)) return true;
+    return false;
+}
+
 bool ev_addr_in_list(const struct eval_ctx *c, const char *list, const char *addr)
 {
     const char *const *v;
     size_t n = ev_list(c, list, &v);
-    for (size_t i = 0; i < n; i++)
-        if (v[i] && ev_glob(v[i], addr)) return true;
-    return false;
+    return ev_glob_any(v, n, addr);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1399,6 +1409,18 @@ static bool suffix_listed(struct eval_ctx *c, const char *listname, const char *
 
 bool ev_list_contains(struct eval_ctx *c, const char *name, const char *s)
 {
+    return suffix_listed(c, name, s);
+}
+
+const struct sorted_list *ev_list_sorted(struct eval_ctx *c, const char *name)
+{
+    return list_sorted(c, name);
+}
+
+bool ev_sorted_contains(struct eval_ctx *c, const struct sorted_list *l, const char *name,
+                        const char *s)
+{
+    if (l) return in_sorted((const char *const *)l->v, l->n, s);
     return suffix_listed(c, name, s);
 }
 

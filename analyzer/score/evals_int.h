@@ -126,9 +126,18 @@ size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **o
 /* Is s (exactly) an entry of list `name`? (binary search of a sorted copy
  * made once per process per list) */
 bool ev_list_contains(struct eval_ctx *c, const char *name, const char *s);
+/* The same with the sorted copy found once for many lookups: l from
+ * ev_list_sorted(c, name) (NULL when there is none: name is scanned). */
+struct sorted_list;
+const struct sorted_list *ev_list_sorted(struct eval_ctx *c, const char *name);
+bool ev_sorted_contains(struct eval_ctx *c, const struct sorted_list *l, const char *name,
+                        const char *s);
 /* SpamAssassin's address-list glob: '*' any run, '?' one character,
  * case-insensitive, whole string. */
 bool ev_glob(const char *pattern, const char *s);
+/* Does any (non-NULL) pattern of v[0..n) match s? (one list looked up
+ * once for several addresses) */
+bool ev_glob_any(const char *const *v, size_t n, const char *s);
 /* Is the lowercased address in list `name` (SpamAssassin's
  * _check_welcomelist)? */
 bool ev_addr_in_list(const struct eval_ctx *c, const char *list, const char *addr);
@@ -146,6 +155,19 @@ const char *ev_reg_domain(struct eval_ctx *c, const char *host);
 const char *ev_uri_host(struct eval_ctx *c, const char *uri, bool *is_ip);
 bool ev_domain_in_list(const struct eval_ctx *c, const char *list, const char *const *builtin,
                        const char *host);
+
+/* ---- dates ---- */
+
+/* SpamAssassin's parse_rfc822_date (Mail::SpamAssassin::Util): the first
+ * date, time and zone found in date, as seconds since 1970; false when no
+ * date is found. (evals_sa.c; declared here for the tests) */
+bool ev_sa_parse_date(struct eval_ctx *c, const char *date, int64_t *out);
+
+/* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
+ * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
+ * joined)? Declared here for the tests. */
+bool ev_has_inner_space(const char *p, size_t len);
+bool ev_b64_pair_start(const char *p, size_t len);
 
 /* ---- per-message cache ---- */
 

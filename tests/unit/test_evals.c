@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/verify.h"
 #include "mail/html.h"
@@ -29,6 +30,7 @@
 #include "score/evals_int.h"
 #include "score/msgview.h"
 #include "score/rules.h"
+#include "util/str.h"
 
 #define DIR "tests/fixtures/evals/"
 
@@ -1221,6 +1223,340 @@ static void test_freemail_memo(void **state)
  * that pattern's regex. ev_re_match shares one match data per thread:
  * groups a pattern does not have must read as unset after a match of a
  * pattern that had them, and a pattern with many groups gets them all. */
+/* ---- ev_sa_parse_date against the regex version it replaced ---- */
+
+/* The PCRE version of parse_rfc822_date that ev_sa_parse_date replaced,
+ * kept here as the reference: both must agree on every string. */
+static const struct {
+    const char *name;
+    int off; /* minutes east */
+} ref_tz[] = {
+    {"UT", 0},      {"UTC", 0},    {"NDT", -150}, {"AST", -240},  {"ADT", -180},  {"NST", -210},
+    {"EST", -300},  {"EDT", -240}, {"CST", -360}, {"CDT", -300},  {"MST", -420},  {"MDT", -360},
+    {"PST", -480},  {"PDT", -420}, {"HST", -600}, {"AKST", -540}, {"AKDT", -480}, {"HADT", -540},
+    {"HAST", -600}, {"GMT", 0},    {"BST", 60},   {"IST", 60},    {"WET", 0},     {"WEST", 60},
+    {"CET", 60},    {"CEST", 120}, {"EET", 120},  {"EEST", 180},  {"MSK", 180},   {"MSD", 240},
+    {"MET", 60},    {"MEZ", 60},   {"MEST", 120}, {"MESZ", 120},  {"BRST", -120}, {"BRT", -180},
+    {"AEST", 600},  {"AEDT", 660}, {"ACST", 570}, {"ACDT", 630},  {"AWST", 480},  {"NZST", 720},
+    {"NZDT", 780},  {"JST", 540},  {"KST", 540},  {"HKT", 480},   {"SGT", 480},   {"PHT", 480},
+    {"IDT", 180},
+};
+
+static int64_t ref_days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Remove [s, e) from str (replacing it by one space), in place. */
+static void ref_cut(char *str, size_t s, size_t e)
+{
+    str[s] = ' ';
+    memmove(str + s + 1, str + e, strlen(str + e) + 1);
+}
+
+static bool ref_parse_date(struct eval_ctx *c, const char *date, int64_t *out)
+{
+#define SA_MON "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    /* " $date ", ", *" -> " ", whitespace runs -> " " */
+    size_t dl = strlen(date);
+    char *s = arena_alloc(ev_arena(c), dl + 3);
+    size_t k = 0;
+    s[k++] = ' ';
+    for (size_t i = 0; i < dl; i++) {
+        char ch = date[i];
+        if (ch == ',') {
+            while (i + 1 < dl && date[i + 1] == ' ')
+                i++;
+            ch = ' ';
+        }
+        if (ch_is_space((unsigned char)ch)) ch = ' ';
+        if (ch == ' ' && k && s[k - 1] == ' ') continue;
+        s[k++] = ch;
+    }
+    if (s[k - 1] != ' ') s[k++] = ' ';
+    s[k] = 0;
+    size_t ov[10];
+    long dd = 0, yyyy = 0;
+    int mm = 0;
+    char ms[4] = "";
+    static const char *const p1 = " (\\d+) " SA_MON " (\\d{4}) ";
+    static const char *const p2 = " " SA_MON " +(\\d+) \\d+:\\d+:\\d+ (\\d{4}) ";
+    static const char *const p3 = " (\\d+) " SA_MON " (\\d{2,3}) ";
+#undef SA_MON
+    size_t ylen = 0;
+    if (ev_re_match(c, ev_re(p1, EV_RE_I), s, strlen(s), 0, ov, 4)) {
+        dd = strtol(s + ov[2], NULL, 10);
+        memcpy(ms, s + ov[4], 3);
+        yyyy = strtol(s + ov[6], NULL, 10);
+        ylen = ov[7] - ov[6];
+        ref_cut(s, ov[0], ov[1]);
+    } else if (ev_re_match(c, ev_re(p2, EV_RE_I), s, strlen(s), 0, ov, 4)) {
+        memcpy(ms, s + ov[2], 3);
+        dd = strtol(s + ov[4], NULL, 10);
+        yyyy = strtol(s + ov[6], NULL, 10);
+        ylen = ov[7] - ov[6];
+        ref_cut(s, ov[0], ov[1]);
+    } else if (ev_re_match(c, ev_re(p3, EV_RE_I), s, strlen(s), 0, ov, 4)) {
+        dd = strtol(s + ov[2], NULL, 10);
+        memcpy(ms, s + ov[4], 3);
+        yyyy = strtol(s + ov[6], NULL, 10);
+        ylen = ov[7] - ov[6];
+        ref_cut(s, ov[0], ov[1]);
+    } else {
+        return false;
+    }
+    ms[3] = 0;
+    static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                         "jul", "aug", "sep", "oct", "nov", "dec"};
+    for (int i = 0; i < 12; i++)
+        if (strcasecmp(ms, months[i]) == 0) mm = i + 1;
+    if (ylen == 2 && yyyy < 50)
+        yyyy += 2000;
+    else if (ylen != 4)
+        yyyy += 1900;
+    long hh = 0, mi = 0, ss = 0;
+    if (ev_re_match(c, ev_re(" (\\d?\\d):(\\d\\d)(:(\\d\\d))? ", 0), s, strlen(s), 0, ov, 5)) {
+        hh = strtol(s + ov[2], NULL, 10);
+        mi = strtol(s + ov[4], NULL, 10);
+        ss = ov[8] != (size_t)-1 ? strtol(s + ov[8], NULL, 10) : 0;
+        ref_cut(s, ov[0], ov[1]);
+    }
+    int tz = 0; /* minutes east; '-0000' when unknown */
+    if (ev_re_match(c, ev_re(" ([-+]\\d{4}) ", 0), s, strlen(s), 0, ov, 2)) {
+        const char *z = s + ov[2];
+        int v = (z[1] - '0') * 600 + (z[2] - '0') * 60 + (z[3] - '0') * 10 + (z[4] - '0');
+        tz = z[0] == '-' ? -v : v;
+        ref_cut(s, ov[0], ov[1]);
+    } else if (ev_re_match(c, ev_re("\\b([A-Z]{2,4}(?:-DST)?)\\b", 0), s, strlen(s), 0, ov, 2)) {
+        char z[16];
+        snprintf(z, sizeof z, "%.*s", (int)(ov[3] - ov[2]), s + ov[2]);
+        for (size_t i = 0; i < sizeof ref_tz / sizeof ref_tz[0]; i++)
+            if (strcmp(z, ref_tz[i].name) == 0) tz = ref_tz[i].off;
+    }
+    if (ss > 59) ss = 59;
+    if (mi > 59) mi = 59;
+    if (hh > 23) hh = 23;
+    int max_dd = 31;
+    if (mm == 4 || mm == 6 || mm == 9 || mm == 11)
+        max_dd = 30;
+    else if (mm == 2)
+        max_dd = (!(yyyy % 4) && ((yyyy % 100) || !(yyyy % 400))) ? 29 : 28;
+    if (dd > max_dd) {
+        dd = 1;
+        if (++mm > 12) {
+            mm = 1;
+            yyyy++;
+        }
+    }
+    if (yyyy > 2037)
+        yyyy = 2037;
+    else if (yyyy < 1970)
+        yyyy = 1970;
+    if (dd < 1 || mm < 1) return false; /* timegm croaks */
+    int64_t t = ref_days_from_civil(yyyy, mm, (int)dd) * 86400 + hh * 3600 + mi * 60 + ss;
+    int64_t off = (int64_t)(tz < 0 ? -tz : tz) * 60;
+    if (tz < 0)
+        t += off;
+    else if (t < off)
+        t = 0;
+    else
+        t -= off;
+    *out = t;
+    return true;
+}
+
+static void check_date(struct fx *x, const char *d, bool want_ok, int64_t want)
+{
+    int64_t t = -1, r = -1;
+    bool ok = ev_sa_parse_date(&x->ctx, d, &t);
+    bool rok = ref_parse_date(&x->ctx, d, &r);
+    if (ok != want_ok || rok != want_ok || (ok && (t != want || r != want)))
+        fail_msg("\"%s\": %d %lld, reference %d %lld, expected %d %lld", d, ok, (long long)t, rok,
+                 (long long)r, want_ok, (long long)want);
+}
+
+static void test_parse_date(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    /* worked out by hand (seconds of the UTC time, minus the zone) */
+    check_date(&x, "Mon, 30 Nov 2026 18:51:16 +0000", true, 1796064676);
+    check_date(&x, "Mon,30 Nov 2026\t18:51:16   +0000 (UTC)", true, 1796064676);
+    /* ctime's form: the pattern " MON +(\d+) \d+:\d+:\d+ (\d{4}) " takes the
+     * time away with the date, so the time of day is 0 */
+    check_date(&x, "Tue Nov  3 08:00:00 2026", true, 1793664000);
+    check_date(&x, "30 nOV 26 10:00 -0500", true, 1796050800); /* 2-digit year, no seconds */
+    check_date(&x, "31 Feb 2025 00:00:00 +0000", true,
+               1740787200); /* day past the month's end: 1 March */
+    check_date(&x, "Tue, 5 Jan 1999 23:59:59 CEST", true, 915573599); /* named zone, +2 h */
+    check_date(&x, "5 Jan 1999 23:59:59 +0200", true, 915573599);
+    check_date(&x, "x 5 Jan 1999 5 Feb 2000 23:59:59 +0200", true, 915573599); /* the first */
+    /* near misses of the time and zone words are passed over */
+    check_date(&x, "5 Jan 1999 10:00 19999 -0100", true, 915534000);
+    check_date(&x, "5 Jan 1999 12:3 10:00", true, 915530400);
+    check_date(&x, "5 Jan 1999 12:345 10:00", true, 915530400);
+    check_date(&x, "5 Jan 1999 12:34:5x 10:00:00 +0000", true, 915530400);
+    check_date(&x, "5 Jan 1999 123:45 1:2:3", true, 915494400);
+    check_date(&x, "Jan 1999 23:59:59", false, 0); /* no day */
+    check_date(&x, "", false, 0);
+    check_date(&x, "garbage", false, 0);
+    check_date(&x, "5 Jan 19999", false, 0);
+    check_date(&x, "05-Jan-1999", false, 0);
+    /* generated: words of every shape the patterns look for, near misses,
+     * and separators the normalisation folds */
+    static const char *const words[] = {
+        "5",       "05",    "31",        "123",   "0",        "Jan",     "jan",    "JAN",
+        "Janu",    "Ja",    "Dec",       "mAy",   "1999",     "2026",    "99",     "026",
+        "19999",   "1",     "12:34",     "1:23",  "12:34:56", "1:23:45", "123:45", "12:3",
+        "12:34:5", "1:234", "12:345:67", "1:2:3", "+0000",    "-0500",   "+05",    "-05000",
+        "GMT",     "CEST",  "EST-DST",   "X",     "ABCDE",    "(UTC)",   "Mon",    "x1",
+        "2026x",   "5x",    "+1",        "::",    ":12",      "12:",     "a:b:c",  "\xc3\xa9",
+    };
+    static const char *const seps[] = {" ", "  ", ", ", ",", "\t", " \t ", ",  ,"};
+    uint32_t seed = 12345;
+    size_t nw = sizeof words / sizeof words[0], ns = sizeof seps / sizeof seps[0];
+    int n_ok = 0;
+    for (int k = 0; k < 30000; k++) {
+        char buf[256];
+        size_t bl = 0;
+        seed = seed * 1103515245u + 12345u;
+        int count = (int)((seed >> 16) % 9);
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* two in three words follow a date's order (day, month,
+             * year, time, zone, or month first), the rest any word */
+            static const int shape[2][5][3] = {
+                {{0, 1, 3}, {5, 6, 10}, {12, 13, 14}, {18, 19, 20}, {28, 29, 32}},
+                {{5, 6, 11}, {0, 2, 17}, {20, 21, 18}, {12, 13, 15}, {33, 28, 29}},
+            };
+            const char *wd = words[(seed >> 8) % nw];
+            if ((seed >> 12) % 3) wd = words[shape[(seed >> 14) & 1][i % 5][(seed >> 4) % 3]];
+            const char *sp = seps[(seed >> 20) % ns];
+            if (i || (seed & 1)) bl += (size_t)snprintf(buf + bl, sizeof buf - bl, "%s", sp);
+            bl += (size_t)snprintf(buf + bl, sizeof buf - bl, "%s", wd);
+        }
+        buf[bl] = 0;
+        int64_t t = -1, r = -1;
+        bool ok = ev_sa_parse_date(&x.ctx, buf, &t);
+        bool rok = ref_parse_date(&x.ctx, buf, &r);
+        n_ok += ok;
+        if (ok != rok || (ok && t != r))
+            fail_msg("\"%s\": %d %lld, reference %d %lld", buf, ok, (long long)t, rok,
+                     (long long)r);
+    }
+    assert_in_range(n_ok, 3000, 27000); /* both answers are well represented */
+    fx_free(&x);
+}
+
+/* ---- check_for_uppercase's line tests against the regexes they replaced ---- */
+
+static void test_upper_line_tests(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    const struct ev_re *sp = ev_re("\\S\\s+\\S", 0);
+    const struct ev_re *b64 = ev_re("^(?:[A-Za-z0-9+/=]{60,76} ){2}", 0);
+    /* by hand */
+    assert_true(ev_has_inner_space("a b", 3));
+    assert_true(ev_has_inner_space(" a\t\v\r\n\fb ", 9));
+    assert_false(ev_has_inner_space("  ab  ", 6));
+    assert_false(ev_has_inner_space("", 0));
+    assert_false(ev_has_inner_space("a b", 2)); /* the length is the line's */
+    char line[400];
+    memset(line, 'A', sizeof line);
+    line[60] = ' ';
+    line[121] = ' ';
+    assert_true(ev_b64_pair_start(line, 122));  /* 60 + 60 */
+    assert_false(ev_b64_pair_start(line, 121)); /* the second space cut off */
+    line[60] = 'x', line[121] = 'y', line[76] = ' ', line[153] = ' ';
+    assert_true(ev_b64_pair_start(line, 200)); /* 76 + 76 */
+    line[76] = '=', line[77] = ' ';
+    assert_false(ev_b64_pair_start(line, 200)); /* 77 */
+    line[77] = '/', line[59] = ' ';
+    assert_false(ev_b64_pair_start(line, 200)); /* 59 */
+    /* generated lines: random bytes of the classes that matter, and runs of
+     * base64 characters of lengths around the bounds */
+    static const char pool[] = "aZ09+/= \t\n\v\r\f-\x1b$B(\xc3\xa9";
+    uint32_t seed = 777;
+    int n_sp = 0, n_b64 = 0;
+    for (int k = 0; k < 40000; k++) {
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int mode = (int)((seed >> 16) % 3);
+        size_t want = (seed >> 4) % 190;
+        while (len < want && len < sizeof line) {
+            seed = seed * 1103515245u + 12345u;
+            if (mode > 0 && (seed >> 10) % 4 != 0) {
+                size_t run = 56 + (seed >> 13) % 24; /* 56..79 */
+                for (size_t i = 0; i < run && len < sizeof line; i++)
+                    line[len++] = "Ab9+/="[(i + (seed >> 20)) % 6];
+                if (len < sizeof line) line[len++] = (seed >> 24) % 5 ? ' ' : '\t';
+            } else {
+                line[len++] = pool[(seed >> 12) % (sizeof pool - 1)];
+            }
+        }
+        bool a1 = ev_has_inner_space(line, len), a2 = ev_b64_pair_start(line, len);
+        bool r1 = ev_re_match(&x.ctx, sp, line, len, 0, NULL, 0);
+        bool r2 = ev_re_match(&x.ctx, b64, line, len, 0, NULL, 0);
+        if (a1 != r1 || a2 != r2)
+            fail_msg("line %d (%zu bytes): %d %d, regexes %d %d", k, len, a1, a2, r1, r2);
+        n_sp += r1, n_b64 += r2;
+    }
+    assert_in_range(n_sp, 4000, 36000);
+    assert_in_range(n_b64, 2000, 36000);
+    fx_free(&x);
+}
+
+/* check_illegal_chars' counts, worked out by hand: the count argument
+ * pins the number (>= count) */
+static bool illegal3(const char *msg, const char *hdr, const char *count)
+{
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    const char *args[4] = {hdr, "0.00", count, NULL};
+    bool r = run(&x, "check_illegal_chars", args);
+    fx_free(&x);
+    return r;
+}
+
+static void test_illegal_char_counts(void **state)
+{
+    (void)state;
+    /* \x01 \x0b \x0c \x1f \x7f \xa2 \xae \x80: 8 (two exempt: no discount);
+     * tab, CR-less text and printable bytes are not counted */
+    const char *m1 = "From: a@example.com\n"
+                     "Subject: a\x01"
+                     "b\x0b"
+                     "c\x0c"
+                     "d\x1f"
+                     "e\x7f\xa2\xae\x80\tz~ \n\nbody\n";
+    assert_true(illegal3(m1, "Subject", "8"));
+    assert_false(illegal3(m1, "Subject", "9"));
+    assert_true(illegal3(m1, "ALL", "8"));
+    assert_false(illegal3(m1, "ALL", "9"));
+    assert_false(illegal3(m1, "From", "1"));
+    /* one exempt byte (\xa3): a Subject counts one fewer, another header not */
+    const char *m2 = "From: ab\x01\xa3"
+                     "cd\x02 <a@example.com>\n"
+                     "Subject: ab\x01\xa3"
+                     "cd\x02\n\nbody\n";
+    assert_true(illegal3(m2, "Subject", "2"));
+    assert_false(illegal3(m2, "Subject", "3"));
+    assert_true(illegal3(m2, "From", "3"));
+    assert_false(illegal3(m2, "From", "4"));
+    assert_true(illegal3(m2, "ALL", "6"));
+    assert_false(illegal3(m2, "ALL", "7"));
+}
+
 static void test_ev_re_reuse(void **state)
 {
     (void)state;
@@ -1397,6 +1733,96 @@ static void test_list_lookup_per_message(void **state)
     free(b);
 }
 
+/* uri_host_listed's per-message hosts and the address lists found once per
+ * call: several lists asked in one message (the cached hosts reused) give
+ * the answers of a fresh message each, and the hand-worked ones. */
+static bool uri_listed_fresh(struct ruleset *rs, const char *msg, const char *list,
+                             const char **evidence)
+{
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    x.ctx.rs = rs;
+    bool r = run1(&x, "check_uri_host_listed", list);
+    static char ev[128];
+    snprintf(ev, sizeof ev, "%s", x.ctx.evidence ? x.ctx.evidence : "");
+    *evidence = ev;
+    fx_free(&x);
+    return r;
+}
+
+static void test_uri_hosts_cached(void **state)
+{
+    (void)state;
+    struct ruleset *rs = ruleset_new();
+    static const char cf[] = "enlist_uri_host (L_ONE) one.com\n"
+                             "enlist_uri_host (L_TWO) two.net !x.two.net\n"
+                             "enlist_uri_host (L_IP) 192.0.2.1\n"
+                             "enlist_addrlist (L_ADDR) *@*.one.com\n";
+    char *b = malloc(sizeof cf - 1);
+    memcpy(b, cf, sizeof cf - 1);
+    ruleset_parse_buf(rs, NULL, b, sizeof cf - 1);
+    ruleset_finish(rs);
+    static const char msg[] = "From: A <a@Mail.One.Com>\n"
+                              "To: t@two.net\n"
+                              "Reply-To: r@one.com\n"
+                              "Subject: x\n\n"
+                              "mailto:m@one.com\n"
+                              "http://user@WWW.One.Com:80/x\n"
+                              "http://x.two.net/\n"
+                              "http://192.0.2.1/\n"
+                              "http://y.two.net/z\n";
+    static const struct {
+        const char *list;
+        bool hit;
+        const char *evidence;
+    } want[] = {
+        {"L_ONE", true, "URI: www.one.com"}, /* the mailto: URI is not a host */
+        {"L_TWO", true, "URI: y.two.net"},   /* x.two.net is negated */
+        {"L_IP", true, "URI: 192.0.2.1"},    {"L_NONE", false, ""},
+        {"L_ONE", true, "URI: www.one.com"}, /* asked again */
+    };
+    struct fx x;
+    fx_load_buf(&x, msg, sizeof msg - 1);
+    x.ctx.rs = rs;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        bool r = run1(&x, "check_uri_host_listed", want[i].list);
+        const char *ev = x.ctx.evidence ? x.ctx.evidence : "";
+        const char *fresh_ev;
+        bool fresh = uri_listed_fresh(rs, msg, want[i].list, &fresh_ev);
+        assert_int_equal(r, want[i].hit);
+        assert_int_equal(fresh, want[i].hit);
+        assert_string_equal(ev, want[i].evidence);
+        assert_string_equal(fresh_ev, want[i].evidence);
+    }
+    /* address lists: enlist_addrlist:NAME first, else the setting NAME */
+    assert_true(run1(&x, "check_from_in_list", "L_ADDR")); /* a@mail.one.com */
+    assert_string_equal(x.ctx.evidence, "a@mail.one.com");
+    assert_false(run1(&x, "check_replyto_in_list", "L_ADDR")); /* r@one.com: no '.' */
+    assert_false(run1(&x, "check_to_in_list", "L_ADDR"));
+    assert_false(run1(&x, "check_from_in_list", "L_NONE"));
+    char longname[400];
+    memset(longname, 'N', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    assert_false(run1(&x, "check_from_in_list", longname));
+    assert_false(run1(&x, "check_uri_host_listed", longname));
+    fx_free(&x);
+    /* no URI at all, and the setting name of test_ruleset's lists */
+    assert_false(on("Subject: x\n\nno links\n", "check_uri_host_listed", "SUSP_NTLD"));
+    assert_true(on("From: x@bulkmailer.example\n\nx\n", "check_from_in_list", "blocklist_from"));
+    assert_false(
+        on("From: x@bulkmailer.example.org\n\nx\n", "check_from_in_list", "blocklist_from"));
+    assert_true(on("From: z@x.paypal.com\n\nx\n", "check_from_in_list", "PAYPAL"));
+    assert_true(on("From: a@b.c\nTo: q@PayPal.com\n\nx\n", "check_to_in_list", "PAYPAL"));
+    /* ev_glob_any: NULL entries are passed over */
+    const char *const v[] = {NULL, "*@a.example", NULL, "b?@b.example"};
+    assert_true(ev_glob_any(v, 4, "bx@b.example"));
+    assert_true(ev_glob_any(v, 4, "q@A.example"));
+    assert_false(ev_glob_any(v, 4, "bxy@b.example"));
+    assert_false(ev_glob_any(v, 0, "q@a.example"));
+    ruleset_free(rs);
+    free(b);
+}
+
 static void test_uri_host_negation(void **state)
 {
     (void)state;
@@ -1504,7 +1930,11 @@ int main(void)
         cmocka_unit_test(test_freemail_body_lines),
         cmocka_unit_test(test_freemail_memo),
         cmocka_unit_test(test_ev_re_reuse),
+        cmocka_unit_test(test_parse_date),
+        cmocka_unit_test(test_upper_line_tests),
+        cmocka_unit_test(test_illegal_char_counts),
         cmocka_unit_test(test_uri_host_negation),
+        cmocka_unit_test(test_uri_hosts_cached),
         cmocka_unit_test(test_rb_list_serial),
         cmocka_unit_test(test_list_lookup_per_message),
         cmocka_unit_test(test_ev_num_strtod),
