@@ -185,8 +185,10 @@ enum {
     EV_SLOT_FORGED,
     EV_SLOT_URIHOSTS,
     EV_SLOT_WL,
-    EV_SLOT_UPPER,  /* check_for_uppercase's percentage */
-    EV_SLOT_FMMEMO, /* is_freemail's answers for this message's addresses */
+    EV_SLOT_UPPER,   /* check_for_uppercase's percentage */
+    EV_SLOT_FMMEMO,  /* is_freemail's answers for this message's addresses */
+    EV_SLOT_FMREPLY, /* check_freemail_replyto's addresses and their answers */
+    EV_SLOT_RCVDSQ,  /* get("Received") with whitespace runs squashed */
     EV_SLOT__COUNT
 };
 struct sorted_list;

@@ -1066,6 +1066,38 @@ static void test_madiff_many_words(void **state)
     fx_free(&x);
 }
 
+/* Many distinct words: the word tables start sized for the text and still
+ * grow past their first size (16,384 slots at most) */
+static void test_madiff_large(void **state)
+{
+    (void)state;
+    size_t cap = 400000, len = 0;
+    char *msg = malloc(cap);
+    len += (size_t)snprintf(msg + len, cap - len,
+                            "From: a@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+                            "Content-Type: multipart/alternative; boundary=\"BB\"\r\n\r\n"
+                            "--BB\r\nContent-Type: text/plain\r\n\r\n");
+    for (int i = 0; i < 10000; i++)
+        len += (size_t)snprintf(msg + len, cap - len, "w%d%s", i, i % 10 == 9 ? "\r\n" : " ");
+    len += (size_t)snprintf(msg + len, cap - len,
+                            "\r\n--BB\r\nContent-Type: text/html\r\n\r\n<html><body><p>");
+    for (int i = 0; i < 15000; i++) /* w0..w9999 as in the text, then 5,000 more */
+        len += (size_t)snprintf(msg + len, cap - len, "w%d%s", i, i % 10 == 9 ? "\r\n" : " ");
+    len += (size_t)snprintf(msg + len, cap - len, "</p></body></html>\r\n--BB--\r\n");
+    assert_true(len < cap - 1);
+    struct fx x;
+    fx_load_buf(&x, msg, len);
+    /* 5,000 of the 15,000 HTML words are not in the text: 33.3% */
+    assert_true(
+        run(&x, "multipart_alternative_difference", (const char *const[]){"33", "34", NULL}));
+    assert_false(
+        run(&x, "multipart_alternative_difference", (const char *const[]){"34", "100", NULL}));
+    assert_false(
+        run(&x, "multipart_alternative_difference", (const char *const[]){"0", "33", NULL}));
+    fx_free(&x);
+    free(msg);
+}
+
 /* check_msg_parse_flags reads the top header block only: a body line that
  * starts with "--" after the empty line is no missing separator; with no
  * empty line at all, the separator is missing. */
@@ -1218,11 +1250,6 @@ static void test_freemail_memo(void **state)
     fx_free(&x);
 }
 
-/* ev_re keeps the patterns last asked for by the address of their text:
- * the same address holding another pattern (or other flags) must give
- * that pattern's regex. ev_re_match shares one match data per thread:
- * groups a pattern does not have must read as unset after a match of a
- * pattern that had them, and a pattern with many groups gets them all. */
 /* ---- ev_sa_parse_date against the regex version it replaced ---- */
 
 /* The PCRE version of parse_rfc822_date that ev_sa_parse_date replaced,
@@ -1557,6 +1584,154 @@ static void test_illegal_char_counts(void **state)
     assert_false(illegal3(m2, "ALL", "7"));
 }
 
+/* check_freemail_replyto's facts, computed once for its two rules: asked
+ * one after the other in one message, each answer is the one of a fresh
+ * message, worked out by hand from FreeMail.pm; and the role addresses
+ * is_freemail passes over (its regex only run where one could match). */
+static bool fm_fresh(const char *msg, const char *fn, const char *arg, char *ev, size_t evsz)
+{
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    bool r = run1(&x, fn, arg);
+    snprintf(ev, evsz, "%s", x.ctx.evidence ? x.ctx.evidence : "");
+    fx_free(&x);
+    return r;
+}
+
+static void test_freemail_replyto_cached(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg;
+        bool replyto, reply;
+        const char *ev_replyto, *ev_reply;
+    } cases[] = {
+        /* both freemail, From not among Reply-To */
+        {"From: bob@gmail.com\nReply-To: alice@yahoo.com\nSubject: x\n\nhi\n", true, true,
+         "bob@gmail.com -> alice@yahoo.com", "bob@gmail.com -> alice@yahoo.com"},
+        /* the same address: the body's freemail address decides */
+        {"From: bob@gmail.com\nReply-To: bob@gmail.com\nSubject: x\n\nwrite carol@hotmail.com\n",
+         true, true, "bob@gmail.com, carol@hotmail.com", "bob@gmail.com, carol@hotmail.com"},
+        /* Reply-To not freemail: neither */
+        {"From: bob@gmail.com\nReply-To: x@corp.example\nSubject: x\n\nwrite carol@hotmail.com\n",
+         false, false, "", ""},
+        /* no Reply-To: 'reply' falls back to From */
+        {"From: bob@gmail.com\nSubject: x\n\nwrite carol@hotmail.com\n", false, true, "",
+         "bob@gmail.com, carol@hotmail.com"},
+        /* a bounce envelope sender: neither */
+        {"Return-Path: <bounce-list@gmail.com>\nFrom: bob@gmail.com\nReply-To: alice@yahoo.com\n"
+         "Subject: x\n\nhi\n",
+         false, false, "", ""},
+        /* a role address is no freemail address */
+        {"From: info@gmail.com\nReply-To: alice@yahoo.com\nSubject: x\n\nhi\n", false, false, "",
+         ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fx x;
+        fx_load_buf(&x, cases[i].msg, strlen(cases[i].msg));
+        for (int round = 0; round < 2; round++) {
+            bool r1 = run1(&x, "check_freemail_replyto", "replyto");
+            const char *e1 = x.ctx.evidence ? x.ctx.evidence : "";
+            assert_int_equal(r1, cases[i].replyto);
+            if (r1) assert_string_equal(e1, cases[i].ev_replyto);
+            bool r2 = run1(&x, "check_freemail_replyto", "reply");
+            const char *e2 = x.ctx.evidence ? x.ctx.evidence : "";
+            assert_int_equal(r2, cases[i].reply);
+            if (r2) assert_string_equal(e2, cases[i].ev_reply);
+        }
+        fx_free(&x);
+        char ev[256];
+        assert_int_equal(fm_fresh(cases[i].msg, "check_freemail_replyto", "reply", ev, sizeof ev),
+                         cases[i].reply);
+        if (cases[i].reply) assert_string_equal(ev, cases[i].ev_reply);
+        assert_int_equal(fm_fresh(cases[i].msg, "check_freemail_replyto", "replyto", ev, sizeof ev),
+                         cases[i].replyto);
+    }
+    /* role addresses (the regex anchored at the start) and near misses */
+    static const struct {
+        const char *from;
+        bool fm;
+    } roles[] = {
+        {"info@gmail.com", false},
+        {"infox@gmail.com", true},
+        {"xinfo@gmail.com", true},
+        {"support@gmail.com", false},
+        {"domainmaster@gmail.com", false},
+        {"deadbeef@gmail.com", true}, /* eight hex digits need a second group */
+        {"deadbeef.01234567@gmail.com", false},
+        {"DEADBEEF-0123-4567-89ab-0123456789AB@gmail.com", false},
+        {"a=b=c@gmail.com", false},
+        {"a=b@gmail.com", true},
+        {"bounce-@gmail.com", false},
+        {"bounced-@gmail.com", false},
+        {"bounce-x@gmail.com", true},
+        {"request-0123456789abcdef@gmail.com", false},
+        {"request-0123456789abcdeg@gmail.com", true},
+        {"undisclosed-recipients@gmail.com", false},
+        {"bob@gmail.com", true},
+    };
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "From: %s\nSubject: x\n\nhi\n", roles[i].from);
+        if (on(msg, "check_freemail_from", NULL) != roles[i].fm)
+            fail_msg("%s: expected %d", roles[i].from, roles[i].fm);
+    }
+}
+
+/* The squashed Received text made once per message for the hotmail and
+ * AOL checks (and their literal prefilters): asked in either order in one
+ * message, the answers of fresh messages, worked out by hand. */
+static void test_received_squashed_cached(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg;
+        bool forged_hotmail, no_hotmail, fake_aol;
+    } cases[] = {
+        {"Received: from mx.hotmail.com (unknown [192.0.2.4])\n\tby mx.example.org with ESMTP\n"
+         "From: a@example.com\nSubject: x\n\nx\n",
+         true, false, false},
+        {"Received: from mail.example.org by mx.example.net with SMTP\n"
+         "From: a@Hotmail.com\nSubject: x\n\nx\n",
+         false, true, false},
+        {"Received: from RLY-xa01.mx.aol.com (x)   by y.example\n"
+         "From: a@example.com\nSubject: x\n\nx\n",
+         false, false, true},
+        {"Received: from rly-xa01.mx.aol.com (8.8.8/AOL-5.0.0) by y.example\n"
+         "From: a@example.com\nSubject: x\n\nx\n",
+         false, false, false},
+        {"Received: from rly-x01.mx.aol.com by y.example\nReceived: from a by b\n"
+         "From: a@example.com\nSubject: x\n\nx\n",
+         false, false, false},
+        /* no Received at all: "gated through a Received-header remover" */
+        {"From: a@hotmail.com\nSubject: x\n\nx\n", false, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *m = cases[i].msg;
+        for (int order = 0; order < 2; order++) {
+            struct fx x;
+            fx_load_buf(&x, m, strlen(m));
+            if (order)
+                assert_int_equal(run1(&x, "check_for_fake_aol_relay_in_rcvd", NULL),
+                                 cases[i].fake_aol);
+            assert_int_equal(run1(&x, "check_for_forged_hotmail_received_headers", NULL),
+                             cases[i].forged_hotmail);
+            assert_int_equal(run1(&x, "check_for_no_hotmail_received_headers", NULL),
+                             cases[i].no_hotmail);
+            assert_int_equal(run1(&x, "check_for_fake_aol_relay_in_rcvd", NULL), cases[i].fake_aol);
+            fx_free(&x);
+        }
+        assert_int_equal(on(m, "check_for_fake_aol_relay_in_rcvd", NULL), cases[i].fake_aol);
+        assert_int_equal(on(m, "check_for_forged_hotmail_received_headers", NULL),
+                         cases[i].forged_hotmail);
+    }
+}
+
+/* ev_re keeps the patterns last asked for by the address of their text:
+ * the same address holding another pattern (or other flags) must give
+ * that pattern's regex. ev_re_match shares one match data per thread:
+ * groups a pattern does not have must read as unset after a match of a
+ * pattern that had them, and a pattern with many groups gets them all. */
 static void test_ev_re_reuse(void **state)
 {
     (void)state;
@@ -1924,11 +2099,14 @@ int main(void)
         cmocka_unit_test(test_arc),
         cmocka_unit_test(test_every_eval_on_everything),
         cmocka_unit_test(test_madiff_many_words),
+        cmocka_unit_test(test_madiff_large),
         cmocka_unit_test(test_parse_flags_header_block),
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_to_in_subject),
         cmocka_unit_test(test_freemail_body_lines),
         cmocka_unit_test(test_freemail_memo),
+        cmocka_unit_test(test_freemail_replyto_cached),
+        cmocka_unit_test(test_received_squashed_cached),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
