@@ -163,6 +163,11 @@ bool ev_domain_in_list(const struct eval_ctx *c, const char *list, const char *c
  * date is found. (evals_sa.c; declared here for the tests) */
 bool ev_sa_parse_date(struct eval_ctx *c, const char *date, int64_t *out);
 
+/* RelayEval's hostname_to_domain: the last two labels when the last looks
+ * like a top-level domain, else the last three (evals_sa.c; declared here
+ * for the tests) */
+const char *ev_host_to_domain(struct eval_ctx *c, const char *h);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */

@@ -760,37 +760,58 @@ static int boundary_line(const struct line *l, const char *b, size_t bl)
     return kind;
 }
 
-static void scan_multipart(struct eval_ctx *c, const struct mime_part *p, struct parse_flags *F)
+/* The line of (p,len) starting at off as split_lines reads it; the offset
+ * of the next line in *next (len after the last line). */
+static struct line line_at(const char *p, size_t len, size_t off, size_t *next)
+{
+    const char *q = memchr(p + off, '\n', len - off);
+    size_t e = q ? (size_t)(q - p) : len;
+    size_t l = e - off;
+    if (q && l > 0 && p[e - 1] == '\r') l--;
+    *next = q ? e + 1 : len;
+    return (struct line){p + off, l};
+}
+
+/* The lines of a multipart body walked in place, one memchr a line:
+ * splitting the whole body into an array first (attachments included) was
+ * half of check_msg_parse_flags' 21,000 instructions a message. */
+static void scan_multipart(const struct mime_part *p, struct parse_flags *F)
 {
     const char *b = mimeparam_get(&p->ctype, "boundary");
-    struct line *L;
-    size_t n = split_lines(ev_arena(c), p->body.p, p->body.len, &L);
-    size_t start = 0;
+    const char *body = p->body.p;
+    size_t len = p->body.len, start = 0, next;
     size_t bl = b ? strlen(b) : 0;
     if (b) {
-        for (size_t i = 0; i < n; i++) {
-            if (boundary_line(&L[i], b, bl) == 1) {
-                if (i + 1 < n && !is_field_line(L[i + 1].p, L[i + 1].len, false))
-                    F->missing_mime_headers = true;
-                start = i + 1;
+        for (size_t off = 0; off < len; off = next) {
+            struct line l = line_at(body, len, off, &next);
+            if (boundary_line(&l, b, bl) == 1) {
+                if (next < len) {
+                    size_t after;
+                    struct line h = line_at(body, len, next, &after);
+                    if (!is_field_line(h.p, h.len, false)) F->missing_mime_headers = true;
+                }
+                start = next;
                 break;
             }
         }
     }
-    size_t line_count = n - start;
     bool in_body = false, header = false;
     size_t partcnt = 0;
-    bool closed = false;
-    for (size_t i = start; i < n; i++) {
-        int kind = b ? boundary_line(&L[i], b, bl) : 0;
-        if (--line_count == 0 || kind) {
+    size_t epilogue = SIZE_MAX; /* where the lines after the closing boundary start */
+    for (size_t off = start; off < len; off = next) {
+        struct line l = line_at(body, len, off, &next);
+        int kind = b ? boundary_line(&l, b, bl) : 0;
+        bool last = next >= len;
+        if (last || kind) {
             if (kind == 2) {
-                closed = true;
+                epilogue = next;
                 break;
             }
-            if (b && kind && line_count &&
-                !is_field_line(L[n - line_count].p, L[n - line_count].len, false))
-                F->missing_mime_headers = true;
+            if (b && kind && !last) {
+                size_t after;
+                struct line h = line_at(body, len, next, &after);
+                if (!is_field_line(h.p, h.len, false)) F->missing_mime_headers = true;
+            }
             if (++partcnt == SA_MAX_PARTS) {
                 F->mimepart_limit_exceeded = true;
                 return;
@@ -799,23 +820,22 @@ static void scan_multipart(struct eval_ctx *c, const struct mime_part *p, struct
             continue;
         }
         if (!in_body) {
-            if (is_field_line(L[i].p, L[i].len, true)) {
+            if (is_field_line(l.p, l.len, true)) {
                 header = true;
                 continue;
             }
-            if (L[i].len && (L[i].p[0] == ' ' || L[i].p[0] == '\t') && header) continue;
+            if (l.len && (l.p[0] == ' ' || l.p[0] == '\t') && header) continue;
             in_body = true;
-            if (L[i].len == 0) continue;
+            if (l.len == 0) continue;
             F->missing_mime_head_body_separator = true;
         }
     }
-    if (closed)
-        for (size_t i = n - line_count; i < n; i++)
-            for (size_t k = 0; k < L[i].len; k++)
-                if (!ch_is_space((unsigned char)L[i].p[k]) && L[i].p[k] != '.') {
-                    F->mime_epilogue_exists = true;
-                    return;
-                }
+    /* the epilogue's lines, line ends included: they are spaces too */
+    for (size_t k = epilogue; k < len; k++)
+        if (!ch_is_space((unsigned char)body[k]) && body[k] != '.') {
+            F->mime_epilogue_exists = true;
+            return;
+        }
 }
 
 static struct parse_flags *parse_flags(struct eval_ctx *c)
@@ -865,7 +885,7 @@ static struct parse_flags *parse_flags(struct eval_ctx *c)
     }
     if (total > 65536) F->truncated_header = true;
     for (size_t i = 0; i < m->mime.n; i++)
-        if (m->mime.parts[i].is_multipart) scan_multipart(c, &m->mime.parts[i], F);
+        if (m->mime.parts[i].is_multipart) scan_multipart(&m->mime.parts[i], F);
     return F;
 }
 
@@ -1006,14 +1026,21 @@ static struct upper *upper(struct eval_ctx *c)
             }
         }
         len += (double)(l - cut_len);
-        for (size_t k = 0; k < l; k++) {
-            if (k >= cut_from && k < cut_from + cut_len) continue;
-            unsigned char ch = (unsigned char)p[k];
-            if ((ch >= 'a' && ch <= 'z') || ch_is_digit(ch))
-                lower++;
-            else if (ch >= 'A' && ch <= 'Z')
-                up++;
+        /* the bytes before and after the cut, counted as integers (exact
+         * either way) */
+        size_t n_low = 0, n_up = 0;
+        for (int part = 0; part < 2; part++) {
+            size_t from = part ? cut_from + cut_len : 0, to = part ? l : cut_from;
+            for (size_t k = from; k < to; k++) {
+                unsigned ch = (unsigned char)p[k];
+                if (ch - 'a' < 26u || ch - '0' < 10u)
+                    n_low++;
+                else if (ch - 'A' < 26u)
+                    n_up++;
+            }
         }
+        lower += (double)n_low;
+        up += (double)n_up;
     }
     if (len < 200) {
         U->skip = true;
@@ -3211,8 +3238,42 @@ EV_FN(sa_check_for_no_rdns_dotcom_helo)
     return result;
 }
 
+/* /(?:\S{3,}|ie|fr|de)/ on a label (unanchored): three non-spaces in a row,
+ * or one of the three pairs anywhere */
+static bool tld_like(const char *p, size_t l)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < l; i++) {
+        run = ch_is_space((unsigned char)p[i]) ? 0 : run + 1;
+        if (run >= 3) return true;
+    }
+    for (size_t i = 0; i + 1 < l; i++)
+        if ((p[i] == 'i' && p[i + 1] == 'e') || (p[i] == 'f' && p[i + 1] == 'r') ||
+            (p[i] == 'd' && p[i + 1] == 'e'))
+            return true;
+    return false;
+}
+
+/* n labels joined by dots, in the arena (arena_printf's formatting was
+ * 2,000 instructions a host; the regex on the last label another 600) */
+static const char *join_labels(struct eval_ctx *c, const char *const *parts, const size_t *lens,
+                               size_t n)
+{
+    size_t total = n;
+    for (size_t i = 0; i < n; i++)
+        total += lens[i];
+    char *d = arena_alloc(ev_arena(c), total), *o = d;
+    for (size_t i = 0; i < n; i++) {
+        if (i) *o++ = '.';
+        memcpy(o, parts[i], lens[i]);
+        o += lens[i];
+    }
+    *o = 0;
+    return d;
+}
+
 /* RelayEval's hostname_to_domain. */
-static const char *host_to_domain(struct eval_ctx *c, const char *h)
+const char *ev_host_to_domain(struct eval_ctx *c, const char *h)
 {
     bool letter = false;
     for (const char *p = h; *p && !letter; p++)
@@ -3231,16 +3292,9 @@ static const char *host_to_domain(struct eval_ctx *c, const char *h)
     }
     while (nparts && lens[nparts - 1] == 0)
         nparts--;
-    if (nparts > 1) {
-        const char *last = arena_strndup(ev_arena(c), parts[nparts - 1], lens[nparts - 1]);
-        if (ev_rx(c, "(?:\\S{3,}|ie|fr|de)", 0, last))
-            return arena_printf(ev_arena(c), "%.*s.%s", (int)lens[nparts - 2], parts[nparts - 2],
-                                last);
-    }
-    if (nparts > 2)
-        return arena_printf(ev_arena(c), "%.*s.%.*s.%.*s", (int)lens[nparts - 3], parts[nparts - 3],
-                            (int)lens[nparts - 2], parts[nparts - 2], (int)lens[nparts - 1],
-                            parts[nparts - 1]);
+    if (nparts > 1 && tld_like(parts[nparts - 1], lens[nparts - 1]))
+        return join_labels(c, parts + nparts - 2, lens + nparts - 2, 2);
+    if (nparts > 2) return join_labels(c, parts + nparts - 3, lens + nparts - 3, 3);
     return h;
 }
 
@@ -3257,17 +3311,17 @@ static struct forged *forged(struct eval_ctx *c)
     size_t nu = R->n_untrusted;
     const char **from = arena_alloc(ev_arena(c), (nu + 1) * sizeof *from);
     for (size_t i = 0; i < nu; i++)
-        from[i] = host_to_domain(c, R->untrusted[i].lc_rdns);
+        from[i] = ev_host_to_domain(c, R->untrusted[i].lc_rdns);
     const struct ev_re *hostre = ev_re("^\\w+(?:[\\w.-]+\\.)+\\w+$", 0);
     const struct ev_re *dotted = ev_re("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0);
     for (size_t i = 0; i < nu; i++) {
         const struct ev_relay *r = &R->untrusted[i];
-        const char *by = host_to_domain(c, r->lc_by);
+        const char *by = ev_host_to_domain(c, r->lc_by);
         if (!ev_re_match(c, hostre, by, strlen(by), 0, NULL, 0)) continue;
         if (from[i] && ev_rx(c, "^localhost(?:\\.localdomain)?$", 0, from[i]) &&
             strcmp(r->ip, "127.0.0.1") == 0)
             from[i] = NULL;
-        const char *hlo = host_to_domain(c, r->lc_helo), *fip = r->ip;
+        const char *hlo = ev_host_to_domain(c, r->lc_helo), *fip = r->ip;
         if (ev_re_match(c, dotted, hlo, strlen(hlo), 0, NULL, 0) &&
             ev_re_match(c, dotted, fip, strlen(fip), 0, NULL, 0) && strcmp(fip, hlo) != 0) {
             /* the first two octets */

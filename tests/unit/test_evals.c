@@ -1727,6 +1727,320 @@ static void test_received_squashed_cached(void **state)
     }
 }
 
+/* ---- check_msg_parse_flags' multipart scan against the version it replaced ---- */
+
+/* The scan of multipart bodies before it walked the lines in place (it
+ * split each body into an array of lines first), kept as the reference. */
+#define SA_MAX_PARTS 1000
+struct ref_parse_flags {
+    bool missing_head_body_separator, missing_mime_head_body_separator, missing_mime_headers;
+    bool truncated_header, mime_epilogue_exists, mimepart_limit_exceeded;
+};
+
+/* A header field line: printable non-colon characters, then (when wsp) optional
+ * spaces/tabs, then ':'. */
+static bool ref_is_field_line(const char *l, size_t len, bool wsp)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)l[i] >= 041 && (unsigned char)l[i] <= 0176 && l[i] != ':')
+        i++;
+    if (i == 0) return false;
+    if (wsp)
+        while (i < len && (l[i] == ' ' || l[i] == '\t'))
+            i++;
+    return i < len && l[i] == ':';
+}
+
+struct ref_line {
+    const char *p;
+    size_t len; /* without the line end */
+};
+
+static size_t ref_split_lines(arena *a, const char *p, size_t len, struct ref_line **out)
+{
+    size_t n = 0; /* newlines, found with memchr: lines are many bytes long */
+    for (const char *q = len ? memchr(p, '\n', len) : NULL; q;
+         q = memchr(q + 1, '\n', (size_t)(p + len - (q + 1))))
+        n++;
+    struct ref_line *v = arena_alloc(a, (n + 1) * sizeof *v);
+    size_t k = 0, i = 0;
+    while (i < len) {
+        const char *q = memchr(p + i, '\n', len - i);
+        size_t e = q ? (size_t)(q - p) : len;
+        size_t l = e - i;
+        if (q && l > 0 && p[e - 1] == '\r') l--;
+        v[k++] = (struct ref_line){p + i, l};
+        i = q ? e + 1 : len;
+    }
+    *out = v;
+    return k;
+}
+
+/* "--boundary" then optional "--" (when close is allowed) then whitespace. */
+static int ref_boundary_line(const struct ref_line *l, const char *b, size_t bl)
+{
+    if (l->len < 2 + bl || l->p[0] != '-' || l->p[1] != '-' || memcmp(l->p + 2, b, bl) != 0)
+        return 0;
+    size_t i = 2 + bl;
+    int kind = 1;
+    if (i + 1 < l->len + 1 && l->len >= i + 2 && l->p[i] == '-' && l->p[i + 1] == '-') {
+        kind = 2;
+        i += 2;
+    }
+    for (; i < l->len; i++)
+        if (!ch_is_space((unsigned char)l->p[i])) {
+            /* "--b--x": not a close; "--b x" is not a boundary either */
+            return 0;
+        }
+    return kind;
+}
+
+static void ref_scan_multipart(arena *a, const struct mime_part *p, struct ref_parse_flags *F)
+{
+    const char *b = mimeparam_get(&p->ctype, "boundary");
+    struct ref_line *L;
+    size_t n = ref_split_lines(a, p->body.p, p->body.len, &L);
+    size_t start = 0;
+    size_t bl = b ? strlen(b) : 0;
+    if (b) {
+        for (size_t i = 0; i < n; i++) {
+            if (ref_boundary_line(&L[i], b, bl) == 1) {
+                if (i + 1 < n && !ref_is_field_line(L[i + 1].p, L[i + 1].len, false))
+                    F->missing_mime_headers = true;
+                start = i + 1;
+                break;
+            }
+        }
+    }
+    size_t line_count = n - start;
+    bool in_body = false, header = false;
+    size_t partcnt = 0;
+    bool closed = false;
+    for (size_t i = start; i < n; i++) {
+        int kind = b ? ref_boundary_line(&L[i], b, bl) : 0;
+        if (--line_count == 0 || kind) {
+            if (kind == 2) {
+                closed = true;
+                break;
+            }
+            if (b && kind && line_count &&
+                !ref_is_field_line(L[n - line_count].p, L[n - line_count].len, false))
+                F->missing_mime_headers = true;
+            if (++partcnt == SA_MAX_PARTS) {
+                F->mimepart_limit_exceeded = true;
+                return;
+            }
+            in_body = header = false;
+            continue;
+        }
+        if (!in_body) {
+            if (ref_is_field_line(L[i].p, L[i].len, true)) {
+                header = true;
+                continue;
+            }
+            if (L[i].len && (L[i].p[0] == ' ' || L[i].p[0] == '\t') && header) continue;
+            in_body = true;
+            if (L[i].len == 0) continue;
+            F->missing_mime_head_body_separator = true;
+        }
+    }
+    if (closed)
+        for (size_t i = n - line_count; i < n; i++)
+            for (size_t k = 0; k < L[i].len; k++)
+                if (!ch_is_space((unsigned char)L[i].p[k]) && L[i].p[k] != '.') {
+                    F->mime_epilogue_exists = true;
+                    return;
+                }
+}
+
+static void check_mime_flags(const char *msg, size_t len)
+{
+    struct fx x;
+    fx_load_buf(&x, msg, len);
+    struct ref_parse_flags F = {0};
+    for (size_t i = 0; i < x.m.mime.n; i++)
+        if (x.m.mime.parts[i].is_multipart) ref_scan_multipart(x.a, &x.m.mime.parts[i], &F);
+    static const char *const names[] = {"missing_mime_head_body_separator", "missing_mime_headers",
+                                        "mime_epilogue_exists", "mimepart_limit_exceeded"};
+    const bool want[] = {F.missing_mime_head_body_separator, F.missing_mime_headers,
+                         F.mime_epilogue_exists, F.mimepart_limit_exceeded};
+    for (int k = 0; k < 4; k++)
+        if (run1(&x, "check_msg_parse_flags", names[k]) != want[k])
+            fail_msg("%s: reference %d on\n%.*s", names[k], want[k], (int)len, msg);
+    fx_free(&x);
+}
+
+static void test_mime_flags_scan(void **state)
+{
+    (void)state;
+    /* by hand: an epilogue after the close; headers missing after a
+     * boundary; a part without its empty line; 1,000 parts */
+    const char *m1 = "Content-Type: multipart/mixed; boundary=BB\n\npreamble\n--BB\n"
+                     "Content-Type: text/plain\n\nhi\n--BB--\nthe epilogue\n";
+    const char *m2 = "Content-Type: multipart/mixed; boundary=BB\n\n--BB\nno header here\n"
+                     "--BB--\n . \r\n";
+    const char *m3 = "Content-Type: multipart/mixed; boundary=BB\r\n\r\n--BB\r\n"
+                     "Content-Type: text/plain\r\n folded\r\nbody at once\r\n--BB--";
+    check_mime_flags(m1, strlen(m1));
+    check_mime_flags(m2, strlen(m2));
+    check_mime_flags(m3, strlen(m3));
+    assert_true(on(m1, "check_msg_parse_flags", "mime_epilogue_exists"));
+    assert_false(on(m2, "check_msg_parse_flags", "mime_epilogue_exists")); /* spaces and '.' */
+    assert_true(on(m2, "check_msg_parse_flags", "missing_mime_headers"));
+    assert_false(on(m1, "check_msg_parse_flags", "missing_mime_headers"));
+    assert_true(on(m3, "check_msg_parse_flags", "missing_mime_head_body_separator"));
+    assert_false(on(m1, "check_msg_parse_flags", "missing_mime_head_body_separator"));
+    /* N parts, no close: N - 1 boundaries after the first and the last line
+     * count, so the limit (1,000) is reached at N = 1,000, not 999 */
+    for (int parts = 999; parts <= 1000; parts++) {
+        size_t cap = 40000, len = 0;
+        char *big = malloc(cap);
+        len += (size_t)snprintf(big, cap, "Content-Type: multipart/mixed; boundary=BB\n\n");
+        for (int i = 0; i < parts; i++)
+            len += (size_t)snprintf(big + len, cap - len, "--BB\nX: y\n\nz\n");
+        check_mime_flags(big, len);
+        assert_int_equal(on(big, "check_msg_parse_flags", "mimepart_limit_exceeded"),
+                         parts == 1000);
+        free(big);
+    }
+    /* generated: lines of every kind the scan tells apart */
+    static const char *const lines[] = {
+        "--BB",
+        "--BB--",
+        "--BB  ",
+        "--BBx",
+        "--BB--x",
+        "--BB-- \t",
+        "--B",
+        "--CC",
+        "--CC--",
+        "",
+        "",
+        "hello",
+        ".",
+        " . ",
+        "X: y",
+        "Key : v",
+        " folded",
+        "\tfolded",
+        "bad line",
+        ":x",
+        "--",
+        "Content-Type: multipart/alternative; boundary=CC",
+        "Content-Type: text/plain",
+    };
+    static const char *const ends[] = {"\n", "\r\n", "\n", "\r"};
+    uint32_t seed = 4242;
+    size_t nl = sizeof lines / sizeof lines[0];
+    char msg[4096];
+    for (int k = 0; k < 20000; k++) {
+        size_t ml =
+            (size_t)snprintf(msg, sizeof msg, "Content-Type: multipart/mixed; boundary=BB\n\n");
+        seed = seed * 1103515245u + 12345u;
+        int count = (int)((seed >> 16) % 24);
+        for (int i = 0; i < count && ml + 100 < sizeof msg; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *l = lines[(seed >> 8) % nl];
+            const char *e = i + 1 == count && (seed & 1) ? "" : ends[(seed >> 20) % 4];
+            ml += (size_t)snprintf(msg + ml, sizeof msg - ml, "%s%s", l, e);
+        }
+        check_mime_flags(msg, ml);
+    }
+}
+
+/* ---- hostname_to_domain against the version it replaced ---- */
+
+/* The version with a regex on the last label and arena_printf, kept as the
+ * reference. */
+static const char *ref_host_to_domain(struct eval_ctx *c, const char *h)
+{
+    bool letter = false;
+    for (const char *p = h; *p && !letter; p++)
+        letter = ch_is_alpha((unsigned char)*p);
+    if (!letter) return h;
+    /* split on dots (Perl's split drops trailing empty fields) */
+    size_t nparts = 0;
+    const char *parts[256];
+    size_t lens[256];
+    const char *p = h;
+    while (*p && nparts < 256) {
+        const char *d = strchr(p, '.');
+        size_t l = d ? (size_t)(d - p) : strlen(p);
+        parts[nparts] = p, lens[nparts++] = l;
+        p = d ? d + 1 : p + l;
+    }
+    while (nparts && lens[nparts - 1] == 0)
+        nparts--;
+    if (nparts > 1) {
+        const char *last = arena_strndup(ev_arena(c), parts[nparts - 1], lens[nparts - 1]);
+        if (ev_rx(c, "(?:\\S{3,}|ie|fr|de)", 0, last))
+            return arena_printf(ev_arena(c), "%.*s.%s", (int)lens[nparts - 2], parts[nparts - 2],
+                                last);
+    }
+    if (nparts > 2)
+        return arena_printf(ev_arena(c), "%.*s.%.*s.%.*s", (int)lens[nparts - 3], parts[nparts - 3],
+                            (int)lens[nparts - 2], parts[nparts - 2], (int)lens[nparts - 1],
+                            parts[nparts - 1]);
+    return h;
+}
+
+static void test_host_to_domain(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    /* by hand */
+    assert_string_equal(ev_host_to_domain(&x.ctx, "mail.example.com"), "example.com");
+    assert_string_equal(ev_host_to_domain(&x.ctx, "a.b.example.co.uk"), "example.co.uk");
+    assert_string_equal(ev_host_to_domain(&x.ctx, "a.b.example.fr"), "example.fr");
+    assert_string_equal(ev_host_to_domain(&x.ctx, "a.b.example.de."), "example.de");
+    assert_string_equal(ev_host_to_domain(&x.ctx, "192.0.2.1"), "192.0.2.1"); /* no letter */
+    assert_string_equal(ev_host_to_domain(&x.ctx, "localhost"), "localhost");
+    assert_string_equal(ev_host_to_domain(&x.ctx, "x.y"), "x.y");
+    /* generated */
+    static const char *const labels[] = {"",   "a",  "ab",  "abc", "ie",  "fr",  "de", "xie",
+                                         "1",  "12", "123", "a b", " ",   "co",  "uk", "MAIL",
+                                         "Ie", "dE", "d",   "e f", "frx", "\tab"};
+    uint32_t seed = 99;
+    size_t nl = sizeof labels / sizeof labels[0];
+    for (int k = 0; k < 30000; k++) {
+        char h[128];
+        size_t hl = 0;
+        seed = seed * 1103515245u + 12345u;
+        int count = (int)((seed >> 16) % 6);
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1103515245u + 12345u;
+            hl += (size_t)snprintf(h + hl, sizeof h - hl, "%s%s", i ? "." : "",
+                                   labels[(seed >> 8) % nl]);
+        }
+        if ((seed >> 24) % 5 == 0) hl += (size_t)snprintf(h + hl, sizeof h - hl, ".");
+        h[hl] = 0;
+        const char *a = ev_host_to_domain(&x.ctx, h), *r = ref_host_to_domain(&x.ctx, h);
+        if (strcmp(a, r) != 0) fail_msg("\"%s\": \"%s\", reference \"%s\"", h, a, r);
+    }
+    fx_free(&x);
+}
+
+/* check_for_uppercase's counts around a removed "ESC $ B ... ESC ( B" run,
+ * by hand: 200 small letters, then 400 capitals inside the run and three
+ * after it: 3 / 203 capitals = 1.5% (66.8% if the run were counted) */
+static void test_uppercase_cut(void **state)
+{
+    (void)state;
+    char msg[2048];
+    size_t ml = (size_t)snprintf(msg, sizeof msg, "From: a@example.com\nSubject: x\n\n");
+    for (int i = 0; i < 20; i++)
+        ml += (size_t)snprintf(msg + ml, sizeof msg - ml, "%shello world", i ? " " : "");
+    ml += (size_t)snprintf(msg + ml, sizeof msg - ml, "\n\x1b$B");
+    for (int i = 0; i < 400; i++)
+        msg[ml++] = 'Q';
+    ml += (size_t)snprintf(msg + ml, sizeof msg - ml, "\x1b(B ABC\n");
+    assert_true(on2(msg, "check_for_uppercase", "0", "25"));
+    assert_false(on2(msg, "check_for_uppercase", "50", "75"));
+    assert_false(on2(msg, "check_for_uppercase", "1.5", "25")); /* 1.478% */
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2107,6 +2421,9 @@ int main(void)
         cmocka_unit_test(test_freemail_memo),
         cmocka_unit_test(test_freemail_replyto_cached),
         cmocka_unit_test(test_received_squashed_cached),
+        cmocka_unit_test(test_mime_flags_scan),
+        cmocka_unit_test(test_host_to_domain),
+        cmocka_unit_test(test_uppercase_cut),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
