@@ -168,6 +168,10 @@ bool ev_sa_parse_date(struct eval_ctx *c, const char *date, int64_t *out);
  * for the tests) */
 const char *ev_host_to_domain(struct eval_ctx *c, const char *h);
 
+/* check_ratware_envelope_from's test: does /\b\Qdom\E.\Quser\E@/i match
+ * s? (evals_sa.c; declared here for the tests) */
+bool ev_dom_user_at(const char *s, const char *dom, const char *user);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */
@@ -194,6 +198,7 @@ enum {
     EV_SLOT_FMMEMO,  /* is_freemail's answers for this message's addresses */
     EV_SLOT_FMREPLY, /* check_freemail_replyto's addresses and their answers */
     EV_SLOT_RCVDSQ,  /* get("Received") with whitespace runs squashed */
+    EV_SLOT_TVD,     /* tvd_vertical_words' highest percentage */
     EV_SLOT__COUNT
 };
 struct sorted_list;

@@ -30,6 +30,7 @@
 #include "score/evals_int.h"
 #include "score/msgview.h"
 #include "score/rules.h"
+#include "score/saregex.h"
 #include "util/str.h"
 
 #define DIR "tests/fixtures/evals/"
@@ -1703,6 +1704,26 @@ static void test_received_squashed_cached(void **state)
         {"Received: from rly-x01.mx.aol.com by y.example\nReceived: from a by b\n"
          "From: a@example.com\nSubject: x\n\nx\n",
          false, false, false},
+        /* a tab before RLY- is a space once squashed */
+        {"Received: from x\tRLY-ab12.mx by y\nFrom: a@example.com\nSubject: x\n\nx\n", false, false,
+         true},
+        {"Received: from xrly-ab12.mx by y\nFrom: a@example.com\nSubject: x\n\nx\n", false, false,
+         false},
+        /* with X-Originating-Ip, a hotmail.com relay with its IP is genuine */
+        {"Received: from smtp.hotmail.com ([192.0.2.7]) by mx.example.org\n"
+         "X-Originating-Ip: [192.0.2.1]\nFrom: a@example.com\nSubject: x\n\nx\n",
+         false, false, false},
+        {"Received: from smtp.hotmail.com ([192.0.2.7]) by mx.example.org\n"
+         "From: a@example.com\nSubject: x\n\nx\n",
+         true, false, false},
+        /* the pattern's unescaped '.' takes "hotmail_com": with the IP header the
+         * relay passes (no "hotmail.com" anywhere, the text squashed for it) */
+        {"Received: from smtp.hotmail_com ([192.0.2.7]) by mx.example.org\n"
+         "X-Originating-Ip: [192.0.2.1]\nFrom: a@hotmail.com\nSubject: x\n\nx\n",
+         false, false, false},
+        {"Received: from smtp.hotmail_com ([192.0.2.7]) by mx.example.org\n"
+         "From: a@hotmail.com\nSubject: x\n\nx\n",
+         false, true, false},
         /* no Received at all: "gated through a Received-header remover" */
         {"From: a@hotmail.com\nSubject: x\n\nx\n", false, false, false},
     };
@@ -2039,6 +2060,93 @@ static void test_uppercase_cut(void **state)
     assert_true(on2(msg, "check_for_uppercase", "0", "25"));
     assert_false(on2(msg, "check_for_uppercase", "50", "75"));
     assert_false(on2(msg, "check_for_uppercase", "1.5", "25")); /* 1.478% */
+}
+
+/* check_ratware_envelope_from's match by hand against the per-message
+ * regex it replaced (/\b$dom.$user@/i, both quoted) */
+static bool ratware_regex(struct fx *x, const char *s, const char *dom, const char *user)
+{
+    struct arena_str b = {.a = x->a};
+    arena_str_put(&b, "\\b", 2);
+    sare_quote(&b, dom, strlen(dom));
+    arena_str_put(&b, ".", 1);
+    sare_quote(&b, user, strlen(user));
+    arena_str_put(&b, "@", 1);
+    return ev_rx_dyn(&x->ctx, b.p, EV_RE_I, s);
+}
+
+static void test_dom_user_at(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    /* by hand */
+    assert_true(ev_dom_user_at("example.com-bob@mailer.net", "example.com", "bob"));
+    assert_true(ev_dom_user_at("EXAMPLE.COM.Bob@x", "example.com", "bob"));
+    assert_false(ev_dom_user_at("xexample.com.bob@x", "example.com", "bob")); /* no \b */
+    assert_true(ev_dom_user_at("-example.com.bob@x", "example.com", "bob"));
+    assert_false(ev_dom_user_at("example.com\nbob@x", "example.com", "bob")); /* '.' */
+    assert_true(ev_dom_user_at("example.com\rbob@x", "example.com", "bob"));
+    assert_false(ev_dom_user_at("example.com.bob", "example.com", "bob"));
+    assert_false(ev_dom_user_at("example.combob@x", "example.com", "bob"));
+    /* generated */
+    static const char pool[] = "aAb.-@\n\r_1 \xc3\xa9";
+    static const char *const doms[] = {"a.b", "A.b", "b.a", "x-1.a", "\xc3\xa9.a", ".a"};
+    static const char *const users[] = {"a", "b_", "A1", "-", "\xc3\xa9", "a.b"};
+    uint32_t seed = 31337;
+    int hits = 0;
+    for (int k = 0; k < 30000; k++) {
+        char str[32];
+        seed = seed * 1103515245u + 12345u;
+        const char *dom = doms[(seed >> 8) % 6], *user = users[(seed >> 12) % 6];
+        size_t n = (seed >> 16) % 16, l = 0;
+        /* half the strings hold the pair somewhere */
+        if ((seed >> 28) & 1) {
+            seed = seed * 1103515245u + 12345u;
+            n = (seed >> 16) % 4;
+        }
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            str[l++] = pool[(seed >> 16) % (sizeof pool - 1)];
+        }
+        str[l] = 0;
+        if (((seed >> 7) & 3) != 0 && l + 20 < sizeof str) {
+            seed = seed * 1103515245u + 12345u;
+            l += (size_t)snprintf(str + l, sizeof str - l, "%s%c%s%s", dom,
+                                  "._\n@"[(seed >> 20) % 4], user, (seed >> 24) % 3 ? "@" : "x");
+        }
+        bool a = ev_dom_user_at(str, dom, user), r = ratware_regex(&x, str, dom, user);
+        if (a != r) fail_msg("\"%s\" dom \"%s\" user \"%s\": %d, regex %d", str, dom, user, a, r);
+        hits += r;
+    }
+    assert_in_range(hits, 3000, 27000);
+    fx_free(&x);
+}
+
+/* tvd_vertical_words' percentage, once per message: by hand, the paragraph
+ * "a b c d e f\n" has 5 spaces and 7 other characters (its line end too):
+ * floor(500 / 7) = 71%; the others less (the Subject is too short) */
+static void test_tvd_cached(void **state)
+{
+    (void)state;
+    const char *msg = "From: a@example.com\nSubject: x\n\na b c d e f\n\nabcdefgh\n\nab cdef\n";
+    static const struct {
+        const char *min, *max;
+        bool hit;
+    } want[] = {
+        {"70", "80", true}, {"71", "72", true},  {"72", "100", false},
+        {"0", "71", false}, {"50", "100", true}, {"71", "71.5", true},
+    };
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            const char *args[3] = {want[i].min, want[i].max, NULL};
+            assert_int_equal(run(&x, "tvd_vertical_words", args), want[i].hit);
+            assert_int_equal(on2(msg, "tvd_vertical_words", want[i].min, want[i].max), want[i].hit);
+        }
+    fx_free(&x);
 }
 
 /* ev_re keeps the patterns last asked for by the address of their text:
@@ -2424,6 +2532,8 @@ int main(void)
         cmocka_unit_test(test_mime_flags_scan),
         cmocka_unit_test(test_host_to_domain),
         cmocka_unit_test(test_uppercase_cut),
+        cmocka_unit_test(test_dom_user_at),
+        cmocka_unit_test(test_tvd_cached),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
