@@ -172,6 +172,11 @@ const char *ev_host_to_domain(struct eval_ctx *c, const char *h);
  * s? (evals_sa.c; declared here for the tests) */
 bool ev_dom_user_at(const char *s, const char *dom, const char *user);
 
+/* check_illegal_chars' counts over (s, len): the illegal bytes (controls
+ * but \t \n \r, 0x7F-0xFF) and the exempt ones among them (0xA2, 0xA3,
+ * 0xAE). (evals_sa.c; declared here for the tests) */
+void ev_count_illegal(const char *s, size_t len, size_t *illegal, size_t *exempt);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */
@@ -198,7 +203,6 @@ enum {
     EV_SLOT_FMMEMO,  /* is_freemail's answers for this message's addresses */
     EV_SLOT_FMREPLY, /* check_freemail_replyto's addresses and their answers */
     EV_SLOT_RCVDSQ,  /* get("Received") with whitespace runs squashed */
-    EV_SLOT_TVD,     /* tvd_vertical_words' highest percentage */
     EV_SLOT__COUNT
 };
 struct sorted_list;

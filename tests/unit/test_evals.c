@@ -1432,6 +1432,8 @@ static void test_parse_date(void **state)
     check_date(&x, "5 Jan 1999 12:345 10:00", true, 915530400);
     check_date(&x, "5 Jan 1999 12:34:5x 10:00:00 +0000", true, 915530400);
     check_date(&x, "5 Jan 1999 123:45 1:2:3", true, 915494400);
+    /* a day past LONG_MAX reads as LONG_MAX (strtol): past the month's end */
+    check_date(&x, "99999999999999999999999 Jan 2000", true, 949363200);
     check_date(&x, "Jan 1999 23:59:59", false, 0); /* no day */
     check_date(&x, "", false, 0);
     check_date(&x, "garbage", false, 0);
@@ -2124,10 +2126,11 @@ static void test_dom_user_at(void **state)
     fx_free(&x);
 }
 
-/* tvd_vertical_words' percentage, once per message: by hand, the paragraph
- * "a b c d e f\n" has 5 spaces and 7 other characters (its line end too):
- * floor(500 / 7) = 71%; the others less (the Subject is too short) */
-static void test_tvd_cached(void **state)
+/* tvd_vertical_words' percentage by hand, asked again in one message and
+ * in fresh ones: the paragraph "a b c d e f\n" has 5 spaces and 7 other
+ * characters (its line end too): floor(500 / 7) = 71%; the others less
+ * (the Subject is too short) */
+static void test_tvd_ranges(void **state)
 {
     (void)state;
     const char *msg = "From: a@example.com\nSubject: x\n\na b c d e f\n\nabcdefgh\n\nab cdef\n";
@@ -2147,6 +2150,54 @@ static void test_tvd_cached(void **state)
             assert_int_equal(on2(msg, "tvd_vertical_words", want[i].min, want[i].max), want[i].hit);
         }
     fx_free(&x);
+}
+
+/* ev_count_illegal (eight bytes at a time) against the byte loop it
+ * replaced, on random buffers of the boundary bytes, at every alignment */
+static void test_count_illegal(void **state)
+{
+    (void)state;
+    static const unsigned char edge[] = {0x00, 0x01, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D,
+                                         0x0E, 0x1F, 0x20, 0x21, 0x41, 0x7E, 0x7F, 0x80,
+                                         0x81, 0xA1, 0xA2, 0xA3, 0xAE, 0xAF, 0xFE, 0xFF};
+    unsigned char buf[64];
+    uint32_t seed = 2718;
+    for (int k = 0; k < 200000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t off = (seed >> 8) % 8, len = (seed >> 12) % 48;
+        int mode = (int)((seed >> 20) % 4);
+        for (size_t i = 0; i < off + len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            /* mostly printable, or one boundary byte now and then, or any */
+            buf[i] = mode == 0 ? (unsigned char)r
+                     : r % 13  ? (unsigned char)(0x20 + r % 0x5F)
+                               : edge[(r >> 4) % sizeof edge];
+        }
+        size_t ill = 0, ex = 0;
+        for (size_t i = off; i < off + len; i++) {
+            unsigned char ch = buf[i];
+            if (ch <= 0x08 || ch == 0x0B || ch == 0x0C || (ch >= 0x0E && ch <= 0x1F) || ch >= 0x7F)
+                ill++;
+            if (ch == 0xA2 || ch == 0xA3 || ch == 0xAE) ex++;
+        }
+        size_t a_ill = 99, a_ex = 99;
+        ev_count_illegal((const char *)buf + off, len, &a_ill, &a_ex);
+        if (a_ill != ill || a_ex != ex)
+            fail_msg("case %d: %zu %zu, byte loop %zu %zu", k, a_ill, a_ex, ill, ex);
+    }
+    /* every single byte value at every position of a word */
+    for (unsigned v = 0; v < 256; v++)
+        for (size_t pos = 0; pos < 16; pos++) {
+            memset(buf, 'a', 16);
+            buf[pos] = (unsigned char)v;
+            size_t ill, ex;
+            ev_count_illegal((const char *)buf, 16, &ill, &ex);
+            bool want =
+                v <= 0x08 || v == 0x0B || v == 0x0C || (v >= 0x0E && v <= 0x1F) || v >= 0x7F;
+            assert_int_equal(ill, want);
+            assert_int_equal(ex, v == 0xA2 || v == 0xA3 || v == 0xAE);
+        }
 }
 
 /* ev_re keeps the patterns last asked for by the address of their text:
@@ -2533,7 +2584,8 @@ int main(void)
         cmocka_unit_test(test_host_to_domain),
         cmocka_unit_test(test_uppercase_cut),
         cmocka_unit_test(test_dom_user_at),
-        cmocka_unit_test(test_tvd_cached),
+        cmocka_unit_test(test_tvd_ranges),
+        cmocka_unit_test(test_count_illegal),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
