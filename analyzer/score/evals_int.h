@@ -177,6 +177,10 @@ bool ev_dom_user_at(const char *s, const char *dom, const char *user);
  * 0xAE). (evals_sa.c; declared here for the tests) */
 void ev_count_illegal(const char *s, size_t len, size_t *illegal, size_t *exempt);
 
+/* SpamAssassin's charset test of body_charset_is_likely_to_fp (a charset
+ * that makes capitals likely). (evals_sa.c; declared here for the tests) */
+bool ev_charset_fp_caps(const char *cs);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */

@@ -2200,6 +2200,60 @@ static void test_count_illegal(void **state)
         }
 }
 
+/* The charset test by hand against its regex; the '%' and
+ * "from groups.msn.com (" prefilters by hand */
+static void test_charset_and_prefilters(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    const char *re = "^[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|isoir|cp1251|windows-1251|"
+                     "georgianps|pt154|tis)[-_a-z0-9]*$";
+    assert_true(ev_charset_fp_caps("KOI8-R"));
+    assert_true(ev_charset_fp_caps("iso-2022-jp\n")); /* $ before a final newline */
+    assert_false(ev_charset_fp_caps("iso-2022-jp\n\n"));
+    assert_false(ev_charset_fp_caps("utf-8"));
+    assert_false(ev_charset_fp_caps("x jis")); /* a space is not of the class */
+    assert_false(ev_charset_fp_caps(NULL));
+    static const char *const parts[] = {
+        "koi",  "JP", "ji",  "s",     "euc",     "gb",      "big5",        "iso", "ir",
+        "cp12", "51", "tis", "pt154", "windows", "-",       "_",           "8",   "utf",
+        " ",    "\n", ".",   "\xc3",  "geo",     "rgianps", "WINDOWS-1251"};
+    uint32_t seed = 5;
+    int hits = 0;
+    for (int k = 0; k < 30000; k++) {
+        char cs[64];
+        size_t l = 0;
+        seed = seed * 1103515245u + 12345u;
+        int count = (int)((seed >> 16) % 5);
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1103515245u + 12345u;
+            l += (size_t)snprintf(cs + l, sizeof cs - l, "%s",
+                                  parts[(seed >> 8) % (sizeof parts / sizeof parts[0])]);
+        }
+        cs[l] = 0;
+        bool a = ev_charset_fp_caps(cs), r = ev_rx(&x.ctx, re, EV_RE_I, cs);
+        if (a != r) fail_msg("\"%s\": %d, regex %d", cs, a, r);
+        hits += r;
+    }
+    assert_in_range(hits, 2000, 28000);
+    fx_free(&x);
+    /* check_unresolved_template: a '%' then capitals, not in the allowed fields */
+    assert_true(on("X-Foo: %FIRST_NAME\nSubject: x\n\nx\n", "check_unresolved_template", NULL));
+    assert_false(on("Subject: %FIRST_NAME\n\nx\n", "check_unresolved_template", NULL));
+    assert_false(on("X-Foo: 50% OFF\nSubject: x\n\nx\n", "check_unresolved_template", NULL));
+    assert_false(on("X-Foo: %first\nSubject: x\n\nx\n", "check_unresolved_template", NULL));
+    /* gated_through_received_hdr_remover: no Received, or a groups.msn.com relay */
+    assert_true(on("Subject: x\n\nx\n", "gated_through_received_hdr_remover", NULL));
+    assert_true(on("Received: from groups.msn.com (p1.msn.com [192.0.2.1]) by y\n\nx\n",
+                   "gated_through_received_hdr_remover", NULL));
+    assert_false(on("Received: from groups.msn.com (p1msn.com [192.0.2.1]) by y\n\nx\n",
+                    "gated_through_received_hdr_remover", NULL));
+    assert_false(on("Received: from groups.msn.com  (p1.msn.com [192.0.2.1]) by y\n\nx\n",
+                    "gated_through_received_hdr_remover", NULL));
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2586,6 +2640,7 @@ int main(void)
         cmocka_unit_test(test_dom_user_at),
         cmocka_unit_test(test_tvd_ranges),
         cmocka_unit_test(test_count_illegal),
+        cmocka_unit_test(test_charset_and_prefilters),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
