@@ -187,6 +187,11 @@ bool ev_charset_fp_caps(const char *cs);
 bool ev_has_inner_space(const char *p, size_t len);
 bool ev_b64_pair_start(const char *p, size_t len);
 
+/* The leftmost match of /(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)/ in
+ * (s, len), HeaderEval's date in a Received line. (evals_sa.c; declared
+ * here for the tests) */
+bool ev_rcvd_date_span(const char *s, size_t len, size_t *start, size_t *end);
+
 /* ---- per-message cache ---- */
 
 /* Facts computed once per message and kept in ctx->priv (arena). The
@@ -207,6 +212,7 @@ enum {
     EV_SLOT_FMMEMO,  /* is_freemail's answers for this message's addresses */
     EV_SLOT_FMREPLY, /* check_freemail_replyto's addresses and their answers */
     EV_SLOT_RCVDSQ,  /* get("Received") with whitespace runs squashed */
+    EV_SLOT_B64LEN,  /* check_base64_length's longest line */
     EV_SLOT__COUNT
 };
 struct sorted_list;

@@ -2254,6 +2254,116 @@ static void test_charset_and_prefilters(void **state)
                     "gated_through_received_hdr_remover", NULL));
 }
 
+/* check_base64_length's longest line, once per message: by hand, the base64
+ * leaves' lines are 76 bytes + 1 for the "\n" (a CR is not counted) and 80
+ * bytes ending the part (its line end belongs to the boundary); the text
+ * part's 200-byte line and the application/ics part do not count */
+static void test_base64_longest(void **state)
+{
+    (void)state;
+    char l76[77], l80[81], l100[101], l200[201];
+    memset(l76, 'Q', 76), l76[76] = 0;
+    memset(l80, 'Q', 80), l80[80] = 0;
+    memset(l100, 'Q', 100), l100[100] = 0;
+    memset(l200, 'x', 200), l200[200] = 0;
+    char msg[4096];
+    snprintf(msg, sizeof msg,
+             "From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n"
+             "--BB\r\nContent-Type: text/plain\r\n\r\n%s\r\n"
+             "--BB\r\nContent-Type: application/octet-stream\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n%s\r\n"
+             "--BB\r\nContent-Type: image/gif\r\nContent-Transfer-Encoding: BASE64\r\n\r\n%s\r\n"
+             "--BB\r\nContent-Type: application/ics\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+             "%s\r\n--BB--\r\n",
+             l200, l76, l76, l80, l100);
+    static const struct {
+        const char *a0, *a1;
+        bool hit;
+    } want[] = {
+        {"80", NULL, true},  {"81", NULL, false}, {"78", "80", true},
+        {"78", "79", false}, {"0", NULL, true},
+    };
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            const char *args[3] = {want[i].a0, want[i].a1, NULL};
+            assert_int_equal(run(&x, "check_base64_length", args), want[i].hit);
+            struct fx y;
+            fx_load_buf(&y, msg, strlen(msg));
+            assert_int_equal(run(&y, "check_base64_length", args), want[i].hit);
+            fx_free(&y);
+        }
+    fx_free(&x);
+    assert_true(on("Subject: x\n\nno base64\n", "check_base64_length", "0"));
+    assert_false(on("Subject: x\n\nno base64\n", "check_base64_length", "1"));
+}
+
+/* The Received date span by hand against the regex it replaced */
+static void test_rcvd_date_span(void **state)
+{
+    (void)state;
+    const char *msg = "Subject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    const struct ev_re *re = ev_re("(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)", 0);
+    /* by hand */
+    const char *l1 = "from a by b with ESMTP id X; Mon, 30 Nov 2026 18:51:16 +0000 (UTC)";
+    size_t b, e;
+    assert_true(ev_rcvd_date_span(l1, strlen(l1), &b, &e));
+    assert_string_equal(l1 + b, " 30 Nov 2026 18:51:16 +0000 (UTC)");
+    assert_int_equal(e - b, strlen(" 30 Nov 2026 18:51:16 +0000"));
+    const char *l2 = "id X; ,30 Nov 2026 1:2:3 x"; /* ".?" takes the ',' */
+    assert_true(ev_rcvd_date_span(l2, strlen(l2), &b, &e));
+    assert_int_equal(b, 5);
+    assert_int_equal(e, strlen(l2));
+    const char *l3 = "x\n30 Nov 2026 18:51:16 +0000"; /* "\n" is \s */
+    assert_true(ev_rcvd_date_span(l3, strlen(l3), &b, &e));
+    assert_int_equal(b, 1);
+    const char *l4 = "x \n30 Nov 2026 18:51:16 +0000"; /* ".?" does not take "\n" */
+    assert_true(ev_rcvd_date_span(l4, strlen(l4), &b, &e));
+    assert_int_equal(b, 2);
+    assert_false(ev_rcvd_date_span("x 30 Nov 2026 18:51 +0000", 25, &b, &e));
+    assert_false(ev_rcvd_date_span("x 30 Nov 2026 18:51:16 ", 23, &b, &e));
+    /* generated */
+    static const char *const words[] = {
+        "30",   "1",      "2026",  "Nov",   "Mo",       "Monday", "18:51:16", "1:2:3",
+        "12:3", "12:34:", "+0000", "(UTC)", "x",        "id",     ";",        "a1",
+        "1a",   "x30",    "123",   "::",    "\xc3\xa9", "N v",    "-0500",    "18:51:16x",
+    };
+    static const char *const seps[] = {" ", " ", " ", "", "  ", "\t", "\n", ", ", ",", "\r"};
+    uint32_t seed = 777777;
+    int hits = 0;
+    for (int k = 0; k < 60000; k++) {
+        char line[256];
+        size_t l = 0;
+        seed = seed * 1103515245u + 12345u;
+        int count = (int)((seed >> 16) % 12);
+        bool shaped = (seed >> 8) & 1;
+        for (int i = 0; i < count && l + 24 < sizeof line; i++) {
+            seed = seed * 1103515245u + 12345u;
+            static const int order[] = {0, 2, 1, 6, 10}; /* day mon year time zone */
+            const char *w = shaped && (seed >> 11) % 4
+                                ? (i % 5 == 1 ? "Nov" : words[order[i % 5]])
+                                : words[(seed >> 8) % (sizeof words / sizeof words[0])];
+            const char *sp = shaped && (seed >> 24) % 8
+                                 ? " "
+                                 : seps[(seed >> 20) % (sizeof seps / sizeof seps[0])];
+            l += (size_t)snprintf(line + l, sizeof line - l, "%s%s", sp, w);
+        }
+        line[l] = 0;
+        size_t ov[4] = {0, 0, 0, 0}, sb = 0, se = 0;
+        bool r = ev_re_match(&x.ctx, re, line, l, 0, ov, 2);
+        bool a = ev_rcvd_date_span(line, l, &sb, &se);
+        if (a != r || (r && (sb != ov[2] || se != ov[3])))
+            fail_msg("\"%s\": %d %zu-%zu, regex %d %zu-%zu", line, a, sb, se, r, ov[2], ov[3]);
+        hits += r;
+    }
+    assert_in_range(hits, 3000, 57000);
+    fx_free(&x);
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2641,6 +2751,8 @@ int main(void)
         cmocka_unit_test(test_tvd_ranges),
         cmocka_unit_test(test_count_illegal),
         cmocka_unit_test(test_charset_and_prefilters),
+        cmocka_unit_test(test_base64_longest),
+        cmocka_unit_test(test_rcvd_date_span),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
