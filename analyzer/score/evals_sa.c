@@ -2190,10 +2190,12 @@ static bool fm_role_may_match(const char *email)
 /* FreeMail's _is_freemail for a lowercased address. */
 static bool is_freemail_now(struct eval_ctx *c, const char *email)
 {
-    if (ev_addr_in_list(c, "freemail_welcomelist", email)) return false;
+    const char *const *wl;
+    size_t nwl = ev_list(c, "freemail_welcomelist", &wl); /* found once for both */
+    if (ev_glob_any(wl, nwl, email)) return false;
     const char *at = strrchr(email, '@');
     const char *domain = at ? at + 1 : email;
-    if (ev_addr_in_list(c, "freemail_welcomelist", domain)) return false;
+    if (ev_glob_any(wl, nwl, domain)) return false;
     if (fm_role_may_match(email) &&
         ev_rx(
             c,

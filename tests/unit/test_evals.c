@@ -2364,6 +2364,78 @@ static void test_rcvd_date_span(void **state)
     fx_free(&x);
 }
 
+/* The relay fields read from the pseudo-header by key (their lengths now a
+ * table): every field equals the text after its "key=" in the string */
+static void test_relay_fields(void **state)
+{
+    (void)state;
+    const char *msg = "Received: from HELO.example (mail.example.com [192.0.2.1])\n"
+                      "\tby mx.example.org with ESMTPA id ABC123\n"
+                      "\tfor <t@example.org>; Mon, 30 Nov 2026 18:51:16 +0000\n"
+                      "From: a@example.com\nSubject: x\n\nx\n";
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    const struct ev_relays *R = ev_relays(&x.ctx);
+    assert_int_equal(R->n_untrusted + R->n_trusted, 1);
+    const struct ev_relay *r = R->n_untrusted ? &R->untrusted[0] : &R->trusted[0];
+    const char *str = R->n_untrusted ? R->untrusted_str : R->trusted_str;
+    static const char *const keys[] = {"ip",    "rdns",    "helo", "by",
+                                       "ident", "envfrom", "id",   "auth"};
+    const char *got[] = {r->ip, r->rdns, r->helo, r->by, r->ident, r->envfrom, r->id, r->auth};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char pat[16];
+        snprintf(pat, sizeof pat, " %s=", keys[k]);
+        const char *at = strstr(str, pat);
+        assert_non_null(at);
+        at += strlen(pat);
+        size_t l = strcspn(at, " ]");
+        if (strlen(got[k]) != l || memcmp(got[k], at, l) != 0)
+            fail_msg("%s: \"%s\", the string has \"%.*s\" (%s)", keys[k], got[k], (int)l, at, str);
+    }
+    /* by hand, the fields this Received gives */
+    assert_string_equal(r->ip, "192.0.2.1");
+    assert_string_equal(r->rdns, "mail.example.com");
+    assert_string_equal(r->helo, "HELO.example");
+    assert_string_equal(r->by, "mx.example.org");
+    assert_string_equal(r->id, "ABC123");
+    fx_free(&x);
+}
+
+/* FreeMail's welcomelist (found once for the address and its domain): an
+ * address or a domain on it is no freemail one, by hand */
+static void test_freemail_welcomelist(void **state)
+{
+    (void)state;
+    struct ruleset *rs = ruleset_new();
+    static const char cf[] = "freemail_domains gmail.com yahoo.com\n"
+                             "freemail_welcomelist bob@gmail.com yahoo.com\n";
+    char *b = malloc(sizeof cf - 1);
+    memcpy(b, cf, sizeof cf - 1);
+    ruleset_parse_buf(rs, NULL, b, sizeof cf - 1);
+    ruleset_finish(rs);
+    static const struct {
+        const char *from;
+        bool fm;
+    } want[] = {
+        {"bob@gmail.com", false}, /* the address */
+        {"alice@gmail.com", true},
+        {"x@yahoo.com", false},      /* the domain */
+        {"x@mail.yahoo.com", false}, /* not a freemail domain at all */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "From: %s\nSubject: x\n\nx\n", want[i].from);
+        struct fx x;
+        fx_load_buf(&x, msg, strlen(msg));
+        x.ctx.rs = rs;
+        if (run1(&x, "check_freemail_from", NULL) != want[i].fm)
+            fail_msg("%s: expected %d", want[i].from, want[i].fm);
+        fx_free(&x);
+    }
+    ruleset_free(rs);
+    free(b);
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2753,6 +2825,8 @@ int main(void)
         cmocka_unit_test(test_charset_and_prefilters),
         cmocka_unit_test(test_base64_longest),
         cmocka_unit_test(test_rcvd_date_span),
+        cmocka_unit_test(test_relay_fields),
+        cmocka_unit_test(test_freemail_welcomelist),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
