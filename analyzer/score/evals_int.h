@@ -181,6 +181,11 @@ void ev_count_illegal(const char *s, size_t len, size_t *illegal, size_t *exempt
  * that makes capitals likely). (evals_sa.c; declared here for the tests) */
 bool ev_charset_fp_caps(const char *cs);
 
+/* MIMEEval's line counts: the "=XY" a quoted-printable line did not need;
+ * the "&#xHHHH;" references of a text line. (evals_sa.c; for the tests) */
+size_t ev_qp_needless(const char *l, size_t clen);
+size_t ev_ncr_count(const char *l, size_t clen);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */

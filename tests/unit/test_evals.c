@@ -2436,6 +2436,73 @@ static void test_freemail_welcomelist(void **state)
     free(b);
 }
 
+/* MIMEEval's two line counts (memchr to each '=' / '&') against the byte
+ * loops they replaced, on random lines of the bytes that matter */
+static bool ref_qp_needless(char x, char y)
+{
+    bool digit = y >= '0' && y <= '9';
+    if (x == '0') return y == '9';
+    if (x == '3') return digit || (y >= 'A' && y <= 'F' && y != 'D');
+    if (x == '2' || x == '4' || x == '5' || x == '6') return digit || (y >= 'A' && y <= 'F');
+    if (x == '7') return digit || (y >= 'A' && y <= 'E');
+    return false;
+}
+
+static void test_mime_line_counts(void **state)
+{
+    (void)state;
+    assert_int_equal(ev_qp_needless("x=41=3D=20", 10), 2); /* =41 and =20, not =3D */
+    assert_int_equal(ev_qp_needless("==41", 4), 1);
+    assert_int_equal(ev_ncr_count("&#x00E9;&#x00e9;&#x12345;", 25), 1); /* capitals only */
+    assert_int_equal(ev_ncr_count("&&#x0041;", 9), 1);
+    static const char pool[] = "=&#x;0123479ADEFad ";
+    uint32_t seed = 1618;
+    char l[64];
+    size_t n_qp = 0, n_subs = 0;
+    for (int k = 0; k < 300000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 16) % 40;
+        static const char *const tok[] = {"&#x00E9;", "&#xABCD;", "&#x", "&#x00e9;", "=41", "=3D",
+                                          "=20",      "=09",      "=7F", "=0",       "&",   "="};
+        for (size_t i = 0; i < len;) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 10) & 1) {
+                const char *t = tok[(seed >> 12) % (sizeof tok / sizeof tok[0])];
+                for (size_t j = 0; t[j] && i < len; j++)
+                    l[i++] = t[j];
+            } else {
+                l[i++] = pool[(seed >> 16) % (sizeof pool - 1)];
+            }
+        }
+        size_t qp = 0;
+        for (size_t i = 0; i + 2 < len;) {
+            if (l[i] == '=' && ref_qp_needless(l[i + 1], l[i + 2])) {
+                qp++;
+                i += 3;
+            } else {
+                i++;
+            }
+        }
+        size_t subs = 0;
+        for (size_t i = 0; i + 8 <= len; i++) {
+            if (l[i] != '&' || l[i + 1] != '#' || l[i + 2] != 'x' || l[i + 7] != ';') continue;
+            bool hex = true;
+            for (size_t j = 3; j < 7; j++)
+                if (!((l[i + j] >= '0' && l[i + j] <= '9') || (l[i + j] >= 'A' && l[i + j] <= 'F')))
+                    hex = false;
+            if (hex) {
+                subs++;
+                i += 7;
+            }
+        }
+        n_qp += qp, n_subs += subs;
+        if (ev_qp_needless(l, len) != qp || ev_ncr_count(l, len) != subs)
+            fail_msg("\"%.*s\": %zu %zu, loops %zu %zu", (int)len, l, ev_qp_needless(l, len),
+                     ev_ncr_count(l, len), qp, subs);
+    }
+    assert_true(n_qp > 100000 && n_subs > 50000);
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2827,6 +2894,7 @@ int main(void)
         cmocka_unit_test(test_rcvd_date_span),
         cmocka_unit_test(test_relay_fields),
         cmocka_unit_test(test_freemail_welcomelist),
+        cmocka_unit_test(test_mime_line_counts),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
