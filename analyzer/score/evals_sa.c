@@ -1573,7 +1573,8 @@ EV_FN(sa_html_image_only)
     double min = ev_num(ARG(0)), max = ev_num(ARG(1));
     FOR_HTML(c, d)
     {
-        if (html_tag_find(d, "img") && (double)d->st.length > min && (double)d->st.length <= max)
+        /* the length first: the tag search compares every tag's name */
+        if ((double)d->st.length > min && (double)d->st.length <= max && html_tag_find(d, "img"))
             return true;
     }
     return false;
