@@ -1913,7 +1913,8 @@ static void test_lits_shared_random(void **state)
 
 /* A literal at every position of texts of every length around the slicing
  * thresholds (two slices from 64 bytes, four from 192): the slices' seams
- * and warm-up overlaps, the first and the last bytes. */
+ * and warm-up overlaps, the first and the last bytes; the two-byte literal
+ * on both sides of the pair scan's 64-byte list threshold. */
 static void test_lits_slices(void **state)
 {
     (void)state;
