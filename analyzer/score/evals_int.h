@@ -190,6 +190,10 @@ size_t ev_ncr_count(const char *l, size_t clen);
  * bytes not counted) and spaces. (evals_sa.c; declared for the tests) */
 void ev_chars_spaces(const char *p, size_t len, size_t *chars, size_t *spaces);
 
+/* check_for_uppercase's counts of (p, len): small letters and digits;
+ * capitals (ASCII). (evals_sa.c; declared for the tests) */
+void ev_count_case(const char *p, size_t len, size_t *lower, size_t *upper);
+
 /* check_for_uppercase's line tests (evals_sa.c): does /\S\s+\S/ match
  * the line; does /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/ (two base64 lines
  * joined)? Declared here for the tests. */

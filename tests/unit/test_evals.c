@@ -2542,6 +2542,50 @@ static void test_chars_spaces(void **state)
         }
 }
 
+/* check_for_uppercase's counts eight bytes at a time against the byte loop */
+static void test_count_case(void **state)
+{
+    (void)state;
+    size_t lo, up;
+    ev_count_case("Hello World 2026 \xc3\x89T\xc3\xa9", 22, &lo, &up); /* É é: not ASCII */
+    assert_int_equal(lo, 12);
+    assert_int_equal(up, 3);
+    unsigned char buf[80];
+    uint32_t seed = 1234;
+    for (int k = 0; k < 200000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t off = (seed >> 8) % 8, len = (seed >> 12) % 64;
+        for (size_t i = 0; i < off + len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            /* around the class bounds, or any byte */
+            static const unsigned char edge[] = {'/',  '0',  '9',  ':',  '@',  'A',  'Z',  '[',
+                                                 '`',  'a',  'z',  '{',  0x7F, 0x80, 0xC1, 0xDA,
+                                                 0xE1, 0xFA, 0xB0, 0xB9, 0x00, ' '};
+            buf[i] = r & 1 ? (unsigned char)(r >> 1) : edge[(r >> 1) % sizeof edge];
+        }
+        size_t want_lo = 0, want_up = 0;
+        for (size_t i = off; i < off + len; i++) {
+            unsigned ch = buf[i];
+            if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
+                want_lo++;
+            else if (ch >= 'A' && ch <= 'Z')
+                want_up++;
+        }
+        ev_count_case((const char *)buf + off, len, &lo, &up);
+        if (lo != want_lo || up != want_up)
+            fail_msg("case %d: %zu %zu, byte loop %zu %zu", k, lo, up, want_lo, want_up);
+    }
+    for (unsigned v = 0; v < 256; v++)
+        for (size_t pos = 0; pos < 16; pos++) {
+            memset(buf, ' ', 16);
+            buf[pos] = (unsigned char)v;
+            ev_count_case((const char *)buf, 16, &lo, &up);
+            assert_int_equal(lo, (v >= 'a' && v <= 'z') || (v >= '0' && v <= '9'));
+            assert_int_equal(up, v >= 'A' && v <= 'Z');
+        }
+}
+
 /* ev_re keeps the patterns last asked for by the address of their text:
  * the same address holding another pattern (or other flags) must give
  * that pattern's regex. ev_re_match shares one match data per thread:
@@ -2935,6 +2979,7 @@ int main(void)
         cmocka_unit_test(test_freemail_welcomelist),
         cmocka_unit_test(test_mime_line_counts),
         cmocka_unit_test(test_chars_spaces),
+        cmocka_unit_test(test_count_case),
         cmocka_unit_test(test_ev_re_reuse),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_upper_line_tests),
