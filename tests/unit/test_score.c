@@ -147,7 +147,12 @@ static void test_header_rules(void **state)
                   "header H_UNSET X-Nothing =~ /^fallback$/ [if-unset: fallback]\n"
                   "header H_EXISTS exists:X-Mailer\n"
                   "header H_EXISTS_NOT exists:X-Nothing\n"
-                  "header H_CASE x-mailer =~ /^TestMailer/\n");
+                  "header H_CASE x-mailer =~ /^TestMailer/\n"
+                  "header H_ABSENT_NOT X-Nothing !~ /lottery/\n"
+                  "header H_ABSENT_UNSET_NOT X-Nothing !~ /fallback/ [if-unset: fallback]\n"
+                  "header H_EXISTS_LC exists:x-mailer\n"
+                  "header H_ALL ALL =~ /TestMailer/\n"
+                  "header H_EXISTS_ALL_LC exists:all\n");
     const struct score_hit *h = hit(&f, "H_SUBJ");
     assert_non_null(h);
     assert_true(fabs(h->score - 1.5) < 1e-9);
@@ -161,9 +166,19 @@ static void test_header_rules(void **state)
     assert_non_null(hit(&f, "H_EXISTS"));
     assert_null(hit(&f, "H_EXISTS_NOT"));
     assert_non_null(hit(&f, "H_CASE")); /* header names are case-insensitive */
-    /* 1.5 + 1.0 * 5 (H_NOT, H_ABSENT_EMPTY, H_UNSET, H_EXISTS, H_CASE) */
-    assert_true(fabs(f.r.total - 6.5) < 1e-9);
-    assert_int_equal(f.r.n_scored, 6);
+    /* an absent header: a !~ with a literal set still hits ("" holds no
+     * "lottery"), one given [if-unset] a value that matches does not */
+    assert_non_null(hit(&f, "H_ABSENT_NOT"));
+    assert_null(hit(&f, "H_ABSENT_UNSET_NOT"));
+    assert_non_null(hit(&f, "H_EXISTS_LC")); /* asked by another spelling of the name */
+    /* the pseudo-header is "ALL" exactly: "all" would be a field of that
+     * name, which MSG has not, though it falls in ALL's group of rules */
+    assert_non_null(hit(&f, "H_ALL"));
+    assert_null(hit(&f, "H_EXISTS_ALL_LC"));
+    /* 1.5 + 1.0 * 8 (H_NOT, H_ABSENT_EMPTY, H_UNSET, H_EXISTS, H_CASE,
+     * H_ABSENT_NOT, H_EXISTS_LC, H_ALL) */
+    assert_true(fabs(f.r.total - 9.5) < 1e-9);
+    assert_int_equal(f.r.n_scored, 9);
     assert_string_equal(f.r.hits[0].rule->name, "H_SUBJ"); /* biggest first */
     done(&f);
 }
@@ -502,7 +517,9 @@ static void test_mimeheader_prefilter(void **state)
         "tflags M_MULTI multiple\n"
         "mimeheader M_RAW Content-Type:raw =~ /report\\.pdf/\n"
         "mimeheader M_LC content-type =~ /report\\.pdf/\n"
-        "mimeheader M_DISP Content-Disposition =~ /filename=\"report/\n";
+        "mimeheader M_DISP Content-Disposition =~ /filename=\"report/\n"
+        "mimeheader M_CT_AGAIN Content-Type =~ /octet-stream/\n"
+        "mimeheader M_RAW_AGAIN Content-Type:raw =~ /charset=us-ascii/\n";
     char *copy = malloc(strlen(rules) + 1);
     memcpy(copy, rules, strlen(rules) + 1);
     ruleset_parse_buf(rs, "test.cf", copy, strlen(rules));
@@ -519,6 +536,9 @@ static void test_mimeheader_prefilter(void **state)
     assert_int_equal(run_one(sc, MIME_MSG, len, "M_RAW"), 1);
     assert_int_equal(run_one(sc, MIME_MSG, len, "M_LC"), 1);
     assert_int_equal(run_one(sc, MIME_MSG, len, "M_DISP"), 1);
+    /* a second rule on a name and modifier already asked (the same texts) */
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_CT_AGAIN"), 1);
+    assert_int_equal(run_one(sc, MIME_MSG, len, "M_RAW_AGAIN"), 1);
     scorer_free(sc);
     ruleset_free(rs);
 }
@@ -798,6 +818,161 @@ static void test_line_cache_short_lines(void **state)
     ruleset_free(rs);
 }
 
+/* Metas are evaluated only when a rule they read hit, or when their value
+ * with every input at 0 is not 0 (!__C): what that must not skip, worked out
+ * by hand on MSG (__A "friend", __H "offer" in the Subject and __U the URI
+ * hit; __C does not): a meta reading a meta that hit only through its zero
+ * value, a rule read twice, inputs of several kinds, and chains of 80 metas
+ * (more than one 64-bit word of them) in both definition orders. A second
+ * message without "friend" must not keep any of it. */
+static void test_meta_readers(void **state)
+{
+    (void)state;
+    size_t cap = 16384, n = 0;
+    char *rules = malloc(cap);
+    n += (size_t)snprintf(rules + n, cap - n,
+                          "body __A /friend/\n"
+                          "body __C /lottery/\n"
+                          "header __H Subject =~ /offer/\n"
+                          "uri __U /example\\.org/\n"
+                          "meta M_NOTC !__C\n"
+                          "meta M_NOTC_A M_NOTC && __A\n"
+                          "meta M_NOTC_C M_NOTC && __C\n"
+                          "meta M_TWICE __A + __A\n"
+                          "meta M_TWICE_GT M_TWICE > 1\n"
+                          "meta M_HU __H && __U\n"
+                          "meta M_C __C\n");
+    n += (size_t)snprintf(rules + n, cap - n, "meta C00 __A\n");
+    for (int i = 1; i < 80; i++)
+        n += (size_t)snprintf(rules + n, cap - n, "meta C%02d C%02d\n", i, i - 1);
+    for (int i = 79; i > 0; i--)
+        n += (size_t)snprintf(rules + n, cap - n, "meta R%02d R%02d\n", i, i - 1);
+    n += (size_t)snprintf(rules + n, cap - n, "meta R00 !__C\n");
+    struct fx f;
+    run_rules(&f, rules);
+    free(rules);
+    assert_non_null(hit(&f, "M_NOTC"));
+    assert_non_null(hit(&f, "M_NOTC_A"));
+    assert_null(hit(&f, "M_NOTC_C"));
+    assert_non_null(hit(&f, "M_TWICE"));
+    assert_non_null(hit(&f, "M_TWICE_GT")); /* M_TWICE's value is 2 */
+    assert_non_null(hit(&f, "M_HU"));
+    assert_null(hit(&f, "M_C"));
+    assert_non_null(hit(&f, "C00"));
+    assert_non_null(hit(&f, "C63"));
+    assert_non_null(hit(&f, "C64"));
+    assert_non_null(hit(&f, "C79"));
+    assert_non_null(hit(&f, "R00"));
+    assert_non_null(hit(&f, "R79"));
+    /* M_NOTC, M_NOTC_A, M_TWICE, M_TWICE_GT, M_HU, C00-C79, R00-R79, __A,
+     * __H, __U */
+    assert_int_equal(f.r.n_hits, 5 + 80 + 80 + 3);
+    size_t len;
+    char *m2 = replace(MSG, "Hello friend,", "Hello there,", &len);
+    assert_int_equal(run_one(f.sc, m2, len, "C79"), 0);
+    assert_int_equal(run_one(f.sc, m2, len, "M_NOTC_A"), 0);
+    assert_int_equal(run_one(f.sc, m2, len, "R79"), 1); /* !__C: still */
+    assert_int_equal(run_one(f.sc, MSG, sizeof MSG - 1, "C79"), 1);
+    free(m2);
+    done(&f);
+}
+
+/* The regex rules of a body, rawbody or uri text are taken from the
+ * literals the text holds (with those that have none); what that must not
+ * skip: a rule whose literal is in one line only, rules past the first 64
+ * of their list, a rule with two literal sets, one with no literal, the
+ * Subject line for body rules (not with nosubject). */
+static void test_rule_index(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: a@example.com\r\n"
+                              "To: b@example.net\r\n"
+                              "Subject: index test\r\n"
+                              "\r\n"
+                              "alpha line\r\n"
+                              "\r\n"
+                              "beta gamma\r\n"
+                              "\r\n"
+                              "last delta, see http://www.example.org/x\r\n";
+    size_t cap = 16384, n = 0;
+    char *rules = malloc(cap);
+    for (int i = 0; i < 70; i++) /* never met: "w000x" ... */
+        n += (size_t)snprintf(rules + n, cap - n,
+                              "body B%02d /w%03dx/\nrawbody W%02d /w%03dx/\nuri U%02d /w%03dx/\n",
+                              i, i, i, i, i, i);
+    n += (size_t)snprintf(rules + n, cap - n,
+                          "body B_ALPHA /alpha/\n"
+                          "body B_DELTA /last delta/\n"
+                          "body B_TWO_SETS /\\bbeta\\s+gamma\\b/\n"
+                          "body B_NOLIT /[a-z]{5} [a-z]{4}/\n"
+                          "body B_NOLIT_NS /[a-z]{4} [a-z]{5}/\n"
+                          "tflags B_NOLIT_NS nosubject\n"
+                          "body B_SUBJ /index test/\n"
+                          "body B_NOSUBJ /index test/\n"
+                          "tflags B_NOSUBJ nosubject\n"
+                          "body B_ABSENT /zeta/\n"
+                          "rawbody W_DELTA /delta/\n"
+                          "rawbody W_SUBJ /index/\n"
+                          "rawbody W_NOLIT /[a-z]{4} [a-z]{5}/\n"
+                          "uri U_EX /example\\.org/\n"
+                          "uri U_ABSENT /example\\.com/\n");
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, n);
+    free(rules);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    size_t len = sizeof msg - 1;
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(run_one(sc, msg, len, "B_ALPHA"), 1);
+        assert_int_equal(run_one(sc, msg, len, "B_DELTA"), 1);
+        assert_int_equal(run_one(sc, msg, len, "B_TWO_SETS"), 1);
+        assert_int_equal(run_one(sc, msg, len, "B_NOLIT"), 1);    /* "alpha line" */
+        assert_int_equal(run_one(sc, msg, len, "B_NOLIT_NS"), 1); /* "beta gamma" */
+        assert_int_equal(run_one(sc, msg, len, "B_SUBJ"), 1);
+        assert_int_equal(run_one(sc, msg, len, "B_NOSUBJ"), 0);
+        assert_int_equal(run_one(sc, msg, len, "B_ABSENT"), 0);
+        assert_int_equal(run_one(sc, msg, len, "B00"), 0);
+        assert_int_equal(run_one(sc, msg, len, "W_DELTA"), 1);
+        assert_int_equal(run_one(sc, msg, len, "W_SUBJ"), 0); /* rawbody has no Subject */
+        assert_int_equal(run_one(sc, msg, len, "W_NOLIT"), 1);
+        assert_int_equal(run_one(sc, msg, len, "U_EX"), 1);
+        assert_int_equal(run_one(sc, msg, len, "U_ABSENT"), 0);
+    }
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
+/* Body rules with no literal (the line cache) report per line only the
+ * rules with a match: counts over several lines with maxhits, the first
+ * match's text, from the cache the second and third time. Body lines are
+ * paragraphs: "s" (the Subject), "a1b2", "no digits", "c3d4e5", "x123". */
+static void test_line_cache_lines(void **state)
+{
+    (void)state;
+    static const char rules[] = "body R_D /\\d/\n"
+                                "tflags R_D multiple maxhits=4\n"
+                                "body R_NINE /\\d{9}/\n"
+                                "body R_3 /\\d{3}/\n"
+                                "body R_ALL /\\d/\n"
+                                "tflags R_ALL multiple\n"
+                                "score R_ALL 0.1\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    static const char msg[] = "From: a@example.com\r\nTo: b@example.net\r\nSubject: s\r\n\r\n"
+                              "a1b2\r\n\r\nno digits\r\n\r\nc3d4e5\r\n\r\nx123\r\n";
+    char got[512];
+    for (int round = 0; round < 3; round++) {
+        run_hits(sc, msg, sizeof msg - 1, got, sizeof got);
+        /* R_D 2 + 2 of 3 (maxhits): 4; R_3 "123": 1; R_ALL 2 + 3 + 3 = 8
+         * at 0.1: 0.8, the smallest */
+        assert_string_equal(got, "R_D:4:1 R_3:1:123 R_ALL:8:1 ");
+    }
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 /* A template whose placeholder follows one punctuation byte is skipped
  * where no value follows that byte; what the byte rule must not skip: the
  * value after that very byte, and patterns where the byte before the
@@ -841,7 +1016,8 @@ int main(void)
         cmocka_unit_test(test_body_folded),         cmocka_unit_test(test_body_folded_repeats),
         cmocka_unit_test(test_full_prefilter),      cmocka_unit_test(test_second_set),
         cmocka_unit_test(test_runs_independent),    cmocka_unit_test(test_line_cache_short_lines),
-        cmocka_unit_test(test_capture_byte_before),
+        cmocka_unit_test(test_capture_byte_before), cmocka_unit_test(test_meta_readers),
+        cmocka_unit_test(test_rule_index),          cmocka_unit_test(test_line_cache_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
