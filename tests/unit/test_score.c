@@ -877,6 +877,53 @@ static void test_meta_readers(void **state)
     done(&f);
 }
 
+/* A meta is not evaluated when a rule it needs (one whose 0 makes it 0,
+ * whatever the others) did not hit; what must still be evaluated, by hand on
+ * MSG (__A "friend" and __B "free" hit, __C "lottery" does not): || of a
+ * rule that did not hit, a negated one, arithmetic and comparisons on it, &&
+ * inside || or under !, and the metas whose needed rules all hit. */
+static void test_meta_required(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body __A /friend/\n"
+                  "body __B /free/i\n"
+                  "body __C /lottery/\n"
+                  "meta Q_AND_CA __C && __A\n"
+                  "meta Q_AND_AC __A && __C\n"
+                  "meta Q_AND3 __A && __C && __B\n"
+                  "meta Q_AND_AB __A && __B\n"
+                  "meta Q_OR_CA __C || __A\n"
+                  "meta Q_OR_AC __A || __C\n"
+                  "meta Q_NOTC_A !__C && __A\n"
+                  "meta Q_SUM_GE (__C + __A) >= 1\n"
+                  "meta Q_MUL_EQ __C * 0 == 0\n"
+                  "meta Q_SUB __B - __C\n"
+                  "meta Q_OR_AND (__C && __A) || __B\n"
+                  "meta Q_NOT_AND !(__C && __A)\n"
+                  "meta Q_A_OR __A && (__C || __B)\n"
+                  "meta Q_LT __C < 1\n"
+                  "meta Q_META Q_AND_AB && Q_OR_CA\n"
+                  "meta Q_META_C Q_AND_CA || __C\n");
+    assert_null(hit(&f, "Q_AND_CA"));
+    assert_null(hit(&f, "Q_AND_AC"));
+    assert_null(hit(&f, "Q_AND3"));
+    assert_non_null(hit(&f, "Q_AND_AB"));
+    assert_non_null(hit(&f, "Q_OR_CA"));
+    assert_non_null(hit(&f, "Q_OR_AC"));
+    assert_non_null(hit(&f, "Q_NOTC_A"));
+    assert_non_null(hit(&f, "Q_SUM_GE"));  /* 0 + 1 >= 1 */
+    assert_non_null(hit(&f, "Q_MUL_EQ"));  /* 0 * 0 == 0 */
+    assert_non_null(hit(&f, "Q_SUB"));     /* 1 - 0 */
+    assert_non_null(hit(&f, "Q_OR_AND"));  /* (0) || 1 */
+    assert_non_null(hit(&f, "Q_NOT_AND")); /* !(0) */
+    assert_non_null(hit(&f, "Q_A_OR"));    /* 1 && (0 || 1) */
+    assert_non_null(hit(&f, "Q_LT"));      /* 0 < 1 */
+    assert_non_null(hit(&f, "Q_META"));
+    assert_null(hit(&f, "Q_META_C"));
+    done(&f);
+}
+
 /* The regex rules of a body, rawbody or uri text are taken from the
  * literals the text holds (with those that have none); what that must not
  * skip: a rule whose literal is in one line only, rules past the first 64
@@ -1018,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_runs_independent),    cmocka_unit_test(test_line_cache_short_lines),
         cmocka_unit_test(test_capture_byte_before), cmocka_unit_test(test_meta_readers),
         cmocka_unit_test(test_rule_index),          cmocka_unit_test(test_line_cache_lines),
+        cmocka_unit_test(test_meta_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
