@@ -2979,12 +2979,21 @@ static void first_addr(struct msgview *v, const char *name, struct res *r)
 }
 
 /* PerMsgStatus::_get(name[:mod]) */
-static void get_list(struct msgview *v, const char *name, enum rule_hdr_mod mod, struct res *r)
+static bool is_pseudo(const char *name, size_t n);
+
+static void get_list(struct msgview *v, const char *name, size_t nl, enum rule_hdr_mod mod,
+                     struct res *r)
 {
-    size_t nl = strlen(name);
     bool getraw = mod == HM_RAW;
     bool needraw = mod == HM_ADDR || mod == HM_NAME;
     r->n = 0;
+    if (!is_pseudo(name, nl)) {
+        /* an ordinary field name (a third of all calls miss the cache):
+         * none of the names tested below can match it */
+        get_values(v, top_fields(v), name, nl, getraw || needraw ? G_RAW : G_DEC, r);
+        if (r->n && mod != HM_DEFAULT && mod != HM_RAW) apply_mods(v, r, mod);
+        return;
+    }
     struct priv *pv = P(v);
     if (strcmp(name, "ALL") == 0) {
         all_lines(v, getraw, r);
@@ -3965,7 +3974,7 @@ const struct mv_text *msgview_header(struct msgview *v, const char *name, enum r
     struct hent *e = cache_slot(v, name, n, nh, -1, mod, &found);
     if (found) return e->val;
     struct res r;
-    get_list(v, e->name, mod, &r);
+    get_list(v, e->name, n, mod, &r);
     e->val = join_res(v, &r);
     return e->val;
 }

@@ -160,6 +160,12 @@ static void test_plain_headers(void **state)
     expect_hdr(v, "MESSAGEID", HM_DEFAULT, "<abc123@example.org>\n");
     /* EnvelopeFrom (get_envelope_from): the Return-Path address, no "\n" */
     expect_hdr(v, "EnvelopeFrom", HM_DEFAULT, "bounce-123@mailer.example.com");
+    /* ToCc and EnvelopeFrom are matched in any case, ALL and MESSAGEID only
+     * in capitals (other spellings are field names, absent here) */
+    expect_hdr(v, "tocc", HM_ADDR, "bob@example.net\ncarol@example.com\njane@example.com");
+    expect_hdr(v, "ENVELOPEFROM", HM_DEFAULT, "bounce-123@mailer.example.com");
+    expect_no_hdr(v, "MessageID", HM_DEFAULT);
+    expect_no_hdr(v, "all", HM_RAW);
     /* two Received fields: each unfolded (a newline and the white space after
      * it become one space), joined */
     expect_hdr(v, "Received", HM_DEFAULT,

@@ -41,6 +41,61 @@ static void arena_basics(void **state)
     arena_free(a);
 }
 
+/* arena_printf writes into the free tail of the current block and keeps
+ * the text there only when it fits: a text exactly one byte short of the
+ * room stays, one that needs the whole room (or more, or a big block's
+ * worth) is formatted again into a fresh allocation. The block is 64 KiB
+ * and requests up to 16 KiB go into it, so three 16 KiB requests and one
+ * of 16352 bytes leave exactly 32 bytes of room. */
+static void arena_printf_tail(void **state)
+{
+    (void)state;
+    char big[20001];
+    memset(big, 'b', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    arena *a = arena_new();
+    for (int i = 0; i < 3; i++)
+        (void)arena_alloc(a, 16384);
+    char *last = arena_alloc(a, 16352);
+    memset(last, 'x', 16352);
+    size_t used = arena_used(a);
+    /* 31 characters and the NUL: fits, right after the last allocation */
+    char *s = arena_printf(a, "%s-%d", "abcdefghijklmnopqrstuvwxyz", 1234);
+    assert_string_equal(s, "abcdefghijklmnopqrstuvwxyz-1234");
+    assert_ptr_equal(s, last + 16352);
+    assert_int_equal(arena_used(a), used + 32);
+    /* the block is now full: the next text goes to a new block */
+    char *t = arena_printf(a, "%s", "new block");
+    assert_string_equal(t, "new block");
+    assert_true(t < last || t > last + 16384);
+    assert_int_equal(arena_used(a), used + 32 + 16);
+    assert_int_equal(last[16351], 'x');
+    /* 32 characters with 32 bytes of room: formatted twice, still whole */
+    arena_reset(a);
+    for (int i = 0; i < 3; i++)
+        (void)arena_alloc(a, 16384);
+    last = arena_alloc(a, 16352);
+    memset(last, 'x', 16352);
+    used = arena_used(a);
+    char *u = arena_printf(a, "%s%s", "0123456789abcdef", "0123456789ABCDEF");
+    assert_string_equal(u, "0123456789abcdef0123456789ABCDEF");
+    assert_ptr_not_equal(u, last + 16352);
+    assert_int_equal(arena_used(a), used + 48);
+    for (int i = 0; i < 16352; i++)
+        assert_int_equal(last[i], 'x');
+    /* larger than a quarter block: its own block, whole, from a fresh arena */
+    arena_reset(a);
+    char *w = arena_printf(a, "<%s>", big);
+    assert_int_equal(strlen(w), 20002);
+    assert_int_equal(w[0], '<');
+    assert_int_equal(w[20001], '>');
+    assert_int_equal(arena_used(a), 20016);
+    /* arguments that live in the arena itself */
+    char *x = arena_printf(a, "%s|%s", s = arena_strdup(a, "left"), "right");
+    assert_string_equal(x, "left|right");
+    arena_free(a);
+}
+
 static int dtor_calls;
 static void count_dtor(void *arg)
 {
@@ -439,17 +494,12 @@ static void sha256_vectors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_basics),
-        cmocka_unit_test(arena_destructors),
-        cmocka_unit_test(arena_grow_keeps_contents),
-        cmocka_unit_test(buf_ceiling),
-        cmocka_unit_test(str_helpers),
-        cmocka_unit_test(utf8_validation),
-        cmocka_unit_test(json_writer),
-        cmocka_unit_test(buf_printf_room),
-        cmocka_unit_test(json_numbers),
-        cmocka_unit_test(json_escape_bytes),
-        cmocka_unit_test(time_civil),
+        cmocka_unit_test(arena_basics),      cmocka_unit_test(arena_printf_tail),
+        cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
+        cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
+        cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
+        cmocka_unit_test(buf_printf_room),   cmocka_unit_test(json_numbers),
+        cmocka_unit_test(json_escape_bytes), cmocka_unit_test(time_civil),
         cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
