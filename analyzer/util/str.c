@@ -4,23 +4,45 @@
 #include <stdint.h>
 #include <string.h>
 
+/* clang-format off */
+#define L4(c) c, c + 1, c + 2, c + 3
+#define L16(c) L4(c), L4(c + 4), L4(c + 8), L4(c + 12)
+#define L64(c) L16(c), L16(c + 16), L16(c + 32), L16(c + 48)
+const unsigned char ch_lower_table[256] = {
+    L64(0x00), 0x40,                                    /* 0x00-0x40 as they are */
+    L16('a'), L4('q'), L4('u'), 'y', 'z',               /* 'A'-'Z' -> 'a'-'z' */
+    L4(0x5B), 0x5F, L16(0x60), L16(0x70),               /* 0x5B-0x7F as they are */
+    L64(0x80), L64(0xC0),                               /* 0x80-0xFF as they are */
+};
+#undef L64
+#undef L16
+#undef L4
+/* clang-format on */
+
 /* Without strlen: a mismatch or the end of either string stops the
  * comparison (the parsers and rules compare many short names and keywords
- * that mostly differ in their first bytes). */
+ * that mostly differ in their first bytes). Equal bytes, the usual case,
+ * are passed without lowering either. */
 bool str_eq_ci(const char *p, size_t len, const char *lit)
 {
     for (size_t i = 0; i < len; i++) {
-        if (lit[i] == '\0') return false; /* lit is shorter */
-        if (ch_lower((unsigned char)p[i]) != ch_lower((unsigned char)lit[i])) return false;
+        unsigned char a = (unsigned char)p[i], b = (unsigned char)lit[i];
+        if (a == b) {
+            if (b == '\0') return false; /* lit is shorter */
+            continue;
+        }
+        if (b == '\0' || ch_lower(a) != ch_lower(b)) return false;
     }
     return lit[len] == '\0';
 }
 
 bool str_starts_ci(const char *p, size_t len, const char *lit)
 {
-    for (size_t i = 0; lit[i]; i++)
-        if (i >= len || ch_lower((unsigned char)p[i]) != ch_lower((unsigned char)lit[i]))
-            return false;
+    for (size_t i = 0; lit[i]; i++) {
+        if (i >= len) return false;
+        unsigned char a = (unsigned char)p[i], b = (unsigned char)lit[i];
+        if (a != b && ch_lower(a) != ch_lower(b)) return false;
+    }
     return true;
 }
 

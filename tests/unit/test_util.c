@@ -164,6 +164,20 @@ static void str_helpers(void **state)
     assert_false(str_eq_ci("a", 1, ""));
     assert_false(str_eq_ci("a\0b", 3, "a"));
     assert_false(str_eq_ci("\xc9t\xc9", 3, "\xe9t\xe9"));
+    /* ch_lower's table against its definition, every byte */
+    for (int c = 0; c < 256; c++)
+        assert_int_equal(ch_lower((unsigned char)c), c >= 'A' && c <= 'Z' ? c + 32 : c);
+    /* equal bytes skip the lowering: a NUL in both still ends the literal,
+     * a case difference after equal bytes still counts, and the bytes
+     * that differ in bit 0x20 only but are not letters stay different */
+    assert_false(str_eq_ci("ab\0", 3, "ab"));
+    assert_true(str_eq_ci("abCD", 4, "abcd"));
+    assert_false(str_eq_ci("ab@", 3, "ab`"));
+    assert_false(str_eq_ci("[", 1, "{"));
+    assert_true(str_starts_ci("Received: x", 11, "RECEIVED:"));
+    assert_false(str_starts_ci("Rece", 4, "rece\x40"));
+    assert_false(str_starts_ci("re@", 3, "re`"));
+    assert_true(str_starts_ci("abc", 3, ""));
     assert_true(str_eq_ci("@[Z`{", 5, "@[z`{"));
     assert_false(str_eq_ci("@", 1, "`")); /* 0x40 and 0x60 are not a case pair */
     assert_false(str_starts_ci("X-Sp", 4, "x-spam"));
