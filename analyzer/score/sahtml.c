@@ -874,6 +874,13 @@ static void display_ws(struct render *r, const char *ws, size_t n)
     r->last_inv = false;
 }
 
+/* the bytes display_text treats specially: Perl's \s and the first byte of
+ * the UTF-8 "\xC3\x82\xC2\xA0" */
+static const bool text_special[256] = {
+    [' '] = true,  ['\t'] = true, ['\n'] = true, ['\r'] = true,
+    ['\f'] = true, ['\v'] = true, [0xC3] = true,
+};
+
 /* display_text() for text */
 static void display_text(struct render *r, const char *p, size_t n, bool invisible)
 {
@@ -882,6 +889,10 @@ static void display_text(struct render *r, const char *p, size_t n, bool invisib
     char *o = r->out + r->len;
     size_t k = 0;
     for (size_t i = 0; i < n;) {
+        /* ordinary bytes, most of the text: copied without the tests below */
+        while (i < n && !text_special[(unsigned char)p[i]])
+            o[k++] = p[i++];
+        if (i >= n) break;
         unsigned char c = (unsigned char)p[i];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
             while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' ||
@@ -2447,10 +2458,18 @@ static void parse_eof(struct hp *h, const char *s, const char *end)
  * U+201D -> '"'. */
 static char *prepare(arena *a, const char *p, size_t n, size_t *out_len)
 {
+    /* each pass copies the runs between its special bytes whole (memchr
+     * finds the next '&', '<' or 0xE2): most of a document has none */
     char *o1 = arena_alloc(a, n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n;) {
-        if (p[i] == '&' && n - i >= 6 && memcmp(p + i, "&nbsp;", 6) == 0) {
+        const char *amp = memchr(p + i, '&', n - i);
+        size_t e = amp ? (size_t)(amp - p) : n;
+        memcpy(o1 + k, p + i, e - i);
+        k += e - i;
+        i = e;
+        if (!amp) break;
+        if (n - i >= 6 && memcmp(p + i, "&nbsp;", 6) == 0) {
             o1[k++] = ' ';
             i += 6;
         } else {
@@ -2461,31 +2480,39 @@ static char *prepare(arena *a, const char *p, size_t n, size_t *out_len)
     char *o = arena_alloc(a, n + 1);
     k = 0;
     for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)o1[i];
-        if (c == '<') {
-            size_t j = i + 1;
-            while (j < n && (ch_is_alnum((unsigned char)o1[j]) || o1[j] == '_' ||
-                             (unsigned char)o1[j] >= 0x80))
-                j++;
-            size_t w = j;
-            while (w < n && ch_is_space((unsigned char)o1[w]))
-                w++;
-            if (j > i + 1 && n - w >= 2 && o1[w] == '/' && o1[w + 1] == '>') {
-                memcpy(o + k, o1 + i, j - i);
-                k += j - i;
-                o[k++] = '>';
-                i = w + 2;
-                continue;
-            }
+        const char *lt = memchr(o1 + i, '<', n - i);
+        size_t e = lt ? (size_t)(lt - o1) : n;
+        memcpy(o + k, o1 + i, e - i);
+        k += e - i;
+        i = e;
+        if (!lt) break;
+        size_t j = i + 1;
+        while (j < n &&
+               (ch_is_alnum((unsigned char)o1[j]) || o1[j] == '_' || (unsigned char)o1[j] >= 0x80))
+            j++;
+        size_t w = j;
+        while (w < n && ch_is_space((unsigned char)o1[w]))
+            w++;
+        if (j > i + 1 && n - w >= 2 && o1[w] == '/' && o1[w + 1] == '>') {
+            memcpy(o + k, o1 + i, j - i);
+            k += j - i;
+            o[k++] = '>';
+            i = w + 2;
+            continue;
         }
-        o[k++] = (char)c;
+        o[k++] = '<';
         i++;
     }
     n = k;
     k = 0;
     for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)o[i];
-        if (c == 0xE2 && n - i >= 3 && (unsigned char)o[i + 1] == 0x80 &&
+        const char *q = memchr(o + i, 0xE2, n - i);
+        size_t e = q ? (size_t)(q - o) : n;
+        if (k != i) memmove(o + k, o + i, e - i);
+        k += e - i;
+        i = e;
+        if (!q) break;
+        if (n - i >= 3 && (unsigned char)o[i + 1] == 0x80 &&
             ((unsigned char)o[i + 2] == 0x9C || (unsigned char)o[i + 2] == 0x9D)) {
             o[k++] = '"';
             i += 3;

@@ -476,6 +476,31 @@ static void test_latin1_qp(void **state)
     fx_close(&f);
 }
 
+/* HTML.pm's rewrites before parsing, at the edges and next to each other:
+ * "&nbsp;" (not "&nbs") to a space, "<tag/>" and "<tag />" to "<tag>" (not
+ * "</>", which the parser drops), U+201C/U+201D to '"' (not U+201E); then
+ * the text's white space runs and the UTF-8 bytes of a double-encoded
+ * no-break space become one space each (<br> too: one line a paragraph) */
+static void check_html_rewrites(void)
+{
+    static const char msg[] =
+        "Subject: s\nContent-Type: text/html; charset=utf-8\n\n"
+        "&nbsp;a&nbsp;&nbsp;b&amp;&nbs c<br/>d<br />e</>f<p>"
+        "\xe2\x80\x9cq\xe2\x80\x9d \xe2\x80\x9e \t\n x\xc3\x82\xc2\xa0y\xc3\xa9"
+        "&nbsp;\xe2\x80\x9c";
+    struct fx f;
+    fx_open_mem(&f, msg, sizeof msg - 1, NULL);
+    size_t n;
+    const struct mv_text *b = msgview_body(&f.v, true, &n);
+    const char *want[] = {
+        "s\n",
+        " a b&&nbs c d ef\n",
+        "\"q\" \xe2\x80\x9e x y\xc3\xa9 \"",
+    };
+    expect_lines(b, n, want, N(want));
+    fx_close(&f);
+}
+
 /* HTML rendering (HTML.pm via get_rendered_body_text_array) and its URIs */
 static void test_html_only(void **state)
 {
@@ -514,6 +539,7 @@ static void test_html_only(void **state)
     };
     expect_uris(v, uris, N(uris));
     fx_close(&f);
+    check_html_rewrites();
 }
 
 /* multipart/alternative: both alternatives are text parts */
