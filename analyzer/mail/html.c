@@ -1844,9 +1844,18 @@ static void sa_init(struct render *r, struct sa_state *S, const unsigned char *i
     snprintf(d->bg, sizeof d->bg, "#ffffff");
     d->size = 3;
     S->n_style = 1;
+    /* UTF-8 continuation bytes; eight ASCII bytes (none) at a time */
     size_t cont = 0;
-    for (size_t k = 0; k < len; k++)
+    for (size_t k = 0; k < len; k++) {
+        while (len - k >= 8) {
+            uint64_t w;
+            memcpy(&w, in + k, 8);
+            if (w & 0x8080808080808080u) break;
+            k += 8;
+        }
+        if (k >= len) break;
         cont += (in[k] & 0xC0) == 0x80;
+    }
     S->st->length = len - cont;
     r->sa = S;
 }

@@ -3551,6 +3551,12 @@ static size_t collapse_ws(const char *p, size_t n, char *o, bool wide)
             i = r;
             continue;
         }
+        if (p[i] == ' ' && (i + 1 == n || !lead[(unsigned char)p[i + 1]])) {
+            /* one space between words, most of the white space: itself */
+            o[k++] = ' ';
+            i++;
+            continue;
+        }
         size_t w = uspace(p + i, n - i, wide);
         if (!w) {
             /* tr/\x00/\n/ turns the text's own NULs into line ends too */

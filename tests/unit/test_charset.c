@@ -56,6 +56,12 @@ static const struct ccase cases[] = {
     {"iso-8859-1", "caf\xe9 \xa0\xff", 7, "caf\xc3\xa9 \xc2\xa0\xc3\xbf", 10, CHARSET_OK},
     {"latin1", "\x80\x81", 2, "\xe2\x82\xac\xc2\x81", 5, CHARSET_OK},
     {"ISO_8859-1", "\x93q\x94", 3, "\xe2\x80\x9cq\xe2\x80\x9d", 7, CHARSET_OK},
+    /* eight ASCII bytes are copied at once: 8-bit bytes right after, inside
+     * and right before such runs, and a short ASCII tail */
+    {"iso-8859-1", "abcdefgh\xe9ijklmnop\x80qrstuvwxyz012345\xff", 35,
+     "abcdefgh\xc3\xa9ijklmnop\xe2\x82\xacqrstuvwxyz012345\xc3\xbf", 39, CHARSET_OK},
+    {"iso-8859-1", "0123456789abcdefg", 17, "0123456789abcdefg", 17, CHARSET_OK},
+    {"cp1252", "abcdefg\x81hijklmn", 15, "abcdefg" FFFD "hijklmn", 17, CHARSET_BAD_BYTES},
     /* windows-1252 */
     {"windows-1252", "\x93quoted\x94 \x80 \x9f", 12,
      "\xe2\x80\x9cquoted\xe2\x80\x9d \xe2\x82\xac \xc5\xb8", 19, CHARSET_OK},

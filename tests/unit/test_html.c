@@ -227,6 +227,17 @@ static void test_images(void **state)
     }
     assert_string_equal(d.text, "");
     assert_int_equal(an.n, 0);
+    /* st.length counts characters: bytes less UTF-8 continuation bytes,
+     * which are found after, inside and at the end of eight-byte ASCII runs
+     * (29 bytes, the three continuation bytes of "\xc3\xa9" and "\xe2\x82\xac") */
+    struct html_doc dl;
+    render(a, "<p>abcdefgh\xc3\xa9ijklmno\xe2\x82\xacpq</p>", 29, &dl, &an);
+    assert_int_equal(dl.st.length, 26);
+    render(a, "abcdefg\xc3\xa9", 9, &dl, &an);
+    assert_int_equal(dl.st.length, 8);
+    /* a stray continuation byte as the last of eight */
+    render(a, "abcdefg\x80xyz", 11, &dl, &an);
+    assert_int_equal(dl.st.length, 10);
     arena_free(a);
 }
 
