@@ -1491,6 +1491,17 @@ void urilist_add_text(struct urilist *u, const struct mv_text *lines, size_t n)
             struct tmatch m;
             bool found = false;
             for (; p < len; p++) {
+                if (p >= 2 && (cclass[(unsigned char)s[p]] & C_WORD) &&
+                    (cclass[(unsigned char)s[p - 1]] & C_WORD) &&
+                    (cclass[(unsigned char)s[p - 2]] & C_WORD)) {
+                    /* inside a word, past its first two bytes, start_ok
+                     * fails: \b needs a non-word byte beside, the ESC form
+                     * a '(' two bytes back, and no word byte is a start
+                     * delimiter. Skip to the word's last byte. */
+                    while (p + 1 < len && (cclass[(unsigned char)s[p + 1]] & C_WORD))
+                        p++;
+                    continue;
+                }
                 if (!start_ok(s, len, p)) continue;
                 if (at < p || (at == 0 && p == 0)) {
                     const char *x = memchr(s + p, '@', len - p);

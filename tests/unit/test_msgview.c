@@ -681,6 +681,22 @@ static void test_text_uris(void **state)
     };
     expect_uris(&f.v, u2, N(u2));
     fx_close(&f);
+
+    /* no URI starts inside a word (the scanner skips it past its first two
+     * bytes) but one does after "ESC ( B" and after punctuation */
+    static const char msg3[] =
+        "Subject: w\n\n"
+        "abcftp://a.example.com/p xy\x1b(Bftp://b.example.com/q "
+        "ab_wwwxyz.c.example.com z(www.d.example.com) Bhttps://e.example.com\n";
+    fx_open_mem(&f, S(msg3), NULL);
+    /* "abcftp://" is no ftp URI, only its host after "//" a schemeless one;
+     * "\x1b(Bftp://" is; a word's first byte starts a schemeless host */
+    const char *u3[] = {
+        "http://a.example.com/p",   "ftp://b.example.com/q", "http://ab_wwwxyz.c.example.com",
+        "http://www.d.example.com", "http://e.example.com",
+    };
+    expect_uris(&f.v, u3, N(u3));
+    fx_close(&f);
 }
 
 /* CRLF line ends: SpamAssassin reads the message with them turned into LF */
