@@ -199,19 +199,13 @@ size_t arena_used(const arena *a)
     return a->used_total;
 }
 
-void arena_str_put(struct arena_str *b, const char *s, size_t n)
+void arena_str_grow(struct arena_str *b, size_t n)
 {
-    if (n == 0 && b->p) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t want = b->cap ? b->cap * 2 : 32;
-        while (want < b->len + n + 1)
-            want *= 2;
-        char *np = arena_alloc(b->a, want);
-        if (b->len) memcpy(np, b->p, b->len);
-        b->p = np;
-        b->cap = want;
-    }
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    size_t want = b->cap ? b->cap * 2 : 32;
+    while (want < b->len + n + 1)
+        want *= 2;
+    char *np = arena_alloc(b->a, want);
+    if (b->len) memcpy(np, b->p, b->len);
+    b->p = np;
+    b->cap = want;
 }

@@ -96,6 +96,41 @@ static void arena_printf_tail(void **state)
     arena_free(a);
 }
 
+/* arena_str_put: an empty first put still gives "", the buffer starts at
+ * 32 bytes and doubles only when the text and its NUL no longer fit (31
+ * bytes fit in 32; the 32nd moves it to 64, contents kept) */
+static void arena_str_growth(void **state)
+{
+    (void)state;
+    arena *a = arena_new();
+    struct arena_str b = {.a = a};
+    arena_str_put(&b, "", 0);
+    assert_non_null(b.p);
+    assert_string_equal(b.p, "");
+    assert_int_equal(b.cap, 32);
+    arena_str_put(&b, "0123456789abcdef0123456789abcd", 30);
+    arena_str_put(&b, "X", 1);
+    assert_int_equal(b.len, 31);
+    assert_int_equal(b.cap, 32);
+    char *before = b.p;
+    arena_str_put(&b, "Y", 1);
+    assert_int_equal(b.cap, 64);
+    assert_ptr_not_equal(b.p, before);
+    assert_string_equal(b.p, "0123456789abcdef0123456789abcdXY");
+    arena_str_put(&b, "", 0);
+    assert_int_equal(b.len, 32);
+    /* a put larger than twice the room: doubled until it fits */
+    char big[200];
+    memset(big, 'z', sizeof big);
+    arena_str_put(&b, big, sizeof big);
+    assert_int_equal(b.len, 232);
+    assert_int_equal(b.cap, 256);
+    assert_int_equal(b.p[231], 'z');
+    assert_int_equal(b.p[232], 0);
+    assert_int_equal(b.p[31], 'Y');
+    arena_free(a);
+}
+
 static int dtor_calls;
 static void count_dtor(void *arg)
 {
@@ -508,12 +543,19 @@ static void sha256_vectors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_basics),      cmocka_unit_test(arena_printf_tail),
-        cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
-        cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
-        cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
-        cmocka_unit_test(buf_printf_room),   cmocka_unit_test(json_numbers),
-        cmocka_unit_test(json_escape_bytes), cmocka_unit_test(time_civil),
+        cmocka_unit_test(arena_basics),
+        cmocka_unit_test(arena_printf_tail),
+        cmocka_unit_test(arena_str_growth),
+        cmocka_unit_test(arena_destructors),
+        cmocka_unit_test(arena_grow_keeps_contents),
+        cmocka_unit_test(buf_ceiling),
+        cmocka_unit_test(str_helpers),
+        cmocka_unit_test(utf8_validation),
+        cmocka_unit_test(json_writer),
+        cmocka_unit_test(buf_printf_room),
+        cmocka_unit_test(json_numbers),
+        cmocka_unit_test(json_escape_bytes),
+        cmocka_unit_test(time_civil),
         cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
