@@ -189,7 +189,7 @@ static void sb_init(struct sb *b, arena *a)
 
 static bool is_sp(unsigned char c) /* Perl \s on bytes */
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    return ch_is_space(c);
 }
 
 static struct mv_text *mvt(arena *a, const char *p, size_t n)

@@ -19,6 +19,10 @@ const unsigned char ch_lower_table[256] = {
 #undef L4
 /* clang-format on */
 
+const bool ch_space_table[256] = {
+    [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, ['\f'] = true, ['\v'] = true,
+};
+
 /* Without strlen: a mismatch or the end of either string stops the
  * comparison (the parsers and rules compare many short names and keywords
  * that mostly differ in their first bytes). Equal bytes, the usual case,

@@ -13,9 +13,11 @@ struct slice {
 
 #define SLICE_LIT(s) ((struct slice){(s), sizeof(s) - 1})
 
+/* SP, HT, CR, LF, FF, VT (C isspace, Perl \s on bytes) */
+extern const bool ch_space_table[256];
 static inline bool ch_is_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+    return ch_space_table[c];
 }
 static inline bool ch_is_wsp(unsigned char c)
 {

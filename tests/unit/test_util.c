@@ -199,6 +199,10 @@ static void str_helpers(void **state)
     assert_false(str_eq_ci("a", 1, ""));
     assert_false(str_eq_ci("a\0b", 3, "a"));
     assert_false(str_eq_ci("\xc9t\xc9", 3, "\xe9t\xe9"));
+    /* ch_is_space's table: exactly SP HT LF VT FF CR */
+    for (int c = 0; c < 256; c++)
+        assert_int_equal(ch_is_space((unsigned char)c),
+                         c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r');
     /* ch_lower's table against its definition, every byte */
     for (int c = 0; c < 256; c++)
         assert_int_equal(ch_lower((unsigned char)c), c >= 'A' && c <= 'Z' ? c + 32 : c);
