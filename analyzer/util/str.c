@@ -27,7 +27,7 @@ const bool ch_space_table[256] = {
  * comparison (the parsers and rules compare many short names and keywords
  * that mostly differ in their first bytes). Equal bytes, the usual case,
  * are passed without lowering either. */
-bool str_eq_ci(const char *p, size_t len, const char *lit)
+bool str_eq_ci_full(const char *p, size_t len, const char *lit)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char a = (unsigned char)p[i], b = (unsigned char)lit[i];

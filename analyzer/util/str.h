@@ -56,7 +56,15 @@ static inline int ch_hexval(unsigned char c)
 }
 
 /* Case-insensitive ASCII comparison of a slice with a NUL-terminated literal. */
-bool str_eq_ci(const char *p, size_t len, const char *lit);
+bool str_eq_ci_full(const char *p, size_t len, const char *lit);
+/* The same; the first bytes compared inline, since most calls (keyword and
+ * field-name tables, about 700 a message) differ there and the literal's
+ * first byte is a constant at the call site. */
+static inline bool str_eq_ci(const char *p, size_t len, const char *lit)
+{
+    if (len && ch_lower((unsigned char)p[0]) != ch_lower((unsigned char)lit[0])) return false;
+    return str_eq_ci_full(p, len, lit);
+}
 bool str_starts_ci(const char *p, size_t len, const char *lit);
 /* Case-insensitive search for needle (NUL-terminated) in (p,len); NULL if absent. */
 const char *str_find_ci(const char *p, size_t len, const char *needle);

@@ -210,6 +210,11 @@ static void str_helpers(void **state)
      * a case difference after equal bytes still counts, and the bytes
      * that differ in bit 0x20 only but are not letters stay different */
     assert_false(str_eq_ci("ab\0", 3, "ab"));
+    /* the inline first-byte test: case only, NUL against the empty literal */
+    assert_true(str_eq_ci("Xy", 2, "xY"));
+    assert_false(str_eq_ci("\0", 1, ""));
+    assert_false(str_eq_ci("xy", 2, "zy"));
+    assert_true(str_eq_ci_full("Xy", 2, "xY"));
     assert_true(str_eq_ci("abCD", 4, "abcd"));
     assert_false(str_eq_ci("ab@", 3, "ab`"));
     assert_false(str_eq_ci("[", 1, "{"));
