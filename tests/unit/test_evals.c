@@ -2726,6 +2726,73 @@ static void test_rb_list_serial(void **state)
     free(b2);
 }
 
+/* ruleset_list_find: the parser's name index for a parsed rule set (each
+ * list at its own index, absent names -1), the name scan for a hand-built
+ * one or for lists the caller changed, and ev_list answers from it. */
+static void test_list_find(void **state)
+{
+    (void)state;
+    struct ruleset *rs = ruleset_new();
+    static const char txt[] = "welcomelist_from *@a.example\n"
+                              "blocklist_from x@b.example y@b.example\n"
+                              "enlist_addrlist (FOO) z@c.example\n";
+    char *b = malloc(sizeof txt - 1);
+    memcpy(b, txt, sizeof txt - 1);
+    ruleset_parse_buf(rs, NULL, b, sizeof txt - 1);
+    ruleset_finish(rs);
+    const char *names[] = {"welcomelist_from", "blocklist_from", "enlist_addrlist:FOO"};
+    for (size_t k = 0; k < 3; k++) {
+        long i = ruleset_list_find(rs, names[k]);
+        assert_true(i >= 0 && (size_t)i < rs->n_lists);
+        assert_string_equal(rs->lists[i].name, names[k]);
+    }
+    assert_int_equal(ruleset_list_find(rs, "blocklist_to"), -1);
+    assert_int_equal(ruleset_list_find(rs, "enlist_addrlist:BAR"), -1);
+    assert_int_equal(ruleset_list_find(rs, "blocklist_fro"), -1);
+
+    struct fx x;
+    fx_load_buf(&x, "From: a@b.example\n\nx\n", 20);
+    x.ctx.rs = rs;
+    const char *const *v;
+    assert_int_equal(ev_list(&x.ctx, "blocklist_from", &v), 2);
+    assert_string_equal(v[0], "x@b.example");
+    assert_string_equal(v[1], "y@b.example");
+    assert_int_equal(ev_list(&x.ctx, "enlist_addrlist:FOO", &v), 1);
+    assert_string_equal(v[0], "z@c.example");
+    assert_int_equal(ev_list(&x.ctx, "blocklist_to", &v), 0);
+    assert_null(v);
+
+    /* an entry of the parser's array renamed by hand: no longer found under
+     * its old name (names the index lacks are not looked for: rules.h) */
+    long bi = ruleset_list_find(rs, "blocklist_from");
+    char *old = rs->lists[bi].name;
+    rs->lists[bi].name = (char *)"blocklist_to";
+    assert_int_equal(ruleset_list_find(rs, "blocklist_from"), -1);
+    rs->lists[bi].name = old;
+
+    /* another array put in place: scanned by name */
+    struct rule_list *saved = rs->lists;
+    size_t saved_n = rs->n_lists;
+    static char *e1[] = {"q@d.example"};
+    struct rule_list mine[] = {{"blocklist_to", e1, 1, 0}, {"blocklist_from", e1, 1, 0}};
+    rs->lists = mine;
+    rs->n_lists = 2;
+    assert_int_equal(ruleset_list_find(rs, "blocklist_from"), 1);
+    assert_int_equal(ruleset_list_find(rs, "welcomelist_from"), -1);
+    assert_int_equal(ev_list(&x.ctx, "blocklist_from", &v), 1);
+    assert_string_equal(v[0], "q@d.example");
+    rs->lists = saved;
+    rs->n_lists = saved_n;
+    fx_free(&x);
+
+    /* the hand-built test rule set (no parser state) */
+    assert_int_equal(ruleset_list_find(&test_rs, "enlist_addrlist:PAYPAL"), 0);
+    assert_int_equal(ruleset_list_find(&test_rs, "util_rb_2tld"), 6);
+    assert_int_equal(ruleset_list_find(&test_rs, "welcomelist_from"), -1);
+    ruleset_free(rs);
+    free(b);
+}
+
 /* The sorted lists are looked up once per message and list name: in one
  * message, lists asked in turn (and again; first by a name in a buffer
  * reused after) each give their own answer; a list the rule set lacks none. */
@@ -2987,6 +3054,7 @@ int main(void)
         cmocka_unit_test(test_uri_host_negation),
         cmocka_unit_test(test_uri_hosts_cached),
         cmocka_unit_test(test_rb_list_serial),
+        cmocka_unit_test(test_list_find),
         cmocka_unit_test(test_list_lookup_per_message),
         cmocka_unit_test(test_ev_num_strtod),
     };
