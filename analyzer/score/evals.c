@@ -69,6 +69,7 @@
 #include "auth/verify.h"
 #include "mail/addr.h"
 #include "mail/date.h"
+#include "mail/limits.h"
 #include "mail/rfc2047.h"
 #include "score/evals_int.h"
 #include "score/saregex.h"
@@ -863,23 +864,53 @@ static size_t addrs_parse(struct eval_ctx *c, const char *name, const char *cons
         *out = v;
         return 1;
     }
-    const char *names[2] = {name, NULL};
-    if (strcmp(name, "ToCc") == 0) names[0] = "To", names[1] = "Cc";
+    if (strcmp(name, "ToCc") == 0) {
+        /* To's addresses, then Cc's: from their own (cached) answers rather
+         * than parsing both fields again */
+        const char *const *t, *const *cc;
+        size_t nt = ev_addrs(c, "To", &t);
+        size_t nc = ev_addrs(c, "Cc", &cc);
+        if (!nc) {
+            *out = t;
+            return nt;
+        }
+        if (!nt) {
+            *out = cc;
+            return nc;
+        }
+        const char **v = arena_alloc(a, sizeof *v * (nt + nc));
+        memcpy(v, t, sizeof *v * nt);
+        memcpy(v + nt, cc, sizeof *v * nc);
+        *out = v;
+        return nt + nc;
+    }
     const char **v = NULL;
     size_t n = 0, cap = 0;
     const struct message *m = ev_msg(c);
-    for (int k = 0; k < 2 && names[k]; k++) {
-        const struct hdr_field *f;
-        for (size_t i = 0; (f = hdr_get(&m->hdr, names[k], i)) != NULL; i++) {
+    /* message_parse parsed the first To, Cc and Reply-To field with the same
+     * addr_parse_list, from the same unfolded value unless it was cut at
+     * HDR_MAX_VALUE_DECODE: those addresses are taken as they are */
+    const struct addr_list *parsed = NULL;
+    if (strcmp(name, "To") == 0)
+        parsed = &m->to;
+    else if (strcmp(name, "Cc") == 0)
+        parsed = &m->cc;
+    else if (strcmp(name, "Reply-To") == 0)
+        parsed = &m->reply_to;
+    const struct hdr_field *f;
+    for (size_t i = 0; (f = hdr_get(&m->hdr, name, i)) != NULL; i++) {
+        struct addr_list l;
+        if (i == 0 && parsed && f->value.len <= HDR_MAX_VALUE_DECODE) {
+            l = *parsed;
+        } else {
             size_t ul;
             char *u = hdr_unfold(a, f->value, &ul);
-            struct addr_list l;
             addr_parse_list(a, u, ul, &l, NULL);
-            for (size_t j = 0; j < l.n; j++) {
-                if (!l.v[j].address || !l.v[j].address[0]) continue;
-                v = arena_grow(a, v, &cap, n + 1, sizeof *v);
-                v[n++] = l.v[j].address;
-            }
+        }
+        for (size_t j = 0; j < l.n; j++) {
+            if (!l.v[j].address || !l.v[j].address[0]) continue;
+            v = arena_grow(a, v, &cap, n + 1, sizeof *v);
+            v[n++] = l.v[j].address;
         }
     }
     *out = v;

@@ -2793,6 +2793,73 @@ static void test_list_find(void **state)
     free(b);
 }
 
+/* ev_addrs: the first To/Cc/Reply-To field's addresses are message_parse's,
+ * later fields are parsed here, ToCc is To's then Cc's; empty addresses
+ * are left out. A To field longer than message_parse decodes (64 KiB) is
+ * parsed in full here: its last address is found. */
+static void test_addrs_fields(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: f@f.example\n"
+                              "To: A <a@x.example>, b@x.example\n"
+                              "Cc: c@y.example\n"
+                              "To: d@x.example\n"
+                              "Reply-To: r@z.example, <>\n"
+                              "Cc: e@y.example\n"
+                              "\nbody\n";
+    struct fx x;
+    fx_load_buf(&x, msg, sizeof msg - 1);
+    const char *const *v;
+    assert_int_equal(ev_addrs(&x.ctx, "ToCc", &v), 5);
+    assert_string_equal(v[0], "a@x.example");
+    assert_string_equal(v[1], "b@x.example");
+    assert_string_equal(v[2], "d@x.example");
+    assert_string_equal(v[3], "c@y.example");
+    assert_string_equal(v[4], "e@y.example");
+    assert_int_equal(ev_addrs(&x.ctx, "To", &v), 3);
+    assert_string_equal(v[2], "d@x.example");
+    assert_int_equal(ev_addrs(&x.ctx, "Cc", &v), 2);
+    assert_string_equal(v[0], "c@y.example");
+    assert_string_equal(v[1], "e@y.example");
+    assert_int_equal(ev_addrs(&x.ctx, "Reply-To", &v), 1);
+    assert_string_equal(v[0], "r@z.example");
+    assert_string_equal(ev_addr(&x.ctx, "From"), "f@f.example");
+    fx_free(&x);
+
+    /* no Cc: ToCc is To; neither: none */
+    static const char m2[] = "To: a@x.example\n\nbody\n";
+    fx_load_buf(&x, m2, sizeof m2 - 1);
+    assert_int_equal(ev_addrs(&x.ctx, "ToCc", &v), 1);
+    assert_string_equal(v[0], "a@x.example");
+    assert_int_equal(ev_addrs(&x.ctx, "Cc", &v), 0);
+    fx_free(&x);
+    static const char m3[] = "Cc: c@y.example\n\nbody\n";
+    fx_load_buf(&x, m3, sizeof m3 - 1);
+    assert_int_equal(ev_addrs(&x.ctx, "ToCc", &v), 1);
+    assert_string_equal(v[0], "c@y.example");
+    fx_free(&x);
+    static const char m4[] = "Subject: x\n\nbody\n";
+    fx_load_buf(&x, m4, sizeof m4 - 1);
+    assert_int_equal(ev_addrs(&x.ctx, "ToCc", &v), 0);
+    fx_free(&x);
+
+    /* To: a@x.example, (70,000 x), z@x.example */
+    size_t pad = 70000;
+    const char *head = "To: a@x.example, (";
+    const char *tail = "), z@x.example\n\nbody\n";
+    size_t hl = strlen(head), tl = strlen(tail);
+    char *big = malloc(hl + pad + tl);
+    memcpy(big, head, hl);
+    memset(big + hl, 'x', pad);
+    memcpy(big + hl + pad, tail, tl);
+    fx_load_buf(&x, big, hl + pad + tl);
+    assert_int_equal(ev_addrs(&x.ctx, "To", &v), 2);
+    assert_string_equal(v[0], "a@x.example");
+    assert_string_equal(v[1], "z@x.example");
+    fx_free(&x);
+    free(big);
+}
+
 /* The sorted lists are looked up once per message and list name: in one
  * message, lists asked in turn (and again; first by a name in a buffer
  * reused after) each give their own answer; a list the rule set lacks none. */
@@ -3055,6 +3122,7 @@ int main(void)
         cmocka_unit_test(test_uri_hosts_cached),
         cmocka_unit_test(test_rb_list_serial),
         cmocka_unit_test(test_list_find),
+        cmocka_unit_test(test_addrs_fields),
         cmocka_unit_test(test_list_lookup_per_message),
         cmocka_unit_test(test_ev_num_strtod),
     };
