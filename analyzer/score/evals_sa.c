@@ -1374,25 +1374,34 @@ struct word_set {
     size_t tab_size;
 };
 
+#define WORD_HASH_INIT 1469598103934665603u /* FNV-1a */
+#define WORD_HASH_STEP(h, ch) (((h) ^ (unsigned char)(ch)) * 1099511628211u)
+
 static uint64_t word_hash(const char *p, size_t len)
 {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    uint64_t h = WORD_HASH_INIT;
     for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211u;
+        h = WORD_HASH_STEP(h, p[i]);
     return h;
 }
 
-/* The index of word (p,len) in s, or s->n when absent; *slot is where it
- * is or would go in s->tab. */
-static size_t words_find(const struct word_set *s, const char *p, size_t len, size_t *slot)
+/* The index of word (p,len), whose word_hash is h, in s, or s->n when
+ * absent; *slot is where it is or would go in s->tab. */
+static size_t words_find_h(const struct word_set *s, const char *p, size_t len, uint64_t h,
+                           size_t *slot)
 {
     size_t mask = s->tab_size - 1;
-    for (size_t k = word_hash(p, len) & mask;; k = (k + 1) & mask) {
+    for (size_t k = h & mask;; k = (k + 1) & mask) {
         *slot = k;
         if (!s->tab[k]) return s->n;
         size_t i = s->tab[k] - 1;
         if (s->len[i] == len && memcmp(s->w[i], p, len) == 0) return i;
     }
+}
+
+static size_t words_find(const struct word_set *s, const char *p, size_t len, size_t *slot)
+{
+    return words_find_h(s, p, len, word_hash(p, len), slot);
 }
 
 static void words_rehash(struct eval_ctx *c, struct word_set *s, size_t size)
@@ -1425,17 +1434,21 @@ static void words_add(struct eval_ctx *c, struct word_set *s, const char *t, siz
             i++;
         size_t b = i, nul = SIZE_MAX;
         bool word = false;
+        /* the word's hash (its bytes before a NUL) in the same pass: a
+         * second pass over every word cost ~7,000 instructions a message */
+        uint64_t h = WORD_HASH_INIT;
         while (i < len && !ch_is_space((unsigned char)t[i])) {
             unsigned char ch = (unsigned char)t[i];
             if (ch_is_alnum(ch) || ch == '_' || ch >= 0x80)
                 word = true;
             else if (ch == 0 && nul == SIZE_MAX)
                 nul = i;
+            if (nul == SIZE_MAX) h = WORD_HASH_STEP(h, ch);
             i++;
         }
         if (!word) continue;
         size_t klen = nul != SIZE_MAX ? nul - b : i - b;
-        size_t slot, k = words_find(s, t + b, klen, &slot);
+        size_t slot, k = words_find_h(s, t + b, klen, h, &slot);
         if (k == s->n || nul != SIZE_MAX) {
             bool first = k == s->n;
             k = s->n;

@@ -1067,6 +1067,30 @@ static void test_madiff_many_words(void **state)
     fx_free(&x);
 }
 
+/* A word holding a NUL byte is the word up to it ("foo\0bar" is "foo"),
+ * found from the other part by that: the text part's words are foo (from
+ * foo<NUL>bar) and baz, the HTML part's foo and qux; foo is explained, qux
+ * is not: 1 of 2 HTML words remain, 50%. */
+static void test_madiff_nul_word(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: a@example.com\r\nTo: b@example.net\r\nSubject: s\r\n"
+                              "MIME-Version: 1.0\r\n"
+                              "Content-Type: multipart/alternative; boundary=\"BB\"\r\n\r\n"
+                              "--BB\r\nContent-Type: text/plain\r\n\r\n"
+                              "foo\0bar baz\r\n"
+                              "--BB\r\nContent-Type: text/html\r\n\r\n"
+                              "<html><body><p>foo qux</p></body></html>\r\n"
+                              "--BB--\r\n";
+    struct fx x;
+    fx_load_buf(&x, msg, sizeof msg - 1);
+    assert_true(
+        run(&x, "multipart_alternative_difference", (const char *const[]){"49", "50", NULL}));
+    assert_false(
+        run(&x, "multipart_alternative_difference", (const char *const[]){"50", "100", NULL}));
+    fx_free(&x);
+}
+
 /* Many distinct words: the word tables start sized for the text and still
  * grow past their first size (16,384 slots at most) */
 static void test_madiff_large(void **state)
@@ -3092,6 +3116,7 @@ int main(void)
         cmocka_unit_test(test_arc),
         cmocka_unit_test(test_every_eval_on_everything),
         cmocka_unit_test(test_madiff_many_words),
+        cmocka_unit_test(test_madiff_nul_word),
         cmocka_unit_test(test_madiff_large),
         cmocka_unit_test(test_parse_flags_header_block),
         cmocka_unit_test(test_glob),
