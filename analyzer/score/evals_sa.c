@@ -601,24 +601,48 @@ EV_FN(sa_check_for_mime)
 {
     struct mime_facts *f = mime_facts(c);
     const char *t = ev_arg(a, n, 0, "");
-    if (!strcmp(t, "mime_checked_attachments")) return true;
-    if (!strcmp(t, "mime_base64_count")) return f->base64_count != 0;
-    if (!strcmp(t, "mime_base64_encoded_text")) return f->base64_encoded_text;
-    if (!strcmp(t, "mime_body_html_count")) return f->body_html_count != 0;
-    if (!strcmp(t, "mime_body_text_count")) return f->body_text_count != 0;
-    if (!strcmp(t, "mime_faraway_charset")) return false; /* ok_locales all */
-    if (!strcmp(t, "mime_missing_boundary")) return f->missing_boundary;
-    if (!strcmp(t, "mime_multipart_alternative")) return f->multipart_alternative;
-    if (!strcmp(t, "mime_multipart_ratio")) return f->multipart_ratio != 0;
-    if (!strcmp(t, "mime_qp_count")) return f->qp_count != 0;
-    if (!strcmp(t, "mime_qp_long_line")) return f->qp_long_line;
-    if (!strcmp(t, "mime_qp_ratio")) return f->qp_ratio != 0;
-    if (!strcmp(t, "mime_qp_bytes")) return f->has_qp_bytes;
-    if (!strcmp(t, "mime_ascii_text_illegal")) return f->ascii_text_illegal != 0;
-    if (!strcmp(t, "mime_text_unicode_ratio")) return f->text_unicode_ratio != 0;
-    if (!strcmp(t, "mime_attachment")) return f->has_attachment;
-    if (!strcmp(t, "mime_bad_iso_charset")) return f->has_bad_iso;
-    if (!strcmp(t, "mime_html_charsets")) return f->html_charsets && strcmp(f->html_charsets, "0");
+    /* every key starts "mime_": the byte after it picks the few names to
+     * compare, rather than a chain of up to 18 strcmp calls */
+    if (strncmp(t, "mime_", 5) != 0) return false;
+    const char *k = t + 5;
+    switch (k[0]) {
+    case 'a':
+        if (!strcmp(k, "ascii_text_illegal")) return f->ascii_text_illegal != 0;
+        if (!strcmp(k, "attachment")) return f->has_attachment;
+        break;
+    case 'b':
+        if (!strcmp(k, "base64_count")) return f->base64_count != 0;
+        if (!strcmp(k, "base64_encoded_text")) return f->base64_encoded_text;
+        if (!strcmp(k, "body_html_count")) return f->body_html_count != 0;
+        if (!strcmp(k, "body_text_count")) return f->body_text_count != 0;
+        if (!strcmp(k, "bad_iso_charset")) return f->has_bad_iso;
+        break;
+    case 'c':
+        if (!strcmp(k, "checked_attachments")) return true;
+        break;
+    case 'f':
+        if (!strcmp(k, "faraway_charset")) return false; /* ok_locales all */
+        break;
+    case 'h':
+        if (!strcmp(k, "html_charsets")) return f->html_charsets && strcmp(f->html_charsets, "0");
+        break;
+    case 'm':
+        if (!strcmp(k, "missing_boundary")) return f->missing_boundary;
+        if (!strcmp(k, "multipart_alternative")) return f->multipart_alternative;
+        if (!strcmp(k, "multipart_ratio")) return f->multipart_ratio != 0;
+        break;
+    case 'q':
+        if (!strcmp(k, "qp_count")) return f->qp_count != 0;
+        if (!strcmp(k, "qp_long_line")) return f->qp_long_line;
+        if (!strcmp(k, "qp_ratio")) return f->qp_ratio != 0;
+        if (!strcmp(k, "qp_bytes")) return f->has_qp_bytes;
+        break;
+    case 't':
+        if (!strcmp(k, "text_unicode_ratio")) return f->text_unicode_ratio != 0;
+        break;
+    default:
+        break;
+    }
     return false; /* not a key MIMEEval sets (mimepart_limit_exceeded is a parser flag) */
 }
 

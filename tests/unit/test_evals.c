@@ -1067,6 +1067,53 @@ static void test_madiff_many_words(void **state)
     fx_free(&x);
 }
 
+/* check_for_mime picks its key by the byte after "mime_": each key in each
+ * group still reaches its own fact, and near-misses (a prefix, an extra
+ * byte, another case, no "mime_") are no key. alt.eml: quoted-printable
+ * text and HTML parts in multipart/alternative, closed, no base64;
+ * plain.eml: one 7bit text/plain part. */
+static void test_check_for_mime_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *key;
+        bool want;
+    } T[] = {
+        {"alt.eml", "mime_checked_attachments", true},
+        {"alt.eml", "mime_body_html_count", true},
+        {"alt.eml", "mime_body_text_count", true},
+        {"alt.eml", "mime_base64_count", false},
+        {"alt.eml", "mime_base64_encoded_text", false},
+        {"alt.eml", "mime_multipart_alternative", true},
+        {"alt.eml", "mime_missing_boundary", false},
+        {"alt.eml", "mime_qp_count", true},
+        {"alt.eml", "mime_qp_long_line", true},
+        {"alt.eml", "mime_qp_bytes", true},
+        {"alt.eml", "mime_faraway_charset", false},
+        {"alt.eml", "mime_qp_countx", false},
+        {"alt.eml", "mime_qp_coun", false},
+        {"alt.eml", "mime_QP_count", false},
+        {"alt.eml", "xmime_qp_count", false},
+        {"alt.eml", "mime_", false},
+        {"alt.eml", "", false},
+        {"alt.eml", "mime_checked_attachment", false},
+        {"plain.eml", "mime_checked_attachments", true},
+        {"plain.eml", "mime_body_text_count", true},
+        {"plain.eml", "mime_body_html_count", false},
+        {"plain.eml", "mime_multipart_alternative", false},
+        {"plain.eml", "mime_qp_count", false},
+        {"plain.eml", "mime_qp_bytes", false},
+        {"plain.eml", "mime_ascii_text_illegal", false},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+        struct fx x;
+        fx_load(&x, T[i].file);
+        bool got = run(&x, "check_for_mime", (const char *const[]){T[i].key, NULL});
+        if (got != T[i].want) fail_msg("%s %s: %d", T[i].file, T[i].key, got);
+        fx_free(&x);
+    }
+}
+
 /* A word holding a NUL byte is the word up to it ("foo\0bar" is "foo"),
  * found from the other part by that: the text part's words are foo (from
  * foo<NUL>bar) and baz, the HTML part's foo and qux; foo is explained, qux
@@ -3117,6 +3164,7 @@ int main(void)
         cmocka_unit_test(test_every_eval_on_everything),
         cmocka_unit_test(test_madiff_many_words),
         cmocka_unit_test(test_madiff_nul_word),
+        cmocka_unit_test(test_check_for_mime_keys),
         cmocka_unit_test(test_madiff_large),
         cmocka_unit_test(test_parse_flags_header_block),
         cmocka_unit_test(test_glob),
