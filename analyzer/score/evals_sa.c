@@ -3677,6 +3677,18 @@ static bool list_empty(struct eval_ctx *c, const char *list)
     return ev_list(c, list, &v) == 0;
 }
 
+/* pre (pre_len bytes) + name: in buf when it fits (the stock rules' names
+ * are short), else in the message's arena */
+static const char *prefixed(struct eval_ctx *c, const char *pre, size_t pre_len, const char *name,
+                            char *buf, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (pre_len + nl + 1 > cap) return arena_printf(ev_arena(c), "%s%s", pre, name);
+    memcpy(buf, pre, pre_len);
+    memcpy(buf + pre_len, name, nl + 1);
+    return buf;
+}
+
 /* The entries of a list named by a rule: "enlist_addrlist:NAME" or else
  * the setting NAME; 0 when neither has any. The list is found once per
  * call (the name formatted on the stack): formatting it in the arena and
@@ -3685,14 +3697,7 @@ static size_t addrlist(struct eval_ctx *c, const char *name, const char *const *
 {
     static const char pre[] = "enlist_addrlist:";
     char buf[256];
-    size_t nl = strlen(name);
-    const char *full = buf;
-    if (sizeof pre + nl <= sizeof buf) {
-        memcpy(buf, pre, sizeof pre - 1);
-        memcpy(buf + sizeof pre - 1, name, nl + 1);
-    } else {
-        full = arena_printf(ev_arena(c), "%s%s", pre, name);
-    }
+    const char *full = prefixed(c, pre, sizeof pre - 1, name, buf, sizeof buf);
     size_t k = ev_list(c, full, v);
     return k ? k : ev_list(c, name, v);
 }
@@ -3938,14 +3943,7 @@ static const char *uri_host_listed(struct eval_ctx *c, const char *name)
 {
     static const char pre[] = "enlist_uri_host:";
     char buf[256];
-    size_t nl = strlen(name);
-    const char *listname = buf;
-    if (sizeof pre + nl <= sizeof buf) {
-        memcpy(buf, pre, sizeof pre - 1);
-        memcpy(buf + sizeof pre - 1, name, nl + 1);
-    } else {
-        listname = arena_printf(ev_arena(c), "%s%s", pre, name);
-    }
+    const char *listname = prefixed(c, pre, sizeof pre - 1, name, buf, sizeof buf);
     const char *const *lv;
     size_t ln = ev_list(c, listname, &lv);
     if (!ln) return NULL;
@@ -3966,15 +3964,8 @@ static const char *uri_host_listed(struct eval_ctx *c, const char *name)
         size_t from = nk > 11 ? nk - 11 : 0;
         for (size_t k = from; k < nk; k++) {
             int verdict = -1;
-            char neg[256]; /* "!" + key, formatted here for the common short key */
-            size_t kl = strlen(keys[k]);
-            const char *negkey = neg;
-            if (kl + 2 <= sizeof neg) {
-                neg[0] = '!';
-                memcpy(neg + 1, keys[k], kl + 1);
-            } else {
-                negkey = arena_printf(ev_arena(c), "!%s", keys[k]);
-            }
+            char neg[256];
+            const char *negkey = prefixed(c, "!", 1, keys[k], neg, sizeof neg);
             if (ev_sorted_contains(c, sl, listname, keys[k]))
                 verdict = 1;
             else if (ev_sorted_contains(c, sl, listname, negkey))
