@@ -87,6 +87,18 @@ static void test_base64_table(void **state)
         {"QQ==QUI=", 0, "AAB", 0, NONE, NONE},
         {"QQ==\r\nQUJD", 0, "AABC", 0, NONE, NONE},
         {"QQ==QUJ", 0, "AAB", 0, ANOM_B64_TRUNCATED, NONE},
+        /* line breaks and blanks between and inside quanta (the fast path
+         * skips runs of them and must resume mid-quantum correctly) */
+        {"SGVs \r\n\t bG8=", 0, "Hello", 0, NONE, NONE},
+        {"SG\r\nVsbG8=", 0, "Hello", 0, NONE, NONE},
+        {"SGV\r\n\r\nsbG8=\r\n\r\n", 0, "Hello", 0, NONE, NONE},
+        {"\r\n\r\nSGVsbG8=", 0, "Hello", 0, NONE, NONE},
+        /* whitespace does not end a padding run; a decoded quantum does */
+        {"QQ==\r\n\r\n=", 0, "A", 0, NONE, NONE},
+        {"QQ==QUJD=", 0, "AABC", 0, ANOM_B64_GARBAGE, NONE},
+        {"QUJD\r\n=QUJD", 0, "ABCABC", 0, ANOM_B64_GARBAGE, NONE},
+        /* a bad byte inside an otherwise whole quantum */
+        {"QU*JDQUJD", 0, "ABCABC", 0, ANOM_B64_GARBAGE, NONE},
         /* stray padding */
         {"====", 0, "", 0, ANOM_B64_GARBAGE, NONE},
         {"=QUJD", 0, "ABC", 0, ANOM_B64_GARBAGE, NONE},
