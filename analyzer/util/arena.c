@@ -10,31 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ARENA_BLOCK (64 * 1024)
-#define ARENA_ALIGN 16
-
-struct block {
-    struct block *next;
-    size_t size, used;
-    _Alignas(16) unsigned char data[];
-};
-
-struct dtor {
-    struct dtor *next;
+struct arena_dtor {
+    struct arena_dtor *next;
     void (*fn)(void *);
     void *arg;
 };
 
-struct arena {
-    struct block *head; /* current block, newest first */
-    struct block *big;  /* dedicated blocks for large requests */
-    struct dtor *dtors;
-    size_t used_total;
-};
-
-static struct block *block_new(size_t size)
+static struct arena_block *block_new(size_t size)
 {
-    struct block *b = xmalloc(sizeof *b + size);
+    struct arena_block *b = xmalloc(sizeof *b + size);
     b->next = NULL;
     b->size = size;
     b->used = 0;
@@ -50,19 +34,19 @@ arena *arena_new(void)
 
 static void run_dtors(arena *a)
 {
-    struct dtor *d = a->dtors;
+    struct arena_dtor *d = a->dtors;
     while (d) {
-        struct dtor *next = d->next;
+        struct arena_dtor *next = d->next;
         d->fn(d->arg);
         d = next;
     }
     a->dtors = NULL;
 }
 
-static void free_chain(struct block *b)
+static void free_chain(struct arena_block *b)
 {
     while (b) {
-        struct block *next = b->next;
+        struct arena_block *next = b->next;
         free(b);
         b = next;
     }
@@ -74,9 +58,9 @@ void arena_reset(arena *a)
     free_chain(a->big);
     a->big = NULL;
     /* keep only the oldest (last in chain) standard block */
-    struct block *b = a->head;
+    struct arena_block *b = a->head;
     while (b->next) {
-        struct block *next = b->next;
+        struct arena_block *next = b->next;
         free(b);
         b = next;
     }
@@ -94,19 +78,19 @@ void arena_free(arena *a)
     free(a);
 }
 
-void *arena_alloc(arena *a, size_t n)
+void *arena_alloc_slow(arena *a, size_t n)
 {
     if (n == 0) n = 1;
     if (n > SIZE_MAX - ARENA_ALIGN) return xmalloc(SIZE_MAX); /* exits */
     size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     a->used_total += need;
     if (need > ARENA_BLOCK / 4) {
-        struct block *b = block_new(need);
+        struct arena_block *b = block_new(need);
         b->next = a->big;
         a->big = b;
         return b->data;
     }
-    struct block *b = a->head;
+    struct arena_block *b = a->head;
     if (b->size - b->used < need) {
         b = block_new(ARENA_BLOCK);
         b->next = a->head;
@@ -151,7 +135,7 @@ char *arena_strdup(arena *a, const char *s)
  * the vsnprintf work of the per-message callers (part paths, evidence). */
 char *arena_printf(arena *a, const char *fmt, ...)
 {
-    struct block *b = a->head;
+    struct arena_block *b = a->head;
     size_t room = b->size - b->used;
     char *tail = (char *)b->data + b->used;
     va_list ap;
@@ -187,7 +171,7 @@ void *arena_grow(arena *a, void *p, size_t *cap, size_t need, size_t elem)
 
 void arena_on_free(arena *a, void (*fn)(void *), void *arg)
 {
-    struct dtor *d = arena_alloc(a, sizeof *d);
+    struct arena_dtor *d = arena_alloc(a, sizeof *d);
     d->fn = fn;
     d->arg = arg;
     d->next = a->dtors;

@@ -41,6 +41,46 @@ static void arena_basics(void **state)
     arena_free(a);
 }
 
+/* The inline arena_alloc and its slow path: n == 0 still takes 16 bytes, a
+ * quarter block (16384) stays in the standard block while one byte more
+ * gets a block of its own, a request that exactly fills the block is served
+ * from it and the next one starts a new block. Offsets worked out from the
+ * 64 KiB block and 16-byte rounding. */
+static void arena_alloc_edges(void **state)
+{
+    (void)state;
+    arena *a = arena_new();
+    char *p0 = arena_alloc(a, 0);
+    char *p1 = arena_alloc(a, 1);
+    assert_ptr_equal(p1, p0 + 16);
+    assert_int_equal(arena_used(a), 32);
+    char *p2 = arena_alloc(a, 17);
+    assert_ptr_equal(p2, p1 + 16);
+    assert_int_equal(arena_used(a), 64);
+    char *p3 = arena_alloc(a, 16384);
+    assert_ptr_equal(p3, p2 + 32);
+    assert_int_equal(arena_used(a), 64 + 16384);
+    char *own = arena_alloc(a, 16385); /* rounded to 16400, own block */
+    assert_true(own < p0 || own >= p0 + 65536);
+    assert_int_equal(arena_used(a), 64 + 16384 + 16400);
+    /* 16448 of the block used: 16384 + 16384 + 16320 fill it exactly */
+    char *p4 = arena_alloc(a, 16384);
+    assert_ptr_equal(p4, p3 + 16384);
+    char *p5 = arena_alloc(a, 16384);
+    assert_ptr_equal(p5, p4 + 16384);
+    char *p6 = arena_alloc(a, 16320);
+    assert_ptr_equal(p6, p5 + 16384);
+    assert_ptr_equal(p6 + 16320, p0 + 65536);
+    memset(p6, 'y', 16320);
+    char *p7 = arena_alloc(a, 1);
+    assert_true(p7 < p0 || p7 >= p0 + 65536);
+    char *p8 = arena_alloc(a, 1);
+    assert_ptr_equal(p8, p7 + 16);
+    assert_int_equal(p6[16319], 'y');
+    assert_int_equal(arena_used(a), 64 + 16384 + 16400 + 16384 + 16384 + 16320 + 32);
+    arena_free(a);
+}
+
 /* arena_printf writes into the free tail of the current block and keeps
  * the text there only when it fits: a text exactly one byte short of the
  * room stays, one that needs the whole room (or more, or a big block's
@@ -552,19 +592,13 @@ static void sha256_vectors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_basics),
-        cmocka_unit_test(arena_printf_tail),
-        cmocka_unit_test(arena_str_growth),
-        cmocka_unit_test(arena_destructors),
-        cmocka_unit_test(arena_grow_keeps_contents),
-        cmocka_unit_test(buf_ceiling),
-        cmocka_unit_test(str_helpers),
-        cmocka_unit_test(utf8_validation),
-        cmocka_unit_test(json_writer),
-        cmocka_unit_test(buf_printf_room),
-        cmocka_unit_test(json_numbers),
-        cmocka_unit_test(json_escape_bytes),
-        cmocka_unit_test(time_civil),
+        cmocka_unit_test(arena_basics),      cmocka_unit_test(arena_alloc_edges),
+        cmocka_unit_test(arena_printf_tail), cmocka_unit_test(arena_str_growth),
+        cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
+        cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
+        cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
+        cmocka_unit_test(buf_printf_room),   cmocka_unit_test(json_numbers),
+        cmocka_unit_test(json_escape_bytes), cmocka_unit_test(time_civil),
         cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
