@@ -252,6 +252,11 @@ static void test_ip(void **state)
         {"[IPv6:2001:db8::1]", "2001:db8::1"},
         {"ipv6:2001:db8::1", "2001:db8::1"},
         {"::ffff:10.0.0.1", "10.0.0.1"},
+        /* IPv4 text is written by hand: one, two and three digits, zeros */
+        {"100.10.1.0", "100.10.1.0"},
+        {"::ffff:0a00:00ff", "10.0.0.255"},
+        {"[::FFFF:c000:2b0a]", "192.0.43.10"},
+        {"::ffff:6465:0a09", "100.101.10.9"},
         {"::1", "::1"},
         {"fe80::1%eth0", NULL},
         {"2001:db8::g", NULL},
