@@ -74,11 +74,11 @@ struct crule {
      * n_lm2 of them (0: none): with one, a text must hold a literal of each
      * set (/\bfree\s+money\b/: "money" and "free") */
     uint32_t lm2_off, n_lm2;
-    /* body rules with no literal set: folded literal ids in s->flit_ids, per
-     * fold (sare_fold_literals; n_flits 0: none in that fold) */
-    uint32_t flit_off[SARE_N_FOLDS], n_flits[SARE_N_FOLDS];
-    /* the same ids as bit masks over the words of a line's seen[] bitset:
-     * s->fmask[fm_off[f] ..], n_fm[f] of them (one per word touched) */
+    /* body rules with no literal set: how many folded literals, per fold
+     * (sare_fold_literals; n_flits 0: none in that fold), as bit masks over
+     * the words of a line's seen[] bitset: s->fmask[fm_off[f] ..], n_fm[f]
+     * of them (one per word touched) */
+    uint32_t n_flits[SARE_N_FOLDS];
     uint32_t fm_off[SARE_N_FOLDS], n_fm[SARE_N_FOLDS];
     /* per fold: 0, or 1 + the index in s->aparts of the count of folded
      * literals apart that the line must reach (sare_fold_repeats > 1) */
@@ -200,8 +200,6 @@ struct scorer {
     /* the folded prefilter (see "folded prefilter"): one matcher per fold */
     sare_lits *flits[SARE_N_FOLDS];
     uint32_t n_fwords[SARE_N_FOLDS];
-    uint32_t *flit_ids;
-    size_t n_flit_ids, cap_flit_ids;
     struct fmask *fmask;
     size_t n_fmask, cap_fmask;
     bool any_flits;
@@ -300,29 +298,30 @@ static void set_status(struct scorer *s, struct crule *c, enum rule_status st, c
     (void)s;
 }
 
-/* Literals (lits,lens,k) into the automaton, as masks s->lmask[*off ..]
- * over the words of a seen[] bitset; returns how many masks. Checking a
- * word per mask instead of a bit per literal: lits_met, the per-line test and mh_met
- * were 60,000 instructions a message on the bench. */
-static uint32_t add_masks(struct scorer *s, const char *const *lits, const size_t *lens, size_t k,
-                          uint32_t *off)
+/* Literals (lits,lens,k) into automaton `set`, as masks (*m)[*off ..] over
+ * the words of a seen[] bitset (a rule's literals are mostly numbered in a
+ * row: one or two words); returns how many masks. Checking a word per mask
+ * instead of a bit per literal: lits_met, the per-line test and mh_met were
+ * 60,000 instructions a message on the bench. */
+static uint32_t add_masks(sare_lits *set, struct fmask **m, size_t *n, size_t *cap,
+                          const char *const *lits, const size_t *lens, size_t k, uint32_t *off)
 {
-    *off = (uint32_t)s->n_lmask;
+    *off = (uint32_t)*n;
     for (size_t i = 0; i < k; i++) {
-        uint32_t id = sare_lits_add(s->lits, lits[i], lens[i]);
-        size_t m = *off;
-        while (m < s->n_lmask && s->lmask[m].word != id >> 6)
-            m++;
-        if (m == s->n_lmask) {
-            if (s->n_lmask == s->cap_lmask) {
-                s->cap_lmask = s->cap_lmask ? s->cap_lmask * 2 : 1024;
-                s->lmask = xrealloc(s->lmask, s->cap_lmask * sizeof *s->lmask);
+        uint32_t id = sare_lits_add(set, lits[i], lens[i]);
+        size_t j = *off;
+        while (j < *n && (*m)[j].word != id >> 6)
+            j++;
+        if (j == *n) {
+            if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 256;
+                *m = xrealloc(*m, *cap * sizeof **m);
             }
-            s->lmask[s->n_lmask++] = (struct fmask){0, id >> 6};
+            (*m)[(*n)++] = (struct fmask){0, id >> 6};
         }
-        s->lmask[m].bits |= (uint64_t)1 << (id & 63);
+        (*m)[j].bits |= (uint64_t)1 << (id & 63);
     }
-    return (uint32_t)(s->n_lmask - *off);
+    return (uint32_t)(*n - *off);
 }
 
 static void add_literals(struct scorer *s, struct crule *c)
@@ -333,9 +332,11 @@ static void add_literals(struct scorer *s, struct crule *c)
     size_t k = sare_literals(c->re, &lits, &lens, &nocase);
     if (k == 0) return;
     c->n_lits = (uint32_t)k;
-    c->n_lm = add_masks(s, lits, lens, k, &c->lm_off);
+    c->n_lm = add_masks(s->lits, &s->lmask, &s->n_lmask, &s->cap_lmask, lits, lens, k, &c->lm_off);
     k = sare_literals2(c->re, &lits, &lens);
-    if (k) c->n_lm2 = add_masks(s, lits, lens, k, &c->lm2_off);
+    if (k)
+        c->n_lm2 =
+            add_masks(s->lits, &s->lmask, &s->n_lmask, &s->cap_lmask, lits, lens, k, &c->lm2_off);
 }
 
 /* The counter of folded set (lits,lens,n) in fold f: an existing one with the
@@ -371,31 +372,9 @@ static void add_fold_literals(struct scorer *s, struct crule *c)
         const size_t *lens;
         size_t k = sare_fold_literals(c->re, f, &lits, &lens);
         if (k == 0) continue;
-        c->flit_off[f] = (uint32_t)s->n_flit_ids;
-        for (size_t i = 0; i < k; i++) {
-            if (s->n_flit_ids == s->cap_flit_ids) {
-                s->cap_flit_ids = s->cap_flit_ids ? s->cap_flit_ids * 2 : 256;
-                s->flit_ids = xrealloc(s->flit_ids, s->cap_flit_ids * sizeof *s->flit_ids);
-            }
-            s->flit_ids[s->n_flit_ids++] = sare_lits_add(s->flits[f], lits[i], lens[i]);
-        }
         c->n_flits[f] = (uint32_t)k;
-        c->fm_off[f] = (uint32_t)s->n_fmask;
-        for (size_t i = 0; i < k; i++) {
-            uint32_t id = s->flit_ids[c->flit_off[f] + i];
-            size_t m = c->fm_off[f];
-            while (m < s->n_fmask && s->fmask[m].word != id >> 6)
-                m++;
-            if (m == s->n_fmask) {
-                if (s->n_fmask == s->cap_fmask) {
-                    s->cap_fmask = s->cap_fmask ? s->cap_fmask * 2 : 256;
-                    s->fmask = xrealloc(s->fmask, s->cap_fmask * sizeof *s->fmask);
-                }
-                s->fmask[s->n_fmask++] = (struct fmask){0, id >> 6};
-            }
-            s->fmask[m].bits |= (uint64_t)1 << (id & 63);
-        }
-        c->n_fm[f] = (uint32_t)(s->n_fmask - c->fm_off[f]);
+        c->n_fm[f] = add_masks(s->flits[f], &s->fmask, &s->n_fmask, &s->cap_fmask, lits, lens, k,
+                               &c->fm_off[f]);
         s->any_flits = true;
         unsigned reps = sare_fold_repeats(c->re, f);
         if (reps > 1) c->apart[f] = apart_of(s, f, lits, lens, k, reps) + 1;
@@ -2011,7 +1990,6 @@ void scorer_free(scorer *s)
     free(s->aparts);
     for (unsigned f = 0; f < SARE_N_FOLDS; f++)
         sare_lits_free(s->flits[f]);
-    free(s->flit_ids);
     free(s->fmask);
     free(s->prog);
     free(s->body);
@@ -2812,18 +2790,18 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
      * what it reads, so a meta that hits marks metas still ahead); the
      * others would all come out 0. Going over all 870 of SpamAssassin's
      * metas was about 90,000 instructions a message on the bench. */
-    uint64_t *todo = arena_alloc(a, (s->n_mwords ? s->n_mwords : 1) * sizeof *todo);
-    memcpy(todo, s->mz_hit, s->n_mwords * sizeof *todo);
+    uint64_t *pending = arena_alloc(a, (s->n_mwords ? s->n_mwords : 1) * sizeof *pending);
+    memcpy(pending, s->mz_hit, s->n_mwords * sizeof *pending);
     for (size_t w = 0; w < n_rw; w++)
         for (uint64_t bits = R.hit[w]; bits; bits &= bits - 1) {
             size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
             for (uint32_t d = s->mdep_off[i]; d < s->mdep_off[i + 1]; d++)
-                todo[s->mdeps[d] >> 6] |= (uint64_t)1 << (s->mdeps[d] & 63);
+                pending[s->mdeps[d] >> 6] |= (uint64_t)1 << (s->mdeps[d] & 63);
         }
     for (size_t w = 0; w < s->n_mwords; w++) {
-        while (todo[w]) {
-            size_t k = w * 64 + (size_t)__builtin_ctzll(todo[w]);
-            todo[w] &= todo[w] - 1;
+        while (pending[w]) {
+            size_t k = w * 64 + (size_t)__builtin_ctzll(pending[w]);
+            pending[w] &= pending[w] - 1;
             uint32_t id = s->metas[k];
             const struct mprog *mp = &s->mprog[k];
             /* 0 (no hit) for certain: a rule it needs did not hit */
@@ -2838,7 +2816,7 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
             R.val[id] = r > 0 ? r : 1; /* got_hit: a value <= 0 counts as 1 */
             R.hit[id >> 6] |= (uint64_t)1 << (id & 63);
             for (uint32_t d = s->mdep_off[id]; d < s->mdep_off[id + 1]; d++)
-                todo[s->mdeps[d] >> 6] |= (uint64_t)1 << (s->mdeps[d] & 63);
+                pending[s->mdeps[d] >> 6] |= (uint64_t)1 << (s->mdeps[d] & 63);
             R.area[id] = "meta";
             /* what matched: the text of the first dependency that hit */
             const struct crule *mc = &s->cr[id];
