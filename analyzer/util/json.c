@@ -263,3 +263,9 @@ void json_null(struct json *j)
     sep(j);
     buf_puts(j->out, "null");
 }
+
+void json_raw(struct json *j, const char *p, size_t len)
+{
+    sep(j);
+    buf_append(j->out, p, len);
+}

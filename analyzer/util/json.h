@@ -32,6 +32,9 @@ void json_int(struct json *j, int64_t v);
 void json_double(struct json *j, double v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A value already in JSON form (a string json_str wrote into another buf,
+ * say), written as it is after the separator. */
+void json_raw(struct json *j, const char *p, size_t len);
 /* Escape (p,len) as a JSON string body (no quotes) into b. */
 void json_escape(struct buf *b, const char *p, size_t len);
 

@@ -331,6 +331,48 @@ static void json_writer(void **state)
     buf_free(&b);
 }
 
+/* json_raw: a string json_str wrote into another buffer (what check --json
+ * keeps for rule names) comes out as json_str would have written it, with
+ * the separators of its place. */
+static void json_raw_value(void **state)
+{
+    (void)state;
+    struct buf pre, b1, b2;
+    buf_init(&pre, 0);
+    buf_init(&b1, 0);
+    buf_init(&b2, 0);
+    struct json j;
+    json_init(&j, &pre);
+    json_str(&j, "R\"1", 3);
+    assert_string_equal(buf_cstr(&pre), "\"R\\\"1\"");
+    struct json j1, j2;
+    json_init(&j1, &b1);
+    json_init(&j2, &b2);
+    json_obj_begin(&j1);
+    json_obj_begin(&j2);
+    json_key(&j1, "m");
+    json_key(&j2, "m");
+    json_arr_begin(&j1);
+    json_arr_begin(&j2);
+    for (int k = 0; k < 2; k++) {
+        json_str(&j1, "R\"1", 3);
+        json_raw(&j2, pre.p, pre.len);
+    }
+    json_arr_end(&j1);
+    json_arr_end(&j2);
+    json_key(&j1, "r");
+    json_key(&j2, "r");
+    json_str(&j1, "R\"1", 3);
+    json_raw(&j2, pre.p, pre.len);
+    json_obj_end(&j1);
+    json_obj_end(&j2);
+    assert_string_equal(buf_cstr(&b2), "{\"m\":[\"R\\\"1\",\"R\\\"1\"],\"r\":\"R\\\"1\"}");
+    assert_string_equal(buf_cstr(&b1), buf_cstr(&b2));
+    buf_free(&pre);
+    buf_free(&b1);
+    buf_free(&b2);
+}
+
 /* buf_printf formats into the free room when the text fits, else grows the
  * buffer; over the ceiling it keeps nothing (the length stays). */
 static void buf_printf_room(void **state)
@@ -597,9 +639,9 @@ int main(void)
         cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
         cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
         cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
-        cmocka_unit_test(buf_printf_room),   cmocka_unit_test(json_numbers),
-        cmocka_unit_test(json_escape_bytes), cmocka_unit_test(time_civil),
-        cmocka_unit_test(sha256_vectors),
+        cmocka_unit_test(json_raw_value),    cmocka_unit_test(buf_printf_room),
+        cmocka_unit_test(json_numbers),      cmocka_unit_test(json_escape_bytes),
+        cmocka_unit_test(time_civil),        cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
