@@ -30,6 +30,7 @@
  * recipient window. */
 #include "feedback/dsn.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "mail/date.h"
@@ -1178,51 +1179,65 @@ static const char *const DELAY_WORDS[] = {
 };
 
 /* Does s hold any of the phrases (ASCII case-insensitively, as contains_ci
- * on each)? Over a long text in one pass: the phrases that can start at a
- * position are those whose first two bytes match there (a bit mask per
- * byte value, both cases), compared whole only then. A scan of the body per
- * phrase was most of the cost of deciding that an ordinary message is no
- * bounce. */
+ * on each)? Over a long text in one pass that skips (Wu and Manber's
+ * multi-pattern search): a window as long as the shortest phrase (m bytes)
+ * slides along the text, and the two bytes that end it say how far it may
+ * move: as far as from the nearest place those two bytes (case folded) take
+ * in the first m bytes of any phrase to that prefix's end, m - 1 when they
+ * are in none. A window whose last two bytes end some phrase's first m
+ * bytes has every phrase compared at its start. The byte pairs are hashed
+ * to 12 bits: a collision only shortens a move. Deciding that an ordinary
+ * message is no bounce reads about one text byte in ten this way; the
+ * filter before it (the first three bytes of the phrases, at every
+ * position) cost 19,000 instructions a message of the bench. */
+#define ANY_IN_HASH 4096u
+
+static unsigned any_in_key(unsigned char a, unsigned char b)
+{
+    return (((unsigned)ch_lower(a) << 5) ^ ch_lower(b)) & (ANY_IN_HASH - 1);
+}
+
 static bool any_in(struct slice s, const char *const *list, size_t n)
 {
     if (!s.p) return false;
-    if (s.len < 256 || n > 64) {
+    size_t lens[64], m = SIZE_MAX;
+    if (s.len >= 256 && n <= 64)
+        for (size_t i = 0; i < n; i++) {
+            lens[i] = strlen(list[i]);
+            if (lens[i] < m) m = lens[i];
+        }
+    if (s.len < 256 || n > 64 || m < 2) {
         for (size_t i = 0; i < n; i++)
             if (contains_ci(s, list[i])) return true;
         return false;
     }
-    /* three bytes: with two, the common pairs of English text ("th",
-     * "er") sent a hundred positions a message to the whole comparison */
-    uint64_t first[256], second[256], third[256];
-    size_t lens[64];
-    memset(first, 0, sizeof first);
-    memset(second, 0, sizeof second);
-    memset(third, 0, sizeof third);
-    for (size_t i = 0; i < n; i++) {
-        lens[i] = strlen(list[i]);
-        if (lens[i] < 3) { /* (no such phrase today) */
-            if (contains_ci(s, list[i])) return true;
+    if (m > 255) m = 255; /* moves fit a byte (any window no longer than the phrases will do) */
+    unsigned char move[ANY_IN_HASH];
+    memset(move, (int)(m - 1), sizeof move);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 1; j < m; j++) {
+            unsigned k = any_in_key((unsigned char)list[i][j - 1], (unsigned char)list[i][j]);
+            unsigned char d = (unsigned char)(m - 1 - j);
+            if (d < move[k]) move[k] = d;
+        }
+    /* e: the window's last byte (s.len >= 256 > m - 1) */
+    for (size_t e = m - 1; e < s.len;) {
+        unsigned char d = move[any_in_key((unsigned char)s.p[e - 1], (unsigned char)s.p[e])];
+        if (d) {
+            e += d;
             continue;
         }
-        for (int k = 0; k < 3; k++) {
-            unsigned char c = ch_lower((unsigned char)list[i][k]);
-            uint64_t *t = k == 0 ? first : k == 1 ? second : third;
-            t[c] |= 1ull << i;
-            if (c >= 'a' && c <= 'z') t[c - 32] |= 1ull << i;
-        }
-    }
-    /* every phrase left is 3 bytes or longer: none starts in the last two */
-    for (size_t p = 0; p + 2 < s.len; p++) {
-        uint64_t m = first[(unsigned char)s.p[p]];
-        if (!m) continue;
-        m &= second[(unsigned char)s.p[p + 1]] & third[(unsigned char)s.p[p + 2]];
-        while (m) {
-            unsigned i = (unsigned)__builtin_ctzll(m);
-            m &= m - 1;
-            if (lens[i] <= s.len - p && str_eq_ci(s.p + p, lens[i], list[i])) return true;
-        }
+        size_t w = e + 1 - m;
+        for (size_t i = 0; i < n; i++)
+            if (lens[i] <= s.len - w && str_eq_ci(s.p + w, lens[i], list[i])) return true;
+        e++;
     }
     return false;
+}
+
+bool dsn_any_phrase(const char *p, size_t len, const char *const *list, size_t n)
+{
+    return any_in(slice_of(p, len), list, n);
 }
 
 /* The address begins the line: after optional blanks, '<', '"', '*', '-',
