@@ -159,10 +159,9 @@ static bool put_plain(struct buf *b, const char *p, size_t len, const char *tail
     return true;
 }
 
-void json_key(struct json *j, const char *key)
+void json_key_n(struct json *j, const char *key, size_t len)
 {
     sep(j);
-    size_t len = strlen(key);
     if (!put_plain(j->out, key, len, "\":", 2)) {
         buf_putc(j->out, '"');
         json_escape(j->out, key, len);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/buf.h"
 
@@ -24,7 +25,14 @@ void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);
 void json_arr_end(struct json *j);
-void json_key(struct json *j, const char *key);
+/* A key of len bytes; json_key takes a NUL-terminated one (inline, so that
+ * a literal key's length is known when compiling: check --json writes about
+ * 140 keys a message). */
+void json_key_n(struct json *j, const char *key, size_t len);
+static inline void json_key(struct json *j, const char *key)
+{
+    json_key_n(j, key, strlen(key));
+}
 void json_str(struct json *j, const char *p, size_t len);
 /* NUL-terminated string, or null when s is NULL. */
 void json_cstr(struct json *j, const char *s);
