@@ -1051,6 +1051,49 @@ static void test_capture_byte_before(void **state)
     done(&f);
 }
 
+/* The ordered strings of a header regex (ordered_segments): a rule runs
+ * only on a text holding its top-level runs of plain characters in order.
+ * The rules that hit must still hit (their strings are there in order, or
+ * the reader gave up on a construct it cannot judge); those that do not
+ * are skipped or fail by themselves. */
+static void test_header_ordered(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "header O_IN_ORDER ALL =~ /\\nTo: [^\\n]+\\n+(?:[^\\n]*\\n+)*Subject: /i\n"
+                  "header O_REVERSED ALL =~ /\\nSubject: [^\\n]+\\n+(?:[^\\n]*\\n+)*To: /i\n"
+                  "header O_CASELESS ALL =~ /\\nsubject: act[^\\n]*\\nmessage-id: </i\n"
+                  "header O_CASE ALL =~ /\\nsubject: Act[^\\n]*\\nMessage-ID/\n"
+                  "header O_ESCAPED ALL =~ /From: Sender \\<sender\\@example\\.com>\\n+To:/\n"
+                  "header O_QUANT2 ALL =~ /Subx?ject: Act/\n"
+                  "header O_POSIX ALL =~ /[[:alpha:]]ject: Act now: [[:upper:]]{4} offer/\n"
+                  "header O_ALT ALL =~ /zzz[.]yyy|\\nTo: rcpt/\n"
+                  "header O_INLINE ALL =~ /\\nTo: (?i)RCPT\\@EXAMPLE/\n"
+                  "header O_ACCEPT ALL =~ /\\nTo: rcpt(?:(*ACCEPT))zzzz/\n"
+                  "header O_HEX ALL =~ /\\x53ubject: Act\\x20now/\n"
+                  "header O_NEG_MATCH Subject !~ /FREE\\s+offer/\n"
+                  "header O_NEG_REVERSED Subject !~ /offer\\s+FREE/\n"
+                  "header O_UNSET X-Nothing =~ /ab\\s+cd/ [if-unset: ab cd]\n"
+                  "header O_UNSET_NOT X-Nothing =~ /cd\\s+ab/ [if-unset: ab cd]\n");
+    assert_non_null(hit(&f, "O_IN_ORDER"));
+    assert_null(hit(&f, "O_REVERSED")); /* no "to: " after the Subject line */
+    assert_non_null(hit(&f, "O_CASELESS"));
+    assert_null(hit(&f, "O_CASE"));
+    assert_non_null(hit(&f, "O_ESCAPED"));
+    assert_non_null(hit(&f, "O_QUANT2")); /* "Sub" and "ject: Act": no x needed */
+    assert_non_null(hit(&f, "O_POSIX"));  /* the class ends at its own "]" */
+    assert_non_null(hit(&f, "O_ALT"));    /* "zzz" is not required */
+    assert_non_null(hit(&f, "O_INLINE")); /* (?i): "RCPT" matches "rcpt" */
+    assert_non_null(hit(&f, "O_ACCEPT")); /* (*ACCEPT) ends the match early */
+    assert_non_null(hit(&f, "O_HEX"));    /* \x53 and \x20 are not "53", "20" */
+    assert_null(hit(&f, "O_NEG_MATCH"));  /* "FREE offer" is there */
+    assert_non_null(hit(&f, "O_NEG_REVERSED"));
+    assert_non_null(hit(&f, "O_UNSET")); /* the [if-unset] text is tested */
+    assert_null(hit(&f, "O_UNSET_NOT"));
+    assert_string_equal(hit(&f, "O_IN_ORDER")->snippet, " To: rcpt@example.net Subject: ");
+    done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1065,7 +1108,7 @@ int main(void)
         cmocka_unit_test(test_runs_independent),    cmocka_unit_test(test_line_cache_short_lines),
         cmocka_unit_test(test_capture_byte_before), cmocka_unit_test(test_meta_readers),
         cmocka_unit_test(test_rule_index),          cmocka_unit_test(test_line_cache_lines),
-        cmocka_unit_test(test_meta_required),
+        cmocka_unit_test(test_meta_required),       cmocka_unit_test(test_header_ordered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
