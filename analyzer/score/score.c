@@ -157,6 +157,23 @@ struct hgroup {
      * reads, a cache miss or two a rule, were a fifth of scorer_run's own
      * time in perf on the bench) */
     struct hplain *plain;
+    /* the literals of its rules with a set (both sets), when there are at
+     * most DIRECT_MAX: a value is searched for each of them (lit_in)
+     * instead of being walked by the automaton of all literals. ALL:raw
+     * (1.2 KB a message on the bench) has two such rules and five literals;
+     * the automaton's walk costs about 25 instructions a byte */
+    struct dlit *dl;
+    size_t n_dl;
+};
+
+#define DIRECT_MAX 8
+
+/* a literal of s->lits, by id: bytes (p,len) compared ASCII-caselessly, as
+ * the automaton compares; anchor: the index of a byte that is no ASCII
+ * letter (one case: found with memchr), or len when all are letters */
+struct dlit {
+    const char *p;
+    uint32_t id, len, anchor;
 };
 
 struct hplain {
@@ -1704,6 +1721,43 @@ static int name_cmp(const void *x, const void *y)
 
 #define FULL_LITS_MIN 8
 
+/* g->dl: the literals of g's rules with a set, when they are few (see
+ * struct hgroup); before s->lits is built (sare_lits_add gives back the
+ * id a literal already has) */
+static void direct_literals(struct scorer *s, struct hgroup *g)
+{
+    struct dlit d[DIRECT_MAX];
+    size_t n = 0;
+    for (size_t k = 0; k < g->n; k++) {
+        const struct crule *c = &s->cr[g->rules[k]];
+        if (!c->n_lits || c->r->exists) continue;
+        for (int set = 0; set < 2; set++) {
+            const char *const *lits;
+            const size_t *lens;
+            bool nocase;
+            size_t nl = set ? sare_literals2(c->re, &lits, &lens)
+                            : sare_literals(c->re, &lits, &lens, &nocase);
+            for (size_t i = 0; i < nl; i++) {
+                uint32_t id = sare_lits_add(s->lits, lits[i], lens[i]);
+                size_t j = 0;
+                while (j < n && d[j].id != id)
+                    j++;
+                if (j < n) continue;
+                if (n == DIRECT_MAX || lens[i] > UINT32_MAX) return; /* too many: the automaton */
+                size_t a = 0;
+                while (a < lens[i] && ((unsigned char)lits[i][a] | 0x20) >= 'a' &&
+                       ((unsigned char)lits[i][a] | 0x20) <= 'z')
+                    a++;
+                d[n++] = (struct dlit){lits[i], id, (uint32_t)lens[i], (uint32_t)a};
+            }
+        }
+    }
+    if (!n) return;
+    g->dl = xmalloc(n * sizeof *g->dl);
+    memcpy(g->dl, d, n * sizeof *d);
+    g->n_dl = n;
+}
+
 scorer *scorer_new(struct ruleset *rs)
 {
     ruleset_finish(rs);
@@ -1876,6 +1930,8 @@ scorer *scorer_new(struct ruleset *rs)
             j++;
         s->mh_slot[k] = j < k ? s->mh_slot[j] : (uint32_t)s->n_mh_names++;
     }
+    for (size_t gi = 0; gi < s->n_groups; gi++)
+        direct_literals(s, &s->groups[gi]);
     order_metas(s);
     meta_zero_prepare(s);
     sare_lits_build(s->lits);
@@ -2287,6 +2343,7 @@ void scorer_free(scorer *s)
         free(s->groups[i].unset);
         free(s->groups[i].plain);
         free(s->groups[i].area);
+        free(s->groups[i].dl);
     }
     free(s->groups);
     free(s->segs);
@@ -2668,6 +2725,54 @@ static const char *group_area(struct run *R, const struct hgroup *g, const char 
     return *area;
 }
 
+static unsigned char ascii_lower(unsigned char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch | 0x20) : ch;
+}
+
+/* whether (p,n) holds literal d (ASCII letters in any case) */
+static bool lit_in(const char *p, size_t n, const struct dlit *d)
+{
+    size_t l = d->len, a = d->anchor;
+    if (l > n) return false;
+    size_t last = n - l; /* the last place it can start */
+    if (a < l) {
+        const char *q = p + a, *qe = p + last + a + 1;
+        while (q < qe && (q = memchr(q, d->p[a], (size_t)(qe - q))) != NULL) {
+            const char *st = q - a;
+            size_t k = 0;
+            while (k < l &&
+                   ascii_lower((unsigned char)st[k]) == ascii_lower((unsigned char)d->p[k]))
+                k++;
+            if (k == l) return true;
+            q++;
+        }
+        return false;
+    }
+    unsigned char f = ascii_lower((unsigned char)d->p[0]);
+    for (size_t i = 0; i <= last; i++) {
+        if (ascii_lower((unsigned char)p[i]) != f) continue;
+        size_t k = 1;
+        while (k < l && ascii_lower((unsigned char)p[i + k]) == ascii_lower((unsigned char)d->p[k]))
+            k++;
+        if (k == l) return true;
+    }
+    return false;
+}
+
+/* R->seen for a header value of group g: the literals of its rules, or all */
+static void scan_value(struct run *R, const struct hgroup *g, const char *p, size_t len)
+{
+    clear_seen(R);
+    if (!g->n_dl) {
+        sare_lits_scan(R->s->lits, p, len, R->seen);
+        return;
+    }
+    for (size_t k = 0; k < g->n_dl; k++)
+        if (lit_in(p, len, &g->dl[k]))
+            R->seen[g->dl[k].id >> 6] |= (uint64_t)1 << (g->dl[k].id & 63);
+}
+
 static void run_headers(struct run *R, struct msgview *v)
 {
     const struct scorer *s = R->s;
@@ -2684,8 +2789,7 @@ static void run_headers(struct run *R, struct msgview *v)
                 /* what lits_met below decides for such a rule */
                 const struct hplain *hp = &g->plain[k];
                 if (!scanned) {
-                    clear_seen(R);
-                    sare_lits_scan(s->lits, val->p, val->len, R->seen);
+                    scan_value(R, g, val->p, val->len);
                     scanned = true;
                 }
                 if (!masks_met(s->lmask + hp->lm_off, hp->n_lm, R->seen) ||
@@ -2719,8 +2823,7 @@ static void run_headers(struct run *R, struct msgview *v)
                     m = false; /* the ordered strings are not there */
                 } else if (c->n_lits && val) {
                     if (!scanned) {
-                        clear_seen(R);
-                        sare_lits_scan(s->lits, p, len, R->seen);
+                        scan_value(R, g, p, len);
                         scanned = true;
                     }
                     m = false;
@@ -2751,8 +2854,7 @@ static void run_headers(struct run *R, struct msgview *v)
                 if (!val && !r->if_unset) continue; /* "" holds no literal */
                 if (val) {
                     if (!scanned) {
-                        clear_seen(R);
-                        sare_lits_scan(s->lits, p, len, R->seen);
+                        scan_value(R, g, p, len);
                         scanned = true;
                     }
                     if (!lits_met(R, c)) continue;

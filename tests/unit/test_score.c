@@ -1094,21 +1094,59 @@ static void test_header_ordered(void **state)
     done(&f);
 }
 
+/* A header whose rules have few literals is searched for each of them
+ * instead of walked by the automaton (direct_literals): ASCII letters in
+ * any case, at the start and at the end of the value, with and without a
+ * byte that is no letter; a !~ rule reads the same bits. */
+static void test_header_direct_literals(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "header D_ANCHOR X-Mailer =~ /testmailer 1\\.0/i\n"
+                  "header D_LETTERS X-Mailer =~ /testmailer/i\n"
+                  "header D_START X-Mailer =~ /^TestM/\n"
+                  "header D_END X-Mailer =~ / 1\\.0\\n/\n"
+                  "header D_ABSENT X-Mailer =~ /lottery/\n"
+                  "header D_NEG X-Mailer !~ /lottery/\n"
+                  "header D_NEG_PRESENT X-Mailer !~ /Test/\n");
+    assert_non_null(hit(&f, "D_ANCHOR"));
+    assert_non_null(hit(&f, "D_LETTERS"));
+    assert_non_null(hit(&f, "D_START"));
+    assert_non_null(hit(&f, "D_END"));
+    assert_null(hit(&f, "D_ABSENT"));
+    assert_non_null(hit(&f, "D_NEG"));
+    assert_null(hit(&f, "D_NEG_PRESENT"));
+    done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_rules),        cmocka_unit_test(test_mimeheader_prefilter),
-        cmocka_unit_test(test_body_multiple),       cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_meta_zero_operands),  cmocka_unit_test(test_skips),
-        cmocka_unit_test(test_uri_full_required),   cmocka_unit_test(test_backtracking_limit),
-        cmocka_unit_test(test_capture_rules),       cmocka_unit_test(test_capture_across_messages),
-        cmocka_unit_test(test_capture_required),    cmocka_unit_test(test_repeat_prefilter),
-        cmocka_unit_test(test_body_folded),         cmocka_unit_test(test_body_folded_repeats),
-        cmocka_unit_test(test_full_prefilter),      cmocka_unit_test(test_second_set),
-        cmocka_unit_test(test_runs_independent),    cmocka_unit_test(test_line_cache_short_lines),
-        cmocka_unit_test(test_capture_byte_before), cmocka_unit_test(test_meta_readers),
-        cmocka_unit_test(test_rule_index),          cmocka_unit_test(test_line_cache_lines),
-        cmocka_unit_test(test_meta_required),       cmocka_unit_test(test_header_ordered),
+        cmocka_unit_test(test_header_rules),
+        cmocka_unit_test(test_mimeheader_prefilter),
+        cmocka_unit_test(test_body_multiple),
+        cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_meta_zero_operands),
+        cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required),
+        cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_capture_rules),
+        cmocka_unit_test(test_capture_across_messages),
+        cmocka_unit_test(test_capture_required),
+        cmocka_unit_test(test_repeat_prefilter),
+        cmocka_unit_test(test_body_folded),
+        cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_full_prefilter),
+        cmocka_unit_test(test_second_set),
+        cmocka_unit_test(test_runs_independent),
+        cmocka_unit_test(test_line_cache_short_lines),
+        cmocka_unit_test(test_capture_byte_before),
+        cmocka_unit_test(test_meta_readers),
+        cmocka_unit_test(test_rule_index),
+        cmocka_unit_test(test_line_cache_lines),
+        cmocka_unit_test(test_meta_required),
+        cmocka_unit_test(test_header_ordered),
+        cmocka_unit_test(test_header_direct_literals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
