@@ -3834,8 +3834,24 @@ static uint32_t hkey(uint32_t nh, int part, enum rule_hdr_mod mod)
     return (uint32_t)h;
 }
 
+static struct hent *cache_slot_at(struct msgview *v, const char *name, size_t n, uint32_t nh,
+                                  uint64_t ha, uint64_t hb, int part, enum rule_hdr_mod mod,
+                                  bool stable, bool *found);
+
 static struct hent *cache_slot(struct msgview *v, const char *name, size_t n, uint32_t nh, int part,
                                enum rule_hdr_mod mod, bool *found)
+{
+    uint64_t ha, hb;
+    name_ends(name, n, &ha, &hb);
+    return cache_slot_at(v, name, n, nh, ha, hb, part, mod, false, found);
+}
+
+/* the cache entry of (name, part, mod), found or made (*found false); ha, hb
+ * the name's ends (name_ends). stable: name outlives the view, so the entry
+ * keeps the pointer instead of a copy */
+static struct hent *cache_slot_at(struct msgview *v, const char *name, size_t n, uint32_t nh,
+                                  uint64_t ha, uint64_t hb, int part, enum rule_hdr_mod mod,
+                                  bool stable, bool *found)
 {
     struct priv *pv = P(v);
     if ((pv->n + 1) * 2 > pv->cap) {
@@ -3852,8 +3868,6 @@ static struct hent *cache_slot(struct msgview *v, const char *name, size_t n, ui
         pv->tab = nt;
         pv->cap = nc;
     }
-    uint64_t ha, hb;
-    name_ends(name, n, &ha, &hb);
     uint32_t h = hkey(nh, part, mod);
     size_t j = h & (pv->cap - 1);
     while (pv->tab[j].name) {
@@ -3867,7 +3881,7 @@ static struct hent *cache_slot(struct msgview *v, const char *name, size_t n, ui
     }
     *found = false;
     struct hent *e = &pv->tab[j];
-    e->name = arena_strndup(v->a, name, n);
+    e->name = stable ? name : arena_strndup(v->a, name, n);
     e->name_len = (uint32_t)n;
     e->hash = h;
     e->head = ha;
@@ -3981,6 +3995,30 @@ const struct mv_text *msgview_header(struct msgview *v, const char *name, enum r
     if (found) return e->val;
     struct res r;
     get_list(v, e->name, n, mod, &r);
+    e->val = join_res(v, &r);
+    return e->val;
+}
+
+void msgview_key_init(struct msgview_key *k, const char *name)
+{
+    k->name = name;
+    k->len = strlen(name);
+    k->hash = name_hash(name, k->len);
+    k->pseudo = is_pseudo(name, k->len);
+    name_ends(name, k->len, &k->head, &k->tail);
+}
+
+const struct mv_text *msgview_header_key(struct msgview *v, const struct msgview_key *k,
+                                         enum rule_hdr_mod mod)
+{
+    if (k->len > MAX_HEADER_KEY) return NULL;
+    if (!k->pseudo && !bloom_has(top_fields(v), k->hash)) return NULL;
+    bool found;
+    struct hent *e =
+        cache_slot_at(v, k->name, k->len, k->hash, k->head, k->tail, -1, mod, true, &found);
+    if (found) return e->val;
+    struct res r;
+    get_list(v, e->name, k->len, mod, &r);
     e->val = join_res(v, &r);
     return e->val;
 }

@@ -72,6 +72,20 @@ void msgview_init(struct msgview *v, arena *a, const struct message *m,
  * no such header (the rule then sees [if-unset: ...] or does not match).
  * `name` may be a pseudo-header. Cached per (name, mod). */
 const struct mv_text *msgview_header(struct msgview *v, const char *name, enum rule_hdr_mod mod);
+/* The same for a caller that asks for a name message after message: what
+ * msgview_header works out from the name (its length, hash, whether it is
+ * a pseudo-header), computed once by msgview_key_init. The name must outlive
+ * every view the key is used with. */
+struct msgview_key {
+    const char *name;
+    size_t len;
+    uint32_t hash;
+    bool pseudo;
+    uint64_t head, tail;
+};
+void msgview_key_init(struct msgview_key *k, const char *name);
+const struct mv_text *msgview_header_key(struct msgview *v, const struct msgview_key *k,
+                                         enum rule_hdr_mod mod);
 /* Whether header `name` exists (for exists:Name); pseudo-headers count as
  * existing when they have a value. */
 bool msgview_header_exists(struct msgview *v, const char *name);

@@ -139,7 +139,8 @@ static void lc_release(uint64_t owner);
 
 struct hgroup {
     const char *name;
-    char *area; /* "header:NAME", a rule's area when it hits */
+    struct msgview_key key; /* of name */
+    char *area;             /* "header:NAME", a rule's area when it hits */
     size_t area_len;
     enum rule_hdr_mod mod;
     bool any_lits;
@@ -430,6 +431,7 @@ static uint32_t group_of(struct scorer *s, const char *name, enum rule_hdr_mod m
     struct hgroup *g = &s->groups[s->n_groups];
     memset(g, 0, sizeof *g);
     g->name = name;
+    msgview_key_init(&g->key, name);
     g->area_len = strlen("header:") + strlen(name);
     g->area = xmalloc(g->area_len + 1);
     memcpy(g->area, "header:", 7);
@@ -705,6 +707,41 @@ static bool holds_ci(const char *p, size_t n, const char *v, size_t vn, char bef
 #define SEG_MAX 8        /* strings kept per rule (the first ones) */
 #define SEG_MAX_LEN 255u /* a longer run is cut in pieces, each required in turn */
 
+static bool is_alpha_ascii(unsigned char ch)
+{
+    return (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
+}
+
+/* The byte of (p,n) to look for with memchr before comparing the rest:
+ * the one likely rarest in header text by its kind (punctuation such as
+ * "[", "@" or "<" before "=", line ends, ":", digits, spaces); with ci
+ * never an ASCII letter (it has two cases). n when there is none. Spaces
+ * and colons are everywhere in a header block: anchored on them, the
+ * search for " helo=" or "to:" stopped at every one. */
+static size_t anchor_of(const char *p, size_t n, bool ci)
+{
+    size_t best = n;
+    int best_rank = 9;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        int rank;
+        if (is_alpha_ascii(ch))
+            rank = ci ? 9 : 6;
+        else if (ch == ' ')
+            rank = 5;
+        else if (ch >= '0' && ch <= '9')
+            rank = 4;
+        else if (ch == '-' || ch == '.' || ch == ':')
+            rank = 3;
+        else if (ch == '=' || ch == '/' || ch == '_' || ch == '\n' || ch == '\t' || ch == '\r')
+            rank = 2;
+        else
+            rank = 1;
+        if (rank < best_rank) best = i, best_rank = rank;
+    }
+    return best;
+}
+
 /* the index past the class opened at p[i] == '[', or 0 when unsure */
 static size_t class_end(const char *p, size_t n, size_t i)
 {
@@ -774,11 +811,6 @@ static size_t brace_end(const char *p, size_t n, size_t i)
 static bool quantified(const char *p, size_t n, size_t j)
 {
     return j < n && (p[j] == '?' || p[j] == '*' || p[j] == '+' || p[j] == '{');
-}
-
-static bool is_alpha_ascii(unsigned char ch)
-{
-    return (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
 }
 
 /* the escape at p[i] == '\\': its literal byte (*lit, or -1 for an atom that
@@ -904,10 +936,7 @@ static bool ordered_segments(struct scorer *s, struct crule *c, const char *rx)
     c->n_seg = (uint16_t)nf;
     c->seg_ci = ci;
     for (size_t k = 0; k < nf; k++) {
-        size_t sl = found[k].len, a = 0;
-        while (a < sl && is_alpha_ascii((unsigned char)bytes[k][a]))
-            a++;
-        if (a == sl && !ci) a = 0; /* case-sensitive: any byte will do */
+        size_t sl = found[k].len, a = anchor_of(bytes[k], sl, ci);
         s->seg_bytes =
             xgrow(s->seg_bytes, &s->cap_seg_bytes, s->n_seg_bytes + sl, sizeof *s->seg_bytes);
         memcpy(s->seg_bytes + s->n_seg_bytes, bytes[k], sl);
@@ -1744,10 +1773,7 @@ static void direct_literals(struct scorer *s, struct hgroup *g)
                     j++;
                 if (j < n) continue;
                 if (n == DIRECT_MAX || lens[i] > UINT32_MAX) return; /* too many: the automaton */
-                size_t a = 0;
-                while (a < lens[i] && ((unsigned char)lits[i][a] | 0x20) >= 'a' &&
-                       ((unsigned char)lits[i][a] | 0x20) <= 'z')
-                    a++;
+                size_t a = anchor_of(lits[i], lens[i], true);
                 d[n++] = (struct dlit){lits[i], id, (uint32_t)lens[i], (uint32_t)a};
             }
         }
@@ -2779,7 +2805,7 @@ static void run_headers(struct run *R, struct msgview *v)
     for (size_t gi = 0; gi < s->n_groups; gi++) {
         const struct hgroup *g = &s->groups[gi];
         if (!g->n) continue;
-        const struct mv_text *val = msgview_header(v, g->name, g->mod);
+        const struct mv_text *val = msgview_header_key(v, &g->key, g->mod);
         bool scanned = false;
         const char *area = NULL; /* "header:NAME", made on the group's first hit */
         const uint32_t *list = val ? g->rules : g->unset;

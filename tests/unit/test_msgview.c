@@ -818,6 +818,45 @@ static void test_cache(void **state)
     fx_close(&f);
 }
 
+/* msgview_header_key answers what msgview_header answers for the same name
+ * (any spelling of it, pseudo-headers, absent names, names too long), and
+ * both share the cache: an entry made by one is found by the other. */
+static void test_header_key(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f, "plain.eml", NULL);
+    struct msgview *v = &f.v;
+    struct msgview_key k;
+    msgview_key_init(&k, "Subject");
+    const struct mv_text *s1 = msgview_header_key(v, &k, HM_DEFAULT);
+    assert_non_null(s1);
+    assert_ptr_equal(msgview_header(v, "Subject", HM_DEFAULT), s1); /* from the cache */
+    assert_ptr_equal(msgview_header_key(v, &k, HM_DEFAULT), s1);
+    /* another spelling: its own entry, the same text */
+    msgview_key_init(&k, "sUBJECT");
+    expect_text(msgview_header_key(v, &k, HM_DEFAULT), s1->p, s1->len);
+    const struct mv_text *m1 = msgview_header(v, "X-Mailer", HM_DEFAULT);
+    msgview_key_init(&k, "X-Mailer");
+    assert_ptr_equal(msgview_header_key(v, &k, HM_DEFAULT), m1);
+    msgview_key_init(&k, "To");
+    expect_text(msgview_header_key(v, &k, HM_ADDR), S("bob@example.net\ncarol@example.com"));
+    msgview_key_init(&k, "X-Absent");
+    assert_null(msgview_header_key(v, &k, HM_DEFAULT));
+    msgview_key_init(&k, "ALL"); /* a pseudo-header: no field of that name */
+    const struct mv_text *all = msgview_header_key(v, &k, HM_DEFAULT);
+    assert_non_null(all);
+    assert_ptr_equal(msgview_header(v, "ALL", HM_DEFAULT), all);
+    msgview_key_init(&k, "MESSAGEID");
+    assert_non_null(msgview_header_key(v, &k, HM_DEFAULT));
+    char longname[400];
+    memset(longname, 'X', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    msgview_key_init(&k, longname);
+    assert_null(msgview_header_key(v, &k, HM_DEFAULT));
+    fx_close(&f);
+}
+
 /* odd inputs: nothing crashes, the views are defined */
 static void test_degenerate(void **state)
 {
@@ -877,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_long_part),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_header_key),
         cmocka_unit_test(test_degenerate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
