@@ -158,6 +158,13 @@ sare_lits *sare_lits_new(void);
 uint32_t sare_lits_add(sare_lits *m, const char *s, size_t len);
 void sare_lits_build(sare_lits *m); /* after the last add; before any scan */
 uint32_t sare_lits_count(const sare_lits *m);
+/* A built matcher of the literals of m (built or not) whose bits are set in
+ * keep (words of (count+63)/64 bits), with the same ids and count: a scan
+ * sets the bits m's would for the ids kept and no other. A text scanned
+ * for a few rules' literals walks a smaller table than the set of all. The
+ * subset reads the literals from m: m takes no more adds, and is freed
+ * after it. */
+sare_lits *sare_lits_subset(sare_lits *m, const uint64_t *keep);
 /* Set bit `id` in `seen` (an array of (count+63)/64 words, cleared by the
  * caller) for every literal that occurs in (text,len). */
 void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *seen);

@@ -1731,6 +1731,83 @@ static void test_lits_random(void **state)
     }
 }
 
+/* A subset reports the ids it keeps where the whole set reports them, with
+ * the same numbers, and no other: by hand on a small set (two-byte literals
+ * in its automaton, fewer than 32), then against the whole set on random
+ * sets with many two-byte literals (the pair table) and with few. */
+static void test_lits_subset(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    assert_int_equal(sare_lits_add(m, S("he")), 0);
+    assert_int_equal(sare_lits_add(m, S("she")), 1);
+    assert_int_equal(sare_lits_add(m, S("hers")), 2);
+    assert_int_equal(sare_lits_add(m, S("xy")), 3);
+    assert_int_equal(sare_lits_add(m, S("a-rather-long-literal")), 4);
+    uint64_t keep[1] = {(uint64_t)1 << 0 | (uint64_t)1 << 2 | (uint64_t)1 << 4};
+    sare_lits *sub = sare_lits_subset(m, keep);
+    uint64_t keep2[1] = {(uint64_t)1 << 1 | (uint64_t)1 << 3};
+    sare_lits *sub2 = sare_lits_subset(m, keep2);
+    assert_int_equal(sare_lits_count(sub), 5);
+    uint64_t seen[1];
+    scan(sub, S("uSHers XY A-Rather-Long-Literal"), seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 0 | (uint64_t)1 << 2 | (uint64_t)1 << 4);
+    scan(sub2, S("uSHers XY A-Rather-Long-Literal"), seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 1 | (uint64_t)1 << 3);
+    scan(sub, S("a-rather-long-literaL"), seen, 1); /* its own 'he' inside */
+    assert_int_equal(seen[0], (uint64_t)1 << 0 | (uint64_t)1 << 4);
+    scan(sub, S("a-rather-long-litera"), seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 0);
+    scan(sub2, S("xxy"), seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 3);
+    scan(sub2, S("x y"), seen, 1);
+    assert_int_equal(seen[0], 0);
+    sare_lits_free(sub);
+    sare_lits_free(sub2);
+    sare_lits_free(m);
+
+    static const char alpha[] = "abcdefgAB-";
+    struct rng r = {4321};
+    for (int round = 0; round < 40; round++) {
+        m = sare_lits_new();
+        sare_lits *whole = sare_lits_new();
+        int nl = 1 + (int)(rnd(&r) % 400);
+        for (int k = 0; k < nl; k++) {
+            char lit[24];
+            size_t len = 1 + rnd(&r) % (rnd(&r) % 3 ? 3 : 20);
+            for (size_t j = 0; j < len; j++)
+                lit[j] = alpha[rnd(&r) % (sizeof alpha - 1)];
+            assert_int_equal(sare_lits_add(m, lit, len), sare_lits_add(whole, lit, len));
+        }
+        sare_lits_build(whole);
+        uint32_t n = sare_lits_count(m);
+        size_t words = (n + 63) / 64;
+        uint64_t *kp = calloc(words, sizeof *kp);
+        for (uint32_t id = 0; id < n; id++)
+            if (rnd(&r) % (round % 2 ? 2 : 8) == 0) kp[id >> 6] |= (uint64_t)1 << (id & 63);
+        sub = sare_lits_subset(m, kp);
+        uint64_t *a = calloc(words, sizeof *a), *b = calloc(words, sizeof *b);
+        for (int t = 0; t < 8; t++) {
+            char text[700];
+            size_t tl = rnd(&r) % sizeof text;
+            for (size_t j = 0; j < tl; j++)
+                text[j] = alpha[rnd(&r) % (sizeof alpha - 1)];
+            scan(whole, text, tl, a, words);
+            scan(sub, text, tl, b, words);
+            for (size_t w = 0; w < words; w++)
+                if (b[w] != (a[w] & kp[w]))
+                    fail_msg("round %d text %d word %zu: got %llx want %llx", round, t, w,
+                             (unsigned long long)b[w], (unsigned long long)(a[w] & kp[w]));
+        }
+        free(a);
+        free(b);
+        free(kp);
+        sare_lits_free(sub);
+        sare_lits_free(m);
+        sare_lits_free(whole);
+    }
+}
+
 /* More distinct two-byte literals than the pair table holds, and a literal
  * set whose automaton would outgrow its ceiling: everything present is still
  * reported (the overflow goes to the automaton, or is reported always). */
@@ -2956,6 +3033,7 @@ int main(void)
         cmocka_unit_test(test_apart_skip),
         cmocka_unit_test(test_apart_random_wide),
         cmocka_unit_test(test_lits_ceilings),
+        cmocka_unit_test(test_lits_subset),
         cmocka_unit_test(test_lits_shared_class),
         cmocka_unit_test(test_lits_shared_random),
         cmocka_unit_test(test_lits_slices),
