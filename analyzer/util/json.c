@@ -3,7 +3,6 @@
 #include "util/str.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,32 +123,11 @@ void json_escape(struct buf *b, const char *p, size_t len)
  * writes), with its opening quote and the given tail, in one reservation
  * instead of four appends; false, nothing written, when it needs escapes
  * or the buffer has a ceiling (buf_append's checks then apply). */
-/* Does any of the eight bytes of w stop a plain run (ESC_STOP)? Exact in
- * both directions, with the word tests of "Bit Twiddling Hacks": a byte
- * below 0x20, a byte equal to '"' or '\\', a byte of 0x7f or more. Eight
- * bytes a step instead of a table lookup and a branch a byte: `check
- * --json` writes about 5.7 KB a message, nearly all of it plain. */
-static bool stop8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t below = (w - ones * 0x20) & ~w & highs;
-    uint64_t q = w ^ (ones * '"'), quote = (q - ones) & ~q & highs;
-    uint64_t s = w ^ (ones * '\\'), bsl = (s - ones) & ~s & highs;
-    uint64_t high = (((w & ~highs) + ones) | w) & highs;
-    return (below | quote | bsl | high) != 0;
-}
-
 static bool put_plain(struct buf *b, const char *p, size_t len, const char *tail, size_t tail_len)
 {
     if (b->limit) return false;
     const unsigned char *u = (const unsigned char *)p;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        if (stop8(w)) return false;
-    }
-    for (; i < len; i++)
+    for (size_t i = 0; i < len; i++)
         if (ESC_STOP[u[i]]) return false;
     char *w = buf_reserve(b, len + 1 + tail_len);
     w[0] = '"';

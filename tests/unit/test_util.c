@@ -331,43 +331,6 @@ static void json_writer(void **state)
     buf_free(&b);
 }
 
-/* json_str's plain-string test takes eight bytes at a time: every byte
- * that needs an escape (controls, '"', '\\', DEL, bytes >= 0x80) must be
- * seen at every place in a word and in the tail after the last whole word,
- * beside the bytes next to them in value that need none. The expected text
- * is json_escape's, between quotes. */
-static void json_plain_words(void **state)
-{
-    (void)state;
-    static const unsigned char stop[] = {0x00, 0x01, 0x1f, '"', '\\', 0x7f, 0x80, 0xc3, 0xff};
-    static const unsigned char plain[] = {' ', '!', '#', '[', ']', '~', 'a', '0'};
-    struct buf got, want;
-    buf_init(&got, 0);
-    buf_init(&want, 0);
-    char t[19];
-    for (size_t len = 1; len <= sizeof t; len++)
-        for (size_t at = 0; at < len; at++)
-            for (size_t k = 0; k < sizeof stop + sizeof plain; k++) {
-                for (size_t i = 0; i < len; i++)
-                    t[i] = (char)plain[i % sizeof plain];
-                t[at] = (char)(k < sizeof stop ? stop[k] : plain[k - sizeof stop]);
-                buf_reset(&got);
-                buf_reset(&want);
-                struct json j;
-                json_init(&j, &got);
-                json_str(&j, t, len);
-                buf_putc(&want, '"');
-                json_escape(&want, t, len);
-                buf_putc(&want, '"');
-                assert_int_equal(got.len, want.len);
-                assert_memory_equal(got.p, want.p, want.len);
-                /* a stop byte is never copied as it is (0xc3 alone is not UTF-8) */
-                if (k < sizeof stop) assert_true(got.len != len + 2 || memcmp(got.p + 1, t, len));
-            }
-    buf_free(&got);
-    buf_free(&want);
-}
-
 /* json_raw: a string json_str wrote into another buffer (what check --json
  * keeps for rule names) comes out as json_str would have written it, with
  * the separators of its place. */
@@ -676,10 +639,9 @@ int main(void)
         cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
         cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
         cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
-        cmocka_unit_test(json_raw_value),    cmocka_unit_test(json_plain_words),
-        cmocka_unit_test(buf_printf_room),   cmocka_unit_test(json_numbers),
-        cmocka_unit_test(json_escape_bytes), cmocka_unit_test(time_civil),
-        cmocka_unit_test(sha256_vectors),
+        cmocka_unit_test(json_raw_value),    cmocka_unit_test(buf_printf_room),
+        cmocka_unit_test(json_numbers),      cmocka_unit_test(json_escape_bytes),
+        cmocka_unit_test(time_civil),        cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
