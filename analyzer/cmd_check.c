@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char check_usage[] =
     "Usage: mailaudit check [--json] [--dns FILE]... [--online] [--checks LIST]\n"
@@ -763,6 +764,14 @@ int cmd_check(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     if (json && cx.rules.sc && cx.rules.rs) name_pool_build(&cx.names, cx.rules.rs);
+    /* One message's output is 5.7 KB of JSON on the bench: with stdio's
+     * default 4 KiB buffer for a file or pipe every message cost a write(2)
+     * or two (0.2% of the CPU time, to /dev/null), with 64 KiB one in about
+     * eleven messages. A terminal keeps its line buffering. The buffer lives
+     * as long as stdout does (to the exit's flush), hence static; nothing
+     * has been written to stdout yet. */
+    static char out_buf[1 << 16];
+    if (!isatty(STDOUT_FILENO)) setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++)
         if (check_file(argv[i], &cx) != 0) status = EXIT_RUNTIME;
