@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "mail/limits.h"
+#include "util/nameidx.h"
 #include "util/str.h"
 
 /* ---- entities ---- */
@@ -297,7 +298,7 @@ struct tag {
     unsigned flags;
 };
 
-/* Sorted by strcmp (bsearch). */
+/* Sorted by strcmp (looked up through tags_idx). */
 static const struct tag tags[] = {
     {"a", T_A},           {"address", T_BLOCK},    {"area", T_AREA},        {"article", T_BLOCK},
     {"aside", T_BLOCK},   {"blockquote", T_BLOCK}, {"body", T_BLOCK},       {"br", T_BLOCK},
@@ -316,10 +317,7 @@ static const struct tag tags[] = {
     {"tr", T_BLOCK},      {"ul", T_BLOCK},
 };
 
-static int tag_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const struct tag *)elem)->name);
-}
+static struct nameidx tags_idx = NAMEIDX_INIT(tags);
 
 /* Attributes the renderer reads; first occurrence wins (as in HTML5). */
 enum {
@@ -607,7 +605,7 @@ struct sa_tag {
     enum sa_id id;
 };
 
-/* Sorted by strcmp (bsearch): SpamAssassin's %elements, %tricks,
+/* Sorted by strcmp (looked up through sa_tags_idx): SpamAssassin's %elements, %tricks,
  * %elements_text_style and %elements_whitespace. */
 static const struct sa_tag sa_tags[] = {
     {"a", S_ELEM | S_STYLE, ID_A},
@@ -867,10 +865,7 @@ static const struct sa_color sa_colors[] = {
     {"yellowgreen", 0x9acd32},
 };
 
-static int sa_tag_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const struct sa_tag *)elem)->name);
-}
+static struct nameidx sa_tags_idx = NAMEIDX_INIT(sa_tags);
 
 static int sa_color_cmp(const void *key, const void *elem)
 {
@@ -1694,8 +1689,8 @@ static void sa_tag(struct render *r, const char *name, bool end, const struct ta
     struct html_stats *st = S->st;
     sa_boundary(S);
     bool ns = (name[0] == 'o' || name[0] == 's') && sa_is_namespace(name);
-    const struct sa_tag *info =
-        bsearch(name, sa_tags, sizeof sa_tags / sizeof sa_tags[0], sizeof *info, sa_tag_cmp);
+    int ti = nameidx_find(&sa_tags_idx, name, strlen(name));
+    const struct sa_tag *info = ti >= 0 ? &sa_tags[ti] : NULL;
     enum sa_id id = info ? info->id : ID_OTHER;
     struct html_tagcount *tc = sa_tagcount(S, name, false);
     bool seen = tc != NULL;
@@ -1999,8 +1994,8 @@ static size_t markup(struct render *r, const unsigned char *in, size_t len, size
         sa_tag(r, sa_name, end, &t);
     else /* HTML::Parser: an unterminated tag is a comment */
         sa_comment(r, in + i, next - i);
-    const struct tag *tg =
-        t.name[0] ? bsearch(t.name, tags, sizeof tags / sizeof tags[0], sizeof *tg, tag_cmp) : NULL;
+    int tk = t.name[0] ? nameidx_find(&tags_idx, t.name, strlen(t.name)) : -1;
+    const struct tag *tg = tk >= 0 ? &tags[tk] : NULL;
     if (!tg) return next;
     if (tg->flags & T_BLOCK)
         r->o.pend_nl = true;

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/nameidx.h"
 #include "util/str.h"
 
 /* ---------------------------------------------------------------------- */
@@ -603,29 +604,15 @@ static const struct eltab elements[] = {
     {"xmp", EL_ELEMENT | EL_WS_PARA},
 };
 
+static struct nameidx elements_idx = NAMEIDX_INIT(elements);
+
+/* The flags of element `tag` (n bytes; compared as strcmp would the name
+ * up to a NUL in it, as the binary search this replaced did), 0 if none. */
 static unsigned el_flags(const char *tag, size_t n)
 {
     if (n == 0 || n > 10) return 0;
-    size_t lo = 0, hi = sizeof elements / sizeof elements[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const char *e = elements[mid].name;
-        /* strcmp of the NUL-terminated name with (tag,n) */
-        size_t i = 0;
-        while (i < n && e[i] && e[i] == tag[i])
-            i++;
-        int c;
-        if (i == n)
-            c = e[i] ? -1 : 0;
-        else
-            c = (unsigned char)tag[i] - (unsigned char)e[i];
-        if (c == 0) return elements[mid].flags;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0;
+    int k = nameidx_find(&elements_idx, tag, strnlen(tag, n));
+    return k >= 0 ? elements[k].flags : 0;
 }
 
 static bool slice_is(const char *p, size_t n, const char *lit)

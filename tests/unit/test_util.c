@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/nameidx.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -331,6 +332,52 @@ static void json_writer(void **state)
     buf_free(&b);
 }
 
+/* nameidx: every name of a table is found at its own index; what is not
+ * exactly a name (a prefix, a longer string, another case, a name with a
+ * NUL inside, the empty string) is not. A full table (255 entries in 512
+ * slots) makes long probe chains. */
+struct nx_entry {
+    const char *name;
+    int v;
+};
+
+static void nameidx_lookup(void **state)
+{
+    (void)state;
+    static const struct nx_entry tab[] = {
+        {"a", 1},     {"ab", 2},    {"abbr", 3}, {"b", 4},      {"br", 5},     {"td", 6},
+        {"th", 7},    {"thead", 8}, {"tr", 9},   {"x-tab", 10}, {"h1", 11},    {"blockquote", 12},
+        {"font", 13}, {"p", 14},    {"pre", 15}, {"span", 16},  {"table", 17}, {"tbody", 18},
+    };
+    struct nameidx x = NAMEIDX_INIT(tab);
+    size_t n = sizeof tab / sizeof tab[0];
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(nameidx_find(&x, tab[i].name, strlen(tab[i].name)), (int)i);
+    assert_int_equal(nameidx_find(&x, "", 0), -1);
+    assert_int_equal(nameidx_find(&x, "abb", 3), -1);
+    assert_int_equal(nameidx_find(&x, "abbrx", 5), -1);
+    assert_int_equal(nameidx_find(&x, "A", 1), -1);
+    assert_int_equal(nameidx_find(&x, "TD", 2), -1);
+    assert_int_equal(nameidx_find(&x, "t", 1), -1);
+    assert_int_equal(nameidx_find(&x, "a\0", 2), -1);
+    assert_int_equal(nameidx_find(&x, "tda", 2), 5); /* only len bytes count */
+    assert_int_equal(nameidx_find(&x, "blockquotes", 10), 11);
+    assert_int_equal(nameidx_find(&x, "blockquotes", 11), -1);
+
+    static char names[NAMEIDX_MAX][8];
+    static struct nx_entry full[NAMEIDX_MAX];
+    for (size_t i = 0; i < NAMEIDX_MAX; i++) {
+        snprintf(names[i], sizeof names[i], "n%zu", i);
+        full[i] = (struct nx_entry){names[i], (int)i};
+    }
+    struct nameidx y = NAMEIDX_INIT(full);
+    for (size_t i = 0; i < NAMEIDX_MAX; i++)
+        assert_int_equal(nameidx_find(&y, names[i], strlen(names[i])), (int)i);
+    assert_int_equal(nameidx_find(&y, "n255", 4), -1);
+    assert_int_equal(nameidx_find(&y, "n", 1), -1);
+    assert_int_equal(nameidx_find(&y, "m1", 2), -1);
+}
+
 /* json_raw: a string json_str wrote into another buffer (what check --json
  * keeps for rule names) comes out as json_str would have written it, with
  * the separators of its place. */
@@ -639,7 +686,7 @@ int main(void)
         cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
         cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
         cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
-        cmocka_unit_test(json_raw_value),    cmocka_unit_test(buf_printf_room),
+        cmocka_unit_test(json_raw_value), cmocka_unit_test(nameidx_lookup),    cmocka_unit_test(buf_printf_room),
         cmocka_unit_test(json_numbers),      cmocka_unit_test(json_escape_bytes),
         cmocka_unit_test(time_civil),        cmocka_unit_test(sha256_vectors),
     };
