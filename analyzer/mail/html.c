@@ -1917,21 +1917,21 @@ static size_t skip_comment(const unsigned char *in, size_t len, size_t i)
 }
 
 /* Tags whose attributes the renderer or the statistics read. */
+static const struct tag wanted[] = {
+    {"a", 0},     {"area", 0},  {"base", 0}, {"basefont", 0}, {"bgsound", 0}, {"body", 0},
+    {"div", 0},   {"embed", 0}, {"font", 0}, {"form", 0},     {"frame", 0},   {"iframe", 0},
+    {"img", 0},   {"link", 0},  {"meta", 0}, {"p", 0},        {"script", 0},  {"span", 0},
+    {"table", 0}, {"td", 0},    {"th", 0},   {"tr", 0}};
+static struct nameidx wanted_idx = NAMEIDX_INIT(wanted);
+
+/* (p,n) is an ASCII-letter tag name: one of `wanted`, case folded? */
 static bool wants_attrs(const unsigned char *p, size_t n)
 {
-    static const char *const names[] = {"a",     "area",  "base", "basefont", "bgsound", "body",
-                                        "div",   "embed", "font", "form",     "frame",   "iframe",
-                                        "img",   "link",  "meta", "p",        "script",  "span",
-                                        "table", "td",    "th",   "tr"};
-    static const unsigned char lens[] = {1, 4, 4, 8, 7, 4, 3, 5, 4, 4, 5,
-                                         6, 3, 4, 4, 1, 6, 4, 5, 2, 2, 2};
     if (n == 0 || n > 8) return false;
-    unsigned char c0 = ch_lower(p[0]);
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-        if (lens[k] == n && (unsigned char)names[k][0] == c0 &&
-            str_eq_ci((const char *)p, n, names[k]))
-            return true;
-    return false;
+    char lc[8];
+    for (size_t k = 0; k < n; k++)
+        lc[k] = (char)ch_lower(p[k]);
+    return nameidx_find(&wanted_idx, lc, n) >= 0;
 }
 
 /* Handle the markup at in[i] == '<'; return the next index. */
