@@ -30,13 +30,13 @@
  * recipient window. */
 #include "feedback/dsn.h"
 
-#include <stdint.h>
 #include <string.h>
 
 #include "mail/date.h"
 #include "mail/header.h"
 #include "mail/rfc2047.h"
 #include "util/charset.h"
+#include "util/phrases.h"
 #include "util/str.h"
 
 #define TEXT_WINDOW_LINES 16
@@ -1178,66 +1178,28 @@ static const char *const DELAY_WORDS[] = {
     "Delivery Status Notification (Delay)",
 };
 
+/* The phrase lists above, each searched in one pass (util/phrases: Wu and
+ * Manber's skipping search, its table built once). Deciding that an
+ * ordinary message is no bounce searched the subject for each of the 36
+ * BOUNCE_SUBJECT phrases in turn, and the human text with a table built on
+ * every call: 22,000 instructions a message of the bench. */
+static struct phrases bounce_from_ps =
+    PHRASES_INIT(BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM);
+static struct phrases bounce_subject_ps =
+    PHRASES_INIT(BOUNCE_SUBJECT, sizeof BOUNCE_SUBJECT / sizeof *BOUNCE_SUBJECT);
+static struct phrases bounce_body_ps =
+    PHRASES_INIT(BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY);
+static struct phrases delay_words_ps =
+    PHRASES_INIT(DELAY_WORDS, sizeof DELAY_WORDS / sizeof *DELAY_WORDS);
+/* DELAY_WORDS from the fourth on: what dsn_parse looks for in the text */
+static struct phrases delay_words_body_ps =
+    PHRASES_INIT(DELAY_WORDS + 3, sizeof DELAY_WORDS / sizeof *DELAY_WORDS - 3);
+
 /* Does s hold any of the phrases (ASCII case-insensitively, as contains_ci
- * on each)? Over a long text in one pass that skips (Wu and Manber's
- * multi-pattern search): a window as long as the shortest phrase (m bytes)
- * slides along the text, and the two bytes that end it say how far it may
- * move: as far as from the nearest place those two bytes (case folded) take
- * in the first m bytes of any phrase to that prefix's end, m - 1 when they
- * are in none. A window whose last two bytes end some phrase's first m
- * bytes has every phrase compared at its start. The byte pairs are hashed
- * to 12 bits: a collision only shortens a move. Deciding that an ordinary
- * message is no bounce reads about one text byte in ten this way; the
- * filter before it (the first three bytes of the phrases, at every
- * position) cost 19,000 instructions a message of the bench. */
-#define ANY_IN_HASH 4096u
-
-static unsigned any_in_key(unsigned char a, unsigned char b)
+ * on each)? */
+static bool any_in(struct slice s, struct phrases *ps)
 {
-    return (((unsigned)ch_lower(a) << 5) ^ ch_lower(b)) & (ANY_IN_HASH - 1);
-}
-
-static bool any_in(struct slice s, const char *const *list, size_t n)
-{
-    if (!s.p) return false;
-    size_t lens[64], m = SIZE_MAX;
-    if (s.len >= 256 && n <= 64)
-        for (size_t i = 0; i < n; i++) {
-            lens[i] = strlen(list[i]);
-            if (lens[i] < m) m = lens[i];
-        }
-    if (s.len < 256 || n > 64 || m < 2) {
-        for (size_t i = 0; i < n; i++)
-            if (contains_ci(s, list[i])) return true;
-        return false;
-    }
-    if (m > 255) m = 255; /* moves fit a byte (any window no longer than the phrases will do) */
-    unsigned char move[ANY_IN_HASH];
-    memset(move, (int)(m - 1), sizeof move);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 1; j < m; j++) {
-            unsigned k = any_in_key((unsigned char)list[i][j - 1], (unsigned char)list[i][j]);
-            unsigned char d = (unsigned char)(m - 1 - j);
-            if (d < move[k]) move[k] = d;
-        }
-    /* e: the window's last byte (s.len >= 256 > m - 1) */
-    for (size_t e = m - 1; e < s.len;) {
-        unsigned char d = move[any_in_key((unsigned char)s.p[e - 1], (unsigned char)s.p[e])];
-        if (d) {
-            e += d;
-            continue;
-        }
-        size_t w = e + 1 - m;
-        for (size_t i = 0; i < n; i++)
-            if (lens[i] <= s.len - w && str_eq_ci(s.p + w, lens[i], list[i])) return true;
-        e++;
-    }
-    return false;
-}
-
-bool dsn_any_phrase(const char *p, size_t len, const char *const *list, size_t n)
-{
-    return any_in(slice_of(p, len), list, n);
+    return phrases_any(ps, s.p, s.len);
 }
 
 /* The address begins the line: after optional blanks, '<', '"', '*', '-',
@@ -1310,6 +1272,8 @@ static const char *const RCPT_PHRASES[] = {
     "RCPT TO",
     "recipients",
 };
+static struct phrases rcpt_phrases_ps =
+    PHRASES_INIT(RCPT_PHRASES, sizeof RCPT_PHRASES / sizeof *RCPT_PHRASES);
 
 static bool phrase_before(const char *p, size_t as)
 {
@@ -1325,7 +1289,7 @@ static bool phrase_before(const char *p, size_t as)
             ch_is_space((unsigned char)before.p[before.len - n - 1]))
             return true;
     }
-    return any_in(before, RCPT_PHRASES, sizeof RCPT_PHRASES / sizeof *RCPT_PHRASES);
+    return any_in(before, &rcpt_phrases_ps);
 }
 
 /* A failure reply code or status (4xx, 5xx, 4.x.x, 5.x.x) in the text. */
@@ -1873,7 +1837,7 @@ static bool bounce_sender_address(struct ctx *c)
     if (!m->has_from) return false;
     struct slice s = slice_of(m->from.address ? m->from.address : "",
                               m->from.address ? strlen(m->from.address) : 0);
-    return any_in(s, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM);
+    return any_in(s, &bounce_from_ps);
 }
 
 static bool bounce_sender(struct ctx *c)
@@ -1883,7 +1847,7 @@ static bool bounce_sender(struct ctx *c)
         if (bounce_sender_address(c)) return true;
         if (m->from.name) {
             struct slice n = slice_of(m->from.name, strlen(m->from.name));
-            if (any_in(n, BOUNCE_FROM, sizeof BOUNCE_FROM / sizeof *BOUNCE_FROM)) return true;
+            if (any_in(n, &bounce_from_ps)) return true;
         }
     }
     return false;
@@ -1922,7 +1886,7 @@ static bool embedded_report(struct ctx *c)
     const char *fr = str_find_ci(c->rest.p, c->rest.len, "\nFinal-Recipient:");
     if (!fr) return false;
     struct slice before = slice_of(c->rest.p, (size_t)(fr - c->rest.p));
-    if (!any_in(before, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)) return false;
+    if (!any_in(before, &bounce_body_ps)) return false;
     const char *s = fr + 1;
     const char *rm = str_find_ci(before.p, before.len, "\nReporting-MTA:");
     if (rm) s = rm + 1;
@@ -2044,8 +2008,7 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
     if (!have_ds && c.human.len) {
         /* the fields inlined in a text part (some MTAs, forwarded reports) */
         const char *fr = str_find_ci(c.human.p, c.human.len, "\nFinal-Recipient:");
-        if (fr && (bounce_sender(&c) ||
-                   any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY))) {
+        if (fr && (bounce_sender(&c) || any_in(c.human, &bounce_body_ps))) {
             const char *s = fr + 1;
             /* start at the block's first field (Reporting-MTA etc. may precede) */
             const char *rm = str_find_ci(c.human.p, c.human.len, "\nReporting-MTA:");
@@ -2081,13 +2044,11 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
     /* auto-replies that are not bounces */
     const char *ev = NULL;
     int auto_sig = autoreply_signal(&c, &ev);
-    bool looks_bounce =
-        bounce_sender(&c) || any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY);
+    bool looks_bounce = bounce_sender(&c) || any_in(c.human, &bounce_body_ps);
     if (auto_sig == 2 && !looks_bounce) return autoreply(&c, ev);
 
     struct slice subj = slice_of(m->subject ? m->subject : "", m->subject ? strlen(m->subject) : 0);
-    bool bounce_subject =
-        any_in(subj, BOUNCE_SUBJECT, sizeof BOUNCE_SUBJECT / sizeof *BOUNCE_SUBJECT);
+    bool bounce_subject = any_in(subj, &bounce_subject_ps);
     if (looks_bounce || bounce_subject || have_ds) {
         const char *fmt = "text";
         for (size_t i = 0; i < sizeof FORMATS / sizeof *FORMATS; i++)
@@ -2095,16 +2056,13 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
                 fmt = FORMATS[i].format;
                 break;
             }
-        bool delayed =
-            any_in(subj, DELAY_WORDS, sizeof DELAY_WORDS / sizeof *DELAY_WORDS) ||
-            any_in(c.human, DELAY_WORDS + 3, sizeof DELAY_WORDS / sizeof *DELAY_WORDS - 3);
+        bool delayed = any_in(subj, &delay_words_ps) || any_in(c.human, &delay_words_body_ps);
         /* a bounce without a recipient found must at least come from a
          * mailer-daemon address or carry bounce wording: a display name
          * alone ("Mail Administrator" on a phishing message) is not enough */
         if (text_reader(&c, delayed) || embedded_report(&c) ||
             (looks_bounce &&
-             (bounce_sender_address(&c) || have_ds ||
-              any_in(c.human, BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY)))) {
+             (bounce_sender_address(&c) || have_ds || any_in(c.human, &bounce_body_ps)))) {
             out->kind = DSN_BOUNCE;
             out->mta = writer_of(&c);
             out->format = fmt;

@@ -106,9 +106,4 @@ struct dsn_report {
 enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *out,
                         struct anomalies *an);
 
-/* Does (p,len) hold any of the n phrases, ASCII case-insensitively? (The
- * bounce-text test dsn_parse runs on the human-readable text; here for its
- * unit test.) */
-bool dsn_any_phrase(const char *p, size_t len, const char *const *list, size_t n);
-
 #endif

@@ -848,63 +848,6 @@ static void test_extra_sendmail_access_denied(void **state)
     assert_false(classify_says_expired(x->status, x->diagnostic, strlen(x->diagnostic)));
 }
 
-/* ---- the phrase search (dsn_any_phrase) ---- */
-
-/* Is `phrase` found when written over `filler` at offset `at` of a text of
- * `len` bytes? The text is an exact-size heap copy (ASan sees reads past
- * the end). */
-static bool phrase_at(const char *const *list, size_t n, const char *filler, size_t len,
-                      const char *phrase, size_t at)
-{
-    char *t = malloc(len);
-    assert_non_null(t);
-    size_t fl = strlen(filler);
-    for (size_t i = 0; i < len; i++)
-        t[i] = filler[i % fl];
-    if (phrase) memcpy(t + at, phrase, strlen(phrase));
-    bool got = dsn_any_phrase(t, len, list, n);
-    free(t);
-    return got;
-}
-
-/* The skipping search must find a phrase wherever it starts (first byte,
- * last possible offset, every offset between), in any case, and among
- * near misses that share its byte pairs; and find nothing when one byte
- * differs or the text ends one byte early. Texts of 256 bytes and more take
- * the skipping path, shorter ones compare each phrase. */
-static void test_any_phrase(void **state)
-{
-    (void)state;
-    static const char *const list[] = {"could not be delivered", "Transcript of session follows",
-                                       "qmail-send program"};
-    /* the shortest phrase is 18 bytes: windows of 18 */
-    const char *near = "could not be delivere_ qmail-send progra_ "; /* every pair of both */
-    const char *plain = "Hello, the quarterly report is attached. ";
-    size_t len = 300;
-    for (size_t at = 0; at + 22 <= len; at++) {
-        assert_true(phrase_at(list, 3, near, len, "COULD NOT be Delivered", at));
-        assert_true(phrase_at(list, 3, plain, len, "qmail-send program", at));
-    }
-    assert_true(phrase_at(list, 3, plain, len, "qmail-send program", len - 18)); /* ends the text */
-    assert_true(phrase_at(list, 3, plain, len, "transcript of SESSION follows", 0));
-    assert_true(phrase_at(list, 3, plain, len, "transcript of SESSION follows", len - 29));
-    assert_false(phrase_at(list, 3, near, len, NULL, 0));
-    assert_false(phrase_at(list, 3, plain, len, NULL, 0));
-    /* one byte short at the end of the text: not there */
-    assert_false(phrase_at(list, 3, plain, len, "qmail-send progra", len - 17));
-    /* one byte different in the middle: not there (a case difference is no difference) */
-    assert_false(phrase_at(list, 3, near, len, "could not bE_delivered", 5));
-    assert_true(phrase_at(list, 3, near, len, "could not bE delivered", 5));
-    /* a short text: each phrase compared */
-    assert_true(phrase_at(list, 3, plain, 100, "Qmail-Send Program", 82));
-    assert_false(phrase_at(list, 3, plain, 100, "Qmail-Send Progra", 83));
-    /* the shortest window the skipping takes (two bytes) */
-    static const char *const two[] = {"zq", "transcript"};
-    assert_true(phrase_at(two, 2, plain, len, "ZQ", len - 2));
-    assert_true(phrase_at(two, 2, plain, len, "zQ", 0));
-    assert_false(phrase_at(two, 2, plain, len, NULL, 0));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -946,7 +889,6 @@ int main(void)
         cmocka_unit_test(test_extra_sendmail_access_denied),
         cmocka_unit_test(test_cut_lines),
         cmocka_unit_test(test_bounce_wording_at_end),
-        cmocka_unit_test(test_any_phrase),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     teardown(NULL);

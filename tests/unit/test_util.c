@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -15,6 +16,7 @@
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/nameidx.h"
+#include "util/phrases.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -330,6 +332,77 @@ static void json_writer(void **state)
                         "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u007f\",\"bad\":\"x\xef\xbf\xbdy\","
                         "\"arr\":[-5,null,true,{}],\"n\":null}");
     buf_free(&b);
+}
+
+/* ---- phrases ---- */
+
+/* Is `phrase`, written over `filler` at offset `at` of a text of `len`
+ * bytes, found? The text is an exact-size heap copy (ASan sees reads past
+ * the end). */
+static bool phrase_at(struct phrases *ps, const char *filler, size_t len, const char *phrase,
+                      size_t at)
+{
+    char *t = malloc(len ? len : 1);
+    assert_non_null(t);
+    size_t fl = strlen(filler);
+    for (size_t i = 0; i < len; i++)
+        t[i] = filler[i % fl];
+    if (phrase) memcpy(t + at, phrase, strlen(phrase));
+    bool got = phrases_any(ps, t, len);
+    free(t);
+    return got;
+}
+
+/* The skipping search must find a phrase wherever it starts (first byte,
+ * last possible offset, every offset between), in any case, among near
+ * misses that share its byte pairs, in texts shorter than a line too; and
+ * find nothing when one byte differs or the text ends one byte early. */
+static void phrases_search(void **state)
+{
+    (void)state;
+    static const char *const list[] = {"could not be delivered", "Transcript of session follows",
+                                       "qmail-send program"};
+    static struct phrases ps = PHRASES_INIT(list, 3);
+    /* the shortest phrase is 18 bytes: windows of 18 */
+    const char *near = "could not be delivere_ qmail-send progra_ "; /* every pair of both */
+    const char *plain = "Hello, the quarterly report is attached. ";
+    for (size_t len = 18; len <= 300; len += len < 40 ? 1 : 37)
+        for (size_t at = 0; at + 18 <= len; at++) {
+            if (at + 22 <= len)
+                assert_true(phrase_at(&ps, near, len, "COULD NOT be Delivered", at));
+            assert_true(phrase_at(&ps, plain, len, "qmail-send program", at));
+            assert_false(phrase_at(&ps, near, len, NULL, 0));
+            assert_false(phrase_at(&ps, plain, len, "qmail-send progra", at)); /* one byte short */
+        }
+    size_t len = 300;
+    assert_true(phrase_at(&ps, plain, len, "transcript of SESSION follows", 0));
+    assert_true(phrase_at(&ps, plain, len, "transcript of SESSION follows", len - 29));
+    assert_false(phrase_at(&ps, plain, len, "qmail-send progra", len - 17)); /* cut by the end */
+    /* one byte different in the middle: not there (a case difference is no difference) */
+    assert_false(phrase_at(&ps, near, len, "could not bE_delivered", 5));
+    assert_true(phrase_at(&ps, near, len, "could not bE delivered", 5));
+    assert_false(phrase_at(&ps, plain, 17, NULL, 0)); /* shorter than any phrase */
+    assert_false(phrases_any(&ps, NULL, 0));
+
+    /* the shortest window that skips (two bytes) */
+    static const char *const two[] = {"zq", "transcript"};
+    static struct phrases ps2 = PHRASES_INIT(two, 2);
+    assert_true(phrase_at(&ps2, plain, len, "ZQ", len - 2));
+    assert_true(phrase_at(&ps2, plain, len, "zQ", 0));
+    assert_true(phrase_at(&ps2, plain, 2, "zq", 0));
+    assert_false(phrase_at(&ps2, plain, len, NULL, 0));
+    assert_false(phrase_at(&ps2, plain, 1, "z", 0));
+
+    /* a one-byte phrase: each phrase compared in turn */
+    static const char *const one[] = {"transcript", "@"};
+    static struct phrases ps1 = PHRASES_INIT(one, 2);
+    assert_true(phrase_at(&ps1, plain, 40, "@", 39));
+    assert_true(phrase_at(&ps1, plain, 40, "TRANSCRIPT", 3));
+    assert_false(phrase_at(&ps1, plain, 40, NULL, 0));
+
+    /* no phrases at all */
+    static struct phrases ps0 = PHRASES_INIT(one, 0);
+    assert_false(phrase_at(&ps0, plain, 40, "@", 3));
 }
 
 /* nameidx: every name of a table is found at its own index; what is not
@@ -686,7 +759,8 @@ int main(void)
         cmocka_unit_test(arena_destructors), cmocka_unit_test(arena_grow_keeps_contents),
         cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
         cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
-        cmocka_unit_test(json_raw_value), cmocka_unit_test(nameidx_lookup),    cmocka_unit_test(buf_printf_room),
+        cmocka_unit_test(json_raw_value),    cmocka_unit_test(nameidx_lookup),
+        cmocka_unit_test(phrases_search),    cmocka_unit_test(buf_printf_room),
         cmocka_unit_test(json_numbers),      cmocka_unit_test(json_escape_bytes),
         cmocka_unit_test(time_civil),        cmocka_unit_test(sha256_vectors),
     };
