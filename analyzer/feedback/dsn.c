@@ -1784,7 +1784,11 @@ static int autoreply_signal(struct ctx *c, const char **evidence)
         return 2;
     }
     const char *subj = c->m->subject;
-    if (subj) {
+    /* the evidence names the first phrase in the list's order that is
+     * there: the one-pass search says whether any is, the loop which */
+    static struct phrases auto_subject_ps =
+        PHRASES_INIT(AUTO_SUBJECT, sizeof AUTO_SUBJECT / sizeof *AUTO_SUBJECT);
+    if (subj && phrases_any(&auto_subject_ps, subj, strlen(subj))) {
         struct slice s = slice_of(subj, strlen(subj));
         for (size_t i = 0; i < sizeof AUTO_SUBJECT / sizeof *AUTO_SUBJECT; i++)
             if (contains_ci(s, AUTO_SUBJECT[i])) {

@@ -406,6 +406,29 @@ static void test_out_of_office(void **state)
     expect_str(rcpt(0)->action, "delivered");
 }
 
+/* The subject's auto-reply phrases are searched in one pass before the
+ * list is walked for the evidence: the evidence is the first phrase in the
+ * list's order (not in the subject's), any case, at the subject's end too;
+ * a subject with none is no auto-reply. */
+static void test_auto_subject(void **state)
+{
+    (void)state;
+    static const char m1[] = "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                             "Subject: VACATION notice: Out Of Office\n\nBack on Monday.\n";
+    parse_bytes(m1, strlen(m1));
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.evidence, "Subject: out of office");
+    static const char m2[] = "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                             "Subject: Re: your order - AUTOREPLY\n\nThanks.\n";
+    parse_bytes(m2, strlen(m2));
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.evidence, "Subject: autoreply");
+    static const char m3[] = "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                             "Subject: automatic replies are off; out of offic\n\nThanks.\n";
+    parse_bytes(m3, strlen(m3));
+    assert_int_equal(F.kind, DSN_NONE);
+}
+
 static void test_vacation_auto_submitted(void **state)
 {
     (void)state;
@@ -866,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_gmail_remote_said),
         cmocka_unit_test(test_yahoo),
         cmocka_unit_test(test_out_of_office),
+        cmocka_unit_test(test_auto_subject),
         cmocka_unit_test(test_vacation_auto_submitted),
         cmocka_unit_test(test_x_autoreply),
         cmocka_unit_test(test_not_a_bounce),
