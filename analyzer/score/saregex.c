@@ -108,6 +108,10 @@ struct sare {
     const char **flits[SARE_N_FOLDS];
     size_t *flit_lens[SARE_N_FOLDS];
     unsigned flit_reps[SARE_N_FOLDS]; /* sare_fold_repeats */
+    /* more required folded sets per fold (sare_fold_literals_more) */
+    size_t n_fmore[SARE_N_FOLDS][SARE_FOLD_MORE];
+    const char **fmore[SARE_N_FOLDS][SARE_FOLD_MORE];
+    size_t *fmore_lens[SARE_N_FOLDS][SARE_FOLD_MORE];
     /* sare_required_run: run_min 0, none */
     size_t run_min;
     uint64_t run_bytes[4];
@@ -1192,7 +1196,8 @@ struct lx {
     unsigned max;    /* strings per set: LX_MAX, or up to LX_CAP */
     size_t pool_max; /* 0: LX_MAX_POOL */
     bool atoms;      /* run_seq: find run_info.req_bits too */
-    bool two;        /* keep a second clause (linfo.best2): the plain analysis only */
+    bool two;        /* keep a second clause (linfo.best2): the plain analysis, and the
+                      * folded sets' second pass (fold_sets) */
 };
 
 static char *lx_alloc(struct lx *x, size_t n)
@@ -1276,6 +1281,33 @@ static bool lset_add(lset *s, lstr v, unsigned max)
         if (lstr_eq(&s->v[k], &v)) return true;
     if (s->n >= max) return false;
     s->v[s->n++] = v;
+    return true;
+}
+
+/* lset_add through a table of the set's strings by hash (LX_HSLOTS
+ * slots, each 0 or 1 + an index into s->v; empty when the set is): the same
+ * set in the same order, without comparing each new string with every one
+ * before it. Building the cross products of look-alike spellings that way
+ * was a fifth of start-up. */
+#define LX_HSLOTS 256 /* > 2 * LX_CAP: probe chains stay short */
+
+static unsigned lstr_hash(const lstr *v)
+{
+    unsigned h = v->len * 0x9E3779B1u + (v->ci ? 0x85EBCA77u : 0);
+    if (v->len)
+        h ^= (unsigned char)v->s[0] * 0x01000193u ^ (unsigned char)v->s[v->len - 1] * 0x2545F491u ^
+             (unsigned char)v->s[v->len / 2] * 0x9E3779B9u;
+    return (h ^ h >> 15) * 0x2C1B3C6Du >> 24;
+}
+
+static bool lset_add_h(lset *s, uint8_t tab[LX_HSLOTS], lstr v, unsigned max)
+{
+    unsigned h = lstr_hash(&v) & (LX_HSLOTS - 1);
+    for (; tab[h]; h = (h + 1) & (LX_HSLOTS - 1))
+        if (lstr_eq(&s->v[tab[h] - 1], &v)) return true;
+    if (s->n >= max) return false;
+    s->v[s->n++] = v;
+    tab[h] = (uint8_t)s->n;
     return true;
 }
 
@@ -1419,6 +1451,8 @@ static bool lset_cross(struct lx *x, const lset *a, const lset *b, lset *out)
     if (a->n * b->n > x->max) return false;
     lset r;
     r.n = 0;
+    uint8_t tab[LX_HSLOTS];
+    memset(tab, 0, sizeof tab);
     for (unsigned i = 0; i < a->n; i++) {
         for (unsigned j = 0; j < b->n; j++) {
             const lstr *u = &a->v[i], *v = &b->v[j];
@@ -1439,7 +1473,7 @@ static bool lset_cross(struct lx *x, const lset *a, const lset *b, lset *out)
                         m[k] = (char)lower((unsigned char)m[k]);
                 s.s = m;
             }
-            if (!lset_add(&r, s, x->max)) return false;
+            if (!lset_add_h(&r, tab, s, x->max)) return false;
         }
     }
     lset_copy(out, &r);
@@ -1600,10 +1634,12 @@ static bool lset_union_clause(lset *dst, const lset *src, unsigned max, bool sho
         lset r;
         r.n = 0;
         bool ok = true;
+        uint8_t tab[LX_HSLOTS];
+        memset(tab, 0, sizeof tab);
         for (unsigned k = 0; k < n && ok; k++) {
             lstr s = tmp[k];
             if (s.len > L) s.len = (uint16_t)L;
-            ok = lset_add(&r, s, max);
+            ok = lset_add_h(&r, tab, s, max);
         }
         if (ok) {
             lset_copy(dst, &r);
@@ -2721,13 +2757,30 @@ static size_t set_block(const lset *s, bool lower_all, bool collapse, const char
 
 /* The best literal set of pattern (pat,n) — of its image in `fold`, when
  * not NULL — as one allocation (set_block) in *lits and *lens; returns the
- * count (0: none). With lits2_out (the plain analysis: fold NULL), a second
- * set, also required, in *lits2_out and *lens2_out (*n2_out strings; 0:
- * none, and always none without a first set). */
+ * count (0: none). With `two` (extract_set: lits2_out given, the plain
+ * analysis, a pattern of at most LX_TWO_MAX_PATTERN bytes), a second set,
+ * also required, in *lits2_out and *lens2_out (*n2_out strings; 0: none,
+ * and always none without a first set). */
+static size_t extract_sets(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
+                           unsigned max, bool lower_all, const char ***lits_out, size_t **lens_out,
+                           bool *nocase_out, unsigned *reps_out, const char ***lits2_out,
+                           size_t **lens2_out, size_t *n2_out, bool two);
+
+/* extract_sets, with a second set where the plain analysis looks for one */
 static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
                           unsigned max, bool lower_all, const char ***lits_out, size_t **lens_out,
                           bool *nocase_out, unsigned *reps_out, const char ***lits2_out,
                           size_t **lens2_out, size_t *n2_out)
+{
+    return extract_sets(pat, n, flags, fold, max, lower_all, lits_out, lens_out, nocase_out,
+                        reps_out, lits2_out, lens2_out, n2_out,
+                        lits2_out && !fold && n <= LX_TWO_MAX_PATTERN);
+}
+
+static size_t extract_sets(const char *pat, size_t n, unsigned flags, const unsigned char *fold,
+                           unsigned max, bool lower_all, const char ***lits_out, size_t **lens_out,
+                           bool *nocase_out, unsigned *reps_out, const char ***lits2_out,
+                           size_t **lens2_out, size_t *n2_out, bool two)
 {
     struct lx x = {pat,
                    n,
@@ -2741,7 +2794,7 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
                    max,
                    lower_all ? FOLD_CASE_MAX_POOL : 0,
                    false,
-                   lits2_out && !fold && n <= LX_TWO_MAX_PATTERN};
+                   two};
     unsigned fl = flags;
     linfo info;
     size_t m = 0;
@@ -2760,7 +2813,8 @@ static size_t extract_set(const char *pat, size_t n, unsigned flags, const unsig
         if (reps_out && m && !x.collapse && info.best_reps > 1) *reps_out = info.best_reps;
         if (m && x.two && info.best2.n && lset_score(&info.best2) != INT_MIN) {
             bool nc2;
-            *n2_out = set_block(&info.best2, lower_all, false, lits2_out, lens2_out, &nc2);
+            /* collapsed like the first: a squeezed text's runs are */
+            *n2_out = set_block(&info.best2, lower_all, x.collapse, lits2_out, lens2_out, &nc2);
         }
     }
     lx_pool_free(&x);
@@ -3073,11 +3127,57 @@ static size_t hex_escapes(const char *p)
     return n;
 }
 
+/* Whether sets (a,na) and (b,nb) hold the same strings in the same order. */
+static bool set_same(const char *const *a, const size_t *al, size_t na, const char *const *b,
+                     const size_t *bl, size_t nb)
+{
+    if (na != nb) return false;
+    for (size_t k = 0; k < na; k++)
+        if (al[k] != bl[k] || memcmp(a[k], b[k], al[k]) != 0) return false;
+    return true;
+}
+
+/* The folded sets of fold f (map: its fold_map, NULL for SARE_FOLD_CASE):
+ * the first with `max` strings a set, as the single-set analysis picks it;
+ * then the pair analysis (the plain one's second set) with sets of up to
+ * LX_WIDE strings, for more required sets: its second, and its first when
+ * that is not the same as the first set. Every one of them is required on
+ * its own, so the engine tests them all. Sets of LX_MAX strings are short
+ * in an alternation of phrases (__PAY_ME's " the ", "me"): the wide pass
+ * keeps " the pai" and "pai me", and the pair gives a clause from another
+ * part of each phrase. On the bench, the body rules' regex calls on new
+ * lines 179,331 -> 172,027 (__PAY_ME 2,220 -> 686, __YOUR_ONAN 3,111 ->
+ * 688): 3.62 -> 3.46 million instructions a message; the second pass costs
+ * 470 million instructions of start-up (lset_add_h paid back 200 of them). */
+static void fold_sets(sare *re, unsigned f, const unsigned char *map, unsigned max, bool lower_all)
+{
+    bool nc;
+    re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, map, max, lower_all, &re->flits[f],
+                                 &re->flit_lens[f], &nc, &re->flit_reps[f], NULL, NULL, NULL);
+    if (!re->n_flits[f]) return;
+    const char **b, **b2;
+    size_t *bl, *b2l, nb2;
+    size_t nb = extract_sets(re->tpat, re->tlen, re->flags, map, LX_WIDE, lower_all, &b, &bl, &nc,
+                             NULL, &b2, &b2l, &nb2, true);
+    unsigned k = 0;
+    if (nb2) {
+        re->fmore[f][k] = b2;
+        re->fmore_lens[f][k] = b2l;
+        re->n_fmore[f][k++] = nb2;
+    }
+    if (nb && !set_same(b, bl, nb, re->flits[f], re->flit_lens[f], re->n_flits[f])) {
+        re->fmore[f][k] = b;
+        re->fmore_lens[f][k] = bl;
+        re->n_fmore[f][k++] = nb;
+    } else {
+        free((void *)b);
+    }
+}
+
 void sare_fold_analyse(sare *re)
 {
     if (!re || !re->tpat) return;
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
-        bool nc;
         if (f == SARE_FOLD_CASE) {
             /* the plain analysis found no set of LX_MAX strings (else there
              * would be no tpat): only the wider limit can give one. Not
@@ -3086,18 +3186,12 @@ void sare_fold_analyse(sare *re)
              * plain sets explode, and the other folds judge them. */
             if (re->tlen > FOLD_CASE_MAX_PATTERN || hex_escapes(re->tpat) > FOLD_CASE_MAX_HEX)
                 continue;
-            re->n_flits[f] =
-                extract_set(re->tpat, re->tlen, re->flags, NULL, LX_WIDE, true, &re->flits[f],
-                            &re->flit_lens[f], &nc, &re->flit_reps[f], NULL, NULL, NULL);
+            fold_sets(re, f, NULL, LX_WIDE, true);
             continue;
         }
-        re->n_flits[f] =
-            extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_MAX, false, &re->flits[f],
-                        &re->flit_lens[f], &nc, &re->flit_reps[f], NULL, NULL, NULL);
+        fold_sets(re, f, fold_map[f], LX_MAX, false);
         if (!re->n_flits[f]) /* a wider set still beats running on every line */
-            re->n_flits[f] = extract_set(re->tpat, re->tlen, re->flags, fold_map[f], LX_WIDE, false,
-                                         &re->flits[f], &re->flit_lens[f], &nc, &re->flit_reps[f],
-                                         NULL, NULL, NULL);
+            fold_sets(re, f, fold_map[f], LX_WIDE, false);
     }
     /* required bytes: the first bytes of a set that may hold one-byte
      * strings (short patterns only: the analysis costs start-up time) */
@@ -4047,8 +4141,11 @@ void sare_free(sare *re)
     }
     free((void *)re->lits);
     free((void *)re->lits2);
-    for (unsigned f = 0; f < SARE_N_FOLDS; f++)
+    for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         free((void *)re->flits[f]);
+        for (unsigned k = 0; k < SARE_FOLD_MORE; k++)
+            free((void *)re->fmore[f][k]);
+    }
     free(re->tpat);
     free(re);
 }
@@ -4539,6 +4636,19 @@ size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lit
     if (lits) *lits = re->flits[fold];
     if (lens) *lens = re->flit_lens[fold];
     return re->n_flits[fold];
+}
+
+size_t sare_fold_literals_more(const sare *re, unsigned fold, unsigned k, const char *const **lits,
+                               const size_t **lens)
+{
+    if (!re || fold >= SARE_N_FOLDS || k >= SARE_FOLD_MORE || !re->n_fmore[fold][k]) {
+        if (lits) *lits = NULL;
+        if (lens) *lens = NULL;
+        return 0;
+    }
+    if (lits) *lits = re->fmore[fold][k];
+    if (lens) *lens = re->fmore_lens[fold][k];
+    return re->n_fmore[fold][k];
 }
 
 unsigned sare_fold_repeats(const sare *re, unsigned fold)

@@ -117,6 +117,13 @@ enum { SARE_FOLD_LOOK = 0, SARE_FOLD_SQUEEZE = 1, SARE_FOLD_CASE = 2, SARE_N_FOL
 void sare_fold_analyse(sare *re);
 size_t sare_fold_literals(const sare *re, unsigned fold, const char *const **lits,
                           const size_t **lens);
+/* More required folded sets, k = 0 .. SARE_FOLD_MORE - 1 (0: none there):
+ * a text matched by the regex, folded, holds a string of each of them as
+ * well as one of sare_fold_literals' (found as sare_literals2 is, by an
+ * analysis that keeps a pair of clauses). */
+#define SARE_FOLD_MORE 2
+size_t sare_fold_literals_more(const sare *re, unsigned fold, unsigned k, const char *const **lits,
+                               const size_t **lens);
 /* How many occurrences of the folded set, none overlapping another, any
  * text the regex can match holds (the folded set of a group the pattern
  * repeats n times: each copy holds its own): 1 unless more is proven; more

@@ -81,6 +81,9 @@ struct crule {
      * of them (one per word touched) */
     uint32_t n_flits[SARE_N_FOLDS];
     uint32_t fm_off[SARE_N_FOLDS], n_fm[SARE_N_FOLDS];
+    /* the more folded sets (sare_fold_literals_more) likewise: fmx_off,
+     * n_fmx (0: none); a folded line must hold a literal of each set */
+    uint32_t fmx_off[SARE_N_FOLDS][SARE_FOLD_MORE], n_fmx[SARE_N_FOLDS][SARE_FOLD_MORE];
     /* per fold: 0, or 1 + the index in s->aparts of the count of folded
      * literals apart that the line must reach (sare_fold_repeats > 1) */
     uint32_t apart[SARE_N_FOLDS];
@@ -419,6 +422,14 @@ static void add_fold_literals(struct scorer *s, struct crule *c)
         c->n_fm[f] = add_masks(s->flits[f], &s->fmask, &s->n_fmask, &s->cap_fmask, lits, lens, k,
                                &c->fm_off[f]);
         s->any_flits = true;
+        for (unsigned x = 0; x < SARE_FOLD_MORE; x++) {
+            const char *const *l2;
+            const size_t *ll2;
+            size_t k2 = sare_fold_literals_more(c->re, f, x, &l2, &ll2);
+            if (k2)
+                c->n_fmx[f][x] = add_masks(s->flits[f], &s->fmask, &s->n_fmask, &s->cap_fmask, l2,
+                                           ll2, k2, &c->fmx_off[f][x]);
+        }
         unsigned reps = sare_fold_repeats(c->re, f);
         if (reps > 1) c->apart[f] = apart_of(s, f, lits, lens, k, reps) + 1;
     }
@@ -2015,6 +2026,14 @@ scorer *scorer_new(struct ruleset *rs)
     return s;
 }
 
+/* whether seen[] has a bit of one of the n masks */
+static bool masks_met(const struct fmask *m, uint32_t n, const uint64_t *seen)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (seen[m[k].word] & m[k].bits) return true;
+    return false;
+}
+
 /* ---- folded prefilter ----
  * Body rules with no literal set (look-alike letters, fillers between
  * letters) may still have one in a folded alphabet (saregex.h: sare_fold):
@@ -2065,11 +2084,11 @@ static bool fscan_met(const struct scorer *s, const struct crule *c, struct fsca
 {
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         if (!c->n_flits[f] || !fs->ok[f]) continue;
-        const struct fmask *fm = s->fmask + c->fm_off[f];
-        bool any = false;
-        for (uint32_t k = 0; k < c->n_fm[f] && !any; k++)
-            any = (fs->seen[f][fm[k].word] & fm[k].bits) != 0;
-        if (!any) return false;
+        if (!masks_met(s->fmask + c->fm_off[f], c->n_fm[f], fs->seen[f])) return false;
+        for (unsigned x = 0; x < SARE_FOLD_MORE; x++)
+            if (c->n_fmx[f][x] &&
+                !masks_met(s->fmask + c->fmx_off[f][x], c->n_fmx[f][x], fs->seen[f]))
+                return false;
         if (c->apart[f]) {
             uint32_t gi = c->apart[f] - 1;
             const struct apart_set *g = &s->aparts[gi];
@@ -2491,20 +2510,12 @@ struct run {
     struct score_result *out;
 };
 
-/* whether seen[] has a bit of one of the n masks */
 /* Rule id hit: its value grows by `by` (> 0), and its bit in R->hit tells
  * the metas and the hit list, which look only at the rules that hit. */
 static void hit_add(struct run *R, uint32_t id, double by)
 {
     R->val[id] += by;
     R->hit[id >> 6] |= (uint64_t)1 << (id & 63);
-}
-
-static bool masks_met(const struct fmask *m, uint32_t n, const uint64_t *seen)
-{
-    for (uint32_t k = 0; k < n; k++)
-        if (seen[m[k].word] & m[k].bits) return true;
-    return false;
 }
 
 /* whether seen[] holds a literal of each of c's sets (c has a first set) */

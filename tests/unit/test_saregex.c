@@ -2094,6 +2094,35 @@ static void test_threads(void **state)
 
 /* What the engine concludes from the folded sets: false means "cannot
  * match" (every fold with a set folds the text and finds none of them). */
+static bool set_found(const char *const *lits, const size_t *lens, size_t k, const char *t,
+                      size_t n)
+{
+    for (size_t i = 0; i < k; i++)
+        for (size_t at = 0; at + lens[i] <= n; at++)
+            if (memcmp(t + at, lits[i], lens[i]) == 0) return true;
+    return false;
+}
+
+/* the same with the first sets only (what the engine did before the more
+ * sets) */
+static bool fold_allows_first(const sare *re, const char *p, size_t len)
+{
+    char *buf = malloc(len ? len : 1);
+    bool ok = true;
+    for (unsigned f = 0; f < SARE_N_FOLDS && ok; f++) {
+        const char *const *lits;
+        const size_t *lens;
+        size_t k = sare_fold_literals(re, f, &lits, &lens);
+        if (!k) continue;
+        size_t n = sare_fold(f, p, len, buf);
+        if (n == SIZE_MAX) continue;
+        ok = set_found(lits, lens, k, buf, n);
+    }
+    free(buf);
+    return ok;
+}
+
+/* every set of a fold: the first and the more sets (sare_fold_literals_more) */
 static bool fold_allows(const sare *re, const char *p, size_t len)
 {
     char *buf = malloc(len ? len : 1);
@@ -2105,11 +2134,11 @@ static bool fold_allows(const sare *re, const char *p, size_t len)
         if (!k) continue;
         size_t n = sare_fold(f, p, len, buf);
         if (n == SIZE_MAX) continue;
-        bool any = false;
-        for (size_t i = 0; i < k && !any; i++)
-            for (size_t at = 0; at + lens[i] <= n && !any; at++)
-                any = memcmp(buf + at, lits[i], lens[i]) == 0;
-        ok = any;
+        ok = set_found(lits, lens, k, buf, n);
+        for (unsigned x = 0; x < SARE_FOLD_MORE && ok; x++) {
+            k = sare_fold_literals_more(re, f, x, &lits, &lens);
+            if (k) ok = set_found(lits, lens, k, buf, n);
+        }
     }
     free(buf);
     return ok;
@@ -2491,6 +2520,103 @@ static void test_fold_repeats(void **state)
     }
     assert_true(n_match > 100);
     assert_true(n_skip > 1000);
+    sare_free(re);
+}
+
+/* More folded sets: "free", anything, "money", each letter spelled with
+ * look-alikes and fillers. The squeezing fold drops the fillers and
+ * collapses runs: "fre" (from "free") and "manei" ("money": o and y fold to
+ * a and i) are each required, and the anything between them keeps them
+ * apart. The first set is the longer, {"manei"}; the pair analysis gives
+ * {"fre"} as the second. The look fold has no set (a filler after each
+ * letter breaks every string), nor has the case fold (the pattern is one
+ * the plain analysis already saw). */
+static void test_fold_more(void **state)
+{
+    (void)state;
+    char err[256];
+    static const char pat[] = "/[fF][_\\W]{0,3}[rR][_\\W]{0,3}[eE3][_\\W]{0,3}[eE3].{1,20}"
+                              "[mM][_\\W]{0,3}[oO0u][_\\W]{0,3}[nN][_\\W]{0,3}[eE3][_\\W]{0,3}"
+                              "[yYj]/";
+    sare *re = compile_n(pat, sizeof pat - 1, err, sizeof err);
+    assert_non_null(re);
+    assert_int_equal(sare_literals(re, NULL, NULL, NULL), 0);
+    const char *const *lits;
+    const size_t *lens;
+    /* none before the analysis, none for a bad fold or index */
+    assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_SQUEEZE, 0, &lits, &lens), 0);
+    assert_null(lits);
+    sare_fold_analyse(re);
+    assert_int_equal(sare_fold_literals(re, SARE_FOLD_SQUEEZE, &lits, &lens), 1);
+    assert_int_equal(lens[0], 5);
+    assert_memory_equal(lits[0], "manei", 5);
+    assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_SQUEEZE, 0, &lits, &lens), 1);
+    assert_int_equal(lens[0], 3);
+    assert_memory_equal(lits[0], "fre", 3);
+    /* the pair analysis's first is the same {"manei"}: not kept twice */
+    assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_SQUEEZE, 1, &lits, &lens), 0);
+    assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_LOOK, 0, NULL, NULL), 0);
+    assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_CASE, 0, NULL, NULL), 0);
+    assert_int_equal(sare_fold_literals_more(re, SARE_N_FOLDS, 0, NULL, NULL), 0);
+    assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_SQUEEZE, SARE_FOLD_MORE, NULL, NULL), 0);
+    assert_int_equal(sare_fold_literals_more(NULL, SARE_FOLD_SQUEEZE, 0, NULL, NULL), 0);
+
+    /* must not skip: matches hold both */
+    static const char *const hits[] = {"free money", "F-R-E-3 and then m0n_e_j", "fr.ee: mOney"};
+    for (size_t i = 0; i < sizeof hits / sizeof hits[0]; i++) {
+        assert_true(matches(re, hits[i], strlen(hits[i])));
+        assert_true(fold_allows(re, hits[i], strlen(hits[i])));
+    }
+    /* "money" alone: the first set lets it through, the second does not */
+    assert_false(matches(re, S("your money")));
+    assert_true(fold_allows_first(re, S("your money")));
+    assert_false(fold_allows(re, S("your money")));
+    /* "free" after "money": both sets there, the regex finds no match */
+    assert_true(fold_allows(re, S("money for free")));
+    assert_false(matches(re, S("money for free")));
+
+    /* invariant on random texts: a text the regex matches holds every set,
+     * and the second set rules out texts the first lets through. Each text
+     * is "free" and "money" spelled with random look-alikes and fillers,
+     * a letter sometimes changed, a word sometimes left out, in either
+     * order, with random bytes between. */
+    static const char *const letters[] = {"fF",   "rR", "eE3", "eE3", "mM",
+                                          "oO0u", "nN", "eE3", "yYj"};
+    static const char fill[] = "_-. ";
+    static const char junk[] = "frmnyoe3x _-.";
+    unsigned seed = 4242;
+#define RND(n) (seed = seed * 1103515245u + 12345u, (seed >> 16) % (n))
+    size_t n_match = 0, n_more = 0;
+    for (int it = 0; it < 100000; it++) {
+        char w[2][32], t[96];
+        size_t wl[2] = {0, 0};
+        for (unsigned k = 0; k < 9; k++) {
+            unsigned wi = k < 4 ? 0 : 1;
+            const char *cl = letters[k];
+            w[wi][wl[wi]++] = RND(8) == 0 ? junk[RND(sizeof junk - 1)] : cl[RND(strlen(cl))];
+            if (RND(3) == 0) w[wi][wl[wi]++] = fill[RND(sizeof fill - 1)];
+        }
+        size_t len = 0;
+        unsigned order = RND(2), drop = RND(6); /* drop 0, 1: one word left out */
+        for (unsigned j = 0; j < 2; j++) {
+            unsigned wi = order ? 1 - j : j;
+            if (drop != wi) {
+                memcpy(t + len, w[wi], wl[wi]);
+                len += wl[wi];
+            }
+            for (unsigned r = 1 + RND(5); r > 0; r--)
+                t[len++] = junk[RND(sizeof junk - 1)];
+        }
+        if (matches(re, t, len)) {
+            n_match++;
+            assert_true(fold_allows(re, t, len));
+        } else if (fold_allows_first(re, t, len) && !fold_allows(re, t, len)) {
+            n_more++;
+        }
+    }
+#undef RND
+    assert_true(n_match > 10);
+    assert_true(n_more > 100);
     sare_free(re);
 }
 
@@ -3046,6 +3172,7 @@ int main(void)
         cmocka_unit_test(test_apart_count),
         cmocka_unit_test(test_fold_repeats),
         cmocka_unit_test(test_fold_case),
+        cmocka_unit_test(test_fold_more),
         cmocka_unit_test(test_required_bytes),
         cmocka_unit_test(test_required_run),
         cmocka_unit_test(test_chain),

@@ -133,6 +133,33 @@ static void test_body_folded_repeats(void **state)
     done(&f);
 }
 
+/* Body rules with two folded sets (saregex: sare_fold_literals_more):
+ * "free", anything, "offer", look-alikes and fillers between the letters.
+ * Squeezed, "fre" and "afer" are each required. The Subject line "Act now:
+ * FREE offer" holds both in order: the rule must hit there (and in no
+ * other line, where "offer" is in a URL with no "free" before it). The
+ * reverse order, "offer" then "free", holds both sets on the Subject line
+ * and must still run and find nothing; "free" then "friend" is on no line
+ * ("friend" and "free" are on different lines). */
+static void test_body_folded_more(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body M_FREE_OFFER /[fF][_\\W]{0,3}[rR][_\\W]{0,3}[eE3][_\\W]{0,3}[eE3].{1,20}"
+                  "[oO0][_\\W]{0,3}[fF][_\\W]{0,3}[fF][_\\W]{0,3}[eE3][_\\W]{0,3}[rR]/\n"
+                  "tflags M_FREE_OFFER multiple\n"
+                  "body M_OFFER_FREE /[oO0][_\\W]{0,3}[fF][_\\W]{0,3}[fF][_\\W]{0,3}[eE3]"
+                  "[_\\W]{0,3}[rR].{1,20}[fF][_\\W]{0,3}[rR][_\\W]{0,3}[eE3][_\\W]{0,3}[eE3]/\n"
+                  "body M_FREE_FRIEND /[fF][_\\W]{0,3}[rR][_\\W]{0,3}[eE3][_\\W]{0,3}[eE3].{1,20}"
+                  "[fF][_\\W]{0,3}[rR][_\\W]{0,3}[iI1][_\\W]{0,3}[eE3][_\\W]{0,3}[nN]"
+                  "[_\\W]{0,3}[dD]/\n");
+    assert_non_null(hit(&f, "M_FREE_OFFER"));
+    assert_int_equal(hit(&f, "M_FREE_OFFER")->count, 1);
+    assert_null(hit(&f, "M_OFFER_FREE"));
+    assert_null(hit(&f, "M_FREE_FRIEND"));
+    done(&f);
+}
+
 static void test_header_rules(void **state)
 {
     (void)state;
@@ -1136,6 +1163,7 @@ int main(void)
         cmocka_unit_test(test_repeat_prefilter),
         cmocka_unit_test(test_body_folded),
         cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_body_folded_more),
         cmocka_unit_test(test_full_prefilter),
         cmocka_unit_test(test_second_set),
         cmocka_unit_test(test_runs_independent),
