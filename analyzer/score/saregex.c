@@ -4692,6 +4692,7 @@ size_t sare_fold(unsigned fold, const char *p, size_t len, char *out)
 #define LITS_MIN_PAIRS 32           /* fewer distinct ones go into the automaton */
 #define LITS_PAIRS_SHORT 64         /* texts up to this long: the pairs found listed, not marked */
 #define LITS_MAX_CELLS (16u * 1024u * 1024u) /* transition table entries (64 MiB) */
+#define LITS_PREFETCH 2048                   /* table bytes fetched ahead at the start of a scan */
 #define NO_STATE UINT32_MAX
 #define LITS_SINGLE 0x80000000u /* see out_val */
 #define LITS_WHOLE 0x80000000u  /* in out_ids: compare the whole literal */
@@ -4734,6 +4735,16 @@ struct sare_lits {
     void *delta_mem; /* what was allocated for delta16 */
     uint32_t *out_val;
     uint32_t *delta32;
+    /* The first pf_bytes of the table (the root and the shallowest states,
+     * by the breadth-first numbering) are prefetched when a scan starts:
+     * between two scans of a header group's value or two lines of a body
+     * the rules' regexes run and evict the table, and a walk then waits for
+     * one miss after another, each load's address coming from the one
+     * before. Prefetched together they overlap: sare_lits_scan, the pairs
+     * and the reports went from 12.9% to 10.9% of the samples of perf on
+     * the bench (mean of 3 runs each; 2 KiB was ahead of 1, 4 and 8 KiB in
+     * CPU time, by less than this machine's noise). */
+    size_t pf_bytes;
     uint32_t out_min; /* a state >= out_min has output (premultiplied in delta32) */
     struct lits_out *outs;
     uint32_t *out_ids;
@@ -5090,6 +5101,7 @@ void sare_lits_build(sare_lits *m)
         m->delta_mem = xmalloc(nstates * stride * sizeof *m->delta16 + 64);
         m->delta16 = (uint16_t *)((char *)m->delta_mem + (64 - (uintptr_t)m->delta_mem % 64) % 64);
         m->out_val = xmalloc((n_out + 1) * sizeof *m->out_val);
+        m->pf_bytes = nstates * stride * sizeof *m->delta16;
         m->out_min = n_plain;
         for (size_t s = 0; s < nstates; s++) {
             uint16_t *row = m->delta16 + (size_t)newid[s] * stride;
@@ -5101,6 +5113,7 @@ void sare_lits_build(sare_lits *m)
     } else {
         m->out_min = n_plain * stride;
         m->delta32 = xcalloc(nstates * stride, sizeof *m->delta32);
+        m->pf_bytes = nstates * stride * sizeof *m->delta32;
         for (size_t s = 0; s < nstates; s++) {
             uint32_t *row = m->delta32 + (size_t)newid[s] * stride;
             for (uint32_t c = 0; c < ncls; c++)
@@ -5303,8 +5316,15 @@ void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *
     if (!m->built) abort(); /* contract: build before scanning */
     for (uint32_t k = 0; k < m->n_always; k++)
         seen[m->always[k] >> 6] |= (uint64_t)1 << (m->always[k] & 63);
-    if (m->n_pairs && text) lits_scan_pairs(m, (const unsigned char *)text, len, seen);
     if (!text) return;
+    /* fetched while the pairs are scanned */
+    const char *table = m->delta16 ? (const char *)m->delta16 : (const char *)m->delta32;
+    size_t pf = m->pf_bytes < LITS_PREFETCH ? m->pf_bytes : LITS_PREFETCH;
+    for (size_t o = 0; o < pf; o += 64)
+        __builtin_prefetch(table + o);
+    for (size_t o = 0; o < sizeof m->cls; o += 64)
+        __builtin_prefetch(m->cls + o);
+    if (m->n_pairs) lits_scan_pairs(m, (const unsigned char *)text, len, seen);
     const unsigned char *p = (const unsigned char *)text;
     const uint8_t *cls = m->cls;
     const uint32_t lim = m->out_min;
