@@ -4682,6 +4682,253 @@ size_t sare_fold(unsigned fold, const char *p, size_t len, char *out)
 }
 
 /* ---------------------------------------------------------------------------
+ * Fixed strings (sare_fixed_new)
+ */
+
+struct fstr {
+    unsigned char len;
+    unsigned char b[SARE_FIXED_LEN];
+};
+
+struct fset {
+    size_t n;
+    struct fstr v[SARE_FIXED_MAX];
+};
+
+struct sare_fixed {
+    size_t n;
+    struct fstr *v;      /* sorted by first byte */
+    uint16_t first[257]; /* the strings beginning with byte c: v[first[c] .. first[c + 1]) */
+};
+
+struct fparse {
+    const char *p;
+    size_t n, i;
+    bool fail;
+};
+
+static void fixed_alt(struct fparse *fp, struct fset *out);
+
+/* one byte of a literal or a class member at fp->i: -1 when not a plain
+ * one (a metacharacter, a class escape such as \w, a backreference) */
+static int fixed_byte(struct fparse *fp, bool in_class)
+{
+    if (fp->i >= fp->n) return -1;
+    unsigned char c = (unsigned char)fp->p[fp->i];
+    if (c == '\\') {
+        if (fp->i + 1 >= fp->n) return -1;
+        unsigned char d = (unsigned char)fp->p[fp->i + 1];
+        if (d == 'x') {
+            if (fp->i + 3 >= fp->n || hex_val((unsigned char)fp->p[fp->i + 2]) < 0 ||
+                hex_val((unsigned char)fp->p[fp->i + 3]) < 0)
+                return -1;
+            fp->i += 4;
+            return hex_val((unsigned char)fp->p[fp->i - 2]) * 16 +
+                   hex_val((unsigned char)fp->p[fp->i - 1]);
+        }
+        /* an escaped punctuation byte is itself; letters and digits are
+         * escapes with a meaning of their own (\w, \b, \1 ...) */
+        if (d < 0x80 && !is_alnum(d) && d != '_' && d > ' ') {
+            fp->i += 2;
+            return d;
+        }
+        return -1;
+    }
+    if (c < ' ' || c >= 0x7f) return -1; /* printable text only: no raw bytes to translate */
+    if (in_class ? strchr("[]-^", c) != NULL : strchr("^$.|?*+()[]{}/", c) != NULL) return -1;
+    fp->i++;
+    return c;
+}
+
+/* the class at fp->i (after '['): its bytes into out as one-byte strings */
+static void fixed_class(struct fparse *fp, struct fset *out)
+{
+    bool has[256] = {false};
+    bool any = false;
+    while (!fp->fail && fp->i < fp->n && fp->p[fp->i] != ']') {
+        int a = fixed_byte(fp, true);
+        if (a < 0) {
+            fp->fail = true;
+            return;
+        }
+        int b = a;
+        if (fp->i + 1 < fp->n && fp->p[fp->i] == '-' && fp->p[fp->i + 1] != ']') {
+            fp->i++;
+            b = fixed_byte(fp, true);
+            if (b < a) {
+                fp->fail = true;
+                return;
+            }
+        }
+        for (int c = a; c <= b; c++)
+            has[c] = true;
+        any = true;
+    }
+    if (fp->i >= fp->n || !any) {
+        fp->fail = true;
+        return;
+    }
+    fp->i++; /* ']' */
+    out->n = 0;
+    for (unsigned c = 0; c < 256; c++)
+        if (has[c]) out->v[out->n++] = (struct fstr){1, {(unsigned char)c}};
+}
+
+static void fixed_seq(struct fparse *fp, struct fset *out)
+{
+    out->n = 1;
+    out->v[0].len = 0;
+    struct fset *item = xmalloc(sizeof *item), *prod = xmalloc(sizeof *prod);
+    while (!fp->fail && fp->i < fp->n && fp->p[fp->i] != '|' && fp->p[fp->i] != ')') {
+        char c = fp->p[fp->i];
+        if (c == '[') {
+            fp->i++;
+            fixed_class(fp, item);
+        } else if (c == '(') {
+            if (fp->i + 2 >= fp->n || fp->p[fp->i + 1] != '?' || fp->p[fp->i + 2] != ':') {
+                fp->fail = true;
+                break;
+            }
+            fp->i += 3;
+            fixed_alt(fp, item);
+            if (fp->fail || fp->i >= fp->n || fp->p[fp->i] != ')') {
+                fp->fail = true;
+                break;
+            }
+            fp->i++;
+        } else {
+            int b = fixed_byte(fp, false);
+            if (b < 0) {
+                fp->fail = true;
+                break;
+            }
+            item->n = 1;
+            item->v[0] = (struct fstr){1, {(unsigned char)b}};
+        }
+        if (fp->fail) break;
+        if (fp->i < fp->n && strchr("?*+{", fp->p[fp->i])) { /* a quantifier */
+            fp->fail = true;
+            break;
+        }
+        if (out->n * item->n > SARE_FIXED_MAX) {
+            fp->fail = true;
+            break;
+        }
+        prod->n = 0;
+        for (size_t a = 0; a < out->n && !fp->fail; a++)
+            for (size_t b = 0; b < item->n; b++) {
+                const struct fstr *u = &out->v[a], *w = &item->v[b];
+                if (u->len + w->len > SARE_FIXED_LEN) {
+                    fp->fail = true;
+                    break;
+                }
+                struct fstr *r = &prod->v[prod->n++];
+                r->len = (unsigned char)(u->len + w->len);
+                memcpy(r->b, u->b, u->len);
+                memcpy(r->b + u->len, w->b, w->len);
+            }
+        out->n = prod->n;
+        memcpy(out->v, prod->v, prod->n * sizeof prod->v[0]);
+    }
+    free(item);
+    free(prod);
+}
+
+static void fixed_alt(struct fparse *fp, struct fset *out)
+{
+    out->n = 0;
+    struct fset *br = xmalloc(sizeof *br);
+    for (;;) {
+        fixed_seq(fp, br);
+        if (fp->fail) break;
+        if (out->n + br->n > SARE_FIXED_MAX) {
+            fp->fail = true;
+            break;
+        }
+        memcpy(out->v + out->n, br->v, br->n * sizeof br->v[0]);
+        out->n += br->n;
+        if (fp->i < fp->n && fp->p[fp->i] == '|') {
+            fp->i++;
+            continue;
+        }
+        break;
+    }
+    free(br);
+}
+
+static int fstr_cmp(const void *a, const void *b)
+{
+    const struct fstr *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->b, y->b, n);
+    if (c) return c;
+    return (int)x->len - (int)y->len;
+}
+
+sare_fixed *sare_fixed_new(const char *src, size_t len)
+{
+    if (len < 3 || src[0] != '/' || src[len - 1] != '/') return NULL; /* no flags */
+    struct fparse fp = {src + 1, len - 2, 0, false};
+    struct fset *set = xmalloc(sizeof *set);
+    fixed_alt(&fp, set);
+    sare_fixed *fx = NULL;
+    if (fp.fail || fp.i != fp.n || set->n == 0) goto out;
+    qsort(set->v, set->n, sizeof set->v[0], fstr_cmp);
+    /* sorted, a string that begins another comes right before one that
+     * does (or is equal to it): duplicates go, an empty string or a
+     * proper prefix refuses the set */
+    size_t m = 0;
+    for (size_t k = 0; k < set->n; k++) {
+        const struct fstr *v = &set->v[k];
+        if (v->len == 0) goto out;
+        if (m) {
+            const struct fstr *u = &set->v[m - 1];
+            if (u->len == v->len && memcmp(u->b, v->b, v->len) == 0) continue;
+            if (u->len < v->len && memcmp(u->b, v->b, u->len) == 0) goto out;
+        }
+        set->v[m++] = *v;
+    }
+    fx = xmalloc(sizeof *fx);
+    fx->n = m;
+    fx->v = xmalloc(m * sizeof *fx->v);
+    memcpy(fx->v, set->v, m * sizeof *fx->v);
+    size_t k = 0;
+    for (unsigned c = 0; c <= 256; c++) {
+        while (c < 256 && k < m && fx->v[k].b[0] < c)
+            k++;
+        fx->first[c] = (uint16_t)(c == 256 ? m : k);
+    }
+out:
+    free(set);
+    return fx;
+}
+
+bool sare_fixed_next(const sare_fixed *fx, const char *subj, size_t len, size_t start,
+                     size_t *mstart, size_t *mend)
+{
+    const unsigned char *s = (const unsigned char *)subj;
+    for (size_t i = start; i < len; i++) {
+        unsigned a = fx->first[s[i]], b = fx->first[s[i] + 1];
+        for (; a < b; a++) {
+            const struct fstr *v = &fx->v[a];
+            if (v->len <= len - i && memcmp(s + i, v->b, v->len) == 0) {
+                *mstart = i;
+                *mend = i + v->len;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void sare_fixed_free(sare_fixed *fx)
+{
+    if (!fx) return;
+    free(fx->v);
+    free(fx);
+}
+
+/* ---------------------------------------------------------------------------
  * Multi-literal matcher (Aho-Corasick)
  */
 

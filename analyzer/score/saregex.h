@@ -230,6 +230,24 @@ enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t l
                                size_t *mstart, size_t *mend);
 void sare_starts_free(sare_starts *st);
 
+/* Fixed strings, for a rule regex that can match only the strings of a
+ * small finite set: "/re/" with no flags, made of literal bytes (escaped
+ * punctuation, \xHH), classes of those and their ranges (not negated), and
+ * (?:...|...) groups; no quantifier, anchor, assertion, class escape or dot
+ * (/e/, SpamAssassin's /<lcase_e>/: "e" or a two-byte UTF-8 look-alike).
+ * sare_fixed_new gives the set when it holds at most SARE_FIXED_MAX
+ * non-empty strings of at most SARE_FIXED_LEN bytes, none of which starts
+ * another (so at most one begins at any position); else NULL.
+ * sare_fixed_next answers what sare_match on that regex answers: the
+ * leftmost occurrence at or after `start` (no PCRE2 limit can arise). */
+#define SARE_FIXED_MAX 256
+#define SARE_FIXED_LEN 8
+typedef struct sare_fixed sare_fixed;
+sare_fixed *sare_fixed_new(const char *src, size_t len);
+bool sare_fixed_next(const sare_fixed *fx, const char *subj, size_t len, size_t start,
+                     size_t *mstart, size_t *mend);
+void sare_fixed_free(sare_fixed *fx);
+
 /* For scanners of regex source (score.c, saregex.c): inside a character
  * class whose '[' is at cls - 1, does re[i] close it? A ']' first in the
  * class, or right after its '^', is a literal. */

@@ -2620,6 +2620,99 @@ static void test_fold_more(void **state)
     sare_free(re);
 }
 
+/* Fixed strings: the regexes sare_fixed_new takes, and those it must
+ * refuse (a flag, an assertion, a quantifier, a class escape, a negated
+ * class, a string that begins another, an empty string, a set too large). */
+static void test_fixed_refused(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"/e/",     "/(?:e|\\xc3[\\xa8\\xa9])/", "/[a-c]x/",
+                                      "/a\\/b/", "/(?:ab|cd)(?:e|f)/",        "/\\#1/"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        sare_fixed *fx = sare_fixed_new(yes[i], strlen(yes[i]));
+        assert_non_null(fx);
+        sare_fixed_free(fx);
+    }
+    static const char *const no[] = {"/e/i",        "/e/m",
+                                     "/\\be/",      "/^e/",
+                                     "/e$/",        "/e+/",
+                                     "/e?/",        "/e{2}/",
+                                     "/./",         "/\\w/",
+                                     "/[^a]/",      "/[\\w]/",
+                                     "/a|ab/",      "/(?:a|b)(?:|c)/",
+                                     "/(a)/",       "/(?=a)b/",
+                                     "//",          "/e",
+                                     "e/",          "m{e}",
+                                     "/\\1/",       "/[a-c][a-z][a-z]/",
+                                     "/abcdefghi/", "/\\x4/",
+                                     "/a\x01/"};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        assert_null(sare_fixed_new(no[i], strlen(no[i])));
+    sare_fixed_free(NULL);
+}
+
+/* Fixed strings answer as sare_match does, match for match, on random
+ * texts; the count of successive matches (as tflags multiple counts them)
+ * and the first match worked out by hand on one text. */
+static void test_fixed_matches(void **state)
+{
+    (void)state;
+    static const char lcase_e[] =
+        "/(?:e|\\xc3[\\xa8\\xa9\\xaa\\xab]|\\xc4[\\x93\\x95]|\\xd3[\\x07\\xa9])/";
+    sare_fixed *fx = sare_fixed_new(lcase_e, sizeof lcase_e - 1);
+    assert_non_null(fx);
+    /* "caf\xc3\xa9 e\xd3\x07" : \xc3\xa9 at 3-5, e at 6-7, \xd3\x07 at 7-9 */
+    static const char t[] = "caf\xc3\xa9 e\xd3\x07 \xc3";
+    size_t ms, me, at = 0, n = 0;
+    size_t want[3][2] = {{3, 5}, {6, 7}, {7, 9}};
+    while (sare_fixed_next(fx, t, sizeof t - 1, at, &ms, &me)) {
+        assert_true(n < 3);
+        assert_int_equal(ms, want[n][0]);
+        assert_int_equal(me, want[n][1]);
+        n++;
+        at = me;
+    }
+    assert_int_equal(n, 3); /* the last "\xc3" has no second byte: no match */
+    assert_false(sare_fixed_next(fx, t, sizeof t - 1, sizeof t - 1, &ms, &me));
+
+    static const char *const pats[] = {lcase_e, "/e/", "/(?:ab|b)(?:c|d)/", "/[x-z]\\.y/"};
+    static const char alpha[] = "abcdexyz.e\xc3\xa9\xc4\x93\xd3\x07";
+    char err[256];
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        sare_fixed *f = sare_fixed_new(pats[i], strlen(pats[i]));
+        sare *re = compile_n(pats[i], strlen(pats[i]), err, sizeof err);
+        assert_non_null(f);
+        assert_non_null(re);
+        unsigned seed = 99 + (unsigned)i;
+        size_t n_hits = 0;
+        for (int it = 0; it < 20000; it++) {
+            char buf[24];
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % sizeof buf;
+            for (size_t k = 0; k < len; k++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[k] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+            size_t pos = 0;
+            for (;;) {
+                size_t a1 = 0, b1 = 0, a2 = 0, b2 = 0;
+                bool m1 = sare_fixed_next(f, buf, len, pos, &a1, &b1);
+                bool m2 = sare_match(re, buf, len, pos, &a2, &b2) == SARE_MATCH;
+                assert_int_equal(m1, m2);
+                if (!m1) break;
+                assert_int_equal(a1, a2);
+                assert_int_equal(b1, b2);
+                n_hits++;
+                pos = b1;
+            }
+        }
+        assert_true(n_hits > 100);
+        sare_fixed_free(f);
+        sare_free(re);
+    }
+    sare_fixed_free(fx);
+}
+
 /* SARE_FOLD_CASE: a long alternation of words (more than SARE_MAX_LITERALS)
  * has no plain set, but a wide one in the case fold, which lowercases and
  * keeps every byte, UTF-8 included. */
@@ -3173,6 +3266,8 @@ int main(void)
         cmocka_unit_test(test_fold_repeats),
         cmocka_unit_test(test_fold_case),
         cmocka_unit_test(test_fold_more),
+        cmocka_unit_test(test_fixed_refused),
+        cmocka_unit_test(test_fixed_matches),
         cmocka_unit_test(test_required_bytes),
         cmocka_unit_test(test_required_run),
         cmocka_unit_test(test_chain),

@@ -160,6 +160,37 @@ static void test_body_folded_more(void **state)
     done(&f);
 }
 
+/* Body rules whose regex is a set of fixed strings (sare_fixed_new): /e/
+ * as SpamAssassin's __LOWER_E counts it, by hand: "Act now: FREE offer" 1,
+ * "Hello friend," 2, "This is free. Totally free. Free free free." 10,
+ * "Visit http://www.example.org/offer now." 3: 16 in all; maxhits=5 stops
+ * at 5, a rule without tflags multiple counts 1. "q" or "e." (one byte
+ * in the set: no plain literal set, so a cached rule): "free." three
+ * times and "example." once: 4. */
+static void test_body_fixed(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "body X_E /e/\n"
+                  "tflags X_E multiple\n"
+                  "body X_E5 /e/\n"
+                  "tflags X_E5 multiple maxhits=5\n"
+                  "body X_E1 /e/\n"
+                  "body X_EE /(?:q|e\\.)/\n"
+                  "tflags X_EE multiple\n"
+                  "body X_NONE /(?:\\xc3[\\xa8\\xa9]|q)/\n");
+    assert_non_null(hit(&f, "X_E"));
+    assert_non_null(hit(&f, "X_E5"));
+    assert_non_null(hit(&f, "X_E1"));
+    assert_non_null(hit(&f, "X_EE"));
+    assert_int_equal(hit(&f, "X_E")->count, 16);
+    assert_int_equal(hit(&f, "X_E5")->count, 5);
+    assert_int_equal(hit(&f, "X_E1")->count, 1);
+    assert_int_equal(hit(&f, "X_EE")->count, 4);
+    assert_null(hit(&f, "X_NONE"));
+    done(&f);
+}
+
 static void test_header_rules(void **state)
 {
     (void)state;
@@ -1149,29 +1180,18 @@ static void test_header_direct_literals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_rules),
-        cmocka_unit_test(test_mimeheader_prefilter),
-        cmocka_unit_test(test_body_multiple),
-        cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_meta_zero_operands),
-        cmocka_unit_test(test_skips),
-        cmocka_unit_test(test_uri_full_required),
-        cmocka_unit_test(test_backtracking_limit),
-        cmocka_unit_test(test_capture_rules),
-        cmocka_unit_test(test_capture_across_messages),
-        cmocka_unit_test(test_capture_required),
-        cmocka_unit_test(test_repeat_prefilter),
-        cmocka_unit_test(test_body_folded),
-        cmocka_unit_test(test_body_folded_repeats),
-        cmocka_unit_test(test_body_folded_more),
-        cmocka_unit_test(test_full_prefilter),
-        cmocka_unit_test(test_second_set),
-        cmocka_unit_test(test_runs_independent),
-        cmocka_unit_test(test_line_cache_short_lines),
-        cmocka_unit_test(test_capture_byte_before),
-        cmocka_unit_test(test_meta_readers),
-        cmocka_unit_test(test_rule_index),
-        cmocka_unit_test(test_line_cache_lines),
+        cmocka_unit_test(test_header_rules),        cmocka_unit_test(test_mimeheader_prefilter),
+        cmocka_unit_test(test_body_multiple),       cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_meta_zero_operands),  cmocka_unit_test(test_skips),
+        cmocka_unit_test(test_uri_full_required),   cmocka_unit_test(test_backtracking_limit),
+        cmocka_unit_test(test_capture_rules),       cmocka_unit_test(test_capture_across_messages),
+        cmocka_unit_test(test_capture_required),    cmocka_unit_test(test_repeat_prefilter),
+        cmocka_unit_test(test_body_folded),         cmocka_unit_test(test_body_folded_repeats),
+        cmocka_unit_test(test_body_folded_more),    cmocka_unit_test(test_body_fixed),
+        cmocka_unit_test(test_full_prefilter),      cmocka_unit_test(test_second_set),
+        cmocka_unit_test(test_runs_independent),    cmocka_unit_test(test_line_cache_short_lines),
+        cmocka_unit_test(test_capture_byte_before), cmocka_unit_test(test_meta_readers),
+        cmocka_unit_test(test_rule_index),          cmocka_unit_test(test_line_cache_lines),
         cmocka_unit_test(test_meta_required),
         cmocka_unit_test(test_header_ordered),
         cmocka_unit_test(test_header_direct_literals),
