@@ -2561,6 +2561,31 @@ static void test_fold_more(void **state)
     assert_int_equal(sare_fold_literals_more(re, SARE_FOLD_SQUEEZE, SARE_FOLD_MORE, NULL, NULL), 0);
     assert_int_equal(sare_fold_literals_more(NULL, SARE_FOLD_SQUEEZE, 0, NULL, NULL), 0);
 
+    /* a first set whose strings are all FOLD_MORE_MIN_LEN (6) bytes or
+     * longer gets no more sets: "brendx" alone; one byte shorter, "brend",
+     * gets the second clause "mn" */
+    static const char six[] =
+        "/b[_\\W]{0,3}r[_\\W]{0,3}e[_\\W]{0,3}n[_\\W]{0,3}d[_\\W]{0,3}x.{1,20}m[_\\W]{0,3}n/";
+    static const char five[] =
+        "/b[_\\W]{0,3}r[_\\W]{0,3}e[_\\W]{0,3}n[_\\W]{0,3}d.{1,20}m[_\\W]{0,3}n/";
+    sare *r6 = compile_n(six, sizeof six - 1, err, sizeof err);
+    sare *r5 = compile_n(five, sizeof five - 1, err, sizeof err);
+    assert_non_null(r6);
+    assert_non_null(r5);
+    sare_fold_analyse(r6);
+    sare_fold_analyse(r5);
+    assert_int_equal(sare_fold_literals(r6, SARE_FOLD_SQUEEZE, &lits, &lens), 1);
+    assert_int_equal(lens[0], 6);
+    assert_memory_equal(lits[0], "brendx", 6);
+    assert_int_equal(sare_fold_literals_more(r6, SARE_FOLD_SQUEEZE, 0, NULL, NULL), 0);
+    assert_int_equal(sare_fold_literals(r5, SARE_FOLD_SQUEEZE, &lits, &lens), 1);
+    assert_memory_equal(lits[0], "brend", 5);
+    assert_int_equal(sare_fold_literals_more(r5, SARE_FOLD_SQUEEZE, 0, &lits, &lens), 1);
+    assert_int_equal(lens[0], 2);
+    assert_memory_equal(lits[0], "mn", 2);
+    sare_free(r6);
+    sare_free(r5);
+
     /* must not skip: matches hold both */
     static const char *const hits[] = {"free money", "F-R-E-3 and then m0n_e_j", "fr.ee: mOney"};
     for (size_t i = 0; i < sizeof hits / sizeof hits[0]; i++) {
