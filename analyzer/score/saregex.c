@@ -5010,11 +5010,19 @@ struct sare_lits {
     /* Two-byte literals occur so often in text that reporting them from the
      * automaton would stall it; a table of lowercased byte pairs finds them
      * with one independent load per byte instead. */
-    /* 65536 entries: pair number (from 1), 0 none; NULL: no pairs. Built
-     * indexed by the lowercased pair (first byte high), then turned into a
-     * table of the text's two bytes as one uint16_t load reads them, every
-     * case of a letter included */
+    /* pair_idx: pair number (from 1), 0 none; NULL: no pairs. Built with
+     * 65536 entries indexed by the lowercased pair (first byte high), then
+     * made a table of only the bytes that begin a pair (rows, pair_row[b]:
+     * the row's first entry) by those that end one (pair_col[b]), 0 for
+     * any other byte, every case of a letter included: the body rules' 80
+     * pairs take 2.6 KiB, not 128 KiB, and stay in cache between scans
+     * (cachegrind over 300 bench messages: D1 read misses of
+     * lits_scan_pairs 393,000 -> 212,000 for 6.7 million instructions
+     * more; its share of perf samples on the 2,000 fell from 2.0% to
+     * 1.15%, mean of 3 runs each). */
     uint16_t *pair_idx;
+    uint16_t pair_row[256];
+    uint8_t pair_col[256];
     uint32_t n_pairs;
     uint32_t *pair_first; /* pair k's ids: pair_ids[pair_first[k] .. pair_first[k + 1]) */
     uint32_t *pair_ids;
@@ -5241,17 +5249,24 @@ void sare_lits_build(sare_lits *m)
     bool shared;
     ncls = lits_merge_classes(m->cls, &shared);
     m->ncls = ncls;
-    if (m->n_pairs) { /* the table of raw byte pairs, cases folded */
-        uint16_t *raw = xmalloc(65536 * sizeof *raw);
-        for (unsigned x = 0; x < 256; x++)
-            for (unsigned y = 0; y < 256; y++) {
-                unsigned char b[2] = {(unsigned char)x, (unsigned char)y};
-                uint16_t v;
-                memcpy(&v, b, 2);
-                raw[v] = m->pair_idx[lower((unsigned char)x) << 8 | lower((unsigned char)y)];
-            }
+    if (m->n_pairs) { /* the compact table of the pairs' bytes, cases folded */
+        /* at most 230 of each: no upper case letter is in a lowercased pair */
+        uint8_t row[256] = {0}, col[256] = {0};
+        unsigned n_rows = 1, n_cols = 1; /* row and column 0: no pair */
+        for (unsigned v = 0; v < 65536; v++) {
+            if (!m->pair_idx[v]) continue;
+            if (!row[v >> 8]) row[v >> 8] = (uint8_t)n_rows++;
+            if (!col[v & 255]) col[v & 255] = (uint8_t)n_cols++;
+        }
+        uint16_t *tab = xcalloc((size_t)n_rows * n_cols, sizeof *tab);
+        for (unsigned v = 0; v < 65536; v++)
+            if (m->pair_idx[v]) tab[row[v >> 8] * n_cols + col[v & 255]] = m->pair_idx[v];
+        for (unsigned b = 0; b < 256; b++) {
+            m->pair_row[b] = (uint16_t)(row[lower((unsigned char)b)] * n_cols);
+            m->pair_col[b] = col[lower((unsigned char)b)];
+        }
         free(m->pair_idx);
-        m->pair_idx = raw;
+        m->pair_idx = tab;
     }
     if (m->n_pairs) { /* ids grouped by pair number (counting sort) */
         m->pair_first = xcalloc(m->n_pairs + 2, sizeof *m->pair_first);
@@ -5522,9 +5537,7 @@ static void lits_scan_pairs(const sare_lits *m, const unsigned char *p, size_t l
         uint16_t got[LITS_PAIRS_SHORT];
         size_t n = 0;
         for (size_t i = 0; i + 2 <= len; i++) {
-            uint16_t v;
-            memcpy(&v, p + i, 2);
-            got[n] = m->pair_idx[v];
+            got[n] = m->pair_idx[m->pair_row[p[i]] + m->pair_col[p[i + 1]]];
             n += got[n] != 0;
         }
         for (size_t k = 0; k < n; k++)
@@ -5535,23 +5548,17 @@ static void lits_scan_pairs(const sare_lits *m, const unsigned char *p, size_t l
     uint8_t hit[LITS_MAX_PAIRS + 8]; /* read 8 at a time below */
     size_t nhit = (m->n_pairs + 8) & ~(size_t)7;
     memset(hit, 0, nhit);
-    const uint16_t *pi = m->pair_idx;
+    const uint16_t *pi = m->pair_idx, *pr = m->pair_row;
+    const uint8_t *pc = m->pair_col;
     size_t i = 0;
-    uint16_t v0, v1, v2, v3; /* the pairs at i .. i + 3, read as the table is indexed */
     for (; i + 5 <= len; i += 4) {
-        memcpy(&v0, p + i, 2);
-        memcpy(&v1, p + i + 1, 2);
-        memcpy(&v2, p + i + 2, 2);
-        memcpy(&v3, p + i + 3, 2);
-        hit[pi[v0]] = 1;
-        hit[pi[v1]] = 1;
-        hit[pi[v2]] = 1;
-        hit[pi[v3]] = 1;
+        hit[pi[pr[p[i]] + pc[p[i + 1]]]] = 1;
+        hit[pi[pr[p[i + 1]] + pc[p[i + 2]]]] = 1;
+        hit[pi[pr[p[i + 2]] + pc[p[i + 3]]]] = 1;
+        hit[pi[pr[p[i + 3]] + pc[p[i + 4]]]] = 1;
     }
-    for (; i + 2 <= len; i++) {
-        memcpy(&v0, p + i, 2);
-        hit[pi[v0]] = 1;
-    }
+    for (; i + 2 <= len; i++)
+        hit[pi[pr[p[i]] + pc[p[i + 1]]]] = 1;
     hit[0] = 0; /* pair number 0: no pair */
     for (size_t w = 0; w < nhit; w += 8) {
         uint64_t word;

@@ -1808,6 +1808,45 @@ static void test_lits_subset(void **state)
     }
 }
 
+/* The pair table (32 or more distinct two-byte literals): 40 pairs of a
+ * digit 1-4 and a letter a-j, "a1" (a byte that ends pairs beginning one),
+ * "\xe9-" (a high byte); short texts (the pairs listed) and long ones (the
+ * pairs marked), with the cases of letters mixed. */
+static void test_lits_pair_table(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    for (unsigned d = 0; d < 4; d++)
+        for (unsigned l = 0; l < 10; l++) {
+            char s2[2] = {(char)('1' + d), (char)('a' + l)};
+            assert_int_equal(sare_lits_add(m, s2, 2), d * 10 + l);
+        }
+    assert_int_equal(sare_lits_add(m, S("a1")), 40);
+    assert_int_equal(sare_lits_add(m, S("\xe9-")), 41);
+    assert_int_equal(sare_lits_add(m, S("k2")), 42);
+    sare_lits_build(m);
+    uint64_t seen[1];
+    scan(m, S("x1A 2j3k\xe9-"), seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 0 | (uint64_t)1 << 19 | (uint64_t)1 << 41);
+    scan(m, S("1a1"), seen, 1); /* overlapping: 1a and a1 */
+    assert_int_equal(seen[0], (uint64_t)1 << 0 | (uint64_t)1 << 40);
+    scan(m, S("K2\xc9-5a1 a 1"), seen, 1); /* \xc9 is not \xe9 */
+    assert_int_equal(seen[0], (uint64_t)1 << 42 | (uint64_t)1 << 40);
+    scan(m, S("a"), seen, 1);
+    assert_int_equal(seen[0], 0);
+    char text[200];
+    memset(text, ' ', sizeof text);
+    memcpy(text + 70, "4J", 2);
+    memcpy(text + 150, "3c", 2);
+    memcpy(text + 198, "a1", 2); /* the last pair of the text */
+    scan(m, text, sizeof text, seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 39 | (uint64_t)1 << 22 | (uint64_t)1 << 40);
+    text[199] = '2';
+    scan(m, text, sizeof text, seen, 1);
+    assert_int_equal(seen[0], (uint64_t)1 << 39 | (uint64_t)1 << 22);
+    sare_lits_free(m);
+}
+
 /* More distinct two-byte literals than the pair table holds, and a literal
  * set whose automaton would outgrow its ceiling: everything present is still
  * reported (the overflow goes to the automaton, or is reported always). */
@@ -3278,6 +3317,7 @@ int main(void)
         cmocka_unit_test(test_apart_random_wide),
         cmocka_unit_test(test_lits_ceilings),
         cmocka_unit_test(test_lits_subset),
+        cmocka_unit_test(test_lits_pair_table),
         cmocka_unit_test(test_lits_shared_class),
         cmocka_unit_test(test_lits_shared_random),
         cmocka_unit_test(test_lits_slices),
