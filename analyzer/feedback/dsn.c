@@ -523,16 +523,13 @@ static bool is_cut_line(const char *p, size_t len)
         "--- Message non remis ---",
         "Included is a copy of the message header",
     };
-    /* Every phrase above holds "message" except "Returned mail follows":
-     * a line with neither word (almost every line of an ordinary message,
-     * which dsn_parse reads too to decide it is no bounce) cannot match
-     * one, and is not searched 17 times (56,000 instructions a message). */
-    bool may_match = false;
-    for (size_t k = 0; k + 4 <= t.len && !may_match; k++) {
-        if ((t.p[k] | 0x20) != 'm') continue;
-        if (str_eq_ci(t.p + k, 4, "mail") || (k + 7 <= t.len && str_eq_ci(t.p + k, 7, "message")))
-            may_match = true;
-    }
+    /* One pass over the line says whether any phrase is there at all
+     * (util/phrases): almost no line of an ordinary message, which dsn_parse
+     * reads too to decide it is no bounce, holds one, and each was searched
+     * 17 times (56,000 instructions a message), then 17 times a line holding
+     * "mail" or "message" (7,700). */
+    static struct phrases exact_ps = PHRASES_INIT(exact, sizeof exact / sizeof *exact);
+    bool may_match = phrases_any(&exact_ps, t.p, t.len);
     for (size_t i = 0; may_match && i < sizeof exact / sizeof *exact; i++)
         if (contains_ci(t, exact[i])) {
             /* "The original message was received at ..." (sendmail) is not a cut */
