@@ -1344,9 +1344,11 @@ static bool match_at(const char *s, size_t n, size_t p, size_t at, struct tmatch
     if (p >= n || !ch_is_alnum((unsigned char)s[p])) return false;
     size_t h = 1 + run_while(s, n, p + 1, C_HOST, 251);
     if (h > 252) h = 252;
-    for (size_t L = h; L >= 1; L--) {
-        size_t dp = p + L;
-        if (dp >= n || s[dp] != '.') continue;
+    /* the dots of s[p+1 .. p+h], last first (memrchr: most words have none) */
+    size_t top = p + h < n ? p + h : n - 1;
+    for (const char *d = top > p ? memrchr(s + p + 1, '.', top - p) : NULL; d;
+         d = (size_t)(d - s) > p + 1 ? memrchr(s + p + 1, '.', (size_t)(d - s) - p - 1) : NULL) {
+        size_t dp = (size_t)(d - s);
         size_t t = run_while(s, n, dp + 1, C_LABEL, 64);
         if (t == 0 || !urilist_tld_known(s + dp + 1, t)) continue;
         size_t qe = dp + 1 + t;

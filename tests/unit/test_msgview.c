@@ -697,6 +697,17 @@ static void test_text_uris(void **state)
     };
     expect_uris(&f.v, u3, N(u3));
     fx_close(&f);
+
+    /* a schemeless host's dots are tried from the last one back: the
+     * sentence's full stop has no label after it and passes to the dot
+     * before "com"; in the second host "zzqx" is no TLD, and "org" followed
+     * by "." and a letter is none */
+    static const char msg4[] = "Subject: d\n\n"
+                               "see docs.example.com. and shop.example.org.zzqx here\n";
+    fx_open_mem(&f, S(msg4), NULL);
+    const char *u4[] = {"http://docs.example.com"};
+    expect_uris(&f.v, u4, N(u4));
+    fx_close(&f);
 }
 
 /* CRLF line ends: SpamAssassin reads the message with them turned into LF */
