@@ -1327,8 +1327,12 @@ static bool ip_private(const char *ip)
         if (strchr(last, '.')) return ip_private(last + 1);
         return false;
     }
+    /* sscanf(ip, "%u.%u") read by hand: sscanf was 0.3% of the CPU time */
     unsigned a = 0, b = 0;
-    if (sscanf(ip, "%u.%u", &a, &b) != 2) return false;
+    const char *q = ip;
+    if (!str_scan_uint(&q, &a) || *q != '.') return false;
+    q++;
+    if (!str_scan_uint(&q, &b)) return false;
     return a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && b >= 16 && b <= 31) ||
            (a == 192 && b == 168) || (a == 100 && b >= 64 && b <= 127);
 }

@@ -1,6 +1,7 @@
 /* str — see str.h. */
 #include "util/str.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -161,5 +162,31 @@ bool str_is_ascii(const char *p, size_t len)
         if (!ascii8((const unsigned char *)p + i)) return false;
     for (; i < len; i++)
         if ((unsigned char)p[i] >= 0x80) return false;
+    return true;
+}
+
+bool str_scan_uint(const char **pp, unsigned *out)
+{
+    const char *p = *pp;
+    while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        p++;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    if (*p < '0' || *p > '9') return false;
+    unsigned long v = 0;
+    bool over = false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned long d = (unsigned long)(*p - '0');
+        if (v > (ULONG_MAX - d) / 10)
+            over = true;
+        else
+            v = v * 10 + d;
+    }
+    if (over)
+        v = ULONG_MAX;
+    else if (neg)
+        v = 0 - v;
+    *out = (unsigned)v;
+    *pp = p;
     return true;
 }

@@ -70,6 +70,12 @@ bool str_starts_ci(const char *p, size_t len, const char *lit);
 const char *str_find_ci(const char *p, size_t len, const char *needle);
 /* Trim ASCII whitespace at both ends of (p,len) in place. */
 struct slice str_trim(const char *p, size_t len);
+/* What sscanf's "%u" reads at *p (C locale): white space skipped, a sign,
+ * decimal digits (a value past ULONG_MAX is ULONG_MAX, a '-' negates, the
+ * result is cut to unsigned int); false when no digit follows. *p is
+ * advanced past the number. sscanf's own cost, a locale-aware stream
+ * setup a call, is its point. */
+bool str_scan_uint(const char **p, unsigned *out);
 /* Lowercase ASCII letters in place. */
 void str_lower(char *s, size_t len);
 /* True when (p,len) is well-formed UTF-8 (no overlongs, no surrogates). */

@@ -405,6 +405,66 @@ static void phrases_search(void **state)
     assert_false(phrase_at(&ps0, plain, 40, "@", 3));
 }
 
+/* str_scan_uint reads what sscanf's "%u" reads, on every awkward input:
+ * white space, signs, no digits, overflow, what follows; checked against
+ * sscanf itself, as ip_private uses both ("%u.%u"). */
+static void scan_uint_as_sscanf(void **state)
+{
+    (void)state;
+    static const char *const in[] = {
+        "10.1.2.3",
+        "172.16.0.1",
+        " 192.168.1.1",
+        "\t\n10. 5",
+        "+7.+8",
+        "-1.2",
+        "1.-2",
+        "",
+        ".",
+        "1.",
+        "1",
+        "a.b",
+        "12a.3",
+        "1..2",
+        "+.1",
+        "- 1.2",
+        "0.0",
+        "4294967295.1",
+        "4294967296.2",
+        "99999999999999999999999.3",
+        "-99999999999999999999999.4",
+        "007.010",
+        "1 .2",
+        "\v\f\r3.4",
+        "::1",
+        "1e3.2",
+        "255.255x",
+    };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        unsigned a = 0, b = 0, x = 0, y = 0;
+        int n = sscanf(in[i], "%u.%u", &a, &b);
+        const char *q = in[i];
+        int m = 0;
+        if (str_scan_uint(&q, &x)) {
+            m = 1;
+            if (*q == '.') {
+                q++;
+                if (str_scan_uint(&q, &y)) m = 2;
+            }
+        }
+        if (n == EOF) n = 0;
+        assert_int_equal(m, n);
+        if (n >= 1) assert_int_equal(x, a);
+        if (n == 2) assert_int_equal(y, b);
+    }
+    /* where it stops */
+    const char *q = "  42abc";
+    unsigned v;
+    assert_true(str_scan_uint(&q, &v));
+    assert_int_equal(v, 42);
+    assert_string_equal(q, "abc");
+}
+
 /* nameidx: every name of a table is found at its own index; what is not
  * exactly a name (a prefix, a longer string, another case, a name with a
  * NUL inside, the empty string) is not. A full table (255 entries in 512
@@ -760,9 +820,10 @@ int main(void)
         cmocka_unit_test(buf_ceiling),       cmocka_unit_test(str_helpers),
         cmocka_unit_test(utf8_validation),   cmocka_unit_test(json_writer),
         cmocka_unit_test(json_raw_value),    cmocka_unit_test(nameidx_lookup),
-        cmocka_unit_test(phrases_search),    cmocka_unit_test(buf_printf_room),
-        cmocka_unit_test(json_numbers),      cmocka_unit_test(json_escape_bytes),
-        cmocka_unit_test(time_civil),        cmocka_unit_test(sha256_vectors),
+        cmocka_unit_test(phrases_search),    cmocka_unit_test(scan_uint_as_sscanf),
+        cmocka_unit_test(buf_printf_room),   cmocka_unit_test(json_numbers),
+        cmocka_unit_test(json_escape_bytes), cmocka_unit_test(time_civil),
+        cmocka_unit_test(sha256_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
