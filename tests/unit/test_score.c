@@ -1177,6 +1177,83 @@ static void test_header_direct_literals(void **state)
     done(&f);
 }
 
+/* Header rules /^[^\]]+ KEY=REST/ (the X-Spam-Relays-* rules' form) run
+ * REST from the one " KEY=" before the first ']' (key_tail): every K_ rule
+ * has a twin T_ written [^\]]{1,} (the plain regex) that must agree, on
+ * texts with the key once, twice, only after the first ']', in another
+ * case, with no ']' at all. */
+struct tail_hits {
+    char names[512];
+    char snip[4][64];
+};
+
+static void tail_cb(const struct score_result *r, void *ctx)
+{
+    struct tail_hits *t = ctx;
+    static const char *const snipped[] = {"K_MX", "T_MX", "K_BACK", "T_BACK"};
+    t->names[0] = 0;
+    for (size_t i = 0; i < r->n_hits; i++) {
+        strcat(t->names, r->hits[i].rule->name);
+        strcat(t->names, " ");
+        for (size_t k = 0; k < 4; k++)
+            if (strcmp(r->hits[i].rule->name, snipped[k]) == 0)
+                snprintf(t->snip[k], sizeof t->snip[k], "%s", r->hits[i].snippet);
+    }
+}
+
+static void tail_case(scorer *sc, const char *xr, const char *want, const char *mx_snip)
+{
+    size_t len;
+    char line[256];
+    snprintf(line, sizeof line, "X-R: %s", xr);
+    char *raw = replace(MSG, "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", line, &len);
+    struct tail_hits t;
+    memset(&t, 0, sizeof t);
+    run_msg(sc, raw, len, tail_cb, &t);
+    /* hits come biggest score first, then by name: the scores below order them */
+    assert_string_equal(t.names, want);
+    assert_string_equal(t.snip[0], mx_snip);
+    assert_string_equal(t.snip[1], mx_snip);
+    assert_string_equal(t.snip[2], t.snip[3]);
+    free(raw);
+}
+
+static void test_header_key_tail(void **state)
+{
+    (void)state;
+    static const char rules[] =
+        "header K_MX X-R =~ /^[^\\]]+ rdns=\\S*mx/i\n"
+        "header T_MX X-R =~ /^[^\\]]{1,} rdns=\\S*mx/i\n"
+        "header K_AUTH X-R =~ /^[^\\]]+ auth= /\n"
+        "header T_AUTH X-R =~ /^[^\\]]{1,} auth= /\n"
+        "header K_BACK X-R =~ /^[^\\]]+ rdns=(\\S+) helo=(?!(?i)\\1)\\S/\n"
+        "header T_BACK X-R =~ /^[^\\]]{1,} rdns=(\\S+) helo=(?!(?i)\\1)\\S/\n"
+        "score K_MX 6\nscore T_MX 5\nscore K_AUTH 4\nscore T_AUTH 3\n"
+        "score K_BACK 2\nscore T_BACK 1\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    /* rdns "MX..." (caseless), "auth= "; helo is rdns in another case */
+    tail_case(sc,
+              "[ ip=1.2.3.4 rdns=MX.example.com helo=mx.example.com auth= msa=0 ] "
+              "[ ip=5.6.7.8 rdns=a helo=b auth=X msa=0 ]",
+              "K_MX T_MX K_AUTH T_AUTH ", "[ ip=1.2.3.4 rdns=MX");
+    /* the keys only after the first ']': nothing */
+    tail_case(sc, "[ ip=1.2.3.4 helo=x auth=A msa=0 ] [ ip=5 rdns=mx.b helo=c auth= msa=0 ]", "",
+              "");
+    /* " rdns=" twice: the last one (zz) fails, the first matches; the
+     * first one's helo differs */
+    tail_case(sc, "[ ip=1 rdns=mx1 helo=h rdns=zz helo=zz auth= msa=0 ]",
+              "K_MX T_MX K_AUTH T_AUTH K_BACK T_BACK ", "[ ip=1 rdns=mx");
+    /* no ']' at all; helo differs from rdns */
+    tail_case(sc, "[ ip=1 rdns=foo helo=bar", "K_BACK T_BACK ", "");
+    /* the key in capitals: K_MX is /i, K_AUTH is not */
+    tail_case(sc, "[ ip=1 RDNS=mx2 AUTH= msa=0 ]", "K_MX T_MX ", "[ ip=1 RDNS=mx");
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1195,6 +1272,7 @@ int main(void)
         cmocka_unit_test(test_meta_required),
         cmocka_unit_test(test_header_ordered),
         cmocka_unit_test(test_header_direct_literals),
+        cmocka_unit_test(test_header_key_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
