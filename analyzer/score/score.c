@@ -132,6 +132,9 @@ struct crule {
     char tkey[24];
     uint8_t tkey_len;
     bool tkey_ci;
+    /* a header rule whose every match ends "@" and one word byte with at
+     * most at_w bytes before the "@" (at_width); -1: none */
+    int16_t at_w;
     /* a header rule: strings every match holds one after the other, none
      * overlapping the next (ordered_segments), s->segs[seg_off ..], n_seg
      * of them (0: no such test); seg_ci: compared caselessly */
@@ -1077,6 +1080,156 @@ static void key_tail(struct crule *c)
     c->tkey_ci = strchr(slash + 1, 'i') != NULL;
 }
 
+/* The greatest number of bytes a regex part can match from p[*i] up to
+ * its end or an unmatched ')', or -1: no bound (a * + or {m,} repeat) or a
+ * construct not read here (a backreference, a lookahead, $, \A \z \G \K, a
+ * POSIX class, a verb, a group other than (...) (?:...) (?i) (?i:...) and
+ * lookbehinds); *alt set when the part has an alternative at its own level. */
+#define MW_MAX 4096
+static long mw_alt(const char *p, size_t n, size_t *i, bool *alt);
+
+static long mw_atom(const char *p, size_t n, size_t *i)
+{
+    char ch = p[*i];
+    if (ch == '(') {
+        (*i)++;
+        bool behind = false;
+        if (*i < n && p[*i] == '?') {
+            if (*i + 1 < n && p[*i + 1] == ':') {
+                *i += 2;
+            } else if (*i + 2 < n && p[*i + 1] == 'i' && p[*i + 2] == ')') {
+                *i += 3;
+                return 0;
+            } else if (*i + 2 < n && p[*i + 1] == 'i' && p[*i + 2] == ':') {
+                *i += 3;
+            } else if (*i + 2 < n && p[*i + 1] == '<' && (p[*i + 2] == '=' || p[*i + 2] == '!')) {
+                *i += 3;
+                behind = true;
+            } else {
+                return -1;
+            }
+        } else if (*i < n && p[*i] == '*') {
+            return -1;
+        }
+        long w = mw_alt(p, n, i, NULL);
+        if (w < 0 || *i >= n || p[*i] != ')') return -1;
+        (*i)++;
+        return behind ? 0 : w;
+    }
+    if (ch == '[') {
+        (*i)++;
+        if (*i < n && p[*i] == '^') (*i)++;
+        if (*i < n && p[*i] == ']') (*i)++;
+        while (*i < n && p[*i] != ']') {
+            if (p[*i] == '[' && *i + 1 < n && p[*i + 1] == ':') return -1;
+            *i += p[*i] == '\\' ? 2 : 1;
+        }
+        if (*i >= n) return -1;
+        (*i)++;
+        return 1;
+    }
+    if (ch == '\\') {
+        if (*i + 1 >= n) return -1;
+        char e = p[*i + 1];
+        *i += 2;
+        if (e == 'b' || e == 'B') return 0;
+        if (strchr("wWsSdDhHvVtnrfe", e)) return 1;
+        if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) return -1;
+        return 1; /* an escaped punctuation character */
+    }
+    if (ch == '^') {
+        (*i)++;
+        return 0;
+    }
+    if (ch == '$' || ch == '*' || ch == '+' || ch == '?' || ch == '{' || ch == ')' || ch == '|')
+        return -1;
+    (*i)++;
+    return 1;
+}
+
+/* the most times a quantifier at p[*i] repeats (1: none), -1: no bound */
+static long mw_quant(const char *p, size_t n, size_t *i)
+{
+    long q = 1;
+    if (*i >= n) return 1;
+    if (p[*i] == '*' || p[*i] == '+') return -1;
+    if (p[*i] == '?') {
+        (*i)++;
+    } else if (p[*i] == '{') {
+        size_t k = *i + 1;
+        long a = 0, b;
+        if (k >= n || p[k] < '0' || p[k] > '9') return -1;
+        while (k < n && p[k] >= '0' && p[k] <= '9' && a < MW_MAX)
+            a = a * 10 + (p[k++] - '0');
+        b = a;
+        if (k < n && p[k] == ',') {
+            k++;
+            if (k >= n || p[k] < '0' || p[k] > '9') return -1;
+            b = 0;
+            while (k < n && p[k] >= '0' && p[k] <= '9' && b < MW_MAX)
+                b = b * 10 + (p[k++] - '0');
+        }
+        if (k >= n || p[k] != '}' || b >= MW_MAX) return -1;
+        *i = k + 1;
+        q = b;
+    } else {
+        return 1;
+    }
+    if (*i < n && (p[*i] == '?' || p[*i] == '+')) (*i)++;
+    return q;
+}
+
+static long mw_alt(const char *p, size_t n, size_t *i, bool *alt)
+{
+    long best = 0, cur = 0;
+    while (*i < n && p[*i] != ')') {
+        if (p[*i] == '|') {
+            if (alt) *alt = true;
+            if (cur > best) best = cur;
+            cur = 0;
+            (*i)++;
+            continue;
+        }
+        long w = mw_atom(p, n, i);
+        if (w < 0) return -1;
+        long q = mw_quant(p, n, i);
+        if (q < 0) return -1;
+        cur += w * q;
+        if (cur > MW_MAX) return -1;
+    }
+    return cur > best ? cur : best;
+}
+
+/* A header rule /X\@\w/flags (__SENDER_BOT on ALL, 1.2 KB, about 37,000
+ * instructions a message): with X matching at most W bytes (mw_alt) and no
+ * alternative at X's level, a match ends one byte after an "@" it holds at
+ * most W bytes from its start. So the rule matches exactly when, for some
+ * "@" at a, the regex matches the text cut after a + 1 (the word byte)
+ * from a - W on: what X reads there (\b, lookbehinds, no lookahead, no $)
+ * is the same in the cut text, and a match in the cut text is one in the
+ * whole. match_at_windows asks these windows, then, when one matches, the
+ * rule's own run over the whole text gives the hit and its text.
+ * Flags i, s, m only. */
+static void at_width(struct crule *c)
+{
+    const char *src = c->r->regex;
+    size_t n = strlen(src);
+    if (n < 2 || src[0] != '/') return;
+    const char *slash = strrchr(src, '/');
+    if (slash == src) return;
+    for (const char *f = slash + 1; *f; f++)
+        if (*f != 'i' && *f != 's' && *f != 'm') return;
+    const char *body = src + 1;
+    size_t bl = (size_t)(slash - body);
+    static const char end[] = "\\@\\w";
+    if (bl < sizeof end || memcmp(body + bl - (sizeof end - 1), end, sizeof end - 1) != 0) return;
+    size_t xl = bl - (sizeof end - 1), i = 0;
+    bool alt = false;
+    long w = mw_alt(body, xl, &i, &alt);
+    if (w < 0 || i != xl || alt || w > INT16_MAX) return;
+    c->at_w = (int16_t)w;
+}
+
 static void compile_regex_rule(struct scorer *s, struct crule *c)
 {
     const struct rule *r = c->r;
@@ -1128,7 +1281,11 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
         if (r->kind == RK_HEADER) {
             c->group = group_of(s, r->header, r->hmod);
             ordered_segments(s, c, r->regex);
-            if (!r->negate && !r->exists && !c->caps && !(r->tflags & TF_MULTIPLE)) key_tail(c);
+            c->at_w = -1;
+            if (!r->negate && !r->exists && !c->caps && !(r->tflags & TF_MULTIPLE)) {
+                key_tail(c);
+                if (!c->tail) at_width(c);
+            }
         }
     }
 }
@@ -2718,6 +2875,21 @@ static int match_key_tail(struct run *R, const struct crule *c, const char *p, s
     return 1;
 }
 
+/* match_text for a rule with at_w >= 0 (at_width): the windows first */
+static int match_at_windows(struct run *R, const struct crule *c, const char *p, size_t len,
+                            int *left)
+{
+    size_t w = (size_t)c->at_w;
+    for (const char *q = memchr(p, '@', len); q;
+         q = memchr(q + 1, '@', len - (size_t)(q + 1 - p))) {
+        size_t a = (size_t)(q - p), ms, me;
+        if (a + 1 >= len) break;
+        if (sare_match(c->re, p, a + 2, a > w ? a - w : 0, &ms, &me) != SARE_NOMATCH)
+            return match_text(R, c, p, len, left); /* a match, or the limit */
+    }
+    return 0;
+}
+
 static int budget_of(const struct crule *c)
 {
     if (!(c->r->tflags & TF_MULTIPLE)) return 1;
@@ -3042,7 +3214,9 @@ static void run_headers(struct run *R, struct msgview *v)
             }
             if (c->n_seg && !segs_met(s, c, p, len)) continue;
             PROF_BEGIN(s);
-            hits = c->tail ? match_key_tail(R, c, p, len, &left) : match_text(R, c, p, len, &left);
+            hits = c->tail        ? match_key_tail(R, c, p, len, &left)
+                   : c->at_w >= 0 ? match_at_windows(R, c, p, len, &left)
+                                  : match_text(R, c, p, len, &left);
             PROF_RULE(s, id);
             if (hits) {
                 hit_add(R, id, hits);

@@ -1254,6 +1254,72 @@ static void test_header_key_tail(void **state)
     ruleset_free(rs);
 }
 
+/* A header rule /X\@\w/ whose X matches at most W bytes is first asked in
+ * the windows from W bytes before each "@" to the byte after it
+ * (at_width): A_ rules have the form, their B_ twins a lookahead (which
+ * the width reading refuses) that changes nothing; they must agree, at
+ * the window's far edge too (16 = "postmaster" 10, 5 fillers, "s"). */
+struct at_hits {
+    char names[256];
+    char snip[2][64];
+};
+
+static void at_cb(const struct score_result *r, void *ctx)
+{
+    struct at_hits *t = ctx;
+    t->names[0] = 0;
+    for (size_t i = 0; i < r->n_hits; i++) {
+        strcat(t->names, r->hits[i].rule->name);
+        strcat(t->names, " ");
+        for (size_t k = 0; k < 2; k++)
+            if (strcmp(r->hits[i].rule->name, k ? "B_BOT" : "A_BOT") == 0)
+                snprintf(t->snip[k], sizeof t->snip[k], "%s", r->hits[i].snippet);
+    }
+}
+
+static void at_case(scorer *sc, const char *xr, const char *want, const char *snip)
+{
+    size_t len;
+    char line[256];
+    snprintf(line, sizeof line, "X-R: %s", xr);
+    char *raw = replace(MSG, "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", line, &len);
+    struct at_hits t;
+    memset(&t, 0, sizeof t);
+    run_msg(sc, raw, len, at_cb, &t);
+    assert_string_equal(t.names, want);
+    assert_string_equal(t.snip[0], snip);
+    assert_string_equal(t.snip[1], snip);
+    free(raw);
+}
+
+static void test_header_at_windows(void **state)
+{
+    (void)state;
+    static const char rules[] =
+        "header A_BOT X-R =~ /(?:bounce|\\bnews|postmaster)[^\\@ >]{0,5}s?\\@\\w/i\n"
+        "header B_BOT X-R =~ /(?=[a-z])(?:bounce|\\bnews|postmaster)[^\\@ "
+        ">]{0,5}s?\\@\\w/i\n"
+        "score A_BOT 2\nscore B_BOT 1\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    at_case(sc, "PostMaster@example.com", "A_BOT B_BOT ", "PostMaster@e");
+    /* the match starts 16 bytes before the "@" */
+    at_case(sc, "<webmaster12345s@example.com>", "", "");
+    at_case(sc, "<postmaster12345s@example.com>", "A_BOT B_BOT ", "postmaster12345s@e");
+    /* 6 fillers: too far */
+    at_case(sc, "<postmaster123456@example.com>", "", "");
+    /* the second "@" */
+    at_case(sc, "a@b.example x@y bounces@host", "A_BOT B_BOT ", "bounces@h");
+    /* "@" last: no word byte after it; "news" not at a word's start */
+    at_case(sc, "bounce@", "", "");
+    at_case(sc, "xnews@example.com", "", "");
+    at_case(sc, "news@example.com", "A_BOT B_BOT ", "news@e");
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1273,6 +1339,7 @@ int main(void)
         cmocka_unit_test(test_header_ordered),
         cmocka_unit_test(test_header_direct_literals),
         cmocka_unit_test(test_header_key_tail),
+        cmocka_unit_test(test_header_at_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
