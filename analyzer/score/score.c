@@ -1208,7 +1208,7 @@ static long mw_alt(const char *p, size_t n, size_t *i, bool *alt)
  * from a - W on: what X reads there (\b, lookbehinds, no lookahead, no $)
  * is the same in the cut text, and a match in the cut text is one in the
  * whole. match_at_windows asks these windows, then, when one matches, the
- * rule's own run over the whole text gives the hit and its text.
+ * whole text from that window's start for the hit and its text.
  * Flags i, s, m only. */
 static void at_width(struct crule *c)
 {
@@ -2875,7 +2875,8 @@ static int match_key_tail(struct run *R, const struct crule *c, const char *p, s
     return 1;
 }
 
-/* match_text for a rule with at_w >= 0 (at_width): the windows first */
+/* match_text for a rule with at_w >= 0 (at_width): the windows first; the
+ * first that matches gives the place the whole text is searched from */
 static int match_at_windows(struct run *R, const struct crule *c, const char *p, size_t len,
                             int *left)
 {
@@ -2884,8 +2885,18 @@ static int match_at_windows(struct run *R, const struct crule *c, const char *p,
          q = memchr(q + 1, '@', len - (size_t)(q + 1 - p))) {
         size_t a = (size_t)(q - p), ms, me;
         if (a + 1 >= len) break;
-        if (sare_match(c->re, p, a + 2, a > w ? a - w : 0, &ms, &me) != SARE_NOMATCH)
-            return match_text(R, c, p, len, left); /* a match, or the limit */
+        size_t from = a > w ? a - w : 0;
+        enum sare_rc rc = sare_match(c->re, p, a + 2, from, &ms, &me);
+        if (rc == SARE_NOMATCH) continue;
+        /* no match uses an "@" before a (its window would have matched):
+         * all start at `from` or later, and the whole text's first match is
+         * found from there */
+        if (rc == SARE_MATCH) rc = sare_match(c->re, p, len, from, &ms, &me);
+        if (rc != SARE_MATCH) return match_text(R, c, p, len, left); /* the limit */
+        uint32_t id = (uint32_t)(c - R->s->cr);
+        if (!R->snippet[id]) R->snippet[id] = make_snippet(R->a, p + ms, me - ms);
+        (*left)--;
+        return 1;
     }
     return 0;
 }

@@ -1296,8 +1296,9 @@ static void test_header_at_windows(void **state)
 {
     (void)state;
     static const char rules[] =
-        "header A_BOT X-R =~ /(?:bounce|\\bnews|postmaster)[^\\@ >]{0,5}s?\\@\\w/i\n"
-        "header B_BOT X-R =~ /(?=[a-z])(?:bounce|\\bnews|postmaster)[^\\@ "
+        "header A_BOT X-R =~ /(?:not?\\W?repl[yi]|bounce|\\bnews|postmaster)[^\\@ "
+        ">]{0,5}s?\\@\\w/i\n"
+        "header B_BOT X-R =~ /(?=[a-z])(?:not?\\W?repl[yi]|bounce|\\bnews|postmaster)[^\\@ "
         ">]{0,5}s?\\@\\w/i\n"
         "score A_BOT 2\nscore B_BOT 1\n";
     struct ruleset *rs = ruleset_new();
@@ -1316,6 +1317,9 @@ static void test_header_at_windows(void **state)
     at_case(sc, "bounce@", "", "");
     at_case(sc, "xnews@example.com", "", "");
     at_case(sc, "news@example.com", "A_BOT B_BOT ", "news@e");
+    /* the match for the second "@" starts before the first */
+    at_case(sc, "no@reply@example.com", "A_BOT B_BOT ", "no@reply@e");
+    at_case(sc, "bounce@a postmaster@b", "A_BOT B_BOT ", "bounce@a");
     scorer_free(sc);
     ruleset_free(rs);
 }
