@@ -132,6 +132,10 @@ struct crule {
     char tkey[24];
     uint8_t tkey_len;
     bool tkey_ci;
+    /* REST plain ASCII bytes (none of \^$.|?*+()[]{}): tlit, tlit_len of
+     * them (in r->regex), compared without the regex; tlit_len 0: not */
+    const char *tlit;
+    uint16_t tlit_len;
     /* a header rule whose every match ends "@" and one word byte with at
      * most at_w bytes before the "@" (at_width); -1: none */
     int16_t at_w;
@@ -1078,6 +1082,12 @@ static void key_tail(struct crule *c)
     memcpy(c->tkey + 1, src + pl, keylen + 1);
     c->tkey_len = (uint8_t)(keylen + 2);
     c->tkey_ci = strchr(slash + 1, 'i') != NULL;
+    size_t ll = (size_t)(slash - (src + k + 1));
+    bool plain = ll > 0 && ll <= UINT16_MAX;
+    for (const char *q = src + k + 1; plain && q < slash; q++)
+        plain =
+            (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f && !strchr("\\^$.|?*+()[]{}", *q);
+    if (plain) c->tlit = src + k + 1, c->tlit_len = (uint16_t)ll;
 }
 
 /* The greatest number of bytes a regex part can match from p[*i] up to
@@ -2866,9 +2876,27 @@ static int match_key_tail(struct run *R, const struct crule *c, const char *p, s
     if (n == 0) return 0;
     if (n > 1) return match_text(R, c, p, len, left);
     size_t ms, me;
-    enum sare_rc rc = sare_match(c->tail, p + at, len - at, 0, &ms, &me);
-    if (rc == SARE_LIMIT) return match_text(R, c, p, len, left);
-    if (rc != SARE_MATCH) return 0;
+    if (c->tlit_len) {
+        /* the " " after " auth=" of __LAST_EXTERNAL_RELAY_NO_AUTH: bytes
+         * to compare (caseless for ASCII letters only: REST is ASCII, and
+         * the regex tables pair no other byte with one), no regex call */
+        const char *lit = c->tlit;
+        size_t b = at + kl, ll = c->tlit_len, j = 0;
+        if (len - b < ll) return 0;
+        if (c->tkey_ci)
+            while (j < ll &&
+                   ascii_lower((unsigned char)p[b + j]) == ascii_lower((unsigned char)lit[j]))
+                j++;
+        else
+            while (j < ll && p[b + j] == lit[j])
+                j++;
+        if (j < ll) return 0;
+        me = b + ll - at;
+    } else {
+        enum sare_rc rc = sare_match(c->tail, p + at, len - at, 0, &ms, &me);
+        if (rc == SARE_LIMIT) return match_text(R, c, p, len, left);
+        if (rc != SARE_MATCH) return 0;
+    }
     uint32_t id = (uint32_t)(c - R->s->cr);
     if (!R->snippet[id]) R->snippet[id] = make_snippet(R->a, p, at + me);
     (*left)--;

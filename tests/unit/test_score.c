@@ -1184,18 +1184,18 @@ static void test_header_direct_literals(void **state)
  * case, with no ']' at all. */
 struct tail_hits {
     char names[512];
-    char snip[4][64];
+    char snip[6][64];
 };
 
 static void tail_cb(const struct score_result *r, void *ctx)
 {
     struct tail_hits *t = ctx;
-    static const char *const snipped[] = {"K_MX", "T_MX", "K_BACK", "T_BACK"};
+    static const char *const snipped[] = {"K_MX", "T_MX", "K_BACK", "T_BACK", "K_AUTH", "T_AUTH"};
     t->names[0] = 0;
     for (size_t i = 0; i < r->n_hits; i++) {
         strcat(t->names, r->hits[i].rule->name);
         strcat(t->names, " ");
-        for (size_t k = 0; k < 4; k++)
+        for (size_t k = 0; k < 6; k++)
             if (strcmp(r->hits[i].rule->name, snipped[k]) == 0)
                 snprintf(t->snip[k], sizeof t->snip[k], "%s", r->hits[i].snippet);
     }
@@ -1215,6 +1215,7 @@ static void tail_case(scorer *sc, const char *xr, const char *want, const char *
     assert_string_equal(t.snip[0], mx_snip);
     assert_string_equal(t.snip[1], mx_snip);
     assert_string_equal(t.snip[2], t.snip[3]);
+    assert_string_equal(t.snip[4], t.snip[5]);
     free(raw);
 }
 
@@ -1229,7 +1230,10 @@ static void test_header_key_tail(void **state)
         "header K_BACK X-R =~ /^[^\\]]+ rdns=(\\S+) helo=(?!(?i)\\1)\\S/\n"
         "header T_BACK X-R =~ /^[^\\]]{1,} rdns=(\\S+) helo=(?!(?i)\\1)\\S/\n"
         "score K_MX 6\nscore T_MX 5\nscore K_AUTH 4\nscore T_AUTH 3\n"
-        "score K_BACK 2\nscore T_BACK 1\n";
+        "score K_BACK 2\nscore T_BACK 1\n"
+        "header K_LIT X-R =~ /^[^\\]]+ helo=Mx /i\n"
+        "header T_LIT X-R =~ /^[^\\]]{1,} helo=Mx /i\n"
+        "score K_LIT 0.5\nscore T_LIT 0.4\n";
     struct ruleset *rs = ruleset_new();
     ruleset_parse_buf(rs, "test.cf", rules, sizeof rules - 1);
     ruleset_finish(rs);
@@ -1250,6 +1254,11 @@ static void test_header_key_tail(void **state)
     tail_case(sc, "[ ip=1 rdns=foo helo=bar", "K_BACK T_BACK ", "");
     /* the key in capitals: K_MX is /i, K_AUTH is not */
     tail_case(sc, "[ ip=1 RDNS=mx2 AUTH= msa=0 ]", "K_MX T_MX ", "[ ip=1 RDNS=mx");
+    /* REST all literal (K_AUTH, K_LIT): compared without the regex, K_LIT
+     * caselessly; cut by the text's end */
+    tail_case(sc, "[ ip=1 rdns= helo=MX auth= msa=0 ]", "K_AUTH T_AUTH K_LIT T_LIT ", "");
+    tail_case(sc, "[ ip=1 rdns= helo=Mx", "", "");
+    tail_case(sc, "[ ip=1 rdns= helo=Mxx auth=A msa=0 ]", "", "");
     scorer_free(sc);
     ruleset_free(rs);
 }
