@@ -5639,23 +5639,40 @@ void sare_lits_free(sare_lits *m)
 /* ---------------------------------------------------------------------------
  * Occurrences apart: how many occurrences of a literal set a text holds with
  * no two overlapping (sare_fold_repeats). Literals are bucketed by their
- * first byte, shortest first: at each position the shortest literal that
+ * first two bytes, shortest first: at each position the shortest literal that
  * starts there is the only one that matters (a longer one from the same
  * start ends later). Earliest end first is the classic greedy that finds
  * the largest set of intervals apart.
  */
 
+/* Literals by first byte b and key k (0: the literal is b alone; c + 1: its
+ * second byte is c), shortest first: ids[sub[row[b] * APART_KEYS + k] ..
+ * sub[row[b] * APART_KEYS + k + 1]). In the look-alike fold, pairs such as
+ * "aa" and "ai" start many literals, and trying every literal of the first
+ * byte was most of sare_apart_count (about 66,000 instructions a message on
+ * the bench messages). */
+#define APART_KEYS 258u /* 257 keys and the end of the last */
+
 struct sare_apart {
-    uint32_t first[257]; /* literals starting with byte b: ids[first[b] .. first[b + 1]) */
     /* bit 256 * b + c: a literal starts with the bytes b, c (a one-byte
      * literal b sets every c): a position whose two bytes are not such a
      * pair starts no literal */
     uint64_t pair[1024];
-    uint32_t *ids; /* by first byte, then length */
+    uint16_t row[256]; /* 0: no literal starts with b */
+    /* APART_KEYS per row; row 0 is all 0 (no literal); at most 257 rows
+     * (about 265 KB), set by the literals, not the texts */
+    uint32_t *sub;
+    uint32_t *ids; /* by first byte, then key, then length */
     char *bytes;
     size_t *off, *len;
     size_t n;
 };
+
+/* the key of a literal (APART_KEYS above) */
+static unsigned apart_key(const unsigned char *l, size_t n)
+{
+    return n == 1 ? 0 : (unsigned)l[1] + 1;
+}
 
 sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n)
 {
@@ -5677,13 +5694,22 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
         m++;
     }
     a->n = m;
-    /* counting sort by first byte; insertion sort by length inside a bucket */
-    uint32_t cnt[257] = {0};
-    for (size_t i = 0; i < m; i++)
-        cnt[(unsigned char)a->bytes[a->off[i]] + 1]++;
-    for (unsigned b = 0; b < 256; b++)
-        cnt[b + 1] += cnt[b];
-    memcpy(a->first, cnt, sizeof a->first);
+    /* rows for the first bytes in use */
+    unsigned rows = 1;
+    for (size_t i = 0; i < m; i++) {
+        unsigned b = (unsigned char)a->bytes[a->off[i]];
+        if (!a->row[b]) a->row[b] = (uint16_t)rows++;
+    }
+    /* counting sort by (row, key); insertion sort by length inside a bucket */
+    a->sub = xcalloc((size_t)rows * APART_KEYS, sizeof *a->sub);
+    uint32_t *cnt = xcalloc((size_t)rows * APART_KEYS, sizeof *cnt);
+    for (size_t i = 0; i < m; i++) {
+        const unsigned char *l = (const unsigned char *)a->bytes + a->off[i];
+        cnt[a->row[l[0]] * APART_KEYS + apart_key(l, a->len[i]) + 1]++;
+    }
+    for (size_t k = 0; k + 1 < (size_t)rows * APART_KEYS; k++)
+        cnt[k + 1] += cnt[k];
+    memcpy(a->sub, cnt, (size_t)rows * APART_KEYS * sizeof *cnt);
     for (size_t i = 0; i < m; i++) {
         const unsigned char *l = (const unsigned char *)a->bytes + a->off[i];
         if (a->len[i] == 1)
@@ -5693,14 +5719,16 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
             a->pair[(l[0] << 8 | l[1]) >> 6] |= (uint64_t)1 << (l[1] & 63);
     }
     for (size_t i = 0; i < m; i++) {
-        unsigned b = (unsigned char)a->bytes[a->off[i]];
-        size_t j = cnt[b]++;
-        while (j > a->first[b] && a->len[a->ids[j - 1]] > a->len[i]) {
+        const unsigned char *l = (const unsigned char *)a->bytes + a->off[i];
+        size_t bk = a->row[l[0]] * APART_KEYS + apart_key(l, a->len[i]);
+        size_t j = cnt[bk]++;
+        while (j > a->sub[bk] && a->len[a->ids[j - 1]] > a->len[i]) {
             a->ids[j] = a->ids[j - 1];
             j--;
         }
         a->ids[j] = (uint32_t)i;
     }
+    free(cnt);
     return a;
 }
 
@@ -5721,18 +5749,23 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
         while (i + 1 < len && !(a->pair[(t[i] << 8 | t[i + 1]) >> 6] >> (t[i + 1] & 63) & 1))
             i++;
         if (i >= cand) continue;
-        unsigned b = t[i];
-        for (uint32_t k = a->first[b]; k < a->first[b + 1]; k++) {
-            uint32_t id = a->ids[k];
-            size_t l = a->len[id];
-            if (l > len - i) break; /* the rest are longer still */
-            const unsigned char *lit = (const unsigned char *)a->bytes + a->off[id];
-            size_t j = 1; /* lit[0] == b: the literals are indexed by their first byte */
-            while (j < l && lit[j] == t[i + j])
-                j++;
-            if (j >= l) {
-                if (i + l < cand) cand = i + l;
-                break;
+        const uint32_t *r = a->sub + a->row[t[i]] * APART_KEYS;
+        if (r[0] < r[1]) { /* t[i] is a literal: none ends sooner */
+            if (i + 1 < cand) cand = i + 1;
+        } else if (i + 1 < len) {
+            unsigned key = (unsigned)t[i + 1] + 1;
+            for (uint32_t k = r[key]; k < r[key + 1]; k++) {
+                uint32_t id = a->ids[k];
+                size_t l = a->len[id];
+                if (l > len - i) break; /* the rest are longer still */
+                const unsigned char *lit = (const unsigned char *)a->bytes + a->off[id];
+                size_t j = 2; /* the bucket holds the literals starting with t[i], t[i + 1] */
+                while (j < l && lit[j] == t[i + j])
+                    j++;
+                if (j >= l) {
+                    if (i + l < cand) cand = i + l;
+                    break;
+                }
             }
         }
         i++;
@@ -5744,6 +5777,7 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
 void sare_apart_free(sare_apart *a)
 {
     if (!a) return;
+    free(a->sub);
     free(a->ids);
     free(a->bytes);
     free(a->off);

@@ -2368,6 +2368,56 @@ static void test_apart_count(void **state)
     assert_int_equal(apart(l5, n5, 2, S("abcdabcd"), 10), 2);
 }
 
+/* Literals bucketed by their first two bytes: the same first byte with
+ * other second bytes, a one-byte literal beside longer ones, bytes past
+ * ASCII (0xff is the last bucket of a row), many first bytes. */
+static void test_apart_buckets(void **state)
+{
+    (void)state;
+    static const char *const l1[] = {"a\xff", "a\xfe\x01", "\xff"};
+    static const size_t n1[] = {2, 3, 1};
+    /* "a\xff"@0-2 (or "\xff"@1-2), "a\xfe\x01"@2-5, "\xff"@5-6 */
+    assert_int_equal(apart(l1, n1, 3,
+                           S("a\xff"
+                             "a\xfe\x01\xff"),
+                           10),
+                     3);
+    assert_int_equal(apart(l1, n1, 3, S("a\xfe\x02\xfe"), 10), 0);
+    assert_int_equal(apart(l1, n1, 2,
+                           S("a\xfe"
+                             "a\xfd"
+                             "a"),
+                           10),
+                     0);
+    /* "a" alone ends soonest: "ab"@0 and "a"@0 are one, then "a"@2 */
+    static const char *const l2[] = {"ab", "a", "ac"};
+    static const size_t n2[] = {2, 1, 2};
+    assert_int_equal(apart(l2, n2, 3, S("abac"), 10), 2);
+    assert_int_equal(apart(l2, n2, 3, S("xa"), 10), 1);   /* on the last byte */
+    assert_int_equal(apart(l2, n2, 1, S("acac"), 10), 0); /* "ab" only */
+    assert_int_equal(apart(l2, n2, 3, S("cbcb"), 10), 0);
+    /* a second byte that starts nothing with this first byte */
+    static const char *const l3[] = {"xy", "x\xff", "yx"};
+    static const size_t n3[] = {2, 2, 2};
+    assert_int_equal(apart(l3, n3, 3, S("x\xfex\xff"), 10), 1);
+    assert_int_equal(apart(l3, n3, 3, S("xyx\xff"), 10), 2);
+    assert_int_equal(apart(l3, n3, 3, S("xxyy"), 10), 1); /* "xy"@1 */
+    assert_int_equal(apart(l3, n3, 3, S("yxyx"), 10), 2); /* "yx"@0, "yx"@2 */
+    /* 26 first bytes, each with second byte q */
+    char store[26][2];
+    const char *l4[26];
+    size_t n4[26];
+    for (int k = 0; k < 26; k++) {
+        store[k][0] = (char)('a' + k);
+        store[k][1] = 'q';
+        l4[k] = store[k];
+        n4[k] = 2;
+    }
+    assert_int_equal(apart(l4, n4, 26, S("aqbqzq"), 10), 3);
+    assert_int_equal(apart(l4, n4, 26, S("aqbrzqq"), 10), 2);
+    assert_int_equal(apart(l4, n4, 26, S("qaqa"), 10), 1);
+}
+
 /* Brute force: the most occurrences apart in t[i..], by trying, at each
  * position, to skip it or to take every literal that occurs there. */
 static size_t apart_brute(const char *const *lits, const size_t *lens, size_t n, const char *t,
@@ -3329,6 +3379,7 @@ int main(void)
         cmocka_unit_test(test_big_subroutines),
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_apart_count),
+        cmocka_unit_test(test_apart_buckets),
         cmocka_unit_test(test_fold_repeats),
         cmocka_unit_test(test_fold_case),
         cmocka_unit_test(test_fold_more),
