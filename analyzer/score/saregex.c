@@ -81,6 +81,7 @@
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -4250,7 +4251,26 @@ struct sare_starts {
     uint64_t one[4];    /* bytes a match can begin with */
     uint64_t two[1024]; /* pairs (256 * first + second) a match can begin with */
     bool empty;         /* a match can be empty (tried at the end of the subject) */
+    unsigned nctx;      /* contexts the pairs were judged in (STARTS_CTXS) */
+    /* Triples of text bytes (STARTS_TEXT^3), 2 bits each, learned when first
+     * met: bit 1 known, bit 2 a match can begin with them. On the bench
+     * messages the form-field rules (__FILL_THIS_FORM_SHORT2 and the like)
+     * tried about 130 positions a call at about 1,500 instructions each,
+     * on common pairs ("a ", "re", "th"); the third byte rules out most of
+     * them. Working all triples out at start-up would cost 100 times the
+     * pairs; learned here, a triple costs one hard partial match per
+     * context once per process. Bits are only ever set, each by the same
+     * answer, so threads racing on a word agree (relaxed atomics). 250 KB
+     * a pattern. */
+    _Atomic uint64_t *tri;
 };
+
+/* The ASCII text bytes (text_byte) numbered 0 .. STARTS_TEXT - 1 */
+#define STARTS_TEXT 100u
+static size_t text_rank(unsigned b)
+{
+    return b >= 0x20 ? (size_t)b - 0x20 + 5 : (size_t)b - 0x09;
+}
 
 /* Constructs that look before a match's start or depend on where a search
  * starts, other than \b, \B and ^, in a translated pattern (a false alarm
@@ -4286,7 +4306,7 @@ static bool starts_refused(const char *p, size_t n)
 static bool starts_can(pcre2_code *anc, pcre2_match_data *md, pcre2_match_context *mc, int ctx,
                        const unsigned char *s, size_t n)
 {
-    unsigned char b[3];
+    unsigned char b[4];
     size_t off = 0;
     if (ctx >= 0) b[off++] = (unsigned char)ctx;
     memcpy(b + off, s, n);
@@ -4300,6 +4320,10 @@ static bool text_byte(unsigned b)
 {
     return (b >= 0x09 && b <= 0x0D) || (b >= 0x20 && b <= 0x7E);
 }
+
+/* the byte before a position, as \b, \B and ^ see it: another byte, a
+ * word byte, a newline (multi-line only) */
+static const int starts_ctxs[3] = {' ', 'a', '\n'};
 
 sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
 {
@@ -4353,8 +4377,11 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
     /* The pairs judge positions past the first (sare_starts_match always
      * tries position 0): the byte before is a word byte, another byte, or
      * (multi-line) a newline, which is all \b, \B and ^ look at. */
-    int ctxs[3] = {' ', 'a', '\n'};
+    const int *ctxs = starts_ctxs;
     unsigned nctx = (flags & FL_M) ? 3 : 2;
+    st->nctx = nctx;
+    st->tri =
+        xcalloc((size_t)STARTS_TEXT * STARTS_TEXT * STARTS_TEXT * 2 / 64 + 1, sizeof *st->tri);
     for (unsigned c = 0; c < nctx; c++)
         if (starts_can(anc, t->md, t->mc, ctxs[c], (const unsigned char *)"", 0)) st->empty = true;
     /* Only ASCII text is tried, first and second: any other byte is taken as
@@ -4415,6 +4442,24 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
     return st;
 }
 
+/* Can a match begin with the three text bytes s (past position 0)? Learned
+ * in st->tri the first time it is asked (struct sare_starts). */
+static bool starts_triple(const sare_starts *st, struct tls *t, const unsigned char *s)
+{
+    size_t x =
+        ((text_rank(s[0]) * STARTS_TEXT + text_rank(s[1])) * STARTS_TEXT + text_rank(s[2])) * 2;
+    _Atomic uint64_t *w = &st->tri[x >> 6];
+    unsigned v = (unsigned)(atomic_load_explicit(w, memory_order_relaxed) >> (x & 63)) & 3;
+    if (!v) {
+        bool can = false;
+        for (unsigned c = 0; c < st->nctx && !can; c++)
+            can = starts_can(st->anc, t->md, t->mc, starts_ctxs[c], s, 3);
+        v = can ? 3 : 1;
+        atomic_fetch_or_explicit(w, (uint64_t)v << (x & 63), memory_order_relaxed);
+    }
+    return v == 3;
+}
+
 enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t len, size_t start,
                                size_t *mstart, size_t *mend)
 {
@@ -4427,6 +4472,9 @@ enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t l
         } else if (i + 1 < len) {
             unsigned k = (unsigned)u[i] << 8 | u[i + 1];
             if (!(st->two[k >> 6] >> (k & 63) & 1)) continue;
+            if (i + 2 < len && text_byte(u[i]) && text_byte(u[i + 1]) && text_byte(u[i + 2]) &&
+                !starts_triple(st, t, u + i))
+                continue;
         } else if (i + 1 == len) {
             if (!(st->one[u[i] >> 6] >> (u[i] & 63) & 1)) continue;
         } else if (!st->empty) {
@@ -4459,6 +4507,7 @@ enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t l
 void sare_starts_free(sare_starts *st)
 {
     if (!st) return;
+    free((void *)st->tri);
     pcre2_code_free(st->anc);
     free(st);
 }

@@ -215,7 +215,9 @@ void sare_chain_free(sare_chain *c);
  * anchored copy of the pattern. sare_starts_match answers what
  * sare_match(re, ...) answers, trying the anchored copy at position 0 and
  * where the two bytes from there are a pair (the last byte: a byte that can
- * begin a match; the end: a pattern matching the empty string there). A
+ * begin a match; the end: a pattern matching the empty string there) and,
+ * when the three bytes from there are ASCII text, a triple that can begin
+ * a match (judged as the pairs are, when first met, and kept). A
  * PCRE2 limit is counted per position tried, so a search stopped at the
  * limit may differ. sare_starts_new takes re and the rule regex it was
  * compiled from (src,len); it gives NULL when that cannot be judged (a

@@ -3278,6 +3278,16 @@ static void test_starts(void **state)
         {"/[a-z][xy]/i", S("ax bx cy"), 2, 3, 5},
         {"/[a-z][xy]/i", S("ax bx cy"), 5, 6, 8},
         {"/[a-z][xy]/i", S("ax bx cy"), 7, -1, -1},
+        /* the third byte: "axe" begins no match of [a-z][xy]\b, "bx." does;
+         * the last two bytes have no third */
+        {"/[a-z][xy]\\b/i", S("axe ax"), 0, 4, 6},
+        {"/[a-z][xy]\\b/i", S("zaxe bx."), 0, 5, 7},
+        {"/[a-z][xy]\\b/i", S("zaxeaye"), 0, -1, -1},
+        {"/[a-z][xy]\\B/i", S(" ax ayz"), 0, 4, 6},
+        /* caseless, upper case in the triple; a third byte outside ASCII */
+        {"/[a-z][xy]\\d/i", S("AXeBY7"), 0, 3, 6},
+        {"/[a-z]x[\\xe9]/i", S("-ax\xe9"), 0, 1, 4},
+        {"/[a-z]x[\\xe9]/i", S("-axe"), 0, -1, -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sare *re;
@@ -3327,6 +3337,8 @@ static void test_starts_random(void **state)
         "/[a-z][xy](?!a)/im",
         "/(?:[a-z][xy]){2}/i",
         "/[a-z]x|[0-9]y/i",
+        "/[a-z][xy]\\b/i",
+        "/(?:[a-z][xy]\\d|[0-9]x\\s)/im",
     };
     static const char alpha[] = "axyXY19 \n\xe9-bn";
     unsigned seed = 12345;
