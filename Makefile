@@ -6,6 +6,8 @@
 #   make check-asan the whole test suite under -fsanitize=address,undefined
 #   make check-browser  the HTML report of samples/ in headless Chromium (skipped without it)
 #   make bench      generate corpora; measure ingest, logs, DKIM, SPF, rules, feedback, report
+#   make pgo        build/pgo/mailaudit: the same program built with profile-guided optimisation
+#   make check-pgo  make pgo, then its output compared with build/mailaudit's (CI runs it)
 #   make fuzz       build libFuzzer harnesses with clang (build/fuzz-clang/)
 #   make conformance  SPF/ARC/DKIM/bounce/ARF public suites from ../shared/conformance (optional)
 #   make accuracy   stock SpamAssassin rules: mailaudit's hits against SpamAssassin's own
@@ -43,7 +45,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/replay_%)
 CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps demo check check-asan bench fuzz install clean format conformance accuracy check-browser
+.PHONY: all deps demo check check-asan bench pgo check-pgo fuzz install clean format conformance accuracy check-browser
 
 all: $(BIN)
 
@@ -93,11 +95,19 @@ demo: deps
 	$(BIN) ingest --db $(BUILD)/demo.db --dns samples/dns/snapshot.zone samples/
 	$(BIN) report --db $(BUILD)/demo.db
 
+pgo: deps
+	@MAKE="$(MAKE)" sh tests/bench/pgo.sh
+
+check-pgo: deps $(BIN)
+	@MAKE="$(MAKE)" sh tests/bench/pgo.sh
+	@BUILD=$(BUILD) sh tests/pgo/check-pgo.sh
+
 bench: deps
 	@MAILAUDIT_BENCH_DEPS=1 sh .ci/deps.sh
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tools/gen-corpus $(BUILD)/tools/gen-logs $(BUILD)/tools/logbench $(BUILD)/tools/dkimbench $(BUILD)/tools/spfbench \
 		$(BUILD)/tools/gen-dmarc $(BUILD)/tools/dmarcaggbench
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
+	@MAKE="$(MAKE)" sh tests/bench/pgo.sh
 	@BUILD=$(BUILD) sh tests/bench/rules-bench.sh
 	@BUILD=$(BUILD) sh tests/bench/feedback-bench.sh
 	@BUILD=$(BUILD) sh tests/bench/report-bench.sh

@@ -13,6 +13,8 @@
 #   BENCH_RULES_BATCH   files per mailaudit check run (default 2000; xargs)
 #   BENCH_RULES_SAMPLE  messages for the per-process spamassassin run (default 20)
 #   BENCH_SA_RULES      the SpamAssassin rule directory (default /usr/share/spamassassin)
+#   BENCH_PGO_BIN       the profile-guided build measured beside $BUILD/mailaudit when it
+#                       exists (default build/pgo/mailaudit: make pgo; make bench builds it)
 set -eu
 BUILD=${BUILD:-build}
 N=${BENCH_RULES_N:-2000}
@@ -21,6 +23,7 @@ SAMPLE=${BENCH_RULES_SAMPLE:-20}
 SARULES=${BENCH_SA_RULES:-/usr/share/spamassassin}
 DIR=${BENCH_DIR:-$BUILD/bench}
 BIN=$BUILD/mailaudit
+PGO_BIN=${BENCH_PGO_BIN:-build/pgo/mailaudit}
 CORPUS=$DIR/rules-corpus
 GEN=tests/accuracy/gen-rules-corpus.py
 ORACLE=tests/accuracy/sa-oracle.pl
@@ -61,17 +64,17 @@ echo "rules: $N generated messages ($(awk -v b="$BYTES" 'BEGIN { printf "%.1f MB
 
 # mailaudit over every file (xargs, one check process per batch), then over
 # one file for the start-up (rule loading and compilation) cost.
-ma_run() { # ma_run LABEL RULEDIR
-    label=$1; rdir=$2
+ma_run() { # ma_run LABEL RULEDIR [BINARY]
+    label=$1; rdir=$2; bin=${3:-$BIN}
     measure sh -c 'for c in "$1"/rules-chunk.*; do xargs -d "\n" -a "$c" "$2" check --checks rules --json --rules "$3"; done' \
-        sh "$DIR" "$BIN" "$rdir" > "$DIR/rules-check.out" 2> "$DIR/rules-check.err"
+        sh "$DIR" "$bin" "$rdir" > "$DIR/rules-check.out" 2> "$DIR/rules-check.err"
     st=$status; c_all=$cpu; r_all=$rss
     got=$(grep -c '"score"' "$DIR/rules-check.out" || true)
     if [ "$st" -gt 1 ] || [ "$got" -eq 0 ]; then
         echo "  $label: check --checks rules failed (status $st, $got results; see $DIR/rules-check.err)"
         return 1
     fi
-    measure xargs -d "\n" -a "$DIR/rules-one.txt" "$BIN" check --checks rules --json --rules "$rdir" > /dev/null 2>&1
+    measure xargs -d "\n" -a "$DIR/rules-one.txt" "$bin" check --checks rules --json --rules "$rdir" > /dev/null 2>&1
     c_one=$cpu
     c_net=$(awk -v a="$c_all" -v o="$c_one" -v b="$BATCHES" 'BEGIN { x = a - b * o; if (x < 0.001) x = 0.001; print x }')
     ma_rate=$(rate "$N" "$c_net")
@@ -79,9 +82,19 @@ ma_run() { # ma_run LABEL RULEDIR
         "$label" "$c_all" "$(rate "$N" "$c_all")" "$c_one" "$ma_rate" "$(mb "$r_all")" "$got"
 }
 stock_rate=""
+pgo_rate=""
 if [ -x "$BIN" ]; then
     if ls rules/*.cf >/dev/null 2>&1; then ma_run "mailaudit, own rules (./rules):" rules || true; fi
     if [ -d "$SARULES" ] && ma_run "mailaudit, SpamAssassin rules:" "$SARULES"; then stock_rate=$ma_rate; fi
+    # the same program built with profile-guided optimisation (make pgo):
+    # its output must be the plain build's, byte for byte
+    if [ -x "$PGO_BIN" ] && [ "$PGO_BIN" != "$BIN" ] && [ -d "$SARULES" ]; then
+        cp "$DIR/rules-check.out" "$DIR/rules-check.plain"
+        if ma_run "the same, PGO build ($PGO_BIN):" "$SARULES" "$PGO_BIN"; then
+            if cmp -s "$DIR/rules-check.out" "$DIR/rules-check.plain"; then pgo_rate=$ma_rate
+            else echo "  PGO build: output differs from $BIN (see $DIR/rules-check.out)"; fi
+        fi
+    fi
 else
     echo "  mailaudit: $BIN not built"
 fi
@@ -110,6 +123,9 @@ if perl -MMail::SpamAssassin -e 1 2>/dev/null && [ -d "$SARULES" ]; then
     if [ -n "$stock_rate" ]; then
         awk -v m="$stock_rate" -v s="$sa_rate" -v p="$pp_rate" 'BEGIN {
             printf "  mailaudit with the SpamAssassin rules: %.1fx SpamAssassin in one process (start-up excluded on both sides), %.0fx per-process spamassassin\n", m / s, m / p }'
+        if [ -n "$pgo_rate" ]; then
+            awk -v m="$pgo_rate" -v s="$sa_rate" 'BEGIN { printf "  the PGO build: %.1fx SpamAssassin in one process\n", m / s }'
+        fi
     fi
 else
     echo "  SpamAssassin: not installed (apt-get install spamassassin), no comparison"
