@@ -125,6 +125,44 @@ static void expect_uris(struct msgview *v, const char *const *want, size_t nw)
 
 #define N(arr) (sizeof(arr) / sizeof((arr)[0]))
 
+/* The address parse kept per value (parse_addresses_memo): :addr and :name
+ * of one value, equal values in two fields, values that differ in one
+ * byte, and more distinct values than the memo keeps (16) all give what a
+ * fresh parse gives. */
+static void test_addr_memo(void **state)
+{
+    (void)state;
+    char msg[4096];
+    size_t n = (size_t)snprintf(msg, sizeof msg,
+                                "From: \"Ann\" <ann@example.org>\n"
+                                "Reply-To: \"Ann\" <ann@example.org>\n"
+                                "Sender: \"Ann\" <anm@example.org>\n");
+    for (int i = 1; i <= 20; i++)
+        n += (size_t)snprintf(msg + n, sizeof msg - n, "X-A%d: \"N%d\" <a%d@example.com>\n", i, i,
+                              i);
+    n += (size_t)snprintf(msg + n, sizeof msg - n, "Subject: memo\n\nbody\n");
+    struct fx f;
+    fx_open_mem(&f, msg, n, NULL);
+    struct msgview *v = &f.v;
+    expect_hdr(v, "From", HM_ADDR, "ann@example.org");
+    expect_hdr(v, "Reply-To", HM_NAME, "Ann");
+    expect_hdr(v, "Reply-To", HM_ADDR, "ann@example.org");
+    /* one byte apart from From's value: its own parse */
+    expect_hdr(v, "Sender", HM_ADDR, "anm@example.org");
+    expect_hdr(v, "Sender", HM_NAME, "Ann");
+    char name[16], want[32];
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 1; i <= 20; i++) {
+            snprintf(name, sizeof name, "X-A%d", i);
+            snprintf(want, sizeof want, "a%d@example.com", i);
+            expect_hdr(v, name, HM_ADDR, want);
+            snprintf(want, sizeof want, "N%d", i);
+            expect_hdr(v, name, HM_NAME, want);
+        }
+    expect_hdr(v, "From", HM_NAME, "Ann");
+    fx_close(&f);
+}
+
 /* ---- header values: PerMsgStatus::get as Plugin::Check joins them ---- */
 
 static void test_plain_headers(void **state)
@@ -929,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_header_key),
         cmocka_unit_test(test_degenerate),
+        cmocka_unit_test(test_addr_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
