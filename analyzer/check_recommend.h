@@ -38,12 +38,22 @@ const char *crec_severity_name(enum crec_severity s); /* "critical" "warning" "i
 size_t check_recommend(arena *a, const struct message *m, const struct verify_result *vr,
                        const struct score_result *sr, struct crec **out);
 
-/* "Recommendations (N):" and one entry per fix, for `check` text output. */
-void check_recommend_text(struct buf *out, const struct message *m, const struct verify_result *vr,
-                          const struct score_result *sr);
+/* "Recommendations (N):" and one entry per fix, for `check` text output;
+ * the strings are built in a (the caller's per-message arena: an arena of
+ * our own each message cost a 64 KB block). */
+void check_recommend_text(struct buf *out, arena *a, const struct message *m,
+                          const struct verify_result *vr, const struct score_result *sr);
 /* The key "recommendations": [ {severity, key, title, evidence} ] inside
- * the message's JSON object. */
-void check_recommend_json(struct json *j, const struct message *m, const struct verify_result *vr,
-                          const struct score_result *sr);
+ * the message's JSON object; strings in a as above. */
+void check_recommend_json(struct json *j, arena *a, const struct message *m,
+                          const struct verify_result *vr, const struct score_result *sr);
+
+/* Room crec_format_1f needs: the sign, 309 digits of DBL_MAX, ".0", NUL. */
+#define CREC_NUM_MAX 320
+/* x exactly as snprintf(out, CREC_NUM_MAX, "%.1f", x) writes it (glibc,
+ * default rounding mode: ties to even on the exact binary value); returns
+ * the length. Written by hand because printf's %f was most of this module's
+ * cost; public for the unit test. */
+size_t crec_format_1f(char *out, double x);
 
 #endif

@@ -352,7 +352,7 @@ static void message_json(struct buf *out, arena *a, const char *file, uint64_t o
     check_auth_json(&j, a, vr);
     json_key(&j, "score");
     score_json(&j, sr, np);
-    check_recommend_json(&j, m, vr, sr);
+    check_recommend_json(&j, a, m, vr, sr);
     if (cf) {
         check_feedback_json(&j, cf);
     } else {
@@ -542,7 +542,7 @@ static void message_text(struct buf *out, arena *a, const char *file, uint64_t o
     }
     if (vr) check_auth_text(out, a, vr);
     if (sr) score_text(out, sr);
-    check_recommend_text(out, m, vr, sr);
+    check_recommend_text(out, a, m, vr, sr);
     if (cf) check_feedback_text(out, cf);
     buf_printf(out, "Anomalies (%zu):\n", m->an.n + m->an.dropped);
     for (size_t i = 0; i < m->an.n; i++) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,11 +91,11 @@ static void test_clean_message_gives_nothing(void **state)
     assert_int_equal(check_recommend(a, NULL, &vr, &sr, &v), 0);
     struct buf out;
     buf_init(&out, 0);
-    check_recommend_text(&out, NULL, &vr, &sr);
+    check_recommend_text(&out, a, NULL, &vr, &sr);
     assert_string_equal(buf_cstr(&out), "Recommendations: nothing to fix was found\n");
     /* no checks at all */
     buf_reset(&out);
-    check_recommend_text(&out, NULL, NULL, NULL);
+    check_recommend_text(&out, a, NULL, NULL, NULL);
     assert_string_equal(buf_cstr(&out), "Recommendations: none (no checks ran)\n");
     buf_free(&out);
     arena_free(a);
@@ -318,7 +319,7 @@ static void test_text_and_json_escape(void **state)
     vr.helo = (struct helo_result){.helo = "bad\"name\\\x01\x1b[31m", .dns_ok = true};
     struct buf out;
     buf_init(&out, 0);
-    check_recommend_text(&out, NULL, &vr, NULL);
+    check_recommend_text(&out, a, NULL, &vr, NULL);
     assert_string_equal(buf_cstr(&out),
                         "Recommendations (1, most important first):\n"
                         "  [warning ] Make the server at 198.51.100.23 announce a fully "
@@ -329,7 +330,7 @@ static void test_text_and_json_escape(void **state)
     struct json j;
     json_init(&j, &out);
     json_obj_begin(&j);
-    check_recommend_json(&j, NULL, &vr, NULL);
+    check_recommend_json(&j, a, NULL, &vr, NULL);
     json_obj_end(&j);
     char err[128];
     struct jv *doc = jsonp_parse(a, out.p, out.len, err, sizeof err);
@@ -347,11 +348,75 @@ static void test_text_and_json_escape(void **state)
     buf_reset(&out);
     json_init(&j, &out);
     json_obj_begin(&j);
-    check_recommend_json(&j, NULL, &vr, NULL);
+    check_recommend_json(&j, a, NULL, &vr, NULL);
     json_obj_end(&j);
     assert_string_equal(buf_cstr(&out), "{\"recommendations\":[]}");
     buf_free(&out);
     arena_free(a);
+}
+
+/* crec_format_1f against values worked out by hand (the exact binary value
+ * decides: 0.35 is 0.34999..., 0.45 is 0.45000...1; exact halves go to the
+ * even digit) and against snprintf over a sweep. */
+static void test_format_1f(void **state)
+{
+    (void)state;
+    static const struct {
+        double x;
+        const char *want;
+    } hand[] = {
+        {0.0, "0.0"},
+        {-0.0, "-0.0"},
+        {0.05, "0.1"},
+        {-0.05, "-0.1"},
+        {0.15, "0.1"},
+        {0.25, "0.2"},
+        {0.35, "0.3"},
+        {0.45, "0.5"},
+        {0.75, "0.8"},
+        {0.95, "0.9"},
+        {9.95, "9.9"},
+        {99.95, "100.0"},
+        {-1.25, "-1.2"},
+        {-0.04, "-0.0"},
+        {2.5, "2.5"},
+        {5.0, "5.0"},
+        {123456789.75, "123456789.8"},
+        {1e14, "100000000000000.0"},
+    };
+    char got[CREC_NUM_MAX], want[CREC_NUM_MAX];
+    for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
+        size_t n = crec_format_1f(got, hand[i].x);
+        assert_string_equal(got, hand[i].want);
+        assert_int_equal(n, strlen(hand[i].want));
+    }
+    /* steps of 1/20 (exact halves among them), 1/100, 1/1000, scores times
+     * counts, and pseudo-random doubles of every magnitude */
+    uint64_t seed = 88172645463325252u;
+    for (long i = -200000; i <= 200000; i++) {
+        double xs[6] = {(double)i / 20.0,        (double)i / 100.0,
+                        (double)i / 1000.0,      (double)(i % 1000) * 0.1 * (double)(i % 7),
+                        (double)i * 0.01 + 0.05, 0.0};
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        double r = (double)(seed >> 11) / 9007199254740992.0; /* [0, 1) */
+        xs[5] = (i & 1 ? -r : r) * pow(10.0, (double)((seed & 31) % 20) - 4.0);
+        for (size_t k = 0; k < 6; k++) {
+            size_t n = crec_format_1f(got, xs[k]);
+            snprintf(want, sizeof want, "%.1f", xs[k]);
+            assert_string_equal(got, want);
+            assert_int_equal(n, strlen(want));
+        }
+    }
+    /* beyond the hand-written range: snprintf itself */
+    size_t big = crec_format_1f(got, 1e300);
+    snprintf(want, sizeof want, "%.1f", 1e300);
+    assert_string_equal(got, want);
+    assert_int_equal(big, strlen(want));
+    snprintf(want, sizeof want, "%.1f", -1.7976931348623157e308);
+    crec_format_1f(got, -1.7976931348623157e308);
+    assert_string_equal(got, want);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -413,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_spf_dmarc_iprev_helo),
         cmocka_unit_test(test_score),
         cmocka_unit_test(test_text_and_json_escape),
+        cmocka_unit_test(test_format_1f),
         cmocka_unit_test(test_sample_spam_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
