@@ -426,8 +426,11 @@ static int ordered_cmp(const void *pa, const void *pb)
 size_t check_recommend(arena *a, const struct message *m, const struct verify_result *vr,
                        const struct score_result *sr, struct crec **out)
 {
-    struct recs *r = arena_zalloc(a, sizeof *r);
+    /* not zeroed: only v[0..n) is ever read, and zeroing the 64 slots was
+     * 2,100 instructions a message (callgrind) */
+    struct recs *r = arena_alloc(a, sizeof *r);
     r->a = a;
+    r->n = 0;
     if (vr) {
         if (vr->ran & VERIFY_DKIM) dkim_rules(r, m, vr);
         if (vr->ran & VERIFY_SPF) spf_rules(r, vr);
