@@ -742,11 +742,6 @@ static bool holds_ci(const char *p, size_t n, const char *v, size_t vn, char bef
 #define SEG_MAX 8        /* strings kept per rule (the first ones) */
 #define SEG_MAX_LEN 255u /* a longer run is cut in pieces, each required in turn */
 
-static bool is_alpha_ascii(unsigned char ch)
-{
-    return (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
-}
-
 /* The byte of (p,n) to look for with memchr before comparing the rest:
  * the one likely rarest in header text by its kind (punctuation such as
  * "[", "@" or "<" before "=", line ends, ":", digits, spaces); with ci
@@ -760,7 +755,7 @@ static size_t anchor_of(const char *p, size_t n, bool ci)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
         int rank;
-        if (is_alpha_ascii(ch))
+        if (ch_is_alpha(ch))
             rank = ci ? 9 : 6;
         else if (ch == ' ')
             rank = 5;
@@ -982,16 +977,40 @@ static bool ordered_segments(struct scorer *s, struct crule *c, const char *rx)
     return true;
 }
 
-/* whether (p,n) at st holds seg (lowercased when ci) */
-static bool seg_at(const char *p, size_t st, const char *sg, size_t sl, bool ci)
+/* whether (p + at) starts with (sg,sl): the same bytes, or with ci the
+ * same after ASCII lowercasing */
+static bool bytes_at(const char *p, size_t at, const char *sg, size_t sl, bool ci)
 {
-    if (!ci) return memcmp(p + st, sg, sl) == 0;
-    for (size_t k = 0; k < sl; k++) {
-        unsigned char ch = (unsigned char)p[st + k];
-        if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch | 0x20);
-        if (ch != (unsigned char)sg[k]) return false;
-    }
+    if (!ci) return memcmp(p + at, sg, sl) == 0;
+    for (size_t k = 0; k < sl; k++)
+        if (ch_lower((unsigned char)p[at + k]) != ch_lower((unsigned char)sg[k])) return false;
     return true;
+}
+
+/* The first place at or after `from` where (p,n) holds (sg,sl), compared
+ * as bytes_at does: memchr on its byte `anchor` (anchor_of: never an ASCII
+ * letter with ci), or, when anchor is sl (every byte a letter, so ci), a
+ * test of the first byte at each place. SIZE_MAX when there is none. The
+ * ordered strings of header rules (segs_met) and the direct literals of
+ * header groups (lit_in) are looked for this way. */
+static size_t find_from(const char *p, size_t n, size_t from, const char *sg, size_t sl,
+                        size_t anchor, bool ci)
+{
+    if (from > n || n - from < sl) return SIZE_MAX;
+    size_t last = n - sl; /* the last place it can start */
+    if (anchor < sl) {
+        const char *q = p + from + anchor, *qe = p + last + anchor + 1;
+        while (q < qe && (q = memchr(q, sg[anchor], (size_t)(qe - q))) != NULL) {
+            size_t at = (size_t)(q - p) - anchor;
+            if (bytes_at(p, at, sg, sl, ci)) return at;
+            q++;
+        }
+        return SIZE_MAX;
+    }
+    unsigned char f = ch_lower((unsigned char)sg[0]);
+    for (size_t at = from; at <= last; at++)
+        if (ch_lower((unsigned char)p[at]) == f && bytes_at(p, at, sg, sl, true)) return at;
+    return SIZE_MAX;
 }
 
 /* whether (p,n) holds c's ordered strings one after the other: each is
@@ -1002,31 +1021,9 @@ static bool segs_met(const struct scorer *s, const struct crule *c, const char *
     size_t pos = 0;
     for (uint32_t k = 0; k < c->n_seg; k++) {
         const struct seg *g = &s->segs[c->seg_off + k];
-        const char *sg = s->seg_bytes + g->off;
-        size_t sl = g->len, a = g->anchor;
-        if (n - pos < sl) return false;
-        size_t last = n - sl; /* the last place it can start */
-        size_t st = SIZE_MAX;
-        if (a < sl) {
-            const char *q = p + pos + a, *qe = p + last + a + 1;
-            while (q < qe && (q = memchr(q, sg[a], (size_t)(qe - q))) != NULL) {
-                size_t at = (size_t)(q - p) - a;
-                if (seg_at(p, at, sg, sl, c->seg_ci)) {
-                    st = at;
-                    break;
-                }
-                q++;
-            }
-        } else {
-            for (size_t at = pos; at <= last; at++)
-                if (((unsigned char)p[at] | 0x20) == (unsigned char)sg[0] &&
-                    seg_at(p, at, sg, sl, true)) {
-                    st = at;
-                    break;
-                }
-        }
+        size_t st = find_from(p, n, pos, s->seg_bytes + g->off, g->len, g->anchor, c->seg_ci);
         if (st == SIZE_MAX) return false;
-        pos = st + sl;
+        pos = st + g->len;
     }
     return true;
 }
@@ -2846,11 +2843,6 @@ static int match_text(struct run *R, const struct crule *c, const char *p, size_
     return match_re(R, (uint32_t)(c - R->s->cr), c->re, c->st, p, len, left);
 }
 
-static unsigned char ascii_lower(unsigned char ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch | 0x20) : ch;
-}
-
 /* match_text for a rule with a key tail (key_tail): " KEY=" found between
  * offset 1 and the first ']'; none: no match; more than one, or the tail
  * reaching the match limit: the rule's own regex. The hit's text is the
@@ -2866,7 +2858,7 @@ static int match_key_tail(struct run *R, const struct crule *c, const char *p, s
         i = (size_t)(q - p);
         size_t j = 1;
         if (c->tkey_ci)
-            while (j < kl && ascii_lower((unsigned char)q[j]) == (unsigned char)c->tkey[j])
+            while (j < kl && ch_lower((unsigned char)q[j]) == (unsigned char)c->tkey[j])
                 j++;
         else
             while (j < kl && q[j] == c->tkey[j])
@@ -2884,8 +2876,7 @@ static int match_key_tail(struct run *R, const struct crule *c, const char *p, s
         size_t b = at + kl, ll = c->tlit_len, j = 0;
         if (len - b < ll) return 0;
         if (c->tkey_ci)
-            while (j < ll &&
-                   ascii_lower((unsigned char)p[b + j]) == ascii_lower((unsigned char)lit[j]))
+            while (j < ll && ch_lower((unsigned char)p[b + j]) == ch_lower((unsigned char)lit[j]))
                 j++;
         else
             while (j < ll && p[b + j] == lit[j])
@@ -3124,31 +3115,7 @@ static const char *group_area(struct run *R, const struct hgroup *g, const char 
 /* whether (p,n) holds literal d (ASCII letters in any case) */
 static bool lit_in(const char *p, size_t n, const struct dlit *d)
 {
-    size_t l = d->len, a = d->anchor;
-    if (l > n) return false;
-    size_t last = n - l; /* the last place it can start */
-    if (a < l) {
-        const char *q = p + a, *qe = p + last + a + 1;
-        while (q < qe && (q = memchr(q, d->p[a], (size_t)(qe - q))) != NULL) {
-            const char *st = q - a;
-            size_t k = 0;
-            while (k < l &&
-                   ascii_lower((unsigned char)st[k]) == ascii_lower((unsigned char)d->p[k]))
-                k++;
-            if (k == l) return true;
-            q++;
-        }
-        return false;
-    }
-    unsigned char f = ascii_lower((unsigned char)d->p[0]);
-    for (size_t i = 0; i <= last; i++) {
-        if (ascii_lower((unsigned char)p[i]) != f) continue;
-        size_t k = 1;
-        while (k < l && ascii_lower((unsigned char)p[i + k]) == ascii_lower((unsigned char)d->p[k]))
-            k++;
-        if (k == l) return true;
-    }
-    return false;
+    return find_from(p, n, 0, d->p, d->len, d->anchor, true) != SIZE_MAX;
 }
 
 /* R->seen for a header value of group g: the literals of its rules, or all */
