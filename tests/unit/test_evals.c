@@ -675,6 +675,52 @@ static void test_lists(void **state)
     fx_free(&x);
 }
 
+/* check_uri_host_listed over a list large enough that its look-ups go
+ * through the hash index (sl_index, sl_has): the host and each parent
+ * domain are keys, a "!" entry at a more specific level wins, and strings
+ * that are only a part of an entry (or an entry a part of them) are not
+ * listed. Runs first: the index is built for the first SL_SLOTS lists. */
+static void test_uri_host_list_index(void **state)
+{
+    (void)state;
+    enum { FILL = 300 };
+    static const char *const extra_sets[][3] = {
+        {"listed-domain.com", NULL, NULL},                      /* parent of the host */
+        {"isted-domain.com", "shop.listed-domain.co", "com.x"}, /* near misses */
+        {"listed-domain.com", "!shop.listed-domain.com", NULL}, /* excluded below */
+        {"other.net", NULL, NULL},                              /* the second URI's */
+        {"www.shop.listed-domain.com", NULL, NULL},             /* the host itself */
+    };
+    static const bool want[] = {true, false, false, true, true};
+    const char *msg = "From: a@example.org\nTo: b@example.org\nSubject: hi\n\n"
+                      "See http://www.shop.listed-domain.com/offer and http://a.b.other.net/\n";
+    struct ruleset saved = test_rs;
+    for (size_t c = 0; c < sizeof want / sizeof want[0]; c++) {
+        char **v = calloc(FILL + 3, sizeof *v);
+        size_t n = 0;
+        for (size_t i = 0; i < FILL; i++) {
+            char b[32];
+            snprintf(b, sizeof b, "f%zu.case%zu.example", i, c);
+            v[n++] = strdup(b);
+        }
+        for (size_t k = 0; k < 3 && extra_sets[c][k]; k++)
+            v[n++] = strdup(extra_sets[c][k]);
+        struct rule_list extra[] = {{"enlist_uri_host:IDX", v, n, 0}};
+        test_rs.lists = extra;
+        test_rs.n_lists = 1;
+        struct fx x;
+        fx_load_buf(&x, msg, strlen(msg));
+        const char *args[] = {"IDX", NULL};
+        bool got = run(&x, "check_uri_host_listed", args);
+        fx_free(&x);
+        test_rs = saved;
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+        if (got != want[c]) fail_msg("case %zu: want %d", c, want[c]);
+    }
+}
+
 /* received_within_months uses the judging time (SpamAssassin: the clock). */
 static void test_received_within_months(void **state)
 {
@@ -3151,6 +3197,7 @@ int main(void)
 {
     test_ruleset();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uri_host_list_index),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_auth),
