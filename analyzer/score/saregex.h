@@ -175,6 +175,15 @@ sare_lits *sare_lits_subset(sare_lits *m, const uint64_t *keep);
 /* Set bit `id` in `seen` (an array of (count+63)/64 words, cleared by the
  * caller) for every literal that occurs in (text,len). */
 void sare_lits_scan(const sare_lits *m, const char *text, size_t len, uint64_t *seen);
+/* One text of a batch (p may be NULL when len is 0). */
+struct sare_text {
+    const char *p;
+    size_t len;
+};
+/* sare_lits_scan of each of n texts, text i into rows + i * w (all into
+ * rows when w is 0), walked together: faster than one by one. */
+void sare_lits_scan_texts(const sare_lits *m, const struct sare_text *t, size_t n, uint64_t *rows,
+                          size_t w);
 void sare_lits_free(sare_lits *m);
 
 /* Occurrences apart: the largest number of occurrences of the literals

@@ -3127,19 +3127,22 @@ static void scan_lines(struct run *R, const sare_lits *lits, const struct mv_tex
     clear_seen(R);
     R->line_seen = NULL;
     R->line_rows = 0;
+    /* the lines as one batch: sare_lits_scan_texts walks them together */
+    struct sare_text *b = arena_alloc(R->a, (n ? n : 1) * sizeof *b);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (struct sare_text){t[i].p, t[i].len};
     if (n > 1 && w && n * w <= LINE_SEEN_MAX_WORDS) {
         R->line_seen = arena_zalloc(R->a, n * w * sizeof *R->line_seen);
         R->line_rows = n;
+        sare_lits_scan_texts(lits, b, n, R->line_seen, w);
         for (size_t i = 0; i < n; i++) {
-            uint64_t *row = R->line_seen + i * w;
-            sare_lits_scan(lits, t[i].p, t[i].len, row);
+            const uint64_t *row = R->line_seen + i * w;
             for (size_t k = 0; k < w; k++)
                 R->seen[k] |= row[k];
         }
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        sare_lits_scan(lits, t[i].p, t[i].len, R->seen);
+    sare_lits_scan_texts(lits, b, n, R->seen, 0);
 }
 
 /* the area of a header rule's hit: the group's "header:NAME", copied into

@@ -2063,6 +2063,164 @@ static void test_lits_slices(void **state)
     sare_lits_free(m);
 }
 
+static unsigned char ascii_fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Caseless (ASCII) naive search of literal nd in h: the reference. */
+static bool naive_has(const unsigned char *h, size_t hn, const unsigned char *nd, size_t nn)
+{
+    for (size_t i = 0; nn <= hn && i + nn <= hn; i++) {
+        size_t j = 0;
+        while (j < nn && ascii_fold(h[i + j]) == ascii_fold(nd[j]))
+            j++;
+        if (j == nn) return true;
+    }
+    return false;
+}
+
+/* sare_lits_scan_texts against the naive search, text by text (rows) and
+ * all texts together (w 0), and against sare_lits_scan of each text. */
+static void lits_texts_expect(const sare_lits *m, char (*lit)[40], const size_t *len,
+                              const uint32_t *id, size_t nl, const struct sare_text *t, size_t n,
+                              const char *what)
+{
+    size_t words = (sare_lits_count(m) + 63) / 64;
+    uint64_t *rows = calloc((n ? n : 1) * words, sizeof *rows);
+    uint64_t *all = calloc(words, sizeof *all);
+    uint64_t *one = calloc(words, sizeof *one);
+    sare_lits_scan_texts(m, t, n, rows, words);
+    sare_lits_scan_texts(m, t, n, all, 0);
+    for (size_t i = 0; i < n; i++) {
+        memset(one, 0, words * sizeof *one);
+        sare_lits_scan(m, t[i].p, t[i].len, one);
+        if (memcmp(one, rows + i * words, words * sizeof *one) != 0)
+            fail_msg("%s: text %zu of %zu: the batch row differs from sare_lits_scan", what, i, n);
+    }
+    for (size_t k = 0; k < nl; k++) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            bool want = naive_has((const unsigned char *)t[i].p, t[i].len,
+                                  (const unsigned char *)lit[k], len[k]);
+            any |= want;
+            if (bit(rows + i * words, id[k]) != want)
+                fail_msg(
+                    "%s: literal %zu (%zu bytes) in text %zu of %zu (%zu bytes): got %d want %d",
+                    what, k, len[k], i, n, t[i].len, bit(rows + i * words, id[k]), want);
+        }
+        if (bit(all, id[k]) != any)
+            fail_msg("%s: literal %zu in all %zu texts: got %d want %d", what, k, n,
+                     bit(all, id[k]), any);
+    }
+    free(rows);
+    free(all);
+    free(one);
+}
+
+/* Batches of texts (sare_lits_scan_texts, the lanes): literals planted
+ * across the seams of the lanes' shares and across the ends of texts (where
+ * they must not be reported), texts made of fragments of the literals, of
+ * 0 to 300 bytes with lengths around 16 and 32, bytes >= 0x80 and NULs;
+ * sets with many two-byte literals (the pair table) and with few, and with
+ * more key bytes than classes (shared class). */
+static void test_lits_texts(void **state)
+{
+    (void)state;
+    struct rng r = {9876};
+    enum { NL = 160, NT = 48, TL = 300 };
+    static const unsigned char alpha[] = "abcdeAB \x80\xe9\xff\x00-";
+    static const size_t edge[] = {0,  1,  2,  7,  8,  9,  15,  16,  17,
+                                  23, 24, 25, 31, 32, 33, 191, 192, 193};
+    char(*lit)[40] = malloc(NL * sizeof *lit);
+    char(*text)[TL] = malloc(NT * sizeof *text);
+    size_t len[NL];
+    uint32_t id[NL];
+    struct sare_text t[NT];
+    for (int round = 0; round < 60; round++) {
+        sare_lits *m = sare_lits_new();
+        int kind = round % 3; /* 0: pairs; 1: few pairs; 2: high bytes, shared class */
+        for (int k = 0; k < NL; k++) {
+            len[k] = kind == 0 && k < 60 ? 2 : 1 + rnd(&r) % (rnd(&r) % 4 ? 6 : 30);
+            for (size_t j = 0; j < len[k]; j++)
+                lit[k][j] = kind == 2
+                                ? (char)(rnd(&r) % 3 ? 0x80 + rnd(&r) % 100 : 'a' + rnd(&r) % 3)
+                                : (char)alpha[rnd(&r) % (sizeof alpha - 1)];
+            id[k] = sare_lits_add(m, lit[k], len[k]);
+        }
+        sare_lits_build(m);
+        for (int b = 0; b < 8; b++) {
+            size_t n = rnd(&r) % (b == 0 ? 2 : NT + 1);
+            for (size_t i = 0; i < n; i++) {
+                size_t tl = rnd(&r) % 2 ? edge[rnd(&r) % (sizeof edge / sizeof edge[0])]
+                                        : rnd(&r) % (rnd(&r) % 4 ? 80 : TL + 1);
+                size_t j = 0;
+                while (j < tl) { /* fragments of literals, case flipped, or a random byte */
+                    if (rnd(&r) % 4 == 0) {
+                        text[i][j++] = kind == 2 ? (char)(0x80 + rnd(&r) % 100)
+                                                 : (char)alpha[rnd(&r) % (sizeof alpha - 1)];
+                        continue;
+                    }
+                    size_t k = rnd(&r) % NL, from = rnd(&r) % 3 ? 0 : rnd(&r) % len[k];
+                    for (size_t q = from; q < len[k] && j < tl; q++) {
+                        unsigned char c = (unsigned char)lit[k][q];
+                        if (rnd(&r) % 2 && c >= 'a' && c <= 'z') c = (unsigned char)(c - 32);
+                        text[i][j++] = (char)c;
+                    }
+                }
+                t[i] = (struct sare_text){tl ? text[i] : NULL, tl};
+            }
+            lits_texts_expect(m, lit, len, id, NL, t, n, "texts");
+        }
+        sare_lits_free(m);
+    }
+    free(lit);
+    free(text);
+}
+
+/* By hand: a literal across the seam of two lanes' shares is found; one
+ * across the end of a text and the start of the next is not, in no row and
+ * not in the rows taken together; the literal alone in the last text. */
+static void test_lits_texts_seams(void **state)
+{
+    (void)state;
+    sare_lits *m = sare_lits_new();
+    uint32_t abcd = sare_lits_add(m, S("abcdefgh")), longer = sare_lits_add(m, S("abcdefghijkl"));
+    sare_lits_build(m);
+    char text[400];
+    for (size_t at = 0; at + 12 <= 256; at++) { /* one text of 256 bytes: shares of 32 */
+        memset(text, 'x', 256);
+        memcpy(text + at, "ABCDefghIJKL", 12);
+        uint64_t seen[1] = {0};
+        struct sare_text t = {text, 256};
+        sare_lits_scan_texts(m, &t, 1, seen, 0);
+        if (seen[0] != ((1u << abcd) | (1u << longer)))
+            fail_msg("seam: at %zu got %llx", at, (unsigned long long)seen[0]);
+    }
+    /* 20 texts of 20 bytes, each ending "abcdef" and the next starting
+     * "ghijkl": nowhere whole */
+    struct sare_text t[21];
+    for (size_t i = 0; i < 20; i++) {
+        memset(text + i * 20, 'y', 20);
+        memcpy(text + i * 20, "ghijkl", 6);
+        memcpy(text + i * 20 + 14, "abcdef", 6);
+        t[i] = (struct sare_text){text + i * 20, 20};
+    }
+    uint64_t rows[21] = {0}, all[1] = {0};
+    sare_lits_scan_texts(m, t, 20, rows, 1);
+    sare_lits_scan_texts(m, t, 20, all, 0);
+    for (size_t i = 0; i < 20; i++)
+        assert_int_equal(rows[i], 0);
+    assert_int_equal(all[0], 0);
+    t[20] = (struct sare_text){"abcdefghijkl", 12}; /* then in a last text of its own */
+    memset(rows, 0, sizeof rows);
+    sare_lits_scan_texts(m, t, 21, rows, 1);
+    for (size_t i = 0; i < 20; i++)
+        assert_int_equal(rows[i], 0);
+    assert_int_equal(rows[20], (1u << abcd) | (1u << longer));
+    sare_lits_free(m);
+}
+
 /* More than 65,536 states: the table of 32-bit entries. */
 static void test_lits_wide(void **state)
 {
@@ -3375,6 +3533,8 @@ int main(void)
         cmocka_unit_test(test_stock_invariant),
         cmocka_unit_test(test_lits_basic),
         cmocka_unit_test(test_lits_random),
+        cmocka_unit_test(test_lits_texts),
+        cmocka_unit_test(test_lits_texts_seams),
         cmocka_unit_test(test_apart_random),
         cmocka_unit_test(test_apart_skip),
         cmocka_unit_test(test_apart_random_wide),
