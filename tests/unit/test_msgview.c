@@ -867,6 +867,37 @@ static void test_cache(void **state)
     fx_close(&f);
 }
 
+/* A look-up that finds one field hands on get_values' own NUL-terminated
+ * value (join_res without the copy); two fields are still joined, and
+ * values a modifier made are copied as before. */
+static void test_single_value(void **state)
+{
+    (void)state;
+    const char *msg = "From: Bob <bob@x.example>\n"
+                      "Subject: one\n"
+                      "X-Two: a\n"
+                      "X-Two:  b\n"
+                      "To: c@y.example, d@z.example\n"
+                      "\n"
+                      "body\n";
+    struct fx f;
+    fx_open_mem(&f, msg, strlen(msg), NULL);
+    struct msgview *v = &f.v;
+    expect_hdr(v, "Subject", HM_DEFAULT, "one\n");
+    expect_hdr(v, "Subject", HM_RAW, " one\n");
+    expect_hdr(v, "X-Two", HM_DEFAULT, "a\nb\n");
+    expect_hdr(v, "X-Two", HM_RAW, " a\n  b\n");
+    expect_hdr(v, "From", HM_ADDR, "bob@x.example");
+    expect_hdr(v, "From", HM_NAME, "Bob");
+    expect_hdr(v, "To", HM_ADDR, "c@y.example\nd@z.example");
+    struct msgview_key k;
+    msgview_key_init(&k, "subject");
+    expect_text(msgview_header_key(v, &k, HM_DEFAULT), S("one\n"));
+    msgview_key_init(&k, "x-two");
+    expect_text(msgview_header_key(v, &k, HM_RAW), S(" a\n  b\n"));
+    fx_close(&f);
+}
+
 /* msgview_header_key answers what msgview_header answers for the same name
  * (any spelling of it, pseudo-headers, absent names, names too long), and
  * both share the cache: an entry made by one is found by the other. */
@@ -965,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_long_part),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_single_value),
         cmocka_unit_test(test_header_key),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_addr_memo),
