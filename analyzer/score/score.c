@@ -3632,10 +3632,11 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
             for (uint32_t d = s->mdep_off[id]; d < s->mdep_off[id + 1]; d++)
                 pending[s->mdeps[d] >> 6] |= (uint64_t)1 << (s->mdeps[d] & 63);
             R.area[id] = "meta";
-            /* what matched: the text of the first dependency that hit */
-            const struct crule *mc = &s->cr[id];
-            for (uint32_t k2 = 0; k2 < mc->prog_len && !R.snippet[id]; k2++) {
-                const struct mins *op = &s->prog[mc->prog_off + k2];
+            /* what matched: the text of the first dependency that hit (mp
+             * is the meta's program, s->cr[id]'s: read there, not through
+             * the rule's crule, a cache miss a meta that hits) */
+            for (uint32_t k2 = 0; k2 < mp->len && !R.snippet[id]; k2++) {
+                const struct mins *op = &s->prog[mp->off + k2];
                 if (op->op == MOP_RULE && R.val[op->rule] != 0 && R.snippet[op->rule])
                     R.snippet[id] = R.snippet[op->rule];
             }
