@@ -8,9 +8,15 @@
 
 static pthread_mutex_t build_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The case is folded by setting bit 5, not through ch_lower's table: a
+ * letter and its capital get the same key, and so does every other byte
+ * with the one 32 apart ('@' and '`', a control byte and a punctuation
+ * one), a collision that only shortens a move like any other. Each step of
+ * the search waits for the key of the step before: two table loads fewer
+ * a step, 25-30% of phrases_any's time on the bench messages. */
 static unsigned pair_key(unsigned char a, unsigned char b)
 {
-    return (((unsigned)ch_lower(a) << 5) ^ ch_lower(b)) & (PHRASES_HASH - 1);
+    return (((unsigned)(a | 0x20) << 5) ^ (unsigned)(b | 0x20)) & (PHRASES_HASH - 1);
 }
 
 static void build(struct phrases *ps)

@@ -400,6 +400,17 @@ static void phrases_search(void **state)
     assert_true(phrase_at(&ps1, plain, 40, "TRANSCRIPT", 3));
     assert_false(phrase_at(&ps1, plain, 40, NULL, 0));
 
+    /* bytes 32 apart share a pair key ('@' and '`', '[' and '{', a control
+     * byte and punctuation): only letters match their other case */
+    static const char *const punct[] = {"user@example[x]", "\tTab\x01"};
+    static struct phrases psp = PHRASES_INIT(punct, 2);
+    assert_true(phrase_at(&psp, plain, len, "USER@Example[X]", 100));
+    assert_false(phrase_at(&psp, plain, len, "user`example[x]", 100));
+    assert_false(phrase_at(&psp, plain, len, "user@example{x]", 100));
+    assert_true(phrase_at(&psp, plain, len, "\ttab\x01", len - 5));
+    assert_false(phrase_at(&psp, plain, len, ")tab\x01", len - 5));
+    assert_false(phrase_at(&psp, plain, len, "\ttab!", len - 5));
+
     /* no phrases at all */
     static struct phrases ps0 = PHRASES_INIT(one, 0);
     assert_false(phrase_at(&ps0, plain, 40, "@", 3));
