@@ -3607,8 +3607,17 @@ static size_t collapse_ws(const char *p, size_t n, char *o, bool wide)
     size_t k = 0;
     for (size_t i = 0; i < n;) {
         size_t r = i;
-        while (r < n && !lead[(unsigned char)p[r]])
-            r++;
+        for (;;) {
+            while (r < n && !lead[(unsigned char)p[r]])
+                r++;
+            /* one space between words is itself (below): part of the run,
+             * so a line is one copy, not a copy a word */
+            if (r < n && p[r] == ' ' && (r + 1 == n || !lead[(unsigned char)p[r + 1]])) {
+                r++;
+                continue;
+            }
+            break;
+        }
         if (r > i) {
             memcpy(o + k, p + i, r - i);
             k += r - i;

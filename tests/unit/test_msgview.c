@@ -514,6 +514,24 @@ static void test_latin1_qp(void **state)
     fx_close(&f);
 }
 
+/* The body's white space (SpamAssassin: s/\n+\s*\n+/\x00/g, s/\s+/ /g,
+ * tr/\x00/\n/): single spaces between words are copied with the words
+ * around them, any other run becomes one space, or "\n" with a space on
+ * the side(s) the run had one, at the start, the middle and the end. */
+static void test_body_spaces(void **state)
+{
+    (void)state;
+    const char *msg = "From: a@example.org\nSubject: s\n\n"
+                      " lead one two  three\tfour \nfive six \n\nseven eight x\n \n\n y z \n";
+    struct fx f;
+    fx_open_mem(&f, msg, strlen(msg), NULL);
+    size_t n;
+    const struct mv_text *b = msgview_body(&f.v, false, &n);
+    const char *want[] = {" lead one two three four five six \n", "seven eight x\n", " y z "};
+    expect_lines(b, n, want, N(want));
+    fx_close(&f);
+}
+
 /* HTML.pm's rewrites before parsing, at the edges and next to each other:
  * "&nbsp;" (not "&nbs") to a space, "<tag/>" and "<tag />" to "<tag>" (not
  * "</>", which the parser drops), U+201C/U+201D to '"' (not U+201E); then
@@ -997,6 +1015,7 @@ int main(void)
         cmocka_unit_test(test_long_part),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_single_value),
+        cmocka_unit_test(test_body_spaces),
         cmocka_unit_test(test_header_key),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_addr_memo),
