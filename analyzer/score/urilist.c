@@ -13,6 +13,7 @@
 #include "score/urilist.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,22 +189,52 @@ static const char *const tlds[] = {
 };
 /* clang-format on */
 
+/* A hash index of tlds, built once per process: the binary search over
+ * the 1,490 names took eleven strcmp calls and as many unpredictable
+ * branches a look-up (the URI scanner and the header :domain modifier ask
+ * for every host). TLD_SLOTS is a power of two, more than twice the names. */
+#define N_TLDS (sizeof tlds / sizeof tlds[0])
+#define TLD_SLOTS 4096
+static uint16_t tld_slot[TLD_SLOTS]; /* name index + 1, 0: empty */
+static uint8_t tld_len[N_TLDS];
+static pthread_once_t tld_once = PTHREAD_ONCE_INIT;
+
+static uint32_t tld_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
+static void tld_build(void)
+{
+    _Static_assert(2 * N_TLDS < TLD_SLOTS && N_TLDS < UINT16_MAX, "TLD_SLOTS too small");
+    for (size_t i = 0; i < N_TLDS; i++) {
+        size_t l = strlen(tlds[i]);
+        tld_len[i] = (uint8_t)l;
+        size_t k = tld_hash(tlds[i], l) & (TLD_SLOTS - 1);
+        while (tld_slot[k])
+            k = (k + 1) & (TLD_SLOTS - 1);
+        tld_slot[k] = (uint16_t)(i + 1);
+    }
+}
+
 bool urilist_tld_known(const char *p, size_t n)
 {
     char buf[64];
     if (n == 0 || n >= sizeof buf) return false;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)ch_lower((unsigned char)p[i]);
-    buf[n] = 0;
-    size_t lo = 0, hi = sizeof tlds / sizeof tlds[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(buf, tlds[mid]);
-        if (c == 0) return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    /* the name up to a NUL byte, as the C string compared before */
+    size_t l = 0;
+    while (l < n && p[l]) {
+        buf[l] = (char)ch_lower((unsigned char)p[l]);
+        l++;
+    }
+    pthread_once(&tld_once, tld_build);
+    for (size_t k = tld_hash(buf, l) & (TLD_SLOTS - 1); tld_slot[k];
+         k = (k + 1) & (TLD_SLOTS - 1)) {
+        size_t i = (size_t)tld_slot[k] - 1;
+        if (tld_len[i] == l && memcmp(tlds[i], buf, l) == 0) return true;
     }
     return false;
 }

@@ -21,6 +21,7 @@
 
 #include "mail/message.h"
 #include "score/msgview.h"
+#include "score/urilist.h"
 
 struct fx {
     arena *a;
@@ -532,6 +533,31 @@ static void test_body_spaces(void **state)
     fx_close(&f);
 }
 
+/* urilist_tld_known: a name of the list in any case, the first, the last
+ * and the longest ones; not a prefix, an extension or a part of one; the
+ * name up to a NUL byte (as a C string); nothing empty or of 64 bytes. */
+static void test_tld_known(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"com",      "COM", "Com",         "aaa",
+                                      "zw",       "co",  "xn--zfr164b", "xn--vermgensberatung-pwb",
+                                      "XN--VHQUV"};
+    static const char *const no[] = {"comx", "c",  "zz",  "example", "xn--vermgensberatung-pw",
+                                     "qz",   "aa", "zwx", "-com"};
+    for (size_t i = 0; i < N(yes); i++)
+        if (!urilist_tld_known(yes[i], strlen(yes[i]))) fail_msg("%s: want known", yes[i]);
+    for (size_t i = 0; i < N(no); i++)
+        if (urilist_tld_known(no[i], strlen(no[i]))) fail_msg("%s: want unknown", no[i]);
+    assert_true(urilist_tld_known("net\0x", 5));
+    assert_false(urilist_tld_known("\0net", 4));
+    assert_false(urilist_tld_known("net", 0));
+    char big[64];
+    memset(big, 'a', sizeof big);
+    memcpy(big, "com", 4); /* "com" and a NUL, but 64 bytes long: too long */
+    assert_false(urilist_tld_known(big, sizeof big));
+    assert_true(urilist_tld_known(big, sizeof big - 1));
+}
+
 /* HTML.pm's rewrites before parsing, at the edges and next to each other:
  * "&nbsp;" (not "&nbs") to a space, "<tag/>" and "<tag />" to "<tag>" (not
  * "</>", which the parser drops), U+201C/U+201D to '"' (not U+201E); then
@@ -1016,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_single_value),
         cmocka_unit_test(test_body_spaces),
+        cmocka_unit_test(test_tld_known),
         cmocka_unit_test(test_header_key),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_addr_memo),
