@@ -942,6 +942,44 @@ static void test_single_value(void **state)
     fx_close(&f);
 }
 
+/* The look-up cache past two growths (64 and 128 entries): every entry
+ * made before still answers, with the value it was made with. */
+static void test_cache_growth(void **state)
+{
+    (void)state;
+    char *msg = malloc(8192);
+    assert_non_null(msg);
+    size_t len = 0;
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(msg + len, 8192 - len, "X-H%d: v%d <u%d@example.org>\n", i, i, i);
+    len += (size_t)snprintf(msg + len, 8192 - len, "\nbody\n");
+    struct fx f;
+    fx_open_mem(&f, msg, len, NULL);
+    free(msg);
+    struct msgview *v = &f.v;
+    const struct mv_text *first[100];
+    char name[32], want[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "X-H%d", i);
+        first[i] = msgview_header(v, name, HM_DEFAULT);
+        snprintf(want, sizeof want, "v%d <u%d@example.org>\n", i, i);
+        expect_text(first[i], want, strlen(want));
+    }
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "X-H%d", i);
+        snprintf(want, sizeof want, "u%d@example.org", i);
+        expect_text(msgview_header(v, name, HM_ADDR), want, strlen(want));
+    }
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "x-h%d", i); /* another spelling: its own entry */
+        snprintf(want, sizeof want, " v%d <u%d@example.org>\n", i, i);
+        expect_text(msgview_header(v, name, HM_RAW), want, strlen(want));
+        snprintf(name, sizeof name, "X-H%d", i);
+        assert_ptr_equal(msgview_header(v, name, HM_DEFAULT), first[i]);
+    }
+    fx_close(&f);
+}
+
 /* msgview_header_key answers what msgview_header answers for the same name
  * (any spelling of it, pseudo-headers, absent names, names too long), and
  * both share the cache: an entry made by one is found by the other. */
@@ -1043,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_single_value),
         cmocka_unit_test(test_body_spaces),
         cmocka_unit_test(test_tld_known),
+        cmocka_unit_test(test_cache_growth),
         cmocka_unit_test(test_header_key),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_addr_memo),
