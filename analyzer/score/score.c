@@ -3664,7 +3664,8 @@ void scorer_run(const scorer *s, arena *a, const struct score_input *in, struct 
                 out->n_scored++;
             }
         }
-    out->hits = arena_zalloc(a, (nh ? nh : 1) * sizeof *out->hits);
+    /* every one of the nh is written below: not zeroed first */
+    out->hits = arena_alloc(a, (nh ? nh : 1) * sizeof *out->hits);
     out->n_hits = nh;
     size_t n_sc = 0, n_un = out->n_scored;
     for (size_t w = 0; w < n_rw; w++)
