@@ -5001,7 +5001,6 @@ void sare_fixed_free(sare_fixed *fx)
 #define LITS_PREFETCH 2048                   /* table bytes fetched ahead at the start of a scan */
 #define NO_STATE UINT32_MAX
 #define LITS_SINGLE 0x80000000u /* see out_val */
-#define LITS_WHOLE 0x80000000u  /* in out_ids: compare the whole literal */
 
 /* The automaton recognises only the first LITS_KEY bytes of each literal (its
  * key): that keeps the table small enough to stay in cache while scanning.
@@ -5014,13 +5013,6 @@ void sare_fixed_free(sare_fixed *fx)
  * the 10 pairs), once each text was scanned for its own rules' literals
  * (on the automaton of all literals, 8 had been measured as not worth
  * it). 6 and 4 bytes did no better than 8. */
-struct lits_out {      /* one per state with output */
-    uint32_t first;    /* in out_ids: n_direct ids reported as they are ... */
-    uint32_t n_direct; /* ... then n_check ids whose rest is compared */
-    uint32_t n_check;
-    uint32_t link; /* next output state along the suffix chain, or NO_STATE */
-};
-
 struct sare_lits {
     char *bytes; /* every literal's bytes, back to back */
     size_t n_bytes, cap_bytes;
@@ -5059,8 +5051,16 @@ struct sare_lits {
      * CPU time, by less than this machine's noise). */
     size_t pf_bytes;
     uint32_t out_min; /* a state >= out_min has output (premultiplied in delta32) */
-    struct lits_out *outs;
-    uint32_t *out_ids;
+    /* What each state with output reports, one record a state, in words:
+     * the record of the next state with output along the suffix chain (or
+     * NO_STATE), n_direct, n_check, the n_direct ids reported as they are,
+     * then for each of the n_check ids to compare: the id, the bytes
+     * compared before the key's end and after it, and where in the record
+     * those bytes are (lowercased, after the words). A report reads one
+     * record where it read the state's entry of an array of records, its
+     * ids in another and each literal's length, offset and bytes in three
+     * arrays over all the rules' literals: a chain of cache misses. */
+    uint32_t *rep;
     char *lower;      /* the literals lowercased, at the same offsets as bytes */
     uint32_t *always; /* ids reported on every scan: empty or over the ceiling */
     uint32_t n_always;
@@ -5448,30 +5448,56 @@ void sare_lits_build(sare_lits *m)
                 row[c] = newid[go[s * ncls + c]] * stride;
         }
     }
-    m->outs = xmalloc((n_out + 1) * sizeof *m->outs);
-    m->out_ids = xmalloc((n_ids + 1) * sizeof *m->out_ids);
-    uint32_t w = 0;
+    /* the report records: their offsets, then their words */
+    uint32_t *rec_at = xmalloc((n_out + 1) * sizeof *rec_at);
+    size_t n_rep = 0;
     for (size_t s = 0; s < nstates; s++) {
         if (newid[s] < n_plain) continue;
-        struct lits_out *o = &m->outs[newid[s] - n_plain];
-        o->first = w;
+        size_t words = 3, bytes = 0;
         for (uint32_t id = direct[s]; id != NO_STATE; id = next_id[id])
-            m->out_ids[w++] = id;
-        o->n_direct = w - o->first;
+            words++;
+        for (uint32_t id = check[s]; id != NO_STATE; id = next_id[id]) {
+            words += 4;
+            bytes += whole_key[id] ? m->len[id] : m->len[id] - key_len(m, id);
+        }
+        rec_at[newid[s] - n_plain] = (uint32_t)n_rep;
+        n_rep += words + (bytes + 3) / 4;
+        if (n_rep >= LITS_SINGLE) abort(); /* beyond LITS_MAX_CELLS long before */
+    }
+    m->rep = xcalloc(n_rep + 1, sizeof *m->rep);
+    for (size_t s = 0; s < nstates; s++) {
+        if (newid[s] < n_plain) continue;
+        uint32_t at = rec_at[newid[s] - n_plain], *rec = m->rep + at, w = 3, nd = 0, nc = 0;
+        for (uint32_t id = direct[s]; id != NO_STATE; id = next_id[id], nd++)
+            rec[w++] = id;
         for (uint32_t id = check[s]; id != NO_STATE; id = next_id[id])
-            m->out_ids[w++] = whole_key[id] ? id | LITS_WHOLE : id;
-        o->n_check = w - o->first - o->n_direct;
-        o->link = olink[s] == NO_STATE ? NO_STATE : newid[olink[s]] - n_plain;
-        /* what the state reports: the outs index, or the id itself when that
+            nc++;
+        /* the compared bytes after the check words */
+        size_t byte_at = ((size_t)w + 4 * (size_t)nc) * sizeof *rec;
+        for (uint32_t id = check[s]; id != NO_STATE; id = next_id[id]) {
+            /* from the key's start when it holds a shared class, else
+             * only what follows it */
+            uint32_t key = key_len(m, id), from = whole_key[id] ? 0 : key;
+            rec[w++] = id;
+            rec[w++] = key - from;
+            rec[w++] = m->len[id] - key;
+            rec[w++] = (uint32_t)byte_at;
+            memcpy((char *)rec + byte_at, m->lower + m->off[id] + from, m->len[id] - from);
+            byte_at += m->len[id] - from;
+        }
+        rec[0] = olink[s] == NO_STATE ? NO_STATE : rec_at[newid[olink[s]] - n_plain];
+        rec[1] = nd;
+        rec[2] = nc;
+        /* what the state reports: its record, or the id itself when that
          * is all there is to report (most states of short literals) */
-        uint32_t v = newid[s] - n_plain;
-        if (o->n_direct == 1 && o->n_check == 0 && o->link == NO_STATE)
-            v = m->out_ids[o->first] | LITS_SINGLE;
+        uint32_t v = at;
+        if (nd == 1 && nc == 0 && rec[0] == NO_STATE) v = rec[3] | LITS_SINGLE;
         if (narrow)
             m->out_val[newid[s] - n_plain] = v;
         else
             m->delta32[(size_t)newid[s] * stride + ncls] = v;
     }
+    free(rec_at);
 #undef HAS_OUT
     free(ids);
     free(tmp);
@@ -5486,28 +5512,22 @@ void sare_lits_build(sare_lits *m)
     free(newid);
 }
 
-/* A key ended at text[end - 1]: report its literals. */
-static void lits_report(const sare_lits *m, uint32_t o, const unsigned char *text, size_t len,
+/* A key ended at text[end - 1]: report its literals (r: the report
+ * record of its state). */
+static void lits_report(const sare_lits *m, uint32_t r, const unsigned char *text, size_t len,
                         size_t end, uint64_t *seen)
 {
-    for (; o != NO_STATE; o = m->outs[o].link) {
-        const struct lits_out *out = &m->outs[o];
-        const uint32_t *id = m->out_ids + out->first;
-        for (uint32_t k = 0; k < out->n_direct; k++)
+    for (; r != NO_STATE; r = m->rep[r]) {
+        const uint32_t *rec = m->rep + r, *id = rec + 3;
+        for (uint32_t k = 0; k < rec[1]; k++)
             seen[id[k] >> 6] |= (uint64_t)1 << (id[k] & 63);
-        id += out->n_direct;
-        for (uint32_t k = 0; k < out->n_check; k++) {
-            uint32_t v = id[k] & ~LITS_WHOLE;
+        const uint32_t *c = id + rec[1];
+        for (uint32_t k = 0; k < rec[2]; k++, c += 4) {
+            uint32_t v = c[0];
             uint64_t bitv = (uint64_t)1 << (v & 63);
-            if (seen[v >> 6] & bitv) continue;
-            size_t key = key_len(m, v);
-            if (m->len[v] - key > len - end) continue;
-            /* from the key's start when it holds a shared class, else only
-             * what follows it */
-            size_t from = id[k] & LITS_WHOLE ? 0 : key;
-            const unsigned char *l = (const unsigned char *)m->lower + m->off[v] + from;
-            const unsigned char *t = text + end - key + from;
-            size_t j = 0, n = m->len[v] - from;
+            if (seen[v >> 6] & bitv || c[2] > len - end) continue;
+            const unsigned char *l = (const unsigned char *)rec + c[3], *t = text + end - c[1];
+            size_t j = 0, n = (size_t)c[1] + c[2];
             while (j < n && lower(t[j]) == l[j])
                 j++;
             if (j == n) seen[v >> 6] |= bitv;
@@ -5839,8 +5859,7 @@ void sare_lits_free(sare_lits *m)
     free(m->delta_mem);
     free(m->delta32);
     free(m->out_val);
-    free(m->outs);
-    free(m->out_ids);
+    free(m->rep);
     free(m->always);
     free(m->pair_idx);
     free(m->pair_first);
