@@ -1922,7 +1922,7 @@ static void lits_expect_naive(const sare_lits *m, char (*lit)[40], const size_t 
 }
 
 /* More distinct key bytes than the automaton has classes: the rarest bytes
- * (here the high bytes from 0xbc, after 'q', 'z' and 0x80 .. 0xbb) share
+ * (here the high bytes from 0xba, after 'q', 'z' and 0x80 .. 0xb9) share
  * one class, so a text may reach a key's end with other bytes of that
  * class; only the literal actually there may be reported. */
 static void test_lits_shared_class(void **state)
@@ -2066,6 +2066,51 @@ static void test_lits_slices(void **state)
 static unsigned char ascii_fold(unsigned char c)
 {
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Automata of 28 to 70 byte classes: a state's report sits in its row at
+ * columns 30 and 31 (rows of 32 entries up to 30 classes, of 64 from 31;
+ * classes from 30 one column further, past 61 one shared class): every
+ * literal's bit against the naive search, on texts of the literals' bytes
+ * with literals planted. */
+static void test_lits_class_counts(void **state)
+{
+    (void)state;
+    struct rng r = {2468};
+    static const unsigned nb[] = {28, 29, 30, 31, 32, 33, 60, 61, 62, 63, 70};
+    for (size_t x = 0; x < sizeof nb / sizeof nb[0]; x++) {
+        unsigned char bytes[80];
+        for (unsigned k = 0; k < nb[x]; k++) /* digits, punctuation, then high bytes */
+            bytes[k] = (unsigned char)(k < 40 ? '!' + k : 0x80 + k);
+        enum { NL = 120 };
+        char(*lit)[40] = malloc(NL * sizeof *lit);
+        size_t len[NL];
+        uint32_t id[NL];
+        sare_lits *m = sare_lits_new();
+        for (int k = 0; k < NL; k++) {
+            /* the first nb[x] literals use every byte once, as the last byte */
+            len[k] = 1 + rnd(&r) % 12;
+            for (size_t j = 0; j < len[k]; j++)
+                lit[k][j] = (char)bytes[rnd(&r) % nb[x]];
+            if (k < (int)nb[x]) lit[k][len[k] - 1] = (char)bytes[k];
+            id[k] = sare_lits_add(m, lit[k], len[k]);
+        }
+        sare_lits_build(m);
+        for (int t = 0; t < 30; t++) {
+            char text[400];
+            size_t tl = rnd(&r) % sizeof text;
+            for (size_t j = 0; j < tl; j++)
+                text[j] = (char)bytes[rnd(&r) % nb[x]];
+            for (int plant = 0; plant < 4; plant++) {
+                int k = (int)(rnd(&r) % NL);
+                if (len[k] > tl) continue;
+                memcpy(text + rnd(&r) % (tl - len[k] + 1), lit[k], len[k]);
+            }
+            lits_expect_naive(m, lit, len, id, NL, text, tl, "class counts");
+        }
+        sare_lits_free(m);
+        free(lit);
+    }
 }
 
 /* Caseless (ASCII) naive search of literal nd in h: the reference. */
@@ -3534,6 +3579,7 @@ int main(void)
         cmocka_unit_test(test_lits_basic),
         cmocka_unit_test(test_lits_random),
         cmocka_unit_test(test_lits_texts),
+        cmocka_unit_test(test_lits_class_counts),
         cmocka_unit_test(test_lits_texts_seams),
         cmocka_unit_test(test_apart_random),
         cmocka_unit_test(test_apart_skip),
