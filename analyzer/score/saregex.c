@@ -5031,11 +5031,12 @@ struct sare_lits {
      * 64-byte boundary), next state by number; a state >= out_min has
      * output, what it reports in its row (val_col). More states: delta32,
      * rows of ncls + 1 entries, next state premultiplied by ncls + 1;
-     * column ncls of an output state holds what it reports. The 16-bit rows halve the
-     * table, and a state's entries for the common bytes (the low classes,
-     * see byte_rank) share its first cache line: the body rules' automaton
-     * (13,000 states, 109 byte classes) went from 5.6 MB to 1.5 MB (12,500
-     * states, 64 classes), 0.8 MB of it first lines. */
+     * column ncls of an output state holds what it reports. The 16-bit
+     * rows halve the table, and a state's entries for the common bytes
+     * (the low classes, see byte_rank) share its first cache line: the
+     * body rules' automaton (13,000 states, 109 byte classes) went from
+     * 5.6 MB to 1.5 MB (12,500 states, 64 classes), 0.8 MB of it first
+     * lines. */
     uint16_t *delta16;
     uint32_t shift;
     void *delta_mem; /* what was allocated for delta16 */
