@@ -68,14 +68,14 @@ struct mins {
 struct crule {
     const struct rule *r;
     /* copies of r's facts that matching reads (set in scorer_new) */
-    int budget;      /* matches counted at most: budget_of */
-    bool exists;     /* r->exists */
-    bool negate;     /* r->negate */
-    bool multi;      /* r->tflags & TF_MULTIPLE */
+    int budget;           /* matches counted at most: budget_of */
+    bool exists;          /* r->exists */
+    bool negate;          /* r->negate */
+    bool multi;           /* r->tflags & TF_MULTIPLE */
     const char *if_unset; /* r->if_unset */
-    bool enabled; /* runs (status OK and score non-zero) */
-    bool sub;     /* the name starts with "__": never scored */
-    bool caps;    /* the regex has named groups: a hit sets tags */
+    bool enabled;         /* runs (status OK and score non-zero) */
+    bool sub;             /* the name starts with "__": never scored */
+    bool caps;            /* the regex has named groups: a hit sets tags */
     sare *re;
     /* cached body rules: the start pairs of re and of pre
      * (sare_starts_new), or NULL */
