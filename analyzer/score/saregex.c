@@ -121,6 +121,7 @@ struct sare {
     uint64_t req_bytes[4];
     char *tpat; /* no literal set: the translated pattern, for sare_fold_analyse */
     size_t tlen;
+    struct sare_lead *lead; /* sare_lead_may: NULL, none */
 };
 
 /* ---------------------------------------------------------------------------
@@ -3106,6 +3107,713 @@ bool sare_has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len
 #undef IN
 }
 
+/* ---------------------------------------------------------------------------
+ * Leading strings (sare_lead_may)
+ *
+ * A pattern anchored by a leading ^ (at the subject's start; with /m at a
+ * line start too) whose beginning is a large alternation of strings, as
+ * SpamAssassin writes lists of hosts and addresses
+ * (m,^https?://(?:bit\.ly|...|\w+\.page\.link|...)/,i): a match begins with
+ * one of a finite set of items, each a string s, or a string s, a run of
+ * bytes of one class (min to max of them) and a string t. PCRE2 tries the
+ * alternatives one after the other, through a large JIT code that is
+ * mostly out of the caches when a rule runs once a text; a hash lookup per
+ * length tells the same "no" from a few cache lines.
+ *
+ * The items are worked out from the pattern as PCRE2 compiles it: literal
+ * bytes, classes (a class of at most LEAD_CLASS_KEYS bytes, caseless
+ * pairs counted once, and not repeated: each byte as a string of its own),
+ * groups and alternations, quantifiers (a class repeated becomes a run; a
+ * group repeated a fixed small number of times is multiplied out; else what
+ * follows is not read: the items so far are "open"). Lookarounds, \b, $
+ * and the like only narrow the matches: they are passed over as empty.
+ * What follows an open item, and a backreference, is not read either: the
+ * items require less than the pattern does, never more. */
+
+#define LEAD_MAX_ITEMS 4096 /* items built at any step; more: no lead */
+#define LEAD_MIN_ITEMS 16   /* fewer: PCRE2 starts such a pattern fast enough itself */
+#define LEAD_MAX_LEN 255    /* bytes of an item's s or t */
+#define LEAD_MAX_RUNS 64
+#define LEAD_MAX_GROUPS 16 /* distinct (s, run) pairs of items with a run */
+#define LEAD_CLASS_KEYS 8  /* a class of at most this many bytes becomes strings */
+#define LEAD_MAX_DEPTH 64
+#define LEAD_MAX_POOL (1024u * 1024u)
+#define LEAD_MAX_REPEAT 4 /* (?:X){n,m} multiplied out up to m */
+#define LEAD_INF UINT32_MAX
+
+struct lrun {
+    uint64_t bits[4];
+    uint32_t min, max; /* max LEAD_INF: unbounded */
+};
+
+struct litem {
+    uint32_t s_off, t_off; /* in lparse.pool */
+    uint16_t s_len, t_len;
+    int32_t run; /* index in lparse.runs, -1: none (t_len then 0) */
+    bool closed; /* what follows in the pattern is still to be appended */
+};
+
+struct llang {
+    struct litem *v;
+    size_t n, cap;
+};
+
+struct lparse {
+    const char *p;
+    size_t n, i;
+    unsigned fl;
+    bool fail;
+    int depth;
+    const unsigned char *key; /* byte -> its caseless representative (or itself) */
+    char *pool;
+    size_t pool_n, pool_cap;
+    struct lrun runs[LEAD_MAX_RUNS];
+    size_t n_runs;
+};
+
+struct lgroup {
+    uint32_t s_off;
+    uint16_t s_len;
+    uint16_t t_max;
+    int32_t run;
+    bool empty_t;       /* an item of the group has no t: the run decides */
+    uint64_t t_lens[4]; /* lengths of its t strings (1 .. 255) */
+};
+
+struct lent {
+    uint32_t h, off;   /* off in sare_lead.bytes */
+    uint16_t len, grp; /* grp 0: a string s of an item without a run; g + 1: a t of group g */
+};
+
+struct sare_lead {
+    unsigned char key[256];
+    bool multiline;
+    char *bytes;
+    struct lent *tab; /* open addressing; len 0: empty */
+    size_t mask;
+    uint64_t lens[4]; /* lengths of the plain strings */
+    uint16_t maxlen;
+    struct lgroup *g;
+    size_t n_g;
+    struct lrun *runs;
+};
+
+static void lang_free(struct llang *L)
+{
+    free(L->v);
+    L->v = NULL;
+    L->n = L->cap = 0;
+}
+
+static void lang_push(struct lparse *lp, struct llang *L, struct litem it)
+{
+    if (L->n >= LEAD_MAX_ITEMS) {
+        lp->fail = true;
+        return;
+    }
+    if (L->n == L->cap) {
+        L->cap = L->cap ? L->cap * 2 : 8;
+        L->v = xrealloc(L->v, L->cap * sizeof *L->v);
+    }
+    L->v[L->n++] = it;
+}
+
+static void lang_eps(struct lparse *lp, struct llang *L, bool closed)
+{
+    L->n = 0;
+    lang_push(lp, L, (struct litem){0, 0, 0, 0, -1, closed});
+}
+
+/* copies of a (an) and b (bn) in the pool, one after the other; UINT32_MAX
+ * when the pool is full or the string too long */
+static uint32_t lead_cat(struct lparse *lp, uint32_t a, size_t an, uint32_t b, size_t bn)
+{
+    if (an + bn > LEAD_MAX_LEN || lp->pool_n + an + bn > LEAD_MAX_POOL) {
+        lp->fail = true;
+        return 0;
+    }
+    if (lp->pool_n + an + bn > lp->pool_cap) {
+        lp->pool_cap = (lp->pool_n + an + bn) * 2;
+        lp->pool = xrealloc(lp->pool, lp->pool_cap);
+    }
+    uint32_t off = (uint32_t)lp->pool_n;
+    if (an) memmove(lp->pool + off, lp->pool + a, an);
+    if (bn) memmove(lp->pool + off + an, lp->pool + b, bn);
+    lp->pool_n += an + bn;
+    return off;
+}
+
+static bool run_has(const struct lrun *r, unsigned char c)
+{
+    return (r->bits[c >> 6] >> (c & 63)) & 1u;
+}
+
+/* out = L followed by A (items of L that are not closed stay as they are) */
+static void lang_concat(struct lparse *lp, const struct llang *L, const struct llang *A,
+                        struct llang *out)
+{
+    out->n = 0;
+    for (size_t a = 0; a < L->n && !lp->fail; a++) {
+        const struct litem *l = &L->v[a];
+        if (!l->closed) {
+            lang_push(lp, out, *l);
+            continue;
+        }
+        for (size_t b = 0; b < A->n && !lp->fail; b++) {
+            const struct litem *x = &A->v[b];
+            struct litem r = *l;
+            if (l->run < 0) {
+                r.s_off = lead_cat(lp, l->s_off, l->s_len, x->s_off, x->s_len);
+                r.s_len = (uint16_t)(l->s_len + x->s_len);
+                r.run = x->run;
+                r.t_off = x->t_off;
+                r.t_len = x->t_len;
+                r.closed = x->closed;
+            } else if (x->run >= 0) {
+                r.closed = false; /* a second run: not followed */
+            } else if (l->t_len == 0 && x->s_len &&
+                       run_has(&lp->runs[l->run], (unsigned char)lp->pool[x->s_off])) {
+                r.closed = false; /* t must begin outside the run's class */
+            } else {
+                r.t_off = lead_cat(lp, l->t_off, l->t_len, x->s_off, x->s_len);
+                r.t_len = (uint16_t)(l->t_len + x->s_len);
+                r.closed = x->closed;
+            }
+            lang_push(lp, out, r);
+        }
+    }
+}
+
+static void lang_append(struct lparse *lp, struct llang *dst, const struct llang *src)
+{
+    for (size_t k = 0; k < src->n && !lp->fail; k++)
+        lang_push(lp, dst, src->v[k]);
+}
+
+/* L = L repeated n times */
+static void lang_power(struct lparse *lp, struct llang *L, unsigned n)
+{
+    struct llang acc = {0}, tmp = {0};
+    lang_eps(lp, &acc, true);
+    for (unsigned k = 0; k < n && !lp->fail; k++) {
+        lang_concat(lp, &acc, L, &tmp);
+        struct llang sw = acc;
+        acc = tmp;
+        tmp = sw;
+    }
+    lang_free(&tmp);
+    lang_free(L);
+    *L = acc;
+}
+
+static void lang_bytes(struct lparse *lp, const uint64_t bits[4], struct llang *L)
+{
+    L->n = 0;
+    for (unsigned c = 0; c < 256 && !lp->fail; c++)
+        if (((bits[c >> 6] >> (c & 63)) & 1u) && lp->key[c] == c) {
+            unsigned char b = (unsigned char)c;
+            uint32_t off = (uint32_t)lp->pool_n;
+            if (lp->pool_n + 1 > lp->pool_cap) {
+                lp->pool_cap = (lp->pool_n + 1) * 2;
+                lp->pool = xrealloc(lp->pool, lp->pool_cap);
+            }
+            lp->pool[lp->pool_n++] = (char)b;
+            lang_push(lp, L, (struct litem){off, 0, 1, 0, -1, true});
+        }
+}
+
+static void lang_run(struct lparse *lp, const uint64_t bits[4], uint32_t min, uint32_t max,
+                     struct llang *L)
+{
+    L->n = 0;
+    if (lp->n_runs >= LEAD_MAX_RUNS) {
+        lp->fail = true;
+        return;
+    }
+    struct lrun *r = &lp->runs[lp->n_runs];
+    memcpy(r->bits, bits, sizeof r->bits);
+    r->min = min;
+    r->max = max;
+    lang_push(lp, L, (struct litem){0, 0, 0, 0, (int32_t)lp->n_runs++, true});
+}
+
+static unsigned bits_keys(const struct lparse *lp, const uint64_t bits[4])
+{
+    unsigned k = 0;
+    for (unsigned c = 0; c < 256; c++)
+        if (((bits[c >> 6] >> (c & 63)) & 1u) && lp->key[c] == c) k++;
+    return k;
+}
+
+/* a quantifier at lp->i: true with its bounds (and its ? or + suffix
+ * read), false when there is none */
+static bool lead_quant(struct lparse *lp, uint32_t *min, uint32_t *max)
+{
+    const char *p = lp->p;
+    size_t n = lp->n, i = lp->i;
+    if (i >= n) return false;
+    if (p[i] == '?' || p[i] == '*' || p[i] == '+') {
+        *min = p[i] == '+' ? 1 : 0;
+        *max = p[i] == '?' ? 1 : LEAD_INF;
+        i++;
+    } else if (p[i] == '{') {
+        size_t j = i + 1;
+        uint32_t a = 0, b;
+        if (j < n && p[j] == ',') {
+            lp->fail = true; /* {,m}: a quantifier in new PCRE2 only */
+            return false;
+        }
+        if (j >= n || !is_digit((unsigned char)p[j])) return false;
+        while (j < n && is_digit((unsigned char)p[j]) && a < 100000)
+            a = a * 10 + (uint32_t)(p[j++] - '0');
+        b = a;
+        if (j < n && p[j] == ',') {
+            j++;
+            if (j < n && is_digit((unsigned char)p[j])) {
+                b = 0;
+                while (j < n && is_digit((unsigned char)p[j]) && b < 100000)
+                    b = b * 10 + (uint32_t)(p[j++] - '0');
+            } else {
+                b = LEAD_INF;
+            }
+        }
+        if (j >= n || p[j] != '}') return false;
+        if (b < a) {
+            lp->fail = true;
+            return false;
+        }
+        *min = a;
+        *max = b;
+        i = j + 1;
+    } else {
+        return false;
+    }
+    if (i < n && (p[i] == '?' || p[i] == '+')) i++; /* lazy, possessive: the same strings */
+    lp->i = i;
+    return true;
+}
+
+/* past the group whose body starts at lp->i, through its ')' */
+static void lead_skip_group(struct lparse *lp)
+{
+    int d = 1;
+    while (lp->i < lp->n && !lp->fail) {
+        char c = lp->p[lp->i];
+        if (c == '\\') {
+            if (lp->i + 1 < lp->n && (lp->p[lp->i + 1] == 'Q' || lp->p[lp->i + 1] == 'E')) break;
+            lp->i += 2;
+        } else if (c == '[') {
+            struct lx x;
+            memset(&x, 0, sizeof x);
+            x.p = lp->p;
+            x.n = lp->n;
+            x.i = lp->i;
+            uint64_t bits[4] = {0, 0, 0, 0};
+            if (lx_class_bits(&x, lp->fl, bits) == CLASS_FAIL) break;
+            lp->i = x.i;
+        } else if (c == '(') {
+            d++;
+            lp->i++;
+        } else if (c == ')') {
+            lp->i++;
+            if (--d == 0) return;
+        } else {
+            lp->i++;
+        }
+    }
+    lp->fail = true;
+}
+
+static void lead_alt(struct lparse *lp, struct llang *out);
+
+/* one atom and its quantifier, appended to L (a sequence being built) */
+static void lead_atom(struct lparse *lp, struct llang *L)
+{
+    const char *p = lp->p;
+    size_t n = lp->n;
+    uint64_t bits[4] = {0, 0, 0, 0};
+    bool is_bytes = false, is_any = false;
+    struct llang A = {0};
+    char c = p[lp->i];
+    if (c == '^' || c == '$') {
+        lp->i++;
+        lang_eps(lp, &A, true);
+    } else if (c == '(') {
+        size_t j = lp->i + 1;
+        bool look = false;
+        if (j < n && p[j] != '?' && p[j] != '*') {
+            lp->i = j; /* a capturing group */
+        } else if (j + 1 < n && p[j] == '?' && (p[j + 1] == ':' || p[j + 1] == '>')) {
+            lp->i = j + 2;
+        } else if (j + 1 < n && p[j] == '?' && (p[j + 1] == '=' || p[j + 1] == '!')) {
+            lp->i = j + 2, look = true;
+        } else if (j + 2 < n && p[j] == '?' && p[j + 1] == '<' &&
+                   (p[j + 2] == '=' || p[j + 2] == '!')) {
+            lp->i = j + 3, look = true;
+        } else if (j + 1 < n && p[j] == '?' &&
+                   (p[j + 1] == '<' || p[j + 1] == '\'' || p[j + 1] == 'P')) {
+            size_t k = j + 2;
+            if (p[j + 1] == 'P') {
+                if (k >= n || p[k] != '<') {
+                    lp->fail = true;
+                    return;
+                }
+                k++;
+            }
+            while (k < n && is_word_byte((unsigned char)p[k]))
+                k++;
+            if (k >= n || (p[k] != '>' && p[k] != '\'')) {
+                lp->fail = true;
+                return;
+            }
+            lp->i = k + 1; /* a named group */
+        } else {
+            lp->fail = true; /* inline flags, conditions, recursion, verbs, comments */
+            return;
+        }
+        if (look) {
+            lead_skip_group(lp);
+            lang_eps(lp, &A, true);
+        } else {
+            if (++lp->depth > LEAD_MAX_DEPTH) {
+                lp->fail = true;
+                return;
+            }
+            lead_alt(lp, &A);
+            lp->depth--;
+            if (lp->fail || lp->i >= n || p[lp->i] != ')') {
+                lp->fail = true;
+                lang_free(&A);
+                return;
+            }
+            lp->i++;
+        }
+    } else if (c == '[') {
+        struct lx x;
+        memset(&x, 0, sizeof x);
+        x.p = p;
+        x.n = n;
+        x.i = lp->i;
+        int rc = lx_class_bits(&x, lp->fl, bits);
+        if (rc == CLASS_FAIL) {
+            lp->fail = true;
+            return;
+        }
+        lp->i = x.i;
+        if (rc == CLASS_UNKNOWN)
+            is_any = true;
+        else
+            is_bytes = true;
+    } else if (c == '.') {
+        lp->i++;
+        for (unsigned b = 0; b < 256; b++)
+            if (b != '\n' || (lp->fl & FL_S)) bits_set(bits, b);
+        is_bytes = true;
+    } else if (c == '\\') {
+        if (lp->i + 1 >= n) {
+            lp->fail = true;
+            return;
+        }
+        unsigned char d = (unsigned char)p[lp->i + 1];
+        if (class_escape_bits(d, bits)) {
+            lp->i += 2;
+            is_bytes = true;
+        } else if (strchr("bBAzZGK", d)) {
+            lp->i += 2;
+            lang_eps(lp, &A, true);
+        } else if (d >= '1' && d <= '9') {
+            lp->i += 2; /* a backreference (PCRE2 reads \1-\9 so): any text */
+            while (lp->i < n && is_digit((unsigned char)p[lp->i]))
+                lp->i++;
+            is_any = true;
+        } else if (is_alnum(d) && d != 'x' && d != 'o' && d != 'c' && d != '0' &&
+                   !strchr("aefnrt", d)) {
+            lp->fail = true; /* \Q, \p, \R, \X, \g, \k ... */
+            return;
+        } else {
+            struct lx x;
+            memset(&x, 0, sizeof x);
+            x.p = p;
+            x.n = n;
+            x.i = lp->i;
+            int v = lx_char_escape(&x);
+            if (v < 0) {
+                lp->fail = true;
+                return;
+            }
+            lp->i = x.i;
+            bits_set(bits, (unsigned)v);
+            if (lp->fl & FL_I) bits_set(bits, char_tables[256 + v]);
+            is_bytes = true;
+        }
+    } else if (c == '*' || c == '+' || c == '?' || c == '|' || c == ')') {
+        lp->fail = true;
+        return;
+    } else {
+        lp->i++;
+        bits_set(bits, (unsigned char)c);
+        if (lp->fl & FL_I) bits_set(bits, char_tables[256 + (unsigned char)c]);
+        is_bytes = true;
+    }
+    if (lp->fail) {
+        lang_free(&A);
+        return;
+    }
+    uint32_t min = 1, max = 1;
+    bool q = lead_quant(lp, &min, &max);
+    if (lp->fail) {
+        lang_free(&A);
+        return;
+    }
+    if (is_any) {
+        lang_eps(lp, &A, false);
+    } else if (is_bytes) {
+        if (lp->fl & FL_I)
+            for (unsigned b = 0; b < 256; b++)
+                if ((bits[b >> 6] >> (b & 63)) & 1u) bits_set(bits, char_tables[256 + b]);
+        if (max == 1 && bits_keys(lp, bits) <= LEAD_CLASS_KEYS) {
+            lang_bytes(lp, bits, &A);
+            if (min == 0) lang_push(lp, &A, (struct litem){0, 0, 0, 0, -1, true});
+        } else {
+            lang_run(lp, bits, min, max, &A);
+        }
+    } else if (q) {
+        if (max <= LEAD_MAX_REPEAT) {
+            struct llang u = {0}, pw = {0};
+            for (uint32_t k = min; k <= max && !lp->fail; k++) {
+                pw.n = 0;
+                lang_append(lp, &pw, &A);
+                lang_power(lp, &pw, k);
+                lang_append(lp, &u, &pw);
+            }
+            lang_free(&pw);
+            lang_free(&A);
+            A = u;
+        } else if (min <= LEAD_MAX_REPEAT) {
+            lang_power(lp, &A, min); /* then more copies, not followed */
+            for (size_t k = 0; k < A.n; k++)
+                A.v[k].closed = false;
+        } else {
+            lang_eps(lp, &A, false);
+        }
+    }
+    struct llang out = {0};
+    if (!lp->fail) lang_concat(lp, L, &A, &out);
+    lang_free(&A);
+    lang_free(L);
+    *L = out;
+}
+
+static void lead_seq(struct lparse *lp, struct llang *out)
+{
+    lang_eps(lp, out, true);
+    while (!lp->fail && lp->i < lp->n && lp->p[lp->i] != '|' && lp->p[lp->i] != ')')
+        lead_atom(lp, out);
+}
+
+static void lead_alt(struct lparse *lp, struct llang *out)
+{
+    out->n = 0;
+    struct llang br = {0};
+    for (;;) {
+        lead_seq(lp, &br);
+        lang_append(lp, out, &br);
+        if (lp->fail || lp->i >= lp->n || lp->p[lp->i] != '|') break;
+        lp->i++;
+    }
+    lang_free(&br);
+}
+
+/* FNV-1a over the caseless representatives of (p,n), seeded by the group */
+static uint32_t lead_hash(uint32_t seed, const unsigned char *key, const char *p, size_t n)
+{
+    uint32_t h = 2166136261u ^ (seed * 0x9E3779B9u);
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ key[(unsigned char)p[k]]) * 16777619u;
+    return h;
+}
+
+/* adds string (off,len) of group grp to ld->tab; false when it was there */
+static bool lead_insert(struct sare_lead *ld, uint16_t grp, uint32_t off, uint16_t len)
+{
+    uint32_t h = lead_hash(grp, ld->key, ld->bytes + off, len);
+    size_t k = h & ld->mask;
+    for (; ld->tab[k].len; k = (k + 1) & ld->mask) {
+        const struct lent *e = &ld->tab[k];
+        if (e->h == h && e->len == len && e->grp == grp &&
+            memcmp(ld->bytes + e->off, ld->bytes + off, len) == 0)
+            return false;
+    }
+    ld->tab[k] = (struct lent){h, off, len, grp};
+    return true;
+}
+
+static void lead_free(struct sare_lead *ld)
+{
+    if (!ld) return;
+    free(ld->bytes);
+    free(ld->tab);
+    free(ld->g);
+    free(ld->runs);
+    free(ld);
+}
+
+/* the lead of pattern (pat,n) as PCRE2 compiles it, or NULL */
+static struct sare_lead *lead_analyse(const char *pat, size_t n, unsigned flags)
+{
+    if (flags & (FL_X | FL_XX)) return NULL;
+    size_t i;
+    if (n >= 1 && pat[0] == '^')
+        i = 1;
+    else if (n >= 2 && pat[0] == '\\' && pat[1] == 'A')
+        i = 2;
+    else
+        return NULL;
+    struct sare_lead *ld = xcalloc(1, sizeof *ld);
+    ld->multiline = pat[0] == '^' && (flags & FL_M);
+    for (unsigned c = 0; c < 256; c++) {
+        unsigned o = char_tables[256 + c];
+        if ((flags & FL_I) && char_tables[256 + o] != c) { /* caseless pairs only */
+            free(ld);
+            return NULL;
+        }
+        ld->key[c] = (unsigned char)((flags & FL_I) && o < c ? o : c);
+    }
+    struct lparse lp;
+    memset(&lp, 0, sizeof lp);
+    lp.p = pat;
+    lp.n = n;
+    lp.i = i;
+    lp.fl = flags;
+    lp.key = ld->key;
+    struct llang L = {0};
+    lead_seq(&lp, &L);
+    size_t cap = 16, count = 0;
+    if (lp.fail || lp.i != n) goto fail; /* an alternation at the top: not anchored */
+    while (cap < 2 * L.n)
+        cap *= 2;
+    ld->tab = xcalloc(cap, sizeof *ld->tab);
+    ld->mask = cap - 1;
+    ld->bytes = xmalloc(lp.pool_n ? lp.pool_n : 1);
+    if (lp.pool_n) memcpy(ld->bytes, lp.pool, lp.pool_n);
+    ld->runs = xmalloc((lp.n_runs ? lp.n_runs : 1) * sizeof *ld->runs);
+    memcpy(ld->runs, lp.runs, lp.n_runs * sizeof *ld->runs);
+    ld->g = xmalloc(LEAD_MAX_GROUPS * sizeof *ld->g);
+    for (size_t k = 0; k < L.n; k++) {
+        const struct litem *it = &L.v[k];
+        if (it->s_len == 0 && it->t_len == 0 && (it->run < 0 || lp.runs[it->run].min == 0))
+            goto fail; /* an item every text begins with */
+        if (it->run < 0) {
+            if (lead_insert(ld, 0, it->s_off, it->s_len)) {
+                count++;
+                ld->lens[it->s_len >> 6] |= (uint64_t)1 << (it->s_len & 63);
+                if (it->s_len > ld->maxlen) ld->maxlen = it->s_len;
+            }
+            continue;
+        }
+        const struct lrun *ru = &lp.runs[it->run];
+        size_t g = 0;
+        for (; g < ld->n_g; g++) {
+            const struct lgroup *gr = &ld->g[g];
+            const struct lrun *rg = &lp.runs[gr->run];
+            if (gr->s_len == it->s_len &&
+                memcmp(ld->bytes + gr->s_off, ld->bytes + it->s_off, it->s_len) == 0 &&
+                rg->min == ru->min && rg->max == ru->max &&
+                memcmp(rg->bits, ru->bits, sizeof ru->bits) == 0)
+                break;
+        }
+        if (g == ld->n_g) {
+            if (g == LEAD_MAX_GROUPS) goto fail;
+            ld->g[ld->n_g++] =
+                (struct lgroup){it->s_off, it->s_len, 0, it->run, false, {0, 0, 0, 0}};
+        }
+        struct lgroup *gr = &ld->g[g];
+        if (it->t_len == 0) {
+            if (!gr->empty_t) count++;
+            gr->empty_t = true;
+        } else if (lead_insert(ld, (uint16_t)(g + 1), it->t_off, it->t_len)) {
+            count++;
+            gr->t_lens[it->t_len >> 6] |= (uint64_t)1 << (it->t_len & 63);
+            if (it->t_len > gr->t_max) gr->t_max = it->t_len;
+        }
+    }
+    if (count < LEAD_MIN_ITEMS) goto fail;
+    lang_free(&L);
+    free(lp.pool);
+    return ld;
+fail:
+    lang_free(&L);
+    free(lp.pool);
+    lead_free(ld);
+    return NULL;
+}
+
+/* whether a string of group grp (lengths in lens, at most maxl) begins (p,n) */
+static bool lead_find(const struct sare_lead *ld, uint16_t grp, const uint64_t lens[4], size_t maxl,
+                      const char *p, size_t n)
+{
+    uint32_t h = 2166136261u ^ (grp * 0x9E3779B9u);
+    size_t m = n < maxl ? n : maxl;
+    for (size_t l = 1; l <= m; l++) {
+        h = (h ^ ld->key[(unsigned char)p[l - 1]]) * 16777619u;
+        if (!((lens[l >> 6] >> (l & 63)) & 1u)) continue;
+        for (size_t k = h & ld->mask; ld->tab[k].len; k = (k + 1) & ld->mask) {
+            const struct lent *e = &ld->tab[k];
+            if (e->h != h || e->len != l || e->grp != grp) continue;
+            size_t j = 0;
+            while (j < l && ld->key[(unsigned char)p[j]] == (unsigned char)ld->bytes[e->off + j])
+                j++;
+            if (j == l) return true;
+        }
+    }
+    return false;
+}
+
+/* whether an item of ld begins (p,n) */
+static bool lead_at(const struct sare_lead *ld, const char *p, size_t n)
+{
+    if (lead_find(ld, 0, ld->lens, ld->maxlen, p, n)) return true;
+    for (size_t g = 0; g < ld->n_g; g++) {
+        const struct lgroup *gr = &ld->g[g];
+        if (n < gr->s_len) continue;
+        size_t j = 0;
+        while (j < gr->s_len &&
+               ld->key[(unsigned char)p[j]] == (unsigned char)ld->bytes[gr->s_off + j])
+            j++;
+        if (j < gr->s_len) continue;
+        const struct lrun *ru = &ld->runs[gr->run];
+        size_t q = gr->s_len, r = 0;
+        while (q + r < n && r <= ru->max && run_has(ru, (unsigned char)p[q + r]))
+            r++;
+        if (r < ru->min) continue;
+        if (gr->empty_t) return true; /* the run's first min bytes, whatever follows */
+        if (r > ru->max) continue;    /* t begins outside the class: right after the run */
+        if (lead_find(ld, (uint16_t)(g + 1), gr->t_lens, gr->t_max, p + q + r, n - q - r))
+            return true;
+    }
+    return false;
+}
+
+bool sare_has_lead(const sare *re)
+{
+    return re && re->lead;
+}
+
+bool sare_lead_may(const sare *re, const char *subj, size_t len)
+{
+    const struct sare_lead *ld = re ? re->lead : NULL;
+    if (!ld) return true;
+    if (!subj) subj = "", len = 0;
+    size_t pos = 0;
+    for (;;) {
+        if (lead_at(ld, subj + pos, len - pos)) return true;
+        if (!ld->multiline) return false;
+        const char *nl = memchr(subj + pos, '\n', len - pos);
+        if (!nl) return false;
+        pos = (size_t)(nl - subj) + 1;
+    }
+}
+
 static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
 {
     re->n_lits = extract_set(pat, n, flags, NULL, LX_MAX, false, &re->lits, &re->lit_lens,
@@ -4132,6 +4840,7 @@ static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen,
     if (!once) {
         extract_literals(re, t.out ? t.out : "", t.olen, flags);
         run_analyse(re, t.out ? t.out : "", t.olen, flags);
+        re->lead = lead_analyse(t.out ? t.out : "", t.olen, flags);
     }
 out:
     free(t.out);
@@ -4157,6 +4866,7 @@ void sare_free(sare *re)
             free((void *)re->fmore[f][k]);
     }
     free(re->tpat);
+    lead_free(re->lead);
     free(re);
 }
 

@@ -99,6 +99,9 @@ struct crule {
     uint32_t seg_off;
     uint16_t n_seg;
     bool seg_ci;
+    /* the regex has leading strings (sare_has_lead): a text none of them
+     * begins where a match can start is not matched */
+    bool lead;
     const struct eval_def *ev;
     uint32_t n_lits; /* prefilter literals (sare_literals); 0: always run */
     /* their ids in s->lits as bit masks over the words of a seen[] bitset:
@@ -1292,6 +1295,7 @@ static void compile_regex_rule(struct scorer *s, struct crule *c)
     }
     add_literals(s, c);
     if (!sare_required_run(c->re, c->run_bytes, &c->run_min)) c->run_min = 0;
+    c->lead = sare_has_lead(c->re);
     c->caps = sare_has_names(c->re) && names_a_group(r->regex);
     if (r->kind == RK_HEADER || r->kind == RK_MIMEHEADER) {
         if (!r->header) {
@@ -2896,6 +2900,7 @@ static int match_re(struct run *R, uint32_t id, const sare *re, const sare_start
 static int match_text(struct run *R, const struct crule *c, const char *p, size_t len, int *left)
 {
     if (c->run_min && !sare_has_run(c->run_bytes, c->run_min, p, len)) return 0;
+    if (c->lead && !sare_lead_may(c->re, p, len)) return 0;
     return match_re(R, (uint32_t)(c - R->s->cr), c->re, c->st, p, len, left);
 }
 

@@ -3565,6 +3565,152 @@ static void test_starts_random(void **state)
     }
 }
 
+/* Leading strings: which patterns get them. H16 is an alternation of 16
+ * hosts, the fewest that make a lead. */
+#define H16                                                                                        \
+    "h01\\.xx|h02\\.xx|h03\\.xx|h04\\.xx|h05\\.xx|h06\\.xx|h07\\.xx|h08\\.xx|h09\\.xx|h10\\.xx|"   \
+    "h11\\.xx|h12\\.xx|h13\\.xx|h14\\.xx|h15\\.xx|h16\\.xx"
+#define H15                                                                                        \
+    "h01\\.xx|h02\\.xx|h03\\.xx|h04\\.xx|h05\\.xx|h06\\.xx|h07\\.xx|h08\\.xx|h09\\.xx|h10\\.xx|"   \
+    "h11\\.xx|h12\\.xx|h13\\.xx|h14\\.xx|h15\\.xx"
+
+static bool has_lead(const char *src)
+{
+    char err[256];
+    sare *re = compile(src, err, sizeof err);
+    if (!re) fail_msg("%s: %s", src, err);
+    bool r = sare_has_lead(re);
+    sare_free(re);
+    return r;
+}
+
+static void test_lead_refused(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {
+        "/^(?:" H16 ")/",
+        "/\\A(?:" H16 ")/",
+        "m,^https?://(?:" H16 ")/,i",
+        "/^(?!h01)(?:" H16 ")\\b/m",
+        "/^(?:" H15 "|\\w+\\.yy)/",
+        "/^(?>\\s{0,3})(?:" H16 ")/",
+        "/^(?<host>" H16 ")$/",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!has_lead(yes[i])) fail_msg("%s: no lead", yes[i]);
+    static const char *const no[] = {
+        "/(?:" H16 ")/",              /* not anchored */
+        "/x^(?:" H16 ")/",            /* not first */
+        "/^a|(?:" H16 ")/",           /* an alternation at the top */
+        "/^(?:" H15 ")/",             /* 15 items */
+        "/^(?:" H16 "|)/",            /* an empty item */
+        "/^.*(?:" H16 ")/",           /* .* first: every text */
+        "/^\\s*(?:" H16 ")?/",        /* an empty item after the run */
+        "/^(?:" H16 ")/x",            /* /x */
+        "/^(?i)(?:" H16 ")/",         /* inline flags */
+        "/^(?:" H16 "|h17\\.xx)\\w/", /* 17 strings followed by a run: too many */
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (has_lead(no[i])) fail_msg("%s: a lead", no[i]);
+}
+
+struct lead_case {
+    const char *pat, *subj;
+    bool may; /* sare_lead_may; false: sare_match finds nothing too */
+};
+
+/* Worked out by hand: true where an item begins the text (or, with /m, a
+ * line), false elsewhere; and sare_match agrees wherever the lead says no. */
+static void test_lead_cases(void **state)
+{
+    (void)state;
+    static const char url[] = "m,^https?://(?:\\w+\\.ab\\.cd|" H15 ")/,i";
+    static const struct lead_case cases[] = {
+        {url, "http://h05.xx/", true},
+        {url, "HTTPS://H05.XX/a", true},
+        {url, "http://h05.xx", false},     /* no "/" after the host */
+        {url, "http://h05.xxy/", false},   /* another host */
+        {url, "xhttp://h05.xx/", false},   /* not at the start */
+        {url, "http://h16.xx/", false},    /* not in H15 */
+        {url, "http://a_1.ab.cd/", true},  /* \w+ then ".ab.cd" */
+        {url, "http://a.b.ab.cd/", false}, /* "." is no \w */
+        {url, "http://.ab.cd/", false},    /* \w+ needs one */
+        {url, "http:/h05.xx/", false},
+        {"/^(?:" H16 ")\\d/m", "zzz\nh05.xx1", true},
+        {"/^(?:" H16 ")\\d/", "zzz\nh05.xx1", false}, /* without /m: the start only */
+        {"/^(?:" H16 ")\\d/m", "zzz\nxh05.xx1", false},
+        {"/^(?:" H16 ")\\d/m", "h05.xx1\n", true},
+        {"/^(?>\\s{0,3})(?:" H16 ")/", "   h01.xx", true},
+        {"/^(?>\\s{0,3})(?:" H16 ")/", "    h01.xx", false}, /* 4 blanks: more than 3 */
+        {"/^(?>\\s{0,3})(?:" H16 ")/", "\th02.xx", true},
+        {"/^(?>\\s{0,3})(?:" H16 ")/", "h03.xx", true},
+        {"/^(?:" H16 ")/i", "H07.XX", true},
+        {"/^(?:" H16 ")/", "H07.XX", false}, /* case matters without /i */
+        {"/^(?:" H16 ")/", "", false},
+        {"/^x?(?:" H16 ")/", "xh09.xx", true},
+        {"/^x?(?:" H16 ")/", "yh09.xx", false},
+        {"/^(?:a|b){2}(?:" H16 ")/", "bah09.xx", true},
+        {"/^(?:a|b){2}(?:" H16 ")/", "ah09.xx", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct lead_case *c = &cases[i];
+        char err[256];
+        sare *re = compile(c->pat, err, sizeof err);
+        assert_non_null(re);
+        assert_true(sare_has_lead(re));
+        size_t n = strlen(c->subj), ms, me;
+        char *copy = heap_copy(c->subj, n);
+        bool may = sare_lead_may(re, copy, n);
+        if (may != c->may) fail_msg("%s on \"%s\": %d", c->pat, c->subj, may);
+        enum sare_rc rc = sare_match(re, copy, n, 0, &ms, &me);
+        assert_int_equal(rc, may ? SARE_MATCH : SARE_NOMATCH); /* the cases match where may */
+        free(copy);
+        sare_free(re);
+    }
+}
+
+/* Random subjects over a small alphabet: where the lead says no, sare_match
+ * finds no match; and both answers occur. */
+static void test_lead_random(void **state)
+{
+    (void)state;
+    static const char *const pats[] = {
+        "/^(?:ab|ba|a\\.b|bb\\d|b\\sa|aab|abb|bab|bba|aaa|bbb|a1|b1|1a|1b|\\w+\\.a|ab\\.+b)b/",
+        "/^(?:ab|ba|a\\.b|bb\\d|b\\sa|aab|abb|bab|bba|aaa|bbb|a1|b1|1a|1b|\\w+\\.a)/im",
+        "/^(?>\\s{0,2})(?:ab|ba|aa|bb|a1|b1|1a|1b|11|a\\.|b\\.|\\.a|\\.b|\\.1|1\\.|\\.\\.)\\s/m",
+        "/^(?:a|b)?(?:a1|b1|1a|1b|11|ab|ba|aa|bb|\\.a|\\.b|a\\.|b\\.|\\.1|1\\.|\\.\\.)(?:1|a)/i",
+        "/^(?!a)(?:[ab]{2}|1[ab]|[ab]1|\\.[ab1]|[ab1]\\.|11)\\d+\\.(?:a|b|1\\.a|1\\.b|A|B)/im",
+    };
+    static const char alpha[] = "abAB1. \n";
+    unsigned seed = 4321;
+    for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
+        char err[256];
+        sare *re = compile(pats[k], err, sizeof err);
+        assert_non_null(re);
+        if (!sare_has_lead(re)) fail_msg("%s: no lead", pats[k]);
+        size_t no = 0, yes = 0;
+        for (int t = 0; t < 4000; t++) {
+            char buf[16];
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % sizeof buf;
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+            size_t ms, me;
+            char *copy = heap_copy(buf, len);
+            bool may = sare_lead_may(re, copy, len);
+            enum sare_rc rc = sare_match(re, copy, len, 0, &ms, &me);
+            if (!may && rc != SARE_NOMATCH) fail_msg("%s on \"%.*s\"", pats[k], (int)len, buf);
+            if (rc == SARE_MATCH) yes++;
+            if (!may) no++;
+            free(copy);
+        }
+        if (!no || !yes) fail_msg("%s: %zu skipped, %zu matched", pats[k], no, yes);
+        sare_free(re);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3608,6 +3754,9 @@ int main(void)
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_starts),
         cmocka_unit_test(test_starts_random),
+        cmocka_unit_test(test_lead_refused),
+        cmocka_unit_test(test_lead_cases),
+        cmocka_unit_test(test_lead_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

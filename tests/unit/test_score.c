@@ -1333,6 +1333,53 @@ static void test_header_at_windows(void **state)
     ruleset_free(rs);
 }
 
+/* Rules with leading strings (sare_lead_may: an anchored alternation of at
+ * least 16 items) hit as their twins without (the same regex behind an
+ * empty group, which the lead analysis does not take), with tflags multiple
+ * and maxhits: 9 header lines of MSG begin with a name of NAMES; the URI's
+ * host is www.example.org; the Subject begins "Act now". */
+#define NAMES                                                                                      \
+    "From|To|Subject|Message-ID|Date|X-Mailer|X-Pad|MIME-Version|Content-Type|X-A1|X-A2|X-A3|"     \
+    "X-A4|X-A5|X-A6|X-A7"
+#define HOSTS                                                                                      \
+    "h01\\.xx|h02\\.xx|h03\\.xx|h04\\.xx|h05\\.xx|h06\\.xx|h07\\.xx|h08\\.xx|h09\\.xx|h10\\.xx|"   \
+    "h11\\.xx|h12\\.xx|h13\\.xx|h14\\.xx|h15\\.xx"
+static void test_leading_strings(void **state)
+{
+    (void)state;
+    struct fx f;
+    run_rules(&f, "full F_LEAD /^(?:" NAMES "): \\S+/m\n"
+                  "tflags F_LEAD multiple\n"
+                  "full F_TWIN /(?:)^(?:" NAMES "): \\S+/m\n"
+                  "tflags F_TWIN multiple\n"
+                  "full F_MAX /^(?:" NAMES "): \\S+/m\n"
+                  "tflags F_MAX multiple maxhits=3\n"
+                  "full F_ONE /^(?:" NAMES "): \\S+/\n"
+                  "full F_CI /^(?:" NAMES "): \\S+/mi\n"
+                  "uri U_LEAD m,^https?://(?:\\w+\\.example\\.org|" HOSTS ")/offer,i\n"
+                  "uri U_NONE m,^https?://(?:\\w+\\.example\\.com|" HOSTS ")/,i\n"
+                  "header H_LEAD Subject =~ /^(?:Act|" HOSTS ") now/\n"
+                  "header H_NONE Subject =~ /^(?:Acts|" HOSTS ") now/\n");
+    static const char *const same[] = {"F_LEAD", "F_TWIN"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct score_hit *h = hit(&f, same[i]);
+        assert_non_null(h);
+        assert_int_equal(h->count, 9);
+        assert_string_equal(h->snippet, "From: Sender");
+    }
+    assert_int_equal(hit(&f, "F_MAX")->count, 3);
+    /* without /m: the first line only; /mi: the same nine */
+    assert_int_equal(hit(&f, "F_ONE")->count, 1);
+    assert_int_equal(hit(&f, "F_CI")->count, 1); /* not multiple: one */
+    assert_non_null(hit(&f, "U_LEAD"));
+    assert_string_equal(hit(&f, "U_LEAD")->snippet, "http://www.example.org/offer");
+    assert_null(hit(&f, "U_NONE"));
+    assert_non_null(hit(&f, "H_LEAD"));
+    assert_string_equal(hit(&f, "H_LEAD")->snippet, "Act now");
+    assert_null(hit(&f, "H_NONE"));
+    done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1353,6 +1400,7 @@ int main(void)
         cmocka_unit_test(test_header_direct_literals),
         cmocka_unit_test(test_header_key_tail),
         cmocka_unit_test(test_header_at_windows),
+        cmocka_unit_test(test_leading_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
