@@ -3110,15 +3110,22 @@ bool sare_has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len
 /* ---------------------------------------------------------------------------
  * Leading strings (sare_lead_may)
  *
- * A pattern anchored by a leading ^ (at the subject's start; with /m at a
- * line start too) whose beginning is a large alternation of strings, as
+ * A pattern anchored by a leading ^ (without /m) or \A whose beginning is a
+ * large alternation of strings, as
  * SpamAssassin writes lists of hosts and addresses
  * (m,^https?://(?:bit\.ly|...|\w+\.page\.link|...)/,i): a match begins with
  * one of a finite set of items, each a string s, or a string s, a run of
  * bytes of one class (min to max of them) and a string t. PCRE2 tries the
  * alternatives one after the other, through a large JIT code that is
  * mostly out of the caches when a rule runs once a text; a hash lookup per
- * length tells the same "no" from a few cache lines.
+ * length tells the same "no" from a few cache lines. Measured in place (each
+ * call timed both ways in turn), over the 2,000 bench messages: cycles a
+ * message for __URL_SHORTENER 10,000 -> 3,900, REPTO_419_FRAUD 6,100 ->
+ * 600, URI_GOOG_STO_SPAMMY 530 -> 120. It does not pay on a small pattern
+ * (FROMSPACE, 149 bytes compiled: 240 -> 400; TVD_FINGER_02, 554 bytes:
+ * 87 -> 97; PHISH_AZURE_CLOUDAPP, 807 bytes: 60 -> 33), nor with /m on a
+ * text of many lines, looked up at each line start (HEADER_SPAM on ALL:
+ * 4,500 -> 10,600): such patterns get none.
  *
  * The items are worked out from the pattern as PCRE2 compiles it: literal
  * bytes, classes (a class of at most LEAD_CLASS_KEYS bytes, caseless
@@ -3132,6 +3139,7 @@ bool sare_has_run(const uint64_t bytes[4], size_t min, const char *p, size_t len
 
 #define LEAD_MAX_ITEMS 4096 /* items built at any step; more: no lead */
 #define LEAD_MIN_ITEMS 16   /* fewer: PCRE2 starts such a pattern fast enough itself */
+#define LEAD_MIN_CODE 700u  /* compiled bytes (all parts); less: likewise */
 #define LEAD_MAX_LEN 255    /* bytes of an item's s or t */
 #define LEAD_MAX_RUNS 64
 #define LEAD_MAX_GROUPS 16 /* distinct (s, run) pairs of items with a run */
@@ -3187,7 +3195,6 @@ struct lent {
 
 struct sare_lead {
     unsigned char key[256];
-    bool multiline;
     char *bytes;
     struct lent *tab; /* open addressing; len 0: empty */
     size_t mask;
@@ -3658,19 +3665,30 @@ static void lead_free(struct sare_lead *ld)
     free(ld);
 }
 
+/* the bytes PCRE2 compiled re to, all parts */
+static size_t lead_code_size(const sare *re)
+{
+    size_t sum = 0;
+    for (size_t k = 0; k < re->n_parts; k++) {
+        size_t size = 0;
+        if (pcre2_pattern_info(re->parts ? re->parts[k] : re->code, PCRE2_INFO_SIZE, &size) == 0)
+            sum += size;
+    }
+    return sum;
+}
+
 /* the lead of pattern (pat,n) as PCRE2 compiles it, or NULL */
 static struct sare_lead *lead_analyse(const char *pat, size_t n, unsigned flags)
 {
     if (flags & (FL_X | FL_XX)) return NULL;
     size_t i;
-    if (n >= 1 && pat[0] == '^')
+    if (n >= 1 && pat[0] == '^' && !(flags & FL_M))
         i = 1;
     else if (n >= 2 && pat[0] == '\\' && pat[1] == 'A')
         i = 2;
     else
         return NULL;
     struct sare_lead *ld = xcalloc(1, sizeof *ld);
-    ld->multiline = pat[0] == '^' && (flags & FL_M);
     for (unsigned c = 0; c < 256; c++) {
         unsigned o = char_tables[256 + c];
         if ((flags & FL_I) && char_tables[256 + o] != c) { /* caseless pairs only */
@@ -3804,14 +3822,7 @@ bool sare_lead_may(const sare *re, const char *subj, size_t len)
     const struct sare_lead *ld = re ? re->lead : NULL;
     if (!ld) return true;
     if (!subj) subj = "", len = 0;
-    size_t pos = 0;
-    for (;;) {
-        if (lead_at(ld, subj + pos, len - pos)) return true;
-        if (!ld->multiline) return false;
-        const char *nl = memchr(subj + pos, '\n', len - pos);
-        if (!nl) return false;
-        pos = (size_t)(nl - subj) + 1;
-    }
+    return lead_at(ld, subj, len);
 }
 
 static void extract_literals(sare *re, const char *pat, size_t n, unsigned flags)
@@ -4840,7 +4851,9 @@ static sare *compile_impl(const char *src, size_t len, char *err, size_t errlen,
     if (!once) {
         extract_literals(re, t.out ? t.out : "", t.olen, flags);
         run_analyse(re, t.out ? t.out : "", t.olen, flags);
-        re->lead = lead_analyse(t.out ? t.out : "", t.olen, flags);
+        re->lead = lead_code_size(re) >= LEAD_MIN_CODE
+                       ? lead_analyse(t.out ? t.out : "", t.olen, flags)
+                       : NULL;
     }
 out:
     free(t.out);

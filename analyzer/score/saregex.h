@@ -241,15 +241,14 @@ enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t l
                                size_t *mstart, size_t *mend);
 void sare_starts_free(sare_starts *st);
 
-/* Leading strings, for a rule regex anchored by a leading ^ (or \A) whose
- * beginning is a large alternation of strings (lists of hosts or
- * addresses): the items a match begins with (at the subject's start, or
- * with /m at a line start), each a string, or a string, a run of bytes of
- * one class and a string, worked out at compile time when there are at
- * least 16 of them. sare_has_lead tells whether the regex has them;
- * sare_lead_may is false only when no item begins (subj,len) at any place
- * a match can start, so that the regex cannot match there; true without
- * them. */
+/* Leading strings, for a rule regex anchored by a leading ^ (without /m) or
+ * \A whose beginning is a large alternation of strings (lists of hosts or
+ * addresses): the items a match begins with, each a string, or a string, a
+ * run of bytes of one class and a string, worked out at compile time when
+ * there are at least 16 of them and the pattern compiles to at least 700
+ * bytes. sare_has_lead tells whether the regex has them; sare_lead_may is
+ * false only when no item begins (subj,len), so that the regex cannot match
+ * it; true without them. */
 bool sare_has_lead(const sare *re);
 bool sare_lead_may(const sare *re, const char *subj, size_t len);
 

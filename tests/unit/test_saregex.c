@@ -3565,14 +3565,23 @@ static void test_starts_random(void **state)
     }
 }
 
-/* Leading strings: which patterns get them. H16 is an alternation of 16
- * hosts, the fewest that make a lead. */
-#define H16                                                                                        \
-    "h01\\.xx|h02\\.xx|h03\\.xx|h04\\.xx|h05\\.xx|h06\\.xx|h07\\.xx|h08\\.xx|h09\\.xx|h10\\.xx|"   \
-    "h11\\.xx|h12\\.xx|h13\\.xx|h14\\.xx|h15\\.xx|h16\\.xx"
-#define H15                                                                                        \
-    "h01\\.xx|h02\\.xx|h03\\.xx|h04\\.xx|h05\\.xx|h06\\.xx|h07\\.xx|h08\\.xx|h09\\.xx|h10\\.xx|"   \
-    "h11\\.xx|h12\\.xx|h13\\.xx|h14\\.xx|h15\\.xx"
+/* Leading strings. hosts(): an alternation of n hosts "h000\.xx" ...
+ * (100 of them compile to over the 700 bytes a lead needs); lead_pat():
+ * a pattern with "%H" in fmt replaced by them. */
+static char *lead_pat(const char *fmt, int n)
+{
+    size_t cap = strlen(fmt) + (size_t)n * 16 + 1, k = 0;
+    char *alts = malloc((size_t)n * 16 + 1);
+    for (int h = 0; h < n; h++)
+        k += (size_t)snprintf(alts + k, (size_t)n * 16 + 1 - k, "%sh%03d\\.xx", h ? "|" : "", h);
+    alts[k] = 0;
+    char *out = malloc(cap);
+    const char *at = strstr(fmt, "%H");
+    assert_non_null(at);
+    snprintf(out, cap, "%.*s%s%s", (int)(at - fmt), fmt, alts, at + 2);
+    free(alts);
+    return out;
+}
 
 static bool has_lead(const char *src)
 {
@@ -3588,30 +3597,50 @@ static void test_lead_refused(void **state)
 {
     (void)state;
     static const char *const yes[] = {
-        "/^(?:" H16 ")/",
-        "/\\A(?:" H16 ")/",
-        "m,^https?://(?:" H16 ")/,i",
-        "/^(?!h01)(?:" H16 ")\\b/m",
-        "/^(?:" H15 "|\\w+\\.yy)/",
-        "/^(?>\\s{0,3})(?:" H16 ")/",
-        "/^(?<host>" H16 ")$/",
+        "/^(?:%H)/",
+        "/\\A(?:%H)/",
+        "m,^https?://(?:%H)/,i",
+        "/^(?!h001)(?:%H)\\b/",
+        "/^(?>\\s{0,3})(?:%H)/",
+        "/^(?<host>%H)$/",
+        "/^(?:%H|\\w+\\.yy)/",
     };
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        if (!has_lead(yes[i])) fail_msg("%s: no lead", yes[i]);
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        char *src = lead_pat(yes[i], 100);
+        if (!has_lead(src)) fail_msg("%s: no lead", yes[i]);
+        free(src);
+    }
     static const char *const no[] = {
-        "/(?:" H16 ")/",              /* not anchored */
-        "/x^(?:" H16 ")/",            /* not first */
-        "/^a|(?:" H16 ")/",           /* an alternation at the top */
-        "/^(?:" H15 ")/",             /* 15 items */
-        "/^(?:" H16 "|)/",            /* an empty item */
-        "/^.*(?:" H16 ")/",           /* .* first: every text */
-        "/^\\s*(?:" H16 ")?/",        /* an empty item after the run */
-        "/^(?:" H16 ")/x",            /* /x */
-        "/^(?i)(?:" H16 ")/",         /* inline flags */
-        "/^(?:" H16 "|h17\\.xx)\\w/", /* 17 strings followed by a run: too many */
+        "/(?:%H)/",       /* not anchored */
+        "/x^(?:%H)/",     /* not first */
+        "/^a|(?:%H)/",    /* an alternation at the top */
+        "/^(?:%H)/m",     /* ^ at every line start */
+        "/^(?:%H|)/",     /* an empty item */
+        "/^.*(?:%H)/",    /* .* first: every text */
+        "/^\\s*(?:%H)?/", /* an empty item after the run */
+        "/^(?:%H)/x",     /* /x */
+        "/^(?i)(?:%H)/",  /* inline flags */
+        "/^(?:%H)\\w/",   /* 100 strings followed by a run: too many */
     };
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        if (has_lead(no[i])) fail_msg("%s: a lead", no[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        char *src = lead_pat(no[i], 100);
+        if (has_lead(src)) fail_msg("%s: a lead", no[i]);
+        free(src);
+    }
+    /* 16 short hosts: too small a pattern; 42 items of \s?"\s: likewise;
+     * 15 long ones: too few items */
+    char *small = lead_pat("/^(?:%H)/", 16);
+    assert_false(has_lead(small));
+    free(small);
+    assert_false(has_lead("/^\\s?\"\\s/"));
+    char few[2048];
+    size_t k = (size_t)snprintf(few, sizeof few, "/^(?:");
+    for (int h = 0; h < 15; h++)
+        k += (size_t)snprintf(few + k, sizeof few - k,
+                              "%shost%02d\\.a-rather-long-name-for-a-host\\.example\\.com",
+                              h ? "|" : "", h);
+    snprintf(few + k, sizeof few - k, ")/");
+    assert_false(has_lead(few));
 }
 
 struct lead_case {
@@ -3619,73 +3648,75 @@ struct lead_case {
     bool may; /* sare_lead_may; false: sare_match finds nothing too */
 };
 
-/* Worked out by hand: true where an item begins the text (or, with /m, a
- * line), false elsewhere; and sare_match agrees wherever the lead says no. */
+/* Worked out by hand: true where an item begins the text, false elsewhere;
+ * and sare_match agrees (every case that may matches) */
 static void test_lead_cases(void **state)
 {
     (void)state;
-    static const char url[] = "m,^https?://(?:\\w+\\.ab\\.cd|" H15 ")/,i";
+    static const char url[] = "m,^https?://(?:\\w+\\.ab\\.cd|%H)/,i";
     static const struct lead_case cases[] = {
-        {url, "http://h05.xx/", true},
-        {url, "HTTPS://H05.XX/a", true},
-        {url, "http://h05.xx", false},     /* no "/" after the host */
-        {url, "http://h05.xxy/", false},   /* another host */
-        {url, "xhttp://h05.xx/", false},   /* not at the start */
-        {url, "http://h16.xx/", false},    /* not in H15 */
+        {url, "http://h005.xx/", true},
+        {url, "HTTPS://H005.XX/a", true},
+        {url, "http://h005.xx", false},    /* no "/" after the host */
+        {url, "http://h005.xxy/", false},  /* another host */
+        {url, "xhttp://h005.xx/", false},  /* not at the start */
+        {url, "http://h100.xx/", false},   /* not in the list */
         {url, "http://a_1.ab.cd/", true},  /* \w+ then ".ab.cd" */
         {url, "http://a.b.ab.cd/", false}, /* "." is no \w */
         {url, "http://.ab.cd/", false},    /* \w+ needs one */
-        {url, "http:/h05.xx/", false},
-        {"/^(?:" H16 ")\\d/m", "zzz\nh05.xx1", true},
-        {"/^(?:" H16 ")\\d/", "zzz\nh05.xx1", false}, /* without /m: the start only */
-        {"/^(?:" H16 ")\\d/m", "zzz\nxh05.xx1", false},
-        {"/^(?:" H16 ")\\d/m", "h05.xx1\n", true},
-        {"/^(?>\\s{0,3})(?:" H16 ")/", "   h01.xx", true},
-        {"/^(?>\\s{0,3})(?:" H16 ")/", "    h01.xx", false}, /* 4 blanks: more than 3 */
-        {"/^(?>\\s{0,3})(?:" H16 ")/", "\th02.xx", true},
-        {"/^(?>\\s{0,3})(?:" H16 ")/", "h03.xx", true},
-        {"/^(?:" H16 ")/i", "H07.XX", true},
-        {"/^(?:" H16 ")/", "H07.XX", false}, /* case matters without /i */
-        {"/^(?:" H16 ")/", "", false},
-        {"/^x?(?:" H16 ")/", "xh09.xx", true},
-        {"/^x?(?:" H16 ")/", "yh09.xx", false},
-        {"/^(?:a|b){2}(?:" H16 ")/", "bah09.xx", true},
-        {"/^(?:a|b){2}(?:" H16 ")/", "ah09.xx", false},
+        {url, "http:/h005.xx/", false},
+        {"/^(?:%H)1/", "zzz\nh005.xx1", false}, /* the start only */
+        {"/^(?:%H)1/", "h005.xx1\n", true},
+        {"/^(?>\\s{0,3})(?:%H)/", "   h001.xx", true},
+        {"/^(?>\\s{0,3})(?:%H)/", "    h001.xx", false}, /* 4 blanks: more than 3 */
+        {"/^(?>\\s{0,3})(?:%H)/", "\th002.xx", true},
+        {"/^(?>\\s{0,3})(?:%H)/", "h003.xx", true},
+        {"/^(?:%H)/i", "H007.XX", true},
+        {"/^(?:%H)/", "H007.XX", false}, /* case matters without /i */
+        {"/^(?:%H)/", "", false},
+        {"/^x?(?:%H)/", "xh009.xx", true},
+        {"/^x?(?:%H)/", "yh009.xx", false},
+        {"/^(?:a|b){2}(?:%H)/", "bah009.xx", true},
+        {"/^(?:a|b){2}(?:%H)/", "ah009.xx", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct lead_case *c = &cases[i];
         char err[256];
-        sare *re = compile(c->pat, err, sizeof err);
+        char *src = lead_pat(c->pat, 100);
+        sare *re = compile(src, err, sizeof err);
         assert_non_null(re);
-        assert_true(sare_has_lead(re));
+        if (!sare_has_lead(re)) fail_msg("%s: no lead", c->pat);
         size_t n = strlen(c->subj), ms, me;
         char *copy = heap_copy(c->subj, n);
         bool may = sare_lead_may(re, copy, n);
         if (may != c->may) fail_msg("%s on \"%s\": %d", c->pat, c->subj, may);
         enum sare_rc rc = sare_match(re, copy, n, 0, &ms, &me);
-        assert_int_equal(rc, may ? SARE_MATCH : SARE_NOMATCH); /* the cases match where may */
+        assert_int_equal(rc, may ? SARE_MATCH : SARE_NOMATCH);
         free(copy);
         sare_free(re);
+        free(src);
     }
 }
 
 /* Random subjects over a small alphabet: where the lead says no, sare_match
- * finds no match; and both answers occur. */
+ * finds no match; and both answers occur. The hosts (%H) never match here:
+ * they make the pattern large enough for a lead. */
 static void test_lead_random(void **state)
 {
     (void)state;
     static const char *const pats[] = {
-        "/^(?:ab|ba|a\\.b|bb\\d|b\\sa|aab|abb|bab|bba|aaa|bbb|a1|b1|1a|1b|\\w+\\.a|ab\\.+b)b/",
-        "/^(?:ab|ba|a\\.b|bb\\d|b\\sa|aab|abb|bab|bba|aaa|bbb|a1|b1|1a|1b|\\w+\\.a)/im",
-        "/^(?>\\s{0,2})(?:ab|ba|aa|bb|a1|b1|1a|1b|11|a\\.|b\\.|\\.a|\\.b|\\.1|1\\.|\\.\\.)\\s/m",
-        "/^(?:a|b)?(?:a1|b1|1a|1b|11|ab|ba|aa|bb|\\.a|\\.b|a\\.|b\\.|\\.1|1\\.|\\.\\.)(?:1|a)/i",
-        "/^(?!a)(?:[ab]{2}|1[ab]|[ab]1|\\.[ab1]|[ab1]\\.|11)\\d+\\.(?:a|b|1\\.a|1\\.b|A|B)/im",
+        "/^(?:%H|ab|ba|a\\.b|bb\\d|b\\sa|aab|abb|bab|bba|aaa|bbb|a1|b1|1a|1b|\\w+\\.a|ab\\.+b)b/",
+        "/^(?:%H|ab|ba|a\\.b|bb\\d|b\\sa|aab|abb|bab|bba|aaa|bbb|a1|b1|1a|1b|\\w+\\.a)/i",
+        "/^(?>\\s{0,2})(?:%H|ab|ba|aa|bb|a1|b1|1a|1b|11|a\\.|b\\.|\\.a|\\.b|\\.1|1\\.|\\.\\.)\\s/",
+        "/^(?:a|b)?(?:%H|a1|b1|1a|1b|11|ab|ba|aa|bb|\\.a|\\.b|a\\.|b\\.|\\.1|1\\.|\\.\\.)(?:1|a)/i",
+        "/^(?!a)(?:[ab]{2}|1[ab]|[ab]1|\\.[ab1]|[ab1]\\.|11)\\d+\\.(?:%H|a|b|1\\.a|1\\.b|A|B)/i",
     };
     static const char alpha[] = "abAB1. \n";
     unsigned seed = 4321;
     for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
         char err[256];
-        sare *re = compile(pats[k], err, sizeof err);
+        char *src = lead_pat(pats[k], 100);
+        sare *re = compile(src, err, sizeof err);
         assert_non_null(re);
         if (!sare_has_lead(re)) fail_msg("%s: no lead", pats[k]);
         size_t no = 0, yes = 0;
@@ -3708,6 +3739,7 @@ static void test_lead_random(void **state)
         }
         if (!no || !yes) fail_msg("%s: %zu skipped, %zu matched", pats[k], no, yes);
         sare_free(re);
+        free(src);
     }
 }
 
