@@ -2298,37 +2298,68 @@ static bool masks_met(const struct fmask *m, uint32_t n, const uint64_t *seen)
  * such rule's folded literals, and a rule none of whose folded literals
  * occur cannot match the line. A line with a byte outside the alphabet
  * runs every rule. */
+/* a line's folds, folded and scanned ahead with the message's other new
+ * lines (fscan_batch) */
+struct fpre {
+    bool have;
+    bool ok[SARE_N_FOLDS];
+    const char *buf[SARE_N_FOLDS];
+    size_t len[SARE_N_FOLDS];
+    uint64_t *row[SARE_N_FOLDS];
+};
+
 struct fscan {
-    char *buf[SARE_N_FOLDS];      /* folded text (room for the longest line) */
-    size_t len[SARE_N_FOLDS];     /* its length */
-    uint64_t *seen[SARE_N_FOLDS]; /* folded literals seen, per fold */
-    bool ok[SARE_N_FOLDS];        /* the line folded: seen[] judges it */
-    size_t *apart;                /* per s->aparts: occurrences apart, SIZE_MAX not counted */
-    uint8_t *reach;               /* sare_chain_scan's output (room for the longest line + 1) */
+    const char *buf[SARE_N_FOLDS];      /* the line's folded text */
+    size_t len[SARE_N_FOLDS];           /* its length */
+    const uint64_t *seen[SARE_N_FOLDS]; /* folded literals seen, per fold */
+    bool ok[SARE_N_FOLDS];              /* the line folded: seen[] judges it */
+    /* room to fold and scan a line here (the longest line) */
+    char *own_buf[SARE_N_FOLDS];
+    uint64_t *own_seen[SARE_N_FOLDS];
+    /* pre[cur]: the line being evaluated, when fscan_batch did it (pre
+     * NULL or !pre[cur].have: folded and scanned by fscan_line) */
+    const struct fpre *pre;
+    size_t cur;
+    size_t *apart;  /* per s->aparts: occurrences apart, SIZE_MAX not counted */
+    uint8_t *reach; /* sare_chain_scan's output (room for the longest line + 1) */
 };
 
 static void fscan_init(const struct scorer *s, arena *a, size_t maxlen, struct fscan *fs)
 {
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
-        fs->buf[f] = arena_alloc(a, maxlen ? maxlen : 1);
+        fs->own_buf[f] = arena_alloc(a, maxlen ? maxlen : 1);
+        fs->buf[f] = fs->own_buf[f];
         fs->len[f] = 0;
-        fs->seen[f] = arena_alloc(a, (s->n_fwords[f] ? s->n_fwords[f] : 1) * sizeof(uint64_t));
+        fs->own_seen[f] = arena_alloc(a, (s->n_fwords[f] ? s->n_fwords[f] : 1) * sizeof(uint64_t));
+        fs->seen[f] = fs->own_seen[f];
         fs->ok[f] = false;
     }
     fs->apart = arena_alloc(a, (s->n_aparts ? s->n_aparts : 1) * sizeof *fs->apart);
     fs->reach = arena_alloc(a, maxlen + 1);
+    fs->pre = NULL;
+    fs->cur = 0;
 }
 
 static void fscan_line(const struct scorer *s, const char *p, size_t len, struct fscan *fs)
 {
+    const struct fpre *pre = fs->pre && fs->pre[fs->cur].have ? &fs->pre[fs->cur] : NULL;
     for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
         fs->ok[f] = false;
         if (!s->n_fwords[f]) continue;
-        size_t n = sare_fold(f, p, len, fs->buf[f]);
+        if (pre) {
+            fs->ok[f] = pre->ok[f];
+            fs->buf[f] = pre->buf[f];
+            fs->len[f] = pre->len[f];
+            fs->seen[f] = pre->row[f];
+            continue;
+        }
+        size_t n = sare_fold(f, p, len, fs->own_buf[f]);
         if (n == SIZE_MAX) continue;
+        fs->buf[f] = fs->own_buf[f];
         fs->len[f] = n;
-        memset(fs->seen[f], 0, s->n_fwords[f] * sizeof(uint64_t));
-        sare_lits_scan(s->flits[f], fs->buf[f], n, fs->seen[f]);
+        memset(fs->own_seen[f], 0, s->n_fwords[f] * sizeof(uint64_t));
+        sare_lits_scan(s->flits[f], fs->own_buf[f], n, fs->own_seen[f]);
+        fs->seen[f] = fs->own_seen[f];
         fs->ok[f] = true;
     }
     for (size_t i = 0; i < s->n_aparts; i++)
@@ -2988,9 +3019,61 @@ static int budget_of(const struct crule *c)
 
 /* The results for one line: from the cache, or matched now (and kept);
  * *nz (*n_nz of them) the indexes of those not all zero (lc_eval). */
+/* whether line (p,len), of hash h, has its results in the line cache */
+static bool lc_has(const struct lcache *lc, const char *p, size_t len, uint64_t h)
+{
+    if (len < LC_MIN_LEN || len > UINT16_MAX) return false;
+    for (size_t k = h & (LC_SLOTS - 1); lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
+        if (lc->slot[k].h == h && lc->slot[k].len == len &&
+            memcmp(lc->bytes + lc->slot[k].off, p, len) == 0)
+            return true;
+    return false;
+}
+
+/* The folds of the lines the line cache does not hold (need[i]), folded
+ * and scanned before the lines are evaluated, each fold's texts as one
+ * batch (sare_lits_scan_texts: interleaved walks whose cache misses
+ * overlap, where a line scanned on its own waits for one miss after
+ * another); NULL when fewer than two lines need it. */
+static const struct fpre *fscan_batch(const struct scorer *s, arena *a, const struct mv_text *lines,
+                                      size_t n, const bool *need)
+{
+    size_t nn = 0;
+    for (size_t i = 0; i < n; i++)
+        nn += need[i];
+    if (nn < 2) return NULL;
+    struct fpre *pre = arena_zalloc(a, n * sizeof *pre);
+    struct sare_text *t = arena_alloc(a, nn * sizeof *t);
+    size_t *at = arena_alloc(a, nn * sizeof *at);
+    for (size_t i = 0; i < n; i++)
+        pre[i].have = need[i];
+    for (unsigned f = 0; f < SARE_N_FOLDS; f++) {
+        if (!s->n_fwords[f]) continue;
+        size_t w = s->n_fwords[f], k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!need[i]) continue;
+            char *b = arena_alloc(a, lines[i].len ? lines[i].len : 1);
+            size_t m = sare_fold(f, lines[i].p, lines[i].len, b);
+            if (m == SIZE_MAX) continue; /* ok[f] stays false */
+            pre[i].ok[f] = true;
+            pre[i].buf[f] = b;
+            pre[i].len[f] = m;
+            t[k] = (struct sare_text){b, m};
+            at[k++] = i;
+        }
+        if (!k) continue;
+        uint64_t *rows = arena_zalloc(a, k * w * sizeof *rows);
+        sare_lits_scan_texts(s->flits[f], t, k, rows, w);
+        for (size_t q = 0; q < k; q++)
+            pre[at[q]].row[f] = rows + q * w;
+    }
+    return pre;
+}
+
+/* hp: the line's hash (hash_fnv1a), or NULL to work it out */
 static const struct lres *lc_line(struct run *R, struct lcache *lc, const char *p, size_t len,
-                                  struct lres *scratch, uint32_t *scratch_nz, const uint32_t **nz,
-                                  uint32_t *n_nz, struct fscan *fs)
+                                  const uint64_t *hp, struct lres *scratch, uint32_t *scratch_nz,
+                                  const uint32_t **nz, uint32_t *n_nz, struct fscan *fs)
 {
     const struct scorer *s = R->s;
     *nz = scratch_nz;
@@ -2998,7 +3081,7 @@ static const struct lres *lc_line(struct run *R, struct lcache *lc, const char *
         lc_eval(s, p, len, scratch, scratch_nz, n_nz, fs);
         return scratch;
     }
-    uint64_t h = hash_fnv1a(p, len);
+    uint64_t h = hp ? *hp : hash_fnv1a(p, len);
     size_t k = h & (LC_SLOTS - 1);
     for (; lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
         if (lc->slot[k].h == h && lc->slot[k].len == len &&
@@ -3051,11 +3134,25 @@ static void run_cached_body(struct run *R, const struct mv_text *lines, size_t n
     fscan_init(s, R->a, maxlen, &fs);
     for (size_t j = 0; j < s->n_cbody; j++)
         left[j] = budget_of(&s->cr[s->cbody[j]]);
+    /* the lines the cache does not hold have their folds scanned together
+     * first; a line the cache drops in between (it starts over when full)
+     * is folded and scanned on its own by fscan_line, to the same result */
+    uint64_t *hs = NULL;
+    if (s->any_flits && n_lines > 1) {
+        hs = arena_alloc(R->a, n_lines * sizeof *hs);
+        bool *need = arena_alloc(R->a, n_lines * sizeof *need);
+        for (size_t i = 0; i < n_lines; i++) {
+            hs[i] = hash_fnv1a(lines[i].p, lines[i].len);
+            need[i] = !lc_has(lc, lines[i].p, lines[i].len, hs[i]);
+        }
+        fs.pre = fscan_batch(s, R->a, lines, n_lines, need);
+    }
     for (size_t i = 0; i < n_lines; i++) {
         const uint32_t *nz;
         uint32_t n_nz;
-        const struct lres *res =
-            lc_line(R, lc, lines[i].p, lines[i].len, scratch, scratch_nz, &nz, &n_nz, &fs);
+        fs.cur = i;
+        const struct lres *res = lc_line(R, lc, lines[i].p, lines[i].len, hs ? &hs[i] : NULL,
+                                         scratch, scratch_nz, &nz, &n_nz, &fs);
         for (uint32_t q = 0; q < n_nz; q++) {
             uint32_t j = nz[q];
             const struct lres *r = &res[j];
