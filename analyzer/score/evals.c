@@ -73,6 +73,7 @@
 #include "mail/rfc2047.h"
 #include "score/evals_int.h"
 #include "score/saregex.h"
+#include "util/hash.h"
 #include "util/net.h"
 #include "util/str.h"
 
@@ -1370,10 +1371,8 @@ static struct sorted_list sl_cache[SL_SLOTS];
 
 static uint32_t str_hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h ^ (h >> 16);
+    uint64_t h = hash_fnv1a(s, strlen(s));
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 /* The hash index of l's entries: a power of two of slots, at least twice

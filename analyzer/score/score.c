@@ -3024,15 +3024,28 @@ static int budget_of(const struct crule *c)
 
 /* The results for one line: from the cache, or matched now (and kept);
  * *nz (*n_nz of them) the indexes of those not all zero (lc_eval). */
+/* The slot of line (p,len), of hash h, in the line cache: the one that
+ * holds it (*found true), else the empty one where it would go. */
+static size_t lc_find(const struct lcache *lc, const char *p, size_t len, uint64_t h, bool *found)
+{
+    size_t k = h & (LC_SLOTS - 1);
+    for (; lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
+        if (lc->slot[k].h == h && lc->slot[k].len == len &&
+            memcmp(lc->bytes + lc->slot[k].off, p, len) == 0) {
+            *found = true;
+            return k;
+        }
+    *found = false;
+    return k;
+}
+
 /* whether line (p,len), of hash h, has its results in the line cache */
 static bool lc_has(const struct lcache *lc, const char *p, size_t len, uint64_t h)
 {
+    bool found;
     if (len < LC_MIN_LEN || len > UINT16_MAX) return false;
-    for (size_t k = h & (LC_SLOTS - 1); lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
-        if (lc->slot[k].h == h && lc->slot[k].len == len &&
-            memcmp(lc->bytes + lc->slot[k].off, p, len) == 0)
-            return true;
-    return false;
+    lc_find(lc, p, len, h, &found);
+    return found;
 }
 
 /* The folds of the lines the line cache does not hold (need[i]), folded
@@ -3087,19 +3100,17 @@ static const struct lres *lc_line(struct run *R, struct lcache *lc, const char *
         return scratch;
     }
     uint64_t h = hp ? *hp : hash_fnv1a(p, len);
-    size_t k = h & (LC_SLOTS - 1);
-    for (; lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1))
-        if (lc->slot[k].h == h && lc->slot[k].len == len &&
-            memcmp(lc->bytes + lc->slot[k].off, p, len) == 0) {
-            *nz = lc->nzs + lc->slot[k].nz;
-            *n_nz = lc->slot[k].n_nz;
-            return lc->res + lc->slot[k].res;
-        }
+    bool found;
+    size_t k = lc_find(lc, p, len, h, &found);
+    if (found) {
+        *nz = lc->nzs + lc->slot[k].nz;
+        *n_nz = lc->slot[k].n_nz;
+        return lc->res + lc->slot[k].res;
+    }
     lc_eval(s, p, len, scratch, scratch_nz, n_nz, fs);
     if (lc->n_used + 1 > LC_SLOTS / 2 || lc->nbytes + len > LC_BYTES) {
         lc_reset(lc);
-        for (k = h & (LC_SLOTS - 1); lc->slot[k].used; k = (k + 1) & (LC_SLOTS - 1)) {
-        }
+        k = h & (LC_SLOTS - 1); /* every slot is empty now */
     }
     if (lc->nres + lc->nrules > lc->capres) {
         lc->capres = (lc->nres + lc->nrules) * 2;

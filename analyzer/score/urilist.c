@@ -192,7 +192,9 @@ static const char *const tlds[] = {
 /* A hash index of tlds, built once per process: the binary search over
  * the 1,490 names took eleven strcmp calls and as many unpredictable
  * branches a look-up (the URI scanner and the header :domain modifier ask
- * for every host). TLD_SLOTS is a power of two, more than twice the names. */
+ * for every host). TLD_SLOTS is a power of two, more than twice the names.
+ * (util/nameidx does the same for the HTML tag tables, but holds at most
+ * NAMEIDX_MAX = 255 names in uint8_t slots.) */
 #define N_TLDS (sizeof tlds / sizeof tlds[0])
 #define TLD_SLOTS 4096
 static uint16_t tld_slot[TLD_SLOTS]; /* name index + 1, 0: empty */
@@ -201,10 +203,8 @@ static pthread_once_t tld_once = PTHREAD_ONCE_INIT;
 
 static uint32_t tld_hash(const char *p, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h ^ (h >> 15);
+    uint64_t h = hash_fnv1a(p, n);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 static void tld_build(void)

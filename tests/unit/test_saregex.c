@@ -2346,9 +2346,9 @@ static bool set_found(const char *const *lits, const size_t *lens, size_t k, con
     return false;
 }
 
-/* the same with the first sets only (what the engine did before the more
- * sets) */
-static bool fold_allows_first(const sare *re, const char *p, size_t len)
+/* whether the folded text holds a literal of every set of each fold: the
+ * first sets, and with `more` the more sets (sare_fold_literals_more) too */
+static bool fold_sets_allow(const sare *re, const char *p, size_t len, bool more)
 {
     char *buf = malloc(len ? len : 1);
     bool ok = true;
@@ -2360,31 +2360,25 @@ static bool fold_allows_first(const sare *re, const char *p, size_t len)
         size_t n = sare_fold(f, p, len, buf);
         if (n == SIZE_MAX) continue;
         ok = set_found(lits, lens, k, buf, n);
-    }
-    free(buf);
-    return ok;
-}
-
-/* every set of a fold: the first and the more sets (sare_fold_literals_more) */
-static bool fold_allows(const sare *re, const char *p, size_t len)
-{
-    char *buf = malloc(len ? len : 1);
-    bool ok = true;
-    for (unsigned f = 0; f < SARE_N_FOLDS && ok; f++) {
-        const char *const *lits;
-        const size_t *lens;
-        size_t k = sare_fold_literals(re, f, &lits, &lens);
-        if (!k) continue;
-        size_t n = sare_fold(f, p, len, buf);
-        if (n == SIZE_MAX) continue;
-        ok = set_found(lits, lens, k, buf, n);
-        for (unsigned x = 0; x < SARE_FOLD_MORE && ok; x++) {
+        for (unsigned x = 0; more && x < SARE_FOLD_MORE && ok; x++) {
             k = sare_fold_literals_more(re, f, x, &lits, &lens);
             if (k) ok = set_found(lits, lens, k, buf, n);
         }
     }
     free(buf);
     return ok;
+}
+
+/* the first sets only (what the engine did before the more sets) */
+static bool fold_allows_first(const sare *re, const char *p, size_t len)
+{
+    return fold_sets_allow(re, p, len, false);
+}
+
+/* every set of a fold */
+static bool fold_allows(const sare *re, const char *p, size_t len)
+{
+    return fold_sets_allow(re, p, len, true);
 }
 
 static bool matches(const sare *re, const char *p, size_t len)

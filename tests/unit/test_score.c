@@ -1177,6 +1177,14 @@ static void test_header_direct_literals(void **state)
     done(&f);
 }
 
+/* MSG with its X-Pad field replaced by "X-R: xr" (malloc'd, *len bytes) */
+static char *with_xr(const char *xr, size_t *len)
+{
+    char line[256];
+    snprintf(line, sizeof line, "X-R: %s", xr);
+    return replace(MSG, "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", line, len);
+}
+
 /* Header rules /^[^\]]+ KEY=REST/ (the X-Spam-Relays-* rules' form) run
  * REST from the one " KEY=" before the first ']' (key_tail): every K_ rule
  * has a twin T_ written [^\]]{1,} (the plain regex) that must agree, on
@@ -1204,9 +1212,7 @@ static void tail_cb(const struct score_result *r, void *ctx)
 static void tail_case(scorer *sc, const char *xr, const char *want, const char *mx_snip)
 {
     size_t len;
-    char line[256];
-    snprintf(line, sizeof line, "X-R: %s", xr);
-    char *raw = replace(MSG, "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", line, &len);
+    char *raw = with_xr(xr, &len);
     struct tail_hits t;
     memset(&t, 0, sizeof t);
     run_msg(sc, raw, len, tail_cb, &t);
@@ -1289,9 +1295,7 @@ static void at_cb(const struct score_result *r, void *ctx)
 static void at_case(scorer *sc, const char *xr, const char *want, const char *snip)
 {
     size_t len;
-    char line[256];
-    snprintf(line, sizeof line, "X-R: %s", xr);
-    char *raw = replace(MSG, "X-Pad: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", line, &len);
+    char *raw = with_xr(xr, &len);
     struct at_hits t;
     memset(&t, 0, sizeof t);
     run_msg(sc, raw, len, at_cb, &t);
