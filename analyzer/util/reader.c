@@ -203,8 +203,7 @@ int reader_skip(struct reader *r, uint64_t n)
         off_t at = lseek(r->fd, 0, SEEK_CUR);
         if (at >= 0 && lseek(r->fd, (off_t)n, SEEK_CUR) >= 0) {
             struct stat st;
-            if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size < (uint64_t)at + n)
-                return -1;
+            if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size < (uint64_t)at + n) return -1;
             r->offset += n;
             return 0;
         }
@@ -212,8 +211,7 @@ int reader_skip(struct reader *r, uint64_t n)
     char tmp[65536];
     while (n > 0) {
         long got = reader_read(r, tmp, n < sizeof tmp ? (size_t)n : sizeof tmp);
-        if (got <= 0)
-            return -1;
+        if (got <= 0) return -1;
         n -= (uint64_t)got;
     }
     return 0;
@@ -228,12 +226,10 @@ void reader_close(struct reader *r)
     free(r);
 }
 
-int reader_slurp(const char *path, size_t max, struct buf *out, bool *truncated, char *err,
-                 size_t errlen)
+/* The rest of a (gzip) file through its reader into out, at most max bytes. */
+static int slurp_reader(struct reader *r, size_t max, struct buf *out, bool *truncated, char *err,
+                        size_t errlen)
 {
-    *truncated = false;
-    struct reader *r = reader_open(path, err, errlen);
-    if (!r) return -1;
     buf_reset(out);
     int rc = 0;
     for (;;) {
@@ -255,5 +251,114 @@ int reader_slurp(const char *path, size_t max, struct buf *out, bool *truncated,
         out->len += (size_t)n;
     }
     reader_close(r);
+    return rc;
+}
+
+/* A reader over fd whose first n bytes (n <= READER_IN) were read already:
+ * what reader_open's sniff() leaves, built from those bytes. */
+static struct reader *reader_from_prefix(int fd, const void *prefix, size_t n)
+{
+    struct reader *r = xcalloc(1, sizeof *r);
+    r->fd = fd;
+    r->in = xmalloc(READER_IN);
+    memcpy(r->in, prefix, n);
+    r->gzip = n >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    r->raw_in = n;
+    r->zs.next_in = r->in;
+    r->zs.avail_in = (uInt)n;
+    if (r->gzip && inflateInit2(&r->zs, 15 + 32) != Z_OK) {
+        snprintf(r->err, sizeof r->err, "zlib init failed");
+        r->done = true;
+    }
+    return r;
+}
+
+/* read(2) until n bytes, end of file or an error: the count, or -1. */
+static long read_full(int fd, char *dst, size_t n, char *err, size_t errlen)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, dst + got, n - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            snprintf(err, errlen, "read error: %s", strerror(errno));
+            return -1;
+        }
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (long)got;
+}
+
+/* A plain file is read straight into out: the first read(2) goes where the
+ * bytes stay, and only a gzip file (its magic in those bytes) goes through
+ * a reader. That was a 64 KB input buffer allocated and freed for every
+ * file and each file's bytes copied from it (the bench reads 2,000 files of
+ * 5.8 KB on average); the system calls are the same: open, read, the read
+ * that finds the end, close. */
+int reader_slurp(const char *path, size_t max, struct buf *out, bool *truncated, char *err,
+                 size_t errlen)
+{
+    *truncated = false;
+    buf_reset(out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    /* the first block, as sniff() reads it: until 2 bytes are in (the magic) */
+    char *w = buf_reserve(out, READER_IN);
+    long got = 0;
+    bool eof = false;
+    while (got < 2) {
+        ssize_t k = read(fd, w + got, (size_t)(READER_IN - got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            eof = k == 0;
+            if (k < 0 && got == 0) {
+                /* sniff() saw nothing; reader_read's first read then failed the same way */
+                snprintf(err, errlen, "read error: %s", strerror(errno));
+                close(fd);
+                return -1;
+            }
+            break;
+        }
+        got += k;
+    }
+    if (got >= 2 && (unsigned char)w[0] == 0x1f && (unsigned char)w[1] == 0x8b)
+        return slurp_reader(reader_from_prefix(fd, w, (size_t)got), max, out, truncated, err,
+                            errlen);
+    int rc = 0;
+    if ((size_t)got > max) {
+        out->len = max;
+        *truncated = true;
+        goto out;
+    }
+    out->len = (size_t)got;
+    if (eof) goto out; /* a file of 0 or 1 bytes: its end already seen */
+    for (;;) {
+        size_t want = 65536;
+        if (out->len + want > max) want = max - out->len;
+        if (want == 0) {
+            char probe;
+            long n = read_full(fd, &probe, 1, err, errlen);
+            if (n < 0) {
+                rc = -1;
+                goto out;
+            }
+            if (n > 0) *truncated = true;
+            break;
+        }
+        w = buf_reserve(out, want);
+        long n = read_full(fd, w, want, err, errlen);
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        out->len += (size_t)n;
+        if ((size_t)n < want) break; /* read_full stopped at the end */
+    }
+out:
+    close(fd);
     return rc;
 }

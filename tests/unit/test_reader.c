@@ -30,7 +30,8 @@ static int teardown(void **state)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "%s", dir);
     /* remove the few files we made */
-    const char *names[] = {"plain", "one.gz", "two.gz", "trunc.gz", "corrupt.gz", "big"};
+    const char *names[] = {"plain", "one.gz", "two.gz", "trunc.gz", "corrupt.gz",
+                           "big",   "huge",   "empty",  "byte",     "big.gz"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[128];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
@@ -151,6 +152,67 @@ static void slurp_ceiling(void **state)
     buf_free(&b);
 }
 
+/* reader_slurp reads a plain file straight into its buffer and hands a
+ * gzip one to a reader: both past the first 64 KB block, at and around the
+ * ceiling, the smallest files (whose end the first read already finds), a
+ * gzip file's ceiling counted in uncompressed bytes, errors. */
+static void slurp_paths(void **state)
+{
+    (void)state;
+    static char huge[150001];
+    for (size_t i = 0; i < sizeof huge - 1; i++)
+        huge[i] = (char)('a' + (i * 7919) % 26);
+    write_file("huge", huge, sizeof huge - 1);
+    write_file("empty", "", 0);
+    write_file("byte", "\x1f", 1);
+    write_gz("big.gz", "wb", huge);
+    char path[128], err[160];
+    struct buf b;
+    buf_init(&b, 0);
+    bool trunc;
+    static const struct {
+        const char *name;
+        size_t max, len;
+        bool trunc;
+    } cases[] = {
+        {"huge", 1u << 20, 150000, false},
+        {"huge", 150000, 150000, false},
+        {"huge", 149999, 149999, true},
+        {"huge", 65536, 65536, true},
+        {"huge", 65537, 65537, true},
+        {"huge", 10, 10, true},
+        {"big.gz", 1u << 20, 150000, false},
+        {"big.gz", 150000, 150000, false},
+        {"big.gz", 70000, 70000, true},
+        {"empty", 100, 0, false},
+        {"byte", 100, 1, false},
+        {"byte", 1, 1, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, cases[i].name);
+        trunc = !cases[i].trunc;
+        assert_int_equal(reader_slurp(path, cases[i].max, &b, &trunc, err, sizeof err), 0);
+        assert_int_equal(b.len, cases[i].len);
+        assert_int_equal(trunc, cases[i].trunc);
+        assert_memory_equal(b.p, cases[i].name[0] == 'b' && cases[i].name[1] == 'y' ? "\x1f" : huge,
+                            b.len);
+    }
+    /* a directory opens but cannot be read */
+    assert_int_equal(reader_slurp(dir, 100, &b, &trunc, err, sizeof err), -1);
+    assert_non_null(strstr(err, "read error"));
+    /* a truncated gzip file is an error through slurp too */
+    snprintf(path, sizeof path, "%s/big.gz", dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static unsigned char gz[1 << 17];
+    size_t n = fread(gz, 1, sizeof gz, f);
+    fclose(f);
+    write_file("big.gz", gz, n / 2);
+    assert_int_equal(reader_slurp(path, 1u << 20, &b, &trunc, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    buf_free(&b);
+}
+
 static void memory_reader(void **state)
 {
     (void)state;
@@ -167,7 +229,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_and_gzip),        cmocka_unit_test(concatenated_members),
         cmocka_unit_test(truncated_and_corrupt), cmocka_unit_test(slurp_ceiling),
-        cmocka_unit_test(memory_reader),
+        cmocka_unit_test(slurp_paths),           cmocka_unit_test(memory_reader),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
