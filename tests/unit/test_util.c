@@ -748,13 +748,34 @@ static void json_escape_bytes(void **state)
             json_escape(&b, in, sizeof in);
             assert_int_equal(b.len, 20 + ml);
             assert_memory_equal(b.p, want, 20 + ml);
-            /* a string: quoted, the same inside */
-            buf_reset(&b);
-            struct json j;
-            json_init(&j, &b);
-            json_str(&j, in, sizeof in);
-            assert_int_equal(b.len, 22 + ml);
-            assert_memory_equal(b.p + 1, want, 20 + ml);
+        }
+        /* strings and keys of every length to 24 (json_str and json_key
+         * test 8 bytes at once, the last word overlapping the one before,
+         * and copy up to 16 with two word moves), the byte at each place */
+        for (size_t n = 1; n <= 24; n++) {
+            for (size_t pos = 0; pos < n; pos++) {
+                char in[24], want[64];
+                memset(in, 'x', n);
+                in[pos] = (char)c;
+                memset(want, 'x', pos);
+                memcpy(want + pos, mid, ml);
+                memset(want + pos + ml, 'x', n - 1 - pos);
+                size_t wl = n - 1 + ml;
+                buf_reset(&b);
+                struct json j;
+                json_init(&j, &b);
+                json_str(&j, in, n);
+                assert_int_equal(b.len, wl + 2);
+                assert_memory_equal(b.p + 1, want, wl);
+                assert_int_equal(b.p[0], '"');
+                assert_int_equal(b.p[wl + 1], '"');
+                buf_reset(&b);
+                json_init(&j, &b);
+                json_key_n(&j, in, n);
+                assert_int_equal(b.len, wl + 3);
+                assert_memory_equal(b.p + 1, want, wl);
+                assert_memory_equal(b.p + 1 + wl, "\":", 2);
+            }
         }
     }
     /* keys and strings with and without escapes, and under a ceiling (where
