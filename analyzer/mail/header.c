@@ -73,6 +73,20 @@ static void check_block(const char *p, size_t len, struct anomalies *an)
     }
 }
 
+/* A field name's look-up key: its length (to 255) and its first, middle
+ * and last bytes lowercased. Names equal but for case have equal keys, so
+ * hdr_get and hdr_count compare names only where the keys match, reading a
+ * small array instead of every field's name in the message text: they run
+ * about 60 times a message on the rules bench (MIME, the scorer, feedback),
+ * and their walk over the fields was 0.25% of the perf samples. */
+static uint32_t name_key(const char *p, size_t n)
+{
+    if (n == 0) return 0;
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint32_t)(n < 255 ? n : 255) | (uint32_t)ch_lower(u[0]) << 8 |
+           (uint32_t)ch_lower(u[n / 2]) << 16 | (uint32_t)ch_lower(u[n - 1]) << 24;
+}
+
 void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struct anomalies *an)
 {
     size_t cap = 0;
@@ -86,6 +100,7 @@ void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struc
     out->n = 0;
     out->has_separator = false;
     out->body_offset = len;
+    out->key = NULL;
 
     while (pos < len) {
         const char *line = p + pos;
@@ -182,6 +197,11 @@ not_message:
     return;
 
 out:
+    if (out->n) {
+        out->key = arena_alloc(a, out->n * sizeof *out->key);
+        for (size_t i = 0; i < out->n; i++)
+            out->key[i] = name_key(out->f[i].name.p, out->f[i].name.len);
+    }
     /* a block that grew past the ceiling through one long field is as
      * suspicious as one with many lines: say so either way */
     if (hdr_end > HDR_MAX_BLOCK) anom_add_once(an, ANOM_HDR_BLOCK_TOO_LARGE, NULL);
@@ -195,11 +215,21 @@ static bool name_is(const struct hdr_field *f, const char *name, size_t n)
     return f->name.len == n && str_eq_ci(f->name.p, n, name);
 }
 
+/* Whether field i is named (name,n): through the keys when the block has
+ * them (names that differ in their key differ), else by the names. */
+static inline bool field_is(const struct hdr_block *h, size_t i, uint32_t key, const char *name,
+                            size_t n)
+{
+    if (h->key && h->key[i] != key) return false;
+    return name_is(&h->f[i], name, n);
+}
+
 const struct hdr_field *hdr_get(const struct hdr_block *h, const char *name, size_t idx)
 {
     size_t n = strlen(name);
+    uint32_t key = name_key(name, n);
     for (size_t i = 0; i < h->n; i++) {
-        if (name_is(&h->f[i], name, n)) {
+        if (field_is(h, i, key, name, n)) {
             if (idx == 0) return &h->f[i];
             idx--;
         }
@@ -210,8 +240,9 @@ const struct hdr_field *hdr_get(const struct hdr_block *h, const char *name, siz
 size_t hdr_count(const struct hdr_block *h, const char *name)
 {
     size_t n = 0, nl = strlen(name);
+    uint32_t key = name_key(name, nl);
     for (size_t i = 0; i < h->n; i++)
-        if (name_is(&h->f[i], name, nl)) n++;
+        if (field_is(h, i, key, name, nl)) n++;
     return n;
 }
 

@@ -9,6 +9,7 @@
 #define MAIL_HEADER_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mail/anomaly.h"
 #include "util/arena.h"
@@ -27,6 +28,7 @@ struct hdr_block {
     size_t n;
     size_t body_offset; /* offset of the first body byte (== input length when there is no body) */
     bool has_separator; /* an empty line ended the header block */
+    uint32_t *key;      /* per field, its name's look-up key (hdr_parse); NULL: none */
 };
 
 /* Split (p,len) — a message or a MIME part — into fields. Never fails; what

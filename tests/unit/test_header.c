@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mail/header.h"
@@ -335,6 +336,44 @@ static void test_get_count(void **state)
     arena_free(a);
 }
 
+/* hdr_get and hdr_count compare names only where their keys (length,
+ * first, middle and last byte) match: names with the same key that differ
+ * elsewhere, in case only, or in length past 255 bytes; the same answers
+ * from a block without keys (names compared one by one). */
+static void test_get_keys(void **state)
+{
+    (void)state;
+    arena *a = arena_new();
+    static char msg[1200];
+    char n300[301], n301[302];
+    memset(n300, 'x', 300);
+    n300[300] = 0;
+    memset(n301, 'x', 301);
+    n301[301] = 0;
+    snprintf(msg, sizeof msg,
+             "Tab-x: 1\nTcb-x: 2\nTCB-X: 3\nAbcdEfg: 4\nAbcXEfg: 5\n%s: 6\n%s: 7\n\nbody", n300,
+             n301);
+    struct hdr_block h;
+    hdr_parse(a, msg, strlen(msg), &h, NULL);
+    assert_int_equal(h.n, 7);
+    assert_non_null(h.key);
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(hdr_count(&h, "tab-x"), 1);
+        assert_int_equal(hdr_count(&h, "tcb-x"), 2);
+        assert_int_equal(hdr_count(&h, "tdb-x"), 0);
+        expect_slice(hdr_get(&h, "TCB-x", 1)->value, " 3");
+        expect_slice(hdr_get(&h, "abcxefg", 0)->value, " 5");
+        expect_slice(hdr_get(&h, "ABCDEFG", 0)->value, " 4");
+        assert_null(hdr_get(&h, "AbcYEfg", 0));
+        expect_slice(hdr_get(&h, n300, 0)->value, " 6");
+        expect_slice(hdr_get(&h, n301, 0)->value, " 7");
+        assert_int_equal(hdr_count(&h, n300), 1);
+        assert_null(hdr_get(&h, "", 0));
+        h.key = NULL; /* the second pass: without keys */
+    }
+    arena_free(a);
+}
+
 static void test_unfold(void **state)
 {
     (void)state;
@@ -476,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_get_count),   cmocka_unit_test(test_unfold),
         cmocka_unit_test(test_line_length), cmocka_unit_test(test_many_long_lines_one_anomaly),
         cmocka_unit_test(test_huge_line),   cmocka_unit_test(test_too_many_fields),
+        cmocka_unit_test(test_get_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
