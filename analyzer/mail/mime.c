@@ -196,10 +196,30 @@ static bool transfer_decode(struct ctx *c, const char *cte, struct slice body,
     return true;
 }
 
+/* The path of child k of the node at path: "PATH.K" (arena_printf's
+ * format parsing cost 900 instructions a part). */
+static char *child_path(arena *a, const char *path, size_t k)
+{
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + k % 10);
+        k /= 10;
+    } while (k);
+    size_t pl = strlen(path);
+    char *o = arena_alloc(a, pl + 1 + nd + 1);
+    memcpy(o, path, pl);
+    o[pl] = '.';
+    for (size_t i = 0; i < nd; i++)
+        o[pl + 1 + i] = digits[nd - 1 - i];
+    o[pl + 1 + nd] = '\0';
+    return o;
+}
+
 static void add_headerless_child(struct ctx *c, int idx, int depth, const char *path,
                                  struct slice body)
 {
-    char *cpath = arena_printf(c->a, "%s.1", path);
+    char *cpath = child_path(c->a, path, 1);
     parse_entity(c, body, NULL, idx, depth + 1, cpath, false, E_HEADERLESS);
 }
 
@@ -246,7 +266,7 @@ static void split_multipart(struct ctx *c, int idx, int depth, const char *path)
         }
         if (end < start) end = start;
         if (!found) anom_add(c->an, ANOM_MIME_UNCLOSED, "%.60s", b);
-        char *cpath = arena_printf(c->a, "%s.%zu", path, ++k);
+        char *cpath = child_path(c->a, path, ++k);
         struct slice child = {body.p + start, end - start};
         if (parse_entity(c, child, NULL, idx, depth + 1, cpath, digest, E_PART) < 0) return;
         if (!found) return;
@@ -268,7 +288,7 @@ static void parse_nested_message(struct ctx *c, int idx, int depth, const char *
             body = (struct slice){(const char *)dec, dlen};
         }
     }
-    char *cpath = arena_printf(c->a, "%s.1", path);
+    char *cpath = child_path(c->a, path, 1);
     parse_entity(c, body, NULL, idx, depth + 1, cpath, false, E_MESSAGE);
 }
 

@@ -544,6 +544,9 @@ static void test_deep_nesting(void **state)
     assert_int_equal(t.n, MIME_MAX_DEPTH + 1); /* one node per level, 0..32 */
     const struct mime_part *deep = &t.parts[t.n - 1];
     assert_false(deep->is_multipart || deep->is_message);
+    assert_int_equal(strlen(deep->path), 1 + 2 * MIME_MAX_DEPTH); /* "1" and ".1" per level */
+    for (int d = 0; d < MIME_MAX_DEPTH; d++)
+        assert_memory_equal(deep->path + 1 + 2 * d, ".1", 2);
     assert_int_equal(strlen(deep->sha256), 64);
     assert_non_null(deep->decoded);
     int want[] = {ANOM_MIME_DEPTH, END};
@@ -569,6 +572,11 @@ static void test_too_many_parts(void **state)
     parse(a, msg, b.len, &t, &an);
     assert_int_equal(t.n, MIME_MAX_PARTS);
     assert_string_equal(t.parts[t.n - 1].path, "1.999");
+    for (size_t i = 1; i < t.n; i++) { /* child numbers of one, two and three digits */
+        char want_path[32];
+        snprintf(want_path, sizeof want_path, "1.%zu", i);
+        assert_string_equal(t.parts[i].path, want_path);
+    }
     int want[] = {ANOM_MIME_TOO_MANY_PARTS, END};
     check_anoms(&an, want, "parts");
     buf_free(&b);

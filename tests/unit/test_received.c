@@ -181,6 +181,17 @@ static const struct rcase cases[] = {
      "<a@example.com>) for <c@example.net>; Tue, 01 Apr 2025 10:00:30 +0000",
      "mx.example.net", NULL, "192.0.2.80", "imap.example.net", "LMTPS", "AbCdEf", "c@example.net",
      NULL, true, 1743501630, true},
+    /* the tls text with only a version, or only a cipher */
+    {"exim-tls-version-only",
+     "from a.example ([192.0.2.70]) by mx.exim.example with esmtps (TLS1.2) (Exim 4.96) id 1uV; "
+     "Tue, 01 Apr 2025 10:00:31 +0100",
+     "a.example", "a.example", "192.0.2.70", "mx.exim.example", "esmtps", "1uV", NULL, "TLS1.2",
+     true, 1743498031, true},
+    {"sendmail-cipher-only",
+     "from b.example (b.example [192.0.2.71]) by mx.example.org (8.15.2/8.15.2) with ESMTPS id "
+     "5A1 (cipher=ECDHE-RSA-AES128-SHA bits=128); Tue, 1 Apr 2025 10:00:32 -0500",
+     "b.example", "b.example", "192.0.2.71", "mx.example.org", "ESMTPS", "5A1", NULL,
+     "ECDHE-RSA-AES128-SHA", true, 1743519632, true},
     {"garbage", "garbage without keywords", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false,
      NO_DATE, false},
     {"bad-date", "from a (b [192.0.2.1]) by c; not a date", "a", "b", "192.0.2.1", "c", NULL, NULL,
