@@ -5398,9 +5398,10 @@ static int chain_callout(pcre2_callout_block *cb, void *data)
     return 1;
 }
 
-bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t *reach)
+bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, size_t start,
+                     uint8_t *reach)
 {
-    if (!c || (!subj && len) || len >= UINT32_MAX) return false;
+    if (!c || (!subj && len) || len >= UINT32_MAX || start > len) return false;
     struct tls *t = tls_get();
     if (!t->cmc) {
         t->cmc = pcre2_match_context_copy(t->mc);
@@ -5416,7 +5417,7 @@ bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t 
     memset(reach, 0, len + 1);
     struct chain_run r = {t, 0, false};
     pcre2_set_callout(t->cmc, chain_callout, &r);
-    int rc = pc_match(c->code, (PCRE2_SPTR)(subj ? subj : ""), len, 0, t->md, t->cmc);
+    int rc = pc_match(c->code, (PCRE2_SPTR)(subj ? subj : ""), len, start, t->md, t->cmc);
     if (rc != PCRE2_ERROR_NOMATCH || r.bad) return false;
     /* pairs come by start, ascending: backwards, every pair from j > i is
      * counted before those from i */

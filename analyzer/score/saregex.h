@@ -201,11 +201,12 @@ void sare_apart_free(sare_apart *a);
  * and n (2 .. SARE_CHAIN_MAX_REPS); NULL when it cannot judge that shape
  * (a backreference, \K, subroutine calls, recursion, conditions or verbs
  * such as (*SKIP), the x flag, a pattern too large for PCRE2 in one piece).
- * sare_chain_scan enumerates every pair (i, j) such that X matches from i
- * to j in (subj,len) — everything else about the subject (lookbehind, \b,
- * ^ and $) as in the whole pattern — and writes reach[i] for i in
- * 0..len: the most copies of X, end to end, that match from i, counted up
- * to n. A match of (?:X){n}, {n,} or {n,m} at q needs reach[q] == n. It
+ * sare_chain_scan enumerates every pair (i, j), i >= start, such that X
+ * matches from i to j in (subj,len) — everything else about the subject
+ * (lookbehind, \b, ^ and $) as in the whole pattern — and writes reach[i]
+ * for i in 0..len: the most copies of X, end to end, that match from i,
+ * counted up to n (0 before start). A match of (?:X){n}, {n,} or {n,m} at
+ * q >= start needs reach[q] == n. It
  * returns false when it could not tell (a PCRE2 limit, more than
  * SARE_CHAIN_MAX_PAIRS pairs, or X matching an empty string): reach[] then
  * says nothing. Thread-safe as sare_match. */
@@ -213,7 +214,8 @@ void sare_apart_free(sare_apart *a);
 #define SARE_CHAIN_MAX_PAIRS (1u << 18)
 typedef struct sare_chain sare_chain;
 sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps);
-bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, uint8_t *reach);
+bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, size_t start,
+                     uint8_t *reach);
 void sare_chain_free(sare_chain *c);
 
 /* Start pairs, for a pattern PCRE2 cannot start quickly (no first byte, a

@@ -3301,7 +3301,7 @@ static void expect_reach(const sare_chain *ch, const char *subj, const uint8_t *
     size_t len = strlen(subj);
     char *c = heap_copy(subj, len);
     uint8_t *reach = malloc(len + 1);
-    assert_true(sare_chain_scan(ch, c, len, reach));
+    assert_true(sare_chain_scan(ch, c, len, 0, reach));
     for (size_t i = 0; i <= len; i++)
         assert_int_equal(reach[i], want[i]);
     free(reach);
@@ -3354,7 +3354,7 @@ static void test_chain(void **state)
     ch = chain("/(?:a?)/", 3);
     assert_non_null(ch);
     uint8_t reach[8];
-    assert_false(sare_chain_scan(ch, "aa", 2, reach));
+    assert_false(sare_chain_scan(ch, "aa", 2, 0, reach));
     sare_chain_free(ch);
 
     /* more pairs than SARE_CHAIN_MAX_PAIRS: no answer. [a-z]+ on 800
@@ -3365,10 +3365,10 @@ static void test_chain(void **state)
     char *text = malloc(big);
     memset(text, 'q', big);
     uint8_t *r2 = malloc(big + 1);
-    assert_false(sare_chain_scan(ch, text, big, r2));
+    assert_false(sare_chain_scan(ch, text, big, 0, r2));
     /* 700 letters: 245,350 pairs, under the ceiling: every start but the
      * last two reaches 3 */
-    assert_true(sare_chain_scan(ch, text, 700, r2));
+    assert_true(sare_chain_scan(ch, text, 700, 0, r2));
     assert_int_equal(r2[0], 3);
     assert_int_equal(r2[697], 3);
     assert_int_equal(r2[698], 2);
@@ -3399,11 +3399,18 @@ static void test_chain(void **state)
     const char *subj = "abxaaab";
     size_t len = strlen(subj);
     uint8_t rr[8];
-    assert_true(sare_chain_scan(ch, subj, len, rr));
+    assert_true(sare_chain_scan(ch, subj, len, 0, rr));
     size_t q = 0;
     while (q <= len && rr[q] < 3)
         q++;
     assert_int_equal(q, 3);
+    /* from start 3: the pairs before it are not enumerated (0 there), those
+     * from it on chain as before */
+    uint8_t r3[8];
+    assert_true(sare_chain_scan(ch, subj, len, 3, r3));
+    for (size_t i = 0; i <= len; i++)
+        assert_int_equal(r3[i], i < 3 ? 0 : rr[i]);
+    assert_false(sare_chain_scan(ch, subj, len, len + 1, r3));
     size_t ms0, me0, ms1, me1;
     assert_int_equal(match_n(re, subj, len, 0, &ms0, &me0), SARE_MATCH);
     assert_int_equal(match_n(re, subj, len, q, &ms1, &me1), SARE_MATCH);
