@@ -5040,7 +5040,19 @@ struct sare_starts {
      * answer, so threads racing on a word agree (relaxed atomics). 250 KB
      * a pattern. */
     _Atomic uint64_t *tri;
+    /* Quadruples, past a triple that can begin a match: a direct-mapped
+     * cache of STARTS_QUADS words, each (code + 1) << 1 | can, code the
+     * four text bytes' ranks in base STARTS_TEXT (0: empty). A word is
+     * written whole, so a thread reads either the old quadruple or the new
+     * one, each with its own answer. On the form-field rules a triple
+     * lets through "com", "pro", "sta", "use" for "company", "province",
+     * "state", "user"; the fourth byte rules out "comm", "prob", "star",
+     * "used": callgrind over 300 bench messages, 15,775 -> 9,861 PCRE2
+     * attempts (about 1,450 instructions each), 2,750 quadruples asked of
+     * PCRE2 (one to three partial matches each). 64 KB a pattern. */
+    _Atomic uint32_t *quad;
 };
+#define STARTS_QUADS 16384u
 
 /* The ASCII text bytes (text_byte) numbered 0 .. STARTS_TEXT - 1 */
 #define STARTS_TEXT 100u
@@ -5083,7 +5095,7 @@ static bool starts_refused(const char *p, size_t n)
 static bool starts_can(pcre2_code *anc, pcre2_match_data *md, pcre2_match_context *mc, int ctx,
                        const unsigned char *s, size_t n)
 {
-    unsigned char b[4];
+    unsigned char b[8];
     size_t off = 0;
     if (ctx >= 0) b[off++] = (unsigned char)ctx;
     memcpy(b + off, s, n);
@@ -5159,6 +5171,7 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
     st->nctx = nctx;
     st->tri =
         xcalloc((size_t)STARTS_TEXT * STARTS_TEXT * STARTS_TEXT * 2 / 64 + 1, sizeof *st->tri);
+    st->quad = xcalloc(STARTS_QUADS, sizeof *st->quad);
     for (unsigned c = 0; c < nctx; c++)
         if (starts_can(anc, t->md, t->mc, ctxs[c], (const unsigned char *)"", 0)) st->empty = true;
     /* Only ASCII text is tried, first and second: any other byte is taken as
@@ -5237,6 +5250,25 @@ static bool starts_triple(const sare_starts *st, struct tls *t, const unsigned c
     return v == 3;
 }
 
+/* Can a match begin with the four text bytes s (past position 0)? Asked of
+ * PCRE2 when the quadruple is not in its cache slot. */
+static bool starts_quad(const sare_starts *st, struct tls *t, const unsigned char *s)
+{
+    uint32_t code = (uint32_t)(((text_rank(s[0]) * STARTS_TEXT + text_rank(s[1])) * STARTS_TEXT +
+                                text_rank(s[2])) *
+                                   STARTS_TEXT +
+                               text_rank(s[3]));
+    uint32_t key = (code + 1) << 1;
+    _Atomic uint32_t *w = &st->quad[(code * 2654435761u) >> 18];
+    uint32_t v = atomic_load_explicit(w, memory_order_relaxed);
+    if ((v & ~1u) == key) return v & 1;
+    bool can = false;
+    for (unsigned c = 0; c < st->nctx && !can; c++)
+        can = starts_can(st->anc, t->md, t->mc, starts_ctxs[c], s, 4);
+    atomic_store_explicit(w, key | can, memory_order_relaxed);
+    return can;
+}
+
 enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t len, size_t start,
                                size_t *mstart, size_t *mend)
 {
@@ -5249,9 +5281,10 @@ enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t l
         } else if (i + 1 < len) {
             unsigned k = (unsigned)u[i] << 8 | u[i + 1];
             if (!(st->two[k >> 6] >> (k & 63) & 1)) continue;
-            if (i + 2 < len && text_byte(u[i]) && text_byte(u[i + 1]) && text_byte(u[i + 2]) &&
-                !starts_triple(st, t, u + i))
-                continue;
+            if (i + 2 < len && text_byte(u[i]) && text_byte(u[i + 1]) && text_byte(u[i + 2])) {
+                if (!starts_triple(st, t, u + i)) continue;
+                if (i + 3 < len && text_byte(u[i + 3]) && !starts_quad(st, t, u + i)) continue;
+            }
         } else if (i + 1 == len) {
             if (!(st->one[u[i] >> 6] >> (u[i] & 63) & 1)) continue;
         } else if (!st->empty) {
@@ -5285,6 +5318,7 @@ void sare_starts_free(sare_starts *st)
 {
     if (!st) return;
     free((void *)st->tri);
+    free((void *)st->quad);
     pcre2_code_free(st->anc);
     free(st);
 }

@@ -228,7 +228,8 @@ void sare_chain_free(sare_chain *c);
  * where the two bytes from there are a pair (the last byte: a byte that can
  * begin a match; the end: a pattern matching the empty string there) and,
  * when the three bytes from there are ASCII text, a triple that can begin
- * a match (judged as the pairs are, when first met, and kept). A
+ * a match (judged as the pairs are, when first met, and kept), and when
+ * the four are, a quadruple that can (judged so, kept in a cache). A
  * PCRE2 limit is counted per position tried, so a search stopped at the
  * limit may differ. sare_starts_new takes re and the rule regex it was
  * compiled from (src,len); it gives NULL when that cannot be judged (a

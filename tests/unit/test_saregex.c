@@ -3492,6 +3492,12 @@ static void test_starts(void **state)
         {"/[a-z][xy]\\d/i", S("AXeBY7"), 0, 3, 6},
         {"/[a-z]x[\\xe9]/i", S("-ax\xe9"), 0, 1, 4},
         {"/[a-z]x[\\xe9]/i", S("-axe"), 0, -1, -1},
+        /* the fourth byte: "axee" begins no match of [a-z][xy]\w\d though
+         * "axe" may (asked once, then read from the cache: the second
+         * "axee"); "AXe" then a byte outside ASCII is tried */
+        {"/[a-z][xy]\\w\\d/i", S("zaxeeaxee axe7"), 0, 10, 14},
+        {"/[a-z][xy]\\w\\d/i", S("zaxeeaxee axe"), 0, -1, -1},
+        {"/[a-z][xy]\\w[\\xe9]/i", S("-AXe\xe9"), 0, 1, 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sare *re;
@@ -3543,6 +3549,8 @@ static void test_starts_random(void **state)
         "/[a-z]x|[0-9]y/i",
         "/[a-z][xy]\\b/i",
         "/(?:[a-z][xy]\\d|[0-9]x\\s)/im",
+        "/[a-z][xy]\\w\\d/i",
+        "/[a-z][xy][a-z]\\s?x/i",
     };
     static const char alpha[] = "axyXY19 \n\xe9-bn";
     unsigned seed = 12345;
