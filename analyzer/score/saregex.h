@@ -209,7 +209,9 @@ void sare_apart_free(sare_apart *a);
  * q >= start needs reach[q] == n. It
  * returns false when it could not tell (a PCRE2 limit, more than
  * SARE_CHAIN_MAX_PAIRS pairs, or X matching an empty string): reach[] then
- * says nothing. Thread-safe as sare_match. */
+ * says nothing. When (?:X) has start pairs (sare_starts_new), the pairs are
+ * enumerated anchored at the starts those allow, one PCRE2 call (and limit)
+ * each; else in one unanchored call. Thread-safe as sare_match. */
 #define SARE_CHAIN_MAX_REPS 255u
 #define SARE_CHAIN_MAX_PAIRS (1u << 18)
 typedef struct sare_chain sare_chain;

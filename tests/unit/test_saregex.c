@@ -3574,6 +3574,71 @@ static void test_starts_random(void **state)
     }
 }
 
+/* The chain prefilter of a copy that has start pairs (enumerated anchored,
+ * from the starts the pairs allow): reach[i] on random subjects is the
+ * largest k <= n such that (?:X){k} matches at i, as the rule's own regex
+ * says (its leftmost match from i starts at i), from every start offset. */
+static void test_chain_starts(void **state)
+{
+    (void)state;
+    static const char *const ones[] = {
+        "/(?:[a-z][xy]\\d?\\s?)/i",
+        "/(?:[a-z][xy]\\w\\d|[a-z]y\\s)/i",
+        "/(?:\\b[a-z][xy]+(?:9|\\s)?)/i",
+    };
+    static const char alpha[] = "axyXY19 \n-b";
+    unsigned seed = 777;
+    for (size_t k = 0; k < sizeof ones / sizeof ones[0]; k++) {
+        const unsigned n = 3;
+        sare *one;
+        sare_starts *st = starts_of(ones[k], &one);
+        if (!st) fail_msg("%s: no start pairs", ones[k]);
+        sare_starts_free(st);
+        sare_free(one);
+        sare_chain *ch = chain(ones[k], n);
+        assert_non_null(ch);
+        /* "/(?:X){k}/i" for k = 1 .. n */
+        sare *rep[3];
+        size_t ol = strlen(ones[k]);
+        for (unsigned r = 0; r < n; r++) {
+            char src[128];
+            snprintf(src, sizeof src, "%.*s{%u}/i", (int)(ol - 2), ones[k], r + 1);
+            char err[256];
+            rep[r] = compile(src, err, sizeof err);
+            if (!rep[r]) fail_msg("%s: %s", src, err);
+        }
+        for (int t = 0; t < 300; t++) {
+            char buf[20];
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % sizeof buf;
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+            seed = seed * 1103515245u + 12345u;
+            size_t from = len ? (seed >> 16) % (len + 1) : 0;
+            uint8_t reach[sizeof buf + 1];
+            char *c = heap_copy(buf, len);
+            assert_true(sare_chain_scan(ch, c, len, from, reach));
+            for (size_t i = 0; i <= len; i++) {
+                unsigned want = 0;
+                for (unsigned r = 0; i >= from && r < n; r++) {
+                    size_t ms, me;
+                    if (match_n(rep[r], buf, len, i, &ms, &me) == SARE_MATCH && ms == i)
+                        want = r + 1;
+                }
+                if (reach[i] != want)
+                    fail_msg("%s on \"%.*s\" from %zu: reach[%zu] %u, want %u", ones[k], (int)len,
+                             buf, from, i, reach[i], want);
+            }
+            free(c);
+        }
+        for (unsigned r = 0; r < n; r++)
+            sare_free(rep[r]);
+        sare_chain_free(ch);
+    }
+}
+
 /* Leading strings. hosts(): an alternation of n hosts "h000\.xx" ...
  * (100 of them compile to over the 700 bytes a lead needs); lead_pat():
  * a pattern with "%H" in fmt replaced by them. */
@@ -3795,6 +3860,7 @@ int main(void)
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_starts),
         cmocka_unit_test(test_starts_random),
+        cmocka_unit_test(test_chain_starts),
         cmocka_unit_test(test_lead_refused),
         cmocka_unit_test(test_lead_cases),
         cmocka_unit_test(test_lead_random),
