@@ -232,16 +232,22 @@ void sare_chain_free(sare_chain *c);
  * when the three bytes from there are ASCII text, a triple that can begin
  * a match (judged as the pairs are, when first met, and kept), and when
  * the four are, a quadruple that can (judged so, kept in a cache). A
+ * pattern PCRE2 tries at line starts only (a leading ^ under /m) gets line
+ * mode instead: no pairs, the anchored copy tried at each line start whose
+ * four bytes (when text) can begin a match, in that place's context. A
  * PCRE2 limit is counted per position tried, so a search stopped at the
  * limit may differ. sare_starts_new takes re and the rule regex it was
  * compiled from (src,len); it gives NULL when that cannot be judged (a
  * lookbehind other than \b and \B, \G, \K, named or \g references, verbs,
  * conditions, callouts, recursion, options unset inside, a pattern split in
  * parts, no JIT) or would not pay (an anchored pattern, a first byte, no set
- * of first bytes or fewer than 40 bytes of ASCII text in it, the second
+ * of first bytes (but line mode) or fewer than 40 bytes of ASCII text in it, the second
  * byte ruling out fewer than 3 pairs in 4). Thread-safe as sare_match. */
 typedef struct sare_starts sare_starts;
 sare_starts *sare_starts_new(const sare *re, const char *src, size_t len);
+/* sare_starts_new for a pattern PCRE2 tries at line starts only (a leading
+ * ^ under /m), NULL for any other */
+sare_starts *sare_starts_lines(const sare *re, const char *src, size_t len);
 enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t len, size_t start,
                                size_t *mstart, size_t *mend);
 void sare_starts_free(sare_starts *st);

@@ -3498,6 +3498,17 @@ static void test_starts(void **state)
         {"/[a-z][xy]\\w\\d/i", S("zaxeeaxee axe7"), 0, 10, 14},
         {"/[a-z][xy]\\w\\d/i", S("zaxeeaxee axe"), 0, -1, -1},
         {"/[a-z][xy]\\w[\\xe9]/i", S("-AXe\xe9"), 0, 1, 5},
+        /* line mode (^ under /m): line starts only, each judged by its
+         * quadruple ("xxxx" begins no match), at 0 and after a newline (not
+         * after a CR), from a later offset; a line shorter than four bytes
+         * is tried */
+        {"/^(?:ab|cd)x\\d/m", S("xxxx\nabx1"), 0, 5, 9},
+        {"/^(?:ab|cd)x\\d/m", S("cdx7\nabx1"), 1, 5, 9},
+        {"/^(?:ab|cd)x\\d/m", S("\r\nabx1"), 0, 2, 6},
+        {"/^(?:ab|cd)x\\d/m", S("\rabx1\nab"), 0, -1, -1},
+        {"/^\\s*name\\b/im", S("my name\n  Name x"), 0, 8, 14},
+        {"/^\\s*name\\b/im", S("my name\n  Names"), 0, -1, -1},
+        {"/^\\s*x?$/m", S("ab\n\nx"), 0, 3, 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sare *re;
@@ -3531,6 +3542,16 @@ static void test_starts(void **state)
         sare_free(re);
     }
     assert_int_equal(sare_starts_match(NULL, "a", 1, 0, NULL, NULL), SARE_ERROR);
+    /* sare_starts_lines: line mode only */
+    static const char line_re[] = "/^\\s*name/im", any_re[] = "/[a-z][xy]\\d/i";
+    sare *re = compile(line_re, NULL, 0);
+    sare_starts *st = sare_starts_lines(re, line_re, strlen(line_re));
+    assert_non_null(st);
+    sare_starts_free(st);
+    sare_free(re);
+    re = compile(any_re, NULL, 0);
+    assert_null(sare_starts_lines(re, any_re, strlen(any_re)));
+    sare_free(re);
 }
 
 /* Random subjects over a small alphabet: the same answers as sare_match
@@ -3551,6 +3572,8 @@ static void test_starts_random(void **state)
         "/(?:[a-z][xy]\\d|[0-9]x\\s)/im",
         "/[a-z][xy]\\w\\d/i",
         "/[a-z][xy][a-z]\\s?x/i",
+        "/^\\s?[a-z]x\\d/m",
+        "/^(?:ab|\\s+b)y?$/im",
     };
     static const char alpha[] = "axyXY19 \n\xe9-bn";
     unsigned seed = 12345;
