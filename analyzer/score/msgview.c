@@ -143,6 +143,11 @@ struct priv {
     /* relays */
     bool relays_done;
     struct mv_text relay_str[4]; /* trusted, untrusted, internal, external */
+    /* the trusted and untrusted relays field by field (msgview_relays);
+     * relays_exact false when one cannot be read back from its string */
+    struct mv_relay *rl[2];
+    size_t n_rl[2], cap_rl[2];
+    bool relays_exact;
     long last_trusted, last_internal;
     const char *untrusted0_envfrom; /* envfrom of the first untrusted relay */
     bool has_untrusted0;
@@ -2404,6 +2409,25 @@ enough:
 }
 #undef SET
 
+/* Can an auth method be read back from "auth=%s msa=0 ]" as it is? The
+ * other fields are relay_clean'd: no white space, '[' or ']' in them. */
+static bool auth_reads_back(const char *s)
+{
+    size_t n = strlen(s);
+    if (n && (is_sp((unsigned char)s[0]) || is_sp((unsigned char)s[n - 1]))) return false;
+    return strpbrk(s, "[]=") == NULL;
+}
+
+/* Appends r to the trusted (0) or untrusted (1) relays of msgview_relays. */
+static void relay_keep(struct msgview *v, int which, const struct mv_relay *r)
+{
+    struct priv *pv = P(v);
+    if (!auth_reads_back(r->auth)) pv->relays_exact = false;
+    pv->rl[which] =
+        arena_grow(v->a, pv->rl[which], &pv->cap_rl[which], pv->n_rl[which] + 1, sizeof *r);
+    pv->rl[which][pv->n_rl[which]++] = *r;
+}
+
 static void relays_build(struct msgview *v)
 {
     struct priv *pv = P(v);
@@ -2414,6 +2438,7 @@ static void relays_build(struct msgview *v)
         sb_init(&s[i], v->a);
     bool in_trusted = true, in_internal = true;
     pv->last_trusted = pv->last_internal = -1;
+    pv->relays_exact = true;
     bool first_untrusted = true;
     bool allow_fetch = true; /* allow_mailfetch_markers */
     struct res rc;
@@ -2425,6 +2450,7 @@ static void relays_build(struct msgview *v)
         if (st == 2 && allow_fetch) {
             s[0].len = s[2].len = s[3].len = 0;
             s[0].p[0] = s[2].p[0] = s[3].p[0] = 0;
+            pv->n_rl[0] = 0;
         }
         if (st != 1) {
             if (in_trusted) pv->last_trusted++;
@@ -2512,6 +2538,9 @@ static void relays_build(struct msgview *v)
         struct sb *x = in_internal ? &s[2] : &s[3];
         if (x->len) sb_putc(x, ' ');
         sb_put(x, str, strlen(str));
+        relay_keep(v, in_trusted ? 0 : 1,
+                   &(struct mv_relay){rl.ip, rl.rdns, rl.helo, rl.by, rl.ident,
+                                      rl.envfrom ? rl.envfrom : "", rl.id, rl.auth});
         if (in_trusted) {
             pv->last_trusted++;
             pv->trusted_last_envfrom = rl.envfrom;
@@ -2549,6 +2578,7 @@ static void relays_build(struct msgview *v)
         struct sb *x = in_internal ? &s[2] : &s[3];
         if (x->len) sb_putc(x, ' ');
         sb_put(x, str, strlen(str));
+        relay_keep(v, in_trusted ? 0 : 1, &(struct mv_relay){ip, "", "", "", "", "", "", ""});
         if (in_trusted) {
             pv->last_trusted++;
             pv->trusted_last_envfrom = NULL;
@@ -2562,6 +2592,19 @@ static void relays_build(struct msgview *v)
     }
     for (int i = 0; i < 4; i++)
         pv->relay_str[i] = (struct mv_text){s[i].p, s[i].len};
+}
+
+const struct mv_relay *msgview_relays(struct msgview *v, int which, size_t *n, struct mv_text *str)
+{
+    static const struct mv_relay none[1];
+    struct priv *pv = P(v);
+    int k = which ? 1 : 0;
+    relays_build(v);
+    *str = pv->relay_str[k];
+    if (!str->p) *str = (struct mv_text){"", 0};
+    *n = pv->relays_exact ? pv->n_rl[k] : 0;
+    if (!pv->relays_exact) return NULL;
+    return pv->n_rl[k] ? pv->rl[k] : none;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -95,6 +95,16 @@ const struct mv_text *msgview_rawbody(struct msgview *v, size_t *n);
 struct mv_text msgview_full(struct msgview *v);
 const struct mv_text *msgview_uris(struct msgview *v, size_t *n);
 
+/* The relays of X-Spam-Relays-Trusted (which 0) and X-Spam-Relays-Untrusted
+ * (1) field by field, each as reading it back from the pseudo-header's
+ * string gives it ("" when empty), and that string in *str. NULL (and *n 0)
+ * when a field cannot be read back that way (an auth method holding '[',
+ * ']' or '=' or white space at an end): the caller then parses *str. */
+struct mv_relay {
+    const char *ip, *rdns, *helo, *by, *ident, *envfrom, *id, *auth;
+};
+const struct mv_relay *msgview_relays(struct msgview *v, int which, size_t *n, struct mv_text *str);
+
 /* mimeheader: the value of header `name` of MIME part `part` (index into
  * m->mime.parts), decoded unless mod is HM_RAW; NULL when absent. */
 const struct mv_text *msgview_mimeheader(struct msgview *v, size_t part, const char *name,

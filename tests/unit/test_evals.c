@@ -24,6 +24,8 @@
 #include <strings.h>
 
 #include "auth/verify.h"
+#include "mail/addr.h"
+#include "mail/header.h"
 #include "mail/html.h"
 #include "mail/message.h"
 #include "score/evals.h"
@@ -2066,6 +2068,12 @@ static void test_mime_flags_scan(void **state)
         "bad line",
         ":x",
         "--",
+        "x--BB",
+        "a --BB b",
+        "--BB--BB",
+        "BB",
+        "-",
+        "--BB\r--BB",
         "Content-Type: multipart/alternative; boundary=CC",
         "Content-Type: text/plain",
     };
@@ -2074,8 +2082,15 @@ static void test_mime_flags_scan(void **state)
     size_t nl = sizeof lines / sizeof lines[0];
     char msg[4096];
     for (int k = 0; k < 20000; k++) {
-        size_t ml =
-            (size_t)snprintf(msg, sizeof msg, "Content-Type: multipart/mixed; boundary=BB\n\n");
+        /* mostly boundary BB; also an empty boundary and none at all */
+        static const char *const heads[] = {
+            "Content-Type: multipart/mixed; boundary=BB\n\n",
+            "Content-Type: multipart/mixed; boundary=BB\n\n",
+            "Content-Type: multipart/mixed; boundary=BB\n\n",
+            "Content-Type: multipart/mixed; boundary=\"\"\n\n",
+            "Content-Type: multipart/mixed\n\n",
+        };
+        size_t ml = (size_t)snprintf(msg, sizeof msg, "%s", heads[(unsigned)k % 5]);
         seed = seed * 1103515245u + 12345u;
         int count = (int)((seed >> 16) % 24);
         for (int i = 0; i < count && ml + 100 < sizeof msg; i++) {
@@ -3193,6 +3208,322 @@ static void test_ev_num_strtod(void **state)
     assert_true(ev_num("2.5e1") == 25);
 }
 
+/* ---- ev_relays from msgview's relays, against its pseudo-headers read back ---- */
+
+/* relays_parse as it was, the reference: each "[ k=v ... ]" of the string,
+ * a value running to the next " key=", trimmed */
+#define REF_KEYS 10
+struct ref_relay {
+    char v[REF_KEYS][256]; /* ip rdns helo by ident envfrom intl id auth msa */
+};
+
+static size_t ref_relays_parse(const char *s, struct ref_relay *out, size_t max)
+{
+    static const char *const keys[REF_KEYS] = {"ip",      "rdns", "helo", "by",   "ident",
+                                               "envfrom", "intl", "id",   "auth", "msa"};
+    size_t n = 0;
+    while (s && (s = strchr(s, '[')) && n < max) {
+        const char *e = strchr(s, ']');
+        if (!e) e = s + strlen(s);
+        struct ref_relay *r = &out[n++];
+        memset(r, 0, sizeof *r);
+        const char *p = s + 1;
+        while (p < e) {
+            while (p < e && *p == ' ')
+                p++;
+            const char *eq = memchr(p, '=', (size_t)(e - p));
+            if (!eq) break;
+            const char *q = eq + 1, *vend = e;
+            for (const char *t = q; t < e; t++) {
+                if (*t != ' ') continue;
+                const char *t2 = t + 1;
+                while (t2 < e && ch_is_alpha((unsigned char)*t2))
+                    t2++;
+                if (t2 < e && *t2 == '=' && t2 > t + 1) {
+                    vend = t;
+                    break;
+                }
+            }
+            for (int k = 0; k < REF_KEYS; k++)
+                if ((size_t)(eq - p) == strlen(keys[k]) &&
+                    memcmp(p, keys[k], strlen(keys[k])) == 0) {
+                    struct slice sv = str_trim(q, (size_t)(vend - q));
+                    snprintf(r->v[k], sizeof r->v[k], "%.*s", (int)sv.len, sv.p);
+                    break;
+                }
+            p = vend;
+        }
+        s = *e ? e + 1 : e;
+    }
+    return n;
+}
+
+static void check_relay_list(const struct ev_relay *got, size_t n_got, const char *str)
+{
+    struct ref_relay want[16];
+    size_t n = ref_relays_parse(str, want, 16);
+    assert_int_equal(n_got, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *g[] = {got[i].ip,    got[i].rdns,    got[i].helo, got[i].by,
+                           got[i].ident, got[i].envfrom, got[i].id,   got[i].auth};
+        const int k[] = {0, 1, 2, 3, 4, 5, 7, 8};
+        for (int j = 0; j < 8; j++)
+            assert_string_equal(g[j], want[i].v[k[j]]);
+        char lc[256];
+        snprintf(lc, sizeof lc, "%s", want[i].v[1]);
+        str_lower(lc, strlen(lc));
+        assert_string_equal(got[i].lc_rdns, lc);
+        assert_int_equal(got[i].no_reverse_dns, want[i].v[1][0] == 0);
+    }
+}
+
+/* want_fields: msgview gives the relays field by field (else ev_relays
+ * parses the strings) */
+static void check_relays(const char *msg, bool want_fields)
+{
+    struct fx x;
+    fx_load_buf(&x, msg, strlen(msg));
+    size_t n;
+    struct mv_text str;
+    const struct mv_relay *mr = msgview_relays(&x.v, 0, &n, &str);
+    assert_int_equal(mr != NULL, want_fields);
+    const struct ev_relays *R = ev_relays(&x.ctx);
+    const struct mv_text *t = msgview_header(&x.v, "X-Spam-Relays-Trusted", HM_DEFAULT);
+    const struct mv_text *u = msgview_header(&x.v, "X-Spam-Relays-Untrusted", HM_DEFAULT);
+    assert_string_equal(R->trusted_str, t ? t->p : "");
+    assert_string_equal(R->untrusted_str, u ? u->p : "");
+    check_relay_list(R->trusted, R->n_trusted, R->trusted_str);
+    check_relay_list(R->untrusted, R->n_untrusted, R->untrusted_str);
+    fx_free(&x);
+}
+
+static void test_relays_fields(void **state)
+{
+    (void)state;
+    const char *r_pub = "Received: from mail.Example.org (mail.example.org [198.51.100.7]) by "
+                        "mx.example.com (Postfix) with ESMTPS id 4AbCd1234 for <to@example.com>; "
+                        "Tue, 1 Dec 2026 01:02:03 +0000\n";
+    const char *r_priv = "Received: from [10.0.0.5] (helo=Laptop) by mail.example.org with esmtpsa "
+                         "(Exim 4.96) (envelope-from <joe@example.org>) id 1abc-000; Tue, 1 Dec "
+                         "2026 01:01:03 +0000\n";
+    const char *r_local = "Received: from localhost (localhost [127.0.0.1]) by mx.example.com "
+                          "(Postfix) with ESMTP id 111; Tue, 1 Dec 2026 01:02:04 +0000\n";
+    const char *r_auth = "Received: from client.example.net (client.example.net [203.0.113.9]) "
+                         "(Authenticated sender: joe) by smtp.example.net (a=b) with ESMTP id 77; "
+                         "Tue, 1 Dec 2026 01:00:00 +0000\n";
+    char msg[4096];
+    /* none; trusted (local, private) then untrusted; an originating IP */
+    check_relays("From: a@example.com\n\nbody\n", true);
+    snprintf(msg, sizeof msg, "%s%s%sFrom: a@example.com\n\nbody\n", r_local, r_pub, r_priv);
+    check_relays(msg, true);
+    snprintf(msg, sizeof msg, "%s%sX-Originating-IP: [192.0.2.44]\nFrom: a@example.com\n\nx\n",
+             r_pub, r_priv);
+    check_relays(msg, true);
+    /* an authentication method with '=' is not read back as written: the
+     * strings are parsed */
+    snprintf(msg, sizeof msg, "%s%sFrom: a@example.com\n\nbody\n", r_pub, r_auth);
+    check_relays(msg, false);
+}
+
+/* ---- the address, link and list evals' short cuts, by hand ---- */
+
+static void test_freemail_shortcuts(void **state)
+{
+    (void)state;
+    char msg[8192], junk[600], local[80], label[62];
+    memset(junk, 'x', 500), junk[500] = 0;
+    /* FreeMail's body addresses: found around each '@' only */
+    snprintf(msg, sizeof msg, "From: a@example.com\n\n%s write to someone@gmail.com please\n",
+             junk);
+    assert_true(on(msg, "check_freemail_body", NULL));
+    /* the match past the first '@' is the next '@''s */
+    assert_true(on("From: a@example.com\n\nsee x@y@gmail.com now\n", "check_freemail_body", NULL));
+    snprintf(msg, sizeof msg, "From: a@example.com\n\na@b %s user@gmail.com\n", junk);
+    assert_true(on(msg, "check_freemail_body", NULL));
+    /* the subject is cut 320 bytes after the '@' tried: an address after
+     * the next '@' cut there ("user@gmail.com" of user@gmail.com.evil) is
+     * not taken */
+    char fill[400] = "";
+    for (size_t k = 0; k < 303; k++)
+        fill[k] = k % 5 == 4 ? ' ' : 'z';
+    fill[303] = 0;
+    snprintf(msg, sizeof msg, "From: a@example.com\n\na@ %s user@gmail.com.evil\n", fill);
+    assert_false(on(msg, "check_freemail_body", NULL));
+    snprintf(msg, sizeof msg, "From: a@example.com\n\na@ %s user@gmail.com\n", fill);
+    assert_true(on(msg, "check_freemail_body", NULL));
+    /* a local part of 64 bytes is one, of 70 none (the look-ahead) */
+    memset(local, 'q', 64), local[64] = 0;
+    snprintf(msg, sizeof msg, "From: a@example.com\n\nto %s@gmail.com\n", local);
+    assert_true(on(msg, "check_freemail_body", NULL));
+    memset(local, 'q', 70), local[70] = 0;
+    snprintf(msg, sizeof msg, "From: a@example.com\n\nto %s@gmail.com\n", local);
+    assert_false(on(msg, "check_freemail_body", NULL));
+    /* a long domain (a 61-byte label) is read whole */
+    memset(label, 'd', 61), label[61] = 0;
+    snprintf(msg, sizeof msg, "From: a@example.com\n\nto user@%s.freemail.example\n", label);
+    assert_true(on(msg, "check_freemail_body", NULL));
+    /* FreeMail's globs: '*' is one label, not none or two */
+    assert_true(on("From: a@sub.freemail.example\n\nx\n", "check_freemail_from", NULL));
+    assert_true(on("From: a@SUB.Freemail.Example\n\nx\n", "check_freemail_from", NULL));
+    assert_false(on("From: a@freemail.example\n\nx\n", "check_freemail_from", NULL));
+    assert_false(on("From: a@x.y.freemail.example\n\nx\n", "check_freemail_from", NULL));
+    assert_false(on("From: a@sub.freemail.examplex\n\nx\n", "check_freemail_from", NULL));
+    /* check_freemail_replyto: the envelope senders it sets aside */
+    static const struct {
+        const char *env;
+        bool hit;
+    } envs[] = {
+        {"plain@example.com", true},          {"owner@example.com", true},
+        {"bounce-123@lists.example", false},  {"noreply@example.com", false},
+        {"No.Replies@example.com", false},    {"Postmaster@example.com", false},
+        {"a=b=c@example.com", false},         {"list-request@example.com", false},
+        {"double-bounce@example.com", false},
+    };
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+        snprintf(msg, sizeof msg,
+                 "Return-Path: <%s>\nFrom: a@gmail.com\nReply-To: b@yahoo.com\n\nx\n", envs[i].env);
+        if (on(msg, "check_freemail_replyto", "replyto") != envs[i].hit)
+            fail_msg("envelope %s: want %d", envs[i].env, envs[i].hit);
+    }
+}
+
+static void test_link_shortcuts(void **state)
+{
+    (void)state;
+    /* HTTPSMismatch: the href's scheme in any case, an IP host skipped */
+    const char *head = "From: a@example.com\nContent-Type: text/html\n\n<html><body>";
+    char msg[1024];
+    static const struct {
+        const char *href, *text;
+        bool hit;
+    } links[] = {
+        {"HTTP://Www.Example.COM/x", "https://www.other.example.net/", true},
+        {"http://www.example.com/x", "https://www.example.com/", false},
+        {"http://192.0.2.1/x", "https://www.other.example.net/", false},
+        {"http:///x", "https://www.other.example.net/", false},
+        {"https://www.example.com:8080/x", "https://www.other.example.net/", true},
+        {"ftp://www.example.com/x", "https://www.other.example.net/", false},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        snprintf(msg, sizeof msg, "%s<a href=\"%s\">%s</a></body></html>\n", head, links[i].href,
+                 links[i].text);
+        if (on2(msg, "check_https_http_mismatch", "1", "10") != links[i].hit)
+            fail_msg("%s shown as %s: want %d", links[i].href, links[i].text, links[i].hit);
+    }
+    /* check_uri_host_listed: a host repeated before the listed one */
+    const char *uris = "From: a@example.com\n\nsee http://a.example.net/1 http://a.example.net/2 "
+                       "http://a.example.net/3 and http://foo.net/x\n";
+    struct fx x;
+    fx_load_buf(&x, uris, strlen(uris));
+    assert_true(run1(&x, "check_uri_host_listed", "SUSP_NTLD"));
+    assert_non_null(x.ctx.evidence);
+    assert_string_equal(x.ctx.evidence, "URI: foo.net");
+    fx_free(&x);
+    assert_false(on("From: a@example.com\n\nsee http://a.example.net/1 http://a.example.net/2\n",
+                    "check_uri_host_listed", "SUSP_NTLD"));
+    /* a second To field's addresses (the first one's come parsed) */
+    assert_true(on("From: a@example.com\nTo: x@example.com\nTo: y@paypal.com\n\nx\n",
+                   "check_to_in_list", "PAYPAL"));
+    assert_false(on("From: a@example.com\nTo: x@example.com\nTo: y@example.org\n\nx\n",
+                    "check_to_in_list", "PAYPAL"));
+}
+
+/* check_mime_multipart_ratio counts a part's lines without the CR of a
+ * "\r\n": the same message with an HTML part ending its lines "\n" or
+ * "\r\n" gives the same ratio (against thresholds from 0.50 to 1.00) */
+static void test_mime_ratio_crlf(void **state)
+{
+    (void)state;
+    char msg[2][4096];
+    for (int crlf = 0; crlf < 2; crlf++) {
+        size_t n = (size_t)snprintf(msg[crlf], sizeof msg[crlf],
+                                    "From: a@example.com\nContent-Type: multipart/alternative; "
+                                    "boundary=BB\n\n--BB\nContent-Type: text/plain\n\n");
+        for (int i = 0; i < 10; i++)
+            n += (size_t)snprintf(msg[crlf] + n, sizeof msg[crlf] - n, "0123456789\n");
+        n += (size_t)snprintf(msg[crlf] + n, sizeof msg[crlf] - n,
+                              "--BB\nContent-Type: text/html\n\n");
+        for (int i = 0; i < 10; i++)
+            n += (size_t)snprintf(msg[crlf] + n, sizeof msg[crlf] - n, "<p>abcdef</p>%s",
+                                  crlf ? "\r\n" : "\n");
+        snprintf(msg[crlf] + n, sizeof msg[crlf] - n, "--BB--\n");
+    }
+    int hits = 0;
+    for (int t = 50; t < 100; t++) {
+        char lo[16], hi[16];
+        snprintf(lo, sizeof lo, "0.%02d", t);
+        snprintf(hi, sizeof hi, "%d.%02d", (t + 1) / 100, (t + 1) % 100);
+        bool a = on2(msg[0], "check_mime_multipart_ratio", lo, hi);
+        bool b = on2(msg[1], "check_mime_multipart_ratio", lo, hi);
+        if (a != b) fail_msg("ratio in [%s, %s): LF %d, CRLF %d", lo, hi, a, b);
+        hits += a;
+    }
+    assert_int_equal(hits, 1); /* 110 / 140 = 0.79 */
+    assert_true(on2(msg[1], "check_mime_multipart_ratio", "0.78", "0.79"));
+}
+
+/* check_msg_parse_flags' truncated_header: a field's value with its
+ * continuation lines over 8,192 bytes */
+static void test_parse_flags_long_field(void **state)
+{
+    (void)state;
+    static char msg[16384];
+    for (int lines = 80; lines <= 100; lines += 20) {
+        size_t n = (size_t)snprintf(msg, sizeof msg, "From: a@example.com\nX-Long: start\n");
+        for (int i = 0; i < lines; i++)
+            n += (size_t)snprintf(msg + n, sizeof msg - n, " %089d\n",
+                                  i); /* 90 bytes and its "\n" */
+        snprintf(msg + n, sizeof msg - n, "Subject: x\n\nbody\n");
+        /* 80 lines: 6 + 80 * 91 = 7,286 bytes; 100: 9,106 */
+        assert_int_equal(on(msg, "check_msg_parse_flags", "truncated_header"), lines == 100);
+    }
+}
+
+/* ev_addrs("From") takes message_parse's From address when the one field
+ * holds at most one: the same as parsing every From field again */
+static void test_from_addrs_parsed(void **state)
+{
+    (void)state;
+    static const char *const froms[] = {
+        "From: a@example.com\n",
+        "From: \"Doe, John\" <John.Doe@Example.COM>\n",
+        "From: root\n",
+        "From:\n",
+        "From: a@example.com, b@example.org\n",
+        "From: list: a@example.com;\n",
+        "From: =?utf-8?q?J=C3=B6rg?= <j@example.de>\n",
+        "From: a@example.com\nFrom: b@example.org\n",
+        "From: nobody\nFrom: b@example.org\n",
+        "From: <>\n",
+        "From: a@example.com (comment)\n folded@example.net\n",
+    };
+    for (size_t i = 0; i < sizeof froms / sizeof froms[0]; i++) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%sTo: t@example.com\n\nbody\n", froms[i]);
+        struct fx x;
+        fx_load_buf(&x, msg, strlen(msg));
+        const char *const *v;
+        size_t n = ev_addrs(&x.ctx, "From", &v);
+        /* the reference: every From field unfolded and parsed */
+        size_t k = 0;
+        const struct hdr_field *f;
+        for (size_t j = 0; (f = hdr_get(&x.m.hdr, "From", j)) != NULL; j++) {
+            size_t ul;
+            char *u = hdr_unfold(x.a, f->value, &ul);
+            struct addr_list l;
+            addr_parse_list(x.a, u, ul, &l, NULL);
+            for (size_t q = 0; q < l.n; q++) {
+                if (!l.v[q].address || !l.v[q].address[0]) continue;
+                if (k >= n) fail_msg("%s: more addresses than %zu", froms[i], n);
+                assert_string_equal(v[k], l.v[q].address);
+                k++;
+            }
+        }
+        if (k != n) fail_msg("%s: %zu addresses, want %zu", froms[i], n, k);
+        fx_free(&x);
+    }
+}
+
 int main(void)
 {
     test_ruleset();
@@ -3221,6 +3552,12 @@ int main(void)
         cmocka_unit_test(test_freemail_replyto_cached),
         cmocka_unit_test(test_received_squashed_cached),
         cmocka_unit_test(test_mime_flags_scan),
+        cmocka_unit_test(test_relays_fields),
+        cmocka_unit_test(test_from_addrs_parsed),
+        cmocka_unit_test(test_freemail_shortcuts),
+        cmocka_unit_test(test_link_shortcuts),
+        cmocka_unit_test(test_mime_ratio_crlf),
+        cmocka_unit_test(test_parse_flags_long_field),
         cmocka_unit_test(test_host_to_domain),
         cmocka_unit_test(test_uppercase_cut),
         cmocka_unit_test(test_dom_user_at),
