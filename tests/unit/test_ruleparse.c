@@ -1263,7 +1263,12 @@ static void test_default_plugins(void **state)
         fclose(f);
     }
     closedir(d);
-    assert_int_equal(loaded, 29);
+    /* Debian 12's spamassassin package loads 28 plugins from its .pre
+     * files; sa-compile (a Recommends, absent after make deps' install
+     * without recommends) adds Rule2XSBody in sa-compile.pre: 29. Every
+     * one found must be in the default set (checked above); the count
+     * proves the files were read. */
+    assert_in_range(loaded, 28, 29);
     ruleset_free(rs);
 }
 
