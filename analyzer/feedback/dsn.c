@@ -548,8 +548,8 @@ static bool is_cut_line(const char *p, size_t len)
 }
 
 /* The human-readable text: the text parts before any returned message (or
- * the rendered HTML when there is no plain text), cut at the first line that
- * starts the returned copy. */
+ * the rendered HTML when there is no plain text), joined by newlines, not
+ * yet cut (human_cut). */
 static void human_text(struct ctx *c)
 {
     const struct message *m = c->m;
@@ -578,18 +578,27 @@ static void human_text(struct ctx *c)
         if (n > HUMAN_MAX_BYTES) n = HUMAN_MAX_BYTES;
         arena_str_put(&b, m->raw + m->hdr.body_offset, n);
     }
-    if (!b.len) return;
-    size_t i = 0, ls, ll, cut = b.len;
+    if (b.len) c->human = slice_of(b.p, b.len);
+}
+
+/* The human text cut at the first line that starts the returned copy;
+ * what follows is c->rest. */
+static void human_cut(struct ctx *c)
+{
+    const char *p = c->human.p;
+    size_t len = c->human.len;
+    if (!len) return;
+    size_t i = 0, ls, ll, cut = len;
     bool seen_text = false;
-    while (next_line(b.p, b.len, &i, &ls, &ll)) {
-        if (seen_text && is_cut_line(b.p + ls, ll)) {
+    while (next_line(p, len, &i, &ls, &ll)) {
+        if (seen_text && is_cut_line(p + ls, ll)) {
             cut = ls;
             break;
         }
-        if (!is_blank(b.p + ls, ll)) seen_text = true;
+        if (!is_blank(p + ls, ll)) seen_text = true;
     }
-    c->human = slice_of(b.p, cut);
-    c->rest = slice_of(b.p + cut, b.len - cut);
+    c->human = slice_of(p, cut);
+    c->rest = slice_of(p + cut, len - cut);
 }
 
 static const char *hdr_value(struct ctx *c, const struct hdr_block *h, const char *name)
@@ -1130,32 +1139,22 @@ static const char *const BOUNCE_SUBJECT[] = {
 };
 
 /* Body phrases that are bounce texts (not just the words of a bounce subject). */
-static const char *const BOUNCE_BODY[] = {
-    "qmail-send program",
-    "This is the mail system at host",
-    "This is the Postfix program",
-    "This message was created automatically by mail delivery software",
-    "could not be delivered to one or more of its recipients",
-    "The following addresses had permanent fatal errors",
-    "Transcript of session follows",
-    "Your message did not reach some or all of the intended recipients",
-    "Delivery has failed to these recipients or groups",
-    "Delivery to the following recipient",
-    "Google tried to deliver your message",
-    "Sorry, we were unable to deliver your message",
-    "This is the DragonFly Mail Agent",
-    "I'm afraid I wasn't able to deliver your message",
-    "The following recipient(s) could not be reached",
-    "Your message could not be delivered",
-    "could not be delivered to the following",
-    "permanent fatal errors",
-    "Delivery to the following recipients failed",
-    "Could not be delivered to:",
-    "Error message below:",
-    "returned permanent errors",
-    "We had trouble delivering your message",
-    "Message could not be delivered",
-};
+#define BOUNCE_BODY_PHRASES                                                                        \
+    "qmail-send program", "This is the mail system at host", "This is the Postfix program",        \
+        "This message was created automatically by mail delivery software",                        \
+        "could not be delivered to one or more of its recipients",                                 \
+        "The following addresses had permanent fatal errors", "Transcript of session follows",     \
+        "Your message did not reach some or all of the intended recipients",                       \
+        "Delivery has failed to these recipients or groups",                                       \
+        "Delivery to the following recipient", "Google tried to deliver your message",             \
+        "Sorry, we were unable to deliver your message", "This is the DragonFly Mail Agent",       \
+        "I'm afraid I wasn't able to deliver your message",                                        \
+        "The following recipient(s) could not be reached", "Your message could not be delivered",  \
+        "could not be delivered to the following", "permanent fatal errors",                       \
+        "Delivery to the following recipients failed",                                             \
+        "Could not be delivered to:", "Error message below:", "returned permanent errors",         \
+        "We had trouble delivering your message", "Message could not be delivered"
+static const char *const BOUNCE_BODY[] = {BOUNCE_BODY_PHRASES};
 
 static const char *const DELAY_WORDS[] = {
     "(Delay)",
@@ -1186,6 +1185,12 @@ static struct phrases bounce_subject_ps =
     PHRASES_INIT(BOUNCE_SUBJECT, sizeof BOUNCE_SUBJECT / sizeof *BOUNCE_SUBJECT);
 static struct phrases bounce_body_ps =
     PHRASES_INIT(BOUNCE_BODY, sizeof BOUNCE_BODY / sizeof *BOUNCE_BODY);
+/* What the text must hold for dsn_parse to read more of a message whose
+ * header and parts say nothing (see may_report): a bounce text, or the
+ * word of an SES notification (ses_reader). */
+static const char *const SCREEN_BODY[] = {BOUNCE_BODY_PHRASES, "notificationType"};
+static struct phrases screen_body_ps =
+    PHRASES_INIT(SCREEN_BODY, sizeof SCREEN_BODY / sizeof *SCREEN_BODY);
 static struct phrases delay_words_ps =
     PHRASES_INIT(DELAY_WORDS, sizeof DELAY_WORDS / sizeof *DELAY_WORDS);
 /* DELAY_WORDS from the fourth on: what dsn_parse looks for in the text */
@@ -1897,6 +1902,38 @@ static bool embedded_report(struct ctx *c)
     return c->out->n_rcpt > 0;
 }
 
+/* ---------------------------------------------------------------- the screen */
+
+/* Could dsn_parse report anything for this message? false only when it
+ * certainly would not: every way to a report needs one of these (c->human
+ * uncut, a superset of the cut text the readers search):
+ *   a delivery-status part (RFC 3464/6533, and embedded_report's);
+ *   X-MLServer (fml_reader); an auto-reply signal (autoreply_signal);
+ *   a bounce sender, a bounce subject or a bounce text (looks_bounce,
+ *   bounce_subject; the inlined Final-Recipient fields need one of these
+ *   too); "notificationType" in the text (ses_reader).
+ * 1,935 of the bench's 1,982 messages that reach dsn_parse are none of
+ * these: cutting their text line by line, finding an original and running
+ * the readers that then find nothing made dsn_parse 21,600 instructions a
+ * message; with the screen it is 10,200, most of it the one pass over the
+ * text that any answer needs. */
+static bool may_report(struct ctx *c)
+{
+    const struct message *m = c->m;
+    for (size_t i = 0; i < m->mime.n; i++) {
+        const struct mime_part *p = &m->mime.parts[i];
+        if (type_is(p, "message/delivery-status") || type_is(p, "message/global-delivery-status"))
+            return true;
+    }
+    if (bounce_sender(c)) return true;
+    const char *subj = m->subject ? m->subject : "";
+    if (any_in(slice_of(subj, strlen(subj)), &bounce_subject_ps)) return true;
+    if (hdr_get(&m->hdr, "X-MLServer", 0)) return true;
+    const char *ev = NULL;
+    if (autoreply_signal(c, &ev)) return true;
+    return any_in(c->human, &screen_body_ps);
+}
+
 /* ---------------------------------------------------------------- the writer */
 
 static bool header_has(const struct hdr_block *h, const char *name, const char *needle)
@@ -1983,6 +2020,8 @@ enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *ou
 
     struct ctx c = {.a = a, .m = m, .out = out, .an = an};
     human_text(&c);
+    if (!may_report(&c)) return DSN_NONE;
+    human_cut(&c);
     find_original(&c);
     if (m->has_from) skip_add(&c, norm_addr(a, m->from.address, strlen(m->from.address)));
     for (size_t i = 0; i < m->to.n && i < 2; i++)

@@ -102,7 +102,9 @@ struct dsn_report {
 
 /* Fills *out (zeroed first) and returns out->kind. An auto-reply gets
  * kind DSN_AUTOREPLY and, when the sender can be told, one rcpt entry whose
- * recipient is the address that auto-replied and whose action is "delivered". */
+ * recipient is the address that auto-replied and whose action is "delivered".
+ * With DSN_NONE nothing else of *out is meant to be read (a message that is
+ * plainly no bounce is left zeroed). */
 enum dsn_kind dsn_parse(arena *a, const struct message *m, struct dsn_report *out,
                         struct anomalies *an);
 

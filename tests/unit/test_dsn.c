@@ -816,6 +816,60 @@ static void test_fml_notice(void **state)
     assert_int_equal(F.r.n_rcpt, 0);
 }
 
+/* dsn_parse screens a message before reading it (may_report): each message
+ * below has exactly one of the signs the screen looks for, from an ordinary
+ * sender with an ordinary subject, so that dropping that sign from the
+ * screen would lose a report the full reading finds. */
+static void test_screen_single_signs(void **state)
+{
+    (void)state;
+    /* the word of an SES notification, nothing else */
+    static const char ses[] =
+        "From: Notifications <no-reply@sns.example>\nTo: ops@sender.example\n"
+        "Subject: Notification Message\n\n"
+        "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":[{"
+        "\"emailAddress\":\"gone@remote.example\",\"action\":\"failed\","
+        "\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}],"
+        "\"reportingMTA\":\"dsn; a.ses.example\"}}\n";
+    parse_bytes(ses, sizeof ses - 1);
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.format, "amazonses");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "gone@remote.example");
+    /* Precedence: auto_reply alone */
+    static const char prec[] = "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                               "Subject: Re: your order\nPrecedence: auto_reply\n\nThanks.\n";
+    parse_bytes(prec, sizeof prec - 1);
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.evidence, "Precedence: auto_reply");
+    /* a bounce text in the second text part, nothing in the header */
+    static const char body[] =
+        "From: Helpdesk <help@corp.example>\nTo: a@sender.example\nSubject: Re: hello\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+        "--b\nContent-Type: text/plain\n\nSee below.\n"
+        "--b\nContent-Type: text/plain\n\nThis is the mail system at host mx.corp.example.\n\n"
+        "<gone@remote.example>: host mx.remote.example said: 550 5.1.1 User unknown\n"
+        "--b--\n";
+    parse_bytes(body, sizeof body - 1);
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.evidence, "bounce text");
+    assert_int_equal(F.r.n_rcpt, 1);
+    expect_str(rcpt(0)->recipient, "gone@remote.example");
+    /* a bounce subject alone */
+    static const char subj[] = "From: Helpdesk <help@corp.example>\nTo: a@sender.example\n"
+                               "Subject: Undeliverable: hello\n\n"
+                               "gone@remote.example\n550 5.1.1 User unknown\n";
+    parse_bytes(subj, sizeof subj - 1);
+    assert_int_equal(F.kind, DSN_BOUNCE);
+    expect_str(F.r.evidence, "bounce subject");
+    /* an ordinary message: screened out, nothing reported */
+    static const char plain[] = "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                                "Subject: lunch\nPrecedence: bulk\n\nAt noon?\n";
+    parse_bytes(plain, sizeof plain - 1);
+    assert_int_equal(F.kind, DSN_NONE);
+    assert_int_equal(F.r.n_rcpt, 0);
+}
+
 /* ---- classification of what dsn_parse extracts (dsn-extra fixtures) ----
  * The recipient's facts passed to classify_bounce_facts as ingest does; the
  * expected reasons were worked out from each fixture's text (see
@@ -909,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_gateway_returned_dsn),
         cmocka_unit_test(test_fml_notice),
         cmocka_unit_test(test_ses_trailing_backslash),
+        cmocka_unit_test(test_screen_single_signs),
         cmocka_unit_test(test_extra_expired_dns),
         cmocka_unit_test(test_extra_sendmail_access_denied),
         cmocka_unit_test(test_cut_lines),
