@@ -40,6 +40,7 @@
  * the character set (the caller converts to UTF-8 first). */
 #include "mail/html.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -607,7 +608,9 @@ struct sa_tag {
 };
 
 /* Sorted by strcmp (looked up through sa_tags_idx): SpamAssassin's %elements, %tricks,
- * %elements_text_style and %elements_whitespace. */
+ * %elements_text_style and %elements_whitespace, and with flags 0 (which
+ * sa_tag treats as it treats a name not listed) the other names of `tags`
+ * and `wanted`: one look-up of a tag's name finds all three (tag_info). */
 static const struct sa_tag sa_tags[] = {
     {"a", S_ELEM | S_STYLE, ID_A},
     {"abbr", S_ELEM, ID_OTHER},
@@ -615,6 +618,8 @@ static const struct sa_tag sa_tags[] = {
     {"address", S_ELEM, ID_OTHER},
     {"applet", S_ELEM, ID_OTHER},
     {"area", S_ELEM, ID_AREA},
+    {"article", 0, ID_OTHER},
+    {"aside", 0, ID_OTHER},
     {"b", S_ELEM, ID_OTHER},
     {"base", S_ELEM, ID_BASE},
     {"basefont", S_ELEM | S_STYLE, ID_BASEFONT},
@@ -633,7 +638,9 @@ static const struct sa_tag sa_tags[] = {
     {"colgroup", S_ELEM, ID_OTHER},
     {"dd", S_ELEM | S_WS, ID_OTHER},
     {"del", S_ELEM, ID_OTHER},
+    {"details", 0, ID_OTHER},
     {"dfn", S_ELEM, ID_OTHER},
+    {"dialog", 0, ID_OTHER},
     {"dir", S_ELEM, ID_OTHER},
     {"div", S_ELEM | S_STYLE | S_WS, ID_DIV},
     {"dl", S_ELEM, ID_OTHER},
@@ -641,7 +648,10 @@ static const struct sa_tag sa_tags[] = {
     {"em", S_ELEM, ID_OTHER},
     {"embed", S_TRICK | S_WS, ID_EMBED},
     {"fieldset", S_ELEM, ID_OTHER},
+    {"figcaption", 0, ID_OTHER},
+    {"figure", 0, ID_OTHER},
     {"font", S_ELEM | S_STYLE, ID_FONT},
+    {"footer", 0, ID_OTHER},
     {"form", S_ELEM, ID_FORM},
     {"frame", S_ELEM, ID_FRAME},
     {"frameset", S_ELEM, ID_OTHER},
@@ -652,6 +662,7 @@ static const struct sa_tag sa_tags[] = {
     {"h5", S_ELEM | S_WS, ID_OTHER},
     {"h6", S_ELEM | S_WS, ID_OTHER},
     {"head", S_ELEM, ID_OTHER},
+    {"header", 0, ID_OTHER},
     {"hr", S_ELEM | S_WS, ID_OTHER},
     {"html", S_ELEM, ID_OTHER},
     {"i", S_ELEM, ID_OTHER},
@@ -666,10 +677,13 @@ static const struct sa_tag sa_tags[] = {
     {"li", S_ELEM | S_WS, ID_OTHER},
     {"link", S_ELEM, ID_LINK},
     {"listing", S_TRICK | S_WS, ID_OTHER},
+    {"main", 0, ID_OTHER},
     {"map", S_ELEM, ID_OTHER},
     {"menu", S_ELEM, ID_OTHER},
     {"meta", S_ELEM, ID_META},
+    {"nav", 0, ID_OTHER},
     {"nobr", S_ELEM, ID_OTHER},
+    {"noembed", 0, ID_OTHER},
     {"noframes", S_ELEM, ID_OTHER},
     {"noscript", S_ELEM, ID_OTHER},
     {"object", S_ELEM, ID_OBJECT},
@@ -684,6 +698,7 @@ static const struct sa_tag sa_tags[] = {
     {"s", S_ELEM, ID_OTHER},
     {"samp", S_ELEM, ID_OTHER},
     {"script", S_ELEM, ID_SCRIPT},
+    {"section", 0, ID_OTHER},
     {"select", S_ELEM, ID_OTHER},
     {"small", S_ELEM | S_STYLE, ID_SMALL},
     {"span", S_ELEM | S_STYLE, ID_SPAN},
@@ -691,10 +706,12 @@ static const struct sa_tag sa_tags[] = {
     {"strong", S_ELEM, ID_OTHER},
     {"style", S_ELEM, ID_OTHER},
     {"sub", S_ELEM, ID_OTHER},
+    {"summary", 0, ID_OTHER},
     {"sup", S_ELEM, ID_OTHER},
     {"table", S_ELEM | S_STYLE, ID_TABLE},
     {"tbody", S_ELEM, ID_OTHER},
     {"td", S_ELEM | S_STYLE | S_WS, ID_TD},
+    {"template", 0, ID_OTHER},
     {"textarea", S_ELEM, ID_OTHER},
     {"tfoot", S_ELEM, ID_OTHER},
     {"th", S_ELEM | S_STYLE | S_WS, ID_TH},
@@ -867,6 +884,7 @@ static const struct sa_color sa_colors[] = {
 };
 
 static struct nameidx sa_tags_idx = NAMEIDX_INIT(sa_tags);
+#define SA_N_TAGS (sizeof sa_tags / sizeof *sa_tags)
 
 static int sa_color_cmp(const void *key, const void *elem)
 {
@@ -887,7 +905,8 @@ struct sa_style {
 struct sa_state {
     struct html_stats *st;
     arena *a;
-    uint16_t slot[SA_SLOTS]; /* index + 1 into st->tagv, 0 = empty */
+    uint16_t slot[SA_SLOTS];   /* index + 1 into st->tagv, 0 = empty */
+    uint16_t known[SA_N_TAGS]; /* the same for the names of sa_tags, by their index */
     size_t cap_tagv, cap_comments, cap_titles, cap_anchors;
     size_t n_style;
     int basefont;
@@ -970,25 +989,36 @@ static void sa_title_commit(struct sa_state *S)
     sa_push_str(S, &S->st->titles, &S->st->n_titles, &S->cap_titles, sa_take(S, &S->title));
 }
 
-static struct html_tagcount *sa_tagcount(struct sa_state *S, const char *name, bool create)
+/* A new count for `name`; *slot gets its index + 1. NULL past the ceiling. */
+static struct html_tagcount *sa_tagcount_new(struct sa_state *S, const char *name, uint16_t *slot)
 {
+    if (S->st->n_tagv >= HTML_MAX_TAGNAMES) return NULL;
+    S->st->tagv =
+        arena_grow(S->a, S->st->tagv, &S->cap_tagv, S->st->n_tagv + 1, sizeof *S->st->tagv);
+    struct html_tagcount *tc = &S->st->tagv[S->st->n_tagv++];
+    size_t nl = strnlen(name, sizeof tc->name - 1);
+    memcpy(tc->name, name, nl);
+    tc->name[nl] = 0;
+    tc->inside = 0;
+    *slot = (uint16_t)S->st->n_tagv;
+    return tc;
+}
+
+/* The count of the tag name `name`, whose sa_tags index is ti (-1: not
+ * listed): a listed name's count is found by its index (S->known), any
+ * other through the hash (S->slot). Created when absent and `create`. */
+static struct html_tagcount *sa_tagcount(struct sa_state *S, const char *name, int ti, bool create)
+{
+    if (ti >= 0) {
+        if (S->known[ti]) return &S->st->tagv[S->known[ti] - 1];
+        return create ? sa_tagcount_new(S, name, &S->known[ti]) : NULL;
+    }
     uint32_t h = 2166136261u;
     for (const char *q = name; *q; q++)
         h = (h ^ (unsigned char)*q) * 16777619u;
     for (uint32_t k = 0; k < SA_SLOTS; k++) {
         uint32_t s = (h + k) & (SA_SLOTS - 1);
-        if (!S->slot[s]) {
-            if (!create || S->st->n_tagv >= HTML_MAX_TAGNAMES) return NULL;
-            S->st->tagv =
-                arena_grow(S->a, S->st->tagv, &S->cap_tagv, S->st->n_tagv + 1, sizeof *S->st->tagv);
-            struct html_tagcount *tc = &S->st->tagv[S->st->n_tagv++];
-            size_t nl = strnlen(name, sizeof tc->name - 1);
-            memcpy(tc->name, name, nl);
-            tc->name[nl] = 0;
-            tc->inside = 0;
-            S->slot[s] = (uint16_t)S->st->n_tagv;
-            return tc;
-        }
+        if (!S->slot[s]) return create ? sa_tagcount_new(S, name, &S->slot[s]) : NULL;
         struct html_tagcount *tc = &S->st->tagv[S->slot[s] - 1];
         if (strcmp(tc->name, name) == 0) return tc;
     }
@@ -1596,7 +1626,7 @@ static void sa_doctype(struct sa_state *S)
     sa_boundary(S);
     S->st->elements++;
     S->st->tags++;
-    struct html_tagcount *tc = sa_tagcount(S, "!doctype", true);
+    struct html_tagcount *tc = sa_tagcount(S, "!doctype", -1, true);
     if (tc) tc->inside = 0;
 }
 
@@ -1687,17 +1717,23 @@ static void sa_meta_charset(struct render *r, const struct tag_tok *t)
     }
 }
 
-/* One start or end tag as SpamAssassin's html_tag sees it. */
-static void sa_tag(struct render *r, const char *name, bool end, const struct tag_tok *t)
+/* The sa_tags index of a tag name, -1 when not listed. */
+static int sa_find(const char *name)
+{
+    return nameidx_find(&sa_tags_idx, name, strlen(name));
+}
+
+/* One start or end tag as SpamAssassin's html_tag sees it; ti: the name's
+ * sa_tags index (sa_find). */
+static void sa_tag(struct render *r, const char *name, int ti, bool end, const struct tag_tok *t)
 {
     struct sa_state *S = r->sa;
     struct html_stats *st = S->st;
     sa_boundary(S);
     bool ns = (name[0] == 'o' || name[0] == 's') && sa_is_namespace(name);
-    int ti = nameidx_find(&sa_tags_idx, name, strlen(name));
     const struct sa_tag *info = ti >= 0 ? &sa_tags[ti] : NULL;
     enum sa_id id = info ? info->id : ID_OTHER;
-    struct html_tagcount *tc = sa_tagcount(S, name, false);
+    struct html_tagcount *tc = sa_tagcount(S, name, ti, false);
     bool seen = tc != NULL;
     if ((info && (info->flags & S_ELEM)) || ns) {
         st->elements++;
@@ -1705,7 +1741,7 @@ static void sa_tag(struct render *r, const char *name, bool end, const struct ta
     }
     st->tags++;
     if (!seen) st->tags_seen++;
-    if (!tc) tc = sa_tagcount(S, name, true);
+    if (!tc) tc = sa_tagcount(S, name, ti, true);
     if (tc) {
         tc->inside += end ? -1 : 1;
         if (tc->inside < 0) {
@@ -1931,6 +1967,26 @@ static const struct tag wanted[] = {
     {"table", 0}, {"td", 0},    {"th", 0},   {"tr", 0}};
 static struct nameidx wanted_idx = NAMEIDX_INIT(wanted);
 
+/* By sa_tags index: the entry of `tags` with that name (-1: none), and
+ * whether the name is one of `wanted`. Built once from the tables. */
+static int16_t sa_render[SA_N_TAGS];
+static bool sa_wanted[SA_N_TAGS];
+static pthread_once_t tag_info_once = PTHREAD_ONCE_INIT;
+
+static void tag_info_build(void)
+{
+    for (size_t i = 0; i < SA_N_TAGS; i++) {
+        const char *n = sa_tags[i].name;
+        sa_render[i] = (int16_t)nameidx_find(&tags_idx, n, strlen(n));
+        sa_wanted[i] = nameidx_find(&wanted_idx, n, strlen(n)) >= 0;
+    }
+    /* every name of tags and wanted is one of sa_tags: our tables, a bug otherwise */
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+        if (sa_find(tags[i].name) < 0) abort();
+    for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
+        if (sa_find(wanted[i].name) < 0) abort();
+}
+
 /* (p,n) is an ASCII-letter tag name: one of `wanted`, case folded? */
 static bool wants_attrs(const unsigned char *p, size_t n)
 {
@@ -1992,16 +2048,39 @@ static size_t markup(struct render *r, const unsigned char *in, size_t len, size
     size_t k = ns;
     while (k < len && ch_is_alpha(in[k]))
         k++;
-    bool want = !end && wants_attrs(in + ns, k - ns);
-    size_t next = parse_tag(in, len, ns, &t, want);
+    /* The tag's name is read three ways: its letters (wants_attrs), up to a
+     * space, '/' or '>' (parse_tag: `tags`), up to a space or '>' less a
+     * final '/' before '>' (sa_tag_name: sa_tags and the counts). Letters
+     * followed by a space, '>', "/>" or the end are the same name to all
+     * three, and sa_tags holds every name of the other two tables: one
+     * look-up there answers all three (was three look-ups and a hash of
+     * the name for its count: 17,000 instructions a message of the bench). */
+    bool simple = k == len || is_tag_space(in[k]) || in[k] == '>' ||
+                  (in[k] == '/' && k + 1 < len && in[k + 1] == '>');
     char sa_name[HTML_TAGNAME_MAX + 1];
-    sa_tag_name(in, len, ns, sa_name);
+    int ti;
+    bool want;
+    if (simple) {
+        size_t n = k - ns < HTML_TAGNAME_MAX ? k - ns : HTML_TAGNAME_MAX;
+        for (size_t q = 0; q < n; q++)
+            sa_name[q] = (char)ch_lower(in[ns + q]);
+        sa_name[n] = 0;
+        ti = nameidx_find(&sa_tags_idx, sa_name, n);
+        want = !end && ti >= 0 && sa_wanted[ti];
+    } else {
+        want = !end && wants_attrs(in + ns, k - ns);
+        sa_tag_name(in, len, ns, sa_name);
+        ti = sa_find(sa_name);
+    }
+    size_t next = parse_tag(in, len, ns, &t, want);
     bool closed = next > ns && in[next - 1] == '>';
     if (closed)
-        sa_tag(r, sa_name, end, &t);
+        sa_tag(r, sa_name, ti, end, &t);
     else /* HTML::Parser: an unterminated tag is a comment */
         sa_comment(r, in + i, next - i);
-    int tk = t.name[0] ? nameidx_find(&tags_idx, t.name, strlen(t.name)) : -1;
+    int tk = simple      ? (ti >= 0 ? sa_render[ti] : -1)
+             : t.name[0] ? nameidx_find(&tags_idx, t.name, strlen(t.name))
+                         : -1;
     const struct tag *tg = tk >= 0 ? &tags[tk] : NULL;
     if (!tg) return next;
     if (tg->flags & T_BLOCK)
@@ -2024,11 +2103,11 @@ static size_t markup(struct render *r, const unsigned char *in, size_t len, size
             char en[HTML_TAGNAME_MAX + 1];
             sa_tag_name(in, len, content_end + 2, en);
             struct tag_tok et = {0};
-            if (after > content_end && in[after - 1] == '>') sa_tag(r, en, true, &et);
+            if (after > content_end && in[after - 1] == '>') sa_tag(r, en, sa_find(en), true, &et);
         } else if (strcmp(tg->name, "script") == 0 || strcmp(tg->name, "style") == 0) {
             /* SpamAssassin closes an unclosed script or style itself */
             struct tag_tok et = {0};
-            sa_tag(r, tg->name, true, &et);
+            sa_tag(r, tg->name, sa_find(tg->name), true, &et);
         }
         return after;
     }
@@ -2073,6 +2152,7 @@ void html_render(arena *a, const char *p, size_t len, struct html_doc *out, stru
         anom_add(an, ANOM_HTML_TOO_LARGE, "%zu bytes, rendered %u", len, HTML_MAX_INPUT);
         len = HTML_MAX_INPUT;
     }
+    pthread_once(&tag_info_once, tag_info_build);
     const unsigned char *in = (const unsigned char *)p;
     struct render r = {.a = a, .an = an, .doc = out};
     r.o.a = a;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,12 +299,72 @@ static void test_every_prefix(void **state)
     }
 }
 
+/* A tag's name is read three ways (its letters, up to '/', up to a space or
+ * '>' less a final "/>" slash) and markup() looks a name of letters alone up
+ * once for all three: names of every form, letters alone or not, in capitals,
+ * past the 15 and 31 byte cuts, the renderer-only names (article, nav) and
+ * SpamAssassin's with a '-' or a namespace. The expected values are what
+ * the three look-ups gave before they were merged (the same program run on
+ * the code before the change). */
+struct tag_case {
+    const char *in;
+    const char *text; /* '\n' of the rendered text shown as '|' */
+    int tags, elements, tags_seen, elements_seen, closed_extra;
+    size_t n_links;
+    const char *tagv; /* "name=inside ..." */
+};
+
+static void test_tag_name_forms(void **state)
+{
+    (void)state;
+    static const struct tag_case cases[] = {
+        {"<P>a</p><BR/>b<br />c<br/ >d<BR>e", "a|b|c|d|e", 6, 5, 3, 2, 0, 0, "p=0 br=3 br/=1"},
+        {"<img2 src=a.png alt=x>f<a:b href=http://x.example/>g</a:b><A "
+         "HREF=http://y.example/>h</A>",
+         "fgh", 5, 2, 3, 1, 0, 1, "img2=1 a:b=0 a=0"},
+        {"<article>i</article><NAV>j</nav><x-tab>k</X-TAB><o:p>l</o:p>", "i|j|kl", 8, 4, 4, 2, 0, 0,
+         "article=0 nav=0 x-tab=0 o:p=0"},
+        {"<script>m</SCRIPT >n<title>T</title><style>s", "n", 6, 6, 3, 3, 0, 0,
+         "script=0 title=0 style=0"},
+        {"<abcdefghijklmnopqrstuvwxyzabcdefgh>o</abcdefghijklmnopqrstuvwxyzabcdefgh><img/>p</p></p>"
+         "<div",
+         "op", 5, 3, 3, 2, 2, 0, "abcdefghijklmnopqrstuvwxyzabcde=0 img=1 p=0"},
+        {"<td>q<th>r</th><iframe src=z>u</iframe><table/>v<Table >w", "q r|v|w", 7, 7, 4, 4, 0, 0,
+         "td=1 th=0 iframe=0 table=2"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const struct tag_case *k = &cases[c];
+        arena *a = arena_new();
+        struct html_doc d;
+        render(a, k->in, strlen(k->in), &d, NULL);
+        char text[256];
+        assert_true(d.text_len < sizeof text);
+        for (size_t i = 0; i < d.text_len; i++)
+            text[i] = d.text[i] == '\n' ? '|' : d.text[i];
+        text[d.text_len] = 0;
+        assert_string_equal(text, k->text);
+        assert_int_equal(d.st.tags, k->tags);
+        assert_int_equal(d.st.elements, k->elements);
+        assert_int_equal(d.st.tags_seen, k->tags_seen);
+        assert_int_equal(d.st.elements_seen, k->elements_seen);
+        assert_int_equal(d.st.closed_extra, k->closed_extra);
+        assert_int_equal(d.n_links, k->n_links);
+        char tagv[512] = "";
+        size_t n = 0;
+        for (size_t i = 0; i < d.st.n_tagv; i++)
+            n += (size_t)snprintf(tagv + n, sizeof tagv - n, "%s%s=%d", i ? " " : "",
+                                  d.st.tagv[i].name, d.st.tagv[i].inside);
+        assert_string_equal(tagv, k->tagv);
+        arena_free(a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_table),   cmocka_unit_test(test_links),
         cmocka_unit_test(test_images),       cmocka_unit_test(test_ceilings),
-        cmocka_unit_test(test_every_prefix),
+        cmocka_unit_test(test_every_prefix), cmocka_unit_test(test_tag_name_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
