@@ -842,6 +842,29 @@ static void test_screen_single_signs(void **state)
     parse_bytes(prec, sizeof prec - 1);
     assert_int_equal(F.kind, DSN_AUTOREPLY);
     expect_str(F.r.evidence, "Precedence: auto_reply");
+    /* each field made for auto-replies alone (the screen reads the header
+     * in one pass of its own), in any case; Auto-Submitted alone */
+    static const char *const fields[] = {"X-Autoreply",  "X-Autorespond",    "X-Autoresponder",
+                                         "X-Auto-Reply", "X-Mail-Autoreply", "X-Autoreply-From",
+                                         "X-Vacation"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        char m[256], ev[64];
+        int n = snprintf(m, sizeof m,
+                         "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                         "Subject: Re: your order\n%s: yes\n\nThanks.\n",
+                         fields[i]);
+        for (char *q = strstr(m, fields[i]); *q != ':'; q++) /* the name in capitals */
+            if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 32);
+        parse_bytes(m, (size_t)n);
+        assert_int_equal(F.kind, DSN_AUTOREPLY);
+        snprintf(ev, sizeof ev, "%s header", fields[i]);
+        expect_str(F.r.evidence, ev);
+    }
+    static const char as[] = "From: Rita <rita@corp.example>\nTo: a@sender.example\n"
+                             "Subject: Re: your order\nauto-submitted: auto-replied\n\nThanks.\n";
+    parse_bytes(as, sizeof as - 1);
+    assert_int_equal(F.kind, DSN_AUTOREPLY);
+    expect_str(F.r.evidence, "Auto-Submitted: auto-replied");
     /* a bounce text in the second text part, nothing in the header */
     static const char body[] =
         "From: Helpdesk <help@corp.example>\nTo: a@sender.example\nSubject: Re: hello\n"
