@@ -716,6 +716,10 @@ static char *repeat_prefix(const char *re)
  * 24.8M instructions, searches 27M -> 5.4M; +16,000 a message). */
 #define CHAIN_MIN REPEAT_MIN
 
+/* body rules outside the line cache with a pattern this long or longer get
+ * start pairs (scorer_new) */
+#define ST_BODY_MIN_PATTERN 400
+
 static sare_chain *chain_of(const char *re, unsigned *reps)
 {
     unsigned long n = 0;
@@ -2224,6 +2228,15 @@ scorer *scorer_new(struct ruleset *rs)
                 push_u32(&s->cbody, &s->n_cbody, id);
                 break;
             }
+            /* a long pattern outside the line cache gets start pairs too
+             * when sare_starts_new finds they pay: of the stock rules only
+             * __FILL_THIS_FORM_LOAN1, <FF_YOUR><FF_L1>... with a literal
+             * set of loan words; callgrind over 300 bench messages,
+             * 2,981,557 -> 2,967,551 instructions a message, start-up +5M.
+             * The two shorter ones that would get them (__VBOUNCE_CISCO,
+             * __UNICODE_OBFU_ASC) gained nothing (+600 a message) */
+            if (strlen(c->r->regex) >= ST_BODY_MIN_PATTERN)
+                c->st = sare_starts_new(c->re, c->r->regex, strlen(c->r->regex));
             push_u32(&s->body, &s->n_body, id);
             s->body_lits |= c->n_lits > 0;
             break;

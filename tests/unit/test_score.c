@@ -745,6 +745,60 @@ static void test_repeat_prefilter(void **state)
     ruleset_free(rs);
 }
 
+/* A body rule outside the line cache (it has a literal) with a pattern of
+ * ST_BODY_MIN_PATTERN bytes or more gets start pairs: R_LONG spells
+ * w00[0-7]\d as 80 alternatives (over 400 bytes), R_SHORT does not; both
+ * must count the same matches, by hand and on random bodies. */
+static void test_body_long_starts(void **state)
+{
+    (void)state;
+    char rules[2048];
+    size_t rl = (size_t)snprintf(rules, sizeof rules, "body R_LONG /[a-z][xy]\\d(?:");
+    for (int w = 0; w < 80; w++)
+        rl += (size_t)snprintf(rules + rl, sizeof rules - rl, "%sw00%02d", w ? "|" : "", w);
+    rl += (size_t)snprintf(rules + rl, sizeof rules - rl,
+                           ")?zzkw/i\ntflags R_LONG multiple\n"
+                           "body R_SHORT /[a-z][xy]\\d(?:w00[0-7]\\d)?zzkw/i\n"
+                           "tflags R_SHORT multiple\n");
+    assert_true(rl < sizeof rules);
+    static const char head[] = "From: a@example.com\r\nTo: b@example.net\r\n"
+                               "Subject: x\r\n\r\n";
+    struct ruleset *rs = ruleset_new();
+    ruleset_parse_buf(rs, "test.cf", rules, rl);
+    ruleset_finish(rs);
+    scorer *sc = scorer_new(rs);
+    /* by hand: ax1zzkw, qy2w0042zzkw, AX9W0079ZZKW; not bq3 (q is no x or
+     * y), not w0080 (past w0079) */
+    char raw[512];
+    int n = snprintf(raw, sizeof raw,
+                     "%sax1zzkw and qy2w0042zzkw, bq3zzkw; AX9W0079ZZKW cy4w0080zzkw\r\n", head);
+    assert_int_equal(run_one(sc, raw, (size_t)n, "R_LONG"), 3);
+    assert_int_equal(run_one(sc, raw, (size_t)n, "R_SHORT"), 3);
+    static const char *const parts[] = {"ax", "Y", "1", "7", "w00", "42", "79", "zzkw", " ", "q"};
+    uint64_t seed = 99;
+    int hits = 0;
+    for (int round = 0; round < 300; round++) {
+        size_t len = strlen(head);
+        memcpy(raw, head, len);
+        for (int k = 0; k < 40; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            const char *pt = parts[(seed >> 33) % (sizeof parts / sizeof parts[0])];
+            memcpy(raw + len, pt, strlen(pt));
+            len += strlen(pt);
+        }
+        memcpy(raw + len, "\r\n", 2);
+        len += 2;
+        int a = run_one(sc, raw, len, "R_LONG"), b = run_one(sc, raw, len, "R_SHORT");
+        if (a != b)
+            fail_msg("round %d: %d/%d on '%.*s'", round, a, b, (int)(len - strlen(head)),
+                     raw + strlen(head));
+        hits += a;
+    }
+    assert_true(hits >= 20); /* matches were exercised */
+    scorer_free(sc);
+    ruleset_free(rs);
+}
+
 /* Full rules: with fewer than eight that have literals (SpamAssassin has
  * four) the whole message is not scanned for literals and each rule runs;
  * with more it is scanned. Either way a rule whose literal the message holds
@@ -1396,6 +1450,7 @@ int main(void)
         cmocka_unit_test(test_capture_across_messages),
         cmocka_unit_test(test_capture_required),
         cmocka_unit_test(test_repeat_prefilter),
+        cmocka_unit_test(test_body_long_starts),
         cmocka_unit_test(test_body_folded),
         cmocka_unit_test(test_body_folded_repeats),
         cmocka_unit_test(test_body_folded_more),
