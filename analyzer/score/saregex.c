@@ -5061,6 +5061,9 @@ struct sare_starts {
      * 2,000 instructions a line start, 65,000 line starts (1,805 distinct
      * quadruples) in the 2,000 bench messages. */
     bool line;
+    /* whose pairs, triples and quadruples judge the starts: this one, or
+     * (sare_starts_share) that of a pattern every match begins like */
+    const sare_starts *tab;
 };
 #define STARTS_QUADS 16384u
 
@@ -5124,19 +5127,29 @@ static bool text_byte(unsigned b)
  * word byte, a newline (multi-line only) */
 static const int starts_ctxs[3] = {' ', 'a', '\n'};
 
-static sare_starts *starts_build(const sare *re, const char *src, size_t len, bool lines_only);
+static sare_starts *starts_build(const sare *re, const char *src, size_t len, bool lines_only,
+                                 const sare_starts *tab);
 
 sare_starts *sare_starts_new(const sare *re, const char *src, size_t len)
 {
-    return starts_build(re, src, len, false);
+    return starts_build(re, src, len, false, NULL);
 }
 
 sare_starts *sare_starts_lines(const sare *re, const char *src, size_t len)
 {
-    return starts_build(re, src, len, true);
+    return starts_build(re, src, len, true, NULL);
 }
 
-static sare_starts *starts_build(const sare *re, const char *src, size_t len, bool lines_only)
+sare_starts *sare_starts_share(const sare_starts *tab, const sare *re, const char *src, size_t len)
+{
+    if (!tab || tab->line) return NULL;
+    return starts_build(re, src, len, false, tab->tab);
+}
+
+/* tab: judge the starts with tab's tables (sare_starts_share), built only
+ * the anchored copy */
+static sare_starts *starts_build(const sare *re, const char *src, size_t len, bool lines_only,
+                                 const sare_starts *tab)
 {
     if (!re || !src || re->n_parts > 1 || !jit_available || len > SARE_MAX_PATTERN) return NULL;
     /* PCRE2 starts quickly by itself from a first byte, or a narrow set;
@@ -5147,9 +5160,9 @@ static sare_starts *starts_build(const sare *re, const char *src, size_t len, bo
     /* ... or from a set of first bytes that leaves out most ASCII text; a
      * pattern tried at line starts only (fct 2) gets line mode */
     bool line = fct == 2;
-    if (lines_only && !line) return NULL;
+    if ((lines_only && !line) || (tab && line)) return NULL;
     const uint8_t *bm = NULL;
-    if (!line) {
+    if (!line && !tab) {
         if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTBITMAP, &bm) != 0 || !bm) return NULL;
         unsigned nb = 0;
         for (unsigned b = 0; b < 128; b++)
@@ -5181,13 +5194,20 @@ static sare_starts *starts_build(const sare *re, const char *src, size_t len, bo
     free(tt.out);
     free(tt.map);
     if (!anc) return NULL;
-    if (pcre2_jit_compile(anc, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD) != 0) {
+    /* partial matches judge starts: only with tables of its own */
+    if (pcre2_jit_compile(anc, tab ? PCRE2_JIT_COMPLETE
+                                   : PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD) != 0) {
         pcre2_code_free(anc);
         return NULL;
     }
-    struct tls *t = tls_get();
     sare_starts *st = xcalloc(1, sizeof *st);
     st->anc = anc;
+    if (tab) {
+        st->tab = tab;
+        return st;
+    }
+    st->tab = st;
+    struct tls *t = tls_get();
     st->quad = xcalloc(STARTS_QUADS, sizeof *st->quad);
     if (line) {
         st->line = true;
@@ -5306,6 +5326,7 @@ static bool starts_quad(const sare_starts *st, struct tls *t, const unsigned cha
 static inline __attribute__((always_inline)) bool
 starts_may(const sare_starts *st, struct tls *t, const unsigned char *u, size_t len, size_t i)
 {
+    st = st->tab;
     if (i == 0) return true; /* no byte before: the pairs do not judge it */
     if (i + 1 < len) {
         unsigned k = (unsigned)u[i] << 8 | u[i + 1];
@@ -5469,6 +5490,11 @@ out:
     free(t.out);
     free(t.map);
     return ch;
+}
+
+const sare_starts *sare_chain_starts(const sare_chain *c)
+{
+    return c ? c->st : NULL;
 }
 
 void sare_chain_free(sare_chain *c)

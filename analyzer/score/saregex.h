@@ -219,6 +219,10 @@ sare_chain *sare_chain_compile(const char *src, size_t len, unsigned reps);
 bool sare_chain_scan(const sare_chain *c, const char *subj, size_t len, size_t start,
                      uint8_t *reach);
 void sare_chain_free(sare_chain *c);
+/* the start pairs of the one copy (?:X) the chain enumerates from, or NULL
+ * (for sare_starts_share; they live as long as c) */
+struct sare_starts;
+const struct sare_starts *sare_chain_starts(const sare_chain *c);
 
 /* Start pairs, for a pattern PCRE2 cannot start quickly (no first byte, a
  * wide set of first bytes): the pairs of bytes a match can begin with,
@@ -248,6 +252,13 @@ sare_starts *sare_starts_new(const sare *re, const char *src, size_t len);
 /* sare_starts_new for a pattern PCRE2 tries at line starts only (a leading
  * ^ under /m), NULL for any other */
 sare_starts *sare_starts_lines(const sare *re, const char *src, size_t len);
+/* Start pairs for re that judge starts with tab's pairs, triples and
+ * quadruples (learned once for both) and try re's own anchored copy: for
+ * re = (?:X){n} and tab X's, where a match of re can begin with bytes
+ * only if one of X can (a path of re through them is one of X, or holds a
+ * whole match of X). NULL as sare_starts_new, or for tab in line mode. tab
+ * must outlive the result. */
+sare_starts *sare_starts_share(const sare_starts *tab, const sare *re, const char *src, size_t len);
 enum sare_rc sare_starts_match(const sare_starts *st, const char *subj, size_t len, size_t start,
                                size_t *mstart, size_t *mend);
 void sare_starts_free(sare_starts *st);

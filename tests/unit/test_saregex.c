@@ -3597,6 +3597,58 @@ static void test_starts_random(void **state)
     }
 }
 
+/* Start pairs shared: (?:X){n} judged by the pairs, triples and quadruples
+ * of X (learned once) answers as sare_match does from every offset, on
+ * random subjects; no sharing from nothing or from line mode. */
+static void test_starts_share(void **state)
+{
+    (void)state;
+    static const char *const ones[] = {
+        "/(?:[a-z][xy]\\d?\\s?)/i",
+        "/(?:\\b[a-z][xy]+(?:9|\\s)?)/i",
+    };
+    static const char alpha[] = "axyXY19 \n-b";
+    unsigned seed = 4242;
+    for (size_t k = 0; k < sizeof ones / sizeof ones[0]; k++) {
+        sare *one;
+        sare_starts *tab = starts_of(ones[k], &one);
+        if (!tab) fail_msg("%s: no start pairs", ones[k]);
+        char src[128];
+        snprintf(src, sizeof src, "%.*s{3}/i", (int)(strlen(ones[k]) - 2), ones[k]);
+        char err[256];
+        sare *re = compile(src, err, sizeof err);
+        if (!re) fail_msg("%s: %s", src, err);
+        sare_starts *st = sare_starts_share(tab, re, src, strlen(src));
+        assert_non_null(st);
+        for (int t = 0; t < 300; t++) {
+            char buf[20];
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % sizeof buf;
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+            starts_same(re, st, buf, len);
+        }
+        /* by hand: three copies from 1 (without \\b between them) */
+        size_t ms, me;
+        char *c = heap_copy("-axay1 bx", 9);
+        assert_int_equal(sare_starts_match(st, c, 9, 0, &ms, &me), k ? SARE_NOMATCH : SARE_MATCH);
+        if (!k) assert_int_equal(ms, 1);
+        free(c);
+        sare_starts_free(st);
+        sare_starts_free(tab);
+        sare_free(re);
+        sare_free(one);
+    }
+    sare *re = compile("/^ab/m", NULL, 0);
+    sare_starts *line = sare_starts_new(re, "/^ab/m", 6);
+    assert_null(sare_starts_share(NULL, re, "/^ab/m", 6));
+    if (line) assert_null(sare_starts_share(line, re, "/^ab/m", 6));
+    sare_starts_free(line);
+    sare_free(re);
+}
+
 /* The chain prefilter of a copy that has start pairs (enumerated anchored,
  * from the starts the pairs allow): reach[i] on random subjects is the
  * largest k <= n such that (?:X){k} matches at i, as the rule's own regex
@@ -3884,6 +3936,7 @@ int main(void)
         cmocka_unit_test(test_starts),
         cmocka_unit_test(test_starts_random),
         cmocka_unit_test(test_chain_starts),
+        cmocka_unit_test(test_starts_share),
         cmocka_unit_test(test_lead_refused),
         cmocka_unit_test(test_lead_cases),
         cmocka_unit_test(test_lead_random),
