@@ -717,7 +717,8 @@ static char *repeat_prefix(const char *re)
 #define CHAIN_MIN REPEAT_MIN
 
 /* body rules outside the line cache with a pattern this long or longer get
- * start pairs (scorer_new) */
+ * start pairs, rawbody rules with no literal line mode (scorer_new): an
+ * attempt at a start walks long alternations */
 #define ST_BODY_MIN_PATTERN 400
 
 static sare_chain *chain_of(const char *re, unsigned *reps)
@@ -2249,13 +2250,16 @@ scorer *scorer_new(struct ruleset *rs)
             s->body_lits |= c->n_lits > 0;
             break;
         case RK_RAWBODY:
-            /* a rule with no literal runs on every text: one tried at line
-             * starts only gets start pairs in line mode (sare_starts_lines;
-             * __FILL_THIS_FORM_PARTIAL_RAW: callgrind over 300 bench
-             * messages, 3,016,969 -> 2,981,557 instructions a message with
-             * __FILL_THIS_FORM_PARTIAL's line mode; start-up +54M, the
-             * anchored copies' JIT code) */
-            if (!c->n_lits) c->st = sare_starts_lines(c->re, c->r->regex, strlen(c->r->regex));
+            /* a rule with no literal runs on every text: a long one tried
+             * at line starts only gets start pairs in line mode
+             * (sare_starts_lines; __FILL_THIS_FORM_PARTIAL_RAW: callgrind
+             * over 300 bench messages, 3,016,969 -> 2,981,557 instructions
+             * a message with __FILL_THIS_FORM_PARTIAL's line mode; start-up
+             * +54M, the anchored copies' JIT code). A short one fails fast
+             * at a line start by itself: /^\s*(?:[a-z]+\s+){10}\.$/m cost
+             * 3,400 a message more in line mode */
+            if (!c->n_lits && strlen(c->r->regex) >= ST_BODY_MIN_PATTERN)
+                c->st = sare_starts_lines(c->re, c->r->regex, strlen(c->r->regex));
             push_u32(&s->rawbody, &s->n_rawbody, id);
             s->rawbody_lits |= c->n_lits > 0;
             break;
