@@ -123,6 +123,10 @@ bool ev_rx_dyn(struct eval_ctx *c, const char *pattern, unsigned flags, const ch
 /* The entries of a named list of the rule set (rules.h struct rule_list),
  * or 0 when the list is absent. */
 size_t ev_list(const struct eval_ctx *c, const char *name, const char *const **out);
+/* The same, with the entries' lengths (*lens NULL when they are not known:
+ * a list not filled by the rule parser) */
+size_t ev_list_lens(const struct eval_ctx *c, const char *name, const char *const **out,
+                    const size_t **lens);
 /* Is s (exactly) an entry of list `name`? (binary search of a sorted copy
  * made once per process per list) */
 bool ev_list_contains(struct eval_ctx *c, const char *name, const char *s);
@@ -138,6 +142,8 @@ bool ev_glob(const char *pattern, const char *s);
 /* Does any (non-NULL) pattern of v[0..n) match s? (one list looked up
  * once for several addresses) */
 bool ev_glob_any(const char *const *v, size_t n, const char *s);
+/* The same with lens[i] = strlen(v[i]) (lens NULL: worked out here) */
+bool ev_glob_any_lens(const char *const *v, const size_t *lens, size_t n, const char *s);
 /* Is the lowercased address in list `name` (SpamAssassin's
  * _check_welcomelist)? */
 bool ev_addr_in_list(const struct eval_ctx *c, const char *list, const char *addr);

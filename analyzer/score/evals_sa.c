@@ -3840,24 +3840,26 @@ static const char *prefixed(struct eval_ctx *c, const char *pre, size_t pre_len,
  * the setting NAME; 0 when neither has any. The list is found once per
  * call (the name formatted on the stack): formatting it in the arena and
  * finding it again for every address was 3,000 instructions a call. */
-static size_t addrlist(struct eval_ctx *c, const char *name, const char *const **v)
+static size_t addrlist(struct eval_ctx *c, const char *name, const char *const **v,
+                       const size_t **lens)
 {
     static const char pre[] = "enlist_addrlist:";
     char buf[256];
     const char *full = prefixed(c, pre, sizeof pre - 1, name, buf, sizeof buf);
-    size_t k = ev_list(c, full, v);
-    return k ? k : ev_list(c, name, v);
+    size_t k = ev_list_lens(c, full, v, lens);
+    return k ? k : ev_list_lens(c, name, v, lens);
 }
 
 EV_FN(sa_check_from_in_list)
 {
     const char *const *lv;
-    size_t ln = addrlist(c, ev_arg(a, n, 0, ""), &lv);
+    const size_t *lens;
+    size_t ln = addrlist(c, ev_arg(a, n, 0, ""), &lv, &lens);
     if (!ln) return false;
     const char *const *v;
     size_t k = ev_all_from_addrs(c, &v);
     for (size_t i = 0; i < k; i++)
-        if (ev_glob_any(lv, ln, v[i])) {
+        if (ev_glob_any_lens(lv, lens, ln, v[i])) {
             ev_evidence(c, "%s", v[i]);
             return true;
         }
@@ -3867,45 +3869,50 @@ EV_FN(sa_check_from_in_list)
 EV_FN(sa_check_replyto_in_list)
 {
     const char *const *lv;
-    size_t ln = addrlist(c, ev_arg(a, n, 0, ""), &lv);
+    const size_t *lens;
+    size_t ln = addrlist(c, ev_arg(a, n, 0, ""), &lv, &lens);
     if (!ln) return false;
     const char *r = ev_addr(c, "Reply-To");
-    return *r && ev_glob_any(lv, ln, lc_dup(c, r));
+    return *r && ev_glob_any_lens(lv, lens, ln, lc_dup(c, r));
 }
 
-static bool to_in_entries(struct eval_ctx *c, const char *const *lv, size_t ln)
+static bool to_in_entries(struct eval_ctx *c, const char *const *lv, const size_t *lens, size_t ln)
 {
     if (!ln) return false;
     const char *const *v;
     size_t k = ev_all_to_addrs(c, &v);
     for (size_t i = 0; i < k; i++)
-        if (ev_glob_any(lv, ln, v[i])) return true;
+        if (ev_glob_any_lens(lv, lens, ln, v[i])) return true;
     return false;
 }
 
 static bool to_in_list(struct eval_ctx *c, const char *list)
 {
     const char *const *lv;
-    return to_in_entries(c, lv, ev_list(c, list, &lv));
+    const size_t *lens;
+    size_t ln = ev_list_lens(c, list, &lv, &lens);
+    return to_in_entries(c, lv, lens, ln);
 }
 
 static bool from_in_list(struct eval_ctx *c, const char *list)
 {
     const char *const *lv;
-    size_t ln = ev_list(c, list, &lv);
+    const size_t *lens;
+    size_t ln = ev_list_lens(c, list, &lv, &lens);
     if (!ln) return false;
     const char *const *v;
     size_t k = ev_all_from_addrs(c, &v);
     for (size_t i = 0; i < k; i++)
-        if (ev_glob_any(lv, ln, v[i])) return true;
+        if (ev_glob_any_lens(lv, lens, ln, v[i])) return true;
     return false;
 }
 
 EV_FN(sa_check_to_in_list)
 {
     const char *const *lv;
-    size_t ln = addrlist(c, ev_arg(a, n, 0, ""), &lv);
-    return to_in_entries(c, lv, ln);
+    const size_t *lens;
+    size_t ln = addrlist(c, ev_arg(a, n, 0, ""), &lv, &lens);
+    return to_in_entries(c, lv, lens, ln);
 }
 
 EV_FN(sa_check_from_in_blocklist)

@@ -873,6 +873,8 @@ struct plist {
     const void *out_v;
     size_t out_n;
     uint64_t serial;
+    size_t *out_len; /* strlen of each of out_v's entries (ruleset_list_lens) */
+    size_t cap_out_len;
 };
 
 enum { RT_TAG, RT_PRE, RT_INTER, RT_POST, RT_N };
@@ -1222,6 +1224,9 @@ static void sync_lists(struct ruleset *rs, struct rp *st)
         R->v = xgrow(R->v, &R->cap, L->n_on ? L->n_on : 1, sizeof *R->v);
         for (size_t k = 0; k < L->n; k++)
             if (L->on[k]) R->v[R->n++] = (char *)L->v[k];
+        L->out_len = xgrow(L->out_len, &L->cap_out_len, R->n ? R->n : 1, sizeof *L->out_len);
+        for (size_t k = 0; k < R->n; k++)
+            L->out_len[k] = R->v[k] ? strlen(R->v[k]) : 0;
         L->out_v = R->v;
         L->out_n = R->n;
         L->serial = ++list_serial;
@@ -4035,6 +4040,7 @@ void ruleset_free(struct ruleset *rs)
             free(st->plists[i].v);
             free(st->plists[i].on);
             free(st->plists[i].next);
+            free(st->plists[i].out_len);
         }
         free(st->plists);
         smap_free(&st->list_idx);
@@ -4080,6 +4086,12 @@ uint64_t ruleset_list_serial(const struct ruleset *rs, size_t i)
     /* a list put in place by hand is not the one the parser filled */
     if (rs->lists[i].v != L->out_v || rs->lists[i].n != L->out_n) return 0;
     return L->serial;
+}
+
+const size_t *ruleset_list_lens(const struct ruleset *rs, size_t i)
+{
+    if (!ruleset_list_serial(rs, i)) return NULL;
+    return ((const struct rp *)rs->priv)->plists[i].out_len;
 }
 
 long ruleset_list_find(const struct ruleset *rs, const char *name)

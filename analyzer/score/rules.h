@@ -243,6 +243,11 @@ long ruleset_list_find(const struct ruleset *rs, const char *name);
  * to tell lists apart by their contents. */
 uint64_t ruleset_list_serial(const struct ruleset *rs, size_t i);
 
+/* The lengths of rs->lists[i]'s entries, worked out when the parser filled
+ * it (the glob matching of welcomelists wants them on every call); NULL
+ * when ruleset_list_serial is 0. */
+const size_t *ruleset_list_lens(const struct ruleset *rs, size_t i);
+
 /* Whether a plugin counts as loaded for `ifplugin`/`plugin()`: SpamAssassin's
  * default set on Debian 12 (the loadplugin lines of the .pre files in
  * /etc/spamassassin: init.pre, v3xx.pre, v4xx.pre, sa-compile.pre; listed in

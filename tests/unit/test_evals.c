@@ -1312,6 +1312,35 @@ static void test_glob(void **state)
         t[tn] = 0;
         if (ev_glob(p, t) != ref_glob(p, t)) fail_msg("glob %s on %s", p, t);
     }
+    /* ev_glob_any_lens turns most entries down at their last byte before
+     * glob_len: lists of three random patterns against the definition,
+     * with the lengths given and worked out */
+    for (int it = 0; it < 100000; it++) {
+        char p[3][8], t[10];
+        const char *pv[3];
+        size_t pls[3];
+        for (int j = 0; j < 3; j++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t pn = (seed >> 16) % 6;
+            for (size_t i = 0; i < pn; i++) {
+                seed = seed * 1103515245u + 12345u;
+                p[j][i] = pa[(seed >> 16) % 5];
+            }
+            p[j][pn] = 0;
+            pv[j] = p[j];
+            pls[j] = pn;
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t tn = (seed >> 8) % 7;
+        for (size_t i = 0; i < tn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            t[i] = sa[(seed >> 16) % 4];
+        }
+        t[tn] = 0;
+        bool want = ref_glob(p[0], t) || ref_glob(p[1], t) || ref_glob(p[2], t);
+        if (ev_glob_any_lens(pv, pls, 3, t) != want || ev_glob_any_lens(pv, NULL, 3, t) != want)
+            fail_msg("glob list %s %s %s on %s", p[0], p[1], p[2], t);
+    }
 }
 
 /* check_for_to_in_subject: the subject is searched for the To address (or
@@ -2893,6 +2922,14 @@ static void test_list_find(void **state)
     assert_string_equal(v[0], "z@c.example");
     assert_int_equal(ev_list(&x.ctx, "blocklist_to", &v), 0);
     assert_null(v);
+    /* the lengths worked out by the parser, for the glob matching */
+    const size_t *lens;
+    assert_int_equal(ev_list_lens(&x.ctx, "blocklist_from", &v, &lens), 2);
+    assert_non_null(lens);
+    assert_int_equal(lens[0], strlen(v[0]));
+    assert_int_equal(lens[1], strlen(v[1]));
+    assert_true(ev_glob_any_lens(v, lens, 2, "y@b.example"));
+    assert_false(ev_glob_any_lens(v, lens, 2, "z@b.example"));
 
     /* an entry of the parser's array renamed by hand: no longer found under
      * its old name (names the index lacks are not looked for: rules.h) */
@@ -2913,6 +2950,11 @@ static void test_list_find(void **state)
     assert_int_equal(ruleset_list_find(rs, "welcomelist_from"), -1);
     assert_int_equal(ev_list(&x.ctx, "blocklist_from", &v), 1);
     assert_string_equal(v[0], "q@d.example");
+    /* not the parser's array: its lengths are not known (stale ones would
+     * turn the entry down) */
+    assert_int_equal(ev_list_lens(&x.ctx, "blocklist_from", &v, &lens), 1);
+    assert_null(lens);
+    assert_true(ev_glob_any_lens(v, lens, 1, "q@d.example"));
     rs->lists = saved;
     rs->n_lists = saved_n;
     fx_free(&x);
