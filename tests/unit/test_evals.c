@@ -2485,6 +2485,14 @@ static void test_rcvd_date_span(void **state)
     const char *l4 = "x \n30 Nov 2026 18:51:16 +0000"; /* ".?" does not take "\n" */
     assert_true(ev_rcvd_date_span(l4, strlen(l4), &b, &e));
     assert_int_equal(b, 2);
+    /* found from the time's first colon, other colons before it */
+    const char *l5 = "a:b 1 a:1 2 2:3:4 x y";
+    assert_true(ev_rcvd_date_span(l5, strlen(l5), &b, &e));
+    assert_int_equal(b, 3);
+    assert_int_equal(e, strlen(l5) - 2);
+    const char *l6 = "7 1 2:1 2 3:4:5 x"; /* "2:1" as the month */
+    assert_true(ev_rcvd_date_span(l6, strlen(l6), &b, &e));
+    assert_int_equal(b, 1);
     assert_false(ev_rcvd_date_span("x 30 Nov 2026 18:51 +0000", 25, &b, &e));
     assert_false(ev_rcvd_date_span("x 30 Nov 2026 18:51:16 ", 23, &b, &e));
     /* generated */
