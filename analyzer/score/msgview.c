@@ -1513,7 +1513,8 @@ static const char *find_lit_n(const char *s, size_t n, const char *l, size_t ll)
     while (p <= last) {
         const char *c = memchr(p, l[k], (size_t)(last - p) + 1);
         if (!c) return NULL;
-        if (memcmp(c - k, l, ll) == 0) return c - k;
+        /* the byte before it first: most stops fail there, without a call */
+        if ((k == 0 || c[-1] == l[k - 1]) && memcmp(c - k, l, ll) == 0) return c - k;
         p = c + 1;
     }
     return NULL;
