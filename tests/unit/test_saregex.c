@@ -2736,6 +2736,34 @@ static void test_apart_random_wide(void **state)
     }
 }
 
+/* Long literals sharing their first bytes (one 8-byte compare, then the
+ * rest byte by byte) over a two-letter alphabet, and texts whose last
+ * positions have fewer than 8 bytes left, against the brute force. */
+static void test_apart_random_long(void **state)
+{
+    (void)state;
+    struct rng r = {57};
+    for (int round = 0; round < 3000; round++) {
+        char store[5][14];
+        const char *lits[5];
+        size_t lens[5];
+        size_t n = 1 + rnd(&r) % 5;
+        for (size_t k = 0; k < n; k++) {
+            lens[k] = 2 + rnd(&r) % 13;
+            for (size_t j = 0; j < lens[k]; j++)
+                store[k][j] = (char)(j < 6 ? 'a' : 'a' + rnd(&r) % 2);
+            lits[k] = store[k];
+        }
+        char t[60];
+        size_t len = rnd(&r) % sizeof t;
+        for (size_t j = 0; j < len; j++)
+            t[j] = (char)(rnd(&r) % 4 ? 'a' : 'b');
+        size_t want = apart_brute(lits, lens, n, t, len);
+        size_t got = apart(lits, lens, n, t, len, SIZE_MAX);
+        if (got != want) fail_msg("round %d: %zu apart, want %zu", round, got, want);
+    }
+}
+
 /* A group repeated n times whose copies each hold one of the folded set:
  * the text folded byte for byte (SARE_FOLD_LOOK) holds n occurrences apart. */
 static void test_fold_repeats(void **state)
@@ -3923,6 +3951,7 @@ int main(void)
         cmocka_unit_test(test_apart_random),
         cmocka_unit_test(test_apart_skip),
         cmocka_unit_test(test_apart_random_wide),
+        cmocka_unit_test(test_apart_random_long),
         cmocka_unit_test(test_lits_ceilings),
         cmocka_unit_test(test_lits_subset),
         cmocka_unit_test(test_lits_pair_table),
