@@ -6858,6 +6858,11 @@ struct sare_apart {
     char *bytes;
     size_t *off, *len;
     size_t n;
+    /* every literal is two bytes long: a pair in the bitmap is an
+     * occurrence, no bucket to probe (the stock rules' set of initials,
+     * "a " ... "x.", counted on most lines: sare_apart_count 6.34M ->
+     * 6.05M instructions over 301 messages) */
+    bool pairs_only;
 };
 
 /* the key of a literal (APART_KEYS above) */
@@ -6918,6 +6923,9 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
     }
     m = kept;
     a->n = m;
+    a->pairs_only = m > 0;
+    for (size_t i = 0; i < m; i++)
+        a->pairs_only &= a->len[i] == 2;
     /* rows for the first bytes in use */
     unsigned rows = 1;
     for (size_t i = 0; i < m; i++) {
@@ -6997,6 +7005,11 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
         while (i + 1 < len && !apart_may_start(a->pair, t + i))
             i++;
         if (i >= cand) continue;
+        if (a->pairs_only) {
+            if (i + 1 < len && i + 2 < cand) cand = i + 2;
+            i++;
+            continue;
+        }
         const uint32_t *r = a->sub + a->row[t[i]] * APART_KEYS;
         if (r[0] < r[1]) { /* t[i] is a literal: none ends sooner */
             if (i + 1 < cand) cand = i + 1;
