@@ -6840,7 +6840,8 @@ struct sare_apart {
      * literal b sets every c): a position whose two bytes are not such a
      * pair starts no literal (b low: the two bytes are one 16-bit load) */
     uint64_t pair[1024];
-    uint16_t row[256]; /* 0: no literal starts with b */
+    uint16_t row[256];  /* 0: no literal starts with b */
+    uint32_t base[256]; /* row[b] * APART_KEYS: no multiply a probe (-154 instructions a message) */
     /* APART_KEYS per row; row 0 is all 0 (no literal); at most 257 rows
      * (about 265 KB), set by the literals, not the texts */
     uint32_t *sub;
@@ -6961,6 +6962,8 @@ sare_apart *sare_apart_new(const char *const *lits, const size_t *lens, size_t n
         a->ids[j] = (uint32_t)i;
     }
     free(cnt);
+    for (unsigned b = 0; b < 256; b++)
+        a->base[b] = a->row[b] * APART_KEYS;
     a->lit = xmalloc((m ? m : 1) * sizeof *a->lit);
     for (size_t k = 0; k < m; k++) {
         uint32_t id = a->ids[k];
@@ -7026,7 +7029,7 @@ size_t sare_apart_count(const sare_apart *a, const char *text, size_t len, size_
             i++;
             continue;
         }
-        const uint32_t *r = a->sub + a->row[t[i]] * APART_KEYS;
+        const uint32_t *r = a->sub + a->base[t[i]];
         if (r[0] < r[1]) { /* t[i] is a literal: none ends sooner */
             if (i + 1 < cand) cand = i + 1;
         } else if (i + 1 < len) {
