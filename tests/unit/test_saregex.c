@@ -2575,6 +2575,15 @@ static void test_apart_count(void **state)
     static const char *const l7[] = {"ab", "ab"};
     static const size_t n7[] = {2, 2};
     assert_int_equal(apart(l7, n7, 2, S("ababa"), 10), 2);
+    /* no literal under 3 bytes: a position's second and third bytes are
+     * tested first ("abx", "ab" at the end, "bcz" start no literal) */
+    static const char *const l8[] = {"abc", "abd", "bcd", "xyz\xff"};
+    static const size_t n8[] = {3, 3, 3, 4};
+    assert_int_equal(apart(l8, n8, 4, S("abx abc ab"), 10), 1);
+    assert_int_equal(apart(l8, n8, 4, S("abcabdbcdbcz"), 10), 3);
+    assert_int_equal(apart(l8, n8, 4, S("abcd"), 10), 1);
+    assert_int_equal(apart(l8, n8, 4, S("xyz\xffxyz"), 10), 1);
+    assert_int_equal(apart(l8, n8, 4, S("ab"), 10), 0);
 }
 
 /* Literals bucketed by their first two bytes: the same first byte with
