@@ -1767,10 +1767,15 @@ static const char *const AUTO_SUBJECT[] = {
     "odpowiedź automatyczna",
 };
 
-/* Header fields made for auto-replies. */
-static const char *const AUTO_HEADERS[] = {"X-Autoreply",  "X-Autorespond",    "X-Autoresponder",
-                                           "X-Auto-Reply", "X-Mail-Autoreply", "X-Autoreply-From",
-                                           "X-Vacation"};
+/* Header fields made for auto-replies (also read by the screen). */
+#define AUTO_HEADER_NAMES(X)                                                                       \
+    X("X-Autoreply")                                                                               \
+    X("X-Autorespond")                                                                             \
+    X("X-Autoresponder")                                                                           \
+    X("X-Auto-Reply") X("X-Mail-Autoreply") X("X-Autoreply-From") X("X-Vacation")
+#define NAME(name) name,
+static const char *const AUTO_HEADERS[] = {AUTO_HEADER_NAMES(NAME)};
+#undef NAME
 /* the evidence names the first phrase in the list's order that is
  * there: the one-pass search says whether any is, the loop which */
 static struct phrases auto_subject_ps =
@@ -1908,45 +1913,31 @@ static bool embedded_report(struct ctx *c)
 /* ---------------------------------------------------------------- the screen */
 
 /* Which of the fields the screen asks about the header has, in one pass
- * (a hdr_get each walked the header ten times; one pass is 1,150
- * instructions a message fewer on the bench): SCREEN_SURE when X-MLServer
- * or an AUTO_HEADERS field is there (a reader or autoreply_signal goes
- * on), SCREEN_VALUE when Precedence or Auto-Submitted is (their values
- * decide). Names compare as hdr_get compares them: the whole name, ASCII
- * case-insensitively. */
+ * (hdr_get_first; a hdr_get each walked the header ten times): SCREEN_SURE
+ * when X-MLServer or an AUTO_HEADERS field is there (a reader or
+ * autoreply_signal goes on), SCREEN_VALUE when Precedence or Auto-Submitted
+ * is (their values decide). */
 enum { SCREEN_SURE = 1, SCREEN_VALUE = 2 };
 
-static const struct screen_field {
-    const char *name;
-    size_t len;
-    int sign;
-} SCREEN_FIELDS[] = {
-#define F(name, sign)                                                                              \
-    {                                                                                              \
-        name, sizeof name - 1, sign                                                                \
-    }
-    F("X-MLServer", SCREEN_SURE),       F("X-Autoreply", SCREEN_SURE),
-    F("X-Autorespond", SCREEN_SURE),    F("X-Autoresponder", SCREEN_SURE),
-    F("X-Auto-Reply", SCREEN_SURE),     F("X-Mail-Autoreply", SCREEN_SURE),
-    F("X-Autoreply-From", SCREEN_SURE), F("X-Vacation", SCREEN_SURE),
-    F("Precedence", SCREEN_VALUE),      F("Auto-Submitted", SCREEN_VALUE),
-#undef F
+/* the SCREEN_SURE names, then the N_SCREEN_VALUE SCREEN_VALUE ones */
+static const struct hdr_name SCREEN_FIELDS[] = {
+#define FIELD(name) HDR_NAME(name),
+    FIELD("X-MLServer") AUTO_HEADER_NAMES(FIELD) FIELD("Precedence") FIELD("Auto-Submitted")
+#undef FIELD
 };
+enum { N_SCREEN_VALUE = 2 };
+#define N_SCREEN_FIELDS (sizeof SCREEN_FIELDS / sizeof *SCREEN_FIELDS)
 
 static int screen_fields(const struct hdr_block *h)
 {
+    const struct hdr_field *f[N_SCREEN_FIELDS];
+    hdr_get_first(h, SCREEN_FIELDS, N_SCREEN_FIELDS, f);
     int found = 0;
-    for (size_t i = 0; i < h->n; i++) {
-        struct slice n = h->f[i].name;
-        unsigned char c0 = n.len ? ch_lower((unsigned char)n.p[0]) : 0;
-        if (c0 != 'x' && c0 != 'p' && c0 != 'a') continue; /* the names' first letters */
-        for (size_t k = 0; k < sizeof SCREEN_FIELDS / sizeof *SCREEN_FIELDS; k++) {
-            const struct screen_field *f = &SCREEN_FIELDS[k];
-            if (n.len != f->len || !str_eq_ci(n.p, n.len, f->name)) continue;
-            if (f->sign == SCREEN_SURE) return SCREEN_SURE;
+    for (size_t k = 0; k < N_SCREEN_FIELDS; k++)
+        if (f[k]) {
+            if (k < N_SCREEN_FIELDS - N_SCREEN_VALUE) return SCREEN_SURE;
             found = SCREEN_VALUE;
         }
-    }
     return found;
 }
 

@@ -25,6 +25,7 @@
  * bare-CR anomalies are recorded once per anomaly set (not once per line). */
 #include "mail/header.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -235,6 +236,20 @@ const struct hdr_field *hdr_get(const struct hdr_block *h, const char *name, siz
         }
     }
     return NULL;
+}
+
+void hdr_get_first(const struct hdr_block *h, const struct hdr_name *names, size_t n,
+                   const struct hdr_field **out)
+{
+    uint32_t key[HDR_GET_FIRST_MAX];
+    assert(n <= HDR_GET_FIRST_MAX);
+    for (size_t k = 0; k < n; k++) {
+        out[k] = NULL;
+        key[k] = name_key(names[k].name, names[k].len);
+    }
+    for (size_t i = 0; i < h->n; i++)
+        for (size_t k = 0; k < n; k++)
+            if (!out[k] && field_is(h, i, key[k], names[k].name, names[k].len)) out[k] = &h->f[i];
 }
 
 size_t hdr_count(const struct hdr_block *h, const char *name)

@@ -37,6 +37,22 @@ void hdr_parse(arena *a, const char *p, size_t len, struct hdr_block *out, struc
 /* The idx-th field (0-based) named `name` (case-insensitive), or NULL. */
 const struct hdr_field *hdr_get(const struct hdr_block *h, const char *name, size_t idx);
 size_t hdr_count(const struct hdr_block *h, const char *name);
+/* A field name to look for with hdr_get_first, its length beside it
+ * (HDR_NAME("List-Id") for a literal). */
+struct hdr_name {
+    const char *name;
+    size_t len;
+};
+#define HDR_NAME(lit)                                                                              \
+    {                                                                                              \
+        (lit), sizeof(lit) - 1                                                                     \
+    }
+#define HDR_GET_FIRST_MAX 16
+/* For each of the n names (n <= HDR_GET_FIRST_MAX), the first field so
+ * named, as hdr_get(h, name, 0) gives it, found in one pass over the fields
+ * (a hdr_get each walks them n times); out[k] NULL when there is none. */
+void hdr_get_first(const struct hdr_block *h, const struct hdr_name *names, size_t n,
+                   const struct hdr_field **out);
 /* Unfold a value: line ends removed (the WSP after them kept), leading and
  * trailing whitespace trimmed; NUL-terminated copy in the arena. */
 char *hdr_unfold(arena *a, struct slice value, size_t *out_len);
