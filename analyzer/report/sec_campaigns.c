@@ -35,7 +35,9 @@
  *
  * TEMP tables: r_camp_agg (per campaign), r_camp (the shown campaigns),
  * r_camp_dlv, r_camp_cmp, r_camp_pm, r_camp_feat; dropped and rebuilt on
- * each call. The shown campaigns' Message-IDs are kept in memory (struct
+ * each call. SQL functions camp_row_wanted and camp_mid_wanted are
+ * registered while the passes that use them run (see there). The shown
+ * campaigns' Message-IDs are kept in memory (struct
  * camp_mids, at most CAMP_MID_MAX of them in CAMP_MID_BYTES, about 30 MB
  * with its tables); past that bound they go to the TEMP table r_camp_mid
  * and SQL joins it. The per-campaign sums keep at most CAMP_MAX_GROUPS
@@ -280,7 +282,7 @@ static void kset_free(struct kset *s)
 static const char CAMP_ROWS_TYPED[] =
     "SELECT r.campaign, coalesce(cp.n_copy, 0), coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0),"
     " sp.message_id, dm.message_id, sp.result = 'pass', dm.result = 'pass', coalesce(mk.pass, 0),"
-    " cs.total" CAMP_FROM;
+    " cs.total, r.id" CAMP_FROM;
 
 /* Over the whole database the SPF verdicts are read beside r_msg, both in
  * message order, rather than looked up one message at a time: spf_results
@@ -288,7 +290,7 @@ static const char CAMP_ROWS_TYPED[] =
  * (a fifth of the statement). Columns 4 and 6 are then r.id and NULL. */
 static const char CAMP_ROWS_WHOLE[] =
     "SELECT r.campaign, coalesce(cp.n_copy, 0), coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0),"
-    " r.id, dm.message_id, NULL, dm.result = 'pass', coalesce(mk.pass, 0), cs.total"
+    " r.id, dm.message_id, NULL, dm.result = 'pass', coalesce(mk.pass, 0), cs.total, r.id"
     " FROM r_msg r LEFT JOIN r_cp cp ON cp.message_id = r.id"
     " LEFT JOIN r_mk mk ON mk.message_id = r.id"
     " LEFT JOIN dmarc_results dm ON dm.message_id = r.id"
@@ -376,8 +378,53 @@ static bool spf_of(sqlite3_stmt *sp, int *rc, int64_t id, bool *has, sqlite3_val
     return *rc == SQLITE_DONE;
 }
 
-/* 0: r_camp_agg built; 1: take rctx_hashagg; -1: error */
-static int camp_rows(struct rctx *c)
+/* What camp_rows read, kept for the Message-IDs' pass: the campaigns (their
+ * numbers) and each message's one (column 10, r.id, ascending), at most
+ * CAMP_ROWMAP_MAX messages (12 bytes each; past that, n = 0 and that pass
+ * picks its rows by campaign in SQL). */
+#ifndef CAMP_ROWMAP_MAX
+#define CAMP_ROWMAP_MAX (1u << 24)
+#endif
+struct camp_rowmap {
+    struct kset keys;
+    int64_t *id;
+    uint32_t *grp;
+    size_t n, cap;
+    bool off;         /* not kept (too many rows, or ids not ascending) */
+    int8_t *want;     /* per campaign: its row of r_camp, or -1 */
+    const bool *both; /* per row of r_camp: with spam and inbox copies */
+    size_t hint;      /* where the last id was found (r_msg is read in id order) */
+};
+
+static void camp_rowmap_free(struct camp_rowmap *rm)
+{
+    kset_free(&rm->keys);
+    free(rm->id);
+    free(rm->grp);
+    free(rm->want);
+    memset(rm, 0, sizeof *rm);
+}
+
+static void camp_rowmap_add(struct camp_rowmap *rm, sqlite3_stmt *q, size_t grp)
+{
+    if (rm->off) return;
+    int64_t id = sqlite3_column_int64(q, 10);
+    if (sqlite3_column_type(q, 10) != SQLITE_INTEGER || rm->n >= CAMP_ROWMAP_MAX ||
+        (rm->n && id <= rm->id[rm->n - 1])) {
+        rm->off = true;
+        return;
+    }
+    if (rm->n == rm->cap) {
+        size_t cap = rm->cap;
+        rm->id = xgrow(rm->id, &cap, rm->n + 1, sizeof *rm->id);
+        rm->grp = xgrow(rm->grp, &rm->cap, rm->n + 1, sizeof *rm->grp);
+    }
+    rm->id[rm->n] = id;
+    rm->grp[rm->n++] = (uint32_t)grp;
+}
+
+/* 0: r_camp_agg built (rm filled); 1: take rctx_hashagg; -1: error */
+static int camp_rows(struct rctx *c, struct camp_rowmap *rm)
 {
     sqlite3_stmt *q, *sp = NULL;
     if (sqlite3_prepare_v2(c->db, c->whole ? CAMP_ROWS_WHOLE : CAMP_ROWS_TYPED, -1, &q, NULL) !=
@@ -393,6 +440,7 @@ static int camp_rows(struct rctx *c)
     }
     struct kset keys = {0};
     struct camp_sum *g = NULL;
+    rm->n = 0;
     size_t cap = 0, last = SIZE_MAX;
     bool ok = true;
     while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -420,6 +468,7 @@ static int camp_rows(struct rctx *c)
             last = i;
         }
         struct camp_sum *x = &g[i];
+        camp_rowmap_add(rm, q, i);
         x->n_msg++;
         ok = add_int(q, 1, &x->n_copy) && add_int(q, 2, &x->n_spam) && add_int(q, 3, &x->n_inbox) &&
              add_int(q, 8, &x->dkim_pass);
@@ -464,7 +513,12 @@ static int camp_rows(struct rctx *c)
     sqlite3_finalize(q);
     sqlite3_finalize(sp);
     if (rc == 0) rc = camp_rows_store(c, &keys, g);
-    kset_free(&keys);
+    if (rc == 0 && !rm->off)
+        rm->keys = keys; /* (rm's now) */
+    else {
+        kset_free(&keys);
+        rm->off = true;
+    }
     free(g);
     return rc;
 }
@@ -523,15 +577,30 @@ static int camp_of(const struct camp_mids *m, sqlite3_stmt *q, int k)
 }
 
 /* The Message-ID in text column k of q: its number in m->ids, or SIZE_MAX */
-static size_t mid_of(struct camp_mids *m, sqlite3_stmt *q, int k)
+static size_t mid_find(struct camp_mids *m, const char *p, size_t len)
 {
-    if (sqlite3_column_type(q, k) != SQLITE_TEXT) return SIZE_MAX;
-    const char *p = (const char *)sqlite3_column_text(q, k);
-    size_t len = (size_t)sqlite3_column_bytes(q, k);
     uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, p, len);
     size_t b = (size_t)(h >> 40) & (m->filter_bits - 1);
     if (!(m->filter[b / 64] >> (b % 64) & 1)) return SIZE_MAX;
     return kset_get(&m->ids, p, len, h, false, NULL);
+}
+
+static size_t mid_of(struct camp_mids *m, sqlite3_stmt *q, int k)
+{
+    if (sqlite3_column_type(q, k) != SQLITE_TEXT) return SIZE_MAX;
+    return mid_find(m, (const char *)sqlite3_column_text(q, k), (size_t)sqlite3_column_bytes(q, k));
+}
+
+/* m's filter, from its Message-IDs */
+static void camp_mids_filter(struct camp_mids *m)
+{
+    for (m->filter_bits = 1 << 16; m->filter_bits < 8 * m->ids.n; m->filter_bits *= 2)
+        ;
+    m->filter = xcalloc(m->filter_bits / 64, sizeof *m->filter);
+    for (size_t i = 0; i < m->ids.n; i++) {
+        size_t b = (size_t)(m->ids.e[i].hash >> 40) & (m->filter_bits - 1);
+        m->filter[b / 64] |= 1ull << (b % 64);
+    }
 }
 
 static int camp_err(struct rctx *c)
@@ -545,9 +614,102 @@ static const char MID_ROWS[] =
     " FROM r_msg r CROSS JOIN messages m ON m.id = r.id LEFT JOIN r_cp cp ON cp.message_id = r.id"
     " WHERE r.campaign IN (SELECT campaign FROM r_camp) AND r.feedback_kind IS NULL";
 
-/* r_camp's campaigns, then the pass over the messages: m filled and
- * r_camp_pm built (0), or 1: the SQL path; -1: error */
-static int camp_mid_pass(struct rctx *c, struct camp_mids *m)
+/* Whether r_msg row id is a message of a shown campaign, by what
+ * camp_rows kept (rm): the pass over r_msg had compared each message's
+ * campaign with r_camp's (a search of an index of texts, and the campaign
+ * and feedback_kind columns read, for each of the bench's million
+ * messages). */
+/* the row of r_camp of message id (an r_msg id), or -1 */
+static int camp_row_of(struct camp_rowmap *rm, int64_t id)
+{
+    size_t lo = 0, hi = rm->n, h = rm->hint;
+    if (h + 1 < rm->n && rm->id[h] < id && rm->id[h + 1] >= id) /* (the next one, mostly) */
+        lo = hi = h + 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rm->id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    rm->hint = lo < rm->n ? lo : rm->hint;
+    return lo < rm->n && rm->id[lo] == id ? rm->want[rm->grp[lo]] : -1;
+}
+
+/* camp_row_wanted(id, both): 1 when message id is of a shown campaign
+ * (with both: of one with spam and inbox copies), else 0 */
+static void camp_row_wanted(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    struct camp_rowmap *rm = sqlite3_user_data(cx);
+    int k = sqlite3_value_type(argv[0]) == SQLITE_INTEGER
+                ? camp_row_of(rm, sqlite3_value_int64(argv[0]))
+                : -1;
+    sqlite3_result_int(cx, k >= 0 && (!sqlite3_value_int(argv[1]) || rm->both[k]));
+}
+
+/* The pass over the messages by rm: the shown campaigns' Message-IDs from
+ * the index of Message-IDs, read whole (a few pages) rather than each
+ * message's row sought in the messages table (its rows are wide: 175,000
+ * of them read, a page each, on the bench database), then r_camp_pm's
+ * rows by SQL. The same values as camp_mid_pass. */
+static int camp_mid_pass_mapped(struct rctx *c, struct camp_mids *m, struct camp_rowmap *rm)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id, message_id FROM messages INDEXED BY messages_message_id"
+                           " WHERE camp_row_wanted(id, 0)",
+                           -1, &q, NULL) != SQLITE_OK &&
+        sqlite3_prepare_v2(c->db,
+                           "SELECT r.id, m.message_id FROM r_msg r CROSS JOIN messages m"
+                           " ON m.id = r.id WHERE camp_row_wanted(r.id, 0)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return camp_err(c);
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int k = camp_row_of(rm, sqlite3_column_int64(q, 0));
+        int tm = sqlite3_column_type(q, 1);
+        if (k < 0 || (tm != SQLITE_TEXT && tm != SQLITE_NULL)) {
+            ok = false;
+            break;
+        }
+        if (tm == SQLITE_NULL) continue;
+        const char *p = (const char *)sqlite3_column_text(q, 1);
+        size_t len = (size_t)sqlite3_column_bytes(q, 1);
+        bool added = false;
+        size_t i =
+            kset_get(&m->ids, p, len, sqlval_hash_bytes(SQLVAL_HASH_SEED, p, len), true, &added);
+        if (m->ids.n > CAMP_MID_MAX || m->ids.nb > CAMP_MID_BYTES) {
+            ok = false;
+            break;
+        }
+        if (added) {
+            m->camp = xgrow(m->camp, &m->camp_cap, m->ids.n, 1);
+            m->camp[i] = (uint8_t)k;
+        } else if (sqlval_bytes_cmp(m->key[k], m->klen[k], m->key[m->camp[i]],
+                                    m->klen[m->camp[i]]) < 0)
+            m->camp[i] = (uint8_t)k;
+    }
+    if (ok && rc != SQLITE_DONE) {
+        camp_err(c);
+        sqlite3_finalize(q);
+        return -1;
+    }
+    sqlite3_finalize(q);
+    if (!ok) return 1;
+    /* r_pm's rows of the campaigns with spam and inbox copies */
+    return exec(c,
+                "INSERT INTO r_camp_pm SELECT r.id, cp.n_spam, cp.n_inbox, r.campaign,"
+                " r.from_domain FROM r_msg r JOIN r_cp cp ON cp.message_id = r.id"
+                " WHERE camp_row_wanted(r.id, 1) AND (cp.n_spam > 0 OR cp.n_inbox > 0)",
+                false);
+}
+
+/* r_camp's campaigns, then the pass over the messages (by rm when
+ * camp_rows kept it): m filled and r_camp_pm built (0), or 1: the SQL
+ * path; -1: error */
+static int camp_mid_pass(struct rctx *c, struct camp_mids *m, struct camp_rowmap *rm)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(c->db, "SELECT campaign, n_spam > 0 AND n_inbox > 0 FROM r_camp", -1, &q,
@@ -567,12 +729,37 @@ static int camp_mid_pass(struct rctx *c, struct camp_mids *m)
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) return -1;
     if (!ok || rc == SQLITE_ROW) return 1;
+    bool mapped = !rm->off && rm->keys.n;
+    if (mapped) {
+        rm->want = xmalloc(rm->keys.n);
+        memset(rm->want, -1, rm->keys.n);
+        for (size_t k = 0; k < m->n_keys; k++) {
+            size_t i =
+                kset_get(&rm->keys, m->key[k], m->klen[k],
+                         sqlval_hash_bytes(SQLVAL_HASH_SEED, m->key[k], m->klen[k]), false, NULL);
+            if (i != SIZE_MAX) rm->want[i] = (int8_t)k;
+        }
+        rm->both = m->both;
+        if (sqlite3_create_function_v2(c->db, "camp_row_wanted", 2, SQLITE_UTF8, rm,
+                                       camp_row_wanted, NULL, NULL, NULL) != SQLITE_OK)
+            return camp_err(c);
+    }
     if (exec(c,
              "DROP TABLE IF EXISTS temp.r_camp_pm;"
              "CREATE TEMP TABLE r_camp_pm(id INTEGER PRIMARY KEY, n_spam INTEGER NOT NULL,"
              " n_inbox INTEGER NOT NULL, campaign TEXT, from_domain TEXT)",
              false) != 0)
         return -1;
+    if (mapped) {
+        if (rctx_begin(c) != 0) return -1;
+        rc = camp_mid_pass_mapped(c, m, rm);
+        if (rc == 0) {
+            camp_mids_filter(m);
+            return rctx_commit(c);
+        }
+        rctx_rollback(c);
+        return rc;
+    }
     sqlite3_stmt *ins = NULL;
     if (sqlite3_prepare_v2(c->db, "INSERT INTO r_camp_pm VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
                            NULL) != SQLITE_OK ||
@@ -634,17 +821,37 @@ static int camp_mid_pass(struct rctx *c, struct camp_mids *m)
     sqlite3_finalize(ins);
     sqlite3_finalize(q);
     if (ok && rc == SQLITE_DONE) {
-        for (m->filter_bits = 1 << 16; m->filter_bits < 8 * m->ids.n; m->filter_bits *= 2)
-            ;
-        m->filter = xcalloc(m->filter_bits / 64, sizeof *m->filter);
-        for (size_t i = 0; i < m->ids.n; i++) {
-            size_t b = (size_t)(m->ids.e[i].hash >> 40) & (m->filter_bits - 1);
-            m->filter[b / 64] |= 1ull << (b % 64);
-        }
+        camp_mids_filter(m);
         return rctx_commit(c);
     }
     rctx_rollback(c);
     return ok ? -1 : 1;
+}
+
+/* camp_mid_wanted(x): whether the deliveries' pass must see x's row: 1
+ * for a Message-ID of m (or a number, which the pass leaves to SQL), else
+ * 0. In the pass's WHERE, ahead of r_out's own condition (a superseded
+ * attempt: a search of r_sup per row), it lets SQLite drop the other
+ * deliveries (most of them) before that search and before their status is
+ * read (the bench's 3 million deliveries had taken 0.54 s to come back to
+ * C; filtered so, the section's instructions on the 100,000-message
+ * database fell by 116 million, 6%, most of them that search's). */
+static void camp_mid_wanted(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    struct camp_mids *m = sqlite3_user_data(cx);
+    int t = sqlite3_value_type(argv[0]);
+    if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+        sqlite3_result_int(cx, 1);
+        return;
+    }
+    if (t != SQLITE_TEXT) {
+        sqlite3_result_int(cx, 0);
+        return;
+    }
+    const char *p = (const char *)sqlite3_value_text(argv[0]);
+    size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+    sqlite3_result_int(cx, mid_find(m, p, len) != SIZE_MAX);
 }
 
 /* r_camp_dlv from the deliveries and r_camp_cmp from the complaints, by
@@ -658,9 +865,19 @@ static int camp_dlv_cmp(struct rctx *c, struct camp_mids *m)
     bool ok = true;
     /* a table or column missing from an older database: no rows, as
      * rctx_hashagg and the tolerated CMP_SQL gave */
-    if (sqlite3_prepare_v2(c->db, "SELECT message_id, status FROM r_out WHERE source = 'log'", -1,
-                           &q, NULL) != SQLITE_OK) {
-        if (!schema_missing(c->db)) return camp_err(c);
+    if (sqlite3_create_function_v2(c->db, "camp_mid_wanted", 1, SQLITE_UTF8, m, camp_mid_wanted,
+                                   NULL, NULL, NULL) != SQLITE_OK)
+        return camp_err(c);
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT message_id, status FROM r_out WHERE source = 'log'"
+                           " AND camp_mid_wanted(message_id)",
+                           -1, &q, NULL) != SQLITE_OK) {
+        if (!schema_missing(c->db)) {
+            camp_err(c);
+            sqlite3_create_function_v2(c->db, "camp_mid_wanted", 1, SQLITE_UTF8, NULL, NULL, NULL,
+                                       NULL, NULL);
+            return -1;
+        }
         q = NULL;
     }
     while (q && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -684,6 +901,9 @@ static int camp_dlv_cmp(struct rctx *c, struct camp_mids *m)
     }
     if (ok && rc != SQLITE_DONE) camp_err(c);
     sqlite3_finalize(q);
+    /* (m is freed after this call: the function goes with it) */
+    sqlite3_create_function_v2(c->db, "camp_mid_wanted", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+                               NULL);
     if (!ok) return 1;
     if (rc != SQLITE_DONE) return -1;
     /* the complaints: a report counts once for each campaign it names, by
@@ -770,29 +990,45 @@ int sec_campaigns(struct rctx *c)
                  NULL, &have) != 0)
         return -1;
     bool bare = have < 3;
-    int rc = bare ? 0 : camp_rows(c);
+    struct camp_rowmap rm = {.off = true};
+    int rc = 0;
+    if (!bare) {
+        rm.off = false;
+        rc = camp_rows(c, &rm);
+    }
     if (rc == 1) rc = rctx_hashagg(c, CAMP_ROWS, 1, CAMP_OPS, "r_camp_agg");
     if (rc == 0) rc = exec(c, bare ? CAMP_SQL_BARE : CAMP_SQL, false);
-    if (rc != 0) return -1;
+    if (rc != 0) {
+        camp_rowmap_free(&rm);
+        return -1;
+    }
     /* the campaigns, and those with a spam copy */
     if (rctx_int(c,
                  bare ? "SELECT count(*) FROM (SELECT DISTINCT campaign FROM r_msg"
                         " WHERE feedback_kind IS NULL)"
                       : "SELECT count(*) FROM r_camp_agg",
-                 NULL, &n_camp) != 0)
+                 NULL, &n_camp) != 0) {
+        camp_rowmap_free(&rm);
         return -1;
+    }
     int64_t with_spam = 0;
     if (rctx_int(c,
                  bare ? "SELECT count(*) FROM (SELECT r.campaign FROM r_msg r JOIN r_copy c"
                         " ON c.message_id = r.id WHERE r.feedback_kind IS NULL"
                         " AND c.placement = 'spam' GROUP BY r.campaign)"
                       : "SELECT count(*) FROM r_camp_agg WHERE a3 > 0",
-                 NULL, &with_spam) != 0)
+                 NULL, &with_spam) != 0) {
+        camp_rowmap_free(&rm);
         return -1;
+    }
     /* the deliveries and complaints of the shown campaigns: by their
      * Message-IDs in memory (with r_camp_pm), else by r_camp_mid */
     struct camp_mids m = {0};
-    rc = camp_mid_pass(c, &m);
+    rc = camp_mid_pass(c, &m, &rm);
+    /* (rm goes, and the function with it) */
+    sqlite3_create_function_v2(c->db, "camp_row_wanted", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+                               NULL);
+    camp_rowmap_free(&rm);
     if (rc == 0) rc = camp_dlv_cmp(c, &m);
     camp_mids_free(&m);
     if (rc < 0) return -1;

@@ -194,11 +194,23 @@ static const char *placement_clause(struct rctx *c, int64_t spam, int64_t inbox)
  * looked up (SQLite put r_msg outside and sought each message's rows in T:
  * three times the cost for the WITHOUT ROWID tables, 315 against 118 ms for
  * the million DKIM signatures of the bench database); for a narrower scope
- * r_msg's few rows drive. Either way the rows come in message order. */
+ * r_msg's few rows drive. Either way the rows come in message order. With
+ * every message in scope and none of them feedback (rctx_all_sent), T
+ * alone, as the other sections read it: the lookups of r_msg (a million
+ * for the DKIM signatures, another for the DMARC results on the bench
+ * database) only said what that says. msg_sent gives the condition on r
+ * that goes with it. */
 static const char *msg_from(struct rctx *c, const char *t, const char *a)
 {
+    if (rctx_all_sent(c)) return rprintf(c->r, "%s %s", t, a);
     return c->whole ? rprintf(c->r, "%s %s CROSS JOIN r_msg r ON r.id = %s.message_id", t, a, a)
                     : rprintf(c->r, "r_msg r CROSS JOIN %s %s ON %s.message_id = r.id", t, a, a);
+}
+
+/* the sent mail: r.feedback_kind IS NULL, or true when msg_from left r_msg out */
+static const char *msg_sent(struct rctx *c)
+{
+    return rctx_all_sent(c) ? "1" : "r.feedback_kind IS NULL";
 }
 
 /* ---- DKIM ---- */
@@ -629,7 +641,7 @@ static int dk_pass(struct rctx *c, bool with_bh, enum dk_built *built)
             " k.key_bits, k.key_type, k.key_testing,"
             " CASE WHEN k.key_testing = 1 THEN substr(k.key_record, 1, 120) END, %s"
             " FROM %s%s%s"
-            " WHERE r.feedback_kind IS NULL AND NOT k.legacy AND k.domain IS NOT NULL%s"
+            " WHERE %s AND NOT k.legacy AND k.domain IS NOT NULL%s"
             " ORDER BY %s",
             with_bh ? "coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0)" : "0, 0",
             with_bh && attempt == 0 ? "i.helo, i.ip" : "NULL, NULL",
@@ -637,6 +649,7 @@ static int dk_pass(struct rctx *c, bool with_bh, enum dk_built *built)
             with_bh ? " LEFT JOIN r_cp cp ON cp.message_id = k.message_id" : "",
             with_bh && attempt == 0 ? " LEFT JOIN iprev_results i ON i.message_id = k.message_id"
                                     : "",
+            msg_sent(c),
             /* without the fold, only the rows one of the rules may take */
             with_bh ? ""
                     : " AND (k.result = 'permerror' OR k.key_bits < 2048 OR k.key_testing = 1)",
@@ -951,8 +964,8 @@ static int dmarc_pass(struct rctx *c)
                 " AND d.reason = 'no DMARC record', d.org_domain, d.message_id,"
                 /* 8 */ " coalesce(d.policy_domain, d.from_domain),"
                 " d.record IS NOT NULL AND d.policy = 'none', d.result = 'pass'"
-                " FROM %s WHERE r.feedback_kind IS NULL",
-                msg_from(c, "dmarc_results", "d"));
+                " FROM %s WHERE %s",
+                msg_from(c, "dmarc_results", "d"), msg_sent(c));
     static const int dom[] = {0}, pdom[] = {8};
     static const int fail_args[] = {0, 1, 2, 3}, fail_when = 4;
     static const int miss_args[] = {0, 6, 7}, miss_when = 5;
@@ -1184,8 +1197,8 @@ static int dmarc_c_pass(struct rctx *c)
     const char *sql = rprintf(c->r,
                               "SELECT d.message_id, d.from_domain, d.result, d.policy, d.record,"
                               " d.reason, d.org_domain, d.policy_domain"
-                              " FROM %s WHERE r.feedback_kind IS NULL",
-                              msg_from(c, "dmarc_results", "d"));
+                              " FROM %s WHERE %s",
+                              msg_from(c, "dmarc_results", "d"), msg_sent(c));
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK) return 1; /* dmarc_pass says */
     struct kgtab dom = {0}, pol = {0};
@@ -1325,8 +1338,8 @@ static int spf_pass(struct rctx *c)
                 " s.result = 'permerror', s.result = 'none' AND s.reason LIKE 'no SPF record%%'"
                 /* the rarest condition first: SQLite tests them in this order */
                 " FROM %s WHERE s.result IN ('fail', 'softfail', 'permerror', 'none')"
-                " AND s.identity = 'mailfrom' AND s.domain IS NOT NULL AND r.feedback_kind IS NULL",
-                msg_from(c, "spf_results", "s"));
+                " AND s.identity = 'mailfrom' AND s.domain IS NOT NULL AND %s",
+                msg_from(c, "spf_results", "s"), msg_sent(c));
     static const int fail_keys[] = {0, 1, 2}, fail_args[] = {0, 3}, fail_when = 6;
     static const int perm_keys[] = {0, 4}, perm_args[] = {0, 5}, perm_when = 7;
     static const int miss_keys[] = {0}, miss_args[] = {0, 3}, miss_when = 8;
@@ -1602,8 +1615,8 @@ static int iprev_pass(struct rctx *c)
         "SELECT i.ip, i.ptr_names, coalesce(cp.n_spam, 0), coalesce(cp.n_inbox, 0), i.reason,"
         " i.message_id, " PTR_COND ", i.helo, i.helo_ip_literal, i.helo_fqdn, " HELO_COND
         " FROM %s LEFT JOIN r_cp cp ON cp.message_id = i.message_id"
-        " WHERE r.feedback_kind IS NULL AND (" PTR_COND " OR " HELO_COND ")",
-        msg_from(c, "iprev_results", "i"));
+        " WHERE %s AND (" PTR_COND " OR " HELO_COND ")",
+        msg_from(c, "iprev_results", "i"), msg_sent(c));
     static const int ptr_keys[] = {0}, ptr_args[] = {0, 1, 2, 3, 4, 5}, ptr_when = 6;
     static const int helo_keys[] = {7}, helo_args[] = {0, 0, 8, 9, 5}, helo_when = 10;
     static const struct rctx_agg aggs[] = {
@@ -1742,9 +1755,9 @@ static int rule_requirements(struct rctx *c, struct rsection *s)
     int64_t any = 0;
     if (rctx_int(c,
                  rprintf(c->r,
-                         "SELECT EXISTS (SELECT 1 FROM %s WHERE r.feedback_kind IS NULL"
+                         "SELECT EXISTS (SELECT 1 FROM %s WHERE %s"
                          " AND " REQ_FAILS ")",
-                         msg_from(c, "requirement_sets", "rs")),
+                         msg_from(c, "requirement_sets", "rs"), msg_sent(c)),
                  NULL, &any) != 0)
         return -1;
     if (!any) return 0;
@@ -1865,6 +1878,17 @@ static int rule_dmarc_aggregate(struct rctx *c, struct rsection *s)
     "  JOIN content_scores cs ON cs.message_id = y.message_id"                                     \
     "  WHERE y.n_spam > 0 OR y.n_inbox > 0)"
 
+/* the findings: the rules hitting most spam-placed copies and few inbox ones */
+#define CONTENT_SQL                                                                                \
+    "WITH tot AS (SELECT sp, ib FROM r_rec_tot),"                                                  \
+    " h AS (SELECT k1 AS rule, a1 AS hsp, a2 AS hib, a3 AS descr, a4 AS snip,"                     \
+    "  a5 AS kind FROM r_agg_rc)"                                                                  \
+    " SELECT h.rule, h.hsp, tot.sp, h.hib, tot.ib, h.descr, h.snip, h.kind"                        \
+    " FROM h, tot WHERE tot.sp >= 2 AND tot.ib >= 1 AND h.hsp >= 2"                                \
+    " AND h.hsp * 2 > tot.sp AND h.hib * 5 <= tot.ib"                                              \
+    " ORDER BY CAST(h.hsp AS REAL) / tot.sp - CAST(h.hib AS REAL) / tot.ib DESC,"                  \
+    " h.hsp DESC, h.rule" RECO_LIMIT_SQL
+
 /* The hits per rule on the placed copies, into r_agg_rc(k1 rule, a1 spam
  * copies, a2 inbox copies, a3 max(description), a4 max(snippet), a5
  * max(kind)) as rctx_hashagg makes it, and the copies of the placed scored
@@ -1885,6 +1909,25 @@ static bool content_hit(struct kgtab *tb, sqlite3_stmt *q, int k, int64_t sp, in
     g->sum += sp;
     g->sum2 += ib;
     return true;
+}
+
+/* content_hit in two halves, for the pass over the whole database: the
+ * sums of every rule (the rule in column k, no text read), then the texts
+ * (description, snippet, kind after it) of the rules a finding cites. */
+static bool content_hit_sums(struct kgtab *tb, sqlite3_stmt *q, int k, int64_t sp, int64_t ib)
+{
+    struct kgroup *g = sqlite3_column_type(q, k) == SQLITE_TEXT ? kg_of(tb, q, k) : NULL;
+    if (!g) return false;
+    g->sum += sp;
+    g->sum2 += ib;
+    return true;
+}
+
+static bool content_hit_texts(struct kgtab *tb, sqlite3_stmt *q, int k)
+{
+    struct kgroup *g = sqlite3_column_type(q, k) == SQLITE_TEXT ? kg_of(tb, q, k) : NULL;
+    return g && kg_max_text(g, 0, q, k + 1) && kg_max_text(g, 1, q, k + 2) &&
+           kg_max_text(g, 2, q, k + 3);
 }
 
 /* A scan in message order (the message id in column 0). */
@@ -1917,15 +1960,20 @@ static int mcur_seek(struct mcur *m, int64_t id)
 
 /* The join's rows over the whole database: three scans in message order
  * (r_cp, content_scores, rule_hits) merged, where the join sought each
- * placed message in the other two (0.1 s less on the bench database). 0,
- * 1 left to SQL, -1 error. */
-static int content_merge(struct rctx *c, struct kgtab *tb, int64_t *tsp, int64_t *tib, bool *any)
+ * placed message in the other two (0.1 s less on the bench database).
+ * Without texts, the hits' rules only, summed (content_hit_sums); with
+ * them, the hits of the rules in r_rec_cited, their texts
+ * (content_hit_texts). 0, 1 left to SQL, -1 error. */
+static int content_merge(struct rctx *c, struct kgtab *tb, int64_t *tsp, int64_t *tib, bool *any,
+                         bool texts)
 {
-    static const char *const sql[] = {
+    const char *const sql[] = {
         "SELECT message_id, coalesce(n_spam, 0), coalesce(n_inbox, 0) FROM r_cp"
         " WHERE n_spam > 0 OR n_inbox > 0 ORDER BY message_id",
         "SELECT message_id FROM content_scores ORDER BY message_id",
-        "SELECT message_id, rule, description, snippet, kind FROM rule_hits ORDER BY message_id",
+        texts ? "SELECT message_id, rule, description, snippet, kind FROM rule_hits NOT INDEXED"
+                " WHERE rule IN (SELECT rule FROM temp.r_rec_cited) ORDER BY message_id"
+              : "SELECT message_id, rule FROM rule_hits ORDER BY message_id",
     };
     struct mcur m[3] = {{NULL, false, 0}, {NULL, false, 0}, {NULL, false, 0}};
     int rc = 0;
@@ -1944,7 +1992,9 @@ static int content_merge(struct rctx *c, struct kgtab *tb, int64_t *tsp, int64_t
             *any = true;
             rc = mcur_seek(&m[2], mid);
             while (rc == 0 && m[2].row && m[2].mid == mid) {
-                if (!content_hit(tb, m[2].s, 1, sp, ib)) rc = 1;
+                if (!(texts ? content_hit_texts(tb, m[2].s, 1)
+                            : content_hit_sums(tb, m[2].s, 1, sp, ib)))
+                    rc = 1;
                 if (rc == 0) rc = mcur_next(&m[2]);
             }
         }
@@ -1994,13 +2044,16 @@ static int content_join(struct rctx *c, struct kgtab *tb, int64_t *tsp, int64_t 
     return rc;
 }
 
-static int content_c_pass(struct rctx *c)
+/* The pass (*texts_left: over the whole database, the sums only, the
+ * texts left NULL for content_texts). */
+static int content_c_pass(struct rctx *c, bool *texts_left)
 {
     struct kgtab tb = {0};
     int64_t tsp = 0, tib = 0;
     bool any = false;
-    int rc =
-        c->whole ? content_merge(c, &tb, &tsp, &tib, &any) : content_join(c, &tb, &tsp, &tib, &any);
+    *texts_left = c->whole;
+    int rc = c->whole ? content_merge(c, &tb, &tsp, &tib, &any, false)
+                      : content_join(c, &tb, &tsp, &tib, &any);
     sqlite3_stmt *ins = NULL;
     if (rc == 0 &&
         (rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_agg_rc; DROP TABLE IF EXISTS temp.r_rec_tot;"
@@ -2044,34 +2097,66 @@ static int content_c_pass(struct rctx *c)
     return rc;
 }
 
+/* The texts of the rules the findings cite, into r_agg_rc (a3, a4, a5,
+ * left NULL by the whole database's pass): a pass over those rules' hits.
+ * Every hit's description, snippet and kind had been read and compared
+ * (1.5 million on the bench database, where no rule is cited). 0, 1 left
+ * to SQL, -1 error. */
+static int content_texts(struct rctx *c)
+{
+    if (rctx_exec_sql(c,
+                      "DROP TABLE IF EXISTS temp.r_rec_cited;"
+                      "CREATE TEMP TABLE r_rec_cited AS SELECT rule FROM (" CONTENT_SQL ")") != 0)
+        return -1;
+    struct kgtab tb = {0};
+    int64_t tsp = 0, tib = 0;
+    bool any = false;
+    int rc = content_merge(c, &tb, &tsp, &tib, &any, true);
+    sqlite3_stmt *up = NULL;
+    if (rc == 0 &&
+        sqlite3_prepare_v2(c->db, "UPDATE r_agg_rc SET a3 = ?2, a4 = ?3, a5 = ?4 WHERE k1 = ?1", -1,
+                           &up, NULL) != SQLITE_OK)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < tb.n; i++) {
+        const struct kgroup *g = &tb.g[i];
+        bind_key(up, 1, g);
+        for (int k = 0; k < 3; k++)
+            bind_tx(up, 2 + k, g, k);
+        if (sqlite3_step(up) != SQLITE_DONE) rc = -1;
+        sqlite3_reset(up);
+    }
+    if (rc < 0) snprintf(c->err, sizeof c->err, "content rules: %s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(up);
+    kg_free(&tb);
+    return rc;
+}
+
+/* the SQL path: the hits per rule on the placed copies by rctx_hashagg
+ * (no sort), the totals by SQL */
+static int content_sql_pass(struct rctx *c)
+{
+    if (rctx_hashagg(c,
+                     RULE_CP " SELECT h.rule, cp.sp, cp.ib, h.description,"
+                             " h.snippet, h.kind FROM cp JOIN rule_hits h ON h.message_id = cp.mid",
+                     1, "ssxxx", "r_agg_rc") != 0)
+        return -1;
+    return rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_rec_tot;"
+                            "CREATE TEMP TABLE r_rec_tot(sp, ib);"
+                            "INSERT INTO r_rec_tot " RULE_CP " SELECT sum(sp), sum(ib) FROM cp");
+}
+
 static int rule_content(struct rctx *c, struct rsection *s)
 {
     struct qrow *g;
-    int prc = content_c_pass(c);
-    if (prc < 0) return -1;
-    /* the SQL path: the hits per rule on the placed copies by rctx_hashagg
-     * (no sort), the totals by SQL */
-    if (prc == 1 &&
-        (rctx_hashagg(c,
-                      RULE_CP
-                      " SELECT h.rule, cp.sp, cp.ib, h.description,"
-                      " h.snippet, h.kind FROM cp JOIN rule_hits h ON h.message_id = cp.mid",
-                      1, "ssxxx", "r_agg_rc") != 0 ||
-         rctx_exec_sql(c,
-                       "DROP TABLE IF EXISTS temp.r_rec_tot;"
-                       "CREATE TEMP TABLE r_rec_tot(sp, ib);"
-                       "INSERT INTO r_rec_tot " RULE_CP " SELECT sum(sp), sum(ib) FROM cp") != 0))
-        return -1;
-    long n = query(c,
-                   "WITH tot AS (SELECT sp, ib FROM r_rec_tot),"
-                   " h AS (SELECT k1 AS rule, a1 AS hsp, a2 AS hib, a3 AS descr, a4 AS snip,"
-                   "  a5 AS kind FROM r_agg_rc)"
-                   " SELECT h.rule, h.hsp, tot.sp, h.hib, tot.ib, h.descr, h.snip, h.kind"
-                   " FROM h, tot WHERE tot.sp >= 2 AND tot.ib >= 1 AND h.hsp >= 2"
-                   " AND h.hsp * 2 > tot.sp AND h.hib * 5 <= tot.ib"
-                   " ORDER BY CAST(h.hsp AS REAL) / tot.sp - CAST(h.hib AS REAL) / tot.ib DESC,"
-                   " h.hsp DESC, h.rule" RECO_LIMIT_SQL,
-                   &g);
+    bool texts_left = false;
+    int prc = content_c_pass(c, &texts_left);
+    if (prc < 0 || (prc == 1 && content_sql_pass(c) != 0)) return -1;
+    long n = query(c, CONTENT_SQL, &g);
+    if (n > 0 && prc == 0 && texts_left) {
+        int trc = content_texts(c);
+        if (trc < 0 || (trc == 1 && content_sql_pass(c) != 0)) return -1;
+        n = query(c, CONTENT_SQL, &g);
+    }
     if (n <= 0) return (int)n;
     n = capped(c, s, n, "content rules");
     for (long i = 0; i < n; i++) {
@@ -2102,9 +2187,9 @@ static int rules_dkim(struct rctx *c, struct rsection *s)
     int64_t any = 0;
     if (rctx_int(c,
                  rprintf(c->r,
-                         "SELECT EXISTS (SELECT 1 FROM %s WHERE r.feedback_kind IS NULL"
+                         "SELECT EXISTS (SELECT 1 FROM %s WHERE %s"
                          " AND k.result = 'fail' AND k.reason LIKE 'body hash mismatch%%')",
-                         msg_from(c, "dkim_signatures", "k")),
+                         msg_from(c, "dkim_signatures", "k"), msg_sent(c)),
                  NULL, &any) != 0)
         return -1;
     enum dk_built built;
