@@ -21,7 +21,10 @@
  *   named twice); f7 abuse about s1@x with Feedback-ID F1 (one of K0 and
  *   one of F1); f8 not-spam about s3@x (not a complaint); f9 without a
  *   type, List-Id L1 (a complaint of L1); f10 about a message not there.
- *   So L1 2, K0 1, F1 1. */
+ *   So L1 2, K0 1, F1 1.
+ *
+ *   copies: 1 in spam, 3 in the inbox (L1 has both: its post-mortem rows
+ *   are messages 1 and 3), 2 in spam (K0: spam only). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -83,6 +86,8 @@ static int setup(void **state)
     msg(3, "s3@x", "L1", NULL, NULL);
     msg(4, NULL, "L1", NULL, NULL);
     msg(5, "s5@x", NULL, "F1", NULL);
+    run("INSERT INTO sightings(message_id, source_id, offset, length, placement) VALUES"
+        " (1, 1, 1, 100, 'spam'), (3, 1, 3, 100, 'inbox'), (2, 1, 2, 100, 'spam')");
     delivery(1, "Q1", "s1@x", "r1@d", "sent");
     delivery(2, "Q1", "s1@x", "r2@d", "deferred");
     delivery(3, "Q1", "s1@x", "r2@d", "sent");
@@ -154,7 +159,51 @@ static void deliveries_and_complaints(void **state)
     expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
     expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
     expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+    /* r_camp_pm (built in the messages' pass by what camp_rows kept) holds
+     * the rows CAMP_PM_SQL selects from r_pm */
+    static const char pm[] =
+        "SELECT p.* FROM r_pm p WHERE p.campaign IN (SELECT p.campaign FROM r_pm p"
+        " WHERE p.campaign IN (SELECT campaign FROM r_camp) GROUP BY p.campaign"
+        " HAVING sum(p.n_spam) > 0 AND sum(p.n_inbox) > 0)";
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM r_camp_pm),"
+             " (SELECT count(*) FROM (SELECT * FROM r_camp_pm EXCEPT %s)),"
+             " (SELECT count(*) FROM (%s EXCEPT SELECT * FROM r_camp_pm))",
+             pm, pm);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(q, 0), 2);
+    assert_int_equal(sqlite3_column_int64(q, 1), 0);
+    assert_int_equal(sqlite3_column_int64(q, 2), 0);
+    sqlite3_finalize(q);
     arena_free(r.a);
+}
+
+/* Deliveries whose Message-ID is not text (a blob with the bytes of s1@x,
+ * s3@x in upper case) match no message: the same numbers. */
+static void odd_deliveries(void **state)
+{
+    (void)state;
+    run("INSERT INTO log_deliveries(id, log_event_id, time, mta, host, queue_id, message_id,"
+        " recipient, status, local, hard, blocklist_misconfig) VALUES"
+        " (20, 20, 1743501620, 'postfix', 'mx1', 'Q20', x'73314078', 'r20@d', 'sent', 0, 0, 0),"
+        " (21, 21, 1743501621, 'postfix', 'mx1', 'Q21', 'S3@X', 'r21@d', 'sent', 0, 0, 0)");
+    struct report r = {.a = arena_new()};
+    struct rscope sc = {0};
+    struct rctx c;
+    assert_int_equal(rctx_open(&c, &r, db_handle(db), &sc), 0);
+    assert_int_equal(sec_campaigns(&c), 0);
+    struct rsection *s = rsec_find(&r, "campaigns");
+    assert_non_null(s);
+    const struct rtable *t = s->tables[0];
+    assert_int_equal(t->n_rows, 3);
+    expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
+    expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
+    expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+    arena_free(r.a);
+    run("DELETE FROM log_deliveries WHERE id >= 20");
 }
 
 /* --campaign: the scope's one campaign, the same numbers */
@@ -178,6 +227,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deliveries_and_complaints),
         cmocka_unit_test(one_campaign),
+        cmocka_unit_test(odd_deliveries),
     };
     return cmocka_run_group_tests(tests, setup, tmp_db_teardown);
 }

@@ -679,12 +679,62 @@ static void test_content_scope(void **state)
     db_close(db);
 }
 
+/* The content rule's texts, read over the whole database only for the
+ * rules a finding cites (content_texts), must be those the period's join
+ * reads with every hit, whatever the values: MA_ONE (cited) on 1, 2 in
+ * spam with snippets 'b', 'a' and descriptions NULL, 'one'; MA_INBOX on
+ * the inbox copies 3, 4 only (not cited) with a blob description and a
+ * number as snippet (which the join's pass leaves to SQL). Then one
+ * MA_ONE snippet a blob: the cited rule's texts by SQL on both paths. */
+static void test_content_texts(void **state)
+{
+    (void)state;
+    struct db *db = new_db();
+    base(db);
+    for (int i = 1; i <= 4; i++) {
+        char mid[64];
+        snprintf(mid, sizeof mid, "t%d@x.example", i);
+        msg(db, i, "x.example", i <= 2 ? "spam" : "inbox", NULL, NULL, mid);
+    }
+    exec(db, "INSERT INTO content_scores(message_id, total, threshold, is_spam, n_hits,"
+             " limit_hits, rule_set) SELECT id, 1, 5, 0, 1, 0, 'rules' FROM messages;"
+             "INSERT INTO rule_hits(message_id, rule, score, count, kind, area, snippet,"
+             " description) VALUES"
+             " (1, 'MA_ONE', 1, 1, 'body', 'body', 'b', NULL),"
+             " (2, 'MA_ONE', 1, 1, 'uri', 'body', 'a', 'one'),"
+             " (3, 'MA_INBOX', 1, 1, 'body', 'body', 7, x'00ff'),"
+             " (4, 'MA_INBOX', 1, 1, 'body', 'body', 'i', 'inbox');");
+    arena *a = arena_new();
+    static const char *const want[] = {"content_rule_spam"};
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) exec(db, "UPDATE rule_hits SET snippet = x'7a7a' WHERE message_id = 2");
+        struct report r[2];
+        const struct rsection *s[2];
+        for (int pass = 0; pass < 2; pass++) {
+            s[pass] = build(db, a, &r[pass], pass ? "2025-03-01T00:00:00Z" : NULL);
+            assert_keys(s[pass], want, 1);
+        }
+        assert_string_equal(s[0]->items[0].title, "Change the content that triggers MA_ONE (one)");
+        assert_string_equal(s[0]->items[0].evidence,
+                            "MA_ONE hits 2 of 2 spam-placed copies and 0 of 2 inbox copies");
+        if (round == 0) assert_string_equal(s[0]->items[0].example, "b");
+        for (int k = 0; k < 2; k++) {
+            const char *x = k ? s[0]->items[0].example : s[0]->items[0].title;
+            const char *y = k ? s[1]->items[0].example : s[1]->items[0].title;
+            assert_true((x == NULL) == (y == NULL));
+            if (x) assert_string_equal(x, y);
+        }
+    }
+    arena_free(a);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_campaign),      cmocka_unit_test(test_delivery_and_auth),
         cmocka_unit_test(test_clean),         cmocka_unit_test(test_awkward_values),
-        cmocka_unit_test(test_content_scope),
+        cmocka_unit_test(test_content_scope), cmocka_unit_test(test_content_texts),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
