@@ -393,8 +393,15 @@ struct camp_rowmap {
     bool off;         /* not kept (too many rows, or ids not ascending) */
     int8_t *want;     /* per campaign: its row of r_camp, or -1 */
     const bool *both; /* per row of r_camp: with spam and inbox copies */
-    size_t hint;      /* where the last id was found (r_msg is read in id order) */
+    /* then (camp_rowmap_shown) only the shown campaigns' messages: id[],
+     * and in grp[] their row of r_camp; a bit per id up to the greatest
+     * (when at most CAMP_ROWMAP_BITS), set for those ids: most ids asked
+     * about are of other messages, told so without a search (the search
+     * of the million ids, in Message-ID order, had taken 0.1 s) */
+    uint64_t *bits;
+    size_t hint; /* where the last id was found (r_msg is read in id order) */
 };
+#define CAMP_ROWMAP_BITS (1u << 27)
 
 static void camp_rowmap_free(struct camp_rowmap *rm)
 {
@@ -402,6 +409,7 @@ static void camp_rowmap_free(struct camp_rowmap *rm)
     free(rm->id);
     free(rm->grp);
     free(rm->want);
+    free(rm->bits);
     memset(rm, 0, sizeof *rm);
 }
 
@@ -622,6 +630,9 @@ static const char MID_ROWS[] =
 /* the row of r_camp of message id (an r_msg id), or -1 */
 static int camp_row_of(struct camp_rowmap *rm, int64_t id)
 {
+    if (rm->bits && (id < 0 || id > rm->id[rm->n - 1] ||
+                     !(rm->bits[(uint64_t)id / 64] >> ((uint64_t)id % 64) & 1)))
+        return -1;
     size_t lo = 0, hi = rm->n, h = rm->hint;
     if (h + 1 < rm->n && rm->id[h] < id && rm->id[h + 1] >= id) /* (the next one, mostly) */
         lo = hi = h + 1;
@@ -633,7 +644,33 @@ static int camp_row_of(struct camp_rowmap *rm, int64_t id)
             hi = mid;
     }
     rm->hint = lo < rm->n ? lo : rm->hint;
-    return lo < rm->n && rm->id[lo] == id ? rm->want[rm->grp[lo]] : -1;
+    return lo < rm->n && rm->id[lo] == id ? (int)rm->grp[lo] : -1;
+}
+
+/* rm down to the shown campaigns' messages (m's keys; see struct camp_rowmap) */
+static void camp_rowmap_shown(struct camp_rowmap *rm, const struct camp_mids *m)
+{
+    rm->want = xmalloc(rm->keys.n);
+    memset(rm->want, -1, rm->keys.n);
+    for (size_t k = 0; k < m->n_keys; k++) {
+        size_t i =
+            kset_get(&rm->keys, m->key[k], m->klen[k],
+                     sqlval_hash_bytes(SQLVAL_HASH_SEED, m->key[k], m->klen[k]), false, NULL);
+        if (i != SIZE_MAX) rm->want[i] = (int8_t)k;
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < rm->n; i++)
+        if (rm->want[rm->grp[i]] >= 0) {
+            rm->id[j] = rm->id[i];
+            rm->grp[j++] = (uint32_t)rm->want[rm->grp[i]];
+        }
+    rm->n = j;
+    rm->both = m->both;
+    if (j && rm->id[0] >= 0 && (uint64_t)rm->id[j - 1] < CAMP_ROWMAP_BITS) {
+        rm->bits = xcalloc((size_t)rm->id[j - 1] / 64 + 1, sizeof *rm->bits);
+        for (size_t i = 0; i < j; i++)
+            rm->bits[(uint64_t)rm->id[i] / 64] |= 1ull << ((uint64_t)rm->id[i] % 64);
+    }
 }
 
 /* camp_row_wanted(id, both): 1 when message id is of a shown campaign
@@ -731,15 +768,7 @@ static int camp_mid_pass(struct rctx *c, struct camp_mids *m, struct camp_rowmap
     if (!ok || rc == SQLITE_ROW) return 1;
     bool mapped = !rm->off && rm->keys.n;
     if (mapped) {
-        rm->want = xmalloc(rm->keys.n);
-        memset(rm->want, -1, rm->keys.n);
-        for (size_t k = 0; k < m->n_keys; k++) {
-            size_t i =
-                kset_get(&rm->keys, m->key[k], m->klen[k],
-                         sqlval_hash_bytes(SQLVAL_HASH_SEED, m->key[k], m->klen[k]), false, NULL);
-            if (i != SIZE_MAX) rm->want[i] = (int8_t)k;
-        }
-        rm->both = m->both;
+        camp_rowmap_shown(rm, m);
         if (sqlite3_create_function_v2(c->db, "camp_row_wanted", 2, SQLITE_UTF8, rm,
                                        camp_row_wanted, NULL, NULL, NULL) != SQLITE_OK)
             return camp_err(c);
