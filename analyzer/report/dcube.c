@@ -67,20 +67,49 @@ static const char create_sql[] =
     " blocklist_misconfig, dsn, has_reply, n INTEGER NOT NULL, ts_min INTEGER, ts_max INTEGER,"
     " reply_max TEXT, said_min TEXT)";
 
-/* The scan: "sup" is a placeholder that scan() fills from a bitmap of the
- * r_sup ids (probing r_sup for each row cost as much as reading it); the
- * "said" cut is done in C. */
-static const char scan_sql[] =
-    "SELECT source, local, 0 AS sup," DCUBE_SELECT_AFTER_SUP ", ts, CASE WHEN " DCUBE_WANT_TEXT
-    " THEN reply_text END, recipient, recipient_domain, delay, id FROM r_dlv";
-/* the same with the membership test in SQL, when the r_sup ids span too wide
- * a range for a bitmap */
-static const char scan_sql_in[] = DCUBE_SELECT
-    ", ts, CASE WHEN " DCUBE_WANT_TEXT " THEN reply_text END, recipient, recipient_domain, delay"
-    " FROM r_dlv";
-/* some key columns, then the scan's columns after the keys */
-enum { K_SOURCE = 0, K_SUP = 2, K_PROVIDER = 3, K_STATUS = 4, K_REASON = 5, K_HARD = 6 };
-enum { C_TS = N_KEYS, C_REPLY, C_RCPT, C_DOMAIN, C_DELAY, C_ID };
+/* The scan reads the key columns it must (scan_sql builds its forms): sup
+ * comes from a bitmap of the r_sup ids (probing r_sup for each row cost as
+ * much as reading it) or, when the ids span too wide a range for one, from
+ * the membership test in SQL; has_reply from reply_text's type; source is
+ * not read from the view rctx_open makes over log_deliveries, where it is
+ * the constant 'log'. The reply is read once for has_reply and the texts
+ * (two reads of it and a CASE per row were 20% of the scan's instructions);
+ * which rows keep their text (DCUBE_WANT_TEXT) and the "said" cut are
+ * worked out in C. */
+#define SCAN_COLS                                                                                  \
+    "SELECT local, provider, status, reason, hard, blocklist, blocklist_misconfig, dsn,"           \
+    " reply_text, ts, recipient, recipient_domain, delay, id"
+enum {
+    S_LOCAL,
+    S_PROVIDER,
+    S_STATUS,
+    S_REASON,
+    S_HARD,
+    S_BLOCKLIST,
+    S_MISCONFIG,
+    S_DSN,
+    S_REPLY,
+    S_TS,
+    S_RCPT,
+    S_DOMAIN,
+    S_DELAY,
+    S_ID,
+    S_MORE /* then source (a table), then sup (in SQL) */
+};
+/* the key columns, in r_dcube's order */
+enum {
+    K_SOURCE,
+    K_LOCAL,
+    K_SUP,
+    K_PROVIDER,
+    K_STATUS,
+    K_REASON,
+    K_HARD,
+    K_BLOCKLIST,
+    K_MISCONFIG,
+    K_DSN,
+    K_HAS_REPLY
+};
 
 /* The fallback: the same cells by SQL (rows in first-seen order do not
  * matter there). */
@@ -90,13 +119,44 @@ static const char group_sql[] =
     " min(CASE WHEN " DCUBE_WANT_TEXT " THEN " DCUBE_SAID " END)"
     " FROM (" DCUBE_SELECT ", ts, reply_text FROM r_dlv) GROUP BY " DCUBE_KEYS;
 
-struct cell {
-    sqlite3_value *key[N_KEYS]; /* for the INSERT */
-    unsigned char *kb;          /* the key as sqlval_key bytes (what cells are compared by) */
-    size_t kb_len;
+/* A key column's distinct values, numbered in first-seen order (the key
+ * columns hold few: the classifiers' names, 0 and 1). A cell is keyed by
+ * the numbers of its values, 16 bits a column. A row's value is looked for
+ * first in a small cache of the column's values by a few of its bytes
+ * (kcache_slot), and only a value not there is hashed. Keying each row by
+ * its values' bytes (copied into one buffer, hashed and compared, 11
+ * columns) cost about 800 instructions a row, this about half. */
+#define KDICT_MAX 65535 /* 16 bits a value number */
+#define KDICT_CACHE 64
+#if DCUBE_MAX_CELLS >= KDICT_MAX
+#error "a cell's key packs 16-bit value numbers"
+#endif
+
+struct kval {
+    int type;
+    uint32_t n;       /* text or blob: its length */
+    uint64_t bits;    /* integer, or the double's bits */
+    unsigned char *p; /* text or blob: its bytes */
     uint64_t hash;
-    bool is_log; /* source = 'log' */
-    int hour_si; /* status as an index of hour_status, -1: none of them */
+    sqlite3_value *v; /* a copy (the INSERT, the cell's flags) */
+};
+
+struct kdict {
+    struct kval *v;
+    size_t n, cap;
+    uint32_t *slots; /* value number + 1, 0 empty */
+    size_t n_slots;
+    uint32_t cache[KDICT_CACHE]; /* value number + 1 by kcache_slot, 0 empty */
+};
+
+#define KEY_WORDS 3 /* N_KEYS 16-bit numbers */
+
+struct cell {
+    uint64_t key[KEY_WORDS]; /* the value numbers of the key columns */
+    uint64_t hash;
+    bool is_log;    /* source = 'log' */
+    bool want_text; /* its rows' replies are kept: DCUBE_WANT_TEXT */
+    int hour_si;    /* status as an index of hour_status, -1: none of them */
     /* for the Delivery section (see below): its source is NULL, the text
      * 'log', 'bounce'; a logged sent delivery; its reason group (-1: none);
      * its provider's index among the delays' (-1: not yet) */
@@ -111,6 +171,7 @@ struct cell {
 };
 
 struct cube {
+    struct kdict col[N_KEYS];
     struct cell *cells; /* in first-seen order */
     size_t n, cap;
     uint32_t *slots; /* open addressing: cell index + 1, 0 empty */
@@ -201,29 +262,153 @@ static void grow_slots(struct cube *q)
     q->n_slots = ns;
 }
 
-/* The index in hour_status of the status bytes st (n of them), or -1. */
-static int hour_status_of(const unsigned char *st, int n)
-{
-    for (int i = 0; i < 5 && st; i++)
-        if ((size_t)n == strlen(hour_status[i]) && memcmp(st, hour_status[i], (size_t)n) == 0)
-            return i;
-    return -1;
-}
-
 struct dlvx;
 static void cell_dlv(struct dlvx *x, struct cell *c, sqlite3_value **v);
 
-/* The cell of the key kb (values v, source and status bytes src and st);
- * NULL when the cube is full. */
-static struct cell *cell_of(struct cube *q, struct dlvx *x, const struct sqlval_key *kb,
-                            sqlite3_value **v, const unsigned char *src, int src_n,
-                            const unsigned char *st, int st_n)
+static void kdict_grow(struct kdict *d)
 {
-    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, kb->p, kb->n);
+    size_t ns = d->n_slots ? d->n_slots * 2 : 16;
+    uint32_t *sl = xcalloc(ns, sizeof *sl);
+    for (size_t i = 0; i < d->n; i++) {
+        size_t k = (size_t)d->v[i].hash & (ns - 1);
+        while (sl[k])
+            k = (k + 1) & (ns - 1);
+        sl[k] = (uint32_t)(i + 1);
+    }
+    free(d->slots);
+    d->slots = sl;
+    d->n_slots = ns;
+}
+
+static inline bool kval_is(const struct kval *e, int t, uint64_t bits, const unsigned char *p,
+                           uint32_t n)
+{
+    return e->type == t && e->bits == bits && e->n == n && (n == 0 || memcmp(e->p, p, n) == 0);
+}
+
+/* A value's slot in a column's cache: a few of its bytes, its length and
+ * type (cheaper than hashing it; the cache is small and the values few). */
+static unsigned kcache_slot(int t, uint64_t bits, const unsigned char *p, uint32_t n)
+{
+    uint32_t f = (uint32_t)t ^ (uint32_t)bits ^ (uint32_t)(bits >> 32) ^ n * 0x9e3779b1u;
+    if (n) f ^= (uint32_t)p[0] * 0x85ebca6bu ^ (uint32_t)p[n / 2] * 0xc2b2ae35u ^ p[n - 1];
+    f ^= f >> 15;
+    f *= 0x2c1b3c6du;
+    return (f ^ f >> 12) & (KDICT_CACHE - 1);
+}
+
+/* The number of value v (of type t: bits, or the bytes p, n) in column d,
+ * added when new; -1 when d is full. */
+__attribute__((noinline)) static long kdict_add(struct kdict *d, sqlite3_value *v, int t,
+                                                uint64_t bits, const unsigned char *p, uint32_t n,
+                                                unsigned slot)
+{
+    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED ^ bits ^ (uint64_t)t << 56, p, n);
+    if (d->n_slots == 0) kdict_grow(d);
+    size_t k = (size_t)h & (d->n_slots - 1);
+    while (d->slots[k]) {
+        uint32_t i = d->slots[k] - 1;
+        if (d->v[i].hash == h && kval_is(&d->v[i], t, bits, p, n)) {
+            d->cache[slot] = i + 1;
+            return i;
+        }
+        k = (k + 1) & (d->n_slots - 1);
+    }
+    if (d->n == KDICT_MAX) return -1;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->v = xrealloc(d->v, d->cap * sizeof *d->v);
+    }
+    struct kval *e = &d->v[d->n];
+    e->type = t;
+    e->n = n;
+    e->bits = bits;
+    e->p = NULL;
+    if (n) {
+        e->p = xmalloc(n);
+        memcpy(e->p, p, n);
+    }
+    e->hash = h;
+    e->v = sqlite3_value_dup(v);
+    if (!e->v) return -1; /* (out of memory: the SQL path) */
+    d->slots[k] = (uint32_t)(d->n + 1);
+    d->cache[slot] = (uint32_t)++d->n;
+    if (d->n * 2 > d->n_slots) kdict_grow(d);
+    return (long)d->n - 1;
+}
+
+/* The number of value v in column d, added when new (as sqlval_key keys
+ * values: by type, then bytes); -1 when d is full. */
+static inline long kdict_id(struct kdict *d, sqlite3_value *v)
+{
+    int t = sqlite3_value_type(v);
+    uint64_t bits = 0;
+    const unsigned char *p = NULL;
+    uint32_t n = 0;
+    if (t == SQLITE_INTEGER) {
+        int64_t x = sqlite3_value_int64(v);
+        memcpy(&bits, &x, sizeof bits);
+    } else if (t == SQLITE_FLOAT) {
+        double x = sqlite3_value_double(v);
+        memcpy(&bits, &x, sizeof bits);
+    } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+        /* (the bytes first: sqlite3_value_bytes after them counts them) */
+        p = t == SQLITE_TEXT ? sqlite3_value_text(v) : (const unsigned char *)sqlite3_value_blob(v);
+        n = (uint32_t)sqlite3_value_bytes(v);
+    }
+    unsigned slot = kcache_slot(t, bits, p, n);
+    uint32_t c = d->cache[slot];
+    if (c && kval_is(&d->v[c - 1], t, bits, p, n)) return (long)c - 1;
+    return kdict_add(d, v, t, bits, p, n, slot);
+}
+
+static void kdict_free(struct kdict *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].p);
+        sqlite3_value_free(d->v[i].v);
+    }
+    free(d->v);
+    free(d->slots);
+}
+
+static unsigned key_num(const uint64_t *key, int j)
+{
+    return (unsigned)(key[j / 4] >> (j % 4 * 16) & 0xffff);
+}
+
+static const struct kval *cell_val(const struct cube *q, const struct cell *c, int j)
+{
+    return &q->col[j].v[key_num(c->key, j)];
+}
+
+/* The bytes of value e are the text s (text or blob bytes, as the former
+ * key bytes were compared). */
+static bool kval_bytes_are(const struct kval *e, const char *s)
+{
+    size_t n = strlen(s);
+    return (e->type == SQLITE_TEXT || e->type == SQLITE_BLOB) && e->n == n &&
+           memcmp(e->p, s, n) == 0;
+}
+
+static uint64_t key_hash(const uint64_t *key)
+{
+    uint64_t h = SQLVAL_HASH_SEED;
+    for (int i = 0; i < KEY_WORDS; i++) {
+        h = (h ^ key[i]) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    return h ^ (h >> 32);
+}
+
+/* The cell of the key (value numbers); NULL when the cube is full. */
+static struct cell *cell_of(struct cube *q, struct dlvx *x, const uint64_t *key)
+{
+    uint64_t h = key_hash(key);
     size_t k = (size_t)h & (q->n_slots - 1);
     while (q->slots[k]) {
         struct cell *c = &q->cells[q->slots[k] - 1];
-        if (c->hash == h && c->kb_len == kb->n && memcmp(c->kb, kb->p, kb->n) == 0) return c;
+        if (c->hash == h && memcmp(c->key, key, sizeof c->key) == 0) return c;
         k = (k + 1) & (q->n_slots - 1);
     }
     if (q->n == DCUBE_MAX_CELLS) return NULL;
@@ -234,29 +419,37 @@ static struct cell *cell_of(struct cube *q, struct dlvx *x, const struct sqlval_
     struct cell *c = &q->cells[q->n];
     memset(c, 0, sizeof *c);
     c->hash = h;
-    c->kb = xmalloc(kb->n);
-    memcpy(c->kb, kb->p, kb->n);
-    c->kb_len = kb->n;
-    /* (what the timeline tests of each row, the same for all of a cell's) */
-    c->is_log = src && src_n == 3 && memcmp(src, "log", 3) == 0;
-    c->hour_si = hour_status_of(st, st_n);
-    cell_dlv(x, c, v);
+    memcpy(c->key, key, sizeof c->key);
+    sqlite3_value *v[N_KEYS];
     for (int j = 0; j < N_KEYS; j++)
-        c->key[j] = sqlite3_value_dup(v[j]);
+        v[j] = cell_val(q, c, j)->v;
+    /* (what the timeline tests of each row, the same for all of a cell's:
+     * the bytes of source and status, as the former key bytes gave them) */
+    const struct kval *st = cell_val(q, c, K_STATUS);
+    c->is_log = kval_bytes_are(cell_val(q, c, K_SOURCE), "log");
+    c->hour_si = -1;
+    for (int i = 0; i < 5 && c->hour_si < 0; i++)
+        if (kval_bytes_are(st, hour_status[i])) c->hour_si = i;
+    /* DCUBE_WANT_TEXT: status <> 'sent' (true for any value but NULL and
+     * the text 'sent': no number or blob equals a text) OR blocklist IS NOT
+     * NULL */
+    c->want_text = (st->type != SQLITE_NULL &&
+                    !(st->type == SQLITE_TEXT && st->n == 4 && memcmp(st->p, "sent", 4) == 0)) ||
+                   cell_val(q, c, K_BLOCKLIST)->type != SQLITE_NULL;
+    cell_dlv(x, c, v);
     q->slots[k] = (uint32_t)++q->n;
     if (q->n * 2 > q->n_slots) grow_slots(q);
-    return c;
+    return &q->cells[q->n - 1];
 }
 
 static void cube_free(struct cube *q)
 {
     for (size_t i = 0; i < q->n; i++) {
-        for (int j = 0; j < N_KEYS; j++)
-            sqlite3_value_free(q->cells[i].key[j]);
-        free(q->cells[i].kb);
         free(q->cells[i].reply_max);
         free(q->cells[i].said_min);
     }
+    for (int j = 0; j < N_KEYS; j++)
+        kdict_free(&q->col[j]);
     free(q->cells);
     free(q->slots);
 }
@@ -907,57 +1100,115 @@ static int store_dlv(struct rctx *c, struct dlvx *x, const struct cube *q)
     return 0;
 }
 
+/* Is r_dlv the view over log_deliveries (rctx_open), whose source is 'log'?
+ * 1 yes, 0 no, -1 error. */
+static int dlv_is_view(struct rctx *c)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT type = 'view' FROM sqlite_temp_master WHERE name = 'r_dlv'", -1,
+                           &s, NULL) != SQLITE_OK)
+        return cube_fail(c, "delivery counts");
+    int rc = sqlite3_step(s);
+    int view = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? view : cube_fail(c, "delivery counts");
+}
+
+/* The constants the scan does not read from each row: 0 and 1 (sup,
+ * has_reply) as value numbers 0 and 1 of those columns, and 'log' as the
+ * view's source; x->undefined (copies: the statement that made them is
+ * finalized at once). */
+static int scan_consts(struct rctx *c, struct cube *q, struct dlvx *x, bool view)
+{
+    sqlite3_stmt *s;
+    int rc = -1;
+    if (sqlite3_prepare_v2(c->db, "SELECT 0, 1, 'log', 'undefined'", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        rc = 0;
+        for (int i = 0; i < 2; i++)
+            if (kdict_id(&q->col[K_SUP], sqlite3_column_value(s, i)) != i ||
+                kdict_id(&q->col[K_HAS_REPLY], sqlite3_column_value(s, i)) != i)
+                rc = -1;
+        if (view && kdict_id(&q->col[K_SOURCE], sqlite3_column_value(s, 2)) != 0) rc = -1;
+        x->undefined = sqlite3_value_dup(sqlite3_column_value(s, 3));
+        if (!x->undefined) rc = -1;
+    }
+    sqlite3_finalize(s);
+    return rc == 0 ? 0 : cube_fail(c, "delivery counts");
+}
+
 /* 0: the cells are in q (and the hours in hr); 1: more than
  * DCUBE_MAX_CELLS; -1: error. */
 static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x)
 {
+    int view = dlv_is_view(c);
+    if (view < 0) return -1;
     uint64_t *bits;
     int64_t lo, span;
     int wide = sup_bitmap(c, &bits, &lo, &span);
     if (wide < 0) return -1;
-    /* the constants 0 and 1 as values, for the sup key, and 'undefined'
-     * (copies: the statement that made them is finalized at once) */
-    sqlite3_value *k01[2] = {NULL, NULL};
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(c->db, "SELECT 0, 1, 'undefined'", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        k01[0] = sqlite3_value_dup(sqlite3_column_value(s, 0));
-        k01[1] = sqlite3_value_dup(sqlite3_column_value(s, 1));
-        x->undefined = sqlite3_value_dup(sqlite3_column_value(s, 2));
+    if (scan_consts(c, q, x, view) != 0) {
+        free(bits);
+        return -1;
     }
-    sqlite3_finalize(s);
-    if (!k01[0] || !k01[1] || !x->undefined ||
-        sqlite3_prepare_v2(c->db, wide ? scan_sql_in : scan_sql, -1, &s, NULL) != SQLITE_OK) {
-        sqlite3_value_free(k01[0]);
-        sqlite3_value_free(k01[1]);
+    /* the key columns read from the row (-1: not read), then as a list */
+    int src[N_KEYS] = {view ? -1 : S_MORE, S_LOCAL,  -1,     S_PROVIDER,
+                       S_STATUS,           S_REASON, S_HARD, S_BLOCKLIST,
+                       S_MISCONFIG,        S_DSN,    -1};
+    if (wide) src[K_SUP] = view ? S_MORE : S_MORE + 1;
+    struct kdict *rd_col[N_KEYS];
+    int rd_src[N_KEYS], rd_word[N_KEYS], rd_shift[N_KEYS], n_rd = 0;
+    for (int k = 0; k < N_KEYS; k++)
+        if (src[k] >= 0) {
+            rd_col[n_rd] = &q->col[k];
+            rd_src[n_rd] = src[k];
+            rd_word[n_rd] = k / 4;
+            rd_shift[n_rd++] = k % 4 * 16;
+        }
+    char sql[512];
+    snprintf(sql, sizeof sql, SCAN_COLS "%s%s FROM r_dlv", view ? "" : ", source",
+             wide ? ", id IN (SELECT id FROM r_sup)" : "");
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
         free(bits);
         return cube_fail(c, "delivery counts");
     }
     grow_slots(q);
     int rc;
-    sqlite3_value *v[N_KEYS];
-    struct sqlval_key kb = {0};
+    uint64_t key[KEY_WORDS] = {0}, prev[KEY_WORDS];
+    struct cell *cl = NULL;
+    int ncols = sqlite3_column_count(s);
+    sqlite3_value *col[S_MORE + 2] = {NULL};
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *text[N_KEYS]; /* the key texts (NULL: not a text or blob) */
-        int len[N_KEYS];
-        kb.n = 0;
-        for (int k = 0; k < N_KEYS; k++) {
-            if (k == K_SUP && !wide) {
-                int64_t id = sqlite3_column_int64(s, C_ID), d = id - lo;
-                bool sup = bits && d >= 0 && d < span && (bits[d >> 6] >> (d & 63) & 1);
-                v[K_SUP] = k01[sup ? 1 : 0];
-            } else
-                v[k] = sqlite3_column_value(s, k);
-            sqlval_key_add(&kb, v[k], &text[k], &len[k]);
+        sqlval_row(s, col, ncols);
+        memcpy(prev, key, sizeof key);
+        memset(key, 0, sizeof key); /* (the constants: number 0) */
+        for (int i = 0; i < n_rd; i++) {
+            long id = kdict_id(rd_col[i], col[rd_src[i]]);
+            if (id < 0) {
+                rc = -2;
+                break;
+            }
+            key[rd_word[i]] |= (uint64_t)id << rd_shift[i];
         }
-        struct cell *cl =
-            cell_of(q, x, &kb, v, text[K_SOURCE], len[K_SOURCE], text[K_STATUS], len[K_STATUS]);
+        if (rc == -2) break;
+        if (bits) {
+            int64_t d = sqlite3_column_int64(s, S_ID) - lo;
+            bool sup = d >= 0 && d < span && (bits[d >> 6] >> (d & 63) & 1);
+            key[K_SUP / 4] |= (uint64_t)sup << (K_SUP % 4 * 16);
+        }
+        sqlite3_value *reply = col[S_REPLY];
+        bool has_reply = sqlite3_value_type(reply) != SQLITE_NULL;
+        key[K_HAS_REPLY / 4] |= (uint64_t)has_reply << (K_HAS_REPLY % 4 * 16);
+        /* (the previous row's cell first: rows often repeat it) */
+        if (!cl || memcmp(key, prev, sizeof key) != 0) cl = cell_of(q, x, key);
         if (!cl) {
             rc = -2;
             break;
         }
         cl->n++;
-        sqlite3_value *ts = sqlite3_column_value(s, C_TS);
+        sqlite3_value *ts = col[S_TS];
         if (sqlite3_value_type(ts) != SQLITE_NULL) {
             int64_t t = sqlite3_value_int64(ts);
             if (!cl->has_ts || t < cl->ts_min) cl->ts_min = t;
@@ -965,24 +1216,21 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x
             cl->has_ts = true;
             if (cl->is_log) hours_add(hr, t, cl->hour_si);
         }
-        const unsigned char *rt = sqlite3_column_text(s, C_REPLY);
-        if (rt) {
-            int n = sqlite3_column_bytes(s, C_REPLY);
+        if (has_reply && cl->want_text) {
+            const unsigned char *rt = sqlite3_value_text(reply);
+            int n = sqlite3_value_bytes(reply);
             keep_text(&cl->reply_max, &cl->reply_max_len, rt, n, 1);
             const unsigned char *cut = said(rt, &n);
             keep_text(&cl->said_min, &cl->said_min_len, cut, n, -1);
         }
-        if (cl->rgroup >= 0 && !x->reasons_bad) reason_row(x, cl, s, C_RCPT, C_DOMAIN);
+        if (cl->rgroup >= 0 && !x->reasons_bad) reason_row(x, cl, s, S_RCPT, S_DOMAIN);
         if (cl->delay_row && !x->delays_bad) {
-            sqlite3_value *dv = sqlite3_column_value(s, C_DELAY);
+            sqlite3_value *dv = sqlite3_column_value(s, S_DELAY);
             if (sqlite3_value_type(dv) != SQLITE_NULL)
-                delay_count(x, cl, s, K_PROVIDER, sqlite3_value_double(dv));
+                delay_count(x, cl, s, S_PROVIDER, sqlite3_value_double(dv));
         }
     }
-    free(kb.p);
     sqlite3_finalize(s);
-    sqlite3_value_free(k01[0]);
-    sqlite3_value_free(k01[1]);
     free(bits);
     if (rc == -2) return 1;
     return rc == SQLITE_DONE ? 0 : cube_fail(c, "delivery counts");
@@ -999,7 +1247,7 @@ static int store(struct rctx *c, const struct cube *q)
     for (size_t i = 0; i < q->n; i++) {
         const struct cell *cl = &q->cells[i];
         for (int j = 0; j < N_KEYS; j++)
-            sqlite3_bind_value(ins, j + 1, cl->key[j]);
+            sqlite3_bind_value(ins, j + 1, cell_val(q, cl, j)->v);
         sqlite3_bind_int64(ins, 12, cl->n);
         if (cl->has_ts) {
             sqlite3_bind_int64(ins, 13, cl->ts_min);
