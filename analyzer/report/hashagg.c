@@ -41,6 +41,13 @@ struct acc {
     double dsum;      /* avg: the sum, added in row order as SQLite's avg() does */
     bool has;         /* sum: a non-NULL value seen */
     sqlite3_value *v; /* max/min so far (a copy), NULL: none yet */
+    /* v's type and value, read once when it is set (a row is compared with
+     * them: sqlval_cmp read both sides through the API, six calls) */
+    int vt;
+    int64_t vi;
+    double vd;
+    const void *vp;
+    size_t vn;
 };
 
 struct group {
@@ -123,6 +130,51 @@ static struct group *group_of(struct gtab *t, const struct sqlval_key *kb, sqlit
     return g;
 }
 
+/* SQLite's order class of a type: numbers, then text, then blobs */
+static int type_class(int t)
+{
+    return t == SQLITE_INTEGER || t == SQLITE_FLOAT ? 1 : t == SQLITE_TEXT ? 2 : 3;
+}
+
+/* The order of the non-NULL value v (of type t) and a's max or min, as
+ * sqlval_cmp(v, a->v) gives it. */
+static int acc_cmp(const struct acc *a, sqlite3_value *v, int t)
+{
+    int cv = type_class(t), ca = type_class(a->vt);
+    if (cv != ca) return cv < ca ? -1 : 1;
+    if (cv == 1) {
+        if (t == SQLITE_INTEGER && a->vt == SQLITE_INTEGER) {
+            int64_t x = sqlite3_value_int64(v);
+            return x < a->vi ? -1 : x > a->vi;
+        }
+        double x = sqlite3_value_double(v), y = a->vt == SQLITE_INTEGER ? (double)a->vi : a->vd;
+        return x < y ? -1 : x > y;
+    }
+    /* (the bytes first: sqlite3_value_bytes after them counts them) */
+    const void *p = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+    return sqlval_bytes_cmp(p, (size_t)sqlite3_value_bytes(v), a->vp, a->vn);
+}
+
+/* a's max or min is now a copy of v */
+static void acc_set(struct acc *a, sqlite3_value *v)
+{
+    sqlite3_value_free(a->v);
+    a->v = sqlite3_value_dup(v);
+    if (!a->v) return; /* (out of memory: as no value yet) */
+    a->vt = sqlite3_value_type(a->v);
+    a->vp = NULL;
+    a->vn = 0;
+    if (a->vt == SQLITE_INTEGER)
+        a->vi = sqlite3_value_int64(a->v);
+    else if (a->vt == SQLITE_FLOAT)
+        a->vd = sqlite3_value_double(a->v);
+    else {
+        a->vp = a->vt == SQLITE_TEXT ? (const void *)sqlite3_value_text(a->v)
+                                     : sqlite3_value_blob(a->v);
+        a->vn = (size_t)sqlite3_value_bytes(a->v);
+    }
+}
+
 /* Add column v of a row to accumulator a for op; false: take the SQL path. */
 static bool accumulate(struct acc *a, char op, sqlite3_value *v)
 {
@@ -147,10 +199,7 @@ static bool accumulate(struct acc *a, char op, sqlite3_value *v)
         return true;
     default: /* 'x' max, 'm' min */
         if (t == SQLITE_NULL) return true;
-        if (!a->v || (op == 'x' ? sqlval_cmp(v, a->v) > 0 : sqlval_cmp(v, a->v) < 0)) {
-            sqlite3_value_free(a->v);
-            a->v = sqlite3_value_dup(v);
-        }
+        if (!a->v || (op == 'x' ? acc_cmp(a, v, t) > 0 : acc_cmp(a, v, t) < 0)) acc_set(a, v);
         return true;
     }
 }
@@ -367,9 +416,9 @@ int rctx_hashagg_multi(struct rctx *c, const char *sql, const struct rctx_agg *a
     }
     int rc = SQLITE_DONE, live = n_aggs;
     sqlite3_value *row[MULTI_MAX_COLS];
+    row[0] = NULL;
     while (live > 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        for (int k = 0; k < ncols; k++)
-            row[k] = sqlite3_column_value(q, k);
+        sqlval_row(q, row, ncols);
         multi_row(m, n_aggs, row, &live);
     }
     if (live == 0) rc = SQLITE_DONE; /* every grouping goes by SQL */
@@ -494,7 +543,7 @@ int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *
         snprintf(c->err, sizeof c->err, "report aggregate: bad shape");
         return -1;
     }
-    sqlite3_value *row[MULTI_MAX_COLS];
+    sqlite3_value *row[MULTI_MAX_COLS] = {NULL};
     struct gtab t = {0};
     rehash(&t);
     struct mf_pair pairs[MSGFOLD_MAX_PER_MSG];
@@ -535,8 +584,7 @@ int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *
                 sqlite3_column_double(q, 2 + f) != 0)
                 p->flag[f] = true;
         if (n_aggs > 0) { /* the other groupings fed from the same row */
-            for (int k = 0; k < ncols; k++)
-                row[k] = sqlite3_column_value(q, k);
+            sqlval_row(q, row, ncols);
             multi_row(mm, n_aggs, row, &live);
         }
     }

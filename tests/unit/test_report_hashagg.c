@@ -105,6 +105,33 @@ static void groups(void **state)
     same_as_sql("agg1", "SELECT g, h, avg(v) FROM r GROUP BY g, h");
 }
 
+/* max and min against the value kept so far (hashagg.c's acc_cmp): an
+ * integer and a REAL, equal (the first stays: its type shows) and not;
+ * text by bytes then length; blobs after text after numbers. */
+static void minmax_order(void **state)
+{
+    (void)state;
+    exec_ok("CREATE TABLE mm(g, t);"
+            "INSERT INTO mm VALUES ('e', 3), ('e', 3.0), ('f', 3.0), ('f', 3),"
+            " ('n', 2), ('n', 2.5), ('n', -1), ('n', 1.5), ('n', -1.0),"
+            " ('s', 'ab'), ('s', 'a'), ('s', 'b'), ('s', NULL),"
+            " ('x', X'0102'), ('x', X'01'), ('x', 'zz'), ('x', 99), ('x', X'0103');");
+    assert_int_equal(rctx_hashagg(&c, "SELECT g, t, t FROM mm", 1, "xm", "mmagg"), 0);
+    same_as_sql("mmagg", "SELECT g, max(t), min(t) FROM mm GROUP BY g");
+    /* (EXCEPT takes 3 and 3.0 for the same value: their types checked apart) */
+    assert_int_equal(int_of("SELECT count(*) FROM mmagg JOIN (SELECT g, typeof(max(t)) AS tx,"
+                            " typeof(min(t)) AS tm FROM mm GROUP BY g) o ON o.g = k1"
+                            " WHERE typeof(a1) <> tx OR typeof(a2) <> tm"),
+                     0);
+    assert_int_equal(int_of("SELECT typeof(a1) = 'integer' AND typeof(a2) = 'integer' FROM mmagg"
+                            " WHERE k1 = 'e'"),
+                     1);
+    assert_int_equal(int_of("SELECT a1 = X'0103' AND a2 = 99 FROM mmagg WHERE k1 = 'x'"), 1);
+    assert_int_equal(int_of("SELECT a1 = 2.5 AND a2 = -1 AND typeof(a2) = 'integer' FROM mmagg"
+                            " WHERE k1 = 'n'"),
+                     1);
+}
+
 /* A REAL summed and a REAL key: the SQL path, the same result. */
 static void sql_path(void **state)
 {
@@ -222,8 +249,10 @@ static void msgfold_multi(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(groups),  cmocka_unit_test(sql_path), cmocka_unit_test(missing_and_bad),
-        cmocka_unit_test(msgfold), cmocka_unit_test(multi),    cmocka_unit_test(msgfold_multi),
+        cmocka_unit_test(groups),        cmocka_unit_test(minmax_order),
+        cmocka_unit_test(sql_path),      cmocka_unit_test(missing_and_bad),
+        cmocka_unit_test(msgfold),       cmocka_unit_test(multi),
+        cmocka_unit_test(msgfold_multi),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
