@@ -1,6 +1,7 @@
 /* rctx — the report's scope as TEMP tables, and query helpers (rctx.h). */
 #include "report/rctx.h"
 #include "report/dcube.h"
+#include "report/sqlval.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -245,9 +246,12 @@ struct sup_key {
 };
 
 /* Is value v (the row's column k) the same as key column k (type and
- * bytes)? The row's values are fetched once each (sqlite3_column_value):
- * every sqlite3_column_* call pays the API's exit check, and three a column
- * for three million entries showed. */
+ * bytes)? The row's values are fetched once (sqlval_row: not at all after
+ * the first row): every sqlite3_column_* call pays the API's exit check,
+ * and three a column for three million entries showed. Only the columns
+ * from the first that differs are copied (the ones before it are the
+ * same). Over r100k's 300,000 entries: 499 M -> 423 M instructions, of
+ * which 306 M are SQLite's reading of the index. */
 static bool sup_key_same(const struct sup_key *pk, sqlite3_value *v, int k)
 {
     int t = sqlite3_value_type(v);
@@ -316,17 +320,19 @@ static int build_sup_index(struct rctx *c, const struct sup_ids *only)
         fail(c, "report scope");
         goto done;
     }
+    sqlite3_value *v[4] = {NULL};
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (only && !sup_ids_has(only, sqlite3_column_int64(q, 3))) continue;
+        /* (the values fetched once: sqlval_row) */
+        sqlval_row(q, v, 4);
+        int64_t id = sqlite3_value_int64(v[3]);
+        if (only && !sup_ids_has(only, id)) continue;
         /* the key compared as PARTITION BY does: type and bytes, NULL
          * equal to NULL */
-        sqlite3_value *v[3];
-        for (int k = 0; k < 3; k++)
-            v[k] = sqlite3_column_value(q, k);
-        bool same = have;
-        for (int k = 0; k < 3 && same; k++)
-            same = sup_key_same(&pk, v[k], k);
-        if (same) {
+        int k0 = 0; /* the first column that differs (those before it are kept) */
+        if (have)
+            while (k0 < 3 && sup_key_same(&pk, v[k0], k0))
+                k0++;
+        if (have && k0 == 3) {
             sqlite3_bind_int64(ins, 1, prev_id);
             if (sqlite3_step(ins) != SQLITE_DONE) {
                 fail(c, "report scope");
@@ -334,13 +340,13 @@ static int build_sup_index(struct rctx *c, const struct sup_ids *only)
             }
             sqlite3_reset(ins);
         } else
-            for (int k = 0; k < 3; k++)
+            for (int k = k0; k < 3; k++)
                 if (sup_key_set(&pk, v[k], k) != 0) {
                     snprintf(c->err, sizeof c->err, "report scope: out of memory");
                     goto done;
                 }
         have = true;
-        prev_id = sqlite3_column_int64(q, 3);
+        prev_id = id;
     }
     if (step != SQLITE_DONE) {
         fail(c, "report scope");

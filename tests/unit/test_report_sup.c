@@ -16,8 +16,10 @@
  *   12 in     Q3 mx d@x        13 before Q3 mx d@x       (a larger id, earlier)
  *   14 in     Q4 mx e@x        15 in     Q4 mx e@x (sender y@other.example)
  *   16 in     Q5 X'6D78' (the blob "mx") f@x   17 in Q5 mx f@x  (not the same)
- * Superseded: the period 1 2 3 14; the whole database 1 2 3 5 12 14; the
- * domain s.example (no period) 1 2 3 5 12 (15 is not in scope). */
+ *   18 in     Q6 mx p@x        19 in     Q6 mx q@x       20 in Q6 mx q@x
+ *      (the recipient alone differs from the entry before)
+ * Superseded: the period 1 2 3 14 19; the whole database 1 2 3 5 12 14 19;
+ * the domain s.example (no period) 1 2 3 5 12 19 (15 is not in scope). */
 #include "../../analyzer/report/rctx.c"
 
 #include <stdarg.h>
@@ -89,7 +91,12 @@ static int setup(void **state)
         "  0),"
         " (16, 16, 1743501615, 'postfix', X'6D78', 'Q5', 'x@s.example', 'f@x', 'x', 'sent', 0, 0,"
         "  0),"
-        " (17, 17, 1743501616, 'postfix', 'mx', 'Q5', 'x@s.example', 'f@x', 'x', 'sent', 0, 0, 0)");
+        " (17, 17, 1743501616, 'postfix', 'mx', 'Q5', 'x@s.example', 'f@x', 'x', 'sent', 0, 0, 0),"
+        " (18, 18, 1743501617, 'postfix', 'mx', 'Q6', 'x@s.example', 'p@x', 'x', 'deferred', 0, 0,"
+        "  0),"
+        " (19, 19, 1743501618, 'postfix', 'mx', 'Q6', 'x@s.example', 'q@x', 'x', 'deferred', 0, 0,"
+        "  0),"
+        " (20, 20, 1743501619, 'postfix', 'mx', 'Q6', 'x@s.example', 'q@x', 'x', 'sent', 0, 0, 0)");
     return 0;
 }
 
@@ -129,7 +136,7 @@ static void period(void **state)
 {
     (void)state;
     struct rscope sc = {.since = "2025-04-01T00:00:00Z", .until = "2025-04-02T00:00:00Z"};
-    check_scope(&sc, 0, "1 2 3 14");
+    check_scope(&sc, 0, "1 2 3 14 19");
 }
 
 /* r_dlv copied into a table: the report takes the two passes; the index
@@ -138,10 +145,10 @@ static void domain(void **state)
 {
     (void)state;
     struct rscope sc = {.domain = "s.example"};
-    check_scope(&sc, 0, "1 2 3 5 12");
+    check_scope(&sc, 0, "1 2 3 5 12 19");
 }
 
-/* one delivery of 17: not over 1 in SUP_PERIOD_SHARE, the two passes */
+/* one delivery of 20: not over 1 in SUP_PERIOD_SHARE, the two passes */
 static void small_period(void **state)
 {
     (void)state;
@@ -158,8 +165,8 @@ static void whole(void **state)
     struct rscope sc = {0};
     assert_int_equal(rctx_open(&c, &r, db_handle(db), &sc), 0);
     char *w = window_ids(), *got = sup_ids();
-    assert_string_equal(w, "1 2 3 5 12 14");
-    assert_string_equal(got, "1 2 3 5 12 14");
+    assert_string_equal(w, "1 2 3 5 12 14 19");
+    assert_string_equal(got, "1 2 3 5 12 14 19");
     free(w);
     free(got);
     arena_free(r.a);
