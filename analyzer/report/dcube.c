@@ -811,10 +811,9 @@ static void cell_dlv(struct dlvx *x, struct cell *c, sqlite3_value **v)
     if (c->rgroup < 0) reasons_fail(x);
 }
 
-/* A failed row of cell cl: its recipient and domain (columns kr, kd). */
-static void reason_row(struct dlvx *x, const struct cell *cl, sqlite3_stmt *s, int kr, int kd)
+/* A failed row of cell cl: its recipient rc and domain dm. */
+static void reason_row(struct dlvx *x, const struct cell *cl, sqlite3_value *rc, sqlite3_value *dm)
 {
-    sqlite3_value *rc = sqlite3_column_value(s, kr), *dm = sqlite3_column_value(s, kd);
     int trc = sqlite3_value_type(rc), tdm = sqlite3_value_type(dm);
     /* (text only: DISTINCT over other types, and their text in the list,
      * are left to SQL) */
@@ -1223,9 +1222,9 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x
             const unsigned char *cut = said(rt, &n);
             keep_text(&cl->said_min, &cl->said_min_len, cut, n, -1);
         }
-        if (cl->rgroup >= 0 && !x->reasons_bad) reason_row(x, cl, s, S_RCPT, S_DOMAIN);
+        if (cl->rgroup >= 0 && !x->reasons_bad) reason_row(x, cl, col[S_RCPT], col[S_DOMAIN]);
         if (cl->delay_row && !x->delays_bad) {
-            sqlite3_value *dv = sqlite3_column_value(s, S_DELAY);
+            sqlite3_value *dv = col[S_DELAY];
             if (sqlite3_value_type(dv) != SQLITE_NULL)
                 delay_count(x, cl, s, S_PROVIDER, sqlite3_value_double(dv));
         }
