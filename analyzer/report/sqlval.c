@@ -5,22 +5,43 @@
 #include <string.h>
 
 /* Eight bytes at a time (a multiply per byte, FNV-1a's, was most of the
- * cost of keying a million rows); the tail is read as one zero-padded
- * word. Only the distribution matters: equal keys are compared by bytes. */
+ * cost of keying a million rows); the tail is read as one word too, by
+ * loads that overlap the bytes before it (the last eight bytes; or two
+ * four-byte loads; or three bytes) rather than copied into a zeroed word:
+ * the copy was a call to memcpy for each of the 4.5 million keys hashed
+ * in the r100k report, a third of the function's instructions. Only the
+ * distribution matters: equal keys are compared by bytes. */
+static uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+static uint64_t load32(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
 uint64_t sqlval_hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *q = p;
     const uint64_t k = 0x9e3779b97f4a7c15ull;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, q + i, 8);
-        h = (h ^ w) * k;
+        h = (h ^ load64(q + i)) * k;
         h ^= h >> 29;
     }
     if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, q + i, n - i);
+        uint64_t w;
+        if (n >= 8)
+            w = load64(q + n - 8);
+        else if (n >= 4)
+            w = load32(q) | load32(q + n - 4) << 32;
+        else
+            w = (uint64_t)q[0] | (uint64_t)q[n / 2] << 8 | (uint64_t)q[n - 1] << 16;
         h = (h ^ w) * k;
         h ^= h >> 29;
     }
