@@ -552,7 +552,10 @@ int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *
     bool full = false, have = false;
     int rc;
     while (!full && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t mid = sqlite3_column_int64(q, 0);
+        /* (each sqlite3_column_* call is ~55 instructions); the columns the
+         * groupings read too when there are any (multi_ready bounded them) */
+        sqlval_row(q, row, n_aggs > 0 ? ncols : 2 + nflags);
+        int64_t mid = sqlite3_value_int64(row[0]);
         if (have && mid != cur) {
             if (mf_flush(&t, pairs, np, nflags, &full) != 0) break;
             for (size_t i = 0; i < np; i++)
@@ -561,7 +564,7 @@ int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *
         }
         have = true;
         cur = mid;
-        sqlite3_value *key = sqlite3_column_value(q, 1);
+        sqlite3_value *key = row[1];
         if (sqlite3_value_type(key) == SQLITE_FLOAT) {
             full = true; /* a REAL key: SQL groups 1 with 1.0 */
             break;
@@ -580,13 +583,11 @@ int rctx_msgfold_multi(struct rctx *c, const char *sql, int nflags, const char *
         }
         p->rows++;
         for (int f = 0; f < nflags; f++) /* as CASE WHEN x: non-NULL and not 0 */
-            if (sqlite3_column_type(q, 2 + f) != SQLITE_NULL &&
-                sqlite3_column_double(q, 2 + f) != 0)
+            if (sqlite3_value_type(row[2 + f]) != SQLITE_NULL &&
+                sqlite3_value_double(row[2 + f]) != 0)
                 p->flag[f] = true;
-        if (n_aggs > 0) { /* the other groupings fed from the same row */
-            sqlval_row(q, row, ncols);
+        if (n_aggs > 0) /* the other groupings fed from the same row */
             multi_row(mm, n_aggs, row, &live);
-        }
     }
     bool complete = !full && rc == SQLITE_DONE;
     if (!full && rc == SQLITE_DONE && np) mf_flush(&t, pairs, np, nflags, &full);
