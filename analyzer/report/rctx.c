@@ -583,6 +583,639 @@ static void sql_list(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     free(item);
 }
 
+/* SQL ma_campaign(list_id, feedback_id, campaign_id, from_address, subject,
+ * arrival, date): a message's campaign key (rctx.h, r_msg), what
+ *   coalesce(list_id, feedback_id, campaign_id, coalesce(from_address, '?')
+ *     || ' | ' || coalesce(subject, '') || ' | '
+ *     || coalesce(substr(coalesce(arrival, date), 1, 10), '?'))
+ * gives, value for value: the first non-NULL of the three as it is, else the
+ * text of the others (SQLite's text of a number or the bytes of a blob, as
+ * || takes them; substr counts the characters of a text up to a NUL as
+ * SQLite does, the bytes of a blob). In SQL the concatenations cost 40% of
+ * writing r_msg (255 M of 643 M Ir on r100k.db), each a new string. */
+static void sql_campaign(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    for (int i = 0; i < 3; i++)
+        if (sqlite3_value_type(argv[i]) != SQLITE_NULL) {
+            sqlite3_result_value(ctx, argv[i]);
+            return;
+        }
+    const char *from = "?", *subj = "", *day = "?";
+    size_t from_len = 1, subj_len = 0, day_len = 1;
+    if (sqlite3_value_type(argv[3]) != SQLITE_NULL) {
+        from = (const char *)sqlite3_value_text(argv[3]);
+        from_len = (size_t)sqlite3_value_bytes(argv[3]);
+    }
+    if (sqlite3_value_type(argv[4]) != SQLITE_NULL) {
+        subj = (const char *)sqlite3_value_text(argv[4]);
+        subj_len = (size_t)sqlite3_value_bytes(argv[4]);
+    }
+    sqlite3_value *t = sqlite3_value_type(argv[5]) != SQLITE_NULL ? argv[5] : argv[6];
+    if (sqlite3_value_type(t) == SQLITE_BLOB) {
+        const char *b = sqlite3_value_blob(t);
+        if (b) { /* (substr gives NULL for an empty blob: '?') */
+            day = b;
+            day_len = (size_t)sqlite3_value_bytes(t);
+            if (day_len > 10) day_len = 10;
+        }
+    } else if (sqlite3_value_type(t) != SQLITE_NULL) {
+        const unsigned char *z = sqlite3_value_text(t), *e = z;
+        for (int k = 0; e && *e && k < 10; k++) /* SQLite's SQLITE_SKIP_UTF8 */
+            if (*(e++) >= 0xc0)
+                while ((*e & 0xc0) == 0x80)
+                    e++;
+        day = z ? (const char *)z : "";
+        day_len = z ? (size_t)(e - z) : 0;
+    }
+    if (!from || !subj) { /* (out of memory converting) */
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    size_t n = from_len + 3 + subj_len + 3 + day_len;
+    char *buf = sqlite3_malloc64(n + 1);
+    if (!buf) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char *w = buf;
+    memcpy(w, from, from_len);
+    w += from_len;
+    memcpy(w, " | ", 3);
+    w += 3;
+    memcpy(w, subj, subj_len);
+    w += subj_len;
+    memcpy(w, " | ", 3);
+    w += 3;
+    memcpy(w, day, day_len);
+    sqlite3_result_text64(ctx, buf, n, sqlite3_free, SQLITE_UTF8);
+}
+
+/* ---- the messages in scope counted while r_msg is written (r_msg_ov) ----
+ * The overview counted r_msg in a pass of its own (all, sent and feedback
+ * messages, the first and last time, feedback messages per kind, sender
+ * domains) and the distinct senders in another over messages: 0.40 s and
+ * 0.28 s of the 1M bench database's report. Over the whole database the
+ * INSERT that writes r_msg hands each row to ma_msg_note() as well, which
+ * counts the same in C, and rctx_open stores the counts in r_msg_ov and
+ * r_msg_ovfb (rctx.h). A value of a type these columns should not hold (t,
+ * feedback_kind, from_domain or from_address not text) leaves r_msg_ov
+ * without a row: the overview then counts by SQL. The distinct domains and
+ * senders are kept up to MSG_OV_MAX_KEYS each (past it, or with a lower()
+ * that is not SQLite's ASCII one, that count is NULL and done by SQL). */
+#define MSG_OV_MAX_KEYS 200000 /* a set of them about 10 MB */
+
+struct ov_key {
+    uint64_t hash;
+    char *s; /* NULL: an empty slot */
+    size_t len;
+    int64_t n;
+};
+
+/* Distinct byte strings with a count each (open addressing). */
+struct ov_set {
+    struct ov_key *slot;
+    size_t n, n_slots; /* n_slots: 0 or a power of two */
+    bool full;         /* past MSG_OV_MAX_KEYS: the set is not complete */
+};
+
+/* The key p[0..len) in the set (added with n = 0 when new), or NULL once
+ * the set is full. */
+static struct ov_key *ov_find(struct ov_set *set, const char *p, size_t len)
+{
+    if (set->full) return NULL;
+    if (2 * (set->n + 1) > set->n_slots) {
+        if (set->n >= MSG_OV_MAX_KEYS) {
+            set->full = true;
+            return NULL;
+        }
+        size_t n_slots = set->n_slots ? 2 * set->n_slots : 256;
+        struct ov_key *slot = xcalloc(n_slots, sizeof *slot);
+        for (size_t i = 0; i < set->n_slots; i++) {
+            if (!set->slot[i].s) continue;
+            size_t j = set->slot[i].hash & (n_slots - 1);
+            while (slot[j].s)
+                j = (j + 1) & (n_slots - 1);
+            slot[j] = set->slot[i];
+        }
+        free(set->slot);
+        set->slot = slot;
+        set->n_slots = n_slots;
+    }
+    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, p, len);
+    size_t j = h & (set->n_slots - 1);
+    for (; set->slot[j].s; j = (j + 1) & (set->n_slots - 1))
+        if (set->slot[j].hash == h && set->slot[j].len == len &&
+            memcmp(set->slot[j].s, p, len) == 0)
+            return &set->slot[j];
+    struct ov_key *k = &set->slot[j];
+    k->hash = h;
+    k->s = xmalloc(len + 1);
+    memcpy(k->s, p, len);
+    k->len = len;
+    k->n = 0;
+    set->n++;
+    return k;
+}
+
+static void ov_set_free(struct ov_set *set)
+{
+    for (size_t i = 0; i < set->n_slots; i++)
+        free(set->slot[i].s);
+    free(set->slot);
+}
+
+struct msg_ov {
+    bool bad;       /* a value not judged here: the overview counts by SQL */
+    bool sql_lower; /* SQLite's lower() is not the ASCII one: senders by SQL */
+    int64_t n_all, n_sent;
+    char *t_min, *t_max; /* NULL: no time yet */
+    size_t t_min_len, t_max_len;
+    struct ov_set kinds, domains, senders;
+    char *buf; /* a sender lowercased */
+    size_t buf_cap;
+};
+
+static void ov_keep(char **dst, size_t *dst_len, const char *p, size_t len)
+{
+    free(*dst);
+    *dst = xmalloc(len + 1);
+    memcpy(*dst, p, len);
+    *dst_len = len;
+}
+
+/* SQL ma_msg_note(STATE, t, feedback_kind, from_domain, from_address): 1,
+ * and the row counted into STATE (a bound pointer, struct msg_ov). */
+static void msg_note(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sqlite3_result_int(ctx, 1);
+    struct msg_ov *o = sqlite3_value_pointer(argv[0], "mailaudit_msg_ov");
+    if (!o || o->bad) return;
+    for (int i = 1; i <= 4; i++) {
+        int t = sqlite3_value_type(argv[i]);
+        if (t != SQLITE_TEXT && t != SQLITE_NULL) {
+            o->bad = true;
+            return;
+        }
+    }
+    o->n_all++;
+    if (sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
+        const char *t = (const char *)sqlite3_value_text(argv[1]);
+        size_t n = (size_t)sqlite3_value_bytes(argv[1]);
+        if (!o->t_min || sqlval_bytes_cmp(t, n, o->t_min, o->t_min_len) < 0)
+            ov_keep(&o->t_min, &o->t_min_len, t, n);
+        if (!o->t_max || sqlval_bytes_cmp(t, n, o->t_max, o->t_max_len) > 0)
+            ov_keep(&o->t_max, &o->t_max_len, t, n);
+    }
+    if (sqlite3_value_type(argv[2]) == SQLITE_TEXT) { /* a feedback message */
+        struct ov_key *k = ov_find(&o->kinds, (const char *)sqlite3_value_text(argv[2]),
+                                   (size_t)sqlite3_value_bytes(argv[2]));
+        if (!k)
+            o->bad = true;
+        else
+            k->n++;
+        return;
+    }
+    o->n_sent++;
+    if (sqlite3_value_type(argv[3]) == SQLITE_TEXT)
+        (void)ov_find(&o->domains, (const char *)sqlite3_value_text(argv[3]),
+                      (size_t)sqlite3_value_bytes(argv[3]));
+    if (sqlite3_value_type(argv[4]) == SQLITE_TEXT && !o->senders.full) {
+        const unsigned char *a = sqlite3_value_text(argv[4]);
+        size_t n = (size_t)sqlite3_value_bytes(argv[4]);
+        if (n + 1 > o->buf_cap) o->buf = xgrow(o->buf, &o->buf_cap, n + 1, 1);
+        for (size_t i = 0; i < n; i++) /* lower(): ASCII letters only */
+            o->buf[i] = (char)(a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i]);
+        (void)ov_find(&o->senders, o->buf, n);
+    }
+}
+
+static void msg_ov_free(struct msg_ov *o)
+{
+    free(o->t_min);
+    free(o->t_max);
+    free(o->buf);
+    ov_set_free(&o->kinds);
+    ov_set_free(&o->domains);
+    ov_set_free(&o->senders);
+}
+
+/* Store o's counts: r_msg_ov (one row, none when o->bad) and r_msg_ovfb. */
+static int msg_ov_store(struct rctx *c, const struct msg_ov *o)
+{
+    if (exec(c, "CREATE TEMP TABLE r_msg_ov(n_all, n_sent, n_fb, t_min, t_max, n_domains,"
+                " n_senders); CREATE TEMP TABLE r_msg_ovfb(kind, n)") != 0)
+        return -1;
+    if (o->bad) return 0;
+    sqlite3_stmt *s = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_msg_ovfb VALUES(?1, ?2)", -1, &s, NULL) !=
+        SQLITE_OK)
+        return fail(c, "report scope");
+    for (size_t i = 0; i < o->kinds.n_slots && rc == 0; i++) {
+        const struct ov_key *k = &o->kinds.slot[i];
+        if (!k->s) continue;
+        sqlite3_bind_text(s, 1, k->s, (int)k->len, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, k->n);
+        if (sqlite3_step(s) != SQLITE_DONE) rc = fail(c, "report scope");
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != 0) return rc;
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_msg_ov VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(c, "report scope");
+    sqlite3_bind_int64(s, 1, o->n_all);
+    sqlite3_bind_int64(s, 2, o->n_sent);
+    sqlite3_bind_int64(s, 3, o->n_all - o->n_sent);
+    if (o->t_min) sqlite3_bind_text(s, 4, o->t_min, (int)o->t_min_len, SQLITE_STATIC);
+    if (o->t_max) sqlite3_bind_text(s, 5, o->t_max, (int)o->t_max_len, SQLITE_STATIC);
+    if (!o->domains.full) sqlite3_bind_int64(s, 6, (sqlite3_int64)o->domains.n);
+    if (!o->senders.full && !o->sql_lower) sqlite3_bind_int64(s, 7, (sqlite3_int64)o->senders.n);
+    if (sqlite3_step(s) != SQLITE_DONE) rc = fail(c, "report scope");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Run the statement that writes r_msg with :ov bound to o. */
+static int run_noted(struct rctx *c, const char *sql, struct msg_ov *o)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) return fail(c, "report scope");
+    sqlite3_bind_pointer(s, sqlite3_bind_parameter_index(s, ":ov"), o, "mailaudit_msg_ov", NULL);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : fail(c, "report scope");
+}
+
+/* ---- the copies and DKIM verdicts per message (r_cp, r_mk) in C ----
+ * Over the whole database the SQL GROUP BYs were most of the scope's
+ * cost after the deliveries: r_cp read the sightings through their message
+ * index (a table lookup per copy) and r_mk ran four aggregate functions per
+ * signature. Here a pass reads each table once in its own order and adds up
+ * each message's rows in C. Its rows reach the table through a virtual
+ * table read by one INSERT ... SELECT ("facts"): a prepared INSERT stepped
+ * per row cost three times as much (a fresh cursor and seek, a statement
+ * journal per row). On r100k.db (callgrind, the report's scope and
+ * overview): 4,526 M -> 4,221 M Ir. The sightings' table order is message
+ * order but for the copies of messages found again in a later source: r100k
+ * has 25,000 such (the upserts, a tenth of the gain), the bench database
+ * one.
+ *
+ * The rows and values are the GROUP BY's. A value of a type the columns
+ * should not hold (a non-integer message id, a placement that is not
+ * text, a REAL key_testing, a legacy flag that is not an integer) stops
+ * the pass with `fallback` set: the caller empties the table and runs the
+ * GROUP BY. */
+enum facts_kind { FACTS_CP, FACTS_MK };
+
+/* r_cp rows of copies found out of message order: at most this many are
+ * kept for the upserts after the pass (then the GROUP BY) */
+#define FACTS_MAX_LATE 262144
+
+/* One message's rows added up. Copies: n, spam and inbox counts, has_v:
+ * a copy with a placement (else sum() is NULL). Signatures: n, npass
+ * passing, has_v: a non-NULL result, testing the greatest key_testing
+ * (has_t: a non-NULL one). */
+struct facts_acc {
+    int64_t mid, n, a, b, testing;
+    bool has_v, has_t;
+};
+
+struct facts {
+    enum facts_kind kind;
+    bool fallback;          /* a value the C pass does not judge */
+    int rc;                 /* an SQLite error of the source query */
+    struct facts_acc *late; /* copies of already written messages */
+    size_t n_late, cap_late;
+};
+
+struct facts_cur {
+    sqlite3_vtab_cursor base;
+    struct facts *f;
+    sqlite3_stmt *q;
+    struct facts_acc row, next; /* the row shown; the source row read ahead */
+    bool have_next, src_done, eof;
+    int64_t rowid;
+};
+
+struct facts_vtab {
+    sqlite3_vtab base;
+    sqlite3 *db; /* for the source query */
+};
+
+/* Columns: the message id, then r_cp's (n_copy, n_spam, n_inbox) or
+ * r_mk's (pass, testing, n, npass) as a, b, c, d; f the state. */
+static int facts_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                         sqlite3_vtab **vt, char **err)
+{
+    (void)aux, (void)argc, (void)argv, (void)err;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(message_id, a, b, c, d, f HIDDEN)");
+    if (rc != SQLITE_OK) return rc;
+    struct facts_vtab *v = sqlite3_malloc(sizeof *v);
+    if (!v) return SQLITE_NOMEM;
+    memset(v, 0, sizeof *v);
+    v->db = db;
+    *vt = &v->base;
+    return SQLITE_OK;
+}
+
+static int facts_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* The state must be given ("WHERE f = ?" with a bound pointer). */
+static int facts_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
+{
+    (void)vt;
+    for (int i = 0; i < ii->nConstraint; i++)
+        if (ii->aConstraint[i].usable && ii->aConstraint[i].iColumn == 5 &&
+            ii->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_EQ) {
+            ii->aConstraintUsage[i].argvIndex = 1;
+            ii->aConstraintUsage[i].omit = 1;
+            ii->estimatedCost = 1e6;
+            return SQLITE_OK;
+        }
+    return SQLITE_CONSTRAINT;
+}
+
+static int facts_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
+{
+    (void)vt;
+    struct facts_cur *k = sqlite3_malloc(sizeof *k);
+    if (!k) return SQLITE_NOMEM;
+    memset(k, 0, sizeof *k);
+    *cur = &k->base;
+    return SQLITE_OK;
+}
+
+static int facts_close(sqlite3_vtab_cursor *cur)
+{
+    struct facts_cur *k = (struct facts_cur *)cur;
+    sqlite3_finalize(k->q);
+    sqlite3_free(k);
+    return SQLITE_OK;
+}
+
+/* The next source row into k->next: 1, 0 at the end or when the pass
+ * stops (fallback or error). Legacy signatures are skipped. */
+static int facts_read(struct facts_cur *k)
+{
+    struct facts *f = k->f;
+    for (;;) {
+        if (k->src_done) return 0; /* (stepped again, it would start over) */
+        int step = sqlite3_step(k->q);
+        if (step != SQLITE_ROW) {
+            if (step != SQLITE_DONE) f->rc = step;
+            k->src_done = true;
+            return 0;
+        }
+        sqlite3_stmt *q = k->q;
+        if (sqlite3_column_type(q, 0) != SQLITE_INTEGER) {
+            f->fallback = true;
+            return 0;
+        }
+        struct facts_acc *r = &k->next;
+        *r = (struct facts_acc){.mid = sqlite3_column_int64(q, 0), .n = 1};
+        if (f->kind == FACTS_CP) {
+            int pt = sqlite3_column_type(q, 1);
+            if (pt == SQLITE_TEXT) {
+                const char *p = (const char *)sqlite3_column_text(q, 1);
+                int len = sqlite3_column_bytes(q, 1);
+                r->has_v = true;
+                r->a = len == 4 && memcmp(p, "spam", 4) == 0;
+                r->b = len == 5 && memcmp(p, "inbox", 5) == 0;
+            } else if (pt != SQLITE_NULL) {
+                f->fallback = true;
+                return 0;
+            }
+            return 1;
+        }
+        /* "WHERE NOT legacy": an integer 0 passes, NULL does not */
+        int lt = sqlite3_column_type(q, 1), rt = sqlite3_column_type(q, 2),
+            tt = sqlite3_column_type(q, 3);
+        if ((lt != SQLITE_INTEGER && lt != SQLITE_NULL) ||
+            (rt != SQLITE_TEXT && rt != SQLITE_NULL) ||
+            (tt != SQLITE_INTEGER && tt != SQLITE_NULL)) {
+            f->fallback = true;
+            return 0;
+        }
+        if (lt == SQLITE_NULL || sqlite3_column_int64(q, 1) != 0) continue;
+        if (rt == SQLITE_TEXT) {
+            r->has_v = true;
+            r->a = sqlite3_column_bytes(q, 2) == 4 &&
+                   memcmp(sqlite3_column_text(q, 2), "pass", 4) == 0;
+        }
+        if (tt == SQLITE_INTEGER) {
+            r->has_t = true;
+            r->testing = sqlite3_column_int64(q, 3);
+        }
+        return 1;
+    }
+}
+
+/* A copy of a message already passed, for the upserts after the pass. */
+static bool facts_keep_late(struct facts *f, const struct facts_acc *r)
+{
+    if (f->n_late == f->cap_late) {
+        if (f->cap_late >= FACTS_MAX_LATE) return false;
+        size_t cap = f->cap_late ? 2 * f->cap_late : 1024;
+        struct facts_acc *p = realloc(f->late, cap * sizeof *p);
+        if (!p) return false;
+        f->late = p;
+        f->cap_late = cap;
+    }
+    f->late[f->n_late++] = *r;
+    return true;
+}
+
+/* The next message's row: its source rows added up. */
+static int facts_next(sqlite3_vtab_cursor *cur)
+{
+    struct facts_cur *k = (struct facts_cur *)cur;
+    struct facts *f = k->f;
+    if (!k->have_next && !facts_read(k)) {
+        k->eof = true;
+        return f->rc ? f->rc : SQLITE_OK;
+    }
+    k->row = k->next;
+    k->have_next = false;
+    k->rowid++;
+    while (facts_read(k)) {
+        const struct facts_acc *r = &k->next;
+        if (r->mid == k->row.mid) {
+            k->row.n++;
+            k->row.a += r->a;
+            k->row.b += r->b;
+            k->row.has_v |= r->has_v;
+            if (r->has_t && (!k->row.has_t || r->testing > k->row.testing))
+                k->row.testing = r->testing;
+            k->row.has_t |= r->has_t;
+        } else if (r->mid > k->row.mid) {
+            k->have_next = true;
+            break;
+        } else if (f->kind != FACTS_CP || !facts_keep_late(f, r)) {
+            f->fallback = true; /* (signatures come in key order) */
+            break;
+        }
+    }
+    if (f->fallback) k->eof = true;
+    return f->rc ? f->rc : SQLITE_OK;
+}
+
+static int facts_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+                        sqlite3_value **argv)
+{
+    (void)idx, (void)idx_str;
+    struct facts_cur *k = (struct facts_cur *)cur;
+    k->f = argc == 1 ? sqlite3_value_pointer(argv[0], "mailaudit_facts") : NULL;
+    if (!k->f) return SQLITE_ERROR;
+    sqlite3_finalize(k->q);
+    k->q = NULL;
+    k->have_next = k->src_done = k->eof = false;
+    k->rowid = 0;
+    const char *sql = k->f->kind == FACTS_CP
+                          ? "SELECT message_id, placement FROM sightings NOT INDEXED"
+                          : "SELECT message_id, legacy, result, key_testing FROM dkim_signatures"
+                            " ORDER BY message_id";
+    struct facts_vtab *v = (struct facts_vtab *)cur->pVtab;
+    int rc = sqlite3_prepare_v2(v->db, sql, -1, &k->q, NULL);
+    if (rc != SQLITE_OK) {
+        /* (the message, "no such table" before schema 0003, is the statement's) */
+        sqlite3_free(v->base.zErrMsg);
+        v->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(v->db));
+        return rc;
+    }
+    return facts_next(cur);
+}
+
+static int facts_eof(sqlite3_vtab_cursor *cur)
+{
+    return ((struct facts_cur *)cur)->eof;
+}
+
+static int facts_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
+{
+    const struct facts_cur *k = (const struct facts_cur *)cur;
+    const struct facts_acc *r = &k->row;
+    bool cp = k->f->kind == FACTS_CP;
+    switch (i) {
+    case 0:
+        sqlite3_result_int64(ctx, r->mid);
+        break;
+    /* r_cp: n_copy, n_spam, n_inbox; r_mk: pass, testing, n, npass */
+    case 1:
+        if (cp)
+            sqlite3_result_int64(ctx, r->n);
+        else if (r->has_v)
+            sqlite3_result_int64(ctx, r->a > 0);
+        break;
+    case 2:
+        if (cp ? r->has_v : r->has_t) sqlite3_result_int64(ctx, cp ? r->a : r->testing);
+        break;
+    case 3:
+        if (cp ? r->has_v : true) sqlite3_result_int64(ctx, cp ? r->b : r->n);
+        break;
+    case 4:
+        if (!cp && r->has_v) sqlite3_result_int64(ctx, r->a);
+        break;
+    default:
+        break;
+    }
+    return SQLITE_OK;
+}
+
+static int facts_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+    *rowid = ((const struct facts_cur *)cur)->rowid;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module facts_module = {
+    .xConnect = facts_connect,
+    .xBestIndex = facts_best_index,
+    .xDisconnect = facts_disconnect,
+    .xOpen = facts_open,
+    .xClose = facts_close,
+    .xFilter = facts_filter,
+    .xNext = facts_next,
+    .xEof = facts_eof,
+    .xColumn = facts_column,
+    .xRowid = facts_rowid,
+};
+
+/* Fill r_cp or r_mk (created, empty) over the whole database: the C pass,
+ * or the GROUP BY `sql` when the pass cannot judge a value. */
+static int facts_fill(struct rctx *c, enum facts_kind kind, const char *sql)
+{
+    struct facts f = {.kind = kind};
+    sqlite3_stmt *s = NULL, *up = NULL;
+    const char *dest = kind == FACTS_CP ? "r_cp" : "r_mk";
+    int rc = rctx_begin(c);
+    if (rc != 0) return -1;
+    char ins[160];
+    snprintf(ins, sizeof ins,
+             "INSERT INTO %s SELECT message_id, a, b, c%s FROM ma_facts WHERE f = ?1", dest,
+             kind == FACTS_CP ? "" : ", d");
+    if (sqlite3_prepare_v2(c->db, ins, -1, &s, NULL) != SQLITE_OK) {
+        rc = fail(c, "report scope");
+        goto out;
+    }
+    sqlite3_bind_pointer(s, 1, &f, "mailaudit_facts", NULL);
+    int step = sqlite3_step(s);
+    if (step != SQLITE_DONE) {
+        /* a database without dkim_signatures (before schema 0003): no rows */
+        rc = missing_schema(c->db) ? 0 : fail(c, "report scope");
+        goto out;
+    }
+    /* the copies found out of message order, added to their messages' rows */
+    if (!f.fallback && f.n_late > 0) {
+        if (sqlite3_prepare_v2(c->db,
+                               "INSERT INTO r_cp VALUES(?1, 1, ?2, ?3) ON CONFLICT(message_id) DO"
+                               " UPDATE SET n_copy = n_copy + 1,"
+                               " n_spam = CASE WHEN excluded.n_spam IS NULL THEN n_spam"
+                               "  ELSE coalesce(n_spam, 0) + excluded.n_spam END,"
+                               " n_inbox = CASE WHEN excluded.n_inbox IS NULL THEN n_inbox"
+                               "  ELSE coalesce(n_inbox, 0) + excluded.n_inbox END",
+                               -1, &up, NULL) != SQLITE_OK) {
+            rc = fail(c, "report scope");
+            goto out;
+        }
+        for (size_t i = 0; i < f.n_late; i++) {
+            const struct facts_acc *r = &f.late[i];
+            sqlite3_bind_int64(up, 1, r->mid);
+            if (r->has_v) {
+                sqlite3_bind_int64(up, 2, r->a);
+                sqlite3_bind_int64(up, 3, r->b);
+            } else {
+                sqlite3_bind_null(up, 2);
+                sqlite3_bind_null(up, 3);
+            }
+            if (sqlite3_step(up) != SQLITE_DONE) {
+                rc = fail(c, "report scope");
+                goto out;
+            }
+            sqlite3_reset(up);
+        }
+    }
+    if (f.fallback) {
+        char del[32];
+        snprintf(del, sizeof del, "DELETE FROM %s", dest);
+        rc = exec(c, del);
+        if (rc == 0) rc = exec_tolerant(c, sql);
+    }
+out:
+    sqlite3_finalize(s);
+    sqlite3_finalize(up);
+    free(f.late);
+    if (rc == 0) return rctx_commit(c);
+    rctx_rollback(c);
+    return -1;
+}
+
 int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct rscope *scope)
 {
     c->r = r;
@@ -596,13 +1229,21 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     if (sqlite3_create_function_v2(db, "ma_list", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    sql_list, NULL, NULL, NULL) != SQLITE_OK)
         return fail(c, "report functions");
+    /* (registered again on the same connection, it replaces the earlier one) */
+    if (sqlite3_create_module_v2(db, "ma_facts", &facts_module, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db, "ma_msg_note", 5, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                   msg_note, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db, "ma_campaign", 7, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sql_campaign, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(c, "report functions");
     /* TEMP tables on disk with a bounded cache: memory stays flat whatever
      * the database's size */
     if (exec(c, "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;") != 0 ||
         drop_temp(c, "r_msg") != 0 || drop_temp(c, "r_copy") != 0 || drop_temp(c, "r_cp") != 0 ||
         drop_temp(c, "r_mk") != 0 || drop_temp(c, "r_out") != 0 || drop_temp(c, "r_dlv") != 0 ||
         drop_temp(c, "r_sup") != 0 || drop_temp(c, "r_sup_cand") != 0 ||
-        drop_temp(c, "r_dcube") != 0 || drop_temp(c, "r_pm") != 0)
+        drop_temp(c, "r_dcube") != 0 || drop_temp(c, "r_pm") != 0 ||
+        drop_temp(c, "r_msg_ov") != 0 || drop_temp(c, "r_msg_ovfb") != 0)
         return -1;
     /* no period, domain or campaign: the whole database is in scope, and
      * the copies and deliveries are views over their tables rather than
@@ -634,16 +1275,28 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     snprintf(msql, sizeof msql,
              "INSERT INTO r_msg"
              " SELECT m.id AS id, coalesce(m.arrival, m.date) AS t, m.from_domain AS from_domain,"
-             " coalesce(%s, coalesce(m.from_address, '?')"
-             " || ' | ' || coalesce(m.subject, '') || ' | '"
-             " || coalesce(substr(coalesce(m.arrival, m.date), 1, 10), '?')) AS campaign,"
+             " ma_campaign(%s, m.from_address, m.subject, m.arrival, m.date) AS campaign,"
              " m.placement AS placement, %s AS feedback_kind FROM messages m"
-             " WHERE 1%s%s",
-             v7 ? "m.list_id, m.feedback_id, m.campaign_id" : "NULL",
-             v7 ? "m.feedback_kind" : "NULL", period, domain);
+             " WHERE 1%s%s%s%s%s",
+             v7 ? "m.list_id, m.feedback_id, m.campaign_id" : "NULL, NULL, NULL",
+             v7 ? "m.feedback_kind" : "NULL", period, domain,
+             whole ? " AND ma_msg_note(:ov, coalesce(m.arrival, m.date), " : "",
+             whole ? (v7 ? "m.feedback_kind" : "NULL") : "",
+             whole ? ", m.from_domain, m.from_address)" : "");
     if (exec(c, "CREATE TEMP TABLE r_msg(id INTEGER PRIMARY KEY, t TEXT, from_domain TEXT,"
-                " campaign TEXT, placement TEXT, feedback_kind TEXT)") != 0 ||
-        run_scoped(c, msql) != 0)
+                " campaign TEXT, placement TEXT, feedback_kind TEXT)") != 0)
+        return -1;
+    if (whole) { /* (r_msg_ov: counted as written) */
+        struct msg_ov ov = {0};
+        int k = run_noted(c, msql, &ov);
+        int64_t ascii = 0;
+        if (k == 0)
+            k = rctx_int(c, "SELECT lower(char(65, 201, 90)) = char(97, 201, 122)", NULL, &ascii);
+        ov.sql_lower = ascii != 1;
+        if (k == 0) k = msg_ov_store(c, &ov);
+        msg_ov_free(&ov);
+        if (k != 0) return -1;
+    } else if (run_scoped(c, msql) != 0)
         return -1;
     /* (no index on campaign: the one query that picks messages by campaign,
      * the shown campaigns' Message-IDs, reads r_msg once; building the
@@ -670,11 +1323,15 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
                  copy_cols);
     /* the copies counted per message, once, for the sections that need
      * counts rather than the copies themselves */
+    static const char cp_sql[] = "INSERT INTO r_cp SELECT message_id, count(*),"
+                                 " sum(placement = 'spam'), sum(placement = 'inbox')"
+                                 " FROM r_copy GROUP BY message_id";
+    /* over the whole database, by the C pass (facts_fill: the same rows); a
+     * scope's few copies by the GROUP BY over r_copy */
     if (exec(c, sql) != 0 ||
         exec(c, "CREATE TEMP TABLE r_cp(message_id INTEGER PRIMARY KEY, n_copy INTEGER NOT NULL,"
-                " n_spam INTEGER, n_inbox INTEGER);"
-                "INSERT INTO r_cp SELECT message_id, count(*), sum(placement = 'spam'),"
-                " sum(placement = 'inbox') FROM r_copy GROUP BY message_id") != 0)
+                " n_spam INTEGER, n_inbox INTEGER)") != 0 ||
+        (whole ? facts_fill(c, FACTS_CP, cp_sql) : exec(c, cp_sql)) != 0)
         return -1;
     /* the DKIM verdicts per message, once (joined as a subquery, SQLite
      * built an automatic index over it for every query) */
@@ -694,7 +1351,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
              whole ? "" : " ON k.message_id = r.id", mk_key);
     if (exec(c, "CREATE TEMP TABLE r_mk(message_id INTEGER PRIMARY KEY, pass INTEGER,"
                 " testing INTEGER, n INTEGER NOT NULL, npass INTEGER)") != 0 ||
-        exec_tolerant(c, sql) != 0)
+        (whole ? facts_fill(c, FACTS_MK, sql) : exec_tolerant(c, sql)) != 0)
         return -1;
     /* deliveries: the period on their time; --domain on the sender's domain;
      * --campaign on the Message-ID of a campaign message. Built from the

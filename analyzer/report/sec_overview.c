@@ -1,6 +1,7 @@
 /* sec_overview — the report's first section: what was read and what is in
  * the period. Messages, copies, deliveries, senders and anomalies of
- * messages come from the scope tables (r_msg, r_copy, r_dlv); sources, log
+ * messages come from the scope tables (r_msg, r_copy, r_dlv; over the whole
+ * database the counts rctx_open made as it wrote r_msg, r_msg_ov); sources, log
  * files and the anomalies of source files describe the database as a whole
  * (a file is not "in" a period) and the section says so in a note.
  * Sets report.empty_period when the period holds neither messages nor
@@ -61,12 +62,30 @@ int sec_overview(struct rctx *c)
         {"r_agg_ovfb", 1, fb_keys, "n", fb_args, &fb_when},
         {"r_agg_ovdom", 1, dom_keys, "n", dom_args, &dom_when},
     };
-    int64_t n_sent = 0, n_fb = 0;
-    if (rctx_hashagg_multi(c,
-                           "SELECT 1, feedback_kind IS NULL, feedback_kind IS NOT NULL, t,"
-                           " feedback_kind, from_domain FROM r_msg",
-                           aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0 ||
-        rctx_int(c, "SELECT a2 FROM r_agg_ov", NULL, &n_sent) != 0 ||
+    /* Over the whole database rctx_open counted them as it wrote r_msg
+     * (r_msg_ov, r_msg_ovfb: no pass here), and the From domains and
+     * senders too when it could (NULL: counted by SQL below). */
+    int64_t n_sent = 0, n_fb = 0, have_ov = 0;
+    if (c->whole && rctx_int(c, "SELECT count(*) FROM r_msg_ov", NULL, &have_ov) != 0) return -1;
+    if (have_ov) {
+        if (rctx_exec_sql(c, "DROP TABLE IF EXISTS temp.r_agg_ov;"
+                             " CREATE TEMP TABLE r_agg_ov AS SELECT 1 AS k1, n_all AS a1,"
+                             " n_sent AS a2, n_fb AS a3, t_min AS a4, t_max AS a5 FROM r_msg_ov"
+                             " WHERE n_all > 0;"
+                             " DROP TABLE IF EXISTS temp.r_agg_ovfb;"
+                             " CREATE TEMP TABLE r_agg_ovfb AS SELECT kind AS k1, n AS a1"
+                             " FROM r_msg_ovfb") != 0)
+            return -1;
+    } else if (rctx_hashagg_multi(c,
+                                  "SELECT 1, feedback_kind IS NULL, feedback_kind IS NOT NULL, t,"
+                                  " feedback_kind, from_domain FROM r_msg",
+                                  aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0)
+        return -1;
+    struct rval n_domains = rv_null(), n_senders = rv_null();
+    if (have_ov && (rctx_value(c, "SELECT n_domains FROM r_msg_ov", NULL, &n_domains) != 0 ||
+                    rctx_value(c, "SELECT n_senders FROM r_msg_ov", NULL, &n_senders) != 0))
+        return -1;
+    if (rctx_int(c, "SELECT a2 FROM r_agg_ov", NULL, &n_sent) != 0 ||
         rctx_int(c, "SELECT a3 FROM r_agg_ov", NULL, &n_fb) != 0)
         return -1;
     c->n_sent = n_sent; /* rctx_sent_messages' count, for the later sections */
@@ -99,11 +118,16 @@ int sec_overview(struct rctx *c)
                       "SELECT coalesce(sum(n), 0) FROM r_dcube WHERE source = 'bounce'", 0,
                       NULL) != 0 ||
         rctx_fact_int(c, s, "senders", "distinct senders (From)",
-                      all_sent ? "SELECT count(DISTINCT lower(m.from_address)) FROM messages m"
-                               : "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
-                                 " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
+                      n_senders.k == RK_INT ? "SELECT n_senders FROM r_msg_ov"
+                      : all_sent ? "SELECT count(DISTINCT lower(m.from_address)) FROM messages m"
+                                 : "SELECT count(DISTINCT lower(m.from_address)) FROM r_msg r"
+                                   " JOIN messages m ON m.id = r.id WHERE r.feedback_kind IS NULL",
                       0, NULL) != 0 ||
-        rctx_fact_int(c, s, "sender_domains", "sender domains", "SELECT count(k1) FROM r_agg_ovdom",
+        rctx_fact_int(c, s, "sender_domains", "sender domains",
+                      n_domains.k == RK_INT ? "SELECT n_domains FROM r_msg_ov"
+                      : have_ov             ? "SELECT count(DISTINCT from_domain) FROM r_msg"
+                                              " WHERE feedback_kind IS NULL"
+                                            : "SELECT count(k1) FROM r_agg_ovdom",
                       0, NULL) != 0 ||
         rctx_fact_int(
             c, s, "anomalies", "anomalies (messages and source files)",
