@@ -805,7 +805,7 @@ static void msg_ov_free(struct msg_ov *o)
 static int msg_ov_store(struct rctx *c, const struct msg_ov *o)
 {
     if (exec(c, "CREATE TEMP TABLE r_msg_ov(n_all, n_sent, n_fb, t_min, t_max, n_domains,"
-                " n_senders); CREATE TEMP TABLE r_msg_ovfb(kind, n)") != 0)
+                " n_senders, n_copies); CREATE TEMP TABLE r_msg_ovfb(kind, n)") != 0)
         return -1;
     if (o->bad) return 0;
     sqlite3_stmt *s = NULL;
@@ -823,8 +823,8 @@ static int msg_ov_store(struct rctx *c, const struct msg_ov *o)
     }
     sqlite3_finalize(s);
     if (rc != 0) return rc;
-    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_msg_ov VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO r_msg_ov VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+                           -1, &s, NULL) != SQLITE_OK)
         return fail(c, "report scope");
     sqlite3_bind_int64(s, 1, o->n_all);
     sqlite3_bind_int64(s, 2, o->n_sent);
@@ -889,6 +889,7 @@ struct facts {
     int rc;                 /* an SQLite error of the source query */
     struct facts_acc *late; /* copies of already written messages */
     size_t n_late, cap_late;
+    int64_t n_rows; /* source rows read (copies: r_msg_ov.n_copies) */
 };
 
 struct facts_cur {
@@ -981,6 +982,7 @@ static int facts_read(struct facts_cur *k)
         struct facts_acc *r = &k->next;
         *r = (struct facts_acc){.mid = sqlite3_column_int64(q, 0), .n = 1};
         if (f->kind == FACTS_CP) {
+            f->n_rows++;
             int pt = sqlite3_column_type(q, 1);
             if (pt == SQLITE_TEXT) {
                 const char *p = (const char *)sqlite3_column_text(q, 1);
@@ -1200,6 +1202,14 @@ static int facts_fill(struct rctx *c, enum facts_kind kind, const char *sql)
             }
             sqlite3_reset(up);
         }
+    }
+    /* the copies in all (the overview's count when no message is feedback:
+     * then the sum over r_cp, a pass of 0.07 s on the 1M bench database) */
+    if (!f.fallback && kind == FACTS_CP) {
+        char up_ov[96];
+        snprintf(up_ov, sizeof up_ov, "UPDATE r_msg_ov SET n_copies = %lld", (long long)f.n_rows);
+        rc = exec(c, up_ov);
+        if (rc != 0) goto out;
     }
     if (f.fallback) {
         char del[32];

@@ -13,13 +13,14 @@
  *       campaign = the campaign key (see README "Campaigns"): List-Id, else
  *       Feedback-ID, else an X-Campaign-style header, else
  *       "from_address | subject | day".
- *   r_msg_ov(n_all, n_sent, n_fb, t_min, t_max, n_domains, n_senders),
+ *   r_msg_ov(n_all, n_sent, n_fb, t_min, t_max, n_domains, n_senders, n_copies),
  *   r_msg_ovfb(kind, n)
  *       over the whole database only (rctx_open counts them as it writes
  *       r_msg, for the overview): r_msg's messages, the sent and the
  *       feedback ones, min(t) and max(t), the distinct From domains and
  *       lower(From addresses) of the sent ones (NULL: not counted, past a
- *       bound), and the feedback messages per kind. No r_msg_ov row when a
+ *       bound), the copies of all messages (NULL: r_cp made by SQL), and
+ *       the feedback messages per kind. No r_msg_ov row when a
  *       value was not judged (the overview then counts by SQL).
  *   r_copy(message_id, placement, folder, account, domain, source_id)
  *       the sightings (copies) of r_msg messages.

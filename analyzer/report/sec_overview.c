@@ -81,9 +81,10 @@ int sec_overview(struct rctx *c)
                                   " feedback_kind, from_domain FROM r_msg",
                                   aggs, (int)(sizeof aggs / sizeof aggs[0])) != 0)
         return -1;
-    struct rval n_domains = rv_null(), n_senders = rv_null();
+    struct rval n_domains = rv_null(), n_senders = rv_null(), n_copies = rv_null();
     if (have_ov && (rctx_value(c, "SELECT n_domains FROM r_msg_ov", NULL, &n_domains) != 0 ||
-                    rctx_value(c, "SELECT n_senders FROM r_msg_ov", NULL, &n_senders) != 0))
+                    rctx_value(c, "SELECT n_senders FROM r_msg_ov", NULL, &n_senders) != 0 ||
+                    rctx_value(c, "SELECT n_copies FROM r_msg_ov", NULL, &n_copies) != 0))
         return -1;
     if (rctx_int(c, "SELECT a2 FROM r_agg_ov", NULL, &n_sent) != 0 ||
         rctx_int(c, "SELECT a3 FROM r_agg_ov", NULL, &n_fb) != 0)
@@ -100,10 +101,11 @@ int sec_overview(struct rctx *c)
                       "SELECT count(*) FROM sources WHERE status <> 'done'", -1, NULL) != 0 ||
         rctx_fact_int(c, s, "messages", "messages", "SELECT a2 FROM r_agg_ov", 0, NULL) != 0 ||
         rctx_fact_int(c, s, "copies", "copies (where the messages were found)",
-                      all_sent ? "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
-                               : "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
-                                 " JOIN r_msg m ON m.id = y.message_id"
-                                 " WHERE m.feedback_kind IS NULL",
+                      all_sent && n_copies.k == RK_INT ? "SELECT n_copies FROM r_msg_ov"
+                      : all_sent ? "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
+                                 : "SELECT coalesce(sum(y.n_copy), 0) FROM r_cp y"
+                                   " JOIN r_msg m ON m.id = y.message_id"
+                                   " WHERE m.feedback_kind IS NULL",
                       0, NULL) != 0 ||
         rctx_fact_int(c, s, "feedback_messages", "feedback messages (reports, bounces)",
                       "SELECT a3 FROM r_agg_ov", 0, NULL) != 0 ||
