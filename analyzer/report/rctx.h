@@ -233,7 +233,7 @@ int sec_delivery(struct rctx *c);
 int sec_infrastructure(struct rctx *c);
 int sec_postmortem(struct rctx *c);
 int sec_campaigns(struct rctx *c);
-/* The post-mortem's TEMP table r_pm (see sec_postmortem.c) for
+/* The post-mortem's TEMP table (or view, whole scope) r_pm (see sec_postmortem.c) for
  * the current scope, built on first use and reused; also registers the SQL
  * functions pm_sep() and pm_kind_order(). Used by sec_campaigns too. */
 int sec_postmortem_features(struct rctx *c);
