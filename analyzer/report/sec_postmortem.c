@@ -678,12 +678,31 @@ static uint64_t sep_prefix(struct sep_tab *t, const void *gp, int gt, int gn, co
 }
 
 /* sep_add for a kind that is a string literal. */
-static void sep_add_lit(struct sep_tab *t, const void *gp, int gt, int gn, const char *kind,
-                        const void *fp, int ft, int fn, int64_t id, int64_t ns, int64_t ni)
+static struct sep_ent *sep_find_lit(struct sep_tab *t, const void *gp, int gt, int gn,
+                                    const char *kind, const void *fp, int ft, int fn)
 {
     int kn;
     uint64_t hp = sep_prefix(t, gp, gt, gn, kind, &kn);
-    sep_count(sep_find(t, hp, gp, gt, gn, kind, SQLITE_TEXT, kn, fp, ft, fn), id, ns, ni);
+    return sep_find(t, hp, gp, gt, gn, kind, SQLITE_TEXT, kn, fp, ft, fn);
+}
+
+/* The entries one row's features went to (with their DKIM slots), kept by
+ * a memo (below) to count the next row with the same raw columns. */
+#define CAP_MAX 4
+struct cap {
+    int n;
+    struct sep_ent *e[CAP_MAX];
+    int slot[CAP_MAX];
+};
+
+static void cap_push(struct cap *cp, struct sep_ent *e, int slot)
+{
+    if (!cp) return;
+    if (cp->n < CAP_MAX) {
+        cp->e[cp->n] = e;
+        cp->slot[cp->n] = slot;
+    }
+    cp->n++; /* past CAP_MAX: not remembered (memo_put) */
 }
 
 static int sep_not_null(struct rctx *c)
@@ -722,16 +741,19 @@ static int sep_add_rows(struct rctx *c, sqlite3_stmt *q, bool by_campaign, bool 
 }
 
 /* The DKIM features of one message, deduplicated per query as DISTINCT
- * did: slot (which query), type and bytes. */
+ * did: slot (which query) and entry (within a message, whose group is one,
+ * and a slot, whose kind is one, the entry is the feature's type and
+ * bytes). */
 struct dk_seen {
-    int slot, type, n;
-    const char *p;
+    int slot;
+    struct sep_ent *e;
 };
 
 struct dk_msg {
     arena *a;
     struct dk_seen *seen;
     size_t n, cap;
+    struct cap *capture; /* when set, dk_emit's entries also go there */
 };
 
 /* Concatenate parts (NULL-terminated list of text pieces with lengths). */
@@ -750,20 +772,27 @@ static const char *dk_cat(arena *a, int *len, const char *const *parts, const in
     return p;
 }
 
-static void dk_emit(struct dk_msg *m, struct sep_tab *t, int slot, const void *gp, int gt, int gn,
-                    const char *kind, const void *fp, int ft, int fn, int64_t id, int64_t ns,
-                    int64_t ni)
+/* Count entry e of DKIM slot `slot` once a message. */
+static void dk_count(struct dk_msg *m, int slot, struct sep_ent *e, int64_t id, int64_t ns,
+                     int64_t ni)
 {
     for (size_t i = 0; i < m->n; i++)
-        if (m->seen[i].slot == slot &&
-            sep_same(m->seen[i].p, m->seen[i].type, m->seen[i].n, fp, ft, fn))
-            return;
+        if (m->seen[i].slot == slot && m->seen[i].e == e) return;
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
         m->seen = xrealloc(m->seen, m->cap * sizeof *m->seen);
     }
-    m->seen[m->n++] = (struct dk_seen){slot, ft, fn, fp};
-    sep_add_lit(t, gp, gt, gn, kind, fp, ft, fn, id, ns, ni);
+    m->seen[m->n++] = (struct dk_seen){slot, e};
+    sep_count(e, id, ns, ni);
+}
+
+static void dk_emit(struct dk_msg *m, struct sep_tab *t, int slot, const void *gp, int gt, int gn,
+                    const char *kind, const void *fp, int ft, int fn, int64_t id, int64_t ns,
+                    int64_t ni)
+{
+    struct sep_ent *e = sep_find_lit(t, gp, gt, gn, kind, fp, ft, fn);
+    cap_push(m->capture, e, slot);
+    dk_count(m, slot, e, id, ns, ni);
 }
 
 /* Column k as text for a concatenation (SQLite's || casts numbers and blobs
@@ -777,8 +806,7 @@ static const char *dk_text(sqlite3_stmt *q, int k, int *n)
 
 /* One row of a message's non-legacy DKIM signatures (columns k.result,
  * k.reason, k.domain, k.key_bits from column base on) into m's features;
- * -1 (c->err) when the result is NULL. The domain is copied: m->seen keeps
- * it past the next step of q. */
+ * -1 (c->err) when the result is NULL. */
 static int dk_row(struct rctx *c, struct dk_msg *m, struct sep_tab *t, sqlite3_stmt *q, int base,
                   const void *gp, int gt, int gn, int64_t id, int64_t ns, int64_t ni)
 {
@@ -801,7 +829,6 @@ static int dk_row(struct rctx *c, struct dk_msg *m, struct sep_tab *t, sqlite3_s
     if (dom) {
         int dt, dn;
         const void *dp = sep_bytes(q, base + 2, &dt, &dn);
-        dp = arena_strndup(m->a, (const char *)dp, (size_t)dn);
         dk_emit(m, t, 4, gp, gt, gn, "dkim_domain", dp, dt, dn, id, ns, ni);
     }
     int bt = sqlite3_column_type(q, base + 3);
@@ -1031,11 +1058,167 @@ struct erow {
     const void *gp; /* the campaign, when grouped by it */
     int gt, gn;
     int64_t id, ns, ni;
+    struct cap *capture; /* when set, e_emit's entries also go there */
 };
 
 static void e_emit(const struct erow *r, const char *kind, const void *p, int type, int n)
 {
-    sep_add_lit(r->t, r->gp, r->gt, r->gn, kind, p, type, n, r->id, r->ns, r->ni);
+    struct sep_ent *e = sep_find_lit(r->t, r->gp, r->gt, r->gn, kind, p, type, n);
+    cap_push(r->capture, e, 0);
+    sep_count(e, r->id, r->ns, r->ni);
+}
+
+/* Memos of the merged pass (sep_scan_merge: the whole scope, no group).
+ * Most features are a few columns with few distinct values ("iprev=" ||
+ * result || ' (' || reason || ')', the SPF and DKIM results, the score
+ * band), and building each row's strings and hashing them into the table
+ * again was most of the C side of the pass (r100k: e_row 4,600 and dk_row
+ * 2,400 instructions a message). A memo is keyed by a source's raw columns
+ * -- each its type, then an integer's or real's bytes, a text's or blob's
+ * length and bytes: equal keys are equal values, so the same features --
+ * and holds the entries that row's features went to: a later row with the
+ * same key counts them without building anything. A value whose features
+ * could differ with the same key does not exist (the features are
+ * functions of these columns alone; the group, which is not in the key, is
+ * none here). Bounded: MEMO_MAX keys a memo, then rows past it are made as
+ * without it. */
+#define MEMO_MAX 65536
+
+struct memo_ent {
+    uint64_t h;
+    const char *key; /* NULL: a free slot */
+    size_t kn;
+    struct cap cap;
+};
+
+#define MEMO_KEY 256 /* bytes of a key; a longer one is not remembered */
+
+struct memo {
+    struct memo_ent *v; /* open addressing, at most half full */
+    size_t nb, n;
+    char k[MEMO_KEY]; /* the key being looked up */
+    size_t kn;
+    bool k_over; /* it did not fit */
+    uint64_t h;
+    arena *a;
+};
+
+struct memos {
+    struct memo iprev, dmarc, score, spf, dkim;
+};
+
+/* Column k of q onto the memo's key: its type byte, then 8 bytes of an
+ * integer or real, or 4 of length and the bytes of a text or blob. */
+static void memo_col(struct memo *mm, sqlite3_stmt *q, int k)
+{
+    sqlite3_value *v = sqlite3_column_value(q, k);
+    int t = sqlite3_value_type(v);
+    if (mm->kn + 1 + 8 > MEMO_KEY) {
+        mm->k_over = true;
+        return;
+    }
+    char *w = mm->k + mm->kn;
+    *w++ = (char)t;
+    if (t == SQLITE_INTEGER) {
+        int64_t x = sqlite3_value_int64(v);
+        memcpy(w, &x, 8);
+        w += 8;
+    } else if (t == SQLITE_FLOAT) {
+        double x = sqlite3_value_double(v);
+        memcpy(w, &x, 8);
+        w += 8;
+    } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+        const void *p =
+            t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+        uint32_t n = (uint32_t)sqlite3_value_bytes(v);
+        memcpy(w, &n, 4);
+        w += 4;
+        if ((size_t)(w - mm->k) + n > MEMO_KEY) {
+            mm->k_over = true;
+            return;
+        }
+        if (n && p) memcpy(w, p, n);
+        w += n;
+    }
+    mm->kn = (size_t)(w - mm->k);
+}
+
+/* The entry of the key in mm->k, NULL when it is new (or too long). */
+static struct memo_ent *memo_get(struct memo *mm)
+{
+    if (mm->k_over) return NULL;
+    mm->h = sqlval_hash_bytes(SQLVAL_HASH_SEED, mm->k, mm->kn);
+    if (!mm->nb) return NULL;
+    for (size_t i = mm->h & (mm->nb - 1);; i = (i + 1) & (mm->nb - 1)) {
+        struct memo_ent *e = &mm->v[i];
+        if (!e->key) return NULL;
+        if (e->h == mm->h && e->kn == mm->kn && memcmp(e->key, mm->k, e->kn) == 0) return e;
+    }
+}
+
+static void memo_slot(struct memo_ent *v, size_t nb, const struct memo_ent *e)
+{
+    size_t i = e->h & (nb - 1);
+    while (v[i].key)
+        i = (i + 1) & (nb - 1);
+    v[i] = *e;
+}
+
+/* Remember the entries cp of the key just looked up (memo_get). */
+static void memo_put(struct memo *mm, const struct cap *cp)
+{
+    if (cp->n > CAP_MAX || mm->n >= MEMO_MAX || mm->k_over) return;
+    if (2 * (mm->n + 1) > mm->nb) {
+        size_t nb = mm->nb ? mm->nb * 2 : 64;
+        struct memo_ent *v = xcalloc(nb, sizeof *v);
+        for (size_t i = 0; i < mm->nb; i++)
+            if (mm->v[i].key) memo_slot(v, nb, &mm->v[i]);
+        free(mm->v);
+        mm->v = v;
+        mm->nb = nb;
+    }
+    if (!mm->a) mm->a = arena_new();
+    char *key = arena_alloc(mm->a, mm->kn);
+    memcpy(key, mm->k, mm->kn);
+    memo_slot(mm->v, mm->nb, &(struct memo_ent){mm->h, key, mm->kn, *cp});
+    mm->n++;
+}
+
+static void memo_free(struct memo *mm)
+{
+    free(mm->v);
+    if (mm->a) arena_free(mm->a);
+}
+
+static void memos_free(struct memos *mo)
+{
+    memo_free(&mo->iprev);
+    memo_free(&mo->dmarc);
+    memo_free(&mo->score);
+    memo_free(&mo->spf);
+    memo_free(&mo->dkim);
+}
+
+/* Look up the key of columns cols of q: the memo's entry (NULL: new). */
+static struct memo_ent *memo_find(struct memo *mm, sqlite3_stmt *q, const int *cols, int ncol)
+{
+    mm->kn = 0;
+    mm->k_over = false;
+    for (int i = 0; i < ncol; i++)
+        memo_col(mm, q, cols[i]);
+    return memo_get(mm);
+}
+
+/* true when the row's key columns were seen: their features counted from
+ * the memo. false: the caller makes them with capture set, then memo_put. */
+static bool memo_hit(struct memo *mm, sqlite3_stmt *q, const int *cols, int ncol,
+                     const struct erow *r)
+{
+    struct memo_ent *e = memo_find(mm, q, cols, ncol);
+    if (!e) return false;
+    for (int i = 0; i < e->cap.n; i++)
+        sep_count(e->cap.e[i], r->id, r->ns, r->ni);
+    return true;
 }
 
 /* A feature that is a string literal: without a group, its entry is
@@ -1089,8 +1272,35 @@ struct sip {
 
 /* One row of ENTRY_SQL (q) into r's features; sip NULL: SPF's IP is column
  * E_SIP. 0, or -1 (c->err). */
+/* e_result through memo mm (NULL: none). */
+static void e_result_memo(const struct erow *r, struct ebuf *b, sqlite3_stmt *q, const char *kind,
+                          const char *prefix, int kres, int krea, struct memo *mm)
+{
+    if (!mm) {
+        e_result(r, b, q, kind, prefix, kres, krea);
+        return;
+    }
+    if (memo_hit(mm, q, (const int[]){kres, krea}, 2, r)) return;
+    struct cap cp = {0};
+    struct erow rx = *r;
+    rx.capture = &cp;
+    e_result(&rx, b, q, kind, prefix, kres, krea);
+    memo_put(mm, &cp);
+}
+
+/* The score band's feature (none when the band is NULL). */
+static int e_score(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct band_cache *bc)
+{
+    if (sqlite3_column_type(q, E_BAND) == SQLITE_NULL) return 0;
+    int fn = 0;
+    const char *l = band_label(c, bc, q, &fn);
+    if (!l) return sep_step_error(c);
+    e_emit(r, "score", l, SQLITE_TEXT, fn);
+    return 0;
+}
+
 static int e_row(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct ebuf *b,
-                 struct band_cache *bc, bool by_campaign, const struct sip *sip)
+                 struct band_cache *bc, bool by_campaign, const struct sip *sip, struct memos *mo)
 {
     int ft = 0, fn = 0, na = 0;
     const void *fp;
@@ -1113,21 +1323,25 @@ static int e_row(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct e
             if (b->p[k] >= 'A' && b->p[k] <= 'Z') b->p[k] = (char)(b->p[k] + 32);
         e_emit(r, "helo", b->p, SQLITE_TEXT, (int)b->n);
     }
-    e_result(r, b, q, "iprev", "iprev=", E_IRES, E_IREA);
+    e_result_memo(r, b, q, "iprev", "iprev=", E_IRES, E_IREA, mo ? &mo->iprev : NULL);
     int tt = sqlite3_column_type(q, E_TLS);
     if (tt != SQLITE_NULL) {
         bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
                                        : sqlite3_column_double(q, E_TLS) != 0.0;
         e_emit_lit(r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
     }
-    e_result(r, b, q, "dmarc", "dmarc=", E_DRES, E_DREA);
+    e_result_memo(r, b, q, "dmarc", "dmarc=", E_DRES, E_DREA, mo ? &mo->dmarc : NULL);
     e_emit_lit(r, "header", sqlite3_column_int(q, E_NOLIST) ? "no List-Id" : "List-Id");
     e_emit_lit(r, "header", sqlite3_column_int(q, E_NOFBID) ? "no Feedback-ID" : "Feedback-ID");
     if (sqlite3_column_int(q, E_NOMID)) e_emit_lit(r, "header", "no Message-ID");
-    if (sqlite3_column_type(q, E_BAND) != SQLITE_NULL) {
-        const char *l = band_label(c, bc, q, &fn);
-        if (!l) return sep_step_error(c);
-        e_emit(r, "score", l, SQLITE_TEXT, fn);
+    if (!mo) {
+        if (e_score(c, q, r, bc) != 0) return -1;
+    } else if (!memo_hit(&mo->score, q, (const int[]){E_BAND, E_THR}, 2, r)) {
+        struct cap cp = {0};
+        struct erow rx = *r;
+        rx.capture = &cp;
+        if (e_score(c, q, &rx, bc) != 0) return -1;
+        memo_put(&mo->score, &cp);
     }
     if (sqlite3_column_type(q, E_FROMDOM) != SQLITE_NULL) {
         fp = sep_bytes(q, E_FROMDOM, &ft, &fn);
@@ -1163,7 +1377,7 @@ static int sep_scan_entry(struct rctx *c, const char *src, bool by_campaign, str
         r.id = sqlite3_column_int64(q, 0);
         r.ns = sqlite3_column_int64(q, 1);
         r.ni = sqlite3_column_int64(q, 2);
-        if ((rc = e_row(c, q, &r, &b, &bc, by_campaign, NULL)) != 0) break;
+        if ((rc = e_row(c, q, &r, &b, &bc, by_campaign, NULL, NULL)) != 0) break;
     }
     if (rc == 0 && step != SQLITE_DONE) rc = sep_step_error(c);
     sqlite3_finalize(q);
@@ -1350,6 +1564,7 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
     struct sip sip = {0};
     struct band_cache bc = {0};
     struct dk_msg m = {.a = arena_new()};
+    struct memos mo = {0};
     sqlite3_stmt *q = sd[0].q;
     int step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1364,7 +1579,13 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
         sip.type = SQLITE_NULL;
         if ((rc = side_seek(c, spf, r.id)) != 0) break;
         while (spf->live && spf->id == r.id) {
-            spf_row(&r, &b, spf->q, 1);
+            if (!memo_hit(&mo.spf, spf->q, (const int[]){1, 2, 3}, 3, &r)) {
+                struct cap cp = {0};
+                struct erow rx = r;
+                rx.capture = &cp;
+                spf_row(&rx, &b, spf->q, 1);
+                memo_put(&mo.spf, &cp);
+            }
             int it = sqlite3_column_type(spf->q, 1), n = 0;
             if (it == SQLITE_TEXT && sqlite3_column_bytes(spf->q, 1) == 8 &&
                 memcmp(sqlite3_column_text(spf->q, 1), "mailfrom", 8) == 0 &&
@@ -1376,7 +1597,8 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
             if ((rc = side_next(c, spf)) != 0) break;
         }
         if (rc != 0) break;
-        if (!sqlite3_column_int(q, E_NCOL) && (rc = e_row(c, q, &r, &b, &bc, false, &sip)) != 0)
+        if (!sqlite3_column_int(q, E_NCOL) &&
+            (rc = e_row(c, q, &r, &b, &bc, false, &sip, &mo)) != 0)
             break;
         /* rules: one feature a hit */
         if ((rc = side_seek(c, rule, r.id)) != 0) break;
@@ -1398,9 +1620,20 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
         if (!dk->live || dk->id != r.id)
             dk_emit(&m, t, 3, "", SQLITE_NULL, 0, "dkim", dk_none, SQLITE_TEXT,
                     (int)sizeof dk_none - 1, r.id, r.ns, r.ni);
-        while (rc == 0 && dk->live && dk->id == r.id)
-            if ((rc = dk_row(c, &m, t, dk->q, 1, "", SQLITE_NULL, 0, r.id, r.ns, r.ni)) == 0)
-                rc = side_next(c, dk);
+        while (rc == 0 && dk->live && dk->id == r.id) {
+            struct memo_ent *me = memo_find(&mo.dkim, dk->q, (const int[]){1, 2, 3, 4}, 4);
+            if (me) {
+                for (int i = 0; i < me->cap.n; i++)
+                    dk_count(&m, me->cap.slot[i], me->cap.e[i], r.id, r.ns, r.ni);
+            } else {
+                struct cap cp = {0};
+                m.capture = &cp;
+                rc = dk_row(c, &m, t, dk->q, 1, "", SQLITE_NULL, 0, r.id, r.ns, r.ni);
+                m.capture = NULL;
+                if (rc == 0) memo_put(&mo.dkim, &cp);
+            }
+            if (rc == 0) rc = side_next(c, dk);
+        }
         /* ARC, unsubscribe headers: (kind, feature) pairs, NULL: none */
         for (int k = 4; k <= 5 && rc == 0; k++) {
             struct side *x = &sd[k];
@@ -1426,7 +1659,6 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
             }
             int ft, fn;
             const void *fp = sep_bytes(att->q, 1, &ft, &fn);
-            fp = arena_strndup(m.a, (const char *)fp, (size_t)fn);
             dk_emit(&m, t, 6, "", SQLITE_NULL, 0, "attachment", fp, ft, fn, r.id, r.ns, r.ni);
             if ((rc = side_next(c, att)) != 0) break;
         }
@@ -1436,6 +1668,7 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
     for (int k = 0; k < NSIDE; k++)
         sqlite3_finalize(sd[k].q);
     band_cache_free(&bc);
+    memos_free(&mo);
     free(b.p);
     free(sip.b.p);
     free(m.seen);
