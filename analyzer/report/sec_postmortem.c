@@ -896,36 +896,38 @@ static int sep_scan_dkim(struct rctx *c, const char *src, bool by_campaign, stru
  * and compare (tests/unit/test_report_pm_entry.c). */
 static bool pm_entry_c = true;
 
-/* the entry-hop columns, the SPF IP given as SIP (E_* below) */
-#define ENTRY_COLS(SIP)                                                                            \
-    PM_MSG ", i.ip, " SIP ", i.helo, i.result, i.reason, i.tls, d.result, d.reason,"               \
-           " m.list_id IS NULL, m.feedback_id IS NULL, m.message_id IS NULL,"                      \
+/* the entry-hop columns (E_* below), then one more: SPF's IP in ENTRY_SQL
+ * (E_SIP), in ENTRY_MERGE_SQL whether messages has the row (E_NOMSG; its
+ * SPF IP comes from the SPF rows read beside: a constant NULL column in its
+ * place had cost every row) */
+#define ENTRY_COLS                                                                                 \
+    PM_MSG ", i.ip, i.helo, i.result, i.reason, i.tls, d.result, d.reason,"                        \
+           " (m.list_id IS NULL) + 2 * (m.feedback_id IS NULL) + 4 * (m.message_id IS NULL),"      \
            " CASE WHEN cs.message_id IS NULL THEN NULL WHEN cs.total >= cs.threshold THEN 1"       \
            " WHEN cs.total >= cs.threshold / 2 THEN 2 WHEN cs.total >= 0 THEN 3 ELSE 4 END,"       \
            " cs.threshold, p.from_domain"
 #define ENTRY_SQL                                                                                  \
-    ENTRY_COLS("s.ip")                                                                             \
-    " FROM @P p JOIN messages m ON m.id = p.id"                                                    \
-    " LEFT JOIN iprev_results i ON i.message_id = p.id"                                            \
-    " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"                  \
-    " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                            \
-    " LEFT JOIN content_scores cs ON cs.message_id = p.id"
+    ENTRY_COLS ", s.ip"                                                                            \
+               " FROM @P p JOIN messages m ON m.id = p.id"                                         \
+               " LEFT JOIN iprev_results i ON i.message_id = p.id"                                 \
+               " LEFT JOIN spf_results s ON s.message_id = p.id AND s.identity = 'mailfrom'"       \
+               " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                 \
+               " LEFT JOIN content_scores cs ON cs.message_id = p.id"
 enum {
     E_IIP = 4,
-    E_SIP,
     E_HELO,
     E_IRES,
     E_IREA,
     E_TLS,
     E_DRES,
     E_DREA,
-    E_NOLIST,
-    E_NOFBID,
-    E_NOMID,
+    E_HDR, /* bits: 1 no List-Id, 2 no Feedback-ID, 4 no Message-ID (one column, not three) */
     E_BAND,
     E_THR,
     E_FROMDOM,
-    E_NCOL
+    E_NCOL,
+    E_SIP = E_NCOL,
+    E_NOMSG = E_NCOL
 };
 
 /* A growable byte buffer for the features that are concatenations. */
@@ -1331,9 +1333,10 @@ static int e_row(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct e
         e_emit_lit(r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
     }
     e_result_memo(r, b, q, "dmarc", "dmarc=", E_DRES, E_DREA, mo ? &mo->dmarc : NULL);
-    e_emit_lit(r, "header", sqlite3_column_int(q, E_NOLIST) ? "no List-Id" : "List-Id");
-    e_emit_lit(r, "header", sqlite3_column_int(q, E_NOFBID) ? "no Feedback-ID" : "Feedback-ID");
-    if (sqlite3_column_int(q, E_NOMID)) e_emit_lit(r, "header", "no Message-ID");
+    int hdr = sqlite3_column_int(q, E_HDR);
+    e_emit_lit(r, "header", hdr & 1 ? "no List-Id" : "List-Id");
+    e_emit_lit(r, "header", hdr & 2 ? "no Feedback-ID" : "Feedback-ID");
+    if (hdr & 4) e_emit_lit(r, "header", "no Message-ID");
     if (!mo) {
         if (e_score(c, q, r, bc) != 0) return -1;
     } else if (!memo_hit(&mo->score, q, (const int[]){E_BAND, E_THR}, 2, r)) {
@@ -1485,12 +1488,11 @@ static bool pm_merge = true;
  * that messages has no row for it (then ENTRY_SQL gives no row and there
  * are no entry features, but the other tables' features remain). */
 #define ENTRY_MERGE_SQL                                                                            \
-    ENTRY_COLS("NULL")                                                                             \
-    ", m.id IS NULL"                                                                               \
-    " FROM r_pm p LEFT JOIN messages m ON m.id = p.id"                                             \
-    " LEFT JOIN iprev_results i ON i.message_id = p.id"                                            \
-    " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                            \
-    " LEFT JOIN content_scores cs ON cs.message_id = p.id ORDER BY p.id"
+    ENTRY_COLS ", m.id IS NULL"                                                                    \
+               " FROM r_pm p LEFT JOIN messages m ON m.id = p.id"                                  \
+               " LEFT JOIN iprev_results i ON i.message_id = p.id"                                 \
+               " LEFT JOIN dmarc_results d ON d.message_id = p.id"                                 \
+               " LEFT JOIN content_scores cs ON cs.message_id = p.id ORDER BY p.id"
 
 /* A table read beside the entry rows: its statement (message id in column
  * 0, ORDER BY it), whether it has a current row, and that row's id. */
@@ -1505,11 +1507,13 @@ struct side {
 static int side_next(struct rctx *c, struct side *s)
 {
     int st;
-    while ((st = sqlite3_step(s->q)) == SQLITE_ROW)
-        if (sqlite3_column_type(s->q, 0) == SQLITE_INTEGER) {
-            s->id = sqlite3_column_int64(s->q, 0);
+    while ((st = sqlite3_step(s->q)) == SQLITE_ROW) {
+        sqlite3_value *v = sqlite3_column_value(s->q, 0); /* one API call (its mutex) */
+        if (sqlite3_value_type(v) == SQLITE_INTEGER) {
+            s->id = sqlite3_value_int64(v);
             return 0;
         }
+    }
     s->live = false;
     return st == SQLITE_DONE ? 0 : sep_step_error(c);
 }
@@ -1597,7 +1601,7 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
             if ((rc = side_next(c, spf)) != 0) break;
         }
         if (rc != 0) break;
-        if (!sqlite3_column_int(q, E_NCOL) &&
+        if (!sqlite3_column_int(q, E_NOMSG) &&
             (rc = e_row(c, q, &r, &b, &bc, false, &sip, &mo)) != 0)
             break;
         /* rules: one feature a hit */
