@@ -49,6 +49,17 @@
  *      rule hit R_ORPHAN: that and "dkim=none (not signed)", nothing from
  *      the entry hop (its campaign and From domain "orphan")
  *
+ * The merged pass remembers a source's features by its raw columns (memos
+ * of iprev, DMARC, score, SPF and DKIM rows); these rows would share a memo
+ * key if it dropped a column's type or the per-message DISTINCT:
+ *
+ *   9  spam: iprev temperror, reason '' (text: no reason feature); SPF
+ *      mailfrom neutral ''; two identical signatures (permerror "bad key"
+ *      d=w.example, 1000 bits: counted once); score 10 of 7.5
+ *  10  inbox: iprev temperror, reason X'' (a blob: "iprev=temperror ()");
+ *      SPF identity the blob 'mailfrom' ("spf mailfrom=neutral"); the same
+ *      signature, and one with 2000 bits; score 10 of 7.5
+ *
  * and ARC results, stored requirements and parts (read beside too):
  *
  *   1  ARC fail "AMS i=1 body hash mismatch"; 2 ARC pass, reason ''; 6 ARC
@@ -207,6 +218,20 @@ static int setup(void **state)
     sig(7, 1, 0, "z.example", "fail", "body hash mismatch", 1000);
     sig(7, 2, 1, "legacy.example", "fail", "legacy", 512);
     sig(7, 3, 0, NULL, "fail", NULL, 0);
+    msg(9, "m9@w.example", "w.example", NULL, NULL, "spam");
+    msg(10, "m10@w.example", "w.example", NULL, NULL, "inbox");
+    run("INSERT INTO iprev_results(message_id, ip, result, reason, helo_fqdn, helo_ip_literal,"
+        " helo_resolves, helo_points_to_ip, helo_matches_ptr)"
+        " VALUES(9, '198.51.100.9', 'temperror', '', 1, 0, 1, 1, 1),"
+        " (10, '198.51.100.10', 'temperror', X'', 1, 0, 1, 1, 1)");
+    spf_lit(9, "'mailfrom'", "'neutral'", "''");
+    sig(9, 0, 0, "w.example", "permerror", "bad key", 1000);
+    sig(9, 1, 0, "w.example", "permerror", "bad key", 1000);
+    score(9, 10, 7.5);
+    spf_lit(10, "X'6D61696C66726F6D'", "'neutral'", "''");
+    sig(10, 0, 0, "w.example", "permerror", "bad key", 1000);
+    sig(10, 1, 0, "w.example", "permerror", "bad key", 2000);
+    score(10, 10, 7.5);
     run("INSERT INTO arc_results(message_id, result, n_sets, reason) VALUES"
         " (1, 'fail', 1, 'AMS i=1 body hash mismatch'), (2, 'pass', 1, ''),"
         " (6, 'fail', 1, 'skip arc')");
@@ -304,7 +329,7 @@ static void both_ways(char **c_whole, char **sql_whole, char **c_camp, char **sq
     assert_int_equal(tot.ns, count_of("SELECT coalesce(sum(n_spam), 0) FROM r_pm"));
     assert_int_equal(tot.ni, count_of("SELECT coalesce(sum(n_inbox), 0) FROM r_pm"));
     assert_int_equal(tot.nm, count_of("SELECT count(*) FROM r_pm"));
-    if (!ext) assert_int_equal(tot.nm, 7);
+    if (!ext) assert_int_equal(tot.nm, 9);
     pm_merge = false;
     tot.has = true;
     assert_int_equal(sep_build_tot(&c, "r_pm", "t_n", false, 0, &tot), 0);
@@ -344,6 +369,16 @@ static void same_features(void **state)
         assert_null(strstr(cw, "'ip' '192.0.2.9'"));
         assert_non_null(strstr(cw, "'ip' '192.0.2.10' 1 0 3\n"));
         assert_non_null(strstr(cw, "'iprev' 'iprev=fail (no PTR record)' 0 1 NULL\n"));
+        /* memo keys (messages 9, 10) */
+        assert_non_null(strstr(cw, "'iprev' 'iprev=temperror' 1 1 9\n"));
+        assert_non_null(strstr(cw, "'iprev' 'iprev=temperror ()' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf=neutral' 1 0 9\n"));
+        assert_non_null(strstr(cw, "'spf' 'spf mailfrom=neutral' 0 1 NULL\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=permerror' 1 1 9\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim=permerror (bad key) d=w.example' 1 1 9\n"));
+        assert_non_null(strstr(cw, "'dkim' 'dkim key under 1024 bits d=w.example' 1 1 9\n"));
+        assert_non_null(strstr(cw, "'dkim_domain' 'w.example' 1 1 9\n"));
+        assert_non_null(strstr(cw, "'score' '7.5 or more (threshold)' 1 1 9\n"));
         assert_null(strstr(cw, "'iprev=none ("));
         assert_non_null(strstr(cw, "'tls' 'entry hop with TLS' 2 0 1\n"));
         assert_non_null(strstr(cw, "'tls' 'entry hop without TLS' 0 2 NULL\n"));
@@ -425,14 +460,14 @@ static void features_once(void **state)
     struct rctx a, b;
     assert_int_equal(rctx_open(&a, &r, db_handle(db), &whole), 0);
     assert_int_equal(sec_postmortem_features(&a), 0);
-    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 6);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 8);
     assert_int_equal(
         count_of("SELECT count(*) FROM sqlite_temp_master WHERE name = 'r_pm' AND type = 'view'"),
         1);
     run("INSERT INTO r_msg(id) VALUES(99)");
     run("INSERT INTO r_cp VALUES(99, 1, 1, 0)");
     assert_int_equal(sec_postmortem_features(&a), 0);
-    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 7);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 9);
     assert_int_equal(rctx_open(&b, &r, db_handle(db), &later), 0);
     assert_int_equal(count_of("SELECT count(*) FROM sqlite_temp_master WHERE name = 'r_pm'"), 0);
     assert_int_equal(sec_postmortem_features(&b), 0);
@@ -445,7 +480,7 @@ static void features_once(void **state)
     assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 1); /* kept */
     assert_int_equal(rctx_open(&a, &r, db_handle(db), &whole), 0);
     assert_int_equal(sec_postmortem_features(&a), 0);
-    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 6); /* the hand-added rows gone */
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm"), 8); /* the hand-added rows gone */
     arena_free(r.a);
 }
 
