@@ -688,7 +688,7 @@ static struct sep_ent *sep_find_lit(struct sep_tab *t, const void *gp, int gt, i
 
 /* The entries one row's features went to (with their DKIM slots), kept by
  * a memo (below) to count the next row with the same raw columns. */
-#define CAP_MAX 4
+#define CAP_MAX 9
 struct cap {
     int n;
     struct sep_ent *e[CAP_MAX];
@@ -1106,7 +1106,7 @@ struct memo {
 };
 
 struct memos {
-    struct memo iprev, dmarc, score, spf, dkim;
+    struct memo entry, spf, dkim;
 };
 
 /* Column k of q onto the memo's key: its type byte, then 8 bytes of an
@@ -1194,9 +1194,7 @@ static void memo_free(struct memo *mm)
 
 static void memos_free(struct memos *mo)
 {
-    memo_free(&mo->iprev);
-    memo_free(&mo->dmarc);
-    memo_free(&mo->score);
+    memo_free(&mo->entry);
     memo_free(&mo->spf);
     memo_free(&mo->dkim);
 }
@@ -1231,6 +1229,7 @@ static void e_emit_lit(const struct erow *r, const char *kind, const char *text)
     if (r->gt == SQLITE_NULL) {
         for (size_t i = 0; i < t->nlit; i++)
             if (t->lit[i].feat == text && t->lit[i].kind == kind) {
+                cap_push(r->capture, t->lit[i].e, 0);
                 sep_count(t->lit[i].e, r->id, r->ns, r->ni);
                 return;
             }
@@ -1239,6 +1238,7 @@ static void e_emit_lit(const struct erow *r, const char *kind, const char *text)
     uint64_t hp = sep_prefix(t, r->gp, r->gt, r->gn, kind, &kn);
     struct sep_ent *e = sep_find(t, hp, r->gp, r->gt, r->gn, kind, SQLITE_TEXT, kn, text,
                                  SQLITE_TEXT, (int)strlen(text));
+    cap_push(r->capture, e, 0);
     sep_count(e, r->id, r->ns, r->ni);
     if (r->gt == SQLITE_NULL && t->nlit < sizeof t->lit / sizeof t->lit[0]) {
         t->lit[t->nlit].kind = kind;
@@ -1274,22 +1274,6 @@ struct sip {
 
 /* One row of ENTRY_SQL (q) into r's features; sip NULL: SPF's IP is column
  * E_SIP. 0, or -1 (c->err). */
-/* e_result through memo mm (NULL: none). */
-static void e_result_memo(const struct erow *r, struct ebuf *b, sqlite3_stmt *q, const char *kind,
-                          const char *prefix, int kres, int krea, struct memo *mm)
-{
-    if (!mm) {
-        e_result(r, b, q, kind, prefix, kres, krea);
-        return;
-    }
-    if (memo_hit(mm, q, (const int[]){kres, krea}, 2, r)) return;
-    struct cap cp = {0};
-    struct erow rx = *r;
-    rx.capture = &cp;
-    e_result(&rx, b, q, kind, prefix, kres, krea);
-    memo_put(mm, &cp);
-}
-
 /* The score band's feature (none when the band is NULL). */
 static int e_score(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct band_cache *bc)
 {
@@ -1299,6 +1283,26 @@ static int e_score(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct
     if (!l) return sep_step_error(c);
     e_emit(r, "score", l, SQLITE_TEXT, fn);
     return 0;
+}
+
+/* The entry row's features of few distinct values (columns E_IRES to
+ * E_THR): iprev, TLS, DMARC, headers, score band. */
+static int e_low(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct ebuf *b,
+                 struct band_cache *bc)
+{
+    e_result(r, b, q, "iprev", "iprev=", E_IRES, E_IREA);
+    int tt = sqlite3_column_type(q, E_TLS);
+    if (tt != SQLITE_NULL) {
+        bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
+                                       : sqlite3_column_double(q, E_TLS) != 0.0;
+        e_emit_lit(r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
+    }
+    e_result(r, b, q, "dmarc", "dmarc=", E_DRES, E_DREA);
+    int hdr = sqlite3_column_int(q, E_HDR);
+    e_emit_lit(r, "header", hdr & 1 ? "no List-Id" : "List-Id");
+    e_emit_lit(r, "header", hdr & 2 ? "no Feedback-ID" : "Feedback-ID");
+    if (hdr & 4) e_emit_lit(r, "header", "no Message-ID");
+    return e_score(c, q, r, bc);
 }
 
 static int e_row(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct ebuf *b,
@@ -1325,26 +1329,18 @@ static int e_row(struct rctx *c, sqlite3_stmt *q, const struct erow *r, struct e
             if (b->p[k] >= 'A' && b->p[k] <= 'Z') b->p[k] = (char)(b->p[k] + 32);
         e_emit(r, "helo", b->p, SQLITE_TEXT, (int)b->n);
     }
-    e_result_memo(r, b, q, "iprev", "iprev=", E_IRES, E_IREA, mo ? &mo->iprev : NULL);
-    int tt = sqlite3_column_type(q, E_TLS);
-    if (tt != SQLITE_NULL) {
-        bool on = tt == SQLITE_INTEGER ? sqlite3_column_int64(q, E_TLS) != 0
-                                       : sqlite3_column_double(q, E_TLS) != 0.0;
-        e_emit_lit(r, "tls", on ? "entry hop with TLS" : "entry hop without TLS");
-    }
-    e_result_memo(r, b, q, "dmarc", "dmarc=", E_DRES, E_DREA, mo ? &mo->dmarc : NULL);
-    int hdr = sqlite3_column_int(q, E_HDR);
-    e_emit_lit(r, "header", hdr & 1 ? "no List-Id" : "List-Id");
-    e_emit_lit(r, "header", hdr & 2 ? "no Feedback-ID" : "Feedback-ID");
-    if (hdr & 4) e_emit_lit(r, "header", "no Message-ID");
+    /* iprev, TLS, DMARC, headers, score: few distinct combinations, one
+     * memo for them all */
     if (!mo) {
-        if (e_score(c, q, r, bc) != 0) return -1;
-    } else if (!memo_hit(&mo->score, q, (const int[]){E_BAND, E_THR}, 2, r)) {
+        if (e_low(c, q, r, b, bc) != 0) return -1;
+    } else if (!memo_hit(&mo->entry, q,
+                         (const int[]){E_IRES, E_IREA, E_TLS, E_DRES, E_DREA, E_HDR, E_BAND, E_THR},
+                         8, r)) {
         struct cap cp = {0};
         struct erow rx = *r;
         rx.capture = &cp;
-        if (e_score(c, q, &rx, bc) != 0) return -1;
-        memo_put(&mo->score, &cp);
+        if (e_low(c, q, &rx, b, bc) != 0) return -1;
+        memo_put(&mo->entry, &cp);
     }
     if (sqlite3_column_type(q, E_FROMDOM) != SQLITE_NULL) {
         fp = sep_bytes(q, E_FROMDOM, &ft, &fn);
