@@ -484,9 +484,53 @@ static void features_once(void **state)
     arena_free(r.a);
 }
 
+static int64_t fact_int(const struct rsection *s, const char *key)
+{
+    for (size_t i = 0; i < s->n_facts; i++)
+        if (strcmp(s->facts[i].key, key) == 0) return s->facts[i].v.i;
+    fail_msg("no fact %s", key);
+    return -1;
+}
+
+/* Over the whole database r_pm is a view and the section's totals come
+ * from the merged pass: the same as SQL sums them; and with no placed copy
+ * (r_cp's counts zeroed by hand) the section is empty, found without the
+ * pass. */
+static void whole_totals(void **state)
+{
+    (void)state;
+    if (getenv("PM_ENTRY_DB")) return;
+    struct report r = {.a = arena_new()};
+    struct rscope whole = {0};
+    struct rctx c;
+    assert_int_equal(rctx_open(&c, &r, db_handle(db), &whole), 0);
+    assert_true(c.whole);
+    assert_int_equal(sec_postmortem(&c), 0);
+    struct rsection *s = rsec_find(&r, "postmortem");
+    assert_null(s->empty);
+    assert_int_equal(fact_int(s, "spam_copies"), count_of("SELECT sum(n_spam) FROM r_pm"));
+    assert_int_equal(fact_int(s, "inbox_copies"), count_of("SELECT sum(n_inbox) FROM r_pm"));
+    assert_int_equal(fact_int(s, "placed_messages"), count_of("SELECT count(*) FROM r_pm"));
+    assert_int_equal(fact_int(s, "placed_messages"), 8);
+    assert_int_equal(count_of("SELECT nm FROM r_pm_tot"), 8);
+
+    struct report r2 = {.a = arena_new()};
+    assert_int_equal(rctx_open(&c, &r2, db_handle(db), &whole), 0);
+    run("UPDATE r_cp SET n_spam = 0, n_inbox = 0");
+    assert_int_equal(sec_postmortem(&c), 0);
+    s = rsec_find(&r2, "postmortem");
+    assert_string_equal(s->empty, "no copies with placement evidence (inbox/spam) in this period");
+    assert_int_equal(s->n_tables, 0);
+    assert_int_equal(count_of("SELECT count(*) FROM r_pm_tot WHERE ns = 0 AND ni = 0 AND nm = 0"),
+                     1);
+    arena_free(r.a);
+    arena_free(r2.a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(same_features),
-                                       cmocka_unit_test(features_once)};
+                                       cmocka_unit_test(features_once),
+                                       cmocka_unit_test(whole_totals)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
