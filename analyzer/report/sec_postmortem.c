@@ -1088,7 +1088,8 @@ static void e_emit(const struct erow *r, const char *kind, const void *p, int ty
  * headers, score: one key of eight columns), the sender (From domain,
  * campaign), an SPF row, a DKIM signature (its features also carry their
  * DISTINCT slot). r100k: the post-mortem 1,908 M -> 1,601 M instructions
- * (the C side of the pass about halved); on the 1M database about 0.2 s. */
+ * (the C side of the pass about halved). Keys on the bench databases, 100k
+ * and 1M messages alike: host 45, entry 17, sender 6,188, SPF 2, DKIM 14. */
 #define MEMO_MAX 65536
 
 struct memo_ent {
