@@ -1543,8 +1543,9 @@ static int sep_scan_spf(struct rctx *c, const char *src, bool by_campaign, struc
  * and DKIM passes were 1.6 s of the post-mortem's 4.1 s; ARC, requirements
  * and parts, empty there, still cost a pass over r_pm each. A narrower
  * scope keeps the lookups (it reads a few of the tables' rows). Memory: one
- * row of each statement, and one message's DKIM and attachment features
- * (bounded by its signatures and parts). The features are the same rows as
+ * row of each statement, one message's DKIM and attachment features
+ * (bounded by its signatures and parts), and the memos (MEMO_MAX keys of
+ * at most MEMO_KEY bytes each). The features are the same rows as
  * the separate passes give (tests/unit/test_report_pm_entry.c compares),
  * in another order, which the sums do not see (the r_pm_sep queries order
  * by kind and feature in the end). Tests set pm_merge to false to
