@@ -31,7 +31,15 @@ int sqlval_bytes_cmp(const void *a, size_t an, const void *b, size_t bn);
  * when column 0's value is where it was, so are the others, and they are
  * not fetched again. Each fetch pays the API's checks (about 50
  * instructions); for the report's scans of millions of rows with ten and
- * more columns, 10-15% of the scan. */
+ * more columns, 10-15% of the scan.
+ * This leans on how SQLite (3.40, Debian 12's) lays out a statement's result
+ * row, which its documentation does not promise: it says only that a value
+ * is valid until the next step. The check on column 0 is the guard: a
+ * statement whose rows come from different registers (a compound SELECT)
+ * moves it, and then every column is fetched again. The report's golden
+ * files, the unit tests that build each scan's result both ways
+ * (test_report_dcube, test_report_hashagg, test_report_sup) and the ASan
+ * build check it on the SQLite we build against. */
 static inline void sqlval_row(sqlite3_stmt *s, sqlite3_value **col, int n)
 {
     sqlite3_value *v0 = sqlite3_column_value(s, 0);
