@@ -539,16 +539,18 @@ static void dp_flush(struct apass *a)
 
 /* One signature row of q (auth_streams[S_DK]); in: its message is a sent
  * message of r_msg (its r_mk counts). */
-static void dk_row(struct apass *a, sqlite3_stmt *q, bool in)
+static void dk_row(struct apass *a, sqlite3_stmt *q, int64_t mid, bool in)
 {
+    /* (the message id is the merge's; reason and detail are read for a
+     * failure only) */
     struct av v[11];
-    for (int k = 0; k < 11; k++)
+    v[0] = av_int(mid);
+    for (int k = 1; k < 9; k++)
         if (!av_col(q, k, &v[k])) a->ok = false;
     /* integers as r_mk, the flags and the keys take them */
     if (v[4].t != SQLITE_INTEGER || (v[7].t != SQLITE_INTEGER && v[7].t != SQLITE_NULL))
         a->ok = false;
     if (!a->ok) return;
-    int64_t mid = v[0].i;
     bool pass = av_is(&v[2], "pass");
     if (in) {
         if (!a->mk || pass > a->mk_pass) a->mk_pass = pass;
@@ -592,6 +594,10 @@ static void dk_row(struct apass *a, sqlite3_stmt *q, bool in)
     }
     /* the failures: (d=, result, reason): messages, the first, its detail */
     if (!pass && a->fdk_ok) {
+        if (!av_col(q, 9, &v[9]) || !av_col(q, 10, &v[10])) {
+            a->ok = false;
+            return;
+        }
         struct av fk[3] = {sk[0], v[2], v[9]};
         a->kb.n = 0;
         for (int k = 0; k < 3; k++)
@@ -620,16 +626,21 @@ static void dk_row(struct apass *a, sqlite3_stmt *q, bool in)
 /* One sent message (m: the r_msg row) with its SPF (sp) and DMARC (dm)
  * rows when present, and the r_mk counts gathered in a: by_domain_rows'
  * row, added to the five groupings made of it. */
-static void msg_row(struct apass *a, sqlite3_stmt *m, sqlite3_stmt *sp, sqlite3_stmt *dm)
+static void msg_row(struct apass *a, sqlite3_stmt *m, int64_t mid, sqlite3_stmt *sp,
+                    sqlite3_stmt *dm)
 {
-    struct av id, fd, s[7], d[11];
-    if (!av_col(m, 0, &id) || !av_col(m, 1, &fd)) a->ok = false;
-    for (int k = 0; k < 7; k++)
+    /* (the message ids are the merge's; SPF's mechanism is read for a
+     * failure without a reason only) */
+    struct av id = av_int(mid), fd, s[7], d[11];
+    if (!av_col(m, 1, &fd)) a->ok = false;
+    s[0] = d[0] = id;
+    for (int k = 1; k < 6; k++)
         if (!sp)
             s[k] = av_null;
         else if (!av_col(sp, k, &s[k]))
             a->ok = false;
-    for (int k = 0; k < 11; k++)
+    s[6] = av_null;
+    for (int k = 1; k < 11; k++)
         if (!dm)
             d[k] = av_null;
         else if (!av_col(dm, k, &d[k]))
@@ -668,6 +679,7 @@ static void msg_row(struct apass *a, sqlite3_stmt *m, sqlite3_stmt *sp, sqlite3_
         if (!av_is(&s[2], "pass")) {
             char *buf = NULL;
             struct av why = s[5];
+            if (why.t == SQLITE_NULL && !av_col(sp, 6, &s[6])) a->ok = false;
             if (why.t == SQLITE_NULL && s[6].t != SQLITE_NULL) {
                 buf = xmalloc((size_t)s[6].n + 9);
                 memcpy(buf, "matched ", 8);
@@ -689,11 +701,19 @@ static void msg_row(struct apass *a, sqlite3_stmt *m, sqlite3_stmt *sp, sqlite3_
     }
 }
 
-/* Step stream q: true with a row, false at its end (*rc the error if any). */
-static bool st_next(sqlite3_stmt *q, int *rc)
+/* Step stream q: true with a row, its message id in *id; false at its end
+ * (*rc the error if any). A message id that is not an integer (a text in
+ * an INTEGER column) never equals r_msg's: *odd says so (the signatures'
+ * stream then declines the pass: alone, they would count it). */
+static bool st_next(sqlite3_stmt *q, int *rc, int64_t *id, bool *odd)
 {
     int s = sqlite3_step(q);
-    if (s == SQLITE_ROW) return true;
+    if (s == SQLITE_ROW) {
+        sqlite3_value *v = sqlite3_column_value(q, 0);
+        if (sqlite3_value_type(v) != SQLITE_INTEGER) *odd = true;
+        *id = sqlite3_value_int64(v);
+        return true;
+    }
     if (s != SQLITE_DONE) *rc = s;
     return false;
 }
@@ -712,34 +732,36 @@ static int auth_pass(struct rctx *c, bool all_sent, bool *fdk)
         if (sqlite3_prepare_v2(c->db, auth_streams[i], -1, &q[i], NULL) != SQLITE_OK)
             rc = 1; /* an older database: the SQL path says what it gives */
     if (rc == 0) {
-        bool hs = st_next(q[S_SPF], &serr), hd = st_next(q[S_DM], &serr),
-             hk = st_next(q[S_DK], &serr);
-        while (a->ok && st_next(q[S_MSG], &serr)) {
-            int64_t id = sqlite3_column_int64(q[S_MSG], 0);
-            while (hs && sqlite3_column_int64(q[S_SPF], 0) < id)
-                hs = st_next(q[S_SPF], &serr);
-            while (hd && sqlite3_column_int64(q[S_DM], 0) < id)
-                hd = st_next(q[S_DM], &serr);
+        int64_t id, is = 0, idm = 0, ik = 0;
+        bool odd = false, odd_k = false;
+        bool hs = st_next(q[S_SPF], &serr, &is, &odd), hd = st_next(q[S_DM], &serr, &idm, &odd),
+             hk = st_next(q[S_DK], &serr, &ik, &odd_k);
+        while (a->ok && !odd_k && st_next(q[S_MSG], &serr, &id, &odd)) {
+            while (hs && is < id)
+                hs = st_next(q[S_SPF], &serr, &is, &odd);
+            while (hd && idm < id)
+                hd = st_next(q[S_DM], &serr, &idm, &odd);
             /* signatures of messages not sent or not in r_msg: in the d=
              * tables only when every message is a sent one (as dkd reads) */
-            while (a->ok && hk && sqlite3_column_int64(q[S_DK], 0) < id) {
-                if (all_sent) dk_row(a, q[S_DK], false);
-                hk = st_next(q[S_DK], &serr);
+            while (a->ok && hk && ik < id) {
+                if (all_sent) dk_row(a, q[S_DK], ik, false);
+                hk = st_next(q[S_DK], &serr, &ik, &odd_k);
             }
             a->mk = false;
             a->mk_pass = a->mk_testing = a->mk_n = a->mk_npass = 0;
-            while (a->ok && hk && sqlite3_column_int64(q[S_DK], 0) == id) {
-                dk_row(a, q[S_DK], true);
-                hk = st_next(q[S_DK], &serr);
+            while (a->ok && hk && ik == id) {
+                dk_row(a, q[S_DK], ik, true);
+                hk = st_next(q[S_DK], &serr, &ik, &odd_k);
             }
-            bool sp = hs && sqlite3_column_int64(q[S_SPF], 0) == id;
-            bool dm = hd && sqlite3_column_int64(q[S_DM], 0) == id;
-            msg_row(a, q[S_MSG], sp ? q[S_SPF] : NULL, dm ? q[S_DM] : NULL);
+            /* (a text id, at the end of its stream's order, was skipped) */
+            bool sp = hs && is == id, dm = hd && idm == id;
+            msg_row(a, q[S_MSG], id, sp ? q[S_SPF] : NULL, dm ? q[S_DM] : NULL);
         }
-        while (a->ok && hk) {
-            if (all_sent) dk_row(a, q[S_DK], false);
-            hk = st_next(q[S_DK], &serr);
+        while (a->ok && !odd_k && hk) {
+            if (all_sent) dk_row(a, q[S_DK], ik, false);
+            hk = st_next(q[S_DK], &serr, &ik, &odd_k);
         }
+        if (odd || odd_k) a->ok = false;
         if (a->ok && a->ndp) dp_flush(a);
         if (serr) {
             snprintf(c->err, sizeof c->err, "report authentication: %s", sqlite3_errstr(serr));

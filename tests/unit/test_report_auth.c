@@ -25,8 +25,9 @@
  *      groups of two messages each, tied in the failures table
  *
  * and then a message whose two signatures of one failure group differ in
- * detail (9): the failures go by SQL, the rest stays in C; and a REAL key
- * size (10): the whole section goes by SQL. */
+ * detail (9): the failures go by SQL, the rest stays in C; a REAL key
+ * size (10), or a signature whose message id is a text: the whole section
+ * goes by SQL. */
 #include "../../analyzer/report/sec_authentication.c"
 
 #include <stdarg.h>
@@ -248,6 +249,14 @@ static void same_section(void **state)
     /* a REAL key size: the section by SQL */
     msg(10, "'y.example'", NULL);
     sig(10, 0, "'v.example'", "'s5'", "pass", "NULL", "NULL", 0, "1024.5");
+    free(same_both_ways(1, false));
+    /* a signature whose message id is a text: the section by SQL */
+    run("DELETE FROM dkim_signatures WHERE message_id = 10");
+    free(same_both_ways(0, false));
+    run("PRAGMA foreign_keys=OFF");
+    sig(0, 0, "'u.example'", "'s6'", "pass", "NULL", "NULL", 0, "2048");
+    run("UPDATE dkim_signatures SET message_id = '7z' WHERE message_id = 0");
+    run("PRAGMA foreign_keys=ON");
     free(same_both_ways(1, false));
 }
 
