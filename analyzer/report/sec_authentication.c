@@ -15,7 +15,7 @@
  * so that the period and --domain apply to them too. */
 #include "report/rctx.h"
 
-#include "report/sqlval.h"
+#include "report/cagg.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -159,321 +159,11 @@ static const char by_domain_sql[] =
  * to false to run the SQL and compare (tests/unit/test_report_auth.c). */
 static bool auth_c = true;
 
-#define AUTH_MAX_GROUPS 20000 /* as hashagg's bound: past it, SQL */
-#define AUTH_MAX_PER_MSG 64   /* d= keys in one message (msgfold's bound) */
-#define AUTH_MAX_ACC 13
-
-/* A column's value, borrowed from its statement's current row. */
-struct av {
-    int t;
-    int64_t i;
-    const unsigned char *p;
-    int n;
-};
-
-/* Column k of q; false for a REAL (grouped and ordered as SQLite would
- * take more than this pass does). */
-static bool av_col(sqlite3_stmt *q, int k, struct av *v)
-{
-    /* one column call, then the value's (each sqlite3_column_* call takes
-     * the connection's mutex: 140 instructions a column with three) */
-    sqlite3_value *x = sqlite3_column_value(q, k);
-    v->t = sqlite3_value_type(x);
-    v->i = 0;
-    v->p = NULL;
-    v->n = 0;
-    if (v->t == SQLITE_INTEGER)
-        v->i = sqlite3_value_int64(x);
-    else if (v->t == SQLITE_TEXT || v->t == SQLITE_BLOB) {
-        v->p = v->t == SQLITE_TEXT ? sqlite3_value_text(x) : sqlite3_value_blob(x);
-        v->n = sqlite3_value_bytes(x);
-        if (!v->p) v->p = (const unsigned char *)"";
-    }
-    return v->t != SQLITE_FLOAT;
-}
-
-static struct av av_lit(const char *s)
-{
-    return (struct av){SQLITE_TEXT, 0, (const unsigned char *)s, (int)strlen(s)};
-}
-
-static struct av av_int(int64_t i)
-{
-    return (struct av){SQLITE_INTEGER, i, NULL, 0};
-}
-
-static const struct av av_null = {SQLITE_NULL, 0, NULL, 0};
-
-/* SQL's `v = 'lit'` for a TEXT-affinity column: only a text of those bytes. */
-static bool av_is(const struct av *v, const char *lit)
-{
-    size_t n = strlen(lit);
-    return v->t == SQLITE_TEXT && (size_t)v->n == n && memcmp(v->p, lit, n) == 0;
-}
-
-/* SQLite's order of two non-NULL values (no REAL): integers, text, blobs;
- * text and blobs by bytes (BINARY). */
-static int av_cmp(const struct av *a, const struct av *b)
-{
-    int ra = a->t == SQLITE_INTEGER ? 1 : a->t == SQLITE_TEXT ? 2 : 3;
-    int rb = b->t == SQLITE_INTEGER ? 1 : b->t == SQLITE_TEXT ? 2 : 3;
-    if (ra != rb) return ra < rb ? -1 : 1;
-    if (ra == 1) return a->i < b->i ? -1 : a->i > b->i;
-    return sqlval_bytes_cmp(a->p, (size_t)a->n, b->p, (size_t)b->n);
-}
-
-/* v appended to a key: its type, then the integer or the length and bytes. */
-static void kb_put(struct sqlval_key *b, const struct av *v)
-{
-    if (v->t == SQLITE_INTEGER) {
-        unsigned char *w = sqlval_key_room(b, 9);
-        w[0] = SQLITE_INTEGER;
-        memcpy(w + 1, &v->i, 8);
-        b->n += 9;
-    } else if (v->t == SQLITE_TEXT || v->t == SQLITE_BLOB) {
-        uint32_t n32 = (uint32_t)v->n;
-        unsigned char *w = sqlval_key_room(b, 5 + (size_t)v->n);
-        w[0] = (unsigned char)v->t;
-        memcpy(w + 1, &n32, 4);
-        if (v->n) memcpy(w + 5, v->p, (size_t)v->n);
-        b->n += 5 + (size_t)v->n;
-    } else {
-        *sqlval_key_room(b, 1) = SQLITE_NULL;
-        b->n++;
-    }
-}
-
-/* The value at p of a key (kb_put's bytes); returns the bytes it took. */
-static size_t kb_get(const unsigned char *p, struct av *v)
-{
-    *v = av_null;
-    v->t = p[0];
-    if (v->t == SQLITE_INTEGER) {
-        memcpy(&v->i, p + 1, 8);
-        return 9;
-    }
-    if (v->t == SQLITE_TEXT || v->t == SQLITE_BLOB) {
-        uint32_t n32;
-        memcpy(&n32, p + 1, 4);
-        v->n = (int)n32;
-        v->p = p + 5;
-        return 5 + (size_t)n32;
-    }
-    return 1;
-}
-
-/* An aggregate: count, integer sum (has: a non-NULL seen), or a kept value
- * (max, min, first) with its own bytes. */
-struct aacc {
-    int64_t n, sum;
-    bool has;
-    struct av v;
-    unsigned char *own;
-};
-
-static void acc_keep(struct aacc *a, const struct av *v)
-{
-    free(a->own);
-    a->own = NULL;
-    a->v = *v;
-    if (v->t == SQLITE_TEXT || v->t == SQLITE_BLOB) {
-        a->own = xmalloc((size_t)v->n + 1);
-        if (v->n) memcpy(a->own, v->p, (size_t)v->n);
-        a->v.p = a->own;
-    }
-    a->has = true;
-}
-
-/* v added to a for op ('n' count, 's' sum, 'x' max, 'm' min, as SQLite's
- * aggregates); false: not an integer to sum, or an overflow. */
-static bool acc_add(struct aacc *a, char op, const struct av *v)
-{
-    if (op == 'n') {
-        a->n++;
-        return true;
-    }
-    if (v->t == SQLITE_NULL) return true;
-    if (op == 's') {
-        if (v->t != SQLITE_INTEGER || __builtin_add_overflow(a->sum, v->i, &a->sum)) return false;
-        a->has = true;
-        return true;
-    }
-    int r = a->has ? av_cmp(v, &a->v) : 0;
-    if (!a->has || (op == 'x' ? r > 0 : r < 0)) acc_keep(a, v);
-    return true;
-}
-
-struct agrp {
-    uint64_t h;
-    unsigned char *kb;
-    size_t kn;
-    int64_t last; /* the DKIM failures: the last message counted */
-    bool mixed;   /* ... and its first message has rows of different details */
-    struct aacc a[AUTH_MAX_ACC];
-};
-
-/* The groups of one TEMP table dest(cols): nkeys key columns, then one
- * column an op. */
-struct agt {
-    const char *dest, *cols, *ops;
-    int nkeys;
-    struct agrp *g;
-    size_t n, cap;
-    uint32_t *slots; /* group index + 1, 0 empty */
-    size_t ns;
-};
-
-static void agt_rehash(struct agt *t)
-{
-    size_t ns = t->ns ? t->ns * 2 : 64;
-    uint32_t *s = xcalloc(ns, sizeof *s);
-    for (size_t i = 0; i < t->n; i++) {
-        size_t k = (size_t)t->g[i].h & (ns - 1);
-        while (s[k])
-            k = (k + 1) & (ns - 1);
-        s[k] = (uint32_t)(i + 1);
-    }
-    free(t->slots);
-    t->slots = s;
-    t->ns = ns;
-}
-
-/* The group of key kb, made when new (groups in the order first seen, as
- * hashagg stores them); NULL past AUTH_MAX_GROUPS. */
-static struct agrp *agt_group(struct agt *t, const struct sqlval_key *kb)
-{
-    if (!t->ns) agt_rehash(t);
-    uint64_t h = sqlval_hash_bytes(SQLVAL_HASH_SEED, kb->p, kb->n);
-    size_t k = (size_t)h & (t->ns - 1);
-    while (t->slots[k]) {
-        struct agrp *g = &t->g[t->slots[k] - 1];
-        if (g->h == h && g->kn == kb->n && memcmp(g->kb, kb->p, kb->n) == 0) return g;
-        k = (k + 1) & (t->ns - 1);
-    }
-    if (t->n == AUTH_MAX_GROUPS) return NULL;
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 64;
-        t->g = xrealloc(t->g, t->cap * sizeof *t->g);
-    }
-    struct agrp *g = &t->g[t->n];
-    memset(g, 0, sizeof *g);
-    g->h = h;
-    g->kb = xmalloc(kb->n);
-    memcpy(g->kb, kb->p, kb->n);
-    g->kn = kb->n;
-    t->slots[k] = (uint32_t)++t->n;
-    if (t->n * 2 > t->ns) agt_rehash(t);
-    return g;
-}
-
-static void agt_free(struct agt *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        free(t->g[i].kb);
-        for (int k = 0; k < AUTH_MAX_ACC; k++)
-            free(t->g[i].a[k].own);
-    }
-    free(t->g);
-    free(t->slots);
-}
-
-/* A row of nkeys keys (vals) added with one value an op (args); false:
- * take the SQL path. */
-static bool agt_add(struct agt *t, struct sqlval_key *kb, const struct av *keys,
-                    const struct av *args)
-{
-    kb->n = 0;
-    for (int k = 0; k < t->nkeys; k++)
-        kb_put(kb, &keys[k]);
-    struct agrp *g = agt_group(t, kb);
-    if (!g) return false;
-    for (int k = 0; t->ops[k]; k++)
-        if (!acc_add(&g->a[k], t->ops[k], &args[k])) return false;
-    return true;
-}
-
-static void bind_av(sqlite3_stmt *q, int k, const struct av *v)
-{
-    if (v->t == SQLITE_INTEGER)
-        sqlite3_bind_int64(q, k, v->i);
-    else if (v->t == SQLITE_TEXT)
-        sqlite3_bind_text(q, k, (const char *)v->p, v->n, SQLITE_TRANSIENT);
-    else if (v->t == SQLITE_BLOB)
-        sqlite3_bind_blob(q, k, v->p, v->n, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, k);
-}
-
-static int auth_fail(struct rctx *c)
-{
-    snprintf(c->err, sizeof c->err, "report authentication: %s", sqlite3_errmsg(c->db));
-    return -1;
-}
-
-/* The groups into TEMP table t->dest, in their order. 0 or -1 (c->err). */
-static int agt_store(struct rctx *c, const struct agt *t)
-{
-    char sql[512];
-    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS temp.%s; CREATE TEMP TABLE %s(%s)", t->dest,
-             t->dest, t->cols);
-    if (rctx_exec_sql(c, sql) != 0) return -1;
-    int nops = (int)strlen(t->ops);
-    int n = snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (", t->dest);
-    for (int k = 0; k < t->nkeys + nops; k++)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, "%s?", k ? ", " : "");
-    snprintf(sql + n, sizeof sql - (size_t)n, ")");
-    sqlite3_stmt *ins;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &ins, NULL) != SQLITE_OK) return auth_fail(c);
-    int rc = rctx_begin(c);
-    for (size_t i = 0; rc == 0 && i < t->n; i++) {
-        const struct agrp *g = &t->g[i];
-        const unsigned char *p = g->kb;
-        for (int k = 0; k < t->nkeys; k++) {
-            struct av v;
-            p += kb_get(p, &v);
-            bind_av(ins, k + 1, &v);
-        }
-        for (int k = 0; k < nops; k++) {
-            const struct aacc *a = &g->a[k];
-            int col = t->nkeys + k + 1;
-            if (t->ops[k] == 'n')
-                sqlite3_bind_int64(ins, col, a->n);
-            else if (t->ops[k] == 's')
-                a->has ? sqlite3_bind_int64(ins, col, a->sum) : sqlite3_bind_null(ins, col);
-            else
-                bind_av(ins, col, a->has ? &a->v : &av_null);
-        }
-        if (sqlite3_step(ins) != SQLITE_DONE) rc = auth_fail(c);
-        sqlite3_reset(ins);
-    }
-    sqlite3_finalize(ins);
-    if (rc == 0) return rctx_commit(c);
-    rctx_rollback(c);
-    return rc;
-}
-
-/* Two keys in the order of a GROUP BY over their columns (NULL first). */
-static int kb_order(const void *pa, const void *pb)
-{
-    const struct agrp *ga = pa, *gb = pb;
-    const unsigned char *a = ga->kb, *b = gb->kb, *ea = a + ga->kn, *eb = b + gb->kn;
-    while (a < ea && b < eb) {
-        struct av x, y;
-        a += kb_get(a, &x);
-        b += kb_get(b, &y);
-        if (x.t == SQLITE_NULL || y.t == SQLITE_NULL) {
-            if (x.t != y.t) return x.t == SQLITE_NULL ? -1 : 1;
-            continue;
-        }
-        int r = av_cmp(&x, &y);
-        if (r) return r;
-    }
-    return 0;
-}
+#define AUTH_MAX_PER_MSG 64 /* d= keys in one message (msgfold's bound) */
 
 /* The tables of the pass, in the order stored. */
 enum { T_DOM, T_SPF, T_DMARC, T_FSPF, T_FDM, T_DKD, T_DKIM, T_FDK, T_N };
-static const struct agt agt_shape[T_N] = {
+static const struct cagg_tab agt_shape[T_N] = {
     {.dest = "r_agg_dom",
      .cols = "k1, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13",
      .ops = "nssssssssssss",
@@ -508,7 +198,7 @@ struct dpair {
 };
 
 struct apass {
-    struct agt t[T_N];
+    struct cagg_tab t[T_N];
     struct sqlval_key kb;
     struct dpair dp[AUTH_MAX_PER_MSG];
     size_t ndp;
@@ -524,7 +214,7 @@ static void dp_flush(struct apass *a)
 {
     for (size_t i = 0; i < a->ndp && a->ok; i++) {
         struct dpair *p = &a->dp[i];
-        struct agrp *g = agt_group(&a->t[T_DKD], &p->kb);
+        struct cagg_grp *g = cagg_group(&a->t[T_DKD], &p->kb);
         if (!g) {
             a->ok = false;
             break;
@@ -543,15 +233,15 @@ static void dk_row(struct apass *a, sqlite3_stmt *q, int64_t mid, bool in)
 {
     /* (the message id is the merge's; reason and detail are read for a
      * failure only) */
-    struct av v[11];
-    v[0] = av_int(mid);
+    struct cval v[11];
+    v[0] = cval_int(mid);
     for (int k = 1; k < 9; k++)
-        if (!av_col(q, k, &v[k])) a->ok = false;
+        if (!cval_col(q, k, &v[k])) a->ok = false;
     /* integers as r_mk, the flags and the keys take them */
     if (v[4].t != SQLITE_INTEGER || (v[7].t != SQLITE_INTEGER && v[7].t != SQLITE_NULL))
         a->ok = false;
     if (!a->ok) return;
-    bool pass = av_is(&v[2], "pass");
+    bool pass = cval_is(&v[2], "pass");
     if (in) {
         if (!a->mk || pass > a->mk_pass) a->mk_pass = pass;
         if (!a->mk || v[4].i > a->mk_testing) a->mk_testing = v[4].i;
@@ -562,9 +252,9 @@ static void dk_row(struct apass *a, sqlite3_stmt *q, int64_t mid, bool in)
     /* d= per message */
     if (a->ndp && mid != a->dp_mid) dp_flush(a);
     a->dp_mid = mid;
-    struct av d = v[1].t == SQLITE_NULL ? av_lit("(unreadable)") : v[1];
+    struct cval d = v[1].t == SQLITE_NULL ? cval_text("(unreadable)") : v[1];
     a->kb.n = 0;
-    kb_put(&a->kb, &d);
+    cagg_key_put(&a->kb, &d);
     struct dpair *p = NULL;
     for (size_t i = 0; i < a->ndp && !p; i++)
         if (a->dp[i].kb.n == a->kb.n && memcmp(a->dp[i].kb.p, a->kb.p, a->kb.n) == 0) p = &a->dp[i];
@@ -575,48 +265,48 @@ static void dk_row(struct apass *a, sqlite3_stmt *q, int64_t mid, bool in)
         }
         p = &a->dp[a->ndp++];
         p->kb.n = 0;
-        kb_put(&p->kb, &d);
+        cagg_key_put(&p->kb, &d);
         p->rows = 0;
         memset(p->flag, 0, sizeof p->flag);
     }
     p->rows++;
     /* result = 'pass', from_relation <> 'none' (NOT NULL), key_testing */
     if (pass) p->flag[0] = true;
-    if (v[3].t != SQLITE_NULL && !av_is(&v[3], "none")) p->flag[1] = true;
+    if (v[3].t != SQLITE_NULL && !cval_is(&v[3], "none")) p->flag[1] = true;
     if (v[4].i != 0) p->flag[2] = true;
     /* the selectors: (d=, s=, key type, bits, t=y): source, signatures, passes */
-    struct av sk[5] = {v[1].t == SQLITE_NULL ? av_lit("?") : v[1],
-                       v[5].t == SQLITE_NULL ? av_lit("?") : v[5], v[6], v[7], v[4]};
-    struct av sa[3] = {v[8], av_null, av_int(pass)};
-    if (!agt_add(&a->t[T_DKIM], &a->kb, sk, sa)) {
+    struct cval sk[5] = {v[1].t == SQLITE_NULL ? cval_text("?") : v[1],
+                         v[5].t == SQLITE_NULL ? cval_text("?") : v[5], v[6], v[7], v[4]};
+    struct cval sa[3] = {v[8], cval_null, cval_int(pass)};
+    if (!cagg_add(&a->t[T_DKIM], &a->kb, sk, sa)) {
         a->ok = false;
         return;
     }
     /* the failures: (d=, result, reason): messages, the first, its detail */
     if (!pass && a->fdk_ok) {
-        if (!av_col(q, 9, &v[9]) || !av_col(q, 10, &v[10])) {
+        if (!cval_col(q, 9, &v[9]) || !cval_col(q, 10, &v[10])) {
             a->ok = false;
             return;
         }
-        struct av fk[3] = {sk[0], v[2], v[9]};
+        struct cval fk[3] = {sk[0], v[2], v[9]};
         a->kb.n = 0;
         for (int k = 0; k < 3; k++)
-            kb_put(&a->kb, &fk[k]);
-        struct agrp *g = agt_group(&a->t[T_FDK], &a->kb);
+            cagg_key_put(&a->kb, &fk[k]);
+        struct cagg_grp *g = cagg_group(&a->t[T_FDK], &a->kb);
         if (!g) {
             a->fdk_ok = false;
             return;
         }
         if (!g->a[0].n) {
             g->a[0].n = 1;
-            acc_keep(&g->a[1], &v[0]);
-            acc_keep(&g->a[2], &v[10]);
+            cagg_keep(&g->a[1], &v[0]);
+            cagg_keep(&g->a[2], &v[10]);
         } else if (g->last != mid) {
             g->a[0].n++;
         } else if (g->a[1].v.i == mid) {
             /* another row of the first message: the same detail, or SQL */
-            const struct av *dv = &g->a[2].v;
-            if (dv->t != v[10].t || (dv->t != SQLITE_NULL && av_cmp(dv, &v[10]) != 0))
+            const struct cval *dv = &g->a[2].v;
+            if (dv->t != v[10].t || (dv->t != SQLITE_NULL && cval_cmp(dv, &v[10]) != 0))
                 a->fdk_ok = false;
         }
         g->last = mid;
@@ -631,19 +321,19 @@ static void msg_row(struct apass *a, sqlite3_stmt *m, int64_t mid, sqlite3_stmt 
 {
     /* (the message ids are the merge's; SPF's mechanism is read for a
      * failure without a reason only) */
-    struct av id = av_int(mid), fd, s[7], d[11];
-    if (!av_col(m, 1, &fd)) a->ok = false;
+    struct cval id = cval_int(mid), fd, s[7], d[11];
+    if (!cval_col(m, 1, &fd)) a->ok = false;
     s[0] = d[0] = id;
     for (int k = 1; k < 6; k++)
         if (!sp)
-            s[k] = av_null;
-        else if (!av_col(sp, k, &s[k]))
+            s[k] = cval_null;
+        else if (!cval_col(sp, k, &s[k]))
             a->ok = false;
-    s[6] = av_null;
+    s[6] = cval_null;
     for (int k = 1; k < 11; k++)
         if (!dm)
-            d[k] = av_null;
-        else if (!av_col(dm, k, &d[k]))
+            d[k] = cval_null;
+        else if (!cval_col(dm, k, &d[k]))
             a->ok = false;
     /* testing, spf_aligned, dkim_aligned: summed and kept as integers */
     if (dm && (d[7].t != SQLITE_INTEGER || d[9].t != SQLITE_INTEGER || d[10].t != SQLITE_INTEGER))
@@ -651,52 +341,52 @@ static void msg_row(struct apass *a, sqlite3_stmt *m, int64_t mid, sqlite3_stmt 
     if (!a->ok) return;
     bool sph = sp != NULL, dmh = dm != NULL;
     /* by_domain_rows' columns 1-13 (NULL where its SQL gives NULL) */
-    struct av verified = sph || dmh || a->mk ? av_int(1) : av_null;
-    struct av spf_pass = sph ? av_int(av_is(&s[2], "pass")) : av_null;
-    struct av dm_pass = dmh ? av_int(av_is(&d[2], "pass")) : av_null;
-    struct av dm_fail = dmh ? av_int(av_is(&d[2], "fail")) : av_null;
-    struct av dk[1] = {fd.t == SQLITE_NULL ? av_lit("(none)") : fd};
-    struct av dargs[13] = {av_null,
-                           verified,
-                           av_int(sph),
-                           spf_pass,
-                           av_int(a->mk ? a->mk_pass : 0),
-                           av_int(dmh),
-                           dm_pass,
-                           av_int(dmh ? d[9].i : 0),
-                           av_int(dmh ? d[10].i : 0),
-                           dm_fail,
-                           av_int(a->mk ? a->mk_testing : 0),
-                           av_int(a->mk_n),
-                           av_int(a->mk_npass)};
-    if (!agt_add(&a->t[T_DOM], &a->kb, dk, dargs)) a->ok = false;
-    struct av spd = s[1].t == SQLITE_NULL ? av_lit("?") : s[1];
-    struct av dmfd = d[1].t == SQLITE_NULL ? av_lit("?") : d[1];
+    struct cval verified = sph || dmh || a->mk ? cval_int(1) : cval_null;
+    struct cval spf_pass = sph ? cval_int(cval_is(&s[2], "pass")) : cval_null;
+    struct cval dm_pass = dmh ? cval_int(cval_is(&d[2], "pass")) : cval_null;
+    struct cval dm_fail = dmh ? cval_int(cval_is(&d[2], "fail")) : cval_null;
+    struct cval dk[1] = {fd.t == SQLITE_NULL ? cval_text("(none)") : fd};
+    struct cval dargs[13] = {cval_null,
+                             verified,
+                             cval_int(sph),
+                             spf_pass,
+                             cval_int(a->mk ? a->mk_pass : 0),
+                             cval_int(dmh),
+                             dm_pass,
+                             cval_int(dmh ? d[9].i : 0),
+                             cval_int(dmh ? d[10].i : 0),
+                             dm_fail,
+                             cval_int(a->mk ? a->mk_testing : 0),
+                             cval_int(a->mk_n),
+                             cval_int(a->mk_npass)};
+    if (!cagg_add(&a->t[T_DOM], &a->kb, dk, dargs)) a->ok = false;
+    struct cval spd = s[1].t == SQLITE_NULL ? cval_text("?") : s[1];
+    struct cval dmfd = d[1].t == SQLITE_NULL ? cval_text("?") : d[1];
     if (sph) {
-        struct av k[2] = {spd, s[3]}, g[4] = {av_null, spf_pass, s[4], s[5]};
-        if (!agt_add(&a->t[T_SPF], &a->kb, k, g)) a->ok = false;
+        struct cval k[2] = {spd, s[3]}, g[4] = {cval_null, spf_pass, s[4], s[5]};
+        if (!cagg_add(&a->t[T_SPF], &a->kb, k, g)) a->ok = false;
         /* coalesce(sp.reason, 'matched ' || sp.mechanism) */
-        if (!av_is(&s[2], "pass")) {
+        if (!cval_is(&s[2], "pass")) {
             char *buf = NULL;
-            struct av why = s[5];
-            if (why.t == SQLITE_NULL && !av_col(sp, 6, &s[6])) a->ok = false;
+            struct cval why = s[5];
+            if (why.t == SQLITE_NULL && !cval_col(sp, 6, &s[6])) a->ok = false;
             if (why.t == SQLITE_NULL && s[6].t != SQLITE_NULL) {
                 buf = xmalloc((size_t)s[6].n + 9);
                 memcpy(buf, "matched ", 8);
                 if (s[6].n) memcpy(buf + 8, s[6].p, (size_t)s[6].n);
-                why = (struct av){SQLITE_TEXT, 0, (const unsigned char *)buf, s[6].n + 8};
+                why = (struct cval){SQLITE_TEXT, 0, (const unsigned char *)buf, s[6].n + 8};
             }
-            struct av fk[3] = {spd, s[2], why}, fa[2] = {av_null, id};
-            if (!agt_add(&a->t[T_FSPF], &a->kb, fk, fa)) a->ok = false;
+            struct cval fk[3] = {spd, s[2], why}, fa[2] = {cval_null, id};
+            if (!cagg_add(&a->t[T_FSPF], &a->kb, fk, fa)) a->ok = false;
             free(buf);
         }
     }
     if (dmh) {
-        struct av k[5] = {dmfd, d[3], d[4], d[5], d[6]}, g[3] = {d[7], av_null, d[8]};
-        if (!agt_add(&a->t[T_DMARC], &a->kb, k, g)) a->ok = false;
-        if (!av_is(&d[2], "pass")) {
-            struct av fk[3] = {dmfd, d[2], d[8]}, fa[2] = {av_null, id};
-            if (!agt_add(&a->t[T_FDM], &a->kb, fk, fa)) a->ok = false;
+        struct cval k[5] = {dmfd, d[3], d[4], d[5], d[6]}, g[3] = {d[7], cval_null, d[8]};
+        if (!cagg_add(&a->t[T_DMARC], &a->kb, k, g)) a->ok = false;
+        if (!cval_is(&d[2], "pass")) {
+            struct cval fk[3] = {dmfd, d[2], d[8]}, fa[2] = {cval_null, id};
+            if (!cagg_add(&a->t[T_FDM], &a->kb, fk, fa)) a->ok = false;
         }
     }
 }
@@ -774,12 +464,12 @@ static int auth_pass(struct rctx *c, bool all_sent, bool *fdk)
     if (rc == 0) {
         *fdk = a->fdk_ok;
         if (a->fdk_ok) /* the order of the GROUP BY it replaces */
-            qsort(a->t[T_FDK].g, a->t[T_FDK].n, sizeof *a->t[T_FDK].g, kb_order);
+            qsort(a->t[T_FDK].g, a->t[T_FDK].n, sizeof *a->t[T_FDK].g, cagg_key_order);
         for (int i = 0; i < T_N && rc == 0; i++)
-            if (i != T_FDK || a->fdk_ok) rc = agt_store(c, &a->t[i]);
+            if (i != T_FDK || a->fdk_ok) rc = cagg_store(c, &a->t[i]);
     }
     for (int i = 0; i < T_N; i++)
-        agt_free(&a->t[i]);
+        cagg_free(&a->t[i]);
     for (size_t i = 0; i < AUTH_MAX_PER_MSG; i++)
         free(a->dp[i].kb.p);
     free(a->kb.p);
