@@ -8,45 +8,7 @@
 
 #include "util/xalloc.h"
 
-/* Column k of q; false for a REAL (grouped and ordered as SQLite would
- * take more than this pass does). */
-bool cval_col(sqlite3_stmt *q, int k, struct cval *v)
-{
-    /* one column call, then the value's (each sqlite3_column_* call takes
-     * the connection's mutex: 140 instructions a column with three) */
-    sqlite3_value *x = sqlite3_column_value(q, k);
-    v->t = sqlite3_value_type(x);
-    v->i = 0;
-    v->p = NULL;
-    v->n = 0;
-    if (v->t == SQLITE_INTEGER)
-        v->i = sqlite3_value_int64(x);
-    else if (v->t == SQLITE_TEXT || v->t == SQLITE_BLOB) {
-        v->p = v->t == SQLITE_TEXT ? sqlite3_value_text(x) : sqlite3_value_blob(x);
-        v->n = sqlite3_value_bytes(x);
-        if (!v->p) v->p = (const unsigned char *)"";
-    }
-    return v->t != SQLITE_FLOAT;
-}
-
-struct cval cval_text(const char *s)
-{
-    return (struct cval){SQLITE_TEXT, 0, (const unsigned char *)s, (int)strlen(s)};
-}
-
-struct cval cval_int(int64_t i)
-{
-    return (struct cval){SQLITE_INTEGER, i, NULL, 0};
-}
-
 const struct cval cval_null = {SQLITE_NULL, 0, NULL, 0};
-
-/* SQL's `v = 'lit'` for a TEXT-affinity column: only a text of those bytes. */
-bool cval_is(const struct cval *v, const char *lit)
-{
-    size_t n = strlen(lit);
-    return v->t == SQLITE_TEXT && (size_t)v->n == n && memcmp(v->p, lit, n) == 0;
-}
 
 /* SQLite's order of two non-NULL values (no REAL): integers, text, blobs;
  * text and blobs by bytes (BINARY). */
@@ -57,27 +19,6 @@ int cval_cmp(const struct cval *a, const struct cval *b)
     if (ra != rb) return ra < rb ? -1 : 1;
     if (ra == 1) return a->i < b->i ? -1 : a->i > b->i;
     return sqlval_bytes_cmp(a->p, (size_t)a->n, b->p, (size_t)b->n);
-}
-
-/* v appended to a key: its type, then the integer or the length and bytes. */
-void cagg_key_put(struct sqlval_key *b, const struct cval *v)
-{
-    if (v->t == SQLITE_INTEGER) {
-        unsigned char *w = sqlval_key_room(b, 9);
-        w[0] = SQLITE_INTEGER;
-        memcpy(w + 1, &v->i, 8);
-        b->n += 9;
-    } else if (v->t == SQLITE_TEXT || v->t == SQLITE_BLOB) {
-        uint32_t n32 = (uint32_t)v->n;
-        unsigned char *w = sqlval_key_room(b, 5 + (size_t)v->n);
-        w[0] = (unsigned char)v->t;
-        memcpy(w + 1, &n32, 4);
-        if (v->n) memcpy(w + 5, v->p, (size_t)v->n);
-        b->n += 5 + (size_t)v->n;
-    } else {
-        *sqlval_key_room(b, 1) = SQLITE_NULL;
-        b->n++;
-    }
 }
 
 /* The value at p of a key (kb_put's bytes); returns the bytes it took. */
