@@ -205,19 +205,22 @@ static int infra_pass(struct rctx *c, bool all_sent)
         if (sqlite3_prepare_v2(c->db, infra_streams[k], -1, &q[k], NULL) != SQLITE_OK)
             rc = 1; /* an older database: the SQL path says what it gives */
     if (rc == 0) {
+        /* (each stream's message id read once a row) */
         int si = SQLITE_ROW, sy = sqlite3_step(q[1]),
             sm = all_sent ? SQLITE_DONE : sqlite3_step(q[2]);
+        int64_t iy = sy == SQLITE_ROW ? sqlite3_column_int64(q[1], 0) : 0,
+                im = sm == SQLITE_ROW ? sqlite3_column_int64(q[2], 0) : 0;
         bool ok = true;
         while (ok && (si = sqlite3_step(q[0])) == SQLITE_ROW) {
             int64_t id = sqlite3_column_int64(q[0], 0);
             if (!all_sent) { /* a sent message of r_msg only */
-                while (sm == SQLITE_ROW && sqlite3_column_int64(q[2], 0) < id)
-                    sm = sqlite3_step(q[2]);
-                if (sm != SQLITE_ROW || sqlite3_column_int64(q[2], 0) != id) continue;
+                while (sm == SQLITE_ROW && im < id)
+                    if ((sm = sqlite3_step(q[2])) == SQLITE_ROW) im = sqlite3_column_int64(q[2], 0);
+                if (sm != SQLITE_ROW || im != id) continue;
             }
-            while (sy == SQLITE_ROW && sqlite3_column_int64(q[1], 0) < id)
-                sy = sqlite3_step(q[1]);
-            bool copies = sy == SQLITE_ROW && sqlite3_column_int64(q[1], 0) == id;
+            while (sy == SQLITE_ROW && iy < id)
+                if ((sy = sqlite3_step(q[1])) == SQLITE_ROW) iy = sqlite3_column_int64(q[1], 0);
+            bool copies = sy == SQLITE_ROW && iy == id;
             ok = entry_row(&f, &kb, q[0], copies ? q[1] : NULL);
         }
         if ((si != SQLITE_DONE && si != SQLITE_ROW) || (sy != SQLITE_DONE && sy != SQLITE_ROW) ||
