@@ -463,7 +463,7 @@ static int auth_pass(struct rctx *c, bool all_sent, bool *fdk)
         sqlite3_finalize(q[i]);
     if (rc == 0) {
         *fdk = a->fdk_ok;
-        if (a->fdk_ok) /* the order of the GROUP BY it replaces */
+        if (a->fdk_ok && a->t[T_FDK].n) /* the order of the GROUP BY it replaces */
             qsort(a->t[T_FDK].g, a->t[T_FDK].n, sizeof *a->t[T_FDK].g, cagg_key_order);
         for (int i = 0; i < T_N && rc == 0; i++)
             if (i != T_FDK || a->fdk_ok) rc = cagg_store(c, &a->t[i]);
