@@ -6,7 +6,8 @@
  *                       message) on an error;
  *   tmp_db_open(tmpl)   a mkdtemp directory from tmpl ("/tmp/x-XXXXXX"),
  *                       path = DIR/t.db, db opened for writing (migrated);
- *   tmp_db_teardown     closes db, removes the file and the directory. */
+ *   tmp_db_teardown     closes db, removes the file and the directory;
+ *   temp_dump(t)        TEMP table t's rows as sorted text lines. */
 #ifndef TESTS_UNIT_REPORT_SQL_H
 #define TESTS_UNIT_REPORT_SQL_H
 #include <stdarg.h>
@@ -55,6 +56,36 @@ static inline int tmp_db_teardown(void **state)
     *strrchr(path, '/') = '\0';
     rmdir(path);
     return 0;
+}
+
+/* Every row of TEMP table t, its columns quoted, the rows sorted (their
+ * order is the final queries' business), one line each (the caller frees
+ * it): for comparing a table built in C with the one its SQL builds. */
+static inline char *temp_dump(const char *t)
+{
+    sqlite3_stmt *s;
+    char *sql = sqlite3_mprintf("SELECT * FROM temp.%s", t);
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &s, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    char *x = sqlite3_mprintf("''");
+    for (int k = 0; k < sqlite3_column_count(s); k++) {
+        char *y = sqlite3_mprintf("%s || ' ' || quote(%s)", x, sqlite3_column_name(s, k));
+        sqlite3_free(x);
+        x = y;
+    }
+    sqlite3_finalize(s);
+    sql = sqlite3_mprintf("SELECT group_concat(x, char(10)) FROM (SELECT %s AS x FROM temp.%s"
+                          " ORDER BY 1)",
+                          x, t);
+    sqlite3_free(x);
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &s, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    const char *v = (const char *)sqlite3_column_text(s, 0);
+    char *out = strdup(v ? v : "");
+    assert_non_null(out);
+    sqlite3_finalize(s);
+    return out;
 }
 
 #endif

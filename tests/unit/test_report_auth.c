@@ -130,35 +130,6 @@ static int teardown(void **state)
     return tmp_db_teardown(state);
 }
 
-/* Every row of TEMP table t, its columns quoted, the rows sorted (their
- * order is the final queries' business), one line each. */
-static char *dump(const char *t)
-{
-    sqlite3_stmt *s;
-    char *sql = sqlite3_mprintf("SELECT * FROM temp.%s", t);
-    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &s, NULL), SQLITE_OK);
-    sqlite3_free(sql);
-    char *x = sqlite3_mprintf("''");
-    for (int k = 0; k < sqlite3_column_count(s); k++) {
-        char *y = sqlite3_mprintf("%s || ' ' || quote(%s)", x, sqlite3_column_name(s, k));
-        sqlite3_free(x);
-        x = y;
-    }
-    sqlite3_finalize(s);
-    sql = sqlite3_mprintf("SELECT group_concat(x, char(10)) FROM (SELECT %s AS x FROM temp.%s"
-                          " ORDER BY 1)",
-                          x, t);
-    sqlite3_free(x);
-    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &s, NULL), SQLITE_OK);
-    sqlite3_free(sql);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    const char *v = (const char *)sqlite3_column_text(s, 0);
-    char *out = strdup(v ? v : "");
-    assert_non_null(out);
-    sqlite3_finalize(s);
-    return out;
-}
-
 /* SQL run after rctx_open (its rows taken away after the section) */
 static const char *after_open;
 
@@ -189,7 +160,7 @@ static char *build(bool use_c, char **dumps, int *by_c, bool *fdk)
     auth_c = true;
     if (after_open) run("DELETE FROM dkim_signatures WHERE typeof(message_id) = 'text'");
     for (size_t i = 0; i < N_TABLES; i++)
-        dumps[i] = dump(tables[i]);
+        dumps[i] = temp_dump(tables[i]);
     char *json = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&json, &len);
