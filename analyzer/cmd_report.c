@@ -200,7 +200,10 @@ static int build(struct report *r, sqlite3 *h, const struct rscope *sc, const bo
     if (pe && (strcmp(pe, "2") == 0 || strcmp(pe, "3") == 0))
         sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, strcmp(pe, "3") == 0 ? h : NULL);
     double t0 = time_mono();
-    if (rctx_open(&c, r, h, sc) != 0) {
+    struct rscope scope = *sc;
+    for (size_t i = 0; i < N_SECTIONS; i++)
+        if (builders[i] == sec_campaigns) scope.campaigns = want[i];
+    if (rctx_open(&c, r, h, &scope) != 0) {
         snprintf(err, errlen, "%s", c.err);
         return -1;
     }

@@ -1137,6 +1137,13 @@ static int scan_consts(struct rctx *c, struct cube *q, struct dlvx *x, bool view
     return rc == 0 ? 0 : cube_fail(c, "delivery counts");
 }
 
+/* v is the text 'log' (r_out's "source = 'log'") */
+static bool is_log(sqlite3_value *v)
+{
+    return sqlite3_value_type(v) == SQLITE_TEXT && sqlite3_value_bytes(v) == 3 &&
+           memcmp(sqlite3_value_text(v), "log", 3) == 0;
+}
+
 /* 0: the cells are in q (and the hours in hr); 1: more than
  * DCUBE_MAX_CELLS; -1: error. */
 static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x)
@@ -1165,9 +1172,13 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x
             rd_word[n_rd] = k / 4;
             rd_shift[n_rd++] = k % 4 * 16;
         }
+    /* the Campaigns section's deliveries (rctx.h, camp_dlv_row): the
+     * Message-ID read last */
+    bool camp = c->camp && camp_dlv_wanted(c->camp);
+    int s_sup = wide ? src[K_SUP] : -1, s_mid = S_MORE + !view + !!wide;
     char sql[512];
-    snprintf(sql, sizeof sql, SCAN_COLS "%s%s FROM r_dlv", view ? "" : ", source",
-             wide ? ", id IN (SELECT id FROM r_sup)" : "");
+    snprintf(sql, sizeof sql, SCAN_COLS "%s%s%s FROM r_dlv", view ? "" : ", source",
+             wide ? ", id IN (SELECT id FROM r_sup)" : "", camp ? ", message_id" : "");
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
         free(bits);
@@ -1178,7 +1189,7 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x
     uint64_t key[KEY_WORDS] = {0}, prev[KEY_WORDS];
     struct cell *cl = NULL;
     int ncols = sqlite3_column_count(s);
-    sqlite3_value *col[S_MORE + 2] = {NULL};
+    sqlite3_value *col[S_MORE + 3] = {NULL};
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         sqlval_row(s, col, ncols);
         memcpy(prev, key, sizeof key);
@@ -1192,10 +1203,21 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x
             key[rd_word[i]] |= (uint64_t)id << rd_shift[i];
         }
         if (rc == -2) break;
+        /* (whether the row is one of r_out: "id NOT IN (SELECT id FROM
+         * r_sup)", NULL for a NULL id when r_sup has rows) */
+        bool out = true;
         if (bits) {
             int64_t d = sqlite3_column_int64(s, S_ID) - lo;
             bool sup = d >= 0 && d < span && (bits[d >> 6] >> (d & 63) & 1);
             key[K_SUP / 4] |= (uint64_t)sup << (K_SUP % 4 * 16);
+            out = !sup && sqlite3_value_type(col[S_ID]) != SQLITE_NULL;
+        }
+        if (camp) {
+            if (s_sup >= 0)
+                out = sqlite3_value_type(col[s_sup]) == SQLITE_INTEGER &&
+                      sqlite3_value_int64(col[s_sup]) == 0;
+            if (out && (view || is_log(col[S_MORE])))
+                camp_dlv_row(c->camp, col[s_mid], col[S_STATUS]);
         }
         sqlite3_value *reply = col[S_REPLY];
         bool has_reply = sqlite3_value_type(reply) != SQLITE_NULL;
@@ -1231,6 +1253,7 @@ static int scan(struct rctx *c, struct cube *q, struct hours *hr, struct dlvx *x
     }
     sqlite3_finalize(s);
     free(bits);
+    if (camp) camp_dlv_done(c->camp, rc == SQLITE_DONE);
     if (rc == -2) return 1;
     return rc == SQLITE_DONE ? 0 : cube_fail(c, "delivery counts");
 }

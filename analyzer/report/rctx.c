@@ -1236,6 +1236,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     c->pm_key = NULL;
     c->n_sent = -1;
     c->n_feedback = -1;
+    c->camp = NULL;
     if (sqlite3_create_function_v2(db, "ma_list", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    sql_list, NULL, NULL, NULL) != SQLITE_OK)
         return fail(c, "report functions");
@@ -1435,7 +1436,9 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     /* each recipient's final outcome: every row but the attempts a later
      * attempt of the same (queue id, host, recipient) superseded (few: the
      * deferrals that were retried); a refusal without a queue id stands alone */
-    if (build_sup(c, whole, dlv_view) != 0 || rctx_dcube(c) != 0) return -1;
+    if (build_sup(c, whole, dlv_view) != 0 ||
+        (c->scope.campaigns && rctx_campaigns_choose(c) != 0) || rctx_dcube(c) != 0)
+        return -1;
     if (exec(c, "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
                 " (SELECT id FROM r_sup)") != 0)
         return -1;

@@ -79,6 +79,8 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_value;
+struct camp_pre;
 
 struct rscope {
     const char *since, *until;   /* ISO 8601 UTC bounds or NULL (open) */
@@ -90,6 +92,10 @@ struct rscope {
     size_t n_local_domains;
     char **local_nets;
     size_t n_local_nets;
+    /* the Campaigns section will be built: rctx_open chooses its campaigns
+     * before the delivery scan, which then counts their deliveries
+     * (sec_campaigns.c, rctx_campaigns_choose) */
+    bool campaigns;
 };
 
 struct rctx {
@@ -109,6 +115,10 @@ struct rctx {
     /* the feedback messages in scope (-1: not counted yet; the overview's
      * pass counts them) */
     int64_t n_feedback;
+    /* the Campaigns section's campaigns, chosen by rctx_open when
+     * scope.campaigns (else NULL), and their deliveries as the delivery
+     * scan counted them; sec_campaigns takes and frees it */
+    struct camp_pre *camp;
     char err[512];
 };
 
@@ -233,6 +243,18 @@ int sec_delivery(struct rctx *c);
 int sec_infrastructure(struct rctx *c);
 int sec_postmortem(struct rctx *c);
 int sec_campaigns(struct rctx *c);
+/* The Campaigns section's first half (its shown campaigns and their
+ * Message-IDs) into c->camp, for rctx_open before the delivery scan. 0 or
+ * -1 (c->err). */
+int rctx_campaigns_choose(struct rctx *c);
+/* For the delivery scan (report/dcube.c): c->camp wants the rows of r_out
+ * with source 'log' (true: camp_dlv_row them, then camp_dlv_done). */
+bool camp_dlv_wanted(const struct camp_pre *p);
+/* A row of r_out with source 'log': its message_id and status as read. */
+void camp_dlv_row(struct camp_pre *p, struct sqlite3_value *mid, struct sqlite3_value *status);
+/* The scan is over: all its rows given (ok), else the counts are dropped
+ * (the section then reads the deliveries itself). */
+void camp_dlv_done(struct camp_pre *p, bool ok);
 /* The post-mortem's TEMP table (or view, whole scope) r_pm (see sec_postmortem.c) for
  * the current scope, built on first use and reused; also registers the SQL
  * functions pm_sep() and pm_kind_order(). Used by sec_campaigns too. */
