@@ -24,7 +24,10 @@
  * deferral reasons (with their distinct recipients and domains) and the
  * delays of sent deliveries into r_dreason, r_dprov and r_ddelay (see "the
  * Delivery section's reasons and delays" below), which were three more
- * passes over r_dlv.
+ * passes over r_dlv. When the Campaigns section has chosen its campaigns
+ * (c->camp, rctx.h), the scan reads message_id too and gives each row of
+ * r_out with source 'log' to camp_dlv_row, whose counts replace that
+ * section's pass over r_out.
  *
  * Memory: at most DCUBE_MAX_CELLS cells and DCUBE_MAX_HOURS hours; past that (key columns with
  * thousands of distinct values, which the classifiers do not produce), the

@@ -41,7 +41,16 @@
  * camp_mids, at most CAMP_MID_MAX of them in CAMP_MID_BYTES, about 30 MB
  * with its tables); past that bound they go to the TEMP table r_camp_mid
  * and SQL joins it. The per-campaign sums keep at most CAMP_MAX_GROUPS
- * campaigns in memory (past that, SQLite's GROUP BY). */
+ * campaigns in memory (past that, SQLite's GROUP BY).
+ *
+ * When the section is to be built, rctx_open runs its first half (the
+ * campaigns, the shown ones' Message-IDs: rctx_campaigns_choose) before the
+ * delivery scan (report/dcube.c), which then counts the shown campaigns'
+ * deliveries as it reads every delivery (camp_dlv_row): the section's own
+ * pass over r_out (3 million rows, 0.55 s on the bench database; about 210
+ * million instructions of the 100,000-message database's report, net of
+ * the scan's 86 million more) is left for what the scan cannot judge (see
+ * struct camp_pre). */
 #include "report/rctx.h"
 #include "report/sqlval.h"
 
