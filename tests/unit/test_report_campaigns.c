@@ -303,6 +303,30 @@ static void one_campaign(void **state)
     }
 }
 
+/* Over the whole database the per-campaign pass counts the sent messages
+ * for rctx_sent_messages: the same count as SQL's (feedback messages
+ * 6..10 left out), and none (every message feedback) an empty section. */
+static void sent_count(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        if (k) run("UPDATE messages SET feedback_kind = 'complaint' WHERE id <= 5");
+        struct report r = {.a = arena_new()};
+        struct rscope sc = {.campaigns = true};
+        struct rctx c;
+        assert_int_equal(rctx_open(&c, &r, db_handle(db), &sc), 0);
+        int64_t n = -1;
+        assert_int_equal(rctx_sent_messages(&c, &n), 0);
+        assert_int_equal(n, k ? 0 : 5);
+        assert_int_equal(sec_campaigns(&c), 0);
+        struct rsection *s = rsec_find(&r, "campaigns");
+        assert_non_null(s);
+        assert_true((s->empty != NULL) == (k == 1));
+        arena_free(r.a);
+    }
+    run("UPDATE messages SET feedback_kind = NULL WHERE id <= 5");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +334,7 @@ int main(void)
         cmocka_unit_test(one_campaign),
         cmocka_unit_test(odd_deliveries),
         cmocka_unit_test(bounce_rows),
+        cmocka_unit_test(sent_count),
     };
     return cmocka_run_group_tests(tests, setup, tmp_db_teardown);
 }
