@@ -247,8 +247,16 @@ int sec_content(struct rctx *c)
         return 0;
     }
     /* the scored messages in the order SQLite's aggregate read them (the
-     * mean is their totals added in that order, as avg() adds them) */
-    if (rctx_each(c, "SELECT c.total, c.is_spam, c.threshold" SCORED, NULL, stats_row, &x) != 0)
+     * mean is their totals added in that order, as avg() adds them): by
+     * message id. With every message in scope and none feedback
+     * (rctx_all_sent) content_scores alone gives the same rows in the same
+     * order without a lookup of r_msg per row (0.17 -> 0.07 s on the 1M
+     * bench database) */
+    if (rctx_each(c,
+                  rctx_all_sent(c) ? "SELECT c.total, c.is_spam, c.threshold FROM content_scores c"
+                                     " ORDER BY c.message_id"
+                                   : "SELECT c.total, c.is_spam, c.threshold" SCORED,
+                  NULL, stats_row, &x) != 0)
         return -1;
     if (x.scored > 0) {
         x.mean = rv_real(x.tsum / (double)x.scored);

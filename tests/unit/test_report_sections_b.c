@@ -455,6 +455,54 @@ static void content_all_sent(void **state)
     db_close(db);
 }
 
+/* The score facts and histogram over the whole database read
+ * content_scores alone when every message is sent mail (rctx_all_sent),
+ * else through the join with r_msg: both must add the same totals in the
+ * same order (the mean is a sum of doubles in row order, as avg() makes
+ * it). Totals chosen so that another order changes the sum (1e16 and 1
+ * absorb each other), negative, past the histogram's top and fractional;
+ * is_spam an integer or a REAL; thresholds of two rule sets. */
+static void content_scores_alone(void **state)
+{
+    (void)state;
+    struct db *db = fixture();
+    sqlite3 *h = (sqlite3 *)db_handle(db);
+    exec(h, "UPDATE messages SET feedback_kind = NULL;"
+            "DELETE FROM content_scores;"
+            "INSERT INTO content_scores VALUES (7, 1.0, 5.0, 0, 0, 0, 'rules'),"
+            " (2, 1e16, 5.0, 1, 0, 0, 'rules'), (9, -1e16, 4.5, 0, 0, 0, 'rules'),"
+            " (4, 1.0, 5.0, 0.5, 0, 0, 'rules'), (11, 63.25, 6.0, 1, 0, 0, 'rules'),"
+            " (1, -0.5, 5.0, 0, 0, 0, 'rules'), (5, 9.99, 5.0, 1, 0, 0, 'rules')");
+    struct run x[2];
+    for (int k = 0; k < 2; k++) {
+        run_section(&x[k], db, sec_content, k ? "2025-03-01T00:00:00Z" : NULL, NULL, NULL);
+        assert_true(rctx_all_sent(&x[k].c) == (k == 0));
+    }
+    static const char *const keys[] = {"messages_scored", "mean_score", "over_threshold_share"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct rfact *a = fact(x[0].s, keys[i]), *b = fact(x[1].s, keys[i]);
+        assert_int_equal(a->v.k, b->v.k);
+        if (a->v.k == RK_INT)
+            assert_int_equal(a->v.i, b->v.i);
+        else
+            assert_memory_equal(&a->v.d, &b->v.d, sizeof a->v.d); /* the same bits */
+    }
+    assert_int_equal(fact(x[0].s, "messages_scored")->v.i, 7);
+    const struct rchart *ca = chart(x[0].s, "score_distribution"),
+                        *cb = chart(x[1].s, "score_distribution");
+    assert_int_equal(ca->n_labels, cb->n_labels);
+    for (size_t l = 0; l < ca->n_labels; l++) {
+        assert_string_equal(ca->labels[l], cb->labels[l]);
+        assert_true(ca->values[l] == cb->values[l]);
+    }
+    assert_int_equal(x[0].s->n_notes, x[1].s->n_notes);
+    for (size_t i = 0; i < x[0].s->n_notes; i++)
+        assert_string_equal(x[0].s->notes[i], x[1].s->notes[i]);
+    for (int k = 0; k < 2; k++)
+        run_free(&x[k]);
+    db_close(db);
+}
+
 static void content_since(void **state)
 {
     (void)state;
@@ -799,6 +847,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(content_whole, setup),
         cmocka_unit_test_setup(content_all_sent, setup),
+        cmocka_unit_test_setup(content_scores_alone, setup),
         cmocka_unit_test_setup(content_since, setup),
         cmocka_unit_test_setup(content_truncated, setup),
         cmocka_unit_test_setup(delivery_whole, setup),
