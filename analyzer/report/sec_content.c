@@ -137,12 +137,18 @@ static void add_facts(struct rctx *c, struct rsection *s, const struct stats *x)
                   x->th_min, x->th_max);
 }
 
+#define PER_HIT " h.score / CASE WHEN h.count > 1 THEN h.count ELSE 1 END"
+
 static int add_rules(struct rctx *c, struct rsection *s, int64_t scored)
 {
     struct rtable *t = rsec_table(s, c->r, "top_rules", "Rules hit most often",
                                   "rule:t:Rule|description:t:Description|messages:i:Messages|"
                                   "share:p:Share of scored messages|score:r:Score");
     t->note = "share = messages hit / messages scored; score = points per hit";
+    /* points per hit: score / max(count, 1) written as a CASE, which gives
+     * the same value for every value of count (NOT NULL; a text or blob is
+     * greater than 1 both ways) without a function call per hit (18.7
+     * million instructions less for r100k's 150,000 hits, 125 a hit) */
     /* CROSS JOIN keeps r_msg the outer loop: rule_hits is then read in its
      * primary key order, not through rule_hits_rule in rule order (a jump
      * to another page for every hit) */
@@ -152,9 +158,8 @@ static int add_rules(struct rctx *c, struct rsection *s, int64_t scored)
                           * alone, in their key order (0.38 s against 0.16 s
                           * for 1.5 million hits); the aggregates do not
                           * depend on the order */
-                         ? "SELECT h.rule, h.description, 1, h.score / max(h.count, 1)"
-                           " FROM rule_hits h"
-                         : "SELECT h.rule, h.description, 1, h.score / max(h.count, 1)"
+                         ? "SELECT h.rule, h.description, 1, " PER_HIT " FROM rule_hits h"
+                         : "SELECT h.rule, h.description, 1, " PER_HIT
                            " FROM r_msg r CROSS JOIN rule_hits h ON h.message_id = r.id"
                            " WHERE r.feedback_kind IS NULL",
                      1, "xnx", "r_agg_rules") != 0)

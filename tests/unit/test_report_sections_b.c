@@ -503,6 +503,55 @@ static void content_scores_alone(void **state)
     db_close(db);
 }
 
+/* The rules' points per hit (PER_HIT, a CASE) against SQL's max(score /
+ * max(count, 1)) per rule, one decisive hit each: counts 0, negative, 2,
+ * REAL 2.5 and 0.5, text and blob (a division by them is NULL, which max
+ * skips beside a number), over the whole database and a period. */
+static void content_points_per_hit(void **state)
+{
+    (void)state;
+    struct db *db = fixture();
+    sqlite3 *h = (sqlite3 *)db_handle(db);
+    exec(h, "DELETE FROM rule_hits;"
+            "INSERT INTO rule_hits VALUES (1, 'R_ZERO', 3.0, 0, 'body', 'body', NULL, 'z'),"
+            " (2, 'R_NEG', 1.0, -2, 'body', 'body', NULL, 'n'),"
+            " (1, 'R_TWO', 5.0, 2, 'body', 'body', NULL, 't'),"
+            " (1, 'R_REAL', 5.0, 2.5, 'body', 'body', NULL, 'r'),"
+            " (2, 'R_HALF', 1.0, 0.5, 'body', 'body', NULL, 'h'),"
+            " (1, 'R_TEXT', 4.0, 'x', 'body', 'body', NULL, 'x'),"
+            " (1, 'R_BLOB', 4.0, x'01', 'body', 'body', NULL, 'b'),"
+            " (2, 'R_MIX', 4.0, 'x', 'body', 'body', NULL, 'm'),"
+            " (3, 'R_MIX', -1.0, 4, 'body', 'body', NULL, 'm')");
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT rule, max(score / max(count, 1)) FROM rule_hits"
+                                        " WHERE message_id <= 4 GROUP BY rule",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    for (int k = 0; k < 2; k++) {
+        struct run x;
+        run_section(&x, db, sec_content, k ? "2025-03-01T00:00:00Z" : NULL, NULL, NULL);
+        const struct rtable *t = table(x.s, "top_rules");
+        assert_int_equal(t->n_rows, 8);
+        int n = 0;
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            long r = row_with(t, "rule", (const char *)sqlite3_column_text(q, 0));
+            assert_true(r >= 0);
+            struct rval v = cell(t, (size_t)r, "score");
+            if (sqlite3_column_type(q, 1) == SQLITE_NULL)
+                assert_int_equal(v.k, RK_NULL);
+            else
+                assert_num(v, RK_REAL, sqlite3_column_double(q, 1));
+            n++;
+        }
+        sqlite3_reset(q);
+        assert_int_equal(n, 8);
+        run_free(&x);
+    }
+    sqlite3_finalize(q);
+    db_close(db);
+}
+
 static void content_since(void **state)
 {
     (void)state;
@@ -848,6 +897,7 @@ int main(void)
         cmocka_unit_test_setup(content_whole, setup),
         cmocka_unit_test_setup(content_all_sent, setup),
         cmocka_unit_test_setup(content_scores_alone, setup),
+        cmocka_unit_test_setup(content_points_per_hit, setup),
         cmocka_unit_test_setup(content_since, setup),
         cmocka_unit_test_setup(content_truncated, setup),
         cmocka_unit_test_setup(delivery_whole, setup),
