@@ -704,6 +704,25 @@ static void camp_row_wanted(sqlite3_context *cx, int argc, sqlite3_value **argv)
     sqlite3_result_int(cx, k >= 0 && (!sqlite3_value_int(argv[1]) || rm->both[k]));
 }
 
+/* The text Message-ID in column 1 of q's row, a message of shown campaign
+ * k, into m: a Message-ID shared by messages of several campaigns belongs
+ * to the least campaign key (r_camp_mid's min(r.campaign)). false: past
+ * CAMP_MID_MAX ids or CAMP_MID_BYTES bytes (the caller takes the SQL way). */
+static bool camp_mid_add(struct camp_mids *m, sqlite3_stmt *q, int k)
+{
+    const char *p = (const char *)sqlite3_column_text(q, 1);
+    size_t len = (size_t)sqlite3_column_bytes(q, 1);
+    bool added = false;
+    size_t i = kset_get(&m->ids, p, len, sqlval_hash_bytes(SQLVAL_HASH_SEED, p, len), true, &added);
+    if (m->ids.n > CAMP_MID_MAX || m->ids.nb > CAMP_MID_BYTES) return false;
+    if (added) {
+        m->camp = xgrow(m->camp, &m->camp_cap, m->ids.n, 1);
+        m->camp[i] = (uint8_t)k;
+    } else if (sqlval_bytes_cmp(m->key[k], m->klen[k], m->key[m->camp[i]], m->klen[m->camp[i]]) < 0)
+        m->camp[i] = (uint8_t)k;
+    return true;
+}
+
 /* The pass over the messages by rm: the shown campaigns' Message-IDs from
  * the index of Message-IDs, read whole (a few pages) rather than each
  * message's row sought in the messages table (its rows are wide: 175,000
@@ -731,21 +750,10 @@ static int camp_mid_pass_mapped(struct rctx *c, struct camp_mids *m, struct camp
             break;
         }
         if (tm == SQLITE_NULL) continue;
-        const char *p = (const char *)sqlite3_column_text(q, 1);
-        size_t len = (size_t)sqlite3_column_bytes(q, 1);
-        bool added = false;
-        size_t i =
-            kset_get(&m->ids, p, len, sqlval_hash_bytes(SQLVAL_HASH_SEED, p, len), true, &added);
-        if (m->ids.n > CAMP_MID_MAX || m->ids.nb > CAMP_MID_BYTES) {
+        if (!camp_mid_add(m, q, k)) {
             ok = false;
             break;
         }
-        if (added) {
-            m->camp = xgrow(m->camp, &m->camp_cap, m->ids.n, 1);
-            m->camp[i] = (uint8_t)k;
-        } else if (sqlval_bytes_cmp(m->key[k], m->klen[k], m->key[m->camp[i]],
-                                    m->klen[m->camp[i]]) < 0)
-            m->camp[i] = (uint8_t)k;
     }
     if (ok && rc != SQLITE_DONE) {
         camp_err(c);
@@ -828,22 +836,9 @@ static int camp_mid_pass(struct rctx *c, struct camp_mids *m, struct camp_rowmap
             ok = false;
             break;
         }
-        if (tm == SQLITE_TEXT) {
-            const char *p = (const char *)sqlite3_column_text(q, 1);
-            size_t len = (size_t)sqlite3_column_bytes(q, 1);
-            bool added = false;
-            size_t i = kset_get(&m->ids, p, len, sqlval_hash_bytes(SQLVAL_HASH_SEED, p, len), true,
-                                &added);
-            if (m->ids.n > CAMP_MID_MAX || m->ids.nb > CAMP_MID_BYTES) {
-                ok = false;
-                break;
-            }
-            if (added) {
-                m->camp = xgrow(m->camp, &m->camp_cap, m->ids.n, 1);
-                m->camp[i] = (uint8_t)k;
-            } else if (sqlval_bytes_cmp(m->key[k], m->klen[k], m->key[m->camp[i]],
-                                        m->klen[m->camp[i]]) < 0)
-                m->camp[i] = (uint8_t)k;
+        if (tm == SQLITE_TEXT && !camp_mid_add(m, q, k)) {
+            ok = false;
+            break;
         }
         /* r_pm's rows: messages with a spam or an inbox copy */
         int ts = sqlite3_column_type(q, 3), ti = sqlite3_column_type(q, 4);
