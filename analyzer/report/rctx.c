@@ -1233,6 +1233,7 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     c->scope = *scope;
     c->err[0] = '\0';
     c->whole = false;
+    c->msg_hdr = false;
     c->pm_key = NULL;
     c->n_sent = -1;
     c->n_feedback = -1;
@@ -1287,16 +1288,22 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
              "INSERT INTO r_msg"
              " SELECT m.id AS id, coalesce(m.arrival, m.date) AS t, m.from_domain AS from_domain,"
              " ma_campaign(%s, m.from_address, m.subject, m.arrival, m.date) AS campaign,"
-             " m.placement AS placement, %s AS feedback_kind FROM messages m"
+             " m.placement AS placement, %s AS feedback_kind, %s AS hdr FROM messages m"
              " WHERE 1%s%s%s%s%s",
              v7 ? "m.list_id, m.feedback_id, m.campaign_id" : "NULL, NULL, NULL",
-             v7 ? "m.feedback_kind" : "NULL", period, domain,
-             whole ? " AND ma_msg_note(:ov, coalesce(m.arrival, m.date), " : "",
+             v7 ? "m.feedback_kind" : "NULL",
+             whole && v7 ? "(m.list_id IS NULL) + 2 * (m.feedback_id IS NULL) +"
+                           " 4 * (m.message_id IS NULL)"
+                         : "NULL",
+             period, domain, whole ? " AND ma_msg_note(:ov, coalesce(m.arrival, m.date), " : "",
              whole ? (v7 ? "m.feedback_kind" : "NULL") : "",
              whole ? ", m.from_domain, m.from_address)" : "");
     if (exec(c, "CREATE TEMP TABLE r_msg(id INTEGER PRIMARY KEY, t TEXT, from_domain TEXT,"
-                " campaign TEXT, placement TEXT, feedback_kind TEXT)") != 0)
+                " campaign TEXT, placement TEXT, feedback_kind TEXT, hdr INTEGER)") != 0)
         return -1;
+    /* (hdr: read by the post-mortem's merged pass only, which runs over
+     * the whole database) */
+    c->msg_hdr = whole && v7;
     if (whole) { /* (r_msg_ov: counted as written) */
         struct msg_ov ov = {0};
         int k = run_noted(c, msql, &ov);

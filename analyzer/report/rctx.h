@@ -4,7 +4,7 @@
  * and no section scans the big tables again:
  *
  *   r_msg(id INTEGER PRIMARY KEY, t TEXT, from_domain TEXT, campaign TEXT,
- *         placement TEXT, feedback_kind TEXT)
+ *         placement TEXT, feedback_kind TEXT, hdr INTEGER)
  *       the messages in scope: t = coalesce(arrival, date) (ISO text) within
  *       [since, until); with --domain, From domain or a DKIM d= equal to it
  *       (or a subdomain); with --campaign, that campaign key. Feedback
@@ -13,6 +13,10 @@
  *       campaign = the campaign key (see README "Campaigns"): List-Id, else
  *       Feedback-ID, else an X-Campaign-style header, else
  *       "from_address | subject | day".
+ *       hdr = (list_id IS NULL) + 2 * (feedback_id IS NULL) + 4 * (message_id
+ *       IS NULL) of the messages row over the whole database (else, and
+ *       before schema 7, NULL: msg_hdr), for the post-mortem's header
+ *       features without a lookup in messages.
  *   r_msg_ov(n_all, n_sent, n_fb, t_min, t_max, n_domains, n_senders, n_copies),
  *   r_msg_ovfb(kind, n)
  *       over the whole database only (rctx_open counts them as it writes
@@ -106,6 +110,8 @@ struct rctx {
      * r_msg with a per-message table is best read in the big table's order;
      * otherwise from r_msg's few rows (RCTX_MSG_JOIN) */
     bool whole;
+    /* r_msg.hdr filled (the whole database, of schema 7 or later) */
+    bool msg_hdr;
     /* non-NULL once sec_postmortem_features built r_pm in this scope (two
      * sections use it; rctx_open drops it with the other scope tables) */
     const char *pm_key;
