@@ -224,6 +224,19 @@ static const char *const feature_sql[] = {
  * column missing from an older database, its single queries (`singles`,
  * indexes into feature_sql; -1 ends) run instead, each skipped on its own
  * as before. */
+/* The List-Unsubscribe features of a message's stored requirements (q:
+ * requirement_sets): two (kind, feature) pairs, the period's feature query
+ * and the whole database's merged pass both. */
+#define PM_UNSUB_FEATURES                                                                          \
+    "'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"                          \
+    " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"                                  \
+    " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"             \
+    " END,"                                                                                        \
+    " 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0 THEN"               \
+    " CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"                        \
+    " THEN 'one-click unsubscribe (List-Unsubscribe-Post)'"                                        \
+    " ELSE 'no one-click unsubscribe' END END"
+
 #define PM_MSG "SELECT p.id, p.n_spam, p.n_inbox, p.campaign"
 /* r_pm's view over the whole database after its columns (sec_postmortem_features;
  * the merged pass's entry query inlines it) */
@@ -289,15 +302,7 @@ static const struct merged {
      {8, 9, -1},
      0,
      true},
-    {PM_MSG ", 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
-            " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
-            " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
-            " END,"
-            " 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0 THEN"
-            " CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"
-            " THEN 'one-click unsubscribe (List-Unsubscribe-Post)'"
-            " ELSE 'no one-click unsubscribe' END END"
-            " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
+    {PM_MSG ", " PM_UNSUB_FEATURES " FROM @P p JOIN requirement_sets q ON q.message_id = p.id",
      {14, 15, -1},
      0,
      true},
@@ -1655,16 +1660,8 @@ static int sep_scan_merge(struct rctx *c, struct sep_tab *t)
          " 'arc', CASE WHEN a.reason <> '' THEN 'arc=' || a.result || ' (' || a.reason"
          " || ')' END FROM arc_results a",
          NULL, "a.message_id", "a.message_id"},
-        {"SELECT q.message_id, 'header', CASE WHEN instr(q.checks, '[\"unsubscribe\",\"') > 0 THEN"
-         " CASE WHEN instr(q.checks, '[\"unsubscribe\",\"pass\"') > 0"
-         " THEN 'List-Unsubscribe (mailto or https)' ELSE 'no usable List-Unsubscribe' END"
-         " END,"
-         " 'header', CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"') > 0 THEN"
-         " CASE WHEN instr(q.checks, '[\"one_click_unsubscribe\",\"pass\"') > 0"
-         " THEN 'one-click unsubscribe (List-Unsubscribe-Post)'"
-         " ELSE 'no one-click unsubscribe' END END"
-         " FROM requirement_sets q",
-         NULL, "q.message_id", "q.message_id"},
+        {"SELECT q.message_id, " PM_UNSUB_FEATURES " FROM requirement_sets q", NULL, "q.message_id",
+         "q.message_id"},
         {"SELECT message_id, coalesce(detected_type, content_type) FROM parts", "is_attachment",
          "message_id", "message_id"}};
     struct side sd[NSIDE] = {{0}};
