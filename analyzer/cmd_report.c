@@ -213,6 +213,7 @@ static int build(struct report *r, sqlite3 *h, const struct rscope *sc, const bo
         t0 = time_mono();
         if (builders[i](&c) != 0) {
             snprintf(err, errlen, "%s: %s", section_ids[i], c.err);
+            rctx_campaigns_drop(&c); /* (a section before Campaigns failed) */
             return -1;
         }
         if (prof)

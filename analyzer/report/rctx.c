@@ -1443,13 +1443,17 @@ int rctx_open(struct rctx *c, struct report *r, struct sqlite3 *db, const struct
     /* each recipient's final outcome: every row but the attempts a later
      * attempt of the same (queue id, host, recipient) superseded (few: the
      * deferrals that were retried); a refusal without a queue id stands alone */
-    if (build_sup(c, whole, dlv_view) != 0 ||
-        (c->scope.campaigns && rctx_campaigns_choose(c) != 0) || rctx_dcube(c) != 0)
+    if (build_sup(c, whole, dlv_view) != 0 || (c->scope.campaigns && rctx_campaigns_choose(c) != 0))
         return -1;
-    if (exec(c, "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
-                " (SELECT id FROM r_sup)") != 0)
+    /* (from here an error frees the campaigns chosen: no section takes them) */
+    if (rctx_dcube(c) != 0 ||
+        exec(c, "CREATE TEMP VIEW r_out AS SELECT * FROM r_dlv WHERE id NOT IN"
+                " (SELECT id FROM r_sup)") != 0 ||
+        rctx_analyze(c) != 0) {
+        rctx_campaigns_drop(c);
         return -1;
-    return rctx_analyze(c);
+    }
+    return 0;
 }
 
 int rctx_exec_sql(struct rctx *c, const char *sql)

@@ -253,6 +253,9 @@ int sec_campaigns(struct rctx *c);
  * Message-IDs) into c->camp, for rctx_open before the delivery scan. 0 or
  * -1 (c->err). */
 int rctx_campaigns_choose(struct rctx *c);
+/* Frees what rctx_campaigns_choose kept, when the section will not take it
+ * (an error before it runs); nothing when there is none. */
+void rctx_campaigns_drop(struct rctx *c);
 /* For the delivery scan (report/dcube.c): c->camp wants the rows of r_out
  * with source 'log' (true: camp_dlv_row them, then camp_dlv_done). */
 bool camp_dlv_wanted(const struct camp_pre *p);

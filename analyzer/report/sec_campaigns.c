@@ -1146,6 +1146,12 @@ int rctx_campaigns_choose(struct rctx *c)
     return 0;
 }
 
+void rctx_campaigns_drop(struct rctx *c)
+{
+    camp_pre_free(c->camp);
+    c->camp = NULL;
+}
+
 bool camp_dlv_wanted(const struct camp_pre *p)
 {
     return p->counting;
