@@ -14,11 +14,9 @@ const struct cval cval_null = {SQLITE_NULL, 0, NULL, 0};
  * text and blobs by bytes (BINARY). */
 int cval_cmp(const struct cval *a, const struct cval *b)
 {
-    int ra = a->t == SQLITE_INTEGER ? 1 : a->t == SQLITE_TEXT ? 2 : 3;
-    int rb = b->t == SQLITE_INTEGER ? 1 : b->t == SQLITE_TEXT ? 2 : 3;
-    if (ra != rb) return ra < rb ? -1 : 1;
-    if (ra == 1) return a->i < b->i ? -1 : a->i > b->i;
-    return sqlval_bytes_cmp(a->p, (size_t)a->n, b->p, (size_t)b->n);
+    struct sqlval_parts pa = {.t = a->t, .i = a->i, .p = a->p, .n = (size_t)a->n};
+    struct sqlval_parts pb = {.t = b->t, .i = b->i, .p = b->p, .n = (size_t)b->n};
+    return sqlval_parts_cmp(&pa, &pb);
 }
 
 /* The value at p of a key (kb_put's bytes); returns the bytes it took. */

@@ -41,13 +41,9 @@ struct acc {
     double dsum;      /* avg: the sum, added in row order as SQLite's avg() does */
     bool has;         /* sum: a non-NULL value seen */
     sqlite3_value *v; /* max/min so far (a copy), NULL: none yet */
-    /* v's type and value, read once when it is set (a row is compared with
-     * them: sqlval_cmp read both sides through the API, six calls) */
-    int vt;
-    int64_t vi;
-    double vd;
-    const void *vp;
-    size_t vn;
+    /* v read out once when it is set (a row is compared with it:
+     * sqlval_cmp read both sides through the API, six calls) */
+    struct sqlval_parts vx;
 };
 
 struct group {
@@ -130,29 +126,12 @@ static struct group *group_of(struct gtab *t, const struct sqlval_key *kb, sqlit
     return g;
 }
 
-/* SQLite's order class of a type: numbers, then text, then blobs */
-static int type_class(int t)
+/* The order of the non-NULL value v and a's max or min, as sqlval_cmp(v,
+ * a->v) gives it. */
+static int acc_cmp(const struct acc *a, sqlite3_value *v)
 {
-    return t == SQLITE_INTEGER || t == SQLITE_FLOAT ? 1 : t == SQLITE_TEXT ? 2 : 3;
-}
-
-/* The order of the non-NULL value v (of type t) and a's max or min, as
- * sqlval_cmp(v, a->v) gives it. */
-static int acc_cmp(const struct acc *a, sqlite3_value *v, int t)
-{
-    int cv = type_class(t), ca = type_class(a->vt);
-    if (cv != ca) return cv < ca ? -1 : 1;
-    if (cv == 1) {
-        if (t == SQLITE_INTEGER && a->vt == SQLITE_INTEGER) {
-            int64_t x = sqlite3_value_int64(v);
-            return x < a->vi ? -1 : x > a->vi;
-        }
-        double x = sqlite3_value_double(v), y = a->vt == SQLITE_INTEGER ? (double)a->vi : a->vd;
-        return x < y ? -1 : x > y;
-    }
-    /* (the bytes first: sqlite3_value_bytes after them counts them) */
-    const void *p = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
-    return sqlval_bytes_cmp(p, (size_t)sqlite3_value_bytes(v), a->vp, a->vn);
+    struct sqlval_parts x = sqlval_parts_of(v);
+    return sqlval_parts_cmp(&x, &a->vx);
 }
 
 /* a's max or min is now a copy of v */
@@ -160,19 +139,7 @@ static void acc_set(struct acc *a, sqlite3_value *v)
 {
     sqlite3_value_free(a->v);
     a->v = sqlite3_value_dup(v);
-    if (!a->v) return; /* (out of memory: as no value yet) */
-    a->vt = sqlite3_value_type(a->v);
-    a->vp = NULL;
-    a->vn = 0;
-    if (a->vt == SQLITE_INTEGER)
-        a->vi = sqlite3_value_int64(a->v);
-    else if (a->vt == SQLITE_FLOAT)
-        a->vd = sqlite3_value_double(a->v);
-    else {
-        a->vp = a->vt == SQLITE_TEXT ? (const void *)sqlite3_value_text(a->v)
-                                     : sqlite3_value_blob(a->v);
-        a->vn = (size_t)sqlite3_value_bytes(a->v);
-    }
+    if (a->v) a->vx = sqlval_parts_of(a->v); /* (out of memory: as no value yet) */
 }
 
 /* Add column v of a row to accumulator a for op; false: take the SQL path. */
@@ -199,7 +166,7 @@ static bool accumulate(struct acc *a, char op, sqlite3_value *v)
         return true;
     default: /* 'x' max, 'm' min */
         if (t == SQLITE_NULL) return true;
-        if (!a->v || (op == 'x' ? acc_cmp(a, v, t) > 0 : acc_cmp(a, v, t) < 0)) acc_set(a, v);
+        if (!a->v || (op == 'x' ? acc_cmp(a, v) > 0 : acc_cmp(a, v) < 0)) acc_set(a, v);
         return true;
     }
 }

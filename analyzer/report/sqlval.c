@@ -100,19 +100,6 @@ int sqlval_bytes_cmp(const void *a, size_t an, const void *b, size_t bn)
 
 int sqlval_cmp(sqlite3_value *a, sqlite3_value *b)
 {
-    int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
-    int ca = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT ? 1 : ta == SQLITE_TEXT ? 2 : 3;
-    int cb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT ? 1 : tb == SQLITE_TEXT ? 2 : 3;
-    if (ca != cb) return ca < cb ? -1 : 1;
-    if (ca == 1) {
-        if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
-            int64_t x = sqlite3_value_int64(a), y = sqlite3_value_int64(b);
-            return x < y ? -1 : x > y;
-        }
-        double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
-        return x < y ? -1 : x > y;
-    }
-    /* (the text first: sqlite3_value_bytes after it counts its bytes) */
-    const void *pa = bytes_of(a, ta), *pb = bytes_of(b, tb);
-    return sqlval_bytes_cmp(pa, (size_t)sqlite3_value_bytes(a), pb, (size_t)sqlite3_value_bytes(b));
+    struct sqlval_parts pa = sqlval_parts_of(a), pb = sqlval_parts_of(b);
+    return sqlval_parts_cmp(&pa, &pb);
 }

@@ -25,6 +25,53 @@ int sqlval_cmp(struct sqlite3_value *a, struct sqlite3_value *b);
 /* The BINARY order of two byte strings: <0, 0, >0. */
 int sqlval_bytes_cmp(const void *a, size_t an, const void *b, size_t bn);
 
+/* A non-NULL value read out of its sqlite3_value once: its type, then the
+ * integer, the double, or the text or blob bytes. sqlval_cmp, hashagg's
+ * kept max/min and cagg's values are compared through it. */
+struct sqlval_parts {
+    int t;
+    int64_t i;
+    double d;
+    const void *p;
+    size_t n;
+};
+
+/* SQLite's order class of a type: numbers, then text, then blobs. */
+static inline int sqlval_type_class(int t)
+{
+    return t == SQLITE_INTEGER || t == SQLITE_FLOAT ? 1 : t == SQLITE_TEXT ? 2 : 3;
+}
+
+/* sqlval_cmp's order of two read-out values. */
+static inline int sqlval_parts_cmp(const struct sqlval_parts *a, const struct sqlval_parts *b)
+{
+    int ca = sqlval_type_class(a->t), cb = sqlval_type_class(b->t);
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (ca == 1) {
+        if (a->t == SQLITE_INTEGER && b->t == SQLITE_INTEGER) return a->i < b->i ? -1 : a->i > b->i;
+        double x = a->t == SQLITE_INTEGER ? (double)a->i : a->d;
+        double y = b->t == SQLITE_INTEGER ? (double)b->i : b->d;
+        return x < y ? -1 : x > y;
+    }
+    return sqlval_bytes_cmp(a->p, a->n, b->p, b->n);
+}
+
+/* v (not NULL) read out. */
+static inline struct sqlval_parts sqlval_parts_of(sqlite3_value *v)
+{
+    struct sqlval_parts r = {.t = sqlite3_value_type(v)};
+    if (r.t == SQLITE_INTEGER)
+        r.i = sqlite3_value_int64(v);
+    else if (r.t == SQLITE_FLOAT)
+        r.d = sqlite3_value_double(v);
+    else {
+        /* (the bytes first: sqlite3_value_bytes after them counts them) */
+        r.p = r.t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+        r.n = (size_t)sqlite3_value_bytes(v);
+    }
+    return r;
+}
+
 /* The values of a row's n columns into col (col[0] NULL before the first
  * row). sqlite3_column_value is a register of the statement's result row,
  * the same registers each row for a plain SELECT (one result row opcode):

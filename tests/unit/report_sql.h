@@ -7,7 +7,9 @@
  *   tmp_db_open(tmpl)   a mkdtemp directory from tmpl ("/tmp/x-XXXXXX"),
  *                       path = DIR/t.db, db opened for writing (migrated);
  *   tmp_db_teardown     closes db, removes the file and the directory;
- *   temp_dump(t)        TEMP table t's rows as sorted text lines. */
+ *   temp_dump(t)        TEMP table t's rows as sorted text lines;
+ *   report_json(r)      r rendered as JSON (the caller frees it), r's arena
+ *                       freed. */
 #ifndef TESTS_UNIT_REPORT_SQL_H
 #define TESTS_UNIT_REPORT_SQL_H
 #include <stdarg.h>
@@ -18,7 +20,9 @@
 
 #include <sqlite3.h>
 
+#include "report/render.h"
 #include "store/db.h"
+#include "util/arena.h"
 
 static void run(const char *fmt, ...)
 {
@@ -86,6 +90,20 @@ static inline char *temp_dump(const char *t)
     assert_non_null(out);
     sqlite3_finalize(s);
     return out;
+}
+
+/* r rendered as JSON, the test failing on an error; r's arena is freed. */
+static inline char *report_json(struct report *r)
+{
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    assert_non_null(f);
+    char err[256];
+    assert_int_equal(render_json(r, f, err, sizeof err), 0);
+    fclose(f);
+    arena_free(r->a);
+    return json;
 }
 
 #endif

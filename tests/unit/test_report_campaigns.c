@@ -179,6 +179,16 @@ static struct rsection *build(struct report *r, struct rscope sc, bool chosen, i
 #define PASS(chosen) ((chosen) ? 0 : 1)
 #endif
 
+/* The fixture's campaigns table, by messages, then key: L1 (3), F1 (1),
+ * K0 (1) */
+static void expect_three(const struct rtable *t)
+{
+    assert_int_equal(t->n_rows, 3);
+    expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
+    expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
+    expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+}
+
 static void deliveries_and_complaints_by(bool chosen)
 {
     struct report r = {.a = arena_new()};
@@ -188,11 +198,7 @@ static void deliveries_and_complaints_by(bool chosen)
     for (size_t i = 0; i < s->n_tables; i++)
         if (strcmp(s->tables[i]->id, "campaigns") == 0) t = s->tables[i];
     assert_non_null(t);
-    assert_int_equal(t->n_rows, 3);
-    /* by messages, then key: L1 (3), F1 (1), K0 (1) */
-    expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
-    expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
-    expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+    expect_three(t);
     /* r_camp_pm (built in the messages' pass by what camp_rows kept) holds
      * the rows CAMP_PM_SQL selects from r_pm */
     static const char pm[] =
@@ -236,10 +242,7 @@ static void odd_deliveries(void **state)
         struct rsection *s = build(&r, (struct rscope){0}, chosen, PASS(chosen));
         assert_non_null(s);
         const struct rtable *t = s->tables[0];
-        assert_int_equal(t->n_rows, 3);
-        expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
-        expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
-        expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+        expect_three(t);
         arena_free(r.a);
     }
     run("DELETE FROM log_deliveries WHERE id >= 20");
@@ -268,10 +271,7 @@ static void bounce_rows(void **state)
         struct rsection *s = build(&r, k < 2 ? (struct rscope){0} : week, k % 2, PASS(k % 2));
         assert_non_null(s);
         const struct rtable *t = s->tables[0];
-        assert_int_equal(t->n_rows, 3);
-        expect(t, 0, "L1", 3, (const int64_t[]){2, 0, 0, 1, 0, 1}, 2);
-        expect(t, 1, "F1", 1, (const int64_t[]){1, 0, 0, 0, 1, 0}, 1);
-        expect(t, 2, "K0", 1, (const int64_t[]){2, 2, 0, 0, 0, 0}, 1);
+        expect_three(t);
         arena_free(r.a);
     }
     run("INSERT INTO log_deliveries(id, log_event_id, time, mta, host, queue_id, message_id,"
